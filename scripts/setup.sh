@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs every dependency athena-runner needs on Debian 12 and builds it.
+# Safe to run again: each step is skipped when already done.
+#   scripts/setup.sh            release build in build/
+#   AR_SANITIZE=1 scripts/setup.sh   also an address+UB sanitizer build in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nsetup failed: %s\n' "$*" >&2; exit 1; }
+
+APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git zip unzip
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libpugixml-dev
+  libcpp-httplib-dev libcli11-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  clang clang-format clang-tidy python3)
+
+missing=()
+# Node.js and npm: the machine's own if present (it may not come from Debian), else Debian's.
+command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  step "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q || fail "apt-get update failed (is a Debian mirror reachable?)"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    || fail "apt-get install failed for: ${missing[*]}"
+fi
+
+for tool in moto_server aws; do
+  command -v "$tool" >/dev/null || echo "warning: '$tool' is not on PATH: the integration tests that need it will fail (python3 -m pip install 'moto[server]' awscli)" >&2
+done
+python3 -c 'import boto3, botocore' 2>/dev/null || echo "warning: python3 cannot import boto3/botocore: cross-check tests will fail" >&2
+
+# DuckDB 1.4.4: the shared library and its matching C header, from npm (pinned; never committed).
+DUCKDB_DIR=$ROOT/third_party/duckdb
+DUCKDB_BINDINGS=@duckdb/node-bindings-linux-x64@1.4.4-r.4
+DUCKDB_SOURCE=duckdb@1.4.4
+if [ ! -f "$DUCKDB_DIR/lib/libduckdb.so" ] || [ ! -f "$DUCKDB_DIR/include/duckdb.h" ]; then
+  step "fetching DuckDB 1.4.4 from npm ($DUCKDB_BINDINGS, $DUCKDB_SOURCE)"
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "$DUCKDB_BINDINGS" "$DUCKDB_SOURCE" >/dev/null) || fail "npm pack of DuckDB failed (is the npm registry reachable?)"
+  mkdir -p "$tmp/b" "$tmp/s"
+  tar xzf "$tmp"/duckdb-node-bindings-linux-x64-*.tgz -C "$tmp/b" package/libduckdb.so
+  tar xzf "$tmp"/duckdb-1.4.4.tgz -C "$tmp/s" package/src/duckdb/src/include/duckdb.h
+  mkdir -p "$DUCKDB_DIR.partial/lib" "$DUCKDB_DIR.partial/include"
+  mv "$tmp/b/package/libduckdb.so" "$DUCKDB_DIR.partial/lib/"
+  mv "$tmp/s/package/src/duckdb/src/include/duckdb.h" "$DUCKDB_DIR.partial/include/"
+  rm -rf "$DUCKDB_DIR" && mv "$DUCKDB_DIR.partial" "$DUCKDB_DIR"
+fi
+
+if [ -f infra/package.json ] && [ "${AR_SKIP_INFRA:-0}" != 1 ]; then
+  if [ ! -d infra/node_modules ] || [ infra/package-lock.json -nt infra/node_modules/.package-lock.json ]; then
+    step "installing the CDK app's npm packages"
+    (cd infra && npm ci --no-audit --no-fund) || fail "npm ci in infra/ failed"
+  fi
+fi
+
+build() { # dir, extra cmake args...
+  local dir=$1; shift
+  step "building in $dir"
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null || fail "cmake configure of $dir failed"
+  cmake --build "$dir" -j "${AR_JOBS:-2}" || fail "build in $dir failed (see the compiler output above)"
+}
+build build
+if [ "${AR_SANITIZE:-0}" = 1 ]; then
+  build build-asan -DAR_SANITIZE=ON -DAR_BUILD_BENCH=OFF
+fi
+step "set-up done"
