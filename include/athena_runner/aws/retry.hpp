@@ -19,7 +19,7 @@ enum class RetryMode { Standard, Legacy, Adaptive };
 struct RetryConfig {
   int max_attempts = 3;                        // AWS_MAX_ATTEMPTS / profile max_attempts; includes the first attempt
   RetryMode mode = RetryMode::Standard;        // AWS_RETRY_MODE / profile retry_mode
-  std::chrono::milliseconds base_delay{1000};  // backoff = random * min(base * 2^attempt, max)
+  std::chrono::milliseconds base_delay{1000};  // backoff = random * min(base * 2^(attempt-1), max)
   std::chrono::milliseconds max_backoff{20000};
 };
 

@@ -49,6 +49,11 @@ struct ClientContext {
   // environment. `region_override`/`profile_override` win when non-empty.
   static Outcome<ClientContext> from_environment(std::string_view profile_override = {},
                                                  std::string_view region_override = {}, HttpOptions http_options = {});
+  // The same from an injected environment (tests, or a caller with its own variables).
+  static Outcome<ClientContext> from_environment_variables(Environment environment,
+                                                           std::string_view profile_override = {},
+                                                           std::string_view region_override = {},
+                                                           HttpOptions http_options = {});
 };
 
 class ServiceClient {
