@@ -28,8 +28,8 @@ TEST(ErrorParsingTest, AthenaJsonErrorWithModelledMembers) {
 }
 
 TEST(ErrorParsingTest, JsonTypeWithNamespacePrefixAndLowerCaseMessage) {
-  auto error = parse_service_error(response(
-      400, {}, R"({"__type":"com.amazonaws.athena#TooManyRequestsException","message":"Rate exceeded"})"));
+  auto error = parse_service_error(
+      response(400, {}, R"({"__type":"com.amazonaws.athena#TooManyRequestsException","message":"Rate exceeded"})"));
   EXPECT_EQ(error.code, "TooManyRequestsException");
   EXPECT_EQ(error.message, "Rate exceeded");
 }
@@ -67,10 +67,10 @@ TEST(ErrorParsingTest, S3XmlError) {
 }
 
 TEST(ErrorParsingTest, S3SlowDownRequestIdFromTheBodyWhenNoHeader) {
-  auto error = parse_service_error(
-      response(503, {},
-               "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
-               "<RequestId>REQ1</RequestId><HostId>H</HostId></Error>"));
+  auto error =
+      parse_service_error(response(503, {},
+                                   "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+                                   "<RequestId>REQ1</RequestId><HostId>H</HostId></Error>"));
   EXPECT_EQ(error.code, "SlowDown");
   EXPECT_EQ(error.message, "Please reduce your request rate.");
   EXPECT_EQ(error.request_id, "REQ1");
@@ -93,10 +93,10 @@ TEST(ErrorParsingTest, EmptyBodiesTakeTheirCodeFromTheStatus) {
     const char* code;
     const char* message;
   };
-  for (const auto& [status, code, message] : {Case{404, "NotFound", "Not Found"}, Case{403, "Forbidden", "Forbidden"},
-                                              Case{400, "BadRequest", "Bad Request"},
-                                              Case{412, "PreconditionFailed", "Precondition Failed"},
-                                              Case{503, "ServiceUnavailable", "Service Unavailable"}}) {
+  for (const auto& [status, code, message] :
+       {Case{404, "NotFound", "Not Found"}, Case{403, "Forbidden", "Forbidden"}, Case{400, "BadRequest", "Bad Request"},
+        Case{412, "PreconditionFailed", "Precondition Failed"},
+        Case{503, "ServiceUnavailable", "Service Unavailable"}}) {
     auto error = parse_service_error(response(status, {{"x-amz-request-id", "R"}}, ""));
     EXPECT_EQ(error.code, code) << status;
     EXPECT_EQ(error.message, message) << status;

@@ -50,7 +50,8 @@ TEST(RetryConfigTest, EnvironmentWinsOverProfile) {
 }
 
 TEST(RetryConfigTest, ProfileSettingsApplyWhenTheEnvironmentIsSilent) {
-  auto config = load_retry_config(Environment::from_map({}), profile_with({{"max_attempts", "4"}, {"retry_mode", "adaptive"}}));
+  auto config =
+      load_retry_config(Environment::from_map({}), profile_with({{"max_attempts", "4"}, {"retry_mode", "adaptive"}}));
   ASSERT_TRUE(config) << config.get_failure().to_string();
   EXPECT_EQ(config->max_attempts, 4);
   EXPECT_EQ(config->mode, RetryMode::Adaptive);
@@ -83,12 +84,20 @@ TEST(RetryConfigTest, BadValuesAreConfigurationErrorsNamingTheSetting) {
 }
 
 // botocore ThrottledRetryableChecker._THROTTLED_ERROR_CODES, copied from botocore 1.43.
-const std::vector<std::string> kBotocoreThrottlingCodes{
-    "Throttling",     "ThrottlingException",     "ThrottledException",    "RequestThrottledException",
-    "TooManyRequestsException",                  "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",            "RequestLimitExceeded",  "BandwidthLimitExceeded",
-    "LimitExceededException",                    "RequestThrottled",      "SlowDown",
-    "PriorRequestNotComplete",                   "EC2ThrottledException"};
+const std::vector<std::string> kBotocoreThrottlingCodes{"Throttling",
+                                                        "ThrottlingException",
+                                                        "ThrottledException",
+                                                        "RequestThrottledException",
+                                                        "TooManyRequestsException",
+                                                        "ProvisionedThroughputExceededException",
+                                                        "TransactionInProgressException",
+                                                        "RequestLimitExceeded",
+                                                        "BandwidthLimitExceeded",
+                                                        "LimitExceededException",
+                                                        "RequestThrottled",
+                                                        "SlowDown",
+                                                        "PriorRequestNotComplete",
+                                                        "EC2ThrottledException"};
 
 TEST(RetryClassificationTest, ThrottlingCodesAndStatus429) {
   for (const auto& code : kBotocoreThrottlingCodes) {

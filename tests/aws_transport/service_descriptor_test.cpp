@@ -22,8 +22,8 @@ std::map<std::string, ModelMetadata> load_metadata() {
     std::istringstream fields(line);
     std::string name;
     ModelMetadata metadata;
-    fields >> name >> metadata.target_prefix >> metadata.signing_name >> metadata.endpoint_prefix >>
-        metadata.env_id >> metadata.protocol;
+    fields >> name >> metadata.target_prefix >> metadata.signing_name >> metadata.endpoint_prefix >> metadata.env_id >>
+        metadata.protocol;
     result[name] = metadata;
   }
   return result;
@@ -48,6 +48,49 @@ TEST(ServiceDescriptorTest, MatchesBotocoreServiceModels) {
   EXPECT_EQ(ServiceDescriptor::athena().config_key, "athena");
   EXPECT_EQ(ServiceDescriptor::glue().config_key, "glue");
   EXPECT_EQ(ServiceDescriptor::s3().config_key, "s3");
+}
+
+TEST(ClientContextTest, MissingRegionIsAConfigurationErrorSayingWhatToDo) {
+  auto context = ClientContext::from_environment_variables(Environment::from_map(
+      {{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}, {"HOME", "/nonexistent"}}));
+  ASSERT_FALSE(context);
+  EXPECT_EQ(context.get_failure().kind, ErrorKind::Configuration);
+  EXPECT_NE(context.get_failure().message.find("AWS_REGION"), std::string::npos) << context.get_failure().message;
+  EXPECT_NE(context.get_failure().message.find("--region"), std::string::npos) << context.get_failure().message;
+}
+
+TEST(ClientContextTest, RegionAndRetrySettingsComeFromTheEnvironment) {
+  auto context =
+      ClientContext::from_environment_variables(Environment::from_map({{"AWS_CONFIG_FILE", "/dev/null"},
+                                                                       {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+                                                                       {"AWS_REGION", "eu-central-1"},
+                                                                       {"AWS_MAX_ATTEMPTS", "6"}}));
+  ASSERT_TRUE(context) << context.get_failure().to_string();
+  EXPECT_EQ(context->region, "eu-central-1");
+  EXPECT_EQ(context->retry.max_attempts, 6);
+  EXPECT_TRUE(context->http);
+  EXPECT_TRUE(context->credentials);
+  auto overridden = ClientContext::from_environment_variables(
+      Environment::from_map({{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_REGION", "eu-central-1"}}), {}, "us-west-2");
+  ASSERT_TRUE(overridden);
+  EXPECT_EQ(overridden->region, "us-west-2");
+  auto bad_retry = ClientContext::from_environment_variables(Environment::from_map(
+      {{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_REGION", "eu-central-1"}, {"AWS_RETRY_MODE", "x"}}));
+  ASSERT_FALSE(bad_retry);
+  EXPECT_EQ(bad_retry.get_failure().kind, ErrorKind::Configuration);
+}
+
+TEST(ServiceClientTest, EndpointComesFromTheEnvironmentWithBasePath) {
+  auto context = std::make_shared<ClientContext>();
+  context->environment = Environment::from_map({{"AWS_ENDPOINT_URL_ATHENA", "http://localhost:9999/prefix"}});
+  context->region = "us-east-1";
+  ServiceClient athena(context, ServiceDescriptor::athena());
+  ASSERT_FALSE(athena.endpoint_error());
+  EXPECT_EQ(athena.endpoint().scheme, "http");
+  EXPECT_EQ(athena.endpoint().host, "localhost:9999");
+  EXPECT_EQ(athena.endpoint().base_path, "/prefix");
+  ServiceClient glue(context, ServiceDescriptor::glue());
+  EXPECT_EQ(glue.endpoint().host, "glue.us-east-1.amazonaws.com");
 }
 
 }  // namespace
