@@ -302,10 +302,20 @@ TEST(MotoTransportTest, ListWorkGroupsThroughServiceClient) {
   auto parsed = nlohmann::json::parse(*body);
   EXPECT_TRUE(parsed.contains("WorkGroups")) << *body;
 
-  auto missing = athena.call_json("GetWorkGroup", R"({"WorkGroup":"does-not-exist"})");
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.get_failure().kind, ErrorKind::Service);
-  EXPECT_EQ(missing.get_failure().attempts, 1);
+  auto primary = athena.call_json("GetWorkGroup", R"({"WorkGroup":"primary"})");
+  ASSERT_TRUE(primary) << primary.get_failure().to_string();
+  EXPECT_EQ(nlohmann::json::parse(*primary)["WorkGroup"]["Name"], "primary");
+
+  // A modelled, non-retryable error from a real peer: creating a work group twice.
+  const std::string create = R"({"Name":"transport-test"})";
+  ASSERT_TRUE(athena.call_json("CreateWorkGroup", create));
+  auto duplicate = athena.call_json("CreateWorkGroup", create);
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.get_failure().kind, ErrorKind::Service);
+  EXPECT_EQ(duplicate.get_failure().code, "InvalidRequestException");
+  EXPECT_EQ(duplicate.get_failure().http_status, 400);
+  EXPECT_FALSE(duplicate.get_failure().message.empty());
+  EXPECT_EQ(duplicate.get_failure().attempts, 1);
 }
 
 }  // namespace
