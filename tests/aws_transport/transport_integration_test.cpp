@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "athena_runner/aws/credentials.hpp"
 #include "athena_runner/aws/http.hpp"
@@ -286,6 +288,49 @@ TEST_F(TransportTest, CurlClientReusesItsConnection) {
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].remote_port, requests[1].remote_port);
+}
+
+// Sets an environment variable for the lifetime of the object, then restores it.
+class ScopedVariable {
+ public:
+  ScopedVariable(std::string name, const char* value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) previous_ = old;
+    if (value != nullptr) {
+      ::setenv(name_.c_str(), value, 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ~ScopedVariable() {
+    if (previous_) {
+      ::setenv(name_.c_str(), previous_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> previous_;
+};
+
+TEST_F(TransportTest, ProxyEnvironmentVariablesAreHonoured) {
+  ScriptedHttpServer proxy({}, ok(R"({"via":"proxy"})"));
+  ScopedVariable http_proxy("http_proxy", proxy.endpoint().c_str());
+  ScopedVariable no_proxy("no_proxy", nullptr);
+  ScopedVariable no_proxy_upper("NO_PROXY", nullptr);
+  auto client = make_curl_http_client(HttpOptions{});
+  HttpRequest request;
+  request.scheme = "http";
+  request.host = "athena.example.invalid";  // never resolvable: only the proxy can answer
+  request.path = "/";
+
+  auto response = client->send(request);
+
+  ASSERT_TRUE(response) << response.get_failure().to_string();
+  EXPECT_EQ(response->body, R"({"via":"proxy"})");
+  ASSERT_EQ(proxy.requests().size(), 1u);
+  EXPECT_EQ(proxy.requests()[0].header("host"), "athena.example.invalid");
 }
 
 TEST(MotoTransportTest, ListWorkGroupsThroughServiceClient) {
