@@ -2,10 +2,12 @@
 // servers that inject throttling, server errors, resets, clock skew and slowness, and moto_server.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "athena_runner/aws/credentials.hpp"
 #include "athena_runner/aws/http.hpp"
@@ -288,6 +290,25 @@ TEST_F(TransportTest, CurlClientReusesItsConnection) {
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].remote_port, requests[1].remote_port);
+}
+
+TEST_F(TransportTest, SharedClientServesManyThreadsAtOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kRequestsPerThread = 10;
+  ScriptedHttpServer server({}, ok(R"({"WorkGroups":[]})"));
+  ServiceClient athena(context_for(server.endpoint()), ServiceDescriptor::athena());
+  std::atomic<int> successes{0};
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < kThreads; ++thread) {
+    threads.emplace_back([&] {
+      for (int request = 0; request < kRequestsPerThread; ++request) {
+        if (athena.call_json("ListWorkGroups", "{}")) ++successes;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(successes.load(), kThreads * kRequestsPerThread);
+  EXPECT_EQ(server.requests().size(), static_cast<std::size_t>(kThreads * kRequestsPerThread));
 }
 
 // Sets an environment variable for the lifetime of the object, then restores it.
