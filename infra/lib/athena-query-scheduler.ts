@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,7 +14,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
+import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { QueriesFile, QueriesFileError, ResolvedQuery, TableRef } from './queries-file';
 import { parseS3Location, S3Location } from './validation';
@@ -201,6 +201,8 @@ export class AthenaQueryScheduler extends Construct {
   /** The created results bucket, when createResultsBucket is set. */
   public readonly resultsBucket?: s3.Bucket;
 
+  private iamAcknowledgements: NagPackSuppression[] = [];
+
   constructor(scope: Construct, id: string, props: AthenaQuerySchedulerProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -296,6 +298,7 @@ export class AthenaQueryScheduler extends Construct {
         AthenaRunnerAccess: this.functionPolicy(file, tableLocations, outputFor, props.kmsKey),
       },
     });
+    NagSuppressions.addResourceSuppressions(this.role, this.iamAcknowledgements);
 
     this.function = new lambda.Function(this, 'Function', {
       runtime: lambda.Runtime.PROVIDED_AL2023,
@@ -557,23 +560,20 @@ export class AthenaQueryScheduler extends Construct {
       resources: [this.logGroup.logGroupArn],
     }));
 
-    NagSuppressions.addResourceSuppressions(this, [
-      {
+    this.iamAcknowledgements = [
+      ...[...dataLocations, ...resultLocations].map((l) => ({
         id: 'AwsSolutions-IAM5',
-        reason: 'S3 object actions need a key pattern: the grants are limited to the data and results prefixes the queries file names (prefix/*).',
-        appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:s3:::.+/.*\\*$/g' }],
-      },
-      {
+        reason: 'S3 object actions need a key pattern: this grant is limited to one data or results prefix the queries file names (prefix/*).',
+        appliesTo: [Token.isUnresolved(l.bucket)
+          ? { regex: `/^Resource::arn:<AWS::Partition>:s3:::<[A-Za-z0-9]+>\\/${escapeRegex(l.prefix)}\\*$/g` }
+          : `Resource::arn:<AWS::Partition>:s3:::${l.bucket}/${l.prefix}*`],
+      })),
+      ...unique(wholeDatabases).map((d) => ({
         id: 'AwsSolutions-IAM5',
-        reason: 'Lambda names its log streams at run time: the grant is limited to the streams of the function\'s own log group (log-group:name:*).',
-        appliesTo: [{ regex: '/^Resource::<.*LogGroup.*\\.Arn>$/g' }],
-      },
-      ...(wholeDatabases.length > 0 ? [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'A query names no tables, so it may read any table of its database (a synth warning says which query); add tables: to the query to remove this grant.',
-        appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/[^/]+/\\*$/g' }],
-      }] : []),
-    ], true);
+        reason: `A query names no tables, so it may read any table of database ${d} (a synth warning says which query); add tables: to the query to remove this grant.`,
+        appliesTo: [`Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${d}/*`],
+      })),
+    ];
 
     return new iam.PolicyDocument({ statements });
   }
@@ -622,3 +622,7 @@ function uniqueBy<T>(values: readonly T[], key: (v: T) => string): T[] {
   return [...seen.values()];
 }
 
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -88,7 +88,7 @@ let compiledSchema: ReturnType<Ajv2020['compile']> | undefined;
 function schemaValidator(): ReturnType<Ajv2020['compile']> {
   if (!compiledSchema) {
     const schema = JSON.parse(fs.readFileSync(QUERIES_SCHEMA_PATH, 'utf8'));
-    compiledSchema = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    compiledSchema = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
   }
   return compiledSchema;
 }
