@@ -46,7 +46,7 @@ struct HttpOptions {
   std::chrono::milliseconds connect_timeout{3100};
   std::chrono::milliseconds request_timeout{60000};  // whole request; 0 = none
   bool verify_tls = true;
-  std::string ca_bundle;  // empty: libcurl's default (AWS_CA_BUNDLE overrides)
+  std::string ca_bundle;  // empty: libcurl's default (ClientContext fills it from AWS_CA_BUNDLE or the profile)
   // Proxies: HTTPS_PROXY/HTTP_PROXY/NO_PROXY are honoured by libcurl from the environment.
 };
 
