@@ -3,12 +3,12 @@
 #include "athena_runner/aws/sigv4.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
 #include <unordered_map>
@@ -48,15 +48,77 @@ std::string to_hex(const unsigned char* data, std::size_t size) {
   return text;
 }
 
-Digest hmac_sha256(const void* key, std::size_t key_size, std::string_view message) {
-  Digest digest{};
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key, static_cast<int>(key_size), reinterpret_cast<const unsigned char*>(message.data()),
-           message.size(), digest.data(), &length) == nullptr ||
-      length != kDigestSize) {
-    throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");  // a broken crypto library is a bug, not an outcome
+constexpr std::size_t kSha256BlockSize = 64;
+constexpr unsigned char kInnerPad = 0x36;
+constexpr unsigned char kOuterPad = 0x5C;
+
+// SHA-256 fetched once: OpenSSL 3 otherwise looks the algorithm up on every call, which costs more than
+// hashing a canonical request. A context per thread is reused across calls.
+class Sha256 {
+ public:
+  Sha256() {
+    static EVP_MD* const kFetchedSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    algorithm_ = kFetchedSha256;
+    context_ = EVP_MD_CTX_new();
+    if (algorithm_ == nullptr || context_ == nullptr) throw std::runtime_error("OpenSSL SHA-256 is unavailable");
   }
-  return digest;
+  ~Sha256() { EVP_MD_CTX_free(context_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void begin() {
+    if (EVP_DigestInit_ex2(context_, algorithm_, nullptr) != 1) throw std::runtime_error("SHA-256 init failed");
+  }
+  void update(const void* data, std::size_t size) {
+    if (EVP_DigestUpdate(context_, data, size) != 1) throw std::runtime_error("SHA-256 update failed");
+  }
+  Digest finish() {
+    Digest digest{};
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(context_, digest.data(), &length) != 1 || length != kDigestSize) {
+      throw std::runtime_error("SHA-256 final failed");  // a broken crypto library is a bug, not an outcome
+    }
+    return digest;
+  }
+
+  static Sha256& for_this_thread() {
+    thread_local Sha256 instance;
+    return instance;
+  }
+
+ private:
+  EVP_MD* algorithm_ = nullptr;
+  EVP_MD_CTX* context_ = nullptr;
+};
+
+Digest sha256(std::string_view data) {
+  Sha256& hash = Sha256::for_this_thread();
+  hash.begin();
+  hash.update(data.data(), data.size());
+  return hash.finish();
+}
+
+// HMAC-SHA256 (RFC 2104) on the fetched digest; checked against RFC 4231 vectors through the signing tests.
+Digest hmac_sha256(const void* key, std::size_t key_size, std::string_view message) {
+  std::array<unsigned char, kSha256BlockSize> block{};
+  if (key_size > kSha256BlockSize) {
+    Digest hashed = sha256(std::string_view(static_cast<const char*>(key), key_size));
+    std::copy(hashed.begin(), hashed.end(), block.begin());
+  } else if (key_size > 0) {
+    std::memcpy(block.data(), key, key_size);
+  }
+  std::array<unsigned char, kSha256BlockSize> pad{};
+  Sha256& hash = Sha256::for_this_thread();
+  for (std::size_t index = 0; index < kSha256BlockSize; ++index) pad[index] = block[index] ^ kInnerPad;
+  hash.begin();
+  hash.update(pad.data(), pad.size());
+  hash.update(message.data(), message.size());
+  Digest inner = hash.finish();
+  for (std::size_t index = 0; index < kSha256BlockSize; ++index) pad[index] = block[index] ^ kOuterPad;
+  hash.begin();
+  hash.update(pad.data(), pad.size());
+  hash.update(inner.data(), inner.size());
+  return hash.finish();
 }
 
 Digest derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
@@ -217,12 +279,8 @@ CanonicalHeaders canonical_headers(const HttpRequest& request) {
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
-  Digest digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed in OpenSSL");
-  }
-  return to_hex(digest.data(), length);
+  Digest digest = sha256(data);
+  return to_hex(digest.data(), digest.size());
 }
 
 std::string signing_key_hex(std::string_view secret_access_key, std::string_view date, std::string_view region,
