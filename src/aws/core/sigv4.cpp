@@ -11,7 +11,6 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -133,31 +132,37 @@ Digest derive_signing_key(std::string_view secret, std::string_view date, std::s
 }
 
 // The key only changes with the date, so it is derived once per (secret, date, region, service) and thread.
+struct CachedKey {
+  std::string secret, date, region, service;
+  Digest key{};
+};
+
 Digest cached_signing_key(std::string_view secret, std::string_view date, std::string_view region,
                           std::string_view service) {
-  thread_local std::unordered_map<std::string, Digest> cache;
-  std::string cache_key;
-  cache_key.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
-  cache_key.append(secret).push_back('\n');
-  cache_key.append(date).push_back('\n');
-  cache_key.append(region).push_back('\n');
-  cache_key.append(service);
-  if (auto found = cache.find(cache_key); found != cache.end()) return found->second;
-  if (cache.size() >= kMaxCachedKeys) cache.clear();
-  Digest key = derive_signing_key(secret, date, region, service);
-  cache.emplace(std::move(cache_key), key);
-  return key;
+  thread_local std::vector<CachedKey> cache;
+  for (const auto& entry : cache) {
+    if (entry.date == date && entry.region == region && entry.service == service && entry.secret == secret) {
+      return entry.key;
+    }
+  }
+  if (cache.size() >= kMaxCachedKeys) cache.erase(cache.begin());
+  cache.push_back(CachedKey{std::string(secret), std::string(date), std::string(region), std::string(service),
+                            derive_signing_key(secret, date, region, service)});
+  return cache.back().key;
+}
+
+char ascii_lower(char character) {
+  return (character >= 'A' && character <= 'Z') ? static_cast<char>(character - 'A' + 'a') : character;
 }
 
 bool equals_ignore_case(std::string_view left, std::string_view right) {
-  return std::equal(left.begin(), left.end(), right.begin(), right.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
+  return std::equal(left.begin(), left.end(), right.begin(), right.end(),
+                    [](char a, char b) { return ascii_lower(a) == ascii_lower(b); });
 }
 
 std::string to_lower(std::string_view text) {
   std::string lowered(text);
-  for (char& character : lowered) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  for (char& character : lowered) character = ascii_lower(character);
   return lowered;
 }
 
@@ -258,9 +263,14 @@ CanonicalHeaders canonical_headers(const HttpRequest& request) {
     headers.emplace_back(std::move(lowered), trim_all(value));
   }
   if (!has_host) headers.emplace_back(std::string(kHostHeader), to_lower(request.host));
-  // Stable: repeated headers keep their order when joined with ','.
-  std::stable_sort(headers.begin(), headers.end(),
-                   [](const auto& left, const auto& right) { return left.first < right.first; });
+  // Insertion sort: stable (repeated headers keep their order when joined) and allocation-free for the
+  // handful of headers a request has.
+  for (std::size_t index = 1; index < headers.size(); ++index) {
+    for (std::size_t position = index; position > 0 && headers[position].first < headers[position - 1].first;
+         --position) {
+      std::swap(headers[position], headers[position - 1]);
+    }
+  }
   CanonicalHeaders result;
   for (std::size_t index = 0; index < headers.size(); ++index) {
     const auto& [name, value] = headers[index];
