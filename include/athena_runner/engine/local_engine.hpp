@@ -1,0 +1,104 @@
+// The local engine: an Athena stand-in on an embedded DuckDB, over local files that stand in
+// for S3 and a Glue-shaped catalog on disk. See src/engine/local/README.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "athena_runner/aws/outcome.hpp"
+
+namespace athena_runner::engine {
+
+using aws::Error;
+using aws::Outcome;
+using aws::Status;
+
+// Error codes carried in Error::code (Athena-style names where Athena has one).
+namespace error_codes {
+inline constexpr std::string_view kNotSupported = "NOT_SUPPORTED";          // construct not (safely) supported
+inline constexpr std::string_view kInvalidParameter = "INVALID_PARAMETER";  // bad execution parameter
+inline constexpr std::string_view kInvalidCatalog = "INVALID_CATALOG";      // unreadable Glue definition
+inline constexpr std::string_view kTableData = "TABLE_DATA_ERROR";          // table files missing/unreadable
+inline constexpr std::string_view kQueryFailed = "QUERY_FAILED";            // the engine rejected the query
+inline constexpr std::string_view kCancelled = "USER_CANCELLED";            // interrupt() or cancellation
+inline constexpr std::string_view kIo = "IO_ERROR";                         // writing results
+}  // namespace error_codes
+
+struct LocalEngineConfig {
+  std::string data_root;                     // s3://bucket/key is read from <data_root>/bucket/key
+  std::string catalog_dir;                   // Glue get-table / get-tables JSON files (may be empty)
+  std::string default_database = "default";  // searched for unqualified table names
+  int threads = 0;                           // 0: DuckDB's default (all cores)
+  std::string memory_limit;                  // e.g. "1GB"; empty: DuckDB's default
+};
+
+enum class StatementType { Dml, Ddl, Utility };
+std::string_view to_string(StatementType type);  // "DML", "DDL", "UTILITY" as Athena names them
+
+struct ResultColumn {
+  std::string name;
+  std::string type;   // Athena type name: varchar, integer, bigint, double, decimal, date, timestamp, ...
+  int precision = 0;  // decimal only
+  int scale = 0;      // decimal only
+};
+
+using Cell = std::optional<std::string>;  // nullopt is SQL NULL; values rendered as Athena renders them
+
+struct QueryProgress {
+  double percentage = -1;  // -1 when unknown
+  std::uint64_t rows_processed = 0;
+  std::uint64_t total_rows_to_process = 0;
+};
+
+struct QueryContext {
+  std::string database;                           // empty: LocalEngineConfig::default_database
+  std::vector<std::string> execution_parameters;  // Athena's positional '?' parameters, as literal text
+  std::function<bool()> is_cancelled;             // polled while the query runs; true stops it
+  std::function<void(const QueryProgress&)> on_progress;
+};
+
+struct QueryResult {
+  std::vector<ResultColumn> columns;
+  std::vector<std::vector<Cell>> rows;
+  StatementType statement_type = StatementType::Dml;
+  // Sum of the sizes of the data files of every catalog table the query references (all files
+  // under each table's location; no partition pruning), standing in for DataScannedInBytes.
+  std::int64_t data_scanned_bytes = 0;
+  std::chrono::milliseconds planning_time{0};   // dialect translation, views, prepare
+  std::chrono::milliseconds execution_time{0};  // running and fetching
+  std::string executed_sql;                     // the SQL DuckDB ran (after translation)
+};
+
+class LocalEngine {
+ public:
+  static Outcome<std::unique_ptr<LocalEngine>> open(const LocalEngineConfig& config);
+  ~LocalEngine();
+  LocalEngine(const LocalEngine&) = delete;
+  LocalEngine& operator=(const LocalEngine&) = delete;
+
+  // Runs one Athena (Trino) SQL query. One query at a time per engine.
+  Outcome<QueryResult> execute(std::string_view sql, const QueryContext& context = {});
+  // Stops the running query (StopQueryExecution); safe to call from another thread.
+  void interrupt();
+  // "database.table" for every table loaded from the catalog.
+  std::vector<std::string> table_names() const;
+
+ private:
+  struct Impl;
+  explicit LocalEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The result as Athena writes <QueryExecutionId>.csv: a header row, every value double-quoted with
+// embedded quotes doubled, NULL as an empty unquoted field, "\n" after every row.
+std::string to_athena_csv(const QueryResult& result);
+// Writes to_athena_csv(result) to path atomically (temporary file in the same folder, fsync, rename).
+Status write_athena_csv(const QueryResult& result, const std::string& path);
+
+}  // namespace athena_runner::engine

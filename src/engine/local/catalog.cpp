@@ -1,0 +1,297 @@
+#include "catalog.hpp"
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <system_error>
+
+#include "athena_runner/engine/local_engine.hpp"
+
+namespace athena_runner::engine::local {
+namespace {
+
+namespace fs = std::filesystem;
+using aws::ErrorKind;
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 3> kS3Schemes{"s3://", "s3a://", "s3n://"};
+constexpr std::string_view kHiveDefaultFieldDelimiter = "\x01";  // LazySimpleSerDe's Ctrl-A
+constexpr std::string_view kHiveNullFormat = "\\N";              // LazySimpleSerDe's serialization.null.format
+constexpr std::string_view kOpenCsvDefaultSeparator = ",";
+constexpr std::string_view kOpenCsvDefaultQuote = "\"";
+constexpr std::string_view kOpenCsvDefaultEscape = "\\";
+constexpr std::string_view kSkipHeaderProperty = "skip.header.line.count";
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+aws::Error catalog_error(const std::string& message) {
+  return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog), message);
+}
+
+std::map<std::string, std::string> string_map(const json& object) {
+  std::map<std::string, std::string> out;
+  if (!object.is_object()) return out;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_string()) out[key] = value.get<std::string>();
+  }
+  return out;
+}
+
+std::string string_field(const json& object, const char* key) {
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+void parse_columns(const json& list, std::vector<CatalogColumn>& out, std::string& problem) {
+  if (!list.is_array()) return;
+  for (const auto& column : list) {
+    CatalogColumn parsed;
+    parsed.name = lower(string_field(column, "Name"));
+    parsed.hive_type = string_field(column, "Type");
+    auto type = hive_to_duckdb_type(parsed.hive_type);
+    if (!type) {
+      if (problem.empty()) problem = "column " + parsed.name + ": " + type.get_failure().message;
+      continue;
+    }
+    parsed.type = *type;
+    out.push_back(std::move(parsed));
+  }
+}
+
+CatalogTable parse_table(const json& table, const std::string& fallback_database, const std::string& source,
+                         const std::string& data_root) {
+  CatalogTable parsed;
+  parsed.source_file = source;
+  parsed.name = lower(string_field(table, "Name"));
+  parsed.database = lower(string_field(table, "DatabaseName"));
+  if (parsed.database.empty()) parsed.database = lower(fallback_database);
+  parsed.table_parameters = string_map(table.value("Parameters", json::object()));
+  const json storage = table.value("StorageDescriptor", json::object());
+  parsed.location = string_field(storage, "Location");
+  parse_columns(storage.value("Columns", json::array()), parsed.columns, parsed.problem);
+  parse_columns(table.value("PartitionKeys", json::array()), parsed.partition_keys, parsed.problem);
+  const json serde = storage.value("SerdeInfo", json::object());
+  parsed.serde_parameters = string_map(serde.value("Parameters", json::object()));
+  std::string library = string_field(serde, "SerializationLibrary");
+  std::string input_format = string_field(storage, "InputFormat");
+  if (string_field(table, "TableType") == "VIRTUAL_VIEW") {
+    parsed.problem = "Glue views (VIRTUAL_VIEW) are not supported by the local engine";
+  } else if (library.find("ParquetHiveSerDe") != std::string::npos ||
+             input_format.find("Parquet") != std::string::npos) {
+    parsed.format = TableFormat::Parquet;
+  } else if (library.find("LazySimpleSerDe") != std::string::npos) {
+    parsed.format = TableFormat::HiveText;
+  } else if (library.find("OpenCSVSerde") != std::string::npos) {
+    parsed.format = TableFormat::OpenCsv;
+  } else if (library.find("JsonSerDe") != std::string::npos) {
+    parsed.format = TableFormat::Json;
+  } else if (parsed.problem.empty()) {
+    parsed.problem =
+        "SerDe '" + library + "' (input format '" + input_format + "') is not supported by the local engine";
+  }
+  if (parsed.name.empty() && parsed.problem.empty()) parsed.problem = "the table has no Name";
+  auto local = local_path_for(parsed.location, data_root);
+  if (local) {
+    parsed.local_path = *local;
+  } else if (parsed.problem.empty()) {
+    parsed.problem = local.get_failure().message;
+  }
+  return parsed;
+}
+
+bool hidden(const fs::path& path) {
+  std::string name = path.filename().string();
+  return name.empty() || name[0] == '_' || name[0] == '.';
+}
+
+std::string sql_list(const std::vector<std::string>& paths) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < paths.size(); ++i) out += (i ? ", " : "") + quote_literal(paths[i]);
+  return out + "]";
+}
+
+std::string parameter_or(const std::map<std::string, std::string>& parameters, const std::string& key,
+                         std::string_view fallback) {
+  auto found = parameters.find(key);
+  return found != parameters.end() ? found->second : std::string(fallback);
+}
+
+}  // namespace
+
+aws::Outcome<std::string> local_path_for(const std::string& s3_uri, const std::string& data_root) {
+  for (auto scheme : kS3Schemes) {
+    if (s3_uri.rfind(scheme, 0) == 0) {
+      std::string key = s3_uri.substr(scheme.size());
+      while (!key.empty() && key.back() == '/') key.pop_back();
+      if (key.empty() || key.find("..") != std::string::npos) break;
+      return (fs::path(data_root) / key).lexically_normal().string();
+    }
+  }
+  return catalog_error("location '" + s3_uri + "' is not an s3:// URI");
+}
+
+aws::Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, const std::string& data_root) {
+  std::vector<CatalogTable> tables;
+  if (catalog_dir.empty()) return tables;
+  std::error_code error;
+  if (!fs::is_directory(catalog_dir, error))
+    return catalog_error("catalog directory '" + catalog_dir + "' does not exist");
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(catalog_dir, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (it->is_regular_file() && it->path().extension() == ".json") files.push_back(it->path());
+  }
+  if (error) return catalog_error("cannot list catalog directory '" + catalog_dir + "': " + error.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    json document = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded() || !document.is_object()) {
+      return catalog_error("catalog file '" + file.string() + "' is not valid JSON");
+    }
+    // <catalog>/<database>/<table>.json: the folder names the database when DatabaseName is absent.
+    std::string folder_database =
+        file.parent_path() == fs::path(catalog_dir) ? std::string() : file.parent_path().filename().string();
+    if (document.contains("Table") && document["Table"].is_object()) {
+      tables.push_back(parse_table(document["Table"], folder_database, file.string(), data_root));
+    } else if (document.contains("TableList") && document["TableList"].is_array()) {
+      for (const auto& table : document["TableList"]) {
+        tables.push_back(parse_table(table, folder_database, file.string(), data_root));
+      }
+    } else {
+      return catalog_error("catalog file '" + file.string() + "' has neither \"Table\" nor \"TableList\"");
+    }
+  }
+  return tables;
+}
+
+aws::Outcome<TableFiles> list_table_files(const CatalogTable& table) {
+  std::error_code error;
+  const std::string qualified = table.database + "." + table.name;
+  if (!fs::is_directory(table.local_path, error)) {
+    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
+                           "table " + qualified + ": no data at " + table.location + " (local folder '" +
+                               table.local_path + "' does not exist)");
+  }
+  TableFiles files;
+  for (auto it = fs::recursive_directory_iterator(table.local_path, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (hidden(it->path())) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
+    files.paths.push_back(it->path().string());
+    files.total_bytes += static_cast<std::int64_t>(it->file_size());
+  }
+  if (error) {
+    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
+                           "table " + qualified + ": cannot list '" + table.local_path + "': " + error.message());
+  }
+  std::sort(files.paths.begin(), files.paths.end());
+  return files;
+}
+
+aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files) {
+  const std::string qualified = table.database + "." + table.name;
+  auto unsupported = [&](const std::string& what) {
+    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
+                           "table " + qualified + ": " + what);
+  };
+  if (!table.problem.empty()) return unsupported(table.problem);
+  const bool text = table.format == TableFormat::HiveText || table.format == TableFormat::OpenCsv;
+  // Text SerDes read every field as a string; Hive's LazySimpleSerDe turns unparsable values into
+  // NULL (TRY_CAST), OpenCSVSerde fails the query (CAST).
+  const std::string cast = table.format == TableFormat::HiveText ? "TRY_CAST(" : "CAST(";
+  std::string select;
+  auto add_column = [&](const CatalogColumn& column, bool partition) {
+    if (!select.empty()) select += ", ";
+    const std::string& cast_fn = partition ? std::string("CAST(") : cast;
+    select +=
+        cast_fn + quote_identifier(column.name) + " AS " + column.type.sql + ") AS " + quote_identifier(column.name);
+  };
+  for (const auto& column : table.columns) {
+    if (text && column.type.complex)
+      return unsupported("column " + column.name + ": complex types in text tables are not supported");
+    add_column(column, false);
+  }
+  for (const auto& column : table.partition_keys) add_column(column, true);
+  if (select.empty()) return unsupported("the table has no columns");
+
+  std::string source;
+  if (files.paths.empty()) {
+    // An empty location is an empty table, as in Athena.
+    std::string empty;
+    for (const auto& column : table.columns) {
+      empty += std::string(empty.empty() ? "" : ", ") + "CAST(NULL AS " + column.type.sql + ") AS " +
+               quote_identifier(column.name);
+    }
+    for (const auto& column : table.partition_keys) {
+      empty += std::string(empty.empty() ? "" : ", ") + "CAST(NULL AS " + column.type.sql + ") AS " +
+               quote_identifier(column.name);
+    }
+    return "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) +
+           " AS SELECT " + empty + " WHERE false";
+  }
+  const std::string partitioning =
+      ", hive_partitioning = " + std::string(table.partition_keys.empty() ? "false" : "true") +
+      ", hive_types_autocast = false";
+  std::string column_list;  // {'name': 'VARCHAR', ...} in declared order
+  for (const auto& column : table.columns) {
+    column_list += std::string(column_list.empty() ? "{" : ", ") + quote_literal(column.name) + ": " +
+                   quote_literal(text ? "VARCHAR" : column.type.sql);
+  }
+  column_list += "}";
+  long skip_header = 0;
+  try {
+    skip_header = std::stol(parameter_or(table.table_parameters, std::string(kSkipHeaderProperty), "0"));
+  } catch (const std::exception&) {
+    return unsupported(std::string(kSkipHeaderProperty) + " is not a number");
+  }
+  switch (table.format) {
+    case TableFormat::Parquet: source = "read_parquet(" + sql_list(files.paths) + partitioning + ")"; break;
+    case TableFormat::HiveText: {
+      if (table.serde_parameters.count("escape.delim")) {
+        return unsupported("LazySimpleSerDe's escape.delim is not supported by the local engine");
+      }
+      std::string delimiter =
+          parameter_or(table.serde_parameters, "field.delim",
+                       parameter_or(table.serde_parameters, "serialization.format", kHiveDefaultFieldDelimiter));
+      if (delimiter.size() != 1) return unsupported("field delimiter '" + delimiter + "' must be one character");
+      std::string null_format = parameter_or(table.serde_parameters, "serialization.null.format", kHiveNullFormat);
+      source = "read_csv(" + sql_list(files.paths) + ", columns = " + column_list +
+               ", delim = " + quote_literal(delimiter) +
+               ", quote = '', escape = '', header = false, skip = " + std::to_string(skip_header) +
+               ", nullstr = " + quote_literal(null_format) +
+               ", auto_detect = false, null_padding = true, strict_mode = false" + partitioning + ")";
+      break;
+    }
+    case TableFormat::OpenCsv: {
+      std::string separator = parameter_or(table.serde_parameters, "separatorChar", kOpenCsvDefaultSeparator);
+      std::string quote = parameter_or(table.serde_parameters, "quoteChar", kOpenCsvDefaultQuote);
+      std::string escape = parameter_or(table.serde_parameters, "escapeChar", kOpenCsvDefaultEscape);
+      if (separator.size() != 1 || quote.size() != 1 || escape.size() != 1) {
+        return unsupported("OpenCSVSerde separatorChar, quoteChar and escapeChar must be one character each");
+      }
+      source = "read_csv(" + sql_list(files.paths) + ", columns = " + column_list +
+               ", delim = " + quote_literal(separator) + ", quote = " + quote_literal(quote) +
+               ", escape = " + quote_literal(escape) + ", header = false, skip = " + std::to_string(skip_header) +
+               ", auto_detect = false, null_padding = true, allow_quoted_nulls = false" + partitioning + ")";
+      break;
+    }
+    case TableFormat::Json:
+      source = "read_json(" + sql_list(files.paths) + ", format = 'newline_delimited', columns = " + column_list +
+               partitioning + ")";
+      break;
+  }
+  return "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) +
+         " AS SELECT " + select + " FROM " + source;
+}
+
+}  // namespace athena_runner::engine::local

@@ -1,0 +1,473 @@
+#include "athena_runner/engine/local_engine.hpp"
+
+#include <duckdb.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "catalog.hpp"
+#include "dialect.hpp"
+#include "hive_types.hpp"
+
+namespace athena_runner::engine {
+namespace {
+
+using aws::ErrorKind;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+constexpr auto kIdleWait = std::chrono::microseconds(200);
+constexpr double kJavaPlainLow = 1e-3;  // Java's Double.toString uses plain notation in [1e-3, 1e7)
+constexpr double kJavaPlainHigh = 1e7;
+constexpr std::string_view kMainSchema = "main";
+constexpr std::string_view kResultAlias = "ar_result";
+constexpr std::string_view kTimestampFormat = "%Y-%m-%d %H:%M:%S.%g";  // Athena's timestamp(3) rendering
+
+Error engine_error(std::string_view code, const std::string& message) {
+  return aws::make_error(ErrorKind::InvalidInput, std::string(code), message);
+}
+
+std::string duck_error_text(const char* text) { return text ? text : "unknown DuckDB error"; }
+
+struct LogicalType {
+  duckdb_logical_type type;
+  explicit LogicalType(duckdb_logical_type owned) : type(owned) {}
+  ~LogicalType() { duckdb_destroy_logical_type(&type); }
+  LogicalType(const LogicalType&) = delete;
+  LogicalType& operator=(const LogicalType&) = delete;
+};
+
+bool is_json_alias(duckdb_logical_type type) {
+  char* alias = duckdb_logical_type_get_alias(type);
+  bool json = alias && std::string_view(alias) == "JSON";
+  if (alias) duckdb_free(alias);
+  return json;
+}
+
+// The Athena type name of a DuckDB type (ColumnInfo.Type).
+std::string athena_type(duckdb_logical_type type) {
+  if (is_json_alias(type)) return "json";
+  switch (duckdb_get_type_id(type)) {
+    case DUCKDB_TYPE_BOOLEAN: return "boolean";
+    case DUCKDB_TYPE_TINYINT: return "tinyint";
+    case DUCKDB_TYPE_SMALLINT: return "smallint";
+    case DUCKDB_TYPE_INTEGER: return "integer";
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT: return "bigint";
+    case DUCKDB_TYPE_FLOAT: return "real";
+    case DUCKDB_TYPE_DOUBLE: return "double";
+    case DUCKDB_TYPE_DECIMAL: return "decimal";
+    case DUCKDB_TYPE_DATE: return "date";
+    case DUCKDB_TYPE_TIME: return "time";
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_S:
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+    case DUCKDB_TYPE_TIMESTAMP_NS: return "timestamp";
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return "timestamp with time zone";
+    case DUCKDB_TYPE_INTERVAL: return "interval day to second";
+    case DUCKDB_TYPE_BLOB: return "varbinary";
+    case DUCKDB_TYPE_UUID: return "uuid";
+    case DUCKDB_TYPE_LIST:
+    case DUCKDB_TYPE_ARRAY: return "array";
+    case DUCKDB_TYPE_MAP: return "map";
+    case DUCKDB_TYPE_STRUCT: return "row";
+    default: return "varchar";
+  }
+}
+
+// SQL rendering `expr` as Athena renders the value in its CSV output (NULL stays NULL).
+std::string render_expression(const std::string& expr, duckdb_logical_type type, int depth) {
+  const std::string variable = "ar_v" + std::to_string(depth);
+  auto element = [&](duckdb_logical_type child, const std::string& child_expr) {
+    return "coalesce(" + render_expression(child_expr, child, depth + 1) + ", 'null')";
+  };
+  if (is_json_alias(type)) return "CAST(" + expr + " AS VARCHAR)";
+  switch (duckdb_get_type_id(type)) {
+    case DUCKDB_TYPE_VARCHAR: return expr;
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_S:
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return "strftime(CAST(" + expr + " AS TIMESTAMP), '" + std::string(kTimestampFormat) + "')";
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return "strftime(" + expr + ", '" + std::string(kTimestampFormat) + "') || ' UTC'";
+    case DUCKDB_TYPE_BLOB: return "rtrim(regexp_replace(lower(hex(" + expr + ")), '(..)', '\\1 ', 'g'))";
+    case DUCKDB_TYPE_LIST:
+    case DUCKDB_TYPE_ARRAY: {
+      bool is_list = duckdb_get_type_id(type) == DUCKDB_TYPE_LIST;
+      LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
+      return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '[' || array_to_string(list_transform(" + expr + ", " +
+             variable + " -> " + element(child.type, variable) + "), ', ') || ']' END";
+    }
+    case DUCKDB_TYPE_MAP: {
+      LogicalType key(duckdb_map_type_key_type(type));
+      LogicalType value(duckdb_map_type_value_type(type));
+      return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(map_entries(" + expr +
+             "), " + variable + " -> " + element(key.type, variable + ".key") + " || '=' || " +
+             element(value.type, variable + ".value") + "), ', ') || '}' END";
+    }
+    case DUCKDB_TYPE_STRUCT: {
+      std::string fields;
+      idx_t count = duckdb_struct_type_child_count(type);
+      for (idx_t i = 0; i < count; ++i) {
+        char* name = duckdb_struct_type_child_name(type, i);
+        LogicalType child(duckdb_struct_type_child_type(type, i));
+        std::string field_name = name;
+        duckdb_free(name);
+        fields += std::string(i ? " || ', ' || " : "") + local::quote_literal(field_name + "=") + " || " +
+                  element(child.type, "struct_extract(" + expr + ", " + local::quote_literal(field_name) + ")");
+      }
+      return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || " + (fields.empty() ? "''" : fields) + " || '}' END";
+    }
+    default: return "CAST(" + expr + " AS VARCHAR)";
+  }
+}
+
+// Java's Double.toString / Float.toString (what Athena prints) from DuckDB's shortest rendering.
+template <class Floating>
+std::string java_floating_string(const std::string& duck_text) {
+  Floating value{};
+  if (duck_text == "nan" || duck_text == "NaN" || duck_text == "-nan") return "NaN";
+  if (duck_text == "inf" || duck_text == "Infinity") return "Infinity";
+  if (duck_text == "-inf" || duck_text == "-Infinity") return "-Infinity";
+  auto [end, error] = std::from_chars(duck_text.data(), duck_text.data() + duck_text.size(), value);
+  if (error != std::errc() || end != duck_text.data() + duck_text.size()) return duck_text;
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  char buffer[64];
+  Floating magnitude = std::fabs(value);
+  if (value == 0 ||
+      (magnitude >= static_cast<Floating>(kJavaPlainLow) && magnitude < static_cast<Floating>(kJavaPlainHigh))) {
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+    std::string text(buffer, result.ptr);
+    if (text.find('.') == std::string::npos) text += ".0";
+    return text;
+  }
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  std::string text(buffer, result.ptr);  // e.g. 1.5e+10, 1e-05
+  auto e = text.find('e');
+  std::string mantissa = text.substr(0, e);
+  if (mantissa.find('.') == std::string::npos) mantissa += ".0";
+  int exponent = std::stoi(text.substr(e + 1));
+  return mantissa + "E" + std::to_string(exponent);
+}
+
+StatementType classify(const std::string& first_keyword) {
+  static const std::set<std::string> ddl = {"create", "drop", "alter", "msck"};
+  static const std::set<std::string> utility = {"show", "describe", "desc", "explain", "use", "set"};
+  if (ddl.count(first_keyword)) return StatementType::Ddl;
+  if (utility.count(first_keyword)) return StatementType::Utility;
+  return StatementType::Dml;
+}
+
+bool is_query_keyword(const std::string& first_keyword) {
+  return first_keyword == "select" || first_keyword == "with" || first_keyword == "values" || first_keyword == "table";
+}
+
+std::string strip_trailing_semicolons(std::string sql) {
+  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) sql.pop_back();
+  return sql;
+}
+
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+std::string_view to_string(StatementType type) {
+  switch (type) {
+    case StatementType::Dml: return "DML";
+    case StatementType::Ddl: return "DDL";
+    case StatementType::Utility: return "UTILITY";
+  }
+  return "DML";
+}
+
+struct LocalEngine::Impl {
+  LocalEngineConfig config;
+  duckdb_database database = nullptr;
+  duckdb_connection connection = nullptr;
+  std::vector<local::CatalogTable> tables;
+  std::map<std::string, std::size_t> table_index;  // "db.table" -> tables[i]
+  std::set<std::string> databases;
+  std::atomic<bool> running{false};
+  std::atomic<bool> interrupted{false};
+
+  ~Impl() {
+    if (connection) duckdb_disconnect(&connection);
+    if (database) duckdb_close(&database);
+  }
+
+  Status run(const std::string& sql, std::string_view code) {
+    duckdb_result result;
+    if (duckdb_query(connection, sql.c_str(), &result) == DuckDBError) {
+      std::string message = duck_error_text(duckdb_result_error(&result));
+      duckdb_destroy_result(&result);
+      return engine_error(code, message);
+    }
+    duckdb_destroy_result(&result);
+    return aws::Ok{};
+  }
+
+  Outcome<std::unique_ptr<int>> probe_parameters(const std::vector<std::string>& parameters) {
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      const std::string position = "execution parameter " + std::to_string(i + 1);
+      if (auto valid = local::validate_parameter_literal(parameters[i]); !valid) {
+        return engine_error(error_codes::kInvalidParameter, position + ": " + valid.get_failure().message);
+      }
+      if (auto probe = run("SELECT " + parameters[i], error_codes::kInvalidParameter); !probe) {
+        return engine_error(error_codes::kInvalidParameter,
+                            position + " is not a valid literal: " + probe.get_failure().message);
+      }
+    }
+    return std::make_unique<int>(0);
+  }
+};
+
+LocalEngine::LocalEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LocalEngine::~LocalEngine() = default;
+
+Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  if (config.data_root.empty()) return engine_error(error_codes::kInvalidCatalog, "data_root must be set");
+  auto tables = local::load_catalog(config.catalog_dir, config.data_root);
+  if (!tables) return tables.get_failure();
+  impl->tables = std::move(tables).get_result();
+
+  duckdb_config duck_config;
+  if (duckdb_create_config(&duck_config) == DuckDBError)
+    return engine_error(error_codes::kQueryFailed, "cannot create DuckDB config");
+  if (config.threads > 0) duckdb_set_config(duck_config, "threads", std::to_string(config.threads).c_str());
+  if (!config.memory_limit.empty()) duckdb_set_config(duck_config, "memory_limit", config.memory_limit.c_str());
+  duckdb_set_config(duck_config, "autoinstall_known_extensions", "false");
+  char* open_error = nullptr;
+  auto state = duckdb_open_ext(nullptr, &impl->database, duck_config, &open_error);
+  duckdb_destroy_config(&duck_config);
+  if (state == DuckDBError) {
+    std::string message = duck_error_text(open_error);
+    duckdb_free(open_error);
+    return engine_error(error_codes::kQueryFailed, "cannot open DuckDB: " + message);
+  }
+  if (duckdb_connect(impl->database, &impl->connection) == DuckDBError) {
+    return engine_error(error_codes::kQueryFailed, "cannot connect to DuckDB");
+  }
+  // Athena (Trino) semantics: integer division truncates, sessions run in UTC, NULLs sort last.
+  std::vector<std::string> setup = {"SET integer_division = true", "SET TimeZone = 'UTC'",
+                                    "SET default_null_order = 'nulls_last'"};
+  for (auto& macro : local::dialect_macros()) setup.push_back(std::move(macro));
+  impl->databases.insert(lower(config.default_database));
+  for (std::size_t i = 0; i < impl->tables.size(); ++i) {
+    impl->databases.insert(impl->tables[i].database);
+    impl->table_index[impl->tables[i].database + "." + impl->tables[i].name] = i;
+  }
+  for (const auto& database : impl->databases) {
+    if (database != kMainSchema) setup.push_back("CREATE SCHEMA IF NOT EXISTS " + local::quote_identifier(database));
+  }
+  // Queries may read the data root and nothing else on this machine.
+  std::string root = config.data_root;
+  if (root.back() != '/') root += '/';
+  setup.push_back("SET allowed_directories = [" + local::quote_literal(root) + "]");
+  setup.push_back("SET enable_external_access = false");
+  setup.push_back("SET autoload_known_extensions = false");
+  for (const auto& statement : setup) {
+    if (auto status = impl->run(statement, error_codes::kQueryFailed); !status) {
+      return engine_error(error_codes::kQueryFailed,
+                          "local engine set-up failed (" + statement + "): " + status.get_failure().message);
+    }
+  }
+  return std::unique_ptr<LocalEngine>(new LocalEngine(std::move(impl)));
+}
+
+std::vector<std::string> LocalEngine::table_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, index] : impl_->table_index) names.push_back(name);
+  return names;
+}
+
+void LocalEngine::interrupt() {
+  impl_->interrupted = true;
+  if (impl_->running) duckdb_interrupt(impl_->connection);
+}
+
+Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryContext& context) {
+  const auto started = Clock::now();
+  impl_->interrupted = false;
+  QueryResult result;
+  if (auto probed = impl_->probe_parameters(context.execution_parameters); !probed) return probed.get_failure();
+  auto translation = local::translate_to_duckdb(sql, context.execution_parameters);
+  if (!translation) return translation.get_failure();
+  result.statement_type = classify(translation->first_keyword);
+  if (!is_query_keyword(translation->first_keyword)) {
+    return engine_error(error_codes::kNotSupported,
+                        "statement '" + translation->first_keyword + "' (" +
+                            std::string(to_string(result.statement_type)) +
+                            ") is not supported by the local engine: only queries (SELECT, WITH, VALUES, TABLE)");
+  }
+  const std::string query = strip_trailing_semicolons(translation->sql);
+  duckdb_extracted_statements extracted = nullptr;
+  idx_t statement_count = duckdb_extract_statements(impl_->connection, query.c_str(), &extracted);
+  std::string extract_error = statement_count == 0 ? duck_error_text(duckdb_extract_statements_error(extracted)) : "";
+  duckdb_destroy_extracted(&extracted);
+  if (statement_count == 0) return engine_error(error_codes::kQueryFailed, extract_error);
+  if (statement_count > 1)
+    return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
+
+  const std::string database = lower(context.database.empty() ? impl_->config.default_database : context.database);
+  if (!impl_->databases.count(database)) {
+    return engine_error(error_codes::kQueryFailed, "database '" + database + "' does not exist in the local catalog");
+  }
+  if (auto status = impl_->run("SET search_path = " + local::quote_literal(local::quote_identifier(database) + "," +
+                                                                           std::string(kMainSchema)),
+                               error_codes::kQueryFailed);
+      !status) {
+    return status.get_failure();
+  }
+
+  // (Re)create the views of the referenced tables over the files present now.
+  std::set<std::size_t> referenced;
+  for (const auto& name : translation->qualified_names) {
+    auto found = impl_->table_index.find(name.find('.') == std::string::npos ? database + "." + name : name);
+    if (found != impl_->table_index.end()) referenced.insert(found->second);
+  }
+  for (std::size_t index : referenced) {
+    const auto& table = impl_->tables[index];
+    const std::string qualified = table.database + "." + table.name;
+    if (!table.problem.empty()) {
+      return engine_error(error_codes::kNotSupported,
+                          "table " + qualified + " (" + table.source_file + "): " + table.problem);
+    }
+    auto files = local::list_table_files(table);
+    if (!files) return files.get_failure();
+    result.data_scanned_bytes += files->total_bytes;
+    auto view = local::view_sql(table, *files);
+    if (!view) return view.get_failure();
+    if (auto status = impl_->run(*view, error_codes::kTableData); !status) {
+      return engine_error(error_codes::kTableData, "table " + qualified + " at " + table.location + " (local '" +
+                                                       table.local_path +
+                                                       "') cannot be read: " + status.get_failure().message);
+    }
+  }
+
+  auto table_error = [&](const std::string& message) {
+    for (std::size_t index : referenced) {
+      const auto& table = impl_->tables[index];
+      if (message.find(table.local_path) != std::string::npos) {
+        return engine_error(error_codes::kTableData, "table " + table.database + "." + table.name + " at " +
+                                                         table.location + " (local '" + table.local_path +
+                                                         "') cannot be read: " + message);
+      }
+    }
+    return engine_error(error_codes::kQueryFailed, message);
+  };
+
+  // Prepare the query to learn its columns, then run it wrapped so DuckDB renders every value as Athena does.
+  duckdb_prepared_statement prepared = nullptr;
+  if (duckdb_prepare(impl_->connection, query.c_str(), &prepared) == DuckDBError) {
+    std::string message = duck_error_text(duckdb_prepare_error(prepared));
+    duckdb_destroy_prepare(&prepared);
+    return table_error(message);
+  }
+  idx_t column_count = duckdb_prepared_statement_column_count(prepared);
+  std::string rendered;
+  std::string aliases;
+  for (idx_t i = 0; i < column_count; ++i) {
+    ResultColumn column;
+    column.name = duckdb_prepared_statement_column_name(prepared, i);
+    LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
+    column.type = athena_type(type.type);
+    if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_DECIMAL) {
+      column.precision = duckdb_decimal_width(type.type);
+      column.scale = duckdb_decimal_scale(type.type);
+    }
+    const std::string alias = "c" + std::to_string(i);
+    aliases += (i ? ", " : "") + alias;
+    rendered += std::string(i ? ", " : "") + render_expression(std::string(kResultAlias) + "." + alias, type.type, 0);
+    result.columns.push_back(std::move(column));
+  }
+  duckdb_destroy_prepare(&prepared);
+  result.executed_sql =
+      "SELECT " + rendered + " FROM (" + query + "\n) AS " + std::string(kResultAlias) + "(" + aliases + ")";
+  if (duckdb_prepare(impl_->connection, result.executed_sql.c_str(), &prepared) == DuckDBError) {
+    std::string message = duck_error_text(duckdb_prepare_error(prepared));
+    duckdb_destroy_prepare(&prepared);
+    return engine_error(error_codes::kQueryFailed, "internal rendering query failed: " + message);
+  }
+  const auto planned = Clock::now();
+  result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
+
+  duckdb_pending_result pending = nullptr;
+  if (duckdb_pending_prepared(prepared, &pending) == DuckDBError) {
+    std::string message = duck_error_text(duckdb_pending_error(pending));
+    duckdb_destroy_pending(&pending);
+    duckdb_destroy_prepare(&prepared);
+    return table_error(message);
+  }
+  impl_->running = true;
+  auto last_progress = Clock::now();
+  duckdb_pending_state pending_state;
+  while (true) {
+    if (impl_->interrupted || (context.is_cancelled && context.is_cancelled())) duckdb_interrupt(impl_->connection);
+    pending_state = duckdb_pending_execute_task(pending);
+    if (pending_state == DUCKDB_PENDING_RESULT_READY || pending_state == DUCKDB_PENDING_ERROR) break;
+    if (context.on_progress && Clock::now() - last_progress >= kProgressInterval) {
+      last_progress = Clock::now();
+      auto progress = duckdb_query_progress(impl_->connection);
+      context.on_progress(QueryProgress{progress.percentage, progress.rows_processed, progress.total_rows_to_process});
+    }
+    if (pending_state == DUCKDB_PENDING_NO_TASKS_AVAILABLE) std::this_thread::sleep_for(kIdleWait);
+  }
+  duckdb_result duck_result;
+  bool failed = pending_state == DUCKDB_PENDING_ERROR || duckdb_execute_pending(pending, &duck_result) == DuckDBError;
+  impl_->running = false;
+  if (failed) {
+    std::string message = pending_state == DUCKDB_PENDING_ERROR ? duck_error_text(duckdb_pending_error(pending))
+                                                                : duck_error_text(duckdb_result_error(&duck_result));
+    if (pending_state != DUCKDB_PENDING_ERROR) duckdb_destroy_result(&duck_result);
+    duckdb_destroy_pending(&pending);
+    duckdb_destroy_prepare(&prepared);
+    if (impl_->interrupted || (context.is_cancelled && context.is_cancelled()) ||
+        message.find("Interrupted") != std::string::npos) {
+      return engine_error(error_codes::kCancelled, "query cancelled: " + message);
+    }
+    return table_error(message);
+  }
+  duckdb_destroy_pending(&pending);
+  duckdb_destroy_prepare(&prepared);
+
+  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(duck_result)) {
+    idx_t rows = duckdb_data_chunk_get_size(chunk);
+    std::size_t first_row = result.rows.size();
+    result.rows.resize(first_row + rows, std::vector<Cell>(column_count));
+    for (idx_t column = 0; column < column_count; ++column) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, column);
+      auto* strings = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
+      uint64_t* validity = duckdb_vector_get_validity(vector);
+      const std::string& type = result.columns[column].type;
+      for (idx_t row = 0; row < rows; ++row) {
+        if (validity && !duckdb_validity_row_is_valid(validity, row)) continue;
+        std::string text(duckdb_string_t_data(&strings[row]), duckdb_string_t_length(strings[row]));
+        if (type == "double") text = java_floating_string<double>(text);
+        if (type == "real") text = java_floating_string<float>(text);
+        result.rows[first_row + row][column] = std::move(text);
+      }
+    }
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  duckdb_destroy_result(&duck_result);
+  result.execution_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - planned);
+  return result;
+}
+
+}  // namespace athena_runner::engine

@@ -1,0 +1,147 @@
+// C++-only cases: the CSV writer's bytes and atomicity, cancellation, scanned bytes, catalog errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "athena_runner/engine/local_engine.hpp"
+#include "support/temp_dir.hpp"
+
+namespace athena_runner::engine {
+namespace {
+
+namespace fs = std::filesystem;
+using athena_runner::testing::read_file;
+using athena_runner::testing::TempDir;
+
+QueryResult sample_result() {
+  QueryResult result;
+  result.columns = {{"id", "integer"}, {"say \"hi\"", "varchar"}, {"note", "varchar"}};
+  result.rows = {{"1", "a,b", std::nullopt}, {"2", "she said \"no\"", ""}, {std::nullopt, "line\nbreak", "x"}};
+  return result;
+}
+
+TEST(AthenaCsv, QuotesEveryValueAndLeavesNullsEmpty) {
+  // Written by hand from Athena's output format: all values quoted, quotes doubled, NULL empty.
+  const std::string expected =
+      "\"id\",\"say \"\"hi\"\"\",\"note\"\n"
+      "\"1\",\"a,b\",\n"
+      "\"2\",\"she said \"\"no\"\"\",\"\"\n"
+      ",\"line\nbreak\",\"x\"\n";
+  EXPECT_EQ(to_athena_csv(sample_result()), expected);
+}
+
+TEST(AthenaCsv, WritesAtomicallyWithoutLeftovers) {
+  TempDir temp;
+  const std::string path = temp.path() + "/out/abc.csv";
+  fs::create_directories(temp.path() + "/out");
+  temp.write("out/abc.csv", "old content");
+  ASSERT_TRUE(write_athena_csv(sample_result(), path));
+  EXPECT_EQ(read_file(path), to_athena_csv(sample_result()));
+  int entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(temp.path() + "/out")) ++entries;
+  EXPECT_EQ(entries, 1);  // no temporary file left behind
+}
+
+TEST(AthenaCsv, MissingFolderIsAnError) {
+  TempDir temp;
+  auto status = write_athena_csv(sample_result(), temp.path() + "/missing/x.csv");
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.get_failure().code, error_codes::kIo);
+}
+
+std::unique_ptr<LocalEngine> open_engine(const TempDir& temp) {
+  fs::create_directories(temp.path() + "/data");
+  fs::create_directories(temp.path() + "/catalog");
+  auto engine = LocalEngine::open(LocalEngineConfig{temp.path() + "/data", temp.path() + "/catalog", "default", 2, ""});
+  EXPECT_TRUE(engine) << engine.get_failure().to_string();
+  return engine ? std::move(engine).get_result() : nullptr;
+}
+
+TEST(LocalEngine, CancellationStopsALongQuery) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  QueryContext context;
+  auto started = std::chrono::steady_clock::now();
+  context.is_cancelled = [&] { return std::chrono::steady_clock::now() - started > std::chrono::milliseconds(50); };
+  auto result = engine->execute("SELECT count(*) FROM range(100000000000) a", context);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.get_failure().code, error_codes::kCancelled);
+  // The engine stays usable afterwards.
+  auto after = engine->execute("SELECT 1");
+  ASSERT_TRUE(after) << after.get_failure().to_string();
+  EXPECT_EQ(after->rows.at(0).at(0), "1");
+}
+
+TEST(LocalEngine, InterruptFromAnotherThread) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    engine->interrupt();
+  });
+  auto result = engine->execute("SELECT count(*) FROM range(100000000000) a");
+  stopper.join();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.get_failure().code, error_codes::kCancelled);
+}
+
+TEST(LocalEngine, ScannedBytesAreTheSizesOfTheReferencedTablesFiles) {
+  TempDir temp;
+  const std::string first = "1,a\n2,b\n";
+  const std::string second = "3,c\n";
+  temp.write("data/bucket/t/part-0.csv", first);
+  temp.write("data/bucket/t/sub/part-1.csv", second);
+  temp.write("data/bucket/t/_SUCCESS", "ignored marker");
+  temp.write("catalog/default/t.json", R"({"Table": {"Name": "t", "DatabaseName": "default",
+    "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}, {"Name": "v", "Type": "string"}],
+      "Location": "s3://bucket/t/",
+      "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                    "Parameters": {"field.delim": ","}}}}})");
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto result = engine->execute("SELECT sum(id) FROM t");
+  ASSERT_TRUE(result) << result.get_failure().to_string();
+  EXPECT_EQ(result->rows.at(0).at(0), "6");
+  EXPECT_EQ(result->data_scanned_bytes, static_cast<std::int64_t>(first.size() + second.size()));
+  auto none = engine->execute("SELECT 1");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->data_scanned_bytes, 0);
+}
+
+TEST(LocalEngine, MalformedCatalogFileFailsOpenNamingTheFile) {
+  TempDir temp;
+  temp.write("catalog/db/broken.json", "{not json");
+  fs::create_directories(temp.path() + "/data");
+  auto engine = LocalEngine::open(LocalEngineConfig{temp.path() + "/data", temp.path() + "/catalog", "default", 1, ""});
+  ASSERT_FALSE(engine);
+  EXPECT_EQ(engine.get_failure().code, error_codes::kInvalidCatalog);
+  EXPECT_NE(engine.get_failure().message.find("broken.json"), std::string::npos);
+}
+
+TEST(LocalEngine, QueriesCannotReadOutsideTheDataRoot) {
+  TempDir temp;
+  temp.write("secret.csv", "a\n1\n");
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto result = engine->execute("SELECT * FROM read_csv('" + temp.path() + "/secret.csv')");
+  EXPECT_FALSE(result);
+}
+
+TEST(LocalEngine, ReportsProgressForLongQueries) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  int reports = 0;
+  QueryContext context;
+  context.on_progress = [&](const QueryProgress&) { ++reports; };
+  auto started = std::chrono::steady_clock::now();
+  context.is_cancelled = [&] { return std::chrono::steady_clock::now() - started > std::chrono::milliseconds(400); };
+  auto result = engine->execute("SELECT count(*) FROM range(100000000000) a", context);
+  EXPECT_GT(reports, 0);
+}
+
+}  // namespace
+}  // namespace athena_runner::engine
