@@ -1,0 +1,83 @@
+// AthenaClient: the protocol functions of athena_protocol.hpp over the shared ServiceClient.
+#include "athena_protocol.hpp"
+
+namespace athena_runner::aws::athena {
+
+namespace {
+
+template <class T, class Parser>
+Outcome<T> call(const ServiceClient& service, std::string_view operation, std::string body, Parser parse) {
+  auto response = service.call_json(operation, std::move(body));
+  if (!response) return std::move(response).get_failure();
+  return parse(response.get_result());
+}
+
+}  // namespace
+
+AthenaClient::AthenaClient(std::shared_ptr<const ClientContext> context)
+    : service_(std::move(context), ServiceDescriptor::athena()) {}
+
+Outcome<std::string> AthenaClient::start_query_execution(const StartQueryExecutionRequest& request) const {
+  return call<std::string>(service_, detail::kStartQueryExecution, detail::serialize_start_query_execution(request),
+                           detail::parse_start_query_execution);
+}
+
+Outcome<QueryExecution> AthenaClient::get_query_execution(std::string_view query_execution_id) const {
+  return call<QueryExecution>(service_, detail::kGetQueryExecution,
+                              detail::serialize_query_execution_id(query_execution_id),
+                              detail::parse_get_query_execution);
+}
+
+Outcome<GetQueryResultsResult> AthenaClient::get_query_results(const GetQueryResultsRequest& request) const {
+  return call<GetQueryResultsResult>(service_, detail::kGetQueryResults, detail::serialize_get_query_results(request),
+                                     detail::parse_get_query_results);
+}
+
+Outcome<QueryResultsTable> AthenaClient::get_all_query_results(std::string_view query_execution_id,
+                                                               std::string_view statement_type) const {
+  QueryResultsTable table;
+  GetQueryResultsRequest request{std::string(query_execution_id), std::nullopt, kMaxResultsPerPage};
+  do {
+    auto page = get_query_results(request);
+    if (!page) return std::move(page).get_failure();
+    auto& result = page.get_result();
+    bool first_page = table.pages == 0;
+    if (first_page) {
+      table.columns = std::move(result.result_set.result_set_metadata.column_info);
+      table.update_count = result.update_count;
+      result.result_set.result_set_metadata.column_info = table.columns;
+    }
+    auto& rows = result.result_set.rows;
+    auto begin = rows.begin() + (first_row_is_header(result, first_page, statement_type) ? 1 : 0);
+    table.rows.insert(table.rows.end(), std::make_move_iterator(begin), std::make_move_iterator(rows.end()));
+    ++table.pages;
+    request.next_token = std::move(result.next_token);
+  } while (request.next_token && !request.next_token->empty());
+  return table;
+}
+
+Status AthenaClient::stop_query_execution(std::string_view query_execution_id) const {
+  auto response =
+      service_.call_json(detail::kStopQueryExecution, detail::serialize_query_execution_id(query_execution_id));
+  if (!response) return std::move(response).get_failure();
+  return Ok{};
+}
+
+Outcome<BatchGetQueryExecutionResult> AthenaClient::batch_get_query_execution(
+    const std::vector<std::string>& query_execution_ids) const {
+  if (query_execution_ids.size() > kMaxBatchGetIds) {
+    return make_error(ErrorKind::InvalidInput, "TooManyQueryExecutionIds",
+                      "BatchGetQueryExecution takes at most " + std::to_string(kMaxBatchGetIds) + " ids, got " +
+                          std::to_string(query_execution_ids.size()));
+  }
+  return call<BatchGetQueryExecutionResult>(service_, detail::kBatchGetQueryExecution,
+                                            detail::serialize_batch_get_query_execution(query_execution_ids),
+                                            detail::parse_batch_get_query_execution);
+}
+
+Outcome<WorkGroup> AthenaClient::get_work_group(std::string_view work_group) const {
+  return call<WorkGroup>(service_, detail::kGetWorkGroup, detail::serialize_get_work_group(work_group),
+                         detail::parse_get_work_group);
+}
+
+}  // namespace athena_runner::aws::athena
