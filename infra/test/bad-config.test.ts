@@ -177,3 +177,23 @@ describe('time zones, S3 locations, durations', () => {
     expect(parseDurationSeconds('0s')).toBeUndefined();
   });
 });
+
+describe('valid variants of the file', () => {
+  test('sql_file is read relative to the queries file; context overrides replace defaults', () => {
+    const sub = tempDir();
+    require('fs').mkdirSync(path.join(sub, 'sql'));
+    require('fs').writeFileSync(path.join(sub, 'sql', 'count.sql'), 'SELECT count(*) FROM order_details\n');
+    const file = writeQueriesFile(sub, fileWith('').replace('    sql: SELECT count(*) FROM order_details\n', '    sql_file: sql/count.sql\n'));
+    const { QueriesFile } = require('../lib/queries-file');
+    const loaded = QueriesFile.fromFile(file, { output: 's3://account-results/ar/', workgroup: 'reports' });
+    expect(loaded.queries[0].sql).toBe('SELECT count(*) FROM order_details\n');
+    expect(loaded.queries[0].output.uri).toBe('s3://account-results/ar/');
+    expect(loaded.queries[0].workgroup).toBe('reports');
+  });
+
+  test('a missing sql_file is named with its resolved path', () => {
+    const { file, message } = synthError(fileWith('').replace('    sql: SELECT count(*) FROM order_details\n', '    sql_file: missing.sql\n'));
+    expect(message).toBe(`Invalid queries file ${file}:
+  - queries.daily_revenue.sql_file: file not found: ${path.join(path.dirname(file), 'missing.sql')} (paths are relative to the queries file)`);
+  });
+});
