@@ -68,7 +68,9 @@ TEST(ParameterLiterals, RejectsAnythingElse) {
         "", "DATE '2024-01-01' + 1", "- - 1", "read_csv('/etc/passwd')", "INTERVAL '1' fortnight"}) {
     auto status = validate_parameter_literal(attempt);
     EXPECT_FALSE(status) << attempt;
-    if (!status) EXPECT_EQ(status.get_failure().code, error_codes::kInvalidParameter);
+    if (!status) {
+      EXPECT_EQ(status.get_failure().code, error_codes::kInvalidParameter);
+    }
   }
 }
 

@@ -163,9 +163,15 @@ TEST_P(SqlCase, Runs) {
       ASSERT_TRUE(last.has_value()) << "expectation before any @query";
       ASSERT_TRUE(*last) << "query failed: " << last->get_failure().to_string() << "\n" << last_query;
       const QueryResult& result = last->get_result();
-      if (directive.name == "expect") EXPECT_EQ(rows_text(result), directive.body) << last_query;
-      if (directive.name == "expect-columns") EXPECT_EQ(columns_text(result), directive.body) << last_query;
-      if (directive.name == "expect-csv") EXPECT_EQ(to_athena_csv(result), file_body(directive.body)) << last_query;
+      std::string actual;
+      std::string expected = directive.body;
+      if (directive.name == "expect") actual = rows_text(result);
+      if (directive.name == "expect-columns") actual = columns_text(result);
+      if (directive.name == "expect-csv") {
+        actual = to_athena_csv(result);
+        expected = file_body(directive.body);
+      }
+      EXPECT_EQ(actual, expected) << last_query;
       ++checks;
     } else if (directive.name == "expect-error") {
       ASSERT_TRUE(last.has_value()) << "expectation before any @query";

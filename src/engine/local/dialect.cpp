@@ -45,7 +45,6 @@ constexpr std::array kRenames{
     Rename{"json_extract_scalar", "ar_json_extract_scalar"},
     Rename{"element_at", "ar_element_at"},
     Rename{"cardinality", "ar_cardinality"},
-    Rename{"array_join", "ar_array_join"},
     Rename{"contains", "ar_contains"},
     Rename{"split", "string_split"},
     Rename{"split_part", "ar_split_part"},
@@ -131,6 +130,33 @@ std::string unquote_string(const std::string& literal) {
     if (literal[i] == '\'') ++i;  // '' -> '
   }
   return out;
+}
+
+// DECIMAL 'text' with Trino's precision and scale (the literal's digits), e.g. CAST('12.50' AS DECIMAL(4,2)).
+aws::Outcome<std::string> decimal_literal(const std::string& text) {
+  constexpr int kMaxDecimalPrecision = 38;
+  std::size_t i = 0;
+  while (i < text.size() && text[i] == ' ') ++i;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  int integer_digits = 0;
+  int fraction_digits = 0;
+  bool dot = false;
+  for (; i < text.size() && text[i] != ' '; ++i) {
+    if (text[i] == '.' && !dot) {
+      dot = true;
+    } else if (std::isdigit(static_cast<unsigned char>(text[i]))) {
+      (dot ? fraction_digits : integer_digits)++;
+    } else {
+      return not_supported("invalid DECIMAL literal '" + text + "'");
+    }
+  }
+  while (i < text.size() && text[i] == ' ') ++i;
+  int precision = std::max(1, integer_digits + fraction_digits);
+  if (i != text.size() || integer_digits + fraction_digits == 0 || precision > kMaxDecimalPrecision) {
+    return not_supported("invalid DECIMAL literal '" + text + "'");
+  }
+  return "CAST(" + quote_literal(text) + " AS DECIMAL(" + std::to_string(precision) + "," +
+         std::to_string(fraction_digits) + "))";
 }
 
 class Translator {
@@ -242,6 +268,14 @@ class Translator {
         continue;
       }
       std::size_t open = next_significant(i + 1);
+      if (lower(token.text) == "decimal" && open < end && tokens_[open].kind == Kind::String) {
+        // Trino types DECIMAL '12.50' as decimal(4,2); DuckDB would use its default decimal(18,3).
+        auto typed = decimal_literal(unquote_string(tokens_[open].text));
+        if (!typed) return typed.get_failure();
+        out += *typed;
+        i = open;
+        continue;
+      }
       std::size_t previous = i;
       while (previous > begin &&
              (tokens_[previous - 1].kind == Kind::Space || tokens_[previous - 1].kind == Kind::Comment)) {
@@ -322,6 +356,20 @@ class Translator {
       out += ",";
       if (auto status = emit(args[1].first, args[1].second, out); !status) return status.get_failure();
       out += ", " + quote_literal(replacement) + ", 'g')";
+      return true;
+    }
+    if (name == "array_join") {  // DuckDB needs the separator as a constant, so no macro
+      if (args.size() != 2 && args.size() != 3) return not_supported("array_join takes 2 or 3 arguments");
+      std::string array;
+      std::string separator;
+      if (auto status = emit(args[0].first, args[0].second, array); !status) return status.get_failure();
+      if (auto status = emit(args[1].first, args[1].second, separator); !status) return status.get_failure();
+      if (args.size() == 3) {
+        std::string null_replacement;
+        if (auto status = emit(args[2].first, args[2].second, null_replacement); !status) return status.get_failure();
+        array = "list_transform(" + array + ", ar_e -> coalesce(CAST(ar_e AS VARCHAR), " + null_replacement + "))";
+      }
+      out += "array_to_string(" + array + ", " + separator + ")";
       return true;
     }
     if (name == "extract" && !args.empty()) {
@@ -519,8 +567,6 @@ std::vector<std::string> dialect_macros() {
       "CREATE OR REPLACE MACRO ar_element_at(x, k) AS (x)[k]",
       "CREATE OR REPLACE MACRO ar_cardinality(x) AS CAST(CASE WHEN x IS NULL THEN NULL WHEN json_type(to_json(x)) = "
       "'ARRAY' THEN json_array_length(to_json(x)) ELSE len(json_keys(to_json(x))) END AS BIGINT)",
-      "CREATE OR REPLACE MACRO ar_array_join(a, d) AS array_to_string(a, d), (a, d, r) AS "
-      "array_to_string(list_transform(a, ar_e -> coalesce(CAST(ar_e AS VARCHAR), r)), d)",
       "CREATE OR REPLACE MACRO ar_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN list_contains(a, "
       "x) THEN true WHEN list_contains(list_transform(a, ar_e -> ar_e IS NULL), true) THEN NULL ELSE false END",
       "CREATE OR REPLACE MACRO ar_split_part(s, d, i) AS CASE WHEN i <= 0 THEN error('split_part: index must be "

@@ -105,15 +105,16 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
     case DUCKDB_TYPE_ARRAY: {
       bool is_list = duckdb_get_type_id(type) == DUCKDB_TYPE_LIST;
       LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
-      return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '[' || array_to_string(list_transform(" + expr + ", " +
-             variable + " -> " + element(child.type, variable) + "), ', ') || ']' END";
+      return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '[' || coalesce(array_to_string(list_transform(" + expr +
+             ", " + variable + " -> " + element(child.type, variable) + "), ', '), '') || ']' END";
     }
     case DUCKDB_TYPE_MAP: {
       LogicalType key(duckdb_map_type_key_type(type));
       LogicalType value(duckdb_map_type_value_type(type));
-      return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(map_entries(" + expr +
-             "), " + variable + " -> " + element(key.type, variable + ".key") + " || '=' || " +
-             element(value.type, variable + ".value") + "), ', ') || '}' END";
+      return "CASE WHEN " + expr +
+             " IS NULL THEN NULL ELSE '{' || coalesce(array_to_string(list_transform(map_entries(" + expr + "), " +
+             variable + " -> " + element(key.type, variable + ".key") + " || '=' || " +
+             element(value.type, variable + ".value") + "), ', '), '') || '}' END";
     }
     case DUCKDB_TYPE_STRUCT: {
       std::string fields;
@@ -159,6 +160,15 @@ std::string java_floating_string(const std::string& duck_text) {
   if (mantissa.find('.') == std::string::npos) mantissa += ".0";
   int exponent = std::stoi(text.substr(e + 1));
   return mantissa + "E" + std::to_string(exponent);
+}
+
+// Athena names a select item that is neither a column nor aliased "_col<position>"; DuckDB names it
+// after the expression text, which is recognisable by its parentheses, quotes or leading digit.
+std::string athena_column_name(const char* duck_name, idx_t position) {
+  std::string name = duck_name ? duck_name : "";
+  bool expression = name.empty() || name.find_first_of("()'") != std::string::npos ||
+                    std::isdigit(static_cast<unsigned char>(name[0])) || name == "NULL";
+  return expression ? "_col" + std::to_string(position) : name;
 }
 
 StatementType classify(const std::string& first_keyword) {
@@ -384,7 +394,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   std::string aliases;
   for (idx_t i = 0; i < column_count; ++i) {
     ResultColumn column;
-    column.name = duckdb_prepared_statement_column_name(prepared, i);
+    column.name = athena_column_name(duckdb_prepared_statement_column_name(prepared, i), i);
     LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
     column.type = athena_type(type.type);
     if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_DECIMAL) {
