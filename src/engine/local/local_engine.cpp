@@ -394,7 +394,9 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   std::string aliases;
   for (idx_t i = 0; i < column_count; ++i) {
     ResultColumn column;
-    column.name = athena_column_name(duckdb_prepared_statement_column_name(prepared, i), i);
+    const char* duck_name = duckdb_prepared_statement_column_name(prepared, i);  // owned by us
+    column.name = athena_column_name(duck_name, i);
+    duckdb_free(const_cast<char*>(duck_name));
     LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
     column.type = athena_type(type.type);
     if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_DECIMAL) {
