@@ -191,6 +191,10 @@ TEST(S3Multipart, InitiateAndComplete) {
       R"(<CompleteMultipartUploadResult><Location>l</Location><ETag>"3858f62230ac3c915f300c664312c11f-9"</ETag></CompleteMultipartUploadResult>)");
   ASSERT_TRUE(completed);
   EXPECT_EQ(*completed, "\"3858f62230ac3c915f300c664312c11f-9\"");
+  auto from_moto = detail::parse_complete_multipart_upload(
+      R"(<?xml version="1.0" encoding="utf-8"?><CompleteMultipartUploadResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"e-2"</ETag></CompleteMultipartUploadResponse>)");
+  ASSERT_TRUE(from_moto);
+  EXPECT_EQ(*from_moto, "\"e-2\"");
   // A 200 response whose body is an error (documented for CompleteMultipartUpload).
   auto failed = detail::parse_complete_multipart_upload(
       "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message>"

@@ -194,7 +194,7 @@ Outcome<ListObjectsV2Result> parse_list_objects_v2(std::string_view xml) {
 Outcome<std::string> parse_initiate_multipart_upload(std::string_view xml) {
   pugi::xml_document document;
   if (!document.load_buffer(xml.data(), xml.size())) return invalid_response("CreateMultipartUpload", "not XML");
-  std::string upload_id = document.child("InitiateMultipartUploadResult").child_value("UploadId");
+  std::string upload_id = document.document_element().child_value("UploadId");
   if (upload_id.empty()) return invalid_response("CreateMultipartUpload", "no UploadId");
   return upload_id;
 }
@@ -222,8 +222,10 @@ Outcome<std::optional<std::string>> parse_complete_multipart_upload(std::string_
     failure.request_id = error.child_value("RequestId");
     return failure;
   }
-  auto result = document.child("CompleteMultipartUploadResult");
-  if (!result) return invalid_response("CompleteMultipartUpload", "no CompleteMultipartUploadResult element");
+  // Like botocore, the root element's name is not checked: S3 says CompleteMultipartUploadResult, moto
+  // CompleteMultipartUploadResponse.
+  auto result = document.document_element();
+  if (!result) return invalid_response("CompleteMultipartUpload", "no root element");
   if (auto etag = result.child("ETag")) return std::optional<std::string>(etag.child_value());
   return std::optional<std::string>();
 }

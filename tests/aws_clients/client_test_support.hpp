@@ -1,0 +1,58 @@
+// Shared pieces of the clients' integration tests: a ClientContext for a moto_server, and boto3 as an
+// independent client (aws_helper.py).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "athena_runner/aws/credentials.hpp"
+#include "athena_runner/aws/service_client.hpp"
+#include "support/moto_server.hpp"
+#include "support/process.hpp"
+
+namespace athena_runner::testing {
+
+inline constexpr char kAwsHelper[] = AR_SOURCE_DIR "/tests/aws_clients/aws_helper.py";
+
+// Our clients' context pointed at `moto` with the same dummy credentials the helper uses.
+inline std::shared_ptr<aws::ClientContext> moto_context(const MotoServer& moto) {
+  auto variables = moto.client_environment();
+  auto context = std::make_shared<aws::ClientContext>();
+  context->environment = aws::Environment::from_map(variables);
+  context->region = variables.at("AWS_REGION");
+  aws::Credentials credentials;
+  credentials.access_key_id = variables.at("AWS_ACCESS_KEY_ID");
+  credentials.secret_access_key = variables.at("AWS_SECRET_ACCESS_KEY");
+  credentials.source = "test";
+  context->credentials = aws::make_static_credentials(credentials);
+  context->http = aws::make_shared_http_client({});
+  return context;
+}
+
+// One boto3 call against `moto`; the response as JSON (timestamps as epoch seconds).
+inline nlohmann::json boto3_call(const MotoServer& moto, const std::string& service, const std::string& operation,
+                                 const nlohmann::json& params = nlohmann::json::object()) {
+  auto result =
+      run_process({"python3", kAwsHelper, "call", service, operation, params.dump()}, {}, moto.client_environment());
+  if (result.exit_code != 0) {
+    ADD_FAILURE() << "boto3 " << service << " " << operation << " failed: " << result.err;
+    return nullptr;
+  }
+  return nlohmann::json::parse(result.out);
+}
+
+// Several boto3 calls in one python process: [{"service", "operation", "params"}, ...] -> responses.
+inline nlohmann::json boto3_batch(const MotoServer& moto, const nlohmann::json& calls) {
+  auto result = run_process({"python3", kAwsHelper, "batch"}, calls.dump(), moto.client_environment());
+  if (result.exit_code != 0) {
+    ADD_FAILURE() << "boto3 batch failed: " << result.err;
+    return nlohmann::json::array();
+  }
+  return nlohmann::json::parse(result.out);
+}
+
+}  // namespace athena_runner::testing
