@@ -152,6 +152,11 @@ TEST(AthenaParse, MalformedResponsesAreErrors) {
   EXPECT_FALSE(detail::parse_get_query_results("{\"ResultSet\": {\"Rows\": [{\"Data\": [{\"VarCharValue\": 3}]}]}}"));
 }
 
+TEST(AthenaParse, MissingTopLevelMemberIsAnError) {
+  EXPECT_FALSE(detail::parse_get_work_group(R"({"WorkGroup": null})"));
+  EXPECT_FALSE(detail::parse_get_query_execution("{}"));
+}
+
 TEST(AthenaParse, States) {
   EXPECT_EQ(parse_query_execution_state("QUEUED"), QueryExecutionState::Queued);
   EXPECT_EQ(parse_query_execution_state("SUCCEEDED"), QueryExecutionState::Succeeded);

@@ -321,9 +321,10 @@ Outcome<std::string> parse_start_query_execution(std::string_view body) {
 }
 
 Outcome<QueryExecution> parse_get_query_execution(std::string_view body) {
-  return read_json<QueryExecution>(kGetQueryExecution, body, [](const Json& json) {
+  return read_json<QueryExecution>(kGetQueryExecution, body, [](const Json& json) -> Outcome<QueryExecution> {
     const auto* execution = member(json, "QueryExecution");
-    return execution ? read_query_execution(*execution) : QueryExecution{};
+    if (!execution) return aws::detail::invalid_response(kGetQueryExecution, "no QueryExecution in the response");
+    return read_query_execution(*execution);
   });
 }
 
@@ -345,10 +346,11 @@ Outcome<BatchGetQueryExecutionResult> parse_batch_get_query_execution(std::strin
 }
 
 Outcome<WorkGroup> parse_get_work_group(std::string_view body) {
-  return read_json<WorkGroup>(kGetWorkGroup, body, [](const Json& json) {
+  return read_json<WorkGroup>(kGetWorkGroup, body, [](const Json& json) -> Outcome<WorkGroup> {
     WorkGroup work_group;
     const auto* work_group_json = member(json, "WorkGroup");
-    if (!work_group_json) return work_group;
+    // moto answers {"WorkGroup": null} for an unknown name where Athena says InvalidRequestException.
+    if (!work_group_json) return aws::detail::invalid_response(kGetWorkGroup, "no WorkGroup in the response");
     work_group.name = string_or_empty(*work_group_json, "Name");
     work_group.state = optional_string(*work_group_json, "State");
     work_group.description = optional_string(*work_group_json, "Description");
