@@ -8,7 +8,7 @@
 namespace athena_runner::spec::detail {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Every keyword schema/queries.schema.json may use. Anything else makes create() fail.
 const std::set<std::string>& annotation_keywords() {
@@ -294,7 +294,9 @@ void SchemaValidator::check(const json& schema, const Value& value, const std::s
     if (!schema.get<bool>()) add("no value is allowed here");
     return;
   }
-  const std::string expectation = schema.contains("description")
+  // The root's description is about the whole file, not about what a value should look like.
+  const bool is_root = &schema == schema_.get();
+  const std::string expectation = schema.contains("description") && !is_root
                                       ? expectation_from(schema["description"].get<std::string>())
                                       : inherited_expectation;
 

@@ -37,15 +37,15 @@ class SchemaValidator {
                                     const std::string& path = {}) const;
 
   // The subschema at a JSON pointer, or nullptr.
-  const nlohmann::json* resolve(std::string_view pointer) const;
+  const nlohmann::ordered_json* resolve(std::string_view pointer) const;
 
  private:
   struct Context;
-  void check(const nlohmann::json& schema, const Value& value, const std::string& path, int line,
+  void check(const nlohmann::ordered_json& schema, const Value& value, const std::string& path, int line,
              const std::string& expectation, std::vector<SchemaIssue>& issues) const;
-  bool matches(const nlohmann::json& schema, const Value& value) const;
+  bool matches(const nlohmann::ordered_json& schema, const Value& value) const;
 
-  std::shared_ptr<const nlohmann::json> schema_;
+  std::shared_ptr<const nlohmann::ordered_json> schema_;
   std::shared_ptr<const std::map<std::string, std::regex>> patterns_;
 };
 

@@ -57,8 +57,9 @@ std::string render(const TemplateValue& value) {
   return std::get<std::string>(value);
 }
 
-// A local civil time back to an instant; a time in a gap moves forward by the gap (cctz's convert).
-Instant to_instant(const cctz::civil_second& civil, const cctz::time_zone& zone) { return cctz::convert(civil, zone); }
+// A local civil time back to an instant. A time in a gap moves forward by the length of the gap (02:30 in
+// a 02:00->03:00 jump becomes 03:30), as java.time and Python do; a repeated time takes its first occurrence.
+Instant to_instant(const cctz::civil_second& civil, const cctz::time_zone& zone) { return zone.lookup(civil).pre; }
 
 cctz::civil_day add_months(const cctz::civil_day& day, std::int64_t months) {
   const cctz::civil_month month = cctz::civil_month(day) + months;
