@@ -11,7 +11,7 @@ fail() { printf '\nsetup failed: %s\n' "$*" >&2; exit 1; }
 
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git zip unzip
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libpugixml-dev
-  libcpp-httplib-dev libcli11-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libcli11-dev libyaml-cpp-dev libcctz-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy python3)
 
 missing=()
