@@ -1,0 +1,51 @@
+// The engine-agnostic interface the runner drives: Athena's own API shapes (aws/athena.hpp), served
+// either by Athena (engine "athena", src/engine/athena) or by the embedded DuckDB engine (engine
+// "local", src/engine/local). The Lambda links only the Athena engine: this header pulls in no DuckDB.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "athena_runner/aws/athena.hpp"
+#include "athena_runner/aws/outcome.hpp"
+
+namespace athena_runner::runner {
+
+namespace athena = aws::athena;
+using aws::Outcome;
+using aws::Status;
+
+// Receives a result CSV in chunks (as Athena writes <QueryExecutionId>.csv); false stops the transfer.
+using ByteSink = std::function<bool(std::string_view chunk)>;
+
+class QueryEngine {
+ public:
+  virtual ~QueryEngine() = default;
+
+  // "athena" or "local".
+  virtual std::string_view name() const = 0;
+  // One line for humans: which engine runs and against what, e.g.
+  // "athena (region eu-west-1)" or "local (DuckDB 1.4.4, data dir examples/data)".
+  virtual std::string describe() const = 0;
+
+  // StartQueryExecution. Same ClientRequestToken and same request → the same QueryExecutionId (as
+  // Athena does); the query runs in the background (local: on a worker thread of this process).
+  virtual Outcome<std::string> start(const athena::StartQueryExecutionRequest& request) = 0;
+  virtual Outcome<athena::QueryExecution> get(std::string_view query_execution_id) = 0;
+  // BatchGetQueryExecution (at most athena::kMaxBatchGetIds ids): how many queries are polled under quota.
+  virtual Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) = 0;
+  virtual Status stop(std::string_view query_execution_id) = 0;
+
+  // The result CSV of a succeeded query, streamed from its OutputLocation (S3 GetObject, or the local
+  // file). Error "ResultNotAvailable" when there is no such object (e.g. encrypted with CSE_KMS, or
+  // removed): the caller then falls back to results().
+  virtual Status stream_result_csv(const athena::QueryExecution& execution, const ByteSink& sink) = 0;
+  // GetQueryResults, all pages (header row of a SELECT dropped), at most max_rows rows (0: all).
+  virtual Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) = 0;
+};
+
+}  // namespace athena_runner::runner

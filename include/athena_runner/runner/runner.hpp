@@ -1,0 +1,139 @@
+// The runner: render → token → start → wait → summarise, for one query, many (run --all) or a range of
+// scheduled slots (backfill). Engine-agnostic (runner/engine.hpp); clock and sleep are injected.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "athena_runner/aws/clock.hpp"
+#include "athena_runner/runner/engine.hpp"
+#include "athena_runner/spec/queries_file.hpp"
+#include "athena_runner/spec/render.hpp"
+
+namespace athena_runner::runner {
+
+// Athena's price: USD 5 per TB scanned (TB = 2^40 bytes), bytes rounded up to the next MB (2^20),
+// with a 10 MB minimum per query. A query that scanned nothing (DDL, failed before reading, result
+// reuse) costs 0.
+double estimated_cost_usd(std::int64_t data_scanned_bytes);
+
+// The StartQueryExecution request for a rendered query (every field the queries file can set).
+athena::StartQueryExecutionRequest to_start_request(const spec::RenderedQuery& query);
+
+// Adaptive polling: the first poll after `initial`, then each interval multiplied by `factor`, up to
+// `max`. With many queries in flight, the runner polls them together with BatchGetQueryExecution.
+struct PollPolicy {
+  std::chrono::milliseconds initial{200};
+  double factor = 1.5;
+  std::chrono::milliseconds max{5000};
+};
+
+enum class GiveUpAction { Stop, LeaveRunning };
+
+struct RunOptions {
+  PollPolicy poll;
+  bool wait = true;                                               // false: return right after the start
+  std::optional<std::chrono::seconds> timeout;                    // overrides the query's timeout
+  std::optional<std::chrono::system_clock::time_point> deadline;  // absolute; the earlier of the two wins
+  GiveUpAction on_give_up = GiveUpAction::Stop;                   // on timeout, deadline or interrupt
+  int max_attempts = 3;  // starts per query, counting resubmissions after a Retryable AthenaError
+  std::chrono::milliseconds retry_base{1000};  // backoff between resubmissions (full jitter, doubling)
+  const std::atomic<bool>* interrupted = nullptr;  // set by a SIGINT handler: stop the running queries
+};
+
+// What happened to one query run.
+struct RunSummary {
+  std::string name;
+  spec::RenderedQuery rendered;          // what was sent (the last generation's token)
+  std::string query_execution_id;        // empty if it never started
+  athena::QueryExecution execution;      // the last GetQueryExecution seen
+  std::string state;                     // QUEUED RUNNING SUCCEEDED FAILED CANCELLED, or NOT_STARTED
+  std::string reason;                    // StateChangeReason / error message / why the runner gave up
+  std::optional<int> error_category;     // AthenaError
+  std::optional<int> error_type;
+  bool timed_out = false;                // the runner gave up (timeout, deadline or interrupt)
+  bool stopped = false;                  // and sent StopQueryExecution
+  int attempts = 0;                      // starts (1 + resubmissions)
+  int polls = 0;                         // GetQueryExecution calls (or this query's share of batch calls)
+  std::string output_location;
+  std::int64_t data_scanned_bytes = 0;
+  std::chrono::milliseconds engine_time{0}, queue_time{0}, planning_time{0}, total_time{0};
+  std::chrono::milliseconds wall_time{0};  // measured by the runner, start call to final state
+  bool reused_previous_result = false;
+  double estimated_cost_usd = 0;
+  bool succeeded() const { return state == "SUCCEEDED"; }
+};
+
+// Progress events for a display (CLI) or structured logs (Lambda).
+struct RunEvent {
+  enum class Kind { Started, StateChanged, Resubmitted, GaveUp, Finished } kind;
+  const RunSummary* summary;
+};
+using EventSink = std::function<void(const RunEvent&)>;
+
+class Runner {
+ public:
+  Runner(QueryEngine& engine, aws::Clock clock, EventSink events = {});
+
+  // One query for one scheduled slot. Errors are for what prevented a run (bad template, the start call
+  // failing for a non-retryable reason such as a missing workgroup); a query that ran and failed is a
+  // summary with state FAILED.
+  Outcome<RunSummary> run(const spec::ResolvedQuery& query, spec::Instant scheduled_time,
+                          const RunOptions& options = {});
+  // An already rendered query (the Lambda's path).
+  Outcome<RunSummary> run_rendered(const spec::RenderedQuery& query, const RunOptions& options = {});
+
+  // Several runs, at most `concurrency` in flight at once, polled together (BatchGetQueryExecution).
+  // Results in input order; a failure to start one does not stop the others.
+  std::vector<Outcome<RunSummary>> run_many(const std::vector<spec::RenderedQuery>& queries, int concurrency,
+                                            const RunOptions& options = {});
+
+ private:
+  QueryEngine& engine_;
+  aws::Clock clock_;
+  EventSink events_;
+};
+
+// Backfill: one run per fire time of the query's schedule in [from, to), each with its own token,
+// concurrency-capped. A journal file (JSON, rewritten atomically after each slot) records the slots
+// that succeeded; running the same backfill again skips them.
+struct BackfillOptions {
+  spec::Instant from{}, to{};
+  int concurrency = 4;
+  std::string journal_path;  // e.g. .athena-runner/backfill/<query>-<from>-<to>.json
+  RunOptions run;
+  std::function<void(std::size_t done, std::size_t total, const RunSummary& last)> on_progress;
+};
+struct BackfillReport {
+  std::size_t total = 0, skipped = 0, succeeded = 0, failed = 0;
+  std::vector<RunSummary> runs;  // this invocation's runs, in slot order
+};
+Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& query, const BackfillOptions& options);
+
+// Result output. A table of rows as Athena's CSV gives them (header first), parsed from the CSV or
+// taken from GetQueryResults.
+struct ResultTable {
+  std::vector<std::string> columns;
+  std::vector<std::string> types;  // Athena type names when known
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  bool truncated = false;  // more rows existed than max_rows
+};
+enum class OutputFormat { Table, Csv, JsonLines };
+// Fetches up to max_rows (0: all): the CSV from the output location when available, else
+// GetQueryResults (and says which on `via`).
+Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecution& execution,
+                                   std::size_t max_rows, std::string* via = nullptr);
+// Parses Athena's result CSV (RFC 4180 quoting; an empty unquoted field is NULL).
+Outcome<ResultTable> parse_athena_csv(std::string_view csv, std::size_t max_rows);
+void print_results(const ResultTable& table, OutputFormat format, std::ostream& out);
+// The summary as aligned "key: value" lines (CLI) and as one JSON object (Lambda response, --json).
+void print_summary(const RunSummary& summary, std::ostream& out);
+std::string summary_json(const RunSummary& summary);
+
+}  // namespace athena_runner::runner
