@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 
 namespace athena_runner::cli {
@@ -25,5 +26,8 @@ using CommandRunner = std::function<int()>;
 
 // Adds `doctor`: resolves region, credentials, endpoints, and makes one signed Athena call.
 CommandRunner add_doctor_command(CLI::App& app, const AwsOptions& aws);
+
+// Adds list, render, run, backfill, status, results and stop (run.cpp), registering their runners.
+void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& runners, const AwsOptions& aws);
 
 }  // namespace athena_runner::cli

@@ -1,0 +1,653 @@
+// `athena-runner list | render | run | backfill | status | results | stop`: the queries file, what would be
+// sent, and running it on the selected engine.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "athena_runner/runner/runner.hpp"
+#include "athena_runner/spec/queries_file.hpp"
+#include "athena_runner/spec/render.hpp"
+#include "athena_runner/spec/schedule.hpp"
+#include "commands.hpp"
+#include "engine_selection.hpp"
+
+namespace athena_runner::cli {
+namespace {
+
+namespace athena = aws::athena;
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int /*signal*/) {
+  if (g_interrupted.exchange(true)) std::_Exit(130);  // a second Ctrl-C: leave at once
+}
+
+// Ctrl-C stops the running queries (StopQueryExecution) before the command exits.
+void install_interrupt_handler() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int fail(std::string_view command, const aws::Error& error, int exit_code) {
+  std::cerr << "athena-runner " << command << ": " << error.to_string() << "\n";
+  return exit_code;
+}
+
+// Exit code carried by select_engine's errors, else `fallback`.
+int exit_code_of(const aws::Error& error, int fallback) {
+  return error.http_status == kExitUsage || error.http_status == kExitConfiguration ? error.http_status : fallback;
+}
+
+struct QueriesOptions {
+  std::string queries_file = "queries.yaml";
+};
+
+void add_queries_option(CLI::App& command, QueriesOptions& options) {
+  command.add_option("-q,--queries", options.queries_file, "The queries file (docs/queries-file.md)")
+      ->capture_default_str();
+}
+
+aws::Outcome<spec::QueriesFile> load(std::string_view command, const QueriesOptions& options) {
+  auto file = spec::load_queries_file(options.queries_file);
+  if (!file) fail(command, file.get_failure(), kExitUsage);
+  return file;
+}
+
+spec::Instant now_minute() { return std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now()); }
+
+// The scheduled time of a manual run: --at, else the latest slot of the query's schedule at or before now
+// (so running the same slot twice is recognised), else now to the minute.
+aws::Outcome<spec::Instant> scheduled_time_for(const spec::ResolvedQuery& query, const std::string& at,
+                                               std::string* how) {
+  if (!at.empty()) {
+    auto instant = spec::parse_instant(at);
+    if (!instant) return instant.get_failure();
+    *how = "--at";
+    return *instant;
+  }
+  auto now = now_minute();
+  if (query.schedule) {
+    auto schedule = spec::parse_schedule(*query.schedule);
+    if (schedule && schedule->kind == spec::ScheduleKind::Cron) {
+      for (auto window : {std::chrono::hours(24 * 8), std::chrono::hours(24 * 400)}) {
+        auto times = spec::fire_times(*schedule, query.timezone, now - window, now + std::chrono::minutes(1));
+        if (times && !times->empty()) {
+          *how = "latest slot of " + *query.schedule + " in " + query.timezone;
+          return times->back();
+        }
+      }
+    }
+  }
+  *how = "now";
+  return now;
+}
+
+runner::OutputFormat parse_format(const std::string& text, spec::ResultFormat fallback) {
+  if (text == "table") return runner::OutputFormat::Table;
+  if (text == "csv") return runner::OutputFormat::Csv;
+  if (text == "json") return runner::OutputFormat::JsonLines;
+  switch (fallback) {
+    case spec::ResultFormat::Table: return runner::OutputFormat::Table;
+    case spec::ResultFormat::Json: return runner::OutputFormat::JsonLines;
+    case spec::ResultFormat::Csv: break;
+  }
+  return runner::OutputFormat::Csv;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
+  return buffer;
+}
+
+// Progress on stderr: one line per start, state change, resubmission and give-up.
+runner::EventSink progress_printer() {
+  return [](const runner::RunEvent& event) {
+    const auto& summary = *event.summary;
+    std::ostringstream line;
+    line << summary.name << ": ";
+    switch (event.kind) {
+      case runner::RunEvent::Kind::Started:
+        line << "started " << summary.query_execution_id << " (attempt " << summary.attempts << ")";
+        break;
+      case runner::RunEvent::Kind::StateChanged:
+        line << summary.state << " after " << seconds_text(summary.wall_time);
+        break;
+      case runner::RunEvent::Kind::Resubmitted:
+        line << "retryable failure (" << summary.reason << "), resubmitting with a new token";
+        break;
+      case runner::RunEvent::Kind::GaveUp:
+        line << "gave up: " << summary.reason << (summary.stopped ? " (query stopped)" : " (query left running)");
+        break;
+      case runner::RunEvent::Kind::Finished: line << summary.state << " in " << seconds_text(summary.wall_time); break;
+    }
+    std::cerr << line.str() << "\n";
+  };
+}
+
+// ---- list -------------------------------------------------------------------------------------------
+
+int run_list(const QueriesOptions& options) {
+  auto file = load("list", options);
+  if (!file) return kExitUsage;
+  auto now = now_minute();
+  for (const auto& query : file->resolved_all()) {
+    std::cout << query.name << (query.enabled ? "" : "  (disabled)") << "\n";
+    if (query.description) std::cout << "  " << *query.description << "\n";
+    if (query.schedule) {
+      std::cout << "  schedule: " << *query.schedule << " (" << query.timezone << ")";
+      auto schedule = spec::parse_schedule(*query.schedule);
+      if (schedule) {
+        auto next = spec::fire_times(*schedule, query.timezone, now, now + std::chrono::hours(24 * 400), 1);
+        if (next && !next->empty()) std::cout << ", next " << spec::format_utc(next->front());
+      }
+      std::cout << "\n";
+    }
+    std::cout << "  database: " << query.catalog << "." << query.database << ", workgroup: " << query.workgroup
+              << ", output: " << query.output.value_or("(the workgroup's)") << "\n";
+    if (!query.tables.empty()) {
+      std::cout << "  tables:";
+      for (const auto& table : query.tables) std::cout << " " << table;
+      std::cout << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+// ---- render -----------------------------------------------------------------------------------------
+
+struct RenderOptions {
+  QueriesOptions queries;
+  std::string name;
+  std::string at;
+  int generation = 0;
+  bool json = false;
+};
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          out += buffer;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// The StartQueryExecution request body, as the Athena API takes it.
+std::string request_json(const athena::StartQueryExecutionRequest& request) {
+  std::ostringstream out;
+  out << "{\n  \"QueryString\": " << json_string(request.query_string);
+  if (request.client_request_token)
+    out << ",\n  \"ClientRequestToken\": " << json_string(*request.client_request_token);
+  if (request.query_execution_context) {
+    const auto& context = *request.query_execution_context;
+    out << ",\n  \"QueryExecutionContext\": {";
+    bool first = true;
+    if (context.database) out << "\"Database\": " << json_string(*context.database), first = false;
+    if (context.catalog) out << (first ? "" : ", ") << "\"Catalog\": " << json_string(*context.catalog);
+    out << "}";
+  }
+  if (request.result_configuration) {
+    const auto& result = *request.result_configuration;
+    out << ",\n  \"ResultConfiguration\": {";
+    std::string separator;
+    if (result.output_location) {
+      out << "\"OutputLocation\": " << json_string(*result.output_location);
+      separator = ", ";
+    }
+    if (result.encryption_configuration) {
+      out << separator << "\"EncryptionConfiguration\": {\"EncryptionOption\": "
+          << json_string(athena::to_string(result.encryption_configuration->encryption_option));
+      if (result.encryption_configuration->kms_key)
+        out << ", \"KmsKey\": " << json_string(*result.encryption_configuration->kms_key);
+      out << "}";
+      separator = ", ";
+    }
+    if (result.expected_bucket_owner) {
+      out << separator << "\"ExpectedBucketOwner\": " << json_string(*result.expected_bucket_owner);
+    }
+    out << "}";
+  }
+  if (request.work_group) out << ",\n  \"WorkGroup\": " << json_string(*request.work_group);
+  if (!request.execution_parameters.empty()) {
+    out << ",\n  \"ExecutionParameters\": [";
+    for (std::size_t i = 0; i < request.execution_parameters.size(); ++i)
+      out << (i ? ", " : "") << json_string(request.execution_parameters[i]);
+    out << "]";
+  }
+  if (request.result_reuse_configuration && request.result_reuse_configuration->result_reuse_by_age_configuration) {
+    const auto& reuse = *request.result_reuse_configuration->result_reuse_by_age_configuration;
+    out << ",\n  \"ResultReuseConfiguration\": {\"ResultReuseByAgeConfiguration\": {\"Enabled\": "
+        << (reuse.enabled ? "true" : "false");
+    if (reuse.max_age_in_minutes) out << ", \"MaxAgeInMinutes\": " << *reuse.max_age_in_minutes;
+    out << "}}";
+  }
+  out << "\n}\n";
+  return out.str();
+}
+
+int run_render(const RenderOptions& options) {
+  auto file = load("render", options.queries);
+  if (!file) return kExitUsage;
+  auto query = file->resolved(options.name);
+  if (!query) return fail("render", query.get_failure(), kExitUsage);
+  std::string how;
+  auto at = scheduled_time_for(*query, options.at, &how);
+  if (!at) return fail("render", at.get_failure(), kExitUsage);
+  auto rendered = spec::render_query(*query, *at, options.generation);
+  if (!rendered) return fail("render", rendered.get_failure(), kExitUsage);
+  auto request = runner::to_start_request(*rendered);
+  if (options.json) {
+    std::cout << request_json(request);
+    return kExitOk;
+  }
+  std::cout << "query:           " << rendered->name << "\n"
+            << "scheduled time:  " << spec::format_utc(rendered->scheduled_time) << " (" << how << "; templates in "
+            << rendered->time_zone << ")\n"
+            << "token:           " << rendered->client_request_token << " (generation " << rendered->generation << ")\n"
+            << "timeout:         " << rendered->timeout.count() << " s\n"
+            << "StartQueryExecution request:\n"
+            << request_json(request);
+  return kExitOk;
+}
+
+// ---- run --------------------------------------------------------------------------------------------
+
+struct RunCommandOptions {
+  QueriesOptions queries;
+  std::vector<std::string> names;
+  bool all = false;
+  std::string at;
+  EngineOptions engine;
+  std::string format;
+  std::size_t max_rows = 100;
+  bool no_wait = false;
+  bool no_results = false;
+  int concurrency = 4;
+  int timeout_seconds = 0;
+  bool leave_running = false;
+  bool json_summary = false;
+};
+
+runner::RunOptions run_options(const RunCommandOptions& options) {
+  runner::RunOptions run;
+  run.wait = !options.no_wait;
+  if (options.timeout_seconds > 0) run.timeout = std::chrono::seconds(options.timeout_seconds);
+  run.on_give_up = options.leave_running ? runner::GiveUpAction::LeaveRunning : runner::GiveUpAction::Stop;
+  run.interrupted = &g_interrupted;
+  return run;
+}
+
+void print_outcome(runner::QueryEngine& engine, const runner::RunSummary& summary, const RunCommandOptions& options,
+                   runner::OutputFormat format) {
+  if (summary.succeeded() && !options.no_results && options.max_rows > 0) {
+    std::string via;
+    auto table = runner::fetch_results(engine, summary.execution, options.max_rows, &via);
+    if (table) {
+      runner::print_results(*table, format, std::cout);
+      if (table->truncated)
+        std::cerr << "(first " << options.max_rows << " rows shown; --max-rows N for more, 0 for all)\n";
+    } else {
+      std::cerr << "athena-runner run: results of " << summary.query_execution_id
+                << " could not be read: " << table.get_failure().to_string() << "\n";
+    }
+  }
+  if (options.json_summary) {
+    std::cout << runner::summary_json(summary) << "\n";
+  } else {
+    std::cerr << "\n";
+    runner::print_summary(summary, std::cerr);
+  }
+}
+
+int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
+  auto file = load("run", options.queries);
+  if (!file) return kExitUsage;
+  if (options.all == !options.names.empty())
+    return fail("run",
+                aws::make_error(aws::ErrorKind::InvalidInput, "UsageError",
+                                "name the queries to run, or pass --all for every enabled query (see "
+                                "`athena-runner list -q " +
+                                    options.queries.queries_file + "`)"),
+                kExitUsage);
+  std::vector<spec::ResolvedQuery> queries;
+  if (options.all) {
+    for (auto& query : file->resolved_all())
+      if (query.enabled) queries.push_back(std::move(query));
+  } else {
+    for (const auto& name : options.names) {
+      auto query = file->resolved(name);
+      if (!query) return fail("run", query.get_failure(), kExitUsage);
+      queries.push_back(std::move(query).get_result());
+    }
+  }
+  std::vector<spec::RenderedQuery> rendered;
+  for (const auto& query : queries) {
+    std::string how;
+    auto at = scheduled_time_for(query, options.at, &how);
+    if (!at) return fail("run", at.get_failure(), kExitUsage);
+    auto one = spec::render_query(query, *at, 0);
+    if (!one) return fail("run", one.get_failure(), kExitUsage);
+    std::cerr << query.name << ": scheduled time " << spec::format_utc(*at) << " (" << how << ")\n";
+    rendered.push_back(std::move(one).get_result());
+  }
+
+  auto selected = select_engine(aws, options.engine);
+  if (!selected) return fail("run", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
+  announce(*selected);
+  install_interrupt_handler();
+  runner::Runner runner(*selected->engine, aws::Clock::system(), progress_printer());
+  auto run = run_options(options);
+
+  std::vector<aws::Outcome<runner::RunSummary>> outcomes;
+  if (rendered.size() == 1) {
+    outcomes.push_back(runner.run_rendered(rendered.front(), run));
+  } else {
+    outcomes = runner.run_many(rendered, options.concurrency, run);
+  }
+  int exit_code = kExitOk;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (!outcomes[i]) {
+      fail("run", outcomes[i].get_failure(), kExitFailed);
+      exit_code = kExitFailed;
+      continue;
+    }
+    const auto& summary = *outcomes[i];
+    print_outcome(*selected->engine, summary, options, parse_format(options.format, queries[i].result_format));
+    bool ok = summary.succeeded() || (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
+    if (!ok) exit_code = kExitFailed;
+  }
+  if (g_interrupted) {
+    std::cerr << "interrupted\n";
+    return 130;
+  }
+  return exit_code;
+}
+
+// ---- backfill ---------------------------------------------------------------------------------------
+
+struct BackfillCommandOptions {
+  QueriesOptions queries;
+  std::string name;
+  std::string from;
+  std::string to;
+  int concurrency = 4;
+  std::string journal;
+  EngineOptions engine;
+  int timeout_seconds = 0;
+};
+
+std::string journal_name(std::string text) {
+  for (char& c : text)
+    if (c == ':') c = '-';
+  return text;
+}
+
+int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
+  auto file = load("backfill", options.queries);
+  if (!file) return kExitUsage;
+  auto query = file->resolved(options.name);
+  if (!query) return fail("backfill", query.get_failure(), kExitUsage);
+  if (!query->schedule)
+    return fail("backfill",
+                aws::make_error(aws::ErrorKind::InvalidInput, "NoSchedule",
+                                "query '" + options.name + "' has no schedule, so it has no slots to backfill"),
+                kExitUsage);
+  auto from = spec::parse_instant(options.from);
+  if (!from) return fail("backfill", from.get_failure(), kExitUsage);
+  auto to = spec::parse_instant(options.to);
+  if (!to) return fail("backfill", to.get_failure(), kExitUsage);
+  if (*to <= *from)
+    return fail("backfill",
+                aws::make_error(aws::ErrorKind::InvalidInput, "EmptyRange",
+                                "--to must be after --from (the range is [from, to))"),
+                kExitUsage);
+
+  auto selected = select_engine(aws, options.engine);
+  if (!selected)
+    return fail("backfill", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
+  announce(*selected);
+  install_interrupt_handler();
+  runner::Runner runner(*selected->engine, aws::Clock::system());
+  runner::BackfillOptions backfill;
+  backfill.from = *from;
+  backfill.to = *to;
+  backfill.concurrency = options.concurrency;
+  backfill.journal_path = !options.journal.empty() ? options.journal
+                                                   : ".athena-runner/backfill/" +
+                                                         journal_name(options.name + "_" + spec::format_utc(*from) +
+                                                                      "_" + spec::format_utc(*to) + "_" +
+                                                                      std::string(selected->engine->name()) + ".json");
+  backfill.run.interrupted = &g_interrupted;
+  if (options.timeout_seconds > 0) backfill.run.timeout = std::chrono::seconds(options.timeout_seconds);
+  backfill.on_progress = [](std::size_t done, std::size_t total, const runner::RunSummary& last) {
+    std::cerr << "[" << done << "/" << total << "] " << spec::format_utc(last.rendered.scheduled_time) << " "
+              << last.state << " " << last.query_execution_id
+              << (last.reason.empty() || last.succeeded() ? "" : " — " + last.reason) << "\n";
+  };
+  std::cerr << "journal: " << backfill.journal_path << " (slots that succeeded are skipped when run again)\n";
+  auto report = runner::backfill(runner, *query, backfill);
+  if (!report) return fail("backfill", report.get_failure(), kExitFailed);
+  std::cout << "slots: " << report->total << ", skipped (already succeeded): " << report->skipped
+            << ", succeeded: " << report->succeeded << ", failed: " << report->failed << "\n";
+  double cost = 0;
+  for (const auto& run : report->runs) cost += run.estimated_cost_usd;
+  std::cout << "estimated cost of this run: USD " << cost << "\n";
+  if (g_interrupted) return 130;
+  return report->failed == 0 && report->succeeded + report->skipped == report->total ? kExitOk : kExitFailed;
+}
+
+// ---- status / results / stop --------------------------------------------------------------------------
+
+struct ExecutionOptions {
+  std::string id;
+  EngineOptions engine;
+  std::string format = "table";
+  std::size_t max_rows = 100;
+  bool json = false;
+};
+
+runner::RunSummary summary_of(const athena::QueryExecution& execution) {
+  runner::RunSummary summary;
+  summary.query_execution_id = execution.query_execution_id;
+  summary.name = execution.query_execution_id;
+  summary.execution = execution;
+  summary.state = execution.status.state_text.empty() ? std::string(athena::to_string(execution.status.state))
+                                                      : execution.status.state_text;
+  summary.reason = execution.status.state_change_reason.value_or("");
+  if (execution.status.athena_error) {
+    summary.error_category = execution.status.athena_error->error_category;
+    summary.error_type = execution.status.athena_error->error_type;
+    if (summary.reason.empty()) summary.reason = execution.status.athena_error->error_message.value_or("");
+  }
+  if (execution.result_configuration && execution.result_configuration->output_location)
+    summary.output_location = *execution.result_configuration->output_location;
+  if (execution.statistics) {
+    const auto& stats = *execution.statistics;
+    summary.data_scanned_bytes = stats.data_scanned_in_bytes.value_or(0);
+    summary.engine_time = std::chrono::milliseconds(stats.engine_execution_time_in_millis.value_or(0));
+    summary.queue_time = std::chrono::milliseconds(stats.query_queue_time_in_millis.value_or(0));
+    summary.planning_time = std::chrono::milliseconds(stats.query_planning_time_in_millis.value_or(0));
+    summary.total_time = std::chrono::milliseconds(stats.total_execution_time_in_millis.value_or(0));
+    summary.reused_previous_result =
+        stats.result_reuse_information && stats.result_reuse_information->reused_previous_result;
+  }
+  summary.estimated_cost_usd =
+      summary.reused_previous_result ? 0 : runner::estimated_cost_usd(summary.data_scanned_bytes);
+  return summary;
+}
+
+int run_status(const AwsOptions& aws, const ExecutionOptions& options) {
+  auto selected = select_engine(aws, options.engine);
+  if (!selected)
+    return fail("status", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
+  announce(*selected);
+  auto execution = selected->engine->get(options.id);
+  if (!execution) return fail("status", execution.get_failure(), kExitFailed);
+  auto summary = summary_of(*execution);
+  if (options.json) {
+    std::cout << runner::summary_json(summary) << "\n";
+  } else {
+    runner::print_summary(summary, std::cout);
+  }
+  return summary.state == "FAILED" || summary.state == "CANCELLED" ? kExitFailed : kExitOk;
+}
+
+int run_results(const AwsOptions& aws, const ExecutionOptions& options) {
+  auto selected = select_engine(aws, options.engine);
+  if (!selected)
+    return fail("results", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
+  announce(*selected);
+  auto execution = selected->engine->get(options.id);
+  if (!execution) return fail("results", execution.get_failure(), kExitFailed);
+  if (execution->status.state != athena::QueryExecutionState::Succeeded)
+    return fail(
+        "results",
+        aws::make_error(aws::ErrorKind::InvalidInput, "NoResults",
+                        "query " + options.id + " is " + std::string(athena::to_string(execution->status.state)) +
+                            ": only a SUCCEEDED query has results (see `athena-runner status " + options.id + "`)"),
+        kExitFailed);
+  std::string via;
+  auto table = runner::fetch_results(*selected->engine, *execution, options.max_rows, &via);
+  if (!table) return fail("results", table.get_failure(), kExitFailed);
+  runner::print_results(*table, parse_format(options.format, spec::ResultFormat::Table), std::cout);
+  if (table->truncated) std::cerr << "(first " << options.max_rows << " rows shown; --max-rows 0 for all)\n";
+  if (!via.empty()) std::cerr << "(read " << via << ")\n";
+  return kExitOk;
+}
+
+int run_stop(const AwsOptions& aws, const ExecutionOptions& options) {
+  auto selected = select_engine(aws, options.engine);
+  if (!selected) return fail("stop", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
+  announce(*selected);
+  auto stopped = selected->engine->stop(options.id);
+  if (!stopped) return fail("stop", stopped.get_failure(), kExitFailed);
+  std::cout << "stop requested for " << options.id << "\n";
+  return kExitOk;
+}
+
+void add_execution_command(CLI::App& app, std::map<const CLI::App*, CommandRunner>& runners, const AwsOptions& aws,
+                           const char* name, const char* description,
+                           int (*run)(const AwsOptions&, const ExecutionOptions&), bool with_output) {
+  auto options = std::make_shared<ExecutionOptions>();
+  auto* command = app.add_subcommand(name, description);
+  command->add_option("id", options->id, "QueryExecutionId")->required();
+  add_engine_options(*command, options->engine);
+  if (with_output) {
+    command->add_option("--format", options->format, "Output: table, csv or json (JSON lines)")
+        ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
+    command->add_option("--max-rows", options->max_rows, "Rows to print (0: all)")->capture_default_str();
+  } else if (std::string_view(name) == "status") {
+    command->add_flag("--json", options->json, "Print the summary as one JSON object");
+  }
+  runners[command] = [&aws, options, run] { return run(aws, *options); };
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& runners, const AwsOptions& aws) {
+  {
+    auto options = std::make_shared<QueriesOptions>();
+    auto* command = app.add_subcommand("list", "List the queries of a queries file: schedule, next run, tables.");
+    add_queries_option(*command, *options);
+    runners[command] = [options] { return run_list(*options); };
+  }
+  {
+    auto options = std::make_shared<RenderOptions>();
+    auto* command = app.add_subcommand(
+        "render",
+        "Show exactly what would be sent to Athena for one run of a query: the rendered SQL, the execution "
+        "parameters, the idempotency token and the StartQueryExecution request. Sends nothing.");
+    add_queries_option(*command, options->queries);
+    command->add_option("name", options->name, "Query name")->required();
+    command->add_option("--at", options->at,
+                        "Scheduled time, ISO 8601 (e.g. 2024-05-02T06:00:00+02:00; default: the latest slot of "
+                        "the query's schedule, else now)");
+    command->add_option("--generation", options->generation, "Token generation (bumped on resubmission)")
+        ->capture_default_str();
+    command->add_flag("--json", options->json, "Print only the StartQueryExecution request JSON");
+    runners[command] = [options] { return run_render(*options); };
+  }
+  {
+    auto options = std::make_shared<RunCommandOptions>();
+    auto* command = app.add_subcommand(
+        "run",
+        "Run queries of a queries file now, for one scheduled time: start, wait (polling, with timeout), print "
+        "the results and a summary. Running the same slot again returns the same execution (idempotency token). "
+        "Ctrl-C stops the running queries.");
+    add_queries_option(*command, options->queries);
+    command->add_option("names", options->names, "Query names");
+    command->add_flag("--all", options->all, "Run every enabled query");
+    command->add_option("--at", options->at,
+                        "Scheduled time, ISO 8601 (default: the latest slot of each query's schedule, else now)");
+    add_engine_options(*command, options->engine);
+    command
+        ->add_option("--format", options->format,
+                     "Result output: table, csv or json (JSON lines) (default: the query's result_format)")
+        ->check(CLI::IsMember({"table", "csv", "json"}));
+    command->add_option("--max-rows", options->max_rows, "Result rows to print (0: all)")->capture_default_str();
+    command->add_flag("--no-results", options->no_results, "Print only the summary");
+    command->add_flag("--no-wait", options->no_wait, "Return right after the start (prints the execution id)");
+    command
+        ->add_option("--timeout", options->timeout_seconds,
+                     "Give up after this many seconds (default: the query's timeout); the query is stopped")
+        ->check(CLI::PositiveNumber);
+    command->add_flag("--leave-running", options->leave_running,
+                      "On timeout or Ctrl-C, leave the query running instead of stopping it");
+    command->add_option("--concurrency", options->concurrency, "Queries in flight at once (several queries)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    command->add_flag("--json-summary", options->json_summary, "Print the summary as one JSON object on stdout");
+    runners[command] = [&aws, options] { return run_run(aws, *options); };
+  }
+  {
+    auto options = std::make_shared<BackfillCommandOptions>();
+    auto* command = app.add_subcommand(
+        "backfill",
+        "Run a query once per slot of its schedule in [--from, --to), each slot with its own token, a few at a "
+        "time, with progress. Resumable: slots that already succeeded (recorded in a journal) are skipped.");
+    add_queries_option(*command, options->queries);
+    command->add_option("name", options->name, "Query name")->required();
+    command->add_option("--from", options->from, "First instant of the range, ISO 8601 (inclusive)")->required();
+    command->add_option("--to", options->to, "End of the range, ISO 8601 (exclusive)")->required();
+    command->add_option("--concurrency", options->concurrency, "Slots in flight at once")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    command->add_option("--journal", options->journal,
+                        "Journal file (default: .athena-runner/backfill/<query>_<from>_<to>_<engine>.json)");
+    command->add_option("--timeout", options->timeout_seconds, "Per-slot timeout in seconds")
+        ->check(CLI::PositiveNumber);
+    add_engine_options(*command, options->engine);
+    runners[command] = [&aws, options] { return run_backfill(aws, *options); };
+  }
+  add_execution_command(app, runners, aws, "status", "Show a query execution's state and statistics.", run_status,
+                        false);
+  add_execution_command(app, runners, aws, "results", "Print a succeeded query execution's results.", run_results,
+                        true);
+  add_execution_command(app, runners, aws, "stop", "Stop a running query execution (StopQueryExecution).", run_stop,
+                        false);
+}
+
+}  // namespace athena_runner::cli
