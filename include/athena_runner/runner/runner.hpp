@@ -91,8 +91,10 @@ class Runner {
 
   // Several runs, at most `concurrency` in flight at once, polled together (BatchGetQueryExecution).
   // Results in input order; a failure to start one does not stop the others.
+  // `on_finished` (optional) is called as each one ends, with its index (backfill journals with it).
+  using FinishedSink = std::function<void(std::size_t index, const Outcome<RunSummary>& outcome)>;
   std::vector<Outcome<RunSummary>> run_many(const std::vector<spec::RenderedQuery>& queries, int concurrency,
-                                            const RunOptions& options = {});
+                                            const RunOptions& options = {}, const FinishedSink& on_finished = {});
 
  private:
   QueryEngine& engine_;
