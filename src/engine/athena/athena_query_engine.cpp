@@ -1,0 +1,107 @@
+// Engine "athena": each QueryEngine call is the Athena API call of the same name; the result CSV is an
+// S3 GetObject of the execution's OutputLocation.
+#include "athena_runner/engine/athena_query_engine.hpp"
+
+#include "athena_runner/aws/athena.hpp"
+#include "athena_runner/aws/s3.hpp"
+
+namespace athena_runner::engine {
+
+namespace {
+
+namespace athena = aws::athena;
+using aws::Outcome;
+using aws::Status;
+
+constexpr std::string_view kResultNotAvailable = "ResultNotAvailable";
+
+aws::Error result_not_available(const std::string& message) {
+  return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable), message);
+}
+
+class AthenaQueryEngine final : public runner::QueryEngine {
+ public:
+  explicit AthenaQueryEngine(std::shared_ptr<const aws::ClientContext> context)
+      : context_(context), athena_(context), s3_(context) {}
+
+  std::string_view name() const override { return "athena"; }
+  std::string describe() const override { return "athena (region " + context_->region + ")"; }
+
+  Outcome<std::string> start(const athena::StartQueryExecutionRequest& request) override {
+    return athena_.start_query_execution(request);
+  }
+  Outcome<athena::QueryExecution> get(std::string_view query_execution_id) override {
+    return athena_.get_query_execution(query_execution_id);
+  }
+  Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
+    return athena_.batch_get_query_execution(ids);
+  }
+  Status stop(std::string_view query_execution_id) override { return athena_.stop_query_execution(query_execution_id); }
+
+  Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
+    const auto& configuration = execution.result_configuration;
+    if (!configuration || !configuration->output_location || configuration->output_location->empty()) {
+      return result_not_available("query " + execution.query_execution_id + " has no OutputLocation");
+    }
+    // Athena encrypts client-side with CSE_KMS: the object is not readable as plain CSV.
+    if (configuration->encryption_configuration &&
+        configuration->encryption_configuration->encryption_option == athena::EncryptionOption::CseKms) {
+      return result_not_available("the result of " + execution.query_execution_id +
+                                  " is encrypted client-side (CSE_KMS)");
+    }
+    auto uri = aws::s3::parse_s3_uri(*configuration->output_location);
+    if (!uri) return result_not_available(uri.get_failure().message);
+    auto got = s3_.get_object(aws::s3::GetObjectRequest{uri->bucket, uri->key, std::nullopt}, sink);
+    if (!got) {
+      auto error = std::move(got).get_failure();
+      if (error.code == "NoSuchKey" || error.code == "NoSuchBucket" || error.code == "AccessDenied" ||
+          error.http_status == 404 || error.http_status == 403) {
+        return result_not_available("cannot read " + *configuration->output_location + ": " + error.to_string());
+      }
+      return error;
+    }
+    return aws::Ok{};
+  }
+
+  Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
+    auto execution = athena_.get_query_execution(query_execution_id);
+    if (!execution) return std::move(execution).get_failure();
+    const std::string statement_type = execution->statement_type.value_or(std::string(athena::kStatementTypeDml));
+    if (max_rows == 0) return athena_.get_all_query_results(query_execution_id, statement_type);
+    // Only as many pages as max_rows needs.
+    athena::QueryResultsTable table;
+    athena::GetQueryResultsRequest request{std::string(query_execution_id), std::nullopt, athena::kMaxResultsPerPage};
+    bool first_page = true;
+    while (table.rows.size() < max_rows) {
+      auto page = athena_.get_query_results(request);
+      if (!page) return std::move(page).get_failure();
+      ++table.pages;
+      if (first_page) {
+        table.columns = page->result_set.result_set_metadata.column_info;
+        table.update_count = page->update_count;
+      }
+      std::size_t skip = athena::first_row_is_header(*page, first_page, statement_type) ? 1 : 0;
+      first_page = false;
+      auto& rows = page->result_set.rows;
+      for (std::size_t i = skip; i < rows.size() && table.rows.size() < max_rows; ++i) {
+        table.rows.push_back(std::move(rows[i]));
+      }
+      if (!page->next_token) break;
+      request.next_token = page->next_token;
+    }
+    return table;
+  }
+
+ private:
+  std::shared_ptr<const aws::ClientContext> context_;
+  athena::AthenaClient athena_;
+  aws::s3::S3Client s3_;
+};
+
+}  // namespace
+
+std::unique_ptr<runner::QueryEngine> make_athena_query_engine(std::shared_ptr<const aws::ClientContext> context) {
+  return std::make_unique<AthenaQueryEngine>(std::move(context));
+}
+
+}  // namespace athena_runner::engine
