@@ -309,10 +309,10 @@ class Scheduler {
   }
 
   void schedule_next_poll(Slot& slot) {
-    slot.next_at = clock_.now() + slot.interval;
     auto grown = std::chrono::duration<double, std::milli>(slot.interval) * options_.poll.factor;
     slot.interval = std::min(options_.poll.max, std::chrono::duration_cast<milliseconds>(grown));
     if (slot.interval < milliseconds(1)) slot.interval = milliseconds(1);
+    slot.next_at = clock_.now() + slot.interval;
   }
 
   void poll_failed(std::size_t index, const std::string& message) {
