@@ -1,0 +1,221 @@
+// Event shapes and configuration from the environment (src/lambda/README.md).
+#include <algorithm>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "athena_runner/lambda/handler.hpp"
+#include "athena_runner/spec/value_formats.hpp"
+
+namespace athena_runner::lambda {
+namespace {
+
+using aws::ErrorKind;
+using aws::make_error;
+using nlohmann::json;
+
+constexpr std::string_view kScheduledEventDetailType = "Scheduled Event";
+constexpr std::string_view kScheduledEventSource = "aws.events";
+constexpr std::string_view kOnDeadlineStop = "stop";
+constexpr std::string_view kOnDeadlineLeaveRunning = "leave-running";
+// Keys of a Scheduler payload or a direct invocation (docs/queries-file.md, "The schedule payload").
+constexpr std::string_view kEventKeys[] = {"query", "queries", "scheduled_time", "schedule_arn", "wait", "on_deadline"};
+
+aws::Error invalid_event(std::string message) {
+  return make_error(ErrorKind::InvalidInput, std::string(kErrorInvalidEvent), std::move(message));
+}
+
+aws::Error invalid_configuration(std::string_view variable, std::string message) {
+  return make_error(ErrorKind::Configuration, std::string(kErrorInvalidConfiguration),
+                    std::string(variable) + ": " + std::move(message));
+}
+
+std::optional<runner::GiveUpAction> parse_on_deadline(std::string_view text) {
+  if (text == kOnDeadlineStop) return runner::GiveUpAction::Stop;
+  if (text == kOnDeadlineLeaveRunning) return runner::GiveUpAction::LeaveRunning;
+  return std::nullopt;
+}
+
+// One query spec object, or a list of them, into resolved queries; `where` names it in messages.
+aws::Status add_queries(const json& specs, std::string_view where, const HandlerConfig& config, Event& event) {
+  auto add_one = [&](const json& spec, const std::string& name) -> aws::Status {
+    if (!spec.is_object()) return invalid_event(name + ": expected a query spec object, got " + spec.dump());
+    auto resolved = spec::parse_query_spec_json(spec.dump(), config.defaults);
+    if (!resolved) return invalid_event(name + ": " + resolved.get_failure().message);
+    event.queries.push_back(std::move(resolved).get_result());
+    return aws::Ok{};
+  };
+  if (specs.is_array()) {
+    if (specs.empty()) return invalid_event(std::string(where) + ": empty list of queries");
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      auto added = add_one(specs[i], std::string(where) + "[" + std::to_string(i) + "]");
+      if (!added) return added;
+    }
+    return aws::Ok{};
+  }
+  return add_one(specs, std::string(where));
+}
+
+aws::Status parse_scheduled_time(const json& value, std::string_view key, Event& event) {
+  if (!value.is_string()) return invalid_event(std::string(key) + ": expected an ISO 8601 time, got " + value.dump());
+  auto instant = spec::parse_instant(value.get<std::string>());
+  if (!instant) return invalid_event(std::string(key) + ": " + instant.get_failure().message);
+  event.scheduled_time = *instant;
+  return aws::Ok{};
+}
+
+aws::Outcome<Event> parse_scheduled_event(const json& document, const HandlerConfig& config) {
+  Event event;
+  event.kind = EventKind::ScheduledEvent;
+  if (!document.contains("time")) return invalid_event("Scheduled Event without \"time\"");
+  if (auto parsed = parse_scheduled_time(document["time"], "time", event); !parsed) return parsed.get_failure();
+  if (document.contains("resources") && document["resources"].is_array() && !document["resources"].empty() &&
+      document["resources"][0].is_string())
+    event.source_arn = document["resources"][0].get<std::string>();
+  // A rule with an input transformer may put the queries in "detail"; a plain scheduled rule cannot.
+  const json detail = document.value("detail", json::object());
+  if (detail.is_object() && (detail.contains("query") || detail.contains("queries"))) {
+    const char* key = detail.contains("query") ? "query" : "queries";
+    if (auto added = add_queries(detail[key], std::string("detail.") + key, config, event); !added)
+      return added.get_failure();
+    return event;
+  }
+  if (!config.scheduled_event_queries)
+    return invalid_event(
+        "a Scheduled Event carries no query: set " + std::string(kScheduledEventQueriesVariable) +
+        " to a query spec (or a list), or use an EventBridge Scheduler schedule whose payload carries the query");
+  json specs = json::parse(*config.scheduled_event_queries, nullptr, false);
+  if (specs.is_discarded()) return invalid_event(std::string(kScheduledEventQueriesVariable) + ": not JSON");
+  if (auto added = add_queries(specs, kScheduledEventQueriesVariable, config, event); !added)
+    return added.get_failure();
+  return event;
+}
+
+}  // namespace
+
+std::string_view to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::Error: return "error";
+    case LogLevel::Warn: return "warn";
+    case LogLevel::Info: return "info";
+    case LogLevel::Debug: return "debug";
+  }
+  return "info";
+}
+
+std::string_view to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::SchedulerPayload: return "scheduler";
+    case EventKind::ScheduledEvent: return "scheduled-event";
+    case EventKind::Direct: return "direct";
+  }
+  return "direct";
+}
+
+aws::Outcome<HandlerConfig> config_from_environment(const aws::Environment& environment) {
+  HandlerConfig config;
+  config.defaults.workgroup = environment.non_empty(kWorkgroupVariable);
+  config.defaults.catalog = environment.non_empty(kCatalogVariable);
+  config.defaults.database = environment.non_empty(kDatabaseVariable);
+  if (auto output = environment.non_empty(kOutputVariable)) {
+    auto location = spec::parse_s3_location(*output);
+    if (!location) return invalid_configuration(kOutputVariable, location.get_failure().message);
+    config.defaults.output = *output;
+  }
+  if (auto timeout = environment.non_empty(kTimeoutVariable)) {
+    auto parsed = spec::parse_duration(*timeout);
+    if (!parsed) return invalid_configuration(kTimeoutVariable, parsed.get_failure().message);
+    config.defaults.timeout = *parsed;
+  }
+  if (auto level = environment.non_empty(kLogLevelVariable)) {
+    const LogLevel levels[] = {LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug};
+    auto found = std::find_if(std::begin(levels), std::end(levels), [&](LogLevel l) { return to_string(l) == *level; });
+    if (found == std::end(levels))
+      return invalid_configuration(kLogLevelVariable, "\"" + *level + "\" is not one of error, warn, info, debug");
+    config.log_level = *found;
+  }
+  if (auto margin = environment.non_empty(kDeadlineMarginVariable)) {
+    auto parsed = spec::parse_duration(*margin);
+    if (!parsed) return invalid_configuration(kDeadlineMarginVariable, parsed.get_failure().message);
+    config.deadline_margin = *parsed;
+  }
+  if (auto action = environment.non_empty(kOnDeadlineVariable)) {
+    auto parsed = parse_on_deadline(*action);
+    if (!parsed) return invalid_configuration(kOnDeadlineVariable, "\"" + *action + "\" is not stop or leave-running");
+    config.on_deadline = *parsed;
+  }
+  if (auto concurrency = environment.non_empty(kConcurrencyVariable)) {
+    int value = 0;
+    auto [end, error] = std::from_chars(concurrency->data(), concurrency->data() + concurrency->size(), value);
+    if (error != std::errc() || end != concurrency->data() + concurrency->size() || value < 1 || value > 64)
+      return invalid_configuration(kConcurrencyVariable, "\"" + *concurrency + "\" is not a whole number from 1 to 64");
+    config.concurrency = value;
+  }
+  if (auto queries = environment.non_empty(kScheduledEventQueriesVariable)) {
+    if (!json::accept(*queries)) return invalid_configuration(kScheduledEventQueriesVariable, "not JSON");
+    config.scheduled_event_queries = *queries;
+  }
+  return config;
+}
+
+aws::Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config, spec::Instant now) {
+  json document = json::parse(payload, nullptr, false);
+  if (document.is_discarded()) return invalid_event("the event is not JSON");
+
+  Event event;
+  event.scheduled_time = now;
+  if (document.is_array()) {  // a direct invocation with a bare list of query specs
+    if (auto added = add_queries(document, "event", config, event); !added) return added.get_failure();
+    return event;
+  }
+  if (!document.is_object()) return invalid_event("expected a JSON object or a list of query specs");
+  if (document.value("detail-type", "") == kScheduledEventDetailType &&
+      document.value("source", "") == kScheduledEventSource)
+    return parse_scheduled_event(document, config);
+  if (!document.contains("query") && !document.contains("queries")) {
+    if (document.contains("name")) {  // a direct invocation with one bare query spec
+      if (auto added = add_queries(document, "event", config, event); !added) return added.get_failure();
+      return event;
+    }
+    return invalid_event(
+        "no \"query\" or \"queries\" in the event: send {\"query\": {...}}, {\"queries\": [...]}, a query spec, "
+        "or a list of query specs");
+  }
+
+  for (const auto& [key, value] : document.items()) {
+    if (std::find(std::begin(kEventKeys), std::end(kEventKeys), key) == std::end(kEventKeys))
+      return invalid_event("unknown key \"" + key +
+                           "\" (expected query, queries, scheduled_time, schedule_arn, wait, on_deadline)");
+  }
+  if (document.contains("query") && document.contains("queries"))
+    return invalid_event("both \"query\" and \"queries\": send one of them");
+  event.kind = document.contains("schedule_arn") ? EventKind::SchedulerPayload : EventKind::Direct;
+  if (event.kind == EventKind::SchedulerPayload) {
+    if (!document["schedule_arn"].is_string()) return invalid_event("schedule_arn: expected a string");
+    event.source_arn = document["schedule_arn"].get<std::string>();
+  }
+  if (document.contains("scheduled_time")) {
+    if (auto parsed = parse_scheduled_time(document["scheduled_time"], "scheduled_time", event); !parsed)
+      return parsed.get_failure();
+  } else if (event.kind == EventKind::SchedulerPayload) {
+    return invalid_event("a Scheduler payload without \"scheduled_time\" (<aws.scheduler.scheduled-time>)");
+  }
+  if (document.contains("wait")) {
+    if (!document["wait"].is_boolean()) return invalid_event("wait: expected true or false");
+    event.wait = document["wait"].get<bool>();
+  }
+  if (document.contains("on_deadline")) {
+    const json& value = document["on_deadline"];
+    auto parsed = value.is_string() ? parse_on_deadline(value.get<std::string>()) : std::nullopt;
+    if (!parsed) return invalid_event("on_deadline: expected \"stop\" or \"leave-running\"");
+    event.on_deadline = parsed;
+  }
+  const char* key = document.contains("query") ? "query" : "queries";
+  if (document.contains("query") && document["query"].is_array())
+    return invalid_event("query: expected one query spec object (use \"queries\" for a list)");
+  if (document.contains("queries") && !document["queries"].is_array())
+    return invalid_event("queries: expected a list of query specs");
+  if (auto added = add_queries(document[key], key, config, event); !added) return added.get_failure();
+  return event;
+}
+
+}  // namespace athena_runner::lambda

@@ -1,0 +1,174 @@
+// The handler: event → rendered queries → runner (deadline-aware) → one summary per query.
+#include "athena_runner/lambda/handler.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <utility>
+
+#include "json_log.hpp"
+
+namespace athena_runner::lambda {
+namespace {
+
+using nlohmann::ordered_json;
+
+std::int64_t millis(std::chrono::milliseconds duration) { return duration.count(); }
+
+ordered_json summary_fields(const runner::RunSummary& summary) {
+  ordered_json fields;
+  fields["query"] = summary.name;
+  fields["query_execution_id"] = summary.query_execution_id;
+  fields["state"] = summary.state;
+  if (!summary.reason.empty()) fields["reason"] = summary.reason;
+  return fields;
+}
+
+// Why a run counts as failed (errorType), or nullopt when it did what was asked.
+std::optional<std::string_view> failure_type(const runner::RunSummary& summary, bool waited) {
+  if (summary.succeeded()) return std::nullopt;
+  if (summary.timed_out) return summary.stopped ? kErrorQueryTimedOut : kErrorQueryStillRunning;
+  if (summary.state == "FAILED") return kErrorQueryFailed;
+  if (summary.state == "CANCELLED") return kErrorQueryCancelled;
+  if (summary.state == "NOT_STARTED" || summary.query_execution_id.empty()) return kErrorQueryNotStarted;
+  if (!waited && (summary.state == "QUEUED" || summary.state == "RUNNING")) return std::nullopt;
+  return kErrorQueryFailed;
+}
+
+}  // namespace
+
+std::string JsonLog::format_time(std::chrono::system_clock::time_point time) {
+  auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
+  std::time_t seconds = static_cast<std::time_t>(std::chrono::floor<std::chrono::seconds>(since_epoch).count());
+  int milliseconds = static_cast<int>(since_epoch.count() - static_cast<std::int64_t>(seconds) * 1000);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, milliseconds);
+  return text;
+}
+
+QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, aws::Clock clock, std::ostream& log)
+    : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log) {}
+
+InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
+  JsonLog log(log_, config_.log_level, clock_.now);
+  const auto invocation_start = clock_.now();
+  auto with_request = [&](ordered_json fields) {
+    fields["request_id"] = request.request_id;
+    return fields;
+  };
+
+  auto event = parse_event(request.payload, config_, std::chrono::floor<std::chrono::seconds>(invocation_start));
+  if (!event) {
+    log.write(LogLevel::Error, "invalid event", with_request({{"error", event.get_failure().message}}));
+    return InvocationResponse::failure(event.get_failure().message, std::string(kErrorInvalidEvent));
+  }
+  log.write(LogLevel::Info, "invocation started",
+            with_request({{"event", to_string(event->kind)},
+                          {"scheduled_time", spec::format_utc(event->scheduled_time)},
+                          {"queries", event->queries.size()},
+                          {"remaining_ms", millis(request.remaining_time(invocation_start))}}));
+
+  // Render every query first: one with a bad template is reported, the others still run.
+  std::vector<runner::RunSummary> summaries(event->queries.size());
+  std::vector<spec::RenderedQuery> rendered;
+  std::vector<std::size_t> rendered_index;
+  for (std::size_t i = 0; i < event->queries.size(); ++i) {
+    auto query = spec::render_query(event->queries[i], event->scheduled_time);
+    if (!query) {
+      summaries[i].name = event->queries[i].name;
+      summaries[i].state = "NOT_STARTED";
+      summaries[i].reason = query.get_failure().message;
+      log.write(LogLevel::Error, "query not started", with_request(summary_fields(summaries[i])));
+      continue;
+    }
+    rendered.push_back(std::move(query).get_result());
+    rendered_index.push_back(i);
+  }
+
+  runner::RunOptions options;
+  options.poll = config_.poll;
+  options.wait = event->wait;
+  options.on_give_up = event->on_deadline.value_or(config_.on_deadline);
+  if (request.deadline != std::chrono::system_clock::time_point{})
+    options.deadline = request.deadline - config_.deadline_margin;
+
+  runner::Runner runner(engine_, clock_, [&](const runner::RunEvent& run_event) {
+    const auto& summary = *run_event.summary;
+    auto fields = with_request(summary_fields(summary));
+    switch (run_event.kind) {
+      case runner::RunEvent::Kind::Started:
+        fields["client_request_token"] = summary.rendered.client_request_token;
+        fields["attempt"] = summary.attempts;
+        log.write(LogLevel::Info, "query started", std::move(fields));
+        break;
+      case runner::RunEvent::Kind::StateChanged:
+        fields["wall_time_ms"] = millis(summary.wall_time);
+        log.write(LogLevel::Info, "query state changed", std::move(fields));
+        break;
+      case runner::RunEvent::Kind::Resubmitted:
+        fields["attempt"] = summary.attempts;
+        log.write(LogLevel::Warn, "query resubmitted", std::move(fields));
+        break;
+      case runner::RunEvent::Kind::GaveUp:
+        fields["stopped"] = summary.stopped;
+        log.write(LogLevel::Warn, "query gave up", std::move(fields));
+        break;
+      case runner::RunEvent::Kind::Finished:
+        fields["wall_time_ms"] = millis(summary.wall_time);
+        fields["engine_execution_time_ms"] = millis(summary.engine_time);
+        fields["queue_time_ms"] = millis(summary.queue_time);
+        fields["data_scanned_bytes"] = summary.data_scanned_bytes;
+        fields["estimated_cost_usd"] = summary.estimated_cost_usd;
+        fields["output_location"] = summary.output_location;
+        log.write(summary.succeeded() ? LogLevel::Info : LogLevel::Error, "query finished", std::move(fields));
+        break;
+    }
+  });
+  auto outcomes = runner.run_many(rendered, config_.concurrency, options);
+  for (std::size_t k = 0; k < outcomes.size(); ++k) {
+    auto& summary = summaries[rendered_index[k]];
+    if (outcomes[k]) {
+      summary = std::move(outcomes[k]).get_result();
+      continue;
+    }
+    summary.name = rendered[k].name;
+    summary.rendered = rendered[k];
+    summary.state = "NOT_STARTED";
+    summary.reason = outcomes[k].get_failure().to_string();
+    log.write(LogLevel::Error, "query not started", with_request(summary_fields(summary)));
+  }
+
+  ordered_json response;
+  response["request_id"] = request.request_id;
+  response["event"] = to_string(event->kind);
+  response["scheduled_time"] = spec::format_utc(event->scheduled_time);
+  response["queries"] = ordered_json::array();
+  std::optional<std::string_view> first_failure;
+  std::vector<std::string> failures;
+  for (const auto& summary : summaries) {
+    response["queries"].push_back(ordered_json::parse(runner::summary_json(summary)));
+    if (auto type = failure_type(summary, event->wait)) {
+      if (!first_failure) first_failure = type;
+      std::string line = summary.name + ": " + summary.state;
+      if (!summary.query_execution_id.empty()) line += " (" + summary.query_execution_id + ")";
+      if (!summary.reason.empty()) line += ": " + summary.reason;
+      failures.push_back(std::move(line));
+    }
+  }
+  response["failed"] = failures.size();
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - invocation_start);
+  std::string body = response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  log.write(failures.empty() ? LogLevel::Info : LogLevel::Error, "invocation finished",
+            with_request({{"failed", failures.size()}, {"elapsed_ms", millis(elapsed)}, {"response", response}}));
+  if (!first_failure) return InvocationResponse::success(std::move(body));
+
+  // The error document is all an on-failure destination receives: name each failed query and why.
+  std::string message = std::to_string(failures.size()) + " of " + std::to_string(summaries.size()) +
+                        (summaries.size() == 1 ? " query" : " queries") + " failed: ";
+  for (std::size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
+  return InvocationResponse::failure(std::move(message), std::string(*first_failure));
+}
+
+}  // namespace athena_runner::lambda
