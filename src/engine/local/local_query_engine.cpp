@@ -1,0 +1,654 @@
+// Engine "local": Athena's API behaviour over LocalEngine. Each query gets an execution record on disk
+// (written atomically, readable from any process), runs on a worker thread with its own DuckDB, and
+// leaves its result where Athena would: <OutputLocation><id>.csv under the data directory.
+#include "athena_runner/engine/local_query_engine.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "athena_protocol.hpp"
+#include "athena_runner/aws/s3.hpp"
+#include "athena_runner/aws/sigv4.hpp"
+#include "athena_runner/engine/local_engine.hpp"
+#include "athena_runner/runner/runner.hpp"
+#include "execution_json.hpp"
+
+namespace athena_runner::engine {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace athena = aws::athena;
+using Json = nlohmann::ordered_json;
+using SystemClock = std::chrono::system_clock;
+
+constexpr std::string_view kInvalidRequest = "InvalidRequestException";
+constexpr std::string_view kResultNotAvailable = "ResultNotAvailable";
+constexpr std::size_t kReadChunk = 64 * 1024;
+// How often a running query looks for a stop request written by another process.
+constexpr std::chrono::milliseconds kStopFileCheckInterval{200};
+// Athena's ErrorType values (Athena error catalog): 1000 user error, 1001 data error, 100 internal
+// service error, 401 failed to write query results to Amazon S3.
+constexpr int kErrorTypeUser = 1000;
+constexpr int kErrorTypeData = 1001;
+constexpr int kErrorTypeInternal = 100;
+constexpr int kErrorTypeResultWrite = 401;
+constexpr int kErrorCategorySystem = 1;
+constexpr int kErrorCategoryUser = 2;
+
+aws::Error invalid_request(std::string message) {
+  return aws::make_error(aws::ErrorKind::InvalidInput, std::string(kInvalidRequest), std::move(message));
+}
+
+std::string read_whole(const std::string& path, bool& found) {
+  std::ifstream in(path, std::ios::binary);
+  found = static_cast<bool>(in);
+  if (!found) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Temporary file in the same folder, then rename: readers see the old content or the new, never half.
+aws::Status write_atomically(const std::string& path, std::string_view content) {
+  static std::atomic<unsigned> counter{0};
+  const std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) {
+      return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                             "cannot write " + temporary + ": check that the folder exists and is writable");
+    }
+  }
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) {
+    fs::remove(temporary, error);
+    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                           "cannot replace " + path + ": " + error.message());
+  }
+  return aws::Ok{};
+}
+
+bool valid_id(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A random (version 4) UUID, as Athena's QueryExecutionIds are.
+std::string new_uuid() {
+  static std::mutex mutex;
+  static std::mt19937_64 generator{std::random_device{}() ^ (static_cast<std::uint64_t>(::getpid()) << 32)};
+  std::uint64_t high = 0, low = 0;
+  {
+    std::lock_guard lock(mutex);
+    high = generator();
+    low = generator();
+  }
+  high = (high & ~std::uint64_t{0xF000}) | 0x4000;                         // version 4
+  low = (low & ~(std::uint64_t{0xC} << 60)) | (std::uint64_t{0x8} << 60);  // RFC 4122 variant
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+// The first keyword of the SQL (comments and parentheses skipped), upper-cased.
+std::string first_keyword(std::string_view sql) {
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(') {
+      ++i;
+    } else if (sql.substr(i, 2) == "--") {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (sql.substr(i, 2) == "/*") {
+      auto end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  std::string word;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i])));
+    ++i;
+  }
+  return word;
+}
+
+// Before the engine classifies the statement: DDL keywords as Athena lists them, everything else DML.
+std::string guess_statement_type(std::string_view sql) {
+  const std::string word = first_keyword(sql);
+  if (word == "CREATE" || word == "DROP" || word == "ALTER" || word == "MSCK" || word == "SHOW" || word == "DESCRIBE") {
+    return std::string(athena::kStatementTypeDdl);
+  }
+  return std::string(athena::kStatementTypeDml);
+}
+
+std::int64_t millis_between(SystemClock::time_point from, SystemClock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+struct Job {
+  athena::QueryExecution execution;
+  std::atomic<bool> cancel{false};
+};
+
+class LocalQueryEngine final : public runner::QueryEngine {
+ public:
+  LocalQueryEngine(LocalWorkspace workspace, std::vector<std::unique_ptr<LocalEngine>> engines)
+      : workspace_(std::move(workspace)), engines_(std::move(engines)), running_(engines_.size()) {
+    const fs::path state = fs::path(workspace_.data_dir) / ".athena";
+    executions_dir_ = (state / "executions").string();
+    tokens_dir_ = (state / "tokens").string();
+    for (std::size_t i = 0; i < engines_.size(); ++i) workers_.emplace_back([this, i] { work(i); });
+  }
+
+  ~LocalQueryEngine() override {
+    {
+      std::lock_guard lock(mutex_);
+      shutdown_ = true;
+      for (auto& [id, job] : jobs_) job->cancel = true;
+    }
+    for (auto& engine : engines_) engine->interrupt();
+    wake_.notify_all();
+    for (auto& worker : workers_) worker.join();
+    // Queries that never reached a worker.
+    for (auto& [id, job] : jobs_) {
+      finish_without_running(*job, "the local engine was closed before the query ran");
+    }
+  }
+
+  std::string_view name() const override { return "local"; }
+  std::string describe() const override { return "local (DuckDB 1.4.4, data dir " + workspace_.data_dir + ")"; }
+
+  aws::Outcome<std::string> start(const athena::StartQueryExecutionRequest& request) override {
+    if (request.query_string.empty()) return invalid_request("QueryString must not be empty");
+    if (request.client_request_token &&
+        (request.client_request_token->size() < 32 || request.client_request_token->size() > 128)) {
+      return invalid_request("ClientRequestToken must be 32 to 128 characters long, got " +
+                             std::to_string(request.client_request_token->size()));
+    }
+    std::string output = workspace_.default_output;
+    if (request.result_configuration && request.result_configuration->output_location) {
+      output = *request.result_configuration->output_location;
+    }
+    if (output.empty()) {
+      return invalid_request(
+          "no output location: set `output` for the query (e.g. s3://local-results/athena/) or a default output for "
+          "the local engine");
+    }
+    if (output.back() != '/') output += '/';
+    auto uri = aws::s3::parse_s3_uri(output);
+    if (!uri) return invalid_request("OutputLocation " + output + " is not an s3:// URI");
+    for (const auto& part : fs::path(uri->key)) {
+      if (part == "..") return invalid_request("OutputLocation " + output + " must not contain \"..\"");
+    }
+
+    const std::string id = new_uuid();
+    athena::QueryExecution execution;
+    execution.query_execution_id = id;
+    execution.query = request.query_string;
+    execution.statement_type = guess_statement_type(request.query_string);
+    athena::ResultConfiguration result = request.result_configuration.value_or(athena::ResultConfiguration{});
+    result.output_location = output + id + (*execution.statement_type == athena::kStatementTypeDdl ? ".txt" : ".csv");
+    execution.result_configuration = result;
+    execution.result_reuse_configuration = request.result_reuse_configuration;
+    athena::QueryExecutionContext context = request.query_execution_context.value_or(athena::QueryExecutionContext{});
+    if (!context.database) context.database = workspace_.default_database;
+    execution.query_execution_context = context;
+    execution.status.state = athena::QueryExecutionState::Queued;
+    execution.status.state_text = "QUEUED";
+    execution.status.submission_date_time = SystemClock::now();
+    execution.work_group = request.work_group.value_or("primary");
+    execution.execution_parameters = request.execution_parameters;
+    execution.engine_version = athena::EngineVersion{"AUTO", "DuckDB 1.4.4 (local)"};
+
+    if (auto written = write_record(execution, {}); !written) return std::move(written).get_failure();
+    if (request.client_request_token) {
+      auto existing = claim_token(*request.client_request_token, request_digest(request), id);
+      if (!existing) {
+        remove_record(id);
+        return std::move(existing).get_failure();
+      }
+      if (*existing != id) {
+        remove_record(id);
+        return *existing;  // the same request with the same token: the query already started
+      }
+    }
+    auto job = std::make_shared<Job>();
+    job->execution = std::move(execution);
+    {
+      std::lock_guard lock(mutex_);
+      jobs_[id] = job;
+      queue_.push_back(id);
+    }
+    wake_.notify_one();
+    return id;
+  }
+
+  aws::Outcome<athena::QueryExecution> get(std::string_view query_execution_id) override {
+    auto record = read_record(query_execution_id);
+    if (!record) return std::move(record).get_failure();
+    return std::move(record->execution);
+  }
+
+  aws::Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
+    if (ids.empty() || ids.size() > athena::kMaxBatchGetIds) {
+      return invalid_request("BatchGetQueryExecution takes 1 to " + std::to_string(athena::kMaxBatchGetIds) +
+                             " ids, got " + std::to_string(ids.size()));
+    }
+    athena::BatchGetQueryExecutionResult result;
+    for (const auto& id : ids) {
+      auto record = read_record(id);
+      if (record) {
+        result.query_executions.push_back(std::move(record->execution));
+      } else {
+        result.unprocessed_query_execution_ids.push_back(
+            athena::UnprocessedQueryExecutionId{id, record.get_failure().code, record.get_failure().message});
+      }
+    }
+    return result;
+  }
+
+  aws::Status stop(std::string_view query_execution_id) override {
+    const std::string id(query_execution_id);
+    {
+      std::lock_guard lock(mutex_);
+      if (auto found = jobs_.find(id); found != jobs_.end()) {
+        found->second->cancel = true;
+        for (std::size_t worker = 0; worker < running_.size(); ++worker) {
+          if (running_[worker] == id) engines_[worker]->interrupt();
+        }
+        return aws::Ok{};
+      }
+    }
+    auto record = read_record(id);
+    if (!record) return std::move(record).get_failure();
+    if (athena::is_terminal(record->execution.status.state)) return aws::Ok{};
+    // Owned by another process: it watches for this file while the query runs.
+    return write_atomically(stop_file(id), std::to_string(::getpid()));
+  }
+
+  aws::Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
+    auto path = result_path(execution);
+    if (!path) return std::move(path).get_failure();
+    std::ifstream in(*path, std::ios::binary);
+    if (!in) {
+      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable),
+                             "no result file " + *path + " for query " + execution.query_execution_id);
+    }
+    std::string buffer(kReadChunk, '\0');
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      const auto count = static_cast<std::size_t>(in.gcount());
+      if (count == 0) break;
+      if (!sink(std::string_view(buffer.data(), count))) {
+        return aws::make_error(aws::ErrorKind::Aborted, "Aborted", "the reader stopped the transfer");
+      }
+    }
+    return aws::Ok{};
+  }
+
+  aws::Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
+    auto record = read_record(query_execution_id);
+    if (!record) return std::move(record).get_failure();
+    const auto& execution = record->execution;
+    if (execution.status.state != athena::QueryExecutionState::Succeeded) {
+      return invalid_request("Query has not yet finished. Current state: " + execution.status.state_text);
+    }
+    auto path = result_path(execution);
+    if (!path) return std::move(path).get_failure();
+    bool found = false;
+    const std::string text = read_whole(*path, found);
+    if (!found) {
+      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable),
+                             "the result file " + *path + " of query " + execution.query_execution_id +
+                                 " is missing: run the query again");
+    }
+    auto table = runner::parse_athena_csv(text, max_rows);
+    if (!table) return std::move(table).get_failure();
+    athena::QueryResultsTable out;
+    out.pages = 1;
+    for (std::size_t i = 0; i < table->columns.size(); ++i) {
+      athena::ColumnInfo column;
+      column.name = table->columns[i];
+      column.label = table->columns[i];
+      column.type = "varchar";
+      if (i < record->columns.size()) {
+        column.type = record->columns[i].type;
+        if (record->columns[i].precision) column.precision = record->columns[i].precision;
+        if (record->columns[i].scale) column.scale = record->columns[i].scale;
+      }
+      column.nullable = "UNKNOWN";
+      out.columns.push_back(std::move(column));
+    }
+    for (auto& row : table->rows) out.rows.push_back(athena::Row{std::move(row)});
+    return out;
+  }
+
+ private:
+  struct Record {
+    athena::QueryExecution execution;
+    std::vector<ResultColumn> columns;
+  };
+
+  std::string record_path(std::string_view id) const { return executions_dir_ + "/" + std::string(id) + ".json"; }
+  std::string stop_file(std::string_view id) const { return executions_dir_ + "/" + std::string(id) + ".stop"; }
+
+  aws::Outcome<std::string> result_path(const athena::QueryExecution& execution) const {
+    if (!execution.result_configuration || !execution.result_configuration->output_location) {
+      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable),
+                             "query " + execution.query_execution_id + " has no OutputLocation");
+    }
+    auto uri = aws::s3::parse_s3_uri(*execution.result_configuration->output_location);
+    if (!uri)
+      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable), uri.get_failure().message);
+    return (fs::path(workspace_.data_dir) / uri->bucket / uri->key).string();
+  }
+
+  static std::string request_digest(const athena::StartQueryExecutionRequest& request) {
+    athena::StartQueryExecutionRequest without_token = request;
+    without_token.client_request_token.reset();
+    return aws::sha256_hex(aws::athena::detail::serialize_start_query_execution(without_token));
+  }
+
+  // Records `id` for the token unless the token already has one: returns the id the token stands for,
+  // or an error when the token was used for a different request (as Athena answers).
+  aws::Outcome<std::string> claim_token(const std::string& token, const std::string& digest, const std::string& id) {
+    const std::string path = tokens_dir_ + "/" + aws::sha256_hex(token);
+    const std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." + id;
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << Json{{"QueryExecutionId", id}, {"RequestDigest", digest}}.dump();
+      if (!out) {
+        return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                               "cannot write to " + tokens_dir_ + ": check that the data directory is writable");
+      }
+    }
+    // link() fails if the name exists: exactly one process wins a token.
+    const int linked = ::link(temporary.c_str(), path.c_str());
+    const int link_errno = errno;
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    if (linked == 0) return id;
+    if (link_errno != EEXIST) {
+      return aws::make_error(
+          aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+          "cannot record the ClientRequestToken under " + tokens_dir_ + ": " + std::strerror(link_errno));
+    }
+    bool found = false;
+    Json existing = Json::parse(read_whole(path, found), nullptr, false);
+    if (!found || existing.is_discarded() || !existing.is_object()) {
+      return aws::make_error(aws::ErrorKind::Internal, std::string(error_codes::kIo),
+                             "the token record " + path + " is unreadable: remove it and try again");
+    }
+    if (existing.value("RequestDigest", std::string()) != digest) {
+      return invalid_request(
+          "Idempotent parameters do not match: the ClientRequestToken was already used for a different request "
+          "(query " +
+          existing.value("QueryExecutionId", std::string()) + "); use another token");
+    }
+    return existing.value("QueryExecutionId", std::string());
+  }
+
+  aws::Status write_record(const athena::QueryExecution& execution, const std::vector<ResultColumn>& columns) {
+    Json local{{"OwnerPid", static_cast<long>(::getpid())}};
+    Json column_list = Json::array();
+    for (const auto& column : columns) {
+      column_list.push_back(
+          Json{{"Name", column.name}, {"Type", column.type}, {"Precision", column.precision}, {"Scale", column.scale}});
+    }
+    local["ResultColumns"] = column_list;
+    const std::string text =
+        "{\"QueryExecution\":" + local::query_execution_json(execution) + ",\"Local\":" + local.dump() + "}\n";
+    return write_atomically(record_path(execution.query_execution_id), text);
+  }
+
+  void remove_record(const std::string& id) {
+    std::error_code ignored;
+    fs::remove(record_path(id), ignored);
+  }
+
+  aws::Outcome<Record> read_record(std::string_view id) const {
+    if (!valid_id(id)) return invalid_request("QueryExecution " + std::string(id) + " was not found");
+    bool found = false;
+    const std::string text = read_whole(record_path(id), found);
+    if (!found) {
+      return invalid_request("QueryExecution " + std::string(id) + " was not found in " + executions_dir_);
+    }
+    auto execution = aws::athena::detail::parse_get_query_execution(text);
+    if (!execution) {
+      return aws::make_error(
+          aws::ErrorKind::Internal, std::string(error_codes::kIo),
+          "the execution record " + record_path(id) + " is unreadable: " + execution.get_failure().message);
+    }
+    Record record{std::move(*execution), {}};
+    Json json = Json::parse(text, nullptr, false);
+    long owner = 0;
+    if (!json.is_discarded() && json.contains("Local")) {
+      const auto& local = json["Local"];
+      owner = local.value("OwnerPid", 0L);
+      if (local.contains("ResultColumns") && local["ResultColumns"].is_array()) {
+        for (const auto& column : local["ResultColumns"]) {
+          record.columns.push_back(ResultColumn{column.value("Name", std::string()),
+                                                column.value("Type", std::string("varchar")),
+                                                column.value("Precision", 0), column.value("Scale", 0)});
+        }
+      }
+    }
+    auto& status = record.execution.status;
+    if (!athena::is_terminal(status.state) && owner > 0 && owner != static_cast<long>(::getpid()) &&
+        ::kill(static_cast<pid_t>(owner), 0) == -1 && errno == ESRCH) {
+      status.state = athena::QueryExecutionState::Failed;
+      status.state_text = "FAILED";
+      status.state_change_reason = "the process running it exited";
+      status.athena_error = athena::AthenaError{kErrorCategorySystem, kErrorTypeInternal, false,
+                                                "the process running it (pid " + std::to_string(owner) + ") exited"};
+    }
+    return record;
+  }
+
+  void finish_without_running(Job& job, const std::string& reason) {
+    auto& status = job.execution.status;
+    status.state = athena::QueryExecutionState::Cancelled;
+    status.state_text = "CANCELLED";
+    status.state_change_reason = reason;
+    status.completion_date_time = SystemClock::now();
+    (void)write_record(job.execution, {});
+  }
+
+  void work(std::size_t worker) {
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return shutdown_ || !queue_.empty(); });
+        if (shutdown_) return;
+        job = jobs_.at(queue_.front());
+        queue_.pop_front();
+        running_[worker] = job->execution.query_execution_id;
+      }
+      run(worker, *job);
+      {
+        std::lock_guard lock(mutex_);
+        running_[worker].clear();
+        jobs_.erase(job->execution.query_execution_id);
+      }
+    }
+  }
+
+  void run(std::size_t worker, Job& job) {
+    auto& execution = job.execution;
+    const std::string& id = execution.query_execution_id;
+    if (job.cancel) {
+      finish_without_running(job, "Query cancelled by user");
+      return;
+    }
+    const auto submitted = execution.status.submission_date_time.value_or(SystemClock::now());
+    const auto started = SystemClock::now();
+    execution.status.state = athena::QueryExecutionState::Running;
+    execution.status.state_text = "RUNNING";
+    (void)write_record(execution, {});
+
+    QueryContext context;
+    if (execution.query_execution_context && execution.query_execution_context->database) {
+      context.database = *execution.query_execution_context->database;
+    }
+    context.execution_parameters = execution.execution_parameters;
+    auto next_stop_check = std::chrono::steady_clock::now();
+    const std::string stop_path = stop_file(id);
+    context.is_cancelled = [&] {
+      if (job.cancel) return true;
+      if (std::chrono::steady_clock::now() >= next_stop_check) {
+        next_stop_check = std::chrono::steady_clock::now() + kStopFileCheckInterval;
+        std::error_code ignored;
+        if (fs::exists(stop_path, ignored)) job.cancel = true;
+      }
+      return job.cancel.load();
+    };
+    auto result = engines_[worker]->execute(execution.query.value_or(""), context);
+    const auto completed = SystemClock::now();
+
+    athena::QueryExecutionStatistics statistics;
+    statistics.query_queue_time_in_millis = millis_between(submitted, started);
+    statistics.total_execution_time_in_millis = millis_between(submitted, completed);
+    statistics.service_pre_processing_time_in_millis = 0;
+    statistics.service_processing_time_in_millis = 0;
+    statistics.data_scanned_in_bytes = 0;
+    statistics.result_reuse_information = athena::ResultReuseInformation{false};
+    std::vector<ResultColumn> columns;
+    auto& status = execution.status;
+    status.completion_date_time = completed;
+    if (result) {
+      statistics.data_scanned_in_bytes = result->data_scanned_bytes;
+      statistics.query_planning_time_in_millis = result->planning_time.count();
+      statistics.engine_execution_time_in_millis = (result->planning_time + result->execution_time).count();
+      execution.statement_type = std::string(to_string(result->statement_type));
+      auto& location = *execution.result_configuration->output_location;
+      const bool ddl = result->statement_type == StatementType::Ddl;
+      location = location.substr(0, location.size() - 4) + (ddl ? ".txt" : ".csv");
+      auto path = result_path(execution);
+      aws::Status written = path ? aws::Status(aws::Ok{}) : aws::Status(path.get_failure());
+      if (path) {
+        std::error_code ignored;
+        fs::create_directories(fs::path(*path).parent_path(), ignored);
+        written = write_athena_csv(*result, *path);
+      }
+      if (written) {
+        status.state = athena::QueryExecutionState::Succeeded;
+        status.state_text = "SUCCEEDED";
+        columns = result->columns;
+      } else {
+        status.state = athena::QueryExecutionState::Failed;
+        status.state_text = "FAILED";
+        status.state_change_reason = "could not write the result to " + location + ": " + written.get_failure().message;
+        status.athena_error =
+            athena::AthenaError{kErrorCategorySystem, kErrorTypeResultWrite, false, status.state_change_reason};
+      }
+    } else {
+      const auto& error = result.get_failure();
+      statistics.engine_execution_time_in_millis = millis_between(started, completed);
+      if (error.code == error_codes::kCancelled) {
+        status.state = athena::QueryExecutionState::Cancelled;
+        status.state_text = "CANCELLED";
+        status.state_change_reason =
+            shutdown_ ? "the local engine was closed while the query ran" : "Query cancelled by user";
+      } else {
+        const bool user = error.code != error_codes::kIo;
+        const int type = error.code == error_codes::kTableData ? kErrorTypeData
+                         : user                                ? kErrorTypeUser
+                                                               : kErrorTypeInternal;
+        status.state = athena::QueryExecutionState::Failed;
+        status.state_text = "FAILED";
+        status.state_change_reason = error.code + ": " + error.message;
+        status.athena_error = athena::AthenaError{user ? kErrorCategoryUser : kErrorCategorySystem, type, false,
+                                                  *status.state_change_reason};
+      }
+    }
+    execution.statistics = statistics;
+    (void)write_record(execution, columns);
+    std::error_code ignored;
+    fs::remove(stop_path, ignored);
+  }
+
+  LocalWorkspace workspace_;
+  std::string executions_dir_, tokens_dir_;
+  std::vector<std::unique_ptr<LocalEngine>> engines_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::string> queue_;
+  std::map<std::string, std::shared_ptr<Job>> jobs_;  // queued or running in this process
+  std::vector<std::string> running_;                  // per worker: the id it runs
+  std::atomic<bool> shutdown_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+aws::Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const LocalWorkspace& workspace) {
+  if (workspace.data_dir.empty()) {
+    return aws::make_error(aws::ErrorKind::Configuration, "InvalidLocalWorkspace",
+                           "the local engine needs a data directory (e.g. --data-dir examples/data)");
+  }
+  LocalWorkspace resolved = workspace;
+  if (resolved.catalog_dir.empty()) resolved.catalog_dir = (fs::path(resolved.data_dir) / ".glue").string();
+  if (resolved.workers < 1) resolved.workers = 1;
+  std::error_code error;
+  for (const auto& dir : {fs::path(resolved.data_dir) / ".athena" / "executions",
+                          fs::path(resolved.data_dir) / ".athena" / "tokens", fs::path(resolved.catalog_dir)}) {
+    fs::create_directories(dir, error);
+    if (error) {
+      return aws::make_error(
+          aws::ErrorKind::Configuration, "InvalidLocalWorkspace",
+          "cannot create " + dir.string() + ": " + error.message() + "; check that the data directory is writable");
+    }
+  }
+  const std::string probe = (fs::path(resolved.data_dir) / ".athena" / "executions" / ".write-test").string() + "." +
+                            std::to_string(::getpid());
+  if (auto written = write_atomically(probe, "ok"); !written) {
+    return aws::make_error(
+        aws::ErrorKind::Configuration, "InvalidLocalWorkspace",
+        "the data directory " + resolved.data_dir + " is not writable: " + written.get_failure().message);
+  }
+  fs::remove(probe, error);
+  std::vector<std::unique_ptr<LocalEngine>> engines;
+  for (int i = 0; i < resolved.workers; ++i) {
+    auto engine = LocalEngine::open(LocalEngineConfig{resolved.data_dir, resolved.catalog_dir,
+                                                      resolved.default_database, resolved.threads_per_query, ""});
+    if (!engine) return std::move(engine).get_failure();
+    engines.push_back(std::move(engine).get_result());
+  }
+  return std::unique_ptr<runner::QueryEngine>(new LocalQueryEngine(std::move(resolved), std::move(engines)));
+}
+
+}  // namespace athena_runner::engine
