@@ -24,6 +24,8 @@ constexpr std::int64_t kMinimumBilledBytes = 10 * kMebibyte;
 constexpr int kMaxConsecutivePollErrors = 5;
 // While an interrupt flag is watched, sleeps are cut into slices this long so Ctrl-C acts promptly.
 constexpr milliseconds kInterruptSlice{100};
+// After StopQueryExecution, how many times the state is read (poll.initial apart) to see it end.
+constexpr int kReadsAfterStop = 10;
 // The backoff between resubmissions doubles up to this cap.
 constexpr milliseconds kMaxRetryBackoff{60'000};
 
@@ -269,11 +271,14 @@ class Scheduler {
     if (was_polling && options_.on_give_up == GiveUpAction::Stop) {
       auto stopped = engine_.stop(slot.summary.query_execution_id);
       slot.summary.stopped = stopped.is_success();
-      if (stopped) {
-        if (auto execution = engine_.get(slot.summary.query_execution_id)) {
-          ++slot.summary.polls;
-          apply_execution(slot.summary, *execution);
-        }
+      // StopQueryExecution is asynchronous: read the state a few times, briefly, to report CANCELLED.
+      for (int read = 0; stopped && read < kReadsAfterStop; ++read) {
+        if (read > 0) clock_.sleep_for(options_.poll.initial);
+        auto execution = engine_.get(slot.summary.query_execution_id);
+        ++slot.summary.polls;
+        if (!execution) break;
+        apply_execution(slot.summary, *execution);
+        if (athena::is_terminal(execution->status.state)) break;
       }
       slot.summary.reason =
           why + (stopped ? "; query stopped" : "; StopQueryExecution failed: " + stopped.get_failure().message);
