@@ -12,6 +12,8 @@ namespace {
 
 using nlohmann::ordered_json;
 
+constexpr std::string_view kPollFailedCode = "PollFailed";  // runner: started, then polling kept failing
+
 std::int64_t millis(std::chrono::milliseconds duration) { return duration.count(); }
 
 ordered_json summary_fields(const runner::RunSummary& summary) {
@@ -29,6 +31,7 @@ std::optional<std::string_view> failure_type(const runner::RunSummary& summary, 
   if (summary.timed_out) return summary.stopped ? kErrorQueryTimedOut : kErrorQueryStillRunning;
   if (summary.state == "FAILED") return kErrorQueryFailed;
   if (summary.state == "CANCELLED") return kErrorQueryCancelled;
+  if (summary.state == "UNKNOWN") return kErrorQueryStateUnknown;
   if (summary.state == "NOT_STARTED" || summary.query_execution_id.empty()) return kErrorQueryNotStarted;
   if (!waited && (summary.state == "QUEUED" || summary.state == "RUNNING")) return std::nullopt;
   return kErrorQueryFailed;
@@ -135,7 +138,8 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     }
     summary.name = rendered[k].name;
     summary.rendered = rendered[k];
-    summary.state = "NOT_STARTED";
+    // The runner reports a started query whose state could no longer be read as an error too.
+    summary.state = outcomes[k].get_failure().code == kPollFailedCode ? "UNKNOWN" : "NOT_STARTED";
     summary.reason = outcomes[k].get_failure().to_string();
     log.write(LogLevel::Error, "query not started", with_request(summary_fields(summary)));
   }

@@ -40,6 +40,7 @@ inline constexpr int kDefaultConcurrency = 4;
 inline constexpr std::string_view kErrorInvalidConfiguration = "InvalidConfiguration";  // init error
 inline constexpr std::string_view kErrorInvalidEvent = "InvalidEvent";
 inline constexpr std::string_view kErrorQueryNotStarted = "QueryNotStarted";      // bad template, start refused
+inline constexpr std::string_view kErrorQueryStateUnknown = "QueryStateUnknown";  // started, state unreadable
 inline constexpr std::string_view kErrorQueryFailed = "QueryFailed";              // Athena: FAILED
 inline constexpr std::string_view kErrorQueryCancelled = "QueryCancelled";        // Athena: CANCELLED
 inline constexpr std::string_view kErrorQueryTimedOut = "QueryTimedOut";          // gave up, stopped it
