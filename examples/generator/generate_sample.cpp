@@ -238,7 +238,7 @@ void write_catalog(const fs::path& catalog_dir, const Options& options) {
       "order_details", "One row per pizza line of an order; Parquet, partitioned by order_date.",
       json::array({column("order_details_id", "bigint", "line id, unique"), column("order_id", "bigint", "order id"),
                    column("pizza_id", "string", "pizzas.pizza_id"), column("quantity", "int", "1 to 3"),
-                   column("order_time", "timestamp", "when the order was placed (UTC)")}),
+                   column("order_time", "timestamp", "when the order was placed (shop local time)")}),
       std::move(parquet_storage), json::array({column("order_date", "date", "day of the order")}),
       std::move(order_parameters));
 
