@@ -27,6 +27,9 @@ using CommandRunner = std::function<int()>;
 // Adds `doctor`: resolves region, credentials, endpoints, and makes one signed Athena call.
 CommandRunner add_doctor_command(CLI::App& app, const AwsOptions& aws);
 
+// Adds `serve`: the local S3 and Glue endpoint (serve.cpp, on ar_server).
+CommandRunner add_serve_command(CLI::App& app);
+
 // Adds list, render, run, backfill, status, results and stop (run.cpp), registering their runners.
 void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& runners, const AwsOptions& aws);
 

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   std::map<const CLI::App*, CommandRunner> runners;
   auto doctor = add_doctor_command(app, aws);
   runners[app.get_subcommand("doctor")] = doctor;
+  runners[app.get_subcommand("serve")] = add_serve_command(app);
   add_run_commands(app, runners, aws);
 
   try {

@@ -1,0 +1,54 @@
+// The local endpoint behind `athena-runner serve`: the S3 and Glue (and next, Athena) HTTP APIs on one
+// loopback port, over files in a data directory laid out as engine/local_query_engine.hpp describes.
+// Every request must carry a valid SigV4 signature for the configured credentials.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "athena_runner/aws/outcome.hpp"
+
+namespace athena_runner::server {
+
+// Documented defaults: the credentials every local AWS emulator accepts, so `AWS_ACCESS_KEY_ID=test
+// AWS_SECRET_ACCESS_KEY=test` works out of the box. They protect nothing but a mistyped endpoint.
+inline constexpr std::string_view kDefaultAccessKeyId = "test";
+inline constexpr std::string_view kDefaultSecretAccessKey = "test";
+inline constexpr std::string_view kDefaultHost = "127.0.0.1";
+inline constexpr int kDefaultPort = 4590;
+
+struct ServerConfig {
+  std::string host = std::string(kDefaultHost);  // loopback: the endpoint is for this machine
+  int port = kDefaultPort;                       // 0: any free port (see Server::port())
+  std::string data_dir;                          // created when missing
+  std::string access_key_id = std::string(kDefaultAccessKeyId);
+  std::string secret_access_key = std::string(kDefaultSecretAccessKey);
+  std::chrono::seconds max_clock_skew{900};  // AWS's 15 minutes between X-Amz-Date and now
+  int threads = 8;                           // requests served at once
+  bool log_requests = true;                  // one line per request on stderr (method, path, status; no query)
+};
+
+class Server {
+ public:
+  // Prepares the data directory and binds the port; fails with a message naming what went wrong.
+  static aws::Outcome<std::unique_ptr<Server>> open(const ServerConfig& config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const;
+  std::string endpoint() const;  // "http://127.0.0.1:4590"
+  // Serves until stop(); returns after in-flight requests finished.
+  void run();
+  // Safe from any thread (not from a signal handler: use a thread that waits for the signal).
+  void stop();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace athena_runner::server

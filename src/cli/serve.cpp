@@ -1,0 +1,81 @@
+// `athena-runner serve`: the local endpoint (S3 and Glue APIs, Athena next) on one loopback port.
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "athena_runner/server/server.hpp"
+#include "commands.hpp"
+
+namespace athena_runner::cli {
+namespace {
+
+constexpr const char* kDefaultDataDir = "athena-data";
+
+int run_serve(const server::ServerConfig& config) {
+  // SIGINT/SIGTERM are taken by one thread with sigwait (blocked everywhere else, inherited by the
+  // server's threads), so stopping runs outside a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto opened = server::Server::open(config);
+  if (!opened) {
+    std::cerr << "athena-runner serve: " << opened.get_failure().message << "\n";
+    return kExitConfiguration;
+  }
+  server::Server& endpoint = **opened;
+  std::thread signal_waiter([&] {
+    int received = 0;
+    sigwait(&signals, &received);
+    endpoint.stop();
+  });
+
+  std::cout << "athena-runner serve: S3 and Glue APIs at " << endpoint.endpoint() << "\n"
+            << "  data directory: " << config.data_dir << "\n"
+            << "  credentials:    AWS_ACCESS_KEY_ID=" << config.access_key_id << " AWS_SECRET_ACCESS_KEY="
+            << (config.secret_access_key == server::kDefaultSecretAccessKey
+                    ? std::string(server::kDefaultSecretAccessKey)
+                    : std::string("<the secret you configured>"))
+            << " AWS_REGION=us-east-1\n"
+            << "  try:            AWS_ENDPOINT_URL=" << endpoint.endpoint() << " aws s3 ls\n"
+            << std::flush;
+  endpoint.run();
+  // Wake the waiter if run() ended for another reason.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  std::cout << "athena-runner serve: stopped\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRunner add_serve_command(CLI::App& app) {
+  auto config = std::make_shared<server::ServerConfig>();
+  config->data_dir = kDefaultDataDir;
+  CLI::App* command = app.add_subcommand(
+      "serve",
+      "Serve the S3 and Glue APIs locally (Athena next) over a data directory, for awscli, boto3, any SDK and "
+      "the Lambda bootstrap (point them at it with AWS_ENDPOINT_URL). Requests must be SigV4-signed with the "
+      "configured credentials (default test/test). Stops cleanly on SIGINT/SIGTERM.");
+  command->add_option("--port", config->port, "TCP port (0: any free port)")->default_val(server::kDefaultPort);
+  command->add_option("--host", config->host, "address to listen on")->default_val(std::string(server::kDefaultHost));
+  command->add_option("--data-dir", config->data_dir, "where buckets, objects and the catalog live")
+      ->default_val(std::string(kDefaultDataDir));
+  command->add_option("--access-key-id", config->access_key_id, "access key id clients must sign with")
+      ->envname("ATHENA_RUNNER_ACCESS_KEY_ID")
+      ->default_val(std::string(server::kDefaultAccessKeyId));
+  command
+      ->add_option("--secret-access-key", config->secret_access_key,
+                   "secret access key clients must sign with (prefer the environment variable)")
+      ->envname("ATHENA_RUNNER_SECRET_ACCESS_KEY")
+      ->default_val(std::string(server::kDefaultSecretAccessKey));
+  command->add_flag(
+      "--quiet", [config](std::int64_t) { config->log_requests = false; }, "do not log requests");
+  return [config] { return run_serve(*config); };
+}
+
+}  // namespace athena_runner::cli

@@ -1,0 +1,377 @@
+#include "auth.hpp"
+
+#include <ctime>
+
+#include "athena_runner/aws/sigv4.hpp"
+#include "checksums.hpp"
+
+namespace athena_runner::server {
+namespace {
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr std::string_view kTerminator = "aws4_request";
+constexpr std::string_view kStreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+constexpr std::string_view kStreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+constexpr std::string_view kStreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+constexpr std::string_view kTrailerSignatureName = "x-amz-trailer-signature";
+constexpr long long kMaxPresignedExpiry = 604800;  // 7 days, S3's limit
+constexpr std::size_t kMaxChunkHeaderLine = 4096;
+
+aws::Error auth_error(const char* code, std::string message, int status = 403) {
+  aws::Error error = aws::make_error(aws::ErrorKind::Service, code, std::move(message));
+  error.http_status = status;
+  return error;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t end = text.find(separator, start);
+    parts.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// Credential=AKID/20130524/us-east-1/s3/aws4_request
+bool parse_credential(std::string_view credential, SignatureInfo& info) {
+  auto parts = split(credential, '/');
+  if (parts.size() != 5 || parts[4] != kTerminator || parts[1].size() != 8) return false;
+  info.access_key_id = parts[0];
+  info.date = parts[1];
+  info.region = parts[2];
+  info.service = parts[3];
+  return !info.access_key_id.empty() && !info.region.empty() && !info.service.empty();
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view text) {
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  for (std::size_t index = 0; index < 15; ++index)
+    if (index != 8 && (text[index] < '0' || text[index] > '9')) return std::nullopt;
+  auto number = [&](std::size_t position, std::size_t length) {
+    int value = 0;
+    for (std::size_t index = position; index < position + length; ++index) value = value * 10 + (text[index] - '0');
+    return value;
+  };
+  std::tm utc{};
+  utc.tm_year = number(0, 4) - 1900;
+  utc.tm_mon = number(4, 2) - 1;
+  utc.tm_mday = number(6, 2);
+  utc.tm_hour = number(9, 2);
+  utc.tm_min = number(11, 2);
+  utc.tm_sec = number(13, 2);
+  if (utc.tm_mon < 0 || utc.tm_mon > 11 || utc.tm_mday < 1 || utc.tm_mday > 31 || utc.tm_hour > 23 || utc.tm_min > 59 ||
+      utc.tm_sec > 60)
+    return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&utc));
+}
+
+bool constant_time_equal(std::string_view left, std::string_view right) {
+  if (left.size() != right.size()) return false;
+  unsigned char difference = 0;
+  for (std::size_t index = 0; index < left.size(); ++index)
+    difference |= static_cast<unsigned char>(left[index] ^ right[index]);
+  return difference == 0;
+}
+
+bool is_hex_sha256(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::string join(const std::vector<std::string>& parts, char separator) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) out.push_back(separator);
+    out.append(part);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<aws::Outcome<SignatureInfo>> read_signature(const Request& request) {
+  SignatureInfo info;
+  if (auto authorization = request.header("authorization")) {
+    std::string_view text = trim(*authorization);
+    if (text.substr(0, kAlgorithm.size()) != kAlgorithm || text.size() == kAlgorithm.size() ||
+        text[kAlgorithm.size()] != ' ')
+      return aws::Outcome<SignatureInfo>(
+          auth_error(auth_errors::kMalformed, "Only AWS4-HMAC-SHA256 (SigV4) authorization is supported.", 400));
+    bool have_credential = false;
+    bool have_headers = false;
+    for (const auto& raw_part : split(text.substr(kAlgorithm.size() + 1), ',')) {
+      std::string_view part = trim(raw_part);
+      auto equals = part.find('=');
+      if (equals == std::string_view::npos) continue;
+      std::string_view name = part.substr(0, equals);
+      std::string_view value = part.substr(equals + 1);
+      if (name == "Credential") {
+        have_credential = parse_credential(value, info);
+      } else if (name == "SignedHeaders") {
+        info.signed_headers = split(value, ';');
+        have_headers = !value.empty();
+      } else if (name == "Signature") {
+        info.signature = std::string(value);
+      }
+    }
+    if (!have_credential || !have_headers || info.signature.empty())
+      return aws::Outcome<SignatureInfo>(auth_error(
+          auth_errors::kMalformed,
+          "The authorization header is malformed; expected Credential=<key>/<date>/<region>/<service>/aws4_request, "
+          "SignedHeaders and Signature.",
+          400));
+    info.amz_date = request.header("x-amz-date").value_or("");
+    return aws::Outcome<SignatureInfo>(std::move(info));
+  }
+  auto algorithm = request.query_value("X-Amz-Algorithm");
+  if (!algorithm) return std::nullopt;
+  info.presigned = true;
+  auto credential = request.query_value("X-Amz-Credential");
+  auto signed_headers = request.query_value("X-Amz-SignedHeaders");
+  auto signature = request.query_value("X-Amz-Signature");
+  auto amz_date = request.query_value("X-Amz-Date");
+  auto expires = request.query_value("X-Amz-Expires");
+  bool valid = *algorithm == kAlgorithm && credential && parse_credential(*credential, info) && signed_headers &&
+               !signed_headers->empty() && signature && !signature->empty() && amz_date && expires;
+  if (valid) {
+    try {
+      std::size_t used = 0;
+      info.expires_seconds = std::stoll(*expires, &used);
+      valid = used == expires->size() && info.expires_seconds > 0 && info.expires_seconds <= kMaxPresignedExpiry;
+    } catch (const std::exception&) {
+      valid = false;
+    }
+  }
+  if (!valid)
+    return aws::Outcome<SignatureInfo>(auth_error(
+        auth_errors::kMalformed,
+        "Query-string authentication requires X-Amz-Algorithm=AWS4-HMAC-SHA256, X-Amz-Credential, X-Amz-Date, "
+        "X-Amz-Expires (1 to 604800), X-Amz-SignedHeaders and X-Amz-Signature.",
+        400));
+  info.signed_headers = split(*signed_headers, ';');
+  info.signature = *signature;
+  info.amz_date = *amz_date;
+  return aws::Outcome<SignatureInfo>(std::move(info));
+}
+
+aws::Status verify_request(Request& request, const SignatureInfo& info, const VerifyOptions& options) {
+  if (info.access_key_id != options.access_key_id)
+    return auth_error(auth_errors::kUnknownKey, "The AWS Access Key Id you provided does not exist in our records.");
+  auto time = parse_amz_date(info.amz_date);
+  if (!time || info.amz_date.substr(0, 8) != info.date)
+    return auth_error(auth_errors::kMalformed,
+                      "X-Amz-Date must be YYYYMMDDTHHMMSSZ on the date of the credential scope.", 400);
+  if (info.presigned) {
+    if (options.now > *time + std::chrono::seconds(info.expires_seconds))
+      return auth_error(auth_errors::kExpired, "Request has expired");
+    if (*time - options.now > options.max_clock_skew)
+      return auth_error(auth_errors::kSkewed,
+                        "The difference between the request time and the current time is too large.");
+  } else if (*time - options.now > options.max_clock_skew || options.now - *time > options.max_clock_skew) {
+    return auth_error(auth_errors::kSkewed,
+                      "The difference between the request time and the current time is too large.");
+  }
+
+  const bool s3 = info.service == "s3";
+  aws::HttpRequest canonical;
+  canonical.method = request.method;
+  canonical.path = request.raw_path.empty() ? "/" : request.raw_path;
+  for (const auto& [name, value] : request.query)
+    if (!(info.presigned && name == "X-Amz-Signature")) canonical.query.emplace_back(name, value);
+  for (const auto& signed_name : info.signed_headers) {
+    std::string lowered = to_lower(signed_name);
+    bool found = false;
+    for (const auto& [name, value] : request.headers) {
+      if (name == lowered) {
+        canonical.headers.emplace_back(name, value);
+        found = true;
+      }
+    }
+    if (!found) return auth_error(auth_errors::kMismatch, "The signed header '" + lowered + "' is not in the request.");
+    if (lowered == "host") canonical.host = request.header("host").value_or("");
+  }
+  std::optional<std::string> content_sha256 = request.header("x-amz-content-sha256");
+  if (s3 && !info.presigned && !content_sha256)
+    return auth_error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400);
+
+  aws::Credentials credentials;
+  credentials.access_key_id = options.access_key_id;
+  credentials.secret_access_key = options.secret_access_key;
+  aws::SigningParams params;
+  params.region = info.region;
+  params.service = info.service;
+  params.time = *time;
+  params.s3_rules = s3;
+  params.unsigned_payload = info.presigned;
+  // Without x-amz-content-sha256 the payload hash is computed from the body (JSON services).
+  if (!canonical.header("x-amz-content-sha256") && !info.presigned) canonical.body = request.body;
+  aws::SigningParts expected = aws::compute_signature(canonical, credentials, params);
+  if (expected.signed_headers != join(info.signed_headers, ';') &&
+      to_lower(join(info.signed_headers, ';')) != expected.signed_headers)
+    return auth_error(auth_errors::kMismatch,
+                      "The request signature we calculated does not match the signature you provided: this endpoint "
+                      "does not verify signatures over hop-by-hop or User-Agent headers (signed: " +
+                          join(info.signed_headers, ';') + ").");
+  if (!constant_time_equal(expected.signature, info.signature))
+    return auth_error(auth_errors::kMismatch,
+                      "The request signature we calculated does not match the signature you provided. Check your key "
+                      "and signing method.");
+
+  if (!s3 || info.presigned || !content_sha256) return aws::Ok{};
+  const std::string& payload_hash = *content_sha256;
+  if (payload_hash == aws::kUnsignedPayload) return aws::Ok{};
+  if (is_hex_sha256(payload_hash)) {
+    if (aws::sha256_hex(request.body) != payload_hash)
+      return auth_error(auth_errors::kContentSha256Mismatch,
+                        "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
+    return aws::Ok{};
+  }
+  if (payload_hash != kStreamingSigned && payload_hash != kStreamingSignedTrailer &&
+      payload_hash != kStreamingUnsignedTrailer)
+    return auth_error("InvalidArgument",
+                      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], "
+                      "STREAMING-UNSIGNED-PAYLOAD-TRAILER or a SHA-256 in hex.",
+                      400);
+
+  ChunkedContext context;
+  context.signed_chunks = payload_hash != kStreamingUnsignedTrailer;
+  if (context.signed_chunks) {
+    context.signing_key =
+        hex_decode(aws::signing_key_hex(options.secret_access_key, info.date, info.region, info.service));
+    context.seed_signature = info.signature;
+    context.amz_date = info.amz_date;
+    context.scope = info.date + "/" + info.region + "/" + info.service + "/" + std::string(kTerminator);
+  }
+  if (auto trailer = request.header("x-amz-trailer")) context.expected_trailer = to_lower(trim(*trailer));
+  if (payload_hash != kStreamingSigned && !context.expected_trailer)
+    return auth_error("InvalidRequest", "A trailer payload needs the x-amz-trailer header.", 400);
+  auto decoded = decode_aws_chunked(request.body, context);
+  if (!decoded) return std::move(decoded).get_failure();
+  if (auto declared = request.header("x-amz-decoded-content-length")) {
+    if (*declared != std::to_string(decoded->payload.size()))
+      return auth_error(auth_errors::kIncompleteBody,
+                        "The decoded body length differs from x-amz-decoded-content-length.", 400);
+  }
+  request.body = std::move(decoded->payload);
+  for (auto& [name, value] : decoded->trailers) {
+    bool replaced = false;
+    for (auto& [existing, existing_value] : request.headers) {
+      if (existing == name) {
+        existing_value = value;
+        replaced = true;
+      }
+    }
+    if (!replaced) request.headers.emplace_back(name, value);
+  }
+  return aws::Ok{};
+}
+
+aws::Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const ChunkedContext& context) {
+  DecodedChunks result;
+  std::size_t position = 0;
+  std::string previous_signature = context.seed_signature;
+  const std::string empty_hash = aws::sha256_hex("");
+  auto read_line = [&](std::string_view& line) {
+    std::size_t end = body.find("\r\n", position);
+    if (end == std::string_view::npos || end - position > kMaxChunkHeaderLine) return false;
+    line = body.substr(position, end - position);
+    position = end + 2;
+    return true;
+  };
+  auto incomplete = [](std::string message) {
+    return aws::Outcome<DecodedChunks>(auth_error(auth_errors::kIncompleteBody, std::move(message), 400));
+  };
+  while (true) {
+    std::string_view line;
+    if (!read_line(line)) return incomplete("An aws-chunked chunk header is missing or too long.");
+    std::string_view size_text = line.substr(0, line.find(';'));
+    std::string chunk_signature;
+    if (line.size() > size_text.size()) {
+      std::string_view extension = line.substr(size_text.size() + 1);
+      constexpr std::string_view kSignaturePrefix = "chunk-signature=";
+      if (extension.substr(0, kSignaturePrefix.size()) == kSignaturePrefix)
+        chunk_signature = std::string(extension.substr(kSignaturePrefix.size()));
+    }
+    if (size_text.empty() || size_text.size() > 15) return incomplete("A chunk size is not hexadecimal.");
+    std::size_t size = 0;
+    for (char c : size_text) {
+      int digit = (c >= '0' && c <= '9')   ? c - '0'
+                  : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                  : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                           : -1;
+      if (digit < 0) return incomplete("A chunk size is not hexadecimal.");
+      size = size * 16 + static_cast<std::size_t>(digit);
+    }
+    if (size > body.size() - position) return incomplete("A chunk is shorter than its declared size.");
+    std::string_view data = body.substr(position, size);
+    position += size;
+    if (context.signed_chunks) {
+      std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + context.amz_date + "\n" + context.scope + "\n" +
+                            previous_signature + "\n" + empty_hash + "\n" + aws::sha256_hex(data);
+      std::string expected = hex_encode(hmac_sha256_raw(context.signing_key, to_sign));
+      if (chunk_signature.empty() || !constant_time_equal(expected, chunk_signature))
+        return aws::Outcome<DecodedChunks>(
+            auth_error(auth_errors::kMismatch,
+                       "The request signature we calculated does not match the signature you provided (chunk at byte " +
+                           std::to_string(result.payload.size()) + ")."));
+      previous_signature = expected;
+    }
+    if (size == 0) break;
+    result.payload.append(data);
+    if (body.substr(position, 2) != "\r\n") return incomplete("A chunk is longer than its declared size.");
+    position += 2;
+  }
+  // Trailers (possibly none), then an empty line. Tolerate a missing final CRLF.
+  std::string trailer_signature;
+  std::string canonical_trailers;
+  while (position < body.size()) {
+    std::string_view line;
+    if (!read_line(line)) return incomplete("The aws-chunked trailer is not terminated by CRLF.");
+    if (line.empty()) break;
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) return incomplete("An aws-chunked trailer line has no ':'.");
+    std::string name = to_lower(trim(line.substr(0, colon)));
+    std::string value(trim(line.substr(colon + 1)));
+    if (name == kTrailerSignatureName) {
+      trailer_signature = value;
+      continue;
+    }
+    canonical_trailers.append(name).append(":").append(value).append("\n");
+    result.trailers.emplace_back(std::move(name), std::move(value));
+  }
+  if (position != body.size()) return incomplete("Data follows the end of the aws-chunked body.");
+  if (context.expected_trailer) {
+    bool found = false;
+    for (const auto& [name, value] : result.trailers) found = found || name == *context.expected_trailer;
+    if (!found) return incomplete("The trailer named by x-amz-trailer (" + *context.expected_trailer + ") is missing.");
+    if (context.signed_chunks) {
+      std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n" + context.amz_date + "\n" + context.scope + "\n" +
+                            previous_signature + "\n" + aws::sha256_hex(canonical_trailers);
+      std::string expected = hex_encode(hmac_sha256_raw(context.signing_key, to_sign));
+      if (!constant_time_equal(expected, trailer_signature))
+        return aws::Outcome<DecodedChunks>(
+            auth_error(auth_errors::kMismatch, "The trailer signature does not match the signature we calculated."));
+    }
+  }
+  return result;
+}
+
+}  // namespace athena_runner::server

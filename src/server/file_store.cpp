@@ -1,0 +1,167 @@
+#include "file_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <random>
+
+namespace athena_runner::server {
+namespace fs = std::filesystem;
+
+aws::Error io_error(const std::string& what, const std::string& path, int error_number) {
+  aws::Error error = aws::make_error(aws::ErrorKind::Internal, "InternalError",
+                                     what + " '" + path + "': " + std::strerror(error_number));
+  error.http_status = 500;
+  return error;
+}
+
+std::string random_hex(std::size_t bytes) {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t index = 0; index < bytes; ++index) {
+    auto value = generator() & 0xFF;
+    out.push_back(kHex[value >> 4]);
+    out.push_back(kHex[value & 0x0F]);
+  }
+  return out;
+}
+
+aws::Outcome<TempFile> TempFile::create(const std::string& temp_dir) {
+  std::error_code ignored;
+  fs::create_directories(temp_dir, ignored);
+  std::string path = temp_dir + "/tmp-" + random_hex(12);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot create temporary file", path, errno);
+  return TempFile(fd, path);
+}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : fd_(other.fd_), path_(std::move(other.path_)), size_(other.size_), committed_(other.committed_) {
+  other.fd_ = -1;
+  other.committed_ = true;
+}
+
+TempFile::~TempFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !path_.empty()) ::unlink(path_.c_str());
+}
+
+aws::Status TempFile::append(std::string_view data) {
+  while (!data.empty()) {
+    ssize_t written = ::write(fd_, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot write", path_, errno);
+    }
+    data.remove_prefix(static_cast<std::size_t>(written));
+    size_ += static_cast<std::uint64_t>(written);
+  }
+  return aws::Ok{};
+}
+
+aws::Status TempFile::append_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open", path, errno);
+  std::string buffer(1 << 20, '\0');
+  while (true) {
+    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      return io_error("cannot read", path, saved);
+    }
+    if (got == 0) break;
+    auto status = append(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+    if (!status) {
+      ::close(fd);
+      return status;
+    }
+  }
+  ::close(fd);
+  return aws::Ok{};
+}
+
+aws::Status fsync_directory(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open folder", path, errno);
+  ::fsync(fd);
+  ::close(fd);
+  return aws::Ok{};
+}
+
+aws::Status TempFile::commit(const std::string& path) {
+  if (::fsync(fd_) != 0) return io_error("cannot fsync", path_, errno);
+  ::close(fd_);
+  fd_ = -1;
+  fs::path target(path);
+  std::error_code error;
+  fs::create_directories(target.parent_path(), error);
+  if (error) return io_error("cannot create folder", target.parent_path().string(), error.value());
+  if (::rename(path_.c_str(), path.c_str()) != 0) return io_error("cannot rename into", path, errno);
+  committed_ = true;
+  return fsync_directory(target.parent_path().string());
+}
+
+aws::Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir) {
+  auto file = TempFile::create(temp_dir);
+  if (!file) return std::move(file).get_failure();
+  if (auto status = file->append(content); !status) return status;
+  return file->commit(path);
+}
+
+std::string read_whole_file(const std::string& path, bool* ok) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (ok != nullptr) *ok = fd >= 0;
+  if (fd < 0) return {};
+  std::string content;
+  char buffer[65536];
+  while (true) {
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      if (got < 0 && ok != nullptr) *ok = false;
+      break;
+    }
+    content.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return content;
+}
+
+namespace {
+std::tm utc_time(std::int64_t epoch_ns) {
+  std::time_t seconds = static_cast<std::time_t>(epoch_ns / 1000000000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return utc;
+}
+}  // namespace
+
+std::string iso8601_time(std::int64_t epoch_ns) {
+  std::tm utc = utc_time(epoch_ns);
+  char buffer[40];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>((epoch_ns / 1000000) % 1000));
+  return std::string(buffer) + millis;
+}
+
+std::string http_date(std::int64_t epoch_ns) {
+  std::tm utc = utc_time(epoch_ns);
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[utc.tm_wday], utc.tm_mday,
+                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return buffer;
+}
+
+}  // namespace athena_runner::server

@@ -1,0 +1,48 @@
+// Files under the data directory: atomic writes (temporary file, fsync, rename, fsync of the folder),
+// so a killed process leaves either the old or the new content, never a part.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "athena_runner/aws/outcome.hpp"
+
+namespace athena_runner::server {
+
+// Writes content to path atomically; the temporary file is made in temp_dir (same file system).
+aws::Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir);
+
+// A file being written in temp_dir, moved into place by commit(); removed if never committed.
+class TempFile {
+ public:
+  static aws::Outcome<TempFile> create(const std::string& temp_dir);
+  TempFile(TempFile&& other) noexcept;
+  TempFile& operator=(TempFile&&) = delete;
+  TempFile(const TempFile&) = delete;
+  ~TempFile();
+  aws::Status append(std::string_view data);
+  aws::Status append_file(const std::string& path);  // copies another file's content
+  // fsync, rename to path (creating parent folders), fsync the folder.
+  aws::Status commit(const std::string& path);
+  const std::string& path() const { return path_; }
+  std::uint64_t size() const { return size_; }
+
+ private:
+  TempFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_ = -1;
+  std::string path_;
+  std::uint64_t size_ = 0;
+  bool committed_ = false;
+};
+
+std::string read_whole_file(const std::string& path, bool* ok = nullptr);
+aws::Status fsync_directory(const std::string& path);
+std::string random_hex(std::size_t bytes);
+// "2009-10-12T17:50:30.000Z" and "Wed, 12 Oct 2009 17:50:00 GMT" from nanoseconds since the epoch.
+std::string iso8601_time(std::int64_t epoch_ns);
+std::string http_date(std::int64_t epoch_ns);
+
+aws::Error io_error(const std::string& what, const std::string& path, int error_number);
+
+}  // namespace athena_runner::server

@@ -1,0 +1,28 @@
+// The S3 REST/XML API over S3Store: path-style (/bucket/key) and virtual-hosted (bucket.localhost) requests.
+#pragma once
+
+#include <string>
+
+#include "athena_runner/aws/outcome.hpp"
+#include "http_types.hpp"
+#include "s3_store.hpp"
+
+namespace athena_runner::server {
+
+class S3Service {
+ public:
+  explicit S3Service(std::string data_dir);
+  // The request is already authenticated (and its aws-chunked body decoded).
+  Response handle(const Request& request);
+
+  // S3's XML error document, with the request id; HEAD responses carry no body.
+  static Response error_response(const aws::Error& error, const Request& request);
+
+ private:
+  Response dispatch(const Request& request, const std::string& bucket, const std::string& key);
+  S3Store store_;
+};
+
+std::string xml_escape(std::string_view text);
+
+}  // namespace athena_runner::server

@@ -1,0 +1,120 @@
+// S3 buckets and objects as plain files: <data dir>/<bucket>/<key>, the layout the local engine reads.
+// State lives in folders starting with '.', which no bucket name can:
+//   <data dir>/.s3meta/<bucket>/bucket.json            creation time
+//   <data dir>/.s3meta/<bucket>/<h2>/<sha256(key)>.json  one sidecar per object (ETag, content type,
+//                                                       user metadata, checksum), hashed so no key can
+//                                                       collide with another key's sidecar
+//   <data dir>/.s3uploads/<upload id>/                  multipart uploads in progress
+//   <data dir>/.s3tmp/                                  temporary files, renamed into place when complete
+// Files that appear without a sidecar (written by the engine, or copied in by hand) are objects too:
+// their ETag is the MD5 of their content.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "athena_runner/aws/outcome.hpp"
+
+namespace athena_runner::server {
+
+// S3 error codes used by the store (aws::Error::code) with their HTTP status in aws::Error::http_status.
+aws::Error s3_error(std::string code, std::string message, int http_status);
+
+struct ObjectMeta {
+  std::string key;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string etag;  // quoted, as S3 sends it
+  std::string content_type = "binary/octet-stream";
+  std::map<std::string, std::string> headers;        // content-encoding, content-disposition, cache-control, ...
+  std::map<std::string, std::string> user_metadata;  // x-amz-meta-<name> (names lower-cased)
+  std::string checksum_algorithm;                    // "CRC32", ... when uploaded with one
+  std::string checksum_value;                        // base64; "<base64>-<parts>" for multipart
+  bool folder_marker = false;                        // a key ending in '/', kept as a folder
+};
+
+struct BucketInfo {
+  std::string name;
+  std::int64_t creation_ns = 0;
+};
+
+struct ListedKey {
+  std::string key;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+struct PartInfo {
+  int part_number = 0;
+  std::string etag;  // quoted
+  std::uint64_t size = 0;
+  std::string checksum_value;
+};
+
+struct UploadInfo {
+  std::string upload_id;
+  std::string bucket;
+  std::string key;
+  ObjectMeta meta;  // content type, metadata, checksum algorithm for the final object
+  std::int64_t initiated_ns = 0;
+};
+
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;
+  std::string checksum_value;  // optional, as sent in CompleteMultipartUpload
+};
+
+class S3Store {
+ public:
+  explicit S3Store(std::string data_dir);
+
+  static bool valid_bucket_name(std::string_view name);
+  // Why a key can not be stored under the data directory (empty when it can).
+  static std::string key_problem(std::string_view key);
+
+  aws::Status create_bucket(const std::string& bucket);
+  aws::Status delete_bucket(const std::string& bucket);
+  aws::Status check_bucket(const std::string& bucket) const;  // NoSuchBucket
+  std::vector<BucketInfo> list_buckets() const;
+
+  // body is the whole object; meta carries the request's content type, headers, user metadata and
+  // verified checksum. Returns the stored metadata (ETag, size, time).
+  aws::Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, std::string_view body);
+  aws::Outcome<ObjectMeta> head_object(const std::string& bucket, const std::string& key) const;
+  aws::Status delete_object(const std::string& bucket, const std::string& key);
+  aws::Outcome<ObjectMeta> copy_object(const std::string& source_bucket, const std::string& source_key,
+                                       const std::string& bucket, ObjectMeta meta, bool replace_metadata);
+  std::string object_path(const std::string& bucket, const std::string& key) const;
+  // Every key starting with prefix, sorted bytewise.
+  aws::Outcome<std::vector<ListedKey>> list_keys(const std::string& bucket, const std::string& prefix) const;
+  std::string etag_of(const std::string& bucket, const ListedKey& listed) const;
+
+  aws::Outcome<UploadInfo> create_upload(const std::string& bucket, ObjectMeta meta);
+  aws::Outcome<UploadInfo> find_upload(const std::string& upload_id, const std::string& bucket,
+                                       const std::string& key) const;
+  aws::Outcome<PartInfo> upload_part(const UploadInfo& upload, int part_number, std::string_view body,
+                                     const std::string& checksum_value);
+  aws::Outcome<ObjectMeta> complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts);
+  aws::Status abort_upload(const UploadInfo& upload);
+
+  const std::string& data_dir() const { return data_dir_; }
+
+ private:
+  std::string sidecar_path(const std::string& bucket, const std::string& key) const;
+  std::optional<ObjectMeta> read_sidecar(const std::string& bucket, const std::string& key) const;
+  aws::Outcome<ObjectMeta> commit_object(const std::string& bucket, class TempFile& file, ObjectMeta meta);
+  aws::Status check_key_path(const std::string& bucket, const std::string& key) const;
+  void remove_empty_parents(const std::string& bucket, const std::string& key) const;
+
+  std::string data_dir_;
+  std::string temp_dir_;
+  mutable std::mutex mutex_;  // bucket creation/deletion and the rename-then-sidecar step of writes
+};
+
+}  // namespace athena_runner::server
