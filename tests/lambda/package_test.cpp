@@ -7,20 +7,20 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "athena_runner/lambda/runtime_api_emulator.hpp"
 #include "aws_clients/client_test_support.hpp"
-#include "runtime_api_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace athena_runner::lambda {
 namespace {
 
+using lambda::PostedResult;
+using lambda::QueuedEvent;
 using nlohmann::json;
 using testing::ChildProcess;
 using testing::MotoServer;
-using testing::PostedResult;
-using testing::QueuedEvent;
 using testing::run_process;
-using testing::RuntimeApiServer;
+using RuntimeApiServer = lambda::RuntimeApiEmulator;
 using testing::TempDir;
 using namespace std::chrono_literals;
 

@@ -6,16 +6,16 @@
 #include <stdexcept>
 
 #include "athena_runner/lambda/runtime.hpp"
-#include "runtime_api_server.hpp"
+#include "athena_runner/lambda/runtime_api_emulator.hpp"
 #include "support/process.hpp"
 
 namespace athena_runner::lambda {
 namespace {
 
+using lambda::PostedResult;
+using lambda::QueuedEvent;
 using nlohmann::json;
-using testing::PostedResult;
-using testing::QueuedEvent;
-using testing::RuntimeApiServer;
+using RuntimeApiServer = lambda::RuntimeApiEmulator;
 using namespace std::chrono_literals;
 
 constexpr auto kWait = 10s;

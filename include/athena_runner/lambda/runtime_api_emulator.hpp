@@ -1,27 +1,17 @@
-// A loopback Lambda Runtime API server for tests and benchmarks, following AWS's documented contract
+// A loopback Lambda Runtime API server (for `athena-runner invoke --package`, tests and benchmarks),
+// following AWS's documented contract
 // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html): GET /next blocks until an event is
 // queued and answers 200 with the Lambda-Runtime-* headers; POST .../response answers 202 (413 over
 // 6 MB, 400 for an unknown or already answered request id); POST .../error and /init/error answer 202.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-namespace httplib {
-class Server;
-}
-
-namespace athena_runner::testing {
+namespace athena_runner::lambda {
 
 struct QueuedEvent {
   std::string payload;
@@ -40,12 +30,12 @@ struct PostedResult {
   int status = 0;                 // what this server answered
 };
 
-class RuntimeApiServer {
+class RuntimeApiEmulator {
  public:
-  RuntimeApiServer();   // listens on 127.0.0.1:<free port>
-  ~RuntimeApiServer();  // stops the server, releasing any blocked /next
-  RuntimeApiServer(const RuntimeApiServer&) = delete;
-  RuntimeApiServer& operator=(const RuntimeApiServer&) = delete;
+  RuntimeApiEmulator();   // listens on 127.0.0.1:<free port>
+  ~RuntimeApiEmulator();  // stops the server, releasing any blocked /next
+  RuntimeApiEmulator(const RuntimeApiEmulator&) = delete;
+  RuntimeApiEmulator& operator=(const RuntimeApiEmulator&) = delete;
 
   int port() const { return port_; }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }  // AWS_LAMBDA_RUNTIME_API
@@ -63,18 +53,9 @@ class RuntimeApiServer {
   std::vector<PostedResult> results() const;
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  struct State;
+  std::unique_ptr<State> state_;
   int port_ = 0;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  bool stopping_ = false;
-  std::deque<QueuedEvent> queue_;
-  std::set<std::string> in_flight_;
-  std::vector<PostedResult> results_;
-  int next_requests_ = 0;
-  std::optional<std::chrono::steady_clock::time_point> first_next_at_;
-  std::uint64_t counter_ = 0;
 };
 
-}  // namespace athena_runner::testing
+}  // namespace athena_runner::lambda
