@@ -43,8 +43,6 @@ queries:
     sql: SELECT count(*) FROM no_such_table
   broken_data:
     sql: SELECT count(*) FROM broken
-  bad_template:
-    sql: SELECT count(*) FROM sales WHERE day = DATE '{{ no_such_variable }}'
 )";
 
 class CliTest : public ::testing::Test {
@@ -174,7 +172,11 @@ TEST_F(CliTest, UnknownQueryNamesTheKnownOnes) {
 }
 
 TEST_F(CliTest, BadTemplateIsAUsageErrorAndRunsNothing) {
-  auto result = cli({"run", "-q", queries_, "bad_template", "--local"});
+  // Templates are checked when the file is loaded, so the file is refused as a whole.
+  std::string bad = dir_.write("bad_template.yaml", std::string(kQueries) + R"(  bad_template:
+    sql: SELECT count(*) FROM sales WHERE day = DATE '{{ no_such_variable }}'
+)");
+  auto result = cli({"run", "-q", bad, "daily_total", "--local"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("no_such_variable"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("queries.bad_template.sql"), std::string::npos) << result.err;
