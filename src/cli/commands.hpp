@@ -27,6 +27,9 @@ using CommandRunner = std::function<int()>;
 // Adds `doctor`: resolves region, credentials, endpoints, and makes one signed Athena call.
 CommandRunner add_doctor_command(CLI::App& app, const AwsOptions& aws);
 
+// Adds `invoke`: the Lambda handler on an event, in-process or as the packaged bootstrap (invoke.cpp).
+CommandRunner add_invoke_command(CLI::App& app, const AwsOptions& aws);
+
 // Adds `serve`: the local S3 and Glue endpoint (serve.cpp, on ar_server).
 CommandRunner add_serve_command(CLI::App& app);
 

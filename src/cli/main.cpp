@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   std::map<const CLI::App*, CommandRunner> runners;
   auto doctor = add_doctor_command(app, aws);
   runners[app.get_subcommand("doctor")] = doctor;
+  auto invoke = add_invoke_command(app, aws);
+  runners[app.get_subcommand("invoke")] = invoke;
   runners[app.get_subcommand("serve")] = add_serve_command(app);
   add_run_commands(app, runners, aws);
 
