@@ -1,27 +1,29 @@
 #!/usr/bin/env bash
-# Sets everything up (scripts/setup.sh), then runs the main job.
-# Today: the CLI's help, then `athena-runner doctor` making a real SigV4-signed Athena call
-# against a local AWS peer (moto_server on a free loopback port, stopped afterwards).
+# Sets everything up (scripts/setup.sh), then runs the main job on the embedded local default:
+# generates the pizza-sales sample data lake if it is missing (examples/data, about a million rows),
+# shows what would be sent to Athena for one scheduled slot of `daily_revenue`, and runs that slot on the
+# local engine (DuckDB), printing the result table and the run summary. No AWS account needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 BIN=build/src/cli/athena-runner
+DATA=examples/data
+# The 06:00 Berlin slot of 2024-06-15: the query reports the day before (the sample covers 2024).
+SLOT=2024-06-15T06:00:00+02:00
 
-printf '\n==> athena-runner --help\n'
-"$BIN" --help
+printf '\n==> sample data lake in %s (generated once; --force to regenerate)\n' "$DATA"
+build/examples/generator/generate-sample --out "$DATA"
 
-printf '\n==> athena-runner doctor, against moto_server on loopback (no AWS account needed)\n'
-command -v moto_server >/dev/null || { echo "demo failed: moto_server is not on PATH (python3 -m pip install 'moto[server]')" >&2; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-log=$(mktemp)
-moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
-moto_pid=$!
-trap 'kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do
-  (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
-  sleep 0.1
-done
-env -i PATH="$PATH" HOME="$(mktemp -d)" \
-  AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
-  AWS_REGION=us-east-1 AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_EC2_METADATA_DISABLED=true \
-  "$BIN" doctor --workgroup primary
+printf '\n==> athena-runner list -q examples/queries.yaml\n'
+"$BIN" list -q examples/queries.yaml
+
+printf '\n==> athena-runner render -q examples/queries.yaml daily_revenue --at %s\n' "$SLOT"
+"$BIN" render -q examples/queries.yaml daily_revenue --at "$SLOT"
+
+printf '\n==> athena-runner run -q examples/queries.yaml daily_revenue --at %s --data-dir %s --format table\n' "$SLOT" "$DATA"
+# No AWS credentials or region configured here, so the runner picks the local engine (and says so).
+env -u AWS_PROFILE -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+  "$BIN" run -q examples/queries.yaml daily_revenue --at "$SLOT" --data-dir "$DATA" --format table
+
+printf '\nDone. The result file is under %s/example-athena-results/athena-runner/ (<QueryExecutionId>.csv).\n' "$DATA"
+printf 'Next: athena-runner --help, README.md (one section per feature).\n'

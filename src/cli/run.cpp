@@ -119,6 +119,7 @@ runner::EventSink progress_printer() {
         line << "started " << summary.query_execution_id << " (attempt " << summary.attempts << ")";
         break;
       case runner::RunEvent::Kind::StateChanged:
+        if (summary.state != "QUEUED" && summary.state != "RUNNING") return;  // Finished reports the end
         line << summary.state << " after " << seconds_text(summary.wall_time);
         break;
       case runner::RunEvent::Kind::Resubmitted:
