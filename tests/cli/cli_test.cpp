@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -198,6 +199,37 @@ TEST_F(CliTest, FailedQueriesExitOneSayWhyAndLeaveNoResultFile) {
     EXPECT_NE(result.err.find(failing.message), std::string::npos) << result.err;
     EXPECT_TRUE(result_files().empty()) << "a failed query left " << result_files().front();
   }
+}
+
+TEST_F(CliTest, BackfillRunsEverySlotOnceAndSkipsThemWhenRunAgain) {
+  // Slots 2024-01-02..04 06:00 UTC report the days 2024-01-01..03.
+  std::string journal = dir_.path() + "/journal.json";
+  std::vector<std::string> args = {"backfill",      "-q",
+                                   queries_,        "daily_total",
+                                   "--from",        "2024-01-02T00:00:00Z",
+                                   "--to",          "2024-01-05T00:00:00Z",
+                                   "--journal",     journal,
+                                   "--concurrency", "2"};
+  auto first = cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("slots: 3, skipped (already succeeded): 0, succeeded: 3, failed: 0"), std::string::npos)
+      << first.out;
+  // One result file per slot, each with that day's totals.
+  std::multiset<std::string> expected, actual;
+  for (const char* day : {"2024-01-01", "2024-01-02", "2024-01-03"}) {
+    long long total = 0;
+    int count = 0;
+    for (const auto& sale : kSales)
+      if (sale.day == day) total += sale.amount, ++count;
+    expected.insert("\"sales\",\"total\"\n\"" + std::to_string(count) + "\",\"" + std::to_string(total) + "\"\n");
+  }
+  for (const auto& name : result_files()) actual.insert(read_file(results_dir() + "/" + name));
+  EXPECT_EQ(actual, expected);
+
+  auto second = cli(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("slots: 3, skipped (already succeeded): 3, succeeded: 0"), std::string::npos) << second.out;
+  EXPECT_EQ(result_files().size(), 3u);
 }
 
 TEST_F(CliTest, ResultsOfAnUnknownExecutionIsAnError) {
