@@ -347,15 +347,8 @@ class Scheduler {
       if (slot.next_at <= now + slack) due.push_back(i);
     }
     if (due.empty()) return;
-    if (single_) {
-      auto& slot = slots_[due.front()];
-      ++slot.summary.polls;
-      auto execution = engine_.get(slot.summary.query_execution_id);
-      if (execution) {
-        update(due.front(), *execution);
-      } else {
-        poll_failed(due.front(), execution.get_failure().to_string());
-      }
+    if (single_ || !batch_available_) {
+      for (auto index : due) poll_one(index);
       return;
     }
     for (std::size_t begin = 0; begin < due.size(); begin += athena::kMaxBatchGetIds) {
@@ -363,11 +356,17 @@ class Scheduler {
       std::vector<std::string> ids;
       for (std::size_t k = begin; k < end; ++k) {
         ids.push_back(slots_[due[k]].summary.query_execution_id);
-        ++slots_[due[k]].summary.polls;
       }
       auto batch = engine_.batch_get(ids);
+      if (!batch && batch_unavailable(batch.get_failure())) {
+        // Not offered (moto), or not allowed by the caller's IAM policy: poll one by one from now on.
+        batch_available_ = false;
+        for (std::size_t k = begin; k < due.size(); ++k) poll_one(due[k]);
+        return;
+      }
       for (std::size_t k = begin; k < end; ++k) {
         const std::size_t index = due[k];
+        ++slots_[index].summary.polls;
         if (!batch) {
           poll_failed(index, batch.get_failure().to_string());
           continue;
@@ -390,6 +389,30 @@ class Scheduler {
     }
   }
 
+  void poll_one(std::size_t index) {
+    auto& slot = slots_[index];
+    ++slot.summary.polls;
+    auto execution = engine_.get(slot.summary.query_execution_id);
+    if (execution) {
+      update(index, *execution);
+    } else {
+      poll_failed(index, execution.get_failure().to_string());
+    }
+  }
+
+  // Errors that say BatchGetQueryExecution itself is unusable here, as opposed to throttling or a
+  // network failure (which the per-query polls would hit as well).
+  static bool batch_unavailable(const aws::Error& error) {
+    if (error.kind != aws::ErrorKind::Service) return false;
+    if (error.http_status == 429 || error.code.find("Throttl") != std::string::npos ||
+        error.code == "TooManyRequestsException") {
+      return false;
+    }
+    return error.code == "AccessDeniedException" || error.code == "UnknownOperationException" ||
+           error.code == "InternalServerError" || error.code == "NotImplemented" || error.http_status == 501 ||
+           error.http_status == 500 || error.http_status == 403 || error.http_status == 404;
+  }
+
   QueryEngine& engine_;
   const aws::Clock& clock_;
   const EventSink& events_;
@@ -397,6 +420,7 @@ class Scheduler {
   const Runner::FinishedSink& on_finished_;
   std::vector<Slot> slots_;
   bool single_ = false;
+  bool batch_available_ = true;
 };
 
 }  // namespace

@@ -125,9 +125,25 @@ TEST_F(AthenaEngineMoto, FallsBackToGetQueryResultsWithoutAnObject) {
   EXPECT_EQ(table->rows, (std::vector<std::vector<std::optional<std::string>>>{{"7", "Lin"}, {"8", std::nullopt}}));
 }
 
-// moto 5 does not implement BatchGetQueryExecution (its server answers 500), so run_many's batch
-// polling is covered by the scripted-engine unit tests and the local engine; here: one run, no-wait
-// start and stop.
+// moto 5 does not implement BatchGetQueryExecution (its server answers 500): run_many falls back to
+// GetQueryExecution per query, so running several queries against moto works.
+TEST_F(AthenaEngineMoto, RunManyWorksWithoutBatchGet) {
+  auto engine = engine::make_athena_query_engine(context_);
+  Runner runner(*engine, aws::Clock::system());
+  std::vector<spec::RenderedQuery> queries;
+  for (int i = 0; i < 3; ++i) {
+    auto rendered = spec::render_query(query("many_" + std::to_string(i)), kSlot);
+    ASSERT_TRUE(rendered);
+    queries.push_back(*rendered);
+  }
+  auto results = runner.run_many(queries, 3, fast_polling());
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& result : results) {
+    ASSERT_TRUE(result) << result.get_failure().to_string();
+    EXPECT_EQ(result->state, "SUCCEEDED");
+  }
+}
+
 TEST_F(AthenaEngineMoto, NoWaitStartThenStop) {
   auto engine = engine::make_athena_query_engine(context_);
   Runner runner(*engine, aws::Clock::system());

@@ -67,6 +67,7 @@ class ScriptedEngine : public QueryEngine {
   std::vector<std::size_t> batch_sizes;
   std::vector<std::pair<std::string, TimePoint>> stops;
   std::function<void()> on_get;
+  std::optional<aws::Error> batch_error;  // every BatchGetQueryExecution fails with it
 
   std::string_view name() const override { return "scripted"; }
   std::string describe() const override { return "scripted"; }
@@ -104,6 +105,7 @@ class ScriptedEngine : public QueryEngine {
 
   Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
     batch_sizes.push_back(ids.size());
+    if (batch_error) return *batch_error;
     athena::BatchGetQueryExecutionResult result;
     for (const auto& id : ids) result.query_executions.push_back(next(id));
     return result;
@@ -388,6 +390,46 @@ TEST(Runner, RunManyPollsInBatchesOfAtMostFifty) {
   }
   EXPECT_EQ(polled, 120u * 4);                   // four reads per query
   EXPECT_EQ(engine.batch_sizes.size(), 3u * 4);  // 50 + 50 + 20 per round
+}
+
+TEST(Runner, RunManyPollsOneByOneWhenBatchGetIsNotOffered) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  engine.default_script = running_then(1, State::Succeeded);
+  auto error = aws::make_error(aws::ErrorKind::Service, "InternalServerError", "not implemented");
+  error.http_status = 500;
+  engine.batch_error = error;
+  Runner runner(engine, fake.clock());
+  std::vector<spec::RenderedQuery> queries;
+  for (int i = 0; i < 3; ++i)
+    queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
+  auto results = runner.run_many(queries, 3);
+  for (const auto& result : results) {
+    ASSERT_TRUE(result) << result.get_failure().to_string();
+    EXPECT_EQ(result->state, "SUCCEEDED");
+    EXPECT_EQ(result->polls, 2);
+  }
+  EXPECT_EQ(engine.batch_sizes.size(), 1u);  // tried once, then GetQueryExecution per query
+  EXPECT_EQ(engine.gets.size(), 6u);
+}
+
+TEST(Runner, RunManyKeepsBatchingThroughThrottling) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  auto error = aws::make_error(aws::ErrorKind::Service, "ThrottlingException", "Rate exceeded");
+  error.http_status = 400;
+  engine.batch_error = error;
+  engine.default_script = {State::Running};
+  Runner runner(engine, fake.clock());
+  std::vector<spec::RenderedQuery> queries;
+  for (int i = 0; i < 2; ++i)
+    queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
+  auto results = runner.run_many(queries, 2);
+  EXPECT_TRUE(engine.gets.empty());
+  for (const auto& result : results) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.get_failure().code, "PollFailed");
+  }
 }
 
 TEST(Runner, RunManyRespectsConcurrency) {
