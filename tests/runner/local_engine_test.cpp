@@ -39,8 +39,9 @@ class LocalEngineRun : public ::testing::Test {
     ASSERT_TRUE(engine_);
   }
 
-  std::unique_ptr<QueryEngine> open_engine() {
+  std::unique_ptr<QueryEngine> open_engine(int workers = 1) {
     engine::LocalWorkspace workspace;
+    workspace.workers = workers;
     workspace.data_dir = data_dir();
     workspace.default_database = "pizza";
     workspace.default_output = kOutput;
@@ -255,8 +256,10 @@ TEST_F(LocalEngineRun, UnknownIdIsAnError) {
   ASSERT_FALSE(traversal);
 }
 
-TEST_F(LocalEngineRun, RunManyOnTheLocalEngine) {
-  Runner runner(*engine_, aws::Clock::system());
+TEST_F(LocalEngineRun, RunManyOnTheLocalEngineWithTwoWorkers) {
+  auto two_workers = open_engine(2);
+  ASSERT_TRUE(two_workers);
+  Runner runner(*two_workers, aws::Clock::system());
   std::vector<spec::RenderedQuery> queries;
   for (int i = 1; i <= 3; ++i) {
     auto rendered = spec::render_query(query("SELECT pizza FROM orders WHERE id = " + std::to_string(i)), kSlot);
