@@ -142,6 +142,12 @@ std::optional<aws::Outcome<SignatureInfo>> read_signature(const Request& request
     return aws::Outcome<SignatureInfo>(std::move(info));
   }
   auto algorithm = request.query_value("X-Amz-Algorithm");
+  if (!algorithm && request.has_query("AWSAccessKeyId") && request.has_query("Signature"))
+    return aws::Outcome<SignatureInfo>(
+        auth_error(auth_errors::kMalformed,
+                   "Signature Version 2 is not supported: presign with AWS4-HMAC-SHA256 (boto3: "
+                   "Config(signature_version='s3v4')).",
+                   400));
   if (!algorithm) return std::nullopt;
   info.presigned = true;
   auto credential = request.query_value("X-Amz-Credential");

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""boto3/botocore as independent clients of `athena-runner serve` (the endpoint comes from AWS_ENDPOINT_URL,
+the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario prints one JSON document.
+
+  serve_clients.py paginate <bucket> <count>     puts <count> keys, lists them with paginators
+  serve_clients.py errors <bucket>               error shapes: NoSuchKey, NoSuchBucket, 404 on HEAD, ...
+  serve_clients.py bad-credentials <bucket>      wrong secret / unknown key id, S3 and Glue
+  serve_clients.py traversal <bucket>            keys that would leave the data directory
+  serve_clients.py malformed <bucket>            raw malformed requests, then a good one
+  serve_clients.py trailer <bucket> <key>        aws-chunked body with a trailing CRC32 (botocore's encoder)
+  serve_clients.py virtual-host <bucket> <key>   GET through Host: <bucket>.localhost:<port>
+  serve_clients.py presigned <bucket> <key>      GET through a presigned URL (and a tampered one)
+  serve_clients.py objects <bucket>              range, copy, delete-objects, metadata, checksums
+"""
+import concurrent.futures
+import hashlib
+import http.client
+import io
+import json
+import os
+import sys
+import urllib.parse
+
+import boto3
+import botocore.auth
+import botocore.awsrequest
+import botocore.config
+import botocore.credentials
+import botocore.exceptions
+import botocore.httpchecksum
+
+ENDPOINT = os.environ["AWS_ENDPOINT_URL"]
+REGION = "us-east-1"
+
+
+def client(service, **kwargs):
+    config = botocore.config.Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+    return boto3.client(service, endpoint_url=ENDPOINT, region_name=REGION, config=config, **kwargs)
+
+
+def error_of(call):
+    try:
+        call()
+    except botocore.exceptions.ClientError as error:
+        return {
+            "code": error.response["Error"].get("Code"),
+            "message": error.response["Error"].get("Message"),
+            "status": error.response["ResponseMetadata"]["HTTPStatusCode"],
+        }
+    return None
+
+
+def raw(method, path, headers=None, body=b"", sign=None, host=None):
+    """One HTTP request to the endpoint; sign=(service, s3_rules) signs it with botocore's signer."""
+    url = urllib.parse.urlsplit(ENDPOINT)
+    headers = dict(headers or {})
+    if sign is not None:
+        service = sign
+        request = botocore.awsrequest.AWSRequest(method=method, url=f"http://{host or url.netloc}{path}",
+                                                 data=body, headers=headers)
+        credentials = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"],
+                                                       os.environ["AWS_SECRET_ACCESS_KEY"])
+        auth_class = botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth
+        auth_class(credentials, service, REGION).add_auth(request)
+        headers = dict(request.headers.items())
+    if host is not None:
+        headers["Host"] = host
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    data = response.read()
+    result = {"status": response.status, "headers": {k.lower(): v for k, v in response.getheaders()},
+              "body": data.decode("utf-8", "replace")}
+    connection.close()
+    return result
+
+
+def paginate(bucket, count):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    keys = [f"data/part-{index:05d}.txt" for index in range(count)] + ["data/sub/a.txt", "data/sub/b.txt", "top.txt"]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda key: s3.put_object(Bucket=bucket, Key=key, Body=key.encode()), keys))
+    paginator = s3.get_paginator("list_objects_v2")
+    listed = []
+    pages = 0
+    for page in paginator.paginate(Bucket=bucket):
+        pages += 1
+        listed += [item["Key"] for item in page.get("Contents", [])]
+    small_pages = [len(page.get("Contents", [])) for page in
+                   paginator.paginate(Bucket=bucket, Prefix="data/", PaginationConfig={"PageSize": 400})]
+    delimited = {"keys": [], "prefixes": []}
+    for page in paginator.paginate(Bucket=bucket, Prefix="data/", Delimiter="/", PaginationConfig={"PageSize": 300}):
+        delimited["keys"] += [item["Key"] for item in page.get("Contents", [])]
+        delimited["prefixes"] += [item["Prefix"] for item in page.get("CommonPrefixes", [])]
+    top = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    after = s3.list_objects_v2(Bucket=bucket, StartAfter="data/sub/a.txt")
+    v1 = []
+    for page in s3.get_paginator("list_objects").paginate(Bucket=bucket, PaginationConfig={"PageSize": 500}):
+        v1 += [item["Key"] for item in page.get("Contents", [])]
+    print(json.dumps({
+        "written": sorted(keys), "listed": listed, "pages": pages, "small_pages": small_pages,
+        "delimited": delimited, "v1": v1,
+        "top": {"keys": [item["Key"] for item in top.get("Contents", [])],
+                "prefixes": [item["Prefix"] for item in top.get("CommonPrefixes", [])]},
+        "after": [item["Key"] for item in after.get("Contents", [])],
+    }))
+
+
+def errors(bucket):
+    s3 = client("s3")
+    glue = client("glue")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="present.txt", Body=b"x")
+    print(json.dumps({
+        "no_such_key": error_of(lambda: s3.get_object(Bucket=bucket, Key="missing.txt")),
+        "no_such_bucket": error_of(lambda: s3.get_object(Bucket="no-such-bucket-here", Key="a")),
+        "list_no_such_bucket": error_of(lambda: s3.list_objects_v2(Bucket="no-such-bucket-here")),
+        "head_missing": error_of(lambda: s3.head_object(Bucket=bucket, Key="missing.txt")),
+        "bucket_not_empty": error_of(lambda: s3.delete_bucket(Bucket=bucket)),
+        "already_owned": error_of(lambda: s3.create_bucket(Bucket=bucket)),
+        "invalid_bucket_name": error_of(lambda: s3.create_bucket(Bucket="Bad_Name")),
+        "bad_range": error_of(lambda: s3.get_object(Bucket=bucket, Key="present.txt", Range="bytes=5-9")),
+        "no_such_upload": error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId="abc", PartNumber=1, Body=b"x")),
+        "glue_no_database": error_of(lambda: glue.get_database(Name="nope")),
+        "glue_no_table": error_of(lambda: glue.get_tables(DatabaseName="nope")),
+        "glue_bad_name": error_of(lambda: glue.create_database(DatabaseInput={"Name": "../escape"})),
+    }))
+
+
+def bad_credentials(bucket):
+    good = client("s3")
+    good.create_bucket(Bucket=bucket)
+    wrong_secret = dict(aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key="not-the-secret")
+    unknown_key = dict(aws_access_key_id="AKIDUNKNOWN", aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+    print(json.dumps({
+        "s3_wrong_secret": error_of(lambda: client("s3", **wrong_secret).list_objects_v2(Bucket=bucket)),
+        "s3_put_wrong_secret": error_of(lambda: client("s3", **wrong_secret).put_object(Bucket=bucket, Key="x", Body=b"1")),
+        "s3_unknown_key": error_of(lambda: client("s3", **unknown_key).list_buckets()),
+        "glue_wrong_secret": error_of(lambda: client("glue", **wrong_secret).get_databases()),
+        "glue_unknown_key": error_of(lambda: client("glue", **unknown_key).get_databases()),
+        "unsigned": raw("GET", f"/{bucket}?list-type=2"),
+        "unsigned_glue": raw("POST", "/", {"X-Amz-Target": "AWSGlue.GetDatabases",
+                                           "Content-Type": "application/x-amz-json-1.1"}, b"{}"),
+        "object_written": error_of(lambda: good.head_object(Bucket=bucket, Key="x")),
+    }))
+
+
+def traversal(bucket):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    result = {}
+    for name, key in [("dotdot", "../escape.txt"), ("deep", "a/../../escape.txt"), ("dot", "./escape.txt"),
+                      ("double_slash", "a//escape.txt"), ("leading_slash", "/escape.txt")]:
+        result[name] = error_of(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"escaped"))
+    # Encoded dots on the wire, signed as sent.
+    result["encoded"] = raw("PUT", f"/{bucket}/%2E%2E/%2E%2E/escape.txt", {}, b"escaped", sign="s3")
+    result["raw_dotdot"] = raw("PUT", f"/{bucket}/../../escape.txt", {}, b"escaped", sign="s3")
+    result["copy_source"] = error_of(lambda: s3.copy_object(Bucket=bucket, Key="copy.txt",
+                                                            CopySource=f"{bucket}/../../etc/passwd"))
+    result["listing"] = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    result["prefix_listing"] = s3.list_objects_v2(Bucket=bucket, Prefix="../").get("KeyCount")
+    print(json.dumps(result))
+
+
+def malformed(bucket):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    result = {
+        "garbage_authorization": raw("GET", f"/{bucket}", {"Authorization": "AWS4-HMAC-SHA256 garbage",
+                                                           "X-Amz-Date": "20240101T000000Z"}),
+        "old_signature_version": raw("GET", f"/{bucket}", {"Authorization": "AWS AKID:c2lnbmF0dXJl"}),
+        "glue_not_json": raw("POST", "/", {"X-Amz-Target": "AWSGlue.GetDatabases",
+                                           "Content-Type": "application/x-amz-json-1.1"}, b"{not json", sign="glue"),
+        "glue_wrong_type": raw("POST", "/", {"X-Amz-Target": "AWSGlue.GetDatabase",
+                                             "Content-Type": "application/x-amz-json-1.1"}, b'{"Name": 5}', sign="glue"),
+        "glue_unknown_operation": raw("POST", "/", {"X-Amz-Target": "AWSGlue.FlyToTheMoon",
+                                                    "Content-Type": "application/x-amz-json-1.1"}, b"{}", sign="glue"),
+        "delete_not_xml": raw("POST", f"/{bucket}?delete", {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}, b"",
+                              sign="s3"),
+        "complete_not_xml": raw("POST", f"/{bucket}/k?uploadId=" + upload_id, {}, b"<<<", sign="s3"),
+        "bad_content_md5": raw("PUT", f"/{bucket}/md5.txt", {"Content-MD5": "AAAAAAAAAAAAAAAAAAAAAA=="}, b"hello",
+                               sign="s3"),
+        "bad_checksum": raw("PUT", f"/{bucket}/crc.txt", {"x-amz-checksum-crc32": "AAAAAA=="}, b"hello", sign="s3"),
+        "unsupported": raw("GET", f"/{bucket}?acl", {}, b"", sign="s3"),
+    }
+    s3.put_object(Bucket=bucket, Key="after.txt", Body=b"still serving")
+    result["after"] = s3.get_object(Bucket=bucket, Key="after.txt")["Body"].read().decode()
+    print(json.dumps(result))
+
+
+def trailer(bucket, key):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    data = bytes(range(256)) * 5000  # 1.28 MB: two chunks of botocore's 1 MiB
+    url = urllib.parse.urlsplit(ENDPOINT)
+    results = {}
+    for name, tamper in [("good", False), ("tampered", True)]:
+        target_key = key if not tamper else key + ".tampered"
+        request = {"method": "PUT", "url": f"{ENDPOINT}/{bucket}/{target_key}", "headers": {}, "body": io.BytesIO(data),
+                   "context": {"checksum": {"request_algorithm": {"algorithm": "crc32", "in": "trailer",
+                                                                   "name": "x-amz-checksum-crc32"}}}}
+        # botocore's own encoder: Content-Encoding aws-chunked, X-Amz-Trailer, X-Amz-Decoded-Content-Length.
+        botocore.httpchecksum.apply_request_checksum(request)
+        body = request["body"].read()
+        if tamper:
+            body = body.replace(b"x-amz-checksum-crc32:", b"x-amz-checksum-crc32:A", 1)
+            body = body[:body.rindex(b"\r\n\r\n") - 1] + body[body.rindex(b"\r\n\r\n"):]
+        aws_request = botocore.awsrequest.AWSRequest(method="PUT", url=request["url"], data=body,
+                                                     headers=request["headers"])
+        aws_request.context = request["context"]
+        credentials = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"],
+                                                       os.environ["AWS_SECRET_ACCESS_KEY"])
+        botocore.auth.S3SigV4Auth(credentials, "s3", REGION).add_auth(aws_request)
+        headers = dict(aws_request.headers.items())
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        # As botocore sends it: HTTP chunked transfer (no Content-Length) around the aws-chunked body.
+        pieces = [body[offset:offset + 65536] for offset in range(0, len(body), 65536)]
+        connection.request("PUT", f"/{bucket}/{target_key}", body=iter(pieces), headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        results[name] = {"status": response.status, "body": response.read().decode(),
+                         "content_sha256": headers.get("X-Amz-Content-SHA256")}
+    stored = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    results["stored_sha256"] = hashlib.sha256(stored["Body"].read()).hexdigest()
+    results["sent_sha256"] = hashlib.sha256(data).hexdigest()
+    results["stored_crc32"] = stored.get("ChecksumCRC32")
+    results["content_encoding"] = stored.get("ContentEncoding")
+    print(json.dumps(results))
+
+
+def virtual_host(bucket, key):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=key, Body=b"virtual")
+    port = urllib.parse.urlsplit(ENDPOINT).port
+    host = f"{bucket}.localhost:{port}"
+    print(json.dumps({
+        "get": raw("GET", "/" + urllib.parse.quote(key), {}, b"", sign="s3", host=host),
+        "list": raw("GET", "/?list-type=2", {}, b"", sign="s3", host=host),
+    }))
+
+
+def presigned(bucket, key):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=key, Body=b"presigned body")
+    def path_of(url):
+        parts = urllib.parse.urlsplit(url)
+        return parts.path + "?" + parts.query
+
+    v4 = boto3.client("s3", endpoint_url=ENDPOINT, region_name=REGION,
+                      config=botocore.config.Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    path = path_of(v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300))
+    tampered = path.replace("X-Amz-Expires=300", "X-Amz-Expires=301")
+    # boto3's default for S3 presigning in us-east-1 is still SigV2, which this endpoint does not accept.
+    sigv2 = path_of(s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300))
+    print(json.dumps({"good": raw("GET", path), "tampered": raw("GET", tampered), "sigv2": raw("GET", sigv2)}))
+
+
+def objects(bucket):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    body = bytes(range(256)) * 4
+    put = s3.put_object(Bucket=bucket, Key="dir/obj.bin", Body=body, ContentType="application/x-test",
+                        Metadata={"Owner": "team-a"}, ChecksumAlgorithm="SHA256")
+    ranged = s3.get_object(Bucket=bucket, Key="dir/obj.bin", Range="bytes=10-19")
+    suffix = s3.get_object(Bucket=bucket, Key="dir/obj.bin", Range="bytes=-5")
+    head = s3.head_object(Bucket=bucket, Key="dir/obj.bin")
+    copy = s3.copy_object(Bucket=bucket, Key="copy/obj.bin", CopySource={"Bucket": bucket, "Key": "dir/obj.bin"})
+    copied = s3.get_object(Bucket=bucket, Key="copy/obj.bin")
+    s3.put_object(Bucket=bucket, Key="folder/", Body=b"")
+    for name in ["del/a", "del/b", "del/c"]:
+        s3.put_object(Bucket=bucket, Key=name, Body=b"1")
+    deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "del/a"}, {"Key": "del/b"},
+                                                                   {"Key": "del/never-existed"},
+                                                                   {"Key": "../bad"}]})
+    listing = s3.list_objects_v2(Bucket=bucket)
+    odd_key = "odd key+with spaces&ü?.txt"
+    s3.put_object(Bucket=bucket, Key=odd_key, Body=b"odd")
+    odd = s3.get_object(Bucket=bucket, Key=odd_key)["Body"].read().decode()
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    print(json.dumps({
+        "put_etag": put["ETag"], "md5": hashlib.md5(body).hexdigest(),
+        "put_sha256": put.get("ChecksumSHA256"),
+        "range": list(ranged["Body"].read()), "content_range": ranged["ContentRange"],
+        "suffix": list(suffix["Body"].read()),
+        "head": {"type": head["ContentType"], "length": head["ContentLength"], "metadata": head["Metadata"]},
+        "copy_etag": copy["CopyObjectResult"]["ETag"], "copied_type": copied["ContentType"],
+        "copied_metadata": copied["Metadata"], "copied_length": copied["ContentLength"],
+        "deleted": sorted(d["Key"] for d in deleted.get("Deleted", [])),
+        "delete_errors": [e["Key"] for e in deleted.get("Errors", [])],
+        "listing": [item["Key"] for item in listing.get("Contents", [])],
+        "odd": odd, "buckets": buckets,
+    }))
+
+
+if __name__ == "__main__":
+    command, arguments = sys.argv[1], sys.argv[2:]
+    {"paginate": lambda: paginate(arguments[0], int(arguments[1])),
+     "errors": lambda: errors(arguments[0]),
+     "bad-credentials": lambda: bad_credentials(arguments[0]),
+     "traversal": lambda: traversal(arguments[0]),
+     "malformed": lambda: malformed(arguments[0]),
+     "trailer": lambda: trailer(arguments[0], arguments[1]),
+     "virtual-host": lambda: virtual_host(arguments[0], arguments[1]),
+     "presigned": lambda: presigned(arguments[0], arguments[1]),
+     "objects": lambda: objects(arguments[0])}[command]()

@@ -1,0 +1,388 @@
+// `athena-runner serve` as users run it: the real binary on a free loopback port, driven by awscli and
+// boto3 (serve_clients.py), which no one here wrote. Expected values come from the clients' own inputs
+// or are computed independently (Python's hashlib for multipart ETags).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#ifdef AR_HAVE_LOCAL_ENGINE
+#include "athena_runner/engine/local_engine.hpp"
+#endif
+
+namespace athena_runner::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr char kBinary[] = AR_ATHENA_RUNNER_BINARY;
+constexpr char kClients[] = AR_SOURCE_DIR "/tests/server/serve_clients.py";
+
+// One `athena-runner serve` on a data directory; stopped with SIGTERM (and checked to exit 0).
+class ServeProcess {
+ public:
+  ServeProcess(const std::string& data_dir, const std::string& log_path) {
+    for (int attempt = 0; attempt < 3 && !process_; ++attempt) {
+      port_ = free_loopback_port();
+      auto process = std::make_unique<ChildProcess>(
+          std::vector<std::string>{kBinary, "serve", "--port", std::to_string(port_), "--data-dir", data_dir},
+          std::map<std::string, std::string>{}, log_path);
+      if (wait_for_port(port_, std::chrono::seconds(20))) process_ = std::move(process);
+    }
+    if (!process_) throw std::runtime_error("athena-runner serve did not start; see " + log_path);
+  }
+  // SIGTERM, then the exit code (nullopt when it did not exit in time).
+  std::optional<int> terminate() {
+    ::kill(process_->pid(), SIGTERM);
+    return process_->wait_exit(std::chrono::seconds(10));
+  }
+  int port() const { return port_; }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+class Serve : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = dir_.path() + "/data";
+    empty_config_ = dir_.write("aws-config", "");
+    empty_credentials_ = dir_.write("aws-credentials", "");
+    start();
+  }
+  void start() { server_ = std::make_unique<ServeProcess>(data_dir_, dir_.path() + "/serve.log"); }
+
+  std::map<std::string, std::string> environment() const {
+    return {{"AWS_ACCESS_KEY_ID", "test"},
+            {"AWS_SECRET_ACCESS_KEY", "test"},
+            {"AWS_REGION", "us-east-1"},
+            {"AWS_DEFAULT_REGION", "us-east-1"},
+            {"AWS_ENDPOINT_URL", server_->endpoint()},
+            {"AWS_CONFIG_FILE", empty_config_},
+            {"AWS_SHARED_CREDENTIALS_FILE", empty_credentials_},
+            {"AWS_EC2_METADATA_DISABLED", "true"},
+            {"AWS_PAGER", ""}};
+  }
+
+  ProcessResult aws(std::vector<std::string> arguments) const {
+    arguments.insert(arguments.begin(), {"aws", "--endpoint-url", server_->endpoint(), "--output", "json"});
+    return run_process(arguments, {}, environment(), std::chrono::seconds(300));
+  }
+  json aws_json(std::vector<std::string> arguments) const {
+    auto result = aws(arguments);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.out.empty() ? json() : json::parse(result.out, nullptr, false);
+  }
+  json client(std::vector<std::string> arguments) const {
+    arguments.insert(arguments.begin(), {"python3", kClients});
+    auto result = run_process(arguments, {}, environment(), std::chrono::seconds(300));
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return json::parse(result.out, nullptr, false);
+  }
+
+  TempDir dir_;
+  std::string data_dir_;
+  std::string empty_config_;
+  std::string empty_credentials_;
+  std::unique_ptr<ServeProcess> server_;
+};
+
+std::string random_bytes(std::size_t size, unsigned seed) {
+  std::mt19937 generator(seed);
+  std::string data(size, '\0');
+  for (auto& byte : data) byte = static_cast<char>(generator() & 0xFF);
+  return data;
+}
+
+TEST_F(Serve, AwsCliCopiesA50MegabyteFileInPartsAndBack) {
+  const std::string data = random_bytes(50u * 1024 * 1024, 7);
+  const std::string source = dir_.write("upload/big.bin", data);
+  ASSERT_EQ(aws({"s3", "mb", "s3://big-bucket"}).exit_code, 0);
+  auto copy = aws({"s3", "cp", "--only-show-errors", source, "s3://big-bucket/nested/big.bin"});
+  ASSERT_EQ(copy.exit_code, 0) << copy.err;
+  EXPECT_EQ(read_file(data_dir_ + "/big-bucket/nested/big.bin") == data, true);
+
+  // awscli's default part size is 8 MiB: 7 parts. The multipart ETag computed by Python's hashlib.
+  auto etag =
+      run_process({"python3", "-c",
+                   "import hashlib,sys\nd=open(sys.argv[1],'rb').read()\nparts=[d[i:i+8388608] for i in "
+                   "range(0,len(d),8388608)]\nprint('\"%s-%d\"' % (hashlib.md5(b''.join(hashlib.md5(p).digest() "
+                   "for p in parts)).hexdigest(), len(parts)))",
+                   source});
+  auto head = aws_json({"s3api", "head-object", "--bucket", "big-bucket", "--key", "nested/big.bin"});
+  EXPECT_EQ(head["ETag"].get<std::string>() + "\n", etag.out);
+  EXPECT_EQ(head["ContentLength"], data.size());
+
+  const std::string target = dir_.path() + "/download/big.bin";
+  auto download = aws({"s3", "cp", "--only-show-errors", "s3://big-bucket/nested/big.bin", target});
+  ASSERT_EQ(download.exit_code, 0) << download.err;
+  EXPECT_TRUE(read_file(target) == data);
+  // No upload state or temporary file is left behind.
+  EXPECT_TRUE(fs::is_empty(data_dir_ + "/.s3uploads"));
+  EXPECT_TRUE(fs::is_empty(data_dir_ + "/.s3tmp"));
+}
+
+TEST_F(Serve, AwsCliSyncListsAndRemoves) {
+  dir_.write("site/index.html", "<h1>hi</h1>");
+  dir_.write("site/css/main.css", "body{}");
+  dir_.write("site/data/rows.csv", "a,b\n1,2\n");
+  ASSERT_EQ(aws({"s3", "mb", "s3://sync-bucket"}).exit_code, 0);
+  auto sync = aws({"s3", "sync", "--only-show-errors", dir_.path() + "/site", "s3://sync-bucket/site"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  auto listing = aws({"s3", "ls", "--recursive", "s3://sync-bucket/"});
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  for (const char* key : {"site/index.html", "site/css/main.css", "site/data/rows.csv"})
+    EXPECT_NE(listing.out.find(key), std::string::npos) << listing.out;
+  // A second sync has nothing to do: sizes and times match what was uploaded.
+  auto again = aws({"s3", "sync", dir_.path() + "/site", "s3://sync-bucket/site"});
+  EXPECT_EQ(again.out, "");
+  auto top = aws({"s3", "ls", "s3://sync-bucket/site/"});
+  EXPECT_NE(top.out.find("PRE css/"), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("index.html"), std::string::npos) << top.out;
+
+  ASSERT_EQ(aws({"s3", "rm", "--recursive", "--only-show-errors", "s3://sync-bucket/site"}).exit_code, 0);
+  EXPECT_EQ(aws({"s3", "ls", "--recursive", "s3://sync-bucket/"}).out, "");
+  EXPECT_EQ(aws({"s3", "rb", "s3://sync-bucket"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(data_dir_ + "/sync-bucket"));
+}
+
+TEST_F(Serve, AwsCliGlueCatalogIsTheLocalEnginesCatalog) {
+  ASSERT_EQ(aws({"glue", "create-database", "--database-input", R"({"Name":"pizza"})"}).exit_code, 0);
+  const std::string table = R"({"Name":"orders","TableType":"EXTERNAL_TABLE",
+    "StorageDescriptor":{"Columns":[{"Name":"id","Type":"int"},{"Name":"price","Type":"double"}],
+      "Location":"s3://lake-bucket/orders/","InputFormat":"org.apache.hadoop.mapred.TextInputFormat",
+      "SerdeInfo":{"SerializationLibrary":"org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                   "Parameters":{"field.delim":","}}}})";
+  auto created = aws({"glue", "create-table", "--database-name", "pizza", "--table-input", table});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto tables = aws_json({"glue", "get-tables", "--database-name", "pizza"});
+  ASSERT_EQ(tables["TableList"].size(), 1u);
+  EXPECT_EQ(tables["TableList"][0]["Name"], "orders");
+  EXPECT_EQ(tables["TableList"][0]["StorageDescriptor"]["Columns"][1]["Type"], "double");
+  auto databases = aws_json({"glue", "get-databases"});
+  ASSERT_EQ(databases["DatabaseList"].size(), 1u);
+  EXPECT_EQ(databases["DatabaseList"][0]["Name"], "pizza");
+
+  std::string rows;
+  double expected_total = 0;
+  for (int id = 1; id <= 20; ++id) {
+    rows += std::to_string(id) + "," + std::to_string(id) + ".25\n";
+    expected_total += id + 0.25;
+  }
+  const std::string csv = dir_.write("orders.csv", rows);
+  ASSERT_EQ(aws({"s3", "mb", "s3://lake-bucket"}).exit_code, 0);
+  ASSERT_EQ(aws({"s3", "cp", "--only-show-errors", csv, "s3://lake-bucket/orders/part-0.csv"}).exit_code, 0);
+#ifdef AR_HAVE_LOCAL_ENGINE
+  auto engine = engine::LocalEngine::open({.data_root = data_dir_,
+                                           .catalog_dir = data_dir_ + "/.glue",
+                                           .default_database = "pizza",
+                                           .threads = 1,
+                                           .memory_limit = ""});
+  ASSERT_TRUE(engine) << engine.get_failure().to_string();
+  auto result = (*engine)->execute("SELECT count(*) AS n, sum(price) AS total FROM orders");
+  ASSERT_TRUE(result) << result.get_failure().to_string();
+  ASSERT_EQ(result->rows.size(), 1u);
+  EXPECT_EQ(result->rows[0][0].value_or(""), "20");
+  EXPECT_DOUBLE_EQ(std::stod(result->rows[0][1].value_or("0")), expected_total);
+#endif
+  auto deleted = aws({"glue", "delete-table", "--database-name", "pizza", "--name", "orders"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  auto missing = aws({"glue", "get-table", "--database-name", "pizza", "--name", "orders"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("EntityNotFoundException"), std::string::npos) << missing.err;
+}
+
+TEST_F(Serve, Boto3PaginatorsWalkMoreThanAThousandKeys) {
+  constexpr int kCount = 1100;
+  auto result = client({"paginate", "page-bucket", std::to_string(kCount)});
+  std::vector<std::string> expected;
+  for (int index = 0; index < kCount; ++index) {
+    char name[64];
+    std::snprintf(name, sizeof name, "data/part-%05d.txt", index);
+    expected.emplace_back(name);
+  }
+  expected.insert(expected.end(), {"data/sub/a.txt", "data/sub/b.txt", "top.txt"});
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(result["listed"].get<std::vector<std::string>>(), expected);
+  EXPECT_EQ(result["v1"].get<std::vector<std::string>>(), expected);
+  EXPECT_EQ(result["pages"], 2);  // 1103 keys, 1000 per page
+  EXPECT_EQ(result["small_pages"], json::parse("[400, 400, 302]"));
+  EXPECT_EQ(result["delimited"]["prefixes"], json::parse(R"(["data/sub/"])"));
+  EXPECT_EQ(result["delimited"]["keys"].size(), static_cast<std::size_t>(kCount));
+  EXPECT_EQ(result["top"]["keys"], json::parse(R"(["top.txt"])"));
+  EXPECT_EQ(result["top"]["prefixes"], json::parse(R"(["data/"])"));
+  EXPECT_EQ(result["after"], json::parse(R"(["data/sub/b.txt", "top.txt"])"));
+}
+
+TEST_F(Serve, Boto3SeesAwsErrorShapes) {
+  auto errors = client({"errors", "error-bucket"});
+  auto expect_error = [&](const char* name, const char* code, int status) {
+    EXPECT_EQ(errors[name]["code"], code) << name << ": " << errors[name].dump();
+    EXPECT_EQ(errors[name]["status"], status) << name;
+  };
+  expect_error("no_such_key", "NoSuchKey", 404);
+  expect_error("no_such_bucket", "NoSuchBucket", 404);
+  expect_error("list_no_such_bucket", "NoSuchBucket", 404);
+  expect_error("head_missing", "404", 404);  // HEAD errors have no body: botocore names them by status
+  expect_error("bucket_not_empty", "BucketNotEmpty", 409);
+  expect_error("already_owned", "BucketAlreadyOwnedByYou", 409);
+  expect_error("invalid_bucket_name", "InvalidBucketName", 400);
+  expect_error("bad_range", "InvalidRange", 416);
+  expect_error("no_such_upload", "NoSuchUpload", 404);
+  expect_error("glue_no_database", "EntityNotFoundException", 400);
+  expect_error("glue_no_table", "EntityNotFoundException", 400);
+  expect_error("glue_bad_name", "InvalidInputException", 400);
+}
+
+TEST_F(Serve, BadSignaturesAreRejectedWithAwsErrors) {
+  auto result = client({"bad-credentials", "cred-bucket"});
+  EXPECT_EQ(result["s3_wrong_secret"]["code"], "SignatureDoesNotMatch");
+  EXPECT_EQ(result["s3_wrong_secret"]["status"], 403);
+  EXPECT_EQ(result["s3_put_wrong_secret"]["code"], "SignatureDoesNotMatch");
+  EXPECT_EQ(result["s3_unknown_key"]["code"], "InvalidAccessKeyId");
+  EXPECT_EQ(result["glue_wrong_secret"]["code"], "InvalidSignatureException");
+  EXPECT_EQ(result["glue_wrong_secret"]["status"], 403);
+  EXPECT_EQ(result["glue_unknown_key"]["code"], "UnrecognizedClientException");
+  EXPECT_EQ(result["unsigned"]["status"], 403);
+  EXPECT_NE(result["unsigned"]["body"].get<std::string>().find("<Code>AccessDenied</Code>"), std::string::npos);
+  EXPECT_EQ(result["unsigned_glue"]["headers"]["x-amzn-errortype"], "MissingAuthenticationTokenException");
+  // The rejected PutObject wrote nothing.
+  EXPECT_EQ(result["object_written"]["code"], "404");
+  EXPECT_FALSE(fs::exists(data_dir_ + "/cred-bucket/x"));
+}
+
+TEST_F(Serve, KeysCannotEscapeTheDataDirectory) {
+  auto result = client({"traversal", "trav-bucket"});
+  for (const char* name : {"dotdot", "deep", "dot", "double_slash", "leading_slash", "copy_source"}) {
+    EXPECT_EQ(result[name]["code"], "InvalidArgument") << name << ": " << result[name].dump();
+    EXPECT_EQ(result[name]["status"], 400) << name;
+  }
+  for (const char* name : {"encoded", "raw_dotdot"}) {
+    EXPECT_EQ(result[name]["status"], 400) << name;
+    EXPECT_NE(result[name]["body"].get<std::string>().find("<Code>InvalidArgument</Code>"), std::string::npos);
+  }
+  EXPECT_EQ(result["listing"], json::array());
+  EXPECT_EQ(result["prefix_listing"], 0);
+  for (const auto& entry : fs::recursive_directory_iterator(dir_.path()))
+    EXPECT_NE(entry.path().filename(), "escape.txt") << entry.path();
+}
+
+TEST_F(Serve, MalformedRequestsGetAwsShapedErrorsAndTheServerKeepsServing) {
+  auto result = client({"malformed", "mal-bucket"});
+  auto expect_xml = [&](const char* name, int status, const char* code) {
+    EXPECT_EQ(result[name]["status"], status) << name << ": " << result[name].dump();
+    EXPECT_NE(result[name]["body"].get<std::string>().find(std::string("<Code>") + code + "</Code>"), std::string::npos)
+        << name << ": " << result[name].dump();
+  };
+  auto expect_json = [&](const char* name, const char* type) {
+    EXPECT_EQ(result[name]["status"], 400) << name;
+    EXPECT_EQ(result[name]["headers"]["x-amzn-errortype"], type) << name;
+    auto body = json::parse(result[name]["body"].get<std::string>(), nullptr, false);
+    EXPECT_EQ(body["__type"], type) << name;
+    EXPECT_FALSE(body["message"].get<std::string>().empty());
+  };
+  expect_xml("garbage_authorization", 400, "AuthorizationHeaderMalformed");
+  expect_xml("old_signature_version", 400, "AuthorizationHeaderMalformed");
+  expect_json("glue_not_json", "SerializationException");
+  expect_json("glue_wrong_type", "InvalidInputException");
+  expect_json("glue_unknown_operation", "UnknownOperationException");
+  expect_xml("delete_not_xml", 400, "MalformedXML");
+  expect_xml("complete_not_xml", 400, "MalformedXML");
+  expect_xml("bad_content_md5", 400, "BadDigest");
+  expect_xml("bad_checksum", 400, "BadDigest");
+  expect_xml("unsupported", 501, "NotImplemented");
+  EXPECT_EQ(result["after"], "still serving");
+}
+
+TEST_F(Serve, AwsChunkedUploadWithTrailingChecksum) {
+  auto result = client({"trailer", "chunk-bucket", "chunked.bin"});
+  EXPECT_EQ(result["good"]["content_sha256"], "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+  EXPECT_EQ(result["good"]["status"], 200) << result["good"].dump();
+  EXPECT_EQ(result["stored_sha256"], result["sent_sha256"]);
+  EXPECT_FALSE(result["stored_crc32"].is_null());
+  EXPECT_TRUE(result["content_encoding"].is_null());  // aws-chunked is not stored
+  EXPECT_EQ(result["tampered"]["status"], 400) << result["tampered"].dump();
+  EXPECT_NE(result["tampered"]["body"].get<std::string>().find("<Code>BadDigest</Code>"), std::string::npos);
+  EXPECT_FALSE(fs::exists(data_dir_ + "/chunk-bucket/chunked.bin.tampered"));
+}
+
+TEST_F(Serve, VirtualHostedAndPresignedRequests) {
+  auto virtual_host = client({"virtual-host", "vhost-bucket", "a b/c.txt"});
+  EXPECT_EQ(virtual_host["get"]["status"], 200) << virtual_host.dump();
+  EXPECT_EQ(virtual_host["get"]["body"], "virtual");
+  EXPECT_NE(virtual_host["list"]["body"].get<std::string>().find("<Key>a b/c.txt</Key>"), std::string::npos);
+  auto presigned = client({"presigned", "presign-bucket", "p.txt"});
+  EXPECT_EQ(presigned["good"]["status"], 200) << presigned.dump();
+  EXPECT_EQ(presigned["good"]["body"], "presigned body");
+  EXPECT_EQ(presigned["tampered"]["status"], 403);
+  EXPECT_NE(presigned["tampered"]["body"].get<std::string>().find("SignatureDoesNotMatch"), std::string::npos);
+  EXPECT_EQ(presigned["sigv2"]["status"], 400);
+  EXPECT_NE(presigned["sigv2"]["body"].get<std::string>().find("AWS4-HMAC-SHA256"), std::string::npos);
+}
+
+TEST_F(Serve, ObjectOperationsMatchS3) {
+  auto result = client({"objects", "object-bucket"});
+  EXPECT_EQ(result["put_etag"], "\"" + result["md5"].get<std::string>() + "\"");
+  EXPECT_FALSE(result["put_sha256"].is_null());
+  std::vector<int> expected_range;
+  for (int value = 10; value <= 19; ++value) expected_range.push_back(value);
+  EXPECT_EQ(result["range"].get<std::vector<int>>(), expected_range);  // body is bytes(range(256)) * 4
+  EXPECT_EQ(result["content_range"], "bytes 10-19/1024");
+  EXPECT_EQ(result["suffix"], json::parse("[251, 252, 253, 254, 255]"));
+  EXPECT_EQ(result["head"]["type"], "application/x-test");
+  EXPECT_EQ(result["head"]["length"], 1024);
+  EXPECT_EQ(result["head"]["metadata"], json::parse(R"({"owner": "team-a"})"));
+  EXPECT_EQ(result["copy_etag"], result["put_etag"]);
+  EXPECT_EQ(result["copied_type"], "application/x-test");
+  EXPECT_EQ(result["copied_metadata"], json::parse(R"({"owner": "team-a"})"));
+  EXPECT_EQ(result["copied_length"], 1024);
+  EXPECT_EQ(result["deleted"], json::parse(R"(["del/a", "del/b", "del/never-existed"])"));
+  EXPECT_EQ(result["delete_errors"], json::parse(R"(["../bad"])"));
+  EXPECT_EQ(result["listing"], json::parse(R"(["copy/obj.bin", "del/c", "dir/obj.bin", "folder/"])"));
+  EXPECT_EQ(result["odd"], "odd");
+  EXPECT_EQ(result["buckets"], json::parse(R"(["object-bucket"])"));
+  EXPECT_TRUE(fs::is_directory(data_dir_ + "/object-bucket/folder"));
+}
+
+TEST_F(Serve, RestartKeepsBucketsObjectsAndCatalogAndStopsCleanly) {
+  ASSERT_EQ(aws({"s3", "mb", "s3://keep-bucket"}).exit_code, 0);
+  const std::string file = dir_.write("keep.txt", "kept across restarts\n");
+  ASSERT_EQ(
+      aws({"s3", "cp", "--only-show-errors", "--content-type", "text/x-kept", file, "s3://keep-bucket/k/keep.txt"})
+          .exit_code,
+      0);
+  ASSERT_EQ(aws({"glue", "create-database", "--database-input", R"({"Name":"kept"})"}).exit_code, 0);
+  ASSERT_EQ(
+      aws({"glue", "create-table", "--database-name", "kept", "--table-input",
+           R"({"Name":"t","StorageDescriptor":{"Columns":[{"Name":"a","Type":"string"}],"Location":"s3://keep-bucket/k/"}})"})
+          .exit_code,
+      0);
+  auto before = aws_json({"s3api", "head-object", "--bucket", "keep-bucket", "--key", "k/keep.txt"});
+
+  EXPECT_EQ(server_->terminate(), std::optional<int>(0));  // SIGTERM: a clean exit
+  start();
+  auto after = aws_json({"s3api", "head-object", "--bucket", "keep-bucket", "--key", "k/keep.txt"});
+  EXPECT_EQ(after["ETag"], before["ETag"]);
+  EXPECT_EQ(after["ContentType"], "text/x-kept");
+  EXPECT_EQ(after["LastModified"], before["LastModified"]);
+  auto content = aws({"s3", "cp", "s3://keep-bucket/k/keep.txt", "-"});
+  EXPECT_EQ(content.out, "kept across restarts\n");
+  auto buckets = aws_json({"s3api", "list-buckets"});
+  ASSERT_EQ(buckets["Buckets"].size(), 1u);
+  EXPECT_EQ(buckets["Buckets"][0]["Name"], "keep-bucket");
+  auto table = aws_json({"glue", "get-table", "--database-name", "kept", "--name", "t"});
+  EXPECT_EQ(table["Table"]["StorageDescriptor"]["Location"], "s3://keep-bucket/k/");
+  EXPECT_EQ(server_->terminate(), std::optional<int>(0));
+}
+
+}  // namespace
+}  // namespace athena_runner::testing
