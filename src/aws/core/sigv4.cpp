@@ -2,7 +2,10 @@
 // cross-checked against botocore's SigV4Auth / S3SigV4Auth in tests/aws_signing.
 #include "athena_runner/aws/sigv4.hpp"
 
-#include <openssl/evp.h>
+// The one-shot SHA256_* functions skip OpenSSL 3's provider dispatch (EVP_DigestInit_ex2 and friends cost
+// more than hashing a short canonical request). OpenSSL 3 marks them deprecated but keeps them.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -51,32 +54,14 @@ constexpr std::size_t kSha256BlockSize = 64;
 constexpr unsigned char kInnerPad = 0x36;
 constexpr unsigned char kOuterPad = 0x5C;
 
-// SHA-256 fetched once: OpenSSL 3 otherwise looks the algorithm up on every call, which costs more than
-// hashing a canonical request. A context per thread is reused across calls.
+// SHA-256 through the low-level interface: no algorithm lookup, no context allocation.
 class Sha256 {
  public:
-  Sha256() {
-    static EVP_MD* const kFetchedSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    algorithm_ = kFetchedSha256;
-    context_ = EVP_MD_CTX_new();
-    if (algorithm_ == nullptr || context_ == nullptr) throw std::runtime_error("OpenSSL SHA-256 is unavailable");
-  }
-  ~Sha256() { EVP_MD_CTX_free(context_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
-  void begin() {
-    if (EVP_DigestInit_ex2(context_, algorithm_, nullptr) != 1) throw std::runtime_error("SHA-256 init failed");
-  }
-  void update(const void* data, std::size_t size) {
-    if (EVP_DigestUpdate(context_, data, size) != 1) throw std::runtime_error("SHA-256 update failed");
-  }
+  void begin() { SHA256_Init(&context_); }
+  void update(const void* data, std::size_t size) { SHA256_Update(&context_, data, size); }
   Digest finish() {
     Digest digest{};
-    unsigned int length = 0;
-    if (EVP_DigestFinal_ex(context_, digest.data(), &length) != 1 || length != kDigestSize) {
-      throw std::runtime_error("SHA-256 final failed");  // a broken crypto library is a bug, not an outcome
-    }
+    SHA256_Final(digest.data(), &context_);
     return digest;
   }
 
@@ -86,8 +71,7 @@ class Sha256 {
   }
 
  private:
-  EVP_MD* algorithm_ = nullptr;
-  EVP_MD_CTX* context_ = nullptr;
+  SHA256_CTX context_{};
 };
 
 Digest sha256(std::string_view data) {
