@@ -336,10 +336,19 @@ void print_summary(const RunSummary& summary, std::ostream& out) {
   lines.emplace_back("queue time", millis_text(summary.queue_time));
   lines.emplace_back("planning time", millis_text(summary.planning_time));
   lines.emplace_back("total time", millis_text(summary.total_time));
-  lines.emplace_back("wall time", millis_text(summary.wall_time) + " (" + std::to_string(summary.polls) + " polls)");
+  lines.emplace_back("wall time", millis_text(summary.wall_time) + " (" + std::to_string(summary.polls) +
+                                      (summary.polls == 1 ? " poll)" : " polls)"));
   std::size_t width = 0;
   for (const auto& [key, value] : lines) width = std::max(width, key.size());
-  for (const auto& [key, value] : lines) out << pad(key + ":", width + 1) << " " << value << "\n";
+  for (const auto& [key, value] : lines) {
+    // Continuation lines of a multi-line value (an engine's error with a caret line) stay in the value column.
+    std::string indented;
+    for (char c : value) {
+      indented += c;
+      if (c == '\n') indented += std::string(width + 2, ' ');
+    }
+    out << pad(key + ":", width + 1) << " " << indented << "\n";
+  }
 }
 
 std::string summary_json(const RunSummary& summary) {

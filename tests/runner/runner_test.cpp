@@ -604,6 +604,15 @@ TEST(Summary, JsonAndLinesCarryTheRun) {
   print_summary(summary, out);
   EXPECT_NE(out.str().find("state:          FAILED\n"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("error:          2 (user)\n"), std::string::npos) << out.str();
+  summary.reason = "Binder Error: no column \"nope\"\nLINE 1: SELECT nope";
+  summary.polls = 1;
+  std::ostringstream multi_line;
+  print_summary(summary, multi_line);
+  EXPECT_NE(multi_line.str().find("reason:         Binder Error: no column \"nope\"\n"
+                                  "                LINE 1: SELECT nope\n"),
+            std::string::npos)
+      << multi_line.str();
+  EXPECT_NE(multi_line.str().find("(1 poll)"), std::string::npos) << multi_line.str();
 }
 
 TEST(Backfill, JournalSkipsSlotsThatSucceeded) {
