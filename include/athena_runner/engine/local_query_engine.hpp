@@ -5,7 +5,10 @@
 //   <D>/<bucket>/<key>                          s3://bucket/key
 //   <D>/.glue/<database>/<table>.json           the catalog (aws glue get-table output shape)
 //   <D>/.athena/executions/<id>.json            one QueryExecution per query, as GetQueryExecution prints it
-//   <D>/.athena/tokens/<ClientRequestToken>     the id started for a token, and a digest of its request
+//                                               ({"QueryExecution": {...}, "Local": {OwnerPid, ResultColumns}})
+//   <D>/.athena/executions/<id>.stop            a stop request from another process (the owner cancels)
+//   <D>/.athena/tokens/<sha256(token)>          the id started for a ClientRequestToken, and a digest of its
+//                                               request (hashed: a token may hold any character, '/' too)
 //
 // Results go where Athena writes them: <OutputLocation><id>.csv (.txt for DDL), plus <id>.csv.metadata
 // is not written. Records and results are written atomically, so `athena-runner status <id>` and
