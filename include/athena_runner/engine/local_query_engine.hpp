@@ -24,12 +24,12 @@
 namespace athena_runner::engine {
 
 struct LocalWorkspace {
-  std::string data_dir;                   // <D>
-  std::string catalog_dir;                // empty: <D>/.glue
+  std::string data_dir;     // <D>
+  std::string catalog_dir;  // empty: <D>/.glue
   std::string default_database = "default";
-  std::string default_output;             // OutputLocation when the request has none, e.g. "s3://local-results/athena/"
-  int workers = 1;                        // queries running at once (each on its own DuckDB connection)
-  int threads_per_query = 0;              // DuckDB threads (0: all cores)
+  std::string default_output;  // OutputLocation when the request has none, e.g. "s3://local-results/athena/"
+  int workers = 1;             // queries running at once (each on its own DuckDB connection)
+  int threads_per_query = 0;   // DuckDB threads (0: all cores)
 };
 
 // Opens (and creates if missing) the state folders; fails with a message naming the directory when

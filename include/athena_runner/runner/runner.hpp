@@ -42,7 +42,7 @@ struct RunOptions {
   std::optional<std::chrono::seconds> timeout;                    // overrides the query's timeout
   std::optional<std::chrono::system_clock::time_point> deadline;  // absolute; the earlier of the two wins
   GiveUpAction on_give_up = GiveUpAction::Stop;                   // on timeout, deadline or interrupt
-  int max_attempts = 3;  // starts per query, counting resubmissions after a Retryable AthenaError
+  int max_attempts = 3;                        // starts per query, counting resubmissions after a Retryable AthenaError
   std::chrono::milliseconds retry_base{1000};  // backoff between resubmissions (full jitter, doubling)
   const std::atomic<bool>* interrupted = nullptr;  // set by a SIGINT handler: stop the running queries
 };
@@ -50,17 +50,17 @@ struct RunOptions {
 // What happened to one query run.
 struct RunSummary {
   std::string name;
-  spec::RenderedQuery rendered;          // what was sent (the last generation's token)
-  std::string query_execution_id;        // empty if it never started
-  athena::QueryExecution execution;      // the last GetQueryExecution seen
-  std::string state;                     // QUEUED RUNNING SUCCEEDED FAILED CANCELLED, or NOT_STARTED
-  std::string reason;                    // StateChangeReason / error message / why the runner gave up
-  std::optional<int> error_category;     // AthenaError
+  spec::RenderedQuery rendered;       // what was sent (the last generation's token)
+  std::string query_execution_id;     // empty if it never started
+  athena::QueryExecution execution;   // the last GetQueryExecution seen
+  std::string state;                  // QUEUED RUNNING SUCCEEDED FAILED CANCELLED, or NOT_STARTED
+  std::string reason;                 // StateChangeReason / error message / why the runner gave up
+  std::optional<int> error_category;  // AthenaError
   std::optional<int> error_type;
-  bool timed_out = false;                // the runner gave up (timeout, deadline or interrupt)
-  bool stopped = false;                  // and sent StopQueryExecution
-  int attempts = 0;                      // starts (1 + resubmissions)
-  int polls = 0;                         // GetQueryExecution calls (or this query's share of batch calls)
+  bool timed_out = false;  // the runner gave up (timeout, deadline or interrupt)
+  bool stopped = false;    // and sent StopQueryExecution
+  int attempts = 0;        // starts (1 + resubmissions)
+  int polls = 0;           // GetQueryExecution calls (or this query's share of batch calls)
   std::string output_location;
   std::int64_t data_scanned_bytes = 0;
   std::chrono::milliseconds engine_time{0}, queue_time{0}, planning_time{0}, total_time{0};
@@ -129,8 +129,8 @@ struct ResultTable {
 enum class OutputFormat { Table, Csv, JsonLines };
 // Fetches up to max_rows (0: all): the CSV from the output location when available, else
 // GetQueryResults (and says which on `via`).
-Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecution& execution,
-                                   std::size_t max_rows, std::string* via = nullptr);
+Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecution& execution, std::size_t max_rows,
+                                   std::string* via = nullptr);
 // Parses Athena's result CSV (RFC 4180 quoting; an empty unquoted field is NULL).
 Outcome<ResultTable> parse_athena_csv(std::string_view csv, std::size_t max_rows);
 void print_results(const ResultTable& table, OutputFormat format, std::ostream& out);
