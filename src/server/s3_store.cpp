@@ -138,6 +138,8 @@ aws::Error s3_error(std::string code, std::string message, int http_status) {
 
 S3Store::S3Store(std::string data_dir) : data_dir_(std::move(data_dir)), temp_dir_(data_dir_ + "/" + kTempFolder) {
   std::error_code ignored;
+  // Temporary files left by a killed server are never objects: start with none (one server per data dir).
+  fs::remove_all(temp_dir_, ignored);
   fs::create_directories(temp_dir_, ignored);
 }
 

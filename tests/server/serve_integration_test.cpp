@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -42,6 +43,10 @@ class ServeProcess {
   std::optional<int> terminate() {
     ::kill(process_->pid(), SIGTERM);
     return process_->wait_exit(std::chrono::seconds(10));
+  }
+  void kill_hard() {
+    ::kill(process_->pid(), SIGKILL);
+    (void)process_->wait_exit(std::chrono::seconds(10));
   }
   int port() const { return port_; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -382,6 +387,44 @@ TEST_F(Serve, RestartKeepsBucketsObjectsAndCatalogAndStopsCleanly) {
   auto table = aws_json({"glue", "get-table", "--database-name", "kept", "--name", "t"});
   EXPECT_EQ(table["Table"]["StorageDescriptor"]["Location"], "s3://keep-bucket/k/");
   EXPECT_EQ(server_->terminate(), std::optional<int>(0));
+}
+
+TEST_F(Serve, KillDuringAnUploadLeavesNoPartialObject) {
+  const std::string data = random_bytes(40u * 1024 * 1024, 11);
+  const std::string source = dir_.write("upload/killed.bin", data);
+  ASSERT_EQ(aws({"s3", "mb", "s3://kill-bucket"}).exit_code, 0);
+  ASSERT_EQ(aws({"s3", "cp", "--only-show-errors", dir_.write("small.txt", "complete\n"), "s3://kill-bucket/small.txt"})
+                .exit_code,
+            0);
+  {
+    std::vector<std::string> argv = {"aws",
+                                     "--endpoint-url",
+                                     server_->endpoint(),
+                                     "s3",
+                                     "cp",
+                                     "--only-show-errors",
+                                     source,
+                                     "s3://kill-bucket/killed.bin"};
+    ChildProcess upload(argv, environment(), dir_.path() + "/upload.log");
+    // Kill the server while parts are arriving (awscli sends 5 parts of 8 MiB).
+    for (int waited = 0; waited < 200 && !fs::exists(data_dir_ + "/.s3uploads"); ++waited)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    server_->kill_hard();
+    (void)upload.wait_exit(std::chrono::seconds(60));
+  }
+  start();
+  // The object is either absent or whole, never a part; temporary files are gone.
+  auto head = aws({"s3api", "head-object", "--bucket", "kill-bucket", "--key", "killed.bin"});
+  if (head.exit_code == 0) {
+    EXPECT_TRUE(read_file(data_dir_ + "/kill-bucket/killed.bin") == data);
+  } else {
+    EXPECT_FALSE(fs::exists(data_dir_ + "/kill-bucket/killed.bin"));
+  }
+  auto listing = aws({"s3", "ls", "--recursive", "s3://kill-bucket/"});
+  EXPECT_NE(listing.out.find("small.txt"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(data_dir_ + "/.s3tmp"));
+  EXPECT_EQ(read_file(data_dir_ + "/kill-bucket/small.txt"), "complete\n");
 }
 
 }  // namespace
