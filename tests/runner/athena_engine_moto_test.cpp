@@ -125,6 +125,21 @@ TEST_F(AthenaEngineMoto, FallsBackToGetQueryResultsWithoutAnObject) {
   EXPECT_EQ(table->rows, (std::vector<std::vector<std::optional<std::string>>>{{"7", "Lin"}, {"8", std::nullopt}}));
 }
 
+TEST_F(AthenaEngineMoto, ClientSideEncryptedResultsAreNotStreamed) {
+  auto engine = engine::make_athena_query_engine(context_);
+  auto encrypted = query("people_cse");
+  encrypted.encryption = spec::Encryption{"CSE_KMS", "arn:aws:kms:us-east-1:123456789012:key/test"};
+  Runner runner(*engine, aws::Clock::system());
+  auto summary = runner.run(encrypted, kSlot, fast_polling());
+  ASSERT_TRUE(summary && summary->succeeded());
+  ASSERT_TRUE(summary->execution.result_configuration &&
+              summary->execution.result_configuration->encryption_configuration);
+  auto streamed = engine->stream_result_csv(summary->execution, [](std::string_view) { return true; });
+  ASSERT_FALSE(streamed);
+  EXPECT_EQ(streamed.get_failure().code, "ResultNotAvailable");
+  EXPECT_NE(streamed.get_failure().message.find("CSE_KMS"), std::string::npos);
+}
+
 // moto 5 does not implement BatchGetQueryExecution (its server answers 500): run_many falls back to
 // GetQueryExecution per query, so running several queries against moto works.
 TEST_F(AthenaEngineMoto, RunManyWorksWithoutBatchGet) {
