@@ -119,7 +119,9 @@ class Scheduler {
     const std::size_t cap = concurrency < 1 ? 1 : static_cast<std::size_t>(concurrency);
     std::size_t next_pending = 0;
     for (;;) {
-      while (next_pending < slots_.size() && in_flight() < cap) start(next_pending++);
+      if (!interrupted()) {
+        while (next_pending < slots_.size() && in_flight() < cap) start(next_pending++);
+      }
       if (next_pending >= slots_.size() && in_flight() == 0) break;
       if (interrupted()) {
         for (std::size_t i = 0; i < slots_.size(); ++i) {
@@ -236,6 +238,12 @@ class Scheduler {
     auto& slot = slots_[index];
     slot.started_at = clock_.now();
     set_give_up_time(slot);
+    if (options_.deadline && slot.started_at >= *options_.deadline) {
+      // Starting now would only mean stopping it at once (e.g. the Lambda's time is up).
+      slot.summary.reason = "not started: " + slot.give_up_reason;
+      finish(index);
+      return;
+    }
     if (!submit(index)) return;
     emit(RunEvent::Kind::Started, slot);
     if (!options_.wait) {

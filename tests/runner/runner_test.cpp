@@ -233,6 +233,29 @@ TEST(Runner, EarlierDeadlineWinsOverTimeout) {
   EXPECT_NE(summary->reason.find("deadline"), std::string::npos) << summary->reason;
 }
 
+TEST(Runner, NothingStartsAfterTheDeadlineOrOnceInterrupted) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  Runner runner(engine, fake.clock());
+  RunOptions options;
+  options.deadline = fake.now;
+  auto late = runner.run(sample_query(), slot_time(), options);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->state, "NOT_STARTED");
+  EXPECT_NE(late->reason.find("deadline"), std::string::npos) << late->reason;
+
+  std::atomic<bool> interrupted{true};
+  RunOptions interrupted_options;
+  interrupted_options.interrupted = &interrupted;
+  std::vector<spec::RenderedQuery> queries(3, *spec::render_query(sample_query(), slot_time()));
+  auto results = runner.run_many(queries, 2, interrupted_options);
+  for (const auto& result : results) {
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->state, "NOT_STARTED");
+  }
+  EXPECT_TRUE(engine.starts.empty());
+}
+
 TEST(Runner, LeaveRunningDoesNotStop) {
   FakeClock fake;
   ScriptedEngine engine(fake);
