@@ -1,4 +1,4 @@
-// `athena-runner serve`: the local endpoint (S3 and Glue APIs, Athena next) on one loopback port.
+// `athena-runner serve`: the local endpoint (S3, Glue and Athena APIs) on one loopback port.
 #include <pthread.h>
 #include <signal.h>
 
@@ -34,7 +34,7 @@ int run_serve(const server::ServerConfig& config) {
     endpoint.stop();
   });
 
-  std::cout << "athena-runner serve: S3 and Glue APIs at " << endpoint.endpoint() << "\n"
+  std::cout << "athena-runner serve: S3, Glue and Athena APIs at " << endpoint.endpoint() << "\n"
             << "  data directory: " << config.data_dir << "\n"
             << "  credentials:    AWS_ACCESS_KEY_ID=" << config.access_key_id << " AWS_SECRET_ACCESS_KEY="
             << (config.secret_access_key == server::kDefaultSecretAccessKey
@@ -58,7 +58,7 @@ CommandRunner add_serve_command(CLI::App& app) {
   config->data_dir = kDefaultDataDir;
   CLI::App* command = app.add_subcommand(
       "serve",
-      "Serve the S3 and Glue APIs locally (Athena next) over a data directory, for awscli, boto3, any SDK and "
+      "Serve the S3, Glue and Athena APIs locally over a data directory, for awscli, boto3, any SDK and "
       "the Lambda bootstrap (point them at it with AWS_ENDPOINT_URL). Requests must be SigV4-signed with the "
       "configured credentials (default test/test). Stops cleanly on SIGINT/SIGTERM.");
   command->add_option("--port", config->port, "TCP port (0: any free port)")->default_val(server::kDefaultPort);

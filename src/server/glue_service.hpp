@@ -6,6 +6,8 @@
 // Names are lower-cased as Glue does.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -21,6 +23,8 @@ class GlueCatalog {
   void register_operations(JsonService& service);
 
   const std::string& catalog_dir() const { return catalog_dir_; }
+  // Changes after every successful change to the catalog (for engines that load it once).
+  std::uint64_t generation() const { return generation_.load(); }
 
  private:
   aws::Outcome<nlohmann::json> create_database(const nlohmann::json& input);
@@ -41,6 +45,7 @@ class GlueCatalog {
   std::string data_dir_;
   std::string catalog_dir_;
   std::string temp_dir_;
+  std::atomic<std::uint64_t> generation_{0};
   std::mutex mutex_;  // one writer at a time: read-modify-write of tables and partitions
 };
 

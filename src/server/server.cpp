@@ -11,6 +11,10 @@
 #include <mutex>
 
 #include "auth.hpp"
+#ifdef AR_SERVER_HAVE_ATHENA
+#include "athena_runner/engine/local_query_engine.hpp"
+#include "athena_service.hpp"
+#endif
 #include "file_store.hpp"
 #include "glue_service.hpp"
 #include "json_service.hpp"
@@ -88,6 +92,9 @@ struct Server::Impl {
   std::unique_ptr<S3Service> s3;
   std::unique_ptr<GlueCatalog> glue_catalog;
   std::map<std::string, std::unique_ptr<JsonService>> json_services;  // by signing name
+#ifdef AR_SERVER_HAVE_ATHENA
+  std::unique_ptr<AthenaApi> athena;
+#endif
 
   Response serve(Request& request) {
     auto signature = read_signature(request);
@@ -199,6 +206,21 @@ aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   auto glue = std::make_unique<JsonService>("AWSGlue", "glue", "InvalidInputException");
   impl->glue_catalog->register_operations(*glue);
   impl->json_services["glue"] = std::move(glue);
+#ifdef AR_SERVER_HAVE_ATHENA
+  engine::LocalWorkspace workspace;
+  workspace.data_dir = config.data_dir;
+  workspace.default_output = kDefaultOutputLocation;
+  workspace.workers = 2;
+  GlueCatalog* catalog = impl->glue_catalog.get();
+  impl->athena = std::make_unique<AthenaApi>([workspace] { return engine::open_local_query_engine(workspace); },
+                                             [catalog] { return catalog->generation(); }, kDefaultOutputLocation);
+  if (auto opened = impl->athena->open(); !opened)
+    return aws::make_error(aws::ErrorKind::Configuration, "EngineFailed",
+                           "cannot open the local query engine: " + opened.get_failure().message);
+  auto athena = std::make_unique<JsonService>("AmazonAthena", "athena", "InvalidRequestException");
+  impl->athena->register_operations(*athena);
+  impl->json_services["athena"] = std::move(athena);
+#endif
 
   Impl* raw = impl.get();
   auto handler = [raw](const httplib::Request& request, httplib::Response& response) {

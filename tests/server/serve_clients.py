@@ -11,6 +11,7 @@ the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario pri
   serve_clients.py virtual-host <bucket> <key>   GET through Host: <bucket>.localhost:<port>
   serve_clients.py presigned <bucket> <key>      GET through a presigned URL (and a tampered one)
   serve_clients.py objects <bucket>              range, copy, delete-objects, metadata, checksums
+  serve_clients.py athena <bucket> <rows>        table through Glue, data through S3, SQL through Athena
 """
 import concurrent.futures
 import hashlib
@@ -295,6 +296,64 @@ def objects(bucket):
     }))
 
 
+def wait_for(athena, query_execution_id):
+    import time
+    for _ in range(600):
+        execution = athena.get_query_execution(QueryExecutionId=query_execution_id)["QueryExecution"]
+        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            return execution
+        time.sleep(0.05)
+    raise RuntimeError("query did not finish")
+
+
+def athena_scenario(bucket, rows):
+    s3, glue, athena = client("s3"), client("glue"), client("athena")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="sales/part-0.csv",
+                  Body="".join(f"{i},{i % 7}.5\n" for i in range(1, rows + 1)).encode())
+    glue.create_database(DatabaseInput={"Name": "shop"})
+    glue.create_table(DatabaseName="shop", TableInput={
+        "Name": "sales", "StorageDescriptor": {
+            "Columns": [{"Name": "id", "Type": "int"}, {"Name": "price", "Type": "double"}],
+            "Location": f"s3://{bucket}/sales/",
+            "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                          "Parameters": {"field.delim": ","}}}})
+    context = {"Database": "shop"}
+    started = athena.start_query_execution(QueryString="SELECT id, price FROM sales ORDER BY id",
+                                           QueryExecutionContext=context)
+    execution = wait_for(athena, started["QueryExecutionId"])
+    pages = list(athena.get_paginator("get_query_results").paginate(QueryExecutionId=started["QueryExecutionId"]))
+    all_rows = [[d.get("VarCharValue") for d in row["Data"]] for page in pages for row in page["ResultSet"]["Rows"]]
+    columns = [(c["Name"], c["Type"]) for c in pages[0]["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]]
+    aggregate = athena.start_query_execution(QueryString="SELECT count(*) AS n, sum(id) AS total FROM sales",
+                                             QueryExecutionContext=context)
+    wait_for(athena, aggregate["QueryExecutionId"])
+    aggregate_rows = athena.get_query_results(QueryExecutionId=aggregate["QueryExecutionId"])["ResultSet"]["Rows"]
+    token = "t" * 40
+    first = athena.start_query_execution(QueryString="SELECT 1", ClientRequestToken=token)["QueryExecutionId"]
+    second = athena.start_query_execution(QueryString="SELECT 1", ClientRequestToken=token)["QueryExecutionId"]
+    output = execution["ResultConfiguration"]["OutputLocation"]
+    output_bucket, output_key = output[len("s3://"):].split("/", 1)
+    csv_head = s3.get_object(Bucket=output_bucket, Key=output_key)["Body"].read().decode().splitlines()[:2]
+    failing = athena.start_query_execution(QueryString="SELECT FROM WHERE", QueryExecutionContext=context)
+    failed = wait_for(athena, failing["QueryExecutionId"])
+    print(json.dumps({
+        "state": execution["Status"]["State"], "pages": len(pages), "rows": all_rows[:3], "row_count": len(all_rows),
+        "last": all_rows[-1], "columns": columns,
+        "aggregate": [[d.get("VarCharValue") for d in row["Data"]] for row in aggregate_rows],
+        "same_token_same_id": first == second,
+        "token_reused": error_of(lambda: athena.start_query_execution(QueryString="SELECT 2",
+                                                                      ClientRequestToken=token)),
+        "unknown_id": error_of(lambda: athena.get_query_execution(QueryExecutionId="no-such-id")),
+        "unknown_work_group": error_of(lambda: athena.start_query_execution(QueryString="SELECT 1",
+                                                                            WorkGroup="nope")),
+        "csv_head": csv_head,
+        "failed_state": failed["Status"]["State"],
+        "failed_reason": failed["Status"].get("StateChangeReason", ""),
+        "results_of_failed": error_of(lambda: athena.get_query_results(QueryExecutionId=failing["QueryExecutionId"])),
+    }))
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     {"paginate": lambda: paginate(arguments[0], int(arguments[1])),
@@ -305,4 +364,5 @@ if __name__ == "__main__":
      "trailer": lambda: trailer(arguments[0], arguments[1]),
      "virtual-host": lambda: virtual_host(arguments[0], arguments[1]),
      "presigned": lambda: presigned(arguments[0], arguments[1]),
-     "objects": lambda: objects(arguments[0])}[command]()
+     "objects": lambda: objects(arguments[0]),
+     "athena": lambda: athena_scenario(arguments[0], int(arguments[1]))}[command]()

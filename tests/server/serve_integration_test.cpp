@@ -389,6 +389,45 @@ TEST_F(Serve, RestartKeepsBucketsObjectsAndCatalogAndStopsCleanly) {
   EXPECT_EQ(server_->terminate(), std::optional<int>(0));
 }
 
+TEST_F(Serve, AthenaRunsSqlOverTablesMadeThroughGlueAndS3) {
+  constexpr int kRows = 2500;
+  auto result = client({"athena", "sales-bucket", std::to_string(kRows)});
+  EXPECT_EQ(result["state"], "SUCCEEDED");
+  EXPECT_EQ(result["pages"], 3);  // header + 2500 rows, 1000 per page
+  EXPECT_EQ(result["row_count"], kRows + 1);
+  EXPECT_EQ(result["rows"][0], json::parse(R"(["id", "price"])"));  // a SELECT's first row: the labels
+  EXPECT_EQ(result["rows"][1], json::parse(R"(["1", "1.5"])"));     // 1 % 7 + 0.5
+  EXPECT_EQ(result["last"], json::array({std::to_string(kRows), std::to_string(kRows % 7) + ".5"}));
+  EXPECT_EQ(result["columns"], json::parse(R"([["id", "integer"], ["price", "double"]])"));
+  long long total = 0;
+  for (int id = 1; id <= kRows; ++id) total += id;
+  EXPECT_EQ(result["aggregate"][1], json::array({std::to_string(kRows), std::to_string(total)}));
+  EXPECT_EQ(result["same_token_same_id"], true);
+  EXPECT_EQ(result["token_reused"]["code"], "InvalidRequestException");
+  EXPECT_EQ(result["unknown_id"]["code"], "InvalidRequestException");
+  EXPECT_EQ(result["unknown_work_group"]["code"], "InvalidRequestException");
+  EXPECT_EQ(result["csv_head"], json::parse(R"(["\"id\",\"price\"", "\"1\",\"1.5\""])"));
+  EXPECT_EQ(result["failed_state"], "FAILED");
+  EXPECT_FALSE(result["failed_reason"].get<std::string>().empty());
+  EXPECT_EQ(result["results_of_failed"]["code"], "InvalidRequestException");
+
+  // The same through awscli.
+  auto started = aws_json({"athena", "start-query-execution", "--query-string", "SELECT max(id) AS top FROM sales",
+                           "--query-execution-context", "Database=shop"});
+  const std::string id = started["QueryExecutionId"];
+  json execution;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    execution = aws_json({"athena", "get-query-execution", "--query-execution-id", id});
+    if (execution["QueryExecution"]["Status"]["State"] != "QUEUED" &&
+        execution["QueryExecution"]["Status"]["State"] != "RUNNING")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(execution["QueryExecution"]["Status"]["State"], "SUCCEEDED");
+  auto rows = aws_json({"athena", "get-query-results", "--query-execution-id", id});
+  EXPECT_EQ(rows["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"], std::to_string(kRows));
+}
+
 TEST_F(Serve, KillDuringAnUploadLeavesNoPartialObject) {
   const std::string data = random_bytes(40u * 1024 * 1024, 11);
   const std::string source = dir_.write("upload/killed.bin", data);

@@ -1,0 +1,252 @@
+#include "athena_service.hpp"
+
+#include <chrono>
+
+#include "checksums.hpp"
+#include "execution_json.hpp"
+
+namespace athena_runner::server {
+namespace {
+
+using nlohmann::json;
+namespace athena = aws::athena;
+
+constexpr const char* kInvalidRequest = "InvalidRequestException";
+constexpr const char* kPrimaryWorkGroup = "primary";
+constexpr const char* kEngineVersion = "Athena engine version 3";
+constexpr int kMaxQueryLength = 262144;
+
+aws::Error invalid_request(std::string message) { return json_error(kInvalidRequest, std::move(message)); }
+
+// Errors from the engine keep their code when it is one of Athena's; anything else is a 500.
+aws::Error from_engine(const aws::Error& error) {
+  if (error.code == kInvalidRequest || error.code == "ResourceNotFoundException")
+    return json_error(error.code, error.message, 400);
+  if (error.kind == aws::ErrorKind::InvalidInput) return json_error(kInvalidRequest, error.message, 400);
+  return json_error("InternalServerException", error.message, 500);
+}
+
+std::optional<std::string> optional_string(const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key) || object[key].is_null()) return std::nullopt;
+  return object[key].get<std::string>();
+}
+
+aws::Outcome<std::string> query_execution_id(const json& input) {
+  auto id = optional_string(input, "QueryExecutionId");
+  if (!id || id->empty() || id->size() > 128) return invalid_request("QueryExecutionId is required.");
+  return *id;
+}
+
+std::string work_group_of(const json& input) { return optional_string(input, "WorkGroup").value_or(kPrimaryWorkGroup); }
+
+}  // namespace
+
+AthenaApi::AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation,
+                     std::string default_output)
+    : open_engine_(std::move(open_engine)),
+      catalog_generation_(std::move(catalog_generation)),
+      default_output_(std::move(default_output)) {}
+
+aws::Status AthenaApi::open() {
+  std::lock_guard lock(mutex_);
+  engine_generation_ = catalog_generation_();
+  auto opened = open_engine_();
+  if (!opened) return std::move(opened).get_failure();
+  engines_.push_back(std::move(opened).get_result());
+  return aws::Ok{};
+}
+
+runner::QueryEngine& AthenaApi::engine() {
+  std::lock_guard lock(mutex_);
+  return *engines_.back();
+}
+
+aws::Outcome<runner::QueryEngine*> AthenaApi::engine_for_new_query() {
+  std::lock_guard lock(mutex_);
+  std::uint64_t generation = catalog_generation_();
+  if (generation != engine_generation_) {
+    auto opened = open_engine_();
+    if (!opened) return from_engine(opened.get_failure());
+    engines_.push_back(std::move(opened).get_result());
+    engine_generation_ = generation;
+  }
+  return engines_.back().get();
+}
+
+void AthenaApi::register_operations(JsonService& service) {
+  auto bind = [this](aws::Outcome<json> (AthenaApi::*method)(const json&)) {
+    return [this, method](const json& input) { return (this->*method)(input); };
+  };
+  service.add("StartQueryExecution", bind(&AthenaApi::start_query_execution));
+  service.add("GetQueryExecution", bind(&AthenaApi::get_query_execution));
+  service.add("BatchGetQueryExecution", bind(&AthenaApi::batch_get_query_execution));
+  service.add("StopQueryExecution", bind(&AthenaApi::stop_query_execution));
+  service.add("GetQueryResults", bind(&AthenaApi::get_query_results));
+  service.add("GetWorkGroup", bind(&AthenaApi::get_work_group));
+  service.add("ListWorkGroups", bind(&AthenaApi::list_work_groups));
+}
+
+aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
+  athena::StartQueryExecutionRequest request;
+  auto query = optional_string(input, "QueryString");
+  if (!query || query->empty() || query->size() > kMaxQueryLength)
+    return invalid_request("QueryString is required (1 to 262144 characters).");
+  request.query_string = *query;
+  request.client_request_token = optional_string(input, "ClientRequestToken");
+  if (request.client_request_token &&
+      (request.client_request_token->size() < 32 || request.client_request_token->size() > 128))
+    return invalid_request("ClientRequestToken must be 32 to 128 characters.");
+  std::string work_group = work_group_of(input);
+  if (work_group != kPrimaryWorkGroup) return invalid_request("WorkGroup " + work_group + " is not found.");
+  request.work_group = work_group;
+  if (input.contains("QueryExecutionContext")) {
+    const json& context = input["QueryExecutionContext"];
+    request.query_execution_context =
+        athena::QueryExecutionContext{optional_string(context, "Database"), optional_string(context, "Catalog")};
+  }
+  athena::ResultConfiguration result_configuration;
+  if (input.contains("ResultConfiguration"))
+    result_configuration.output_location = optional_string(input["ResultConfiguration"], "OutputLocation");
+  if (!result_configuration.output_location) result_configuration.output_location = default_output_;
+  request.result_configuration = result_configuration;
+  if (input.contains("ExecutionParameters")) {
+    for (const auto& parameter : input["ExecutionParameters"])
+      request.execution_parameters.push_back(parameter.get<std::string>());
+  }
+  auto engine = engine_for_new_query();
+  if (!engine) return std::move(engine).get_failure();
+  auto started = (*engine)->start(request);
+  if (!started) return from_engine(started.get_failure());
+  return json{{"QueryExecutionId", *started}};
+}
+
+aws::Outcome<json> AthenaApi::get_query_execution(const json& input) {
+  auto id = query_execution_id(input);
+  if (!id) return std::move(id).get_failure();
+  auto execution = engine().get(*id);
+  if (!execution) return from_engine(execution.get_failure());
+  return json{{"QueryExecution", json::parse(engine::local::query_execution_json(*execution))}};
+}
+
+aws::Outcome<json> AthenaApi::batch_get_query_execution(const json& input) {
+  if (!input.contains("QueryExecutionIds") || !input["QueryExecutionIds"].is_array() ||
+      input["QueryExecutionIds"].empty() || input["QueryExecutionIds"].size() > athena::kMaxBatchGetIds)
+    return invalid_request("QueryExecutionIds must list 1 to 50 ids.");
+  std::vector<std::string> ids = input["QueryExecutionIds"].get<std::vector<std::string>>();
+  auto result = engine().batch_get(ids);
+  if (!result) return from_engine(result.get_failure());
+  json executions = json::array();
+  for (const auto& execution : result->query_executions)
+    executions.push_back(json::parse(engine::local::query_execution_json(execution)));
+  json unprocessed = json::array();
+  for (const auto& entry : result->unprocessed_query_execution_ids) {
+    json item = json::object();
+    if (entry.query_execution_id) item["QueryExecutionId"] = *entry.query_execution_id;
+    if (entry.error_code) item["ErrorCode"] = *entry.error_code;
+    if (entry.error_message) item["ErrorMessage"] = *entry.error_message;
+    unprocessed.push_back(item);
+  }
+  return json{{"QueryExecutions", executions}, {"UnprocessedQueryExecutionIds", unprocessed}};
+}
+
+aws::Outcome<json> AthenaApi::stop_query_execution(const json& input) {
+  auto id = query_execution_id(input);
+  if (!id) return std::move(id).get_failure();
+  if (auto status = engine().stop(*id); !status) return from_engine(status.get_failure());
+  return json::object();
+}
+
+aws::Outcome<json> AthenaApi::get_query_results(const json& input) {
+  auto id = query_execution_id(input);
+  if (!id) return std::move(id).get_failure();
+  int max_results = input.value("MaxResults", athena::kMaxResultsPerPage);
+  if (max_results < 1 || max_results > athena::kMaxResultsPerPage)
+    return invalid_request("MaxResults must be between 1 and 1000.");
+  auto execution = engine().get(*id);
+  if (!execution) return from_engine(execution.get_failure());
+  if (execution->status.state != athena::QueryExecutionState::Succeeded) {
+    const std::string state(athena::to_string(execution->status.state));
+    if (athena::is_terminal(execution->status.state))
+      return invalid_request("Query did not finish successfully. Final query state: " + state);
+    return invalid_request("Query has not yet finished. Current state: " + state);
+  }
+  // Rows are numbered as Athena pages them: a SELECT's header row (the column labels) is row 0.
+  std::size_t offset = 0;
+  if (auto token = optional_string(input, "NextToken")) {
+    auto decoded = base64_decode(*token);
+    try {
+      if (!decoded || decoded->rfind("row:", 0) != 0) throw std::invalid_argument("token");
+      offset = std::stoul(decoded->substr(4));
+    } catch (const std::exception&) {
+      return invalid_request("NextToken is not valid.");
+    }
+  }
+  auto table = engine().results(*id, 0);
+  if (!table) return from_engine(table.get_failure());
+  const bool has_header = execution->statement_type.value_or("") == athena::kStatementTypeDml;
+  const std::size_t total = table->rows.size() + (has_header ? 1 : 0);
+  json rows = json::array();
+  auto datum_row = [](const std::vector<std::optional<std::string>>& cells) {
+    json data = json::array();
+    for (const auto& cell : cells) data.push_back(cell ? json{{"VarCharValue", *cell}} : json::object());
+    return json{{"Data", data}};
+  };
+  std::size_t end = std::min(total, offset + static_cast<std::size_t>(max_results));
+  for (std::size_t row = offset; row < end; ++row) {
+    if (has_header && row == 0) {
+      std::vector<std::optional<std::string>> labels;
+      for (const auto& column : table->columns) labels.emplace_back(column.label.value_or(column.name));
+      rows.push_back(datum_row(labels));
+    } else {
+      rows.push_back(datum_row(table->rows[row - (has_header ? 1 : 0)].data));
+    }
+  }
+  json columns = json::array();
+  for (const auto& column : table->columns) {
+    const bool text = column.type == "varchar" || column.type == "char";
+    columns.push_back({{"CatalogName", "hive"},
+                       {"SchemaName", ""},
+                       {"TableName", ""},
+                       {"Name", column.name},
+                       {"Label", column.label.value_or(column.name)},
+                       {"Type", column.type},
+                       {"Precision", column.precision.value_or(text ? 2147483647 : 0)},
+                       {"Scale", column.scale.value_or(0)},
+                       {"Nullable", column.nullable.value_or("UNKNOWN")},
+                       {"CaseSensitive", text}});
+  }
+  json result{{"UpdateCount", table->update_count.value_or(0)},
+              {"ResultSet", {{"Rows", rows}, {"ResultSetMetadata", {{"ColumnInfo", columns}}}}}};
+  if (end < total) result["NextToken"] = base64_encode("row:" + std::to_string(end));
+  return result;
+}
+
+json AthenaApi::work_group_json() const {
+  return {{"Name", kPrimaryWorkGroup},
+          {"State", "ENABLED"},
+          {"Description", ""},
+          {"Configuration",
+           {{"ResultConfiguration", {{"OutputLocation", default_output_}}},
+            {"EnforceWorkGroupConfiguration", false},
+            {"PublishCloudWatchMetricsEnabled", false},
+            {"RequesterPaysEnabled", false},
+            {"EngineVersion", {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}}}}},
+          {"CreationTime", 0}};
+}
+
+aws::Outcome<json> AthenaApi::get_work_group(const json& input) {
+  std::string name = optional_string(input, "WorkGroup").value_or("");
+  if (name != kPrimaryWorkGroup) return invalid_request("WorkGroup " + name + " is not found.");
+  return json{{"WorkGroup", work_group_json()}};
+}
+
+aws::Outcome<json> AthenaApi::list_work_groups(const json&) {
+  json summary{{"Name", kPrimaryWorkGroup},
+               {"State", "ENABLED"},
+               {"Description", ""},
+               {"CreationTime", 0},
+               {"EngineVersion", {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}}}};
+  return json{{"WorkGroups", json::array({summary})}};
+}
+
+}  // namespace athena_runner::server

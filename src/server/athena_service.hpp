@@ -1,0 +1,57 @@
+// Athena (JSON 1.1, X-Amz-Target AmazonAthena.<Operation>) over the runner's local engine
+// (engine::open_local_query_engine): queries run on DuckDB over the same data directory S3 and Glue
+// write, and their results land where Athena writes them (<OutputLocation><id>.csv).
+// First cut: StartQueryExecution, GetQueryExecution, BatchGetQueryExecution, StopQueryExecution,
+// GetQueryResults, GetWorkGroup, ListWorkGroups (the `primary` work group).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "athena_runner/runner/engine.hpp"
+#include "json_service.hpp"
+
+namespace athena_runner::server {
+
+inline constexpr const char* kDefaultOutputLocation = "s3://athena-results/";
+
+class AthenaApi {
+ public:
+  using EngineFactory = std::function<aws::Outcome<std::unique_ptr<runner::QueryEngine>>()>;
+  // open_engine: opens the local QueryEngine over the data directory; catalog_generation: changes
+  // whenever the Glue catalog does. The local engine reads the catalog when it opens, so a query
+  // started after a catalog change runs on a freshly opened engine (earlier engines stay alive for
+  // the queries they run; their records are on disk, so any engine answers for them).
+  // default_output: the primary work group's OutputLocation.
+  AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation, std::string default_output);
+  // Opens the first engine; fails as open_engine does.
+  aws::Status open();
+  void register_operations(JsonService& service);
+
+ private:
+  aws::Outcome<nlohmann::json> start_query_execution(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_query_execution(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> batch_get_query_execution(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> stop_query_execution(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_query_results(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_work_group(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> list_work_groups(const nlohmann::json& input);
+
+  nlohmann::json work_group_json() const;
+
+  runner::QueryEngine& engine();                              // the current engine
+  aws::Outcome<runner::QueryEngine*> engine_for_new_query();  // reopened when the catalog changed
+
+  EngineFactory open_engine_;
+  std::function<std::uint64_t()> catalog_generation_;
+  std::string default_output_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<runner::QueryEngine>> engines_;  // the last is current
+  std::uint64_t engine_generation_ = 0;
+};
+
+}  // namespace athena_runner::server
