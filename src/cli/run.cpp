@@ -49,6 +49,18 @@ int exit_code_of(const aws::Error& error, int fallback) {
   return error.http_status == kExitUsage || error.http_status == kExitConfiguration ? error.http_status : fallback;
 }
 
+// Selects the engine and says which; on failure prints why and sets *exit_code.
+std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
+                                                 const EngineOptions& options, int* exit_code) {
+  auto selected = select_engine(aws, options);
+  if (!selected) {
+    *exit_code = fail(command, selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
+    return nullptr;
+  }
+  announce(*selected);
+  return std::move(selected->engine);
+}
+
 struct QueriesOptions {
   std::string queries_file = "queries.yaml";
 };
@@ -357,13 +369,13 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
     rendered.push_back(std::move(one).get_result());
   }
 
-  auto selected = select_engine(aws, options.engine);
-  if (!selected) return fail("run", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
-  announce(*selected);
+  int exit_code = kExitOk;
+  auto engine = open_engine("run", aws, options.engine, &exit_code);
+  if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*selected->engine, aws::Clock::system(), progress_printer());
+  runner::Runner runner(*engine, aws::Clock::system(), progress_printer());
   auto run = run_options(options);
-  if (selected->engine->name() == "local") run.poll.initial = kLocalFirstPoll;
+  if (engine->name() == "local") run.poll.initial = kLocalFirstPoll;
 
   std::vector<aws::Outcome<runner::RunSummary>> outcomes;
   if (rendered.size() == 1) {
@@ -371,7 +383,6 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   } else {
     outcomes = runner.run_many(rendered, options.concurrency, run);
   }
-  int exit_code = kExitOk;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     if (!outcomes[i]) {
       fail("run", outcomes[i].get_failure(), kExitFailed);
@@ -379,7 +390,7 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
       continue;
     }
     const auto& summary = *outcomes[i];
-    print_outcome(*selected->engine, summary, options, parse_format(options.format, queries[i].result_format));
+    print_outcome(*engine, summary, options, parse_format(options.format, queries[i].result_format));
     bool ok = summary.succeeded() || (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
     if (!ok) exit_code = kExitFailed;
   }
@@ -429,23 +440,22 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
                                 "--to must be after --from (the range is [from, to))"),
                 kExitUsage);
 
-  auto selected = select_engine(aws, options.engine);
-  if (!selected)
-    return fail("backfill", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
-  announce(*selected);
+  int exit_code = kExitOk;
+  auto engine = open_engine("backfill", aws, options.engine, &exit_code);
+  if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*selected->engine, aws::Clock::system());
+  runner::Runner runner(*engine, aws::Clock::system());
   runner::BackfillOptions backfill;
   backfill.from = *from;
   backfill.to = *to;
   backfill.concurrency = options.concurrency;
-  backfill.journal_path = !options.journal.empty() ? options.journal
-                                                   : ".athena-runner/backfill/" +
-                                                         journal_name(options.name + "_" + spec::format_utc(*from) +
-                                                                      "_" + spec::format_utc(*to) + "_" +
-                                                                      std::string(selected->engine->name()) + ".json");
+  backfill.journal_path = !options.journal.empty()
+                              ? options.journal
+                              : ".athena-runner/backfill/" +
+                                    journal_name(options.name + "_" + spec::format_utc(*from) + "_" +
+                                                 spec::format_utc(*to) + "_" + std::string(engine->name()) + ".json");
   backfill.run.interrupted = &g_interrupted;
-  if (selected->engine->name() == "local") backfill.run.poll.initial = kLocalFirstPoll;
+  if (engine->name() == "local") backfill.run.poll.initial = kLocalFirstPoll;
   if (options.timeout_seconds > 0) backfill.run.timeout = std::chrono::seconds(options.timeout_seconds);
   backfill.on_progress = [](std::size_t done, std::size_t total, const runner::RunSummary& last) {
     std::cerr << "[" << done << "/" << total << "] " << spec::format_utc(last.rendered.scheduled_time) << " "
@@ -505,11 +515,10 @@ runner::RunSummary summary_of(const athena::QueryExecution& execution) {
 }
 
 int run_status(const AwsOptions& aws, const ExecutionOptions& options) {
-  auto selected = select_engine(aws, options.engine);
-  if (!selected)
-    return fail("status", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
-  announce(*selected);
-  auto execution = selected->engine->get(options.id);
+  int exit_code = kExitOk;
+  auto engine = open_engine("status", aws, options.engine, &exit_code);
+  if (!engine) return exit_code;
+  auto execution = engine->get(options.id);
   if (!execution) return fail("status", execution.get_failure(), kExitFailed);
   auto summary = summary_of(*execution);
   if (options.json) {
@@ -521,11 +530,10 @@ int run_status(const AwsOptions& aws, const ExecutionOptions& options) {
 }
 
 int run_results(const AwsOptions& aws, const ExecutionOptions& options) {
-  auto selected = select_engine(aws, options.engine);
-  if (!selected)
-    return fail("results", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
-  announce(*selected);
-  auto execution = selected->engine->get(options.id);
+  int exit_code = kExitOk;
+  auto engine = open_engine("results", aws, options.engine, &exit_code);
+  if (!engine) return exit_code;
+  auto execution = engine->get(options.id);
   if (!execution) return fail("results", execution.get_failure(), kExitFailed);
   if (execution->status.state != athena::QueryExecutionState::Succeeded)
     return fail(
@@ -535,7 +543,7 @@ int run_results(const AwsOptions& aws, const ExecutionOptions& options) {
                             ": only a SUCCEEDED query has results (see `athena-runner status " + options.id + "`)"),
         kExitFailed);
   std::string via;
-  auto table = runner::fetch_results(*selected->engine, *execution, options.max_rows, &via);
+  auto table = runner::fetch_results(*engine, *execution, options.max_rows, &via);
   if (!table) return fail("results", table.get_failure(), kExitFailed);
   runner::print_results(*table, parse_format(options.format, spec::ResultFormat::Table), std::cout);
   if (table->truncated) std::cerr << "(first " << options.max_rows << " rows shown; --max-rows 0 for all)\n";
@@ -544,10 +552,10 @@ int run_results(const AwsOptions& aws, const ExecutionOptions& options) {
 }
 
 int run_stop(const AwsOptions& aws, const ExecutionOptions& options) {
-  auto selected = select_engine(aws, options.engine);
-  if (!selected) return fail("stop", selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
-  announce(*selected);
-  auto stopped = selected->engine->stop(options.id);
+  int exit_code = kExitOk;
+  auto engine = open_engine("stop", aws, options.engine, &exit_code);
+  if (!engine) return exit_code;
+  auto stopped = engine->stop(options.id);
   if (!stopped) return fail("stop", stopped.get_failure(), kExitFailed);
   std::cout << "stop requested for " << options.id << "\n";
   return kExitOk;
