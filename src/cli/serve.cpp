@@ -34,6 +34,10 @@ int run_serve(const server::ServerConfig& config) {
     endpoint.stop();
   });
 
+  if (config.faults.enabled())
+    std::cout << "athena-runner serve: injecting faults: throttle rate " << config.faults.throttle_rate
+              << ", error rate " << config.faults.error_rate << ", latency " << config.faults.latency.count()
+              << " ms\n";
   std::cout << "athena-runner serve: S3, Glue and Athena APIs at " << endpoint.endpoint() << "\n"
             << "  data directory: " << config.data_dir << "\n"
             << "  credentials:    AWS_ACCESS_KEY_ID=" << config.access_key_id << " AWS_SECRET_ACCESS_KEY="
@@ -73,6 +77,21 @@ CommandRunner add_serve_command(CLI::App& app) {
                    "secret access key clients must sign with (prefer the environment variable)")
       ->envname("ATHENA_RUNNER_SECRET_ACCESS_KEY")
       ->default_val(std::string(server::kDefaultSecretAccessKey));
+  command
+      ->add_option("--fault-throttle-rate", config->faults.throttle_rate,
+                   "fraction of requests answered with the service's throttling error (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
+  command
+      ->add_option("--fault-error-rate", config->faults.error_rate,
+                   "fraction of requests answered with the service's 500 error (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
+  command
+      ->add_option_function<int>(
+          "--fault-latency-ms",
+          [config](int milliseconds) { config->faults.latency = std::chrono::milliseconds(milliseconds); },
+          "milliseconds added to every request")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--fault-seed", config->faults.seed, "seed for the fault draws (0: random)");
   command->add_flag(
       "--quiet", [config](std::int64_t) { config->log_requests = false; }, "do not log requests");
   return [config] { return run_serve(*config); };

@@ -1,6 +1,8 @@
 #include "athena_service.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "checksums.hpp"
 #include "execution_json.hpp"
@@ -42,10 +44,12 @@ std::string work_group_of(const json& input) { return optional_string(input, "Wo
 }  // namespace
 
 AthenaApi::AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation,
-                     std::string default_output)
+                     std::string default_output, const GlueCatalog& catalog, std::string executions_dir)
     : open_engine_(std::move(open_engine)),
       catalog_generation_(std::move(catalog_generation)),
-      default_output_(std::move(default_output)) {}
+      default_output_(std::move(default_output)),
+      catalog_(catalog),
+      executions_dir_(std::move(executions_dir)) {}
 
 aws::Status AthenaApi::open() {
   std::lock_guard lock(mutex_);
@@ -84,6 +88,12 @@ void AthenaApi::register_operations(JsonService& service) {
   service.add("GetQueryResults", bind(&AthenaApi::get_query_results));
   service.add("GetWorkGroup", bind(&AthenaApi::get_work_group));
   service.add("ListWorkGroups", bind(&AthenaApi::list_work_groups));
+  service.add("ListQueryExecutions", bind(&AthenaApi::list_query_executions));
+  service.add("ListDataCatalogs", bind(&AthenaApi::list_data_catalogs));
+  service.add("ListDatabases", bind(&AthenaApi::list_databases));
+  service.add("GetDatabase", bind(&AthenaApi::get_database));
+  service.add("ListTableMetadata", bind(&AthenaApi::list_table_metadata));
+  service.add("GetTableMetadata", bind(&AthenaApi::get_table_metadata));
 }
 
 aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
@@ -247,6 +257,136 @@ aws::Outcome<json> AthenaApi::list_work_groups(const json&) {
                {"CreationTime", 0},
                {"EngineVersion", {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}}}};
   return json{{"WorkGroups", json::array({summary})}};
+}
+
+namespace {
+
+constexpr const char* kDataCatalog = "AwsDataCatalog";
+
+aws::Error metadata_error(std::string message) { return json_error("MetadataException", std::move(message)); }
+
+aws::Status check_catalog(const json& input) {
+  std::string catalog = optional_string(input, "CatalogName").value_or("");
+  if (catalog != kDataCatalog) return metadata_error("Catalog " + catalog + " is not found. Use " + kDataCatalog + ".");
+  return aws::Ok{};
+}
+
+// NextToken over a sorted list of names: base64 of the last name returned.
+std::string after_token(const json& input) {
+  auto token = optional_string(input, "NextToken");
+  return token ? base64_decode(*token).value_or("") : std::string();
+}
+
+json table_metadata(const json& table) {
+  auto columns = [](const json& list) {
+    json out = json::array();
+    for (const auto& column : list) {
+      json item{{"Name", column.value("Name", "")}, {"Type", column.value("Type", "")}};
+      if (column.contains("Comment")) item["Comment"] = column["Comment"];
+      out.push_back(item);
+    }
+    return out;
+  };
+  json metadata{{"Name", table.value("Name", "")},
+                {"TableType", table.value("TableType", "EXTERNAL_TABLE")},
+                {"Columns", columns(table.value("StorageDescriptor", json::object()).value("Columns", json::array()))},
+                {"PartitionKeys", columns(table.value("PartitionKeys", json::array()))},
+                {"Parameters", table.value("Parameters", json::object())}};
+  if (table.contains("CreateTime") && table["CreateTime"].is_number()) metadata["CreateTime"] = table["CreateTime"];
+  return metadata;
+}
+
+}  // namespace
+
+aws::Outcome<json> AthenaApi::list_query_executions(const json& input) {
+  std::string work_group = work_group_of(input);
+  if (work_group != kPrimaryWorkGroup) return invalid_request("WorkGroup " + work_group + " is not found.");
+  int limit = std::clamp(input.value("MaxResults", 50), 1, 50);
+  // Most recent first, as Athena lists them; the records are the local engine's files.
+  std::vector<std::pair<std::filesystem::file_time_type, std::string>> records;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(executions_dir_, error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (it->path().extension() != ".json") continue;
+    records.emplace_back(it->last_write_time(error), it->path().stem().string());
+  }
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  std::size_t start = 0;
+  if (auto token = optional_string(input, "NextToken")) {
+    try {
+      start = std::stoul(base64_decode(*token).value_or("x"));
+    } catch (const std::exception&) {
+      return invalid_request("NextToken is not valid.");
+    }
+  }
+  json ids = json::array();
+  for (std::size_t index = start; index < records.size() && ids.size() < static_cast<std::size_t>(limit); ++index)
+    ids.push_back(records[index].second);
+  json result{{"QueryExecutionIds", ids}};
+  if (start + ids.size() < records.size()) result["NextToken"] = base64_encode(std::to_string(start + ids.size()));
+  return result;
+}
+
+aws::Outcome<json> AthenaApi::list_data_catalogs(const json&) {
+  return json{{"DataCatalogsSummary", json::array({{{"CatalogName", kDataCatalog}, {"Type", "GLUE"}}})}};
+}
+
+aws::Outcome<json> AthenaApi::list_databases(const json& input) {
+  if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
+  json list = json::array();
+  for (const auto& database : catalog_.databases()) {
+    json item{{"Name", database.value("Name", "")}};
+    if (database.contains("Description")) item["Description"] = database["Description"];
+    if (database.contains("Parameters")) item["Parameters"] = database["Parameters"];
+    list.push_back(item);
+  }
+  return json{{"DatabaseList", list}};
+}
+
+aws::Outcome<json> AthenaApi::get_database(const json& input) {
+  if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
+  std::string name = optional_string(input, "DatabaseName").value_or("");
+  auto database = catalog_.database(name);
+  if (!database) return metadata_error("Database " + name + " is not found.");
+  json item{{"Name", database->value("Name", "")}};
+  if (database->contains("Description")) item["Description"] = (*database)["Description"];
+  if (database->contains("Parameters")) item["Parameters"] = (*database)["Parameters"];
+  return json{{"Database", item}};
+}
+
+aws::Outcome<json> AthenaApi::list_table_metadata(const json& input) {
+  if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
+  std::string name = optional_string(input, "DatabaseName").value_or("");
+  auto tables = catalog_.tables(name);
+  if (!tables) return metadata_error("Database " + name + " is not found.");
+  int limit = std::clamp(input.value("MaxResults", 50), 1, 50);
+  std::string after = after_token(input);
+  json list = json::array();
+  std::string last;
+  bool more = false;
+  for (const auto& table : *tables) {
+    std::string table_name = table.value("Name", "");
+    if (!after.empty() && table_name <= after) continue;
+    if (static_cast<int>(list.size()) == limit) {
+      more = true;
+      break;
+    }
+    list.push_back(table_metadata(table));
+    last = table_name;
+  }
+  json result{{"TableMetadataList", list}};
+  if (more) result["NextToken"] = base64_encode(last);
+  return result;
+}
+
+aws::Outcome<json> AthenaApi::get_table_metadata(const json& input) {
+  if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
+  std::string database = optional_string(input, "DatabaseName").value_or("");
+  std::string name = optional_string(input, "TableName").value_or("");
+  auto table = catalog_.table(database, name);
+  if (!table) return metadata_error(table.get_failure().message);
+  return json{{"TableMetadata", table_metadata(*table)}};
 }
 
 }  // namespace athena_runner::server

@@ -2,7 +2,9 @@
 // (engine::open_local_query_engine): queries run on DuckDB over the same data directory S3 and Glue
 // write, and their results land where Athena writes them (<OutputLocation><id>.csv).
 // First cut: StartQueryExecution, GetQueryExecution, BatchGetQueryExecution, StopQueryExecution,
-// GetQueryResults, GetWorkGroup, ListWorkGroups (the `primary` work group).
+// GetQueryResults, ListQueryExecutions, GetWorkGroup, ListWorkGroups (the `primary` work group), and the
+// metadata operations over the Glue catalog (ListDataCatalogs, ListDatabases, GetDatabase,
+// ListTableMetadata, GetTableMetadata).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "athena_runner/runner/engine.hpp"
+#include "glue_service.hpp"
 #include "json_service.hpp"
 
 namespace athena_runner::server {
@@ -27,7 +30,8 @@ class AthenaApi {
   // started after a catalog change runs on a freshly opened engine (earlier engines stay alive for
   // the queries they run; their records are on disk, so any engine answers for them).
   // default_output: the primary work group's OutputLocation.
-  AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation, std::string default_output);
+  AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation, std::string default_output,
+            const GlueCatalog& catalog, std::string executions_dir);
   // Opens the first engine; fails as open_engine does.
   aws::Status open();
   void register_operations(JsonService& service);
@@ -40,6 +44,12 @@ class AthenaApi {
   aws::Outcome<nlohmann::json> get_query_results(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> get_work_group(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> list_work_groups(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> list_query_executions(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> list_data_catalogs(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> list_databases(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_database(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> list_table_metadata(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_table_metadata(const nlohmann::json& input);
 
   nlohmann::json work_group_json() const;
 
@@ -49,6 +59,8 @@ class AthenaApi {
   EngineFactory open_engine_;
   std::function<std::uint64_t()> catalog_generation_;
   std::string default_output_;
+  const GlueCatalog& catalog_;
+  std::string executions_dir_;  // the local engine's <data dir>/.athena/executions
   std::mutex mutex_;
   std::vector<std::unique_ptr<runner::QueryEngine>> engines_;  // the last is current
   std::uint64_t engine_generation_ = 0;

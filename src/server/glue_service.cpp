@@ -119,6 +119,46 @@ aws::Outcome<json> GlueCatalog::load_table(const std::string& database, const st
   return (*document)["Table"];
 }
 
+std::vector<json> GlueCatalog::databases() const {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(catalog_dir_, error); !error && it != fs::directory_iterator();
+       it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (it->is_directory() && !name.empty() && name.front() != '.') names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<json> result;
+  for (const auto& name : names) {
+    if (auto database = load_database(name)) result.push_back(*database);
+  }
+  return result;
+}
+
+aws::Outcome<json> GlueCatalog::database(const std::string& name) const { return load_database(name); }
+
+aws::Outcome<std::vector<json>> GlueCatalog::tables(const std::string& database) const {
+  if (auto db = load_database(database); !db) return std::move(db).get_failure();
+  std::vector<std::string> names;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(catalog_dir_ + "/" + database, error); !error && it != fs::directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file() && it->path().extension() == ".json") names.push_back(it->path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<json> result;
+  for (const auto& name : names) {
+    auto loaded = load_table(database, name);
+    if (!loaded) return std::move(loaded).get_failure();
+    result.push_back(*loaded);
+  }
+  return result;
+}
+
+aws::Outcome<json> GlueCatalog::table(const std::string& database, const std::string& name) const {
+  return load_table(database, name);
+}
+
 aws::Outcome<json> GlueCatalog::create_database(const json& input) {
   if (!input.contains("DatabaseInput") || !input["DatabaseInput"].is_object())
     return json_error(kInvalidInput, "DatabaseInput is required.");

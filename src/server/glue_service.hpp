@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "json_service.hpp"
 
@@ -23,6 +24,12 @@ class GlueCatalog {
   void register_operations(JsonService& service);
 
   const std::string& catalog_dir() const { return catalog_dir_; }
+  // Read access for other APIs (Athena's metadata operations): Glue's Database and Table objects.
+  std::vector<nlohmann::json> databases() const;
+  aws::Outcome<nlohmann::json> database(const std::string& name) const;
+  aws::Outcome<std::vector<nlohmann::json>> tables(const std::string& database) const;
+  aws::Outcome<nlohmann::json> table(const std::string& database, const std::string& name) const;
+
   // Changes after every successful change to the catalog (for engines that load it once).
   std::uint64_t generation() const { return generation_.load(); }
 

@@ -9,6 +9,9 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
 
 #include "auth.hpp"
 #ifdef AR_SERVER_HAVE_ATHENA
@@ -96,6 +99,33 @@ struct Server::Impl {
   std::unique_ptr<AthenaApi> athena;
 #endif
 
+  std::mutex fault_mutex;
+  std::mt19937_64 fault_random;
+
+  // The configured latency, then maybe a throttling or internal error in the service's own words.
+  std::optional<aws::Error> injected_fault(const std::string& service) {
+    if (config.faults.latency.count() > 0) std::this_thread::sleep_for(config.faults.latency);
+    double throttle_draw = 1;
+    double error_draw = 1;
+    {
+      std::lock_guard lock(fault_mutex);
+      std::uniform_real_distribution<double> uniform(0.0, 1.0);
+      throttle_draw = uniform(fault_random);
+      error_draw = uniform(fault_random);
+    }
+    const bool is_s3 = service == "s3";
+    if (throttle_draw < config.faults.throttle_rate) {
+      return is_s3 ? s3_error("SlowDown", "Please reduce your request rate.", 503)
+                   : json_error("ThrottlingException", "Rate exceeded", 400);
+    }
+    if (error_draw < config.faults.error_rate) {
+      if (is_s3) return s3_error("InternalError", "We encountered an internal error. Please try again.", 500);
+      return json_error(service == "glue" ? "InternalServiceException" : "InternalServerException",
+                        "An internal error occurred (injected by --fault-error-rate).", 500);
+    }
+    return std::nullopt;
+  }
+
   Response serve(Request& request) {
     auto signature = read_signature(request);
     const bool json_shaped = request.header("x-amz-target").has_value();
@@ -125,6 +155,9 @@ struct Server::Impl {
     VerifyOptions options{config.access_key_id, config.secret_access_key, std::chrono::system_clock::now(),
                           config.max_clock_skew};
     if (auto status = verify_request(request, info, options); !status) return fail(status.get_failure(), !is_s3);
+    if (config.faults.enabled()) {
+      if (auto fault = injected_fault(info.service)) return fail(*fault, !is_s3);
+    }
     if (is_s3) return s3->handle(request);
     return json_service->second->handle(request);
   }
@@ -199,8 +232,13 @@ aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
         "the data directory '" + config.data_dir + "' is not writable: " + status.get_failure().message);
   std::filesystem::remove(probe, error);
 
+  if (config.faults.throttle_rate < 0 || config.faults.throttle_rate > 1 || config.faults.error_rate < 0 ||
+      config.faults.error_rate > 1 || config.faults.latency.count() < 0)
+    return aws::make_error(aws::ErrorKind::Configuration, "InvalidFaults",
+                           "fault rates must be between 0 and 1, and the latency not negative");
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  impl->fault_random.seed(config.faults.seed != 0 ? config.faults.seed : std::random_device{}());
   impl->s3 = std::make_unique<S3Service>(config.data_dir);
   impl->glue_catalog = std::make_unique<GlueCatalog>(config.data_dir);
   auto glue = std::make_unique<JsonService>("AWSGlue", "glue", "InvalidInputException");
@@ -213,7 +251,8 @@ aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   workspace.workers = 2;
   GlueCatalog* catalog = impl->glue_catalog.get();
   impl->athena = std::make_unique<AthenaApi>([workspace] { return engine::open_local_query_engine(workspace); },
-                                             [catalog] { return catalog->generation(); }, kDefaultOutputLocation);
+                                             [catalog] { return catalog->generation(); }, kDefaultOutputLocation,
+                                             *catalog, config.data_dir + "/.athena/executions");
   if (auto opened = impl->athena->open(); !opened)
     return aws::make_error(aws::ErrorKind::Configuration, "EngineFailed",
                            "cannot open the local query engine: " + opened.get_failure().message);

@@ -12,6 +12,7 @@ the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario pri
   serve_clients.py presigned <bucket> <key>      GET through a presigned URL (and a tampered one)
   serve_clients.py objects <bucket>              range, copy, delete-objects, metadata, checksums
   serve_clients.py athena <bucket> <rows>        table through Glue, data through S3, SQL through Athena
+  serve_clients.py faults                        S3, Glue and Athena calls with botocore's standard retries
 """
 import concurrent.futures
 import hashlib
@@ -351,7 +352,38 @@ def athena_scenario(bucket, rows):
         "failed_state": failed["Status"]["State"],
         "failed_reason": failed["Status"].get("StateChangeReason", ""),
         "results_of_failed": error_of(lambda: athena.get_query_results(QueryExecutionId=failing["QueryExecutionId"])),
+        "catalogs": [c["CatalogName"] for c in athena.list_data_catalogs()["DataCatalogsSummary"]],
+        "databases": [d["Name"] for d in athena.list_databases(CatalogName="AwsDataCatalog")["DatabaseList"]],
+        "table_metadata": athena.get_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="shop",
+                                                    TableName="sales")["TableMetadata"]["Columns"],
+        "listed_tables": [t["Name"] for page in athena.get_paginator("list_table_metadata").paginate(
+            CatalogName="AwsDataCatalog", DatabaseName="shop") for t in page["TableMetadataList"]],
+        "missing_table": error_of(lambda: athena.get_table_metadata(CatalogName="AwsDataCatalog",
+                                                                    DatabaseName="shop", TableName="nope")),
+        "executions": sorted(i for page in athena.get_paginator("list_query_executions").paginate()
+                             for i in page["QueryExecutionIds"]),
+        "started": sorted({started["QueryExecutionId"], aggregate["QueryExecutionId"], first,
+                           failing["QueryExecutionId"]}),
     }))
+
+
+def faults():
+    import time
+    config = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 3})
+    result = {}
+    for service, call in [("s3", lambda c: c.list_buckets()), ("glue", lambda c: c.get_databases()),
+                          ("athena", lambda c: c.list_work_groups())]:
+        api = boto3.client(service, endpoint_url=ENDPOINT, region_name=REGION, config=config)
+        started = time.monotonic()
+        try:
+            call(api)
+            result[service] = {"code": None, "attempts": 1}
+        except botocore.exceptions.ClientError as error:
+            result[service] = {"code": error.response["Error"]["Code"],
+                               "status": error.response["ResponseMetadata"]["HTTPStatusCode"],
+                               "attempts": error.response["ResponseMetadata"].get("RetryAttempts", 0) + 1}
+        result[service]["seconds"] = time.monotonic() - started
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
@@ -365,4 +397,5 @@ if __name__ == "__main__":
      "virtual-host": lambda: virtual_host(arguments[0], arguments[1]),
      "presigned": lambda: presigned(arguments[0], arguments[1]),
      "objects": lambda: objects(arguments[0]),
-     "athena": lambda: athena_scenario(arguments[0], int(arguments[1]))}[command]()
+     "athena": lambda: athena_scenario(arguments[0], int(arguments[1])),
+     "faults": faults}[command]()

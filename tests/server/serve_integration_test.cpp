@@ -29,12 +29,12 @@ constexpr char kClients[] = AR_SOURCE_DIR "/tests/server/serve_clients.py";
 // One `athena-runner serve` on a data directory; stopped with SIGTERM (and checked to exit 0).
 class ServeProcess {
  public:
-  ServeProcess(const std::string& data_dir, const std::string& log_path) {
+  ServeProcess(const std::string& data_dir, const std::string& log_path, const std::vector<std::string>& options = {}) {
     for (int attempt = 0; attempt < 3 && !process_; ++attempt) {
       port_ = free_loopback_port();
-      auto process = std::make_unique<ChildProcess>(
-          std::vector<std::string>{kBinary, "serve", "--port", std::to_string(port_), "--data-dir", data_dir},
-          std::map<std::string, std::string>{}, log_path);
+      std::vector<std::string> argv{kBinary, "serve", "--port", std::to_string(port_), "--data-dir", data_dir};
+      argv.insert(argv.end(), options.begin(), options.end());
+      auto process = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, log_path);
       if (wait_for_port(port_, std::chrono::seconds(20))) process_ = std::move(process);
     }
     if (!process_) throw std::runtime_error("athena-runner serve did not start; see " + log_path);
@@ -64,7 +64,10 @@ class Serve : public ::testing::Test {
     empty_credentials_ = dir_.write("aws-credentials", "");
     start();
   }
-  void start() { server_ = std::make_unique<ServeProcess>(data_dir_, dir_.path() + "/serve.log"); }
+  void start(const std::vector<std::string>& options = {}) {
+    server_.reset();
+    server_ = std::make_unique<ServeProcess>(data_dir_, dir_.path() + "/serve.log", options);
+  }
 
   std::map<std::string, std::string> environment() const {
     return {{"AWS_ACCESS_KEY_ID", "test"},
@@ -410,6 +413,13 @@ TEST_F(Serve, AthenaRunsSqlOverTablesMadeThroughGlueAndS3) {
   EXPECT_EQ(result["failed_state"], "FAILED");
   EXPECT_FALSE(result["failed_reason"].get<std::string>().empty());
   EXPECT_EQ(result["results_of_failed"]["code"], "InvalidRequestException");
+  EXPECT_EQ(result["catalogs"], json::parse(R"(["AwsDataCatalog"])"));
+  EXPECT_EQ(result["databases"], json::parse(R"(["shop"])"));
+  EXPECT_EQ(result["table_metadata"],
+            json::parse(R"([{"Name": "id", "Type": "int"}, {"Name": "price", "Type": "double"}])"));
+  EXPECT_EQ(result["listed_tables"], json::parse(R"(["sales"])"));
+  EXPECT_EQ(result["missing_table"]["code"], "MetadataException");
+  EXPECT_EQ(result["executions"], result["started"]);  // every query this test started, nothing else
 
   // The same through awscli.
   auto started = aws_json({"athena", "start-query-execution", "--query-string", "SELECT max(id) AS top FROM sales",
@@ -426,6 +436,33 @@ TEST_F(Serve, AthenaRunsSqlOverTablesMadeThroughGlueAndS3) {
   EXPECT_EQ(execution["QueryExecution"]["Status"]["State"], "SUCCEEDED");
   auto rows = aws_json({"athena", "get-query-results", "--query-execution-id", id});
   EXPECT_EQ(rows["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"], std::to_string(kRows));
+}
+
+// --fault-*: every signed request throttled, or failed with a 500, in each service's own error shape;
+// botocore's standard retry mode retries them (3 attempts), so clients' retry paths really run.
+TEST_F(Serve, InjectedFaultsAreRetriedByClients) {
+  start({"--fault-throttle-rate", "1"});
+  auto throttled = client({"faults"});
+  EXPECT_EQ(throttled["s3"]["code"], "SlowDown");
+  EXPECT_EQ(throttled["s3"]["status"], 503);
+  EXPECT_EQ(throttled["glue"]["code"], "ThrottlingException");
+  EXPECT_EQ(throttled["athena"]["code"], "ThrottlingException");
+  for (const char* service : {"s3", "glue", "athena"}) EXPECT_EQ(throttled[service]["attempts"], 3) << service;
+
+  start({"--fault-error-rate", "1", "--fault-latency-ms", "300"});
+  auto failing = client({"faults"});
+  EXPECT_EQ(failing["s3"]["code"], "InternalError");
+  EXPECT_EQ(failing["glue"]["code"], "InternalServiceException");
+  EXPECT_EQ(failing["athena"]["code"], "InternalServerException");
+  for (const char* service : {"s3", "glue", "athena"}) {
+    EXPECT_EQ(failing[service]["status"], 500) << service;
+    EXPECT_EQ(failing[service]["attempts"], 3) << service;
+    EXPECT_GE(failing[service]["seconds"].get<double>(), 0.9) << service;  // 3 attempts of at least 300 ms
+  }
+
+  start();
+  auto healthy = client({"faults"});
+  for (const char* service : {"s3", "glue", "athena"}) EXPECT_TRUE(healthy[service]["code"].is_null()) << service;
 }
 
 TEST_F(Serve, KillDuringAnUploadLeavesNoPartialObject) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,6 +20,16 @@ inline constexpr std::string_view kDefaultSecretAccessKey = "test";
 inline constexpr std::string_view kDefaultHost = "127.0.0.1";
 inline constexpr int kDefaultPort = 4590;
 
+// Opt-in faults, so clients' retry paths can be exercised: applied to signed requests after their
+// signature is verified, each drawn independently per request.
+struct FaultInjection {
+  double throttle_rate = 0;              // 0..1: answered with the service's throttling error (S3 503 SlowDown)
+  double error_rate = 0;                 // 0..1: answered with the service's 500 error
+  std::chrono::milliseconds latency{0};  // added to every request
+  std::uint64_t seed = 0;                // 0: a random seed
+  bool enabled() const { return throttle_rate > 0 || error_rate > 0 || latency.count() > 0; }
+};
+
 struct ServerConfig {
   std::string host = std::string(kDefaultHost);  // loopback: the endpoint is for this machine
   int port = kDefaultPort;                       // 0: any free port (see Server::port())
@@ -27,7 +38,8 @@ struct ServerConfig {
   std::string secret_access_key = std::string(kDefaultSecretAccessKey);
   std::chrono::seconds max_clock_skew{900};  // AWS's 15 minutes between X-Amz-Date and now
   int threads = 8;                           // requests served at once
-  bool log_requests = true;                  // one line per request on stderr (method, path, status; no query)
+  FaultInjection faults;
+  bool log_requests = true;  // one line per request on stderr (method, path, status; no query)
 };
 
 class Server {
