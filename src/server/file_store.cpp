@@ -42,7 +42,11 @@ aws::Outcome<TempFile> TempFile::create(const std::string& temp_dir) {
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
-    : fd_(other.fd_), path_(std::move(other.path_)), size_(other.size_), committed_(other.committed_) {
+    : fd_(other.fd_),
+      path_(std::move(other.path_)),
+      size_(other.size_),
+      committed_(other.committed_),
+      synced_(other.synced_) {
   other.fd_ = -1;
   other.committed_ = true;
 }
@@ -61,6 +65,7 @@ aws::Status TempFile::append(std::string_view data) {
     }
     data.remove_prefix(static_cast<std::size_t>(written));
     size_ += static_cast<std::uint64_t>(written);
+    synced_ = false;
   }
   return aws::Ok{};
 }
@@ -96,8 +101,14 @@ aws::Status fsync_directory(const std::string& path) {
   return aws::Ok{};
 }
 
+aws::Status TempFile::sync() {
+  if (!synced_ && ::fsync(fd_) != 0) return io_error("cannot fsync", path_, errno);
+  synced_ = true;
+  return aws::Ok{};
+}
+
 aws::Status TempFile::commit(const std::string& path) {
-  if (::fsync(fd_) != 0) return io_error("cannot fsync", path_, errno);
+  if (auto status = sync(); !status) return status;
   ::close(fd_);
   fd_ = -1;
   fs::path target(path);

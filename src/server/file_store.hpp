@@ -23,6 +23,8 @@ class TempFile {
   ~TempFile();
   aws::Status append(std::string_view data);
   aws::Status append_file(const std::string& path);  // copies another file's content
+  // Flushes the content to disk (so commit() under a lock only renames).
+  aws::Status sync();
   // fsync, rename to path (creating parent folders), fsync the folder.
   aws::Status commit(const std::string& path);
   const std::string& path() const { return path_; }
@@ -34,6 +36,7 @@ class TempFile {
   std::string path_;
   std::uint64_t size_ = 0;
   bool committed_ = false;
+  bool synced_ = false;
 };
 
 std::string read_whole_file(const std::string& path, bool* ok = nullptr);

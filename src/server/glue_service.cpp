@@ -93,6 +93,9 @@ void GlueCatalog::register_operations(JsonService& service) {
   service.add("DeleteTable", bind_change(&GlueCatalog::delete_table));
   service.add("BatchCreatePartition", bind_change(&GlueCatalog::batch_create_partition));
   service.add("GetPartitions", bind(&GlueCatalog::get_partitions));
+  service.add("CreatePartition", bind_change(&GlueCatalog::create_partition));
+  service.add("GetPartition", bind(&GlueCatalog::get_partition));
+  service.add("DeletePartition", bind_change(&GlueCatalog::delete_partition));
 }
 
 aws::Outcome<json> GlueCatalog::load_database(const std::string& name) const {
@@ -446,6 +449,57 @@ aws::Outcome<json> GlueCatalog::get_partitions(const json& input) {
   json result{{"Partitions", page}};
   if (start + page.size() < partitions.size()) result["NextToken"] = base64_encode(std::to_string(start + page.size()));
   return result;
+}
+
+aws::Outcome<json> GlueCatalog::create_partition(const json& input) {
+  if (!input.contains("PartitionInput") || !input["PartitionInput"].is_object())
+    return json_error(kInvalidInput, "PartitionInput is required.");
+  json batch = input;
+  batch["PartitionInputList"] = json::array({input["PartitionInput"]});
+  auto result = batch_create_partition(batch);
+  if (!result) return result;
+  if (result->contains("Errors")) {
+    const json& detail = (*result)["Errors"][0]["ErrorDetail"];
+    return json_error(detail.value("ErrorCode", kInvalidInput), detail.value("ErrorMessage", ""));
+  }
+  return json::object();
+}
+
+aws::Outcome<json> GlueCatalog::get_partition(const json& input) {
+  auto database = catalog_name(input, "DatabaseName", "database");
+  if (!database) return std::move(database).get_failure();
+  auto name = catalog_name(input, "TableName", "table");
+  if (!name) return std::move(name).get_failure();
+  json values = input.value("PartitionValues", json::array());
+  if (auto table = load_table(*database, *name); !table) return std::move(table).get_failure();
+  if (auto stored = read_json_file(catalog_dir_ + "/" + *database + "/" + *name + ".partitions")) {
+    for (const auto& partition : stored->value("Partitions", json::array()))
+      if (partition.value("Values", json::array()) == values) return json{{"Partition", partition}};
+  }
+  return json_error(kNotFound, "Cannot find partition.");
+}
+
+aws::Outcome<json> GlueCatalog::delete_partition(const json& input) {
+  auto database = catalog_name(input, "DatabaseName", "database");
+  if (!database) return std::move(database).get_failure();
+  auto name = catalog_name(input, "TableName", "table");
+  if (!name) return std::move(name).get_failure();
+  json values = input.value("PartitionValues", json::array());
+  std::lock_guard lock(mutex_);
+  if (auto table = load_table(*database, *name); !table) return std::move(table).get_failure();
+  std::string path = catalog_dir_ + "/" + *database + "/" + *name + ".partitions";
+  auto stored = read_json_file(path);
+  if (!stored) return json_error(kNotFound, "Cannot find partition.");
+  json& partitions = (*stored)["Partitions"];
+  auto before = partitions.size();
+  json kept = json::array();
+  for (const auto& partition : partitions)
+    if (partition.value("Values", json::array()) != values) kept.push_back(partition);
+  if (kept.size() == before) return json_error(kNotFound, "Cannot find partition.");
+  partitions = kept;
+  if (auto status = write_file_atomic(path, stored->dump(2), temp_dir_); !status)
+    return std::move(status).get_failure();
+  return json::object();
 }
 
 }  // namespace athena_runner::server

@@ -20,7 +20,8 @@ class GlueCatalog {
  public:
   explicit GlueCatalog(std::string data_dir);
   // Registers CreateDatabase, GetDatabase, GetDatabases, DeleteDatabase, CreateTable, GetTable, GetTables,
-  // UpdateTable, DeleteTable, BatchCreatePartition, GetPartitions on `service`.
+  // UpdateTable, DeleteTable, BatchCreatePartition, GetPartitions, CreatePartition, GetPartition,
+  // DeletePartition on `service`.
   void register_operations(JsonService& service);
 
   const std::string& catalog_dir() const { return catalog_dir_; }
@@ -45,6 +46,9 @@ class GlueCatalog {
   aws::Outcome<nlohmann::json> delete_table(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> batch_create_partition(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> get_partitions(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> create_partition(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_partition(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> delete_partition(const nlohmann::json& input);
 
   aws::Outcome<nlohmann::json> load_database(const std::string& name) const;
   aws::Outcome<nlohmann::json> load_table(const std::string& database, const std::string& name) const;

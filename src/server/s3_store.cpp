@@ -279,6 +279,7 @@ aws::Status S3Store::check_key_path(const std::string& bucket, const std::string
 }
 
 aws::Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta) {
+  if (auto status = file.sync(); !status) return std::move(status).get_failure();  // outside the lock
   std::lock_guard lock(mutex_);
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
   if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
@@ -410,7 +411,6 @@ aws::Outcome<std::vector<ListedKey>> S3Store::list_keys(const std::string& bucke
     if (error) return;
     if (entry.is_directory(error)) {
       key += "/";
-      if (key.compare(0, prefix.size(), prefix) != 0 && prefix.compare(0, key.size(), key) != 0) return;
       if (key.compare(0, prefix.size(), prefix) != 0) return;
       auto sidecar = read_sidecar(bucket, key);
       if (sidecar && sidecar->folder_marker) keys.push_back({key, 0, sidecar->mtime_ns});

@@ -361,7 +361,7 @@ TEST_F(Serve, ObjectOperationsMatchS3) {
   EXPECT_TRUE(fs::is_directory(data_dir_ + "/object-bucket/folder"));
 }
 
-TEST_F(Serve, RestartKeepsBucketsObjectsAndCatalogAndStopsCleanly) {
+TEST_F(Serve, RestartKeepsBucketsObjectsCatalogAndQueriesAndStopsCleanly) {
   ASSERT_EQ(aws({"s3", "mb", "s3://keep-bucket"}).exit_code, 0);
   const std::string file = dir_.write("keep.txt", "kept across restarts\n");
   ASSERT_EQ(
@@ -375,6 +375,13 @@ TEST_F(Serve, RestartKeepsBucketsObjectsAndCatalogAndStopsCleanly) {
           .exit_code,
       0);
   auto before = aws_json({"s3api", "head-object", "--bucket", "keep-bucket", "--key", "k/keep.txt"});
+  const std::string query_id =
+      aws_json({"athena", "start-query-execution", "--query-string", "SELECT 42 AS answer"})["QueryExecutionId"];
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto state = aws_json({"athena", "get-query-execution", "--query-execution-id", query_id});
+    if (state["QueryExecution"]["Status"]["State"] == "SUCCEEDED") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 
   EXPECT_EQ(server_->terminate(), std::optional<int>(0));  // SIGTERM: a clean exit
   start();
@@ -385,10 +392,16 @@ TEST_F(Serve, RestartKeepsBucketsObjectsAndCatalogAndStopsCleanly) {
   auto content = aws({"s3", "cp", "s3://keep-bucket/k/keep.txt", "-"});
   EXPECT_EQ(content.out, "kept across restarts\n");
   auto buckets = aws_json({"s3api", "list-buckets"});
-  ASSERT_EQ(buckets["Buckets"].size(), 1u);
-  EXPECT_EQ(buckets["Buckets"][0]["Name"], "keep-bucket");
+  ASSERT_EQ(buckets["Buckets"].size(), 2u);  // and the query's results bucket
+  EXPECT_EQ(buckets["Buckets"][0]["Name"], "athena-results");
+  EXPECT_EQ(buckets["Buckets"][1]["Name"], "keep-bucket");
   auto table = aws_json({"glue", "get-table", "--database-name", "kept", "--name", "t"});
   EXPECT_EQ(table["Table"]["StorageDescriptor"]["Location"], "s3://keep-bucket/k/");
+  // Query history and results too.
+  auto execution = aws_json({"athena", "get-query-execution", "--query-execution-id", query_id});
+  EXPECT_EQ(execution["QueryExecution"]["Status"]["State"], "SUCCEEDED");
+  auto rows = aws_json({"athena", "get-query-results", "--query-execution-id", query_id});
+  EXPECT_EQ(rows["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"], "42");
   EXPECT_EQ(server_->terminate(), std::optional<int>(0));
 }
 

@@ -344,6 +344,21 @@ TEST(GlueHandlers, TablesAreStoredInGetTableShapeAndSkippedDatabaseFile) {
       glue.handle(glue_request("GetPartitions", {{"DatabaseName", "pizza"}, {"TableName", "orders"}})).body);
   ASSERT_EQ(listed["Partitions"].size(), 1u);
   EXPECT_EQ(listed["Partitions"][0]["Values"][0], "2024-01-01");
+
+  auto one = [&](const char* operation, const nlohmann::json& values) {
+    return glue.handle(
+        glue_request(operation, {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"PartitionValues", values}}));
+  };
+  EXPECT_EQ(
+      nlohmann::json::parse(one("GetPartition", {"2024-01-01"}).body)["Partition"]["StorageDescriptor"]["Location"],
+      "s3://lake/orders/dt=2024-01-01/");
+  EXPECT_EQ(header_of(one("GetPartition", {"2024-01-02"}), "x-amzn-ErrorType"), "EntityNotFoundException");
+  auto again = glue.handle(glue_request(
+      "CreatePartition",
+      {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"PartitionInput", {{"Values", {"2024-01-01"}}}}}));
+  EXPECT_EQ(header_of(again, "x-amzn-ErrorType"), "AlreadyExistsException");
+  EXPECT_EQ(one("DeletePartition", {"2024-01-01"}).status, 200);
+  EXPECT_EQ(header_of(one("DeletePartition", {"2024-01-01"}), "x-amzn-ErrorType"), "EntityNotFoundException");
 }
 
 }  // namespace
