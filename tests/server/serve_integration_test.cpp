@@ -478,6 +478,27 @@ TEST_F(Serve, InjectedFaultsAreRetriedByClients) {
   for (const char* service : {"s3", "glue", "athena"}) EXPECT_TRUE(healthy[service]["code"].is_null()) << service;
 }
 
+// Our own clients (the runner's Athena engine: StartQueryExecution, polling, the result CSV streamed
+// through S3 GetObject) pointed at the endpoint with AWS_ENDPOINT_URL, as the Lambda will be.
+TEST_F(Serve, TheRunnersAthenaEngineRunsAgainstTheEndpoint) {
+  const std::string queries = dir_.write("queries.yaml", R"(defaults:
+  workgroup: primary
+  database: default
+  output: s3://athena-results/runs/
+queries:
+  hello:
+    sql: SELECT 41 + 1 AS answer, 'local endpoint' AS via
+)");
+  auto doctor = run_process({kBinary, "doctor"}, {}, environment());
+  EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
+  auto run = run_process({kBinary, "run", "-q", queries, "--engine", "athena", "hello"}, {}, environment());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("\"42\",\"local endpoint\""), std::string::npos) << run.out;
+  // The result object is where Athena writes it, readable by another client.
+  auto listing = aws({"s3", "ls", "--recursive", "s3://athena-results/runs/"});
+  EXPECT_NE(listing.out.find(".csv"), std::string::npos) << listing.out;
+}
+
 TEST_F(Serve, KillDuringAnUploadLeavesNoPartialObject) {
   const std::string data = random_bytes(40u * 1024 * 1024, 11);
   const std::string source = dir_.write("upload/killed.bin", data);
