@@ -13,6 +13,7 @@ the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario pri
   serve_clients.py objects <bucket>              range, copy, delete-objects, metadata, checksums
   serve_clients.py athena <bucket> <rows>        table through Glue, data through S3, SQL through Athena
   serve_clients.py faults                        S3, Glue and Athena calls with botocore's standard retries
+  serve_clients.py athena-stop-concurrent <n>    stop a long query; n queries started at once
 """
 import concurrent.futures
 import hashlib
@@ -386,6 +387,41 @@ def faults():
     print(json.dumps(result))
 
 
+def athena_stop_concurrent(count):
+    import time
+    athena = client("athena")
+    long_query = athena.start_query_execution(QueryString="SELECT count(*) FROM range(100000000000) a")["QueryExecutionId"]
+    states = []
+    for _ in range(200):
+        state = athena.get_query_execution(QueryExecutionId=long_query)["QueryExecution"]["Status"]["State"]
+        states.append(state)
+        if state == "RUNNING":
+            break
+        time.sleep(0.05)
+    stop_started = time.monotonic()
+    athena.stop_query_execution(QueryExecutionId=long_query)
+    stopped = wait_for(athena, long_query)
+    stop_seconds = time.monotonic() - stop_started
+
+    def run(index):
+        own = client("athena")
+        query_id = own.start_query_execution(QueryString=f"SELECT {index} * 1000 + 7 AS value")["QueryExecutionId"]
+        execution = wait_for(own, query_id)
+        rows = own.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
+        return {"index": index, "state": execution["Status"]["State"], "value": rows[1]["Data"][0]["VarCharValue"],
+                "id": query_id}
+
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        results = list(pool.map(run, range(count)))
+    batch = athena.batch_get_query_execution(QueryExecutionIds=[r["id"] for r in results] + ["not-an-id"])
+    print(json.dumps({
+        "saw_running": "RUNNING" in states, "stopped_state": stopped["Status"]["State"], "stop_seconds": stop_seconds,
+        "concurrent": results,
+        "batch_states": sorted(e["Status"]["State"] for e in batch["QueryExecutions"]),
+        "batch_unprocessed": [u.get("QueryExecutionId") for u in batch["UnprocessedQueryExecutionIds"]],
+    }))
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     {"paginate": lambda: paginate(arguments[0], int(arguments[1])),
@@ -398,4 +434,5 @@ if __name__ == "__main__":
      "presigned": lambda: presigned(arguments[0], arguments[1]),
      "objects": lambda: objects(arguments[0]),
      "athena": lambda: athena_scenario(arguments[0], int(arguments[1])),
-     "faults": faults}[command]()
+     "faults": faults,
+     "athena-stop-concurrent": lambda: athena_stop_concurrent(int(arguments[0]))}[command]()

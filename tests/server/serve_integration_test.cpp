@@ -478,6 +478,21 @@ TEST_F(Serve, InjectedFaultsAreRetriedByClients) {
   for (const char* service : {"s3", "glue", "athena"}) EXPECT_TRUE(healthy[service]["code"].is_null()) << service;
 }
 
+TEST_F(Serve, AthenaStopsALongQueryAndRunsConcurrentQueries) {
+  constexpr int kConcurrent = 6;
+  auto result = client({"athena-stop-concurrent", std::to_string(kConcurrent)});
+  EXPECT_EQ(result["saw_running"], true);
+  EXPECT_EQ(result["stopped_state"], "CANCELLED");
+  EXPECT_LT(result["stop_seconds"].get<double>(), 10.0);  // the engine is interrupted, not waited for
+  ASSERT_EQ(result["concurrent"].size(), static_cast<std::size_t>(kConcurrent));
+  for (const auto& query : result["concurrent"]) {
+    EXPECT_EQ(query["state"], "SUCCEEDED");
+    EXPECT_EQ(query["value"], std::to_string(query["index"].get<int>() * 1000 + 7));
+  }
+  EXPECT_EQ(result["batch_states"].size(), static_cast<std::size_t>(kConcurrent));
+  EXPECT_EQ(result["batch_unprocessed"], json::parse(R"(["not-an-id"])"));
+}
+
 // Our own clients (the runner's Athena engine: StartQueryExecution, polling, the result CSV streamed
 // through S3 GetObject) pointed at the endpoint with AWS_ENDPOINT_URL, as the Lambda will be.
 TEST_F(Serve, TheRunnersAthenaEngineRunsAgainstTheEndpoint) {
