@@ -4,8 +4,10 @@
 #include <chrono>
 #include <filesystem>
 
+#include "athena_runner/aws/sigv4.hpp"
 #include "checksums.hpp"
 #include "execution_json.hpp"
+#include "file_store.hpp"
 
 namespace athena_runner::server {
 namespace {
@@ -44,12 +46,14 @@ std::string work_group_of(const json& input) { return optional_string(input, "Wo
 }  // namespace
 
 AthenaApi::AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation,
-                     std::string default_output, const GlueCatalog& catalog, std::string executions_dir)
+                     std::string default_output, const GlueCatalog& catalog, std::string state_dir,
+                     std::string temp_dir)
     : open_engine_(std::move(open_engine)),
       catalog_generation_(std::move(catalog_generation)),
       default_output_(std::move(default_output)),
       catalog_(catalog),
-      executions_dir_(std::move(executions_dir)) {}
+      state_dir_(std::move(state_dir)),
+      temp_dir_(std::move(temp_dir)) {}
 
 aws::Status AthenaApi::open() {
   std::lock_guard lock(mutex_);
@@ -89,6 +93,13 @@ void AthenaApi::register_operations(JsonService& service) {
   service.add("GetWorkGroup", bind(&AthenaApi::get_work_group));
   service.add("ListWorkGroups", bind(&AthenaApi::list_work_groups));
   service.add("ListQueryExecutions", bind(&AthenaApi::list_query_executions));
+  service.add("CreateWorkGroup", bind(&AthenaApi::create_work_group));
+  service.add("DeleteWorkGroup", bind(&AthenaApi::delete_work_group));
+  service.add("CreateNamedQuery", bind(&AthenaApi::create_named_query));
+  service.add("GetNamedQuery", bind(&AthenaApi::get_named_query));
+  service.add("BatchGetNamedQuery", bind(&AthenaApi::batch_get_named_query));
+  service.add("ListNamedQueries", bind(&AthenaApi::list_named_queries));
+  service.add("DeleteNamedQuery", bind(&AthenaApi::delete_named_query));
   service.add("ListDataCatalogs", bind(&AthenaApi::list_data_catalogs));
   service.add("ListDatabases", bind(&AthenaApi::list_databases));
   service.add("GetDatabase", bind(&AthenaApi::get_database));
@@ -106,9 +117,16 @@ aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
   if (request.client_request_token &&
       (request.client_request_token->size() < 32 || request.client_request_token->size() > 128))
     return invalid_request("ClientRequestToken must be 32 to 128 characters.");
-  std::string work_group = work_group_of(input);
-  if (work_group != kPrimaryWorkGroup) return invalid_request("WorkGroup " + work_group + " is not found.");
-  request.work_group = work_group;
+  std::string work_group_name = work_group_of(input);
+  auto work_group = load_work_group(work_group_name);
+  if (!work_group) return std::move(work_group).get_failure();
+  if (work_group->value("State", "ENABLED") != "ENABLED")
+    return invalid_request("WorkGroup " + work_group_name + " is disabled.");
+  request.work_group = work_group_name;
+  const json configuration = work_group->value("Configuration", json::object());
+  const auto work_group_output =
+      optional_string(configuration.value("ResultConfiguration", json::object()), "OutputLocation");
+  const bool enforced = configuration.value("EnforceWorkGroupConfiguration", true);
   if (input.contains("QueryExecutionContext")) {
     const json& context = input["QueryExecutionContext"];
     request.query_execution_context =
@@ -117,7 +135,13 @@ aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
   athena::ResultConfiguration result_configuration;
   if (input.contains("ResultConfiguration"))
     result_configuration.output_location = optional_string(input["ResultConfiguration"], "OutputLocation");
-  if (!result_configuration.output_location) result_configuration.output_location = default_output_;
+  // Athena: an enforced work group configuration overrides the request; otherwise the request wins.
+  if (work_group_output && (enforced || !result_configuration.output_location))
+    result_configuration.output_location = work_group_output;
+  if (!result_configuration.output_location)
+    return invalid_request(
+        "No output location provided. An output location is required either through the Workgroup result "
+        "configuration setting or as an API input.");
   request.result_configuration = result_configuration;
   if (input.contains("ExecutionParameters")) {
     for (const auto& parameter : input["ExecutionParameters"])
@@ -231,32 +255,95 @@ aws::Outcome<json> AthenaApi::get_query_results(const json& input) {
   return result;
 }
 
-json AthenaApi::work_group_json() const {
-  return {{"Name", kPrimaryWorkGroup},
-          {"State", "ENABLED"},
-          {"Description", ""},
-          {"Configuration",
-           {{"ResultConfiguration", {{"OutputLocation", default_output_}}},
-            {"EnforceWorkGroupConfiguration", false},
-            {"PublishCloudWatchMetricsEnabled", false},
-            {"RequesterPaysEnabled", false},
-            {"EngineVersion", {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}}}}},
-          {"CreationTime", 0}};
+std::string AthenaApi::state_path(const std::string& folder, const std::string& name) const {
+  return state_dir_ + "/" + folder + "/" + name + ".json";
+}
+
+aws::Outcome<json> AthenaApi::load_work_group(const std::string& name) const {
+  bool valid = !name.empty() && name.size() <= 128 &&
+               name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                   std::string::npos &&
+               name.front() != '.';
+  if (valid) {
+    bool found = false;
+    json stored = json::parse(read_whole_file(state_path("workgroups", name), &found), nullptr, false);
+    if (found && stored.is_object()) return stored;
+  }
+  if (name == kPrimaryWorkGroup) {
+    return json{{"Name", kPrimaryWorkGroup},
+                {"State", "ENABLED"},
+                {"Description", ""},
+                {"Configuration",
+                 {{"ResultConfiguration", {{"OutputLocation", default_output_}}},
+                  {"EnforceWorkGroupConfiguration", false},
+                  {"PublishCloudWatchMetricsEnabled", false},
+                  {"RequesterPaysEnabled", false},
+                  {"EngineVersion", {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}}}}},
+                {"CreationTime", 0}};
+  }
+  return invalid_request("WorkGroup " + name + " is not found.");
 }
 
 aws::Outcome<json> AthenaApi::get_work_group(const json& input) {
+  auto work_group = load_work_group(optional_string(input, "WorkGroup").value_or(""));
+  if (!work_group) return std::move(work_group).get_failure();
+  return json{{"WorkGroup", *work_group}};
+}
+
+aws::Outcome<json> AthenaApi::create_work_group(const json& input) {
+  std::string name = optional_string(input, "Name").value_or("");
+  if (name.empty() || name.size() > 128 || name.front() == '.' ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
+    return invalid_request("Name must be 1 to 128 of the characters a-z, A-Z, 0-9, '.', '_' and '-'.");
+  std::lock_guard lock(state_mutex_);
+  if (name == kPrimaryWorkGroup || std::filesystem::exists(state_path("workgroups", name)))
+    return invalid_request("WorkGroup is already created");
+  json configuration = input.value("Configuration", json::object());
+  if (!configuration.contains("EnforceWorkGroupConfiguration")) configuration["EnforceWorkGroupConfiguration"] = true;
+  configuration["EngineVersion"] = {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}};
+  json work_group{
+      {"Name", name},
+      {"State", "ENABLED"},
+      {"Description", input.value("Description", "")},
+      {"Configuration", configuration},
+      {"CreationTime", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()}};
+  if (auto status = write_file_atomic(state_path("workgroups", name), work_group.dump(), temp_dir_); !status)
+    return std::move(status).get_failure();
+  return json::object();
+}
+
+aws::Outcome<json> AthenaApi::delete_work_group(const json& input) {
   std::string name = optional_string(input, "WorkGroup").value_or("");
-  if (name != kPrimaryWorkGroup) return invalid_request("WorkGroup " + name + " is not found.");
-  return json{{"WorkGroup", work_group_json()}};
+  if (name == kPrimaryWorkGroup) return invalid_request("Cannot delete the primary workgroup");
+  std::lock_guard lock(state_mutex_);
+  auto work_group = load_work_group(name);
+  if (!work_group) return std::move(work_group).get_failure();
+  std::error_code error;
+  std::filesystem::remove(state_path("workgroups", name), error);
+  return json::object();
 }
 
 aws::Outcome<json> AthenaApi::list_work_groups(const json&) {
-  json summary{{"Name", kPrimaryWorkGroup},
-               {"State", "ENABLED"},
-               {"Description", ""},
-               {"CreationTime", 0},
-               {"EngineVersion", {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}}}};
-  return json{{"WorkGroups", json::array({summary})}};
+  std::vector<std::string> names{kPrimaryWorkGroup};
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(state_dir_ + "/workgroups", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (it->path().extension() == ".json" && it->path().stem() != kPrimaryWorkGroup)
+      names.push_back(it->path().stem().string());
+  }
+  std::sort(names.begin() + 1, names.end());
+  json list = json::array();
+  for (const auto& name : names) {
+    auto work_group = load_work_group(name);
+    if (!work_group) continue;
+    list.push_back(
+        {{"Name", name},
+         {"State", work_group->value("State", "ENABLED")},
+         {"Description", work_group->value("Description", "")},
+         {"CreationTime", work_group->value("CreationTime", json(0))},
+         {"EngineVersion", {{"SelectedEngineVersion", "AUTO"}, {"EffectiveEngineVersion", kEngineVersion}}}});
+  }
+  return json{{"WorkGroups", list}};
 }
 
 namespace {
@@ -299,13 +386,12 @@ json table_metadata(const json& table) {
 }  // namespace
 
 aws::Outcome<json> AthenaApi::list_query_executions(const json& input) {
-  std::string work_group = work_group_of(input);
-  if (work_group != kPrimaryWorkGroup) return invalid_request("WorkGroup " + work_group + " is not found.");
+  if (auto work_group = load_work_group(work_group_of(input)); !work_group) return std::move(work_group).get_failure();
   int limit = std::clamp(input.value("MaxResults", 50), 1, 50);
   // Most recent first, as Athena lists them; the records are the local engine's files.
   std::vector<std::pair<std::filesystem::file_time_type, std::string>> records;
   std::error_code error;
-  for (auto it = std::filesystem::directory_iterator(executions_dir_, error);
+  for (auto it = std::filesystem::directory_iterator(state_dir_ + "/executions", error);
        !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
     if (it->path().extension() != ".json") continue;
     records.emplace_back(it->last_write_time(error), it->path().stem().string());
@@ -387,6 +473,113 @@ aws::Outcome<json> AthenaApi::get_table_metadata(const json& input) {
   auto table = catalog_.table(database, name);
   if (!table) return metadata_error(table.get_failure().message);
   return json{{"TableMetadata", table_metadata(*table)}};
+}
+
+namespace {
+std::string new_uuid() {
+  std::string hex = random_hex(16);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-4" + hex.substr(13, 3) + "-a" + hex.substr(17, 3) + "-" +
+         hex.substr(20, 12);
+}
+}  // namespace
+
+aws::Outcome<json> AthenaApi::create_named_query(const json& input) {
+  auto name = optional_string(input, "Name");
+  auto database = optional_string(input, "Database");
+  auto query = optional_string(input, "QueryString");
+  if (!name || name->empty() || !database || database->empty() || !query || query->empty())
+    return invalid_request("Name, Database and QueryString are required.");
+  std::string work_group_name = work_group_of(input);
+  if (auto work_group = load_work_group(work_group_name); !work_group) return std::move(work_group).get_failure();
+  std::lock_guard lock(state_mutex_);
+  // ClientRequestToken: the same token names the same query (as Athena's idempotent create).
+  std::string id;
+  if (auto token = optional_string(input, "ClientRequestToken")) {
+    std::string digest = aws::sha256_hex(*token);
+    id = digest.substr(0, 8) + "-" + digest.substr(8, 4) + "-" + digest.substr(12, 4) + "-" + digest.substr(16, 4) +
+         "-" + digest.substr(20, 12);
+  } else {
+    id = new_uuid();
+  }
+  json named{{"Name", *name},
+             {"Database", *database},
+             {"QueryString", *query},
+             {"NamedQueryId", id},
+             {"WorkGroup", work_group_name}};
+  if (auto description = optional_string(input, "Description")) named["Description"] = *description;
+  if (auto status = write_file_atomic(state_path("named-queries", id), named.dump(), temp_dir_); !status)
+    return std::move(status).get_failure();
+  return json{{"NamedQueryId", id}};
+}
+
+aws::Outcome<json> AthenaApi::get_named_query(const json& input) {
+  std::string id = optional_string(input, "NamedQueryId").value_or("");
+  if (id.empty() || id.find_first_not_of("0123456789abcdef-") != std::string::npos)
+    return invalid_request("NamedQuery " + id + " was not found.");
+  bool found = false;
+  json named = json::parse(read_whole_file(state_path("named-queries", id), &found), nullptr, false);
+  if (!found || !named.is_object()) return invalid_request("NamedQuery " + id + " was not found.");
+  return json{{"NamedQuery", named}};
+}
+
+aws::Outcome<json> AthenaApi::batch_get_named_query(const json& input) {
+  if (!input.contains("NamedQueryIds") || !input["NamedQueryIds"].is_array() || input["NamedQueryIds"].empty() ||
+      input["NamedQueryIds"].size() > 50)
+    return invalid_request("NamedQueryIds must list 1 to 50 ids.");
+  json found = json::array();
+  json unprocessed = json::array();
+  for (const auto& id : input["NamedQueryIds"]) {
+    auto named = get_named_query(json{{"NamedQueryId", id}});
+    if (named) {
+      found.push_back((*named)["NamedQuery"]);
+    } else {
+      unprocessed.push_back(
+          {{"NamedQueryId", id}, {"ErrorCode", kInvalidRequest}, {"ErrorMessage", named.get_failure().message}});
+    }
+  }
+  return json{{"NamedQueries", found}, {"UnprocessedNamedQueryIds", unprocessed}};
+}
+
+aws::Outcome<json> AthenaApi::list_named_queries(const json& input) {
+  std::string work_group = work_group_of(input);
+  if (auto loaded = load_work_group(work_group); !loaded) return std::move(loaded).get_failure();
+  std::vector<std::string> ids;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(state_dir_ + "/named-queries", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (it->path().extension() != ".json") continue;
+    auto named = get_named_query(json{{"NamedQueryId", it->path().stem().string()}});
+    if (named && (*named)["NamedQuery"].value("WorkGroup", kPrimaryWorkGroup) == work_group)
+      ids.push_back(it->path().stem().string());
+  }
+  std::sort(ids.begin(), ids.end());
+  int limit = std::clamp(input.value("MaxResults", 50), 1, 50);
+  std::string after = after_token(input);
+  json page = json::array();
+  std::string last;
+  bool more = false;
+  for (const auto& id : ids) {
+    if (!after.empty() && id <= after) continue;
+    if (static_cast<int>(page.size()) == limit) {
+      more = true;
+      break;
+    }
+    page.push_back(id);
+    last = id;
+  }
+  json result{{"NamedQueryIds", page}};
+  if (more) result["NextToken"] = base64_encode(last);
+  return result;
+}
+
+aws::Outcome<json> AthenaApi::delete_named_query(const json& input) {
+  auto named = get_named_query(input);
+  if (!named) return std::move(named).get_failure();
+  std::lock_guard lock(state_mutex_);
+  std::error_code error;
+  std::filesystem::remove(state_path("named-queries", (*named)["NamedQuery"]["NamedQueryId"].get<std::string>()),
+                          error);
+  return json::object();
 }
 
 }  // namespace athena_runner::server

@@ -2,7 +2,7 @@
 // (engine::open_local_query_engine): queries run on DuckDB over the same data directory S3 and Glue
 // write, and their results land where Athena writes them (<OutputLocation><id>.csv).
 // First cut: StartQueryExecution, GetQueryExecution, BatchGetQueryExecution, StopQueryExecution,
-// GetQueryResults, ListQueryExecutions, GetWorkGroup, ListWorkGroups (the `primary` work group), and the
+// GetQueryResults, ListQueryExecutions, Create/Get/List/DeleteWorkGroup, NamedQuery operations, and the
 // metadata operations over the Glue catalog (ListDataCatalogs, ListDatabases, GetDatabase,
 // ListTableMetadata, GetTableMetadata).
 #pragma once
@@ -30,8 +30,10 @@ class AthenaApi {
   // started after a catalog change runs on a freshly opened engine (earlier engines stay alive for
   // the queries they run; their records are on disk, so any engine answers for them).
   // default_output: the primary work group's OutputLocation.
+  // state_dir: <data dir>/.athena (the local engine's executions live in its executions/ folder; work
+  // groups and named queries are kept next to them); temp_dir: same file system, for atomic writes.
   AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation, std::string default_output,
-            const GlueCatalog& catalog, std::string executions_dir);
+            const GlueCatalog& catalog, std::string state_dir, std::string temp_dir);
   // Opens the first engine; fails as open_engine does.
   aws::Status open();
   void register_operations(JsonService& service);
@@ -50,8 +52,17 @@ class AthenaApi {
   aws::Outcome<nlohmann::json> get_database(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> list_table_metadata(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> get_table_metadata(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> create_work_group(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> delete_work_group(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> create_named_query(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_named_query(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> batch_get_named_query(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> list_named_queries(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> delete_named_query(const nlohmann::json& input);
 
-  nlohmann::json work_group_json() const;
+  // Work groups: `primary` always exists; others are <data dir>/.athena/workgroups/<name>.json.
+  aws::Outcome<nlohmann::json> load_work_group(const std::string& name) const;
+  std::string state_path(const std::string& folder, const std::string& name) const;
 
   runner::QueryEngine& engine();                              // the current engine
   aws::Outcome<runner::QueryEngine*> engine_for_new_query();  // reopened when the catalog changed
@@ -60,7 +71,9 @@ class AthenaApi {
   std::function<std::uint64_t()> catalog_generation_;
   std::string default_output_;
   const GlueCatalog& catalog_;
-  std::string executions_dir_;  // the local engine's <data dir>/.athena/executions
+  std::string state_dir_;  // <data dir>/.athena
+  std::string temp_dir_;
+  std::mutex state_mutex_;  // work groups and named queries
   std::mutex mutex_;
   std::vector<std::unique_ptr<runner::QueryEngine>> engines_;  // the last is current
   std::uint64_t engine_generation_ = 0;

@@ -252,7 +252,7 @@ aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   GlueCatalog* catalog = impl->glue_catalog.get();
   impl->athena = std::make_unique<AthenaApi>([workspace] { return engine::open_local_query_engine(workspace); },
                                              [catalog] { return catalog->generation(); }, kDefaultOutputLocation,
-                                             *catalog, config.data_dir + "/.athena/executions");
+                                             *catalog, config.data_dir + "/.athena", config.data_dir + "/.s3tmp");
   if (auto opened = impl->athena->open(); !opened)
     return aws::make_error(aws::ErrorKind::Configuration, "EngineFailed",
                            "cannot open the local query engine: " + opened.get_failure().message);

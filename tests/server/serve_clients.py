@@ -14,6 +14,7 @@ the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario pri
   serve_clients.py athena <bucket> <rows>        table through Glue, data through S3, SQL through Athena
   serve_clients.py faults                        S3, Glue and Athena calls with botocore's standard retries
   serve_clients.py athena-stop-concurrent <n>    stop a long query; n queries started at once
+  serve_clients.py athena-workgroups             work groups (output locations) and named queries
 """
 import concurrent.futures
 import hashlib
@@ -422,6 +423,47 @@ def athena_stop_concurrent(count):
     }))
 
 
+def athena_workgroups():
+    athena = client("athena")
+    athena.create_work_group(Name="analysts", Description="team", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://wg-results/out/"}, "EnforceWorkGroupConfiguration": True})
+    athena.create_work_group(Name="no-output")
+    enforced = athena.start_query_execution(QueryString="SELECT 1", WorkGroup="analysts",
+                                            ResultConfiguration={"OutputLocation": "s3://elsewhere/"})
+    execution = wait_for(athena, enforced["QueryExecutionId"])
+    token = "n" * 40
+    first = athena.create_named_query(Name="one", Database="default", QueryString="SELECT 1",
+                                      ClientRequestToken=token)["NamedQueryId"]
+    again = athena.create_named_query(Name="one", Database="default", QueryString="SELECT 1",
+                                      ClientRequestToken=token)["NamedQueryId"]
+    second = athena.create_named_query(Name="two", Database="default", QueryString="SELECT 2",
+                                       Description="second")["NamedQueryId"]
+    other = athena.create_named_query(Name="three", Database="default", QueryString="SELECT 3",
+                                      WorkGroup="analysts")["NamedQueryId"]
+    listed = sorted(i for page in athena.get_paginator("list_named_queries").paginate(PaginationConfig={"PageSize": 1})
+                    for i in page["NamedQueryIds"])
+    batch = athena.batch_get_named_query(NamedQueryIds=[first, second, "0000-missing"])
+    got = athena.get_named_query(NamedQueryId=second)["NamedQuery"]
+    athena.delete_named_query(NamedQueryId=second)
+    print(json.dumps({
+        "work_groups": [w["Name"] for w in athena.list_work_groups()["WorkGroups"]],
+        "analysts": athena.get_work_group(WorkGroup="analysts")["WorkGroup"]["Configuration"]["ResultConfiguration"],
+        "enforced_output": execution["ResultConfiguration"]["OutputLocation"],
+        "enforced_state": execution["Status"]["State"],
+        "enforced_work_group": execution["WorkGroup"],
+        "no_output": error_of(lambda: athena.start_query_execution(QueryString="SELECT 1", WorkGroup="no-output")),
+        "duplicate": error_of(lambda: athena.create_work_group(Name="analysts")),
+        "delete_primary": error_of(lambda: athena.delete_work_group(WorkGroup="primary")),
+        "missing_work_group": error_of(lambda: athena.get_work_group(WorkGroup="nope")),
+        "token_same_id": first == again,
+        "listed": listed, "expected_listed": sorted([first, second]), "other_work_group": other,
+        "batch_names": sorted(q["Name"] for q in batch["NamedQueries"]),
+        "batch_unprocessed": [u["NamedQueryId"] for u in batch["UnprocessedNamedQueryIds"]],
+        "got": {"Name": got["Name"], "Description": got.get("Description"), "QueryString": got["QueryString"]},
+        "after_delete": error_of(lambda: athena.get_named_query(NamedQueryId=second)),
+    }))
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     {"paginate": lambda: paginate(arguments[0], int(arguments[1])),
@@ -435,4 +477,5 @@ if __name__ == "__main__":
      "objects": lambda: objects(arguments[0]),
      "athena": lambda: athena_scenario(arguments[0], int(arguments[1])),
      "faults": faults,
-     "athena-stop-concurrent": lambda: athena_stop_concurrent(int(arguments[0]))}[command]()
+     "athena-stop-concurrent": lambda: athena_stop_concurrent(int(arguments[0])),
+     "athena-workgroups": athena_workgroups}[command]()

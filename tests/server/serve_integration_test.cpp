@@ -493,6 +493,23 @@ TEST_F(Serve, AthenaStopsALongQueryAndRunsConcurrentQueries) {
   EXPECT_EQ(result["batch_unprocessed"], json::parse(R"(["not-an-id"])"));
 }
 
+TEST_F(Serve, AthenaWorkGroupsAndNamedQueries) {
+  auto result = client({"athena-workgroups"});
+  EXPECT_EQ(result["work_groups"], json::parse(R"(["primary", "analysts", "no-output"])"));
+  EXPECT_EQ(result["analysts"]["OutputLocation"], "s3://wg-results/out/");
+  EXPECT_EQ(result["enforced_state"], "SUCCEEDED");
+  EXPECT_EQ(result["enforced_work_group"], "analysts");
+  EXPECT_EQ(result["enforced_output"].get<std::string>().rfind("s3://wg-results/out/", 0), 0u);  // not the request's
+  EXPECT_TRUE(fs::exists(data_dir_ + "/wg-results/out"));
+  for (const char* name : {"no_output", "duplicate", "delete_primary", "missing_work_group", "after_delete"})
+    EXPECT_EQ(result[name]["code"], "InvalidRequestException") << name;
+  EXPECT_EQ(result["token_same_id"], true);
+  EXPECT_EQ(result["listed"], result["expected_listed"]);  // primary's only; paged one at a time
+  EXPECT_EQ(result["batch_names"], json::parse(R"(["one", "two"])"));
+  EXPECT_EQ(result["batch_unprocessed"], json::parse(R"(["0000-missing"])"));
+  EXPECT_EQ(result["got"], json::parse(R"({"Name": "two", "Description": "second", "QueryString": "SELECT 2"})"));
+}
+
 // Our own clients (the runner's Athena engine: StartQueryExecution, polling, the result CSV streamed
 // through S3 GetObject) pointed at the endpoint with AWS_ENDPOINT_URL, as the Lambda will be.
 TEST_F(Serve, TheRunnersAthenaEngineRunsAgainstTheEndpoint) {
