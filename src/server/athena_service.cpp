@@ -1,6 +1,7 @@
 #include "athena_service.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -39,6 +40,101 @@ aws::Outcome<std::string> query_execution_id(const json& input) {
   auto id = optional_string(input, "QueryExecutionId");
   if (!id || id->empty() || id->size() > 128) return invalid_request("QueryExecutionId is required.");
   return *id;
+}
+
+// `EXECUTE <statement> [USING <literal>, ...]`: the USING values become execution parameters (each
+// checked as one literal by the engine, exactly like ExecutionParameters).
+struct ExecuteStatement {
+  std::string name;
+  std::vector<std::string> parameters;
+};
+struct ParsedExecute {
+  std::optional<ExecuteStatement> statement;
+  std::string error;  // set when the text starts with EXECUTE but is malformed
+  explicit operator bool() const { return statement.has_value(); }
+  const ExecuteStatement* operator->() const { return &*statement; }
+};
+
+std::string lower_ascii(std::string text) {
+  for (char& c : text)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return text;
+}
+
+// True when text[position...] is `keyword` (any case) followed by white space.
+bool starts_with_keyword(const std::string& text, std::size_t position, std::string_view keyword) {
+  if (position == std::string::npos || text.size() < position + keyword.size() + 1) return false;
+  return lower_ascii(text.substr(position, keyword.size())) == keyword &&
+         std::isspace(static_cast<unsigned char>(text[position + keyword.size()]));
+}
+
+ParsedExecute parse_execute(const std::string& sql) {
+  ParsedExecute parsed;
+  std::size_t position = sql.find_first_not_of(" \t\r\n");
+  if (!starts_with_keyword(sql, position, "execute")) return parsed;
+  std::string rest = sql.substr(position + 8);
+  while (!rest.empty() && (rest.back() == ';' || std::isspace(static_cast<unsigned char>(rest.back()))))
+    rest.pop_back();
+  std::size_t start = rest.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) {
+    parsed.error = "EXECUTE needs a prepared statement name.";
+    return parsed;
+  }
+  std::size_t end = start;
+  while (end < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[end])) || rest[end] == '_')) ++end;
+  ExecuteStatement statement;
+  statement.name = rest.substr(start, end - start);
+  std::string tail = rest.substr(end);
+  std::size_t tail_start = tail.find_first_not_of(" \t\r\n");
+  if (statement.name.empty()) {
+    parsed.error = "EXECUTE needs a prepared statement name.";
+    return parsed;
+  }
+  if (tail_start != std::string::npos) {
+    if (!starts_with_keyword(tail, tail_start, "using")) {
+      parsed.error = "Expected USING after EXECUTE " + statement.name + ".";
+      return parsed;
+    }
+    // Split the values at top-level commas (not inside quotes or parentheses).
+    std::string values = tail.substr(tail_start + 6);
+    std::string current;
+    int depth = 0;
+    bool quoted = false;
+    for (std::size_t index = 0; index < values.size(); ++index) {
+      char c = values[index];
+      if (quoted) {
+        current.push_back(c);
+        if (c == '\'') {
+          if (index + 1 < values.size() && values[index + 1] == '\'') {
+            current.push_back(values[++index]);  // '' inside a string
+          } else {
+            quoted = false;
+          }
+        }
+        continue;
+      }
+      if (c == '\'') quoted = true;
+      if (c == '(') ++depth;
+      if (c == ')') --depth;
+      if (c == ',' && depth == 0) {
+        statement.parameters.push_back(current);
+        current.clear();
+        continue;
+      }
+      current.push_back(c);
+    }
+    statement.parameters.push_back(current);
+    for (auto& parameter : statement.parameters) {
+      parameter.erase(0, parameter.find_first_not_of(" \t\r\n"));
+      parameter.erase(parameter.find_last_not_of(" \t\r\n") + 1);
+      if (parameter.empty()) {
+        parsed.error = "EXECUTE ... USING has an empty value.";
+        return parsed;
+      }
+    }
+  }
+  parsed.statement = std::move(statement);
+  return parsed;
 }
 
 std::string work_group_of(const json& input) { return optional_string(input, "WorkGroup").value_or(kPrimaryWorkGroup); }
@@ -100,6 +196,11 @@ void AthenaApi::register_operations(JsonService& service) {
   service.add("BatchGetNamedQuery", bind(&AthenaApi::batch_get_named_query));
   service.add("ListNamedQueries", bind(&AthenaApi::list_named_queries));
   service.add("DeleteNamedQuery", bind(&AthenaApi::delete_named_query));
+  service.add("CreatePreparedStatement", bind(&AthenaApi::create_prepared_statement));
+  service.add("UpdatePreparedStatement", bind(&AthenaApi::update_prepared_statement));
+  service.add("GetPreparedStatement", bind(&AthenaApi::get_prepared_statement));
+  service.add("ListPreparedStatements", bind(&AthenaApi::list_prepared_statements));
+  service.add("DeletePreparedStatement", bind(&AthenaApi::delete_prepared_statement));
   service.add("ListDataCatalogs", bind(&AthenaApi::list_data_catalogs));
   service.add("ListDatabases", bind(&AthenaApi::list_databases));
   service.add("GetDatabase", bind(&AthenaApi::get_database));
@@ -127,6 +228,16 @@ aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
   const auto work_group_output =
       optional_string(configuration.value("ResultConfiguration", json::object()), "OutputLocation");
   const bool enforced = configuration.value("EnforceWorkGroupConfiguration", true);
+  if (auto execute = parse_execute(request.query_string)) {
+    auto statement = load_prepared_statement(work_group_name, execute->name);
+    if (!statement) return std::move(statement).get_failure();
+    if (!execute->parameters.empty() && input.contains("ExecutionParameters"))
+      return invalid_request("Use either EXECUTE ... USING or ExecutionParameters, not both.");
+    request.query_string = statement->value("QueryStatement", "");
+    request.execution_parameters = execute->parameters;
+  } else if (!execute.error.empty()) {
+    return invalid_request(execute.error);
+  }
   if (input.contains("QueryExecutionContext")) {
     const json& context = input["QueryExecutionContext"];
     request.query_execution_context =
@@ -579,6 +690,116 @@ aws::Outcome<json> AthenaApi::delete_named_query(const json& input) {
   std::error_code error;
   std::filesystem::remove(state_path("named-queries", (*named)["NamedQuery"]["NamedQueryId"].get<std::string>()),
                           error);
+  return json::object();
+}
+
+namespace {
+bool valid_statement_name(const std::string& name) {
+  if (name.empty() || name.size() > 256 || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+aws::Outcome<json> AthenaApi::load_prepared_statement(const std::string& work_group, const std::string& name) const {
+  if (!valid_statement_name(name))
+    return json_error("ResourceNotFoundException", "Prepared statement " + name + " not found.");
+  bool found = false;
+  json stored = json::parse(read_whole_file(state_path("prepared-statements/" + work_group, lower_ascii(name)), &found),
+                            nullptr, false);
+  if (!found || !stored.is_object())
+    return json_error("ResourceNotFoundException",
+                      "Prepared statement " + name + " not found in work group " + work_group + ".");
+  return stored;
+}
+
+aws::Outcome<json> AthenaApi::create_prepared_statement(const json& input) {
+  std::string name = optional_string(input, "StatementName").value_or("");
+  std::string work_group = optional_string(input, "WorkGroup").value_or("");
+  auto statement = optional_string(input, "QueryStatement");
+  if (!valid_statement_name(name)) return invalid_request("StatementName must match [a-zA-Z_][a-zA-Z0-9_]{0,255}.");
+  if (!statement || statement->empty()) return invalid_request("QueryStatement is required.");
+  if (auto loaded = load_work_group(work_group); !loaded) return std::move(loaded).get_failure();
+  std::lock_guard lock(state_mutex_);
+  std::string path = state_path("prepared-statements/" + work_group, lower_ascii(name));
+  if (std::filesystem::exists(path)) return invalid_request("Prepared statement " + name + " already exists.");
+  json stored{{"StatementName", name},
+              {"QueryStatement", *statement},
+              {"WorkGroupName", work_group},
+              {"LastModifiedTime", now_seconds()}};
+  if (auto description = optional_string(input, "Description")) stored["Description"] = *description;
+  if (auto status = write_file_atomic(path, stored.dump(), temp_dir_); !status) return std::move(status).get_failure();
+  return json::object();
+}
+
+aws::Outcome<json> AthenaApi::update_prepared_statement(const json& input) {
+  std::string name = optional_string(input, "StatementName").value_or("");
+  std::string work_group = optional_string(input, "WorkGroup").value_or("");
+  auto statement = optional_string(input, "QueryStatement");
+  if (!statement || statement->empty()) return invalid_request("QueryStatement is required.");
+  std::lock_guard lock(state_mutex_);
+  auto stored = load_prepared_statement(work_group, name);
+  if (!stored) return std::move(stored).get_failure();
+  (*stored)["QueryStatement"] = *statement;
+  (*stored)["LastModifiedTime"] = now_seconds();
+  if (auto description = optional_string(input, "Description")) (*stored)["Description"] = *description;
+  std::string path = state_path("prepared-statements/" + work_group, lower_ascii(name));
+  if (auto status = write_file_atomic(path, stored->dump(), temp_dir_); !status) return std::move(status).get_failure();
+  return json::object();
+}
+
+aws::Outcome<json> AthenaApi::get_prepared_statement(const json& input) {
+  auto stored = load_prepared_statement(optional_string(input, "WorkGroup").value_or(""),
+                                        optional_string(input, "StatementName").value_or(""));
+  if (!stored) return std::move(stored).get_failure();
+  return json{{"PreparedStatement", *stored}};
+}
+
+aws::Outcome<json> AthenaApi::list_prepared_statements(const json& input) {
+  std::string work_group = optional_string(input, "WorkGroup").value_or("");
+  if (auto loaded = load_work_group(work_group); !loaded) return std::move(loaded).get_failure();
+  std::vector<json> statements;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(state_dir_ + "/prepared-statements/" + work_group, error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (it->path().extension() != ".json") continue;
+    bool found = false;
+    json stored = json::parse(read_whole_file(it->path().string(), &found), nullptr, false);
+    if (found && stored.is_object()) statements.push_back(stored);
+  }
+  std::sort(statements.begin(), statements.end(),
+            [](const json& a, const json& b) { return a.value("StatementName", "") < b.value("StatementName", ""); });
+  int limit = std::clamp(input.value("MaxResults", 50), 1, 50);
+  std::string after = after_token(input);
+  json page = json::array();
+  std::string last;
+  bool more = false;
+  for (const auto& statement : statements) {
+    std::string name = statement.value("StatementName", "");
+    if (!after.empty() && name <= after) continue;
+    if (static_cast<int>(page.size()) == limit) {
+      more = true;
+      break;
+    }
+    page.push_back({{"StatementName", name}, {"LastModifiedTime", statement.value("LastModifiedTime", json(0))}});
+    last = name;
+  }
+  json result{{"PreparedStatements", page}};
+  if (more) result["NextToken"] = base64_encode(last);
+  return result;
+}
+
+aws::Outcome<json> AthenaApi::delete_prepared_statement(const json& input) {
+  std::string name = optional_string(input, "StatementName").value_or("");
+  std::string work_group = optional_string(input, "WorkGroup").value_or("");
+  std::lock_guard lock(state_mutex_);
+  auto stored = load_prepared_statement(work_group, name);
+  if (!stored) return std::move(stored).get_failure();
+  std::error_code error;
+  std::filesystem::remove(state_path("prepared-statements/" + work_group, lower_ascii(name)), error);
   return json::object();
 }
 

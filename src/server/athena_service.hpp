@@ -2,7 +2,8 @@
 // (engine::open_local_query_engine): queries run on DuckDB over the same data directory S3 and Glue
 // write, and their results land where Athena writes them (<OutputLocation><id>.csv).
 // First cut: StartQueryExecution, GetQueryExecution, BatchGetQueryExecution, StopQueryExecution,
-// GetQueryResults, ListQueryExecutions, Create/Get/List/DeleteWorkGroup, NamedQuery operations, and the
+// GetQueryResults, ListQueryExecutions, Create/Get/List/DeleteWorkGroup, NamedQuery operations,
+// PreparedStatement operations (and `EXECUTE <name> USING ...` in StartQueryExecution), and the
 // metadata operations over the Glue catalog (ListDataCatalogs, ListDatabases, GetDatabase,
 // ListTableMetadata, GetTableMetadata).
 #pragma once
@@ -59,6 +60,12 @@ class AthenaApi {
   aws::Outcome<nlohmann::json> batch_get_named_query(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> list_named_queries(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> delete_named_query(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> create_prepared_statement(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> update_prepared_statement(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> get_prepared_statement(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> list_prepared_statements(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> delete_prepared_statement(const nlohmann::json& input);
+  aws::Outcome<nlohmann::json> load_prepared_statement(const std::string& work_group, const std::string& name) const;
 
   // Work groups: `primary` always exists; others are <data dir>/.athena/workgroups/<name>.json.
   aws::Outcome<nlohmann::json> load_work_group(const std::string& name) const;

@@ -15,6 +15,7 @@ the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario pri
   serve_clients.py faults                        S3, Glue and Athena calls with botocore's standard retries
   serve_clients.py athena-stop-concurrent <n>    stop a long query; n queries started at once
   serve_clients.py athena-workgroups             work groups (output locations) and named queries
+  serve_clients.py athena-prepared               prepared statements and EXECUTE ... USING
 """
 import concurrent.futures
 import hashlib
@@ -464,6 +465,40 @@ def athena_workgroups():
     }))
 
 
+def athena_prepared():
+    athena = client("athena")
+
+    def run(sql, **kwargs):
+        query_id = athena.start_query_execution(QueryString=sql, **kwargs)["QueryExecutionId"]
+        execution = wait_for(athena, query_id)
+        if execution["Status"]["State"] != "SUCCEEDED":
+            return {"state": execution["Status"]["State"], "reason": execution["Status"].get("StateChangeReason")}
+        rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
+        return {"state": "SUCCEEDED", "rows": [[d.get("VarCharValue") for d in row["Data"]] for row in rows]}
+
+    athena.create_prepared_statement(StatementName="next_value", WorkGroup="primary",
+                                     QueryStatement="SELECT ? + 1 AS next, ? AS label", Description="adds one")
+    result = {
+        "using": run("EXECUTE next_value USING 41, 'a,b'"),
+        "parameters": run("execute next_value", ExecutionParameters=["9", "'p'"]),
+        "injection": run("EXECUTE next_value USING 1) OR (1=1, 'x'"),
+        "missing": error_of(lambda: athena.start_query_execution(QueryString="EXECUTE nope USING 1")),
+        "duplicate": error_of(lambda: athena.create_prepared_statement(
+            StatementName="next_value", WorkGroup="primary", QueryStatement="SELECT 1")),
+    }
+    athena.update_prepared_statement(StatementName="next_value", WorkGroup="primary",
+                                     QueryStatement="SELECT ? * 2 AS doubled, ? AS label")
+    result["updated"] = run("EXECUTE next_value USING 21, 'd'")
+    result["got"] = athena.get_prepared_statement(StatementName="next_value", WorkGroup="primary")[
+        "PreparedStatement"]["QueryStatement"]
+    result["listed"] = [p["StatementName"] for p in athena.list_prepared_statements(WorkGroup="primary")[
+        "PreparedStatements"]]
+    athena.delete_prepared_statement(StatementName="next_value", WorkGroup="primary")
+    result["after_delete"] = error_of(lambda: athena.get_prepared_statement(StatementName="next_value",
+                                                                            WorkGroup="primary"))
+    print(json.dumps(result))
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     {"paginate": lambda: paginate(arguments[0], int(arguments[1])),
@@ -478,4 +513,5 @@ if __name__ == "__main__":
      "athena": lambda: athena_scenario(arguments[0], int(arguments[1])),
      "faults": faults,
      "athena-stop-concurrent": lambda: athena_stop_concurrent(int(arguments[0])),
-     "athena-workgroups": athena_workgroups}[command]()
+     "athena-workgroups": athena_workgroups,
+     "athena-prepared": athena_prepared}[command]()

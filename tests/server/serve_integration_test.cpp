@@ -510,6 +510,20 @@ TEST_F(Serve, AthenaWorkGroupsAndNamedQueries) {
   EXPECT_EQ(result["got"], json::parse(R"({"Name": "two", "Description": "second", "QueryString": "SELECT 2"})"));
 }
 
+TEST_F(Serve, AthenaPreparedStatementsAndExecuteUsing) {
+  auto result = client({"athena-prepared"});
+  EXPECT_EQ(result["using"]["rows"], json::parse(R"([["next", "label"], ["42", "a,b"]])"));  // a comma in a string
+  EXPECT_EQ(result["parameters"]["rows"], json::parse(R"([["next", "label"], ["10", "p"]])"));
+  EXPECT_EQ(result["injection"]["state"], "FAILED");  // a USING value is one literal, never SQL
+  EXPECT_NE(result["injection"]["reason"].get<std::string>().find("INVALID_PARAMETER"), std::string::npos);
+  EXPECT_EQ(result["missing"]["code"], "ResourceNotFoundException");
+  EXPECT_EQ(result["duplicate"]["code"], "InvalidRequestException");
+  EXPECT_EQ(result["updated"]["rows"], json::parse(R"([["doubled", "label"], ["42", "d"]])"));
+  EXPECT_EQ(result["got"], "SELECT ? * 2 AS doubled, ? AS label");
+  EXPECT_EQ(result["listed"], json::parse(R"(["next_value"])"));
+  EXPECT_EQ(result["after_delete"]["code"], "ResourceNotFoundException");
+}
+
 // Our own clients (the runner's Athena engine: StartQueryExecution, polling, the result CSV streamed
 // through S3 GetObject) pointed at the endpoint with AWS_ENDPOINT_URL, as the Lambda will be.
 TEST_F(Serve, TheRunnersAthenaEngineRunsAgainstTheEndpoint) {
