@@ -7,6 +7,7 @@
 
 #include "checksums.hpp"
 #include "file_store.hpp"
+#include "glue_expression.hpp"
 
 namespace athena_runner::server {
 namespace fs = std::filesystem;
@@ -427,13 +428,32 @@ aws::Outcome<json> GlueCatalog::get_partitions(const json& input) {
   if (!database) return std::move(database).get_failure();
   auto name = catalog_name(input, "TableName", "table");
   if (!name) return std::move(name).get_failure();
-  if (input.contains("Expression") && !input["Expression"].is_null())
-    return json_error(kInvalidInput, "GetPartitions with an Expression is not supported by this endpoint yet.");
   auto table = load_table(*database, *name);
   if (!table) return std::move(table).get_failure();
   json partitions = json::array();
   if (auto stored = read_json_file(catalog_dir_ + "/" + *database + "/" + *name + ".partitions"))
     partitions = stored->value("Partitions", json::array());
+  if (input.contains("Expression") && input["Expression"].is_string() &&
+      !input["Expression"].get<std::string>().empty()) {
+    std::vector<std::pair<std::string, bool>> keys;  // name, integral type
+    for (const auto& key : table->value("PartitionKeys", json::array())) {
+      std::string type = key.value("Type", "string");
+      keys.emplace_back(key.value("Name", ""), type == "int" || type == "bigint" || type == "smallint" ||
+                                                   type == "tinyint" || type == "integer");
+    }
+    auto filter = PartitionFilter::parse(input["Expression"].get<std::string>(),
+                                         std::map<std::string, bool>(keys.begin(), keys.end()));
+    if (!filter) return std::move(filter).get_failure();
+    json kept = json::array();
+    for (const auto& partition : partitions) {
+      json values = partition.value("Values", json::array());
+      std::map<std::string, PartitionKey> named;
+      for (std::size_t index = 0; index < keys.size() && index < values.size(); ++index)
+        named[keys[index].first] = PartitionKey{values[index].get<std::string>(), keys[index].second};
+      if (filter->matches(named)) kept.push_back(partition);
+    }
+    partitions = kept;
+  }
   std::size_t start = 0;
   if (std::string after = after_token(input); !after.empty()) {
     try {

@@ -10,6 +10,7 @@
 #include "athena_runner/aws/sigv4.hpp"
 #include "auth.hpp"
 #include "checksums.hpp"
+#include "glue_expression.hpp"
 #include "glue_service.hpp"
 #include "json_service.hpp"
 #include "s3_service.hpp"
@@ -345,6 +346,17 @@ TEST(GlueHandlers, TablesAreStoredInGetTableShapeAndSkippedDatabaseFile) {
   ASSERT_EQ(listed["Partitions"].size(), 1u);
   EXPECT_EQ(listed["Partitions"][0]["Values"][0], "2024-01-01");
 
+  auto filtered =
+      nlohmann::json::parse(glue.handle(glue_request("GetPartitions", {{"DatabaseName", "pizza"},
+                                                                       {"TableName", "orders"},
+                                                                       {"Expression", "dt >= '2024-01-01'"}}))
+                                .body);
+  EXPECT_EQ(filtered["Partitions"].size(), 1u);
+  auto none = nlohmann::json::parse(glue.handle(glue_request("GetPartitions", {{"DatabaseName", "pizza"},
+                                                                               {"TableName", "orders"},
+                                                                               {"Expression", "dt < '2024-01-01'"}}))
+                                        .body);
+  EXPECT_EQ(none["Partitions"].size(), 0u);
   auto one = [&](const char* operation, const nlohmann::json& values) {
     return glue.handle(
         glue_request(operation, {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"PartitionValues", values}}));
@@ -359,6 +371,33 @@ TEST(GlueHandlers, TablesAreStoredInGetTableShapeAndSkippedDatabaseFile) {
   EXPECT_EQ(header_of(again, "x-amzn-ErrorType"), "AlreadyExistsException");
   EXPECT_EQ(one("DeletePartition", {"2024-01-01"}).status, 200);
   EXPECT_EQ(header_of(one("DeletePartition", {"2024-01-01"}), "x-amzn-ErrorType"), "EntityNotFoundException");
+}
+
+// Glue's partition expressions: integral keys compare as numbers (so 10 > 9), others as text.
+TEST(GlueExpression, FiltersPartitionsAsGlueDocumentsThem) {
+  const std::map<std::string, bool> keys = {{"dt", false}, {"hour", true}, {"region", false}};
+  auto partition = [](std::string dt, std::string hour, std::string region) {
+    return std::map<std::string, PartitionKey>{
+        {"dt", {std::move(dt), false}}, {"hour", {std::move(hour), true}}, {"region", {std::move(region), false}}};
+  };
+  auto matches = [&](const std::string& expression, const std::map<std::string, PartitionKey>& values) {
+    auto filter = PartitionFilter::parse(expression, keys);
+    EXPECT_TRUE(filter) << expression << ": " << (filter ? "" : filter.get_failure().message);
+    return filter && filter->matches(values);
+  };
+  auto p = partition("2024-01-10", "10", "eu-west-1");
+  EXPECT_TRUE(matches("dt = '2024-01-10'", p));
+  EXPECT_FALSE(matches("dt <> '2024-01-10'", p));
+  EXPECT_TRUE(matches("hour > 9", p));  // numeric: "10" > "9" would be false as text
+  EXPECT_TRUE(matches("dt > '2024-01-09' AND region = 'eu-west-1'", p));
+  EXPECT_TRUE(matches("dt BETWEEN '2024-01-01' AND '2024-01-31'", p));
+  EXPECT_TRUE(matches("region IN ('us-east-1', 'eu-west-1')", p));
+  EXPECT_TRUE(matches("region LIKE 'eu-%'", p));
+  EXPECT_FALSE(matches("region LIKE 'eu_'", p));
+  EXPECT_TRUE(matches("(hour < 5 OR hour >= 10) and not region = 'us-east-1'", p));
+  EXPECT_FALSE(matches("dt = 'it''s'", p));
+  for (const char* bad : {"dt = ", "nope = 'x'", "dt == 'x'", "dt = 'unterminated", "(dt = 'x'", "dt IN 'x'"})
+    EXPECT_FALSE(PartitionFilter::parse(bad, keys)) << bad;
 }
 
 }  // namespace
