@@ -146,6 +146,26 @@ std::string read_whole_file(const std::string& path, bool* ok) {
   return content;
 }
 
+std::string read_file_range(const std::string& path, std::uint64_t offset, std::uint64_t length, bool* ok) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (ok != nullptr) *ok = fd >= 0;
+  if (fd < 0) return {};
+  std::string content(length, '\0');
+  std::uint64_t done = 0;
+  while (done < length) {
+    ssize_t got = ::pread(fd, content.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      if (got < 0 && ok != nullptr) *ok = false;
+      break;
+    }
+    done += static_cast<std::uint64_t>(got);
+  }
+  ::close(fd);
+  content.resize(done);
+  return content;
+}
+
 namespace {
 std::tm utc_time(std::int64_t epoch_ns) {
   std::time_t seconds = static_cast<std::time_t>(epoch_ns / 1000000000);

@@ -40,6 +40,8 @@ class TempFile {
 };
 
 std::string read_whole_file(const std::string& path, bool* ok = nullptr);
+// length bytes from offset (fewer at the end of the file); ok is false when the file can not be read.
+std::string read_file_range(const std::string& path, std::uint64_t offset, std::uint64_t length, bool* ok = nullptr);
 aws::Status fsync_directory(const std::string& path);
 std::string random_hex(std::size_t bytes);
 // "2009-10-12T17:50:30.000Z" and "Wed, 12 Oct 2009 17:50:00 GMT" from nanoseconds since the epoch.

@@ -1,6 +1,7 @@
 #include "s3_service.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <pugixml.hpp>
 
 #include "athena_runner/aws/http.hpp"
@@ -217,6 +218,58 @@ std::optional<std::string> decode_token(const std::string& token) {
 
 std::string encode_token(const std::string& key) { return base64_encode("k:" + key); }
 
+std::optional<std::int64_t> parse_http_date(const std::string& text) {
+  std::tm parsed{};
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parsed);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&parsed));
+}
+
+bool etag_matches(const std::string& condition, const std::string& etag) {
+  if (condition == "*") return true;
+  std::size_t start = 0;
+  while (start <= condition.size()) {
+    std::size_t end = condition.find(',', start);
+    std::string candidate = condition.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    candidate.erase(0, candidate.find_first_not_of(' '));
+    candidate.erase(candidate.find_last_not_of(' ') + 1);
+    if (candidate == etag || "\"" + candidate + "\"" == etag) return true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
+// GET/HEAD preconditions as S3 evaluates them: nullopt to serve, else 304 or 412.
+std::optional<int> check_conditions(const Request& request, const ObjectMeta& meta) {
+  const std::int64_t modified = meta.mtime_ns / 1000000000;
+  auto if_match = request.header("if-match");
+  auto if_none_match = request.header("if-none-match");
+  if (if_match) {
+    if (!etag_matches(*if_match, meta.etag)) return 412;
+  } else if (auto since = request.header("if-unmodified-since")) {
+    if (auto time = parse_http_date(*since); time && modified > *time) return 412;
+  }
+  if (if_none_match) {
+    if (etag_matches(*if_none_match, meta.etag)) return 304;
+  } else if (auto since = request.header("if-modified-since")) {
+    if (auto time = parse_http_date(*since); time && modified <= *time) return 304;
+  }
+  return std::nullopt;
+}
+
+// x-amz-copy-source: "[/]bucket/key[?versionId=...]", URL-encoded.
+aws::Outcome<std::pair<std::string, std::string>> parse_copy_source(const std::string& header) {
+  std::string source = aws::uri_decode(header);
+  if (auto question = source.find("?versionId="); question != std::string::npos) source.resize(question);
+  if (!source.empty() && source.front() == '/') source.erase(0, 1);
+  auto slash = source.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == source.size())
+    return s3_error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                    400);
+  return std::make_pair(source.substr(0, slash), source.substr(slash + 1));
+}
+
 }  // namespace
 
 std::string xml_escape(std::string_view text) {
@@ -330,8 +383,19 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
     if (method == "GET" && request.has_query("location")) {
       return xml_response(200, std::string("<LocationConstraint xmlns=\"") + kXmlns + "\"></LocationConstraint>");
     }
-    if (method == "GET" && request.has_query("uploads"))
-      return fail(s3_error("NotImplemented", "ListMultipartUploads is not implemented.", 501));
+    if (method == "GET" && request.has_query("uploads")) {
+      // ListMultipartUploads (one page: every upload in progress, by key).
+      const std::string prefix = request.query_value("prefix").value_or("");
+      std::string body = std::string("<ListMultipartUploadsResult xmlns=\"") + kXmlns + "\">" + tag("Bucket", bucket) +
+                         tag("KeyMarker", "") + tag("UploadIdMarker", "") + tag("Prefix", prefix) +
+                         tag("MaxUploads", "1000") + tag("IsTruncated", "false");
+      for (const auto& upload : store_.list_uploads(bucket, prefix)) {
+        body += "<Upload>" + tag("Key", upload.key) + tag("UploadId", upload.upload_id) +
+                tag("Initiated", iso8601_time(upload.initiated_ns)) + tag("StorageClass", "STANDARD") + "</Upload>";
+      }
+      body += "</ListMultipartUploadsResult>";
+      return xml_response(200, body);
+    }
     if (method == "POST" && request.has_query("delete")) {
       auto verified = verify_body_checksums(request);
       if (!verified) return fail(verified.get_failure());
@@ -450,13 +514,40 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
   auto upload_id = request.query_value("uploadId");
 
   if (method == "PUT" && upload_id) {
-    if (request.header("x-amz-copy-source"))
-      return fail(s3_error("NotImplemented", "UploadPartCopy is not implemented.", 501));
     auto upload = store_.find_upload(*upload_id, bucket, key);
     if (!upload) return fail(upload.get_failure());
     auto part_text = request.query_value("partNumber").value_or("");
     if (part_text.empty() || part_text.size() > 5 || part_text.find_first_not_of("0123456789") != std::string::npos)
       return fail(s3_error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400));
+    if (auto copy_source = request.header("x-amz-copy-source")) {
+      // UploadPartCopy: the part is a byte range of an existing object (aws s3 cp s3://... s3://... for
+      // large objects).
+      auto source = parse_copy_source(*copy_source);
+      if (!source) return fail(source.get_failure());
+      auto source_meta = store_.head_object(source->first, source->second);
+      if (!source_meta) return fail(source_meta.get_failure());
+      std::uint64_t first = 0;
+      std::uint64_t length = source_meta->size;
+      if (auto range_text = request.header("x-amz-copy-source-range")) {
+        auto range = parse_range(*range_text, source_meta->size);
+        if (!range || !*range || range_text->find('-') == range_text->size() - 1)
+          return fail(s3_error("InvalidArgument",
+                               "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+                               "last are the zero-based offsets of the first and last bytes to copy",
+                               400));
+        first = (*range)->first;
+        length = (*range)->last - first + 1;
+      }
+      bool read_ok = false;
+      std::string data = read_file_range(store_.object_path(source->first, source->second), first, length, &read_ok);
+      if (!read_ok || data.size() != length)
+        return fail(s3_error("InternalError", "The copy source could not be read.", 500));
+      auto part = store_.upload_part(*upload, std::stoi(part_text), data, "");
+      if (!part) return fail(part.get_failure());
+      return xml_response(200, std::string("<CopyPartResult xmlns=\"") + kXmlns + "\">" +
+                                   tag("LastModified", iso8601_time(source_meta->mtime_ns)) + tag("ETag", part->etag) +
+                                   "</CopyPartResult>");
+    }
     auto verified = verify_body_checksums(request);
     if (!verified) return fail(verified.get_failure());
     auto part = store_.upload_part(*upload, std::stoi(part_text), request.body, verified->value);
@@ -469,15 +560,10 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
   }
 
   if (method == "PUT" && request.header("x-amz-copy-source")) {
-    std::string source = aws::uri_decode(*request.header("x-amz-copy-source"));
-    if (auto question = source.find("?versionId="); question != std::string::npos) source.resize(question);
-    if (!source.empty() && source.front() == '/') source.erase(0, 1);
-    auto slash = source.find('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == source.size())
-      return fail(s3_error("InvalidArgument",
-                           "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", 400));
-    std::string source_bucket = source.substr(0, slash);
-    std::string source_key = source.substr(slash + 1);
+    auto source = parse_copy_source(*request.header("x-amz-copy-source"));
+    if (!source) return fail(source.get_failure());
+    const std::string& source_bucket = source->first;
+    const std::string& source_key = source->second;
     bool replace = request.header("x-amz-metadata-directive").value_or("COPY") == "REPLACE";
     if (source_bucket == bucket && source_key == key && !replace)
       return fail(s3_error("InvalidRequest",
@@ -511,11 +597,57 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
   }
 
   if (method == "GET" || method == "HEAD") {
-    if (upload_id) return fail(s3_error("NotImplemented", "ListParts is not implemented.", 501));
+    if (upload_id && method == "GET") {
+      // ListParts, paged by part-number-marker / max-parts.
+      auto upload = store_.find_upload(*upload_id, bucket, key);
+      if (!upload) return fail(upload.get_failure());
+      int marker = 0;
+      int max_parts = kMaxKeys;
+      auto number = [](const std::optional<std::string>& text, int fallback) {
+        if (!text || text->empty() || text->size() > 6 || text->find_first_not_of("0123456789") != std::string::npos)
+          return fallback;
+        return std::stoi(*text);
+      };
+      marker = number(request.query_value("part-number-marker"), 0);
+      max_parts = std::clamp(number(request.query_value("max-parts"), kMaxKeys), 1, kMaxKeys);
+      std::string parts_xml;
+      int count = 0;
+      int last = marker;
+      bool truncated = false;
+      for (const auto& part : store_.list_parts(*upload)) {
+        if (part.part_number <= marker) continue;
+        if (count == max_parts) {
+          truncated = true;
+          break;
+        }
+        ++count;
+        last = part.part_number;
+        parts_xml += "<Part>" + tag("PartNumber", std::to_string(part.part_number)) +
+                     tag("LastModified", iso8601_time(part.mtime_ns)) + tag("ETag", part.etag) +
+                     tag("Size", std::to_string(part.size)) + "</Part>";
+      }
+      std::string body = std::string("<ListPartsResult xmlns=\"") + kXmlns + "\">" + tag("Bucket", bucket) +
+                         tag("Key", key) + tag("UploadId", *upload_id) +
+                         tag("PartNumberMarker", std::to_string(marker)) +
+                         tag("NextPartNumberMarker", std::to_string(last)) +
+                         tag("MaxParts", std::to_string(max_parts)) + tag("IsTruncated", truncated ? "true" : "false") +
+                         parts_xml + tag("StorageClass", "STANDARD") + "</ListPartsResult>";
+      return xml_response(200, body);
+    }
     auto meta = store_.head_object(bucket, key);
     if (!meta) {
       aws::Error error = meta.get_failure();
       return fail(error);
+    }
+    if (auto precondition = check_conditions(request, *meta)) {
+      if (*precondition == 304) {
+        Response not_modified = empty_response(304);
+        not_modified.set_header("ETag", meta->etag);
+        not_modified.set_header("Last-Modified", http_date(meta->mtime_ns));
+        not_modified.head = true;
+        return not_modified;
+      }
+      return fail(s3_error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412));
     }
     Response response = empty_response(200);
     add_object_headers(response, *meta);

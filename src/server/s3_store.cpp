@@ -563,6 +563,53 @@ aws::Outcome<ObjectMeta> S3Store::complete_upload(const UploadInfo& upload, cons
   return committed;
 }
 
+std::vector<PartInfo> S3Store::list_parts(const UploadInfo& upload) const {
+  std::vector<PartInfo> parts;
+  std::string folder = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(folder, error); !error && it != fs::directory_iterator(); it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (name.size() < 6 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
+    std::string number = name.substr(0, name.size() - 5);
+    if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos) continue;
+    bool ok = false;
+    json stored = json::parse(read_whole_file(it->path().string(), &ok), nullptr, false);
+    if (!ok || !stored.is_object()) continue;
+    PartInfo part;
+    part.part_number = std::stoi(number);
+    part.etag = stored.value("etag", "");
+    part.size = stored.value("size", std::uint64_t{0});
+    part.checksum_value = stored.value("checksum_value", "");
+    part.mtime_ns = stat_path(folder + "/" + number).mtime_ns;
+    parts.push_back(std::move(part));
+  }
+  std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.part_number < b.part_number; });
+  return parts;
+}
+
+std::vector<UploadInfo> S3Store::list_uploads(const std::string& bucket, const std::string& prefix) const {
+  std::vector<UploadInfo> uploads;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(data_dir_ + "/" + kUploadsFolder, error);
+       !error && it != fs::directory_iterator(); it.increment(error)) {
+    bool ok = false;
+    json document = json::parse(read_whole_file(it->path().string() + "/upload.json", &ok), nullptr, false);
+    if (!ok || !document.is_object() || document.value("bucket", "") != bucket) continue;
+    std::string key = document.value("key", "");
+    if (key.compare(0, prefix.size(), prefix) != 0) continue;
+    UploadInfo upload;
+    upload.upload_id = it->path().filename().string();
+    upload.bucket = bucket;
+    upload.key = key;
+    upload.initiated_ns = document.value("initiated_ns", std::int64_t{0});
+    uploads.push_back(std::move(upload));
+  }
+  std::sort(uploads.begin(), uploads.end(), [](const auto& a, const auto& b) {
+    return a.key != b.key ? a.key < b.key : a.initiated_ns < b.initiated_ns;
+  });
+  return uploads;
+}
+
 aws::Status S3Store::abort_upload(const UploadInfo& upload) {
   std::error_code error;
   fs::remove_all(data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id, error);

@@ -51,6 +51,7 @@ struct ListedKey {
 
 struct PartInfo {
   int part_number = 0;
+  std::int64_t mtime_ns = 0;
   std::string etag;  // quoted
   std::uint64_t size = 0;
   std::string checksum_value;
@@ -102,6 +103,8 @@ class S3Store {
                                      const std::string& checksum_value);
   aws::Outcome<ObjectMeta> complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts);
   aws::Status abort_upload(const UploadInfo& upload);
+  std::vector<PartInfo> list_parts(const UploadInfo& upload) const;                                  // by part number
+  std::vector<UploadInfo> list_uploads(const std::string& bucket, const std::string& prefix) const;  // by key, time
 
   const std::string& data_dir() const { return data_dir_; }
 

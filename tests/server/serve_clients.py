@@ -285,6 +285,30 @@ def objects(bucket):
     s3.put_object(Bucket=bucket, Key=odd_key, Body=b"odd")
     odd = s3.get_object(Bucket=bucket, Key=odd_key)["Body"].read().decode()
     buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp/parts.bin")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="mp/parts.bin", UploadId=upload, PartNumber=1, Body=b"a" * (5 * 1024 * 1024))
+    s3.upload_part(Bucket=bucket, Key="mp/parts.bin", UploadId=upload, PartNumber=2, Body=b"tail")
+    parts = s3.list_parts(Bucket=bucket, Key="mp/parts.bin", UploadId=upload)["Parts"]
+    part_pages = [len(p.get("Parts", [])) for p in s3.get_paginator("list_parts").paginate(
+        Bucket=bucket, Key="mp/parts.bin", UploadId=upload, PaginationConfig={"PageSize": 1})]
+    uploads = [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp/parts.bin", UploadId=upload)
+    uploads_after = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+    etag = head["ETag"]
+    import datetime
+    future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+    conditions = {
+        "if_none_match": error_of(lambda: s3.get_object(Bucket=bucket, Key="dir/obj.bin", IfNoneMatch=etag)),
+        "if_match_wrong": error_of(lambda: s3.get_object(Bucket=bucket, Key="dir/obj.bin", IfMatch='"wrong"')),
+        "if_match": s3.get_object(Bucket=bucket, Key="dir/obj.bin", IfMatch=etag)["ContentLength"],
+        "if_modified_since_future": error_of(lambda: s3.head_object(Bucket=bucket, Key="dir/obj.bin",
+                                                                    IfModifiedSince=future)),
+        "if_modified_since_past": s3.head_object(Bucket=bucket, Key="dir/obj.bin",
+                                                 IfModifiedSince=past)["ContentLength"],
+        "if_unmodified_since_past": error_of(lambda: s3.get_object(Bucket=bucket, Key="dir/obj.bin",
+                                                                   IfUnmodifiedSince=past)),
+    }
     print(json.dumps({
         "put_etag": put["ETag"], "md5": hashlib.md5(body).hexdigest(),
         "put_sha256": put.get("ChecksumSHA256"),
@@ -297,6 +321,8 @@ def objects(bucket):
         "delete_errors": [e["Key"] for e in deleted.get("Errors", [])],
         "listing": [item["Key"] for item in listing.get("Contents", [])],
         "odd": odd, "buckets": buckets,
+        "parts": [[p["PartNumber"], p["Size"]] for p in parts], "part_pages": part_pages,
+        "uploads": uploads, "uploads_after": uploads_after, "conditions": conditions,
     }))
 
 

@@ -134,6 +134,13 @@ TEST_F(Serve, AwsCliCopiesA50MegabyteFileInPartsAndBack) {
   auto download = aws({"s3", "cp", "--only-show-errors", "s3://big-bucket/nested/big.bin", target});
   ASSERT_EQ(download.exit_code, 0) << download.err;
   EXPECT_TRUE(read_file(target) == data);
+  // S3 to S3: awscli copies a large object in parts with UploadPartCopy.
+  auto server_side =
+      aws({"s3", "cp", "--only-show-errors", "s3://big-bucket/nested/big.bin", "s3://big-bucket/copy/big.bin"});
+  ASSERT_EQ(server_side.exit_code, 0) << server_side.err;
+  EXPECT_TRUE(read_file(data_dir_ + "/big-bucket/copy/big.bin") == data);
+  auto copied_head = aws_json({"s3api", "head-object", "--bucket", "big-bucket", "--key", "copy/big.bin"});
+  EXPECT_EQ(copied_head["ETag"].get<std::string>() + "\n", etag.out);  // same 8 MiB parts, same ETag
   // No upload state or temporary file is left behind.
   EXPECT_TRUE(fs::is_empty(data_dir_ + "/.s3uploads"));
   EXPECT_TRUE(fs::is_empty(data_dir_ + "/.s3tmp"));
@@ -359,6 +366,18 @@ TEST_F(Serve, ObjectOperationsMatchS3) {
   EXPECT_EQ(result["odd"], "odd");
   EXPECT_EQ(result["buckets"], json::parse(R"(["object-bucket"])"));
   EXPECT_TRUE(fs::is_directory(data_dir_ + "/object-bucket/folder"));
+  EXPECT_EQ(result["parts"], json::parse("[[1, 5242880], [2, 4]]"));
+  EXPECT_EQ(result["part_pages"], json::parse("[1, 1]"));
+  EXPECT_EQ(result["uploads"], json::parse(R"(["mp/parts.bin"])"));
+  EXPECT_EQ(result["uploads_after"], json::array());
+  const json& conditions = result["conditions"];
+  EXPECT_EQ(conditions["if_none_match"]["status"], 304);
+  EXPECT_EQ(conditions["if_match_wrong"]["code"], "PreconditionFailed");
+  EXPECT_EQ(conditions["if_match_wrong"]["status"], 412);
+  EXPECT_EQ(conditions["if_match"], 1024);
+  EXPECT_EQ(conditions["if_modified_since_future"]["status"], 304);
+  EXPECT_EQ(conditions["if_modified_since_past"], 1024);
+  EXPECT_EQ(conditions["if_unmodified_since_past"]["status"], 412);
 }
 
 TEST_F(Serve, RestartKeepsBucketsObjectsCatalogAndQueriesAndStopsCleanly) {
