@@ -564,6 +564,34 @@ queries:
   EXPECT_NE(listing.out.find(".csv"), std::string::npos) << listing.out;
 }
 
+// scripts/local-endpoint.sh: sample data lake through S3 and Glue, one schedule tick by the packaged
+// Lambda bootstrap against the endpoint. Its result must equal the same slot run by the CLI directly on
+// the sample folder (no endpoint, no Lambda, no S3 in between).
+TEST(LocalEndpointScript, ScheduleTickThroughThePackagedLambdaMatchesADirectRun) {
+  const std::string zip = AR_SOURCE_DIR "/dist/athena-runner-lambda.zip";
+  if (!fs::exists(zip)) GTEST_SKIP() << zip << " is missing (scripts/package-lambda.sh builds it)";
+  const fs::path build = fs::path(kBinary).parent_path().parent_path().parent_path();
+  if (!fs::exists(build / "examples/generator/generate-sample")) GTEST_SKIP() << "generate-sample is not built";
+  TempDir dir;
+  const std::string work = dir.path() + "/work";
+  auto script = run_process({AR_SOURCE_DIR "/scripts/local-endpoint.sh"}, {},
+                            {{"BUILD", build.string()}, {"WORK_DIR", work}, {"SLOT", "2024-01-15T05:00:00Z"}},
+                            std::chrono::seconds(300));
+  ASSERT_EQ(script.exit_code, 0) << script.out << script.err;
+  const auto header = script.out.find("\"order_date\",\"orders\",\"pizzas_sold\",\"revenue\"\n");
+  ASSERT_NE(header, std::string::npos) << script.out;
+  const std::string after_header = script.out.substr(script.out.find('\n', header) + 1);
+  const std::string result_row = after_header.substr(0, after_header.find('\n') + 1);  // "2024-01-14", ...
+  EXPECT_EQ(result_row.rfind("\"2024-01-14\",", 0), 0u) << result_row;
+
+  auto direct_run = run_process({kBinary, "run", "-q", AR_SOURCE_DIR "/examples/queries.yaml", "daily_revenue", "--at",
+                                 "2024-01-15T05:00:00Z", "--local", "--data-dir", work + "/sample", "--format", "csv"},
+                                {}, {{"AWS_ENDPOINT_URL", "\x01unset"}});
+  ASSERT_EQ(direct_run.exit_code, 0) << direct_run.err;
+  EXPECT_NE(direct_run.out.find(result_row), std::string::npos) << "endpoint: " << result_row << "direct:\n"
+                                                                << direct_run.out;
+}
+
 TEST_F(Serve, KillDuringAnUploadLeavesNoPartialObject) {
   const std::string data = random_bytes(40u * 1024 * 1024, 11);
   const std::string source = dir_.write("upload/killed.bin", data);
