@@ -274,6 +274,9 @@ aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   impl->http.Patch(any, handler);
   impl->http.Options(any, handler);
   impl->http.set_payload_max_length(kMaxRequestBody);
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
+  // delayed ACK hold every response with a body for ~40 ms.
+  impl->http.set_tcp_nodelay(true);
   int threads = std::max(1, config.threads);
   impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   if (config.log_requests) {
