@@ -169,6 +169,23 @@ TEST_F(LambdaPackage, RunsWithOnlyTheVariablesLambdaSets) {
   EXPECT_EQ(log.find(moto.client_environment().at("AWS_SECRET_ACCESS_KEY")), std::string::npos);
 }
 
+TEST_F(LambdaPackage, TimeZonesAreReadFromTzdir) {
+  // With TZDIR at an empty directory the function knows no zone but UTC: so the zone data it uses is the
+  // TZDIR the bootstrap script points at the package's share/zoneinfo (checked above), not the host's.
+  MotoServer moto;
+  RuntimeApiServer api;
+  auto environment = lambda_environment(api, moto);
+  environment["TZDIR"] = dir_->path() + "/no-zones";
+  ChildProcess function(lambda_argv(environment));
+  QueuedEvent event;
+  event.payload = R"({"query": {"name": "q", "sql": "SELECT 1", "timezone": "Asia/Tokyo"}})";
+  auto id = api.enqueue(event);
+  auto result = api.wait_result(id, kWait);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->error_type_header, "InvalidEvent");
+  EXPECT_NE(result->body.find("Asia/Tokyo"), std::string::npos) << result->body;
+}
+
 TEST_F(LambdaPackage, BadConfigurationIsAnInitError) {
   MotoServer moto;
   RuntimeApiServer api;
