@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds the Lambda deployment package for provided.al2023 (x86_64): dist/athena-runner-lambda.zip.
 #
-#   scripts/package-lambda.sh [--bootstrap PATH] [--build-dir DIR] [--output ZIP]
+#   scripts/package-lambda.sh [--bootstrap PATH --launcher PATH] [--build-dir DIR] [--output ZIP]
 #
 # Layout of the zip (see src/lambda/README.md):
-#   bootstrap                     shell script Lambda runs: the shipped loader starts bin/athena-runner-bootstrap
+#   bootstrap                     what Lambda runs: a static launcher (src/lambda/launcher_main.cpp) that starts
+#                                 bin/athena-runner-bootstrap through the shipped loader, setting TZDIR and
+#                                 AWS_CA_BUNDLE
 #   bin/athena-runner-bootstrap   our executable (stripped)
 #   lib/                          the glibc loader and every shared library the executable needs: this machine
 #                                 builds against glibc 2.36, AL2023 has 2.34, so nothing comes from the host
@@ -14,14 +16,16 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bootstrap_bin=""
+launcher_bin=""
 build_dir="$repo/build-package"
 output="$repo/dist/athena-runner-lambda.zip"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --bootstrap) bootstrap_bin="$2"; shift 2 ;;
+    --launcher) launcher_bin="$2"; shift 2 ;;
     --build-dir) build_dir="$2"; shift 2 ;;
     --output) output="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "package-lambda.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -31,16 +35,23 @@ if [[ "$(uname -m)" != x86_64 ]]; then
   exit 1
 fi
 
+if [[ -n "$bootstrap_bin" && -z "$launcher_bin" ]] || [[ -z "$bootstrap_bin" && -n "$launcher_bin" ]]; then
+  echo "package-lambda.sh: --bootstrap and --launcher go together" >&2
+  exit 2
+fi
 if [[ -z "$bootstrap_bin" ]]; then
   # -O2: GCC 12 at -O3 reports -Wrestrict/-Warray-bounds false positives inside libstdc++ (GCC bugs 105329,
   # 105651); these stay warnings here, not errors.
   cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
     -DCMAKE_CXX_FLAGS="-Wno-error=restrict -Wno-error=array-bounds -Wno-error=stringop-overflow" \
     -DAR_BUILD_TESTS=OFF -DAR_BUILD_BENCH=OFF >/dev/null
-  cmake --build "$build_dir" --target bootstrap
+  cmake --build "$build_dir" --target bootstrap bootstrap-launcher
   bootstrap_bin="$build_dir/src/lambda/bootstrap"
+  launcher_bin="$build_dir/src/lambda/bootstrap-launcher"
 fi
-[[ -x "$bootstrap_bin" ]] || { echo "package-lambda.sh: no executable at $bootstrap_bin" >&2; exit 1; }
+for binary in "$bootstrap_bin" "$launcher_bin"; do
+  [[ -x "$binary" ]] || { echo "package-lambda.sh: no executable at $binary" >&2; exit 1; }
+done
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
@@ -72,17 +83,12 @@ strip --strip-unneeded "$stage"/lib/*.so* 2>/dev/null || true
 tar -C /usr/share/zoneinfo --exclude=./posix --exclude=./right --exclude=./posixrules --exclude=./localtime \
   -cf - . | tar -C "$stage/share" --one-top-level=zoneinfo -xf -
 
-cat > "$stage/bootstrap" <<SCRIPT
-#!/bin/sh
-# athena-runner on provided.al2023: start our executable with the glibc loader and libraries of this
-# package (built on glibc 2.36; the host has 2.34), its time zones, and the host's CA bundle.
-case "\$0" in */*) here="\${0%/*}" ;; *) here="\${LAMBDA_TASK_ROOT:-.}" ;; esac
-if [ -z "\${AWS_CA_BUNDLE:-}" ] && [ -r /etc/pki/tls/certs/ca-bundle.crt ]; then
-  export AWS_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
+cp "$launcher_bin" "$stage/bootstrap"
+strip --strip-all "$stage/bootstrap"
+if [[ "$loader_name" != ld-linux-x86-64.so.2 ]]; then
+  echo "package-lambda.sh: the launcher expects lib/ld-linux-x86-64.so.2, ldd found $loader_name" >&2
+  exit 1
 fi
-export TZDIR="\${TZDIR:-\$here/share/zoneinfo}"
-exec "\$here/lib/$loader_name" --library-path "\$here/lib" "\$here/bin/athena-runner-bootstrap" "\$@"
-SCRIPT
 chmod 0755 "$stage/bootstrap" "$stage/bin/athena-runner-bootstrap"
 
 # A reproducible zip: sorted entries, fixed timestamps, Unix modes kept (bootstrap must be executable),

@@ -57,8 +57,8 @@ TEST_F(Invoke, FailedInvocationExitsOneWithTheErrorDocument) {
 
 TEST_F(Invoke, PackageRunsTheBootstrapAsLambdaWould) {
   const std::string zip = dir_.path() + "/athena-runner-lambda.zip";
-  auto packaged = run_process(
-      {"bash", AR_SOURCE_DIR "/scripts/package-lambda.sh", "--bootstrap", AR_BOOTSTRAP_PATH, "--output", zip});
+  auto packaged = run_process({"bash", AR_SOURCE_DIR "/scripts/package-lambda.sh", "--bootstrap", AR_BOOTSTRAP_PATH,
+                               "--launcher", AR_LAUNCHER_PATH, "--output", zip});
   ASSERT_EQ(packaged.exit_code, 0) << packaged.err;
   auto event = dir_.write("event.json", kEvent);
   auto result = run_process({AR_CLI_PATH, "invoke", "--event", event, "--package", "--zip", zip}, {}, environment());

@@ -32,8 +32,8 @@ class LambdaPackage : public ::testing::Test {
     dir_ = new TempDir();
     zip_ = dir_->path() + "/athena-runner-lambda.zip";
     task_ = dir_->path() + "/task";
-    auto packaged = run_process(
-        {"bash", AR_SOURCE_DIR "/scripts/package-lambda.sh", "--bootstrap", AR_BOOTSTRAP_PATH, "--output", zip_});
+    auto packaged = run_process({"bash", AR_SOURCE_DIR "/scripts/package-lambda.sh", "--bootstrap", AR_BOOTSTRAP_PATH,
+                                 "--launcher", AR_LAUNCHER_PATH, "--output", zip_});
     ASSERT_EQ(packaged.exit_code, 0) << packaged.out << packaged.err;
     auto unpacked = run_process({"unzip", "-q", zip_, "-d", task_});
     ASSERT_EQ(unpacked.exit_code, 0) << unpacked.err;
@@ -97,6 +97,11 @@ TEST_F(LambdaPackage, EveryLibraryResolvesInsideThePackage) {
   ASSERT_EQ(::stat((task_ + "/bootstrap").c_str(), &info), 0);
   EXPECT_TRUE(info.st_mode & S_IXUSR) << "bootstrap must be executable";
   ASSERT_EQ(::stat((task_ + "/share/zoneinfo/Europe/Berlin").c_str(), &info), 0) << "zoneinfo missing";
+
+  // bootstrap itself is static: it needs nothing from the host.
+  auto launcher = run_process({"ldd", task_ + "/bootstrap"});
+  EXPECT_NE((launcher.out + launcher.err).find("not a dynamic executable"), std::string::npos)
+      << launcher.out << launcher.err;
 
   // The shipped loader lists what it would load, searching only the package's lib/ first.
   auto listed = run_process({"env", "-i", task_ + "/lib/ld-linux-x86-64.so.2", "--list", "--library-path",
