@@ -674,6 +674,19 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
       if (auto algorithm = checksum_algorithm_from_name(meta->checksum_algorithm))
         response.set_header(checksum_header_name(*algorithm), meta->checksum_value);
     }
+    // response-* query overrides (presigned download links set the file name and type this way).
+    static constexpr std::pair<const char*, const char*> kOverrides[] = {
+        {"response-content-type", "Content-Type"},         {"response-content-disposition", "Content-Disposition"},
+        {"response-content-encoding", "Content-Encoding"}, {"response-content-language", "Content-Language"},
+        {"response-cache-control", "Cache-Control"},       {"response-expires", "Expires"}};
+    for (const auto& [parameter, header] : kOverrides) {
+      if (auto value = request.query_value(parameter)) {
+        for (auto it = response.headers.begin(); it != response.headers.end();) {
+          it = lower(it->first) == lower(header) ? response.headers.erase(it) : it + 1;
+        }
+        response.set_header(header, *value);
+      }
+    }
     response.set_header("Content-Length", std::to_string(length));
     if (method == "HEAD") {
       response.head = true;

@@ -258,9 +258,13 @@ def presigned(bucket, key):
                       config=botocore.config.Config(signature_version="s3v4", s3={"addressing_style": "path"}))
     path = path_of(v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300))
     tampered = path.replace("X-Amz-Expires=300", "X-Amz-Expires=301")
+    download = path_of(v4.generate_presigned_url("get_object", Params={
+        "Bucket": bucket, "Key": key, "ResponseContentType": "text/csv",
+        "ResponseContentDisposition": 'attachment; filename="report.csv"'}, ExpiresIn=300))
     # boto3's default for S3 presigning in us-east-1 is still SigV2, which this endpoint does not accept.
     sigv2 = path_of(s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300))
-    print(json.dumps({"good": raw("GET", path), "tampered": raw("GET", tampered), "sigv2": raw("GET", sigv2)}))
+    print(json.dumps({"good": raw("GET", path), "tampered": raw("GET", tampered), "sigv2": raw("GET", sigv2),
+                      "download": raw("GET", download)}))
 
 
 def objects(bucket):

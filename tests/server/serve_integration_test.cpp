@@ -340,6 +340,9 @@ TEST_F(Serve, VirtualHostedAndPresignedRequests) {
   EXPECT_EQ(presigned["good"]["body"], "presigned body");
   EXPECT_EQ(presigned["tampered"]["status"], 403);
   EXPECT_NE(presigned["tampered"]["body"].get<std::string>().find("SignatureDoesNotMatch"), std::string::npos);
+  EXPECT_EQ(presigned["download"]["status"], 200);
+  EXPECT_EQ(presigned["download"]["headers"]["content-type"], "text/csv");
+  EXPECT_EQ(presigned["download"]["headers"]["content-disposition"], "attachment; filename=\"report.csv\"");
   EXPECT_EQ(presigned["sigv2"]["status"], 400);
   EXPECT_NE(presigned["sigv2"]["body"].get<std::string>().find("AWS4-HMAC-SHA256"), std::string::npos);
 }
