@@ -34,6 +34,11 @@ int run_serve(const server::ServerConfig& config) {
     endpoint.stop();
   });
 
+  const bool loopback = config.host == "127.0.0.1" || config.host == "localhost" || config.host == "::1";
+  if (!loopback && config.secret_access_key == server::kDefaultSecretAccessKey)
+    std::cerr << "athena-runner serve: warning: listening on " << config.host
+              << " with the default credentials (test/test): anyone who can reach this address can read and "
+                 "write the data directory; set --secret-access-key (or ATHENA_RUNNER_SECRET_ACCESS_KEY)\n";
   if (config.faults.enabled())
     std::cout << "athena-runner serve: injecting faults: throttle rate " << config.faults.throttle_rate
               << ", error rate " << config.faults.error_rate << ", latency " << config.faults.latency.count()
