@@ -8,6 +8,8 @@
 #include <sstream>
 #include <system_error>
 
+#include <sys/stat.h>
+
 #include "athena_runner/engine/local_engine.hpp"
 
 namespace athena_runner::engine::local {
@@ -180,6 +182,12 @@ aws::Outcome<TableFiles> list_table_files(const CatalogTable& table) {
                                table.local_path + "' does not exist)");
   }
   TableFiles files;
+  struct Entry {
+    std::string path;
+    std::uintmax_t size;
+    std::int64_t modified;
+  };
+  std::vector<Entry> entries;
   for (auto it = fs::recursive_directory_iterator(table.local_path, error);
        !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (hidden(it->path())) {
@@ -187,14 +195,23 @@ aws::Outcome<TableFiles> list_table_files(const CatalogTable& table) {
       continue;
     }
     if (!it->is_regular_file()) continue;
-    files.paths.push_back(it->path().string());
-    files.total_bytes += static_cast<std::int64_t>(it->file_size());
+    // One stat per file: this walk runs at every query that references the table.
+    struct stat info {};
+    std::string path = it->path().string();
+    if (::stat(path.c_str(), &info) != 0) continue;  // removed while listing
+    const std::int64_t modified = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+    entries.push_back({std::move(path), static_cast<std::uintmax_t>(info.st_size), modified});
+    files.total_bytes += static_cast<std::int64_t>(info.st_size);
   }
   if (error) {
     return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
                            "table " + qualified + ": cannot list '" + table.local_path + "': " + error.message());
   }
-  std::sort(files.paths.begin(), files.paths.end());
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  for (const auto& entry : entries) {
+    files.signature += entry.path + '\0' + std::to_string(entry.size) + '\0' + std::to_string(entry.modified) + '\n';
+    files.paths.push_back(entry.path);
+  }
   return files;
 }
 

@@ -43,6 +43,8 @@ aws::Outcome<std::string> local_path_for(const std::string& s3_uri, const std::s
 struct TableFiles {
   std::vector<std::string> paths;  // sorted; names starting with '_' or '.' are skipped, as Athena does
   std::int64_t total_bytes = 0;
+  // Every path with its size and modification time: equal signatures mean the view need not be rebuilt.
+  std::string signature;
 };
 
 // The data files under the table's local path; an error naming the table and path when it is missing.

@@ -2,10 +2,13 @@
 
 #include <duckdb.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -28,6 +31,7 @@ constexpr double kJavaPlainHigh = 1e7;
 constexpr std::string_view kMainSchema = "main";
 constexpr std::string_view kResultAlias = "ar_result";
 constexpr std::string_view kTimestampFormat = "%Y-%m-%d %H:%M:%S.%g";  // Athena's timestamp(3) rendering
+constexpr std::string_view kBytesReadMetric = "TOTAL_BYTES_READ";      // DuckDB's profiling metric
 
 Error engine_error(std::string_view code, const std::string& message) {
   return aws::make_error(ErrorKind::InvalidInput, std::string(code), message);
@@ -133,6 +137,112 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
   }
 }
 
+template <class Floating>
+std::string java_floating_string(Floating value);
+
+// Result columns whose Athena text C++ produces straight from DuckDB's vectors, so the query is planned
+// once; any other type (timestamps, blobs, nested types, huge integers) is rendered by a wrapping SELECT.
+enum class DirectKind {
+  None,
+  Text,
+  Boolean,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  UInt8,
+  UInt16,
+  UInt32,
+  UInt64,
+  Float,
+  Double,
+  Decimal16,
+  Decimal32,
+  Decimal64,
+  Date
+};
+
+DirectKind direct_kind(duckdb_logical_type type) {
+  switch (duckdb_get_type_id(type)) {
+    case DUCKDB_TYPE_VARCHAR: return DirectKind::Text;  // also JSON, whose text is its value
+    case DUCKDB_TYPE_BOOLEAN: return DirectKind::Boolean;
+    case DUCKDB_TYPE_TINYINT: return DirectKind::Int8;
+    case DUCKDB_TYPE_SMALLINT: return DirectKind::Int16;
+    case DUCKDB_TYPE_INTEGER: return DirectKind::Int32;
+    case DUCKDB_TYPE_BIGINT: return DirectKind::Int64;
+    case DUCKDB_TYPE_UTINYINT: return DirectKind::UInt8;
+    case DUCKDB_TYPE_USMALLINT: return DirectKind::UInt16;
+    case DUCKDB_TYPE_UINTEGER: return DirectKind::UInt32;
+    case DUCKDB_TYPE_UBIGINT: return DirectKind::UInt64;
+    case DUCKDB_TYPE_FLOAT: return DirectKind::Float;
+    case DUCKDB_TYPE_DOUBLE: return DirectKind::Double;
+    case DUCKDB_TYPE_DATE: return DirectKind::Date;
+    case DUCKDB_TYPE_DECIMAL:
+      switch (duckdb_decimal_internal_type(type)) {
+        case DUCKDB_TYPE_SMALLINT: return DirectKind::Decimal16;
+        case DUCKDB_TYPE_INTEGER: return DirectKind::Decimal32;
+        case DUCKDB_TYPE_BIGINT: return DirectKind::Decimal64;
+        default: return DirectKind::None;
+      }
+    default: return DirectKind::None;
+  }
+}
+
+// DuckDB's CAST(decimal AS VARCHAR): the unscaled value with `scale` digits after the point.
+std::string decimal_text(std::int64_t unscaled, int scale) {
+  if (scale == 0) return std::to_string(unscaled);
+  const bool negative = unscaled < 0;
+  std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(unscaled) : static_cast<std::uint64_t>(unscaled);
+  std::string digits = std::to_string(magnitude);
+  if (digits.size() <= static_cast<std::size_t>(scale))
+    digits.insert(0, static_cast<std::size_t>(scale) + 1 - digits.size(), '0');
+  digits.insert(digits.size() - static_cast<std::size_t>(scale), 1, '.');
+  return negative ? "-" + digits : digits;
+}
+
+// DuckDB's CAST(date AS VARCHAR): YYYY-MM-DD; dates outside years 1-9999 and infinities are left to DuckDB.
+std::string date_text(duckdb_date date) {
+  duckdb_date_struct parts = duckdb_from_date(date);
+  if (duckdb_is_finite_date(date) && parts.year >= 1 && parts.year <= 9999) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", parts.year, parts.month, parts.day);
+    return buffer;
+  }
+  duckdb_value value = duckdb_create_date(date);
+  char* text = duckdb_get_varchar(value);
+  std::string out = text ? text : "";
+  duckdb_free(text);
+  duckdb_destroy_value(&value);
+  return out;
+}
+
+// The Athena text of row `row` of a vector of the given kind (valid rows only).
+std::string direct_text(DirectKind kind, void* data, idx_t row, int scale) {
+  switch (kind) {
+    case DirectKind::Text: {
+      auto* strings = static_cast<duckdb_string_t*>(data);
+      return std::string(duckdb_string_t_data(&strings[row]), duckdb_string_t_length(strings[row]));
+    }
+    case DirectKind::Boolean: return static_cast<bool*>(data)[row] ? "true" : "false";
+    case DirectKind::Int8: return std::to_string(static_cast<std::int8_t*>(data)[row]);
+    case DirectKind::Int16: return std::to_string(static_cast<std::int16_t*>(data)[row]);
+    case DirectKind::Int32: return std::to_string(static_cast<std::int32_t*>(data)[row]);
+    case DirectKind::Int64: return std::to_string(static_cast<std::int64_t*>(data)[row]);
+    case DirectKind::UInt8: return std::to_string(static_cast<std::uint8_t*>(data)[row]);
+    case DirectKind::UInt16: return std::to_string(static_cast<std::uint16_t*>(data)[row]);
+    case DirectKind::UInt32: return std::to_string(static_cast<std::uint32_t*>(data)[row]);
+    case DirectKind::UInt64: return std::to_string(static_cast<std::uint64_t*>(data)[row]);
+    case DirectKind::Float: return java_floating_string(static_cast<float*>(data)[row]);
+    case DirectKind::Double: return java_floating_string(static_cast<double*>(data)[row]);
+    case DirectKind::Decimal16: return decimal_text(static_cast<std::int16_t*>(data)[row], scale);
+    case DirectKind::Decimal32: return decimal_text(static_cast<std::int32_t*>(data)[row], scale);
+    case DirectKind::Decimal64: return decimal_text(static_cast<std::int64_t*>(data)[row], scale);
+    case DirectKind::Date: return date_text(static_cast<duckdb_date*>(data)[row]);
+    case DirectKind::None: break;
+  }
+  return {};
+}
+
 // Java's Double.toString / Float.toString (what Athena prints) from DuckDB's shortest rendering.
 template <class Floating>
 std::string java_floating_string(const std::string& duck_text) {
@@ -142,6 +252,12 @@ std::string java_floating_string(const std::string& duck_text) {
   if (duck_text == "-inf" || duck_text == "-Infinity") return "-Infinity";
   auto [end, error] = std::from_chars(duck_text.data(), duck_text.data() + duck_text.size(), value);
   if (error != std::errc() || end != duck_text.data() + duck_text.size()) return duck_text;
+  return java_floating_string(value);
+}
+
+// Java's Double.toString / Float.toString of a value (the shortest text that reads back as the value).
+template <class Floating>
+std::string java_floating_string(Floating value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   char buffer[64];
@@ -211,6 +327,7 @@ struct LocalEngine::Impl {
   std::vector<local::CatalogTable> tables;
   std::map<std::string, std::size_t> table_index;  // "db.table" -> tables[i]
   std::set<std::string> databases;
+  std::map<std::size_t, std::string> view_signatures;  // tables[i] -> TableFiles::signature of its current view
   std::atomic<bool> running{false};
   std::atomic<bool> interrupted{false};
 
@@ -242,6 +359,20 @@ struct LocalEngine::Impl {
       }
     }
     return std::make_unique<int>(0);
+  }
+
+  // The bytes the last query read from files (DuckDB's TOTAL_BYTES_READ), 0 when unknown.
+  std::int64_t last_query_bytes_read() {
+    duckdb_profiling_info info = duckdb_get_profiling_info(connection);
+    if (!info) return 0;
+    duckdb_value bytes = duckdb_profiling_info_get_value(info, std::string(kBytesReadMetric).c_str());
+    if (!bytes) return 0;
+    char* text = duckdb_get_varchar(bytes);
+    std::int64_t value = 0;
+    if (text) std::from_chars(text, text + std::strlen(text), value);
+    duckdb_free(text);
+    duckdb_destroy_value(&bytes);
+    return value;
   }
 };
 
@@ -291,6 +422,11 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   setup.push_back("SET allowed_directories = [" + local::quote_literal(root) + "]");
   setup.push_back("SET enable_external_access = false");
   setup.push_back("SET autoload_known_extensions = false");
+  // DataScannedInBytes: DuckDB counts the bytes each query reads from files. Caches would hide re-reads,
+  // so the external file cache stays off and Parquet footers are read again by every query.
+  setup.push_back("SET enable_external_file_cache = false");
+  setup.push_back("PRAGMA enable_profiling = 'no_output'");
+  setup.push_back("SET custom_profiling_settings = '{\"" + std::string(kBytesReadMetric) + "\": \"true\"}'");
   for (const auto& statement : setup) {
     if (auto status = impl->run(statement, error_codes::kQueryFailed); !status) {
       return engine_error(error_codes::kQueryFailed,
@@ -360,7 +496,10 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     }
     auto files = local::list_table_files(table);
     if (!files) return files.get_failure();
-    result.data_scanned_bytes += files->total_bytes;
+    // The view is kept while the table's files (names, sizes, modification times) stay the same.
+    auto cached = impl_->view_signatures.find(index);
+    if (cached != impl_->view_signatures.end() && cached->second == files->signature) continue;
+    impl_->view_signatures.erase(index);
     auto view = local::view_sql(table, *files);
     if (!view) return view.get_failure();
     if (auto status = impl_->run(*view, error_codes::kTableData); !status) {
@@ -368,6 +507,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
                                                        table.local_path +
                                                        "') cannot be read: " + status.get_failure().message);
     }
+    impl_->view_signatures[index] = std::move(files->signature);
   }
 
   auto table_error = [&](const std::string& message) {
@@ -392,6 +532,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   idx_t column_count = duckdb_prepared_statement_column_count(prepared);
   std::string rendered;
   std::string aliases;
+  std::vector<DirectKind> kinds;
   for (idx_t i = 0; i < column_count; ++i) {
     ResultColumn column;
     const char* duck_name = duckdb_prepared_statement_column_name(prepared, i);  // owned by us
@@ -399,6 +540,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     duckdb_free(const_cast<char*>(duck_name));
     LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
     column.type = athena_type(type.type);
+    kinds.push_back(direct_kind(type.type));
     if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_DECIMAL) {
       column.precision = duckdb_decimal_width(type.type);
       column.scale = duckdb_decimal_scale(type.type);
@@ -408,13 +550,19 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     rendered += std::string(i ? ", " : "") + render_expression(std::string(kResultAlias) + "." + alias, type.type, 0);
     result.columns.push_back(std::move(column));
   }
-  duckdb_destroy_prepare(&prepared);
-  result.executed_sql =
-      "SELECT " + rendered + " FROM (" + query + "\n) AS " + std::string(kResultAlias) + "(" + aliases + ")";
-  if (duckdb_prepare(impl_->connection, result.executed_sql.c_str(), &prepared) == DuckDBError) {
-    std::string message = duck_error_text(duckdb_prepare_error(prepared));
+  // Planning is a large share of a small query: plan it once when C++ can render every column.
+  const bool direct = std::all_of(kinds.begin(), kinds.end(), [](DirectKind kind) { return kind != DirectKind::None; });
+  if (direct) {
+    result.executed_sql = query;
+  } else {
     duckdb_destroy_prepare(&prepared);
-    return engine_error(error_codes::kQueryFailed, "internal rendering query failed: " + message);
+    result.executed_sql =
+        "SELECT " + rendered + " FROM (" + query + "\n) AS " + std::string(kResultAlias) + "(" + aliases + ")";
+    if (duckdb_prepare(impl_->connection, result.executed_sql.c_str(), &prepared) == DuckDBError) {
+      std::string message = duck_error_text(duckdb_prepare_error(prepared));
+      duckdb_destroy_prepare(&prepared);
+      return engine_error(error_codes::kQueryFailed, "internal rendering query failed: " + message);
+    }
   }
   const auto planned = Clock::now();
   result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
@@ -464,9 +612,17 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     result.rows.resize(first_row + rows, std::vector<Cell>(column_count));
     for (idx_t column = 0; column < column_count; ++column) {
       duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, column);
-      auto* strings = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
+      void* data = duckdb_vector_get_data(vector);
+      auto* strings = static_cast<duckdb_string_t*>(data);
       uint64_t* validity = duckdb_vector_get_validity(vector);
       const std::string& type = result.columns[column].type;
+      if (direct) {
+        for (idx_t row = 0; row < rows; ++row) {
+          if (validity && !duckdb_validity_row_is_valid(validity, row)) continue;
+          result.rows[first_row + row][column] = direct_text(kinds[column], data, row, result.columns[column].scale);
+        }
+        continue;
+      }
       for (idx_t row = 0; row < rows; ++row) {
         if (validity && !duckdb_validity_row_is_valid(validity, row)) continue;
         std::string text(duckdb_string_t_data(&strings[row]), duckdb_string_t_length(strings[row]));
@@ -478,6 +634,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     duckdb_destroy_data_chunk(&chunk);
   }
   duckdb_destroy_result(&duck_result);
+  result.data_scanned_bytes = impl_->last_query_bytes_read();
   result.execution_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - planned);
   return result;
 }
