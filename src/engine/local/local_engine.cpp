@@ -154,11 +154,13 @@ enum class DirectKind {
   UInt16,
   UInt32,
   UInt64,
+  Int128,
   Float,
   Double,
   Decimal16,
   Decimal32,
   Decimal64,
+  Decimal128,
   Date
 };
 
@@ -174,6 +176,7 @@ DirectKind direct_kind(duckdb_logical_type type) {
     case DUCKDB_TYPE_USMALLINT: return DirectKind::UInt16;
     case DUCKDB_TYPE_UINTEGER: return DirectKind::UInt32;
     case DUCKDB_TYPE_UBIGINT: return DirectKind::UInt64;
+    case DUCKDB_TYPE_HUGEINT: return DirectKind::Int128;  // sum() of integers
     case DUCKDB_TYPE_FLOAT: return DirectKind::Float;
     case DUCKDB_TYPE_DOUBLE: return DirectKind::Double;
     case DUCKDB_TYPE_DATE: return DirectKind::Date;
@@ -182,18 +185,30 @@ DirectKind direct_kind(duckdb_logical_type type) {
         case DUCKDB_TYPE_SMALLINT: return DirectKind::Decimal16;
         case DUCKDB_TYPE_INTEGER: return DirectKind::Decimal32;
         case DUCKDB_TYPE_BIGINT: return DirectKind::Decimal64;
+        case DUCKDB_TYPE_HUGEINT: return DirectKind::Decimal128;  // sum() of decimals
         default: return DirectKind::None;
       }
     default: return DirectKind::None;
   }
 }
 
+__extension__ using Int128 = __int128;
+__extension__ using UInt128 = unsigned __int128;
+
+Int128 to_int128(duckdb_hugeint value) {
+  return static_cast<Int128>((static_cast<UInt128>(static_cast<std::uint64_t>(value.upper)) << 64) | value.lower);
+}
+
 // DuckDB's CAST(decimal AS VARCHAR): the unscaled value with `scale` digits after the point.
-std::string decimal_text(std::int64_t unscaled, int scale) {
-  if (scale == 0) return std::to_string(unscaled);
+std::string decimal_text(Int128 unscaled, int scale) {
   const bool negative = unscaled < 0;
-  std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(unscaled) : static_cast<std::uint64_t>(unscaled);
-  std::string digits = std::to_string(magnitude);
+  UInt128 magnitude = negative ? UInt128(0) - static_cast<UInt128>(unscaled) : static_cast<UInt128>(unscaled);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (scale == 0) return negative ? "-" + digits : digits;
   if (digits.size() <= static_cast<std::size_t>(scale))
     digits.insert(0, static_cast<std::size_t>(scale) + 1 - digits.size(), '0');
   digits.insert(digits.size() - static_cast<std::size_t>(scale), 1, '.');
@@ -232,11 +247,13 @@ std::string direct_text(DirectKind kind, void* data, idx_t row, int scale) {
     case DirectKind::UInt16: return std::to_string(static_cast<std::uint16_t*>(data)[row]);
     case DirectKind::UInt32: return std::to_string(static_cast<std::uint32_t*>(data)[row]);
     case DirectKind::UInt64: return std::to_string(static_cast<std::uint64_t*>(data)[row]);
+    case DirectKind::Int128: return decimal_text(to_int128(static_cast<duckdb_hugeint*>(data)[row]), 0);
     case DirectKind::Float: return java_floating_string(static_cast<float*>(data)[row]);
     case DirectKind::Double: return java_floating_string(static_cast<double*>(data)[row]);
     case DirectKind::Decimal16: return decimal_text(static_cast<std::int16_t*>(data)[row], scale);
     case DirectKind::Decimal32: return decimal_text(static_cast<std::int32_t*>(data)[row], scale);
     case DirectKind::Decimal64: return decimal_text(static_cast<std::int64_t*>(data)[row], scale);
+    case DirectKind::Decimal128: return decimal_text(to_int128(static_cast<duckdb_hugeint*>(data)[row]), scale);
     case DirectKind::Date: return date_text(static_cast<duckdb_date*>(data)[row]);
     case DirectKind::None: break;
   }
