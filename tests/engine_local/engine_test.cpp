@@ -1,4 +1,5 @@
 // C++-only cases: the CSV writer's bytes and atomicity, cancellation, scanned bytes, catalog errors.
+#include <duckdb.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -109,6 +110,99 @@ TEST(LocalEngine, ScannedBytesAreTheSizesOfTheReferencedTablesFiles) {
   auto none = engine->execute("SELECT 1");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->data_scanned_bytes, 0);
+}
+
+constexpr char kPartitionedTextTable[] = R"({"Table": {"Name": "t", "DatabaseName": "default",
+    "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}, {"Name": "v", "Type": "string"}],
+      "Location": "s3://bucket/t/",
+      "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                    "Parameters": {"field.delim": ","}}},
+    "PartitionKeys": [{"Name": "dt", "Type": "string"}]}})";
+
+std::int64_t file_bytes(const std::string& path) { return static_cast<std::int64_t>(fs::file_size(path)); }
+
+TEST(LocalEngine, ScannedBytesCountOnlyThePartitionsTheQueryReads) {
+  TempDir temp;
+  const std::string a = temp.write("data/bucket/t/dt=2024-01-01/a.csv", "1,a\n2,b\n");
+  const std::string b = temp.write("data/bucket/t/dt=2024-01-01/b.csv", "3,c\n");
+  const std::string c = temp.write("data/bucket/t/dt=2024-01-02/c.csv", "40,dddd\n50,eeeee\n60,f\n");
+  temp.write("catalog/default/t.json", kPartitionedTextTable);
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto one = engine->execute("SELECT sum(id) FROM t WHERE dt = '2024-01-01'");
+  ASSERT_TRUE(one) << one.get_failure().to_string();
+  EXPECT_EQ(one->rows.at(0).at(0), "6");
+  // A text file is read whole; the other partition's file is not opened.
+  EXPECT_EQ(one->data_scanned_bytes, file_bytes(a) + file_bytes(b));
+  auto all = engine->execute("SELECT sum(id) FROM t");
+  ASSERT_TRUE(all) << all.get_failure().to_string();
+  EXPECT_EQ(all->rows.at(0).at(0), "156");
+  EXPECT_EQ(all->data_scanned_bytes, file_bytes(a) + file_bytes(b) + file_bytes(c));
+  // The same query again reads the same bytes (no cache hides a re-read).
+  auto again = engine->execute("SELECT sum(id) FROM t WHERE dt = '2024-01-01'");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->data_scanned_bytes, one->data_scanned_bytes);
+}
+
+TEST(LocalEngine, ParquetScannedBytesAreWithinTheSelectedPartitionsFiles) {
+  TempDir temp;
+  fs::create_directories(temp.path() + "/data/bucket/p");
+  {  // Two partitions written by DuckDB itself.
+    duckdb_database database;
+    duckdb_connection connection;
+    ASSERT_EQ(duckdb_open(nullptr, &database), DuckDBSuccess);
+    ASSERT_EQ(duckdb_connect(database, &connection), DuckDBSuccess);
+    for (const std::string day : {"2024-01-01", "2024-01-02"}) {
+      fs::create_directories(temp.path() + "/data/bucket/p/dt=" + day);
+      const std::string copy = "COPY (SELECT range AS id, 'value ' || range AS v FROM range(" +
+                               std::string(day == "2024-01-01" ? "1000" : "5000") + ")) TO '" + temp.path() +
+                               "/data/bucket/p/dt=" + day + "/part-0.parquet' (FORMAT parquet)";
+      ASSERT_EQ(duckdb_query(connection, copy.c_str(), nullptr), DuckDBSuccess) << copy;
+    }
+    duckdb_disconnect(&connection);
+    duckdb_close(&database);
+  }
+  temp.write("catalog/default/p.json", R"({"Table": {"Name": "p", "DatabaseName": "default",
+    "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "v", "Type": "string"}],
+      "Location": "s3://bucket/p/",
+      "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}},
+    "PartitionKeys": [{"Name": "dt", "Type": "string"}]}})");
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  const std::int64_t first = file_bytes(temp.path() + "/data/bucket/p/dt=2024-01-01/part-0.parquet");
+  const std::int64_t second = file_bytes(temp.path() + "/data/bucket/p/dt=2024-01-02/part-0.parquet");
+  auto one = engine->execute("SELECT count(*), sum(id) FROM p WHERE dt = '2024-01-01'");
+  ASSERT_TRUE(one) << one.get_failure().to_string();
+  EXPECT_EQ(one->rows.at(0).at(1), "499500");
+  EXPECT_GT(one->data_scanned_bytes, 0);
+  EXPECT_LE(one->data_scanned_bytes, first);  // footer and the id column of one file
+  auto all = engine->execute("SELECT sum(id), max(v) FROM p");
+  ASSERT_TRUE(all) << all.get_failure().to_string();
+  EXPECT_GT(all->data_scanned_bytes, first);
+  EXPECT_LE(all->data_scanned_bytes, first + second);
+}
+
+TEST(LocalEngine, ViewsFollowFilesAddedChangedAndRemovedBetweenQueries) {
+  TempDir temp;
+  temp.write("data/bucket/t/dt=2024-01-01/a.csv", "1,a\n");
+  temp.write("catalog/default/t.json", kPartitionedTextTable);
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto sum = [&] {
+    auto result = engine->execute("SELECT sum(id) FROM t");
+    EXPECT_TRUE(result) << result.get_failure().to_string();
+    return result ? result->rows.at(0).at(0).value_or("NULL") : "failed";
+  };
+  EXPECT_EQ(sum(), "1");
+  EXPECT_EQ(sum(), "1");                                      // kept view
+  temp.write("data/bucket/t/dt=2024-01-02/b.csv", "10,b\n");  // a new partition
+  EXPECT_EQ(sum(), "11");
+  temp.write("data/bucket/t/dt=2024-01-01/a.csv", "2,a\n");  // rewritten in place
+  EXPECT_EQ(sum(), "12");
+  temp.write("data/bucket/t/dt=2024-01-02/c.csv", "100,c\n");  // a new file in a new folder's listing
+  EXPECT_EQ(sum(), "112");
+  fs::remove_all(temp.path() + "/data/bucket/t/dt=2024-01-02");
+  EXPECT_EQ(sum(), "2");
 }
 
 TEST(LocalEngine, MalformedCatalogFileFailsOpenNamingTheFile) {

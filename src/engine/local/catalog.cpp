@@ -8,7 +8,11 @@
 #include <sstream>
 #include <system_error>
 
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "athena_runner/engine/local_engine.hpp"
 
@@ -173,7 +177,8 @@ aws::Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_
   return tables;
 }
 
-aws::Outcome<TableFiles> list_table_files(const CatalogTable& table) {
+aws::Outcome<TableFiles> list_table_files(const CatalogTable& table,
+                                          const std::function<void(const std::string&)>& before_reading_folder) {
   std::error_code error;
   const std::string qualified = table.database + "." + table.name;
   if (!fs::is_directory(table.local_path, error)) {
@@ -188,10 +193,15 @@ aws::Outcome<TableFiles> list_table_files(const CatalogTable& table) {
     std::int64_t modified;
   };
   std::vector<Entry> entries;
+  if (before_reading_folder) before_reading_folder(table.local_path);
   for (auto it = fs::recursive_directory_iterator(table.local_path, error);
        !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (hidden(it->path())) {
       if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory()) {
+      if (before_reading_folder) before_reading_folder(it->path().string());
       continue;
     }
     if (!it->is_regular_file()) continue;
@@ -309,6 +319,73 @@ aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& 
   }
   return "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) +
          " AS SELECT " + select + " FROM " + source;
+}
+
+namespace {
+constexpr std::uint32_t kWatchedEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |
+                                         IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
+}  // namespace
+
+FolderWatch::FolderWatch() : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
+
+FolderWatch::~FolderWatch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FolderWatch::forget(std::size_t key) {
+  drain();
+  auto found = watches_.find(key);
+  if (found != watches_.end()) {
+    for (int descriptor : found->second) {
+      inotify_rm_watch(fd_, descriptor);
+      keys_.erase(descriptor);
+    }
+    watches_.erase(found);
+  }
+  changed_.erase(key);
+}
+
+void FolderWatch::add(std::size_t key, const std::string& folder) {
+  int descriptor = fd_ < 0 ? -1 : inotify_add_watch(fd_, folder.c_str(), kWatchedEvents | IN_ONLYDIR);
+  auto& descriptors = watches_[key];
+  if (descriptor < 0) {
+    changed_.insert(key);
+    return;
+  }
+  // A folder under two tables' locations has one descriptor: it moves to this key, and the previous owner
+  // counts as changed (it lists again and takes it back) rather than miss events.
+  auto previous = keys_.find(descriptor);
+  if (previous != keys_.end()) {
+    if (previous->second == key) return;
+    auto& owned = watches_[previous->second];
+    owned.erase(std::remove(owned.begin(), owned.end(), descriptor), owned.end());
+    changed_.insert(previous->second);
+  }
+  keys_[descriptor] = key;
+  descriptors.push_back(descriptor);
+}
+
+bool FolderWatch::unchanged(std::size_t key) {
+  drain();
+  return watches_.count(key) && !changed_.count(key);
+}
+
+void FolderWatch::drain() {
+  if (fd_ < 0) return;
+  alignas(inotify_event) char buffer[16 * 1024];
+  while (true) {
+    ssize_t length = ::read(fd_, buffer, sizeof buffer);
+    if (length <= 0) return;  // EAGAIN: nothing more queued
+    for (ssize_t offset = 0; offset < length;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
+      if (event->mask & IN_Q_OVERFLOW) {
+        for (const auto& [watched_key, descriptors] : watches_) changed_.insert(watched_key);
+      } else if (auto found = keys_.find(event->wd); found != keys_.end()) {
+        changed_.insert(found->second);
+      }
+      offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
+  }
 }
 
 }  // namespace athena_runner::engine::local

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,7 +50,32 @@ struct TableFiles {
 };
 
 // The data files under the table's local path; an error naming the table and path when it is missing.
-aws::Outcome<TableFiles> list_table_files(const CatalogTable& table);
+// before_reading_folder (if set) is called with each folder before its entries are read.
+aws::Outcome<TableFiles> list_table_files(const CatalogTable& table,
+                                          const std::function<void(const std::string&)>& before_reading_folder = {});
+
+// Tells whether anything changed in a set of folders since they were watched (Linux inotify), so a
+// table's files need not be listed again at every query. Folders are added before they are read, so
+// no change between reading and watching is missed. Where watching fails (no inotify, too many
+// watches), unchanged() is false and the caller lists the files again.
+class FolderWatch {
+ public:
+  FolderWatch();
+  ~FolderWatch();
+  FolderWatch(const FolderWatch&) = delete;
+  FolderWatch& operator=(const FolderWatch&) = delete;
+
+  void forget(std::size_t key);                          // stops watching key's folders
+  void add(std::size_t key, const std::string& folder);  // watches one more folder for key
+  bool unchanged(std::size_t key);                       // watched, and no event since the folders were added
+
+ private:
+  void drain();
+  int fd_ = -1;
+  std::map<int, std::size_t> keys_;                  // watch descriptor -> key
+  std::map<std::size_t, std::vector<int>> watches_;  // key -> watch descriptors
+  std::set<std::size_t> changed_;                    // keys with an event, or a folder that could not be watched
+};
 
 // CREATE OR REPLACE VIEW "db"."table" AS SELECT <columns cast to their declared types> FROM read_...
 aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files);

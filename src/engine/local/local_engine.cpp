@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -31,7 +30,11 @@ constexpr double kJavaPlainHigh = 1e7;
 constexpr std::string_view kMainSchema = "main";
 constexpr std::string_view kResultAlias = "ar_result";
 constexpr std::string_view kTimestampFormat = "%Y-%m-%d %H:%M:%S.%g";  // Athena's timestamp(3) rendering
-constexpr std::string_view kBytesReadMetric = "TOTAL_BYTES_READ";      // DuckDB's profiling metric
+// DataScannedInBytes: every read from a file in DuckDB's FileSystem log since it was cleared (path, offset, length).
+constexpr std::string_view kFileReadsSql =
+    "SELECT json_extract_string(message, 'path'), TRY_CAST(json_extract_string(message, 'pos') AS BIGINT), "
+    "TRY_CAST(json_extract_string(message, 'bytes') AS BIGINT) FROM duckdb_logs "
+    "WHERE type = 'FileSystem' AND json_extract_string(message, 'op') = 'READ'";
 
 Error engine_error(std::string_view code, const std::string& message) {
   return aws::make_error(ErrorKind::InvalidInput, std::string(code), message);
@@ -345,6 +348,7 @@ struct LocalEngine::Impl {
   std::map<std::string, std::size_t> table_index;  // "db.table" -> tables[i]
   std::set<std::string> databases;
   std::map<std::size_t, std::string> view_signatures;  // tables[i] -> TableFiles::signature of its current view
+  local::FolderWatch folder_watch;                     // tables[i] -> has anything changed under its folder
   std::atomic<bool> running{false};
   std::atomic<bool> interrupted{false};
 
@@ -378,19 +382,47 @@ struct LocalEngine::Impl {
     return std::make_unique<int>(0);
   }
 
-  // The bytes the last query read from files (DuckDB's TOTAL_BYTES_READ), 0 when unknown.
-  std::int64_t last_query_bytes_read() {
-    duckdb_profiling_info info = duckdb_get_profiling_info(connection);
-    if (!info) return 0;
-    duckdb_value bytes = duckdb_profiling_info_get_value(info, std::string(kBytesReadMetric).c_str());
-    if (!bytes) return 0;
-    char* text = duckdb_get_varchar(bytes);
-    std::int64_t value = 0;
-    if (text) std::from_chars(text, text + std::strlen(text), value);
-    duckdb_free(text);
-    duckdb_destroy_value(&bytes);
-    return value;
+  // The bytes of the files read since clear_read_log(), each byte counted once however often it was read
+  // (a Parquet footer is read to plan and again to scan); 0 when DuckDB's log cannot be read.
+  std::int64_t bytes_read_since_clear() {
+    duckdb_result result;
+    if (duckdb_query(connection, std::string(kFileReadsSql).c_str(), &result) == DuckDBError) {
+      duckdb_destroy_result(&result);
+      return 0;
+    }
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> ranges;  // path -> [begin, end)
+    while (duckdb_data_chunk chunk = duckdb_fetch_chunk(result)) {
+      idx_t rows = duckdb_data_chunk_get_size(chunk);
+      auto* paths = static_cast<duckdb_string_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)));
+      duckdb_vector offset_vector = duckdb_data_chunk_get_vector(chunk, 1);
+      duckdb_vector length_vector = duckdb_data_chunk_get_vector(chunk, 2);
+      auto* offsets = static_cast<std::int64_t*>(duckdb_vector_get_data(offset_vector));
+      auto* lengths = static_cast<std::int64_t*>(duckdb_vector_get_data(length_vector));
+      uint64_t* offsets_valid = duckdb_vector_get_validity(offset_vector);
+      uint64_t* lengths_valid = duckdb_vector_get_validity(length_vector);
+      for (idx_t row = 0; row < rows; ++row) {
+        if ((offsets_valid && !duckdb_validity_row_is_valid(offsets_valid, row)) ||
+            (lengths_valid && !duckdb_validity_row_is_valid(lengths_valid, row)))
+          continue;
+        std::string path(duckdb_string_t_data(&paths[row]), duckdb_string_t_length(paths[row]));
+        ranges[path].emplace_back(offsets[row], offsets[row] + lengths[row]);
+      }
+      duckdb_destroy_data_chunk(&chunk);
+    }
+    duckdb_destroy_result(&result);
+    std::int64_t bytes = 0;
+    for (auto& [path, reads] : ranges) {
+      std::sort(reads.begin(), reads.end());
+      std::int64_t covered_until = 0;
+      for (const auto& [begin, end] : reads) {
+        const std::int64_t from = std::max(begin, covered_until);
+        if (end > from) bytes += end - from;
+        covered_until = std::max(covered_until, end);
+      }
+    }
+    return bytes;
   }
+  Status clear_read_log() { return run("CALL truncate_duckdb_logs()", error_codes::kQueryFailed); }
 };
 
 LocalEngine::LocalEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -439,11 +471,10 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   setup.push_back("SET allowed_directories = [" + local::quote_literal(root) + "]");
   setup.push_back("SET enable_external_access = false");
   setup.push_back("SET autoload_known_extensions = false");
-  // DataScannedInBytes: DuckDB counts the bytes each query reads from files. Caches would hide re-reads,
-  // so the external file cache stays off and Parquet footers are read again by every query.
+  // DataScannedInBytes: DuckDB logs every read from a file with its byte count (the FileSystem log). A cache
+  // would hide re-reads, so the external file cache stays off and every query reads what it scans.
   setup.push_back("SET enable_external_file_cache = false");
-  setup.push_back("PRAGMA enable_profiling = 'no_output'");
-  setup.push_back("SET custom_profiling_settings = '{\"" + std::string(kBytesReadMetric) + "\": \"true\"}'");
+  setup.push_back("CALL enable_logging('FileSystem')");
   for (const auto& statement : setup) {
     if (auto status = impl->run(statement, error_codes::kQueryFailed); !status) {
       return engine_error(error_codes::kQueryFailed,
@@ -511,10 +542,17 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
       return engine_error(error_codes::kNotSupported,
                           "table " + qualified + " (" + table.source_file + "): " + table.problem);
     }
-    auto files = local::list_table_files(table);
-    if (!files) return files.get_failure();
-    // The view is kept while the table's files (names, sizes, modification times) stay the same.
+    // The view is kept while nothing changed under the table's folder (inotify), else while the
+    // listing (names, sizes, modification times) is the same.
     auto cached = impl_->view_signatures.find(index);
+    if (cached != impl_->view_signatures.end() && impl_->folder_watch.unchanged(index)) continue;
+    impl_->folder_watch.forget(index);
+    auto files =
+        local::list_table_files(table, [&](const std::string& folder) { impl_->folder_watch.add(index, folder); });
+    if (!files) {
+      impl_->folder_watch.forget(index);
+      return files.get_failure();
+    }
     if (cached != impl_->view_signatures.end() && cached->second == files->signature) continue;
     impl_->view_signatures.erase(index);
     auto view = local::view_sql(table, *files);
@@ -584,6 +622,10 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   const auto planned = Clock::now();
   result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
 
+  if (auto cleared = impl_->clear_read_log(); !cleared) {
+    duckdb_destroy_prepare(&prepared);
+    return cleared.get_failure();
+  }
   duckdb_pending_result pending = nullptr;
   if (duckdb_pending_prepared(prepared, &pending) == DuckDBError) {
     std::string message = duck_error_text(duckdb_pending_error(pending));
@@ -651,7 +693,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     duckdb_destroy_data_chunk(&chunk);
   }
   duckdb_destroy_result(&duck_result);
-  result.data_scanned_bytes = impl_->last_query_bytes_read();
+  result.data_scanned_bytes = impl_->bytes_read_since_clear();
   result.execution_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - planned);
   return result;
 }
