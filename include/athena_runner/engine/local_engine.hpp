@@ -67,12 +67,15 @@ struct QueryResult {
   std::vector<ResultColumn> columns;
   std::vector<std::vector<Cell>> rows;
   StatementType statement_type = StatementType::Dml;
-  // Sum of the sizes of the data files of every catalog table the query references (all files
-  // under each table's location; no partition pruning), standing in for DataScannedInBytes.
+  // DataScannedInBytes: the bytes the query's execution read from files, as DuckDB's FileSystem log
+  // records every read, each byte of a file counted once however often it was read. Files of partitions
+  // the filters exclude are not opened; Parquet contributes its footer and the column chunks the query
+  // needs, text and JSON files their whole size. Reads while planning are not counted (the scan reads a
+  // Parquet footer again anyway). 0 when no file was read.
   std::int64_t data_scanned_bytes = 0;
-  std::chrono::milliseconds planning_time{0};   // dialect translation, views, prepare
+  std::chrono::milliseconds planning_time{0};   // dialect translation, views (when files changed), prepare
   std::chrono::milliseconds execution_time{0};  // running and fetching
-  std::string executed_sql;                     // the SQL DuckDB ran (after translation)
+  std::string executed_sql;  // the SQL DuckDB ran: the translation, wrapped in a rendering SELECT when needed
 };
 
 class LocalEngine {
