@@ -29,6 +29,7 @@
 #include "athena_runner/aws/sigv4.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "athena_runner/runner/runner.hpp"
+#include "ddl.hpp"
 #include "execution_json.hpp"
 
 namespace athena_runner::engine {
@@ -148,7 +149,8 @@ std::string first_keyword(std::string_view sql) {
 // Before the engine classifies the statement: DDL keywords as Athena lists them, everything else DML.
 std::string guess_statement_type(std::string_view sql) {
   const std::string word = first_keyword(sql);
-  if (word == "CREATE" || word == "DROP" || word == "ALTER" || word == "MSCK" || word == "SHOW" || word == "DESCRIBE") {
+  if (word == "CREATE" || word == "DROP" || word == "ALTER" || word == "MSCK" || word == "SHOW" || word == "DESCRIBE" ||
+      word == "DESC") {
     return std::string(athena::kStatementTypeDdl);
   }
   return std::string(athena::kStatementTypeDml);
@@ -165,8 +167,12 @@ struct Job {
 
 class LocalQueryEngine final : public runner::QueryEngine {
  public:
-  LocalQueryEngine(LocalWorkspace workspace, std::vector<std::unique_ptr<LocalEngine>> engines)
-      : workspace_(std::move(workspace)), engines_(std::move(engines)), running_(engines_.size()) {
+  LocalQueryEngine(LocalWorkspace workspace, std::vector<std::unique_ptr<LocalEngine>> engines,
+                   const std::string& catalog_fingerprint)
+      : workspace_(std::move(workspace)),
+        engines_(std::move(engines)),
+        engine_catalogs_(engines_.size(), catalog_fingerprint),
+        running_(engines_.size()) {
     const fs::path state = fs::path(workspace_.data_dir) / ".athena";
     executions_dir_ = (state / "executions").string();
     tokens_dir_ = (state / "tokens").string();
@@ -335,6 +341,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
                              "the result file " + *path + " of query " + execution.query_execution_id +
                                  " is missing: run the query again");
     }
+    if (execution.statement_type.value_or("") == athena::kStatementTypeDdl) return ddl_results(text, record->columns);
     auto table = runner::parse_athena_csv(text, max_rows);
     if (!table) return std::move(table).get_failure();
     athena::QueryResultsTable out;
@@ -361,6 +368,46 @@ class LocalQueryEngine final : public runner::QueryEngine {
     athena::QueryExecution execution;
     std::vector<ResultColumn> columns;
   };
+
+  // <id>.txt: one row per line, no header, each line one value (DESCRIBE's fields stay tab-separated in it).
+  static athena::QueryResultsTable ddl_results(const std::string& text, const std::vector<ResultColumn>& columns) {
+    athena::QueryResultsTable out;
+    out.pages = 1;
+    for (const auto& column : columns) {
+      athena::ColumnInfo info;
+      info.name = column.name;
+      info.label = column.name;
+      info.type = column.type;
+      info.nullable = "UNKNOWN";
+      out.columns.push_back(std::move(info));
+    }
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      out.rows.push_back(athena::Row{{std::optional<std::string>(text.substr(start, end - start))}});
+      start = end + 1;
+    }
+    return out;
+  }
+
+  // LocalEngine reads the catalog when it opens: after a DDL statement (here or in another process) or a
+  // Glue API change, the worker's engine is opened again before its next query.
+  aws::Status refresh_engine(std::size_t worker) {
+    std::string fingerprint = local::catalog_fingerprint(workspace_.catalog_dir);
+    if (fingerprint == engine_catalogs_[worker]) return aws::Ok{};
+    auto engine = LocalEngine::open(LocalEngineConfig{workspace_.data_dir, workspace_.catalog_dir,
+                                                      workspace_.default_database, workspace_.threads_per_query, ""});
+    if (!engine) return std::move(engine).get_failure();
+    std::unique_ptr<LocalEngine> previous;
+    {
+      std::lock_guard lock(mutex_);
+      previous = std::move(engines_[worker]);
+      engines_[worker] = std::move(engine).get_result();
+    }
+    engine_catalogs_[worker] = std::move(fingerprint);
+    return aws::Ok{};
+  }
 
   std::string record_path(std::string_view id) const { return executions_dir_ + "/" + std::string(id) + ".json"; }
   std::string stop_file(std::string_view id) const { return executions_dir_ + "/" + std::string(id) + ".stop"; }
@@ -536,7 +583,17 @@ class LocalQueryEngine final : public runner::QueryEngine {
       }
       return job.cancel.load();
     };
-    auto result = engines_[worker]->execute(execution.query.value_or(""), context);
+    const std::string sql = execution.query.value_or("");
+    aws::Outcome<QueryResult> result = aws::make_error(aws::ErrorKind::Internal, "", "");
+    if (local::is_hive_ddl(sql)) {
+      result = local::execute_ddl(
+          sql, local::DdlContext{workspace_.catalog_dir, workspace_.data_dir,
+                                 context.database.empty() ? workspace_.default_database : context.database});
+    } else if (auto refreshed = refresh_engine(worker); !refreshed) {
+      result = std::move(refreshed).get_failure();
+    } else {
+      result = engines_[worker]->execute(sql, context);
+    }
     const auto completed = SystemClock::now();
 
     athena::QueryExecutionStatistics statistics;
@@ -562,7 +619,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
       if (path) {
         std::error_code ignored;
         fs::create_directories(fs::path(*path).parent_path(), ignored);
-        written = write_athena_csv(*result, *path);
+        written = ddl ? write_atomically(*path, local::to_ddl_text(*result)) : write_athena_csv(*result, *path);
       }
       if (written) {
         status.state = athena::QueryExecutionState::Succeeded;
@@ -604,6 +661,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
   LocalWorkspace workspace_;
   std::string executions_dir_, tokens_dir_;
   std::vector<std::unique_ptr<LocalEngine>> engines_;
+  std::vector<std::string> engine_catalogs_;  // per worker: the catalog fingerprint its engine loaded
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::string> queue_;
@@ -641,6 +699,8 @@ aws::Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const
         "the data directory " + resolved.data_dir + " is not writable: " + written.get_failure().message);
   }
   fs::remove(probe, error);
+  // Taken before the engines read the catalog: a change while they open is seen at the next query.
+  const std::string catalog_fingerprint = local::catalog_fingerprint(resolved.catalog_dir);
   std::vector<std::unique_ptr<LocalEngine>> engines;
   for (int i = 0; i < resolved.workers; ++i) {
     auto engine = LocalEngine::open(LocalEngineConfig{resolved.data_dir, resolved.catalog_dir,
@@ -648,7 +708,8 @@ aws::Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const
     if (!engine) return std::move(engine).get_failure();
     engines.push_back(std::move(engine).get_result());
   }
-  return std::unique_ptr<runner::QueryEngine>(new LocalQueryEngine(std::move(resolved), std::move(engines)));
+  return std::unique_ptr<runner::QueryEngine>(
+      new LocalQueryEngine(std::move(resolved), std::move(engines), catalog_fingerprint));
 }
 
 }  // namespace athena_runner::engine

@@ -1,0 +1,1378 @@
+#include "ddl.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hive_types.hpp"
+
+namespace athena_runner::engine::local {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+// Error codes of DDL failures (Error::code); all are user errors.
+constexpr std::string_view kSyntaxError = "SYNTAX_ERROR";
+constexpr std::string_view kAlreadyExists = "ALREADY_EXISTS";
+constexpr std::string_view kNotFound = "NOT_FOUND";
+constexpr std::string_view kInvalidOperation = "INVALID_OPERATION";
+
+// What Glue stores, matching src/server/glue_service.cpp.
+constexpr std::string_view kCatalogId = "000000000000";
+constexpr std::string_view kDatabaseFile = "_database.meta";
+constexpr std::string_view kPartitionsExtension = ".partitions";
+constexpr std::size_t kMaxNameLength = 255;
+// Hive pads DESCRIBE's fields to this width (MetaDataFormatUtils' ALIGNMENT).
+constexpr std::size_t kDescribeAlignment = 20;
+
+constexpr std::string_view kLazySimpleSerde = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+constexpr std::string_view kTextInputFormat = "org.apache.hadoop.mapred.TextInputFormat";
+constexpr std::string_view kTextOutputFormat = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+
+struct StorageFormat {
+  std::string_view name;
+  std::string_view input_format;
+  std::string_view output_format;
+  std::string_view serde;
+};
+// STORED AS <name>, as Hive (and so Athena) expands it.
+constexpr StorageFormat kStorageFormats[] = {
+    {"PARQUET", "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+     "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+     "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+    {"TEXTFILE", kTextInputFormat, kTextOutputFormat, kLazySimpleSerde},
+    {"JSONFILE", kTextInputFormat, kTextOutputFormat, "org.apache.hive.hcatalog.data.JsonSerDe"},
+    {"ORC", "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat", "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
+     "org.apache.hadoop.hive.ql.io.orc.OrcSerde"},
+    {"AVRO", "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat",
+     "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat", "org.apache.hadoop.hive.serde2.avro.AvroSerDe"},
+    {"SEQUENCEFILE", "org.apache.hadoop.mapred.SequenceFileInputFormat",
+     "org.apache.hadoop.hive.ql.io.HiveSequenceFileOutputFormat", kLazySimpleSerde},
+};
+
+Error ddl_error(std::string_view code, std::string message) {
+  return aws::make_error(aws::ErrorKind::InvalidInput, std::string(code), std::move(message));
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  return text;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// ---- tokens -------------------------------------------------------------------------------------
+
+enum class TokenKind { Word, QuotedName, String, Number, Symbol, End };
+
+struct Token {
+  TokenKind kind = TokenKind::End;
+  std::string text;  // words as written; strings and quoted names unescaped
+  std::size_t offset = 0;
+};
+
+// Hive string escapes: \t \n \r \0 \\ \' \" and octal \001 (as FIELDS TERMINATED BY '\001' is written).
+std::string unescape_hive(std::string_view body) {
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '\\' || i + 1 == body.size()) {
+      out += body[i];
+      continue;
+    }
+    const char next = body[++i];
+    if (next >= '0' && next <= '7') {
+      int value = 0, digits = 0;
+      while (digits < 3 && i < body.size() && body[i] >= '0' && body[i] <= '7') {
+        value = value * 8 + (body[i] - '0');
+        ++i;
+        ++digits;
+      }
+      --i;
+      out += static_cast<char>(value);
+    } else if (next == 't') {
+      out += '\t';
+    } else if (next == 'n') {
+      out += '\n';
+    } else if (next == 'r') {
+      out += '\r';
+    } else {
+      out += next;
+    }
+  }
+  return out;
+}
+
+Outcome<std::vector<Token>> tokenize(std::string_view sql) {
+  std::vector<Token> tokens;
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (sql.substr(i, 2) == "--") {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (sql.substr(i, 2) == "/*") {
+      const auto end = sql.find("*/", i + 2);
+      if (end == std::string_view::npos) return ddl_error(kSyntaxError, "unterminated /* comment");
+      i = end + 2;
+    } else if (c == '\'' || c == '"') {
+      // Hive strings: either quote, backslash escapes.
+      std::size_t j = i + 1;
+      while (j < sql.size() && sql[j] != c) j += sql[j] == '\\' ? 2 : 1;
+      if (j >= sql.size()) {
+        return ddl_error(kSyntaxError, "unterminated string starting at character " + std::to_string(i + 1));
+      }
+      tokens.push_back({TokenKind::String, unescape_hive(sql.substr(i + 1, j - i - 1)), i});
+      i = j + 1;
+    } else if (c == '`') {
+      std::string name;
+      std::size_t j = i + 1;
+      for (; j < sql.size(); ++j) {
+        if (sql[j] == '`') {
+          if (j + 1 < sql.size() && sql[j + 1] == '`') {
+            name += '`';
+            ++j;
+            continue;
+          }
+          break;
+        }
+        name += sql[j];
+      }
+      if (j >= sql.size()) return ddl_error(kSyntaxError, "unterminated `name` at character " + std::to_string(i + 1));
+      tokens.push_back({TokenKind::QuotedName, name, i});
+      i = j + 1;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::size_t j = i;
+      while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) ++j;
+      tokens.push_back({TokenKind::Word, std::string(sql.substr(i, j - i)), i});
+      i = j;
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               (c == '-' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+      std::size_t j = i + 1;
+      while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '.' || sql[j] == '_'))
+        ++j;
+      tokens.push_back({TokenKind::Number, std::string(sql.substr(i, j - i)), i});
+      i = j;
+    } else if (std::strchr("(),.=<>:;*", c) != nullptr) {
+      tokens.push_back({TokenKind::Symbol, std::string(1, c), i});
+      ++i;
+    } else {
+      return ddl_error(kSyntaxError,
+                       "unexpected character '" + std::string(1, c) + "' at character " + std::to_string(i + 1));
+    }
+  }
+  while (!tokens.empty() && tokens.back().kind == TokenKind::Symbol && tokens.back().text == ";") tokens.pop_back();
+  tokens.push_back({TokenKind::End, "", sql.size()});
+  return tokens;
+}
+
+// ---- parser helpers -----------------------------------------------------------------------------
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+
+  const Token& peek(std::size_t ahead = 0) const { return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)]; }
+  bool at_end() const { return peek().kind == TokenKind::End; }
+  bool is_word(std::string_view keyword, std::size_t ahead = 0) const {
+    const Token& token = peek(ahead);
+    return token.kind == TokenKind::Word && upper(token.text) == keyword;
+  }
+  bool is_symbol(std::string_view symbol) const { return peek().kind == TokenKind::Symbol && peek().text == symbol; }
+  bool accept_word(std::string_view keyword) {
+    if (!is_word(keyword)) return false;
+    ++pos_;
+    return true;
+  }
+  bool accept_words(std::initializer_list<std::string_view> keywords) {
+    std::size_t ahead = 0;
+    for (auto keyword : keywords) {
+      if (!is_word(keyword, ahead++)) return false;
+    }
+    pos_ += keywords.size();
+    return true;
+  }
+  bool accept_symbol(std::string_view symbol) {
+    if (!is_symbol(symbol)) return false;
+    ++pos_;
+    return true;
+  }
+
+  Error unexpected(std::string_view expected) const {
+    const Token& token = peek();
+    std::string found = token.kind == TokenKind::End ? "the end of the statement" : "'" + token.text + "'";
+    return ddl_error(kSyntaxError, "at character " + std::to_string(token.offset + 1) + ": expected " +
+                                       std::string(expected) + ", found " + found);
+  }
+  aws::Status expect_word(std::string_view keyword) {
+    if (accept_word(keyword)) return aws::Ok{};
+    return unexpected(keyword);
+  }
+  aws::Status expect_symbol(std::string_view symbol) {
+    if (accept_symbol(symbol)) return aws::Ok{};
+    return unexpected("'" + std::string(symbol) + "'");
+  }
+  aws::Status expect_end() {
+    if (at_end()) return aws::Ok{};
+    return unexpected("the end of the statement");
+  }
+  Outcome<std::string> name(std::string_view what) {
+    const Token& token = peek();
+    if (token.kind != TokenKind::Word && token.kind != TokenKind::QuotedName) return unexpected(what);
+    ++pos_;
+    return token.text;
+  }
+  Outcome<std::string> string(std::string_view what) {
+    const Token& token = peek();
+    if (token.kind != TokenKind::String) return unexpected(what);
+    ++pos_;
+    return token.text;
+  }
+  const Token& next() { return tokens_[std::min(pos_++, tokens_.size() - 1)]; }
+
+ private:
+  std::vector<Token> tokens_;
+  std::size_t pos_ = 0;
+};
+
+// Glue stores names lower-cased; ours also become file names, so nothing that leaves the folder.
+Outcome<std::string> catalog_name(const std::string& raw, std::string_view what) {
+  std::string name = lower(raw);
+  if (name.empty() || name.size() > kMaxNameLength || name.front() == '.' ||
+      name.find_first_of("/\\\n\r\t") != std::string::npos || name.find('\0') != std::string::npos) {
+    return ddl_error(kSyntaxError, "the " + std::string(what) + " name '" + raw +
+                                       "' is not valid: 1 to 255 characters, no '/', '\\' or control characters, "
+                                       "not starting with '.'");
+  }
+  return name;
+}
+
+struct QualifiedName {
+  std::string database;
+  std::string table;
+};
+
+Outcome<QualifiedName> qualified_name(Parser& parser, const DdlContext& context) {
+  auto first = parser.name("a table name");
+  if (!first) return std::move(first).get_failure();
+  QualifiedName out;
+  if (parser.accept_symbol(".")) {
+    auto second = parser.name("a table name after '.'");
+    if (!second) return std::move(second).get_failure();
+    auto database = catalog_name(*first, "database");
+    if (!database) return std::move(database).get_failure();
+    out.database = *database;
+    first = std::move(second);
+  } else {
+    out.database = lower(context.database.empty() ? "default" : context.database);
+  }
+  auto table = catalog_name(*first, "table");
+  if (!table) return std::move(table).get_failure();
+  out.table = *table;
+  return out;
+}
+
+// ('k'='v', ...)
+Outcome<std::vector<std::pair<std::string, std::string>>> property_list(Parser& parser) {
+  std::vector<std::pair<std::string, std::string>> properties;
+  if (auto open = parser.expect_symbol("("); !open) return std::move(open).get_failure();
+  do {
+    auto key = parser.string("a 'key'");
+    if (!key) return std::move(key).get_failure();
+    if (auto equals = parser.expect_symbol("="); !equals) return std::move(equals).get_failure();
+    auto value = parser.string("a 'value'");
+    if (!value) return std::move(value).get_failure();
+    properties.emplace_back(*key, *value);
+  } while (parser.accept_symbol(","));
+  if (auto close = parser.expect_symbol(")"); !close) return std::move(close).get_failure();
+  return properties;
+}
+
+// A Hive type as written (array<struct<a:int>>, decimal(10,2), ...), lower-cased, checked by the engine's
+// own type parser so a table the engine can not read never gets created.
+Outcome<std::string> hive_type(Parser& parser) {
+  std::string text;
+  int angle = 0, paren = 0;
+  for (;;) {
+    const Token& token = parser.peek();
+    if (token.kind == TokenKind::End) break;
+    if (angle == 0 && paren == 0 && !text.empty() &&
+        (token.text == "," || token.text == ")" || (token.kind == TokenKind::Word && upper(token.text) == "COMMENT")))
+      break;
+    if (token.kind == TokenKind::Symbol) {
+      if (token.text == "<") ++angle;
+      if (token.text == ">") --angle;
+      if (token.text == "(") ++paren;
+      if (token.text == ")") --paren;
+      if (angle < 0 || paren < 0) return parser.unexpected("a type");
+    } else if (token.kind == TokenKind::String) {
+      return parser.unexpected("a type");
+    }
+    // Struct field names (followed by ':') keep their case, as JSON keys are matched by it; type names are
+    // lower case in Glue.
+    const bool field_name =
+        token.kind == TokenKind::QuotedName ||
+        (token.kind == TokenKind::Word && parser.peek(1).kind == TokenKind::Symbol && parser.peek(1).text == ":");
+    text += field_name ? token.text : lower(token.text);
+    parser.next();
+  }
+  if (text.empty()) return parser.unexpected("a column type");
+  if (auto checked = hive_to_duckdb_type(text); !checked) {
+    return ddl_error(kSyntaxError, "type '" + text + "' is not valid: " + checked.get_failure().message);
+  }
+  return text;
+}
+
+struct ColumnDefinition {
+  std::string name;
+  std::string type;
+  std::optional<std::string> comment;
+};
+
+// (name type [COMMENT '..'], ...)
+Outcome<std::vector<ColumnDefinition>> column_list(Parser& parser) {
+  std::vector<ColumnDefinition> columns;
+  if (auto open = parser.expect_symbol("("); !open) return std::move(open).get_failure();
+  do {
+    auto raw = parser.name("a column name");
+    if (!raw) return std::move(raw).get_failure();
+    auto name = catalog_name(*raw, "column");
+    if (!name) return std::move(name).get_failure();
+    auto type = hive_type(parser);
+    if (!type) return std::move(type).get_failure();
+    ColumnDefinition column{*name, *type, std::nullopt};
+    if (parser.accept_word("COMMENT")) {
+      auto comment = parser.string("a 'comment'");
+      if (!comment) return std::move(comment).get_failure();
+      column.comment = *comment;
+    }
+    columns.push_back(std::move(column));
+  } while (parser.accept_symbol(","));
+  if (auto close = parser.expect_symbol(")"); !close) return std::move(close).get_failure();
+  return columns;
+}
+
+// ---- files --------------------------------------------------------------------------------------
+
+Outcome<std::string> write_temporary(const fs::path& path, std::string_view content) {
+  static std::atomic<unsigned> counter{0};
+  std::error_code ignored;
+  fs::create_directories(path.parent_path(), ignored);
+  // A leading '.' and no .json suffix: neither the catalog loader nor the Glue API reads it.
+  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp." +
+                                                   std::to_string(::getpid()) + "." + std::to_string(counter++));
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = fd >= 0;
+  for (std::size_t written = 0; ok && written < content.size();) {
+    const ssize_t count = ::write(fd, content.data() + written, content.size() - written);
+    if (count < 0 && errno == EINTR) continue;
+    ok = count > 0;
+    if (ok) written += static_cast<std::size_t>(count);
+  }
+  if (ok) ok = ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) {
+    fs::remove(temporary, ignored);
+    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                           "cannot write " + temporary.string() + ": " + std::strerror(errno));
+  }
+  return temporary.string();
+}
+
+// Temporary file, fsync, rename: readers see the old content or the new, never a part.
+aws::Status replace_file(const fs::path& path, std::string_view content) {
+  auto temporary = write_temporary(path, content);
+  if (!temporary) return std::move(temporary).get_failure();
+  std::error_code error;
+  fs::rename(*temporary, path, error);
+  if (error) {
+    fs::remove(*temporary, error);
+    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                           "cannot replace " + path.string() + ": " + error.message());
+  }
+  return aws::Ok{};
+}
+
+// Like replace_file, but fails (false) when path exists: link() makes exactly one writer win.
+Outcome<bool> create_file(const fs::path& path, std::string_view content) {
+  auto temporary = write_temporary(path, content);
+  if (!temporary) return std::move(temporary).get_failure();
+  const int linked = ::link(temporary->c_str(), path.c_str());
+  const int link_errno = errno;
+  std::error_code ignored;
+  fs::remove(*temporary, ignored);
+  if (linked == 0) return true;
+  if (link_errno == EEXIST) return false;
+  return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                         "cannot create " + path.string() + ": " + std::strerror(link_errno));
+}
+
+std::optional<Json> read_json(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  Json document = Json::parse(in, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) return std::nullopt;
+  return document;
+}
+
+class Catalog {
+ public:
+  explicit Catalog(const DdlContext& context) : context_(context), root_(context.catalog_dir) {}
+
+  fs::path database_dir(const std::string& database) const { return root_ / database; }
+  fs::path table_file(const QualifiedName& name) const { return root_ / name.database / (name.table + ".json"); }
+  fs::path partitions_file(const QualifiedName& name) const {
+    return root_ / name.database / (name.table + std::string(kPartitionsExtension));
+  }
+
+  // A folder of get-table files copied in by hand is a database too; `default` always exists.
+  bool database_exists(const std::string& database) const {
+    std::error_code ignored;
+    return database == "default" || fs::is_directory(database_dir(database), ignored);
+  }
+
+  std::vector<std::string> databases() const {
+    std::set<std::string> names{"default"};
+    std::error_code error;
+    for (auto it = fs::directory_iterator(root_, error); !error && it != fs::directory_iterator();
+         it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      if (it->is_directory() && !name.empty() && name.front() != '.') names.insert(name);
+    }
+    return {names.begin(), names.end()};
+  }
+
+  // Every table of a database: one per <table>.json, or each of a get-tables file's TableList.
+  std::vector<std::string> tables(const std::string& database) const {
+    std::set<std::string> names;
+    std::error_code error;
+    for (auto it = fs::directory_iterator(database_dir(database), error); !error && it != fs::directory_iterator();
+         it.increment(error)) {
+      if (!it->is_regular_file() || it->path().extension() != ".json") continue;
+      auto document = read_json(it->path());
+      if (!document) continue;
+      if (document->contains("Table") && (*document)["Table"].is_object()) {
+        names.insert(lower((*document)["Table"].value("Name", it->path().stem().string())));
+      } else if (document->contains("TableList") && (*document)["TableList"].is_array()) {
+        for (const auto& table : (*document)["TableList"]) {
+          if (table.is_object() && table.contains("Name") && table["Name"].is_string())
+            names.insert(lower(table["Name"].get<std::string>()));
+        }
+      }
+    }
+    return {names.begin(), names.end()};
+  }
+
+  Outcome<Json> table(const QualifiedName& name) const {
+    if (!database_exists(name.database)) return database_not_found(name.database);
+    if (auto document = read_json(table_file(name))) {
+      if (document->contains("Table") && (*document)["Table"].is_object()) return (*document)["Table"];
+    }
+    // Defined in a get-tables file: readable, but not ours to change.
+    std::error_code error;
+    for (auto it = fs::directory_iterator(database_dir(name.database), error); !error && it != fs::directory_iterator();
+         it.increment(error)) {
+      if (!it->is_regular_file() || it->path().extension() != ".json") continue;
+      auto document = read_json(it->path());
+      if (!document || !document->contains("TableList") || !(*document)["TableList"].is_array()) continue;
+      for (const auto& table : (*document)["TableList"]) {
+        if (table.is_object() && lower(table.value("Name", std::string())) == name.table) {
+          Json found = table;
+          found["__shared_file"] = it->path().string();
+          return found;
+        }
+      }
+    }
+    return ddl_error(kNotFound, "Table " + name.database + "." + name.table + " does not exist");
+  }
+
+  Json partitions(const QualifiedName& name) const {
+    auto stored = read_json(partitions_file(name));
+    if (stored && stored->contains("Partitions") && (*stored)["Partitions"].is_array()) return (*stored)["Partitions"];
+    return Json::array();
+  }
+
+  aws::Status write_partitions(const QualifiedName& name, const Json& partitions) const {
+    return replace_file(partitions_file(name), Json{{"Partitions", partitions}}.dump(2));
+  }
+
+  static Error database_not_found(const std::string& database) {
+    return ddl_error(kNotFound, "Database " + database + " does not exist");
+  }
+
+  const DdlContext& context() const { return context_; }
+
+ private:
+  const DdlContext& context_;
+  fs::path root_;
+};
+
+// ---- results ------------------------------------------------------------------------------------
+
+QueryResult ddl_result(std::string column = {}, std::vector<std::string> lines = {}) {
+  QueryResult result;
+  result.statement_type = StatementType::Ddl;
+  if (!column.empty()) result.columns.push_back(ResultColumn{std::move(column), "string", 0, 0});
+  for (auto& line : lines) result.rows.push_back({Cell(std::move(line))});
+  return result;
+}
+
+// Hive's SHOW ... LIKE / SHOW TABLES 'pattern': '*' is any text, '|' separates alternatives, no case.
+Outcome<std::regex> show_pattern(const std::string& pattern) {
+  std::string expression;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '*' && (i == 0 || pattern[i - 1] != '.'))
+      expression += ".*";
+    else
+      expression += pattern[i];
+  }
+  try {
+    return std::regex(expression, std::regex::ECMAScript | std::regex::icase);
+  } catch (const std::regex_error&) {
+    return ddl_error(kSyntaxError, "'" + pattern + "' is not a valid pattern");
+  }
+}
+
+std::string partition_name(const Json& keys, const Json& values) {
+  std::string name;
+  for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) {
+    if (i) name += '/';
+    name += keys[i].value("Name", std::string()) + "=" + values[i].get<std::string>();
+  }
+  return name;
+}
+
+std::string pad(const std::string& text) {
+  return text.size() >= kDescribeAlignment ? text : text + std::string(kDescribeAlignment - text.size(), ' ');
+}
+
+std::string describe_line(const Json& column) {
+  return pad(column.value("Name", std::string())) + "\t" + pad(column.value("Type", std::string())) + "\t" +
+         pad(column.value("Comment", std::string()));
+}
+
+std::string sql_string(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char octal[5];
+      std::snprintf(octal, sizeof octal, "\\%03o", static_cast<unsigned char>(c));
+      out += octal;
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string backticked(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) out += c == '`' ? std::string("``") : std::string(1, c);
+  return out + "`";
+}
+
+std::string local_path(const std::string& location, const std::string& data_root) {
+  for (std::string_view scheme : {"s3://", "s3a://", "s3n://"}) {
+    if (location.rfind(scheme, 0) == 0) {
+      std::string key = location.substr(scheme.size());
+      while (!key.empty() && key.back() == '/') key.pop_back();
+      if (key.empty() || key.find("..") != std::string::npos) return {};
+      return (fs::path(data_root) / key).lexically_normal().string();
+    }
+  }
+  return {};
+}
+
+bool s3_location(const std::string& location) {
+  return location.rfind("s3://", 0) == 0 && location.size() > 5 && location.find("..") == std::string::npos;
+}
+
+std::string trim_slash(std::string location) {
+  while (!location.empty() && location.back() == '/') location.pop_back();
+  return location;
+}
+
+// Hive escapes these in partition folder names (FileUtils.escapePathName); MSCK reads them back.
+std::string unescape_path_name(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// ---- statements ---------------------------------------------------------------------------------
+
+Outcome<QueryResult> create_database(Parser& parser, Catalog& catalog) {
+  const bool if_not_exists = parser.accept_words({"IF", "NOT", "EXISTS"});
+  auto raw = parser.name("a database name");
+  if (!raw) return std::move(raw).get_failure();
+  auto name = catalog_name(*raw, "database");
+  if (!name) return std::move(name).get_failure();
+  Json database{{"Name", *name}};
+  for (;;) {
+    if (parser.accept_word("COMMENT")) {
+      auto comment = parser.string("a 'comment'");
+      if (!comment) return std::move(comment).get_failure();
+      database["Description"] = *comment;
+    } else if (parser.accept_word("LOCATION")) {
+      auto location = parser.string("an 's3://' location");
+      if (!location) return std::move(location).get_failure();
+      database["LocationUri"] = *location;
+    } else if (parser.accept_words({"WITH", "DBPROPERTIES"})) {
+      auto properties = property_list(parser);
+      if (!properties) return std::move(properties).get_failure();
+      Json parameters = Json::object();
+      for (const auto& [key, value] : *properties) parameters[key] = value;
+      database["Parameters"] = parameters;
+    } else {
+      break;
+    }
+  }
+  if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+  if (*name != "default" && catalog.database_exists(*name)) {
+    if (if_not_exists) return ddl_result();
+    return ddl_error(kAlreadyExists, "Database " + *name + " already exists");
+  }
+  database["CreateTime"] = now_seconds();
+  database["CatalogId"] = kCatalogId;
+  auto created = create_file(catalog.database_dir(*name) / std::string(kDatabaseFile), database.dump(2));
+  if (!created) return std::move(created).get_failure();
+  if (!*created && !if_not_exists) return ddl_error(kAlreadyExists, "Database " + *name + " already exists");
+  return ddl_result();
+}
+
+Outcome<QueryResult> drop_database(Parser& parser, Catalog& catalog) {
+  const bool if_exists = parser.accept_words({"IF", "EXISTS"});
+  auto raw = parser.name("a database name");
+  if (!raw) return std::move(raw).get_failure();
+  auto name = catalog_name(*raw, "database");
+  if (!name) return std::move(name).get_failure();
+  const bool cascade = parser.accept_word("CASCADE");
+  if (!cascade) parser.accept_word("RESTRICT");
+  if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+  if (*name == "default") return ddl_error(kInvalidOperation, "Can not drop the default database");
+  if (!catalog.database_exists(*name)) {
+    if (if_exists) return ddl_result();
+    return Catalog::database_not_found(*name);
+  }
+  if (!cascade && !catalog.tables(*name).empty()) {
+    return ddl_error(kInvalidOperation,
+                     "Database " + *name + " is not empty. One or more tables exist: drop them first or use CASCADE");
+  }
+  std::error_code error;
+  fs::remove_all(catalog.database_dir(*name), error);
+  if (error) {
+    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                           "cannot remove " + catalog.database_dir(*name).string() + ": " + error.message());
+  }
+  return ddl_result();
+}
+
+Outcome<QueryResult> create_table(Parser& parser, Catalog& catalog) {
+  const bool if_not_exists = parser.accept_words({"IF", "NOT", "EXISTS"});
+  auto name = qualified_name(parser, catalog.context());
+  if (!name) return std::move(name).get_failure();
+  auto columns = column_list(parser);
+  if (!columns) return std::move(columns).get_failure();
+
+  std::vector<ColumnDefinition> partition_keys;
+  std::optional<std::string> comment, location, serde, input_format, output_format;
+  std::vector<std::pair<std::string, std::string>> serde_parameters, table_parameters;
+  std::vector<std::string> bucket_columns;
+  int buckets = -1;
+  std::set<std::string> seen;
+  auto once = [&](const std::string& clause) -> aws::Status {
+    if (seen.insert(clause).second) return aws::Ok{};
+    return ddl_error(kSyntaxError, clause + " is given twice");
+  };
+  while (!parser.at_end()) {
+    aws::Status clause = aws::Ok{};
+    if (parser.accept_word("COMMENT")) {
+      clause = once("COMMENT");
+      auto text = parser.string("a 'comment'");
+      if (!text) return std::move(text).get_failure();
+      comment = *text;
+    } else if (parser.accept_words({"PARTITIONED", "BY"})) {
+      clause = once("PARTITIONED BY");
+      auto keys = column_list(parser);
+      if (!keys) return std::move(keys).get_failure();
+      partition_keys = std::move(*keys);
+    } else if (parser.accept_words({"CLUSTERED", "BY"})) {
+      clause = once("CLUSTERED BY");
+      if (auto open = parser.expect_symbol("("); !open) return std::move(open).get_failure();
+      do {
+        auto column = parser.name("a column name");
+        if (!column) return std::move(column).get_failure();
+        bucket_columns.push_back(lower(*column));
+      } while (parser.accept_symbol(","));
+      if (auto close = parser.expect_symbol(")"); !close) return std::move(close).get_failure();
+      if (auto into = parser.expect_word("INTO"); !into) return std::move(into).get_failure();
+      const Token& count = parser.next();
+      if (count.kind != TokenKind::Number) return ddl_error(kSyntaxError, "CLUSTERED BY needs INTO <n> BUCKETS");
+      buckets = std::atoi(count.text.c_str());
+      if (auto word = parser.expect_word("BUCKETS"); !word) return std::move(word).get_failure();
+    } else if (parser.accept_words({"ROW", "FORMAT"})) {
+      clause = once("ROW FORMAT");
+      if (parser.accept_word("DELIMITED")) {
+        serde = std::string(kLazySimpleSerde);
+        for (;;) {
+          std::string key;
+          if (parser.accept_words({"FIELDS", "TERMINATED", "BY"})) {
+            key = "field.delim";
+          } else if (parser.accept_words({"ESCAPED", "BY"})) {
+            key = "escape.delim";
+          } else if (parser.accept_words({"COLLECTION", "ITEMS", "TERMINATED", "BY"})) {
+            key = "colelction.delim";  // sic: Hive's serdeConstants.COLLECTION_DELIM
+          } else if (parser.accept_words({"MAP", "KEYS", "TERMINATED", "BY"})) {
+            key = "mapkey.delim";
+          } else if (parser.accept_words({"LINES", "TERMINATED", "BY"})) {
+            key = "line.delim";
+          } else if (parser.accept_words({"NULL", "DEFINED", "AS"})) {
+            key = "serialization.null.format";
+          } else {
+            break;
+          }
+          auto value = parser.string("a quoted character");
+          if (!value) return std::move(value).get_failure();
+          serde_parameters.emplace_back(key, *value);
+          if (key == "field.delim") serde_parameters.emplace_back("serialization.format", *value);
+        }
+      } else if (parser.accept_word("SERDE")) {
+        auto library = parser.string("a 'SerDe class name'");
+        if (!library) return std::move(library).get_failure();
+        serde = *library;
+      } else {
+        return parser.unexpected("DELIMITED or SERDE");
+      }
+    } else if (parser.accept_words({"WITH", "SERDEPROPERTIES"})) {
+      clause = once("WITH SERDEPROPERTIES");
+      auto properties = property_list(parser);
+      if (!properties) return std::move(properties).get_failure();
+      serde_parameters.insert(serde_parameters.end(), properties->begin(), properties->end());
+    } else if (parser.accept_words({"STORED", "AS"})) {
+      clause = once("STORED AS");
+      if (parser.accept_word("INPUTFORMAT")) {
+        auto input = parser.string("an 'input format class'");
+        if (!input) return std::move(input).get_failure();
+        if (auto word = parser.expect_word("OUTPUTFORMAT"); !word) return std::move(word).get_failure();
+        auto output = parser.string("an 'output format class'");
+        if (!output) return std::move(output).get_failure();
+        input_format = *input;
+        output_format = *output;
+      } else {
+        auto format_name = parser.name("a file format (PARQUET, TEXTFILE, JSONFILE, ORC, AVRO, SEQUENCEFILE)");
+        if (!format_name) return std::move(format_name).get_failure();
+        const StorageFormat* found = nullptr;
+        for (const auto& format : kStorageFormats) {
+          if (format.name == upper(*format_name)) found = &format;
+        }
+        if (!found) {
+          return ddl_error(kSyntaxError, "STORED AS " + *format_name +
+                                             " is not supported: use PARQUET, TEXTFILE, JSONFILE, ORC, AVRO, "
+                                             "SEQUENCEFILE or INPUTFORMAT '..' OUTPUTFORMAT '..'");
+        }
+        input_format = std::string(found->input_format);
+        output_format = std::string(found->output_format);
+        if (!serde) serde = std::string(found->serde);
+      }
+    } else if (parser.accept_word("LOCATION")) {
+      clause = once("LOCATION");
+      auto text = parser.string("an 's3://bucket/prefix/' location");
+      if (!text) return std::move(text).get_failure();
+      location = *text;
+    } else if (parser.accept_word("TBLPROPERTIES")) {
+      clause = once("TBLPROPERTIES");
+      auto properties = property_list(parser);
+      if (!properties) return std::move(properties).get_failure();
+      table_parameters = std::move(*properties);
+    } else {
+      return parser.unexpected(
+          "COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, WITH SERDEPROPERTIES, LOCATION or TBLPROPERTIES");
+    }
+    if (!clause) return std::move(clause).get_failure();
+  }
+
+  std::set<std::string> names;
+  for (const auto& column : *columns) {
+    if (!names.insert(column.name).second) return ddl_error(kSyntaxError, "column " + column.name + " is repeated");
+  }
+  for (const auto& key : partition_keys) {
+    if (!names.insert(key.name).second) {
+      return ddl_error(kSyntaxError, "column " + key.name +
+                                         " is repeated in the partitioning columns (partition columns are not "
+                                         "listed with the table's columns)");
+    }
+  }
+  if (!location) return ddl_error(kSyntaxError, "CREATE EXTERNAL TABLE needs LOCATION 's3://bucket/prefix/'");
+  if (!s3_location(*location)) {
+    return ddl_error(kSyntaxError, "LOCATION '" + *location + "' is not an s3://bucket/prefix/ location");
+  }
+  if (!catalog.database_exists(name->database)) return Catalog::database_not_found(name->database);
+
+  // What Athena stores in Glue for the statement (aws glue get-table shape, as src/server writes it).
+  if (!serde) serde = std::string(kLazySimpleSerde);
+  if (!input_format) {
+    input_format = std::string(kTextInputFormat);
+    output_format = std::string(kTextOutputFormat);
+  }
+  Json serde_json = Json::object();
+  for (const auto& [key, value] : serde_parameters) serde_json[key] = value;
+  if (!serde_json.contains("serialization.format")) {
+    // Hive reads "1" as byte 1 (Ctrl-A); the local loader reads field.delim, so name it too.
+    serde_json["serialization.format"] = "1";
+    if (*serde == kLazySimpleSerde && !serde_json.contains("field.delim")) serde_json["field.delim"] = "\x01";
+  }
+  auto column_json = [](const std::vector<ColumnDefinition>& list) {
+    Json out = Json::array();
+    for (const auto& column : list) {
+      Json item{{"Name", column.name}, {"Type", column.type}};
+      if (column.comment) item["Comment"] = *column.comment;
+      out.push_back(std::move(item));
+    }
+    return out;
+  };
+  Json parameters{{"EXTERNAL", "TRUE"}};
+  for (const auto& [key, value] : table_parameters) parameters[key] = value;
+  if (comment) parameters["comment"] = *comment;
+  const double now = now_seconds();
+  parameters["transient_lastDdlTime"] = std::to_string(static_cast<long long>(now));
+  Json table{
+      {"Name", name->table},
+      {"DatabaseName", name->database},
+      {"Owner", "hadoop"},
+      {"CreateTime", now},
+      {"UpdateTime", now},
+      {"Retention", 0},
+      {"StorageDescriptor",
+       {{"Columns", column_json(*columns)},
+        {"Location", *location},
+        {"InputFormat", *input_format},
+        {"OutputFormat", *output_format},
+        {"Compressed", false},
+        {"NumberOfBuckets", buckets},
+        {"SerdeInfo", {{"SerializationLibrary", *serde}, {"Parameters", serde_json}}},
+        {"BucketColumns", bucket_columns},
+        {"SortColumns", Json::array()},
+        {"StoredAsSubDirectories", false}}},
+      {"PartitionKeys", column_json(partition_keys)},
+      {"TableType", "EXTERNAL_TABLE"},
+      {"Parameters", parameters},
+      {"CatalogId", kCatalogId},
+      {"IsRegisteredWithLakeFormation", false},
+      {"VersionId", "0"},
+  };
+  if (comment) table["Description"] = *comment;
+  if (catalog.table(*name)) {
+    if (if_not_exists) return ddl_result();
+    return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
+  }
+  auto created = create_file(catalog.table_file(*name), Json{{"Table", table}}.dump(2));
+  if (!created) return std::move(created).get_failure();
+  if (!*created && !if_not_exists) {
+    return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
+  }
+  return ddl_result();
+}
+
+// The table, which must be one we can change (its own <table>.json file).
+Outcome<Json> owned_table(Catalog& catalog, const QualifiedName& name) {
+  auto table = catalog.table(name);
+  if (!table) return table;
+  if (table->contains("__shared_file")) {
+    return ddl_error(kInvalidOperation, "Table " + name.database + "." + name.table + " is defined in " +
+                                            (*table)["__shared_file"].get<std::string>() +
+                                            " with other tables: edit that file instead");
+  }
+  return table;
+}
+
+Outcome<QueryResult> drop_table(Parser& parser, Catalog& catalog) {
+  const bool if_exists = parser.accept_words({"IF", "EXISTS"});
+  auto name = qualified_name(parser, catalog.context());
+  if (!name) return std::move(name).get_failure();
+  parser.accept_word("PURGE");
+  if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+  auto table = owned_table(catalog, *name);
+  if (!table) {
+    if (if_exists && table.get_failure().code == kNotFound) return ddl_result();
+    return std::move(table).get_failure();
+  }
+  std::error_code error;
+  fs::remove(catalog.table_file(*name), error);
+  if (error) {
+    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                           "cannot remove " + catalog.table_file(*name).string() + ": " + error.message());
+  }
+  fs::remove(catalog.partitions_file(*name), error);
+  return ddl_result();
+}
+
+Outcome<Json> partitioned_table(Catalog& catalog, const QualifiedName& name) {
+  auto table = catalog.table(name);
+  if (!table) return table;
+  if (table->value("PartitionKeys", Json::array()).empty()) {
+    return ddl_error(kInvalidOperation, "Table " + name.database + "." + name.table + " is not partitioned");
+  }
+  return table;
+}
+
+Outcome<QueryResult> show(Parser& parser, Catalog& catalog) {
+  if (parser.accept_word("DATABASES") || parser.accept_word("SCHEMAS")) {
+    std::optional<std::regex> pattern;
+    if (parser.accept_word("LIKE") || parser.peek().kind == TokenKind::String) {
+      auto text = parser.string("a 'pattern'");
+      if (!text) return std::move(text).get_failure();
+      auto compiled = show_pattern(*text);
+      if (!compiled) return std::move(compiled).get_failure();
+      pattern = std::move(*compiled);
+    }
+    if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+    std::vector<std::string> lines;
+    for (auto& database : catalog.databases()) {
+      if (!pattern || std::regex_match(database, *pattern)) lines.push_back(database);
+    }
+    return ddl_result("database_name", std::move(lines));
+  }
+  if (parser.accept_word("TABLES")) {
+    std::string database = lower(catalog.context().database.empty() ? "default" : catalog.context().database);
+    if (parser.accept_word("IN") || parser.accept_word("FROM")) {
+      auto raw = parser.name("a database name");
+      if (!raw) return std::move(raw).get_failure();
+      auto name = catalog_name(*raw, "database");
+      if (!name) return std::move(name).get_failure();
+      database = *name;
+    }
+    std::optional<std::regex> pattern;
+    if (parser.accept_word("LIKE") || parser.peek().kind == TokenKind::String) {
+      auto text = parser.string("a 'pattern'");
+      if (!text) return std::move(text).get_failure();
+      auto compiled = show_pattern(*text);
+      if (!compiled) return std::move(compiled).get_failure();
+      pattern = std::move(*compiled);
+    }
+    if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+    if (!catalog.database_exists(database)) return Catalog::database_not_found(database);
+    std::vector<std::string> lines;
+    for (auto& table : catalog.tables(database)) {
+      if (!pattern || std::regex_match(table, *pattern)) lines.push_back(table);
+    }
+    return ddl_result("tab_name", std::move(lines));
+  }
+  if (parser.accept_word("PARTITIONS")) {
+    auto name = qualified_name(parser, catalog.context());
+    if (!name) return std::move(name).get_failure();
+    if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+    auto table = partitioned_table(catalog, *name);
+    if (!table) return std::move(table).get_failure();
+    const Json keys = table->value("PartitionKeys", Json::array());
+    std::vector<std::string> lines;
+    for (const auto& partition : catalog.partitions(*name)) {
+      lines.push_back(partition_name(keys, partition.value("Values", Json::array())));
+    }
+    return ddl_result("partition", std::move(lines));
+  }
+  if (parser.accept_words({"CREATE", "TABLE"})) {
+    auto name = qualified_name(parser, catalog.context());
+    if (!name) return std::move(name).get_failure();
+    if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+    auto table = catalog.table(*name);
+    if (!table) return std::move(table).get_failure();
+    const Json storage = table->value("StorageDescriptor", Json::object());
+    std::vector<std::string> lines;
+    auto column_lines = [&](const Json& columns) {
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        std::string line =
+            "  " + backticked(columns[i].value("Name", std::string())) + " " + columns[i].value("Type", std::string());
+        if (columns[i].contains("Comment")) line += " COMMENT " + sql_string(columns[i].value("Comment", ""));
+        lines.push_back(line + (i + 1 < columns.size() ? ", " : ")"));
+      }
+    };
+    lines.push_back("CREATE EXTERNAL TABLE " + backticked(name->database) + "." + backticked(name->table) + "(");
+    column_lines(storage.value("Columns", Json::array()));
+    const Json parameters = table->value("Parameters", Json::object());
+    if (parameters.contains("comment")) lines.push_back("COMMENT " + sql_string(parameters.value("comment", "")));
+    if (!table->value("PartitionKeys", Json::array()).empty()) {
+      lines.push_back("PARTITIONED BY ( ");
+      column_lines(table->value("PartitionKeys", Json::array()));
+    }
+    const Json serde = storage.value("SerdeInfo", Json::object());
+    lines.push_back("ROW FORMAT SERDE ");
+    lines.push_back("  " + sql_string(serde.value("SerializationLibrary", std::string(kLazySimpleSerde))) + " ");
+    const Json serde_parameters = serde.value("Parameters", Json::object());
+    if (!serde_parameters.empty()) {
+      lines.push_back("WITH SERDEPROPERTIES ( ");
+      std::size_t i = 0;
+      for (const auto& [key, value] : serde_parameters.items()) {
+        lines.push_back("  " + sql_string(key) + "=" + sql_string(value.is_string() ? value.get<std::string>() : "") +
+                        (++i < serde_parameters.size() ? ", " : ") "));
+      }
+    }
+    lines.push_back("STORED AS INPUTFORMAT ");
+    lines.push_back("  " + sql_string(storage.value("InputFormat", std::string(kTextInputFormat))) + " ");
+    lines.push_back("OUTPUTFORMAT ");
+    lines.push_back("  " + sql_string(storage.value("OutputFormat", std::string(kTextOutputFormat))));
+    lines.push_back("LOCATION");
+    lines.push_back("  " + sql_string(storage.value("Location", std::string())));
+    Json shown = Json::object();
+    for (const auto& [key, value] : parameters.items()) {
+      if (key != "EXTERNAL" && key != "comment" && key != "transient_lastDdlTime" && value.is_string())
+        shown[key] = value;
+    }
+    if (!shown.empty()) {
+      lines.push_back("TBLPROPERTIES (");
+      std::size_t i = 0;
+      for (const auto& [key, value] : shown.items()) {
+        lines.push_back("  " + sql_string(key) + "=" + sql_string(value.get<std::string>()) +
+                        (++i < shown.size() ? ", " : ")"));
+      }
+    }
+    return ddl_result("createtab_stmt", std::move(lines));
+  }
+  return parser.unexpected("DATABASES, SCHEMAS, TABLES, PARTITIONS or CREATE TABLE");
+}
+
+Outcome<QueryResult> describe(Parser& parser, Catalog& catalog) {
+  if (parser.is_word("EXTENDED") || parser.is_word("FORMATTED")) {
+    return ddl_error(error_codes::kNotSupported,
+                     "DESCRIBE " + upper(parser.peek().text) + " is not supported by the local engine: use DESCRIBE");
+  }
+  auto name = qualified_name(parser, catalog.context());
+  if (!name) return std::move(name).get_failure();
+  std::optional<std::string> only_column;
+  if (!parser.at_end()) {
+    auto column = parser.name("a column name");
+    if (!column) return std::move(column).get_failure();
+    only_column = lower(*column);
+  }
+  if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+  auto table = catalog.table(*name);
+  if (!table) return std::move(table).get_failure();
+  const Json columns = table->value("StorageDescriptor", Json::object()).value("Columns", Json::array());
+  const Json keys = table->value("PartitionKeys", Json::array());
+  std::vector<std::string> lines;
+  for (const auto& list : {columns, keys}) {
+    for (const auto& column : list) {
+      if (!only_column || lower(column.value("Name", std::string())) == *only_column)
+        lines.push_back(describe_line(column));
+    }
+  }
+  if (only_column) {
+    if (lines.empty()) return ddl_error(kNotFound, "Column " + *only_column + " does not exist in " + name->table);
+    return ddl_result("col_name", std::move(lines));
+  }
+  // Hive's layout: the partition columns again, under a "# Partition Information" heading.
+  if (!keys.empty()) {
+    lines.push_back("\t \t ");
+    lines.push_back("# Partition Information\t \t ");
+    lines.push_back(pad("# col_name") + "\t" + pad("data_type") + "\t" + pad("comment"));
+    lines.push_back("\t \t ");
+    for (const auto& key : keys) lines.push_back(describe_line(key));
+  }
+  return ddl_result("col_name", std::move(lines));
+}
+
+Json new_partition(const QualifiedName& name, const Json& table, const Json& values, const std::string& location) {
+  Json storage = table.value("StorageDescriptor", Json::object());
+  storage["Location"] = location;
+  return Json{{"Values", values},
+              {"DatabaseName", name.database},
+              {"TableName", name.table},
+              {"CatalogId", kCatalogId},
+              {"CreationTime", now_seconds()},
+              {"StorageDescriptor", storage},
+              {"Parameters", Json::object()}};
+}
+
+Outcome<QueryResult> msck_repair(Parser& parser, Catalog& catalog) {
+  if (auto word = parser.expect_word("REPAIR"); !word) return std::move(word).get_failure();
+  if (auto word = parser.expect_word("TABLE"); !word) return std::move(word).get_failure();
+  auto name = qualified_name(parser, catalog.context());
+  if (!name) return std::move(name).get_failure();
+  if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+  auto table = partitioned_table(catalog, *name);
+  if (!table) return std::move(table).get_failure();
+  const Json keys = table->value("PartitionKeys", Json::array());
+  const std::string location =
+      trim_slash(table->value("StorageDescriptor", Json::object()).value("Location", std::string()));
+  const std::string root = local_path(location, catalog.context().data_root);
+  if (root.empty()) return ddl_error(kInvalidOperation, "the table's location '" + location + "' is not s3://");
+
+  // Folders key1=v1/key2=v2/... exactly as deep as the partition keys, in their order.
+  std::vector<std::pair<Json, std::string>> found;  // values, relative path
+  std::function<void(const fs::path&, std::size_t, Json, std::string)> walk =
+      [&](const fs::path& folder, std::size_t depth, Json values, std::string relative) {
+        if (depth == keys.size()) {
+          found.emplace_back(values, relative);
+          return;
+        }
+        std::vector<fs::path> children;
+        std::error_code error;
+        for (auto it = fs::directory_iterator(folder, error); !error && it != fs::directory_iterator();
+             it.increment(error)) {
+          if (it->is_directory()) children.push_back(it->path());
+        }
+        std::sort(children.begin(), children.end());
+        const std::string key = lower(keys[depth].value("Name", std::string()));
+        for (const auto& child : children) {
+          const std::string folder_name = child.filename().string();
+          const auto equals = folder_name.find('=');
+          if (equals == std::string::npos || lower(folder_name.substr(0, equals)) != key) continue;
+          Json next = values;
+          next.push_back(unescape_path_name(folder_name.substr(equals + 1)));
+          walk(child, depth + 1, next, relative + (relative.empty() ? "" : "/") + folder_name);
+        }
+      };
+  walk(root, 0, Json::array(), "");
+
+  Json partitions = catalog.partitions(*name);
+  std::vector<std::string> added;
+  for (const auto& [values, relative] : found) {
+    const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& partition) {
+      return partition.value("Values", Json::array()) == values;
+    });
+    if (known) continue;
+    partitions.push_back(new_partition(*name, *table, values, location + "/" + relative + "/"));
+    added.push_back(name->table + ":" + partition_name(keys, values));
+  }
+  std::vector<std::string> lines;
+  if (!added.empty()) {
+    if (auto written = catalog.write_partitions(*name, partitions); !written) return std::move(written).get_failure();
+    std::string missing = "Partitions not in metastore:";
+    for (const auto& partition : added) missing += "\t" + partition;
+    lines.push_back(missing);
+    for (const auto& partition : added) lines.push_back("Repair: Added partition to metastore " + partition);
+  }
+  return ddl_result("result", std::move(lines));
+}
+
+// PARTITION (k='v', k2=2): values in the table's key order.
+Outcome<Json> partition_spec(Parser& parser, const Json& keys) {
+  if (auto open = parser.expect_symbol("("); !open) return std::move(open).get_failure();
+  std::map<std::string, std::string> given;
+  do {
+    auto key = parser.name("a partition column");
+    if (!key) return std::move(key).get_failure();
+    if (auto equals = parser.expect_symbol("="); !equals) return std::move(equals).get_failure();
+    const Token& value = parser.next();
+    if (value.kind != TokenKind::String && value.kind != TokenKind::Number) {
+      return ddl_error(kSyntaxError,
+                       "partition " + *key + ": expected a 'value' at character " + std::to_string(value.offset + 1));
+    }
+    given[lower(*key)] = value.text;
+  } while (parser.accept_symbol(","));
+  if (auto close = parser.expect_symbol(")"); !close) return std::move(close).get_failure();
+  Json values = Json::array();
+  for (const auto& key : keys) {
+    const std::string key_name = lower(key.value("Name", std::string()));
+    auto found = given.find(key_name);
+    if (found == given.end()) return ddl_error(kSyntaxError, "the partition spec has no value for " + key_name);
+    values.push_back(found->second);
+    given.erase(found);
+  }
+  if (!given.empty()) return ddl_error(kSyntaxError, given.begin()->first + " is not a partition column");
+  return values;
+}
+
+Outcome<QueryResult> alter_table(Parser& parser, Catalog& catalog) {
+  if (auto word = parser.expect_word("TABLE"); !word) return std::move(word).get_failure();
+  auto name = qualified_name(parser, catalog.context());
+  if (!name) return std::move(name).get_failure();
+  const bool add = parser.accept_word("ADD");
+  if (!add && !parser.accept_word("DROP")) {
+    return ddl_error(error_codes::kNotSupported,
+                     "only ALTER TABLE ... ADD PARTITION and DROP PARTITION are supported by the local engine");
+  }
+  const bool if_clause = add ? parser.accept_words({"IF", "NOT", "EXISTS"}) : parser.accept_words({"IF", "EXISTS"});
+  if (!parser.is_word("PARTITION")) {
+    return ddl_error(error_codes::kNotSupported, "only ALTER TABLE ... " + std::string(add ? "ADD" : "DROP") +
+                                                     " PARTITION is supported by the local engine");
+  }
+  auto table = partitioned_table(catalog, *name);
+  if (!table) return std::move(table).get_failure();
+  const Json keys = table->value("PartitionKeys", Json::array());
+  const std::string location =
+      trim_slash(table->value("StorageDescriptor", Json::object()).value("Location", std::string()));
+  Json partitions = catalog.partitions(*name);
+  auto index_of = [&](const Json& values) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < partitions.size(); ++i) {
+      if (partitions[i].value("Values", Json::array()) == values) return i;
+    }
+    return std::nullopt;
+  };
+  bool changed = false;
+  do {
+    if (auto word = parser.expect_word("PARTITION"); !word) return std::move(word).get_failure();
+    auto values = partition_spec(parser, keys);
+    if (!values) return std::move(values).get_failure();
+    const auto existing = index_of(*values);
+    if (add) {
+      std::string partition_location = location + "/" + partition_name(keys, *values) + "/";
+      if (parser.accept_word("LOCATION")) {
+        auto text = parser.string("an 's3://' location");
+        if (!text) return std::move(text).get_failure();
+        if (!s3_location(*text)) return ddl_error(kSyntaxError, "LOCATION '" + *text + "' is not an s3:// location");
+        partition_location = *text;
+      }
+      if (existing) {
+        if (if_clause) continue;
+        return ddl_error(kAlreadyExists, "Partition " + partition_name(keys, *values) + " of " + name->database + "." +
+                                             name->table + " already exists");
+      }
+      partitions.push_back(new_partition(*name, *table, *values, partition_location));
+      changed = true;
+    } else {
+      if (!existing) {
+        if (if_clause) continue;
+        return ddl_error(kNotFound, "Partition " + partition_name(keys, *values) + " of " + name->database + "." +
+                                        name->table + " does not exist");
+      }
+      partitions.erase(partitions.begin() + static_cast<std::ptrdiff_t>(*existing));
+      changed = true;
+    }
+  } while (add ? parser.is_word("PARTITION") : parser.accept_symbol(","));
+  if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+  if (changed) {
+    if (auto written = catalog.write_partitions(*name, partitions); !written) return std::move(written).get_failure();
+  }
+  return ddl_result();
+}
+
+// The statement's first words, upper-cased (enough to route it).
+std::vector<std::string> leading_words(std::string_view sql, std::size_t count) {
+  std::vector<std::string> words;
+  auto tokens = tokenize(sql);
+  if (!tokens) {
+    // Still route by the first word so a DDL typo is reported as a DDL syntax error.
+    std::size_t i = 0;
+    while (i < sql.size() && !std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+    std::size_t j = i;
+    while (j < sql.size() && std::isalpha(static_cast<unsigned char>(sql[j]))) ++j;
+    words.push_back(upper(std::string(sql.substr(i, j - i))));
+    return words;
+  }
+  for (const auto& token : *tokens) {
+    if (words.size() == count || token.kind == TokenKind::End) break;
+    words.push_back(token.kind == TokenKind::Word ? upper(token.text) : token.text);
+  }
+  return words;
+}
+
+bool has_word(const std::vector<Token>& tokens, std::string_view word) {
+  return std::any_of(tokens.begin(), tokens.end(),
+                     [&](const Token& token) { return token.kind == TokenKind::Word && upper(token.text) == word; });
+}
+
+}  // namespace
+
+bool is_hive_ddl(std::string_view sql) {
+  const auto words = leading_words(sql, 3);
+  if (words.empty()) return false;
+  const std::string& first = words[0];
+  const std::string second = words.size() > 1 ? words[1] : "";
+  if (first == "MSCK" || first == "DESCRIBE" || first == "DESC" || first == "SHOW") return true;
+  if (first == "ALTER") return second == "TABLE";
+  if (first == "DROP") return second == "DATABASE" || second == "SCHEMA" || second == "TABLE";
+  if (first == "CREATE") {
+    if (second == "DATABASE" || second == "SCHEMA" || second == "EXTERNAL") return true;
+    if (second == "TABLE") {
+      // CREATE TABLE ... AS SELECT is CTAS (Trino's), not Hive DDL.
+      auto tokens = tokenize(sql);
+      return !tokens || !(has_word(*tokens, "AS") && (has_word(*tokens, "SELECT") || has_word(*tokens, "WITH")));
+    }
+  }
+  return false;
+}
+
+Outcome<QueryResult> execute_ddl(std::string_view sql, const DdlContext& context) {
+  auto tokens = tokenize(sql);
+  if (!tokens) return std::move(tokens).get_failure();
+  Parser parser(std::move(*tokens));
+  Catalog catalog(context);
+  if (parser.accept_word("CREATE")) {
+    if (parser.accept_word("DATABASE") || parser.accept_word("SCHEMA")) return create_database(parser, catalog);
+    if (parser.accept_words({"EXTERNAL", "TABLE"})) return create_table(parser, catalog);
+    if (parser.is_word("TABLE")) {
+      return ddl_error(error_codes::kNotSupported,
+                       "only CREATE EXTERNAL TABLE is supported (Athena creates Hive tables as EXTERNAL; Iceberg "
+                       "tables are not supported by the local engine)");
+    }
+    return parser.unexpected("DATABASE, SCHEMA or EXTERNAL TABLE");
+  }
+  if (parser.accept_word("DROP")) {
+    if (parser.accept_word("DATABASE") || parser.accept_word("SCHEMA")) return drop_database(parser, catalog);
+    if (parser.accept_word("TABLE")) return drop_table(parser, catalog);
+    return parser.unexpected("DATABASE, SCHEMA or TABLE");
+  }
+  if (parser.accept_word("SHOW")) return show(parser, catalog);
+  if (parser.accept_word("DESCRIBE") || parser.accept_word("DESC")) return describe(parser, catalog);
+  if (parser.accept_word("MSCK")) return msck_repair(parser, catalog);
+  if (parser.accept_word("ALTER")) return alter_table(parser, catalog);
+  return parser.unexpected("a DDL statement");
+}
+
+std::string to_ddl_text(const QueryResult& result) {
+  std::string text;
+  for (const auto& row : result.rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i) text += '\t';
+      if (row[i]) text += *row[i];
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+std::string catalog_fingerprint(const std::string& catalog_dir) {
+  std::vector<std::string> entries;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(catalog_dir, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (it->path().extension() != ".json") continue;
+    struct stat info {};
+    if (::stat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+    entries.push_back(it->path().string() + "|" + std::to_string(info.st_size) + "|" + std::to_string(info.st_ino) +
+                      "|" + std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec));
+  }
+  std::sort(entries.begin(), entries.end());
+  std::string fingerprint;
+  for (const auto& entry : entries) fingerprint += entry + "\n";
+  return fingerprint;
+}
+
+}  // namespace athena_runner::engine::local

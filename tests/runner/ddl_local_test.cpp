@@ -1,0 +1,318 @@
+// Athena's Hive DDL on engine "local", through the QueryEngine API (start, get, results) as `run --local`
+// and `athena-runner serve` use it: the catalog files it writes, the <id>.txt results, and later queries
+// seeing the change. Expected output shapes are those of Athena's DDL reference (SHOW PARTITIONS lists
+// key=value lines, DESCRIBE is Hive's tab-separated layout with a "# Partition Information" section).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "athena_runner/engine/local_query_engine.hpp"
+#include "athena_runner/runner/runner.hpp"
+#include "support/temp_dir.hpp"
+
+namespace athena_runner::runner {
+namespace {
+
+namespace fs = std::filesystem;
+using athena_runner::testing::read_file;
+using athena_runner::testing::TempDir;
+using State = athena::QueryExecutionState;
+using Lines = std::vector<std::string>;
+
+constexpr char kOutput[] = "s3://local-results/athena/";
+// A header line (skipped by skip.header.line.count), then margherita 2 + 3 and diavola 4.
+constexpr char kOrdersCsv[] = "id,pizza,quantity\n1,margherita,2\n2,diavola,4\n3,margherita,3\n";
+
+class LocalDdl : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    temp_.write("data/lake/orders/part-0.csv", kOrdersCsv);
+    // Two days of events, as newline-delimited JSON under Hive-style dt=... folders: 2 events, then 3.
+    temp_.write("data/lake/events/dt=2024-01-01/part-0.json",
+                "{\"id\": 1, \"kind\": \"view\"}\n"
+                "{\"id\": 2, \"kind\": \"buy\"}\n");
+    temp_.write("data/lake/events/dt=2024-01-02/part-0.json",
+                "{\"id\": 3, \"kind\": \"view\"}\n{\"id\": 4, \"kind\": \"view\"}\n{\"id\": 5, \"kind\": \"buy\"}\n");
+    temp_.write("data/lake/events/_SUCCESS", "");
+    engine::LocalWorkspace workspace;
+    workspace.data_dir = data_dir();
+    workspace.default_database = "sales";
+    workspace.default_output = kOutput;
+    workspace.threads_per_query = 1;
+    workspace.workers = 2;
+    auto opened = engine::open_local_query_engine(workspace);
+    ASSERT_TRUE(opened) << opened.get_failure().to_string();
+    engine_ = std::move(opened).get_result();
+  }
+
+  std::string data_dir() const { return temp_.path() + "/data"; }
+  std::string catalog(const std::string& relative) const { return data_dir() + "/.glue/" + relative; }
+
+  // Starts the query and waits until it ends (real time, at most 60 s).
+  athena::QueryExecution run(const std::string& sql) {
+    athena::StartQueryExecutionRequest request;
+    request.query_string = sql;
+    auto id = engine_->start(request);
+    EXPECT_TRUE(id) << id.get_failure().to_string();
+    if (!id) return {};
+    for (int i = 0; i < 6000; ++i) {
+      auto execution = engine_->get(*id);
+      EXPECT_TRUE(execution) << execution.get_failure().to_string();
+      if (!execution) return {};
+      if (athena::is_terminal(execution->status.state)) return *execution;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << sql << " did not finish";
+    return {};
+  }
+
+  std::string result_path(const athena::QueryExecution& execution) const {
+    const std::string location = execution.result_configuration->output_location.value_or("");
+    return data_dir() + "/" + location.substr(std::string("s3://").size());
+  }
+
+  // Runs a DDL statement that must succeed; returns the lines of its <id>.txt.
+  Lines ddl(const std::string& sql) {
+    auto execution = run(sql);
+    EXPECT_EQ(execution.status.state, State::Succeeded)
+        << sql << ": " << execution.status.state_change_reason.value_or("");
+    EXPECT_EQ(execution.statement_type.value_or(""), "DDL") << sql;
+    const std::string path = result_path(execution);
+    EXPECT_EQ(path.substr(path.size() - 4), ".txt") << sql;
+    EXPECT_TRUE(fs::exists(path)) << sql;
+    Lines lines;
+    std::string text = read_file(path);
+    for (std::size_t start = 0; start < text.size();) {
+      const auto end = text.find('\n', start);
+      lines.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    // GetQueryResults gives the same lines as rows, with no header row.
+    auto table = engine_->results(execution.query_execution_id, 0);
+    EXPECT_TRUE(table) << table.get_failure().to_string();
+    if (table) {
+      Lines rows;
+      for (const auto& row : table->rows) rows.push_back(row.data.at(0).value_or("<null>"));
+      EXPECT_EQ(rows, lines) << sql;
+    }
+    return lines;
+  }
+
+  // Runs a query that must fail as a user error; returns its reason.
+  std::string failure(const std::string& sql) {
+    auto execution = run(sql);
+    EXPECT_EQ(execution.status.state, State::Failed) << sql;
+    EXPECT_TRUE(execution.status.athena_error) << sql;
+    if (execution.status.athena_error) {
+      EXPECT_EQ(execution.status.athena_error->error_category, 2) << sql;
+    }
+    EXPECT_FALSE(fs::exists(result_path(execution))) << sql << ": a failed statement writes no result";
+    return execution.status.state_change_reason.value_or("");
+  }
+
+  // Rows of a SELECT (GetQueryResults without the header row).
+  std::vector<std::vector<std::optional<std::string>>> select(const std::string& sql) {
+    auto execution = run(sql);
+    EXPECT_EQ(execution.status.state, State::Succeeded)
+        << sql << ": " << execution.status.state_change_reason.value_or("");
+    auto table = engine_->results(execution.query_execution_id, 0);
+    EXPECT_TRUE(table) << table.get_failure().to_string();
+    std::vector<std::vector<std::optional<std::string>>> rows;
+    if (table) {
+      for (const auto& row : table->rows) rows.push_back(row.data);
+    }
+    return rows;
+  }
+
+  static nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
+
+  void create_orders() {
+    EXPECT_EQ(ddl("CREATE DATABASE IF NOT EXISTS sales COMMENT 'pizza sales'"), Lines{});
+    EXPECT_EQ(ddl("CREATE EXTERNAL TABLE `sales`.`Orders` (\n"
+                  "  `id` INT COMMENT 'order id',\n"
+                  "  pizza string,\n"
+                  "  quantity int\n"
+                  ") COMMENT 'orders, one line each'\n"
+                  "ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n'\n"
+                  "STORED AS TEXTFILE\n"
+                  "LOCATION 's3://lake/orders/'\n"
+                  "TBLPROPERTIES ('skip.header.line.count'='1');"),
+              Lines{});
+  }
+
+  void create_events() {
+    EXPECT_EQ(ddl("CREATE EXTERNAL TABLE IF NOT EXISTS events (id bigint, kind string)\n"
+                  "PARTITIONED BY (dt string)\n"
+                  "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n"
+                  "LOCATION 's3://lake/events/'"),
+              Lines{});
+  }
+
+  TempDir temp_;
+  std::unique_ptr<QueryEngine> engine_;
+};
+
+TEST_F(LocalDdl, CreateDatabaseAndCsvTableThenQueryIt) {
+  create_orders();
+  auto database = read_json(catalog("sales/_database.meta"));
+  EXPECT_EQ(database["Name"], "sales");
+  EXPECT_EQ(database["Description"], "pizza sales");
+
+  // The aws glue get-table shape, names lower-cased as Glue stores them.
+  auto table = read_json(catalog("sales/orders.json"))["Table"];
+  EXPECT_EQ(table["Name"], "orders");
+  EXPECT_EQ(table["DatabaseName"], "sales");
+  EXPECT_EQ(table["TableType"], "EXTERNAL_TABLE");
+  EXPECT_EQ(table["Parameters"]["skip.header.line.count"], "1");
+  EXPECT_EQ(table["Parameters"]["EXTERNAL"], "TRUE");
+  EXPECT_EQ(table["Parameters"]["comment"], "orders, one line each");
+  const auto& storage = table["StorageDescriptor"];
+  EXPECT_EQ(storage["Location"], "s3://lake/orders/");
+  EXPECT_EQ(storage["InputFormat"], "org.apache.hadoop.mapred.TextInputFormat");
+  EXPECT_EQ(storage["SerdeInfo"]["SerializationLibrary"], "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe");
+  EXPECT_EQ(storage["SerdeInfo"]["Parameters"]["field.delim"], ",");
+  EXPECT_EQ(storage["SerdeInfo"]["Parameters"]["line.delim"], "\n");
+  ASSERT_EQ(storage["Columns"].size(), 3u);
+  EXPECT_EQ(storage["Columns"][0], (nlohmann::json{{"Name", "id"}, {"Type", "int"}, {"Comment", "order id"}}));
+  EXPECT_EQ(table["PartitionKeys"], nlohmann::json::array());
+
+  // The engine opened before the table existed; the next query sees it (totals from kOrdersCsv).
+  using Row = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(select("SELECT pizza, sum(quantity) AS total FROM orders GROUP BY pizza ORDER BY pizza"),
+            (std::vector<Row>{{"diavola", "4"}, {"margherita", "5"}}));
+  // Both workers see it (each has its own engine).
+  EXPECT_EQ(select("SELECT count(*) FROM sales.orders"), (std::vector<Row>{{"3"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM sales.orders"), (std::vector<Row>{{"3"}}));
+
+  EXPECT_EQ(ddl("SHOW DATABASES"), (Lines{"default", "sales"}));
+  EXPECT_EQ(ddl("SHOW SCHEMAS LIKE 'sal*'"), (Lines{"sales"}));
+  EXPECT_EQ(ddl("SHOW TABLES"), (Lines{"orders"}));
+  EXPECT_EQ(ddl("SHOW TABLES IN sales 'x*'"), Lines{});
+  // Hive's DESCRIBE: name, type, comment, each padded to 20 characters, separated by tabs.
+  EXPECT_EQ(ddl("DESCRIBE orders"), (Lines{"id                  \tint                 \torder id            ",
+                                           "pizza               \tstring              \t                    ",
+                                           "quantity            \tint                 \t                    "}));
+}
+
+TEST_F(LocalDdl, PartitionedTableWithMsckRepairAddAndDropPartition) {
+  ddl("CREATE DATABASE sales");
+  create_events();
+  EXPECT_EQ(ddl("SHOW PARTITIONS events"), Lines{});
+  // MSCK finds the two dt= folders the test wrote (not _SUCCESS), as Hive reports them.
+  EXPECT_EQ(ddl("MSCK REPAIR TABLE events"),
+            (Lines{"Partitions not in metastore:\tevents:dt=2024-01-01\tevents:dt=2024-01-02",
+                   "Repair: Added partition to metastore events:dt=2024-01-01",
+                   "Repair: Added partition to metastore events:dt=2024-01-02"}));
+  EXPECT_EQ(ddl("MSCK REPAIR TABLE events"), Lines{});  // nothing new
+  EXPECT_EQ(ddl("SHOW PARTITIONS sales.events"), (Lines{"dt=2024-01-01", "dt=2024-01-02"}));
+  auto partitions = read_json(catalog("sales/events.partitions"))["Partitions"];
+  ASSERT_EQ(partitions.size(), 2u);
+  EXPECT_EQ(partitions[1]["Values"], nlohmann::json::array({"2024-01-02"}));
+  EXPECT_EQ(partitions[1]["StorageDescriptor"]["Location"], "s3://lake/events/dt=2024-01-02/");
+
+  using Row = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(select("SELECT dt, count(*) AS n, sum(id) AS ids FROM events GROUP BY dt ORDER BY dt"),
+            (std::vector<Row>{{"2024-01-01", "2", "3"}, {"2024-01-02", "3", "12"}}));
+
+  EXPECT_EQ(ddl("ALTER TABLE events ADD IF NOT EXISTS PARTITION (dt='2024-01-02') "
+                "PARTITION (dt = '2024-01-03') LOCATION 's3://lake/late/'"),
+            Lines{});
+  EXPECT_EQ(ddl("SHOW PARTITIONS events"), (Lines{"dt=2024-01-01", "dt=2024-01-02", "dt=2024-01-03"}));
+  EXPECT_NE(failure("ALTER TABLE events ADD PARTITION (dt='2024-01-01')").find("already exists"), std::string::npos);
+  EXPECT_EQ(ddl("ALTER TABLE events DROP PARTITION (dt='2024-01-01'), PARTITION (dt='2024-01-03')"), Lines{});
+  EXPECT_EQ(ddl("SHOW PARTITIONS events"), (Lines{"dt=2024-01-02"}));
+  EXPECT_NE(failure("ALTER TABLE events DROP PARTITION (dt='2030-01-01')").find("does not exist"), std::string::npos);
+  EXPECT_NE(failure("ALTER TABLE events ADD PARTITION (day='1')").find("no value for dt"), std::string::npos);
+
+  EXPECT_EQ(ddl("DESCRIBE events"),
+            (Lines{"id                  \tbigint              \t                    ",
+                   "kind                \tstring              \t                    ",
+                   "dt                  \tstring              \t                    ", "\t \t ",
+                   "# Partition Information\t \t ", "# col_name          \tdata_type           \tcomment             ",
+                   "\t \t ", "dt                  \tstring              \t                    "}));
+  EXPECT_EQ(ddl("DESCRIBE events kind"), (Lines{"kind                \tstring              \t                    "}));
+}
+
+TEST_F(LocalDdl, ShowCreateTableRecreatesTheSameTable) {
+  ddl("CREATE DATABASE sales");
+  ddl("CREATE EXTERNAL TABLE sales.items (id int, tags array<string>, price decimal(10,2), "
+      "attributes map<string,struct<name:string,`Value`:int>>) PARTITIONED BY (dt string, hour int) "
+      "STORED AS PARQUET LOCATION 's3://lake/items/' TBLPROPERTIES ('parquet.compression'='SNAPPY')");
+  auto before = read_json(catalog("sales/items.json"))["Table"];
+  EXPECT_EQ(before["StorageDescriptor"]["Columns"][3]["Type"], "map<string,struct<name:string,Value:int>>");
+  EXPECT_EQ(before["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"],
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
+  const Lines statement = ddl("SHOW CREATE TABLE sales.items");
+  ASSERT_FALSE(statement.empty());
+  EXPECT_EQ(statement[0], "CREATE EXTERNAL TABLE `sales`.`items`(");
+  std::string text;
+  for (const auto& line : statement) text += line + "\n";
+  ddl("DROP TABLE sales.items");
+  EXPECT_FALSE(fs::exists(catalog("sales/items.json")));
+  ddl(text);
+  auto after = read_json(catalog("sales/items.json"))["Table"];
+  for (const char* member : {"StorageDescriptor", "PartitionKeys", "TableType"}) {
+    EXPECT_EQ(after[member], before[member]) << member;
+  }
+  after["Parameters"].erase("transient_lastDdlTime");
+  before["Parameters"].erase("transient_lastDdlTime");
+  EXPECT_EQ(after["Parameters"], before["Parameters"]);
+}
+
+TEST_F(LocalDdl, DropTableRemovesItsFilesAndQueriesStopSeeingIt) {
+  create_orders();
+  EXPECT_EQ(ddl("DROP TABLE orders"), Lines{});
+  EXPECT_FALSE(fs::exists(catalog("sales/orders.json")));
+  EXPECT_TRUE(fs::exists(data_dir() + "/lake/orders/part-0.csv")) << "an external table's data stays";
+  EXPECT_EQ(ddl("SHOW TABLES IN sales"), Lines{});
+  EXPECT_NE(failure("SELECT count(*) FROM sales.orders").find("orders"), std::string::npos);
+  EXPECT_EQ(ddl("DROP TABLE IF EXISTS orders"), Lines{});
+  EXPECT_NE(failure("DROP TABLE orders").find("Table sales.orders does not exist"), std::string::npos);
+
+  create_orders();
+  EXPECT_NE(failure("DROP DATABASE sales").find("not empty"), std::string::npos);
+  EXPECT_TRUE(fs::exists(catalog("sales/orders.json")));
+  EXPECT_EQ(ddl("DROP DATABASE sales CASCADE"), Lines{});
+  EXPECT_FALSE(fs::exists(catalog("sales")));
+  EXPECT_EQ(ddl("SHOW DATABASES"), (Lines{"default"}));
+}
+
+TEST_F(LocalDdl, ErrorsNameTheProblemAndChangeNothing) {
+  create_orders();
+  const std::string before = read_file(catalog("sales/orders.json"));
+
+  std::string reason = failure("CREATE EXTERNAL TABLE orders (id int, pizza string) LOCATION 's3://lake/other/'");
+  EXPECT_NE(reason.find("Table sales.orders already exists"), std::string::npos) << reason;
+  EXPECT_EQ(read_file(catalog("sales/orders.json")), before);
+  // IF NOT EXISTS: nothing to do, and nothing changed.
+  ddl("CREATE EXTERNAL TABLE IF NOT EXISTS orders (id int) LOCATION 's3://lake/other/'");
+  EXPECT_EQ(read_file(catalog("sales/orders.json")), before);
+
+  reason = failure("CREATE EXTERNAL TABLE broken (id int LOCATION 's3://lake/x/'");
+  EXPECT_NE(reason.find("SYNTAX_ERROR"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("expected"), std::string::npos) << reason;
+  reason = failure("CREATE EXTERNAL TABLE broken (id integr) LOCATION 's3://lake/x/'");
+  EXPECT_NE(reason.find("integr"), std::string::npos) << reason;
+  reason = failure("CREATE EXTERNAL TABLE broken (id int) LOCATION '/tmp/x'");
+  EXPECT_NE(reason.find("s3://"), std::string::npos) << reason;
+  reason = failure("CREATE EXTERNAL TABLE broken (id int) PARTITIONED BY (id string) LOCATION 's3://lake/x/'");
+  EXPECT_NE(reason.find("repeated"), std::string::npos) << reason;
+  reason = failure("CREATE EXTERNAL TABLE nowhere.broken (id int) LOCATION 's3://lake/x/'");
+  EXPECT_NE(reason.find("Database nowhere does not exist"), std::string::npos) << reason;
+  EXPECT_FALSE(fs::exists(catalog("sales/broken.json")));
+
+  reason = failure("DESCRIBE missing");
+  EXPECT_NE(reason.find("Table sales.missing does not exist"), std::string::npos) << reason;
+  reason = failure("SHOW PARTITIONS orders");
+  EXPECT_NE(reason.find("not partitioned"), std::string::npos) << reason;
+  reason = failure("CREATE DATABASE sales");
+  EXPECT_NE(reason.find("Database sales already exists"), std::string::npos) << reason;
+  reason = failure("CREATE EXTERNAL TABLE `../escape` (id int) LOCATION 's3://lake/x/'");
+  EXPECT_NE(reason.find("not valid"), std::string::npos) << reason;
+}
+
+}  // namespace
+}  // namespace athena_runner::runner
