@@ -1,4 +1,4 @@
-// The Runtime API loop: one readable function (run_handler) over our libcurl HttpClient.
+// The Runtime API loop: one readable function (run_handler) over the build's default HttpClient.
 #include "athena_runner/lambda/runtime.hpp"
 
 #include <cstdlib>
@@ -142,7 +142,7 @@ aws::Status report_init_error(std::string_view error_message, std::string_view e
   if (!endpoint) return std::move(endpoint).get_failure();
   aws::HttpOptions http_options;
   http_options.request_timeout = std::chrono::milliseconds(0);
-  auto http = aws::make_curl_http_client(http_options);
+  auto http = aws::make_http_client(http_options);
   return post_error(*http, *endpoint, api_path("init/error"),
                     InvocationResponse::failure(std::string(error_message), std::string(error_type)));
 }
@@ -153,7 +153,7 @@ aws::Status run_handler(const Handler& handler, const RuntimeOptions& options) {
   // The Runtime API holds /next open until an invocation arrives, however long that is: no timeout.
   aws::HttpOptions http_options;
   http_options.request_timeout = std::chrono::milliseconds(0);
-  auto http = aws::make_curl_http_client(http_options);
+  auto http = aws::make_http_client(http_options);
 
   for (int handled = 0; !options.max_invocations || handled < *options.max_invocations; ++handled) {
     auto request = next_invocation(*http, *endpoint);

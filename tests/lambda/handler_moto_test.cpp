@@ -130,7 +130,7 @@ class HandlerMoto : public ::testing::Test {
   }
 
   void set_athena_transition(const json& transition) {
-    auto http = aws::make_curl_http_client({});
+    auto http = aws::make_http_client({});
     aws::HttpRequest request;
     request.method = "POST";
     request.scheme = "http";

@@ -1,4 +1,4 @@
-// The HTTP layer: plain value types and an interface; libcurl stays inside src/.
+// The HTTP layer: plain value types and an interface; libcurl and OpenSSL stay inside src/.
 #pragma once
 
 #include <chrono>
@@ -46,8 +46,7 @@ struct HttpOptions {
   std::chrono::milliseconds connect_timeout{3100};
   std::chrono::milliseconds request_timeout{60000};  // whole request; 0 = none
   bool verify_tls = true;
-  std::string ca_bundle;  // empty: libcurl's default (ClientContext fills it from AWS_CA_BUNDLE or the profile)
-  // Proxies: HTTPS_PROXY/HTTP_PROXY/NO_PROXY are honoured by libcurl from the environment.
+  std::string ca_bundle;  // empty: the client's default (ClientContext fills it from AWS_CA_BUNDLE or the profile)
 };
 
 class HttpClient {
@@ -59,11 +58,25 @@ class HttpClient {
   virtual Outcome<HttpResponse> send(const HttpRequest& request, const BodySink* sink = nullptr) = 0;
 };
 
-// A libcurl client; reuses connections; safe to use from one thread at a time per instance
-// (make one per thread, or use the pooled client from make_shared_http_client).
-std::unique_ptr<HttpClient> make_curl_http_client(const HttpOptions& options);
-// A thread-safe client backed by a pool of curl handles.
+// The build's default client: libcurl, or ar_http_lite for an executable whose AR_HTTP_BACKEND property is
+// "lite" (the Lambda's bootstrap). ClientContext::from_environment and the credential providers use these.
+// One thread at a time per instance; reuses its connection.
+std::unique_ptr<HttpClient> make_http_client(const HttpOptions& options);
+// A thread-safe client backed by a pool of default clients.
 std::shared_ptr<HttpClient> make_shared_http_client(const HttpOptions& options);
+
+// A libcurl client (target ar_http_curl); reuses connections; safe to use from one thread at a time per
+// instance. Proxies: HTTPS_PROXY/http_proxy/NO_PROXY are honoured by libcurl from the environment.
+std::unique_ptr<HttpClient> make_curl_http_client(const HttpOptions& options);
+std::shared_ptr<HttpClient> make_shared_curl_http_client(const HttpOptions& options);
+
+// An HTTP/1.1 client over sockets and OpenSSL (target ar_http_lite), for the Lambda: keep-alive,
+// Content-Length, chunked and until-close bodies, TLS with SNI and host-name verification against
+// HttpOptions::ca_bundle (else AWS_CA_BUNDLE, else OpenSSL's default paths). No proxies: a request that
+// HTTPS_PROXY/http_proxy/ALL_PROXY would send through one (loopback and NO_PROXY hosts never are) fails with
+// a Configuration error. One thread at a time per instance.
+std::unique_ptr<HttpClient> make_lite_http_client(const HttpOptions& options);
+std::shared_ptr<HttpClient> make_shared_lite_http_client(const HttpOptions& options);
 
 // RFC 3986 percent-encoding as SigV4 wants it: unreserved A-Z a-z 0-9 - . _ ~ kept;
 // '/' kept when encode_slash is false.

@@ -249,7 +249,7 @@ std::unique_ptr<HttpClient> make_curl_http_client(const HttpOptions& options) {
   return std::make_unique<CurlHttpClient>(options);
 }
 
-std::shared_ptr<HttpClient> make_shared_http_client(const HttpOptions& options) {
+std::shared_ptr<HttpClient> make_shared_curl_http_client(const HttpOptions& options) {
   return std::make_shared<PooledHttpClient>(options);
 }
 
