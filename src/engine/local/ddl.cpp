@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
@@ -1007,6 +1008,28 @@ Outcome<QueryResult> show(Parser& parser, Catalog& catalog) {
     }
     return ddl_result("partition", std::move(lines));
   }
+  if (parser.accept_word("COLUMNS")) {
+    if (!parser.accept_word("IN") && !parser.accept_word("FROM")) return parser.unexpected("IN or FROM");
+    auto name = qualified_name(parser, catalog.context());
+    if (!name) return std::move(name).get_failure();
+    if (parser.accept_word("IN") || parser.accept_word("FROM")) {
+      auto raw = parser.name("a database name");
+      if (!raw) return std::move(raw).get_failure();
+      auto database = catalog_name(*raw, "database");
+      if (!database) return std::move(database).get_failure();
+      name->database = *database;
+    }
+    if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+    auto table = catalog.table(*name);
+    if (!table) return std::move(table).get_failure();
+    // Hive pads each name as DESCRIBE does; partition columns come last.
+    std::vector<std::string> lines;
+    for (const auto& list : {table->value("StorageDescriptor", Json::object()).value("Columns", Json::array()),
+                             table->value("PartitionKeys", Json::array())}) {
+      for (const auto& column : list) lines.push_back(pad(column.value("Name", std::string())));
+    }
+    return ddl_result("field", std::move(lines));
+  }
   if (parser.accept_words({"CREATE", "TABLE"})) {
     auto name = qualified_name(parser, catalog.context());
     if (!name) return std::move(name).get_failure();
@@ -1064,7 +1087,7 @@ Outcome<QueryResult> show(Parser& parser, Catalog& catalog) {
     }
     return ddl_result("createtab_stmt", std::move(lines));
   }
-  return parser.unexpected("DATABASES, SCHEMAS, TABLES, PARTITIONS or CREATE TABLE");
+  return parser.unexpected("DATABASES, SCHEMAS, TABLES, COLUMNS, PARTITIONS or CREATE TABLE");
 }
 
 Outcome<QueryResult> describe(Parser& parser, Catalog& catalog) {
@@ -1209,14 +1232,74 @@ Outcome<Json> partition_spec(Parser& parser, const Json& keys) {
   return values;
 }
 
+// ALTER TABLE t ADD COLUMNS (..) | SET LOCATION '..' | SET TBLPROPERTIES (..): the table file is rewritten with
+// UpdateTime and VersionId moved on, as Glue's UpdateTable does.
+Outcome<QueryResult> alter_table_definition(Parser& parser, Catalog& catalog, const QualifiedName& name) {
+  auto table = owned_table(catalog, name);
+  if (!table) return std::move(table).get_failure();
+  Json& storage = (*table)["StorageDescriptor"];
+  if (!storage.is_object()) storage = Json::object();
+  if (parser.accept_words({"ADD", "COLUMNS"})) {
+    auto columns = column_list(parser);
+    if (!columns) return std::move(columns).get_failure();
+    Json& list = storage["Columns"];
+    if (!list.is_array()) list = Json::array();
+    std::set<std::string> names;
+    for (const auto& column : list) names.insert(lower(column.value("Name", std::string())));
+    for (const auto& key : table->value("PartitionKeys", Json::array())) {
+      names.insert(lower(key.value("Name", std::string())));
+    }
+    for (const auto& column : *columns) {
+      if (!names.insert(column.name).second) {
+        return ddl_error(kAlreadyExists, "column " + column.name + " already exists in " + name.table);
+      }
+      Json item{{"Name", column.name}, {"Type", column.type}};
+      if (column.comment) item["Comment"] = *column.comment;
+      list.push_back(std::move(item));
+    }
+  } else if (parser.accept_words({"SET", "LOCATION"})) {
+    auto location = parser.string("an 's3://bucket/prefix/' location");
+    if (!location) return std::move(location).get_failure();
+    if (!s3_location(*location)) {
+      return ddl_error(kSyntaxError, "LOCATION '" + *location + "' is not an s3://bucket/prefix/ location");
+    }
+    storage["Location"] = *location;
+  } else if (parser.accept_words({"SET", "TBLPROPERTIES"})) {
+    auto properties = property_list(parser);
+    if (!properties) return std::move(properties).get_failure();
+    Json& parameters = (*table)["Parameters"];
+    if (!parameters.is_object()) parameters = Json::object();
+    for (const auto& [key, value] : *properties) parameters[key] = value;
+  } else {
+    return parser.unexpected("ADD COLUMNS, SET LOCATION or SET TBLPROPERTIES");
+  }
+  if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
+  int version = 0;
+  try {
+    version = std::stoi(table->value("VersionId", std::string("0")));
+  } catch (const std::exception&) {
+    version = 0;
+  }
+  (*table)["VersionId"] = std::to_string(version + 1);
+  (*table)["UpdateTime"] = now_seconds();
+  if (auto written = replace_file(catalog.table_file(name), Json{{"Table", *table}}.dump(2)); !written) {
+    return std::move(written).get_failure();
+  }
+  return ddl_result();
+}
+
 Outcome<QueryResult> alter_table(Parser& parser, Catalog& catalog) {
   if (auto word = parser.expect_word("TABLE"); !word) return std::move(word).get_failure();
   auto name = qualified_name(parser, catalog.context());
   if (!name) return std::move(name).get_failure();
+  if (parser.is_word("SET") || (parser.is_word("ADD") && parser.is_word("COLUMNS", 1))) {
+    return alter_table_definition(parser, catalog, *name);
+  }
   const bool add = parser.accept_word("ADD");
   if (!add && !parser.accept_word("DROP")) {
     return ddl_error(error_codes::kNotSupported,
-                     "only ALTER TABLE ... ADD PARTITION and DROP PARTITION are supported by the local engine");
+                     "the local engine supports ALTER TABLE ... ADD/DROP PARTITION, ADD COLUMNS, SET LOCATION and SET "
+                     "TBLPROPERTIES");
   }
   const bool if_clause = add ? parser.accept_words({"IF", "NOT", "EXISTS"}) : parser.accept_words({"IF", "EXISTS"});
   if (!parser.is_word("PARTITION")) {
@@ -1322,6 +1405,9 @@ bool is_hive_ddl(std::string_view sql) {
 Outcome<QueryResult> execute_ddl(std::string_view sql, const DdlContext& context) {
   auto tokens = tokenize(sql);
   if (!tokens) return std::move(tokens).get_failure();
+  // Statements read, change and write whole files (t.partitions, t.json): one at a time in this process.
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
   Parser parser(std::move(*tokens));
   Catalog catalog(context);
   if (parser.accept_word("CREATE")) {
