@@ -329,6 +329,9 @@ TEST_F(LocalDdl, ErrorsNameTheProblemAndChangeNothing) {
   EXPECT_NE(reason.find("Table sales.missing does not exist"), std::string::npos) << reason;
   reason = failure("SHOW PARTITIONS orders");
   EXPECT_NE(reason.find("not partitioned"), std::string::npos) << reason;
+  reason = failure("CREATE DATABASE default");
+  EXPECT_NE(reason.find("Database default already exists"), std::string::npos) << reason;
+  EXPECT_FALSE(fs::exists(catalog("default/_database.meta")));
   reason = failure("CREATE DATABASE sales");
   EXPECT_NE(reason.find("Database sales already exists"), std::string::npos) << reason;
   reason = failure("CREATE EXTERNAL TABLE `../escape` (id int) LOCATION 's3://lake/x/'");

@@ -666,7 +666,7 @@ Outcome<QueryResult> create_database(Parser& parser, Catalog& catalog) {
     }
   }
   if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
-  if (*name != "default" && catalog.database_exists(*name)) {
+  if (catalog.database_exists(*name)) {  // `default` always exists
     if (if_not_exists) return ddl_result();
     return ddl_error(kAlreadyExists, "Database " + *name + " already exists");
   }
