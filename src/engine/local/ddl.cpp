@@ -1158,8 +1158,8 @@ Outcome<QueryResult> msck_repair(Parser& parser, Catalog& catalog) {
 
   // Folders key1=v1/key2=v2/... exactly as deep as the partition keys, in their order.
   std::vector<std::pair<Json, std::string>> found;  // values, relative path
-  std::function<void(const fs::path&, std::size_t, Json, std::string)> walk =
-      [&](const fs::path& folder, std::size_t depth, Json values, std::string relative) {
+  std::function<void(const fs::path&, std::size_t, const Json&, const std::string&)> walk =
+      [&](const fs::path& folder, std::size_t depth, const Json& values, const std::string& relative) {
         if (depth == keys.size()) {
           found.emplace_back(values, relative);
           return;
@@ -1185,7 +1185,9 @@ Outcome<QueryResult> msck_repair(Parser& parser, Catalog& catalog) {
 
   Json partitions = catalog.partitions(*name);
   std::vector<std::string> added;
-  for (const auto& [values, relative] : found) {
+  for (const auto& entry : found) {
+    const Json& values = entry.first;
+    const std::string& relative = entry.second;
     const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& partition) {
       return partition.value("Values", Json::array()) == values;
     });
