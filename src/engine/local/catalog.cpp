@@ -25,7 +25,23 @@ using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kS3Schemes{"s3://", "s3a://", "s3n://"};
 constexpr std::string_view kHiveDefaultFieldDelimiter = "\x01";  // LazySimpleSerDe's Ctrl-A
-constexpr std::string_view kHiveNullFormat = "\\N";              // LazySimpleSerDe's serialization.null.format
+
+// LazySimpleSerDe reads a delimiter setting as Hive's LazyUtils.getByte does: text that parses as a byte
+// number (Byte.parseByte: optional sign, decimal, -128..127) is that byte ("1" is Ctrl-A, the
+// serialization.format Glue stores for default text tables; "9" is a tab); other text is the character.
+std::string hive_delimiter_byte(const std::string& value) {
+  if (value.empty()) return value;
+  std::size_t digits_from = (value[0] == '-' || value[0] == '+') ? 1 : 0;
+  bool numeric = value.size() > digits_from && value.size() - digits_from <= 3 &&
+                 std::all_of(value.begin() + static_cast<std::ptrdiff_t>(digits_from), value.end(),
+                             [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric) {
+    int number = std::stoi(value);
+    if (number >= -128 && number <= 127) return std::string(1, static_cast<char>(static_cast<signed char>(number)));
+  }
+  return value;  // one character, or rejected by the caller (multi-character needs MultiDelimitSerDe)
+}
+constexpr std::string_view kHiveNullFormat = "\\N";  // LazySimpleSerDe's serialization.null.format
 constexpr std::string_view kOpenCsvDefaultSeparator = ",";
 constexpr std::string_view kOpenCsvDefaultQuote = "\"";
 constexpr std::string_view kOpenCsvDefaultEscape = "\\";
@@ -287,9 +303,9 @@ aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& 
       if (table.serde_parameters.count("escape.delim")) {
         return unsupported("LazySimpleSerDe's escape.delim is not supported by the local engine");
       }
-      std::string delimiter =
+      std::string delimiter = hive_delimiter_byte(
           parameter_or(table.serde_parameters, "field.delim",
-                       parameter_or(table.serde_parameters, "serialization.format", kHiveDefaultFieldDelimiter));
+                       parameter_or(table.serde_parameters, "serialization.format", kHiveDefaultFieldDelimiter)));
       if (delimiter.size() != 1) return unsupported("field delimiter '" + delimiter + "' must be one character");
       std::string null_format = parameter_or(table.serde_parameters, "serialization.null.format", kHiveNullFormat);
       source = "read_csv(" + sql_list(files.paths) + ", columns = " + column_list +
