@@ -11,6 +11,7 @@
 #include "athena_runner/spec/template.hpp"
 #include "athena_runner/spec/value_formats.hpp"
 #include "json_schema.hpp"
+#include "queries_file_detail.hpp"
 #include "yaml_value.hpp"
 
 namespace athena_runner::spec {
@@ -261,13 +262,10 @@ aws::Status check_embedded_schema() {
   return aws::Ok{};
 }
 
-aws::Outcome<QueriesFile> parse_queries_yaml(std::string_view text, std::string_view display_name,
-                                             const std::string& base_directory) {
+aws::Outcome<QueriesFile> detail::queries_file_from_value(const Value& root, std::string_view display_name,
+                                                          const std::string& base_directory) {
   auto validator = detail::queries_schema_validator();
   if (!validator) return std::move(validator).get_failure();
-  auto parsed = detail::parse_yaml(text, display_name);
-  if (!parsed) return std::move(parsed).get_failure();
-  const Value& root = parsed.get_result();
 
   Problems problems{std::string(display_name), (*validator)->validate(root)};
   if (!problems.issues.empty()) return problems.to_error();
@@ -292,19 +290,6 @@ aws::Outcome<QueriesFile> parse_queries_yaml(std::string_view text, std::string_
   }
   if (!problems.issues.empty()) return problems.to_error();
   return file;
-}
-
-aws::Outcome<QueriesFile> load_queries_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path)) {
-    return aws::make_error(
-        aws::ErrorKind::InvalidInput, std::string(kErrorCode),
-        path + ": cannot read the queries file: " +
-            (std::filesystem::is_directory(path) ? std::string("is a directory") : std::strerror(errno)));
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  return parse_queries_yaml(content.str(), path, std::filesystem::path(path).parent_path().string());
 }
 
 aws::Outcome<ResolvedQuery> parse_query_spec_json(std::string_view text, const QuerySettings& defaults) {

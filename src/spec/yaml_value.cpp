@@ -1,9 +1,9 @@
+// parse_yaml (target ar_spec, with yaml-cpp); the Value helpers and parse_json are in value.cpp (ar_spec_core).
 #include "yaml_value.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
@@ -89,75 +89,7 @@ aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_nam
   return out;
 }
 
-Value from_json(const nlohmann::json& json) {
-  Value out;
-  switch (json.type()) {
-    case nlohmann::json::value_t::boolean:
-      out.kind = Value::Kind::Boolean;
-      out.boolean = json.get<bool>();
-      break;
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-      out.kind = Value::Kind::Integer;
-      out.integer = json.get<std::int64_t>();
-      break;
-    case nlohmann::json::value_t::number_float:
-      out.kind = Value::Kind::Number;
-      out.number = json.get<double>();
-      break;
-    case nlohmann::json::value_t::string:
-      out.kind = Value::Kind::String;
-      out.text = json.get<std::string>();
-      break;
-    case nlohmann::json::value_t::array:
-      out.kind = Value::Kind::Array;
-      for (const auto& item : json) out.items.push_back(from_json(item));
-      break;
-    case nlohmann::json::value_t::object:
-      out.kind = Value::Kind::Object;
-      for (const auto& [key, item] : json.items()) out.members.push_back(Value::Member{key, 0, from_json(item)});
-      break;
-    default: out.kind = Value::Kind::Null; break;
-  }
-  return out;
-}
-
 }  // namespace
-
-const Value* Value::get(std::string_view key) const {
-  for (const auto& member : members) {
-    if (member.key == key) return &member.value;
-  }
-  return nullptr;
-}
-
-std::string json_quote(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
-
-std::string quote_scalar(const Value& value) {
-  switch (value.kind) {
-    case Value::Kind::Null: return "null";
-    case Value::Kind::Boolean: return value.boolean ? "true" : "false";
-    case Value::Kind::Integer: return std::to_string(value.integer);
-    case Value::Kind::Number: return value.text.empty() ? nlohmann::json(value.number).dump() : value.text;
-    case Value::Kind::String: return json_quote(value.text);
-    case Value::Kind::Array: return "a list";
-    case Value::Kind::Object: return "an object";
-  }
-  return "?";
-}
-
-std::string describe(const Value& value) {
-  switch (value.kind) {
-    case Value::Kind::Null: return "nothing (null)";
-    case Value::Kind::Boolean: return "the boolean " + quote_scalar(value);
-    case Value::Kind::Integer: return "the integer " + quote_scalar(value);
-    case Value::Kind::Number: return "the number " + quote_scalar(value);
-    case Value::Kind::String: return "the string " + quote_scalar(value);
-    case Value::Kind::Array: return "a list";
-    case Value::Kind::Object: return "an object";
-  }
-  return "?";
-}
 
 aws::Outcome<Value> parse_yaml(std::string_view text, std::string_view display_name) {
   YAML::Node root;
@@ -169,17 +101,6 @@ aws::Outcome<Value> parse_yaml(std::string_view text, std::string_view display_n
   auto converted = convert(root, display_name);
   if (converted && converted->line <= 0) converted->line = 1;
   return converted;
-}
-
-aws::Outcome<Value> parse_json(std::string_view text, std::string_view display_name) {
-  auto as_yaml = parse_yaml(text, display_name);
-  if (as_yaml) return as_yaml;
-  // Valid JSON that yaml-cpp refuses (rare: tabs, some escapes): read it without line numbers.
-  auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded()) return as_yaml;
-  Value value = from_json(json);
-  value.line = 1;
-  return value;
 }
 
 }  // namespace athena_runner::spec::detail

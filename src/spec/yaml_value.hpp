@@ -44,8 +44,9 @@ std::string quote_scalar(const Value& value);
 std::string json_quote(std::string_view text);
 
 // Parses YAML text; errors (code "InvalidQueriesFile") read "<display_name>:<line>: <problem>".
+// In ar_spec (yaml_value.cpp): the only part that needs yaml-cpp.
 aws::Outcome<Value> parse_yaml(std::string_view text, std::string_view display_name);
-// Parses JSON text with line numbers when possible (JSON is YAML), else without.
+// Parses strict JSON with the line of every value and key; errors as parse_yaml's. In ar_spec_core (value.cpp).
 aws::Outcome<Value> parse_json(std::string_view text, std::string_view display_name);
 
 }  // namespace athena_runner::spec::detail

@@ -112,6 +112,9 @@ TEST_F(LambdaPackage, EveryLibraryResolvesInsideThePackage) {
   for (std::string line; std::getline(lines, line);) {
     EXPECT_EQ(line.find("not found"), std::string::npos) << line;
     EXPECT_EQ(line.find("duckdb"), std::string::npos) << "the Lambda must not link DuckDB: " << line;
+    // Cold start and memory (bench/README.md, lambda_cold_start): our HTTP client, no YAML reader.
+    EXPECT_EQ(line.find("libcurl"), std::string::npos) << "the Lambda uses ar_http_lite, not libcurl: " << line;
+    EXPECT_EQ(line.find("yaml-cpp"), std::string::npos) << "the Lambda reads no YAML (ar_spec_core): " << line;
     auto arrow = line.find(" => ");
     if (arrow == std::string::npos) continue;
     ++libraries;

@@ -341,5 +341,30 @@ TEST(QuerySpecJson, NotAnObject) {
   EXPECT_EQ(query.get_failure().message, "query spec:1: expected an object (a query spec), got a list");
 }
 
+TEST(QuerySpecJson, NumbersKeepTheirLineWhenANewlineEndsThem) {
+  // The JSON lexer reads the newline after 5 before it reports the number: the line must still be 4.
+  auto query =
+      parse_query_spec_json("{\"name\": \"q\",\n \"sql\": \"SELECT 1\",\n \"database\": \"db\",\n \"timeout\": 5\n}");
+  ASSERT_FALSE(query);
+  EXPECT_TRUE(query.get_failure().message.starts_with("query spec:4: timeout: ")) << query.get_failure().message;
+}
+
+TEST(QuerySpecJson, DuplicateKeysAndInvalidJsonNameTheLine) {
+  auto duplicate = parse_query_spec_json("{\"name\": \"q\",\n \"name\": \"r\"}");
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.get_failure().message, "query spec:2: duplicate key \"name\"");
+
+  auto invalid = parse_query_spec_json("{\"name\": \"q\",\n \"sql\": }");
+  ASSERT_FALSE(invalid);
+  EXPECT_TRUE(invalid.get_failure().message.starts_with("query spec:2: invalid JSON: "))
+      << invalid.get_failure().message;
+
+  // Query specs are JSON: YAML's flow style is not (the Lambda reads them without a YAML parser).
+  auto yaml_flow = parse_query_spec_json("{name: q, sql: SELECT 1, database: db}");
+  ASSERT_FALSE(yaml_flow);
+  EXPECT_TRUE(yaml_flow.get_failure().message.starts_with("query spec:1: invalid JSON: "))
+      << yaml_flow.get_failure().message;
+}
+
 }  // namespace
 }  // namespace athena_runner::spec
