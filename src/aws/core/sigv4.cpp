@@ -236,36 +236,67 @@ struct CanonicalHeaders {
   std::string signed_names;
 };
 
+// Appends `value` trimmed as trim_all() does, without a temporary string.
+void append_trimmed(std::string& out, std::string_view value) {
+  bool pending_space = false;
+  bool any = false;
+  for (char character : value) {
+    if (is_space(character)) {
+      pending_space = any;
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    any = true;
+    out.push_back(character);
+  }
+}
+
 CanonicalHeaders canonical_headers(const HttpRequest& request) {
-  std::vector<std::pair<std::string, std::string>> headers;
+  // Lower-cased names (short: mostly in the string's own buffer) with views of the values; the text is
+  // written once, values trimmed straight into it.
+  struct Entry {
+    std::string name;
+    std::string_view value;
+  };
+  std::vector<Entry> headers;
   headers.reserve(request.headers.size() + 1);
   bool has_host = false;
   for (const auto& [name, value] : request.headers) {
     std::string lowered = to_lower(name);
     if (std::find(kUnsignedHeaders.begin(), kUnsignedHeaders.end(), lowered) != kUnsignedHeaders.end()) continue;
     has_host = has_host || lowered == kHostHeader;
-    headers.emplace_back(std::move(lowered), trim_all(value));
+    headers.push_back(Entry{std::move(lowered), value});
   }
-  if (!has_host) headers.emplace_back(std::string(kHostHeader), to_lower(request.host));
+  std::string host;
+  if (!has_host) {
+    host = to_lower(request.host);
+    headers.push_back(Entry{std::string(kHostHeader), host});
+  }
   // Insertion sort: stable (repeated headers keep their order when joined) and allocation-free for the
   // handful of headers a request has.
   for (std::size_t index = 1; index < headers.size(); ++index) {
-    for (std::size_t position = index; position > 0 && headers[position].first < headers[position - 1].first;
+    for (std::size_t position = index; position > 0 && headers[position].name < headers[position - 1].name;
          --position) {
       std::swap(headers[position], headers[position - 1]);
     }
   }
   CanonicalHeaders result;
+  std::size_t size = 0;
+  for (const auto& entry : headers) size += entry.name.size() + entry.value.size() + 2;
+  result.text.reserve(size);
+  result.signed_names.reserve(size);
   for (std::size_t index = 0; index < headers.size(); ++index) {
     const auto& [name, value] = headers[index];
-    if (index > 0 && headers[index - 1].first == name) {
+    if (index > 0 && headers[index - 1].name == name) {
       result.text.back() = ',';  // replaces the previous line's '\n'
     } else {
       if (!result.signed_names.empty()) result.signed_names.push_back(';');
       result.signed_names.append(name);
       result.text.append(name).push_back(':');
     }
-    result.text.append(value).push_back('\n');
+    append_trimmed(result.text, value);
+    result.text.push_back('\n');
   }
   return result;
 }
