@@ -1,6 +1,4 @@
 // Backfill: one run per fire time in [from, to), resumable through a journal of the slots that succeeded.
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "athena_runner/common/atomic_file.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/schedule.hpp"
 
@@ -67,8 +66,7 @@ Outcome<Journal> load_journal(const std::string& path, const std::string& query_
   return journal;
 }
 
-// Temporary file in the same folder, flushed, then renamed over the journal: a crash leaves the old
-// journal or the new one, never half of one.
+// Replaced whole (files::write_file_atomically): a crash leaves the old journal or the new one, never half.
 Status save_journal(const Journal& journal) {
   if (journal.path.empty()) return aws::Ok{};
   Json json;
@@ -82,25 +80,12 @@ Status save_journal(const Journal& journal) {
         Json{{"query_execution_id", entry.query_execution_id}, {"client_request_token", entry.client_request_token}};
   }
   json["succeeded"] = succeeded;
-  const fs::path target(journal.path);
-  std::error_code error;
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), error);
-  const std::string temporary = journal.path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << json.dump(2) << "\n";
-    out.flush();
-    if (!out) {
-      return aws::make_error(aws::ErrorKind::Configuration, "JournalNotWritable",
-                             "cannot write the backfill journal " + journal.path +
-                                 ": check that its folder is writable or pass another journal path");
-    }
-  }
-  fs::rename(temporary, target, error);
-  if (error) {
-    fs::remove(temporary, error);
+  auto written =
+      files::write_file_atomically(journal.path, json.dump(2) + "\n", {.durable = false, .create_parents = true});
+  if (!written) {
     return aws::make_error(aws::ErrorKind::Configuration, "JournalNotWritable",
-                           "cannot replace the backfill journal " + journal.path + ": " + error.message());
+                           "cannot write the backfill journal (" + written.get_failure().message +
+                               "): check that its folder is writable or pass another journal path");
   }
   return aws::Ok{};
 }

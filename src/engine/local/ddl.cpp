@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "athena_runner/common/atomic_file.hpp"
 #include "hive_types.hpp"
 
 namespace athena_runner::engine::local {
@@ -381,57 +382,16 @@ Outcome<std::vector<ColumnDefinition>> column_list(Parser& parser) {
 
 // ---- files --------------------------------------------------------------------------------------
 
-Outcome<std::string> write_temporary(const fs::path& path, std::string_view content) {
-  static std::atomic<unsigned> counter{0};
-  std::error_code ignored;
-  fs::create_directories(path.parent_path(), ignored);
-  // A leading '.' and no .json suffix: neither the catalog loader nor the Glue API reads it.
-  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp." +
-                                                   std::to_string(::getpid()) + "." + std::to_string(counter++));
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0;
-  for (std::size_t written = 0; ok && written < content.size();) {
-    const ssize_t count = ::write(fd, content.data() + written, content.size() - written);
-    if (count < 0 && errno == EINTR) continue;
-    ok = count > 0;
-    if (ok) written += static_cast<std::size_t>(count);
-  }
-  if (ok) ok = ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!ok) {
-    fs::remove(temporary, ignored);
-    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                           "cannot write " + temporary.string() + ": " + std::strerror(errno));
-  }
-  return temporary.string();
-}
+constexpr files::AtomicWrite kCatalogWrite{.durable = true, .create_parents = true};
 
 // Temporary file, fsync, rename: readers see the old content or the new, never a part.
 aws::Status replace_file(const fs::path& path, std::string_view content) {
-  auto temporary = write_temporary(path, content);
-  if (!temporary) return std::move(temporary).get_failure();
-  std::error_code error;
-  fs::rename(*temporary, path, error);
-  if (error) {
-    fs::remove(*temporary, error);
-    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                           "cannot replace " + path.string() + ": " + error.message());
-  }
-  return aws::Ok{};
+  return files::write_file_atomically(path.string(), content, kCatalogWrite);
 }
 
-// Like replace_file, but fails (false) when path exists: link() makes exactly one writer win.
+// Like replace_file, but fails (false) when path exists: exactly one writer wins.
 Outcome<bool> create_file(const fs::path& path, std::string_view content) {
-  auto temporary = write_temporary(path, content);
-  if (!temporary) return std::move(temporary).get_failure();
-  const int linked = ::link(temporary->c_str(), path.c_str());
-  const int link_errno = errno;
-  std::error_code ignored;
-  fs::remove(*temporary, ignored);
-  if (linked == 0) return true;
-  if (link_errno == EEXIST) return false;
-  return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                         "cannot create " + path.string() + ": " + std::strerror(link_errno));
+  return files::create_file_exclusively(path.string(), content, kCatalogWrite);
 }
 
 std::optional<Json> read_json(const fs::path& path) {

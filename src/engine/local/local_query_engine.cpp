@@ -27,6 +27,7 @@
 #include "athena_protocol.hpp"
 #include "athena_runner/aws/s3.hpp"
 #include "athena_runner/aws/sigv4.hpp"
+#include "athena_runner/common/atomic_file.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "ddl.hpp"
@@ -68,27 +69,10 @@ std::string read_whole(const std::string& path, bool& found) {
   return text.str();
 }
 
-// Temporary file in the same folder, then rename: readers see the old content or the new, never half.
+// Records, stop files and DDL text: replaced whole (readers see the old content or the new), without fsync:
+// they are rewritten several times per query and only need to survive the process, not a power loss.
 aws::Status write_atomically(const std::string& path, std::string_view content) {
-  static std::atomic<unsigned> counter{0};
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) {
-      return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                             "cannot write " + temporary + ": check that the folder exists and is writable");
-    }
-  }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) {
-    fs::remove(temporary, error);
-    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                           "cannot replace " + path + ": " + error.message());
-  }
-  return aws::Ok{};
+  return files::write_file_atomically(path, content, {.durable = false});
 }
 
 bool valid_id(std::string_view id) {
@@ -433,26 +417,15 @@ class LocalQueryEngine final : public runner::QueryEngine {
   // or an error when the token was used for a different request (as Athena answers).
   aws::Outcome<std::string> claim_token(const std::string& token, const std::string& digest, const std::string& id) {
     const std::string path = tokens_dir_ + "/" + aws::sha256_hex(token);
-    const std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." + id;
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << Json{{"QueryExecutionId", id}, {"RequestDigest", digest}}.dump();
-      if (!out) {
-        return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                               "cannot write to " + tokens_dir_ + ": check that the data directory is writable");
-      }
+    // Created only if absent: exactly one process wins a token.
+    auto created = files::create_file_exclusively(
+        path, Json{{"QueryExecutionId", id}, {"RequestDigest", digest}}.dump(), {.durable = false});
+    if (!created) {
+      return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
+                             "cannot record the ClientRequestToken under " + tokens_dir_ + " (" +
+                                 created.get_failure().message + "): check that the data directory is writable");
     }
-    // link() fails if the name exists: exactly one process wins a token.
-    const int linked = ::link(temporary.c_str(), path.c_str());
-    const int link_errno = errno;
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    if (linked == 0) return id;
-    if (link_errno != EEXIST) {
-      return aws::make_error(
-          aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-          "cannot record the ClientRequestToken under " + tokens_dir_ + ": " + std::strerror(link_errno));
-    }
+    if (*created) return id;
     bool found = false;
     Json existing = Json::parse(read_whole(path, found), nullptr, false);
     if (!found || existing.is_discarded() || !existing.is_object()) {
