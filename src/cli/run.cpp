@@ -484,43 +484,13 @@ struct ExecutionOptions {
   bool json = false;
 };
 
-runner::RunSummary summary_of(const athena::QueryExecution& execution) {
-  runner::RunSummary summary;
-  summary.query_execution_id = execution.query_execution_id;
-  summary.name = execution.query_execution_id;
-  summary.execution = execution;
-  summary.state = execution.status.state_text.empty() ? std::string(athena::to_string(execution.status.state))
-                                                      : execution.status.state_text;
-  summary.reason = execution.status.state_change_reason.value_or("");
-  if (execution.status.athena_error) {
-    summary.error_category = execution.status.athena_error->error_category;
-    summary.error_type = execution.status.athena_error->error_type;
-    if (summary.reason.empty()) summary.reason = execution.status.athena_error->error_message.value_or("");
-  }
-  if (execution.result_configuration && execution.result_configuration->output_location)
-    summary.output_location = *execution.result_configuration->output_location;
-  if (execution.statistics) {
-    const auto& stats = *execution.statistics;
-    summary.data_scanned_bytes = stats.data_scanned_in_bytes.value_or(0);
-    summary.engine_time = std::chrono::milliseconds(stats.engine_execution_time_in_millis.value_or(0));
-    summary.queue_time = std::chrono::milliseconds(stats.query_queue_time_in_millis.value_or(0));
-    summary.planning_time = std::chrono::milliseconds(stats.query_planning_time_in_millis.value_or(0));
-    summary.total_time = std::chrono::milliseconds(stats.total_execution_time_in_millis.value_or(0));
-    summary.reused_previous_result =
-        stats.result_reuse_information && stats.result_reuse_information->reused_previous_result;
-  }
-  summary.estimated_cost_usd =
-      summary.reused_previous_result ? 0 : runner::estimated_cost_usd(summary.data_scanned_bytes);
-  return summary;
-}
-
 int run_status(const AwsOptions& aws, const ExecutionOptions& options) {
   int exit_code = kExitOk;
   auto engine = open_engine("status", aws, options.engine, &exit_code);
   if (!engine) return exit_code;
   auto execution = engine->get(options.id);
   if (!execution) return fail("status", execution.get_failure(), kExitFailed);
-  auto summary = summary_of(*execution);
+  auto summary = runner::summary_of(*execution);
   if (options.json) {
     std::cout << runner::summary_json(summary) << "\n";
   } else {

@@ -433,6 +433,14 @@ class Scheduler {
 
 }  // namespace
 
+RunSummary summary_of(const athena::QueryExecution& execution) {
+  RunSummary summary;
+  summary.name = execution.query_execution_id;
+  summary.query_execution_id = execution.query_execution_id;
+  apply_execution(summary, execution);
+  return summary;
+}
+
 double estimated_cost_usd(std::int64_t data_scanned_bytes) {
   if (data_scanned_bytes <= 0) return 0.0;
   std::int64_t billed = (data_scanned_bytes + kMebibyte - 1) / kMebibyte * kMebibyte;

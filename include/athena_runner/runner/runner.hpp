@@ -70,6 +70,10 @@ struct RunSummary {
   bool succeeded() const { return state == "SUCCEEDED"; }
 };
 
+// The summary of an execution looked up by id (`athena-runner status`), not started by this runner: state,
+// reason, error, output, statistics and cost as a run would report them; the name is the id.
+RunSummary summary_of(const athena::QueryExecution& execution);
+
 // Progress events for a display (CLI) or structured logs (Lambda).
 struct RunEvent {
   enum class Kind { Started, StateChanged, Resubmitted, GaveUp, Finished } kind;
