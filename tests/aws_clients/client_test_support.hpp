@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "athena_runner/aws/credentials.hpp"
+#include "athena_runner/aws/http.hpp"
 #include "athena_runner/aws/service_client.hpp"
 #include "support/moto_server.hpp"
 #include "support/process.hpp"
@@ -53,6 +54,24 @@ inline nlohmann::json boto3_batch(const MotoServer& moto, const nlohmann::json& 
     return nlohmann::json::array();
   }
   return nlohmann::json::parse(result.out);
+}
+
+// Queues one result set in moto's Athena (its /moto-api/static/athena/query-results API): the next
+// GetQueryResults of a new execution returns these rows.
+inline void queue_athena_results(const MotoServer& moto, const nlohmann::json& rows,
+                                 const nlohmann::json& column_info) {
+  auto http = aws::make_curl_http_client({});
+  aws::HttpRequest request;
+  request.method = "POST";
+  request.scheme = "http";
+  request.host = "127.0.0.1:" + std::to_string(moto.port());
+  request.path = "/moto-api/static/athena/query-results";
+  request.set_header("Content-Type", "application/json");
+  request.body =
+      nlohmann::json{{"region", "us-east-1"}, {"results", {{{"rows", rows}, {"column_info", column_info}}}}}.dump();
+  auto response = http->send(request);
+  ASSERT_TRUE(response) << response.get_failure().to_string();
+  ASSERT_EQ(response->status, 201) << response->body;
 }
 
 }  // namespace athena_runner::testing

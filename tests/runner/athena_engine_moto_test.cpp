@@ -33,17 +33,7 @@ class AthenaEngineMoto : public ::testing::Test {
 
   // The next GetQueryResults of a new execution returns these rows (moto's results queue).
   static void queue_results(const json& rows, const json& column_info) {
-    auto http = aws::make_curl_http_client({});
-    aws::HttpRequest request;
-    request.method = "POST";
-    request.scheme = "http";
-    request.host = "127.0.0.1:" + std::to_string(moto_->port());
-    request.path = "/moto-api/static/athena/query-results";
-    request.set_header("Content-Type", "application/json");
-    request.body = json{{"region", "us-east-1"}, {"results", {{{"rows", rows}, {"column_info", column_info}}}}}.dump();
-    auto response = http->send(request);
-    ASSERT_TRUE(response) << response.get_failure().to_string();
-    ASSERT_EQ(response->status, 201) << response->body;
+    testing::queue_athena_results(*moto_, rows, column_info);
   }
 
   static spec::ResolvedQuery query(const std::string& name) {
