@@ -116,6 +116,7 @@ class Scheduler {
       slots_[i].summary.state = "NOT_STARTED";
     }
     single_ = queries.size() == 1;
+    changes_seen_ = engine_.change_count();
     const std::size_t cap = concurrency < 1 ? 1 : static_cast<std::size_t>(concurrency);
     std::size_t next_pending = 0;
     for (;;) {
@@ -178,14 +179,12 @@ class Scheduler {
   }
   bool interrupted() const { return options_.interrupted && options_.interrupted->load(); }
 
+  // Sleeps until `duration` passed, the engine reports a change (a query of it finished: poll now), or
+  // Ctrl-C.
   void sleep(milliseconds duration) {
-    if (!options_.interrupted) {
-      clock_.sleep_for(duration);
-      return;
-    }
     while (duration > milliseconds(0) && !interrupted()) {
-      auto slice = std::min(duration, kInterruptSlice);
-      clock_.sleep_for(slice);
+      auto slice = options_.interrupted ? std::min(duration, kInterruptSlice) : duration;
+      if (engine_.wait_for_change(changes_seen_, clock_, slice)) return;
       duration -= slice;
     }
   }
@@ -346,13 +345,17 @@ class Scheduler {
   }
 
   void poll_due(Clock::time_point now) {
+    // Read before the states are: a query that finishes after this is reported by the next wait.
+    const std::uint64_t changes = engine_.change_count();
+    const bool changed = changes != changes_seen_;
+    changes_seen_ = changes;
     std::vector<std::size_t> due;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       const auto& slot = slots_[i];
       if (slot.phase != Slot::Phase::Polling) continue;
       // In batch mode, slots due soon ride along with the one due now: fewer calls, same latency.
       const auto slack = single_ ? milliseconds(0) : options_.poll.initial;
-      if (slot.next_at <= now + slack) due.push_back(i);
+      if (changed || slot.next_at <= now + slack) due.push_back(i);
     }
     if (due.empty()) return;
     if (single_ || !batch_available_) {
@@ -429,6 +432,7 @@ class Scheduler {
   std::vector<Slot> slots_;
   bool single_ = false;
   bool batch_available_ = true;
+  std::uint64_t changes_seen_ = 0;  // the engine's change_count() when the states were last read
 };
 
 }  // namespace

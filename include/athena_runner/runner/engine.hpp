@@ -3,7 +3,9 @@
 // "local", src/engine/local). The Lambda links only the Athena engine: this header pulls in no DuckDB.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "athena_runner/aws/athena.hpp"
+#include "athena_runner/aws/clock.hpp"
 #include "athena_runner/aws/outcome.hpp"
 
 namespace athena_runner::runner {
@@ -39,6 +42,18 @@ class QueryEngine {
   // BatchGetQueryExecution (at most athena::kMaxBatchGetIds ids): how many queries are polled under quota.
   virtual Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) = 0;
   virtual Status stop(std::string_view query_execution_id) = 0;
+
+  // Between polls. An engine that knows when its queries change state says so: change_count() grows
+  // whenever one of its queries reaches a final state, and wait_for_change returns true as soon as it
+  // differs from `seen` (the runner then polls at once), false when `duration` passed. Athena can not
+  // tell, so by default this sleeps on the clock and polling alone finds the state. (The local engine
+  // knows about the queries of its own process; for others it waits the whole duration.)
+  virtual std::uint64_t change_count() { return 0; }
+  virtual bool wait_for_change(std::uint64_t seen, const aws::Clock& clock, std::chrono::milliseconds duration) {
+    (void)seen;
+    clock.sleep_for(duration);
+    return false;
+  }
 
   // The result CSV of a succeeded query, streamed from its OutputLocation (S3 GetObject, or the local
   // file). Error "ResultNotAvailable" when there is no such object (e.g. encrypted with CSE_KMS, or

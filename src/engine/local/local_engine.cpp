@@ -6,10 +6,12 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -24,7 +26,7 @@ using aws::ErrorKind;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
-constexpr auto kIdleWait = std::chrono::microseconds(200);
+constexpr auto kWatchInterval = std::chrono::milliseconds(50);  // how soon a long query sees a stop
 constexpr double kJavaPlainLow = 1e-3;  // Java's Double.toString uses plain notation in [1e-3, 1e7)
 constexpr double kJavaPlainHigh = 1e7;
 constexpr std::string_view kMainSchema = "main";
@@ -143,8 +145,8 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
 template <class Floating>
 std::string java_floating_string(Floating value);
 
-// Result columns whose Athena text C++ produces straight from DuckDB's vectors, so the query is planned
-// once; any other type (timestamps, blobs, nested types, huge integers) is rendered by a wrapping SELECT.
+// Result columns whose Athena text C++ produces straight from DuckDB's vectors; a result with any other
+// type (blobs, times, intervals, nested types, ...) is rendered by a wrapping SELECT.
 enum class DirectKind {
   None,
   Text,
@@ -164,7 +166,12 @@ enum class DirectKind {
   Decimal32,
   Decimal64,
   Decimal128,
-  Date
+  Date,
+  Timestamp,  // microseconds
+  TimestampSeconds,
+  TimestampMillis,
+  TimestampNanos,
+  TimestampTz  // microseconds, shown in the session time zone (UTC)
 };
 
 DirectKind direct_kind(duckdb_logical_type type) {
@@ -183,6 +190,11 @@ DirectKind direct_kind(duckdb_logical_type type) {
     case DUCKDB_TYPE_FLOAT: return DirectKind::Float;
     case DUCKDB_TYPE_DOUBLE: return DirectKind::Double;
     case DUCKDB_TYPE_DATE: return DirectKind::Date;
+    case DUCKDB_TYPE_TIMESTAMP: return DirectKind::Timestamp;
+    case DUCKDB_TYPE_TIMESTAMP_S: return DirectKind::TimestampSeconds;
+    case DUCKDB_TYPE_TIMESTAMP_MS: return DirectKind::TimestampMillis;
+    case DUCKDB_TYPE_TIMESTAMP_NS: return DirectKind::TimestampNanos;
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return DirectKind::TimestampTz;
     case DUCKDB_TYPE_DECIMAL:
       switch (duckdb_decimal_internal_type(type)) {
         case DUCKDB_TYPE_SMALLINT: return DirectKind::Decimal16;
@@ -234,7 +246,36 @@ std::string date_text(duckdb_date date) {
   return out;
 }
 
-// The Athena text of row `row` of a vector of the given kind (valid rows only).
+// strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%g') of a timestamp in microseconds (Athena's
+// timestamp(3)); nullopt outside years 1-9999 and for infinities, which are left to DuckDB.
+std::optional<std::string> timestamp_text(std::int64_t micros) {
+  const duckdb_timestamp timestamp{micros};
+  if (!duckdb_is_finite_timestamp(timestamp)) return std::nullopt;
+  const duckdb_timestamp_struct parts = duckdb_from_timestamp(timestamp);
+  if (parts.date.year < 1 || parts.date.year > 9999) return std::nullopt;
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d %02d:%02d:%02d.%03d", parts.date.year, parts.date.month,
+                parts.date.day, parts.time.hour, parts.time.min, parts.time.sec, parts.time.micros / 1000);
+  return std::string(buffer);
+}
+
+// A timestamp's microseconds as DuckDB's CAST(... AS TIMESTAMP) computes them (truncating).
+std::int64_t timestamp_micros(DirectKind kind, void* data, idx_t row) {
+  const std::int64_t value = static_cast<std::int64_t*>(data)[row];
+  switch (kind) {
+    case DirectKind::TimestampSeconds: return value * 1'000'000;
+    case DirectKind::TimestampMillis: return value * 1'000;
+    case DirectKind::TimestampNanos: return value / 1'000;
+    default: return value;
+  }
+}
+
+bool is_timestamp(DirectKind kind) {
+  return kind == DirectKind::Timestamp || kind == DirectKind::TimestampSeconds ||
+         kind == DirectKind::TimestampMillis || kind == DirectKind::TimestampNanos || kind == DirectKind::TimestampTz;
+}
+
+// The Athena text of row `row` of a vector of the given kind (valid rows only; timestamps elsewhere).
 std::string direct_text(DirectKind kind, void* data, idx_t row, int scale) {
   switch (kind) {
     case DirectKind::Text: {
@@ -258,7 +299,7 @@ std::string direct_text(DirectKind kind, void* data, idx_t row, int scale) {
     case DirectKind::Decimal64: return decimal_text(static_cast<std::int64_t*>(data)[row], scale);
     case DirectKind::Decimal128: return decimal_text(to_int128(static_cast<duckdb_hugeint*>(data)[row]), scale);
     case DirectKind::Date: return date_text(static_cast<duckdb_date*>(data)[row]);
-    case DirectKind::None: break;
+    default: break;
   }
   return {};
 }
@@ -351,8 +392,31 @@ struct LocalEngine::Impl {
   local::FolderWatch folder_watch;                     // tables[i] -> has anything changed under its folder
   std::atomic<bool> running{false};
   std::atomic<bool> interrupted{false};
+  std::string search_path;  // the database the connection's search_path names now
+  // Prepared once: planning these two at every query cost about a millisecond.
+  duckdb_prepared_statement clear_log = nullptr;
+  duckdb_prepared_statement read_log = nullptr;
+
+  // The watcher: while a query runs longer than kWatchInterval, a second thread checks for cancellation
+  // (QueryContext::is_cancelled, interrupt()) and reports progress, so the query itself runs in one
+  // duckdb_query call (a prepared statement would be planned twice: at prepare and again at execution).
+  std::mutex watch_mutex;
+  std::condition_variable watch_wake;
+  const QueryContext* watched = nullptr;  // the running query's context, while it runs
+  bool closing = false;
+  std::thread watcher;
 
   ~Impl() {
+    if (watcher.joinable()) {
+      {
+        std::lock_guard lock(watch_mutex);
+        closing = true;
+      }
+      watch_wake.notify_all();
+      watcher.join();
+    }
+    if (clear_log) duckdb_destroy_prepare(&clear_log);
+    if (read_log) duckdb_destroy_prepare(&read_log);
     if (connection) duckdb_disconnect(&connection);
     if (database) duckdb_close(&database);
   }
@@ -368,25 +432,88 @@ struct LocalEngine::Impl {
     return aws::Ok{};
   }
 
-  Outcome<std::unique_ptr<int>> probe_parameters(const std::vector<std::string>& parameters) {
-    for (std::size_t i = 0; i < parameters.size(); ++i) {
-      const std::string position = "execution parameter " + std::to_string(i + 1);
-      if (auto valid = local::validate_parameter_literal(parameters[i]); !valid) {
-        return engine_error(error_codes::kInvalidParameter, position + ": " + valid.get_failure().message);
+  void watch() {
+    std::unique_lock lock(watch_mutex);
+    auto last_progress = Clock::now();
+    while (!closing) {
+      if (!watched) {
+        watch_wake.wait(lock);
+        last_progress = Clock::now();
+        continue;
       }
-      if (auto probe = run("SELECT " + parameters[i], error_codes::kInvalidParameter); !probe) {
-        return engine_error(error_codes::kInvalidParameter,
-                            position + " is not a valid literal: " + probe.get_failure().message);
+      if (watch_wake.wait_for(lock, kWatchInterval, [&] { return closing || !watched; })) continue;
+      // Called with watch_mutex held: execute() can not return (and drop the context) meanwhile.
+      const QueryContext& context = *watched;
+      if (interrupted || (context.is_cancelled && context.is_cancelled())) {
+        interrupted = true;
+        duckdb_interrupt(connection);
+      }
+      if (context.on_progress && Clock::now() - last_progress >= kProgressInterval) {
+        last_progress = Clock::now();
+        auto progress = duckdb_query_progress(connection);
+        context.on_progress(QueryProgress{progress.percentage, progress.rows_processed, progress.total_rows_to_process});
       }
     }
-    return std::make_unique<int>(0);
+  }
+
+  // Runs one statement under the watcher. On failure `result` holds the error (destroy it either way).
+  bool run_watched(const std::string& sql, const QueryContext& context, duckdb_result& result) {
+    {
+      std::lock_guard lock(watch_mutex);
+      if (!watcher.joinable()) watcher = std::thread([this] { watch(); });
+      watched = &context;
+    }
+    watch_wake.notify_all();
+    running = true;
+    // A stop that came before the query started: the watcher interrupts it at its first look.
+    const bool ok = duckdb_query(connection, sql.c_str(), &result) == DuckDBSuccess;
+    running = false;
+    {
+      std::lock_guard lock(watch_mutex);
+      watched = nullptr;
+    }
+    watch_wake.notify_all();
+    return ok;
+  }
+
+  Status prepare(const char* sql, duckdb_prepared_statement& statement) {
+    if (duckdb_prepare(connection, sql, &statement) == DuckDBError) {
+      std::string message = duck_error_text(duckdb_prepare_error(statement));
+      duckdb_destroy_prepare(&statement);
+      return engine_error(error_codes::kQueryFailed, message);
+    }
+    return aws::Ok{};
+  }
+
+  // Each parameter must be one literal (checked before it reaches the SQL).
+  static Status check_parameters(const std::vector<std::string>& parameters) {
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      if (auto valid = local::validate_parameter_literal(parameters[i]); !valid) {
+        return engine_error(error_codes::kInvalidParameter,
+                            "execution parameter " + std::to_string(i + 1) + ": " + valid.get_failure().message);
+      }
+    }
+    return aws::Ok{};
+  }
+
+  // After the query failed: the first parameter DuckDB can not evaluate on its own (e.g. DATE '2024-13-01')
+  // is the error to report, naming its position. Run only then, so a good query plans no extra statement.
+  std::optional<Error> bad_parameter(const std::vector<std::string>& parameters) {
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      if (auto probe = run("SELECT " + parameters[i], error_codes::kInvalidParameter); !probe) {
+        return engine_error(error_codes::kInvalidParameter, "execution parameter " + std::to_string(i + 1) +
+                                                                " is not a valid literal: " +
+                                                                probe.get_failure().message);
+      }
+    }
+    return std::nullopt;
   }
 
   // The bytes of the files read since clear_read_log(), each byte counted once however often it was read
   // (a Parquet footer is read to plan and again to scan); 0 when DuckDB's log cannot be read.
   std::int64_t bytes_read_since_clear() {
     duckdb_result result;
-    if (duckdb_query(connection, std::string(kFileReadsSql).c_str(), &result) == DuckDBError) {
+    if (duckdb_execute_prepared(read_log, &result) == DuckDBError) {
       duckdb_destroy_result(&result);
       return 0;
     }
@@ -422,7 +549,30 @@ struct LocalEngine::Impl {
     }
     return bytes;
   }
-  Status clear_read_log() { return run("CALL truncate_duckdb_logs()", error_codes::kQueryFailed); }
+  // The rare timestamp C++ does not render (infinities, years outside 1-9999), as the rendering SELECT would.
+  Cell timestamp_text_from_duckdb(std::int64_t micros) {
+    duckdb_result result;
+    const std::string sql = "SELECT strftime(make_timestamp(" + std::to_string(micros) + "::BIGINT), '" +
+                            std::string(kTimestampFormat) + "')";
+    Cell text;
+    if (duckdb_query(connection, sql.c_str(), &result) == DuckDBSuccess) {
+      if (char* value = duckdb_value_varchar(&result, 0, 0)) {
+        text = value;
+        duckdb_free(value);
+      }
+    }
+    duckdb_destroy_result(&result);
+    return text;
+  }
+
+  Status clear_read_log() {
+    duckdb_result result;
+    const bool failed = duckdb_execute_prepared(clear_log, &result) == DuckDBError;
+    std::string message = failed ? duck_error_text(duckdb_result_error(&result)) : "";
+    duckdb_destroy_result(&result);
+    if (failed) return engine_error(error_codes::kQueryFailed, "cannot clear DuckDB's file read log: " + message);
+    return aws::Ok{};
+  }
 };
 
 LocalEngine::LocalEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -481,6 +631,13 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
                           "local engine set-up failed (" + statement + "): " + status.get_failure().message);
     }
   }
+  for (auto [sql, statement] : {std::pair{"CALL truncate_duckdb_logs()", &impl->clear_log},
+                                std::pair{kFileReadsSql.data(), &impl->read_log}}) {
+    if (auto prepared = impl->prepare(sql, *statement); !prepared) {
+      return engine_error(error_codes::kQueryFailed,
+                          "local engine set-up failed (" + std::string(sql) + "): " + prepared.get_failure().message);
+    }
+  }
   return std::unique_ptr<LocalEngine>(new LocalEngine(std::move(impl)));
 }
 
@@ -499,7 +656,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   const auto started = Clock::now();
   impl_->interrupted = false;
   QueryResult result;
-  if (auto probed = impl_->probe_parameters(context.execution_parameters); !probed) return probed.get_failure();
+  if (auto checked = Impl::check_parameters(context.execution_parameters); !checked) return checked.get_failure();
   auto translation = local::translate_to_duckdb(sql, context.execution_parameters);
   if (!translation) return translation.get_failure();
   result.statement_type = classify(translation->first_keyword);
@@ -522,11 +679,14 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   if (!impl_->databases.count(database)) {
     return engine_error(error_codes::kQueryFailed, "database '" + database + "' does not exist in the local catalog");
   }
-  if (auto status = impl_->run("SET search_path = " + local::quote_literal(local::quote_identifier(database) + "," +
-                                                                           std::string(kMainSchema)),
-                               error_codes::kQueryFailed);
-      !status) {
-    return status.get_failure();
+  if (impl_->search_path != database) {
+    if (auto status = impl_->run("SET search_path = " + local::quote_literal(local::quote_identifier(database) + "," +
+                                                                             std::string(kMainSchema)),
+                                 error_codes::kQueryFailed);
+        !status) {
+      return status.get_failure();
+    }
+    impl_->search_path = database;
   }
 
   // (Re)create the views of the referenced tables over the files present now.
@@ -566,6 +726,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   }
 
   auto table_error = [&](const std::string& message) {
+    if (auto parameter = impl_->bad_parameter(context.execution_parameters)) return *parameter;
     for (std::size_t index : referenced) {
       const auto& table = impl_->tables[index];
       if (message.find(table.local_path) != std::string::npos) {
@@ -577,23 +738,33 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     return engine_error(error_codes::kQueryFailed, message);
   };
 
-  // Prepare the query to learn its columns, then run it wrapped so DuckDB renders every value as Athena does.
-  duckdb_prepared_statement prepared = nullptr;
-  if (duckdb_prepare(impl_->connection, query.c_str(), &prepared) == DuckDBError) {
-    std::string message = duck_error_text(duckdb_prepare_error(prepared));
-    duckdb_destroy_prepare(&prepared);
+  // One duckdb_query: its result says the column types. Values of plain types are rendered as Athena
+  // prints them here, from DuckDB's vectors; any other type needs DuckDB to render it, so such a query
+  // runs once more wrapped in a rendering SELECT.
+  auto cancelled = [&] { return impl_->interrupted || (context.is_cancelled && context.is_cancelled()); };
+  auto run_query = [&](const std::string& text, duckdb_result& out) -> Status {
+    if (auto cleared = impl_->clear_read_log(); !cleared) return cleared.get_failure();
+    if (impl_->run_watched(text, context, out)) return aws::Ok{};
+    std::string message = duck_error_text(duckdb_result_error(&out));
+    duckdb_destroy_result(&out);
+    if (cancelled() || message.find("Interrupted") != std::string::npos) {
+      return engine_error(error_codes::kCancelled, "query cancelled: " + message);
+    }
     return table_error(message);
-  }
-  idx_t column_count = duckdb_prepared_statement_column_count(prepared);
+  };
+  const auto planned = Clock::now();
+  result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
+  duckdb_result duck_result;
+  if (auto ran = run_query(query, duck_result); !ran) return ran.get_failure();
+  result.executed_sql = query;
+  idx_t column_count = duckdb_column_count(&duck_result);
   std::string rendered;
   std::string aliases;
   std::vector<DirectKind> kinds;
   for (idx_t i = 0; i < column_count; ++i) {
     ResultColumn column;
-    const char* duck_name = duckdb_prepared_statement_column_name(prepared, i);  // owned by us
-    column.name = athena_column_name(duck_name, i);
-    duckdb_free(const_cast<char*>(duck_name));
-    LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
+    column.name = athena_column_name(duckdb_column_name(&duck_result, i), i);  // owned by the result
+    LogicalType type(duckdb_column_logical_type(&duck_result, i));
     column.type = athena_type(type.type);
     kinds.push_back(direct_kind(type.type));
     if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_DECIMAL) {
@@ -605,65 +776,13 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     rendered += std::string(i ? ", " : "") + render_expression(std::string(kResultAlias) + "." + alias, type.type, 0);
     result.columns.push_back(std::move(column));
   }
-  // Planning is a large share of a small query: plan it once when C++ can render every column.
   const bool direct = std::all_of(kinds.begin(), kinds.end(), [](DirectKind kind) { return kind != DirectKind::None; });
-  if (direct) {
-    result.executed_sql = query;
-  } else {
-    duckdb_destroy_prepare(&prepared);
+  if (!direct) {
+    duckdb_destroy_result(&duck_result);
     result.executed_sql =
         "SELECT " + rendered + " FROM (" + query + "\n) AS " + std::string(kResultAlias) + "(" + aliases + ")";
-    if (duckdb_prepare(impl_->connection, result.executed_sql.c_str(), &prepared) == DuckDBError) {
-      std::string message = duck_error_text(duckdb_prepare_error(prepared));
-      duckdb_destroy_prepare(&prepared);
-      return engine_error(error_codes::kQueryFailed, "internal rendering query failed: " + message);
-    }
+    if (auto ran = run_query(result.executed_sql, duck_result); !ran) return ran.get_failure();
   }
-  const auto planned = Clock::now();
-  result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
-
-  if (auto cleared = impl_->clear_read_log(); !cleared) {
-    duckdb_destroy_prepare(&prepared);
-    return cleared.get_failure();
-  }
-  duckdb_pending_result pending = nullptr;
-  if (duckdb_pending_prepared(prepared, &pending) == DuckDBError) {
-    std::string message = duck_error_text(duckdb_pending_error(pending));
-    duckdb_destroy_pending(&pending);
-    duckdb_destroy_prepare(&prepared);
-    return table_error(message);
-  }
-  impl_->running = true;
-  auto last_progress = Clock::now();
-  duckdb_pending_state pending_state;
-  while (true) {
-    if (impl_->interrupted || (context.is_cancelled && context.is_cancelled())) duckdb_interrupt(impl_->connection);
-    pending_state = duckdb_pending_execute_task(pending);
-    if (pending_state == DUCKDB_PENDING_RESULT_READY || pending_state == DUCKDB_PENDING_ERROR) break;
-    if (context.on_progress && Clock::now() - last_progress >= kProgressInterval) {
-      last_progress = Clock::now();
-      auto progress = duckdb_query_progress(impl_->connection);
-      context.on_progress(QueryProgress{progress.percentage, progress.rows_processed, progress.total_rows_to_process});
-    }
-    if (pending_state == DUCKDB_PENDING_NO_TASKS_AVAILABLE) std::this_thread::sleep_for(kIdleWait);
-  }
-  duckdb_result duck_result;
-  bool failed = pending_state == DUCKDB_PENDING_ERROR || duckdb_execute_pending(pending, &duck_result) == DuckDBError;
-  impl_->running = false;
-  if (failed) {
-    std::string message = pending_state == DUCKDB_PENDING_ERROR ? duck_error_text(duckdb_pending_error(pending))
-                                                                : duck_error_text(duckdb_result_error(&duck_result));
-    if (pending_state != DUCKDB_PENDING_ERROR) duckdb_destroy_result(&duck_result);
-    duckdb_destroy_pending(&pending);
-    duckdb_destroy_prepare(&prepared);
-    if (impl_->interrupted || (context.is_cancelled && context.is_cancelled()) ||
-        message.find("Interrupted") != std::string::npos) {
-      return engine_error(error_codes::kCancelled, "query cancelled: " + message);
-    }
-    return table_error(message);
-  }
-  duckdb_destroy_pending(&pending);
-  duckdb_destroy_prepare(&prepared);
 
   while (duckdb_data_chunk chunk = duckdb_fetch_chunk(duck_result)) {
     idx_t rows = duckdb_data_chunk_get_size(chunk);
@@ -676,9 +795,18 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
       uint64_t* validity = duckdb_vector_get_validity(vector);
       const std::string& type = result.columns[column].type;
       if (direct) {
+        const DirectKind kind = kinds[column];
         for (idx_t row = 0; row < rows; ++row) {
           if (validity && !duckdb_validity_row_is_valid(validity, row)) continue;
-          result.rows[first_row + row][column] = direct_text(kinds[column], data, row, result.columns[column].scale);
+          auto& cell = result.rows[first_row + row][column];
+          if (!is_timestamp(kind)) {
+            cell = direct_text(kind, data, row, result.columns[column].scale);
+            continue;
+          }
+          const std::int64_t micros = timestamp_micros(kind, data, row);
+          cell = timestamp_text(micros);
+          if (!cell) cell = impl_->timestamp_text_from_duckdb(micros);
+          if (cell && kind == DirectKind::TimestampTz) *cell += " UTC";
         }
         continue;
       }

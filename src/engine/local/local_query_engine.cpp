@@ -289,6 +289,17 @@ class LocalQueryEngine final : public runner::QueryEngine {
     return write_atomically(stop_file(id), std::to_string(::getpid()));
   }
 
+  std::uint64_t change_count() override {
+    std::lock_guard lock(mutex_);
+    return changes_;
+  }
+
+  // Real time, whatever the clock: the queries run on this process's threads.
+  bool wait_for_change(std::uint64_t seen, const aws::Clock&, std::chrono::milliseconds duration) override {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, duration, [&] { return changes_ != seen; });
+  }
+
   aws::Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
     auto path = result_path(execution);
     if (!path) return std::move(path).get_failure();
@@ -523,7 +534,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
         std::lock_guard lock(mutex_);
         running_[worker].clear();
         jobs_.erase(job->execution.query_execution_id);
+        ++changes_;  // after its final record is written: whoever reads it now sees the final state
       }
+      changed_.notify_all();
     }
   }
 
@@ -637,6 +650,8 @@ class LocalQueryEngine final : public runner::QueryEngine {
   std::vector<std::string> engine_catalogs_;  // per worker: the catalog fingerprint its engine loaded
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable changed_;  // a query of this process reached its final state: changes_ grew
+  std::uint64_t changes_ = 0;
   std::deque<std::string> queue_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;  // queued or running in this process
   std::vector<std::string> running_;                  // per worker: the id it runs
