@@ -70,11 +70,11 @@ struct QueryResult {
   // DataScannedInBytes: the bytes the query's execution read from files, as DuckDB's FileSystem log
   // records every read, each byte of a file counted once however often it was read. Files of partitions
   // the filters exclude are not opened; Parquet contributes its footer and the column chunks the query
-  // needs, text and JSON files their whole size. Reads while planning are not counted (the scan reads a
-  // Parquet footer again anyway). 0 when no file was read.
+  // needs, text and JSON files their whole size (a Parquet footer read to plan and again to scan counts
+  // once). 0 when no file was read.
   std::int64_t data_scanned_bytes = 0;
-  std::chrono::milliseconds planning_time{0};   // dialect translation, views (when files changed), prepare
-  std::chrono::milliseconds execution_time{0};  // running and fetching
+  std::chrono::milliseconds planning_time{0};   // dialect translation, views (when files changed)
+  std::chrono::milliseconds execution_time{0};  // DuckDB planning and running the query, fetching
   std::string executed_sql;  // the SQL DuckDB ran: the translation, wrapped in a rendering SELECT when needed
 };
 
@@ -101,7 +101,7 @@ class LocalEngine {
 // The result as Athena writes <QueryExecutionId>.csv: a header row, every value double-quoted with
 // embedded quotes doubled, NULL as an empty unquoted field, "\n" after every row.
 std::string to_athena_csv(const QueryResult& result);
-// Writes to_athena_csv(result) to path atomically (temporary file in the same folder, fsync, rename).
+// Writes to_athena_csv(result) to path atomically (temporary file in the same folder, rename), without fsync.
 Status write_athena_csv(const QueryResult& result, const std::string& path);
 
 }  // namespace athena_runner::engine

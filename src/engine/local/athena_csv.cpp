@@ -37,7 +37,10 @@ std::string to_athena_csv(const QueryResult& result) {
 }
 
 Status write_athena_csv(const QueryResult& result, const std::string& path) {
-  return files::write_file_atomically(path, to_athena_csv(result), {.durable = true});
+  // Atomic (no reader sees a partial file, a killed process leaves none) but not fsync'ed: the execution
+  // record that points at it is not either, so a power loss could keep one without the other anyway, and
+  // `results` then says the file is missing and to run the query again.
+  return files::write_file_atomically(path, to_athena_csv(result), {.durable = false});
 }
 
 }  // namespace athena_runner::engine
