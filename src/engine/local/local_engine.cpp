@@ -6,8 +6,8 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -271,8 +271,8 @@ std::int64_t timestamp_micros(DirectKind kind, void* data, idx_t row) {
 }
 
 bool is_timestamp(DirectKind kind) {
-  return kind == DirectKind::Timestamp || kind == DirectKind::TimestampSeconds ||
-         kind == DirectKind::TimestampMillis || kind == DirectKind::TimestampNanos || kind == DirectKind::TimestampTz;
+  return kind == DirectKind::Timestamp || kind == DirectKind::TimestampSeconds || kind == DirectKind::TimestampMillis ||
+         kind == DirectKind::TimestampNanos || kind == DirectKind::TimestampTz;
 }
 
 // The Athena text of row `row` of a vector of the given kind (valid rows only; timestamps elsewhere).
@@ -451,7 +451,8 @@ struct LocalEngine::Impl {
       if (context.on_progress && Clock::now() - last_progress >= kProgressInterval) {
         last_progress = Clock::now();
         auto progress = duckdb_query_progress(connection);
-        context.on_progress(QueryProgress{progress.percentage, progress.rows_processed, progress.total_rows_to_process});
+        context.on_progress(
+            QueryProgress{progress.percentage, progress.rows_processed, progress.total_rows_to_process});
       }
     }
   }
@@ -501,9 +502,9 @@ struct LocalEngine::Impl {
   std::optional<Error> bad_parameter(const std::vector<std::string>& parameters) {
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       if (auto probe = run("SELECT " + parameters[i], error_codes::kInvalidParameter); !probe) {
-        return engine_error(error_codes::kInvalidParameter, "execution parameter " + std::to_string(i + 1) +
-                                                                " is not a valid literal: " +
-                                                                probe.get_failure().message);
+        return engine_error(
+            error_codes::kInvalidParameter,
+            "execution parameter " + std::to_string(i + 1) + " is not a valid literal: " + probe.get_failure().message);
       }
     }
     return std::nullopt;
@@ -631,8 +632,8 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
                           "local engine set-up failed (" + statement + "): " + status.get_failure().message);
     }
   }
-  for (auto [sql, statement] : {std::pair{"CALL truncate_duckdb_logs()", &impl->clear_log},
-                                std::pair{kFileReadsSql.data(), &impl->read_log}}) {
+  for (auto [sql, statement] :
+       {std::pair{"CALL truncate_duckdb_logs()", &impl->clear_log}, std::pair{kFileReadsSql.data(), &impl->read_log}}) {
     if (auto prepared = impl->prepare(sql, *statement); !prepared) {
       return engine_error(error_codes::kQueryFailed,
                           "local engine set-up failed (" + std::string(sql) + "): " + prepared.get_failure().message);
