@@ -117,6 +117,19 @@ TEST_F(LocalEngineRun, RunnerWritesTheResultWhereAthenaWould) {
   EXPECT_EQ(table->rows[1], (std::vector<std::optional<std::string>>{"margherita", "5"}));
 }
 
+TEST_F(LocalEngineRun, TheRunnerLearnsOfTheEndWithoutWaitingForItsNextPoll) {
+  Runner runner(*engine_, aws::Clock::system());
+  RunOptions options;
+  options.poll = PollPolicy{std::chrono::seconds(30), 1.0, std::chrono::seconds(30)};  // a poll would come late
+  const auto started = std::chrono::steady_clock::now();
+  auto summary = runner.run(query("SELECT count(*) AS n FROM orders"), kSlot, options);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(summary) << summary.get_failure().to_string();
+  ASSERT_EQ(summary->state, "SUCCEEDED") << summary->reason;
+  EXPECT_LT(waited, std::chrono::seconds(10));  // woken by the engine, not by the 30 s poll interval
+  EXPECT_LE(summary->polls, 2);
+}
+
 TEST_F(LocalEngineRun, AnotherInstanceSeesTheRecordAndResults) {
   Runner runner(*engine_, aws::Clock::system());
   auto summary = runner.run(query("SELECT id, pizza FROM orders WHERE id = 2"), kSlot, fast_polling());

@@ -68,12 +68,24 @@ class ScriptedEngine : public QueryEngine {
   std::vector<std::pair<std::string, TimePoint>> stops;
   std::function<void()> on_get;
   std::optional<aws::Error> batch_error;  // every BatchGetQueryExecution fails with it
+  // Change notification, as the local engine offers it: `changes` is what change_count() says.
+  bool notifies = false;
+  bool change_at_start = false;  // each started query reports a change at once (it finished quickly)
+  std::uint64_t changes = 0;
+
+  std::uint64_t change_count() override { return changes; }
+  bool wait_for_change(std::uint64_t seen, const aws::Clock& clock, milliseconds duration) override {
+    if (notifies && changes != seen) return true;
+    clock.sleep_for(duration);
+    return false;
+  }
 
   std::string_view name() const override { return "scripted"; }
   std::string describe() const override { return "scripted"; }
 
   Outcome<std::string> start(const athena::StartQueryExecutionRequest& request) override {
     starts.push_back(request);
+    if (change_at_start) ++changes;
     std::string id = "q-" + std::to_string(starts.size());
     std::vector<State> script = default_script;
     if (!scripts.empty()) {
@@ -181,6 +193,41 @@ TEST(Runner, PollIntervalsGrowGeometricallyToTheCap) {
   }
   EXPECT_EQ(summary->wall_time, milliseconds(6500));
   EXPECT_TRUE(engine.batch_sizes.empty());
+}
+
+TEST(Runner, AChangeTheEngineReportsCutsTheWaitShort) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  engine.default_script = running_then(1, State::Succeeded);
+  engine.notifies = true;
+  engine.on_get = [&] { ++engine.changes; };  // the query finishes just after each read of its state
+  Runner runner(engine, fake.clock());
+  RunOptions options;
+  options.poll = PollPolicy{milliseconds(1000), 2.0, milliseconds(5000)};
+  const TimePoint started = fake.now;
+  auto summary = runner.run(sample_query(), slot_time(), options);
+  ASSERT_TRUE(summary) << summary.get_failure().to_string();
+  EXPECT_EQ(summary->state, "SUCCEEDED");
+  ASSERT_EQ(engine.gets.size(), 2u);
+  EXPECT_EQ(engine.gets[0].second, started + milliseconds(1000));  // nothing had changed: the whole interval
+  EXPECT_EQ(engine.gets[1].second, engine.gets[0].second);         // polled at once, not 2000 ms later
+  EXPECT_EQ(summary->wall_time, milliseconds(1000));
+}
+
+TEST(Runner, AQueryThatFinishedBeforeTheFirstPollIsReadAtOnce) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  engine.notifies = true;
+  engine.change_at_start = true;
+  Runner runner(engine, fake.clock());
+  RunOptions options;
+  options.poll = PollPolicy{milliseconds(1000), 2.0, milliseconds(5000)};
+  const TimePoint started = fake.now;
+  auto summary = runner.run(sample_query(), slot_time(), options);
+  ASSERT_TRUE(summary) << summary.get_failure().to_string();
+  EXPECT_EQ(summary->state, "SUCCEEDED");
+  ASSERT_EQ(engine.gets.size(), 1u);
+  EXPECT_EQ(engine.gets[0].second, started);
 }
 
 TEST(Runner, TimeoutStopsTheQuery) {
