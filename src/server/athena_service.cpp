@@ -141,40 +141,19 @@ std::string work_group_of(const json& input) { return optional_string(input, "Wo
 
 }  // namespace
 
-AthenaApi::AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation,
-                     std::string default_output, const GlueCatalog& catalog, std::string state_dir,
-                     std::string temp_dir)
+AthenaApi::AthenaApi(EngineFactory open_engine, std::string default_output, const GlueCatalog& catalog,
+                     std::string state_dir, std::string temp_dir)
     : open_engine_(std::move(open_engine)),
-      catalog_generation_(std::move(catalog_generation)),
       default_output_(std::move(default_output)),
       catalog_(catalog),
       state_dir_(std::move(state_dir)),
       temp_dir_(std::move(temp_dir)) {}
 
 aws::Status AthenaApi::open() {
-  std::lock_guard lock(mutex_);
-  engine_generation_ = catalog_generation_();
   auto opened = open_engine_();
   if (!opened) return std::move(opened).get_failure();
-  engines_.push_back(std::move(opened).get_result());
+  engine_ = std::move(opened).get_result();
   return aws::Ok{};
-}
-
-runner::QueryEngine& AthenaApi::engine() {
-  std::lock_guard lock(mutex_);
-  return *engines_.back();
-}
-
-aws::Outcome<runner::QueryEngine*> AthenaApi::engine_for_new_query() {
-  std::lock_guard lock(mutex_);
-  std::uint64_t generation = catalog_generation_();
-  if (generation != engine_generation_) {
-    auto opened = open_engine_();
-    if (!opened) return from_engine(opened.get_failure());
-    engines_.push_back(std::move(opened).get_result());
-    engine_generation_ = generation;
-  }
-  return engines_.back().get();
 }
 
 void AthenaApi::register_operations(JsonService& service) {
@@ -258,9 +237,7 @@ aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
     for (const auto& parameter : input["ExecutionParameters"])
       request.execution_parameters.push_back(parameter.get<std::string>());
   }
-  auto engine = engine_for_new_query();
-  if (!engine) return std::move(engine).get_failure();
-  auto started = (*engine)->start(request);
+  auto started = engine().start(request);
   if (!started) return from_engine(started.get_failure());
   return json{{"QueryExecutionId", *started}};
 }

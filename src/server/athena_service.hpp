@@ -26,16 +26,14 @@ inline constexpr const char* kDefaultOutputLocation = "s3://athena-results/";
 class AthenaApi {
  public:
   using EngineFactory = std::function<aws::Outcome<std::unique_ptr<runner::QueryEngine>>()>;
-  // open_engine: opens the local QueryEngine over the data directory; catalog_generation: changes
-  // whenever the Glue catalog does. The local engine reads the catalog when it opens, so a query
-  // started after a catalog change runs on a freshly opened engine (earlier engines stay alive for
-  // the queries they run; their records are on disk, so any engine answers for them).
+  // open_engine: opens the local QueryEngine over the data directory, once. It sees Glue changes by
+  // itself: each of its workers reopens its DuckDB when the catalog files changed since its last query.
   // default_output: the primary work group's OutputLocation.
   // state_dir: <data dir>/.athena (the local engine's executions live in its executions/ folder; work
   // groups and named queries are kept next to them); temp_dir: same file system, for atomic writes.
-  AthenaApi(EngineFactory open_engine, std::function<std::uint64_t()> catalog_generation, std::string default_output,
-            const GlueCatalog& catalog, std::string state_dir, std::string temp_dir);
-  // Opens the first engine; fails as open_engine does.
+  AthenaApi(EngineFactory open_engine, std::string default_output, const GlueCatalog& catalog, std::string state_dir,
+            std::string temp_dir);
+  // Opens the engine; fails as open_engine does.
   aws::Status open();
   void register_operations(JsonService& service);
 
@@ -71,19 +69,15 @@ class AthenaApi {
   aws::Outcome<nlohmann::json> load_work_group(const std::string& name) const;
   std::string state_path(const std::string& folder, const std::string& name) const;
 
-  runner::QueryEngine& engine();                              // the current engine
-  aws::Outcome<runner::QueryEngine*> engine_for_new_query();  // reopened when the catalog changed
+  runner::QueryEngine& engine() { return *engine_; }
 
   EngineFactory open_engine_;
-  std::function<std::uint64_t()> catalog_generation_;
   std::string default_output_;
   const GlueCatalog& catalog_;
   std::string state_dir_;  // <data dir>/.athena
   std::string temp_dir_;
-  std::mutex state_mutex_;  // work groups and named queries
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<runner::QueryEngine>> engines_;  // the last is current
-  std::uint64_t engine_generation_ = 0;
+  std::mutex state_mutex_;                       // work groups and named queries
+  std::unique_ptr<runner::QueryEngine> engine_;  // set by open(), before any request
 };
 
 }  // namespace athena_runner::server

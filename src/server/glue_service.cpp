@@ -76,27 +76,20 @@ void GlueCatalog::register_operations(JsonService& service) {
   auto bind = [this](aws::Outcome<json> (GlueCatalog::*method)(const json&)) {
     return [this, method](const json& input) { return (this->*method)(input); };
   };
-  auto bind_change = [this](aws::Outcome<json> (GlueCatalog::*method)(const json&)) {
-    return [this, method](const json& input) {
-      auto result = (this->*method)(input);
-      if (result) ++generation_;
-      return result;
-    };
-  };
-  service.add("CreateDatabase", bind_change(&GlueCatalog::create_database));
+  service.add("CreateDatabase", bind(&GlueCatalog::create_database));
   service.add("GetDatabase", bind(&GlueCatalog::get_database));
   service.add("GetDatabases", bind(&GlueCatalog::get_databases));
-  service.add("DeleteDatabase", bind_change(&GlueCatalog::delete_database));
-  service.add("CreateTable", bind_change(&GlueCatalog::create_table));
+  service.add("DeleteDatabase", bind(&GlueCatalog::delete_database));
+  service.add("CreateTable", bind(&GlueCatalog::create_table));
   service.add("GetTable", bind(&GlueCatalog::get_table));
   service.add("GetTables", bind(&GlueCatalog::get_tables));
-  service.add("UpdateTable", bind_change(&GlueCatalog::update_table));
-  service.add("DeleteTable", bind_change(&GlueCatalog::delete_table));
-  service.add("BatchCreatePartition", bind_change(&GlueCatalog::batch_create_partition));
+  service.add("UpdateTable", bind(&GlueCatalog::update_table));
+  service.add("DeleteTable", bind(&GlueCatalog::delete_table));
+  service.add("BatchCreatePartition", bind(&GlueCatalog::batch_create_partition));
   service.add("GetPartitions", bind(&GlueCatalog::get_partitions));
-  service.add("CreatePartition", bind_change(&GlueCatalog::create_partition));
+  service.add("CreatePartition", bind(&GlueCatalog::create_partition));
   service.add("GetPartition", bind(&GlueCatalog::get_partition));
-  service.add("DeletePartition", bind_change(&GlueCatalog::delete_partition));
+  service.add("DeletePartition", bind(&GlueCatalog::delete_partition));
 }
 
 aws::Outcome<json> GlueCatalog::load_database(const std::string& name) const {

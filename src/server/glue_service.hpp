@@ -6,7 +6,6 @@
 // Names are lower-cased as Glue does.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -31,9 +30,6 @@ class GlueCatalog {
   aws::Outcome<std::vector<nlohmann::json>> tables(const std::string& database) const;
   aws::Outcome<nlohmann::json> table(const std::string& database, const std::string& name) const;
 
-  // Changes after every successful change to the catalog (for engines that load it once).
-  std::uint64_t generation() const { return generation_.load(); }
-
  private:
   aws::Outcome<nlohmann::json> create_database(const nlohmann::json& input);
   aws::Outcome<nlohmann::json> get_database(const nlohmann::json& input);
@@ -56,7 +52,6 @@ class GlueCatalog {
   std::string data_dir_;
   std::string catalog_dir_;
   std::string temp_dir_;
-  std::atomic<std::uint64_t> generation_{0};
   std::mutex mutex_;  // one writer at a time: read-modify-write of tables and partitions
 };
 

@@ -249,10 +249,9 @@ aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   workspace.data_dir = config.data_dir;
   workspace.default_output = kDefaultOutputLocation;
   workspace.workers = 2;
-  GlueCatalog* catalog = impl->glue_catalog.get();
   impl->athena = std::make_unique<AthenaApi>([workspace] { return engine::open_local_query_engine(workspace); },
-                                             [catalog] { return catalog->generation(); }, kDefaultOutputLocation,
-                                             *catalog, config.data_dir + "/.athena", config.data_dir + "/.s3tmp");
+                                             kDefaultOutputLocation, *impl->glue_catalog, config.data_dir + "/.athena",
+                                             config.data_dir + "/.s3tmp");
   if (auto opened = impl->athena->open(); !opened)
     return aws::make_error(aws::ErrorKind::Configuration, "EngineFailed",
                            "cannot open the local query engine: " + opened.get_failure().message);

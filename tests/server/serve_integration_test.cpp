@@ -471,6 +471,31 @@ TEST_F(Serve, AthenaRunsSqlOverTablesMadeThroughGlueAndS3) {
   EXPECT_EQ(execution["QueryExecution"]["Status"]["State"], "SUCCEEDED");
   auto rows = aws_json({"athena", "get-query-results", "--query-execution-id", id});
   EXPECT_EQ(rows["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"], std::to_string(kRows));
+
+  // A Glue change reaches the next query of the same running server: price becomes a string column.
+  json table = aws_json({"glue", "get-table", "--database-name", "shop", "--name", "sales"})["Table"];
+  ASSERT_EQ(table["StorageDescriptor"]["Columns"][1]["Name"], "price");
+  table["StorageDescriptor"]["Columns"][1]["Type"] = "string";
+  json input;
+  for (const char* key : {"Name", "StorageDescriptor", "PartitionKeys", "TableType", "Parameters"}) {
+    if (table.contains(key)) input[key] = table[key];
+  }
+  auto updated = aws({"glue", "update-table", "--database-name", "shop", "--table-input", input.dump()});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  const std::string after =
+      aws_json({"athena", "start-query-execution", "--query-string", "SELECT price FROM sales WHERE id = 1",
+                "--query-execution-context", "Database=shop"})["QueryExecutionId"];
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    execution = aws_json({"athena", "get-query-execution", "--query-execution-id", after});
+    if (execution["QueryExecution"]["Status"]["State"] != "QUEUED" &&
+        execution["QueryExecution"]["Status"]["State"] != "RUNNING")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(execution["QueryExecution"]["Status"]["State"], "SUCCEEDED") << execution.dump();
+  rows = aws_json({"athena", "get-query-results", "--query-execution-id", after});
+  EXPECT_EQ(rows["ResultSet"]["ResultSetMetadata"]["ColumnInfo"][0]["Type"], "varchar");
+  EXPECT_EQ(rows["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"], "1.5");  // the file's text, 1 % 7 + 0.5
 }
 
 // --fault-*: every signed request throttled, or failed with a 500, in each service's own error shape;
