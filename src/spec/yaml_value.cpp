@@ -49,9 +49,28 @@ void resolve_plain_scalar(const std::string& text, Value& out) {
   }
 }
 
-aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_name) {
+// A queries file is a few levels deep and a few thousand values long. Aliases (*name) can make a node
+// contain itself or expand exponentially ("billion laughs"): both limits turn that into an error.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxValues = 100'000;
+
+struct Budget {
+  std::size_t values = 0;
+};
+
+aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_name, int depth, Budget& budget) {
   Value out;
   out.line = node.Mark().line + 1;
+  if (depth > kMaxDepth) {
+    return parse_error(display_name, out.line,
+                       "nested more than " + std::to_string(kMaxDepth) +
+                           " levels deep (is there a YAML alias, *name, inside the node its anchor &name names?)");
+  }
+  if (++budget.values > kMaxValues) {
+    return parse_error(display_name, out.line,
+                       "more than " + std::to_string(kMaxValues) +
+                           " values once YAML aliases (*name) are expanded; write the values out or use fewer aliases");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null: out.kind = Value::Kind::Null; return out;
@@ -66,7 +85,7 @@ aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_nam
     case YAML::NodeType::Sequence:
       out.kind = Value::Kind::Array;
       for (const auto& item : node) {
-        auto converted = convert(item, display_name);
+        auto converted = convert(item, display_name, depth + 1, budget);
         if (!converted) return std::move(converted).get_failure();
         out.items.push_back(std::move(converted).get_result());
       }
@@ -78,7 +97,7 @@ aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_nam
         if (!entry.first.IsScalar()) return parse_error(display_name, key_line, "a key must be a plain string");
         const std::string& key = entry.first.Scalar();
         if (out.get(key) != nullptr) return parse_error(display_name, key_line, "duplicate key " + json_quote(key));
-        auto converted = convert(entry.second, display_name);
+        auto converted = convert(entry.second, display_name, depth + 1, budget);
         if (!converted) return std::move(converted).get_failure();
         Value value = std::move(converted).get_result();
         if (value.kind == Value::Kind::Null && value.line <= 0) value.line = key_line;
@@ -98,7 +117,8 @@ aws::Outcome<Value> parse_yaml(std::string_view text, std::string_view display_n
   } catch (const YAML::Exception& e) {
     return parse_error(display_name, e.mark.line + 1, "invalid YAML: " + e.msg);
   }
-  auto converted = convert(root, display_name);
+  Budget budget;
+  auto converted = convert(root, display_name, 0, budget);
   if (converted && converted->line <= 0) converted->line = 1;
   return converted;
 }

@@ -41,6 +41,21 @@ TEST(HiveTypes, NestedTypes) {
   EXPECT_FALSE(hive_to_duckdb_type("int")->complex);
 }
 
+TEST(HiveTypes, DeepNestingIsAnErrorNotACrash) {
+  auto nested = [](int levels) {
+    std::string type;
+    for (int i = 0; i < levels; ++i) type += "array<";
+    return type + "int" + std::string(static_cast<std::size_t>(levels), '>');
+  };
+  EXPECT_EQ(duck(nested(100)).find("ERROR"), std::string::npos);  // deep, but within the limit
+  auto too_deep = hive_to_duckdb_type(nested(101));
+  ASSERT_FALSE(too_deep);
+  EXPECT_EQ(too_deep.get_failure().code, error_codes::kInvalidCatalog);
+  EXPECT_NE(too_deep.get_failure().message.find("nested more than 100 levels"), std::string::npos);
+  EXPECT_LT(too_deep.get_failure().message.size(), 400u);  // the type is quoted cut short
+  EXPECT_FALSE(hive_to_duckdb_type(nested(100'000)));
+}
+
 TEST(HiveTypes, ErrorsNameTheType) {
   auto union_type = hive_to_duckdb_type("uniontype<int,string>");
   ASSERT_FALSE(union_type);

@@ -72,6 +72,25 @@ TEST(QueriesFile, LoadsTheExampleFile) {
   EXPECT_NE(missing.get_failure().message.find("daily_revenue, weekly_top_pizzas"), std::string::npos);
 }
 
+TEST(QueriesFile, YamlAliasesCanNotRecurseOrExplode) {
+  // An alias inside the node its anchor names: the node contains itself.
+  const std::string self = messages_of("queries: &q\n  q:\n    sql: SELECT 1\n    database: db\n    tables: *q\n");
+  EXPECT_NE(self.find("bad.yaml:"), std::string::npos) << self;
+  EXPECT_NE(self.find("nested more than 64 levels"), std::string::npos) << self;
+  // Ten aliases per level, five levels: a million values from a few lines.
+  std::string laughs = "defaults:\n  tables: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  const char* names[] = {"a", "b", "c", "d", "e"};
+  for (int level = 1; level < 5; ++level) {
+    laughs += "x" + std::to_string(level) + ": &" + names[level] + " [";
+    for (int i = 0; i < 10; ++i) laughs += std::string(i ? ", " : "") + "*" + names[level - 1];
+    laughs += "]\n";
+  }
+  laughs +=
+      "queries:\n  q:\n    sql: SELECT 1\n    database: db\n    tables: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+  const std::string exploded = messages_of(laughs);
+  EXPECT_NE(exploded.find("more than 100000 values once YAML aliases"), std::string::npos) << exploded;
+}
+
 TEST(QueriesFile, BuiltInDefaultsApplyWhenNothingIsSet) {
   auto file = parse_queries_yaml("queries:\n  q:\n    sql: SELECT 1\n    database: db\n", "mem.yaml");
   ASSERT_TRUE(file) << file.get_failure().message;

@@ -38,7 +38,11 @@ class Parser {
   }
 
  private:
-  aws::Outcome<DuckType> parse() {
+  // Glue allows long type strings; Hive and Athena nest types only a few levels deep.
+  static constexpr int kMaxDepth = 100;
+
+  aws::Outcome<DuckType> parse(int depth = 0) {
+    if (depth > kMaxDepth) return fail("types nested more than " + std::to_string(kMaxDepth) + " levels deep");
     skip_spaces();
     std::string word = read_word();
     if (word.empty()) return fail("a type name was expected");
@@ -65,17 +69,17 @@ class Parser {
     }
     if (word == "array") {
       if (!consume('<')) return fail("array<...> expected");
-      auto element = parse();
+      auto element = parse(depth + 1);
       if (!element) return element;
       if (!consume('>')) return fail("'>' expected");
       return DuckType{element->sql + "[]", true};
     }
     if (word == "map") {
       if (!consume('<')) return fail("map<...> expected");
-      auto key = parse();
+      auto key = parse(depth + 1);
       if (!key) return key;
       if (!consume(',')) return fail("',' expected in map<key,value>");
-      auto value = parse();
+      auto value = parse(depth + 1);
       if (!value) return value;
       if (!consume('>')) return fail("'>' expected");
       return DuckType{"MAP(" + key->sql + ", " + value->sql + ")", true};
@@ -87,7 +91,7 @@ class Parser {
         skip_spaces();
         std::string name = read_field_name();
         if (name.empty() || !consume(':')) return fail("struct field 'name:type' expected");
-        auto field_type = parse();
+        auto field_type = parse(depth + 1);
         if (!field_type) return field_type;
         if (!fields.empty()) fields += ", ";
         fields += quote_identifier(name) + " " + field_type->sql;
@@ -96,13 +100,18 @@ class Parser {
       return DuckType{"STRUCT(" + fields + ")", true};
     }
     return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
-                           "unsupported Hive column type '" + word + "' in '" + std::string(text_) + "'");
+                           "unsupported Hive column type '" + word + "' in '" + shown() + "'");
   }
 
   aws::Error fail(const std::string& what) const {
     return aws::make_error(
         ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog),
-        "cannot parse Hive type '" + std::string(text_) + "': " + what + " at offset " + std::to_string(pos_));
+        "cannot parse Hive type '" + shown() + "': " + what + " at offset " + std::to_string(pos_));
+  }
+  // The type as messages quote it: long ones cut short.
+  std::string shown() const {
+    constexpr std::size_t kShown = 200;
+    return text_.size() <= kShown ? std::string(text_) : std::string(text_.substr(0, kShown)) + "...";
   }
   void skip_spaces() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
