@@ -170,7 +170,10 @@ const Value* Value::get(std::string_view key) const {
   return nullptr;
 }
 
-std::string json_quote(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
+// Invalid UTF-8 (which the readers refuse anyway) is shown as U+FFFD rather than throwing.
+std::string json_quote(std::string_view text) {
+  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string quote_scalar(const Value& value) {
   switch (value.kind) {

@@ -91,6 +91,19 @@ TEST(QueriesFile, YamlAliasesCanNotRecurseOrExplode) {
   EXPECT_NE(exploded.find("more than 100000 values once YAML aliases"), std::string::npos) << exploded;
 }
 
+TEST(QueriesFile, TextThatIsNotUtf8IsRefusedWithItsLine) {
+  const std::string latin1 = messages_of("queries:\n  q\xE9:\n    sql: SELECT 1\n    database: db\n");
+  EXPECT_NE(latin1.find("bad.yaml:2: not UTF-8 text (byte 0xE9)"), std::string::npos) << latin1;
+  // Overlong forms and surrogates are not UTF-8 either; real multi-byte characters are.
+  EXPECT_NE(messages_of("queries:\n  q:\n    sql: SELECT '\xC0\xAF'\n    database: db\n").find("bad.yaml:3:"),
+            std::string::npos);
+  EXPECT_NE(messages_of("queries:\n  q:\n    sql: SELECT '\xED\xA0\x80'\n    database: db\n").find("not UTF-8"),
+            std::string::npos);
+  EXPECT_EQ(messages_of("queries:\n  q:\n    sql: SELECT '\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x8D\x95'\n"
+                        "    database: db\n"),
+            "<valid>");
+}
+
 TEST(QueriesFile, BuiltInDefaultsApplyWhenNothingIsSet) {
   auto file = parse_queries_yaml("queries:\n  q:\n    sql: SELECT 1\n    database: db\n", "mem.yaml");
   ASSERT_TRUE(file) << file.get_failure().message;
