@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <regex>
 #include <set>
 
@@ -40,11 +41,11 @@ void resolve_plain_scalar(const std::string& text, Value& out) {
       out.kind = Value::Kind::Integer;
     } else {
       out.kind = Value::Kind::Number;
-      out.number = std::stod(text);
+      out.number = std::strtod(text.c_str(), nullptr);  // out of range: ±inf or 0, no exception
     }
   } else if (std::regex_match(text, kFloat)) {
     out.kind = Value::Kind::Number;
-    out.number = std::stod(text);
+    out.number = std::strtod(text.c_str(), nullptr);  // out of range: ±inf or 0, no exception
   } else {
     out.kind = Value::Kind::String;
   }

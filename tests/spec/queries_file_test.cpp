@@ -104,6 +104,14 @@ TEST(QueriesFile, TextThatIsNotUtf8IsRefusedWithItsLine) {
             "<valid>");
 }
 
+TEST(QueriesFile, NumbersOutOfRangeAreAnErrorNotACrash) {
+  const std::string huge = messages_of("version: 22E22230\nqueries:\n  q:\n    sql: SELECT 1\n    database: db\n");
+  EXPECT_NE(huge.find("bad.yaml:1: version"), std::string::npos) << huge;
+  const std::string long_integer =
+      messages_of("version: 99999999999999999999999\nqueries:\n  q:\n    sql: SELECT 1\n    database: db\n");
+  EXPECT_NE(long_integer.find("bad.yaml:1: version"), std::string::npos) << long_integer;
+}
+
 TEST(QueriesFile, BuiltInDefaultsApplyWhenNothingIsSet) {
   auto file = parse_queries_yaml("queries:\n  q:\n    sql: SELECT 1\n    database: db\n", "mem.yaml");
   ASSERT_TRUE(file) << file.get_failure().message;
