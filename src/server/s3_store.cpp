@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "athena_runner/aws/sigv4.hpp"
+#include "athena_runner/common/utf8.hpp"
 #include "checksums.hpp"
 #include "file_store.hpp"
 
@@ -90,39 +91,6 @@ std::string file_md5_etag(const std::string& path) {
   return "\"" + hex_encode(md5.raw()) + "\"";
 }
 
-// Strict UTF-8 (no overlong forms, no surrogates): S3 keys are Unicode, and sidecars are JSON.
-bool valid_utf8(std::string_view text) {
-  std::size_t index = 0;
-  while (index < text.size()) {
-    unsigned char lead = static_cast<unsigned char>(text[index]);
-    std::size_t extra = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (lead < 0x80) {
-      extra = 0;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      extra = 1;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      extra = 2;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      extra = 3;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (text.size() - index - 1 < extra) return false;
-    for (std::size_t next = 1; next <= extra; ++next) {
-      unsigned char byte = static_cast<unsigned char>(text[index + next]);
-      if (next == 1 ? (byte < low || byte > high) : (byte & 0xC0) != 0x80) return false;
-    }
-    index += extra + 1;
-  }
-  return true;
-}
-
 std::string unquote(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
   return std::string(etag);
@@ -160,7 +128,7 @@ std::string S3Store::key_problem(std::string_view key) {
   if (key.empty()) return "the key is empty";
   if (key.size() > kMaxKeyBytes) return "the key is longer than 1024 bytes";
   if (key.find('\0') != std::string_view::npos) return "the key contains a NUL byte";
-  if (!valid_utf8(key)) return "the key is not valid UTF-8";
+  if (!text::valid_utf8(key)) return "the key is not valid UTF-8";  // keys are Unicode; sidecars JSON
   std::size_t start = 0;
   while (start <= key.size()) {
     std::size_t end = key.find('/', start);

@@ -1,8 +1,11 @@
 // parse_yaml (target ar_spec, with yaml-cpp); the Value helpers and parse_json are in value.cpp (ar_spec_core).
 #include "yaml_value.hpp"
 
+#include "athena_runner/common/utf8.hpp"
+
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -110,49 +113,16 @@ aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_nam
   return out;
 }
 
-// The length of the UTF-8 sequence at text[i] (1 to 4), or 0 when it is not well-formed UTF-8 (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
 }  // namespace
 
 aws::Outcome<Value> parse_yaml(std::string_view text, std::string_view display_name) {
   // YAML is Unicode text; a queries file must be UTF-8 (what every later message and JSON output assumes).
-  int line = 1;
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = utf8_sequence_length(text, i);
-    if (length == 0) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[i])));
-      return parse_error(display_name, line, std::string("not UTF-8 text (byte ") + hex + "); save the file as UTF-8");
-    }
-    if (text[i] == '\n') ++line;
-    i += length;
+  if (const std::size_t bad = text::first_invalid_utf8(text); bad != std::string_view::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    return parse_error(display_name, static_cast<int>(line),
+                       std::string("not UTF-8 text (byte ") + hex + "); save the file as UTF-8");
   }
   YAML::Node root;
   try {

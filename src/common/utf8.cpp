@@ -1,0 +1,37 @@
+#include "athena_runner/common/utf8.hpp"
+
+namespace athena_runner::text {
+
+std::size_t first_invalid_utf8(std::string_view text) {
+  std::size_t index = 0;
+  while (index < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[index]);
+    std::size_t extra = 0;
+    unsigned char low = 0x80;  // the allowed range of the byte after the lead
+    unsigned char high = 0xBF;
+    if (lead < 0x80) {
+      extra = 0;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      extra = 1;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      extra = 2;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      extra = 3;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return index;
+    }
+    if (text.size() - index - 1 < extra) return index;
+    for (std::size_t next = 1; next <= extra; ++next) {
+      const auto byte = static_cast<unsigned char>(text[index + next]);
+      if (next == 1 ? (byte < low || byte > high) : (byte & 0xC0) != 0x80) return index;
+    }
+    index += extra + 1;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace athena_runner::text
