@@ -61,6 +61,10 @@ struct QueryContext {
   std::vector<std::string> execution_parameters;  // Athena's positional '?' parameters, as literal text
   std::function<bool()> is_cancelled;             // polled while the query runs; true stops it
   std::function<void(const QueryProgress&)> on_progress;
+  // CTAS, UNLOAD and INSERT INTO: written file names start with the id (a random one when empty); a CTAS
+  // without external_location writes to <output_location>tables/<id>/ as Athena does (an error when empty).
+  std::string query_execution_id;
+  std::string output_location;  // s3://bucket/prefix/, ending in '/'
 };
 
 struct QueryResult {

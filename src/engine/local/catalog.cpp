@@ -241,6 +241,16 @@ aws::Outcome<TableFiles> list_table_files(const CatalogTable& table,
   return files;
 }
 
+std::string text_field_delimiter(const CatalogTable& table) {
+  return hive_delimiter_byte(
+      parameter_or(table.serde_parameters, "field.delim",
+                   parameter_or(table.serde_parameters, "serialization.format", kHiveDefaultFieldDelimiter)));
+}
+
+std::string text_null_format(const CatalogTable& table) {
+  return parameter_or(table.serde_parameters, "serialization.null.format", kHiveNullFormat);
+}
+
 aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files) {
   const std::string qualified = table.database + "." + table.name;
   auto unsupported = [&](const std::string& what) {
@@ -303,11 +313,9 @@ aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& 
       if (table.serde_parameters.count("escape.delim")) {
         return unsupported("LazySimpleSerDe's escape.delim is not supported by the local engine");
       }
-      std::string delimiter = hive_delimiter_byte(
-          parameter_or(table.serde_parameters, "field.delim",
-                       parameter_or(table.serde_parameters, "serialization.format", kHiveDefaultFieldDelimiter)));
+      std::string delimiter = text_field_delimiter(table);
       if (delimiter.size() != 1) return unsupported("field delimiter '" + delimiter + "' must be one character");
-      std::string null_format = parameter_or(table.serde_parameters, "serialization.null.format", kHiveNullFormat);
+      std::string null_format = text_null_format(table);
       source = "read_csv(" + sql_list(files.paths) + ", columns = " + column_list +
                ", delim = " + quote_literal(delimiter) +
                ", quote = '', escape = '', header = false, skip = " + std::to_string(skip_header) +

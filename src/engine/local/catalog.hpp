@@ -77,6 +77,10 @@ class FolderWatch {
   std::set<std::size_t> changed_;                    // keys with an event, or a folder that could not be watched
 };
 
+// A LazySimpleSerDe table's field delimiter (one byte when valid) and NULL text, as view_sql reads them.
+std::string text_field_delimiter(const CatalogTable& table);
+std::string text_null_format(const CatalogTable& table);
+
 // CREATE OR REPLACE VIEW "db"."table" AS SELECT <columns cast to their declared types> FROM read_...
 aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files);
 

@@ -1364,12 +1364,176 @@ bool is_hive_ddl(std::string_view sql) {
   return false;
 }
 
+namespace {
+// Statements read, change and write whole files (t.partitions, t.json): one at a time in this process.
+std::mutex& catalog_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+Outcome<QualifiedName> checked_name(const std::string& database, const std::string& table) {
+  auto checked_database = catalog_name(database, "database");
+  if (!checked_database) return std::move(checked_database).get_failure();
+  auto checked_table = catalog_name(table, "table");
+  if (!checked_table) return std::move(checked_table).get_failure();
+  return QualifiedName{*checked_database, *checked_table};
+}
+
+Json column_array(const std::vector<std::pair<std::string, std::string>>& columns) {
+  Json out = Json::array();
+  for (const auto& [name, type] : columns) out.push_back(Json{{"Name", name}, {"Type", type}});
+  return out;
+}
+
+// Registers the partitions of `values_list` the catalog does not have yet (caller holds catalog_mutex).
+aws::Status register_partitions(Catalog& catalog, const QualifiedName& name, const Json& table,
+                                const std::vector<std::vector<std::string>>& values_list) {
+  if (values_list.empty()) return aws::Ok{};
+  const Json keys = table.value("PartitionKeys", Json::array());
+  const std::string location =
+      trim_slash(table.value("StorageDescriptor", Json::object()).value("Location", std::string()));
+  Json partitions = catalog.partitions(name);
+  bool changed = false;
+  for (const auto& values : values_list) {
+    Json value_json = Json::array();
+    for (const auto& value : values) value_json.push_back(value);
+    const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& partition) {
+      return partition.value("Values", Json::array()) == value_json;
+    });
+    if (known) continue;
+    std::string relative;
+    for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) {
+      relative += lower(keys[i].value("Name", std::string())) + "=" + values[i] + "/";
+    }
+    partitions.push_back(new_partition(name, table, value_json, location + "/" + relative));
+    changed = true;
+  }
+  if (!changed) return aws::Ok{};
+  return catalog.write_partitions(name, partitions);
+}
+}  // namespace
+
+std::string unescape_partition_value(const std::string& text) { return unescape_path_name(text); }
+
+std::string escape_partition_value(const std::optional<std::string>& value) {
+  if (!value) return "__HIVE_DEFAULT_PARTITION__";
+  if (value->empty()) return "__HIVE_DEFAULT_PARTITION__";
+  static const std::string kEscaped = "\"#%'*/:=?\\\x7F{[]^";
+  std::string out;
+  for (char c : *value) {
+    if (static_cast<unsigned char>(c) < 0x20 || kEscaped.find(c) != std::string::npos) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      out += hex;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+aws::Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context) {
+  auto name = checked_name(database, table);
+  if (!name) return std::move(name).get_failure();
+  std::lock_guard lock(catalog_mutex());
+  Catalog catalog(context);
+  if (!catalog.database_exists(name->database)) return Catalog::database_not_found(name->database);
+  if (catalog.table(*name)) {
+    return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
+  }
+  return aws::Ok{};
+}
+
+aws::Status create_query_table(const QueryTable& spec, const std::vector<std::vector<std::string>>& partitions,
+                               const DdlContext& context) {
+  auto name = checked_name(spec.database, spec.table);
+  if (!name) return std::move(name).get_failure();
+  std::lock_guard lock(catalog_mutex());
+  Catalog catalog(context);
+  if (!catalog.database_exists(name->database)) return Catalog::database_not_found(name->database);
+  const StorageFormat* format = nullptr;
+  const std::string stored_as = spec.format == "JSON" ? "JSONFILE" : spec.format;
+  for (const auto& candidate : kStorageFormats) {
+    if (candidate.name == stored_as) format = &candidate;
+  }
+  if (!format) return ddl_error(error_codes::kNotSupported, "format '" + spec.format + "' is not supported");
+  Json serde_parameters = Json::object();
+  if (spec.format == "TEXTFILE") {
+    serde_parameters["field.delim"] = spec.field_delimiter;
+    serde_parameters["serialization.format"] = spec.field_delimiter;
+  } else {
+    serde_parameters["serialization.format"] = "1";
+  }
+  const double now = now_seconds();
+  Json parameters{{"EXTERNAL", "TRUE"}, {"has_encrypted_data", "false"}};
+  if (!spec.compression.empty()) {
+    parameters[spec.format == "PARQUET" ? "parquet.compression" : "write.compression"] = spec.compression;
+  }
+  parameters["transient_lastDdlTime"] = std::to_string(static_cast<long long>(now));
+  Json table{
+      {"Name", name->table},
+      {"DatabaseName", name->database},
+      {"Owner", "hadoop"},
+      {"CreateTime", now},
+      {"UpdateTime", now},
+      {"Retention", 0},
+      {"StorageDescriptor",
+       {{"Columns", column_array(spec.columns)},
+        {"Location", spec.location},
+        {"InputFormat", format->input_format},
+        {"OutputFormat", format->output_format},
+        {"Compressed", false},
+        {"NumberOfBuckets", -1},
+        {"SerdeInfo", {{"SerializationLibrary", format->serde}, {"Parameters", serde_parameters}}},
+        {"BucketColumns", Json::array()},
+        {"SortColumns", Json::array()},
+        {"StoredAsSubDirectories", false}}},
+      {"PartitionKeys", column_array(spec.partition_keys)},
+      {"TableType", "EXTERNAL_TABLE"},
+      {"Parameters", parameters},
+      {"CatalogId", kCatalogId},
+      {"IsRegisteredWithLakeFormation", false},
+      {"VersionId", "0"},
+  };
+  auto created = create_file(catalog.table_file(*name), Json{{"Table", table}}.dump(2));
+  if (!created) return std::move(created).get_failure();
+  if (!*created) {
+    return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
+  }
+  if (auto registered = register_partitions(catalog, *name, table, partitions); !registered) {
+    std::error_code ignored;
+    fs::remove(catalog.table_file(*name), ignored);
+    fs::remove(catalog.partitions_file(*name), ignored);
+    return registered;
+  }
+  return aws::Ok{};
+}
+
+void remove_query_table(const std::string& database, const std::string& table, const DdlContext& context) {
+  auto name = checked_name(database, table);
+  if (!name) return;
+  std::lock_guard lock(catalog_mutex());
+  Catalog catalog(context);
+  std::error_code ignored;
+  fs::remove(catalog.table_file(*name), ignored);
+  fs::remove(catalog.partitions_file(*name), ignored);
+}
+
+aws::Status add_partitions(const std::string& database, const std::string& table,
+                           const std::vector<std::vector<std::string>>& partitions, const DdlContext& context) {
+  auto name = checked_name(database, table);
+  if (!name) return std::move(name).get_failure();
+  std::lock_guard lock(catalog_mutex());
+  Catalog catalog(context);
+  auto found = catalog.table(*name);
+  if (!found) return std::move(found).get_failure();
+  return register_partitions(catalog, *name, *found, partitions);
+}
+
 Outcome<QueryResult> execute_ddl(std::string_view sql, const DdlContext& context) {
   auto tokens = tokenize(sql);
   if (!tokens) return std::move(tokens).get_failure();
-  // Statements read, change and write whole files (t.partitions, t.json): one at a time in this process.
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
+  std::lock_guard lock(catalog_mutex());
   Parser parser(std::move(*tokens));
   Catalog catalog(context);
   if (parser.accept_word("CREATE")) {

@@ -4,8 +4,11 @@
 // `aws glue get-table` JSON files the catalog loader reads and `athena-runner serve`'s Glue API writes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "athena_runner/aws/outcome.hpp"
 #include "athena_runner/engine/local_engine.hpp"
@@ -27,6 +30,42 @@ Outcome<QueryResult> execute_ddl(std::string_view sql, const DdlContext& context
 
 // The lines of <id>.txt: each row's cells joined by a tab, "\n" after every row.
 std::string to_ddl_text(const QueryResult& result);
+
+// ---- the catalog side of CTAS and INSERT INTO (the engine writes the files) ----------------------
+
+// A table CTAS creates, as Athena stores it in Glue.
+struct QueryTable {
+  std::string database;         // lower case
+  std::string table;            // lower case
+  std::string location;         // s3://bucket/prefix/
+  std::string format;           // PARQUET, TEXTFILE or JSON
+  std::string field_delimiter;  // TEXTFILE only
+  std::string compression;      // the write_compression written (table parameter), e.g. GZIP
+  std::vector<std::pair<std::string, std::string>> columns;         // name, Hive type
+  std::vector<std::pair<std::string, std::string>> partition_keys;  // name, Hive type
+};
+
+// Fails (ALREADY_EXISTS, NOT_FOUND for the database, SYNTAX_ERROR for a bad name) when CTAS could not
+// create the table; changes nothing.
+aws::Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context);
+
+// Creates <table>.json (exclusively: a table created meanwhile fails it) and registers the partitions
+// (each a list of values in key order, found under <location>/k1=v1/k2=v2/).
+aws::Status create_query_table(const QueryTable& table, const std::vector<std::vector<std::string>>& partitions,
+                               const DdlContext& context);
+
+// Removes a table create_query_table made (undoing a CTAS whose files could not be kept).
+void remove_query_table(const std::string& database, const std::string& table, const DdlContext& context);
+
+// INSERT INTO: registers the partitions not registered yet (values in key order).
+aws::Status add_partitions(const std::string& database, const std::string& table,
+                           const std::vector<std::vector<std::string>>& partitions, const DdlContext& context);
+
+// Hive's FileUtils.escapePathName of a partition value; NULL is __HIVE_DEFAULT_PARTITION__.
+std::string escape_partition_value(const std::optional<std::string>& value);
+
+// Hive's FileUtils.unescapePathName: %XX in a partition folder's value.
+std::string unescape_partition_value(const std::string& text);
 
 // Names, sizes, inodes and modification times of every *.json file under the catalog: equal
 // fingerprints mean the catalog loader would read the same tables.

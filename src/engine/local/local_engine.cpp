@@ -9,21 +9,26 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "catalog.hpp"
+#include "ddl.hpp"
 #include "dialect.hpp"
 #include "hive_types.hpp"
+#include "writes.hpp"
 
 namespace athena_runner::engine {
 namespace {
 
 using aws::ErrorKind;
 using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 constexpr auto kWatchInterval = std::chrono::milliseconds(50);  // how soon a long query sees a stop
@@ -370,6 +375,11 @@ std::string lower(std::string text) {
   return text;
 }
 
+std::string upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
 }  // namespace
 
 std::string_view to_string(StatementType type) {
@@ -566,6 +576,91 @@ struct LocalEngine::Impl {
     return text;
   }
 
+  Status use_database(const std::string& schema) {
+    if (!databases.count(schema)) {
+      return engine_error(error_codes::kQueryFailed, "database '" + schema + "' does not exist in the local catalog");
+    }
+    if (search_path == schema) return aws::Ok{};
+    if (auto status = run("SET search_path = " +
+                              local::quote_literal(local::quote_identifier(schema) + "," + std::string(kMainSchema)),
+                          error_codes::kQueryFailed);
+        !status) {
+      return status.get_failure();
+    }
+    search_path = schema;
+    return aws::Ok{};
+  }
+
+  // (Re)creates the views of the referenced tables over the files present now; `referenced` gets their indexes.
+  Status refresh_views(const std::vector<std::string>& names, const std::string& schema,
+                       std::set<std::size_t>& referenced) {
+    for (const auto& name : names) {
+      auto found = table_index.find(name.find('.') == std::string::npos ? schema + "." + name : name);
+      if (found != table_index.end()) referenced.insert(found->second);
+    }
+    for (std::size_t index : referenced) {
+      const auto& table = tables[index];
+      const std::string qualified = table.database + "." + table.name;
+      if (!table.problem.empty()) {
+        return engine_error(error_codes::kNotSupported,
+                            "table " + qualified + " (" + table.source_file + "): " + table.problem);
+      }
+      // The view is kept while nothing changed under the table's folder (inotify), else while the
+      // listing (names, sizes, modification times) is the same.
+      auto cached = view_signatures.find(index);
+      if (cached != view_signatures.end() && folder_watch.unchanged(index)) continue;
+      folder_watch.forget(index);
+      auto files = local::list_table_files(table, [&](const std::string& folder) { folder_watch.add(index, folder); });
+      if (!files) {
+        folder_watch.forget(index);
+        return files.get_failure();
+      }
+      if (cached != view_signatures.end() && cached->second == files->signature) continue;
+      view_signatures.erase(index);
+      auto view = local::view_sql(table, *files);
+      if (!view) return view.get_failure();
+      if (auto status = run(*view, error_codes::kTableData); !status) {
+        return engine_error(error_codes::kTableData, "table " + qualified + " at " + table.location + " (local '" +
+                                                         table.local_path +
+                                                         "') cannot be read: " + status.get_failure().message);
+      }
+      view_signatures[index] = std::move(files->signature);
+    }
+    return aws::Ok{};
+  }
+
+  Error table_error(const std::string& message, const std::set<std::size_t>& referenced,
+                    const std::vector<std::string>& parameters) {
+    if (auto parameter = bad_parameter(parameters)) return *parameter;
+    for (std::size_t index : referenced) {
+      const auto& table = tables[index];
+      if (message.find(table.local_path) != std::string::npos) {
+        return engine_error(error_codes::kTableData, "table " + table.database + "." + table.name + " at " +
+                                                         table.location + " (local '" + table.local_path +
+                                                         "') cannot be read: " + message);
+      }
+    }
+    return engine_error(error_codes::kQueryFailed, message);
+  }
+
+  // Clears the read log and runs one statement under the watcher; on failure `out` is destroyed.
+  Status run_query(const std::string& text, const QueryContext& context, const std::set<std::size_t>& referenced,
+                   duckdb_result& out) {
+    if (auto cleared = clear_read_log(); !cleared) return cleared.get_failure();
+    if (run_watched(text, context, out)) return aws::Ok{};
+    std::string message = duck_error_text(duckdb_result_error(&out));
+    duckdb_destroy_result(&out);
+    if (interrupted || (context.is_cancelled && context.is_cancelled()) ||
+        message.find("Interrupted") != std::string::npos) {
+      return engine_error(error_codes::kCancelled, "query cancelled: " + message);
+    }
+    return table_error(message, referenced, context.execution_parameters);
+  }
+
+  // CTAS, UNLOAD, INSERT INTO (defined below).
+  Outcome<QueryResult> write(std::string_view sql, const QueryContext& context, Clock::time_point started);
+  Status reload_catalog();
+
   Status clear_read_log() {
     duckdb_result result;
     const bool failed = duckdb_execute_prepared(clear_log, &result) == DuckDBError;
@@ -575,6 +670,626 @@ struct LocalEngine::Impl {
     return aws::Ok{};
   }
 };
+
+namespace {
+
+// The Hive type CTAS stores for a DuckDB result type (Athena's CTAS writes varchar as string); the
+// error names the type when Hive has none.
+Outcome<std::string> hive_type_of(duckdb_logical_type type) {
+  if (is_json_alias(type)) return std::string("string");
+  switch (duckdb_get_type_id(type)) {
+    case DUCKDB_TYPE_BOOLEAN: return std::string("boolean");
+    case DUCKDB_TYPE_TINYINT: return std::string("tinyint");
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_UTINYINT: return std::string("smallint");
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_USMALLINT: return std::string("int");
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UINTEGER: return std::string("bigint");
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UBIGINT: return std::string("decimal(38,0)");
+    case DUCKDB_TYPE_FLOAT: return std::string("float");
+    case DUCKDB_TYPE_DOUBLE: return std::string("double");
+    case DUCKDB_TYPE_DECIMAL:
+      return "decimal(" + std::to_string(duckdb_decimal_width(type)) + "," +
+             std::to_string(duckdb_decimal_scale(type)) + ")";
+    case DUCKDB_TYPE_DATE: return std::string("date");
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_S:
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return std::string("timestamp");
+    case DUCKDB_TYPE_VARCHAR:
+    case DUCKDB_TYPE_UUID: return std::string("string");
+    case DUCKDB_TYPE_BLOB: return std::string("binary");
+    case DUCKDB_TYPE_LIST:
+    case DUCKDB_TYPE_ARRAY: {
+      const bool is_list = duckdb_get_type_id(type) == DUCKDB_TYPE_LIST;
+      LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
+      auto element = hive_type_of(child.type);
+      if (!element) return element;
+      return "array<" + *element + ">";
+    }
+    case DUCKDB_TYPE_MAP: {
+      LogicalType key(duckdb_map_type_key_type(type));
+      LogicalType value(duckdb_map_type_value_type(type));
+      auto key_type = hive_type_of(key.type);
+      if (!key_type) return key_type;
+      auto value_type = hive_type_of(value.type);
+      if (!value_type) return value_type;
+      return "map<" + *key_type + "," + *value_type + ">";
+    }
+    case DUCKDB_TYPE_STRUCT: {
+      std::string fields;
+      const idx_t count = duckdb_struct_type_child_count(type);
+      for (idx_t i = 0; i < count; ++i) {
+        char* name = duckdb_struct_type_child_name(type, i);
+        std::string field_name = lower(name);
+        duckdb_free(name);
+        LogicalType child(duckdb_struct_type_child_type(type, i));
+        auto field_type = hive_type_of(child.type);
+        if (!field_type) return field_type;
+        fields += (i ? "," : "") + field_name + ":" + *field_type;
+      }
+      return "struct<" + fields + ">";
+    }
+    default: break;
+  }
+  return engine_error(error_codes::kNotSupported, "a column of type " + athena_type(type) +
+                                                      " cannot be written to a table (Hive has no such type)");
+}
+
+constexpr std::string_view kHivePathExists = "HIVE_PATH_ALREADY_EXISTS";
+constexpr std::string_view kDefaultCompression = "GZIP";  // Athena's default for CTAS, UNLOAD and INSERT INTO
+
+std::string random_id() {
+  static std::mutex mutex;
+  static std::mt19937_64 generator{std::random_device{}()};
+  std::lock_guard lock(mutex);
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(generator()),
+                static_cast<unsigned long long>(generator()));
+  return text;
+}
+
+// The id written files are named after: the query execution id when it is a safe file name part.
+std::string file_id(const std::string& query_execution_id) {
+  const bool safe = !query_execution_id.empty() && query_execution_id.size() <= 64 &&
+                    std::all_of(query_execution_id.begin(), query_execution_id.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                    });
+  return safe ? query_execution_id : random_id();
+}
+
+// True when the folder holds anything a listing would show (dot-named entries are in-progress writes).
+bool has_visible_entries(const fs::path& folder) {
+  std::error_code error;
+  for (auto it = fs::directory_iterator(folder, error); !error && it != fs::directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] != '.') return true;
+  }
+  return false;
+}
+
+// What a write leaves on disk, undone on failure: folders it created (outermost first) and files it moved in.
+struct WrittenFiles {
+  fs::path temporary;
+  std::vector<fs::path> created_folders;
+  std::vector<fs::path> files;
+  bool keep = false;
+
+  ~WrittenFiles() {
+    std::error_code ignored;
+    if (!temporary.empty()) fs::remove_all(temporary, ignored);
+    if (keep) return;
+    for (const auto& file : files) fs::remove(file, ignored);
+    // Partition folders this write created (now empty), innermost first, then the location's own.
+    for (auto it = created_folders.rbegin(); it != created_folders.rend(); ++it) fs::remove(*it, ignored);
+  }
+
+  // Creates `folder` and its missing parents, remembering the ones created.
+  Status create(const fs::path& folder) {
+    std::vector<fs::path> missing;
+    std::error_code error;
+    for (fs::path at = folder; !at.empty() && !fs::exists(at, error); at = at.parent_path()) {
+      missing.push_back(at);
+      if (at == at.parent_path()) break;
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      if (!fs::create_directory(*it, error) && error) {
+        return engine_error(error_codes::kIo, "cannot create folder '" + it->string() + "': " + error.message());
+      }
+      created_folders.push_back(*it);
+    }
+    return aws::Ok{};
+  }
+};
+
+}  // namespace
+
+Status LocalEngine::Impl::reload_catalog() {
+  auto loaded = local::load_catalog(config.catalog_dir, config.data_root);
+  if (!loaded) return loaded.get_failure();
+  for (std::size_t i = 0; i < tables.size(); ++i) folder_watch.forget(i);
+  tables = std::move(loaded).get_result();
+  table_index.clear();
+  view_signatures.clear();
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    if (databases.insert(tables[i].database).second && tables[i].database != kMainSchema) {
+      if (auto created = run("CREATE SCHEMA IF NOT EXISTS " + local::quote_identifier(tables[i].database),
+                             error_codes::kQueryFailed);
+          !created) {
+        return created;
+      }
+    }
+    table_index[tables[i].database + "." + tables[i].name] = i;
+  }
+  return aws::Ok{};
+}
+
+Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryContext& context,
+                                              Clock::time_point started) {
+  using Kind = local::WriteStatement::Kind;
+  auto parsed = local::parse_write_statement(sql);
+  if (!parsed) return parsed.get_failure();
+  const local::WriteStatement& statement = *parsed;
+  const std::string session_database = lower(context.database.empty() ? config.default_database : context.database);
+  const std::string target_database = statement.database.empty() ? session_database : statement.database;
+  const std::string qualified = target_database + "." + statement.table;
+  const local::DdlContext ddl_context{config.catalog_dir, config.data_root, session_database};
+  const std::string id = file_id(context.query_execution_id);
+
+  // The table INSERT INTO appends to.
+  const local::CatalogTable* target = nullptr;
+  if (statement.kind == Kind::Insert) {
+    auto found = table_index.find(qualified);
+    if (found == table_index.end()) {
+      return engine_error(error_codes::kQueryFailed, "Table " + qualified + " does not exist");
+    }
+    target = &tables[found->second];
+    if (!target->problem.empty()) {
+      return engine_error(error_codes::kNotSupported,
+                          "table " + qualified + " (" + target->source_file + "): " + target->problem);
+    }
+  }
+
+  // The file format and how DuckDB's COPY writes it.
+  std::string format = statement.format;
+  if (target) {
+    switch (target->format) {
+      case local::TableFormat::Parquet: format = "PARQUET"; break;
+      case local::TableFormat::HiveText: format = "TEXTFILE"; break;
+      case local::TableFormat::OpenCsv: format = "CSV"; break;
+      case local::TableFormat::Json: format = "JSON"; break;
+    }
+  } else if (format.empty()) {
+    if (statement.kind == Kind::Unload) {
+      return engine_error(error_codes::kQueryFailed, "UNLOAD needs WITH (format = 'PARQUET' | 'TEXTFILE' | 'JSON')");
+    }
+    format = "PARQUET";  // CTAS's default
+  }
+  if (format == "ORC" || format == "AVRO" || format == "ION" || (!target && format == "CSV")) {
+    return engine_error(error_codes::kNotSupported, "format '" + format +
+                                                        "' is not supported by the local engine: use PARQUET, "
+                                                        "TEXTFILE or JSON");
+  }
+  if (format != "PARQUET" && format != "TEXTFILE" && format != "JSON" && format != "CSV") {
+    return engine_error(error_codes::kQueryFailed,
+                        "format '" + format + "' is not a valid format (PARQUET, TEXTFILE, JSON, ORC, AVRO, ION)");
+  }
+  std::string compression = statement.compression.value_or("");
+  if (target && compression.empty()) {
+    for (const char* key : {"parquet.compression", "write.compression", "compression"}) {
+      auto found = target->table_parameters.find(key);
+      if (found != target->table_parameters.end()) compression = upper(found->second);
+    }
+  }
+  if (compression.empty()) compression = std::string(kDefaultCompression);
+  if (compression == "UNCOMPRESSED") compression = "NONE";
+  const bool parquet = format == "PARQUET";
+  const std::set<std::string> compressions =
+      parquet ? std::set<std::string>{"GZIP", "SNAPPY", "ZSTD", "NONE"} : std::set<std::string>{"GZIP", "NONE"};
+  if (!compressions.count(compression)) {
+    return engine_error(error_codes::kNotSupported,
+                        "compression '" + compression + "' for " + format + " is not supported by the local engine (" +
+                            (parquet ? "GZIP, SNAPPY, ZSTD or NONE" : "GZIP or NONE") + ")");
+  }
+  std::string delimiter = "\x01";  // Athena's default for TEXTFILE
+  std::string null_format = "\\N";
+  if (target && target->format == local::TableFormat::HiveText) {
+    delimiter = local::text_field_delimiter(*target);
+    null_format = local::text_null_format(*target);
+  } else if (statement.field_delimiter) {
+    delimiter = *statement.field_delimiter;
+  }
+  if (format == "TEXTFILE" && delimiter.size() != 1) {
+    return engine_error(error_codes::kNotSupported, "field_delimiter '" + delimiter + "' must be one character");
+  }
+  std::string copy_options;
+  std::string extension;
+  if (parquet) {
+    copy_options =
+        "FORMAT parquet, COMPRESSION " + std::string(compression == "NONE" ? "uncompressed" : lower(compression));
+    extension = "parquet";
+  } else if (format == "JSON") {
+    copy_options = "FORMAT json, COMPRESSION " + lower(compression);
+    extension = compression == "GZIP" ? "json.gz" : "json";
+  } else if (format == "TEXTFILE") {
+    copy_options = "FORMAT csv, HEADER false, DELIMITER " + local::quote_literal(delimiter) +
+                   ", QUOTE '', ESCAPE '', NULLSTR " + local::quote_literal(null_format) + ", COMPRESSION " +
+                   lower(compression);
+    extension = compression == "GZIP" ? "txt.gz" : "txt";
+  } else {  // an OpenCSVSerde table
+    auto parameter = [&](const char* key, const char* fallback) {
+      auto found = target->serde_parameters.find(key);
+      return found != target->serde_parameters.end() ? found->second : std::string(fallback);
+    };
+    copy_options = "FORMAT csv, HEADER false, DELIMITER " + local::quote_literal(parameter("separatorChar", ",")) +
+                   ", QUOTE " + local::quote_literal(parameter("quoteChar", "\"")) + ", ESCAPE " +
+                   local::quote_literal(parameter("escapeChar", "\\")) + ", COMPRESSION " + lower(compression);
+    extension = compression == "GZIP" ? "csv.gz" : "csv";
+  }
+
+  // Where the files go.
+  std::string location;
+  if (target) {
+    location = target->location;
+  } else if (statement.location) {
+    location = *statement.location;
+  } else if (!context.output_location.empty()) {
+    // Athena: a CTAS without external_location writes under the query result location.
+    location = context.output_location + (context.output_location.back() == '/' ? "" : "/") + "tables/" + id + "/";
+  } else {
+    return engine_error(error_codes::kQueryFailed,
+                        "CREATE TABLE AS needs WITH (external_location = 's3://bucket/prefix/') here (no query "
+                        "result location to put the table under)");
+  }
+  auto local_folder = local::local_path_for(location, config.data_root);
+  if (!local_folder) return local_folder.get_failure();
+  const fs::path folder = fs::path(*local_folder).lexically_normal();
+
+  // CTAS: the table must not exist (IF NOT EXISTS: nothing to do).
+  if (statement.kind == Kind::Ctas) {
+    if (config.catalog_dir.empty()) {
+      return engine_error(error_codes::kQueryFailed, "CREATE TABLE AS needs a catalog directory");
+    }
+    if (auto fresh = local::check_new_table(target_database, statement.table, ddl_context); !fresh) {
+      if (statement.if_not_exists && fresh.get_failure().code == "ALREADY_EXISTS") {
+        QueryResult nothing;
+        nothing.columns = {{"rows", "bigint"}};
+        nothing.rows = {{Cell("0")}};
+        return nothing;
+      }
+      return fresh.get_failure();
+    }
+  }
+  // CTAS and UNLOAD write to an empty location only.
+  if (statement.kind != Kind::Insert && has_visible_entries(folder)) {
+    const std::string what = statement.kind == Kind::Ctas ? "table " + qualified : std::string("UNLOAD");
+    return engine_error(error_codes::kQueryFailed, std::string(kHivePathExists) + ": Target directory for " + what +
+                                                       " already exists: " + location +
+                                                       " (Athena writes only to an empty location)");
+  }
+
+  // The query, through the same translation and views as a SELECT.
+  auto translation = local::translate_to_duckdb(statement.query, context.execution_parameters);
+  if (!translation) return translation.get_failure();
+  if (!is_query_keyword(translation->first_keyword)) {
+    return engine_error(error_codes::kQueryFailed,
+                        "expected a query (SELECT, WITH, VALUES, TABLE), found '" + translation->first_keyword + "'");
+  }
+  const std::string query = strip_trailing_semicolons(translation->sql);
+  {
+    duckdb_extracted_statements extracted = nullptr;
+    const idx_t count = duckdb_extract_statements(connection, query.c_str(), &extracted);
+    std::string message = count == 0 ? duck_error_text(duckdb_extract_statements_error(extracted)) : "";
+    duckdb_destroy_extracted(&extracted);
+    if (count == 0) return engine_error(error_codes::kQueryFailed, message);
+    if (count > 1) return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
+  }
+  if (auto used = use_database(session_database); !used) return used.get_failure();
+  std::set<std::size_t> referenced;
+  if (auto views = refresh_views(translation->qualified_names, session_database, referenced); !views) {
+    return views.get_failure();
+  }
+
+  // The query's columns (names and types), from planning it.
+  const std::string source = "FROM (" + query + "\n) AS ar_query";
+  std::vector<std::string> names;
+  std::vector<std::string> hive_types;
+  std::vector<std::string> duck_types;  // the types the files get: those of the Hive types
+  std::vector<bool> complex;
+  {
+    duckdb_prepared_statement prepared = nullptr;
+    const std::string probe = "SELECT * " + source;
+    if (duckdb_prepare(connection, probe.c_str(), &prepared) == DuckDBError) {
+      std::string message = duck_error_text(duckdb_prepare_error(prepared));
+      duckdb_destroy_prepare(&prepared);
+      return table_error(message, referenced, context.execution_parameters);
+    }
+    const idx_t count = duckdb_prepared_statement_column_count(prepared);
+    for (idx_t i = 0; i < count; ++i) {
+      names.push_back(lower(athena_column_name(duckdb_prepared_statement_column_name(prepared, i), i)));
+      LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
+      auto hive = hive_type_of(type.type);
+      if (!hive) {
+        duckdb_destroy_prepare(&prepared);
+        return engine_error(error_codes::kNotSupported, "column " + names.back() + ": " + hive.get_failure().message);
+      }
+      hive_types.push_back(*hive);
+    }
+    duckdb_destroy_prepare(&prepared);
+  }
+  for (const auto& hive : hive_types) {
+    auto duck = local::hive_to_duckdb_type(hive);
+    if (!duck) return duck.get_failure();
+    duck_types.push_back(duck->sql);
+    complex.push_back(duck->complex);
+  }
+
+  // The SELECT COPY writes: columns named and typed as the table (or the UNLOAD) has them, partition
+  // columns last.
+  std::string aliases;
+  for (std::size_t i = 0; i < names.size(); ++i) aliases += std::string(i ? ", " : "") + "c" + std::to_string(i);
+  std::string select;
+  std::vector<std::string> partition_columns;
+  std::vector<std::string> output_names;
+  std::vector<std::pair<std::string, std::string>> table_columns;  // CTAS: name, Hive type
+  std::vector<std::pair<std::string, std::string>> partition_keys;
+  const bool text = format == "TEXTFILE" || format == "CSV";
+  if (target) {
+    std::vector<const local::CatalogColumn*> all;
+    for (const auto& column : target->columns) all.push_back(&column);
+    for (const auto& column : target->partition_keys) all.push_back(&column);
+    std::map<std::string, std::size_t> source_of;  // table column -> query column
+    if (statement.insert_columns.empty()) {
+      if (names.size() != all.size()) {
+        return engine_error(error_codes::kQueryFailed, "Insert query has mismatched column count: table " + qualified +
+                                                           " has " + std::to_string(all.size()) +
+                                                           " columns, the query " + std::to_string(names.size()));
+      }
+      for (std::size_t i = 0; i < all.size(); ++i) source_of[all[i]->name] = i;
+    } else {
+      if (names.size() != statement.insert_columns.size()) {
+        return engine_error(
+            error_codes::kQueryFailed,
+            "Insert query has mismatched column count: " + std::to_string(statement.insert_columns.size()) +
+                " columns listed, the query has " + std::to_string(names.size()));
+      }
+      for (std::size_t i = 0; i < statement.insert_columns.size(); ++i) {
+        const std::string& name = statement.insert_columns[i];
+        if (std::none_of(all.begin(), all.end(), [&](const auto* column) { return column->name == name; })) {
+          return engine_error(error_codes::kQueryFailed,
+                              "Insert column name does not exist in target table " + qualified + ": " + name);
+        }
+        if (!source_of.emplace(name, i).second) {
+          return engine_error(error_codes::kQueryFailed, "Insert column name is specified more than once: " + name);
+        }
+      }
+    }
+    for (const auto* column : all) {
+      if (text && column->type.complex) {
+        return engine_error(error_codes::kNotSupported,
+                            "column " + column->name + ": complex types in text tables are not supported");
+      }
+      auto found = source_of.find(column->name);
+      const std::string value = found == source_of.end() ? "NULL" : "ar_query.c" + std::to_string(found->second);
+      select += std::string(select.empty() ? "" : ", ") + "CAST(" + value + " AS " + column->type.sql + ") AS " +
+                local::quote_identifier(column->name);
+      output_names.push_back(column->name);
+    }
+    for (const auto& key : target->partition_keys) partition_columns.push_back(key.name);
+  } else {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (statement.kind == Kind::Ctas && names[i].rfind("_col", 0) == 0) {
+        return engine_error(error_codes::kQueryFailed,
+                            "Column name not specified at position " + std::to_string(i + 1) +
+                                " (CREATE TABLE AS needs every select item named: add AS <name>)");
+      }
+      if (!seen.insert(names[i]).second) {
+        return engine_error(error_codes::kQueryFailed, "Column name '" + names[i] + "' specified more than once");
+      }
+      if (text && complex[i]) {
+        return engine_error(error_codes::kNotSupported, "column " + names[i] + " (" + hive_types[i] +
+                                                            "): complex types cannot be written as " + format);
+      }
+      select += std::string(i ? ", " : "") + "CAST(ar_query.c" + std::to_string(i) + " AS " + duck_types[i] + ") AS " +
+                local::quote_identifier(names[i]);
+      output_names.push_back(names[i]);
+    }
+    const std::size_t keys = statement.partitioned_by.size();
+    bool ordered = keys < names.size() || (keys == 0);
+    for (std::size_t k = 0; ordered && k < keys; ++k)
+      ordered = names[names.size() - keys + k] == statement.partitioned_by[k];
+    if (!ordered) {
+      std::string listed;
+      for (const auto& key : statement.partitioned_by) listed += (listed.empty() ? "" : ", ") + key;
+      return engine_error(error_codes::kQueryFailed,
+                          "HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in "
+                          "the same order as the table properties: [" +
+                              listed + "] (and at least one column must not be a partition key)");
+    }
+    partition_columns = statement.partitioned_by;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      (i < names.size() - keys ? table_columns : partition_keys).emplace_back(names[i], hive_types[i]);
+    }
+  }
+  const std::string copy_select = "SELECT " + select + " FROM (" + query + "\n) AS ar_query(" + aliases + ")";
+
+  // Write into a dot-named folder inside the location (listings and table scans skip it), then move each
+  // file into place under a name no other write uses.
+  QueryResult result;
+  result.statement_type = StatementType::Dml;  // Athena: CTAS, INSERT INTO and UNLOAD are DML
+  result.columns = {{"rows", "bigint"}};
+  const auto planned = Clock::now();
+  result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
+  WrittenFiles written;
+  std::int64_t rows = 0;
+  std::set<std::vector<std::string>> partitions;
+  if (statement.with_data) {
+    if (auto created = written.create(folder); !created) return created.get_failure();
+    written.temporary = folder / (".ar-write-" + id);
+    std::error_code error;
+    fs::remove_all(written.temporary, error);
+    if (!fs::create_directory(written.temporary, error)) {
+      return engine_error(error_codes::kIo,
+                          "cannot create folder '" + written.temporary.string() + "': " + error.message());
+    }
+    // Runs one statement, adding its count (COPY's first value) to `rows` and its reads to the scanned bytes.
+    auto run_counted = [&](const std::string& statement_sql, bool count) -> Status {
+      duckdb_result out;
+      if (auto ran = run_query(statement_sql, context, referenced, out); !ran) return ran.get_failure();
+      while (duckdb_data_chunk chunk = duckdb_fetch_chunk(out)) {
+        if (count && duckdb_data_chunk_get_size(chunk) > 0) {
+          duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, 0);
+          rows += static_cast<std::int64_t*>(duckdb_vector_get_data(vector))[0];
+        }
+        duckdb_destroy_data_chunk(&chunk);
+      }
+      duckdb_destroy_result(&out);
+      result.data_scanned_bytes += bytes_read_since_clear();
+      return aws::Ok{};
+    };
+    if (partition_columns.empty()) {
+      result.executed_sql = "COPY (" + copy_select + ") TO " +
+                            local::quote_literal((written.temporary / (id + "_0." + extension)).string()) + " (" +
+                            copy_options + ")";
+      if (auto ran = run_counted(result.executed_sql, true); !ran) return ran.get_failure();
+    } else if (format != "JSON") {
+      std::string by;
+      for (const auto& column : partition_columns) by += (by.empty() ? "" : ", ") + local::quote_identifier(column);
+      result.executed_sql = "COPY (" + copy_select + ") TO " + local::quote_literal(written.temporary.string()) + " (" +
+                            copy_options + ", PARTITION_BY (" + by + "), FILENAME_PATTERN " +
+                            local::quote_literal(id + "_{i}") + ", FILE_EXTENSION " + local::quote_literal(extension) +
+                            ")";
+      if (auto ran = run_counted(result.executed_sql, true); !ran) return ran.get_failure();
+    } else {
+      // DuckDB's JSON writer has no PARTITION_BY: the rows go to a temporary table, then one COPY per partition.
+      const std::string staged = local::quote_identifier("ar_write_" + id);
+      result.executed_sql = "CREATE OR REPLACE TEMP TABLE " + staged + " AS " + copy_select;
+      struct DropStaged {
+        Impl& impl;
+        std::string table;
+        ~DropStaged() { (void)impl.run("DROP TABLE IF EXISTS " + table, error_codes::kQueryFailed); }
+      } drop_staged{*this, staged};
+      if (auto ran = run_counted(result.executed_sql, false); !ran) return ran.get_failure();
+      std::string keys;
+      for (const auto& column : partition_columns) {
+        keys += (keys.empty() ? "" : ", ") + std::string("CAST(") + local::quote_identifier(column) + " AS VARCHAR)";
+      }
+      std::vector<std::vector<Cell>> key_rows;
+      {
+        duckdb_result distinct;
+        const std::string distinct_sql = "SELECT DISTINCT " + keys + " FROM " + staged + " ORDER BY ALL";
+        if (duckdb_query(connection, distinct_sql.c_str(), &distinct) == DuckDBError) {
+          std::string message = duck_error_text(duckdb_result_error(&distinct));
+          duckdb_destroy_result(&distinct);
+          return engine_error(error_codes::kQueryFailed, message);
+        }
+        for (idx_t row = 0; row < duckdb_row_count(&distinct); ++row) {
+          std::vector<Cell> values;
+          for (idx_t column = 0; column < partition_columns.size(); ++column) {
+            if (duckdb_value_is_null(&distinct, column, row)) {
+              values.emplace_back(std::nullopt);
+              continue;
+            }
+            char* value = duckdb_value_varchar(&distinct, column, row);
+            values.emplace_back(value ? value : "");
+            duckdb_free(value);
+          }
+          key_rows.push_back(std::move(values));
+        }
+        duckdb_destroy_result(&distinct);
+      }
+      std::string data_columns;
+      for (const auto& name : output_names) {
+        if (std::find(partition_columns.begin(), partition_columns.end(), name) == partition_columns.end())
+          data_columns += (data_columns.empty() ? "" : ", ") + local::quote_identifier(name);
+      }
+      for (const auto& values : key_rows) {
+        std::string where;
+        fs::path partition_folder = written.temporary;
+        for (std::size_t k = 0; k < values.size(); ++k) {
+          where += std::string(where.empty() ? "" : " AND ") + "CAST(" + local::quote_identifier(partition_columns[k]) +
+                   " AS VARCHAR) " + (values[k] ? "= " + local::quote_literal(*values[k]) : std::string("IS NULL"));
+          partition_folder /= partition_columns[k] + "=" + local::escape_partition_value(values[k]);
+        }
+        std::error_code folder_error;
+        fs::create_directories(partition_folder, folder_error);
+        if (folder_error) {
+          return engine_error(error_codes::kIo,
+                              "cannot create folder '" + partition_folder.string() + "': " + folder_error.message());
+        }
+        const std::string copy = "COPY (SELECT " + data_columns + " FROM " + staged + " WHERE " + where + ") TO " +
+                                 local::quote_literal((partition_folder / (id + "_0." + extension)).string()) + " (" +
+                                 copy_options + ")";
+        if (auto ran = run_counted(copy, true); !ran) return ran.get_failure();
+      }
+    }
+
+    // Move every file into place (partition folders as needed).
+    std::vector<fs::path> files;
+    for (auto it = fs::recursive_directory_iterator(written.temporary, error);
+         !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+      if (it->is_regular_file()) files.push_back(it->path());
+    }
+    if (error) return engine_error(error_codes::kIo, "cannot list the written files: " + error.message());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      const fs::path relative = file.lexically_relative(written.temporary);
+      const fs::path destination = folder / relative;
+      if (auto created = written.create(destination.parent_path()); !created) return created.get_failure();
+      if (fs::exists(destination, error)) {
+        return engine_error(error_codes::kIo, "cannot write '" + destination.string() + "': it exists already");
+      }
+      fs::rename(file, destination, error);
+      if (error) {
+        return engine_error(error_codes::kIo, "cannot move '" + file.string() + "' to '" + destination.string() +
+                                                  "': " + error.message());
+      }
+      written.files.push_back(destination);
+      if (!partition_columns.empty()) {
+        std::vector<std::string> values;
+        for (const auto& part : relative.parent_path()) {
+          const std::string text_part = part.string();
+          const auto equals = text_part.find('=');
+          values.push_back(
+              local::unescape_partition_value(equals == std::string::npos ? text_part : text_part.substr(equals + 1)));
+        }
+        partitions.insert(std::move(values));
+      }
+    }
+  }
+
+  // The catalog: CTAS creates the table, INSERT INTO registers new partitions.
+  const std::vector<std::vector<std::string>> partition_list(partitions.begin(), partitions.end());
+  if (statement.kind == Kind::Ctas) {
+    local::QueryTable table;
+    table.database = target_database;
+    table.table = statement.table;
+    table.location = location;
+    table.format = format;
+    table.field_delimiter = format == "TEXTFILE" ? delimiter : "";
+    table.compression = compression;
+    table.columns = std::move(table_columns);
+    table.partition_keys = std::move(partition_keys);
+    if (auto created = local::create_query_table(table, partition_list, ddl_context); !created) {
+      return created.get_failure();
+    }
+    written.keep = true;
+    if (auto reloaded = reload_catalog(); !reloaded) return reloaded.get_failure();
+  } else if (statement.kind == Kind::Insert && !partition_list.empty() && !config.catalog_dir.empty() &&
+             target->source_file.find(".json") != std::string::npos) {
+    if (auto added = local::add_partitions(target_database, statement.table, partition_list, ddl_context); !added) {
+      return added.get_failure();
+    }
+  }
+  written.keep = true;
+  result.rows = {{Cell(std::to_string(rows))}};
+  result.execution_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - planned);
+  return result;
+}
 
 LocalEngine::LocalEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LocalEngine::~LocalEngine() = default;
@@ -658,6 +1373,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   impl_->interrupted = false;
   QueryResult result;
   if (auto checked = Impl::check_parameters(context.execution_parameters); !checked) return checked.get_failure();
+  if (local::is_write_statement(sql)) return impl_->write(sql, context, started);
   auto translation = local::translate_to_duckdb(sql, context.execution_parameters);
   if (!translation) return translation.get_failure();
   result.statement_type = classify(translation->first_keyword);
@@ -677,81 +1393,12 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
 
   const std::string database = lower(context.database.empty() ? impl_->config.default_database : context.database);
-  if (!impl_->databases.count(database)) {
-    return engine_error(error_codes::kQueryFailed, "database '" + database + "' does not exist in the local catalog");
-  }
-  if (impl_->search_path != database) {
-    if (auto status = impl_->run("SET search_path = " + local::quote_literal(local::quote_identifier(database) + "," +
-                                                                             std::string(kMainSchema)),
-                                 error_codes::kQueryFailed);
-        !status) {
-      return status.get_failure();
-    }
-    impl_->search_path = database;
-  }
-
-  // (Re)create the views of the referenced tables over the files present now.
+  if (auto used = impl_->use_database(database); !used) return used.get_failure();
   std::set<std::size_t> referenced;
-  for (const auto& name : translation->qualified_names) {
-    auto found = impl_->table_index.find(name.find('.') == std::string::npos ? database + "." + name : name);
-    if (found != impl_->table_index.end()) referenced.insert(found->second);
-  }
-  for (std::size_t index : referenced) {
-    const auto& table = impl_->tables[index];
-    const std::string qualified = table.database + "." + table.name;
-    if (!table.problem.empty()) {
-      return engine_error(error_codes::kNotSupported,
-                          "table " + qualified + " (" + table.source_file + "): " + table.problem);
-    }
-    // The view is kept while nothing changed under the table's folder (inotify), else while the
-    // listing (names, sizes, modification times) is the same.
-    auto cached = impl_->view_signatures.find(index);
-    if (cached != impl_->view_signatures.end() && impl_->folder_watch.unchanged(index)) continue;
-    impl_->folder_watch.forget(index);
-    auto files =
-        local::list_table_files(table, [&](const std::string& folder) { impl_->folder_watch.add(index, folder); });
-    if (!files) {
-      impl_->folder_watch.forget(index);
-      return files.get_failure();
-    }
-    if (cached != impl_->view_signatures.end() && cached->second == files->signature) continue;
-    impl_->view_signatures.erase(index);
-    auto view = local::view_sql(table, *files);
-    if (!view) return view.get_failure();
-    if (auto status = impl_->run(*view, error_codes::kTableData); !status) {
-      return engine_error(error_codes::kTableData, "table " + qualified + " at " + table.location + " (local '" +
-                                                       table.local_path +
-                                                       "') cannot be read: " + status.get_failure().message);
-    }
-    impl_->view_signatures[index] = std::move(files->signature);
-  }
-
-  auto table_error = [&](const std::string& message) {
-    if (auto parameter = impl_->bad_parameter(context.execution_parameters)) return *parameter;
-    for (std::size_t index : referenced) {
-      const auto& table = impl_->tables[index];
-      if (message.find(table.local_path) != std::string::npos) {
-        return engine_error(error_codes::kTableData, "table " + table.database + "." + table.name + " at " +
-                                                         table.location + " (local '" + table.local_path +
-                                                         "') cannot be read: " + message);
-      }
-    }
-    return engine_error(error_codes::kQueryFailed, message);
-  };
-
-  // One duckdb_query: its result says the column types. Values of plain types are rendered as Athena
-  // prints them here, from DuckDB's vectors; any other type needs DuckDB to render it, so such a query
-  // runs once more wrapped in a rendering SELECT.
-  auto cancelled = [&] { return impl_->interrupted || (context.is_cancelled && context.is_cancelled()); };
-  auto run_query = [&](const std::string& text, duckdb_result& out) -> Status {
-    if (auto cleared = impl_->clear_read_log(); !cleared) return cleared.get_failure();
-    if (impl_->run_watched(text, context, out)) return aws::Ok{};
-    std::string message = duck_error_text(duckdb_result_error(&out));
-    duckdb_destroy_result(&out);
-    if (cancelled() || message.find("Interrupted") != std::string::npos) {
-      return engine_error(error_codes::kCancelled, "query cancelled: " + message);
-    }
-    return table_error(message);
+  if (auto views = impl_->refresh_views(translation->qualified_names, database, referenced); !views)
+    return views.get_failure();
+  auto run_query = [&](const std::string& text, duckdb_result& out) {
+    return impl_->run_query(text, context, referenced, out);
   };
   const auto planned = Clock::now();
   result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);

@@ -32,6 +32,7 @@
 #include "athena_runner/runner/runner.hpp"
 #include "ddl.hpp"
 #include "execution_json.hpp"
+#include "writes.hpp"
 
 namespace athena_runner::engine {
 
@@ -133,6 +134,7 @@ std::string first_keyword(std::string_view sql) {
 // Before the engine classifies the statement: DDL keywords as Athena lists them, everything else DML.
 std::string guess_statement_type(std::string_view sql) {
   const std::string word = first_keyword(sql);
+  if (local::is_write_statement(sql)) return std::string(athena::kStatementTypeDml);  // CTAS is DML in Athena
   if (word == "CREATE" || word == "DROP" || word == "ALTER" || word == "MSCK" || word == "SHOW" || word == "DESCRIBE" ||
       word == "DESC") {
     return std::string(athena::kStatementTypeDdl);
@@ -558,6 +560,12 @@ class LocalQueryEngine final : public runner::QueryEngine {
       context.database = *execution.query_execution_context->database;
     }
     context.execution_parameters = execution.execution_parameters;
+    context.query_execution_id = id;
+    if (execution.result_configuration && execution.result_configuration->output_location) {
+      // <OutputLocation><id>.csv: the folder is the output location the query was given.
+      const std::string& result_file = *execution.result_configuration->output_location;
+      context.output_location = result_file.substr(0, result_file.rfind('/') + 1);
+    }
     auto next_stop_check = std::chrono::steady_clock::now();
     const std::string stop_path = stop_file(id);
     context.is_cancelled = [&] {

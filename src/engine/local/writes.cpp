@@ -1,0 +1,326 @@
+#include "writes.hpp"
+
+#include <cctype>
+#include <set>
+
+#include "athena_runner/engine/local_engine.hpp"
+#include "dialect.hpp"
+
+namespace athena_runner::engine::local {
+namespace {
+
+using aws::ErrorKind;
+using Kind = Token::Kind;
+
+constexpr std::string_view kSyntaxError = "SYNTAX_ERROR";
+
+aws::Error syntax_error(const std::string& message) {
+  return aws::make_error(ErrorKind::InvalidInput, std::string(kSyntaxError), message);
+}
+aws::Error not_supported(const std::string& message) {
+  return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported), message);
+}
+
+std::string upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// 'it''s' -> it's
+std::string unquote(const std::string& text) {
+  std::string body = text.substr(1, text.size() - 2);
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    out += body[i];
+    if (body[i] == text[0] && i + 1 < body.size() && body[i + 1] == text[0]) ++i;
+  }
+  return out;
+}
+
+// The significant tokens (no spaces or comments), each with its index among all tokens so that the
+// query part can be cut out as written.
+class Cursor {
+ public:
+  explicit Cursor(std::vector<Token> all) : all_(std::move(all)) {
+    for (std::size_t i = 0; i < all_.size(); ++i) {
+      if (all_[i].kind != Kind::Space && all_[i].kind != Kind::Comment) significant_.push_back(i);
+    }
+    // Trailing semicolons end the statement.
+    while (!significant_.empty() && all_[significant_.back()].text == ";") significant_.pop_back();
+  }
+  bool at_end() const { return pos_ >= significant_.size(); }
+  std::size_t position() const { return pos_; }
+  std::size_t size() const { return significant_.size(); }
+  const Token* peek(std::size_t ahead = 0) const {
+    return pos_ + ahead < significant_.size() ? &all_[significant_[pos_ + ahead]] : nullptr;
+  }
+  const Token& at(std::size_t position) const { return all_[significant_[position]]; }
+  bool is_word(std::string_view word, std::size_t ahead = 0) const {
+    const Token* token = peek(ahead);
+    return token && token->kind == Kind::Word && upper(token->text) == word;
+  }
+  bool is_symbol(std::string_view symbol, std::size_t ahead = 0) const {
+    const Token* token = peek(ahead);
+    return token && token->kind == Kind::Symbol && token->text == symbol;
+  }
+  bool accept_word(std::string_view word) {
+    if (!is_word(word)) return false;
+    ++pos_;
+    return true;
+  }
+  bool accept_symbol(std::string_view symbol) {
+    if (!is_symbol(symbol)) return false;
+    ++pos_;
+    return true;
+  }
+  aws::Status expect_word(std::string_view word) {
+    if (accept_word(word)) return aws::Ok{};
+    return unexpected(word);
+  }
+  aws::Status expect_symbol(std::string_view symbol) {
+    if (accept_symbol(symbol)) return aws::Ok{};
+    return unexpected("'" + std::string(symbol) + "'");
+  }
+  aws::Error unexpected(std::string_view expected) const {
+    const Token* token = peek();
+    return syntax_error("expected " + std::string(expected) + ", found " +
+                        (token ? "'" + token->text + "'" : std::string("the end of the statement")));
+  }
+  aws::Outcome<std::string> name(std::string_view what) {
+    const Token* token = peek();
+    if (!token || (token->kind != Kind::Word && token->kind != Kind::QuotedIdentifier)) return unexpected(what);
+    ++pos_;
+    return token->kind == Kind::Word ? lower(token->text) : lower(unquote(token->text));
+  }
+  void skip(std::size_t count) { pos_ += count; }
+  // The text of significant tokens [from, to) with everything between them, as written.
+  std::string text(std::size_t from, std::size_t to) const {
+    if (from >= to) return {};
+    std::string out;
+    for (std::size_t i = significant_[from]; i <= significant_[to - 1]; ++i) out += all_[i].text;
+    return out;
+  }
+  // The position of the ')' matching the '(' at `open`, or size() when unbalanced.
+  std::size_t matching(std::size_t open) const {
+    int depth = 0;
+    for (std::size_t i = open; i < significant_.size(); ++i) {
+      const Token& token = at(i);
+      if (token.kind != Kind::Symbol) continue;
+      if (token.text == "(") ++depth;
+      if (token.text == ")" && --depth == 0) return i;
+    }
+    return significant_.size();
+  }
+
+ private:
+  std::vector<Token> all_;
+  std::vector<std::size_t> significant_;
+  std::size_t pos_ = 0;
+};
+
+aws::Status qualified_name(Cursor& cursor, WriteStatement& out) {
+  auto first = cursor.name("a table name");
+  if (!first) return std::move(first).get_failure();
+  if (cursor.accept_symbol(".")) {
+    auto second = cursor.name("a table name after '.'");
+    if (!second) return std::move(second).get_failure();
+    out.database = *first;
+    out.table = *second;
+  } else {
+    out.table = *first;
+  }
+  return aws::Ok{};
+}
+
+struct PropertyValue {
+  std::optional<std::string> text;  // 'string', number, true/false
+  std::vector<std::string> array;   // ARRAY['a', 'b']
+  bool is_array = false;
+};
+
+aws::Outcome<PropertyValue> property_value(Cursor& cursor) {
+  PropertyValue value;
+  const Token* token = cursor.peek();
+  if (!token) return cursor.unexpected("a property value");
+  if (token->kind == Kind::String) {
+    value.text = unquote(token->text);
+    cursor.skip(1);
+  } else if (token->kind == Kind::Number ||
+             (token->kind == Kind::Word && (upper(token->text) == "TRUE" || upper(token->text) == "FALSE"))) {
+    value.text = lower(token->text);
+    cursor.skip(1);
+  } else if (cursor.accept_word("ARRAY")) {
+    value.is_array = true;
+    if (auto open = cursor.expect_symbol("["); !open) return std::move(open).get_failure();
+    if (!cursor.accept_symbol("]")) {
+      do {
+        const Token* element = cursor.peek();
+        if (!element || element->kind != Kind::String) return cursor.unexpected("a 'string' in the ARRAY");
+        value.array.push_back(unquote(element->text));
+        cursor.skip(1);
+      } while (cursor.accept_symbol(","));
+      if (auto close = cursor.expect_symbol("]"); !close) return std::move(close).get_failure();
+    }
+  } else {
+    return cursor.unexpected("a 'string', a number, TRUE, FALSE or ARRAY['...']");
+  }
+  return value;
+}
+
+// WITH (name = value, ...)
+aws::Status properties(Cursor& cursor, WriteStatement& out) {
+  if (auto open = cursor.expect_symbol("("); !open) return open;
+  std::set<std::string> seen;
+  do {
+    auto name = cursor.name("a property name");
+    if (!name) return std::move(name).get_failure();
+    if (!seen.insert(*name).second) return syntax_error("property " + *name + " is given twice");
+    if (auto equals = cursor.expect_symbol("="); !equals) return equals;
+    auto value = property_value(cursor);
+    if (!value) return std::move(value).get_failure();
+    auto text = [&]() -> aws::Outcome<std::string> {
+      if (!value->text) return syntax_error("property " + *name + " takes a 'string' value");
+      return *value->text;
+    };
+    const std::string& key = *name;
+    if (key == "partitioned_by" || key == "bucketed_by") {
+      if (!value->is_array) return syntax_error("property " + key + " takes ARRAY['column', ...]");
+      if (key == "bucketed_by") return not_supported("bucketed_by is not supported by the local engine");
+      for (const auto& column : value->array) out.partitioned_by.push_back(lower(column));
+      continue;
+    }
+    auto string_value = text();
+    if (!string_value) return std::move(string_value).get_failure();
+    if (key == "format") {
+      out.format = upper(*string_value);
+    } else if (key == "external_location") {
+      if (out.kind == WriteStatement::Kind::Unload) return syntax_error("UNLOAD takes its location from TO '...'");
+      out.location = *string_value;
+    } else if (key == "field_delimiter") {
+      out.field_delimiter = *string_value;
+    } else if (key == "write_compression" || key == "compression" || key == "parquet_compression") {
+      if (out.compression) return syntax_error("the compression is given twice");
+      out.compression = upper(*string_value);
+    } else if (key == "table_type") {
+      if (upper(*string_value) != "HIVE") {
+        return not_supported("table_type '" + *string_value + "' is not supported by the local engine (only HIVE)");
+      }
+    } else if (key == "is_external") {
+      if (*string_value != "true") return not_supported("is_external = false is not supported by the local engine");
+    } else if (key == "bucket_count") {
+      return not_supported("bucket_count is not supported by the local engine");
+    } else {
+      return not_supported("property " + key + " is not supported by the local engine");
+    }
+  } while (cursor.accept_symbol(","));
+  return cursor.expect_symbol(")");
+}
+
+bool query_start(const Cursor& cursor, std::size_t ahead = 0) {
+  return cursor.is_word("SELECT", ahead) || cursor.is_word("WITH", ahead) || cursor.is_word("VALUES", ahead) ||
+         cursor.is_word("TABLE", ahead) || cursor.is_symbol("(", ahead);
+}
+
+aws::Outcome<WriteStatement> parse_ctas(Cursor& cursor) {
+  WriteStatement out;
+  out.kind = WriteStatement::Kind::Ctas;
+  if (cursor.is_word("IF") && cursor.is_word("NOT", 1) && cursor.is_word("EXISTS", 2)) {
+    cursor.skip(3);
+    out.if_not_exists = true;
+  }
+  if (auto name = qualified_name(cursor, out); !name) return std::move(name).get_failure();
+  if (cursor.is_symbol("(")) return not_supported("CREATE TABLE t (columns) AS ... (a column list) is not supported");
+  if (cursor.accept_word("COMMENT")) return not_supported("COMMENT in CREATE TABLE AS is not supported");
+  if (cursor.accept_word("WITH")) {
+    if (auto listed = properties(cursor, out); !listed) return std::move(listed).get_failure();
+  }
+  if (auto as = cursor.expect_word("AS"); !as) return std::move(as).get_failure();
+  std::size_t end = cursor.size();
+  if (end >= cursor.position() + 3 && cursor.at(end - 1).kind == Kind::Word &&
+      upper(cursor.at(end - 1).text) == "DATA") {
+    const bool no = upper(cursor.at(end - 2).text) == "NO";
+    const std::size_t with = end - (no ? 3 : 2);
+    if (cursor.at(with).kind == Kind::Word && upper(cursor.at(with).text) == "WITH") {
+      out.with_data = !no;
+      end = with;
+    }
+  }
+  if (!query_start(cursor)) return cursor.unexpected("a query (SELECT, WITH, VALUES, TABLE) after AS");
+  out.query = cursor.text(cursor.position(), end);
+  return out;
+}
+
+aws::Outcome<WriteStatement> parse_unload(Cursor& cursor) {
+  WriteStatement out;
+  out.kind = WriteStatement::Kind::Unload;
+  if (!cursor.is_symbol("(")) return cursor.unexpected("'(' and the query to unload");
+  const std::size_t open = cursor.position();
+  const std::size_t close = cursor.matching(open);
+  if (close >= cursor.size()) return syntax_error("UNLOAD's query has no closing ')'");
+  out.query = cursor.text(open + 1, close);
+  cursor.skip(close - open + 1);
+  if (auto to = cursor.expect_word("TO"); !to) return std::move(to).get_failure();
+  const Token* location = cursor.peek();
+  if (!location || location->kind != Kind::String) return cursor.unexpected("an 's3://bucket/prefix/' location");
+  out.location = unquote(location->text);
+  cursor.skip(1);
+  if (auto with = cursor.expect_word("WITH"); !with) return std::move(with).get_failure();
+  if (auto listed = properties(cursor, out); !listed) return std::move(listed).get_failure();
+  if (!cursor.at_end()) return cursor.unexpected("the end of the statement");
+  return out;
+}
+
+aws::Outcome<WriteStatement> parse_insert(Cursor& cursor) {
+  WriteStatement out;
+  out.kind = WriteStatement::Kind::Insert;
+  if (auto into = cursor.expect_word("INTO"); !into) return std::move(into).get_failure();
+  if (auto name = qualified_name(cursor, out); !name) return std::move(name).get_failure();
+  if (cursor.is_symbol("(") && !query_start(cursor, 1)) {
+    cursor.skip(1);
+    do {
+      auto column = cursor.name("a column name");
+      if (!column) return std::move(column).get_failure();
+      out.insert_columns.push_back(*column);
+    } while (cursor.accept_symbol(","));
+    if (auto close = cursor.expect_symbol(")"); !close) return std::move(close).get_failure();
+  }
+  if (!query_start(cursor)) return cursor.unexpected("a query (SELECT, WITH, VALUES, TABLE)");
+  out.query = cursor.text(cursor.position(), cursor.size());
+  return out;
+}
+
+}  // namespace
+
+bool is_write_statement(std::string_view sql) {
+  auto tokens = tokenize(sql);
+  if (!tokens) return false;
+  Cursor cursor(std::move(*tokens));
+  if (cursor.is_word("UNLOAD")) return true;
+  if (cursor.is_word("INSERT")) return cursor.is_word("INTO", 1);
+  if (!cursor.is_word("CREATE") || !cursor.is_word("TABLE", 1)) return false;
+  // CREATE TABLE ... AS <query> at the top level (not inside a column list or WITH (...)).
+  int depth = 0;
+  for (std::size_t i = 2; i < cursor.size(); ++i) {
+    const Token& token = cursor.at(i);
+    if (token.kind == Kind::Symbol && token.text == "(") ++depth;
+    if (token.kind == Kind::Symbol && token.text == ")") --depth;
+    if (depth == 0 && token.kind == Kind::Word && upper(token.text) == "AS") return true;
+  }
+  return false;
+}
+
+aws::Outcome<WriteStatement> parse_write_statement(std::string_view sql) {
+  auto tokens = tokenize(sql);
+  if (!tokens) return std::move(tokens).get_failure();
+  Cursor cursor(std::move(*tokens));
+  if (cursor.accept_word("UNLOAD")) return parse_unload(cursor);
+  if (cursor.accept_word("INSERT")) return parse_insert(cursor);
+  if (cursor.accept_word("CREATE") && cursor.accept_word("TABLE")) return parse_ctas(cursor);
+  return syntax_error("expected CREATE TABLE ... AS, UNLOAD or INSERT INTO");
+}
+
+}  // namespace athena_runner::engine::local

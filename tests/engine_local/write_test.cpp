@@ -1,0 +1,314 @@
+// CTAS, UNLOAD and INSERT INTO on the local engine: the files they write, the catalog they change, and
+// what a later SELECT reads back. Expected values are computed here from the input rows the test writes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "athena_runner/engine/local_engine.hpp"
+#include "support/temp_dir.hpp"
+
+namespace athena_runner::engine {
+namespace {
+
+namespace fs = std::filesystem;
+using athena_runner::testing::read_file;
+using athena_runner::testing::TempDir;
+using Json = nlohmann::json;
+
+struct Sale {
+  int id;
+  std::string region;
+  int amount;
+};
+const std::vector<Sale> kSales = {{1, "eu", 10}, {2, "us", 20}, {3, "eu", 30}, {4, "apac", 5}, {5, "us", 7}};
+
+constexpr char kSalesTable[] = R"({"Table": {"Name": "sales", "DatabaseName": "default",
+    "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}, {"Name": "region", "Type": "string"},
+                                      {"Name": "amount", "Type": "int"}],
+      "Location": "s3://bucket/sales/",
+      "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                    "Parameters": {"field.delim": ","}}}}})";
+
+std::unique_ptr<LocalEngine> open_engine(const TempDir& temp) {
+  std::string csv;
+  for (const auto& sale : kSales)
+    csv += std::to_string(sale.id) + "," + sale.region + "," + std::to_string(sale.amount) + "\n";
+  temp.write("data/bucket/sales/part-0.csv", csv);
+  temp.write("catalog/default/sales.json", kSalesTable);
+  auto engine = LocalEngine::open(LocalEngineConfig{temp.path() + "/data", temp.path() + "/catalog", "default", 2, ""});
+  EXPECT_TRUE(engine) << engine.get_failure().to_string();
+  return engine ? std::move(engine).get_result() : nullptr;
+}
+
+// Every file under `root` (relative paths), hidden ones included, with its content.
+std::map<std::string, std::string> files_under(const std::string& root) {
+  std::map<std::string, std::string> files;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(root, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file()) files[fs::relative(it->path(), root).string()] = read_file(it->path().string());
+  }
+  return files;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::vector<std::string>> rows_of(const QueryResult& result) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : result.rows) {
+    std::vector<std::string> out;
+    for (const auto& cell : row) out.push_back(cell.value_or("NULL"));
+    rows.push_back(out);
+  }
+  return rows;
+}
+
+TEST(LocalWrites, CtasParquetPartitionedCreatesTheTableItsFilesAndPartitions) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto created = engine->execute(
+      "CREATE TABLE by_region WITH (format = 'PARQUET', external_location = 's3://bucket/out/by_region/', "
+      "partitioned_by = ARRAY['region']) AS SELECT id, amount * 2 AS doubled, region FROM sales");
+  ASSERT_TRUE(created) << created.get_failure().to_string();
+  EXPECT_EQ(created->statement_type, StatementType::Dml);
+  ASSERT_EQ(created->columns.size(), 1u);
+  EXPECT_EQ(created->columns[0].name, "rows");
+  EXPECT_EQ(created->rows.at(0).at(0), std::to_string(kSales.size()));
+  EXPECT_GT(created->data_scanned_bytes, 0);
+
+  // One folder per region, no temporary left behind.
+  std::set<std::string> regions;
+  for (const auto& sale : kSales) regions.insert(sale.region);
+  const std::string out = temp.path() + "/data/bucket/out/by_region";
+  std::set<std::string> folders;
+  for (const auto& entry : fs::directory_iterator(out)) folders.insert(entry.path().filename().string());
+  std::set<std::string> expected_folders;
+  for (const auto& region : regions) expected_folders.insert("region=" + region);
+  EXPECT_EQ(folders, expected_folders);
+
+  // The Glue table: columns with Hive types, the partition key, Parquet's SerDe, the location.
+  const Json table = Json::parse(read_file(temp.path() + "/catalog/default/by_region.json"))["Table"];
+  EXPECT_EQ(table["StorageDescriptor"]["Columns"],
+            Json::parse(R"([{"Name": "id", "Type": "int"}, {"Name": "doubled", "Type": "int"}])"));
+  EXPECT_EQ(table["PartitionKeys"], Json::parse(R"([{"Name": "region", "Type": "string"}])"));
+  EXPECT_EQ(table["StorageDescriptor"]["Location"], "s3://bucket/out/by_region/");
+  EXPECT_EQ(table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"],
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
+  const Json partitions = Json::parse(read_file(temp.path() + "/catalog/default/by_region.partitions"))["Partitions"];
+  std::set<std::string> registered;
+  for (const auto& partition : partitions) {
+    registered.insert(partition["Values"][0].get<std::string>());
+    EXPECT_EQ(partition["StorageDescriptor"]["Location"],
+              "s3://bucket/out/by_region/region=" + partition["Values"][0].get<std::string>() + "/");
+  }
+  EXPECT_EQ(registered, regions);
+
+  // Read back through the new table.
+  auto read = engine->execute("SELECT id, doubled, region FROM by_region ORDER BY id");
+  ASSERT_TRUE(read) << read.get_failure().to_string();
+  std::vector<std::vector<std::string>> expected;
+  for (const auto& sale : kSales)
+    expected.push_back({std::to_string(sale.id), std::to_string(sale.amount * 2), sale.region});
+  EXPECT_EQ(rows_of(*read), expected);
+  auto typed = engine->execute("SELECT doubled FROM by_region WHERE id = 1");
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->columns.at(0).type, "integer");
+}
+
+TEST(LocalWrites, InsertIntoAppendsNewFilesAndRegistersNewPartitions) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto created = engine->execute(
+      "CREATE TABLE t WITH (external_location = 's3://bucket/t/', partitioned_by = ARRAY['region']) "
+      "AS SELECT id, amount, region FROM sales WHERE region = 'eu'");
+  ASSERT_TRUE(created) << created.get_failure().to_string();
+  const std::string location = temp.path() + "/data/bucket/t";
+  const auto before = files_under(location);
+  ASSERT_FALSE(before.empty());
+
+  auto inserted = engine->execute("INSERT INTO t SELECT id, amount, region FROM sales WHERE region <> 'eu'");
+  ASSERT_TRUE(inserted) << inserted.get_failure().to_string();
+  EXPECT_EQ(inserted->statement_type, StatementType::Dml);
+  const auto not_eu = std::count_if(kSales.begin(), kSales.end(), [](const Sale& sale) { return sale.region != "eu"; });
+  EXPECT_EQ(inserted->rows.at(0).at(0), std::to_string(not_eu));
+  auto values = engine->execute("INSERT INTO t (region, id) VALUES ('eu', 100)");
+  ASSERT_TRUE(values) << values.get_failure().to_string();
+
+  // The files written before are untouched; new ones were added.
+  const auto after = files_under(location);
+  for (const auto& [path, content] : before) {
+    ASSERT_TRUE(after.count(path)) << path;
+    EXPECT_EQ(after.at(path), content) << path;
+  }
+  EXPECT_GT(after.size(), before.size());
+  for (const auto& [path, content] : after) EXPECT_NE(fs::path(path).filename().string()[0], '.') << path;
+
+  auto count = engine->execute("SELECT count(*), sum(amount), count(amount) FROM t");
+  ASSERT_TRUE(count) << count.get_failure().to_string();
+  int total = 0;
+  for (const auto& sale : kSales) total += sale.amount;
+  EXPECT_EQ(rows_of(*count),
+            (std::vector<std::vector<std::string>>{
+                {std::to_string(kSales.size() + 1), std::to_string(total), std::to_string(kSales.size())}}));
+  const Json partitions = Json::parse(read_file(temp.path() + "/catalog/default/t.partitions"))["Partitions"];
+  std::set<std::string> registered;
+  for (const auto& partition : partitions) registered.insert(partition["Values"][0].get<std::string>());
+  EXPECT_EQ(registered, (std::set<std::string>{"apac", "eu", "us"}));
+}
+
+TEST(LocalWrites, CtasIntoANonEmptyLocationFailsAndChangesNothing) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  temp.write("data/bucket/taken/existing.txt", "keep me\n");
+  const auto data_before = files_under(temp.path() + "/data");
+  const auto catalog_before = files_under(temp.path() + "/catalog");
+  auto created = engine->execute(
+      "CREATE TABLE taken WITH (format = 'TEXTFILE', external_location = 's3://bucket/taken/') AS SELECT * FROM sales");
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.get_failure().message.find("HIVE_PATH_ALREADY_EXISTS"), std::string::npos)
+      << created.get_failure().message;
+  EXPECT_EQ(files_under(temp.path() + "/data"), data_before);
+  EXPECT_EQ(files_under(temp.path() + "/catalog"), catalog_before);
+
+  // An existing table: ALREADY_EXISTS, nothing written.
+  auto again =
+      engine->execute("CREATE TABLE sales WITH (external_location = 's3://bucket/elsewhere/') AS SELECT * FROM sales");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.get_failure().code, "ALREADY_EXISTS");
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/elsewhere"));
+  // A failing query leaves no folder and no table.
+  auto failing = engine->execute(
+      "CREATE TABLE broken WITH (external_location = 's3://bucket/broken/') AS SELECT CAST('x' AS integer) AS v FROM "
+      "sales");
+  ASSERT_FALSE(failing);
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/broken"));
+  EXPECT_FALSE(fs::exists(temp.path() + "/catalog/default/broken.json"));
+}
+
+TEST(LocalWrites, UnloadTextfileAndJsonWriteFilesWithTheRows) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto text = engine->execute(
+      "UNLOAD (SELECT id, region, amount FROM sales WHERE amount > ?) TO 's3://bucket/unload/text/' "
+      "WITH (format = 'TEXTFILE', field_delimiter = '|', compression = 'NONE')",
+      QueryContext{"", {"6"}, {}, {}, "", ""});
+  ASSERT_TRUE(text) << text.get_failure().to_string();
+  std::vector<std::string> expected;
+  for (const auto& sale : kSales) {
+    if (sale.amount > 6)
+      expected.push_back(std::to_string(sale.id) + "|" + sale.region + "|" + std::to_string(sale.amount));
+  }
+  EXPECT_EQ(text->rows.at(0).at(0), std::to_string(expected.size()));
+  std::vector<std::string> lines;
+  for (const auto& [path, content] : files_under(temp.path() + "/data/bucket/unload/text")) {
+    EXPECT_NE(path[0], '.') << path;
+    for (auto& line : lines_of(content)) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(lines, expected);
+  EXPECT_FALSE(fs::exists(temp.path() + "/catalog/default/text.json"));
+
+  auto json = engine->execute(
+      "UNLOAD (SELECT id, upper(region) AS region FROM sales) TO 's3://bucket/unload/json/' "
+      "WITH (format = 'JSON', compression = 'NONE', partitioned_by = ARRAY['region'])");
+  ASSERT_TRUE(json) << json.get_failure().to_string();
+  std::multiset<std::pair<std::string, int>> got;
+  for (const auto& [path, content] : files_under(temp.path() + "/data/bucket/unload/json")) {
+    const std::string folder = fs::path(path).parent_path().string();
+    ASSERT_EQ(folder.rfind("region=", 0), 0u) << path;
+    for (const auto& line : lines_of(content)) {
+      Json row = Json::parse(line);
+      EXPECT_FALSE(row.contains("region"));  // the partition column is in the folder name only
+      got.emplace(folder.substr(7), row["id"].get<int>());
+    }
+  }
+  std::multiset<std::pair<std::string, int>> want;
+  for (const auto& sale : kSales) {
+    std::string region = sale.region;
+    std::transform(region.begin(), region.end(), region.begin(), ::toupper);
+    want.emplace(region, sale.id);
+  }
+  EXPECT_EQ(got, want);
+
+  // The location must be empty.
+  auto again = engine->execute("UNLOAD (SELECT 1) TO 's3://bucket/unload/text/' WITH (format = 'TEXTFILE')");
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.get_failure().message.find("HIVE_PATH_ALREADY_EXISTS"), std::string::npos);
+}
+
+TEST(LocalWrites, UnsupportedFormatsFailNamingTheFormat) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  for (const std::string format : {"ORC", "AVRO", "ION"}) {
+    auto unload = engine->execute("UNLOAD (SELECT * FROM sales) TO 's3://bucket/x/' WITH (format = '" +
+                                  std::string(format == "ION" ? "ion" : format) + "')");
+    ASSERT_FALSE(unload) << format;
+    EXPECT_EQ(unload.get_failure().code, error_codes::kNotSupported);
+    EXPECT_NE(unload.get_failure().message.find("'" + format + "'"), std::string::npos) << unload.get_failure().message;
+  }
+  auto ctas = engine->execute(
+      "CREATE TABLE o WITH (format = 'ORC', external_location = 's3://bucket/o/') AS SELECT * FROM sales");
+  ASSERT_FALSE(ctas);
+  EXPECT_EQ(ctas.get_failure().code, error_codes::kNotSupported);
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/x"));
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/o"));
+  EXPECT_FALSE(fs::exists(temp.path() + "/catalog/default/o.json"));
+}
+
+TEST(LocalWrites, CtasTextfileDefaultsRoundTripThroughGzip) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto created = engine->execute(
+      "CREATE TABLE totals WITH (format = 'TEXTFILE', external_location = 's3://bucket/totals/') AS "
+      "SELECT region, sum(amount) AS total, CAST(NULL AS varchar) AS note FROM sales GROUP BY region");
+  ASSERT_TRUE(created) << created.get_failure().to_string();
+  for (const auto& [path, content] : files_under(temp.path() + "/data/bucket/totals")) {
+    EXPECT_EQ(fs::path(path).extension(), ".gz") << path;  // Athena's default compression is GZIP
+  }
+  std::map<std::string, int> totals;
+  for (const auto& sale : kSales) totals[sale.region] += sale.amount;
+  std::vector<std::vector<std::string>> expected;
+  for (const auto& [region, total] : totals) expected.push_back({region, std::to_string(total), "NULL"});
+  auto read = engine->execute("SELECT region, total, note FROM totals ORDER BY region");
+  ASSERT_TRUE(read) << read.get_failure().to_string();
+  EXPECT_EQ(rows_of(*read), expected);
+  const Json table = Json::parse(read_file(temp.path() + "/catalog/default/totals.json"))["Table"];
+  EXPECT_EQ(table["StorageDescriptor"]["Columns"][1]["Type"], "decimal(38,0)");
+}
+
+TEST(LocalWrites, CtasPartitionColumnsMustComeLast) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto created = engine->execute(
+      "CREATE TABLE p WITH (external_location = 's3://bucket/p/', partitioned_by = ARRAY['region']) AS "
+      "SELECT region, id FROM sales");
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.get_failure().message.find("HIVE_COLUMN_ORDER_MISMATCH"), std::string::npos);
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/p"));
+  EXPECT_FALSE(fs::exists(temp.path() + "/catalog/default/p.json"));
+}
+
+}  // namespace
+}  // namespace athena_runner::engine
