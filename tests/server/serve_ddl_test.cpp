@@ -145,5 +145,64 @@ TEST_F(ServeDdl, AwsCliDdlMakesTablesGlueAndQueriesSee) {
   EXPECT_NE(missing.err.find("EntityNotFoundException"), std::string::npos) << missing.err;
 }
 
+TEST_F(ServeDdl, AwsCliCtasInsertAndUnloadWriteObjects) {
+  // Sales: eu 10 + 30, us 20.
+  ASSERT_EQ(aws({"s3", "mb", "s3://lake"}).exit_code, 0);
+  const std::string sales = dir_.write("sales.csv", "1,eu,10\n2,us,20\n3,eu,30\n");
+  ASSERT_EQ(aws({"s3", "cp", "--only-show-errors", sales, "s3://lake/sales/part-0.csv"}).exit_code, 0);
+  auto table = athena(
+      "CREATE EXTERNAL TABLE sales (id int, region string, amount int) ROW FORMAT DELIMITED FIELDS TERMINATED BY "
+      "',' LOCATION 's3://lake/sales/'");
+  ASSERT_EQ(table["Status"]["State"], "SUCCEEDED") << table.dump();
+
+  // CTAS without external_location: Athena puts the table under <output location>tables/<query id>/.
+  auto created = athena(
+      "CREATE TABLE by_region WITH (format = 'PARQUET', partitioned_by = ARRAY['region']) AS "
+      "SELECT id, amount, region FROM sales");
+  ASSERT_EQ(created["Status"]["State"], "SUCCEEDED") << created.dump();
+  EXPECT_EQ(created["StatementType"], "DML");
+  EXPECT_EQ(rows(created), (std::vector<std::vector<std::string>>{{"rows"}, {"3"}}));
+  const std::string output = created["ResultConfiguration"]["OutputLocation"];
+  const std::string location =
+      output.substr(0, output.rfind('/') + 1) + "tables/" + created["QueryExecutionId"].get<std::string>() + "/";
+  auto glue = aws_json({"glue", "get-table", "--database-name", "default", "--name", "by_region"})["Table"];
+  EXPECT_EQ(glue["StorageDescriptor"]["Location"], location);
+  EXPECT_EQ(glue["PartitionKeys"], (json::array({json{{"Name", "region"}, {"Type", "string"}}})));
+  auto listed = aws({"s3", "ls", "--recursive", location});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("region=eu/"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("region=us/"), std::string::npos) << listed.out;
+
+  auto selected = athena("SELECT region, sum(amount) AS total FROM by_region GROUP BY region ORDER BY region");
+  ASSERT_EQ(selected["Status"]["State"], "SUCCEEDED") << selected.dump();
+  EXPECT_EQ(rows(selected), (std::vector<std::vector<std::string>>{{"region", "total"}, {"eu", "40"}, {"us", "20"}}));
+
+  auto inserted = athena("INSERT INTO by_region VALUES (4, 5, 'apac')");
+  ASSERT_EQ(inserted["Status"]["State"], "SUCCEEDED") << inserted.dump();
+  auto partitions = aws_json({"glue", "get-partitions", "--database-name", "default", "--table-name", "by_region"});
+  EXPECT_EQ(partitions["Partitions"].size(), 3u);
+  auto counted = athena("SELECT count(*) AS n FROM by_region");
+  ASSERT_EQ(counted["Status"]["State"], "SUCCEEDED") << counted.dump();
+  EXPECT_EQ(rows(counted), (std::vector<std::vector<std::string>>{{"n"}, {"4"}}));
+
+  auto unloaded = athena(
+      "UNLOAD (SELECT id, region FROM sales WHERE amount > 15) TO 's3://lake/unload/' "
+      "WITH (format = 'TEXTFILE', field_delimiter = ',', compression = 'NONE')");
+  ASSERT_EQ(unloaded["Status"]["State"], "SUCCEEDED") << unloaded.dump();
+  auto objects = aws_json({"s3api", "list-objects-v2", "--bucket", "lake", "--prefix", "unload/"});
+  ASSERT_EQ(objects["Contents"].size(), 1u) << objects.dump();
+  const std::string copy = dir_.path() + "/unloaded.txt";
+  ASSERT_EQ(
+      aws({"s3", "cp", "--only-show-errors", "s3://lake/" + objects["Contents"][0]["Key"].get<std::string>(), copy})
+          .exit_code,
+      0);
+  std::string content = read_file(copy);
+  EXPECT_TRUE(content == "2,us\n3,eu\n" || content == "3,eu\n2,us\n") << content;
+
+  auto orc = athena("UNLOAD (SELECT 1 AS x) TO 's3://lake/orc/' WITH (format = 'ORC')");
+  EXPECT_EQ(orc["Status"]["State"], "FAILED");
+  EXPECT_NE(orc["Status"].value("StateChangeReason", "").find("'ORC'"), std::string::npos) << orc.dump();
+}
+
 }  // namespace
 }  // namespace athena_runner::testing
