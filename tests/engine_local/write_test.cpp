@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -308,6 +309,58 @@ TEST(LocalWrites, CtasPartitionColumnsMustComeLast) {
   EXPECT_NE(created.get_failure().message.find("HIVE_COLUMN_ORDER_MISMATCH"), std::string::npos);
   EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/p"));
   EXPECT_FALSE(fs::exists(temp.path() + "/catalog/default/p.json"));
+}
+
+TEST(LocalWrites, PartitionValuesWithSpecialCharactersAndNullsRoundTrip) {
+  TempDir temp;
+  // Region values: a space, a slash, empty, NULL (\N in Hive text), a percent sign.
+  const std::vector<std::pair<int, std::optional<std::string>>> input = {
+      {1, "a b"}, {2, "x/y"}, {3, ""}, {4, std::nullopt}, {5, "100%"}};
+  std::string csv;
+  for (const auto& [id, region] : input) csv += std::to_string(id) + "," + region.value_or("\\N") + ",1\n";
+  temp.write("data/bucket/sales/part-0.csv", csv);
+  temp.write("catalog/default/sales.json", kSalesTable);
+  auto opened = LocalEngine::open(LocalEngineConfig{temp.path() + "/data", temp.path() + "/catalog", "default", 2, ""});
+  ASSERT_TRUE(opened) << opened.get_failure().to_string();
+  auto engine = std::move(opened).get_result();
+  std::vector<std::vector<std::string>> expected;
+  for (const auto& [id, region] : input) expected.push_back({std::to_string(id), region.value_or("NULL")});
+  for (const std::string format : {"parquet", "json", "textfile"}) {
+    auto created = engine->execute("CREATE TABLE s_" + format + " WITH (format = '" + format +
+                                   "', external_location = 's3://bucket/s_" + format +
+                                   "/', partitioned_by = ARRAY['region']) AS SELECT id, region FROM sales");
+    ASSERT_TRUE(created) << format << ": " << created.get_failure().to_string();
+    EXPECT_EQ(created->rows.at(0).at(0), std::to_string(input.size())) << format;
+    auto read = engine->execute("SELECT id, region FROM s_" + format + " ORDER BY id");
+    ASSERT_TRUE(read) << format << ": " << read.get_failure().to_string();
+    EXPECT_EQ(rows_of(*read), expected) << format;
+  }
+}
+
+TEST(LocalWrites, CtasKeepsEveryColumnTypeThroughParquet) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  const std::string select =
+      "SELECT ARRAY[1, 2] AS a, MAP(ARRAY['k'], ARRAY[1]) AS m, CAST(ROW(1, 'x') AS ROW(n integer, s varchar)) AS r, "
+      "DATE '2024-01-02' AS d, TIMESTAMP '2024-01-02 03:04:05.123' AS ts, 1.5e0 AS dbl, "
+      "CAST(2.25 AS decimal(10,2)) AS dec, true AS b, CAST(1 AS tinyint) AS ti, CAST(2 AS bigint) AS bi, "
+      "REAL '1.5' AS re, from_hex('ab') AS bin";
+  auto created = engine->execute("CREATE TABLE typed WITH (external_location = 's3://bucket/typed/') AS " + select);
+  ASSERT_TRUE(created) << created.get_failure().to_string();
+  const Json columns =
+      Json::parse(read_file(temp.path() + "/catalog/default/typed.json"))["Table"]["StorageDescriptor"]["Columns"];
+  std::vector<std::string> types;
+  for (const auto& column : columns) types.push_back(column["Type"]);
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"array<int>", "map<string,int>", "struct<n:int,s:string>", "date", "timestamp",
+                                      "double", "decimal(10,2)", "boolean", "tinyint", "bigint", "float", "binary"}));
+  auto read = engine->execute("SELECT * FROM typed");
+  ASSERT_TRUE(read) << read.get_failure().to_string();
+  // As Athena prints these values.
+  EXPECT_EQ(rows_of(*read), (std::vector<std::vector<std::string>>{{"[1, 2]", "{k=1}", "{n=1, s=x}", "2024-01-02",
+                                                                    "2024-01-02 03:04:05.123", "1.5", "2.25", "true",
+                                                                    "1", "2", "1.5", "ab"}}));
 }
 
 }  // namespace

@@ -1415,23 +1415,6 @@ aws::Status register_partitions(Catalog& catalog, const QualifiedName& name, con
 
 std::string unescape_partition_value(const std::string& text) { return unescape_path_name(text); }
 
-std::string escape_partition_value(const std::optional<std::string>& value) {
-  if (!value) return "__HIVE_DEFAULT_PARTITION__";
-  if (value->empty()) return "__HIVE_DEFAULT_PARTITION__";
-  static const std::string kEscaped = "\"#%'*/:=?\\\x7F{[]^";
-  std::string out;
-  for (char c : *value) {
-    if (static_cast<unsigned char>(c) < 0x20 || kEscaped.find(c) != std::string::npos) {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
-      out += hex;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 aws::Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context) {
   auto name = checked_name(database, table);
   if (!name) return std::move(name).get_failure();

@@ -4,7 +4,6 @@
 // `aws glue get-table` JSON files the catalog loader reads and `athena-runner serve`'s Glue API writes.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,9 +59,6 @@ void remove_query_table(const std::string& database, const std::string& table, c
 // INSERT INTO: registers the partitions not registered yet (values in key order).
 aws::Status add_partitions(const std::string& database, const std::string& table,
                            const std::vector<std::vector<std::string>>& partitions, const DdlContext& context);
-
-// Hive's FileUtils.escapePathName of a partition value; NULL is __HIVE_DEFAULT_PARTITION__.
-std::string escape_partition_value(const std::optional<std::string>& value);
 
 // Hive's FileUtils.unescapePathName: %XX in a partition folder's value.
 std::string unescape_partition_value(const std::string& text);

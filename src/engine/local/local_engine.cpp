@@ -761,6 +761,23 @@ std::string file_id(const std::string& query_execution_id) {
   return safe ? query_execution_id : random_id();
 }
 
+// A partition folder's value as DuckDB's PARTITION_BY writes it and its hive_partitioning reads it back:
+// URL-encoded (all but letters, digits and -_.~), NULL as NULL.
+std::string partition_folder_value(const Cell& value) {
+  if (!value) return "NULL";
+  std::string out;
+  for (char c : *value) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      out += hex;
+    }
+  }
+  return out;
+}
+
 // True when the folder holds anything a listing would show (dot-named entries are in-progress writes).
 bool has_visible_entries(const fs::path& folder) {
   std::error_code error;
@@ -1207,13 +1224,14 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
         if (std::find(partition_columns.begin(), partition_columns.end(), name) == partition_columns.end())
           data_columns += (data_columns.empty() ? "" : ", ") + local::quote_identifier(name);
       }
-      for (const auto& values : key_rows) {
+      for (std::size_t n = 0; n < key_rows.size(); ++n) {
+        const auto& values = key_rows[n];
         std::string where;
         fs::path partition_folder = written.temporary;
         for (std::size_t k = 0; k < values.size(); ++k) {
           where += std::string(where.empty() ? "" : " AND ") + "CAST(" + local::quote_identifier(partition_columns[k]) +
                    " AS VARCHAR) " + (values[k] ? "= " + local::quote_literal(*values[k]) : std::string("IS NULL"));
-          partition_folder /= partition_columns[k] + "=" + local::escape_partition_value(values[k]);
+          partition_folder /= partition_columns[k] + "=" + partition_folder_value(values[k]);
         }
         std::error_code folder_error;
         fs::create_directories(partition_folder, folder_error);
@@ -1221,9 +1239,10 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
           return engine_error(error_codes::kIo,
                               "cannot create folder '" + partition_folder.string() + "': " + folder_error.message());
         }
-        const std::string copy = "COPY (SELECT " + data_columns + " FROM " + staged + " WHERE " + where + ") TO " +
-                                 local::quote_literal((partition_folder / (id + "_0." + extension)).string()) + " (" +
-                                 copy_options + ")";
+        const std::string copy =
+            "COPY (SELECT " + data_columns + " FROM " + staged + " WHERE " + where + ") TO " +
+            local::quote_literal((partition_folder / (id + "_" + std::to_string(n) + "." + extension)).string()) +
+            " (" + copy_options + ")";
         if (auto ran = run_counted(copy, true); !ran) return ran.get_failure();
       }
     }
@@ -1279,8 +1298,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
     }
     written.keep = true;
     if (auto reloaded = reload_catalog(); !reloaded) return reloaded.get_failure();
-  } else if (statement.kind == Kind::Insert && !partition_list.empty() && !config.catalog_dir.empty() &&
-             target->source_file.find(".json") != std::string::npos) {
+  } else if (statement.kind == Kind::Insert && !partition_list.empty() && !config.catalog_dir.empty()) {
     if (auto added = local::add_partitions(target_database, statement.table, partition_list, ddl_context); !added) {
       return added.get_failure();
     }
