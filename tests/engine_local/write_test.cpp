@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -361,6 +362,77 @@ TEST(LocalWrites, CtasKeepsEveryColumnTypeThroughParquet) {
   EXPECT_EQ(rows_of(*read), (std::vector<std::vector<std::string>>{{"[1, 2]", "{k=1}", "{n=1, s=x}", "2024-01-02",
                                                                     "2024-01-02 03:04:05.123", "1.5", "2.25", "true",
                                                                     "1", "2", "1.5", "ab"}}));
+}
+
+TEST(LocalWrites, CancelledOrFailingWritesLeaveNothingBehind) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  const auto data_before = files_under(temp.path() + "/data");
+  const auto catalog_before = files_under(temp.path() + "/catalog");
+  QueryContext context;
+  const auto started = std::chrono::steady_clock::now();
+  context.is_cancelled = [&] { return std::chrono::steady_clock::now() - started > std::chrono::milliseconds(50); };
+  auto cancelled = engine->execute(
+      "CREATE TABLE big WITH (external_location = 's3://bucket/big/', partitioned_by = ARRAY['k']) AS "
+      "SELECT a.range AS v, a.range % 3 AS k FROM range(100000000000) a",
+      context);
+  ASSERT_FALSE(cancelled);
+  EXPECT_EQ(cancelled.get_failure().code, error_codes::kCancelled);
+  // Mismatched INSERT column counts fail before writing.
+  auto mismatched = engine->execute("INSERT INTO sales SELECT 1, 'eu'");
+  ASSERT_FALSE(mismatched);
+  EXPECT_NE(mismatched.get_failure().message.find("mismatched column count"), std::string::npos);
+  // A value that fails to convert fails the INSERT while its COPY runs.
+  auto failing = engine->execute("INSERT INTO sales (id) SELECT CAST(region AS integer) FROM sales");
+  ASSERT_FALSE(failing);
+  EXPECT_EQ(files_under(temp.path() + "/data"), data_before);
+  EXPECT_EQ(files_under(temp.path() + "/catalog"), catalog_before);
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/big"));
+  // The engine is still usable, and the table still has its rows only.
+  auto count = engine->execute("SELECT count(*) FROM sales");
+  ASSERT_TRUE(count) << count.get_failure().to_string();
+  EXPECT_EQ(count->rows.at(0).at(0), std::to_string(kSales.size()));
+}
+
+TEST(LocalWrites, CtasWithNoDataAndIfNotExists) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto empty = engine->execute(
+      "CREATE TABLE shape WITH (format = 'JSON', external_location = 's3://bucket/shape/') AS "
+      "SELECT id, region FROM sales WITH NO DATA");
+  ASSERT_TRUE(empty) << empty.get_failure().to_string();
+  EXPECT_EQ(empty->rows.at(0).at(0), "0");
+  EXPECT_TRUE(files_under(temp.path() + "/data/bucket/shape").empty());
+  const Json table = Json::parse(read_file(temp.path() + "/catalog/default/shape.json"))["Table"];
+  EXPECT_EQ(table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"], "org.apache.hive.hcatalog.data.JsonSerDe");
+  auto inserted = engine->execute("INSERT INTO shape SELECT id, region FROM sales WHERE id <= 2");
+  ASSERT_TRUE(inserted) << inserted.get_failure().to_string();
+  auto read = engine->execute("SELECT id, region FROM shape ORDER BY id");
+  ASSERT_TRUE(read) << read.get_failure().to_string();
+  EXPECT_EQ(rows_of(*read), (std::vector<std::vector<std::string>>{{"1", kSales[0].region}, {"2", kSales[1].region}}));
+
+  // IF NOT EXISTS on an existing table: nothing is written.
+  auto again = engine->execute(
+      "CREATE TABLE IF NOT EXISTS shape WITH (external_location = 's3://bucket/other/') AS SELECT 1 AS x");
+  ASSERT_TRUE(again) << again.get_failure().to_string();
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/other"));
+  EXPECT_EQ(Json::parse(read_file(temp.path() + "/catalog/default/shape.json"))["Table"], table);
+}
+
+TEST(LocalWrites, ScannedBytesAreTheBytesTheQueryRead) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  const auto input = static_cast<std::int64_t>(fs::file_size(temp.path() + "/data/bucket/sales/part-0.csv"));
+  auto unloaded = engine->execute(
+      "UNLOAD (SELECT * FROM sales) TO 's3://bucket/u/' WITH (format = 'PARQUET', partitioned_by = ARRAY['amount'])");
+  ASSERT_TRUE(unloaded) << unloaded.get_failure().to_string();
+  EXPECT_EQ(unloaded->data_scanned_bytes, input);  // a text file is read whole, once
+  auto values = engine->execute("UNLOAD (SELECT 1 AS x) TO 's3://bucket/v/' WITH (format = 'PARQUET')");
+  ASSERT_TRUE(values) << values.get_failure().to_string();
+  EXPECT_EQ(values->data_scanned_bytes, 0);
 }
 
 }  // namespace
