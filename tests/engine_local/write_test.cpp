@@ -17,6 +17,7 @@
 
 #include "athena_runner/engine/local_engine.hpp"
 #include "support/temp_dir.hpp"
+#include "writes.hpp"
 
 namespace athena_runner::engine {
 namespace {
@@ -433,6 +434,71 @@ TEST(LocalWrites, ScannedBytesAreTheBytesTheQueryRead) {
   auto values = engine->execute("UNLOAD (SELECT 1 AS x) TO 's3://bucket/v/' WITH (format = 'PARQUET')");
   ASSERT_TRUE(values) << values.get_failure().to_string();
   EXPECT_EQ(values->data_scanned_bytes, 0);
+}
+
+TEST(LocalWrites, LocationsInDotNamedFoldersAreRefused) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  for (const std::string location : {"s3://.glue/default/", "s3://bucket/.hidden/"}) {
+    auto unloaded = engine->execute("UNLOAD (SELECT 1 AS x) TO '" + location + "' WITH (format = 'JSON')");
+    ASSERT_FALSE(unloaded) << location;
+    EXPECT_NE(unloaded.get_failure().message.find("starts with '.'"), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/.glue"));
+  EXPECT_FALSE(fs::exists(temp.path() + "/data/bucket/.hidden"));
+}
+
+TEST(WriteStatements, RecognisedByTheirFirstKeywords) {
+  EXPECT_TRUE(local::is_write_statement("CREATE TABLE t AS SELECT 1"));
+  EXPECT_TRUE(local::is_write_statement("  /* c */ create table t with (format = 'JSON') as (select 1)"));
+  EXPECT_TRUE(local::is_write_statement("-- x\ninsert into t values (1)"));
+  EXPECT_TRUE(local::is_write_statement("UNLOAD (SELECT 1) TO 's3://b/' WITH (format = 'JSON')"));
+  EXPECT_FALSE(local::is_write_statement("CREATE EXTERNAL TABLE t (a int) LOCATION 's3://b/'"));
+  EXPECT_FALSE(local::is_write_statement("CREATE TABLE t (a int)"));
+  EXPECT_FALSE(local::is_write_statement("SELECT 'INSERT INTO t'"));
+  EXPECT_FALSE(local::is_write_statement("INSERTS"));
+}
+
+TEST(WriteStatements, ParsesPropertiesAndKeepsTheQueryAsWritten) {
+  auto ctas = local::parse_write_statement(
+      "CREATE TABLE IF NOT EXISTS db.\"T\" WITH (format = 'textfile', external_location = 's3://b/p/', "
+      "partitioned_by = ARRAY['dt', 'h'], field_delimiter = '|', write_compression = 'none') AS\n"
+      "  SELECT a, -- c\n b FROM x WITH NO DATA;");
+  ASSERT_TRUE(ctas) << ctas.get_failure().to_string();
+  EXPECT_EQ(ctas->kind, local::WriteStatement::Kind::Ctas);
+  EXPECT_EQ(ctas->database, "db");
+  EXPECT_EQ(ctas->table, "t");
+  EXPECT_TRUE(ctas->if_not_exists);
+  EXPECT_FALSE(ctas->with_data);
+  EXPECT_EQ(ctas->format, "TEXTFILE");
+  EXPECT_EQ(ctas->location, "s3://b/p/");
+  EXPECT_EQ(ctas->partitioned_by, (std::vector<std::string>{"dt", "h"}));
+  EXPECT_EQ(ctas->field_delimiter, "|");
+  EXPECT_EQ(ctas->compression, "NONE");
+  EXPECT_EQ(ctas->query, "SELECT a, -- c\n b FROM x");
+
+  auto unload = local::parse_write_statement(
+      "UNLOAD (SELECT (1 + 2) AS x FROM t WHERE y IN (1, 2)) TO 's3://b/u/' WITH (format = 'JSON')");
+  ASSERT_TRUE(unload) << unload.get_failure().to_string();
+  EXPECT_EQ(unload->query, "SELECT (1 + 2) AS x FROM t WHERE y IN (1, 2)");
+  EXPECT_EQ(unload->location, "s3://b/u/");
+
+  auto listed = local::parse_write_statement("INSERT INTO t (a, B) SELECT 1, 2");
+  ASSERT_TRUE(listed) << listed.get_failure().to_string();
+  EXPECT_EQ(listed->insert_columns, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(listed->query, "SELECT 1, 2");
+  auto parenthesised = local::parse_write_statement("INSERT INTO t (SELECT 1)");
+  ASSERT_TRUE(parenthesised) << parenthesised.get_failure().to_string();
+  EXPECT_TRUE(parenthesised->insert_columns.empty());
+  EXPECT_EQ(parenthesised->query, "(SELECT 1)");
+
+  for (const std::string property : {"bucketed_by = ARRAY['a']", "table_type = 'ICEBERG'", "vacuum_max = '1'"}) {
+    auto rejected = local::parse_write_statement("CREATE TABLE t WITH (" + property + ") AS SELECT 1 AS a");
+    ASSERT_FALSE(rejected) << property;
+    EXPECT_EQ(rejected.get_failure().code, error_codes::kNotSupported) << property;
+  }
+  EXPECT_FALSE(local::parse_write_statement("UNLOAD (SELECT 1 TO 's3://b/' WITH (format = 'JSON')"));
 }
 
 }  // namespace

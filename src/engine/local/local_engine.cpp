@@ -964,6 +964,14 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   auto local_folder = local::local_path_for(location, config.data_root);
   if (!local_folder) return local_folder.get_failure();
   const fs::path folder = fs::path(*local_folder).lexically_normal();
+  // Dot-named folders are the engine's own (.glue, .athena, writes in progress), never a bucket or a prefix.
+  for (const auto& part : folder.lexically_relative(fs::path(config.data_root).lexically_normal())) {
+    const std::string name = part.string();
+    if (name.empty() || name[0] == '.') {
+      return engine_error(error_codes::kQueryFailed,
+                          "location '" + location + "' is not writable: a bucket or folder name starts with '.'");
+    }
+  }
 
   // CTAS: the table must not exist (IF NOT EXISTS: nothing to do).
   if (statement.kind == Kind::Ctas) {
@@ -1297,7 +1305,9 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
       return created.get_failure();
     }
     written.keep = true;
-    if (auto reloaded = reload_catalog(); !reloaded) return reloaded.get_failure();
+    // This engine sees the new table at once (a LocalQueryEngine also reopens engines when the catalog changes);
+    // a catalog that no longer loads fails the next query, not this CTAS, which is done.
+    (void)reload_catalog();
   } else if (statement.kind == Kind::Insert && !partition_list.empty() && !config.catalog_dir.empty()) {
     if (auto added = local::add_partitions(target_database, statement.table, partition_list, ddl_context); !added) {
       return added.get_failure();

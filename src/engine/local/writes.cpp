@@ -296,6 +296,24 @@ aws::Outcome<WriteStatement> parse_insert(Cursor& cursor) {
 }  // namespace
 
 bool is_write_statement(std::string_view sql) {
+  // Every query passes here: only statements starting with CREATE, UNLOAD or INSERT are tokenized.
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    } else if (sql.substr(i, 2) == "--") {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (sql.substr(i, 2) == "/*") {
+      const auto end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  std::size_t end = i;
+  while (end < sql.size() && std::isalpha(static_cast<unsigned char>(sql[end]))) ++end;
+  const std::string first = upper(std::string(sql.substr(i, end - i)));
+  if (first != "CREATE" && first != "UNLOAD" && first != "INSERT") return false;
   auto tokens = tokenize(sql);
   if (!tokens) return false;
   Cursor cursor(std::move(*tokens));
@@ -304,8 +322,8 @@ bool is_write_statement(std::string_view sql) {
   if (!cursor.is_word("CREATE") || !cursor.is_word("TABLE", 1)) return false;
   // CREATE TABLE ... AS <query> at the top level (not inside a column list or WITH (...)).
   int depth = 0;
-  for (std::size_t i = 2; i < cursor.size(); ++i) {
-    const Token& token = cursor.at(i);
+  for (std::size_t at = 2; at < cursor.size(); ++at) {
+    const Token& token = cursor.at(at);
     if (token.kind == Kind::Symbol && token.text == "(") ++depth;
     if (token.kind == Kind::Symbol && token.text == ")") --depth;
     if (depth == 0 && token.kind == Kind::Word && upper(token.text) == "AS") return true;
