@@ -297,7 +297,7 @@ TEST(LocalWrites, CtasTextfileDefaultsRoundTripThroughGzip) {
   ASSERT_TRUE(read) << read.get_failure().to_string();
   EXPECT_EQ(rows_of(*read), expected);
   const Json table = Json::parse(read_file(temp.path() + "/catalog/default/totals.json"))["Table"];
-  EXPECT_EQ(table["StorageDescriptor"]["Columns"][1]["Type"], "decimal(38,0)");
+  EXPECT_EQ(table["StorageDescriptor"]["Columns"][1]["Type"], "bigint");  // Athena's type of sum(integer)
 }
 
 TEST(LocalWrites, CtasPartitionColumnsMustComeLast) {
@@ -499,6 +499,33 @@ TEST(WriteStatements, ParsesPropertiesAndKeepsTheQueryAsWritten) {
     EXPECT_EQ(rejected.get_failure().code, error_codes::kNotSupported) << property;
   }
   EXPECT_FALSE(local::parse_write_statement("UNLOAD (SELECT 1 TO 's3://b/' WITH (format = 'JSON')"));
+}
+
+TEST(LocalWrites, InsertIntoAcceptsTrinosImplicitCoercionsOnly) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  // sales: id int, region string, amount int.
+  for (const std::string accepted : {"INSERT INTO sales VALUES (CAST(6 AS tinyint), NULL, CAST(1 AS smallint))",
+                                     "INSERT INTO sales SELECT id, region, amount FROM sales WHERE id = 1"}) {
+    auto inserted = engine->execute(accepted);
+    EXPECT_TRUE(inserted) << accepted << ": " << inserted.get_failure().to_string();
+  }
+  const auto data_before = files_under(temp.path() + "/data");
+  for (const std::string rejected :
+       {"INSERT INTO sales VALUES ('7', 'eu', 1)", "INSERT INTO sales VALUES (7, 'eu', 1.5e0)",
+        "INSERT INTO sales VALUES (CAST(7 AS bigint), 'eu', 1)", "INSERT INTO sales (id, region) VALUES (7, 8)"}) {
+    auto inserted = engine->execute(rejected);
+    ASSERT_FALSE(inserted) << rejected;
+    EXPECT_NE(inserted.get_failure().message.find("mismatched column types"), std::string::npos)
+        << inserted.get_failure().message;
+  }
+  EXPECT_EQ(files_under(temp.path() + "/data"), data_before);
+  auto read = engine->execute("SELECT id, region, amount FROM sales WHERE id IN (1, 6) ORDER BY id, region");
+  ASSERT_TRUE(read) << read.get_failure().to_string();
+  const std::string one = std::to_string(kSales[0].amount);
+  EXPECT_EQ(rows_of(*read), (std::vector<std::vector<std::string>>{
+                                {"1", kSales[0].region, one}, {"1", kSales[0].region, one}, {"6", "NULL", "1"}}));
 }
 
 }  // namespace

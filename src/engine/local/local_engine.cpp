@@ -685,9 +685,9 @@ Outcome<std::string> hive_type_of(duckdb_logical_type type) {
     case DUCKDB_TYPE_INTEGER:
     case DUCKDB_TYPE_USMALLINT: return std::string("int");
     case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UINTEGER: return std::string("bigint");
-    case DUCKDB_TYPE_HUGEINT:
-    case DUCKDB_TYPE_UBIGINT: return std::string("decimal(38,0)");
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_HUGEINT:  // sum() of integers, bigint in Athena (a value out of range fails the cast)
+    case DUCKDB_TYPE_UBIGINT: return std::string("bigint");
     case DUCKDB_TYPE_FLOAT: return std::string("float");
     case DUCKDB_TYPE_DOUBLE: return std::string("double");
     case DUCKDB_TYPE_DECIMAL:
@@ -740,6 +740,57 @@ Outcome<std::string> hive_type_of(duckdb_logical_type type) {
 }
 
 constexpr std::string_view kHivePathExists = "HIVE_PATH_ALREADY_EXISTS";
+constexpr std::string_view kNullType = "void";  // an untyped NULL in the query's result
+
+// tinyint < smallint < int < bigint; 0 for other types.
+int integral_rank(const std::string& type) {
+  if (type == "tinyint") return 1;
+  if (type == "smallint") return 2;
+  if (type == "int" || type == "integer") return 3;
+  if (type == "bigint") return 4;
+  return 0;
+}
+
+bool decimal_parts(const std::string& type, int& precision, int& scale) {
+  if (type == "decimal") {
+    precision = 10;
+    scale = 0;
+    return true;
+  }
+  return std::sscanf(type.c_str(), "decimal(%d,%d)", &precision, &scale) == 2;
+}
+
+// Whether INSERT INTO accepts a query column of Hive type `from` for a table column of type `to`: the
+// implicit coercions Trino allows (wider integers, integers and decimals to wider decimals and floating
+// point, real to double, date to timestamp, varchar to varchar/char); anything else fails, as in Athena.
+bool insert_coercible(std::string from, std::string to) {
+  auto normal = [](std::string type) {
+    std::string out;
+    for (char c : lower(std::move(type))) {
+      if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+    }
+    return out == "integer" ? "int" : out == "real" ? "float" : out;
+  };
+  from = normal(std::move(from));
+  to = normal(std::move(to));
+  if (from == kNullType || from == to) return true;
+  const bool to_text = to == "string" || to.rfind("varchar", 0) == 0 || to.rfind("char", 0) == 0;
+  if (from == "string") return to_text;
+  int precision = 0, scale = 0, to_precision = 0, to_scale = 0;
+  const bool to_decimal = decimal_parts(to, to_precision, to_scale);
+  if (const int rank = integral_rank(from)) {
+    if (const int to_rank = integral_rank(to)) return to_rank >= rank;
+    constexpr int kDigits[] = {0, 3, 5, 10, 19};
+    return to == "float" || to == "double" || (to_decimal && to_precision - to_scale >= kDigits[rank]);
+  }
+  if (from == "float") return to == "double";
+  if (decimal_parts(from, precision, scale)) {
+    return to == "float" || to == "double" ||
+           (to_decimal && to_precision - to_scale >= precision - scale && to_scale >= scale);
+  }
+  if (from == "date") return to == "timestamp";
+  return false;
+}
 constexpr std::string_view kDefaultCompression = "GZIP";  // Athena's default for CTAS, UNLOAD and INSERT INTO
 
 std::string random_id() {
@@ -1036,6 +1087,10 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
     for (idx_t i = 0; i < count; ++i) {
       names.push_back(lower(athena_column_name(duckdb_prepared_statement_column_name(prepared, i), i)));
       LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
+      if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_SQLNULL) {
+        hive_types.emplace_back(kNullType);
+        continue;
+      }
       auto hive = hive_type_of(type.type);
       if (!hive) {
         duckdb_destroy_prepare(&prepared);
@@ -1045,7 +1100,18 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
     }
     duckdb_destroy_prepare(&prepared);
   }
-  for (const auto& hive : hive_types) {
+  for (std::size_t i = 0; i < hive_types.size(); ++i) {
+    const std::string& hive = hive_types[i];
+    if (hive == kNullType) {
+      if (!target) {
+        return engine_error(error_codes::kQueryFailed, "column " + names[i] +
+                                                           ": NULL has no type here; give it one, e.g. "
+                                                           "CAST(NULL AS varchar)");
+      }
+      duck_types.emplace_back("INTEGER");  // unused: INSERT INTO casts to the table's types
+      complex.push_back(false);
+      continue;
+    }
     auto duck = local::hive_to_duckdb_type(hive);
     if (!duck) return duck.get_failure();
     duck_types.push_back(duck->sql);
@@ -1091,6 +1157,51 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
           return engine_error(error_codes::kQueryFailed, "Insert column name is specified more than once: " + name);
         }
       }
+    }
+    std::string table_types, query_types;
+    bool mismatched = false;
+    std::vector<std::size_t> null_candidates;  // VALUES columns DuckDB typed int that may hold only NULLs
+    for (const auto& [name, index] : source_of) {
+      const auto* column = *std::find_if(all.begin(), all.end(), [&](const auto* c) { return c->name == name; });
+      if (insert_coercible(hive_types[index], column->hive_type)) continue;
+      if (translation->first_keyword == "values" && hive_types[index] == "int") {
+        null_candidates.push_back(index);
+      } else {
+        mismatched = true;
+      }
+    }
+    // DuckDB types a NULL in VALUES as an integer, where Trino's NULL has no type: such a column is
+    // accepted when it holds only NULLs (counting them runs the VALUES list, which reads no files).
+    if (!mismatched && !null_candidates.empty()) {
+      std::string counts;
+      for (std::size_t index : null_candidates) {
+        counts += std::string(counts.empty() ? "" : ", ") + "count(ar_query.c" + std::to_string(index) + ")";
+      }
+      duckdb_result counted;
+      const std::string count_sql = "SELECT " + counts + " FROM (" + query + "\n) AS ar_query(" + aliases + ")";
+      if (duckdb_query(connection, count_sql.c_str(), &counted) == DuckDBError) {
+        std::string message = duck_error_text(duckdb_result_error(&counted));
+        duckdb_destroy_result(&counted);
+        return engine_error(error_codes::kQueryFailed, message);
+      }
+      for (idx_t i = 0; i < null_candidates.size(); ++i) {
+        char* value = duckdb_value_varchar(&counted, i, 0);
+        if (!value || std::string(value) != "0") mismatched = true;
+        duckdb_free(value);
+      }
+      duckdb_destroy_result(&counted);
+    }
+    if (mismatched) {
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        const auto found =
+            std::find_if(source_of.begin(), source_of.end(), [&](const auto& e) { return e.second == i; });
+        const auto* column =
+            *std::find_if(all.begin(), all.end(), [&](const auto* c) { return c->name == found->first; });
+        table_types += (i ? ", " : "") + column->hive_type;
+        query_types += (i ? ", " : "") + hive_types[i];
+      }
+      return engine_error(error_codes::kQueryFailed, "Insert query has mismatched column types: Table: [" +
+                                                         table_types + "], Query: [" + query_types + "]");
     }
     for (const auto* column : all) {
       if (text && column->type.complex) {
