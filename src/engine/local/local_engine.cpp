@@ -1085,7 +1085,9 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
     }
     const idx_t count = duckdb_prepared_statement_column_count(prepared);
     for (idx_t i = 0; i < count; ++i) {
-      names.push_back(lower(athena_column_name(duckdb_prepared_statement_column_name(prepared, i), i)));
+      const char* name = duckdb_prepared_statement_column_name(prepared, i);  // ours to free
+      names.push_back(lower(athena_column_name(name, i)));
+      duckdb_free(const_cast<char*>(name));
       LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
       if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_SQLNULL) {
         hive_types.emplace_back(kNullType);
