@@ -1,7 +1,6 @@
 #include "glue_expression.hpp"
 
 #include <cctype>
-#include <regex>
 #include <vector>
 
 #include "json_service.hpp"
@@ -234,21 +233,27 @@ int compare(const PartitionKey& key, const std::string& literal) {
   return key.value.compare(literal);
 }
 
-bool like(const std::string& value, const std::string& pattern) {
-  std::string expression;
-  for (char c : pattern) {
-    if (c == '%') {
-      expression += ".*";
-    } else if (c == '_') {
-      expression += '.';
-    } else if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) {
-      expression += '\\';
-      expression += c;
+// SQL LIKE: '%' any run of characters, '_' any one. Greedy matching that backs up only to the last '%'
+// (linear in practice, value × pattern at worst); a regex of ".*.*.*..." backtracked exponentially.
+bool like(std::string_view value, std::string_view pattern) {
+  constexpr std::size_t kNone = std::string_view::npos;
+  std::size_t v = 0, p = 0, star = kNone, resume = 0;
+  while (v < value.size()) {
+    if (p < pattern.size() && pattern[p] == '%') {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.size() && (pattern[p] == '_' || pattern[p] == value[v])) {
+      ++p;
+      ++v;
+    } else if (star != kNone) {
+      p = star + 1;
+      v = ++resume;
     } else {
-      expression += c;
+      return false;
     }
   }
-  return std::regex_match(value, std::regex(expression));
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
 }
 
 bool evaluate(const Node& node, const std::map<std::string, PartitionKey>& partition) {

@@ -394,6 +394,26 @@ TEST(GlueExpression, FiltersPartitionsAsGlueDocumentsThem) {
   EXPECT_TRUE(matches("region IN ('us-east-1', 'eu-west-1')", p));
   EXPECT_TRUE(matches("region LIKE 'eu-%'", p));
   EXPECT_FALSE(matches("region LIKE 'eu_'", p));
+  EXPECT_TRUE(matches("region LIKE 'eu-_est-%'", p));
+  EXPECT_TRUE(matches("region LIKE '%-%-%'", p));
+  EXPECT_FALSE(matches("region LIKE '%-%-%-%'", p));
+  EXPECT_TRUE(matches("region LIKE '%1'", p));
+  EXPECT_FALSE(matches("region LIKE '%2'", p));
+  EXPECT_FALSE(matches("region LIKE 'eu.west.1'", p));  // '.' is a character, not a wildcard
+  EXPECT_TRUE(matches(
+      "region LIKE '%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%1'", p));
+  // Many wildcards over a value that does not match: a backtracking regex took exponential time here.
+  auto long_value = partition("2024-01-10", "10", std::string(200, 'a'));
+  EXPECT_FALSE(matches("region LIKE '" + std::string(60, '%') + "b'", long_value));
+  EXPECT_FALSE(matches(
+      "region LIKE '" +
+          [] {
+            std::string pattern;
+            for (int i = 0; i < 40; ++i) pattern += "%a";
+            return pattern;
+          }() +
+          "%b'",
+      long_value));
   EXPECT_TRUE(matches("(hour < 5 OR hour >= 10) and not region = 'us-east-1'", p));
   EXPECT_FALSE(matches("dt = 'it''s'", p));
   for (const char* bad : {"dt = ", "nope = 'x'", "dt == 'x'", "dt = 'unterminated", "(dt = 'x'", "dt IN 'x'"})
