@@ -209,10 +209,12 @@ TEST(LocalWrites, UnloadTextfileAndJsonWriteFilesWithTheRows) {
   TempDir temp;
   auto engine = open_engine(temp);
   ASSERT_TRUE(engine);
+  QueryContext with_parameter;
+  with_parameter.execution_parameters = {"6"};
   auto text = engine->execute(
       "UNLOAD (SELECT id, region, amount FROM sales WHERE amount > ?) TO 's3://bucket/unload/text/' "
       "WITH (format = 'TEXTFILE', field_delimiter = '|', compression = 'NONE')",
-      QueryContext{"", {"6"}, {}, {}, "", ""});
+      with_parameter);
   ASSERT_TRUE(text) << text.get_failure().to_string();
   std::vector<std::string> expected;
   for (const auto& sale : kSales) {

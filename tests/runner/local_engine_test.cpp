@@ -240,6 +240,44 @@ TEST_F(LocalEngineRun, StopFromAnotherInstanceCancelsTheQuery) {
   EXPECT_EQ(execution.status.state, State::Cancelled);
 }
 
+TEST_F(LocalEngineRun, AnotherInstanceSeesALongQueryRunning) {
+  athena::StartQueryExecutionRequest request;
+  request.query_string = "SELECT count(*) FROM range(100000000000) a";
+  auto id = engine_->start(request);
+  ASSERT_TRUE(id);
+  auto other = open_engine();
+  ASSERT_TRUE(other);
+  // This process knows at once; the record says RUNNING once the query has run a while (about 50 ms).
+  athena::QueryExecution seen;
+  for (int i = 0; i < 500; ++i) {
+    auto execution = other->get(*id);
+    ASSERT_TRUE(execution) << execution.get_failure().to_string();
+    seen = *execution;
+    if (seen.status.state == State::Running) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(seen.status.state, State::Running);
+  ASSERT_TRUE(engine_->stop(*id));
+  EXPECT_EQ(wait_until_done(*other, *id).status.state, State::Cancelled);
+}
+
+TEST_F(LocalEngineRun, ThisProcessAnswersForItsOwnQueriesWithoutReadingTheirRecords) {
+  Runner runner(*engine_, aws::Clock::system());
+  auto summary = runner.run(query("SELECT count(*) AS n FROM orders"), kSlot, fast_polling());
+  ASSERT_TRUE(summary) << summary.get_failure().to_string();
+  ASSERT_EQ(summary->state, "SUCCEEDED") << summary->reason;
+  const std::string id = summary->query_execution_id;
+  const std::string record = data_dir() + "/.athena/executions/" + id + ".json";
+  ASSERT_TRUE(fs::exists(record));  // written for other processes
+  fs::remove(record);
+  auto own = engine_->get(id);
+  ASSERT_TRUE(own) << own.get_failure().to_string();
+  EXPECT_EQ(own->status.state, State::Succeeded);
+  auto other = open_engine();
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->get(id));  // another process has only the record
+}
+
 TEST_F(LocalEngineRun, RecordOfAnExitedProcessReadsAsFailed) {
   pid_t child = 0;
   {

@@ -12,7 +12,9 @@
 //
 // Results go where Athena writes them: <OutputLocation><id>.csv (.txt for DDL), plus <id>.csv.metadata
 // is not written. Records and results are written atomically, so `athena-runner status <id>` and
-// `results <id>` work from another process, and a killed process leaves no partial file.
+// `results <id>` work from another process, and a killed process leaves no partial file. A record is
+// written when the query starts (QUEUED), when it has run for about 50 ms (RUNNING; most queries end
+// sooner) and when it ends; the process running a query answers for it from memory.
 #pragma once
 
 #include <memory>

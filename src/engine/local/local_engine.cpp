@@ -412,7 +412,8 @@ struct LocalEngine::Impl {
   // duckdb_query call (a prepared statement would be planned twice: at prepare and again at execution).
   std::mutex watch_mutex;
   std::condition_variable watch_wake;
-  const QueryContext* watched = nullptr;  // the running query's context, while it runs
+  const QueryContext* watched = nullptr;     // the running query's context, while it runs
+  std::atomic<std::uint64_t> executions{0};  // execute() calls so far (one query may run several statements)
   bool closing = false;
   std::thread watcher;
 
@@ -445,6 +446,7 @@ struct LocalEngine::Impl {
   void watch() {
     std::unique_lock lock(watch_mutex);
     auto last_progress = Clock::now();
+    std::uint64_t reported_long = 0;  // the execute() whose on_long_running was called
     while (!closing) {
       if (!watched) {
         watch_wake.wait(lock);
@@ -454,6 +456,10 @@ struct LocalEngine::Impl {
       if (watch_wake.wait_for(lock, kWatchInterval, [&] { return closing || !watched; })) continue;
       // Called with watch_mutex held: execute() can not return (and drop the context) meanwhile.
       const QueryContext& context = *watched;
+      if (context.on_long_running && reported_long != executions) {
+        reported_long = executions;
+        context.on_long_running();
+      }
       if (interrupted || (context.is_cancelled && context.is_cancelled())) {
         interrupted = true;
         duckdb_interrupt(connection);
@@ -1511,6 +1517,7 @@ void LocalEngine::interrupt() {
 
 Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryContext& context) {
   const auto started = Clock::now();
+  ++impl_->executions;
   impl_->interrupted = false;
   QueryResult result;
   if (auto checked = Impl::check_parameters(context.execution_parameters); !checked) return checked.get_failure();

@@ -48,6 +48,8 @@ constexpr std::string_view kResultNotAvailable = "ResultNotAvailable";
 constexpr std::size_t kReadChunk = 64 * 1024;
 // How often a running query looks for a stop request written by another process.
 constexpr std::chrono::milliseconds kStopFileCheckInterval{200};
+// How many finished queries of this process get() answers from memory (the rest from their records).
+constexpr std::size_t kFinishedKept = 256;
 // Athena's ErrorType values (Athena error catalog): 1000 user error, 1001 data error, 100 internal
 // service error, 401 failed to write query results to Amazon S3.
 constexpr int kErrorTypeUser = 1000;
@@ -241,6 +243,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     job->execution = std::move(execution);
     {
       std::lock_guard lock(mutex_);
+      snapshots_[id] = Record{job->execution, {}};
       jobs_[id] = job;
       queue_.push_back(id);
     }
@@ -249,7 +252,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
   }
 
   aws::Outcome<athena::QueryExecution> get(std::string_view query_execution_id) override {
-    auto record = read_record(query_execution_id);
+    auto record = find_record(query_execution_id);
     if (!record) return std::move(record).get_failure();
     return std::move(record->execution);
   }
@@ -261,7 +264,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     }
     athena::BatchGetQueryExecutionResult result;
     for (const auto& id : ids) {
-      auto record = read_record(id);
+      auto record = find_record(id);
       if (record) {
         result.query_executions.push_back(std::move(record->execution));
       } else {
@@ -323,7 +326,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
   }
 
   aws::Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
-    auto record = read_record(query_execution_id);
+    auto record = find_record(query_execution_id);
     if (!record) return std::move(record).get_failure();
     const auto& execution = record->execution;
     if (execution.status.state != athena::QueryExecutionState::Succeeded) {
@@ -467,6 +470,32 @@ class LocalQueryEngine final : public runner::QueryEngine {
     return write_atomically(record_path(execution.query_execution_id), text);
   }
 
+  // The state of a query of this process: kept in memory (what get() answers without reading the disk)
+  // and, with to_disk, written to its record for other processes.
+  aws::Status publish(const athena::QueryExecution& execution, const std::vector<ResultColumn>& columns, bool to_disk) {
+    aws::Status written = to_disk ? write_record(execution, columns) : aws::Status(aws::Ok{});
+    std::lock_guard lock(mutex_);
+    const std::string& id = execution.query_execution_id;
+    snapshots_[id] = Record{execution, columns};
+    if (athena::is_terminal(execution.status.state)) {
+      finished_.push_back(id);
+      while (finished_.size() > kFinishedKept) {
+        snapshots_.erase(finished_.front());
+        finished_.pop_front();
+      }
+    }
+    return written;
+  }
+
+  // This process's own queries from memory, others' from their records on disk.
+  aws::Outcome<Record> find_record(std::string_view id) const {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto found = snapshots_.find(std::string(id)); found != snapshots_.end()) return found->second;
+    }
+    return read_record(id);
+  }
+
   void remove_record(const std::string& id) {
     std::error_code ignored;
     fs::remove(record_path(id), ignored);
@@ -517,7 +546,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     status.state_text = "CANCELLED";
     status.state_change_reason = reason;
     status.completion_date_time = SystemClock::now();
-    (void)write_record(job.execution, {});
+    (void)publish(job.execution, {}, true);
   }
 
   void work(std::size_t worker) {
@@ -553,7 +582,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
     const auto started = SystemClock::now();
     execution.status.state = athena::QueryExecutionState::Running;
     execution.status.state_text = "RUNNING";
-    (void)write_record(execution, {});
+    // Other processes read RUNNING from the record once the query has run for a while: most queries end
+    // first, and their record goes from QUEUED to its final state in one write.
+    (void)publish(execution, {}, false);
 
     QueryContext context;
     if (execution.query_execution_context && execution.query_execution_context->database) {
@@ -579,7 +610,10 @@ class LocalQueryEngine final : public runner::QueryEngine {
     };
     const std::string sql = execution.query.value_or("");
     aws::Outcome<QueryResult> result = aws::make_error(aws::ErrorKind::Internal, "", "");
+    // Called by the engine's watcher while execute() runs, so never at the same time as the writes below.
+    context.on_long_running = [&] { (void)write_record(execution, {}); };
     if (local::is_hive_ddl(sql)) {
+      (void)write_record(execution, {});
       result = local::execute_ddl(
           sql, local::DdlContext{workspace_.catalog_dir, workspace_.data_dir,
                                  context.database.empty() ? workspace_.default_database : context.database});
@@ -647,7 +681,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
       }
     }
     execution.statistics = statistics;
-    (void)write_record(execution, columns);
+    (void)publish(execution, columns, true);
     std::error_code ignored;
     fs::remove(stop_path, ignored);
   }
@@ -656,12 +690,14 @@ class LocalQueryEngine final : public runner::QueryEngine {
   std::string executions_dir_, tokens_dir_;
   std::vector<std::unique_ptr<LocalEngine>> engines_;
   std::vector<std::string> engine_catalogs_;  // per worker: the catalog fingerprint its engine loaded
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable changed_;  // a query of this process reached its final state: changes_ grew
   std::uint64_t changes_ = 0;
   std::deque<std::string> queue_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;  // queued or running in this process
+  std::map<std::string, Record> snapshots_;           // this process's queries: queued, running, recent
+  std::deque<std::string> finished_;                  // the finished ones in snapshots_, oldest first
   std::vector<std::string> running_;                  // per worker: the id it runs
   std::atomic<bool> shutdown_{false};
   std::vector<std::thread> workers_;
