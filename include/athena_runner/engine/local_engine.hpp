@@ -64,7 +64,7 @@ struct QueryContext {
   // CTAS, UNLOAD and INSERT INTO: written file names start with the id (a random one when empty); a CTAS
   // without external_location writes to <output_location>tables/<id>/ as Athena does (an error when empty).
   std::string query_execution_id;
-  std::string output_location;  // s3://bucket/prefix/, ending in '/'
+  std::string output_location;            // s3://bucket/prefix/, ending in '/'
   std::function<void()> on_long_running;  // called once if the query still runs after about 50 ms
 };
 

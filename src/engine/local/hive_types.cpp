@@ -104,9 +104,8 @@ class Parser {
   }
 
   aws::Error fail(const std::string& what) const {
-    return aws::make_error(
-        ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog),
-        "cannot parse Hive type '" + shown() + "': " + what + " at offset " + std::to_string(pos_));
+    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog),
+                           "cannot parse Hive type '" + shown() + "': " + what + " at offset " + std::to_string(pos_));
   }
   // The type as messages quote it: long ones cut short.
   std::string shown() const {
