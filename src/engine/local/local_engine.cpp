@@ -1170,7 +1170,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
     bool mismatched = false;
     std::vector<std::size_t> null_candidates;  // VALUES columns DuckDB typed int that may hold only NULLs
     for (const auto& [source_name, index] : source_of) {
-      const std::string& name = source_name;  // a lambda can not capture a structured binding before C++20 (clang 14)
+      const std::string& name = source_name;  // clang before 16 can not capture a structured binding
       const auto* column = *std::find_if(all.begin(), all.end(), [&](const auto* c) { return c->name == name; });
       if (insert_coercible(hive_types[index], column->hive_type)) continue;
       if (translation->first_keyword == "values" && hive_types[index] == "int") {
