@@ -15,8 +15,10 @@
 #include "athena_runner/spec/schedule.hpp"
 #include "athena_runner/spec/template.hpp"
 #include "athena_runner/spec/value_formats.hpp"
+#include "ddl.hpp"
 #include "dialect.hpp"
 #include "hive_types.hpp"
+#include "writes.hpp"
 
 namespace {
 
@@ -75,6 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 7:  // Athena SQL, its parameters and date formats, as the local engine reads them
       (void)local::translate_to_duckdb(input, {"1", "'x'"});
+      (void)local::is_hive_ddl(input);
+      if (local::is_write_statement(input)) (void)local::parse_write_statement(input);
       (void)local::validate_parameter_literal(input);
       (void)local::mysql_to_strftime(input);
       break;
