@@ -138,8 +138,23 @@ class Parser {
     }
     return left;
   }
+  // Parentheses and NOTs nest by recursion: a few levels are plenty, thousands would overflow the stack.
+  static constexpr int kMaxDepth = 64;
+  struct Nesting {
+    int& depth;
+    explicit Nesting(int& d) : depth(++d) {}
+    ~Nesting() { --depth; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+  };
+  Result too_deep() const {
+    return fail("Expression nests parentheses or NOT more than " + std::to_string(kMaxDepth) + " levels deep.");
+  }
+
   Result parse_not() {
     if (accept_word("NOT")) {
+      const Nesting nesting(depth_);
+      if (depth_ > kMaxDepth) return too_deep();
       auto inner = parse_not();
       if (!inner) return inner;
       auto node = std::make_shared<Node>();
@@ -164,6 +179,8 @@ class Parser {
   }
   Result parse_primary() {
     if (accept_symbol("(")) {
+      const Nesting nesting(depth_);
+      if (depth_ > kMaxDepth) return too_deep();
       auto inner = parse_or();
       if (!inner) return inner;
       if (!accept_symbol(")")) return fail("Expected ')' in Expression.");
@@ -216,6 +233,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   std::size_t position_ = 0;
+  int depth_ = 0;  // parentheses and NOTs open at the current token
   const std::map<std::string, bool>& keys_;
 };
 

@@ -20,6 +20,18 @@ constexpr const char* kDatabaseFile = "_database.meta";
 constexpr const char* kInvalidInput = "InvalidInputException";
 constexpr const char* kNotFound = "EntityNotFoundException";
 constexpr const char* kAlreadyExists = "AlreadyExistsException";
+// GetTables' and GetPartitions' Expression (botocore: FilterString, PredicateString).
+constexpr std::size_t kMaxExpressionLength = 2048;
+
+std::optional<aws::Error> expression_too_long(const json& input) {
+  if (!input.contains("Expression") || !input["Expression"].is_string() ||
+      input["Expression"].get<std::string>().size() <= kMaxExpressionLength)
+    return std::nullopt;
+  return json_error(kInvalidInput,
+                    "1 validation error detected: Value at 'expression' failed to satisfy constraint: Member must "
+                    "have length less than or equal to " +
+                        std::to_string(kMaxExpressionLength));
+}
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 constexpr std::size_t kMaxNameLength = 255;
@@ -278,6 +290,7 @@ aws::Outcome<json> GlueCatalog::get_tables(const json& input) {
   if (!database) return std::move(database).get_failure();
   if (auto db = load_database(*database); !db) return std::move(db).get_failure();
   std::optional<std::regex> pattern;
+  if (auto too_long = expression_too_long(input)) return *too_long;
   if (input.contains("Expression") && input["Expression"].is_string()) {
     // Glue's Expression is a regular expression where '*' also stands for "anything".
     std::string expression;
@@ -426,6 +439,7 @@ aws::Outcome<json> GlueCatalog::get_partitions(const json& input) {
   json partitions = json::array();
   if (auto stored = read_json_file(catalog_dir_ + "/" + *database + "/" + *name + ".partitions"))
     partitions = stored->value("Partitions", json::array());
+  if (auto too_long = expression_too_long(input)) return *too_long;
   if (input.contains("Expression") && input["Expression"].is_string() &&
       !input["Expression"].get<std::string>().empty()) {
     std::vector<std::pair<std::string, bool>> keys;  // name, integral type

@@ -357,6 +357,15 @@ TEST(GlueHandlers, TablesAreStoredInGetTableShapeAndSkippedDatabaseFile) {
                                                                                {"Expression", "dt < '2024-01-01'"}}))
                                         .body);
   EXPECT_EQ(none["Partitions"].size(), 0u);
+  // Glue's limit on Expression (botocore: PredicateString, at most 2048), and deep nesting refused.
+  auto too_long = glue.handle(glue_request(
+      "GetPartitions", {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"Expression", std::string(2049, ' ')}}));
+  EXPECT_EQ(header_of(too_long, "x-amzn-ErrorType"), "InvalidInputException");
+  EXPECT_NE(too_long.body.find("2048"), std::string::npos) << too_long.body;
+  auto too_deep = glue.handle(glue_request(
+      "GetPartitions", {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"Expression", std::string(1000, '(')}}));
+  EXPECT_EQ(header_of(too_deep, "x-amzn-ErrorType"), "InvalidInputException");
+  EXPECT_NE(too_deep.body.find("more than 64 levels"), std::string::npos) << too_deep.body;
   auto one = [&](const char* operation, const nlohmann::json& values) {
     return glue.handle(
         glue_request(operation, {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"PartitionValues", values}}));
@@ -418,6 +427,14 @@ TEST(GlueExpression, FiltersPartitionsAsGlueDocumentsThem) {
   EXPECT_FALSE(matches("dt = 'it''s'", p));
   for (const char* bad : {"dt = ", "nope = 'x'", "dt == 'x'", "dt = 'unterminated", "(dt = 'x'", "dt IN 'x'"})
     EXPECT_FALSE(PartitionFilter::parse(bad, keys)) << bad;
+  // Nesting: 64 levels parse, deeper is an error rather than a stack overflow.
+  EXPECT_TRUE(matches(std::string(64, '(') + "dt = '2024-01-10'" + std::string(64, ')'), p));
+  std::string nots;
+  for (int i = 0; i < 64; ++i) nots += "NOT ";
+  EXPECT_TRUE(matches(nots + "dt = '2024-01-10'", p));  // an even number of NOTs
+  EXPECT_FALSE(PartitionFilter::parse(std::string(65, '(') + "dt = 'x'" + std::string(65, ')'), keys));
+  EXPECT_FALSE(PartitionFilter::parse("NOT " + nots + "dt = 'x'", keys));
+  EXPECT_FALSE(PartitionFilter::parse(std::string(100'000, '('), keys));
 }
 
 }  // namespace
