@@ -280,6 +280,46 @@ struct QualifiedName {
   std::string table;
 };
 
+// What CREATE EXTERNAL TABLE and CTAS put in a new table; glue_table() adds the rest of Glue's shape.
+struct NewTable {
+  Json columns, partition_keys;  // [{"Name", "Type"[, "Comment"]}]
+  std::string location, input_format, output_format, serde;
+  Json serde_parameters, parameters;  // parameters gets transient_lastDdlTime
+  int buckets = -1;
+  Json bucket_columns = Json::array();
+};
+
+// The table as `aws glue get-table` prints it ("Table"), created now.
+Json glue_table(const QualifiedName& name, NewTable spec, double now) {
+  spec.parameters["transient_lastDdlTime"] = std::to_string(static_cast<long long>(now));
+  return Json{
+      {"Name", name.table},
+      {"DatabaseName", name.database},
+      {"Owner", "hadoop"},
+      {"CreateTime", now},
+      {"UpdateTime", now},
+      {"Retention", 0},
+      {"StorageDescriptor",
+       {{"Columns", std::move(spec.columns)},
+        {"Location", std::move(spec.location)},
+        {"InputFormat", std::move(spec.input_format)},
+        {"OutputFormat", std::move(spec.output_format)},
+        {"Compressed", false},
+        {"NumberOfBuckets", spec.buckets},
+        {"SerdeInfo",
+         {{"SerializationLibrary", std::move(spec.serde)}, {"Parameters", std::move(spec.serde_parameters)}}},
+        {"BucketColumns", std::move(spec.bucket_columns)},
+        {"SortColumns", Json::array()},
+        {"StoredAsSubDirectories", false}}},
+      {"PartitionKeys", std::move(spec.partition_keys)},
+      {"TableType", "EXTERNAL_TABLE"},
+      {"Parameters", std::move(spec.parameters)},
+      {"CatalogId", kCatalogId},
+      {"IsRegisteredWithLakeFormation", false},
+      {"VersionId", "0"},
+  };
+}
+
 Outcome<QualifiedName> qualified_name(Parser& parser, const DdlContext& context) {
   auto first = parser.name("a table name");
   if (!first) return std::move(first).get_failure();
@@ -831,33 +871,10 @@ Outcome<QueryResult> create_table(Parser& parser, Catalog& catalog) {
   Json parameters{{"EXTERNAL", "TRUE"}};
   for (const auto& [key, value] : table_parameters) parameters[key] = value;
   if (comment) parameters["comment"] = *comment;
-  const double now = now_seconds();
-  parameters["transient_lastDdlTime"] = std::to_string(static_cast<long long>(now));
-  Json table{
-      {"Name", name->table},
-      {"DatabaseName", name->database},
-      {"Owner", "hadoop"},
-      {"CreateTime", now},
-      {"UpdateTime", now},
-      {"Retention", 0},
-      {"StorageDescriptor",
-       {{"Columns", column_json(*columns)},
-        {"Location", *location},
-        {"InputFormat", *input_format},
-        {"OutputFormat", *output_format},
-        {"Compressed", false},
-        {"NumberOfBuckets", buckets},
-        {"SerdeInfo", {{"SerializationLibrary", *serde}, {"Parameters", serde_json}}},
-        {"BucketColumns", bucket_columns},
-        {"SortColumns", Json::array()},
-        {"StoredAsSubDirectories", false}}},
-      {"PartitionKeys", column_json(partition_keys)},
-      {"TableType", "EXTERNAL_TABLE"},
-      {"Parameters", parameters},
-      {"CatalogId", kCatalogId},
-      {"IsRegisteredWithLakeFormation", false},
-      {"VersionId", "0"},
-  };
+  Json table = glue_table(*name,
+                          NewTable{column_json(*columns), column_json(partition_keys), *location, *input_format,
+                                   *output_format, *serde, serde_json, parameters, buckets, bucket_columns},
+                          now_seconds());
   if (comment) table["Description"] = *comment;
   if (catalog.table(*name)) {
     if (if_not_exists) return ddl_result();
@@ -1447,37 +1464,15 @@ aws::Status create_query_table(const QueryTable& spec, const std::vector<std::ve
   } else {
     serde_parameters["serialization.format"] = "1";
   }
-  const double now = now_seconds();
   Json parameters{{"EXTERNAL", "TRUE"}, {"has_encrypted_data", "false"}};
   if (!spec.compression.empty()) {
     parameters[spec.format == "PARQUET" ? "parquet.compression" : "write.compression"] = spec.compression;
   }
-  parameters["transient_lastDdlTime"] = std::to_string(static_cast<long long>(now));
-  Json table{
-      {"Name", name->table},
-      {"DatabaseName", name->database},
-      {"Owner", "hadoop"},
-      {"CreateTime", now},
-      {"UpdateTime", now},
-      {"Retention", 0},
-      {"StorageDescriptor",
-       {{"Columns", column_array(spec.columns)},
-        {"Location", spec.location},
-        {"InputFormat", format->input_format},
-        {"OutputFormat", format->output_format},
-        {"Compressed", false},
-        {"NumberOfBuckets", -1},
-        {"SerdeInfo", {{"SerializationLibrary", format->serde}, {"Parameters", serde_parameters}}},
-        {"BucketColumns", Json::array()},
-        {"SortColumns", Json::array()},
-        {"StoredAsSubDirectories", false}}},
-      {"PartitionKeys", column_array(spec.partition_keys)},
-      {"TableType", "EXTERNAL_TABLE"},
-      {"Parameters", parameters},
-      {"CatalogId", kCatalogId},
-      {"IsRegisteredWithLakeFormation", false},
-      {"VersionId", "0"},
-  };
+  Json table = glue_table(*name,
+                          NewTable{column_array(spec.columns), column_array(spec.partition_keys), spec.location,
+                                   std::string(format->input_format), std::string(format->output_format),
+                                   std::string(format->serde), serde_parameters, parameters},
+                          now_seconds());
   auto created = create_file(catalog.table_file(*name), Json{{"Table", table}}.dump(2));
   if (!created) return std::move(created).get_failure();
   if (!*created) {
