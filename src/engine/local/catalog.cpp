@@ -14,6 +14,7 @@
 
 #include <cerrno>
 
+#include "athena_runner/common/ascii.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 
 namespace athena_runner::engine::local {
@@ -47,10 +48,7 @@ constexpr std::string_view kOpenCsvDefaultQuote = "\"";
 constexpr std::string_view kOpenCsvDefaultEscape = "\\";
 constexpr std::string_view kSkipHeaderProperty = "skip.header.line.count";
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
+using text::lower;
 
 aws::Error catalog_error(const std::string& message) {
   return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog), message);

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "athena_runner/common/ascii.hpp"
 #include "athena_runner/common/atomic_file.hpp"
 #include "hive_types.hpp"
 
@@ -75,15 +76,8 @@ Error ddl_error(std::string_view code, std::string message) {
   return aws::make_error(aws::ErrorKind::InvalidInput, std::string(code), std::move(message));
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
-  return text;
-}
+using text::lower;
+using text::upper;
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

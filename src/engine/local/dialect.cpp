@@ -5,6 +5,7 @@
 #include <cctype>
 #include <optional>
 
+#include "athena_runner/common/ascii.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "hive_types.hpp"
 
@@ -23,11 +24,7 @@ aws::Error invalid_parameter(const std::string& message) {
   return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidParameter), message);
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using text::lower;
 
 bool is_word_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80) != 0; }
 bool is_word_char(char c) { return is_word_start(c) || std::isdigit(static_cast<unsigned char>(c)); }

@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "athena_runner/common/ascii.hpp"
 #include "catalog.hpp"
 #include "ddl.hpp"
 #include "dialect.hpp"
@@ -370,15 +371,8 @@ std::string strip_trailing_semicolons(std::string sql) {
   return sql;
 }
 
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string upper(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
+using text::lower;
+using text::upper;
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "athena_runner/common/ascii.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "dialect.hpp"
 
@@ -21,14 +22,8 @@ aws::Error not_supported(const std::string& message) {
   return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported), message);
 }
 
-std::string upper(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
+using text::lower;
+using text::upper;
 
 // 'it''s' -> it's
 std::string unquote(const std::string& text) {
