@@ -487,6 +487,17 @@ struct LocalEngine::Impl {
     return ok;
   }
 
+  // DuckDB's parser: the text is exactly one statement (duckdb_query would run every one of several).
+  Status one_statement(const std::string& sql) {
+    duckdb_extracted_statements extracted = nullptr;
+    const idx_t count = duckdb_extract_statements(connection, sql.c_str(), &extracted);
+    std::string message = count == 0 ? duck_error_text(duckdb_extract_statements_error(extracted)) : "";
+    duckdb_destroy_extracted(&extracted);
+    if (count == 0) return engine_error(error_codes::kQueryFailed, message);
+    if (count > 1) return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
+    return aws::Ok{};
+  }
+
   Status prepare(const char* sql, duckdb_prepared_statement& statement) {
     if (duckdb_prepare(connection, sql, &statement) == DuckDBError) {
       std::string message = duck_error_text(duckdb_prepare_error(statement));
@@ -1055,14 +1066,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
                         "expected a query (SELECT, WITH, VALUES, TABLE), found '" + translation->first_keyword + "'");
   }
   const std::string query = strip_trailing_semicolons(translation->sql);
-  {
-    duckdb_extracted_statements extracted = nullptr;
-    const idx_t count = duckdb_extract_statements(connection, query.c_str(), &extracted);
-    std::string message = count == 0 ? duck_error_text(duckdb_extract_statements_error(extracted)) : "";
-    duckdb_destroy_extracted(&extracted);
-    if (count == 0) return engine_error(error_codes::kQueryFailed, message);
-    if (count > 1) return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
-  }
+  if (auto single = one_statement(query); !single) return single.get_failure();
   if (auto used = use_database(session_database); !used) return used.get_failure();
   std::set<std::size_t> referenced;
   if (auto views = refresh_views(translation->qualified_names, session_database, referenced); !views) {
@@ -1527,13 +1531,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
                             ") is not supported by the local engine: only queries (SELECT, WITH, VALUES, TABLE)");
   }
   const std::string query = strip_trailing_semicolons(translation->sql);
-  duckdb_extracted_statements extracted = nullptr;
-  idx_t statement_count = duckdb_extract_statements(impl_->connection, query.c_str(), &extracted);
-  std::string extract_error = statement_count == 0 ? duck_error_text(duckdb_extract_statements_error(extracted)) : "";
-  duckdb_destroy_extracted(&extracted);
-  if (statement_count == 0) return engine_error(error_codes::kQueryFailed, extract_error);
-  if (statement_count > 1)
-    return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
+  if (auto single = impl_->one_statement(query); !single) return single.get_failure();
 
   const std::string database = lower(context.database.empty() ? impl_->config.default_database : context.database);
   if (auto used = impl_->use_database(database); !used) return used.get_failure();
