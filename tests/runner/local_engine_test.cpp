@@ -51,6 +51,14 @@ class LocalEngineRun : public ::testing::Test {
     return opened ? std::move(opened).get_result() : nullptr;
   }
 
+  // Runs for minutes unless stopped.
+  static constexpr const char* kLongQuery = "SELECT count(*) FROM range(100000000000) a";
+  aws::Outcome<std::string> start_long_query() {
+    athena::StartQueryExecutionRequest request;
+    request.query_string = kLongQuery;
+    return engine_->start(request);
+  }
+
   std::string data_dir() const { return temp_.path() + "/data"; }
   std::string result_file(const std::string& id) const { return data_dir() + "/local-results/athena/" + id + ".csv"; }
 
@@ -200,9 +208,7 @@ TEST_F(LocalEngineRun, BadSqlFailsAsAUserErrorWithoutAResultFile) {
 }
 
 TEST_F(LocalEngineRun, StopCancelsALongQuery) {
-  athena::StartQueryExecutionRequest request;
-  request.query_string = "SELECT count(*) FROM range(100000000000) a";
-  auto id = engine_->start(request);
+  auto id = start_long_query();
   ASSERT_TRUE(id) << id.get_failure().to_string();
   for (int i = 0; i < 500; ++i) {
     auto execution = engine_->get(*id);
@@ -220,7 +226,7 @@ TEST_F(LocalEngineRun, RunnerTimeoutStopsALongQuery) {
   Runner runner(*engine_, aws::Clock::system());
   auto options = fast_polling();
   options.timeout = std::chrono::seconds(1);
-  auto summary = runner.run(query("SELECT count(*) FROM range(100000000000) a"), kSlot, options);
+  auto summary = runner.run(query(kLongQuery), kSlot, options);
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
   EXPECT_TRUE(summary->timed_out);
   EXPECT_TRUE(summary->stopped);
@@ -229,9 +235,7 @@ TEST_F(LocalEngineRun, RunnerTimeoutStopsALongQuery) {
 }
 
 TEST_F(LocalEngineRun, StopFromAnotherInstanceCancelsTheQuery) {
-  athena::StartQueryExecutionRequest request;
-  request.query_string = "SELECT count(*) FROM range(100000000000) a";
-  auto id = engine_->start(request);
+  auto id = start_long_query();
   ASSERT_TRUE(id);
   auto other = open_engine();
   ASSERT_TRUE(other);
@@ -241,9 +245,7 @@ TEST_F(LocalEngineRun, StopFromAnotherInstanceCancelsTheQuery) {
 }
 
 TEST_F(LocalEngineRun, AnotherInstanceSeesALongQueryRunning) {
-  athena::StartQueryExecutionRequest request;
-  request.query_string = "SELECT count(*) FROM range(100000000000) a";
-  auto id = engine_->start(request);
+  auto id = start_long_query();
   ASSERT_TRUE(id);
   auto other = open_engine();
   ASSERT_TRUE(other);
