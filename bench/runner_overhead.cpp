@@ -2,11 +2,13 @@
 //
 // A: engine::open_local_query_engine + runner::Runner: render, token, start, the worker thread runs the
 //    query on DuckDB (catalog views, dialect translation, rendering values), result CSV and execution
-//    record written atomically, polled to completion.
-// B: DuckDB's C API: views created once over the same files, the same SQL with the parameters in place,
-//    the result materialised (duckdb_query).
-// Prints the median of each query on each side and the ratio A / B (target: within 5%), plus one
-// query's end-to-end time (run + fetch the result). Not a test: it reports, it does not pass or fail.
+//    records written atomically, the runner woken by the engine when the query ends.
+// B: DuckDB's C API: views written by hand (a glob) over the same files, the same SQL with the parameters
+//    in place, the result materialised (duckdb_query).
+// Also LocalEngine::execute alone, and B over the local engine's own views (the floor: what is left
+// above it is the engine's and the runner's own work).
+// Prints the median of each query each way and the ratio A / B (target: within 5%), plus one query's
+// end-to-end time (run + fetch the result). Not a test: it reports, it does not pass or fail.
 //
 //   runner_overhead [--sample DIR] [--repetitions N]
 // Without --sample it generates the default sample (generate-sample) into $TMPDIR/athena-runner-bench-sample
