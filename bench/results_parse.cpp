@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "athena_protocol.hpp"
+#include "athena_runner/aws/protocol/athena.hpp"
 
 namespace {
 
@@ -63,7 +63,7 @@ std::string make_page() {
 }  // namespace
 
 int main() {
-  using athena_runner::aws::athena::detail::parse_get_query_results;
+  using athena_runner::aws::athena::protocol::parse_get_query_results;
   const std::string page = make_page();
 
   std::size_t rows = 0;

@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   auto opened = ar::engine::open_local_query_engine(workspace);
   if (!opened) die(opened.get_failure().to_string());
   ar::runner::QueryEngine& local = *opened.get_result();
-  ar::runner::Runner runner(local, ar::aws::Clock::system());
+  ar::runner::Runner runner(local, ar::Clock::system());
   // As `athena-runner run --local` polls: the local engine tells the runner when its query finished.
   ar::runner::RunOptions options;
   options.poll.initial = std::chrono::milliseconds(20);

@@ -35,13 +35,13 @@ std::string default_data_dir() {
 
 namespace {
 
-aws::Error usage_error(std::string code, std::string message, int exit_code) {
-  auto error = aws::make_error(aws::ErrorKind::InvalidInput, std::move(code), std::move(message));
+Error usage_error(std::string code, std::string message, int exit_code) {
+  auto error = make_error(ErrorKind::InvalidInput, std::move(code), std::move(message));
   error.http_status = exit_code;
   return error;
 }
 
-aws::Outcome<SelectedEngine> open_local(const EngineOptions& options, std::string reason) {
+Outcome<SelectedEngine> open_local(const EngineOptions& options, std::string reason) {
 #ifdef AR_HAVE_LOCAL_ENGINE
   engine::LocalWorkspace workspace;
   workspace.data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
@@ -66,7 +66,7 @@ aws::Outcome<SelectedEngine> open_local(const EngineOptions& options, std::strin
 
 }  // namespace
 
-aws::Outcome<SelectedEngine> select_engine(const AwsOptions& aws_options, const EngineOptions& options) {
+Outcome<SelectedEngine> select_engine(const AwsOptions& aws_options, const EngineOptions& options) {
   std::string choice = options.local ? "local" : options.engine;
   if (options.local && options.engine == "athena")
     return usage_error("ConflictingOptions", "--local and --engine athena contradict each other: choose one",

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "athena_runner/runner/engine.hpp"
 #include "commands.hpp"
 
@@ -29,7 +29,7 @@ struct SelectedEngine {
 };
 
 // Errors carry the exit code to use in Error::http_status (kExitConfiguration or kExitUsage).
-aws::Outcome<SelectedEngine> select_engine(const AwsOptions& aws, const EngineOptions& options);
+Outcome<SelectedEngine> select_engine(const AwsOptions& aws, const EngineOptions& options);
 
 // Prints "engine: <describe()> — <reason>" on stderr.
 void announce(const SelectedEngine& selected);

@@ -70,7 +70,7 @@ int invoke_in_process(const AwsOptions& aws_options, const std::string& payload,
     return kExitConfiguration;
   }
   auto engine = engine::make_athena_query_engine(std::make_shared<const aws::ClientContext>(std::move(*context)));
-  lambda::QueryHandler handler(std::move(*config), *engine, aws::Clock::system(), std::cerr);
+  lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cerr);
   lambda::InvocationRequest request;
   request.request_id = kRequestId;
   request.payload = payload;

@@ -31,7 +31,9 @@ int main(int argc, char** argv) {
   runners[app.get_subcommand("doctor")] = doctor;
   auto invoke = add_invoke_command(app, aws);
   runners[app.get_subcommand("invoke")] = invoke;
+#ifdef AR_HAVE_LOCAL_ENGINE  // -DAR_LOCAL_ENGINE=OFF builds the CLI without the local engine and endpoint
   runners[app.get_subcommand("serve")] = add_serve_command(app);
+#endif
   add_run_commands(app, runners, aws);
 
   try {

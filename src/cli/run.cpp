@@ -39,13 +39,13 @@ void install_interrupt_handler() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-int fail(std::string_view command, const aws::Error& error, int exit_code) {
+int fail(std::string_view command, const Error& error, int exit_code) {
   std::cerr << "athena-runner " << command << ": " << error.to_string() << "\n";
   return exit_code;
 }
 
 // Exit code carried by select_engine's errors, else `fallback`.
-int exit_code_of(const aws::Error& error, int fallback) {
+int exit_code_of(const Error& error, int fallback) {
   return error.http_status == kExitUsage || error.http_status == kExitConfiguration ? error.http_status : fallback;
 }
 
@@ -70,7 +70,7 @@ void add_queries_option(CLI::App& command, QueriesOptions& options) {
       ->capture_default_str();
 }
 
-aws::Outcome<spec::QueriesFile> load(std::string_view command, const QueriesOptions& options) {
+Outcome<spec::QueriesFile> load(std::string_view command, const QueriesOptions& options) {
   auto file = spec::load_queries_file(options.queries_file);
   if (!file) fail(command, file.get_failure(), kExitUsage);
   return file;
@@ -80,8 +80,7 @@ spec::Instant now_minute() { return std::chrono::floor<std::chrono::minutes>(std
 
 // The scheduled time of a manual run: --at, else the latest slot of the query's schedule at or before now
 // (so running the same slot twice is recognised), else now to the minute.
-aws::Outcome<spec::Instant> scheduled_time_for(const spec::ResolvedQuery& query, const std::string& at,
-                                               std::string* how) {
+Outcome<spec::Instant> scheduled_time_for(const spec::ResolvedQuery& query, const std::string& at, std::string* how) {
   if (!at.empty()) {
     auto instant = spec::parse_instant(at);
     if (!instant) return instant.get_failure();
@@ -342,10 +341,10 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   if (!file) return kExitUsage;
   if (options.all == !options.names.empty())
     return fail("run",
-                aws::make_error(aws::ErrorKind::InvalidInput, "UsageError",
-                                "name the queries to run, or pass --all for every enabled query (see "
-                                "`athena-runner list -q " +
-                                    options.queries.queries_file + "`)"),
+                make_error(ErrorKind::InvalidInput, "UsageError",
+                           "name the queries to run, or pass --all for every enabled query (see "
+                           "`athena-runner list -q " +
+                               options.queries.queries_file + "`)"),
                 kExitUsage);
   std::vector<spec::ResolvedQuery> queries;
   if (options.all) {
@@ -373,11 +372,11 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   auto engine = open_engine("run", aws, options.engine, &exit_code);
   if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*engine, aws::Clock::system(), progress_printer());
+  runner::Runner runner(*engine, Clock::system(), progress_printer());
   auto run = run_options(options);
   if (engine->name() == "local") run.poll.initial = kLocalFirstPoll;
 
-  std::vector<aws::Outcome<runner::RunSummary>> outcomes;
+  std::vector<Outcome<runner::RunSummary>> outcomes;
   if (rendered.size() == 1) {
     outcomes.push_back(runner.run_rendered(rendered.front(), run));
   } else {
@@ -427,24 +426,24 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
   if (!query) return fail("backfill", query.get_failure(), kExitUsage);
   if (!query->schedule)
     return fail("backfill",
-                aws::make_error(aws::ErrorKind::InvalidInput, "NoSchedule",
-                                "query '" + options.name + "' has no schedule, so it has no slots to backfill"),
+                make_error(ErrorKind::InvalidInput, "NoSchedule",
+                           "query '" + options.name + "' has no schedule, so it has no slots to backfill"),
                 kExitUsage);
   auto from = spec::parse_instant(options.from);
   if (!from) return fail("backfill", from.get_failure(), kExitUsage);
   auto to = spec::parse_instant(options.to);
   if (!to) return fail("backfill", to.get_failure(), kExitUsage);
   if (*to <= *from)
-    return fail("backfill",
-                aws::make_error(aws::ErrorKind::InvalidInput, "EmptyRange",
-                                "--to must be after --from (the range is [from, to))"),
-                kExitUsage);
+    return fail(
+        "backfill",
+        make_error(ErrorKind::InvalidInput, "EmptyRange", "--to must be after --from (the range is [from, to))"),
+        kExitUsage);
 
   int exit_code = kExitOk;
   auto engine = open_engine("backfill", aws, options.engine, &exit_code);
   if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*engine, aws::Clock::system());
+  runner::Runner runner(*engine, Clock::system());
   runner::BackfillOptions backfill;
   backfill.from = *from;
   backfill.to = *to;
@@ -506,12 +505,11 @@ int run_results(const AwsOptions& aws, const ExecutionOptions& options) {
   auto execution = engine->get(options.id);
   if (!execution) return fail("results", execution.get_failure(), kExitFailed);
   if (execution->status.state != athena::QueryExecutionState::Succeeded)
-    return fail(
-        "results",
-        aws::make_error(aws::ErrorKind::InvalidInput, "NoResults",
-                        "query " + options.id + " is " + std::string(athena::to_string(execution->status.state)) +
-                            ": only a SUCCEEDED query has results (see `athena-runner status " + options.id + "`)"),
-        kExitFailed);
+    return fail("results",
+                make_error(ErrorKind::InvalidInput, "NoResults",
+                           "query " + options.id + " is " + std::string(athena::to_string(execution->status.state)) +
+                               ": only a SUCCEEDED query has results (see `athena-runner status " + options.id + "`)"),
+                kExitFailed);
   std::string via;
   auto table = runner::fetch_results(*engine, *execution, options.max_rows, &via);
   if (!table) return fail("results", table.get_failure(), kExitFailed);

@@ -14,7 +14,7 @@ namespace {
 
 using namespace athena_runner;
 
-int fail_init(const aws::Error& error) {
+int fail_init(const Error& error) {
   lambda::JsonLog log(std::cerr, lambda::LogLevel::Error, [] { return std::chrono::system_clock::now(); });
   log.write(lambda::LogLevel::Error, "init failed", {{"error_type", error.code}, {"error", error.to_string()}});
   auto posted = lambda::report_init_error(error.to_string(), lambda::kErrorInvalidConfiguration);
@@ -32,7 +32,7 @@ int main() {
     auto context = aws::ClientContext::from_environment();
     if (!context) return fail_init(context.get_failure());
     auto engine = engine::make_athena_query_engine(std::make_shared<const aws::ClientContext>(std::move(*context)));
-    lambda::QueryHandler handler(std::move(*config), *engine, aws::Clock::system(), std::cout);
+    lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cout);
     auto status = lambda::run_handler(std::ref(handler));
     if (!status) {
       lambda::JsonLog log(std::cerr, lambda::LogLevel::Error, [] { return std::chrono::system_clock::now(); });
@@ -41,6 +41,6 @@ int main() {
     }
     return 0;
   } catch (const std::exception& exception) {
-    return fail_init(aws::make_error(aws::ErrorKind::Internal, "InitException", exception.what()));
+    return fail_init(make_error(ErrorKind::Internal, "InitException", exception.what()));
   }
 }

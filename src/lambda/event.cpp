@@ -9,8 +9,6 @@
 namespace athena_runner::lambda {
 namespace {
 
-using aws::ErrorKind;
-using aws::make_error;
 using nlohmann::json;
 
 constexpr std::string_view kScheduledEventDetailType = "Scheduled Event";
@@ -20,11 +18,11 @@ constexpr std::string_view kOnDeadlineLeaveRunning = "leave-running";
 // Keys of a Scheduler payload or a direct invocation (docs/queries-file.md, "The schedule payload").
 constexpr std::string_view kEventKeys[] = {"query", "queries", "scheduled_time", "schedule_arn", "wait", "on_deadline"};
 
-aws::Error invalid_event(std::string message) {
+Error invalid_event(std::string message) {
   return make_error(ErrorKind::InvalidInput, std::string(kErrorInvalidEvent), std::move(message));
 }
 
-aws::Error invalid_configuration(std::string_view variable, std::string message) {
+Error invalid_configuration(std::string_view variable, std::string message) {
   return make_error(ErrorKind::Configuration, std::string(kErrorInvalidConfiguration),
                     std::string(variable) + ": " + std::move(message));
 }
@@ -36,13 +34,13 @@ std::optional<runner::GiveUpAction> parse_on_deadline(std::string_view text) {
 }
 
 // One query spec object, or a list of them, into resolved queries; `where` names it in messages.
-aws::Status add_queries(const json& specs, std::string_view where, const HandlerConfig& config, Event& event) {
-  auto add_one = [&](const json& spec, const std::string& name) -> aws::Status {
+Status add_queries(const json& specs, std::string_view where, const HandlerConfig& config, Event& event) {
+  auto add_one = [&](const json& spec, const std::string& name) -> Status {
     if (!spec.is_object()) return invalid_event(name + ": expected a query spec object, got " + spec.dump());
     auto resolved = spec::parse_query_spec_json(spec.dump(), config.defaults);
     if (!resolved) return invalid_event(name + ": " + resolved.get_failure().message);
     event.queries.push_back(std::move(resolved).get_result());
-    return aws::Ok{};
+    return Ok{};
   };
   if (specs.is_array()) {
     if (specs.empty()) return invalid_event(std::string(where) + ": empty list of queries");
@@ -50,20 +48,20 @@ aws::Status add_queries(const json& specs, std::string_view where, const Handler
       auto added = add_one(specs[i], std::string(where) + "[" + std::to_string(i) + "]");
       if (!added) return added;
     }
-    return aws::Ok{};
+    return Ok{};
   }
   return add_one(specs, std::string(where));
 }
 
-aws::Status parse_scheduled_time(const json& value, std::string_view key, Event& event) {
+Status parse_scheduled_time(const json& value, std::string_view key, Event& event) {
   if (!value.is_string()) return invalid_event(std::string(key) + ": expected an ISO 8601 time, got " + value.dump());
   auto instant = spec::parse_instant(value.get<std::string>());
   if (!instant) return invalid_event(std::string(key) + ": " + instant.get_failure().message);
   event.scheduled_time = *instant;
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Outcome<Event> parse_scheduled_event(const json& document, const HandlerConfig& config) {
+Outcome<Event> parse_scheduled_event(const json& document, const HandlerConfig& config) {
   Event event;
   event.kind = EventKind::ScheduledEvent;
   if (!document.contains("time")) return invalid_event("Scheduled Event without \"time\"");
@@ -111,7 +109,7 @@ std::string_view to_string(EventKind kind) {
   return "direct";
 }
 
-aws::Outcome<HandlerConfig> config_from_environment(const aws::Environment& environment) {
+Outcome<HandlerConfig> config_from_environment(const aws::Environment& environment) {
   HandlerConfig config;
   config.defaults.workgroup = environment.non_empty(kWorkgroupVariable);
   config.defaults.catalog = environment.non_empty(kCatalogVariable);
@@ -157,7 +155,7 @@ aws::Outcome<HandlerConfig> config_from_environment(const aws::Environment& envi
   return config;
 }
 
-aws::Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config, spec::Instant now) {
+Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config, spec::Instant now) {
   json document = json::parse(payload, nullptr, false);
   if (document.is_discarded()) return invalid_event("the event is not JSON");
 

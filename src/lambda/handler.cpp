@@ -51,7 +51,7 @@ std::string JsonLog::format_time(std::chrono::system_clock::time_point time) {
   return text;
 }
 
-QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, aws::Clock clock, std::ostream& log)
+QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log)
     : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log) {}
 
 InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {

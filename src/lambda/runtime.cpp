@@ -13,8 +13,6 @@
 namespace athena_runner::lambda {
 namespace {
 
-using aws::ErrorKind;
-using aws::make_error;
 using nlohmann::json;
 
 constexpr int kStatusOk = 200;
@@ -46,14 +44,14 @@ void log_runtime(std::string_view level, std::string_view message, std::string_v
   std::cerr << line.dump(-1, ' ', false, json::error_handler_t::replace) << '\n' << std::flush;
 }
 
-aws::Error unexpected_status(std::string_view what, const aws::HttpResponse& response) {
+Error unexpected_status(std::string_view what, const aws::HttpResponse& response) {
   auto error = make_error(ErrorKind::Service, "RuntimeApiError",
                           std::string(what) + ": HTTP " + std::to_string(response.status) + " " + response.body);
   error.http_status = response.status;
   return error;
 }
 
-aws::Outcome<InvocationRequest> next_invocation(aws::HttpClient& http, const std::string& endpoint) {
+Outcome<InvocationRequest> next_invocation(aws::HttpClient& http, const std::string& endpoint) {
   auto response = http.send(make_request(endpoint, "GET", api_path("invocation/next")));
   if (!response) return std::move(response).get_failure();
   if (response->status != kStatusOk) return unexpected_status("GET invocation/next", *response);
@@ -76,15 +74,15 @@ aws::Outcome<InvocationRequest> next_invocation(aws::HttpClient& http, const std
   return request;
 }
 
-aws::Status post(aws::HttpClient& http, aws::HttpRequest request, std::string_view what) {
+Status post(aws::HttpClient& http, aws::HttpRequest request, std::string_view what) {
   auto response = http.send(request);
   if (!response) return std::move(response).get_failure();
-  if (response->status == kStatusAccepted) return aws::Ok{};
+  if (response->status == kStatusAccepted) return Ok{};
   return unexpected_status(what, *response);
 }
 
-aws::Status post_error(aws::HttpClient& http, const std::string& endpoint, std::string path,
-                       const InvocationResponse& failure) {
+Status post_error(aws::HttpClient& http, const std::string& endpoint, std::string path,
+                  const InvocationResponse& failure) {
   auto request = make_request(endpoint, "POST", std::move(path));
   request.set_header(std::string(kErrorTypeHeader), failure.error_type());
   request.set_header("Content-Type", "application/json");
@@ -129,15 +127,14 @@ std::string InvocationResponse::error_document() const {
   return document.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-aws::Outcome<std::string> runtime_endpoint(const RuntimeOptions& options, const aws::Environment& environment) {
+Outcome<std::string> runtime_endpoint(const RuntimeOptions& options, const aws::Environment& environment) {
   if (!options.endpoint.empty()) return options.endpoint;
   if (auto endpoint = environment.non_empty(kRuntimeApiVariable)) return *endpoint;
   return make_error(ErrorKind::Configuration, "MissingRuntimeApi",
                     "AWS_LAMBDA_RUNTIME_API is not set: not running inside Lambda (or a Runtime API emulator)");
 }
 
-aws::Status report_init_error(std::string_view error_message, std::string_view error_type,
-                              const RuntimeOptions& options) {
+Status report_init_error(std::string_view error_message, std::string_view error_type, const RuntimeOptions& options) {
   auto endpoint = runtime_endpoint(options, aws::Environment::process());
   if (!endpoint) return std::move(endpoint).get_failure();
   aws::HttpOptions http_options;
@@ -147,7 +144,7 @@ aws::Status report_init_error(std::string_view error_message, std::string_view e
                     InvocationResponse::failure(std::string(error_message), std::string(error_type)));
 }
 
-aws::Status run_handler(const Handler& handler, const RuntimeOptions& options) {
+Status run_handler(const Handler& handler, const RuntimeOptions& options) {
   auto endpoint = runtime_endpoint(options, aws::Environment::process());
   if (!endpoint) return std::move(endpoint).get_failure();
   // The Runtime API holds /next open until an invocation arrives, however long that is: no timeout.
@@ -173,7 +170,7 @@ aws::Status run_handler(const Handler& handler, const RuntimeOptions& options) {
                                              std::string(kErrorTypeResponseTooLarge));
     }
 
-    aws::Status posted = aws::Ok{};
+    Status posted = Ok{};
     if (response.is_success()) {
       auto post_request = make_request(*endpoint, "POST", invocation_path + "response");
       post_request.set_header("Content-Type", response.content_type());
@@ -194,7 +191,7 @@ aws::Status run_handler(const Handler& handler, const RuntimeOptions& options) {
       log_runtime("error", error.to_string(), request->request_id);
     }
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
 }  // namespace athena_runner::lambda

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "athena_runner/common/atomic_file.hpp"
+#include "athena_runner/base/files.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/schedule.hpp"
 
@@ -31,10 +31,9 @@ struct Journal {
   std::map<std::string, JournalEntry> succeeded;  // by slot (format_utc)
 };
 
-aws::Error journal_error(const std::string& path, const std::string& problem) {
-  return aws::make_error(
-      aws::ErrorKind::InvalidInput, "InvalidBackfillJournal",
-      "backfill journal " + path + ": " + problem + "; fix or remove the file to run every slot again");
+Error journal_error(const std::string& path, const std::string& problem) {
+  return make_error(ErrorKind::InvalidInput, "InvalidBackfillJournal",
+                    "backfill journal " + path + ": " + problem + "; fix or remove the file to run every slot again");
 }
 
 Outcome<Journal> load_journal(const std::string& path, const std::string& query_name) {
@@ -68,7 +67,7 @@ Outcome<Journal> load_journal(const std::string& path, const std::string& query_
 
 // Replaced whole (files::write_file_atomically): a crash leaves the old journal or the new one, never half.
 Status save_journal(const Journal& journal) {
-  if (journal.path.empty()) return aws::Ok{};
+  if (journal.path.empty()) return Ok{};
   Json json;
   json["version"] = kJournalVersion;
   json["query"] = journal.query;
@@ -83,19 +82,19 @@ Status save_journal(const Journal& journal) {
   auto written =
       files::write_file_atomically(journal.path, json.dump(2) + "\n", {.durable = false, .create_parents = true});
   if (!written) {
-    return aws::make_error(aws::ErrorKind::Configuration, "JournalNotWritable",
-                           "cannot write the backfill journal (" + written.get_failure().message +
-                               "): check that its folder is writable or pass another journal path");
+    return make_error(ErrorKind::Configuration, "JournalNotWritable",
+                      "cannot write the backfill journal (" + written.get_failure().message +
+                          "): check that its folder is writable or pass another journal path");
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
 }  // namespace
 
 Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& query, const BackfillOptions& options) {
   if (!query.schedule) {
-    return aws::make_error(aws::ErrorKind::InvalidInput, "NoSchedule",
-                           "query " + query.name + " has no schedule to backfill: add a schedule to it");
+    return make_error(ErrorKind::InvalidInput, "NoSchedule",
+                      "query " + query.name + " has no schedule to backfill: add a schedule to it");
   }
   auto schedule = spec::parse_schedule(*query.schedule);
   if (!schedule) return std::move(schedule).get_failure();
@@ -124,7 +123,7 @@ Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& quer
   if (auto saved = save_journal(*journal); !saved) return std::move(saved).get_failure();
 
   std::size_t done = report.skipped;
-  std::optional<aws::Error> journal_failure;
+  std::optional<Error> journal_failure;
   auto on_finished = [&](std::size_t index, const Outcome<RunSummary>& outcome) {
     ++done;
     RunSummary summary;

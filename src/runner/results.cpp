@@ -41,8 +41,8 @@ class CsvReader {
 
  private:
   Outcome<ResultTable> malformed() const {
-    return aws::make_error(aws::ErrorKind::InvalidInput, "MalformedResultCsv",
-                           "the result CSV is malformed at line " + std::to_string(line_) + ": " + error_);
+    return make_error(ErrorKind::InvalidInput, "MalformedResultCsv",
+                      "the result CSV is malformed at line " + std::to_string(line_) + ": " + error_);
   }
 
   bool step(char c) {
@@ -224,7 +224,7 @@ Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecu
     received = true;
     return reader.feed(chunk);
   });
-  if (streamed || streamed.get_failure().kind == aws::ErrorKind::Aborted) {
+  if (streamed || streamed.get_failure().kind == ErrorKind::Aborted) {
     auto table = reader.finish();
     if (table && via) *via = "csv";
     return table;

@@ -13,7 +13,7 @@ namespace athena_runner::runner {
 
 namespace {
 
-using Clock = std::chrono::system_clock;
+using SystemClock = std::chrono::system_clock;
 using std::chrono::milliseconds;
 
 constexpr std::int64_t kMebibyte = std::int64_t{1} << 20;
@@ -92,9 +92,9 @@ struct Slot {
   spec::RenderedQuery rendered;
   RunSummary summary;
   Phase phase = Phase::Pending;
-  Clock::time_point next_at{};
-  Clock::time_point started_at{};
-  std::optional<Clock::time_point> give_up_at;
+  SystemClock::time_point next_at{};
+  SystemClock::time_point started_at{};
+  std::optional<SystemClock::time_point> give_up_at;
   std::string give_up_reason;
   milliseconds interval{0};
   int consecutive_poll_errors = 0;
@@ -103,7 +103,7 @@ struct Slot {
 
 class Scheduler {
  public:
-  Scheduler(QueryEngine& engine, const aws::Clock& clock, const EventSink& events, const RunOptions& options,
+  Scheduler(QueryEngine& engine, const Clock& clock, const EventSink& events, const RunOptions& options,
             const Runner::FinishedSink& on_finished)
       : engine_(engine), clock_(clock), events_(events), options_(options), on_finished_(on_finished) {}
 
@@ -145,13 +145,13 @@ class Scheduler {
       }
       if (gave_up) continue;
       // Sleep until the earliest due slot (or its give-up time).
-      Clock::time_point wake = Clock::time_point::max();
+      SystemClock::time_point wake = SystemClock::time_point::max();
       for (const auto& slot : slots_) {
         if (!active(slot)) continue;
         wake = std::min(wake, slot.next_at);
         if (slot.give_up_at) wake = std::min(wake, *slot.give_up_at);
       }
-      if (wake == Clock::time_point::max()) continue;
+      if (wake == SystemClock::time_point::max()) continue;
       if (wake > now) sleep(std::chrono::ceil<milliseconds>(wake - now));
       if (interrupted()) continue;
       now = clock_.now();
@@ -333,18 +333,18 @@ class Scheduler {
     if (slot.consecutive_poll_errors >= kMaxConsecutivePollErrors) {
       slot.phase = Slot::Phase::Done;
       slot.outcome = Outcome<RunSummary>(
-          aws::make_error(aws::ErrorKind::Service, "PollFailed",
-                          "could not read the state of query " + slot.summary.query_execution_id + " (" +
-                              std::to_string(slot.consecutive_poll_errors) + " tries in a row): " + message +
-                              "; it may still be running: check it with `athena-runner status " +
-                              slot.summary.query_execution_id + "`"));
+          make_error(ErrorKind::Service, "PollFailed",
+                     "could not read the state of query " + slot.summary.query_execution_id + " (" +
+                         std::to_string(slot.consecutive_poll_errors) + " tries in a row): " + message +
+                         "; it may still be running: check it with `athena-runner status " +
+                         slot.summary.query_execution_id + "`"));
       if (on_finished_) on_finished_(index, *slot.outcome);
       return;
     }
     schedule_next_poll(slot);
   }
 
-  void poll_due(Clock::time_point now) {
+  void poll_due(SystemClock::time_point now) {
     // Read before the states are: a query that finishes after this is reported by the next wait.
     const std::uint64_t changes = engine_.change_count();
     const bool changed = changes != changes_seen_;
@@ -413,8 +413,8 @@ class Scheduler {
 
   // Errors that say BatchGetQueryExecution itself is unusable here, as opposed to throttling or a
   // network failure (which the per-query polls would hit as well).
-  static bool batch_unavailable(const aws::Error& error) {
-    if (error.kind != aws::ErrorKind::Service) return false;
+  static bool batch_unavailable(const Error& error) {
+    if (error.kind != ErrorKind::Service) return false;
     if (error.http_status == 429 || error.code.find("Throttl") != std::string::npos ||
         error.code == "TooManyRequestsException") {
       return false;
@@ -425,7 +425,7 @@ class Scheduler {
   }
 
   QueryEngine& engine_;
-  const aws::Clock& clock_;
+  const Clock& clock_;
   const EventSink& events_;
   const RunOptions& options_;
   const Runner::FinishedSink& on_finished_;
@@ -484,7 +484,7 @@ athena::StartQueryExecutionRequest to_start_request(const spec::RenderedQuery& q
   return request;
 }
 
-Runner::Runner(QueryEngine& engine, aws::Clock clock, EventSink events)
+Runner::Runner(QueryEngine& engine, Clock clock, EventSink events)
     : engine_(engine), clock_(std::move(clock)), events_(std::move(events)) {}
 
 Outcome<RunSummary> Runner::run(const spec::ResolvedQuery& query, spec::Instant scheduled_time,

@@ -1,13 +1,14 @@
 #include "athena_service.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
 
+#include "athena_runner/aws/protocol/athena.hpp"
 #include "athena_runner/aws/sigv4.hpp"
 #include "checksums.hpp"
-#include "execution_json.hpp"
 #include "file_store.hpp"
 
 namespace athena_runner::server {
@@ -21,13 +22,13 @@ constexpr const char* kPrimaryWorkGroup = "primary";
 constexpr const char* kEngineVersion = "Athena engine version 3";
 constexpr int kMaxQueryLength = 262144;
 
-aws::Error invalid_request(std::string message) { return json_error(kInvalidRequest, std::move(message)); }
+Error invalid_request(std::string message) { return json_error(kInvalidRequest, std::move(message)); }
 
 // Errors from the engine keep their code when it is one of Athena's; anything else is a 500.
-aws::Error from_engine(const aws::Error& error) {
+Error from_engine(const Error& error) {
   if (error.code == kInvalidRequest || error.code == "ResourceNotFoundException")
     return json_error(error.code, error.message, 400);
-  if (error.kind == aws::ErrorKind::InvalidInput) return json_error(kInvalidRequest, error.message, 400);
+  if (error.kind == ErrorKind::InvalidInput) return json_error(kInvalidRequest, error.message, 400);
   return json_error("InternalServerException", error.message, 500);
 }
 
@@ -36,7 +37,7 @@ std::optional<std::string> optional_string(const json& object, const char* key) 
   return object[key].get<std::string>();
 }
 
-aws::Outcome<std::string> query_execution_id(const json& input) {
+Outcome<std::string> query_execution_id(const json& input) {
   auto id = optional_string(input, "QueryExecutionId");
   if (!id || id->empty() || id->size() > 128) return invalid_request("QueryExecutionId is required.");
   return *id;
@@ -55,16 +56,10 @@ struct ParsedExecute {
   const ExecuteStatement* operator->() const { return &*statement; }
 };
 
-std::string lower_ascii(std::string text) {
-  for (char& c : text)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return text;
-}
-
 // True when text[position...] is `keyword` (any case) followed by white space.
 bool starts_with_keyword(const std::string& text, std::size_t position, std::string_view keyword) {
   if (position == std::string::npos || text.size() < position + keyword.size() + 1) return false;
-  return lower_ascii(text.substr(position, keyword.size())) == keyword &&
+  return text::lower(text.substr(position, keyword.size())) == keyword &&
          std::isspace(static_cast<unsigned char>(text[position + keyword.size()]));
 }
 
@@ -142,22 +137,23 @@ std::string work_group_of(const json& input) { return optional_string(input, "Wo
 }  // namespace
 
 AthenaApi::AthenaApi(EngineFactory open_engine, std::string default_output, const GlueCatalog& catalog,
-                     std::string state_dir, std::string temp_dir)
+                     std::string state_dir, std::string temp_dir, Random random)
     : open_engine_(std::move(open_engine)),
       default_output_(std::move(default_output)),
       catalog_(catalog),
       state_dir_(std::move(state_dir)),
-      temp_dir_(std::move(temp_dir)) {}
+      temp_dir_(std::move(temp_dir)),
+      random_(std::move(random)) {}
 
-aws::Status AthenaApi::open() {
+Status AthenaApi::open() {
   auto opened = open_engine_();
   if (!opened) return std::move(opened).get_failure();
   engine_ = std::move(opened).get_result();
-  return aws::Ok{};
+  return Ok{};
 }
 
 void AthenaApi::register_operations(JsonService& service) {
-  auto bind = [this](aws::Outcome<json> (AthenaApi::*method)(const json&)) {
+  auto bind = [this](Outcome<json> (AthenaApi::*method)(const json&)) {
     return [this, method](const json& input) { return (this->*method)(input); };
   };
   service.add("StartQueryExecution", bind(&AthenaApi::start_query_execution));
@@ -187,7 +183,7 @@ void AthenaApi::register_operations(JsonService& service) {
   service.add("GetTableMetadata", bind(&AthenaApi::get_table_metadata));
 }
 
-aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
+Outcome<json> AthenaApi::start_query_execution(const json& input) {
   athena::StartQueryExecutionRequest request;
   auto query = optional_string(input, "QueryString");
   if (!query || query->empty() || query->size() > kMaxQueryLength)
@@ -242,15 +238,15 @@ aws::Outcome<json> AthenaApi::start_query_execution(const json& input) {
   return json{{"QueryExecutionId", *started}};
 }
 
-aws::Outcome<json> AthenaApi::get_query_execution(const json& input) {
+Outcome<json> AthenaApi::get_query_execution(const json& input) {
   auto id = query_execution_id(input);
   if (!id) return std::move(id).get_failure();
   auto execution = engine().get(*id);
   if (!execution) return from_engine(execution.get_failure());
-  return json{{"QueryExecution", json::parse(engine::local::query_execution_json(*execution))}};
+  return json{{"QueryExecution", json::parse(aws::athena::protocol::query_execution_json(*execution))}};
 }
 
-aws::Outcome<json> AthenaApi::batch_get_query_execution(const json& input) {
+Outcome<json> AthenaApi::batch_get_query_execution(const json& input) {
   if (!input.contains("QueryExecutionIds") || !input["QueryExecutionIds"].is_array() ||
       input["QueryExecutionIds"].empty() || input["QueryExecutionIds"].size() > athena::kMaxBatchGetIds)
     return invalid_request("QueryExecutionIds must list 1 to 50 ids.");
@@ -259,7 +255,7 @@ aws::Outcome<json> AthenaApi::batch_get_query_execution(const json& input) {
   if (!result) return from_engine(result.get_failure());
   json executions = json::array();
   for (const auto& execution : result->query_executions)
-    executions.push_back(json::parse(engine::local::query_execution_json(execution)));
+    executions.push_back(json::parse(aws::athena::protocol::query_execution_json(execution)));
   json unprocessed = json::array();
   for (const auto& entry : result->unprocessed_query_execution_ids) {
     json item = json::object();
@@ -271,14 +267,14 @@ aws::Outcome<json> AthenaApi::batch_get_query_execution(const json& input) {
   return json{{"QueryExecutions", executions}, {"UnprocessedQueryExecutionIds", unprocessed}};
 }
 
-aws::Outcome<json> AthenaApi::stop_query_execution(const json& input) {
+Outcome<json> AthenaApi::stop_query_execution(const json& input) {
   auto id = query_execution_id(input);
   if (!id) return std::move(id).get_failure();
   if (auto status = engine().stop(*id); !status) return from_engine(status.get_failure());
   return json::object();
 }
 
-aws::Outcome<json> AthenaApi::get_query_results(const json& input) {
+Outcome<json> AthenaApi::get_query_results(const json& input) {
   auto id = query_execution_id(input);
   if (!id) return std::move(id).get_failure();
   int max_results = input.value("MaxResults", athena::kMaxResultsPerPage);
@@ -347,7 +343,7 @@ std::string AthenaApi::state_path(const std::string& folder, const std::string& 
   return state_dir_ + "/" + folder + "/" + name + ".json";
 }
 
-aws::Outcome<json> AthenaApi::load_work_group(const std::string& name) const {
+Outcome<json> AthenaApi::load_work_group(const std::string& name) const {
   bool valid = !name.empty() && name.size() <= 128 &&
                name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
                    std::string::npos &&
@@ -372,13 +368,13 @@ aws::Outcome<json> AthenaApi::load_work_group(const std::string& name) const {
   return invalid_request("WorkGroup " + name + " is not found.");
 }
 
-aws::Outcome<json> AthenaApi::get_work_group(const json& input) {
+Outcome<json> AthenaApi::get_work_group(const json& input) {
   auto work_group = load_work_group(optional_string(input, "WorkGroup").value_or(""));
   if (!work_group) return std::move(work_group).get_failure();
   return json{{"WorkGroup", *work_group}};
 }
 
-aws::Outcome<json> AthenaApi::create_work_group(const json& input) {
+Outcome<json> AthenaApi::create_work_group(const json& input) {
   std::string name = optional_string(input, "Name").value_or("");
   if (name.empty() || name.size() > 128 || name.front() == '.' ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
@@ -400,7 +396,7 @@ aws::Outcome<json> AthenaApi::create_work_group(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> AthenaApi::delete_work_group(const json& input) {
+Outcome<json> AthenaApi::delete_work_group(const json& input) {
   std::string name = optional_string(input, "WorkGroup").value_or("");
   if (name == kPrimaryWorkGroup) return invalid_request("Cannot delete the primary workgroup");
   std::lock_guard lock(state_mutex_);
@@ -411,7 +407,7 @@ aws::Outcome<json> AthenaApi::delete_work_group(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> AthenaApi::list_work_groups(const json&) {
+Outcome<json> AthenaApi::list_work_groups(const json&) {
   std::vector<std::string> names{kPrimaryWorkGroup};
   std::error_code error;
   for (auto it = std::filesystem::directory_iterator(state_dir_ + "/workgroups", error);
@@ -438,12 +434,12 @@ namespace {
 
 constexpr const char* kDataCatalog = "AwsDataCatalog";
 
-aws::Error metadata_error(std::string message) { return json_error("MetadataException", std::move(message)); }
+Error metadata_error(std::string message) { return json_error("MetadataException", std::move(message)); }
 
-aws::Status check_catalog(const json& input) {
+Status check_catalog(const json& input) {
   std::string catalog = optional_string(input, "CatalogName").value_or("");
   if (catalog != kDataCatalog) return metadata_error("Catalog " + catalog + " is not found. Use " + kDataCatalog + ".");
-  return aws::Ok{};
+  return Ok{};
 }
 
 // NextToken over a sorted list of names: base64 of the last name returned.
@@ -473,7 +469,7 @@ json table_metadata(const json& table) {
 
 }  // namespace
 
-aws::Outcome<json> AthenaApi::list_query_executions(const json& input) {
+Outcome<json> AthenaApi::list_query_executions(const json& input) {
   if (auto work_group = load_work_group(work_group_of(input)); !work_group) return std::move(work_group).get_failure();
   int limit = std::clamp(input.value("MaxResults", 50), 1, 50);
   // Most recent first, as Athena lists them; the records are the local engine's files.
@@ -502,11 +498,11 @@ aws::Outcome<json> AthenaApi::list_query_executions(const json& input) {
   return result;
 }
 
-aws::Outcome<json> AthenaApi::list_data_catalogs(const json&) {
+Outcome<json> AthenaApi::list_data_catalogs(const json&) {
   return json{{"DataCatalogsSummary", json::array({{{"CatalogName", kDataCatalog}, {"Type", "GLUE"}}})}};
 }
 
-aws::Outcome<json> AthenaApi::list_databases(const json& input) {
+Outcome<json> AthenaApi::list_databases(const json& input) {
   if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
   json list = json::array();
   for (const auto& database : catalog_.databases()) {
@@ -518,7 +514,7 @@ aws::Outcome<json> AthenaApi::list_databases(const json& input) {
   return json{{"DatabaseList", list}};
 }
 
-aws::Outcome<json> AthenaApi::get_database(const json& input) {
+Outcome<json> AthenaApi::get_database(const json& input) {
   if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
   std::string name = optional_string(input, "DatabaseName").value_or("");
   auto database = catalog_.database(name);
@@ -529,7 +525,7 @@ aws::Outcome<json> AthenaApi::get_database(const json& input) {
   return json{{"Database", item}};
 }
 
-aws::Outcome<json> AthenaApi::list_table_metadata(const json& input) {
+Outcome<json> AthenaApi::list_table_metadata(const json& input) {
   if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
   std::string name = optional_string(input, "DatabaseName").value_or("");
   auto tables = catalog_.tables(name);
@@ -554,7 +550,7 @@ aws::Outcome<json> AthenaApi::list_table_metadata(const json& input) {
   return result;
 }
 
-aws::Outcome<json> AthenaApi::get_table_metadata(const json& input) {
+Outcome<json> AthenaApi::get_table_metadata(const json& input) {
   if (auto status = check_catalog(input); !status) return std::move(status).get_failure();
   std::string database = optional_string(input, "DatabaseName").value_or("");
   std::string name = optional_string(input, "TableName").value_or("");
@@ -563,15 +559,7 @@ aws::Outcome<json> AthenaApi::get_table_metadata(const json& input) {
   return json{{"TableMetadata", table_metadata(*table)}};
 }
 
-namespace {
-std::string new_uuid() {
-  std::string hex = random_hex(16);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-4" + hex.substr(13, 3) + "-a" + hex.substr(17, 3) + "-" +
-         hex.substr(20, 12);
-}
-}  // namespace
-
-aws::Outcome<json> AthenaApi::create_named_query(const json& input) {
+Outcome<json> AthenaApi::create_named_query(const json& input) {
   auto name = optional_string(input, "Name");
   auto database = optional_string(input, "Database");
   auto query = optional_string(input, "QueryString");
@@ -587,7 +575,7 @@ aws::Outcome<json> AthenaApi::create_named_query(const json& input) {
     id = digest.substr(0, 8) + "-" + digest.substr(8, 4) + "-" + digest.substr(12, 4) + "-" + digest.substr(16, 4) +
          "-" + digest.substr(20, 12);
   } else {
-    id = new_uuid();
+    id = random_.uuid();
   }
   json named{{"Name", *name},
              {"Database", *database},
@@ -600,7 +588,7 @@ aws::Outcome<json> AthenaApi::create_named_query(const json& input) {
   return json{{"NamedQueryId", id}};
 }
 
-aws::Outcome<json> AthenaApi::get_named_query(const json& input) {
+Outcome<json> AthenaApi::get_named_query(const json& input) {
   std::string id = optional_string(input, "NamedQueryId").value_or("");
   if (id.empty() || id.find_first_not_of("0123456789abcdef-") != std::string::npos)
     return invalid_request("NamedQuery " + id + " was not found.");
@@ -610,7 +598,7 @@ aws::Outcome<json> AthenaApi::get_named_query(const json& input) {
   return json{{"NamedQuery", named}};
 }
 
-aws::Outcome<json> AthenaApi::batch_get_named_query(const json& input) {
+Outcome<json> AthenaApi::batch_get_named_query(const json& input) {
   if (!input.contains("NamedQueryIds") || !input["NamedQueryIds"].is_array() || input["NamedQueryIds"].empty() ||
       input["NamedQueryIds"].size() > 50)
     return invalid_request("NamedQueryIds must list 1 to 50 ids.");
@@ -628,7 +616,7 @@ aws::Outcome<json> AthenaApi::batch_get_named_query(const json& input) {
   return json{{"NamedQueries", found}, {"UnprocessedNamedQueryIds", unprocessed}};
 }
 
-aws::Outcome<json> AthenaApi::list_named_queries(const json& input) {
+Outcome<json> AthenaApi::list_named_queries(const json& input) {
   std::string work_group = work_group_of(input);
   if (auto loaded = load_work_group(work_group); !loaded) return std::move(loaded).get_failure();
   std::vector<std::string> ids;
@@ -660,7 +648,7 @@ aws::Outcome<json> AthenaApi::list_named_queries(const json& input) {
   return result;
 }
 
-aws::Outcome<json> AthenaApi::delete_named_query(const json& input) {
+Outcome<json> AthenaApi::delete_named_query(const json& input) {
   auto named = get_named_query(input);
   if (!named) return std::move(named).get_failure();
   std::lock_guard lock(state_mutex_);
@@ -681,11 +669,11 @@ double now_seconds() {
 }
 }  // namespace
 
-aws::Outcome<json> AthenaApi::load_prepared_statement(const std::string& work_group, const std::string& name) const {
+Outcome<json> AthenaApi::load_prepared_statement(const std::string& work_group, const std::string& name) const {
   if (!valid_statement_name(name))
     return json_error("ResourceNotFoundException", "Prepared statement " + name + " not found.");
   bool found = false;
-  json stored = json::parse(read_whole_file(state_path("prepared-statements/" + work_group, lower_ascii(name)), &found),
+  json stored = json::parse(read_whole_file(state_path("prepared-statements/" + work_group, text::lower(name)), &found),
                             nullptr, false);
   if (!found || !stored.is_object())
     return json_error("ResourceNotFoundException",
@@ -693,7 +681,7 @@ aws::Outcome<json> AthenaApi::load_prepared_statement(const std::string& work_gr
   return stored;
 }
 
-aws::Outcome<json> AthenaApi::create_prepared_statement(const json& input) {
+Outcome<json> AthenaApi::create_prepared_statement(const json& input) {
   std::string name = optional_string(input, "StatementName").value_or("");
   std::string work_group = optional_string(input, "WorkGroup").value_or("");
   auto statement = optional_string(input, "QueryStatement");
@@ -701,7 +689,7 @@ aws::Outcome<json> AthenaApi::create_prepared_statement(const json& input) {
   if (!statement || statement->empty()) return invalid_request("QueryStatement is required.");
   if (auto loaded = load_work_group(work_group); !loaded) return std::move(loaded).get_failure();
   std::lock_guard lock(state_mutex_);
-  std::string path = state_path("prepared-statements/" + work_group, lower_ascii(name));
+  std::string path = state_path("prepared-statements/" + work_group, text::lower(name));
   if (std::filesystem::exists(path)) return invalid_request("Prepared statement " + name + " already exists.");
   json stored{{"StatementName", name},
               {"QueryStatement", *statement},
@@ -712,7 +700,7 @@ aws::Outcome<json> AthenaApi::create_prepared_statement(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> AthenaApi::update_prepared_statement(const json& input) {
+Outcome<json> AthenaApi::update_prepared_statement(const json& input) {
   std::string name = optional_string(input, "StatementName").value_or("");
   std::string work_group = optional_string(input, "WorkGroup").value_or("");
   auto statement = optional_string(input, "QueryStatement");
@@ -723,19 +711,19 @@ aws::Outcome<json> AthenaApi::update_prepared_statement(const json& input) {
   (*stored)["QueryStatement"] = *statement;
   (*stored)["LastModifiedTime"] = now_seconds();
   if (auto description = optional_string(input, "Description")) (*stored)["Description"] = *description;
-  std::string path = state_path("prepared-statements/" + work_group, lower_ascii(name));
+  std::string path = state_path("prepared-statements/" + work_group, text::lower(name));
   if (auto status = write_file_atomic(path, stored->dump(), temp_dir_); !status) return std::move(status).get_failure();
   return json::object();
 }
 
-aws::Outcome<json> AthenaApi::get_prepared_statement(const json& input) {
+Outcome<json> AthenaApi::get_prepared_statement(const json& input) {
   auto stored = load_prepared_statement(optional_string(input, "WorkGroup").value_or(""),
                                         optional_string(input, "StatementName").value_or(""));
   if (!stored) return std::move(stored).get_failure();
   return json{{"PreparedStatement", *stored}};
 }
 
-aws::Outcome<json> AthenaApi::list_prepared_statements(const json& input) {
+Outcome<json> AthenaApi::list_prepared_statements(const json& input) {
   std::string work_group = optional_string(input, "WorkGroup").value_or("");
   if (auto loaded = load_work_group(work_group); !loaded) return std::move(loaded).get_failure();
   std::vector<json> statements;
@@ -769,14 +757,14 @@ aws::Outcome<json> AthenaApi::list_prepared_statements(const json& input) {
   return result;
 }
 
-aws::Outcome<json> AthenaApi::delete_prepared_statement(const json& input) {
+Outcome<json> AthenaApi::delete_prepared_statement(const json& input) {
   std::string name = optional_string(input, "StatementName").value_or("");
   std::string work_group = optional_string(input, "WorkGroup").value_or("");
   std::lock_guard lock(state_mutex_);
   auto stored = load_prepared_statement(work_group, name);
   if (!stored) return std::move(stored).get_failure();
   std::error_code error;
-  std::filesystem::remove(state_path("prepared-statements/" + work_group, lower_ascii(name)), error);
+  std::filesystem::remove(state_path("prepared-statements/" + work_group, text::lower(name)), error);
   return json::object();
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "athena_runner/base/random.hpp"
 #include "athena_runner/runner/engine.hpp"
 #include "glue_service.hpp"
 #include "json_service.hpp"
@@ -25,48 +26,48 @@ inline constexpr const char* kDefaultOutputLocation = "s3://athena-results/";
 
 class AthenaApi {
  public:
-  using EngineFactory = std::function<aws::Outcome<std::unique_ptr<runner::QueryEngine>>()>;
+  using EngineFactory = std::function<Outcome<std::unique_ptr<runner::QueryEngine>>()>;
   // open_engine: opens the local QueryEngine over the data directory, once. It sees Glue changes by
   // itself: each of its workers reopens its DuckDB when the catalog files changed since its last query.
   // default_output: the primary work group's OutputLocation.
   // state_dir: <data dir>/.athena (the local engine's executions live in its executions/ folder; work
   // groups and named queries are kept next to them); temp_dir: same file system, for atomic writes.
   AthenaApi(EngineFactory open_engine, std::string default_output, const GlueCatalog& catalog, std::string state_dir,
-            std::string temp_dir);
+            std::string temp_dir, Random random);
   // Opens the engine; fails as open_engine does.
-  aws::Status open();
+  Status open();
   void register_operations(JsonService& service);
 
  private:
-  aws::Outcome<nlohmann::json> start_query_execution(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_query_execution(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> batch_get_query_execution(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> stop_query_execution(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_query_results(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_work_group(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> list_work_groups(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> list_query_executions(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> list_data_catalogs(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> list_databases(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_database(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> list_table_metadata(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_table_metadata(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> create_work_group(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> delete_work_group(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> create_named_query(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_named_query(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> batch_get_named_query(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> list_named_queries(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> delete_named_query(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> create_prepared_statement(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> update_prepared_statement(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_prepared_statement(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> list_prepared_statements(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> delete_prepared_statement(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> load_prepared_statement(const std::string& work_group, const std::string& name) const;
+  Outcome<nlohmann::json> start_query_execution(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_query_execution(const nlohmann::json& input);
+  Outcome<nlohmann::json> batch_get_query_execution(const nlohmann::json& input);
+  Outcome<nlohmann::json> stop_query_execution(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_query_results(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_work_group(const nlohmann::json& input);
+  Outcome<nlohmann::json> list_work_groups(const nlohmann::json& input);
+  Outcome<nlohmann::json> list_query_executions(const nlohmann::json& input);
+  Outcome<nlohmann::json> list_data_catalogs(const nlohmann::json& input);
+  Outcome<nlohmann::json> list_databases(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_database(const nlohmann::json& input);
+  Outcome<nlohmann::json> list_table_metadata(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_table_metadata(const nlohmann::json& input);
+  Outcome<nlohmann::json> create_work_group(const nlohmann::json& input);
+  Outcome<nlohmann::json> delete_work_group(const nlohmann::json& input);
+  Outcome<nlohmann::json> create_named_query(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_named_query(const nlohmann::json& input);
+  Outcome<nlohmann::json> batch_get_named_query(const nlohmann::json& input);
+  Outcome<nlohmann::json> list_named_queries(const nlohmann::json& input);
+  Outcome<nlohmann::json> delete_named_query(const nlohmann::json& input);
+  Outcome<nlohmann::json> create_prepared_statement(const nlohmann::json& input);
+  Outcome<nlohmann::json> update_prepared_statement(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_prepared_statement(const nlohmann::json& input);
+  Outcome<nlohmann::json> list_prepared_statements(const nlohmann::json& input);
+  Outcome<nlohmann::json> delete_prepared_statement(const nlohmann::json& input);
+  Outcome<nlohmann::json> load_prepared_statement(const std::string& work_group, const std::string& name) const;
 
   // Work groups: `primary` always exists; others are <data dir>/.athena/workgroups/<name>.json.
-  aws::Outcome<nlohmann::json> load_work_group(const std::string& name) const;
+  Outcome<nlohmann::json> load_work_group(const std::string& name) const;
   std::string state_path(const std::string& folder, const std::string& name) const;
 
   runner::QueryEngine& engine() { return *engine_; }
@@ -76,6 +77,7 @@ class AthenaApi {
   const GlueCatalog& catalog_;
   std::string state_dir_;  // <data dir>/.athena
   std::string temp_dir_;
+  Random random_;                                // named query ids
   std::mutex state_mutex_;                       // work groups and named queries
   std::unique_ptr<runner::QueryEngine> engine_;  // set by open(), before any request
 };

@@ -1,4 +1,5 @@
 #include "auth.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <ctime>
 
@@ -17,16 +18,10 @@ constexpr std::string_view kTrailerSignatureName = "x-amz-trailer-signature";
 constexpr long long kMaxPresignedExpiry = 604800;  // 7 days, S3's limit
 constexpr std::size_t kMaxChunkHeaderLine = 4096;
 
-aws::Error auth_error(const char* code, std::string message, int status = 403) {
-  aws::Error error = aws::make_error(aws::ErrorKind::Service, code, std::move(message));
+Error auth_error(const char* code, std::string message, int status = 403) {
+  Error error = make_error(ErrorKind::Service, code, std::move(message));
   error.http_status = status;
   return error;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
 }
 
 std::vector<std::string> split(std::string_view text, char separator) {
@@ -39,13 +34,6 @@ std::vector<std::string> split(std::string_view text, char separator) {
     start = end + 1;
   }
   return parts;
-}
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // Credential=AKID/20130524/us-east-1/s3/aws4_request
@@ -107,18 +95,18 @@ std::string join(const std::vector<std::string>& parts, char separator) {
 
 }  // namespace
 
-std::optional<aws::Outcome<SignatureInfo>> read_signature(const Request& request) {
+std::optional<Outcome<SignatureInfo>> read_signature(const Request& request) {
   SignatureInfo info;
   if (auto authorization = request.header("authorization")) {
-    std::string_view text = trim(*authorization);
+    std::string_view text = text::trim(*authorization);
     if (text.substr(0, kAlgorithm.size()) != kAlgorithm || text.size() == kAlgorithm.size() ||
         text[kAlgorithm.size()] != ' ')
-      return aws::Outcome<SignatureInfo>(
+      return Outcome<SignatureInfo>(
           auth_error(auth_errors::kMalformed, "Only AWS4-HMAC-SHA256 (SigV4) authorization is supported.", 400));
     bool have_credential = false;
     bool have_headers = false;
     for (const auto& raw_part : split(text.substr(kAlgorithm.size() + 1), ',')) {
-      std::string_view part = trim(raw_part);
+      std::string_view part = text::trim(raw_part);
       auto equals = part.find('=');
       if (equals == std::string_view::npos) continue;
       std::string_view name = part.substr(0, equals);
@@ -133,17 +121,17 @@ std::optional<aws::Outcome<SignatureInfo>> read_signature(const Request& request
       }
     }
     if (!have_credential || !have_headers || info.signature.empty())
-      return aws::Outcome<SignatureInfo>(auth_error(
+      return Outcome<SignatureInfo>(auth_error(
           auth_errors::kMalformed,
           "The authorization header is malformed; expected Credential=<key>/<date>/<region>/<service>/aws4_request, "
           "SignedHeaders and Signature.",
           400));
     info.amz_date = request.header("x-amz-date").value_or("");
-    return aws::Outcome<SignatureInfo>(std::move(info));
+    return Outcome<SignatureInfo>(std::move(info));
   }
   auto algorithm = request.query_value("X-Amz-Algorithm");
   if (!algorithm && request.has_query("AWSAccessKeyId") && request.has_query("Signature"))
-    return aws::Outcome<SignatureInfo>(
+    return Outcome<SignatureInfo>(
         auth_error(auth_errors::kMalformed,
                    "Signature Version 2 is not supported: presign with AWS4-HMAC-SHA256 (boto3: "
                    "Config(signature_version='s3v4')).",
@@ -167,7 +155,7 @@ std::optional<aws::Outcome<SignatureInfo>> read_signature(const Request& request
     }
   }
   if (!valid)
-    return aws::Outcome<SignatureInfo>(auth_error(
+    return Outcome<SignatureInfo>(auth_error(
         auth_errors::kMalformed,
         "Query-string authentication requires X-Amz-Algorithm=AWS4-HMAC-SHA256, X-Amz-Credential, X-Amz-Date, "
         "X-Amz-Expires (1 to 604800), X-Amz-SignedHeaders and X-Amz-Signature.",
@@ -175,10 +163,10 @@ std::optional<aws::Outcome<SignatureInfo>> read_signature(const Request& request
   info.signed_headers = split(*signed_headers, ';');
   info.signature = *signature;
   info.amz_date = *amz_date;
-  return aws::Outcome<SignatureInfo>(std::move(info));
+  return Outcome<SignatureInfo>(std::move(info));
 }
 
-aws::Status verify_request(Request& request, const SignatureInfo& info, const VerifyOptions& options) {
+Status verify_request(Request& request, const SignatureInfo& info, const VerifyOptions& options) {
   if (info.access_key_id != options.access_key_id)
     return auth_error(auth_errors::kUnknownKey, "The AWS Access Key Id you provided does not exist in our records.");
   auto time = parse_amz_date(info.amz_date);
@@ -203,7 +191,7 @@ aws::Status verify_request(Request& request, const SignatureInfo& info, const Ve
   for (const auto& [name, value] : request.query)
     if (!(info.presigned && name == "X-Amz-Signature")) canonical.query.emplace_back(name, value);
   for (const auto& signed_name : info.signed_headers) {
-    std::string lowered = to_lower(signed_name);
+    std::string lowered = text::lower(signed_name);
     bool found = false;
     for (const auto& [name, value] : request.headers) {
       if (name == lowered) {
@@ -231,7 +219,7 @@ aws::Status verify_request(Request& request, const SignatureInfo& info, const Ve
   if (!canonical.header("x-amz-content-sha256") && !info.presigned) canonical.body = request.body;
   aws::SigningParts expected = aws::compute_signature(canonical, credentials, params);
   if (expected.signed_headers != join(info.signed_headers, ';') &&
-      to_lower(join(info.signed_headers, ';')) != expected.signed_headers)
+      text::lower(join(info.signed_headers, ';')) != expected.signed_headers)
     return auth_error(auth_errors::kMismatch,
                       "The request signature we calculated does not match the signature you provided: this endpoint "
                       "does not verify signatures over hop-by-hop or User-Agent headers (signed: " +
@@ -241,14 +229,14 @@ aws::Status verify_request(Request& request, const SignatureInfo& info, const Ve
                       "The request signature we calculated does not match the signature you provided. Check your key "
                       "and signing method.");
 
-  if (!s3 || info.presigned || !content_sha256) return aws::Ok{};
+  if (!s3 || info.presigned || !content_sha256) return Ok{};
   const std::string& payload_hash = *content_sha256;
-  if (payload_hash == aws::kUnsignedPayload) return aws::Ok{};
+  if (payload_hash == aws::kUnsignedPayload) return Ok{};
   if (is_hex_sha256(payload_hash)) {
     if (aws::sha256_hex(request.body) != payload_hash)
       return auth_error(auth_errors::kContentSha256Mismatch,
                         "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
-    return aws::Ok{};
+    return Ok{};
   }
   if (payload_hash != kStreamingSigned && payload_hash != kStreamingSignedTrailer &&
       payload_hash != kStreamingUnsignedTrailer)
@@ -266,7 +254,7 @@ aws::Status verify_request(Request& request, const SignatureInfo& info, const Ve
     context.amz_date = info.amz_date;
     context.scope = info.date + "/" + info.region + "/" + info.service + "/" + std::string(kTerminator);
   }
-  if (auto trailer = request.header("x-amz-trailer")) context.expected_trailer = to_lower(trim(*trailer));
+  if (auto trailer = request.header("x-amz-trailer")) context.expected_trailer = text::lower(text::trim(*trailer));
   if (payload_hash != kStreamingSigned && !context.expected_trailer)
     return auth_error("InvalidRequest", "A trailer payload needs the x-amz-trailer header.", 400);
   auto decoded = decode_aws_chunked(request.body, context);
@@ -287,10 +275,10 @@ aws::Status verify_request(Request& request, const SignatureInfo& info, const Ve
     }
     if (!replaced) request.headers.emplace_back(name, value);
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const ChunkedContext& context) {
+Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const ChunkedContext& context) {
   DecodedChunks result;
   std::size_t position = 0;
   std::string previous_signature = context.seed_signature;
@@ -303,7 +291,7 @@ aws::Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const Chun
     return true;
   };
   auto incomplete = [](std::string message) {
-    return aws::Outcome<DecodedChunks>(auth_error(auth_errors::kIncompleteBody, std::move(message), 400));
+    return Outcome<DecodedChunks>(auth_error(auth_errors::kIncompleteBody, std::move(message), 400));
   };
   while (true) {
     std::string_view line;
@@ -334,7 +322,7 @@ aws::Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const Chun
                             previous_signature + "\n" + empty_hash + "\n" + aws::sha256_hex(data);
       std::string expected = hex_encode(hmac_sha256_raw(context.signing_key, to_sign));
       if (chunk_signature.empty() || !constant_time_equal(expected, chunk_signature))
-        return aws::Outcome<DecodedChunks>(
+        return Outcome<DecodedChunks>(
             auth_error(auth_errors::kMismatch,
                        "The request signature we calculated does not match the signature you provided (chunk at byte " +
                            std::to_string(result.payload.size()) + ")."));
@@ -354,8 +342,8 @@ aws::Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const Chun
     if (line.empty()) break;
     auto colon = line.find(':');
     if (colon == std::string_view::npos) return incomplete("An aws-chunked trailer line has no ':'.");
-    std::string name = to_lower(trim(line.substr(0, colon)));
-    std::string value(trim(line.substr(colon + 1)));
+    std::string name = text::lower(text::trim(line.substr(0, colon)));
+    std::string value(text::trim(line.substr(colon + 1)));
     if (name == kTrailerSignatureName) {
       trailer_signature = value;
       continue;
@@ -373,7 +361,7 @@ aws::Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const Chun
                             previous_signature + "\n" + aws::sha256_hex(canonical_trailers);
       std::string expected = hex_encode(hmac_sha256_raw(context.signing_key, to_sign));
       if (!constant_time_equal(expected, trailer_signature))
-        return aws::Outcome<DecodedChunks>(
+        return Outcome<DecodedChunks>(
             auth_error(auth_errors::kMismatch, "The trailer signature does not match the signature we calculated."));
     }
   }

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "http_types.hpp"
 
 namespace athena_runner::server {
 
-// Error codes carried in aws::Error::code: S3's names; JSON services map them (see json_error_code()).
+// Error codes carried in Error::code: S3's names; JSON services map them (see json_error_code()).
 namespace auth_errors {
 inline constexpr const char* kMissing = "AccessDenied";                    // no signature at all
 inline constexpr const char* kMalformed = "AuthorizationHeaderMalformed";  // unparsable Authorization/query
@@ -39,7 +39,7 @@ struct SignatureInfo {
 };
 
 // nullopt when the request carries no SigV4 signature at all; an Error when it carries a malformed one.
-std::optional<aws::Outcome<SignatureInfo>> read_signature(const Request& request);
+std::optional<Outcome<SignatureInfo>> read_signature(const Request& request);
 
 struct VerifyOptions {
   std::string access_key_id;
@@ -51,7 +51,7 @@ struct VerifyOptions {
 // Verifies the signature (and, for S3, that the body matches x-amz-content-sha256). For aws-chunked
 // uploads, decodes request.body in place, verifying every chunk signature and trailing checksum, and
 // records the trailing checksum as a header (x-amz-checksum-*) so object handlers see one place.
-aws::Status verify_request(Request& request, const SignatureInfo& info, const VerifyOptions& options);
+Status verify_request(Request& request, const SignatureInfo& info, const VerifyOptions& options);
 
 // Decodes an aws-chunked body. signing_key/seed_signature/scope/amz_date are empty for unsigned chunks.
 struct ChunkedContext {
@@ -66,6 +66,6 @@ struct DecodedChunks {
   std::string payload;
   std::vector<std::pair<std::string, std::string>> trailers;  // lower-cased names
 };
-aws::Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const ChunkedContext& context);
+Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const ChunkedContext& context);
 
 }  // namespace athena_runner::server

@@ -1,4 +1,5 @@
 #include "checksums.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -44,8 +45,6 @@ std::string big_endian(std::uint64_t value, int bytes) {
   return out;
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 }  // namespace
 
 std::string_view to_string(ChecksumAlgorithm algorithm) {
@@ -60,19 +59,12 @@ std::string_view to_string(ChecksumAlgorithm algorithm) {
 }
 
 std::string checksum_header_name(ChecksumAlgorithm algorithm) {
-  std::string name = "x-amz-checksum-";
-  for (char c : to_string(algorithm)) name.push_back(lower(c));
-  return name;
+  return "x-amz-checksum-" + text::lower(to_string(algorithm));
 }
 
 std::optional<ChecksumAlgorithm> checksum_algorithm_from_name(std::string_view name) {
   for (ChecksumAlgorithm algorithm : kChecksumAlgorithms) {
-    std::string_view expected = to_string(algorithm);
-    if (expected.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t index = 0; index < name.size() && same; ++index)
-      same = lower(expected[index]) == lower(name[index]);
-    if (same) return algorithm;
+    if (text::iequals(to_string(algorithm), name)) return algorithm;
   }
   return std::nullopt;
 }

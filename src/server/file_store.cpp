@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <atomic>
 
 #include <cerrno>
 #include <cstring>
@@ -13,32 +14,25 @@
 namespace athena_runner::server {
 namespace fs = std::filesystem;
 
-aws::Error io_error(const std::string& what, const std::string& path, int error_number) {
-  aws::Error error = aws::make_error(aws::ErrorKind::Internal, "InternalError",
-                                     what + " '" + path + "': " + std::strerror(error_number));
+Error io_error(const std::string& what, const std::string& path, int error_number) {
+  Error error =
+      make_error(ErrorKind::Internal, "InternalError", what + " '" + path + "': " + std::strerror(error_number));
   error.http_status = 500;
   return error;
 }
 
-std::string random_hex(std::size_t bytes) {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t index = 0; index < bytes; ++index) {
-    auto value = generator() & 0xFF;
-    out.push_back(kHex[value >> 4]);
-    out.push_back(kHex[value & 0x0F]);
-  }
-  return out;
-}
-
-aws::Outcome<TempFile> TempFile::create(const std::string& temp_dir) {
+Outcome<TempFile> TempFile::create(const std::string& temp_dir) {
   std::error_code ignored;
   fs::create_directories(temp_dir, ignored);
-  std::string path = temp_dir + "/tmp-" + random_hex(12);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error("cannot create temporary file", path, errno);
-  return TempFile(fd, path);
+  // Unique without randomness: this process's id and a counter; a name left by a killed process that had
+  // the same id is skipped (O_EXCL).
+  static std::atomic<std::uint64_t> counter{0};
+  for (;;) {
+    std::string path = temp_dir + "/tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) return TempFile(fd, path);
+    if (errno != EEXIST) return io_error("cannot create temporary file", path, errno);
+  }
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
@@ -56,7 +50,7 @@ TempFile::~TempFile() {
   if (!committed_ && !path_.empty()) ::unlink(path_.c_str());
 }
 
-aws::Status TempFile::append(std::string_view data) {
+Status TempFile::append(std::string_view data) {
   while (!data.empty()) {
     ssize_t written = ::write(fd_, data.data(), data.size());
     if (written < 0) {
@@ -67,10 +61,10 @@ aws::Status TempFile::append(std::string_view data) {
     size_ += static_cast<std::uint64_t>(written);
     synced_ = false;
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Status TempFile::append_file(const std::string& path) {
+Status TempFile::append_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("cannot open", path, errno);
   std::string buffer(1 << 20, '\0');
@@ -90,24 +84,24 @@ aws::Status TempFile::append_file(const std::string& path) {
     }
   }
   ::close(fd);
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Status fsync_directory(const std::string& path) {
+Status fsync_directory(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return io_error("cannot open folder", path, errno);
   ::fsync(fd);
   ::close(fd);
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Status TempFile::sync() {
+Status TempFile::sync() {
   if (!synced_ && ::fsync(fd_) != 0) return io_error("cannot fsync", path_, errno);
   synced_ = true;
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Status TempFile::commit(const std::string& path) {
+Status TempFile::commit(const std::string& path) {
   if (auto status = sync(); !status) return status;
   ::close(fd_);
   fd_ = -1;
@@ -120,7 +114,7 @@ aws::Status TempFile::commit(const std::string& path) {
   return fsync_directory(target.parent_path().string());
 }
 
-aws::Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir) {
+Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir) {
   auto file = TempFile::create(temp_dir);
   if (!file) return std::move(file).get_failure();
   if (auto status = file->append(content); !status) return status;

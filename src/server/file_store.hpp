@@ -6,27 +6,27 @@
 #include <string>
 #include <string_view>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::server {
 
 // Writes content to path atomically; the temporary file is made in temp_dir (same file system).
-aws::Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir);
+Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir);
 
 // A file being written in temp_dir, moved into place by commit(); removed if never committed.
 class TempFile {
  public:
-  static aws::Outcome<TempFile> create(const std::string& temp_dir);
+  static Outcome<TempFile> create(const std::string& temp_dir);
   TempFile(TempFile&& other) noexcept;
   TempFile& operator=(TempFile&&) = delete;
   TempFile(const TempFile&) = delete;
   ~TempFile();
-  aws::Status append(std::string_view data);
-  aws::Status append_file(const std::string& path);  // copies another file's content
+  Status append(std::string_view data);
+  Status append_file(const std::string& path);  // copies another file's content
   // Flushes the content to disk (so commit() under a lock only renames).
-  aws::Status sync();
+  Status sync();
   // fsync, rename to path (creating parent folders), fsync the folder.
-  aws::Status commit(const std::string& path);
+  Status commit(const std::string& path);
   const std::string& path() const { return path_; }
   std::uint64_t size() const { return size_; }
 
@@ -42,12 +42,11 @@ class TempFile {
 std::string read_whole_file(const std::string& path, bool* ok = nullptr);
 // length bytes from offset (fewer at the end of the file); ok is false when the file can not be read.
 std::string read_file_range(const std::string& path, std::uint64_t offset, std::uint64_t length, bool* ok = nullptr);
-aws::Status fsync_directory(const std::string& path);
-std::string random_hex(std::size_t bytes);
+Status fsync_directory(const std::string& path);
 // "2009-10-12T17:50:30.000Z" and "Wed, 12 Oct 2009 17:50:00 GMT" from nanoseconds since the epoch.
 std::string iso8601_time(std::int64_t epoch_ns);
 std::string http_date(std::int64_t epoch_ns);
 
-aws::Error io_error(const std::string& what, const std::string& path, int error_number);
+Error io_error(const std::string& what, const std::string& path, int error_number);
 
 }  // namespace athena_runner::server

@@ -1,4 +1,5 @@
 #include "glue_expression.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <cctype>
 #include <vector>
@@ -25,12 +26,7 @@ struct Token {
   std::string text;
 };
 
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-aws::Outcome<std::vector<Token>> tokenize(const std::string& text) {
+Outcome<std::vector<Token>> tokenize(const std::string& text) {
   std::vector<Token> tokens;
   std::size_t index = 0;
   while (index < text.size()) {
@@ -93,19 +89,19 @@ class Parser {
   Parser(std::vector<Token> tokens, const std::map<std::string, bool>& keys)
       : tokens_(std::move(tokens)), keys_(keys) {}
 
-  aws::Outcome<std::shared_ptr<const Node>> parse() {
+  Outcome<std::shared_ptr<const Node>> parse() {
     auto node = parse_or();
     if (node && peek().type != Token::Type::End) return fail("Unexpected '" + peek().text + "' in Expression.");
     return node;
   }
 
  private:
-  using Result = aws::Outcome<std::shared_ptr<const Node>>;
+  using Result = Outcome<std::shared_ptr<const Node>>;
 
   const Token& peek() const { return tokens_[position_]; }
   Token next() { return tokens_[position_ < tokens_.size() - 1 ? position_++ : position_]; }
   bool accept_word(const char* word) {
-    if (peek().type == Token::Type::Word && upper(peek().text) == word) {
+    if (peek().type == Token::Type::Word && text::upper(peek().text) == word) {
       ++position_;
       return true;
     }
@@ -171,7 +167,7 @@ class Parser {
     node->right = std::move(right);
     return std::shared_ptr<const Node>(node);
   }
-  aws::Outcome<std::string> literal() {
+  Outcome<std::string> literal() {
     Token token = next();
     if (token.type != Token::Type::String && token.type != Token::Type::Number)
       return json_error("InvalidInputException", "Expected a literal in Expression, found '" + token.text + "'.");
@@ -306,8 +302,8 @@ bool evaluate(const Node& node, const std::map<std::string, PartitionKey>& parti
 
 }  // namespace
 
-aws::Outcome<PartitionFilter> PartitionFilter::parse(const std::string& expression,
-                                                     const std::map<std::string, bool>& key_is_numeric) {
+Outcome<PartitionFilter> PartitionFilter::parse(const std::string& expression,
+                                                const std::map<std::string, bool>& key_is_numeric) {
   auto tokens = tokenize(expression);
   if (!tokens) return std::move(tokens).get_failure();
   Parser parser(std::move(tokens).get_result(), key_is_numeric);

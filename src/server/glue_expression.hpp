@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::server {
 
@@ -19,8 +19,8 @@ struct PartitionKey {
 class PartitionFilter {
  public:
   // Fails (InvalidInputException) on a syntax error or an unknown key.
-  static aws::Outcome<PartitionFilter> parse(const std::string& expression,
-                                             const std::map<std::string, bool>& key_is_numeric);
+  static Outcome<PartitionFilter> parse(const std::string& expression,
+                                        const std::map<std::string, bool>& key_is_numeric);
   bool matches(const std::map<std::string, PartitionKey>& partition) const;
 
   struct Node;

@@ -23,7 +23,7 @@ constexpr const char* kAlreadyExists = "AlreadyExistsException";
 // GetTables' and GetPartitions' Expression (botocore: FilterString, PredicateString).
 constexpr std::size_t kMaxExpressionLength = 2048;
 
-std::optional<aws::Error> expression_too_long(const json& input) {
+std::optional<Error> expression_too_long(const json& input) {
   if (!input.contains("Expression") || !input["Expression"].is_string() ||
       input["Expression"].get<std::string>().size() <= kMaxExpressionLength)
     return std::nullopt;
@@ -41,7 +41,7 @@ double now_seconds() {
 }
 
 // Glue stores names lower-cased; ours also become file names, so nothing that leaves the folder.
-aws::Outcome<std::string> catalog_name(const json& input, const char* member, const char* what) {
+Outcome<std::string> catalog_name(const json& input, const char* member, const char* what) {
   if (!input.contains(member) || !input[member].is_string())
     return json_error(kInvalidInput, std::string(member) + " is required (the " + what + " name).");
   std::string name = input[member].get<std::string>();
@@ -55,7 +55,7 @@ aws::Outcome<std::string> catalog_name(const json& input, const char* member, co
   return name;
 }
 
-aws::Outcome<json> read_json_file(const std::string& path) {
+Outcome<json> read_json_file(const std::string& path) {
   bool ok = false;
   std::string text = read_whole_file(path, &ok);
   if (!ok) return json_error(kNotFound, "not found", 400);
@@ -85,7 +85,7 @@ GlueCatalog::GlueCatalog(std::string data_dir)
 }
 
 void GlueCatalog::register_operations(JsonService& service) {
-  auto bind = [this](aws::Outcome<json> (GlueCatalog::*method)(const json&)) {
+  auto bind = [this](Outcome<json> (GlueCatalog::*method)(const json&)) {
     return [this, method](const json& input) { return (this->*method)(input); };
   };
   service.add("CreateDatabase", bind(&GlueCatalog::create_database));
@@ -104,7 +104,7 @@ void GlueCatalog::register_operations(JsonService& service) {
   service.add("DeletePartition", bind(&GlueCatalog::delete_partition));
 }
 
-aws::Outcome<json> GlueCatalog::load_database(const std::string& name) const {
+Outcome<json> GlueCatalog::load_database(const std::string& name) const {
   auto document = read_json_file(catalog_dir_ + "/" + name + "/" + kDatabaseFile);
   if (document) return document;
   // A folder of get-table files copied in by hand is a database too.
@@ -114,7 +114,7 @@ aws::Outcome<json> GlueCatalog::load_database(const std::string& name) const {
   return document;
 }
 
-aws::Outcome<json> GlueCatalog::load_table(const std::string& database, const std::string& name) const {
+Outcome<json> GlueCatalog::load_table(const std::string& database, const std::string& name) const {
   auto db = load_database(database);
   if (!db) return db;
   auto document = read_json_file(catalog_dir_ + "/" + database + "/" + name + ".json");
@@ -144,9 +144,9 @@ std::vector<json> GlueCatalog::databases() const {
   return result;
 }
 
-aws::Outcome<json> GlueCatalog::database(const std::string& name) const { return load_database(name); }
+Outcome<json> GlueCatalog::database(const std::string& name) const { return load_database(name); }
 
-aws::Outcome<std::vector<json>> GlueCatalog::tables(const std::string& database) const {
+Outcome<std::vector<json>> GlueCatalog::tables(const std::string& database) const {
   if (auto db = load_database(database); !db) return std::move(db).get_failure();
   std::vector<std::string> names;
   std::error_code error;
@@ -164,11 +164,11 @@ aws::Outcome<std::vector<json>> GlueCatalog::tables(const std::string& database)
   return result;
 }
 
-aws::Outcome<json> GlueCatalog::table(const std::string& database, const std::string& name) const {
+Outcome<json> GlueCatalog::table(const std::string& database, const std::string& name) const {
   return load_table(database, name);
 }
 
-aws::Outcome<json> GlueCatalog::create_database(const json& input) {
+Outcome<json> GlueCatalog::create_database(const json& input) {
   if (!input.contains("DatabaseInput") || !input["DatabaseInput"].is_object())
     return json_error(kInvalidInput, "DatabaseInput is required.");
   const json& database_input = input["DatabaseInput"];
@@ -187,7 +187,7 @@ aws::Outcome<json> GlueCatalog::create_database(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> GlueCatalog::get_database(const json& input) {
+Outcome<json> GlueCatalog::get_database(const json& input) {
   auto name = catalog_name(input, "Name", "database");
   if (!name) return std::move(name).get_failure();
   auto database = load_database(*name);
@@ -195,7 +195,7 @@ aws::Outcome<json> GlueCatalog::get_database(const json& input) {
   return json{{"Database", *database}};
 }
 
-aws::Outcome<json> GlueCatalog::get_databases(const json& input) {
+Outcome<json> GlueCatalog::get_databases(const json& input) {
   std::vector<std::string> names;
   std::error_code error;
   for (auto it = fs::directory_iterator(catalog_dir_, error); !error && it != fs::directory_iterator();
@@ -225,7 +225,7 @@ aws::Outcome<json> GlueCatalog::get_databases(const json& input) {
   return result;
 }
 
-aws::Outcome<json> GlueCatalog::delete_database(const json& input) {
+Outcome<json> GlueCatalog::delete_database(const json& input) {
   auto name = catalog_name(input, "Name", "database");
   if (!name) return std::move(name).get_failure();
   std::lock_guard lock(mutex_);
@@ -254,7 +254,7 @@ json table_from_input(const json& table_input, const std::string& name, const st
 
 }  // namespace
 
-aws::Outcome<json> GlueCatalog::create_table(const json& input) {
+Outcome<json> GlueCatalog::create_table(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   if (!input.contains("TableInput") || !input["TableInput"].is_object())
@@ -275,7 +275,7 @@ aws::Outcome<json> GlueCatalog::create_table(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> GlueCatalog::get_table(const json& input) {
+Outcome<json> GlueCatalog::get_table(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   auto name = catalog_name(input, "Name", "table");
@@ -285,7 +285,7 @@ aws::Outcome<json> GlueCatalog::get_table(const json& input) {
   return json{{"Table", *table}};
 }
 
-aws::Outcome<json> GlueCatalog::get_tables(const json& input) {
+Outcome<json> GlueCatalog::get_tables(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   if (auto db = load_database(*database); !db) return std::move(db).get_failure();
@@ -336,7 +336,7 @@ aws::Outcome<json> GlueCatalog::get_tables(const json& input) {
   return result;
 }
 
-aws::Outcome<json> GlueCatalog::update_table(const json& input) {
+Outcome<json> GlueCatalog::update_table(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   if (!input.contains("TableInput") || !input["TableInput"].is_object())
@@ -362,7 +362,7 @@ aws::Outcome<json> GlueCatalog::update_table(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> GlueCatalog::delete_table(const json& input) {
+Outcome<json> GlueCatalog::delete_table(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   auto name = catalog_name(input, "Name", "table");
@@ -379,7 +379,7 @@ aws::Outcome<json> GlueCatalog::delete_table(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> GlueCatalog::batch_create_partition(const json& input) {
+Outcome<json> GlueCatalog::batch_create_partition(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   auto name = catalog_name(input, "TableName", "table");
@@ -429,7 +429,7 @@ aws::Outcome<json> GlueCatalog::batch_create_partition(const json& input) {
   return result;
 }
 
-aws::Outcome<json> GlueCatalog::get_partitions(const json& input) {
+Outcome<json> GlueCatalog::get_partitions(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   auto name = catalog_name(input, "TableName", "table");
@@ -478,7 +478,7 @@ aws::Outcome<json> GlueCatalog::get_partitions(const json& input) {
   return result;
 }
 
-aws::Outcome<json> GlueCatalog::create_partition(const json& input) {
+Outcome<json> GlueCatalog::create_partition(const json& input) {
   if (!input.contains("PartitionInput") || !input["PartitionInput"].is_object())
     return json_error(kInvalidInput, "PartitionInput is required.");
   json batch = input;
@@ -492,7 +492,7 @@ aws::Outcome<json> GlueCatalog::create_partition(const json& input) {
   return json::object();
 }
 
-aws::Outcome<json> GlueCatalog::get_partition(const json& input) {
+Outcome<json> GlueCatalog::get_partition(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   auto name = catalog_name(input, "TableName", "table");
@@ -506,7 +506,7 @@ aws::Outcome<json> GlueCatalog::get_partition(const json& input) {
   return json_error(kNotFound, "Cannot find partition.");
 }
 
-aws::Outcome<json> GlueCatalog::delete_partition(const json& input) {
+Outcome<json> GlueCatalog::delete_partition(const json& input) {
   auto database = catalog_name(input, "DatabaseName", "database");
   if (!database) return std::move(database).get_failure();
   auto name = catalog_name(input, "TableName", "table");

@@ -26,28 +26,28 @@ class GlueCatalog {
   const std::string& catalog_dir() const { return catalog_dir_; }
   // Read access for other APIs (Athena's metadata operations): Glue's Database and Table objects.
   std::vector<nlohmann::json> databases() const;
-  aws::Outcome<nlohmann::json> database(const std::string& name) const;
-  aws::Outcome<std::vector<nlohmann::json>> tables(const std::string& database) const;
-  aws::Outcome<nlohmann::json> table(const std::string& database, const std::string& name) const;
+  Outcome<nlohmann::json> database(const std::string& name) const;
+  Outcome<std::vector<nlohmann::json>> tables(const std::string& database) const;
+  Outcome<nlohmann::json> table(const std::string& database, const std::string& name) const;
 
  private:
-  aws::Outcome<nlohmann::json> create_database(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_database(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_databases(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> delete_database(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> create_table(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_table(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_tables(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> update_table(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> delete_table(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> batch_create_partition(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_partitions(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> create_partition(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> get_partition(const nlohmann::json& input);
-  aws::Outcome<nlohmann::json> delete_partition(const nlohmann::json& input);
+  Outcome<nlohmann::json> create_database(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_database(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_databases(const nlohmann::json& input);
+  Outcome<nlohmann::json> delete_database(const nlohmann::json& input);
+  Outcome<nlohmann::json> create_table(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_table(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_tables(const nlohmann::json& input);
+  Outcome<nlohmann::json> update_table(const nlohmann::json& input);
+  Outcome<nlohmann::json> delete_table(const nlohmann::json& input);
+  Outcome<nlohmann::json> batch_create_partition(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_partitions(const nlohmann::json& input);
+  Outcome<nlohmann::json> create_partition(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_partition(const nlohmann::json& input);
+  Outcome<nlohmann::json> delete_partition(const nlohmann::json& input);
 
-  aws::Outcome<nlohmann::json> load_database(const std::string& name) const;
-  aws::Outcome<nlohmann::json> load_table(const std::string& database, const std::string& name) const;
+  Outcome<nlohmann::json> load_database(const std::string& name) const;
+  Outcome<nlohmann::json> load_table(const std::string& database, const std::string& name) const;
 
   std::string data_dir_;
   std::string catalog_dir_;

@@ -6,8 +6,8 @@ namespace {
 constexpr const char* kContentType = "application/x-amz-json-1.1";
 }
 
-aws::Error json_error(std::string code, std::string message, int http_status) {
-  aws::Error error = aws::make_error(aws::ErrorKind::Service, std::move(code), std::move(message));
+Error json_error(std::string code, std::string message, int http_status) {
+  Error error = make_error(ErrorKind::Service, std::move(code), std::move(message));
   error.http_status = http_status;
   return error;
 }
@@ -21,7 +21,7 @@ void JsonService::add(const std::string& operation, JsonHandler handler) {
   operations_[operation] = std::move(handler);
 }
 
-Response JsonService::error_response(const aws::Error& error, const Request& request) {
+Response JsonService::error_response(const Error& error, const Request& request) {
   Response response;
   response.status = error.http_status == 0 ? 500 : error.http_status;
   response.body = nlohmann::json{{"__type", error.code}, {"message", error.message}}.dump();
@@ -32,7 +32,7 @@ Response JsonService::error_response(const aws::Error& error, const Request& req
 }
 
 Response JsonService::handle(const Request& request) const {
-  auto fail = [&](const aws::Error& error) { return error_response(error, request); };
+  auto fail = [&](const Error& error) { return error_response(error, request); };
   if (request.method != "POST")
     return fail(json_error(invalid_input_code_, "JSON 1.1 operations are POST requests to /.", 400));
   std::string target = request.header("x-amz-target").value_or("");
@@ -49,7 +49,7 @@ Response JsonService::handle(const Request& request) const {
                              : nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (input.is_discarded() || !input.is_object())
     return fail(json_error("SerializationException", "The request body is not a JSON object.", 400));
-  aws::Outcome<nlohmann::json> result = [&]() -> aws::Outcome<nlohmann::json> {
+  Outcome<nlohmann::json> result = [&]() -> Outcome<nlohmann::json> {
     try {
       return operation->second(input);
     } catch (const nlohmann::json::exception& error) {

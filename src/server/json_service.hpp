@@ -7,15 +7,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "http_types.hpp"
 
 namespace athena_runner::server {
 
-using JsonHandler = std::function<aws::Outcome<nlohmann::json>(const nlohmann::json& input)>;
+using JsonHandler = std::function<Outcome<nlohmann::json>(const nlohmann::json& input)>;
 
 // An error for a JSON service: code ("EntityNotFoundException"), message, HTTP status.
-aws::Error json_error(std::string code, std::string message, int http_status = 400);
+Error json_error(std::string code, std::string message, int http_status = 400);
 
 class JsonService {
  public:
@@ -28,7 +28,7 @@ class JsonService {
   const std::string& signing_name() const { return signing_name_; }
   Response handle(const Request& request) const;
 
-  static Response error_response(const aws::Error& error, const Request& request);
+  static Response error_response(const Error& error, const Request& request);
 
  private:
   std::string target_prefix_;

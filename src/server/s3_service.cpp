@@ -1,4 +1,5 @@
 #include "s3_service.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -53,13 +54,6 @@ constexpr std::string_view kUnsupportedSubresources[] = {"acl",
 constexpr std::string_view kStoredHeaders[] = {"content-encoding", "content-disposition", "content-language",
                                                "cache-control", "expires"};
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string tag(std::string_view name, std::string_view value) {
   std::string out;
   out.append("<").append(name).append(">").append(xml_escape(value)).append("</").append(name).append(">");
@@ -89,7 +83,7 @@ std::string stored_content_encoding(const std::string& value) {
     std::string token = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
     token.erase(0, token.find_first_not_of(' '));
     token.erase(token.find_last_not_of(' ') + 1);
-    if (!token.empty() && lower(token) != "aws-chunked") {
+    if (!token.empty() && text::lower(token) != "aws-chunked") {
       if (!out.empty()) out += ",";
       out += token;
     }
@@ -124,7 +118,7 @@ struct VerifiedChecksum {
 };
 
 // Content-MD5 and x-amz-checksum-* of a request body, as S3 validates them.
-aws::Outcome<VerifiedChecksum> verify_body_checksums(const Request& request) {
+Outcome<VerifiedChecksum> verify_body_checksums(const Request& request) {
   if (auto content_md5 = request.header("content-md5")) {
     auto digest = base64_decode(*content_md5);
     if (!digest || digest->size() != 16)
@@ -171,7 +165,7 @@ struct ByteRange {
 };
 
 // nullopt: no usable single range (serve the whole object, as S3 does); Error: unsatisfiable.
-std::optional<aws::Outcome<ByteRange>> parse_range(const std::string& header, std::uint64_t size) {
+std::optional<Outcome<ByteRange>> parse_range(const std::string& header, std::uint64_t size) {
   constexpr std::string_view kPrefix = "bytes=";
   if (header.rfind(kPrefix, 0) != 0 || header.find(',') != std::string::npos) return std::nullopt;
   std::string spec = header.substr(kPrefix.size());
@@ -183,7 +177,7 @@ std::optional<aws::Outcome<ByteRange>> parse_range(const std::string& header, st
     return std::stoull(text);
   };
   auto unsatisfiable = [] {
-    return aws::Outcome<ByteRange>(s3_error("InvalidRange", "The requested range is not satisfiable", 416));
+    return Outcome<ByteRange>(s3_error("InvalidRange", "The requested range is not satisfiable", 416));
   };
   std::string first_text = spec.substr(0, dash);
   std::string last_text = spec.substr(dash + 1);
@@ -192,7 +186,7 @@ std::optional<aws::Outcome<ByteRange>> parse_range(const std::string& header, st
     if (!suffix) return std::nullopt;
     if (*suffix == 0 || size == 0) return unsatisfiable();
     std::uint64_t length = std::min(*suffix, size);
-    return aws::Outcome<ByteRange>(ByteRange{size - length, size - 1});
+    return Outcome<ByteRange>(ByteRange{size - length, size - 1});
   }
   auto first = parse_number(first_text);
   if (!first) return std::nullopt;
@@ -203,7 +197,7 @@ std::optional<aws::Outcome<ByteRange>> parse_range(const std::string& header, st
     last = std::min(*parsed, last);
   }
   if (*first >= size) return unsatisfiable();
-  return aws::Outcome<ByteRange>(ByteRange{*first, last});
+  return Outcome<ByteRange>(ByteRange{*first, last});
 }
 
 std::string encode_if(bool url_encoding, const std::string& text) {
@@ -259,7 +253,7 @@ std::optional<int> check_conditions(const Request& request, const ObjectMeta& me
 }
 
 // x-amz-copy-source: "[/]bucket/key[?versionId=...]", URL-encoded.
-aws::Outcome<std::pair<std::string, std::string>> parse_copy_source(const std::string& header) {
+Outcome<std::pair<std::string, std::string>> parse_copy_source(const std::string& header) {
   std::string source = aws::uri_decode(header);
   if (auto question = source.find("?versionId="); question != std::string::npos) source.resize(question);
   if (!source.empty() && source.front() == '/') source.erase(0, 1);
@@ -296,9 +290,9 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
-S3Service::S3Service(std::string data_dir) : store_(std::move(data_dir)) {}
+S3Service::S3Service(std::string data_dir, Random random) : store_(std::move(data_dir), std::move(random)) {}
 
-Response S3Service::error_response(const aws::Error& error, const Request& request) {
+Response S3Service::error_response(const Error& error, const Request& request) {
   Response response;
   response.status = error.http_status == 0 ? 500 : error.http_status;
   response.set_header("x-amz-request-id", request.request_id);
@@ -314,7 +308,7 @@ Response S3Service::error_response(const aws::Error& error, const Request& reque
 
 Response S3Service::handle(const Request& request) {
   // Virtual-hosted style: <bucket>.localhost[:port]; anything else is path-style.
-  std::string host = lower(request.header("host").value_or(""));
+  std::string host = text::lower(request.header("host").value_or(""));
   if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
     host = host.substr(0, colon);
   std::string bucket;
@@ -342,7 +336,7 @@ Response S3Service::handle(const Request& request) {
 
 Response S3Service::dispatch(const Request& request, const std::string& bucket, const std::string& key) {
   const std::string& method = request.method;
-  auto fail = [&](const aws::Error& error) { return error_response(error, request); };
+  auto fail = [&](const Error& error) { return error_response(error, request); };
   for (std::string_view name : kUnsupportedSubresources) {
     if (request.has_query(name))
       return fail(s3_error(
@@ -636,7 +630,7 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
     }
     auto meta = store_.head_object(bucket, key);
     if (!meta) {
-      aws::Error error = meta.get_failure();
+      Error error = meta.get_failure();
       return fail(error);
     }
     if (auto precondition = check_conditions(request, *meta)) {
@@ -670,7 +664,7 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
       }
     }
     if (whole && !meta->checksum_value.empty() &&
-        lower(request.header("x-amz-checksum-mode").value_or("")) == "enabled") {
+        text::lower(request.header("x-amz-checksum-mode").value_or("")) == "enabled") {
       if (auto algorithm = checksum_algorithm_from_name(meta->checksum_algorithm))
         response.set_header(checksum_header_name(*algorithm), meta->checksum_value);
     }
@@ -682,7 +676,7 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
     for (const auto& [parameter, header] : kOverrides) {
       if (auto value = request.query_value(parameter)) {
         for (auto it = response.headers.begin(); it != response.headers.end();) {
-          it = lower(it->first) == lower(header) ? response.headers.erase(it) : it + 1;
+          it = text::lower(it->first) == text::lower(header) ? response.headers.erase(it) : it + 1;
         }
         response.set_header(header, *value);
       }

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "http_types.hpp"
 #include "s3_store.hpp"
 
@@ -11,12 +11,12 @@ namespace athena_runner::server {
 
 class S3Service {
  public:
-  explicit S3Service(std::string data_dir);
+  S3Service(std::string data_dir, Random random);
   // The request is already authenticated (and its aws-chunked body decoded).
   Response handle(const Request& request);
 
   // S3's XML error document, with the request id; HEAD responses carry no body.
-  static Response error_response(const aws::Error& error, const Request& request);
+  static Response error_response(const Error& error, const Request& request);
 
  private:
   Response dispatch(const Request& request, const std::string& bucket, const std::string& key);

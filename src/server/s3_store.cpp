@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "athena_runner/aws/sigv4.hpp"
-#include "athena_runner/common/utf8.hpp"
+#include "athena_runner/base/text.hpp"
 #include "checksums.hpp"
 #include "file_store.hpp"
 
@@ -98,13 +98,14 @@ std::string unquote(std::string_view etag) {
 
 }  // namespace
 
-aws::Error s3_error(std::string code, std::string message, int http_status) {
-  aws::Error error = aws::make_error(aws::ErrorKind::Service, std::move(code), std::move(message));
+Error s3_error(std::string code, std::string message, int http_status) {
+  Error error = make_error(ErrorKind::Service, std::move(code), std::move(message));
   error.http_status = http_status;
   return error;
 }
 
-S3Store::S3Store(std::string data_dir) : data_dir_(std::move(data_dir)), temp_dir_(data_dir_ + "/" + kTempFolder) {
+S3Store::S3Store(std::string data_dir, Random random)
+    : data_dir_(std::move(data_dir)), temp_dir_(data_dir_ + "/" + kTempFolder), random_(std::move(random)) {
   std::error_code ignored;
   // Temporary files left by a killed server are never objects: start with none (one server per data dir).
   fs::remove_all(temp_dir_, ignored);
@@ -162,13 +163,13 @@ std::optional<ObjectMeta> S3Store::read_sidecar(const std::string& bucket, const
   return meta;
 }
 
-aws::Status S3Store::check_bucket(const std::string& bucket) const {
+Status S3Store::check_bucket(const std::string& bucket) const {
   if (!valid_bucket_name(bucket) || !stat_path(data_dir_ + "/" + bucket).directory)
     return s3_error("NoSuchBucket", "The specified bucket does not exist", 404);
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Status S3Store::create_bucket(const std::string& bucket) {
+Status S3Store::create_bucket(const std::string& bucket) {
   if (!valid_bucket_name(bucket)) return s3_error("InvalidBucketName", "The specified bucket is not valid.", 400);
   std::lock_guard lock(mutex_);
   std::string path = data_dir_ + "/" + bucket;
@@ -182,7 +183,7 @@ aws::Status S3Store::create_bucket(const std::string& bucket) {
   return write_file_atomic(data_dir_ + "/" + kMetaFolder + "/" + bucket + "/bucket.json", info.dump(), temp_dir_);
 }
 
-aws::Status S3Store::delete_bucket(const std::string& bucket) {
+Status S3Store::delete_bucket(const std::string& bucket) {
   if (auto status = check_bucket(bucket); !status) return status;
   std::lock_guard lock(mutex_);
   std::string path = data_dir_ + "/" + bucket;
@@ -197,7 +198,7 @@ aws::Status S3Store::delete_bucket(const std::string& bucket) {
   fs::remove_all(path, error);
   if (error) return io_error("cannot remove bucket folder", path, error.value());
   fs::remove_all(data_dir_ + "/" + kMetaFolder + "/" + bucket, error);
-  return aws::Ok{};
+  return Ok{};
 }
 
 std::vector<BucketInfo> S3Store::list_buckets() const {
@@ -220,7 +221,7 @@ std::vector<BucketInfo> S3Store::list_buckets() const {
   return buckets;
 }
 
-aws::Status S3Store::check_key_path(const std::string& bucket, const std::string& key) const {
+Status S3Store::check_key_path(const std::string& bucket, const std::string& key) const {
   if (std::string problem = key_problem(key); !problem.empty())
     return s3_error("InvalidArgument", "Object key cannot be stored: " + problem + ".", 400);
   // Every parent of the object must be (or become) a folder, and a plain key must not name a folder.
@@ -243,10 +244,10 @@ aws::Status S3Store::check_key_path(const std::string& bucket, const std::string
                     "Object key '" + key + "' can not be stored: other keys start with '" + key +
                         "/', and the local store keeps objects as files in folders.",
                     409);
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta) {
+Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta) {
   if (auto status = file.sync(); !status) return std::move(status).get_failure();  // outside the lock
   std::lock_guard lock(mutex_);
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
@@ -262,7 +263,7 @@ aws::Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempF
   return meta;
 }
 
-aws::Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta meta, std::string_view body) {
+Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta meta, std::string_view body) {
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
   if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
   meta.etag = "\"" + hex_encode(md5_raw(body)) + "\"";
@@ -289,7 +290,7 @@ aws::Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMe
   return commit_object(bucket, *file, std::move(meta));
 }
 
-aws::Outcome<ObjectMeta> S3Store::head_object(const std::string& bucket, const std::string& key) const {
+Outcome<ObjectMeta> S3Store::head_object(const std::string& bucket, const std::string& key) const {
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
   if (std::string problem = key_problem(key); !problem.empty())
     return s3_error("InvalidArgument", "Object key cannot be stored: " + problem + ".", 400);
@@ -325,7 +326,7 @@ void S3Store::remove_empty_parents(const std::string& bucket, const std::string&
   }
 }
 
-aws::Status S3Store::delete_object(const std::string& bucket, const std::string& key) {
+Status S3Store::delete_object(const std::string& bucket, const std::string& key) {
   if (auto status = check_bucket(bucket); !status) return status;
   if (std::string problem = key_problem(key); !problem.empty())
     return s3_error("InvalidArgument", "Object key cannot be stored: " + problem + ".", 400);
@@ -342,11 +343,11 @@ aws::Status S3Store::delete_object(const std::string& bucket, const std::string&
     fs::remove(sidecar_path(bucket, key), error);
   }
   remove_empty_parents(bucket, key);
-  return aws::Ok{};  // S3 answers 204 whether or not the key existed
+  return Ok{};  // S3 answers 204 whether or not the key existed
 }
 
-aws::Outcome<ObjectMeta> S3Store::copy_object(const std::string& source_bucket, const std::string& source_key,
-                                              const std::string& bucket, ObjectMeta meta, bool replace_metadata) {
+Outcome<ObjectMeta> S3Store::copy_object(const std::string& source_bucket, const std::string& source_key,
+                                         const std::string& bucket, ObjectMeta meta, bool replace_metadata) {
   auto source = head_object(source_bucket, source_key);
   if (!source) return source;
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
@@ -364,7 +365,7 @@ aws::Outcome<ObjectMeta> S3Store::copy_object(const std::string& source_bucket, 
   return commit_object(bucket, *file, std::move(stored));
 }
 
-aws::Outcome<std::vector<ListedKey>> S3Store::list_keys(const std::string& bucket, const std::string& prefix) const {
+Outcome<std::vector<ListedKey>> S3Store::list_keys(const std::string& bucket, const std::string& prefix) const {
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
   std::vector<ListedKey> keys;
   const fs::path bucket_path(data_dir_ + "/" + bucket);
@@ -410,13 +411,13 @@ std::string S3Store::etag_of(const std::string& bucket, const ListedKey& listed)
 }
 
 // Multipart uploads: <data dir>/.s3uploads/<id>/upload.json, and <n> / <n>.json per part.
-aws::Outcome<UploadInfo> S3Store::create_upload(const std::string& bucket, ObjectMeta meta) {
+Outcome<UploadInfo> S3Store::create_upload(const std::string& bucket, ObjectMeta meta) {
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
   if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
   if (meta.key.back() == '/')
     return s3_error("InvalidRequest", "A key ending in '/' is a folder here and can not be uploaded in parts.", 400);
   UploadInfo upload;
-  upload.upload_id = random_hex(24);
+  upload.upload_id = random_.hex(24);
   upload.bucket = bucket;
   upload.key = meta.key;
   upload.meta = std::move(meta);
@@ -432,8 +433,8 @@ aws::Outcome<UploadInfo> S3Store::create_upload(const std::string& bucket, Objec
   return upload;
 }
 
-aws::Outcome<UploadInfo> S3Store::find_upload(const std::string& upload_id, const std::string& bucket,
-                                              const std::string& key) const {
+Outcome<UploadInfo> S3Store::find_upload(const std::string& upload_id, const std::string& bucket,
+                                         const std::string& key) const {
   auto no_such_upload = [] {
     return s3_error("NoSuchUpload",
                     "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
@@ -460,8 +461,8 @@ aws::Outcome<UploadInfo> S3Store::find_upload(const std::string& upload_id, cons
   return upload;
 }
 
-aws::Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number, std::string_view body,
-                                            const std::string& checksum_value) {
+Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number, std::string_view body,
+                                       const std::string& checksum_value) {
   if (part_number < 1 || part_number > kMaxPartNumber)
     return s3_error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400);
   PartInfo part;
@@ -478,7 +479,7 @@ aws::Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_n
   return part;
 }
 
-aws::Outcome<ObjectMeta> S3Store::complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts) {
+Outcome<ObjectMeta> S3Store::complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts) {
   if (parts.empty())
     return s3_error("MalformedXML", "You must specify at least one part when completing a multipart upload.", 400);
   std::string folder = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id;
@@ -578,10 +579,10 @@ std::vector<UploadInfo> S3Store::list_uploads(const std::string& bucket, const s
   return uploads;
 }
 
-aws::Status S3Store::abort_upload(const UploadInfo& upload) {
+Status S3Store::abort_upload(const UploadInfo& upload) {
   std::error_code error;
   fs::remove_all(data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id, error);
-  return aws::Ok{};
+  return Ok{};
 }
 
 }  // namespace athena_runner::server

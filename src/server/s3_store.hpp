@@ -18,12 +18,13 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
+#include "athena_runner/base/random.hpp"
 
 namespace athena_runner::server {
 
-// S3 error codes used by the store (aws::Error::code) with their HTTP status in aws::Error::http_status.
-aws::Error s3_error(std::string code, std::string message, int http_status);
+// S3 error codes used by the store (Error::code) with their HTTP status in Error::http_status.
+Error s3_error(std::string code, std::string message, int http_status);
 
 struct ObjectMeta {
   std::string key;
@@ -73,36 +74,36 @@ struct CompletedPart {
 
 class S3Store {
  public:
-  explicit S3Store(std::string data_dir);
+  S3Store(std::string data_dir, Random random);
 
   static bool valid_bucket_name(std::string_view name);
   // Why a key can not be stored under the data directory (empty when it can).
   static std::string key_problem(std::string_view key);
 
-  aws::Status create_bucket(const std::string& bucket);
-  aws::Status delete_bucket(const std::string& bucket);
-  aws::Status check_bucket(const std::string& bucket) const;  // NoSuchBucket
+  Status create_bucket(const std::string& bucket);
+  Status delete_bucket(const std::string& bucket);
+  Status check_bucket(const std::string& bucket) const;  // NoSuchBucket
   std::vector<BucketInfo> list_buckets() const;
 
   // body is the whole object; meta carries the request's content type, headers, user metadata and
   // verified checksum. Returns the stored metadata (ETag, size, time).
-  aws::Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, std::string_view body);
-  aws::Outcome<ObjectMeta> head_object(const std::string& bucket, const std::string& key) const;
-  aws::Status delete_object(const std::string& bucket, const std::string& key);
-  aws::Outcome<ObjectMeta> copy_object(const std::string& source_bucket, const std::string& source_key,
-                                       const std::string& bucket, ObjectMeta meta, bool replace_metadata);
+  Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, std::string_view body);
+  Outcome<ObjectMeta> head_object(const std::string& bucket, const std::string& key) const;
+  Status delete_object(const std::string& bucket, const std::string& key);
+  Outcome<ObjectMeta> copy_object(const std::string& source_bucket, const std::string& source_key,
+                                  const std::string& bucket, ObjectMeta meta, bool replace_metadata);
   std::string object_path(const std::string& bucket, const std::string& key) const;
   // Every key starting with prefix, sorted bytewise.
-  aws::Outcome<std::vector<ListedKey>> list_keys(const std::string& bucket, const std::string& prefix) const;
+  Outcome<std::vector<ListedKey>> list_keys(const std::string& bucket, const std::string& prefix) const;
   std::string etag_of(const std::string& bucket, const ListedKey& listed) const;
 
-  aws::Outcome<UploadInfo> create_upload(const std::string& bucket, ObjectMeta meta);
-  aws::Outcome<UploadInfo> find_upload(const std::string& upload_id, const std::string& bucket,
-                                       const std::string& key) const;
-  aws::Outcome<PartInfo> upload_part(const UploadInfo& upload, int part_number, std::string_view body,
-                                     const std::string& checksum_value);
-  aws::Outcome<ObjectMeta> complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts);
-  aws::Status abort_upload(const UploadInfo& upload);
+  Outcome<UploadInfo> create_upload(const std::string& bucket, ObjectMeta meta);
+  Outcome<UploadInfo> find_upload(const std::string& upload_id, const std::string& bucket,
+                                  const std::string& key) const;
+  Outcome<PartInfo> upload_part(const UploadInfo& upload, int part_number, std::string_view body,
+                                const std::string& checksum_value);
+  Outcome<ObjectMeta> complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts);
+  Status abort_upload(const UploadInfo& upload);
   std::vector<PartInfo> list_parts(const UploadInfo& upload) const;                                  // by part number
   std::vector<UploadInfo> list_uploads(const std::string& bucket, const std::string& prefix) const;  // by key, time
 
@@ -111,12 +112,13 @@ class S3Store {
  private:
   std::string sidecar_path(const std::string& bucket, const std::string& key) const;
   std::optional<ObjectMeta> read_sidecar(const std::string& bucket, const std::string& key) const;
-  aws::Outcome<ObjectMeta> commit_object(const std::string& bucket, class TempFile& file, ObjectMeta meta);
-  aws::Status check_key_path(const std::string& bucket, const std::string& key) const;
+  Outcome<ObjectMeta> commit_object(const std::string& bucket, class TempFile& file, ObjectMeta meta);
+  Status check_key_path(const std::string& bucket, const std::string& key) const;
   void remove_empty_parents(const std::string& bucket, const std::string& key) const;
 
   std::string data_dir_;
   std::string temp_dir_;
+  Random random_;             // upload ids
   mutable std::mutex mutex_;  // bucket creation/deletion and the rename-then-sidecar step of writes
 };
 

@@ -1,6 +1,7 @@
 // The HTTP front: cpp-httplib in, SigV4 verification, then routing by the credential scope's service
 // (s3, or a JSON service by signing name) and X-Amz-Target.
 #include "athena_runner/server/server.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <httplib.h>
 
@@ -13,11 +14,9 @@
 #include <random>
 #include <thread>
 
-#include "auth.hpp"
-#ifdef AR_SERVER_HAVE_ATHENA
 #include "athena_runner/engine/local_query_engine.hpp"
 #include "athena_service.hpp"
-#endif
+#include "auth.hpp"
 #include "file_store.hpp"
 #include "glue_service.hpp"
 #include "json_service.hpp"
@@ -29,21 +28,7 @@ namespace {
 constexpr std::size_t kMaxRequestBody = 5ull * 1024 * 1024 * 1024;  // S3's largest single PUT
 constexpr std::size_t kFileChunk = 1 << 20;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string upper_hex_id() {
-  std::string id = random_hex(8);
-  for (char& c : id)
-    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
-  return id;
-}
-
-Request to_request(const httplib::Request& http) {
+Request to_request(const httplib::Request& http, const Random& random) {
   Request request;
   request.method = http.method;
   const std::string& target = http.target;
@@ -64,14 +49,14 @@ Request to_request(const httplib::Request& http) {
       query.remove_prefix(amp + 1);
     }
   }
-  for (const auto& [name, value] : http.headers) request.headers.emplace_back(lower(name), value);
+  for (const auto& [name, value] : http.headers) request.headers.emplace_back(text::lower(name), value);
   request.body = http.body;
-  request.request_id = upper_hex_id();
+  request.request_id = text::upper(random.hex(8));
   return request;
 }
 
 // JSON services name signature failures differently from S3.
-aws::Error to_json_auth_error(aws::Error error) {
+Error to_json_auth_error(Error error) {
   static const std::map<std::string, std::pair<std::string, std::string>> kNames = {
       {auth_errors::kMalformed, {"IncompleteSignatureException", ""}},
       {auth_errors::kUnknownKey,
@@ -95,24 +80,15 @@ struct Server::Impl {
   std::unique_ptr<S3Service> s3;
   std::unique_ptr<GlueCatalog> glue_catalog;
   std::map<std::string, std::unique_ptr<JsonService>> json_services;  // by signing name
-#ifdef AR_SERVER_HAVE_ATHENA
   std::unique_ptr<AthenaApi> athena;
-#endif
 
-  std::mutex fault_mutex;
-  std::mt19937_64 fault_random;
+  std::optional<Random> fault_random;  // faults.seed, or the server's Random
 
   // The configured latency, then maybe a throttling or internal error in the service's own words.
-  std::optional<aws::Error> injected_fault(const std::string& service) {
+  std::optional<Error> injected_fault(const std::string& service) {
     if (config.faults.latency.count() > 0) std::this_thread::sleep_for(config.faults.latency);
-    double throttle_draw = 1;
-    double error_draw = 1;
-    {
-      std::lock_guard lock(fault_mutex);
-      std::uniform_real_distribution<double> uniform(0.0, 1.0);
-      throttle_draw = uniform(fault_random);
-      error_draw = uniform(fault_random);
-    }
+    const double throttle_draw = fault_random->unit();
+    const double error_draw = fault_random->unit();
     const bool is_s3 = service == "s3";
     if (throttle_draw < config.faults.throttle_rate) {
       return is_s3 ? s3_error("SlowDown", "Please reduce your request rate.", 503)
@@ -129,7 +105,7 @@ struct Server::Impl {
   Response serve(Request& request) {
     auto signature = read_signature(request);
     const bool json_shaped = request.header("x-amz-target").has_value();
-    auto fail = [&](const aws::Error& error, bool json) {
+    auto fail = [&](const Error& error, bool json) {
       return json ? JsonService::error_response(to_json_auth_error(error), request)
                   : S3Service::error_response(error, request);
     };
@@ -165,13 +141,13 @@ struct Server::Impl {
   void handle(const httplib::Request& http_request, httplib::Response& http_response) {
     // cpp-httplib 0.11 would apply Range to whatever we answer; S3 ranges are served here.
     const_cast<httplib::Request&>(http_request).ranges.clear();
-    Request request = to_request(http_request);
+    Request request = to_request(http_request, config.random);
     Response response;
     try {
       response = serve(request);
     } catch (const std::exception& error) {
-      aws::Error internal = aws::make_error(aws::ErrorKind::Internal, "InternalError",
-                                            std::string("We encountered an internal error: ") + error.what());
+      Error internal = make_error(ErrorKind::Internal, "InternalError",
+                                  std::string("We encountered an internal error: ") + error.what());
       internal.http_status = 500;
       response = request.header("x-amz-target") ? JsonService::error_response(internal, request)
                                                 : S3Service::error_response(internal, request);
@@ -179,9 +155,9 @@ struct Server::Impl {
     http_response.status = response.status;
     std::string content_type = "application/octet-stream";
     for (const auto& [name, value] : response.headers) {
-      if (lower(name) == "content-type") content_type = value;
+      if (text::lower(name) == "content-type") content_type = value;
       if (response.file && response.file->length > 0 &&
-          (lower(name) == "content-length" || lower(name) == "content-type"))
+          (text::lower(name) == "content-length" || text::lower(name) == "content-type"))
         continue;
       http_response.set_header(name, value);
     }
@@ -214,51 +190,49 @@ struct Server::Impl {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { stop(); }
 
-aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
+Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   if (config.data_dir.empty())
-    return aws::make_error(aws::ErrorKind::Configuration, "InvalidDataDir", "the data directory is not set");
+    return make_error(ErrorKind::Configuration, "InvalidDataDir", "the data directory is not set");
   if (config.access_key_id.empty() || config.secret_access_key.empty())
-    return aws::make_error(aws::ErrorKind::Configuration, "InvalidCredentials",
-                           "the access key id and secret access key must not be empty");
+    return make_error(ErrorKind::Configuration, "InvalidCredentials",
+                      "the access key id and secret access key must not be empty");
   std::error_code error;
   std::filesystem::create_directories(config.data_dir, error);
   if (error || !std::filesystem::is_directory(config.data_dir))
-    return aws::make_error(aws::ErrorKind::Configuration, "InvalidDataDir",
-                           "cannot create the data directory '" + config.data_dir + "': " + error.message());
+    return make_error(ErrorKind::Configuration, "InvalidDataDir",
+                      "cannot create the data directory '" + config.data_dir + "': " + error.message());
   std::string probe = config.data_dir + "/.s3tmp/.probe";
   if (auto status = write_file_atomic(probe, "ok", config.data_dir + "/.s3tmp"); !status)
-    return aws::make_error(
-        aws::ErrorKind::Configuration, "InvalidDataDir",
-        "the data directory '" + config.data_dir + "' is not writable: " + status.get_failure().message);
+    return make_error(ErrorKind::Configuration, "InvalidDataDir",
+                      "the data directory '" + config.data_dir + "' is not writable: " + status.get_failure().message);
   std::filesystem::remove(probe, error);
 
   if (config.faults.throttle_rate < 0 || config.faults.throttle_rate > 1 || config.faults.error_rate < 0 ||
       config.faults.error_rate > 1 || config.faults.latency.count() < 0)
-    return aws::make_error(aws::ErrorKind::Configuration, "InvalidFaults",
-                           "fault rates must be between 0 and 1, and the latency not negative");
+    return make_error(ErrorKind::Configuration, "InvalidFaults",
+                      "fault rates must be between 0 and 1, and the latency not negative");
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  impl->fault_random.seed(config.faults.seed != 0 ? config.faults.seed : std::random_device{}());
-  impl->s3 = std::make_unique<S3Service>(config.data_dir);
+  impl->fault_random.emplace(config.faults.seed != 0 ? Random::seeded(config.faults.seed) : config.random);
+  impl->s3 = std::make_unique<S3Service>(config.data_dir, config.random);
   impl->glue_catalog = std::make_unique<GlueCatalog>(config.data_dir);
   auto glue = std::make_unique<JsonService>("AWSGlue", "glue", "InvalidInputException");
   impl->glue_catalog->register_operations(*glue);
   impl->json_services["glue"] = std::move(glue);
-#ifdef AR_SERVER_HAVE_ATHENA
   engine::LocalWorkspace workspace;
   workspace.data_dir = config.data_dir;
   workspace.default_output = kDefaultOutputLocation;
   workspace.workers = 2;
+  workspace.random = config.random;
   impl->athena = std::make_unique<AthenaApi>([workspace] { return engine::open_local_query_engine(workspace); },
                                              kDefaultOutputLocation, *impl->glue_catalog, config.data_dir + "/.athena",
-                                             config.data_dir + "/.s3tmp");
+                                             config.data_dir + "/.s3tmp", config.random);
   if (auto opened = impl->athena->open(); !opened)
-    return aws::make_error(aws::ErrorKind::Configuration, "EngineFailed",
-                           "cannot open the local query engine: " + opened.get_failure().message);
+    return make_error(ErrorKind::Configuration, "EngineFailed",
+                      "cannot open the local query engine: " + opened.get_failure().message);
   auto athena = std::make_unique<JsonService>("AmazonAthena", "athena", "InvalidRequestException");
   impl->athena->register_operations(*athena);
   impl->json_services["athena"] = std::move(athena);
-#endif
 
   Impl* raw = impl.get();
   auto handler = [raw](const httplib::Request& request, httplib::Response& response) {
@@ -294,9 +268,9 @@ aws::Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
     port = 0;
   }
   if (port <= 0)
-    return aws::make_error(aws::ErrorKind::Configuration, "BindFailed",
-                           "cannot listen on " + config.host + ":" + std::to_string(config.port) +
-                               " (in use, or not an address of this machine)");
+    return make_error(ErrorKind::Configuration, "BindFailed",
+                      "cannot listen on " + config.host + ":" + std::to_string(config.port) +
+                          " (in use, or not an address of this machine)");
   impl->port = port;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

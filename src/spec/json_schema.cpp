@@ -40,8 +40,8 @@ const std::set<std::string>& type_names() {
   return k;
 }
 
-aws::Error schema_error(std::string code, std::string message) {
-  return aws::make_error(aws::ErrorKind::Internal, std::move(code), std::move(message));
+Error schema_error(std::string code, std::string message) {
+  return make_error(ErrorKind::Internal, std::move(code), std::move(message));
 }
 
 struct Walker {
@@ -59,8 +59,8 @@ struct Walker {
     }
   }
 
-  aws::Status walk(const json& schema, const std::string& at) {
-    if (schema.is_boolean()) return aws::Ok{};
+  Status walk(const json& schema, const std::string& at) {
+    if (schema.is_boolean()) return Ok{};
     if (!schema.is_object()) return schema_error("InvalidSchema", "schema at " + at + " is not an object or boolean");
     for (const auto& [keyword, argument] : schema.items()) {
       const std::string here = at + "/" + keyword;
@@ -84,10 +84,10 @@ struct Walker {
                                                             here + ", which the validator does not implement");
       }
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
-  aws::Status check_argument(const std::string& keyword, const json& argument, const std::string& here) {
+  Status check_argument(const std::string& keyword, const json& argument, const std::string& here) {
     if (keyword == "$ref") {
       if (!argument.is_string() || resolve(argument.get<std::string>()) == nullptr) {
         return schema_error("InvalidSchema", here + ": $ref " + argument.dump() + " does not resolve in this schema");
@@ -110,7 +110,7 @@ struct Walker {
     } else if (keyword != "const") {
       if (!argument.is_number()) return schema_error("InvalidSchema", here + " must be a number");
     }
-    return aws::Ok{};
+    return Ok{};
   }
 };
 
@@ -246,7 +246,7 @@ std::string append_index(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-aws::Outcome<SchemaValidator> SchemaValidator::create(std::string_view schema_text) {
+Outcome<SchemaValidator> SchemaValidator::create(std::string_view schema_text) {
   auto parsed = json::parse(schema_text, nullptr, false);
   if (parsed.is_discarded()) return schema_error("InvalidSchema", "the queries schema is not valid JSON");
   auto patterns = std::make_shared<std::map<std::string, std::regex>>();
@@ -509,8 +509,8 @@ void SchemaValidator::check(const json& schema, const Value& value, const std::s
   }
 }
 
-aws::Outcome<const SchemaValidator*> queries_schema_validator() {
-  static const aws::Outcome<SchemaValidator> validator = SchemaValidator::create(embedded_queries_schema());
+Outcome<const SchemaValidator*> queries_schema_validator() {
+  static const Outcome<SchemaValidator> validator = SchemaValidator::create(embedded_queries_schema());
   if (!validator) return validator.get_failure();
   return &validator.get_result();
 }

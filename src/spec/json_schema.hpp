@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "yaml_value.hpp"
 
 namespace athena_runner::spec::detail {
@@ -29,7 +29,7 @@ std::string append_index(const std::string& path, std::size_t index);
 class SchemaValidator {
  public:
   // Error "UnsupportedSchemaKeyword" / "InvalidSchema" when the schema cannot be interpreted faithfully.
-  static aws::Outcome<SchemaValidator> create(std::string_view schema_text);
+  static Outcome<SchemaValidator> create(std::string_view schema_text);
 
   // Validates `value` (at key path `path`) against the subschema at JSON pointer `pointer` ("#" or
   // "#/$defs/query"); returns every problem found, in document order.
@@ -50,6 +50,6 @@ class SchemaValidator {
 };
 
 // The validator for the embedded queries schema (created once).
-aws::Outcome<const SchemaValidator*> queries_schema_validator();
+Outcome<const SchemaValidator*> queries_schema_validator();
 
 }  // namespace athena_runner::spec::detail

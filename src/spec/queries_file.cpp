@@ -35,7 +35,7 @@ struct Problems {
   void add(int line, std::string path, std::string message) {
     issues.push_back(SchemaIssue{line, std::move(path), std::move(message)});
   }
-  aws::Error to_error() {
+  Error to_error() {
     std::stable_sort(issues.begin(), issues.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
     std::string message;
     for (const auto& issue : issues) {
@@ -43,7 +43,7 @@ struct Problems {
       message += display_name + ":" + std::to_string(issue.line) + ": " +
                  (issue.path.empty() ? std::string() : issue.path + ": ") + issue.message;
     }
-    return aws::make_error(aws::ErrorKind::InvalidInput, std::string(kErrorCode), message);
+    return make_error(ErrorKind::InvalidInput, std::string(kErrorCode), message);
   }
 };
 
@@ -242,12 +242,12 @@ const QuerySpec* QueriesFile::find(std::string_view name) const {
   return found == queries.end() ? nullptr : &*found;
 }
 
-aws::Outcome<ResolvedQuery> QueriesFile::resolved(std::string_view name) const {
+Outcome<ResolvedQuery> QueriesFile::resolved(std::string_view name) const {
   if (const QuerySpec* query = find(name)) return resolve_query(*query, defaults);
   std::string known;
   for (const auto& query : queries) known += (known.empty() ? "" : ", ") + query.name;
-  return aws::make_error(aws::ErrorKind::InvalidInput, "UnknownQuery",
-                         "no query named \"" + std::string(name) + "\" in " + path + "; queries: " + known);
+  return make_error(ErrorKind::InvalidInput, "UnknownQuery",
+                    "no query named \"" + std::string(name) + "\" in " + path + "; queries: " + known);
 }
 
 std::vector<ResolvedQuery> QueriesFile::resolved_all() const {
@@ -256,14 +256,14 @@ std::vector<ResolvedQuery> QueriesFile::resolved_all() const {
   return out;
 }
 
-aws::Status check_embedded_schema() {
+Status check_embedded_schema() {
   auto validator = detail::queries_schema_validator();
   if (!validator) return std::move(validator).get_failure();
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Outcome<QueriesFile> detail::queries_file_from_value(const Value& root, std::string_view display_name,
-                                                          const std::string& base_directory) {
+Outcome<QueriesFile> detail::queries_file_from_value(const Value& root, std::string_view display_name,
+                                                     const std::string& base_directory) {
   auto validator = detail::queries_schema_validator();
   if (!validator) return std::move(validator).get_failure();
 
@@ -292,7 +292,7 @@ aws::Outcome<QueriesFile> detail::queries_file_from_value(const Value& root, std
   return file;
 }
 
-aws::Outcome<ResolvedQuery> parse_query_spec_json(std::string_view text, const QuerySettings& defaults) {
+Outcome<ResolvedQuery> parse_query_spec_json(std::string_view text, const QuerySettings& defaults) {
   auto validator = detail::queries_schema_validator();
   if (!validator) return std::move(validator).get_failure();
   auto parsed = detail::parse_json(text, kQuerySpecDisplayName);

@@ -11,7 +11,7 @@
 namespace athena_runner::spec::detail {
 
 // Validates a parsed queries file against the schema and reads it; errors name "<display_name>:<line>".
-aws::Outcome<QueriesFile> queries_file_from_value(const Value& root, std::string_view display_name,
-                                                  const std::string& base_directory);
+Outcome<QueriesFile> queries_file_from_value(const Value& root, std::string_view display_name,
+                                             const std::string& base_directory);
 
 }  // namespace athena_runner::spec::detail

@@ -18,20 +18,19 @@ constexpr std::string_view kErrorCode = "InvalidQueriesFile";
 
 }  // namespace
 
-aws::Outcome<QueriesFile> parse_queries_yaml(std::string_view text, std::string_view display_name,
-                                             const std::string& base_directory) {
+Outcome<QueriesFile> parse_queries_yaml(std::string_view text, std::string_view display_name,
+                                        const std::string& base_directory) {
   auto parsed = detail::parse_yaml(text, display_name);
   if (!parsed) return std::move(parsed).get_failure();
   return detail::queries_file_from_value(parsed.get_result(), display_name, base_directory);
 }
 
-aws::Outcome<QueriesFile> load_queries_file(const std::string& path) {
+Outcome<QueriesFile> load_queries_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in || std::filesystem::is_directory(path)) {
-    return aws::make_error(
-        aws::ErrorKind::InvalidInput, std::string(kErrorCode),
-        path + ": cannot read the queries file: " +
-            (std::filesystem::is_directory(path) ? std::string("is a directory") : std::strerror(errno)));
+    return make_error(ErrorKind::InvalidInput, std::string(kErrorCode),
+                      path + ": cannot read the queries file: " +
+                          (std::filesystem::is_directory(path) ? std::string("is a directory") : std::strerror(errno)));
   }
   std::ostringstream content;
   content << in.rdbuf();

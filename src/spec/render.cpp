@@ -5,7 +5,7 @@
 
 namespace athena_runner::spec {
 
-aws::Outcome<RenderedQuery> render_query(const ResolvedQuery& query, Instant scheduled_time, int generation) {
+Outcome<RenderedQuery> render_query(const ResolvedQuery& query, Instant scheduled_time, int generation) {
   const TemplateContext context{scheduled_time, query.timezone, query.name};
   const std::string base = "queries." + query.name;
   auto sql = render_template(query.sql, context, base + ".sql");

@@ -1,4 +1,5 @@
 #include "athena_runner/spec/schedule.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <cctz/civil_time.h>
 #include <cctz/time_zone.h>
@@ -45,21 +46,14 @@ constexpr std::array<FieldRule, kCronFieldCount> kRules = {{
     {CronFields::kMinYear, CronFields::kMaxYear, nullptr, false, false, false, false},
 }};
 
-aws::Error schedule_error(std::string message) {
-  return aws::make_error(aws::ErrorKind::InvalidInput, "InvalidSchedule", std::move(message));
-}
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
+Error schedule_error(std::string message) {
+  return make_error(ErrorKind::InvalidInput, "InvalidSchedule", std::move(message));
 }
 
 // A number or name within the rule's range, or -1.
 int field_value(std::string_view text, const FieldRule& rule) {
   if (rule.names != nullptr) {
-    const std::string name = upper(text);
+    const std::string name = text::upper(text);
     for (int i = 0; i <= rule.max - rule.min; ++i) {
       if (rule.names[i] == name) return rule.min + i;
     }
@@ -166,7 +160,7 @@ std::string parse_field(std::string_view field, Field which, CronFields& out, Se
   return {};
 }
 
-aws::Outcome<Schedule> parse_cron(std::string_view expression, std::string_view body) {
+Outcome<Schedule> parse_cron(std::string_view expression, std::string_view body) {
   std::vector<std::string> fields;
   std::size_t i = 0;
   while (i < body.size()) {
@@ -208,7 +202,7 @@ aws::Outcome<Schedule> parse_cron(std::string_view expression, std::string_view 
   return schedule;
 }
 
-aws::Outcome<Schedule> parse_rate(std::string_view expression, std::string_view body) {
+Outcome<Schedule> parse_rate(std::string_view expression, std::string_view body) {
   static const std::regex kRate("^([0-9]+) ([a-z]+)$");
   const std::string text(body);
   std::smatch match;
@@ -248,7 +242,7 @@ aws::Outcome<Schedule> parse_rate(std::string_view expression, std::string_view 
 
 const cctz::civil_second kCivilEpoch(1970, 1, 1, 0, 0, 0);
 
-aws::Outcome<Schedule> parse_at(std::string_view expression, std::string_view body) {
+Outcome<Schedule> parse_at(std::string_view expression, std::string_view body) {
   static const std::regex kAt("^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})$");
   const std::string text(body);
   std::smatch match;
@@ -333,15 +327,15 @@ bool day_matches(const CronFields& cron, const cctz::civil_day& day) {
   return true;
 }
 
-aws::Error too_many(std::size_t limit) {
-  return aws::make_error(
-      aws::ErrorKind::InvalidInput, "TooManyFireTimes",
+Error too_many(std::size_t limit) {
+  return make_error(
+      ErrorKind::InvalidInput, "TooManyFireTimes",
       "the schedule fires more than " + std::to_string(limit) + " times in the requested window; narrow the window");
 }
 
 }  // namespace
 
-aws::Outcome<Schedule> parse_schedule(std::string_view expression) {
+Outcome<Schedule> parse_schedule(std::string_view expression) {
   const auto body_of = [&](std::string_view prefix) -> std::optional<std::string_view> {
     if (expression.size() < prefix.size() + 1 || expression.substr(0, prefix.size()) != prefix ||
         expression.back() != ')') {
@@ -356,8 +350,8 @@ aws::Outcome<Schedule> parse_schedule(std::string_view expression) {
                         ", rate(value unit) or at(yyyy-mm-ddThh:mm:ss)");
 }
 
-aws::Outcome<std::vector<Instant>> fire_times(const Schedule& schedule, std::string_view time_zone, Instant from,
-                                              Instant to, std::size_t limit) {
+Outcome<std::vector<Instant>> fire_times(const Schedule& schedule, std::string_view time_zone, Instant from, Instant to,
+                                         std::size_t limit) {
   std::vector<Instant> times;
   if (to <= from) return times;
   if (schedule.kind == ScheduleKind::Rate) {
@@ -369,7 +363,7 @@ aws::Outcome<std::vector<Instant>> fire_times(const Schedule& schedule, std::str
   }
   cctz::time_zone zone;
   if (!is_known_time_zone(time_zone) || !cctz::load_time_zone(std::string(time_zone), &zone)) {
-    return aws::make_error(aws::ErrorKind::InvalidInput, "UnknownTimeZone", *time_zone_error(time_zone));
+    return make_error(ErrorKind::InvalidInput, "UnknownTimeZone", *time_zone_error(time_zone));
   }
   // A local time that does not exist is skipped; one that happens twice fires at its first occurrence.
   const auto resolve = [&](const cctz::civil_second& civil) -> std::optional<Instant> {
@@ -406,15 +400,15 @@ aws::Outcome<std::vector<Instant>> fire_times(const Schedule& schedule, std::str
 
 std::string format_utc(Instant instant) { return cctz::format("%Y-%m-%dT%H:%M:%SZ", instant, cctz::utc_time_zone()); }
 
-aws::Outcome<Instant> parse_instant(std::string_view text) {
+Outcome<Instant> parse_instant(std::string_view text) {
   static const std::regex kInstant(
       "^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt "
       "]([0-9]{2}):([0-9]{2}):([0-9]{2})(\\.[0-9]+)?(Z|z|([+-])([0-9]{2}):?([0-9]{2}))$");
   const std::string copy(text);
   std::smatch match;
   const auto fail = [&] {
-    return aws::make_error(
-        aws::ErrorKind::InvalidInput, "InvalidTime",
+    return make_error(
+        ErrorKind::InvalidInput, "InvalidTime",
         "invalid time \"" + copy + "\": expected ISO 8601 such as 2024-05-02T04:00:00Z or 2024-05-02T06:00:00+02:00");
   };
   if (!std::regex_match(copy, match, kInstant)) return fail();

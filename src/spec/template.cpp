@@ -109,7 +109,7 @@ class Renderer {
   Renderer(std::string_view text, const TemplateContext& context, std::string_view name)
       : text_(text), context_(context), name_(name) {}
 
-  aws::Outcome<std::string> run() {
+  Outcome<std::string> run() {
     if (!is_known_time_zone(context_.time_zone) || !cctz::load_time_zone(context_.time_zone, &zone_)) {
       return fail(0, *time_zone_error(context_.time_zone));
     }
@@ -133,14 +133,14 @@ class Renderer {
   }
 
  private:
-  aws::Error fail(std::size_t offset, const std::string& problem) const {
+  Error fail(std::size_t offset, const std::string& problem) const {
     const Position position = position_of(text_, offset);
-    return aws::make_error(aws::ErrorKind::InvalidInput, "InvalidTemplate",
-                           std::string(name_) + ":" + std::to_string(position.line) + ":" +
-                               std::to_string(position.column) + ": " + problem);
+    return make_error(ErrorKind::InvalidInput, "InvalidTemplate",
+                      std::string(name_) + ":" + std::to_string(position.line) + ":" + std::to_string(position.column) +
+                          ": " + problem);
   }
 
-  aws::Outcome<std::vector<Token>> tokenize(std::size_t begin, std::size_t end) const {
+  Outcome<std::vector<Token>> tokenize(std::size_t begin, std::size_t end) const {
     std::vector<Token> tokens;
     std::size_t i = begin;
     const auto is_identifier_start = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
@@ -181,7 +181,7 @@ class Renderer {
     return tokens;
   }
 
-  aws::Outcome<TemplateValue> evaluate(std::size_t open, std::size_t begin, std::size_t end) {
+  Outcome<TemplateValue> evaluate(std::size_t open, std::size_t begin, std::size_t end) {
     auto tokenized = tokenize(begin, end);
     if (!tokenized) return std::move(tokenized).get_failure();
     const auto& tokens = tokenized.get_result();
@@ -245,7 +245,7 @@ class Renderer {
     return out;
   }
 
-  aws::Outcome<TemplateValue> variable(const Token& token) const {
+  Outcome<TemplateValue> variable(const Token& token) const {
     const Instant at = context_.scheduled_time;
     const cctz::civil_second local = cctz::convert(at, zone_);
     const std::string& name = token.text;
@@ -262,8 +262,8 @@ class Renderer {
     return fail(token.offset, "unknown variable \"" + name + "\"; variables: " + join(template_variable_names()));
   }
 
-  aws::Outcome<TemplateValue> apply(const Token& filter, const std::vector<Argument>& arguments,
-                                    const TemplateValue& value, const std::string& chain) const {
+  Outcome<TemplateValue> apply(const Token& filter, const std::vector<Argument>& arguments, const TemplateValue& value,
+                               const std::string& chain) const {
     struct Signature {
       std::vector<bool> integer_arguments;  // true: integer, false: string
       std::string usage;
@@ -353,7 +353,7 @@ class Renderer {
     return format(time, arguments[0].text, arguments[0].offset);
   }
 
-  aws::Outcome<TemplateValue> format(const DateTime& time, const std::string& pattern, std::size_t offset) const {
+  Outcome<TemplateValue> format(const DateTime& time, const std::string& pattern, std::size_t offset) const {
     for (std::size_t i = 0; i < pattern.size(); ++i) {
       const char c = pattern[i];
       if (c == '%') {
@@ -400,8 +400,8 @@ const std::vector<std::string>& template_filter_names() {
   return kNames;
 }
 
-aws::Outcome<std::string> render_template(std::string_view text, const TemplateContext& context,
-                                          std::string_view template_name) {
+Outcome<std::string> render_template(std::string_view text, const TemplateContext& context,
+                                     std::string_view template_name) {
   return Renderer(text, context, template_name).run();
 }
 

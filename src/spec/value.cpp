@@ -14,9 +14,9 @@ namespace {
 
 constexpr std::string_view kErrorCode = "InvalidQueriesFile";
 
-aws::Error parse_error(std::string_view display_name, int line, const std::string& problem) {
-  return aws::make_error(aws::ErrorKind::InvalidInput, std::string(kErrorCode),
-                         std::string(display_name) + ":" + std::to_string(line) + ": " + problem);
+Error parse_error(std::string_view display_name, int line, const std::string& problem) {
+  return make_error(ErrorKind::InvalidInput, std::string(kErrorCode),
+                    std::string(display_name) + ":" + std::to_string(line) + ": " + problem);
 }
 
 // What the JSON lexer has consumed so far: the current line, and whether the last character was a newline
@@ -201,7 +201,7 @@ std::string describe(const Value& value) {
   return "?";
 }
 
-aws::Outcome<Value> parse_json(std::string_view text, std::string_view display_name) {
+Outcome<Value> parse_json(std::string_view text, std::string_view display_name) {
   LinePosition position;
   ValueBuilder builder(position);
   const LineCountingIterator first(text.data(), &position);

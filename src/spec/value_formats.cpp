@@ -16,9 +16,9 @@ constexpr std::int64_t kSecondsPerMinute = 60;
 constexpr std::int64_t kSecondsPerHour = 3600;
 constexpr std::int64_t kSecondsPerDay = 86400;
 
-aws::Error s3_error(std::string_view uri, const std::string& problem) {
-  return aws::make_error(aws::ErrorKind::InvalidInput, "InvalidS3Location",
-                         "malformed S3 location \"" + std::string(uri) + "\": " + problem);
+Error s3_error(std::string_view uri, const std::string& problem) {
+  return make_error(ErrorKind::InvalidInput, "InvalidS3Location",
+                    "malformed S3 location \"" + std::string(uri) + "\": " + problem);
 }
 
 }  // namespace
@@ -48,9 +48,9 @@ Outcome<S3Location> parse_s3_location(std::string_view uri) {
 
 Outcome<std::chrono::seconds> parse_duration(std::string_view text) {
   const auto fail = [&] {
-    return aws::make_error(aws::ErrorKind::InvalidInput, "InvalidDuration",
-                           "invalid duration \"" + std::string(text) +
-                               "\": expected a positive integer and a unit s, m, h or d, e.g. 90s, 10m, 2h, 1d");
+    return make_error(ErrorKind::InvalidInput, "InvalidDuration",
+                      "invalid duration \"" + std::string(text) +
+                          "\": expected a positive integer and a unit s, m, h or d, e.g. 90s, 10m, 2h, 1d");
   };
   if (text.size() < 2 || text[0] < '1' || text[0] > '9') return fail();
   std::int64_t value = 0;
@@ -73,8 +73,8 @@ Outcome<std::chrono::minutes> parse_result_reuse(std::string_view text) {
   auto duration = parse_duration(text);
   if (!duration) return std::move(duration).get_failure();
   const auto fail = [&](const std::string& problem) {
-    return aws::make_error(aws::ErrorKind::InvalidInput, "InvalidDuration",
-                           "invalid result_reuse \"" + std::string(text) + "\": " + problem);
+    return make_error(ErrorKind::InvalidInput, "InvalidDuration",
+                      "invalid result_reuse \"" + std::string(text) + "\": " + problem);
   };
   if (duration->count() % kSecondsPerMinute != 0) return fail("Athena reuses results by whole minutes, e.g. 60m");
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(*duration);

@@ -1,7 +1,7 @@
 // parse_yaml (target ar_spec, with yaml-cpp); the Value helpers and parse_json are in value.cpp (ar_spec_core).
 #include "yaml_value.hpp"
 
-#include "athena_runner/common/utf8.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -19,9 +19,9 @@ constexpr std::string_view kErrorCode = "InvalidQueriesFile";
 constexpr std::string_view kQuotedTag = "!";
 constexpr std::string_view kStringTag = "tag:yaml.org,2002:str";
 
-aws::Error parse_error(std::string_view display_name, int line, const std::string& problem) {
-  return aws::make_error(aws::ErrorKind::InvalidInput, std::string(kErrorCode),
-                         std::string(display_name) + ":" + std::to_string(line) + ": " + problem);
+Error parse_error(std::string_view display_name, int line, const std::string& problem) {
+  return make_error(ErrorKind::InvalidInput, std::string(kErrorCode),
+                    std::string(display_name) + ":" + std::to_string(line) + ": " + problem);
 }
 
 // YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
@@ -63,7 +63,7 @@ struct Budget {
   std::size_t values = 0;
 };
 
-aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_name, int depth, Budget& budget) {
+Outcome<Value> convert(const YAML::Node& node, std::string_view display_name, int depth, Budget& budget) {
   Value out;
   out.line = node.Mark().line + 1;
   if (depth > kMaxDepth) {
@@ -115,7 +115,7 @@ aws::Outcome<Value> convert(const YAML::Node& node, std::string_view display_nam
 
 }  // namespace
 
-aws::Outcome<Value> parse_yaml(std::string_view text, std::string_view display_name) {
+Outcome<Value> parse_yaml(std::string_view text, std::string_view display_name) {
   // YAML is Unicode text; a queries file must be UTF-8 (what every later message and JSON output assumes).
   if (const std::size_t bad = text::first_invalid_utf8(text); bad != std::string_view::npos) {
     const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::spec::detail {
 
@@ -45,8 +45,8 @@ std::string json_quote(std::string_view text);
 
 // Parses YAML text; errors (code "InvalidQueriesFile") read "<display_name>:<line>: <problem>".
 // In ar_spec (yaml_value.cpp): the only part that needs yaml-cpp.
-aws::Outcome<Value> parse_yaml(std::string_view text, std::string_view display_name);
+Outcome<Value> parse_yaml(std::string_view text, std::string_view display_name);
 // Parses strict JSON with the line of every value and key; errors as parse_yaml's. In ar_spec_core (value.cpp).
-aws::Outcome<Value> parse_json(std::string_view text, std::string_view display_name);
+Outcome<Value> parse_json(std::string_view text, std::string_view display_name);
 
 }  // namespace athena_runner::spec::detail

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "athena_protocol.hpp"
+#include "athena_runner/aws/protocol/athena.hpp"
 
 namespace athena_runner::aws::athena {
 namespace {
@@ -29,7 +29,7 @@ StartQueryExecutionRequest full_request() {
 }
 
 TEST(AthenaSerialize, StartQueryExecutionCarriesEveryField) {
-  auto body = json::parse(detail::serialize_start_query_execution(full_request()));
+  auto body = json::parse(protocol::serialize_start_query_execution(full_request()));
   json expected = {
       {"QueryString", "SELECT * FROM t WHERE d = ? AND s = 'x\"y'"},
       {"ClientRequestToken", "0123456789abcdef0123456789abcdef"},
@@ -49,7 +49,7 @@ TEST(AthenaSerialize, StartQueryExecutionCarriesEveryField) {
 TEST(AthenaSerialize, StartQueryExecutionOmitsUnsetFields) {
   StartQueryExecutionRequest request;
   request.query_string = "SELECT 1";
-  EXPECT_EQ(json::parse(detail::serialize_start_query_execution(request)), json({{"QueryString", "SELECT 1"}}));
+  EXPECT_EQ(json::parse(protocol::serialize_start_query_execution(request)), json({{"QueryString", "SELECT 1"}}));
 }
 
 TEST(AthenaSerialize, EncryptionOptionNames) {
@@ -59,14 +59,14 @@ TEST(AthenaSerialize, EncryptionOptionNames) {
 }
 
 TEST(AthenaSerialize, OtherRequests) {
-  EXPECT_EQ(json::parse(detail::serialize_query_execution_id("abc")), json({{"QueryExecutionId", "abc"}}));
-  EXPECT_EQ(json::parse(detail::serialize_get_query_results({"abc", "tok", 1000})),
+  EXPECT_EQ(json::parse(protocol::serialize_query_execution_id("abc")), json({{"QueryExecutionId", "abc"}}));
+  EXPECT_EQ(json::parse(protocol::serialize_get_query_results({"abc", "tok", 1000})),
             json({{"QueryExecutionId", "abc"}, {"NextToken", "tok"}, {"MaxResults", 1000}}));
-  EXPECT_EQ(json::parse(detail::serialize_get_query_results({"abc", std::nullopt, std::nullopt})),
+  EXPECT_EQ(json::parse(protocol::serialize_get_query_results({"abc", std::nullopt, std::nullopt})),
             json({{"QueryExecutionId", "abc"}}));
-  EXPECT_EQ(json::parse(detail::serialize_batch_get_query_execution({"a", "b"})),
+  EXPECT_EQ(json::parse(protocol::serialize_batch_get_query_execution({"a", "b"})),
             json({{"QueryExecutionIds", {"a", "b"}}}));
-  EXPECT_EQ(json::parse(detail::serialize_get_work_group("primary")), json({{"WorkGroup", "primary"}}));
+  EXPECT_EQ(json::parse(protocol::serialize_get_work_group("primary")), json({{"WorkGroup", "primary"}}));
 }
 
 constexpr char kQueryExecutionJson[] = R"({"QueryExecution": {
@@ -87,7 +87,7 @@ constexpr char kQueryExecutionJson[] = R"({"QueryExecution": {
   "ExecutionParameters": ["1", "'a'"], "SomeFutureMember": {"x": 1}}})";
 
 TEST(AthenaParse, GetQueryExecutionReadsEveryField) {
-  auto parsed = detail::parse_get_query_execution(kQueryExecutionJson);
+  auto parsed = protocol::parse_get_query_execution(kQueryExecutionJson);
   ASSERT_TRUE(parsed) << parsed.get_failure().to_string();
   const auto& execution = *parsed;
   EXPECT_EQ(execution.query_execution_id, "q-1");
@@ -133,7 +133,7 @@ TEST(AthenaParse, GetQueryExecutionReadsEveryField) {
 
 TEST(AthenaParse, NullsReadAsAbsent) {
   // moto sends "WorkGroup": null for executions outside a work group.
-  auto parsed = detail::parse_get_query_execution(
+  auto parsed = protocol::parse_get_query_execution(
       R"({"QueryExecution": {"QueryExecutionId": "q", "WorkGroup": null, "Status": {"State": "RUNNING"}}})");
   ASSERT_TRUE(parsed);
   EXPECT_FALSE(parsed->work_group);
@@ -143,18 +143,18 @@ TEST(AthenaParse, NullsReadAsAbsent) {
 
 TEST(AthenaParse, MalformedResponsesAreErrors) {
   for (const char* body : {"", "[1]", "{\"QueryExecution\": {\"QueryExecutionId\": 5}}", "{\"QueryExecution\""}) {
-    auto parsed = detail::parse_get_query_execution(body);
+    auto parsed = protocol::parse_get_query_execution(body);
     ASSERT_FALSE(parsed) << body;
     EXPECT_EQ(parsed.get_failure().code, "InvalidResponse");
     EXPECT_NE(parsed.get_failure().message.find("GetQueryExecution"), std::string::npos);
   }
-  EXPECT_FALSE(detail::parse_get_query_results("{\"ResultSet\": {\"Rows\": [}"));
-  EXPECT_FALSE(detail::parse_get_query_results("{\"ResultSet\": {\"Rows\": [{\"Data\": [{\"VarCharValue\": 3}]}]}}"));
+  EXPECT_FALSE(protocol::parse_get_query_results("{\"ResultSet\": {\"Rows\": [}"));
+  EXPECT_FALSE(protocol::parse_get_query_results("{\"ResultSet\": {\"Rows\": [{\"Data\": [{\"VarCharValue\": 3}]}]}}"));
 }
 
 TEST(AthenaParse, MissingTopLevelMemberIsAnError) {
-  EXPECT_FALSE(detail::parse_get_work_group(R"({"WorkGroup": null})"));
-  EXPECT_FALSE(detail::parse_get_query_execution("{}"));
+  EXPECT_FALSE(protocol::parse_get_work_group(R"({"WorkGroup": null})"));
+  EXPECT_FALSE(protocol::parse_get_query_execution("{}"));
 }
 
 TEST(AthenaParse, States) {
@@ -187,7 +187,7 @@ constexpr char kResultsJson[] = R"({
 })";
 
 TEST(AthenaParse, GetQueryResultsRowsNullsAndMetadata) {
-  auto parsed = detail::parse_get_query_results(kResultsJson);
+  auto parsed = protocol::parse_get_query_results(kResultsJson);
   ASSERT_TRUE(parsed) << parsed.get_failure().to_string();
   EXPECT_EQ(parsed->update_count, 0);
   EXPECT_EQ(parsed->next_token, "page-2");
@@ -215,7 +215,7 @@ TEST(AthenaParse, GetQueryResultsRowsNullsAndMetadata) {
 }
 
 TEST(AthenaParse, EmptyResultSet) {
-  auto parsed = detail::parse_get_query_results(R"({"UpdateCount": 7, "ResultSet": {"Rows": []}})");
+  auto parsed = protocol::parse_get_query_results(R"({"UpdateCount": 7, "ResultSet": {"Rows": []}})");
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->update_count, 7);
   EXPECT_TRUE(parsed->result_set.rows.empty());
@@ -223,7 +223,7 @@ TEST(AthenaParse, EmptyResultSet) {
 }
 
 TEST(AthenaHeaderRow, DroppedOnlyOnFirstPageOfDmlWhenItMatchesTheLabels) {
-  auto page = *detail::parse_get_query_results(kResultsJson);
+  auto page = *protocol::parse_get_query_results(kResultsJson);
   EXPECT_TRUE(first_row_is_header(page, true, kStatementTypeDml));
   EXPECT_FALSE(first_row_is_header(page, false, kStatementTypeDml));
   EXPECT_FALSE(first_row_is_header(page, true, kStatementTypeDdl));
@@ -236,7 +236,7 @@ TEST(AthenaHeaderRow, DroppedOnlyOnFirstPageOfDmlWhenItMatchesTheLabels) {
 }
 
 TEST(AthenaParse, BatchGetAndUnprocessed) {
-  auto parsed = detail::parse_batch_get_query_execution(R"({
+  auto parsed = protocol::parse_batch_get_query_execution(R"({
     "QueryExecutions": [{"QueryExecutionId": "a", "Status": {"State": "SUCCEEDED"}},
                         {"QueryExecutionId": "b", "Status": {"State": "QUEUED"}}],
     "UnprocessedQueryExecutionIds": [{"QueryExecutionId": "c", "ErrorCode": "InvalidRequestException",
@@ -252,7 +252,7 @@ TEST(AthenaParse, BatchGetAndUnprocessed) {
 }
 
 TEST(AthenaParse, WorkGroup) {
-  auto parsed = detail::parse_get_work_group(R"({"WorkGroup": {"Name": "reports", "State": "ENABLED",
+  auto parsed = protocol::parse_get_work_group(R"({"WorkGroup": {"Name": "reports", "State": "ENABLED",
     "Description": "d", "CreationTime": 1255369830.5, "Configuration": {
       "ResultConfiguration": {"OutputLocation": "s3://wg/"}, "EnforceWorkGroupConfiguration": true,
       "PublishCloudWatchMetricsEnabled": false, "BytesScannedCutoffPerQuery": 10000000000,

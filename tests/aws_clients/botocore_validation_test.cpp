@@ -2,10 +2,10 @@
 // botocore's rest-xml serializer for the CompleteMultipartUpload body. (Label integration: runs python3.)
 #include <gtest/gtest.h>
 
-#include "athena_protocol.hpp"
+#include "athena_runner/aws/protocol/athena.hpp"
+#include "athena_runner/aws/protocol/glue.hpp"
+#include "athena_runner/aws/protocol/s3.hpp"
 #include "client_test_support.hpp"
-#include "glue_protocol.hpp"
-#include "s3_protocol.hpp"
 
 namespace athena_runner::aws {
 namespace {
@@ -38,24 +38,24 @@ TEST(BotocoreValidation, AthenaRequests) {
   start.work_group = "primary";
   start.execution_parameters = {"DATE '2024-01-01'"};
   start.result_reuse_configuration = athena::ResultReuseConfiguration{athena::ResultReuseByAgeConfiguration{true, 60}};
-  expect_valid("athena", "StartQueryExecution", athena::detail::serialize_start_query_execution(start));
-  expect_valid("athena", "GetQueryExecution", athena::detail::serialize_query_execution_id("id"));
-  expect_valid("athena", "StopQueryExecution", athena::detail::serialize_query_execution_id("id"));
-  expect_valid("athena", "GetQueryResults", athena::detail::serialize_get_query_results({"id", "token", 1000}));
-  expect_valid("athena", "BatchGetQueryExecution", athena::detail::serialize_batch_get_query_execution({"a", "b"}));
-  expect_valid("athena", "GetWorkGroup", athena::detail::serialize_get_work_group("primary"));
+  expect_valid("athena", "StartQueryExecution", athena::protocol::serialize_start_query_execution(start));
+  expect_valid("athena", "GetQueryExecution", athena::protocol::serialize_query_execution_id("id"));
+  expect_valid("athena", "StopQueryExecution", athena::protocol::serialize_query_execution_id("id"));
+  expect_valid("athena", "GetQueryResults", athena::protocol::serialize_get_query_results({"id", "token", 1000}));
+  expect_valid("athena", "BatchGetQueryExecution", athena::protocol::serialize_batch_get_query_execution({"a", "b"}));
+  expect_valid("athena", "GetWorkGroup", athena::protocol::serialize_get_work_group("primary"));
 }
 
 TEST(BotocoreValidation, GlueRequests) {
-  expect_valid("glue", "GetDatabase", glue::detail::serialize_get_database("db", "123456789012"));
-  expect_valid("glue", "GetTable", glue::detail::serialize_get_table("db", "t", std::nullopt));
-  expect_valid("glue", "GetTables", glue::detail::serialize_get_tables({"db", "1", "t.*", "tok", 100}));
+  expect_valid("glue", "GetDatabase", glue::protocol::serialize_get_database("db", "123456789012"));
+  expect_valid("glue", "GetTable", glue::protocol::serialize_get_table("db", "t", std::nullopt));
+  expect_valid("glue", "GetTables", glue::protocol::serialize_get_tables({"db", "1", "t.*", "tok", 100}));
   expect_valid("glue", "GetPartitions",
-               glue::detail::serialize_get_partitions({"db", "t", std::nullopt, "year = '2024'", "tok", 50}));
+               glue::protocol::serialize_get_partitions({"db", "t", std::nullopt, "year = '2024'", "tok", 50}));
 }
 
 TEST(BotocoreSerializer, CompleteMultipartUploadBodyMatchesBotocore) {
-  auto ours = s3::detail::serialize_complete_multipart_upload({{1, "\"a1\""}, {2, "\"b2\""}});
+  auto ours = s3::protocol::serialize_complete_multipart_upload({{1, "\"a1\""}, {2, "\"b2\""}});
   auto botocore = run_process({"python3", kAwsHelper, "complete-xml",
                                R"([{"ETag": "\"a1\"", "PartNumber": 1}, {"ETag": "\"b2\"", "PartNumber": 2}])"});
   ASSERT_EQ(botocore.exit_code, 0) << botocore.err;

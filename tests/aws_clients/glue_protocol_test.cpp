@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "glue_protocol.hpp"
+#include "athena_runner/aws/protocol/glue.hpp"
 
 namespace athena_runner::aws::glue {
 namespace {
@@ -11,14 +11,14 @@ namespace {
 using nlohmann::json;
 
 TEST(GlueSerialize, Requests) {
-  EXPECT_EQ(json::parse(detail::serialize_get_database("sales", std::nullopt)), json({{"Name", "sales"}}));
-  EXPECT_EQ(json::parse(detail::serialize_get_table("sales", "orders", "123456789012")),
+  EXPECT_EQ(json::parse(protocol::serialize_get_database("sales", std::nullopt)), json({{"Name", "sales"}}));
+  EXPECT_EQ(json::parse(protocol::serialize_get_table("sales", "orders", "123456789012")),
             json({{"CatalogId", "123456789012"}, {"DatabaseName", "sales"}, {"Name", "orders"}}));
   GetTablesRequest tables{"sales", std::nullopt, "ord.*", "tok", 100};
-  EXPECT_EQ(json::parse(detail::serialize_get_tables(tables)),
+  EXPECT_EQ(json::parse(protocol::serialize_get_tables(tables)),
             json({{"DatabaseName", "sales"}, {"Expression", "ord.*"}, {"NextToken", "tok"}, {"MaxResults", 100}}));
   GetPartitionsRequest partitions{"sales", "orders", std::nullopt, "year = '2024'", std::nullopt, std::nullopt};
-  EXPECT_EQ(json::parse(detail::serialize_get_partitions(partitions)),
+  EXPECT_EQ(json::parse(protocol::serialize_get_partitions(partitions)),
             json({{"DatabaseName", "sales"}, {"TableName", "orders"}, {"Expression", "year = '2024'"}}));
 }
 
@@ -38,7 +38,7 @@ constexpr char kTableJson[] = R"({"Table": {"Name": "orders", "DatabaseName": "s
   "IsRegisteredWithLakeFormation": false, "CatalogId": "123456789012", "VersionId": "3"}})";
 
 TEST(GlueParse, TableShapeAndRawJson) {
-  auto parsed = detail::parse_get_table(kTableJson);
+  auto parsed = protocol::parse_get_table(kTableJson);
   ASSERT_TRUE(parsed) << parsed.get_failure().to_string();
   const auto& table = *parsed;
   EXPECT_EQ(table.name, "orders");
@@ -76,7 +76,7 @@ TEST(GlueParse, TableShapeAndRawJson) {
 }
 
 TEST(GlueParse, TablesPartitionsDatabase) {
-  auto tables = detail::parse_get_tables(R"({"TableList": [{"Name": "a"}, {"Name": "b", "DatabaseName": "d"}],
+  auto tables = protocol::parse_get_tables(R"({"TableList": [{"Name": "a"}, {"Name": "b", "DatabaseName": "d"}],
                                             "NextToken": "n"})");
   ASSERT_TRUE(tables);
   ASSERT_EQ(tables->table_list.size(), 2u);
@@ -84,7 +84,7 @@ TEST(GlueParse, TablesPartitionsDatabase) {
   EXPECT_EQ(tables->next_token, "n");
   EXPECT_EQ(json::parse(tables->table_list[0].raw_json), json({{"Name", "a"}}));
 
-  auto partitions = detail::parse_get_partitions(R"({"Partitions": [{"Values": ["2024", "03"], "DatabaseName": "d",
+  auto partitions = protocol::parse_get_partitions(R"({"Partitions": [{"Values": ["2024", "03"], "DatabaseName": "d",
     "TableName": "t", "CreationTime": 1709294405, "StorageDescriptor": {"Location": "s3://lake/t/year=2024/month=03/"},
     "Parameters": {"k": "v"}}]})");
   ASSERT_TRUE(partitions);
@@ -96,13 +96,13 @@ TEST(GlueParse, TablesPartitionsDatabase) {
   EXPECT_EQ(partition.parameters.at("k"), "v");
   EXPECT_FALSE(partitions->next_token);
 
-  auto database = detail::parse_get_database(R"({"Database": {"Name": "sales", "Description": "d",
+  auto database = protocol::parse_get_database(R"({"Database": {"Name": "sales", "Description": "d",
     "LocationUri": "s3://lake/", "Parameters": {"a": "b"}, "CreateTime": 1, "CatalogId": "1"}})");
   ASSERT_TRUE(database);
   EXPECT_EQ(database->name, "sales");
   EXPECT_EQ(database->location_uri, "s3://lake/");
   EXPECT_EQ(database->parameters.at("a"), "b");
-  EXPECT_FALSE(detail::parse_get_tables(R"({"TableList": [{"Name": 1}]})"));
+  EXPECT_FALSE(protocol::parse_get_tables(R"({"TableList": [{"Name": 1}]})"));
 }
 
 }  // namespace

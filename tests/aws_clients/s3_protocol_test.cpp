@@ -2,8 +2,8 @@
 // documentation (bucket naming rules, ListObjectsV2 response example) and from Python's standard library.
 #include <gtest/gtest.h>
 
+#include "athena_runner/aws/protocol/s3.hpp"
 #include "athena_runner/aws/s3.hpp"
-#include "s3_protocol.hpp"
 
 namespace athena_runner::aws::s3 {
 namespace {
@@ -66,27 +66,27 @@ TEST(S3BucketName, RulesFromTheS3UserGuide) {
 }
 
 TEST(S3Addressing, ChoosesPathStyleForOverriddenEndpointsAndDottedBuckets) {
-  using detail::choose_addressing_style;
+  using protocol::choose_addressing_style;
   EXPECT_EQ(choose_addressing_style(AddressingStyle::Auto, false, "bucket"), AddressingStyle::Virtual);
   EXPECT_EQ(choose_addressing_style(AddressingStyle::Auto, true, "bucket"), AddressingStyle::Path);
   EXPECT_EQ(choose_addressing_style(AddressingStyle::Auto, false, "my.bucket"), AddressingStyle::Path);
   EXPECT_EQ(choose_addressing_style(AddressingStyle::Path, false, "bucket"), AddressingStyle::Path);
   EXPECT_EQ(choose_addressing_style(AddressingStyle::Virtual, true, "bucket"), AddressingStyle::Virtual);
-  EXPECT_EQ(detail::parse_addressing_style("PATH"), AddressingStyle::Path);
-  EXPECT_EQ(detail::parse_addressing_style("virtual"), AddressingStyle::Virtual);
-  EXPECT_EQ(detail::parse_addressing_style("auto"), AddressingStyle::Auto);
-  EXPECT_FALSE(detail::parse_addressing_style("dns"));
+  EXPECT_EQ(protocol::parse_addressing_style("PATH"), AddressingStyle::Path);
+  EXPECT_EQ(protocol::parse_addressing_style("virtual"), AddressingStyle::Virtual);
+  EXPECT_EQ(protocol::parse_addressing_style("auto"), AddressingStyle::Auto);
+  EXPECT_FALSE(protocol::parse_addressing_style("dns"));
 }
 
 TEST(S3Addressing, KeysAreEncodedOnceWithSlashesKept) {
   // python3 -c "import urllib.parse; print(urllib.parse.quote('dir/a b+c%d?e#f=g&h~i/ü', safe='/~'))"
   constexpr char kKey[] = "dir/a b+c%d?e#f=g&h~i/\xC3\xBC";
   constexpr char kEncoded[] = "dir/a%20b%2Bc%25d%3Fe%23f%3Dg%26h~i/%C3%BC";
-  EXPECT_EQ(detail::object_path(AddressingStyle::Path, "bucket", kKey), std::string("/bucket/") + kEncoded);
-  EXPECT_EQ(detail::object_path(AddressingStyle::Virtual, "bucket", kKey), std::string("/") + kEncoded);
-  EXPECT_EQ(detail::object_path(AddressingStyle::Path, "bucket", ""), "/bucket");
-  EXPECT_EQ(detail::object_path(AddressingStyle::Virtual, "bucket", ""), "/");
-  EXPECT_EQ(detail::virtual_host("bucket", "s3.eu-west-1.amazonaws.com"), "bucket.s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(protocol::object_path(AddressingStyle::Path, "bucket", kKey), std::string("/bucket/") + kEncoded);
+  EXPECT_EQ(protocol::object_path(AddressingStyle::Virtual, "bucket", kKey), std::string("/") + kEncoded);
+  EXPECT_EQ(protocol::object_path(AddressingStyle::Path, "bucket", ""), "/bucket");
+  EXPECT_EQ(protocol::object_path(AddressingStyle::Virtual, "bucket", ""), "/");
+  EXPECT_EQ(protocol::virtual_host("bucket", "s3.eu-west-1.amazonaws.com"), "bucket.s3.eu-west-1.amazonaws.com");
 }
 
 std::shared_ptr<ClientContext> offline_context(std::map<std::string, std::string> variables, Profile profile = {}) {
@@ -124,7 +124,7 @@ TEST(S3List, QueryParameters) {
   QueryList expected{{"list-type", "2"}, {"encoding-type", "url"},      {"prefix", "p/"},
                      {"delimiter", "/"}, {"continuation-token", "tok"}, {"start-after", "p/a"},
                      {"max-keys", "10"}};
-  EXPECT_EQ(detail::list_objects_v2_query(request), expected);
+  EXPECT_EQ(protocol::list_objects_v2_query(request), expected);
 }
 
 // The example response of the ListObjectsV2 API reference, with url encoding and a common prefix added.
@@ -155,7 +155,7 @@ constexpr char kListXml[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 </ListBucketResult>)";
 
 TEST(S3List, ParsesUrlEncodedListing) {
-  auto parsed = detail::parse_list_objects_v2(kListXml);
+  auto parsed = protocol::parse_list_objects_v2(kListXml);
   ASSERT_TRUE(parsed) << parsed.get_failure().to_string();
   ASSERT_EQ(parsed->contents.size(), 2u);
   EXPECT_EQ(parsed->contents[0].key, "ExampleObject.txt");
@@ -171,32 +171,32 @@ TEST(S3List, ParsesUrlEncodedListing) {
   EXPECT_TRUE(parsed->is_truncated);
   EXPECT_EQ(parsed->next_continuation_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
   EXPECT_EQ(parsed->key_count, 3);
-  EXPECT_FALSE(detail::parse_list_objects_v2("<nope/>"));
-  EXPECT_FALSE(detail::parse_list_objects_v2("not xml <"));
+  EXPECT_FALSE(protocol::parse_list_objects_v2("<nope/>"));
+  EXPECT_FALSE(protocol::parse_list_objects_v2("not xml <"));
 }
 
 TEST(S3Multipart, InitiateAndComplete) {
-  auto upload_id = detail::parse_initiate_multipart_upload(
+  auto upload_id = protocol::parse_initiate_multipart_upload(
       R"(<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket><Key>k</Key><UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>)");
   ASSERT_TRUE(upload_id);
   EXPECT_EQ(*upload_id, "VXBsb2FkIElE");
-  EXPECT_FALSE(detail::parse_initiate_multipart_upload("<InitiateMultipartUploadResult/>"));
+  EXPECT_FALSE(protocol::parse_initiate_multipart_upload("<InitiateMultipartUploadResult/>"));
 
-  EXPECT_EQ(detail::serialize_complete_multipart_upload({{1, "\"a1\""}, {2, "\"b2\""}}),
+  EXPECT_EQ(protocol::serialize_complete_multipart_upload({{1, "\"a1\""}, {2, "\"b2\""}}),
             "<?xml version=\"1.0\"?><CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             "<Part><ETag>\"a1\"</ETag><PartNumber>1</PartNumber></Part>"
             "<Part><ETag>\"b2\"</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>");
 
-  auto completed = detail::parse_complete_multipart_upload(
+  auto completed = protocol::parse_complete_multipart_upload(
       R"(<CompleteMultipartUploadResult><Location>l</Location><ETag>"3858f62230ac3c915f300c664312c11f-9"</ETag></CompleteMultipartUploadResult>)");
   ASSERT_TRUE(completed);
   EXPECT_EQ(*completed, "\"3858f62230ac3c915f300c664312c11f-9\"");
-  auto from_moto = detail::parse_complete_multipart_upload(
+  auto from_moto = protocol::parse_complete_multipart_upload(
       R"(<?xml version="1.0" encoding="utf-8"?><CompleteMultipartUploadResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"e-2"</ETag></CompleteMultipartUploadResponse>)");
   ASSERT_TRUE(from_moto);
   EXPECT_EQ(*from_moto, "\"e-2\"");
   // A 200 response whose body is an error (documented for CompleteMultipartUpload).
-  auto failed = detail::parse_complete_multipart_upload(
+  auto failed = protocol::parse_complete_multipart_upload(
       "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message>"
       "<RequestId>656c76696e6727732072657175657374</RequestId></Error>");
   ASSERT_FALSE(failed);
@@ -205,22 +205,22 @@ TEST(S3Multipart, InitiateAndComplete) {
 }
 
 TEST(S3Multipart, PartSizeRespectsS3Limits) {
-  EXPECT_EQ(detail::choose_part_size(100 * kMebibyte, 8 * kMebibyte), 8 * kMebibyte);
-  EXPECT_EQ(detail::choose_part_size(100 * kMebibyte, 1 * kMebibyte), kMinPartSize);
+  EXPECT_EQ(protocol::choose_part_size(100 * kMebibyte, 8 * kMebibyte), 8 * kMebibyte);
+  EXPECT_EQ(protocol::choose_part_size(100 * kMebibyte, 1 * kMebibyte), kMinPartSize);
   const int64_t huge = 200'000 * kMebibyte;  // 10,000 parts of 8 MiB are not enough
-  auto part = detail::choose_part_size(huge, 8 * kMebibyte);
+  auto part = protocol::choose_part_size(huge, 8 * kMebibyte);
   EXPECT_LE((huge + part - 1) / part, kMaxParts);
   EXPECT_GT(part, 8 * kMebibyte);
 }
 
 TEST(S3Headers, MetadataAndDates) {
   HeaderList headers{{"X-Amz-Meta-Owner", "team a"}, {"x-amz-meta-run", "7"}, {"Content-Type", "text/csv"}};
-  EXPECT_EQ(detail::metadata_from_headers(headers),
+  EXPECT_EQ(protocol::metadata_from_headers(headers),
             (std::map<std::string, std::string>{{"owner", "team a"}, {"run", "7"}}));
-  EXPECT_EQ(detail::parse_http_date("Mon, 12 Oct 2009 17:50:30 GMT"), system_clock::time_point(seconds(1255369830)));
-  EXPECT_FALSE(detail::parse_http_date("yesterday"));
-  EXPECT_EQ(detail::parse_iso8601("2009-10-12T17:50:30.250Z"), system_clock::time_point(milliseconds(1255369830250)));
-  EXPECT_FALSE(detail::parse_iso8601("2009-10-12 17:50:30"));
+  EXPECT_EQ(protocol::parse_http_date("Mon, 12 Oct 2009 17:50:30 GMT"), system_clock::time_point(seconds(1255369830)));
+  EXPECT_FALSE(protocol::parse_http_date("yesterday"));
+  EXPECT_EQ(protocol::parse_iso8601("2009-10-12T17:50:30.250Z"), system_clock::time_point(milliseconds(1255369830250)));
+  EXPECT_FALSE(protocol::parse_iso8601("2009-10-12 17:50:30"));
   EXPECT_EQ(byte_range(0, 99), "bytes=0-99");
 }
 

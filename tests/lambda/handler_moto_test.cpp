@@ -35,7 +35,7 @@ class AthenaBehaviour : public runner::QueryEngine {
 
   std::string_view name() const override { return inner_->name(); }
   std::string describe() const override { return inner_->describe(); }
-  runner::Outcome<std::string> start(const aws::athena::StartQueryExecutionRequest& request) override {
+  Outcome<std::string> start(const aws::athena::StartQueryExecutionRequest& request) override {
     std::lock_guard lock(mutex_);
     const std::string token = request.client_request_token.value_or("");
     tokens.push_back(token);
@@ -48,12 +48,12 @@ class AthenaBehaviour : public runner::QueryEngine {
     if (request.query_string.find(kFailMarker) != std::string::npos) failing_.insert(*id);
     return id;
   }
-  runner::Outcome<aws::athena::QueryExecution> get(std::string_view id) override {
+  Outcome<aws::athena::QueryExecution> get(std::string_view id) override {
     auto execution = inner_->get(id);
     if (execution) fail_if_marked(*execution);
     return execution;
   }
-  runner::Outcome<aws::athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
+  Outcome<aws::athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
     // moto does not implement BatchGetQueryExecution: answer it with one GetQueryExecution per id.
     aws::athena::BatchGetQueryExecutionResult result;
     for (const auto& id : ids) {
@@ -63,12 +63,11 @@ class AthenaBehaviour : public runner::QueryEngine {
     }
     return result;
   }
-  runner::Status stop(std::string_view id) override { return inner_->stop(id); }
-  runner::Status stream_result_csv(const aws::athena::QueryExecution& execution,
-                                   const runner::ByteSink& sink) override {
+  Status stop(std::string_view id) override { return inner_->stop(id); }
+  Status stream_result_csv(const aws::athena::QueryExecution& execution, const runner::ByteSink& sink) override {
     return inner_->stream_result_csv(execution, sink);
   }
-  runner::Outcome<aws::athena::QueryResultsTable> results(std::string_view id, std::size_t max_rows) override {
+  Outcome<aws::athena::QueryResultsTable> results(std::string_view id, std::size_t max_rows) override {
     return inner_->results(id, max_rows);
   }
 
@@ -113,7 +112,7 @@ class HandlerMoto : public ::testing::Test {
     request.request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef";
     request.payload = payload;
     request.deadline = std::chrono::system_clock::now() + remaining;
-    QueryHandler handler(config_, *engine_, aws::Clock::system(), log_);
+    QueryHandler handler(config_, *engine_, Clock::system(), log_);
     return handler(request);
   }
 

@@ -214,7 +214,7 @@ TEST(LambdaRuntime, UnreachableRuntimeApiEndsTheLoopWithAnError) {
   options.endpoint = "127.0.0.1:" + std::to_string(testing::free_loopback_port());
   auto status = run_handler(echo, options);
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.get_failure().kind, aws::ErrorKind::Network);
+  EXPECT_EQ(status.get_failure().kind, ErrorKind::Network);
 }
 
 TEST(LambdaRuntime, EndpointComesFromTheEnvironment) {

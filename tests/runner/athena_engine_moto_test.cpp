@@ -63,7 +63,7 @@ TEST_F(AthenaEngineMoto, RunsAndStreamsTheResultCsvFromS3) {
   auto engine = engine::make_athena_query_engine(context_);
   EXPECT_EQ(engine->name(), "athena");
   EXPECT_NE(engine->describe().find("us-east-1"), std::string::npos) << engine->describe();
-  Runner runner(*engine, aws::Clock::system());
+  Runner runner(*engine, Clock::system());
   auto summary = runner.run(query("people_csv"), kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
   EXPECT_EQ(summary->state, "SUCCEEDED");
@@ -93,7 +93,7 @@ TEST_F(AthenaEngineMoto, FallsBackToGetQueryResultsWithoutAnObject) {
   json columns = json::array({{{"Name", "id"}, {"Label", "id"}, {"Type", "integer"}},
                               {{"Name", "name"}, {"Label", "name"}, {"Type", "varchar"}}});
   queue_results(rows, columns);
-  Runner runner(*engine, aws::Clock::system());
+  Runner runner(*engine, Clock::system());
   auto summary = runner.run(query("people_fallback"), kSlot, fast_polling());
   ASSERT_TRUE(summary && summary->succeeded());
   // moto writes the queued rows as the result CSV at the OutputLocation, as Athena would; removing it
@@ -119,7 +119,7 @@ TEST_F(AthenaEngineMoto, ClientSideEncryptedResultsAreNotStreamed) {
   auto engine = engine::make_athena_query_engine(context_);
   auto encrypted = query("people_cse");
   encrypted.encryption = spec::Encryption{"CSE_KMS", "arn:aws:kms:us-east-1:123456789012:key/test"};
-  Runner runner(*engine, aws::Clock::system());
+  Runner runner(*engine, Clock::system());
   auto summary = runner.run(encrypted, kSlot, fast_polling());
   ASSERT_TRUE(summary && summary->succeeded());
   ASSERT_TRUE(summary->execution.result_configuration &&
@@ -134,7 +134,7 @@ TEST_F(AthenaEngineMoto, ClientSideEncryptedResultsAreNotStreamed) {
 // GetQueryExecution per query, so running several queries against moto works.
 TEST_F(AthenaEngineMoto, RunManyWorksWithoutBatchGet) {
   auto engine = engine::make_athena_query_engine(context_);
-  Runner runner(*engine, aws::Clock::system());
+  Runner runner(*engine, Clock::system());
   std::vector<spec::RenderedQuery> queries;
   for (int i = 0; i < 3; ++i) {
     auto rendered = spec::render_query(query("many_" + std::to_string(i)), kSlot);
@@ -151,7 +151,7 @@ TEST_F(AthenaEngineMoto, RunManyWorksWithoutBatchGet) {
 
 TEST_F(AthenaEngineMoto, NoWaitStartThenStop) {
   auto engine = engine::make_athena_query_engine(context_);
-  Runner runner(*engine, aws::Clock::system());
+  Runner runner(*engine, Clock::system());
   RunOptions options = fast_polling();
   options.wait = false;
   auto summary = runner.run(query("people_no_wait"), kSlot, options);

@@ -53,7 +53,7 @@ class LocalEngineRun : public ::testing::Test {
 
   // Runs for minutes unless stopped.
   static constexpr const char* kLongQuery = "SELECT count(*) FROM range(100000000000) a";
-  aws::Outcome<std::string> start_long_query() {
+  Outcome<std::string> start_long_query() {
     athena::StartQueryExecutionRequest request;
     request.query_string = kLongQuery;
     return engine_->start(request);
@@ -98,7 +98,7 @@ class LocalEngineRun : public ::testing::Test {
 const spec::Instant kSlot{std::chrono::seconds(1'714'622'400)};
 
 TEST_F(LocalEngineRun, RunnerWritesTheResultWhereAthenaWould) {
-  Runner runner(*engine_, aws::Clock::system());
+  Runner runner(*engine_, Clock::system());
   auto summary = runner.run(query("SELECT pizza, sum(quantity) AS total FROM orders GROUP BY pizza ORDER BY pizza"),
                             kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
@@ -126,7 +126,7 @@ TEST_F(LocalEngineRun, RunnerWritesTheResultWhereAthenaWould) {
 }
 
 TEST_F(LocalEngineRun, TheRunnerLearnsOfTheEndWithoutWaitingForItsNextPoll) {
-  Runner runner(*engine_, aws::Clock::system());
+  Runner runner(*engine_, Clock::system());
   RunOptions options;
   options.poll = PollPolicy{std::chrono::seconds(30), 1.0, std::chrono::seconds(30)};  // a poll would come late
   const auto started = std::chrono::steady_clock::now();
@@ -139,7 +139,7 @@ TEST_F(LocalEngineRun, TheRunnerLearnsOfTheEndWithoutWaitingForItsNextPoll) {
 }
 
 TEST_F(LocalEngineRun, AnotherInstanceSeesTheRecordAndResults) {
-  Runner runner(*engine_, aws::Clock::system());
+  Runner runner(*engine_, Clock::system());
   auto summary = runner.run(query("SELECT id, pizza FROM orders WHERE id = 2"), kSlot, fast_polling());
   ASSERT_TRUE(summary && summary->succeeded()) << (summary ? summary->reason : summary.get_failure().to_string());
   auto other = open_engine();
@@ -192,7 +192,7 @@ TEST_F(LocalEngineRun, SameTokenSameRequestGivesTheSameId) {
 }
 
 TEST_F(LocalEngineRun, BadSqlFailsAsAUserErrorWithoutAResultFile) {
-  Runner runner(*engine_, aws::Clock::system());
+  Runner runner(*engine_, Clock::system());
   auto summary = runner.run(query("SELECT no_such_column FROM orders"), kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
   EXPECT_EQ(summary->state, "FAILED");
@@ -223,7 +223,7 @@ TEST_F(LocalEngineRun, StopCancelsALongQuery) {
 }
 
 TEST_F(LocalEngineRun, RunnerTimeoutStopsALongQuery) {
-  Runner runner(*engine_, aws::Clock::system());
+  Runner runner(*engine_, Clock::system());
   auto options = fast_polling();
   options.timeout = std::chrono::seconds(1);
   auto summary = runner.run(query(kLongQuery), kSlot, options);
@@ -264,7 +264,7 @@ TEST_F(LocalEngineRun, AnotherInstanceSeesALongQueryRunning) {
 }
 
 TEST_F(LocalEngineRun, ThisProcessAnswersForItsOwnQueriesWithoutReadingTheirRecords) {
-  Runner runner(*engine_, aws::Clock::system());
+  Runner runner(*engine_, Clock::system());
   auto summary = runner.run(query("SELECT count(*) AS n FROM orders"), kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
   ASSERT_EQ(summary->state, "SUCCEEDED") << summary->reason;
@@ -312,7 +312,7 @@ TEST_F(LocalEngineRun, UnknownIdIsAnError) {
 TEST_F(LocalEngineRun, RunManyOnTheLocalEngineWithTwoWorkers) {
   auto two_workers = open_engine(2);
   ASSERT_TRUE(two_workers);
-  Runner runner(*two_workers, aws::Clock::system());
+  Runner runner(*two_workers, Clock::system());
   std::vector<spec::RenderedQuery> queries;
   for (int i = 1; i <= 3; ++i) {
     auto rendered = spec::render_query(query("SELECT pizza FROM orders WHERE id = " + std::to_string(i)), kSlot);

@@ -27,13 +27,13 @@ struct FakeClock {
   TimePoint now = TimePoint(std::chrono::seconds(1'700'000'000));
   std::vector<milliseconds> sleeps;
   double random = 0.5;
-  aws::Clock clock() {
-    return aws::Clock{[this] { return now; },
-                      [this](milliseconds duration) {
-                        sleeps.push_back(duration);
-                        now += duration;
-                      },
-                      [this] { return random; }};
+  Clock clock() {
+    return Clock{[this] { return now; },
+                 [this](milliseconds duration) {
+                   sleeps.push_back(duration);
+                   now += duration;
+                 },
+                 [this] { return random; }};
   }
 };
 
@@ -67,14 +67,14 @@ class ScriptedEngine : public QueryEngine {
   std::vector<std::size_t> batch_sizes;
   std::vector<std::pair<std::string, TimePoint>> stops;
   std::function<void()> on_get;
-  std::optional<aws::Error> batch_error;  // every BatchGetQueryExecution fails with it
+  std::optional<Error> batch_error;  // every BatchGetQueryExecution fails with it
   // Change notification, as the local engine offers it: `changes` is what change_count() says.
   bool notifies = false;
   bool change_at_start = false;  // each started query reports a change at once (it finished quickly)
   std::uint64_t changes = 0;
 
   std::uint64_t change_count() override { return changes; }
-  bool wait_for_change(std::uint64_t seen, const aws::Clock& clock, milliseconds duration) override {
+  bool wait_for_change(std::uint64_t seen, const Clock& clock, milliseconds duration) override {
     if (notifies && changes != seen) return true;
     clock.sleep_for(duration);
     return false;
@@ -126,15 +126,15 @@ class ScriptedEngine : public QueryEngine {
   Status stop(std::string_view id) override {
     stops.emplace_back(std::string(id), clock_.now);
     stopped_.insert(std::string(id));
-    return aws::Ok{};
+    return Ok{};
   }
 
   Status stream_result_csv(const athena::QueryExecution&, const ByteSink& sink) override {
-    if (csv.empty()) return aws::make_error(aws::ErrorKind::Service, "ResultNotAvailable", "none");
+    if (csv.empty()) return make_error(ErrorKind::Service, "ResultNotAvailable", "none");
     for (std::size_t i = 0; i < csv.size(); i += 3) {  // small chunks: the reader must carry state across them
-      if (!sink(std::string_view(csv).substr(i, 3))) return aws::make_error(aws::ErrorKind::Aborted, "Aborted", "");
+      if (!sink(std::string_view(csv).substr(i, 3))) return make_error(ErrorKind::Aborted, "Aborted", "");
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
   Outcome<athena::QueryResultsTable> results(std::string_view, std::size_t) override {
@@ -466,7 +466,7 @@ TEST(Runner, RunManyPollsOneByOneWhenBatchGetIsNotOffered) {
   FakeClock fake;
   ScriptedEngine engine(fake);
   engine.default_script = running_then(1, State::Succeeded);
-  auto error = aws::make_error(aws::ErrorKind::Service, "InternalServerError", "not implemented");
+  auto error = make_error(ErrorKind::Service, "InternalServerError", "not implemented");
   error.http_status = 500;
   engine.batch_error = error;
   Runner runner(engine, fake.clock());
@@ -486,7 +486,7 @@ TEST(Runner, RunManyPollsOneByOneWhenBatchGetIsNotOffered) {
 TEST(Runner, RunManyKeepsBatchingThroughThrottling) {
   FakeClock fake;
   ScriptedEngine engine(fake);
-  auto error = aws::make_error(aws::ErrorKind::Service, "ThrottlingException", "Rate exceeded");
+  auto error = make_error(ErrorKind::Service, "ThrottlingException", "Rate exceeded");
   error.http_status = 400;
   engine.batch_error = error;
   engine.default_script = {State::Running};

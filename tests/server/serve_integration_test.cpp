@@ -13,9 +13,7 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-#ifdef AR_HAVE_LOCAL_ENGINE
 #include "athena_runner/engine/local_engine.hpp"
-#endif
 
 namespace athena_runner::testing {
 namespace {
@@ -196,7 +194,6 @@ TEST_F(Serve, AwsCliGlueCatalogIsTheLocalEnginesCatalog) {
   const std::string csv = dir_.write("orders.csv", rows);
   ASSERT_EQ(aws({"s3", "mb", "s3://lake-bucket"}).exit_code, 0);
   ASSERT_EQ(aws({"s3", "cp", "--only-show-errors", csv, "s3://lake-bucket/orders/part-0.csv"}).exit_code, 0);
-#ifdef AR_HAVE_LOCAL_ENGINE
   auto engine = engine::LocalEngine::open({.data_root = data_dir_,
                                            .catalog_dir = data_dir_ + "/.glue",
                                            .default_database = "pizza",
@@ -208,7 +205,6 @@ TEST_F(Serve, AwsCliGlueCatalogIsTheLocalEnginesCatalog) {
   ASSERT_EQ(result->rows.size(), 1u);
   EXPECT_EQ(result->rows[0][0].value_or(""), "20");
   EXPECT_DOUBLE_EQ(std::stod(result->rows[0][1].value_or("0")), expected_total);
-#endif
   auto deleted = aws({"glue", "delete-table", "--database-name", "pizza", "--name", "orders"});
   EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
   auto missing = aws({"glue", "get-table", "--database-name", "pizza", "--name", "orders"});
@@ -596,7 +592,7 @@ queries:
 // Lambda bootstrap against the endpoint. Its result must equal the same slot run by the CLI directly on
 // the sample folder (no endpoint, no Lambda, no S3 in between).
 TEST(LocalEndpointScript, ScheduleTickThroughThePackagedLambdaMatchesADirectRun) {
-#if defined(AR_BOOTSTRAP_PATH) && defined(AR_HAVE_LOCAL_ENGINE)
+#if defined(AR_BOOTSTRAP_PATH)
   const fs::path build = fs::path(kBinary).parent_path().parent_path().parent_path();
   ASSERT_TRUE(fs::exists(build / "examples/generator/generate-sample")) << "generate-sample is not built";
   TempDir dir;

@@ -229,7 +229,7 @@ std::string header_of(const Response& response, const std::string& name) {
 TEST(S3Handlers, ObjectsLiveWhereTheEngineReadsThemAndSurviveANewService) {
   TempDir dir;
   {
-    S3Service s3(dir.path());
+    S3Service s3(dir.path(), Random::seeded(1));
     EXPECT_EQ(s3.handle(s3_request("PUT", "/lake")).status, 200);
     auto put = s3.handle(s3_request("PUT", "/lake/orders/dt%3D2024-01-01/part-0.csv", "1,2\n"));
     ASSERT_EQ(put.status, 200) << put.body;
@@ -243,7 +243,7 @@ TEST(S3Handlers, ObjectsLiveWhereTheEngineReadsThemAndSurviveANewService) {
   EXPECT_EQ(files, 1);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/.s3tmp"));
 
-  S3Service reopened(dir.path());
+  S3Service reopened(dir.path(), Random::seeded(1));
   auto get = reopened.handle(s3_request("GET", "/lake/orders/dt%3D2024-01-01/part-0.csv"));
   ASSERT_EQ(get.status, 200);
   ASSERT_TRUE(get.file.has_value());
@@ -257,7 +257,7 @@ TEST(S3Handlers, ObjectsLiveWhereTheEngineReadsThemAndSurviveANewService) {
 TEST(S3Handlers, FileWrittenByAnotherProcessIsAnObjectWithItsMd5) {
   TempDir dir;
   dir.write("results/athena/q1.csv", "\"a\"\n\"1\"\n");
-  S3Service s3(dir.path());
+  S3Service s3(dir.path(), Random::seeded(1));
   auto head = s3.handle(s3_request("HEAD", "/results/athena/q1.csv"));
   ASSERT_EQ(head.status, 200);
   EXPECT_EQ(header_of(head, "ETag"), "\"" + hex_encode(md5_raw("\"a\"\n\"1\"\n")) + "\"");
@@ -266,7 +266,7 @@ TEST(S3Handlers, FileWrittenByAnotherProcessIsAnObjectWithItsMd5) {
 
 TEST(S3Handlers, RangesAsS3AnswersThem) {
   TempDir dir;
-  S3Service s3(dir.path());
+  S3Service s3(dir.path(), Random::seeded(1));
   ASSERT_EQ(s3.handle(s3_request("PUT", "/bucket-r")).status, 200);
   ASSERT_EQ(s3.handle(s3_request("PUT", "/bucket-r/k", "0123456789")).status, 200);
   auto ranged = [&](const std::string& range) {
@@ -287,7 +287,7 @@ TEST(S3Handlers, RangesAsS3AnswersThem) {
 
 TEST(S3Handlers, KeyPrefixOfAnotherKeyIsAClearError) {
   TempDir dir;
-  S3Service s3(dir.path());
+  S3Service s3(dir.path(), Random::seeded(1));
   ASSERT_EQ(s3.handle(s3_request("PUT", "/bucket-c")).status, 200);
   ASSERT_EQ(s3.handle(s3_request("PUT", "/bucket-c/a", "file")).status, 200);
   auto conflict = s3.handle(s3_request("PUT", "/bucket-c/a/b", "nested"));

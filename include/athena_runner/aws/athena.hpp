@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
 #include "athena_runner/aws/service_client.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws::athena {
 

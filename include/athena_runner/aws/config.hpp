@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "athena_runner/aws/environment.hpp"
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws {
 

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "athena_runner/aws/clock.hpp"
 #include "athena_runner/aws/environment.hpp"
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/clock.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws {
 

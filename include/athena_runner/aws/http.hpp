@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws {
 

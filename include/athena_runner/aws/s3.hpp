@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "athena_runner/aws/http.hpp"
-#include "athena_runner/aws/outcome.hpp"
 #include "athena_runner/aws/service_client.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws::s3 {
 

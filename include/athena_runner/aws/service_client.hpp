@@ -7,13 +7,13 @@
 #include <string>
 #include <string_view>
 
-#include "athena_runner/aws/clock.hpp"
 #include "athena_runner/aws/config.hpp"
 #include "athena_runner/aws/credentials.hpp"
 #include "athena_runner/aws/environment.hpp"
 #include "athena_runner/aws/http.hpp"
-#include "athena_runner/aws/outcome.hpp"
 #include "athena_runner/aws/retry.hpp"
+#include "athena_runner/base/clock.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws {
 

@@ -11,13 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
+#include "athena_runner/base/random.hpp"
 
 namespace athena_runner::engine {
-
-using aws::Error;
-using aws::Outcome;
-using aws::Status;
 
 // Error codes carried in Error::code (Athena-style names where Athena has one).
 namespace error_codes {
@@ -36,6 +33,7 @@ struct LocalEngineConfig {
   std::string default_database = "default";  // searched for unqualified table names
   int threads = 0;                           // 0: DuckDB's default (all cores)
   std::string memory_limit;                  // e.g. "1GB"; empty: DuckDB's default
+  Random random = Random::system();          // names of written files when the query id is not a safe name
 };
 
 enum class StatementType { Dml, Ddl, Utility };

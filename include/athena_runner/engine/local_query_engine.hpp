@@ -20,7 +20,8 @@
 #include <memory>
 #include <string>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
+#include "athena_runner/base/random.hpp"
 #include "athena_runner/runner/engine.hpp"
 
 namespace athena_runner::engine {
@@ -29,13 +30,14 @@ struct LocalWorkspace {
   std::string data_dir;     // <D>
   std::string catalog_dir;  // empty: <D>/.glue
   std::string default_database = "default";
-  std::string default_output;  // OutputLocation when the request has none, e.g. "s3://local-results/athena/"
-  int workers = 1;             // queries running at once (each on its own DuckDB connection)
-  int threads_per_query = 0;   // DuckDB threads (0: all cores)
+  std::string default_output;        // OutputLocation when the request has none, e.g. "s3://local-results/athena/"
+  int workers = 1;                   // queries running at once (each on its own DuckDB connection)
+  int threads_per_query = 0;         // DuckDB threads (0: all cores)
+  Random random = Random::system();  // QueryExecutionIds and written files' names
 };
 
 // Opens (and creates if missing) the state folders; fails with a message naming the directory when
 // it is not writable or the catalog is malformed.
-aws::Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const LocalWorkspace& workspace);
+Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const LocalWorkspace& workspace);
 
 }  // namespace athena_runner::engine

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/clock.hpp"
 #include "athena_runner/aws/environment.hpp"
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/clock.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "athena_runner/lambda/runtime.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/queries_file.hpp"
@@ -61,7 +61,7 @@ struct HandlerConfig {
 };
 
 // From ATHENA_RUNNER_*; error "InvalidConfiguration" naming the variable (reported as the init error).
-aws::Outcome<HandlerConfig> config_from_environment(const aws::Environment& environment);
+Outcome<HandlerConfig> config_from_environment(const aws::Environment& environment);
 
 enum class EventKind { SchedulerPayload, ScheduledEvent, Direct };
 std::string_view to_string(EventKind kind);  // "scheduler", "scheduled-event", "direct"
@@ -76,18 +76,18 @@ struct Event {
 };
 
 // Parses an event; `now` stands for a missing scheduled time. Error "InvalidEvent" with what is wrong.
-aws::Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config, spec::Instant now);
+Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config, spec::Instant now);
 
 // Runs the queries of each invocation. Logs one JSON object per line to `log`.
 class QueryHandler {
  public:
-  QueryHandler(HandlerConfig config, runner::QueryEngine& engine, aws::Clock clock, std::ostream& log);
+  QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log);
   InvocationResponse operator()(const InvocationRequest& request);
 
  private:
   HandlerConfig config_;
   runner::QueryEngine& engine_;
-  aws::Clock clock_;
+  Clock clock_;
   std::ostream& log_;
 };
 

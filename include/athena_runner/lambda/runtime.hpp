@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "athena_runner/aws/environment.hpp"
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::lambda {
 
@@ -81,13 +81,13 @@ struct RuntimeOptions {
 // (the process should then exit: Lambda starts a new one), or after max_invocations. A handler
 // exception, or a response over kMaxResponseBytes, is reported as the invocation's error and the loop
 // carries on.
-aws::Status run_handler(const Handler& handler, const RuntimeOptions& options = {});
+Status run_handler(const Handler& handler, const RuntimeOptions& options = {});
 
 // POST /runtime/init/error: start-up failed (e.g. bad configuration). The process should exit after.
-aws::Status report_init_error(std::string_view error_message, std::string_view error_type,
-                              const RuntimeOptions& options = {});
+Status report_init_error(std::string_view error_message, std::string_view error_type,
+                         const RuntimeOptions& options = {});
 
 // AWS_LAMBDA_RUNTIME_API (or options.endpoint); error "MissingRuntimeApi" when neither is set.
-aws::Outcome<std::string> runtime_endpoint(const RuntimeOptions& options, const aws::Environment& environment);
+Outcome<std::string> runtime_endpoint(const RuntimeOptions& options, const aws::Environment& environment);
 
 }  // namespace athena_runner::lambda

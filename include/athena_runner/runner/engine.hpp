@@ -13,14 +13,12 @@
 #include <vector>
 
 #include "athena_runner/aws/athena.hpp"
-#include "athena_runner/aws/clock.hpp"
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/clock.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::runner {
 
 namespace athena = aws::athena;
-using aws::Outcome;
-using aws::Status;
 
 // Receives a result CSV in chunks (as Athena writes <QueryExecutionId>.csv); false stops the transfer.
 using ByteSink = std::function<bool(std::string_view chunk)>;
@@ -49,7 +47,7 @@ class QueryEngine {
   // tell, so by default this sleeps on the clock and polling alone finds the state. (The local engine
   // knows about the queries of its own process; for others it waits the whole duration.)
   virtual std::uint64_t change_count() { return 0; }
-  virtual bool wait_for_change(std::uint64_t seen, const aws::Clock& clock, std::chrono::milliseconds duration) {
+  virtual bool wait_for_change(std::uint64_t seen, const Clock& clock, std::chrono::milliseconds duration) {
     (void)seen;
     clock.sleep_for(duration);
     return false;

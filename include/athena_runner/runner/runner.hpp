@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "athena_runner/aws/clock.hpp"
+#include "athena_runner/base/clock.hpp"
 #include "athena_runner/runner/engine.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "athena_runner/spec/render.hpp"
@@ -83,7 +83,7 @@ using EventSink = std::function<void(const RunEvent&)>;
 
 class Runner {
  public:
-  Runner(QueryEngine& engine, aws::Clock clock, EventSink events = {});
+  Runner(QueryEngine& engine, Clock clock, EventSink events = {});
 
   // One query for one scheduled slot. Errors are for what prevented a run (bad template, the start call
   // failing for a non-retryable reason such as a missing workgroup); a query that ran and failed is a
@@ -102,7 +102,7 @@ class Runner {
 
  private:
   QueryEngine& engine_;
-  aws::Clock clock_;
+  Clock clock_;
   EventSink events_;
 };
 

@@ -9,7 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
+#include "athena_runner/base/random.hpp"
 
 namespace athena_runner::server {
 
@@ -39,13 +40,14 @@ struct ServerConfig {
   std::chrono::seconds max_clock_skew{900};  // AWS's 15 minutes between X-Amz-Date and now
   int threads = 8;                           // requests served at once
   FaultInjection faults;
-  bool log_requests = true;  // one line per request on stderr (method, path, status; no query)
+  bool log_requests = true;          // one line per request on stderr (method, path, status; no query)
+  Random random = Random::system();  // request, upload, query and named-query ids; fault draws unless faults.seed
 };
 
 class Server {
  public:
   // Prepares the data directory and binds the port; fails with a message naming what went wrong.
-  static aws::Outcome<std::unique_ptr<Server>> open(const ServerConfig& config);
+  static Outcome<std::unique_ptr<Server>> open(const ServerConfig& config);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

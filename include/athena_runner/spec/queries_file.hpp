@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::spec {
 
@@ -90,7 +90,7 @@ struct QueriesFile {
 
   const QuerySpec* find(std::string_view name) const;
   // The query with defaults applied; error "UnknownQuery" naming the known queries.
-  aws::Outcome<ResolvedQuery> resolved(std::string_view name) const;
+  Outcome<ResolvedQuery> resolved(std::string_view name) const;
   std::vector<ResolvedQuery> resolved_all() const;
 };
 
@@ -98,24 +98,24 @@ struct QueriesFile {
 // every problem found, one per line, as `<path>:<line>: <key path>: <problem>`, e.g.
 // `examples/bad.yaml:12: queries.daily.timeout: "10 minutes" does not match ^[1-9][0-9]*(s|m|h|d)$ —
 // expected a duration: ...`. sql_file is read relative to the file's directory.
-aws::Outcome<QueriesFile> load_queries_file(const std::string& path);
+Outcome<QueriesFile> load_queries_file(const std::string& path);
 
 // The same from text; `display_name` stands for the path in messages, `base_directory` is where sql_file
 // paths are resolved ("" = the current directory).
-aws::Outcome<QueriesFile> parse_queries_yaml(std::string_view text, std::string_view display_name,
-                                             const std::string& base_directory = {});
+Outcome<QueriesFile> parse_queries_yaml(std::string_view text, std::string_view display_name,
+                                        const std::string& base_directory = {});
 
 // One query spec object as the Lambda receives it in its event (JSON; docs/queries-file.md, "The schedule
 // payload"): the keys of #/$defs/query plus "name" (required), with sql inlined (sql_file is refused: there
 // is no file to read relative to). Keys it leaves out come from `defaults`, then the built-in defaults.
 // Messages name "query spec" as the file.
-aws::Outcome<ResolvedQuery> parse_query_spec_json(std::string_view text, const QuerySettings& defaults = {});
+Outcome<ResolvedQuery> parse_query_spec_json(std::string_view text, const QuerySettings& defaults = {});
 
 // Applies defaults (query settings win, then `defaults`, then built-ins).
 ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& defaults);
 
 // Checks the embedded schema uses only keywords the validator implements (it always should: a unit test
 // runs this); error "UnsupportedSchemaKeyword" naming the keyword and where.
-aws::Status check_embedded_schema();
+Status check_embedded_schema();
 
 }  // namespace athena_runner::spec

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "athena_runner/spec/schedule.hpp"
 
@@ -34,6 +34,6 @@ struct RenderedQuery {
 
 // Renders the query's templates for `scheduled_time` in its time zone and derives the token. Errors:
 // template errors ("InvalidTemplate", naming queries.<name>.sql or .parameters[i]).
-aws::Outcome<RenderedQuery> render_query(const ResolvedQuery& query, Instant scheduled_time, int generation = 0);
+Outcome<RenderedQuery> render_query(const ResolvedQuery& query, Instant scheduled_time, int generation = 0);
 
 }  // namespace athena_runner::spec

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::spec {
 
@@ -53,7 +53,7 @@ struct Schedule {
 // Parses an expression; errors (code "InvalidSchedule") name the field and what it allows, e.g.
 // `invalid cron expression "cron(0 25 * * ? *)": hours field "25" is not a value, range, list or
 // increment within 0-23`.
-aws::Outcome<Schedule> parse_schedule(std::string_view expression);
+Outcome<Schedule> parse_schedule(std::string_view expression);
 
 // Cap on how many fire times one call may return, so a typo such as rate(1 minute) over ten years fails
 // with a message instead of allocating millions of entries.
@@ -63,12 +63,12 @@ inline constexpr std::size_t kMaxFireTimes = 100'000;
 // zone `time_zone`. A rate schedule fires at from, from + rate, ... (EventBridge Scheduler starts a rate
 // schedule at its start date; for a backfill the start of the window plays that role). Errors: unknown
 // time zone ("UnknownTimeZone"), more than `limit` fire times ("TooManyFireTimes").
-aws::Outcome<std::vector<Instant>> fire_times(const Schedule& schedule, std::string_view time_zone, Instant from,
-                                              Instant to, std::size_t limit = kMaxFireTimes);
+Outcome<std::vector<Instant>> fire_times(const Schedule& schedule, std::string_view time_zone, Instant from, Instant to,
+                                         std::size_t limit = kMaxFireTimes);
 
 // ISO 8601 text of an instant: "2024-05-02T04:00:00Z"; and its parser, which also accepts an offset
 // ("2024-05-02T06:00:00+02:00") and fractional seconds (dropped), as in EventBridge payloads.
 std::string format_utc(Instant instant);
-aws::Outcome<Instant> parse_instant(std::string_view text);
+Outcome<Instant> parse_instant(std::string_view text);
 
 }  // namespace athena_runner::spec

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "athena_runner/spec/schedule.hpp"
 
 namespace athena_runner::spec {
@@ -24,8 +24,8 @@ struct TemplateContext {
 
 // Renders `text`. `template_name` names it in errors, e.g. "queries.daily_revenue.parameters[0]"; errors
 // (code "InvalidTemplate") read `<template_name>:<line>:<column>: <problem>; <what is allowed>`.
-aws::Outcome<std::string> render_template(std::string_view text, const TemplateContext& context,
-                                          std::string_view template_name);
+Outcome<std::string> render_template(std::string_view text, const TemplateContext& context,
+                                     std::string_view template_name);
 
 // The variable and filter names, for messages and docs.
 const std::vector<std::string>& template_variable_names();

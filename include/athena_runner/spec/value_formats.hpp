@@ -8,12 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::spec {
-
-using aws::Error;
-using aws::Outcome;
 
 // A parsed S3 prefix location: s3://bucket/prefix/ (prefix ends with '/', or is empty for the bucket).
 struct S3Location {

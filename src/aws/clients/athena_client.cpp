@@ -1,5 +1,5 @@
 // AthenaClient: the protocol functions of athena_protocol.hpp over the shared ServiceClient.
-#include "athena_protocol.hpp"
+#include "athena_runner/aws/protocol/athena.hpp"
 
 namespace athena_runner::aws::athena {
 
@@ -18,19 +18,19 @@ AthenaClient::AthenaClient(std::shared_ptr<const ClientContext> context)
     : service_(std::move(context), ServiceDescriptor::athena()) {}
 
 Outcome<std::string> AthenaClient::start_query_execution(const StartQueryExecutionRequest& request) const {
-  return call<std::string>(service_, detail::kStartQueryExecution, detail::serialize_start_query_execution(request),
-                           detail::parse_start_query_execution);
+  return call<std::string>(service_, protocol::kStartQueryExecution, protocol::serialize_start_query_execution(request),
+                           protocol::parse_start_query_execution);
 }
 
 Outcome<QueryExecution> AthenaClient::get_query_execution(std::string_view query_execution_id) const {
-  return call<QueryExecution>(service_, detail::kGetQueryExecution,
-                              detail::serialize_query_execution_id(query_execution_id),
-                              detail::parse_get_query_execution);
+  return call<QueryExecution>(service_, protocol::kGetQueryExecution,
+                              protocol::serialize_query_execution_id(query_execution_id),
+                              protocol::parse_get_query_execution);
 }
 
 Outcome<GetQueryResultsResult> AthenaClient::get_query_results(const GetQueryResultsRequest& request) const {
-  return call<GetQueryResultsResult>(service_, detail::kGetQueryResults, detail::serialize_get_query_results(request),
-                                     detail::parse_get_query_results);
+  return call<GetQueryResultsResult>(service_, protocol::kGetQueryResults,
+                                     protocol::serialize_get_query_results(request), protocol::parse_get_query_results);
 }
 
 Outcome<QueryResultsTable> AthenaClient::get_all_query_results(std::string_view query_execution_id,
@@ -58,7 +58,7 @@ Outcome<QueryResultsTable> AthenaClient::get_all_query_results(std::string_view 
 
 Status AthenaClient::stop_query_execution(std::string_view query_execution_id) const {
   auto response =
-      service_.call_json(detail::kStopQueryExecution, detail::serialize_query_execution_id(query_execution_id));
+      service_.call_json(protocol::kStopQueryExecution, protocol::serialize_query_execution_id(query_execution_id));
   if (!response) return std::move(response).get_failure();
   return Ok{};
 }
@@ -70,14 +70,14 @@ Outcome<BatchGetQueryExecutionResult> AthenaClient::batch_get_query_execution(
                       "BatchGetQueryExecution takes at most " + std::to_string(kMaxBatchGetIds) + " ids, got " +
                           std::to_string(query_execution_ids.size()));
   }
-  return call<BatchGetQueryExecutionResult>(service_, detail::kBatchGetQueryExecution,
-                                            detail::serialize_batch_get_query_execution(query_execution_ids),
-                                            detail::parse_batch_get_query_execution);
+  return call<BatchGetQueryExecutionResult>(service_, protocol::kBatchGetQueryExecution,
+                                            protocol::serialize_batch_get_query_execution(query_execution_ids),
+                                            protocol::parse_batch_get_query_execution);
 }
 
 Outcome<WorkGroup> AthenaClient::get_work_group(std::string_view work_group) const {
-  return call<WorkGroup>(service_, detail::kGetWorkGroup, detail::serialize_get_work_group(work_group),
-                         detail::parse_get_work_group);
+  return call<WorkGroup>(service_, protocol::kGetWorkGroup, protocol::serialize_get_work_group(work_group),
+                         protocol::parse_get_work_group);
 }
 
 }  // namespace athena_runner::aws::athena

@@ -1,5 +1,5 @@
 // GlueClient: the protocol functions of glue_protocol.hpp over the shared ServiceClient.
-#include "glue_protocol.hpp"
+#include "athena_runner/aws/protocol/glue.hpp"
 
 namespace athena_runner::aws::glue {
 
@@ -18,24 +18,24 @@ GlueClient::GlueClient(std::shared_ptr<const ClientContext> context)
     : service_(std::move(context), ServiceDescriptor::glue()) {}
 
 Outcome<Database> GlueClient::get_database(std::string_view name, std::optional<std::string> catalog_id) const {
-  return call<Database>(service_, detail::kGetDatabase, detail::serialize_get_database(name, catalog_id),
-                        detail::parse_get_database);
+  return call<Database>(service_, protocol::kGetDatabase, protocol::serialize_get_database(name, catalog_id),
+                        protocol::parse_get_database);
 }
 
 Outcome<Table> GlueClient::get_table(std::string_view database_name, std::string_view name,
                                      std::optional<std::string> catalog_id) const {
-  return call<Table>(service_, detail::kGetTable, detail::serialize_get_table(database_name, name, catalog_id),
-                     detail::parse_get_table);
+  return call<Table>(service_, protocol::kGetTable, protocol::serialize_get_table(database_name, name, catalog_id),
+                     protocol::parse_get_table);
 }
 
 Outcome<std::string> GlueClient::get_table_json(std::string_view database_name, std::string_view name,
                                                 std::optional<std::string> catalog_id) const {
-  return service_.call_json(detail::kGetTable, detail::serialize_get_table(database_name, name, catalog_id));
+  return service_.call_json(protocol::kGetTable, protocol::serialize_get_table(database_name, name, catalog_id));
 }
 
 Outcome<GetTablesResult> GlueClient::get_tables(const GetTablesRequest& request) const {
-  return call<GetTablesResult>(service_, detail::kGetTables, detail::serialize_get_tables(request),
-                               detail::parse_get_tables);
+  return call<GetTablesResult>(service_, protocol::kGetTables, protocol::serialize_get_tables(request),
+                               protocol::parse_get_tables);
 }
 
 Outcome<std::vector<Table>> GlueClient::get_all_tables(GetTablesRequest request) const {
@@ -52,8 +52,8 @@ Outcome<std::vector<Table>> GlueClient::get_all_tables(GetTablesRequest request)
 }
 
 Outcome<GetPartitionsResult> GlueClient::get_partitions(const GetPartitionsRequest& request) const {
-  return call<GetPartitionsResult>(service_, detail::kGetPartitions, detail::serialize_get_partitions(request),
-                                   detail::parse_get_partitions);
+  return call<GetPartitionsResult>(service_, protocol::kGetPartitions, protocol::serialize_get_partitions(request),
+                                   protocol::parse_get_partitions);
 }
 
 Outcome<std::vector<Partition>> GlueClient::get_all_partitions(GetPartitionsRequest request) const {

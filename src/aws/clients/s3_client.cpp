@@ -1,7 +1,7 @@
 // S3Client: S3 operations over the shared ServiceClient pipeline.
 #include <algorithm>
 
-#include "s3_protocol.hpp"
+#include "athena_runner/aws/protocol/s3.hpp"
 
 namespace athena_runner::aws::s3 {
 
@@ -25,7 +25,7 @@ std::optional<int64_t> header_integer(const HttpResponse& response, std::string_
 
 std::optional<Timestamp> header_date(const HttpResponse& response, std::string_view name) {
   auto value = response.header(name);
-  return value ? detail::parse_http_date(*value) : std::nullopt;
+  return value ? protocol::parse_http_date(*value) : std::nullopt;
 }
 
 Error with_operation(Error error, std::string_view operation) {
@@ -39,13 +39,13 @@ S3Client::S3Client(std::shared_ptr<const ClientContext> context, S3ClientOptions
     : context_(context), service_(std::move(context), ServiceDescriptor::s3()), options_(options) {
   if (options_.addressing_style) {
     configured_style_ = *options_.addressing_style;
-  } else if (auto setting = context_->profile.get(detail::kAddressingStyleSetting)) {
-    configured_style_ = detail::parse_addressing_style(*setting).value_or(AddressingStyle::Auto);
+  } else if (auto setting = context_->profile.get(protocol::kAddressingStyleSetting)) {
+    configured_style_ = protocol::parse_addressing_style(*setting).value_or(AddressingStyle::Auto);
   }
 }
 
 AddressingStyle S3Client::effective_addressing_style(std::string_view bucket) const {
-  return detail::choose_addressing_style(configured_style_, service_.endpoint().overridden, bucket);
+  return protocol::choose_addressing_style(configured_style_, service_.endpoint().overridden, bucket);
 }
 
 HttpRequest S3Client::make_request(std::string method, std::string_view bucket, std::string_view key) const {
@@ -53,9 +53,9 @@ HttpRequest S3Client::make_request(std::string method, std::string_view bucket, 
   HttpRequest request;
   request.method = std::move(method);
   request.scheme = service_.endpoint().scheme;
-  request.host = style == AddressingStyle::Virtual ? detail::virtual_host(bucket, service_.endpoint().host)
+  request.host = style == AddressingStyle::Virtual ? protocol::virtual_host(bucket, service_.endpoint().host)
                                                    : service_.endpoint().host;
-  request.path = detail::object_path(style, bucket, key);
+  request.path = protocol::object_path(style, bucket, key);
   return request;
 }
 
@@ -67,7 +67,7 @@ const ServiceClient& S3Client::client_for(std::string_view bucket) const {
 
   const auto& endpoint = service_.endpoint();
   auto bucket_context = std::make_shared<ClientContext>(*context_);
-  std::string url = endpoint.scheme + "://" + detail::virtual_host(bucket, endpoint.host) + endpoint.base_path;
+  std::string url = endpoint.scheme + "://" + protocol::virtual_host(bucket, endpoint.host) + endpoint.base_path;
   bucket_context->environment.get = [base = context_->environment, url](std::string_view name) {
     if (name == kEndpointVariable) return std::optional<std::string>(url);
     if (name == kIgnoreEndpointsVariable) return std::optional<std::string>();
@@ -88,7 +88,7 @@ Outcome<GetObjectResult> S3Client::get_object(const GetObjectRequest& request, c
   result.e_tag = response->header("ETag");
   result.content_type = response->header(kContentTypeHeader);
   result.last_modified = header_date(*response, "Last-Modified");
-  result.metadata = detail::metadata_from_headers(response->headers);
+  result.metadata = protocol::metadata_from_headers(response->headers);
   return result;
 }
 
@@ -111,7 +111,7 @@ Outcome<HeadObjectResult> S3Client::head_object(std::string_view bucket, std::st
   result.e_tag = response->header("ETag");
   result.last_modified = header_date(*response, "Last-Modified");
   result.content_type = response->header(kContentTypeHeader);
-  result.metadata = detail::metadata_from_headers(response->headers);
+  result.metadata = protocol::metadata_from_headers(response->headers);
   return result;
 }
 
@@ -130,7 +130,7 @@ Outcome<PutObjectResult> S3Client::put_single(const PutObjectRequest& request, s
   auto http_request = make_request("PUT", request.bucket, request.key);
   if (request.content_type) http_request.set_header(std::string(kContentTypeHeader), *request.content_type);
   for (const auto& [name, value] : request.metadata) {
-    http_request.set_header(std::string(detail::kMetadataHeaderPrefix) + name, value);
+    http_request.set_header(std::string(protocol::kMetadataHeaderPrefix) + name, value);
   }
   http_request.body = std::string(body);
   auto response = client_for(request.bucket).send(std::move(http_request));
@@ -144,11 +144,11 @@ Outcome<PutObjectResult> S3Client::put_multipart(const PutObjectRequest& request
   create.query = {{"uploads", ""}};
   if (request.content_type) create.set_header(std::string(kContentTypeHeader), *request.content_type);
   for (const auto& [name, value] : request.metadata) {
-    create.set_header(std::string(detail::kMetadataHeaderPrefix) + name, value);
+    create.set_header(std::string(protocol::kMetadataHeaderPrefix) + name, value);
   }
   auto created = client.send(std::move(create));
   if (!created) return with_operation(std::move(created).get_failure(), "CreateMultipartUpload");
-  auto upload_id = detail::parse_initiate_multipart_upload(created->body);
+  auto upload_id = protocol::parse_initiate_multipart_upload(created->body);
   if (!upload_id) return std::move(upload_id).get_failure();
 
   auto abort = [&](Error error) -> Outcome<PutObjectResult> {
@@ -159,8 +159,8 @@ Outcome<PutObjectResult> S3Client::put_multipart(const PutObjectRequest& request
     return error;
   };
 
-  const int64_t part_size = detail::choose_part_size(static_cast<int64_t>(body.size()), options_.part_size);
-  std::vector<detail::CompletedPart> parts;
+  const int64_t part_size = protocol::choose_part_size(static_cast<int64_t>(body.size()), options_.part_size);
+  std::vector<protocol::CompletedPart> parts;
   for (int64_t offset = 0; offset < static_cast<int64_t>(body.size()); offset += part_size) {
     const int part_number = static_cast<int>(parts.size()) + 1;
     auto part_request = make_request("PUT", request.bucket, request.key);
@@ -178,20 +178,20 @@ Outcome<PutObjectResult> S3Client::put_multipart(const PutObjectRequest& request
   auto complete = make_request("POST", request.bucket, request.key);
   complete.query = {{"uploadId", *upload_id}};
   complete.set_header(std::string(kContentTypeHeader), std::string(kXmlContentType));
-  complete.body = detail::serialize_complete_multipart_upload(parts);
+  complete.body = protocol::serialize_complete_multipart_upload(parts);
   auto completed = client.send(std::move(complete));
   if (!completed) return abort(with_operation(std::move(completed).get_failure(), "CompleteMultipartUpload"));
-  auto etag = detail::parse_complete_multipart_upload(completed->body);
+  auto etag = protocol::parse_complete_multipart_upload(completed->body);
   if (!etag) return abort(with_operation(std::move(etag).get_failure(), "CompleteMultipartUpload"));
   return PutObjectResult{*etag, static_cast<int>(parts.size())};
 }
 
 Outcome<ListObjectsV2Result> S3Client::list_objects_v2(const ListObjectsV2Request& request) const {
   auto http_request = make_request("GET", request.bucket, "");
-  http_request.query = detail::list_objects_v2_query(request);
+  http_request.query = protocol::list_objects_v2_query(request);
   auto response = client_for(request.bucket).send(std::move(http_request));
   if (!response) return with_operation(std::move(response).get_failure(), "ListObjectsV2");
-  return detail::parse_list_objects_v2(response->body);
+  return protocol::parse_list_objects_v2(response->body);
 }
 
 Outcome<ListObjectsV2Result> S3Client::list_all_objects_v2(ListObjectsV2Request request) const {

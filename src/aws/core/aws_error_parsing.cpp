@@ -1,4 +1,5 @@
 #include "aws_error_parsing.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <array>
 #include <ctime>
@@ -45,14 +46,6 @@ constexpr std::array<StatusName, 22> kStatusNames{{
     {509, "BandwidthLimitExceeded", "Bandwidth Limit Exceeded"},
 }};
 
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  auto first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  auto last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
-
 std::string json_string(const nlohmann::json& object, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
     auto found = object.find(key);
@@ -72,7 +65,7 @@ bool parse_json_error(std::string_view body, Error& error) {
 }
 
 std::string child_text(const pugi::xml_node& node, const char* name) {
-  return std::string(trim(node.child(name).text().as_string()));
+  return std::string(text::trim(node.child(name).text().as_string()));
 }
 
 // XML protocols: true when the body was an XML error document.
@@ -102,7 +95,7 @@ bool parse_xml_error(std::string_view body, Error& error) {
 }  // namespace
 
 std::string normalise_error_type(std::string_view type) {
-  type = trim(type);
+  type = text::trim(type);
   if (auto colon = type.find(':'); colon != std::string_view::npos) type = type.substr(0, colon);
   if (auto hash = type.rfind('#'); hash != std::string_view::npos) type = type.substr(hash + 1);
   return std::string(type);
@@ -131,11 +124,11 @@ Error parse_service_error(const HttpResponse& response) {
   } else if (auto s3_id = response.header(kAmzRequestIdHeader)) {
     error.request_id = *s3_id;
   }
-  if (auto type = response.header(kAmznErrorTypeHeader); type && !trim(*type).empty()) {
+  if (auto type = response.header(kAmznErrorTypeHeader); type && !text::trim(*type).empty()) {
     error.code = normalise_error_type(*type);
   }
 
-  std::string_view body = trim(response.body);
+  std::string_view body = text::trim(response.body);
   if (!body.empty()) {
     if (body.front() == '{') {
       parse_json_error(body, error);
@@ -149,11 +142,11 @@ Error parse_service_error(const HttpResponse& response) {
 }
 
 std::optional<long long> parse_http_date_epoch_seconds(std::string_view text) {
-  std::string copy(trim(text));
+  std::string copy(text::trim(text));
   std::tm parts{};
   const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S", &parts);
   if (end == nullptr) return std::nullopt;
-  std::string_view zone = trim(end);
+  std::string_view zone = text::trim(end);
   if (!zone.empty() && zone != "GMT" && zone != "UTC" && zone != "Z") return std::nullopt;
   return static_cast<long long>(timegm(&parts));
 }

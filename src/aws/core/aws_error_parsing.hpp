@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "athena_runner/aws/http.hpp"
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws::detail {
 

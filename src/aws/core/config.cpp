@@ -1,6 +1,7 @@
 // Shared config and credentials files, region and endpoint resolution, following the AWS SDKs and Tools
 // reference guide ("Shared config and credentials files", "Service-specific endpoints").
 #include "athena_runner/aws/config.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -25,18 +26,6 @@ constexpr std::string_view kIgnoreEndpointsKey = "ignore_configured_endpoint_url
 constexpr int kHttpsDefaultPort = 443;
 constexpr int kHttpDefaultPort = 80;
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (char& character : result) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return result;
-}
-
 // A comment starts at '#' or ';' at the start of a line, or preceded by whitespace elsewhere.
 std::string_view strip_comment(std::string_view line) {
   for (std::size_t index = 0; index < line.size(); ++index) {
@@ -48,7 +37,7 @@ std::string_view strip_comment(std::string_view line) {
   return line;
 }
 
-bool is_true(std::optional<std::string> value) { return value && lower(trim(*value)) == "true"; }
+bool is_true(std::optional<std::string> value) { return value && text::lower(text::trim(*value)) == "true"; }
 
 std::string expand_home(const Environment& environment, std::string path) {
   if (path == "~" || path.starts_with("~/")) return environment.home_directory() + path.substr(1);
@@ -68,14 +57,14 @@ IniSections parse_ini(std::string_view text) {
     if (!raw_line.empty() && raw_line.back() == '\r') raw_line.pop_back();
     std::string_view line = raw_line;
     bool indented = !line.empty() && (line.front() == ' ' || line.front() == '\t');
-    std::string_view content = trim(strip_comment(line));
+    std::string_view content = text::trim(strip_comment(line));
     if (content.empty()) continue;
     if (!indented && content.front() == '[') {
       auto close = content.find(']');
       section = nullptr;
       last_key.clear();
       if (close == std::string_view::npos) continue;  // malformed: skip its properties too
-      section = &sections[std::string(trim(content.substr(1, close - 1)))];
+      section = &sections[std::string(text::trim(content.substr(1, close - 1)))];
       continue;
     }
     if (section == nullptr) continue;
@@ -83,16 +72,16 @@ IniSections parse_ini(std::string_view text) {
     if (indented && !last_key.empty()) {
       if (last_key_is_parent) {
         if (equals == std::string_view::npos) continue;
-        std::string key = last_key + "." + lower(trim(content.substr(0, equals)));
-        (*section)[key] = std::string(trim(content.substr(equals + 1)));
+        std::string key = last_key + "." + text::lower(text::trim(content.substr(0, equals)));
+        (*section)[key] = std::string(text::trim(content.substr(equals + 1)));
       } else {
         (*section)[last_key] += "\n" + std::string(content);  // continuation line
       }
       continue;
     }
     if (equals == std::string_view::npos) continue;
-    last_key = lower(trim(content.substr(0, equals)));
-    std::string value(trim(content.substr(equals + 1)));
+    last_key = text::lower(text::trim(content.substr(0, equals)));
+    std::string value(text::trim(content.substr(equals + 1)));
     last_key_is_parent = value.empty();
     if (last_key.empty()) continue;
     if (!last_key_is_parent) (*section)[last_key] = std::move(value);
@@ -213,10 +202,10 @@ Outcome<ServiceEndpoint> parse_endpoint_url(std::string_view url, std::string_vi
   };
   ServiceEndpoint endpoint;
   endpoint.overridden = true;
-  url = trim(url);
+  url = text::trim(url);
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return invalid("it has no scheme (http:// or https://)");
-  endpoint.scheme = lower(url.substr(0, scheme_end));
+  endpoint.scheme = text::lower(url.substr(0, scheme_end));
   if (endpoint.scheme != "http" && endpoint.scheme != "https") return invalid("the scheme must be http or https");
   std::string_view rest = url.substr(scheme_end + 3);
   if (rest.find_first_of("?#") != std::string_view::npos) return invalid("it must not have a query or fragment");
@@ -264,7 +253,8 @@ Outcome<ServiceEndpoint> resolve_endpoint(const Environment& environment, const 
     std::string service_variable = std::string(kEndpointUrlVariable) + "_" + std::string(service_env_id);
     if (auto url = environment.non_empty(service_variable)) return parse_endpoint_url(*url, service_variable);
     if (auto url = environment.non_empty(kEndpointUrlVariable)) return parse_endpoint_url(*url, kEndpointUrlVariable);
-    std::string service_key = std::string(kServicesKey) + "." + lower(config_key) + "." + std::string(kEndpointUrlKey);
+    std::string service_key =
+        std::string(kServicesKey) + "." + text::lower(config_key) + "." + std::string(kEndpointUrlKey);
     if (auto url = profile.get(service_key); url && !url->empty()) {
       return parse_endpoint_url(
           *url, "profile '" + profile.name + "' services section (" + std::string(config_key) + " endpoint_url)");

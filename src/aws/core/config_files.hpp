@@ -8,7 +8,7 @@
 
 #include "athena_runner/aws/config.hpp"
 #include "athena_runner/aws/environment.hpp"
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws {
 

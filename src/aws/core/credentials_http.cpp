@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "athena_runner/aws/http.hpp"
+#include "athena_runner/base/text.hpp"
 #include "config_files.hpp"
 #include "credentials_providers.hpp"
 
@@ -49,12 +50,6 @@ ProviderAttempt failure(Error error) {
   ProviderAttempt attempt;
   attempt.error = std::move(error);
   return attempt;
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
 }
 
 bool is_loopback_host(std::string_view host_and_port) {
@@ -143,9 +138,9 @@ ProviderAttempt credentials_from_container(const CredentialsContext& context, co
     }
     std::ostringstream content;
     content << file.rdbuf();
-    token = trim(content.str());
+    token = text::trim(content.str());
   } else if (auto token_value = environment.non_empty(kTokenVariable)) {
-    token = trim(*token_value);
+    token = text::trim(*token_value);
   }
   if (token) {
     if (token->find_first_of("\r\n") != std::string::npos) {
@@ -170,8 +165,7 @@ ProviderAttempt credentials_from_container(const CredentialsContext& context, co
 ProviderAttempt credentials_from_imds(const CredentialsContext& context, const HttpClientSource& http) {
   const Environment& environment = context.environment;
   if (auto disabled = environment.non_empty(kImdsDisabledVariable)) {
-    std::string value = trim(*disabled);
-    std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string value = text::lower(text::trim(*disabled));
     if (value == "true") return nothing("instance metadata (disabled by " + std::string(kImdsDisabledVariable) + ")");
   }
   std::string endpoint_text = environment.non_empty(kImdsEndpointVariable).value_or(std::string(kImdsDefaultEndpoint));
@@ -198,7 +192,7 @@ ProviderAttempt credentials_from_imds(const CredentialsContext& context, const H
   if (!token || token->status != kHttpOk) {
     return nothing(where + " (no session token: " + describe_failure(token) + ")");
   }
-  std::string session_token = trim(token->body);
+  std::string session_token(text::trim(token->body));
 
   HttpRequest roles_request = make_request("GET", kImdsRolesPath);
   roles_request.headers.emplace_back(std::string(kImdsTokenHeader), session_token);
@@ -206,7 +200,7 @@ ProviderAttempt credentials_from_imds(const CredentialsContext& context, const H
   if (!roles || roles->status != kHttpOk) {
     return nothing(where + " (no instance role: " + describe_failure(roles) + ")");
   }
-  std::string role = trim(std::string_view(roles->body).substr(0, roles->body.find('\n')));
+  std::string role(text::trim(std::string_view(roles->body).substr(0, roles->body.find('\n'))));
   if (role.empty()) return nothing(where + " (no instance role attached)");
 
   HttpRequest credentials_request = make_request("GET", std::string(kImdsRolesPath) + uri_encode(role));

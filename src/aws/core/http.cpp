@@ -2,17 +2,14 @@
 #include <strings.h>
 
 #include "athena_runner/aws/http.hpp"
+#include "athena_runner/base/text.hpp"
 
 namespace athena_runner::aws {
 namespace {
 
-bool same_name(std::string_view left, std::string_view right) {
-  return left.size() == right.size() && strncasecmp(left.data(), right.data(), left.size()) == 0;
-}
-
 std::optional<std::string> find_header(const HeaderList& headers, std::string_view name) {
   for (const auto& [header_name, value] : headers) {
-    if (same_name(header_name, name)) return value;
+    if (text::iequals(header_name, name)) return value;
   }
   return std::nullopt;
 }
@@ -37,7 +34,7 @@ std::string HttpRequest::url() const {
 std::optional<std::string> HttpRequest::header(std::string_view name) const { return find_header(headers, name); }
 
 void HttpRequest::set_header(std::string name, std::string value) {
-  std::erase_if(headers, [&](const auto& header) { return same_name(header.first, name); });
+  std::erase_if(headers, [&](const auto& header) { return text::iequals(header.first, name); });
   headers.emplace_back(std::move(name), std::move(value));
 }
 

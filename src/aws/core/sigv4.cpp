@@ -1,6 +1,7 @@
 // AWS Signature Version 4 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html),
 // cross-checked against botocore's SigV4Auth / S3SigV4Auth in tests/aws_signing.
 #include "athena_runner/aws/sigv4.hpp"
+#include "athena_runner/base/text.hpp"
 
 // The one-shot SHA256_* functions skip OpenSSL 3's provider dispatch (EVP_DigestInit_ex2 and friends cost
 // more than hashing a short canonical request). OpenSSL 3 marks them deprecated but keeps them.
@@ -135,21 +136,6 @@ Digest cached_signing_key(std::string_view secret, std::string_view date, std::s
   return cache.back().key;
 }
 
-char ascii_lower(char character) {
-  return (character >= 'A' && character <= 'Z') ? static_cast<char>(character - 'A' + 'a') : character;
-}
-
-bool equals_ignore_case(std::string_view left, std::string_view right) {
-  return std::equal(left.begin(), left.end(), right.begin(), right.end(),
-                    [](char a, char b) { return ascii_lower(a) == ascii_lower(b); });
-}
-
-std::string to_lower(std::string_view text) {
-  std::string lowered(text);
-  for (char& character : lowered) character = ascii_lower(character);
-  return lowered;
-}
-
 bool is_space(char character) {
   return character == ' ' || character == '\t' || character == '\n' || character == '\r' || character == '\v' ||
          character == '\f';
@@ -174,13 +160,13 @@ std::string trim_all(std::string_view value) {
 
 const std::string* find_header(const HeaderList& headers, std::string_view name) {
   for (const auto& [header_name, value] : headers) {
-    if (equals_ignore_case(header_name, name)) return &value;
+    if (text::iequals(header_name, name)) return &value;
   }
   return nullptr;
 }
 
 void replace_header(HeaderList& headers, std::string_view name, std::string value) {
-  std::erase_if(headers, [&](const auto& header) { return equals_ignore_case(header.first, name); });
+  std::erase_if(headers, [&](const auto& header) { return text::iequals(header.first, name); });
   headers.emplace_back(std::string(name), std::move(value));
 }
 
@@ -263,14 +249,14 @@ CanonicalHeaders canonical_headers(const HttpRequest& request) {
   headers.reserve(request.headers.size() + 1);
   bool has_host = false;
   for (const auto& [name, value] : request.headers) {
-    std::string lowered = to_lower(name);
+    std::string lowered = text::lower(name);
     if (std::find(kUnsignedHeaders.begin(), kUnsignedHeaders.end(), lowered) != kUnsignedHeaders.end()) continue;
     has_host = has_host || lowered == kHostHeader;
     headers.push_back(Entry{std::move(lowered), value});
   }
   std::string host;
   if (!has_host) {
-    host = to_lower(request.host);
+    host = text::lower(request.host);
     headers.push_back(Entry{std::string(kHostHeader), host});
   }
   // Insertion sort: stable (repeated headers keep their order when joined) and allocation-free for the
@@ -378,8 +364,7 @@ SigningParts compute_signature(const HttpRequest& request, const Credentials& cr
 }
 
 void sign_request(HttpRequest& request, const Credentials& credentials, const SigningParams& params) {
-  std::erase_if(request.headers,
-                [](const auto& header) { return equals_ignore_case(header.first, kAuthorizationHeader); });
+  std::erase_if(request.headers, [](const auto& header) { return text::iequals(header.first, kAuthorizationHeader); });
   if (find_header(request.headers, kHostHeader) == nullptr) request.headers.emplace_back("Host", request.host);
   replace_header(request.headers, kDateHeader, format_amz_date(params.time));
   if (!credentials.session_token.empty()) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "athena_runner/aws/http.hpp"
+#include "athena_runner/base/text.hpp"
 
 namespace athena_runner::aws {
 namespace {
@@ -31,12 +32,6 @@ struct HeaderListDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
 // State of one transfer, reached from curl's callbacks.
 struct Transfer {
   HttpResponse response;
@@ -56,8 +51,8 @@ struct Transfer {
     }
     auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-      transfer->response.headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                                              std::string(trim(line.substr(colon + 1))));
+      transfer->response.headers.emplace_back(std::string(text::trim(line.substr(0, colon))),
+                                              std::string(text::trim(line.substr(colon + 1))));
     }
     return size * count;
   }

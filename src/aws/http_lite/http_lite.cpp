@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "athena_runner/aws/http.hpp"
+#include "athena_runner/base/text.hpp"
 
 namespace athena_runner::aws {
 namespace {
@@ -56,22 +57,15 @@ constexpr std::string_view kCrlf = "\r\n";
 
 bool is_success_status(int status) { return status >= kSuccessFirst && status <= kSuccessLast; }
 
-bool same_name(std::string_view left, std::string_view right) {
-  return left.size() == right.size() && strncasecmp(left.data(), right.data(), left.size()) == 0;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-  return text;
-}
-
 // A failure of one transfer; `before_response` is true while no byte of the response was read, so a
 // request on a reused connection the server had already closed can be sent again on a new one.
 struct Failure {
   Error error;
   bool stale_connection = false;
 };
+
+template <class T>
+using Attempt = Outcome<T, Failure>;  // a transfer step's result, or why it failed and whether to send again
 
 std::string openssl_reason() {
   std::string reason;
@@ -95,9 +89,9 @@ struct Target {
 
 std::optional<Target> parse_target(const HttpRequest& request) {
   Target target;
-  if (same_name(request.scheme, "https")) {
+  if (text::iequals(request.scheme, "https")) {
     target.tls = true;
-  } else if (!same_name(request.scheme, "http")) {
+  } else if (!text::iequals(request.scheme, "http")) {
     return std::nullopt;
   }
   std::string_view host = request.host;
@@ -142,14 +136,14 @@ bool no_proxy_exempts(std::string_view host) {
   std::string_view list = *no_proxy;
   while (!list.empty()) {
     const auto comma = list.find(',');
-    std::string_view entry = trim(list.substr(0, comma));
+    std::string_view entry = text::trim(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     if (entry == "*") return true;
     if (entry.starts_with('.')) entry.remove_prefix(1);
     if (entry.empty()) continue;
-    if (host.size() == entry.size() && same_name(host, entry)) return true;
+    if (host.size() == entry.size() && text::iequals(host, entry)) return true;
     if (host.size() > entry.size() && host[host.size() - entry.size() - 1] == '.' &&
-        same_name(host.substr(host.size() - entry.size()), entry))
+        text::iequals(host.substr(host.size() - entry.size()), entry))
       return true;
   }
   return false;
@@ -321,22 +315,6 @@ class LiteHttpClient final : public HttpClient {
   }
 
  private:
-  // Outcome-like holder for Failure (keeps the stale flag).
-  template <class T>
-  class Attempt {
-   public:
-    Attempt(T value) : value_(std::in_place_index<0>, std::move(value)) {}            // NOLINT: implicit by design
-    Attempt(Failure failure) : value_(std::in_place_index<1>, std::move(failure)) {}  // NOLINT
-    explicit operator bool() const { return value_.index() == 0; }
-    const T& value() const { return std::get<0>(value_); }
-    T&& get_result() && { return std::get<0>(std::move(value_)); }
-    const Failure& get_failure() const& { return std::get<1>(value_); }
-    Failure&& get_failure() && { return std::get<1>(std::move(value_)); }
-
-   private:
-    std::variant<T, Failure> value_;
-  };
-
   static std::string request_target(const HttpRequest& request) {
     const std::string url = request.url();
     const auto scheme_end = url.find("://");
@@ -348,7 +326,7 @@ class LiteHttpClient final : public HttpClient {
     std::string head = request.method + " " + request_target(request) + " HTTP/1.1\r\n";
     if (!request.header("Host")) head += "Host: " + request.host + "\r\n";
     for (const auto& [name, value] : request.headers) {
-      if (same_name(name, "Content-Length") || same_name(name, "Transfer-Encoding")) continue;
+      if (text::iequals(name, "Content-Length") || text::iequals(name, "Transfer-Encoding")) continue;
       head += name + ": " + value + "\r\n";
     }
     const bool sends_body =
@@ -613,7 +591,7 @@ class LiteHttpClient final : public HttpClient {
       if (buffer.size() > kMaxHeaderBytes) return connection_error("response line too long");
       auto more = read_more(stale_possible && buffer.empty());
       if (!more) return std::move(more).get_failure();
-      if (more.value() == 0) {
+      if (more.get_result() == 0) {
         return connection_error("the connection closed before a complete response", stale_possible && buffer.empty());
       }
     }
@@ -646,7 +624,7 @@ class LiteHttpClient final : public HttpClient {
       auto status_line = read_line(reused && first_line);
       if (!status_line) return std::move(status_line).get_failure();
       first_line = false;
-      auto parsed = parse_status_line(status_line.value());
+      auto parsed = parse_status_line(status_line.get_result());
       if (!parsed) return connection_error("malformed status line from the server");
       response.status = *parsed;
       response.headers.clear();
@@ -660,8 +638,8 @@ class LiteHttpClient final : public HttpClient {
         if (head_bytes > kMaxHeaderBytes) return connection_error("response headers too large");
         const auto colon = text.find(':');
         if (colon == std::string::npos) continue;
-        response.headers.emplace_back(std::string(trim(std::string_view(text).substr(0, colon))),
-                                      std::string(trim(std::string_view(text).substr(colon + 1))));
+        response.headers.emplace_back(std::string(text::trim(std::string_view(text).substr(0, colon))),
+                                      std::string(text::trim(std::string_view(text).substr(colon + 1))));
       }
       if (response.status >= kStatusInformationalFirst && response.status <= kStatusInformationalLast) continue;
       break;
@@ -720,7 +698,7 @@ class LiteHttpClient final : public HttpClient {
       if (buffer.empty()) {
         auto more = read_more(false);
         if (!more) return std::move(more).get_failure();
-        if (more.value() == 0) return connection_error("the connection closed in the middle of the body");
+        if (more.get_result() == 0) return connection_error("the connection closed in the middle of the body");
       }
       const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(expected, buffer.size()));
       if (!writer.deliver(std::string_view(buffer).substr(0, take))) return true;
@@ -747,14 +725,14 @@ class LiteHttpClient final : public HttpClient {
         for (;;) {
           auto trailer = read_line(false);
           if (!trailer) return std::move(trailer).get_failure();
-          if (trailer.value().empty()) return true;
+          if (trailer.get_result().empty()) return true;
         }
       }
       auto chunk = read_length(writer, size);
       if (!chunk || writer.stopped) return chunk;
       auto terminator = read_line(false);
       if (!terminator) return std::move(terminator).get_failure();
-      if (!terminator.value().empty()) return connection_error("malformed chunk from the server");
+      if (!terminator.get_result().empty()) return connection_error("malformed chunk from the server");
     }
   }
 
@@ -767,7 +745,7 @@ class LiteHttpClient final : public HttpClient {
       }
       auto more = read_more(false);
       if (!more) return std::move(more).get_failure();
-      if (more.value() == 0) return true;
+      if (more.get_result() == 0) return true;
     }
   }
 
@@ -804,7 +782,7 @@ class PooledLiteHttpClient final : public HttpClient {
   // One TLS context (and so one loaded CA bundle) for every connection of the pool.
   std::shared_ptr<TlsContext> shared_tls(const HttpRequest& request) {
     std::lock_guard lock(mutex_);
-    if (!tls_ && same_name(request.scheme, "https")) {
+    if (!tls_ && text::iequals(request.scheme, "https")) {
       auto created = TlsContext::create(options_);
       if (created) tls_ = std::move(created).get_result();  // on failure each client reports it
     }

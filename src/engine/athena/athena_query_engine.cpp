@@ -10,13 +10,11 @@ namespace athena_runner::engine {
 namespace {
 
 namespace athena = aws::athena;
-using aws::Outcome;
-using aws::Status;
 
 constexpr std::string_view kResultNotAvailable = "ResultNotAvailable";
 
-aws::Error result_not_available(const std::string& message) {
-  return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable), message);
+Error result_not_available(const std::string& message) {
+  return make_error(ErrorKind::Service, std::string(kResultNotAvailable), message);
 }
 
 class AthenaQueryEngine final : public runner::QueryEngine {
@@ -60,7 +58,7 @@ class AthenaQueryEngine final : public runner::QueryEngine {
       }
       return error;
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
   Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {

@@ -1,4 +1,4 @@
-#include "athena_runner/common/atomic_file.hpp"
+#include "athena_runner/base/files.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 
 namespace athena_runner::engine {

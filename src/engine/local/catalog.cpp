@@ -14,14 +14,13 @@
 
 #include <cerrno>
 
-#include "athena_runner/common/ascii.hpp"
+#include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 
 namespace athena_runner::engine::local {
 namespace {
 
 namespace fs = std::filesystem;
-using aws::ErrorKind;
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kS3Schemes{"s3://", "s3a://", "s3n://"};
@@ -50,8 +49,8 @@ constexpr std::string_view kSkipHeaderProperty = "skip.header.line.count";
 
 using text::lower;
 
-aws::Error catalog_error(const std::string& message) {
-  return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog), message);
+Error catalog_error(const std::string& message) {
+  return make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog), message);
 }
 
 std::map<std::string, std::string> string_map(const json& object) {
@@ -144,7 +143,7 @@ std::string parameter_or(const std::map<std::string, std::string>& parameters, c
 
 }  // namespace
 
-aws::Outcome<std::string> local_path_for(const std::string& s3_uri, const std::string& data_root) {
+Outcome<std::string> local_path_for(const std::string& s3_uri, const std::string& data_root) {
   for (auto scheme : kS3Schemes) {
     if (s3_uri.rfind(scheme, 0) == 0) {
       std::string key = s3_uri.substr(scheme.size());
@@ -156,7 +155,7 @@ aws::Outcome<std::string> local_path_for(const std::string& s3_uri, const std::s
   return catalog_error("location '" + s3_uri + "' is not an s3:// URI");
 }
 
-aws::Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, const std::string& data_root) {
+Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, const std::string& data_root) {
   std::vector<CatalogTable> tables;
   if (catalog_dir.empty()) return tables;
   std::error_code error;
@@ -191,14 +190,14 @@ aws::Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_
   return tables;
 }
 
-aws::Outcome<TableFiles> list_table_files(const CatalogTable& table,
-                                          const std::function<void(const std::string&)>& before_reading_folder) {
+Outcome<TableFiles> list_table_files(const CatalogTable& table,
+                                     const std::function<void(const std::string&)>& before_reading_folder) {
   std::error_code error;
   const std::string qualified = table.database + "." + table.name;
   if (!fs::is_directory(table.local_path, error)) {
-    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
-                           "table " + qualified + ": no data at " + table.location + " (local folder '" +
-                               table.local_path + "' does not exist)");
+    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
+                      "table " + qualified + ": no data at " + table.location + " (local folder '" + table.local_path +
+                          "' does not exist)");
   }
   TableFiles files;
   struct Entry {
@@ -228,8 +227,8 @@ aws::Outcome<TableFiles> list_table_files(const CatalogTable& table,
     files.total_bytes += static_cast<std::int64_t>(info.st_size);
   }
   if (error) {
-    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
-                           "table " + qualified + ": cannot list '" + table.local_path + "': " + error.message());
+    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
+                      "table " + qualified + ": cannot list '" + table.local_path + "': " + error.message());
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
   for (const auto& entry : entries) {
@@ -249,11 +248,11 @@ std::string text_null_format(const CatalogTable& table) {
   return parameter_or(table.serde_parameters, "serialization.null.format", kHiveNullFormat);
 }
 
-aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files) {
+Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files) {
   const std::string qualified = table.database + "." + table.name;
   auto unsupported = [&](const std::string& what) {
-    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
-                           "table " + qualified + ": " + what);
+    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
+                      "table " + qualified + ": " + what);
   };
   if (!table.problem.empty()) return unsupported(table.problem);
   const bool text = table.format == TableFormat::HiveText || table.format == TableFormat::OpenCsv;

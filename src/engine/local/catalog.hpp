@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "hive_types.hpp"
 
 namespace athena_runner::engine::local {
@@ -37,10 +37,10 @@ struct CatalogTable {
 
 // Reads every *.json file under catalog_dir (recursively). A malformed file fails the whole load
 // (naming the file); a table with an unsupported type or SerDe loads with `problem` set.
-aws::Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, const std::string& data_root);
+Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, const std::string& data_root);
 
 // s3://bucket/key (also s3a://, s3n://) -> <data root>/bucket/key.
-aws::Outcome<std::string> local_path_for(const std::string& s3_uri, const std::string& data_root);
+Outcome<std::string> local_path_for(const std::string& s3_uri, const std::string& data_root);
 
 struct TableFiles {
   std::vector<std::string> paths;  // sorted; names starting with '_' or '.' are skipped, as Athena does
@@ -51,8 +51,8 @@ struct TableFiles {
 
 // The data files under the table's local path; an error naming the table and path when it is missing.
 // before_reading_folder (if set) is called with each folder before its entries are read.
-aws::Outcome<TableFiles> list_table_files(const CatalogTable& table,
-                                          const std::function<void(const std::string&)>& before_reading_folder = {});
+Outcome<TableFiles> list_table_files(const CatalogTable& table,
+                                     const std::function<void(const std::string&)>& before_reading_folder = {});
 
 // Tells whether anything changed in a set of folders since they were watched (Linux inotify), so a
 // table's files need not be listed again at every query. Folders are added before they are read, so
@@ -82,6 +82,6 @@ std::string text_field_delimiter(const CatalogTable& table);
 std::string text_null_format(const CatalogTable& table);
 
 // CREATE OR REPLACE VIEW "db"."table" AS SELECT <columns cast to their declared types> FROM read_...
-aws::Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files);
+Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files);
 
 }  // namespace athena_runner::engine::local

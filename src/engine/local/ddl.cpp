@@ -23,8 +23,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "athena_runner/common/ascii.hpp"
-#include "athena_runner/common/atomic_file.hpp"
+#include "athena_runner/base/files.hpp"
+#include "athena_runner/base/text.hpp"
 #include "hive_types.hpp"
 
 namespace athena_runner::engine::local {
@@ -73,7 +73,7 @@ constexpr StorageFormat kStorageFormats[] = {
 };
 
 Error ddl_error(std::string_view code, std::string message) {
-  return aws::make_error(aws::ErrorKind::InvalidInput, std::string(code), std::move(message));
+  return make_error(ErrorKind::InvalidInput, std::string(code), std::move(message));
 }
 
 using text::lower;
@@ -226,16 +226,16 @@ class Parser {
     return ddl_error(kSyntaxError, "at character " + std::to_string(token.offset + 1) + ": expected " +
                                        std::string(expected) + ", found " + found);
   }
-  aws::Status expect_word(std::string_view keyword) {
-    if (accept_word(keyword)) return aws::Ok{};
+  Status expect_word(std::string_view keyword) {
+    if (accept_word(keyword)) return Ok{};
     return unexpected(keyword);
   }
-  aws::Status expect_symbol(std::string_view symbol) {
-    if (accept_symbol(symbol)) return aws::Ok{};
+  Status expect_symbol(std::string_view symbol) {
+    if (accept_symbol(symbol)) return Ok{};
     return unexpected("'" + std::string(symbol) + "'");
   }
-  aws::Status expect_end() {
-    if (at_end()) return aws::Ok{};
+  Status expect_end() {
+    if (at_end()) return Ok{};
     return unexpected("the end of the statement");
   }
   Outcome<std::string> name(std::string_view what) {
@@ -419,7 +419,7 @@ Outcome<std::vector<ColumnDefinition>> column_list(Parser& parser) {
 constexpr files::AtomicWrite kCatalogWrite{.durable = true, .create_parents = true};
 
 // Temporary file, fsync, rename: readers see the old content or the new, never a part.
-aws::Status replace_file(const fs::path& path, std::string_view content) {
+Status replace_file(const fs::path& path, std::string_view content) {
   return files::write_file_atomically(path.string(), content, kCatalogWrite);
 }
 
@@ -513,7 +513,7 @@ class Catalog {
     return Json::array();
   }
 
-  aws::Status write_partitions(const QualifiedName& name, const Json& partitions) const {
+  Status write_partitions(const QualifiedName& name, const Json& partitions) const {
     return replace_file(partitions_file(name), Json{{"Partitions", partitions}}.dump(2));
   }
 
@@ -693,8 +693,8 @@ Outcome<QueryResult> drop_database(Parser& parser, Catalog& catalog) {
   std::error_code error;
   fs::remove_all(catalog.database_dir(*name), error);
   if (error) {
-    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                           "cannot remove " + catalog.database_dir(*name).string() + ": " + error.message());
+    return make_error(ErrorKind::Configuration, std::string(error_codes::kIo),
+                      "cannot remove " + catalog.database_dir(*name).string() + ": " + error.message());
   }
   return ddl_result();
 }
@@ -712,12 +712,12 @@ Outcome<QueryResult> create_table(Parser& parser, Catalog& catalog) {
   std::vector<std::string> bucket_columns;
   int buckets = -1;
   std::set<std::string> seen;
-  auto once = [&](const std::string& clause) -> aws::Status {
-    if (seen.insert(clause).second) return aws::Ok{};
+  auto once = [&](const std::string& clause) -> Status {
+    if (seen.insert(clause).second) return Ok{};
     return ddl_error(kSyntaxError, clause + " is given twice");
   };
   while (!parser.at_end()) {
-    aws::Status clause = aws::Ok{};
+    Status clause = Ok{};
     if (parser.accept_word("COMMENT")) {
       clause = once("COMMENT");
       auto text = parser.string("a 'comment'");
@@ -908,8 +908,8 @@ Outcome<QueryResult> drop_table(Parser& parser, Catalog& catalog) {
   std::error_code error;
   fs::remove(catalog.table_file(*name), error);
   if (error) {
-    return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                           "cannot remove " + catalog.table_file(*name).string() + ": " + error.message());
+    return make_error(ErrorKind::Configuration, std::string(error_codes::kIo),
+                      "cannot remove " + catalog.table_file(*name).string() + ": " + error.message());
   }
   fs::remove(catalog.partitions_file(*name), error);
   return ddl_result();
@@ -1397,9 +1397,9 @@ Json column_array(const std::vector<std::pair<std::string, std::string>>& column
 }
 
 // Registers the partitions of `values_list` the catalog does not have yet (caller holds catalog_mutex).
-aws::Status register_partitions(Catalog& catalog, const QualifiedName& name, const Json& table,
-                                const std::vector<std::vector<std::string>>& values_list) {
-  if (values_list.empty()) return aws::Ok{};
+Status register_partitions(Catalog& catalog, const QualifiedName& name, const Json& table,
+                           const std::vector<std::vector<std::string>>& values_list) {
+  if (values_list.empty()) return Ok{};
   const Json keys = table.value("PartitionKeys", Json::array());
   const std::string location =
       trim_slash(table.value("StorageDescriptor", Json::object()).value("Location", std::string()));
@@ -1419,14 +1419,14 @@ aws::Status register_partitions(Catalog& catalog, const QualifiedName& name, con
     partitions.push_back(new_partition(name, table, value_json, location + "/" + relative));
     changed = true;
   }
-  if (!changed) return aws::Ok{};
+  if (!changed) return Ok{};
   return catalog.write_partitions(name, partitions);
 }
 }  // namespace
 
 std::string unescape_partition_value(const std::string& text) { return unescape_path_name(text); }
 
-aws::Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context) {
+Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context) {
   auto name = checked_name(database, table);
   if (!name) return std::move(name).get_failure();
   std::lock_guard lock(catalog_mutex());
@@ -1435,11 +1435,11 @@ aws::Status check_new_table(const std::string& database, const std::string& tabl
   if (catalog.table(*name)) {
     return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Status create_query_table(const QueryTable& spec, const std::vector<std::vector<std::string>>& partitions,
-                               const DdlContext& context) {
+Status create_query_table(const QueryTable& spec, const std::vector<std::vector<std::string>>& partitions,
+                          const DdlContext& context) {
   auto name = checked_name(spec.database, spec.table);
   if (!name) return std::move(name).get_failure();
   std::lock_guard lock(catalog_mutex());
@@ -1478,7 +1478,7 @@ aws::Status create_query_table(const QueryTable& spec, const std::vector<std::ve
     fs::remove(catalog.partitions_file(*name), ignored);
     return registered;
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
 void remove_query_table(const std::string& database, const std::string& table, const DdlContext& context) {
@@ -1491,8 +1491,8 @@ void remove_query_table(const std::string& database, const std::string& table, c
   fs::remove(catalog.partitions_file(*name), ignored);
 }
 
-aws::Status add_partitions(const std::string& database, const std::string& table,
-                           const std::vector<std::vector<std::string>>& partitions, const DdlContext& context) {
+Status add_partitions(const std::string& database, const std::string& table,
+                      const std::vector<std::vector<std::string>>& partitions, const DdlContext& context) {
   auto name = checked_name(database, table);
   if (!name) return std::move(name).get_failure();
   std::lock_guard lock(catalog_mutex());

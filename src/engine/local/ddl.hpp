@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 
 namespace athena_runner::engine::local {
@@ -46,19 +46,19 @@ struct QueryTable {
 
 // Fails (ALREADY_EXISTS, NOT_FOUND for the database, SYNTAX_ERROR for a bad name) when CTAS could not
 // create the table; changes nothing.
-aws::Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context);
+Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context);
 
 // Creates <table>.json (exclusively: a table created meanwhile fails it) and registers the partitions
 // (each a list of values in key order, found under <location>/k1=v1/k2=v2/).
-aws::Status create_query_table(const QueryTable& table, const std::vector<std::vector<std::string>>& partitions,
-                               const DdlContext& context);
+Status create_query_table(const QueryTable& table, const std::vector<std::vector<std::string>>& partitions,
+                          const DdlContext& context);
 
 // Removes a table create_query_table made (undoing a CTAS whose files could not be kept).
 void remove_query_table(const std::string& database, const std::string& table, const DdlContext& context);
 
 // INSERT INTO: registers the partitions not registered yet (values in key order).
-aws::Status add_partitions(const std::string& database, const std::string& table,
-                           const std::vector<std::vector<std::string>>& partitions, const DdlContext& context);
+Status add_partitions(const std::string& database, const std::string& table,
+                      const std::vector<std::vector<std::string>>& partitions, const DdlContext& context);
 
 // Hive's FileUtils.unescapePathName: %XX in a partition folder's value.
 std::string unescape_partition_value(const std::string& text);

@@ -5,23 +5,22 @@
 #include <cctype>
 #include <optional>
 
-#include "athena_runner/common/ascii.hpp"
+#include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "hive_types.hpp"
 
 namespace athena_runner::engine::local {
 namespace {
 
-using aws::ErrorKind;
 using Kind = Token::Kind;
 
 constexpr int kMaxVariadicArity = 8;  // ar_concat / ar_greatest / ar_least overloads
 
-aws::Error not_supported(const std::string& message) {
-  return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported), message);
+Error not_supported(const std::string& message) {
+  return make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported), message);
 }
-aws::Error invalid_parameter(const std::string& message) {
-  return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidParameter), message);
+Error invalid_parameter(const std::string& message) {
+  return make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidParameter), message);
 }
 
 using text::lower;
@@ -130,7 +129,7 @@ std::string unquote_string(const std::string& literal) {
 }
 
 // DECIMAL 'text' with Trino's precision and scale (the literal's digits), e.g. CAST('12.50' AS DECIMAL(4,2)).
-aws::Outcome<std::string> decimal_literal(const std::string& text) {
+Outcome<std::string> decimal_literal(const std::string& text) {
   constexpr int kMaxDecimalPrecision = 38;
   std::size_t i = 0;
   while (i < text.size() && text[i] == ' ') ++i;
@@ -161,7 +160,7 @@ class Translator {
   Translator(std::vector<Token> tokens, const std::vector<std::string>& parameters)
       : tokens_(std::move(tokens)), parameters_(parameters) {}
 
-  aws::Outcome<Translation> run() {
+  Outcome<Translation> run() {
     Translation translation;
     for (const auto& token : tokens_) {
       if (token.kind == Kind::Word) {
@@ -249,7 +248,7 @@ class Translator {
     return lower(inner);
   }
 
-  aws::Status emit(std::size_t begin, std::size_t end, std::string& out) {
+  Status emit(std::size_t begin, std::size_t end, std::string& out) {
     for (std::size_t i = begin; i < end; ++i) {
       const Token& token = tokens_[i];
       if (token.kind == Kind::Parameter) {
@@ -291,12 +290,12 @@ class Translator {
       }
       out += token.text;
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
   // Emits name(...) at `name_index` when it needs special handling; returns false otherwise
   // (the caller then emits the name and the arguments token by token). Renames are applied here.
-  aws::Outcome<bool> emit_call(std::size_t name_index, std::size_t open, std::string& out) {
+  Outcome<bool> emit_call(std::size_t name_index, std::size_t open, std::string& out) {
     std::string name = lower(tokens_[name_index].text);
     std::size_t close = matching_paren(open);
     if (close >= tokens_.size()) return false;  // unbalanced: let DuckDB report the syntax error
@@ -408,7 +407,7 @@ std::string join_parameters(int arity) {
 
 }  // namespace
 
-aws::Outcome<std::vector<Token>> tokenize(std::string_view sql) {
+Outcome<std::vector<Token>> tokenize(std::string_view sql) {
   std::vector<Token> tokens;
   std::size_t i = 0;
   auto push = [&](Kind kind, std::size_t start) {
@@ -432,8 +431,8 @@ aws::Outcome<std::vector<Token>> tokenize(std::string_view sql) {
       ++i;
       while (true) {
         if (i >= sql.size()) {
-          return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kQueryFailed),
-                                 std::string("unterminated ") + (c == '\'' ? "string literal" : "quoted identifier"));
+          return make_error(ErrorKind::InvalidInput, std::string(error_codes::kQueryFailed),
+                            std::string("unterminated ") + (c == '\'' ? "string literal" : "quoted identifier"));
         }
         if (sql[i] == c) {
           if (i + 1 < sql.size() && sql[i + 1] == c) {
@@ -472,7 +471,7 @@ aws::Outcome<std::vector<Token>> tokenize(std::string_view sql) {
   return tokens;
 }
 
-aws::Status validate_parameter_literal(std::string_view parameter) {
+Status validate_parameter_literal(std::string_view parameter) {
   auto tokens = tokenize(parameter);
   if (!tokens) return invalid_parameter("execution parameter is not a literal: " + tokens.get_failure().message);
   std::vector<Token> significant;
@@ -491,13 +490,13 @@ aws::Status validate_parameter_literal(std::string_view parameter) {
       (significant[i].text == "-" || significant[i].text == "+")) {
     ++i;
     if (i >= significant.size() || significant[i].kind != Kind::Number || significant.size() != 2) return reject();
-    return aws::Ok{};
+    return Ok{};
   }
   if (significant.size() == 1) {
     const Token& only = significant[0];
-    if (only.kind == Kind::Number || only.kind == Kind::String) return aws::Ok{};
+    if (only.kind == Kind::Number || only.kind == Kind::String) return Ok{};
     std::string word = lower(only.text);
-    if (only.kind == Kind::Word && (word == "true" || word == "false" || word == "null")) return aws::Ok{};
+    if (only.kind == Kind::Word && (word == "true" || word == "false" || word == "null")) return Ok{};
     return reject();
   }
   if (significant.size() >= 2 && significant[0].kind == Kind::Word && significant[1].kind == Kind::String) {
@@ -509,20 +508,20 @@ aws::Status validate_parameter_literal(std::string_view parameter) {
       if (significant.size() != 3 || significant[2].kind != Kind::Word) return reject();
       std::string unit = lower(significant[2].text);
       if (std::find(kIntervalUnits.begin(), kIntervalUnits.end(), unit) == kIntervalUnits.end()) return reject();
-      return aws::Ok{};
+      return Ok{};
     }
-    if (significant.size() == 2) return aws::Ok{};
+    if (significant.size() == 2) return Ok{};
   }
   return reject();
 }
 
-aws::Outcome<Translation> translate_to_duckdb(std::string_view trino_sql, const std::vector<std::string>& parameters) {
+Outcome<Translation> translate_to_duckdb(std::string_view trino_sql, const std::vector<std::string>& parameters) {
   auto tokens = tokenize(trino_sql);
   if (!tokens) return tokens.get_failure();
   return Translator(std::move(tokens).get_result(), parameters).run();
 }
 
-aws::Outcome<std::string> mysql_to_strftime(std::string_view mysql_format) {
+Outcome<std::string> mysql_to_strftime(std::string_view mysql_format) {
   std::string out;
   for (std::size_t i = 0; i < mysql_format.size(); ++i) {
     char c = mysql_format[i];

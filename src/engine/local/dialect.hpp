@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::engine::local {
 
@@ -17,12 +17,12 @@ struct Token {
   std::string text;
 };
 
-aws::Outcome<std::vector<Token>> tokenize(std::string_view sql);
+Outcome<std::vector<Token>> tokenize(std::string_view sql);
 
 // Checks that `parameter` is exactly one literal (number, 'string', DATE/TIME/TIMESTAMP/DECIMAL
 // 'text', INTERVAL 'n' unit, TRUE/FALSE/NULL); anything else (e.g. "1; DROP TABLE t", "1) OR
 // (1=1") is rejected. The engine also probes accepted literals with `SELECT <literal>`.
-aws::Status validate_parameter_literal(std::string_view parameter);
+Status validate_parameter_literal(std::string_view parameter);
 
 struct Translation {
   std::string sql;
@@ -31,10 +31,10 @@ struct Translation {
 };
 
 // `parameters` must have passed validate_parameter_literal.
-aws::Outcome<Translation> translate_to_duckdb(std::string_view trino_sql, const std::vector<std::string>& parameters);
+Outcome<Translation> translate_to_duckdb(std::string_view trino_sql, const std::vector<std::string>& parameters);
 
 // MySQL date_format specifiers (as Trino's date_format/date_parse use them) to strftime/strptime ones.
-aws::Outcome<std::string> mysql_to_strftime(std::string_view mysql_format);
+Outcome<std::string> mysql_to_strftime(std::string_view mysql_format);
 
 // DuckDB macros the translation calls (ar_*), run once per connection.
 std::vector<std::string> dialect_macros();

@@ -9,8 +9,6 @@
 namespace athena_runner::engine::local {
 namespace {
 
-using aws::ErrorKind;
-
 constexpr int kDefaultDecimalPrecision = 10;  // Hive's "decimal" without arguments
 constexpr int kDefaultDecimalScale = 0;
 
@@ -29,7 +27,7 @@ class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
 
-  aws::Outcome<DuckType> parse_all() {
+  Outcome<DuckType> parse_all() {
     auto type = parse();
     if (!type) return type;
     skip_spaces();
@@ -41,7 +39,7 @@ class Parser {
   // Glue allows long type strings; Hive and Athena nest types only a few levels deep.
   static constexpr int kMaxDepth = 100;
 
-  aws::Outcome<DuckType> parse(int depth = 0) {
+  Outcome<DuckType> parse(int depth = 0) {
     if (depth > kMaxDepth) return fail("types nested more than " + std::to_string(kMaxDepth) + " levels deep");
     skip_spaces();
     std::string word = read_word();
@@ -99,13 +97,13 @@ class Parser {
       if (!consume('>')) return fail("'>' expected");
       return DuckType{"STRUCT(" + fields + ")", true};
     }
-    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
-                           "unsupported Hive column type '" + word + "' in '" + shown() + "'");
+    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
+                      "unsupported Hive column type '" + word + "' in '" + shown() + "'");
   }
 
-  aws::Error fail(const std::string& what) const {
-    return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog),
-                           "cannot parse Hive type '" + shown() + "': " + what + " at offset " + std::to_string(pos_));
+  Error fail(const std::string& what) const {
+    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kInvalidCatalog),
+                      "cannot parse Hive type '" + shown() + "': " + what + " at offset " + std::to_string(pos_));
   }
   // The type as messages quote it: long ones cut short.
   std::string shown() const {
@@ -154,7 +152,7 @@ class Parser {
 
 }  // namespace
 
-aws::Outcome<DuckType> hive_to_duckdb_type(std::string_view hive_type) { return Parser(hive_type).parse_all(); }
+Outcome<DuckType> hive_to_duckdb_type(std::string_view hive_type) { return Parser(hive_type).parse_all(); }
 
 std::string quote_identifier(std::string_view name) {
   std::string out = "\"";

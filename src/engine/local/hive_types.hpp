@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::engine::local {
 
@@ -14,7 +14,7 @@ struct DuckType {
 };
 
 // Parses e.g. "array<struct<a:int,b:map<string,decimal(10,2)>>>"; the error names the unsupported type.
-aws::Outcome<DuckType> hive_to_duckdb_type(std::string_view hive_type);
+Outcome<DuckType> hive_to_duckdb_type(std::string_view hive_type);
 
 // "name" with embedded double quotes doubled.
 std::string quote_identifier(std::string_view name);

@@ -13,11 +13,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <thread>
 
-#include "athena_runner/common/ascii.hpp"
+#include "athena_runner/base/text.hpp"
 #include "catalog.hpp"
 #include "ddl.hpp"
 #include "dialect.hpp"
@@ -27,7 +26,6 @@
 namespace athena_runner::engine {
 namespace {
 
-using aws::ErrorKind;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -45,7 +43,7 @@ constexpr std::string_view kFileReadsSql =
     "WHERE type = 'FileSystem' AND json_extract_string(message, 'op') = 'READ'";
 
 Error engine_error(std::string_view code, const std::string& message) {
-  return aws::make_error(ErrorKind::InvalidInput, std::string(code), message);
+  return make_error(ErrorKind::InvalidInput, std::string(code), message);
 }
 
 std::string duck_error_text(const char* text) { return text ? text : "unknown DuckDB error"; }
@@ -434,7 +432,7 @@ struct LocalEngine::Impl {
       return engine_error(code, message);
     }
     duckdb_destroy_result(&result);
-    return aws::Ok{};
+    return Ok{};
   }
 
   void watch() {
@@ -495,7 +493,7 @@ struct LocalEngine::Impl {
     duckdb_destroy_extracted(&extracted);
     if (count == 0) return engine_error(error_codes::kQueryFailed, message);
     if (count > 1) return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
-    return aws::Ok{};
+    return Ok{};
   }
 
   Status prepare(const char* sql, duckdb_prepared_statement& statement) {
@@ -504,7 +502,7 @@ struct LocalEngine::Impl {
       duckdb_destroy_prepare(&statement);
       return engine_error(error_codes::kQueryFailed, message);
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
   // Each parameter must be one literal (checked before it reaches the SQL).
@@ -515,7 +513,7 @@ struct LocalEngine::Impl {
                             "execution parameter " + std::to_string(i + 1) + ": " + valid.get_failure().message);
       }
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
   // After the query failed: the first parameter DuckDB can not evaluate on its own (e.g. DATE '2024-13-01')
@@ -591,7 +589,7 @@ struct LocalEngine::Impl {
     if (!databases.count(schema)) {
       return engine_error(error_codes::kQueryFailed, "database '" + schema + "' does not exist in the local catalog");
     }
-    if (search_path == schema) return aws::Ok{};
+    if (search_path == schema) return Ok{};
     if (auto status = run("SET search_path = " +
                               local::quote_literal(local::quote_identifier(schema) + "," + std::string(kMainSchema)),
                           error_codes::kQueryFailed);
@@ -599,7 +597,7 @@ struct LocalEngine::Impl {
       return status.get_failure();
     }
     search_path = schema;
-    return aws::Ok{};
+    return Ok{};
   }
 
   // (Re)creates the views of the referenced tables over the files present now; `referenced` gets their indexes.
@@ -637,7 +635,7 @@ struct LocalEngine::Impl {
       }
       view_signatures[index] = std::move(files->signature);
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
   Error table_error(const std::string& message, const std::set<std::size_t>& referenced,
@@ -658,7 +656,7 @@ struct LocalEngine::Impl {
   Status run_query(const std::string& text, const QueryContext& context, const std::set<std::size_t>& referenced,
                    duckdb_result& out) {
     if (auto cleared = clear_read_log(); !cleared) return cleared.get_failure();
-    if (run_watched(text, context, out)) return aws::Ok{};
+    if (run_watched(text, context, out)) return Ok{};
     std::string message = duck_error_text(duckdb_result_error(&out));
     duckdb_destroy_result(&out);
     if (interrupted || (context.is_cancelled && context.is_cancelled()) ||
@@ -678,7 +676,7 @@ struct LocalEngine::Impl {
     std::string message = failed ? duck_error_text(duckdb_result_error(&result)) : "";
     duckdb_destroy_result(&result);
     if (failed) return engine_error(error_codes::kQueryFailed, "cannot clear DuckDB's file read log: " + message);
-    return aws::Ok{};
+    return Ok{};
   }
 };
 
@@ -804,23 +802,13 @@ bool insert_coercible(std::string from, std::string to) {
 }
 constexpr std::string_view kDefaultCompression = "GZIP";  // Athena's default for CTAS, UNLOAD and INSERT INTO
 
-std::string random_id() {
-  static std::mutex mutex;
-  static std::mt19937_64 generator{std::random_device{}()};
-  std::lock_guard lock(mutex);
-  char text[33];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(generator()),
-                static_cast<unsigned long long>(generator()));
-  return text;
-}
-
 // The id written files are named after: the query execution id when it is a safe file name part.
-std::string file_id(const std::string& query_execution_id) {
+std::string file_id(const std::string& query_execution_id, const Random& random) {
   const bool safe = !query_execution_id.empty() && query_execution_id.size() <= 64 &&
                     std::all_of(query_execution_id.begin(), query_execution_id.end(), [](char c) {
                       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
                     });
-  return safe ? query_execution_id : random_id();
+  return safe ? query_execution_id : random.hex(16);
 }
 
 // A partition folder's value as DuckDB's PARTITION_BY writes it and its hive_partitioning reads it back:
@@ -880,7 +868,7 @@ struct WrittenFiles {
       }
       created_folders.push_back(*it);
     }
-    return aws::Ok{};
+    return Ok{};
   }
 };
 
@@ -903,7 +891,7 @@ Status LocalEngine::Impl::reload_catalog() {
     }
     table_index[tables[i].database + "." + tables[i].name] = i;
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
 Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryContext& context,
@@ -916,7 +904,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   const std::string target_database = statement.database.empty() ? session_database : statement.database;
   const std::string qualified = target_database + "." + statement.table;
   const local::DdlContext ddl_context{config.catalog_dir, config.data_root, session_database};
-  const std::string id = file_id(context.query_execution_id);
+  const std::string id = file_id(context.query_execution_id, config.random);
 
   // The table INSERT INTO appends to.
   const local::CatalogTable* target = nullptr;
@@ -1292,7 +1280,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
       }
       duckdb_destroy_result(&out);
       result.data_scanned_bytes += bytes_read_since_clear();
-      return aws::Ok{};
+      return Ok{};
     };
     if (partition_columns.empty()) {
       result.executed_sql = "COPY (" + copy_select + ") TO " +

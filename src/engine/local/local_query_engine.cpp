@@ -18,20 +18,18 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "athena_protocol.hpp"
+#include "athena_runner/aws/protocol/athena.hpp"
 #include "athena_runner/aws/s3.hpp"
 #include "athena_runner/aws/sigv4.hpp"
-#include "athena_runner/common/atomic_file.hpp"
+#include "athena_runner/base/files.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "ddl.hpp"
-#include "execution_json.hpp"
 #include "writes.hpp"
 
 namespace athena_runner::engine {
@@ -59,8 +57,8 @@ constexpr int kErrorTypeResultWrite = 401;
 constexpr int kErrorCategorySystem = 1;
 constexpr int kErrorCategoryUser = 2;
 
-aws::Error invalid_request(std::string message) {
-  return aws::make_error(aws::ErrorKind::InvalidInput, std::string(kInvalidRequest), std::move(message));
+Error invalid_request(std::string message) {
+  return make_error(ErrorKind::InvalidInput, std::string(kInvalidRequest), std::move(message));
 }
 
 std::string read_whole(const std::string& path, bool& found) {
@@ -74,7 +72,7 @@ std::string read_whole(const std::string& path, bool& found) {
 
 // Records, stop files and DDL text: replaced whole (readers see the old content or the new), without fsync:
 // they are rewritten several times per query and only need to survive the process, not a power loss.
-aws::Status write_atomically(const std::string& path, std::string_view content) {
+Status write_atomically(const std::string& path, std::string_view content) {
   return files::write_file_atomically(path, content, {.durable = false});
 }
 
@@ -89,25 +87,6 @@ bool valid_id(std::string_view id) {
     }
   }
   return true;
-}
-
-// A random (version 4) UUID, as Athena's QueryExecutionIds are.
-std::string new_uuid() {
-  static std::mutex mutex;
-  static std::mt19937_64 generator{std::random_device{}() ^ (static_cast<std::uint64_t>(::getpid()) << 32)};
-  std::uint64_t high = 0, low = 0;
-  {
-    std::lock_guard lock(mutex);
-    high = generator();
-    low = generator();
-  }
-  high = (high & ~std::uint64_t{0xF000}) | 0x4000;                         // version 4
-  low = (low & ~(std::uint64_t{0xC} << 60)) | (std::uint64_t{0x8} << 60);  // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
-                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
-                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
-  return text;
 }
 
 // The first keyword of the SQL (comments and parentheses skipped), upper-cased.
@@ -185,7 +164,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
   std::string_view name() const override { return "local"; }
   std::string describe() const override { return "local (DuckDB 1.4.4, data dir " + workspace_.data_dir + ")"; }
 
-  aws::Outcome<std::string> start(const athena::StartQueryExecutionRequest& request) override {
+  Outcome<std::string> start(const athena::StartQueryExecutionRequest& request) override {
     if (request.query_string.empty()) return invalid_request("QueryString must not be empty");
     if (request.client_request_token &&
         (request.client_request_token->size() < 32 || request.client_request_token->size() > 128)) {
@@ -208,7 +187,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
       if (part == "..") return invalid_request("OutputLocation " + output + " must not contain \"..\"");
     }
 
-    const std::string id = new_uuid();
+    const std::string id = workspace_.random.uuid();
     athena::QueryExecution execution;
     execution.query_execution_id = id;
     execution.query = request.query_string;
@@ -251,13 +230,13 @@ class LocalQueryEngine final : public runner::QueryEngine {
     return id;
   }
 
-  aws::Outcome<athena::QueryExecution> get(std::string_view query_execution_id) override {
+  Outcome<athena::QueryExecution> get(std::string_view query_execution_id) override {
     auto record = find_record(query_execution_id);
     if (!record) return std::move(record).get_failure();
     return std::move(record->execution);
   }
 
-  aws::Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
+  Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
     if (ids.empty() || ids.size() > athena::kMaxBatchGetIds) {
       return invalid_request("BatchGetQueryExecution takes 1 to " + std::to_string(athena::kMaxBatchGetIds) +
                              " ids, got " + std::to_string(ids.size()));
@@ -275,7 +254,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     return result;
   }
 
-  aws::Status stop(std::string_view query_execution_id) override {
+  Status stop(std::string_view query_execution_id) override {
     const std::string id(query_execution_id);
     {
       std::lock_guard lock(mutex_);
@@ -284,12 +263,12 @@ class LocalQueryEngine final : public runner::QueryEngine {
         for (std::size_t worker = 0; worker < running_.size(); ++worker) {
           if (running_[worker] == id) engines_[worker]->interrupt();
         }
-        return aws::Ok{};
+        return Ok{};
       }
     }
     auto record = read_record(id);
     if (!record) return std::move(record).get_failure();
-    if (athena::is_terminal(record->execution.status.state)) return aws::Ok{};
+    if (athena::is_terminal(record->execution.status.state)) return Ok{};
     // Owned by another process: it watches for this file while the query runs.
     return write_atomically(stop_file(id), std::to_string(::getpid()));
   }
@@ -300,18 +279,18 @@ class LocalQueryEngine final : public runner::QueryEngine {
   }
 
   // Real time, whatever the clock: the queries run on this process's threads.
-  bool wait_for_change(std::uint64_t seen, const aws::Clock&, std::chrono::milliseconds duration) override {
+  bool wait_for_change(std::uint64_t seen, const Clock&, std::chrono::milliseconds duration) override {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, duration, [&] { return changes_ != seen; });
   }
 
-  aws::Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
+  Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
     auto path = result_path(execution);
     if (!path) return std::move(path).get_failure();
     std::ifstream in(*path, std::ios::binary);
     if (!in) {
-      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable),
-                             "no result file " + *path + " for query " + execution.query_execution_id);
+      return make_error(ErrorKind::Service, std::string(kResultNotAvailable),
+                        "no result file " + *path + " for query " + execution.query_execution_id);
     }
     std::string buffer(kReadChunk, '\0');
     while (in) {
@@ -319,13 +298,13 @@ class LocalQueryEngine final : public runner::QueryEngine {
       const auto count = static_cast<std::size_t>(in.gcount());
       if (count == 0) break;
       if (!sink(std::string_view(buffer.data(), count))) {
-        return aws::make_error(aws::ErrorKind::Aborted, "Aborted", "the reader stopped the transfer");
+        return make_error(ErrorKind::Aborted, "Aborted", "the reader stopped the transfer");
       }
     }
-    return aws::Ok{};
+    return Ok{};
   }
 
-  aws::Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
+  Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
     auto record = find_record(query_execution_id);
     if (!record) return std::move(record).get_failure();
     const auto& execution = record->execution;
@@ -337,9 +316,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
     bool found = false;
     const std::string text = read_whole(*path, found);
     if (!found) {
-      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable),
-                             "the result file " + *path + " of query " + execution.query_execution_id +
-                                 " is missing: run the query again");
+      return make_error(ErrorKind::Service, std::string(kResultNotAvailable),
+                        "the result file " + *path + " of query " + execution.query_execution_id +
+                            " is missing: run the query again");
     }
     if (execution.statement_type.value_or("") == athena::kStatementTypeDdl) return ddl_results(text, record->columns);
     auto table = runner::parse_athena_csv(text, max_rows);
@@ -393,11 +372,12 @@ class LocalQueryEngine final : public runner::QueryEngine {
 
   // LocalEngine reads the catalog when it opens: after a DDL statement (here or in another process) or a
   // Glue API change, the worker's engine is opened again before its next query.
-  aws::Status refresh_engine(std::size_t worker) {
+  Status refresh_engine(std::size_t worker) {
     std::string fingerprint = local::catalog_fingerprint(workspace_.catalog_dir);
-    if (fingerprint == engine_catalogs_[worker]) return aws::Ok{};
-    auto engine = LocalEngine::open(LocalEngineConfig{workspace_.data_dir, workspace_.catalog_dir,
-                                                      workspace_.default_database, workspace_.threads_per_query, ""});
+    if (fingerprint == engine_catalogs_[worker]) return Ok{};
+    auto engine =
+        LocalEngine::open(LocalEngineConfig{workspace_.data_dir, workspace_.catalog_dir, workspace_.default_database,
+                                            workspace_.threads_per_query, "", workspace_.random});
     if (!engine) return std::move(engine).get_failure();
     std::unique_ptr<LocalEngine> previous;
     {
@@ -406,47 +386,46 @@ class LocalQueryEngine final : public runner::QueryEngine {
       engines_[worker] = std::move(engine).get_result();
     }
     engine_catalogs_[worker] = std::move(fingerprint);
-    return aws::Ok{};
+    return Ok{};
   }
 
   std::string record_path(std::string_view id) const { return executions_dir_ + "/" + std::string(id) + ".json"; }
   std::string stop_file(std::string_view id) const { return executions_dir_ + "/" + std::string(id) + ".stop"; }
 
-  aws::Outcome<std::string> result_path(const athena::QueryExecution& execution) const {
+  Outcome<std::string> result_path(const athena::QueryExecution& execution) const {
     if (!execution.result_configuration || !execution.result_configuration->output_location) {
-      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable),
-                             "query " + execution.query_execution_id + " has no OutputLocation");
+      return make_error(ErrorKind::Service, std::string(kResultNotAvailable),
+                        "query " + execution.query_execution_id + " has no OutputLocation");
     }
     auto uri = aws::s3::parse_s3_uri(*execution.result_configuration->output_location);
-    if (!uri)
-      return aws::make_error(aws::ErrorKind::Service, std::string(kResultNotAvailable), uri.get_failure().message);
+    if (!uri) return make_error(ErrorKind::Service, std::string(kResultNotAvailable), uri.get_failure().message);
     return (fs::path(workspace_.data_dir) / uri->bucket / uri->key).string();
   }
 
   static std::string request_digest(const athena::StartQueryExecutionRequest& request) {
     athena::StartQueryExecutionRequest without_token = request;
     without_token.client_request_token.reset();
-    return aws::sha256_hex(aws::athena::detail::serialize_start_query_execution(without_token));
+    return aws::sha256_hex(aws::athena::protocol::serialize_start_query_execution(without_token));
   }
 
   // Records `id` for the token unless the token already has one: returns the id the token stands for,
   // or an error when the token was used for a different request (as Athena answers).
-  aws::Outcome<std::string> claim_token(const std::string& token, const std::string& digest, const std::string& id) {
+  Outcome<std::string> claim_token(const std::string& token, const std::string& digest, const std::string& id) {
     const std::string path = tokens_dir_ + "/" + aws::sha256_hex(token);
     // Created only if absent: exactly one process wins a token.
     auto created = files::create_file_exclusively(
         path, Json{{"QueryExecutionId", id}, {"RequestDigest", digest}}.dump(), {.durable = false});
     if (!created) {
-      return aws::make_error(aws::ErrorKind::Configuration, std::string(error_codes::kIo),
-                             "cannot record the ClientRequestToken under " + tokens_dir_ + " (" +
-                                 created.get_failure().message + "): check that the data directory is writable");
+      return make_error(ErrorKind::Configuration, std::string(error_codes::kIo),
+                        "cannot record the ClientRequestToken under " + tokens_dir_ + " (" +
+                            created.get_failure().message + "): check that the data directory is writable");
     }
     if (*created) return id;
     bool found = false;
     Json existing = Json::parse(read_whole(path, found), nullptr, false);
     if (!found || existing.is_discarded() || !existing.is_object()) {
-      return aws::make_error(aws::ErrorKind::Internal, std::string(error_codes::kIo),
-                             "the token record " + path + " is unreadable: remove it and try again");
+      return make_error(ErrorKind::Internal, std::string(error_codes::kIo),
+                        "the token record " + path + " is unreadable: remove it and try again");
     }
     if (existing.value("RequestDigest", std::string()) != digest) {
       return invalid_request(
@@ -457,7 +436,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     return existing.value("QueryExecutionId", std::string());
   }
 
-  aws::Status write_record(const athena::QueryExecution& execution, const std::vector<ResultColumn>& columns) {
+  Status write_record(const athena::QueryExecution& execution, const std::vector<ResultColumn>& columns) {
     Json local{{"OwnerPid", static_cast<long>(::getpid())}};
     Json column_list = Json::array();
     for (const auto& column : columns) {
@@ -465,15 +444,15 @@ class LocalQueryEngine final : public runner::QueryEngine {
           Json{{"Name", column.name}, {"Type", column.type}, {"Precision", column.precision}, {"Scale", column.scale}});
     }
     local["ResultColumns"] = column_list;
-    const std::string text =
-        "{\"QueryExecution\":" + local::query_execution_json(execution) + ",\"Local\":" + local.dump() + "}\n";
+    const std::string text = "{\"QueryExecution\":" + aws::athena::protocol::query_execution_json(execution) +
+                             ",\"Local\":" + local.dump() + "}\n";
     return write_atomically(record_path(execution.query_execution_id), text);
   }
 
   // The state of a query of this process: kept in memory (what get() answers without reading the disk)
   // and, with to_disk, written to its record for other processes.
-  aws::Status publish(const athena::QueryExecution& execution, const std::vector<ResultColumn>& columns, bool to_disk) {
-    aws::Status written = to_disk ? write_record(execution, columns) : aws::Status(aws::Ok{});
+  Status publish(const athena::QueryExecution& execution, const std::vector<ResultColumn>& columns, bool to_disk) {
+    Status written = to_disk ? write_record(execution, columns) : Status(Ok{});
     std::lock_guard lock(mutex_);
     const std::string& id = execution.query_execution_id;
     snapshots_[id] = Record{execution, columns};
@@ -488,7 +467,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
   }
 
   // This process's own queries from memory, others' from their records on disk.
-  aws::Outcome<Record> find_record(std::string_view id) const {
+  Outcome<Record> find_record(std::string_view id) const {
     {
       std::lock_guard lock(mutex_);
       if (auto found = snapshots_.find(std::string(id)); found != snapshots_.end()) return found->second;
@@ -501,17 +480,17 @@ class LocalQueryEngine final : public runner::QueryEngine {
     fs::remove(record_path(id), ignored);
   }
 
-  aws::Outcome<Record> read_record(std::string_view id) const {
+  Outcome<Record> read_record(std::string_view id) const {
     if (!valid_id(id)) return invalid_request("QueryExecution " + std::string(id) + " was not found");
     bool found = false;
     const std::string text = read_whole(record_path(id), found);
     if (!found) {
       return invalid_request("QueryExecution " + std::string(id) + " was not found in " + executions_dir_);
     }
-    auto execution = aws::athena::detail::parse_get_query_execution(text);
+    auto execution = aws::athena::protocol::parse_get_query_execution(text);
     if (!execution) {
-      return aws::make_error(
-          aws::ErrorKind::Internal, std::string(error_codes::kIo),
+      return make_error(
+          ErrorKind::Internal, std::string(error_codes::kIo),
           "the execution record " + record_path(id) + " is unreadable: " + execution.get_failure().message);
     }
     Record record{std::move(*execution), {}};
@@ -609,7 +588,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
       return job.cancel.load();
     };
     const std::string sql = execution.query.value_or("");
-    aws::Outcome<QueryResult> result = aws::make_error(aws::ErrorKind::Internal, "", "");
+    Outcome<QueryResult> result = make_error(ErrorKind::Internal, "", "");
     // Called by the engine's watcher while execute() runs, so never at the same time as the writes below.
     context.on_long_running = [&] { (void)write_record(execution, {}); };
     if (local::is_hive_ddl(sql)) {
@@ -643,7 +622,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
       const bool ddl = result->statement_type == StatementType::Ddl;
       location = location.substr(0, location.size() - 4) + (ddl ? ".txt" : ".csv");
       auto path = result_path(execution);
-      aws::Status written = path ? aws::Status(aws::Ok{}) : aws::Status(path.get_failure());
+      Status written = path ? Status(Ok{}) : Status(path.get_failure());
       if (path) {
         std::error_code ignored;
         fs::create_directories(fs::path(*path).parent_path(), ignored);
@@ -705,10 +684,10 @@ class LocalQueryEngine final : public runner::QueryEngine {
 
 }  // namespace
 
-aws::Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const LocalWorkspace& workspace) {
+Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const LocalWorkspace& workspace) {
   if (workspace.data_dir.empty()) {
-    return aws::make_error(aws::ErrorKind::Configuration, "InvalidLocalWorkspace",
-                           "the local engine needs a data directory (e.g. --data-dir examples/data)");
+    return make_error(ErrorKind::Configuration, "InvalidLocalWorkspace",
+                      "the local engine needs a data directory (e.g. --data-dir examples/data)");
   }
   LocalWorkspace resolved = workspace;
   if (resolved.catalog_dir.empty()) resolved.catalog_dir = (fs::path(resolved.data_dir) / ".glue").string();
@@ -718,25 +697,25 @@ aws::Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const
                           fs::path(resolved.data_dir) / ".athena" / "tokens", fs::path(resolved.catalog_dir)}) {
     fs::create_directories(dir, error);
     if (error) {
-      return aws::make_error(
-          aws::ErrorKind::Configuration, "InvalidLocalWorkspace",
+      return make_error(
+          ErrorKind::Configuration, "InvalidLocalWorkspace",
           "cannot create " + dir.string() + ": " + error.message() + "; check that the data directory is writable");
     }
   }
   const std::string probe = (fs::path(resolved.data_dir) / ".athena" / "executions" / ".write-test").string() + "." +
                             std::to_string(::getpid());
   if (auto written = write_atomically(probe, "ok"); !written) {
-    return aws::make_error(
-        aws::ErrorKind::Configuration, "InvalidLocalWorkspace",
-        "the data directory " + resolved.data_dir + " is not writable: " + written.get_failure().message);
+    return make_error(ErrorKind::Configuration, "InvalidLocalWorkspace",
+                      "the data directory " + resolved.data_dir + " is not writable: " + written.get_failure().message);
   }
   fs::remove(probe, error);
   // Taken before the engines read the catalog: a change while they open is seen at the next query.
   const std::string catalog_fingerprint = local::catalog_fingerprint(resolved.catalog_dir);
   std::vector<std::unique_ptr<LocalEngine>> engines;
   for (int i = 0; i < resolved.workers; ++i) {
-    auto engine = LocalEngine::open(LocalEngineConfig{resolved.data_dir, resolved.catalog_dir,
-                                                      resolved.default_database, resolved.threads_per_query, ""});
+    auto engine =
+        LocalEngine::open(LocalEngineConfig{resolved.data_dir, resolved.catalog_dir, resolved.default_database,
+                                            resolved.threads_per_query, "", resolved.random});
     if (!engine) return std::move(engine).get_failure();
     engines.push_back(std::move(engine).get_result());
   }

@@ -3,23 +3,22 @@
 #include <cctype>
 #include <set>
 
-#include "athena_runner/common/ascii.hpp"
+#include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "dialect.hpp"
 
 namespace athena_runner::engine::local {
 namespace {
 
-using aws::ErrorKind;
 using Kind = Token::Kind;
 
 constexpr std::string_view kSyntaxError = "SYNTAX_ERROR";
 
-aws::Error syntax_error(const std::string& message) {
-  return aws::make_error(ErrorKind::InvalidInput, std::string(kSyntaxError), message);
+Error syntax_error(const std::string& message) {
+  return make_error(ErrorKind::InvalidInput, std::string(kSyntaxError), message);
 }
-aws::Error not_supported(const std::string& message) {
-  return aws::make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported), message);
+Error not_supported(const std::string& message) {
+  return make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported), message);
 }
 
 using text::lower;
@@ -72,20 +71,20 @@ class Cursor {
     ++pos_;
     return true;
   }
-  aws::Status expect_word(std::string_view word) {
-    if (accept_word(word)) return aws::Ok{};
+  Status expect_word(std::string_view word) {
+    if (accept_word(word)) return Ok{};
     return unexpected(word);
   }
-  aws::Status expect_symbol(std::string_view symbol) {
-    if (accept_symbol(symbol)) return aws::Ok{};
+  Status expect_symbol(std::string_view symbol) {
+    if (accept_symbol(symbol)) return Ok{};
     return unexpected("'" + std::string(symbol) + "'");
   }
-  aws::Error unexpected(std::string_view expected) const {
+  Error unexpected(std::string_view expected) const {
     const Token* token = peek();
     return syntax_error("expected " + std::string(expected) + ", found " +
                         (token ? "'" + token->text + "'" : std::string("the end of the statement")));
   }
-  aws::Outcome<std::string> name(std::string_view what) {
+  Outcome<std::string> name(std::string_view what) {
     const Token* token = peek();
     if (!token || (token->kind != Kind::Word && token->kind != Kind::QuotedIdentifier)) return unexpected(what);
     ++pos_;
@@ -117,7 +116,7 @@ class Cursor {
   std::size_t pos_ = 0;
 };
 
-aws::Status qualified_name(Cursor& cursor, WriteStatement& out) {
+Status qualified_name(Cursor& cursor, WriteStatement& out) {
   auto first = cursor.name("a table name");
   if (!first) return std::move(first).get_failure();
   if (cursor.accept_symbol(".")) {
@@ -128,7 +127,7 @@ aws::Status qualified_name(Cursor& cursor, WriteStatement& out) {
   } else {
     out.table = *first;
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
 struct PropertyValue {
@@ -137,7 +136,7 @@ struct PropertyValue {
   bool is_array = false;
 };
 
-aws::Outcome<PropertyValue> property_value(Cursor& cursor) {
+Outcome<PropertyValue> property_value(Cursor& cursor) {
   PropertyValue value;
   const Token* token = cursor.peek();
   if (!token) return cursor.unexpected("a property value");
@@ -167,7 +166,7 @@ aws::Outcome<PropertyValue> property_value(Cursor& cursor) {
 }
 
 // WITH (name = value, ...)
-aws::Status properties(Cursor& cursor, WriteStatement& out) {
+Status properties(Cursor& cursor, WriteStatement& out) {
   if (auto open = cursor.expect_symbol("("); !open) return open;
   std::set<std::string> seen;
   do {
@@ -177,7 +176,7 @@ aws::Status properties(Cursor& cursor, WriteStatement& out) {
     if (auto equals = cursor.expect_symbol("="); !equals) return equals;
     auto value = property_value(cursor);
     if (!value) return std::move(value).get_failure();
-    auto text = [&]() -> aws::Outcome<std::string> {
+    auto text = [&]() -> Outcome<std::string> {
       if (!value->text) return syntax_error("property " + *name + " takes a 'string' value");
       return *value->text;
     };
@@ -220,7 +219,7 @@ bool query_start(const Cursor& cursor, std::size_t ahead = 0) {
          cursor.is_word("TABLE", ahead) || cursor.is_symbol("(", ahead);
 }
 
-aws::Outcome<WriteStatement> parse_ctas(Cursor& cursor) {
+Outcome<WriteStatement> parse_ctas(Cursor& cursor) {
   WriteStatement out;
   out.kind = WriteStatement::Kind::Ctas;
   if (cursor.is_word("IF") && cursor.is_word("NOT", 1) && cursor.is_word("EXISTS", 2)) {
@@ -249,7 +248,7 @@ aws::Outcome<WriteStatement> parse_ctas(Cursor& cursor) {
   return out;
 }
 
-aws::Outcome<WriteStatement> parse_unload(Cursor& cursor) {
+Outcome<WriteStatement> parse_unload(Cursor& cursor) {
   WriteStatement out;
   out.kind = WriteStatement::Kind::Unload;
   if (!cursor.is_symbol("(")) return cursor.unexpected("'(' and the query to unload");
@@ -269,7 +268,7 @@ aws::Outcome<WriteStatement> parse_unload(Cursor& cursor) {
   return out;
 }
 
-aws::Outcome<WriteStatement> parse_insert(Cursor& cursor) {
+Outcome<WriteStatement> parse_insert(Cursor& cursor) {
   WriteStatement out;
   out.kind = WriteStatement::Kind::Insert;
   if (auto into = cursor.expect_word("INTO"); !into) return std::move(into).get_failure();
@@ -326,7 +325,7 @@ bool is_write_statement(std::string_view sql) {
   return false;
 }
 
-aws::Outcome<WriteStatement> parse_write_statement(std::string_view sql) {
+Outcome<WriteStatement> parse_write_statement(std::string_view sql) {
   auto tokens = tokenize(sql);
   if (!tokens) return std::move(tokens).get_failure();
   Cursor cursor(std::move(*tokens));

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::engine::local {
 
@@ -35,6 +35,6 @@ bool is_write_statement(std::string_view sql);
 
 // The error names the property or clause that is wrong or not supported (NOT_SUPPORTED for Athena
 // features the local engine does not have, e.g. bucketed_by, table_type = 'ICEBERG').
-aws::Outcome<WriteStatement> parse_write_statement(std::string_view sql);
+Outcome<WriteStatement> parse_write_statement(std::string_view sql);
 
 }  // namespace athena_runner::engine::local

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::aws::detail {
 

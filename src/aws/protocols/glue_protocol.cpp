@@ -1,8 +1,8 @@
-#include "glue_protocol.hpp"
+#include "athena_runner/aws/protocol/glue.hpp"
 
 #include "json_support.hpp"
 
-namespace athena_runner::aws::glue::detail {
+namespace athena_runner::aws::glue::protocol {
 
 using aws::detail::Json;
 using aws::detail::member;
@@ -167,4 +167,4 @@ Outcome<GetPartitionsResult> parse_get_partitions(std::string_view body) {
   });
 }
 
-}  // namespace athena_runner::aws::glue::detail
+}  // namespace athena_runner::aws::glue::protocol

@@ -7,7 +7,7 @@
 
 #include "athena_runner/aws/glue.hpp"
 
-namespace athena_runner::aws::glue::detail {
+namespace athena_runner::aws::glue::protocol {
 
 inline constexpr std::string_view kGetDatabase = "GetDatabase";
 inline constexpr std::string_view kGetTable = "GetTable";
@@ -25,4 +25,4 @@ Outcome<Table> parse_get_table(std::string_view body);
 Outcome<GetTablesResult> parse_get_tables(std::string_view body);
 Outcome<GetPartitionsResult> parse_get_partitions(std::string_view body);
 
-}  // namespace athena_runner::aws::glue::detail
+}  // namespace athena_runner::aws::glue::protocol

@@ -10,7 +10,7 @@
 #include "athena_runner/aws/http.hpp"
 #include "athena_runner/aws/s3.hpp"
 
-namespace athena_runner::aws::s3::detail {
+namespace athena_runner::aws::s3::protocol {
 
 inline constexpr std::string_view kAddressingStyleSetting = "s3.addressing_style";
 inline constexpr std::string_view kMetadataHeaderPrefix = "x-amz-meta-";
@@ -54,4 +54,4 @@ std::optional<Timestamp> parse_http_date(std::string_view text);
 // Multipart plan: part size given the body size, the configured part size and S3's limits.
 int64_t choose_part_size(int64_t body_size, int64_t configured_part_size);
 
-}  // namespace athena_runner::aws::s3::detail
+}  // namespace athena_runner::aws::s3::protocol

@@ -1,4 +1,4 @@
-#include "athena_runner/common/atomic_file.hpp"
+#include "athena_runner/base/files.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,16 +16,15 @@ namespace fs = std::filesystem;
 constexpr std::string_view kIoError = "IO_ERROR";
 constexpr mode_t kFileMode = 0644;
 
-aws::Error io_error(const std::string& what, int error_number) {
-  return aws::make_error(aws::ErrorKind::Configuration, std::string(kIoError),
-                         what + ": " + std::strerror(error_number));
+Error io_error(const std::string& what, int error_number) {
+  return make_error(ErrorKind::Configuration, std::string(kIoError), what + ": " + std::strerror(error_number));
 }
 
 fs::path folder_of(const fs::path& path) { return path.has_parent_path() ? path.parent_path() : fs::path("."); }
 
 // Writes the hidden temporary beside `path` and returns its name.
-aws::Outcome<std::string> write_temporary_beside(const std::string& path, std::string_view content,
-                                                 const AtomicWrite& options) {
+Outcome<std::string> write_temporary_beside(const std::string& path, std::string_view content,
+                                            const AtomicWrite& options) {
   static std::atomic<unsigned> counter{0};
   const fs::path target(path);
   const fs::path folder = folder_of(target);
@@ -58,7 +57,7 @@ aws::Outcome<std::string> write_temporary_beside(const std::string& path, std::s
 
 }  // namespace
 
-aws::Status write_file_atomically(const std::string& path, std::string_view content, const AtomicWrite& options) {
+Status write_file_atomically(const std::string& path, std::string_view content, const AtomicWrite& options) {
   auto temporary = write_temporary_beside(path, content, options);
   if (!temporary) return std::move(temporary).get_failure();
   if (::rename(temporary->c_str(), path.c_str()) != 0) {
@@ -73,11 +72,10 @@ aws::Status write_file_atomically(const std::string& path, std::string_view cont
       ::close(folder_fd);
     }
   }
-  return aws::Ok{};
+  return Ok{};
 }
 
-aws::Outcome<bool> create_file_exclusively(const std::string& path, std::string_view content,
-                                           const AtomicWrite& options) {
+Outcome<bool> create_file_exclusively(const std::string& path, std::string_view content, const AtomicWrite& options) {
   auto temporary = write_temporary_beside(path, content, options);
   if (!temporary) return std::move(temporary).get_failure();
   const int linked = ::link(temporary->c_str(), path.c_str());

@@ -1,4 +1,5 @@
-// Athena request serialisation and response parsing on strings (private; tested without a network).
+// Athena's JSON 1.1 wire format on strings, both directions, tested without a network: the client serialises
+// requests and parses responses; the local engine and the local endpoint write the responses.
 #pragma once
 
 #include <string>
@@ -7,7 +8,7 @@
 
 #include "athena_runner/aws/athena.hpp"
 
-namespace athena_runner::aws::athena::detail {
+namespace athena_runner::aws::athena::protocol {
 
 inline constexpr std::string_view kStartQueryExecution = "StartQueryExecution";
 inline constexpr std::string_view kGetQueryExecution = "GetQueryExecution";
@@ -29,4 +30,9 @@ Outcome<GetQueryResultsResult> parse_get_query_results(std::string_view body);
 Outcome<BatchGetQueryExecutionResult> parse_batch_get_query_execution(std::string_view body);
 Outcome<WorkGroup> parse_get_work_group(std::string_view body);
 
-}  // namespace athena_runner::aws::athena::detail
+// The QueryExecution member's object of GetQueryExecution (without the {"QueryExecution": ...} wrapper), as
+// JSON text that parse_get_query_execution reads back: the local engine's execution records and the local
+// endpoint's answers.
+std::string query_execution_json(const QueryExecution& execution);
+
+}  // namespace athena_runner::aws::athena::protocol

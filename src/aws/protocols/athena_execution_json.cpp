@@ -1,15 +1,15 @@
-#include "execution_json.hpp"
-
+// The writer of a QueryExecution as GetQueryExecution prints it; athena_protocol.cpp has its reader.
 #include <nlohmann/json.hpp>
 
-namespace athena_runner::engine::local {
+#include "athena_runner/aws/protocol/athena.hpp"
+
+namespace athena_runner::aws::athena::protocol {
 
 namespace {
 
-namespace athena = aws::athena;
 using Json = nlohmann::ordered_json;
 
-double epoch_seconds(athena::Timestamp time) {
+double epoch_seconds(Timestamp time) {
   return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count()) /
          1000.0;
 }
@@ -19,11 +19,11 @@ void put(Json& json, const char* key, const std::optional<T>& value) {
   if (value) json[key] = *value;
 }
 
-Json result_configuration(const athena::ResultConfiguration& configuration) {
+Json result_configuration(const ResultConfiguration& configuration) {
   Json json = Json::object();
   put(json, "OutputLocation", configuration.output_location);
   if (const auto& encryption = configuration.encryption_configuration) {
-    Json enc{{"EncryptionOption", std::string(athena::to_string(encryption->encryption_option))}};
+    Json enc{{"EncryptionOption", std::string(to_string(encryption->encryption_option))}};
     put(enc, "KmsKey", encryption->kms_key);
     json["EncryptionConfiguration"] = enc;
   }
@@ -36,7 +36,7 @@ Json result_configuration(const athena::ResultConfiguration& configuration) {
 
 }  // namespace
 
-std::string query_execution_json(const athena::QueryExecution& execution) {
+std::string query_execution_json(const QueryExecution& execution) {
   Json json;
   json["QueryExecutionId"] = execution.query_execution_id;
   put(json, "Query", execution.query);
@@ -56,7 +56,7 @@ std::string query_execution_json(const athena::QueryExecution& execution) {
     json["QueryExecutionContext"] = context_json;
   }
   Json status;
-  status["State"] = execution.status.state_text.empty() ? std::string(athena::to_string(execution.status.state))
+  status["State"] = execution.status.state_text.empty() ? std::string(to_string(execution.status.state))
                                                         : execution.status.state_text;
   put(status, "StateChangeReason", execution.status.state_change_reason);
   if (execution.status.submission_date_time) {
@@ -101,4 +101,4 @@ std::string query_execution_json(const athena::QueryExecution& execution) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace athena_runner::engine::local
+}  // namespace athena_runner::aws::athena::protocol

@@ -1,4 +1,4 @@
-#include "athena_protocol.hpp"
+#include "athena_runner/aws/protocol/athena.hpp"
 
 #include <simdjson.h>
 
@@ -283,7 +283,7 @@ bool first_row_is_header(const GetQueryResultsResult& page, bool first_page, std
   return true;
 }
 
-namespace detail {
+namespace protocol {
 
 std::string serialize_start_query_execution(const StartQueryExecutionRequest& request) {
   Json json = {{"QueryString", request.query_string}};
@@ -396,5 +396,5 @@ Outcome<GetQueryResultsResult> parse_get_query_results(std::string_view body) {
   return result;
 }
 
-}  // namespace detail
+}  // namespace protocol
 }  // namespace athena_runner::aws::athena

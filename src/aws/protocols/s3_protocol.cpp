@@ -1,4 +1,5 @@
-#include "s3_protocol.hpp"
+#include "athena_runner/aws/protocol/s3.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -24,13 +25,6 @@ constexpr int kMaxIpv4Octet = 255;
 Error invalid_response(std::string_view what, std::string_view reason) {
   return make_error(ErrorKind::Service, std::string(kInvalidResponseCode),
                     std::string(what) + ": unreadable response: " + std::string(reason));
-}
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
 }
 
 bool is_ipv4_address(std::string_view text) {
@@ -100,7 +94,7 @@ Status validate_bucket_name(std::string_view bucket) {
 }
 
 Outcome<S3Uri> parse_s3_uri(std::string_view uri) {
-  if (uri.size() < kS3SchemeLength || lower(uri.substr(0, kS3SchemeLength)) != kS3Scheme) {
+  if (uri.size() < kS3SchemeLength || text::lower(uri.substr(0, kS3SchemeLength)) != kS3Scheme) {
     return make_error(ErrorKind::InvalidInput, "InvalidS3Uri",
                       "not an S3 URI (expected s3://bucket/key): \"" + std::string(uri) + "\"");
   }
@@ -124,10 +118,10 @@ std::string byte_range(int64_t first, int64_t last) {
   return "bytes=" + std::to_string(first) + "-" + std::to_string(last);
 }
 
-namespace detail {
+namespace protocol {
 
 std::optional<AddressingStyle> parse_addressing_style(std::string_view text) {
-  auto value = lower(text);
+  auto value = text::lower(text);
   if (value == "auto") return AddressingStyle::Auto;
   if (value == "virtual") return AddressingStyle::Virtual;
   if (value == "path") return AddressingStyle::Path;
@@ -233,7 +227,7 @@ Outcome<std::optional<std::string>> parse_complete_multipart_upload(std::string_
 std::map<std::string, std::string> metadata_from_headers(const HeaderList& headers) {
   std::map<std::string, std::string> metadata;
   for (const auto& [name, value] : headers) {
-    auto lowered = lower(name);
+    auto lowered = text::lower(name);
     if (lowered.starts_with(kMetadataHeaderPrefix)) metadata[lowered.substr(kMetadataHeaderPrefix.size())] = value;
   }
   return metadata;
@@ -279,5 +273,5 @@ int64_t choose_part_size(int64_t body_size, int64_t configured_part_size) {
   return std::max(part_size, needed_for_limit);
 }
 
-}  // namespace detail
+}  // namespace protocol
 }  // namespace athena_runner::aws::s3

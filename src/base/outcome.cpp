@@ -1,6 +1,6 @@
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
-namespace athena_runner::aws {
+namespace athena_runner {
 
 std::string_view to_string(ErrorKind kind) {
   switch (kind) {
@@ -17,7 +17,7 @@ std::string_view to_string(ErrorKind kind) {
 }
 
 std::string Error::to_string() const {
-  std::string text = code.empty() ? std::string(aws::to_string(kind)) : code;
+  std::string text = code.empty() ? std::string(athena_runner::to_string(kind)) : code;
   if (http_status != 0) text += " (HTTP " + std::to_string(http_status) + ")";
   if (!message.empty()) text += ": " + message;
   std::string details;
@@ -30,4 +30,4 @@ std::string Error::to_string() const {
   return text;
 }
 
-}  // namespace athena_runner::aws
+}  // namespace athena_runner

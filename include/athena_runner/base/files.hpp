@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "athena_runner/aws/outcome.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::files {
 
@@ -17,12 +17,12 @@ struct AtomicWrite {
 };
 
 // Errors: ErrorKind::Configuration, code "IO_ERROR", naming the file and the system's reason.
-aws::Status write_file_atomically(const std::string& path, std::string_view content, const AtomicWrite& options = {});
+Status write_file_atomically(const std::string& path, std::string_view content, const AtomicWrite& options = {});
 
 // Creates `path` with `content` only if it does not exist yet, complete or not at all: the hidden temporary
 // is link()ed into place, so of several writers (threads or processes) exactly one wins. True when this
 // call created it, false when the file already existed (its content is left as it was).
-aws::Outcome<bool> create_file_exclusively(const std::string& path, std::string_view content,
-                                           const AtomicWrite& options = {});
+Outcome<bool> create_file_exclusively(const std::string& path, std::string_view content,
+                                      const AtomicWrite& options = {});
 
 }  // namespace athena_runner::files

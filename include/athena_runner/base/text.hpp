@@ -1,0 +1,32 @@
+// Text helpers every layer shares. Case folding is ASCII only (identifiers, keywords, header names,
+// catalog names), byte by byte, as std::tolower / std::toupper in the "C" locale the program runs in.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace athena_runner::text {
+
+inline constexpr std::string_view kWhitespace = " \t\r\n\f\v";  // std::isspace in the "C" locale
+inline constexpr std::string_view kHttpWhitespace = " \t";      // RFC 9110's OWS: space and horizontal tab
+
+// `text` without leading and trailing characters of `characters`.
+std::string_view trim(std::string_view text, std::string_view characters = kWhitespace);
+
+constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+std::string lower(std::string_view text);
+std::string upper(std::string_view text);
+
+// ASCII case-insensitive equality and prefix.
+bool iequals(std::string_view left, std::string_view right);
+bool istarts_with(std::string_view text, std::string_view prefix);
+
+// Strict UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), for text
+// that must be Unicode: queries files, S3 keys, anything later written as JSON. The offset of the first
+// byte that does not start a well-formed UTF-8 sequence, or npos when the whole text is well-formed.
+std::size_t first_invalid_utf8(std::string_view text);
+inline bool valid_utf8(std::string_view text) { return first_invalid_utf8(text) == std::string_view::npos; }
+
+}  // namespace athena_runner::text
