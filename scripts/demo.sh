@@ -5,7 +5,7 @@
 # local engine (DuckDB), printing the result table and the run summary. No AWS account needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+AR_SKIP_INFRA=1 AR_TARGETS="athena-runner generate-sample" scripts/setup.sh  # only what the demo runs
 BIN=build/src/cli/athena-runner
 DATA=examples/data
 # The 06:00 Berlin slot of 2024-06-15: the query reports the day before (the sample covers 2024).

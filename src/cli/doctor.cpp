@@ -20,7 +20,8 @@ std::string endpoint_text(const aws::ServiceClient& client) {
 }
 
 int run_doctor(const AwsOptions& aws_options, const DoctorOptions& options) {
-  auto context_outcome = aws::ClientContext::from_environment(aws_options.profile, aws_options.region);
+  auto context_outcome =
+      aws::ClientContext::from_environment(aws::curl_http_backend(), aws_options.profile, aws_options.region);
   if (!context_outcome) {
     std::cerr << "athena-runner doctor: " << context_outcome.get_failure().to_string() << "\n";
     return kExitConfiguration;

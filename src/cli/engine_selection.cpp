@@ -75,7 +75,8 @@ Outcome<SelectedEngine> select_engine(const AwsOptions& aws_options, const Engin
   if (choice == "auto" && !options.data_dir.empty())
     return open_local(options, "--data-dir given (use --engine athena to run on Athena)");
 
-  auto context = aws::ClientContext::from_environment(aws_options.profile, aws_options.region);
+  auto context =
+      aws::ClientContext::from_environment(aws::curl_http_backend(), aws_options.profile, aws_options.region);
   if (!context) {
     if (choice == "athena") {
       auto error = context.get_failure();

@@ -64,7 +64,8 @@ int invoke_in_process(const AwsOptions& aws_options, const std::string& payload,
     std::cerr << "athena-runner invoke: " << config.get_failure().message << "\n";
     return kExitConfiguration;
   }
-  auto context = aws::ClientContext::from_environment(aws_options.profile, aws_options.region);
+  auto context =
+      aws::ClientContext::from_environment(aws::curl_http_backend(), aws_options.profile, aws_options.region);
   if (!context) {
     std::cerr << "athena-runner invoke: " << context.get_failure().to_string() << "\n";
     return kExitConfiguration;
@@ -106,7 +107,8 @@ int wait_for(pid_t pid) {
 // caller's ATHENA_RUNNER_* and endpoint settings so the package talks to the same Athena as we would.
 std::optional<std::vector<std::string>> lambda_environment(const AwsOptions& aws_options, const std::string& task_root,
                                                            const std::string& runtime_api) {
-  auto context = aws::ClientContext::from_environment(aws_options.profile, aws_options.region);
+  auto context =
+      aws::ClientContext::from_environment(aws::curl_http_backend(), aws_options.profile, aws_options.region);
   if (!context) {
     std::cerr << "athena-runner invoke: " << context.get_failure().to_string() << "\n";
     return std::nullopt;

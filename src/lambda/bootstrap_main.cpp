@@ -29,7 +29,7 @@ int main() {
   try {
     auto config = lambda::config_from_environment(aws::Environment::process());
     if (!config) return fail_init(config.get_failure());
-    auto context = aws::ClientContext::from_environment();
+    auto context = aws::ClientContext::from_environment(aws::lite_http_backend());
     if (!context) return fail_init(context.get_failure());
     auto engine = engine::make_athena_query_engine(std::make_shared<const aws::ClientContext>(std::move(*context)));
     lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cout);

@@ -139,7 +139,7 @@ Status report_init_error(std::string_view error_message, std::string_view error_
   if (!endpoint) return std::move(endpoint).get_failure();
   aws::HttpOptions http_options;
   http_options.request_timeout = std::chrono::milliseconds(0);
-  auto http = aws::make_http_client(http_options);
+  auto http = options.http_backend.make_client(http_options);
   return post_error(*http, *endpoint, api_path("init/error"),
                     InvocationResponse::failure(std::string(error_message), std::string(error_type)));
 }
@@ -150,7 +150,7 @@ Status run_handler(const Handler& handler, const RuntimeOptions& options) {
   // The Runtime API holds /next open until an invocation arrives, however long that is: no timeout.
   aws::HttpOptions http_options;
   http_options.request_timeout = std::chrono::milliseconds(0);
-  auto http = aws::make_http_client(http_options);
+  auto http = options.http_backend.make_client(http_options);
 
   for (int handled = 0; !options.max_invocations || handled < *options.max_invocations; ++handled) {
     auto request = next_invocation(*http, *endpoint);

@@ -1,7 +1,7 @@
 // Athena (JSON 1.1, X-Amz-Target AmazonAthena.<Operation>) over the runner's local engine
 // (engine::open_local_query_engine): queries run on DuckDB over the same data directory S3 and Glue
 // write, and their results land where Athena writes them (<OutputLocation><id>.csv).
-// First cut: StartQueryExecution, GetQueryExecution, BatchGetQueryExecution, StopQueryExecution,
+// Operations: StartQueryExecution, GetQueryExecution, BatchGetQueryExecution, StopQueryExecution,
 // GetQueryResults, ListQueryExecutions, Create/Get/List/DeleteWorkGroup, NamedQuery operations,
 // PreparedStatement operations (and `EXECUTE <name> USING ...` in StartQueryExecution), and the
 // metadata operations over the Glue catalog (ListDataCatalogs, ListDatabases, GetDatabase,

@@ -1,4 +1,4 @@
-// JSON 1.1 services (Glue now, Athena next): operations are registered by X-Amz-Target
+// JSON 1.1 services (Glue, Athena): operations are registered by X-Amz-Target
 // ("AWSGlue.GetTable") and answer a JSON document or an error in AWS's JSON shape.
 #pragma once
 

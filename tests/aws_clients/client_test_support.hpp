@@ -20,7 +20,8 @@ namespace athena_runner::testing {
 inline constexpr char kAwsHelper[] = AR_SOURCE_DIR "/tests/aws_clients/aws_helper.py";
 
 // Our clients' context pointed at `moto` with the same dummy credentials the helper uses.
-inline std::shared_ptr<aws::ClientContext> moto_context(const MotoServer& moto) {
+inline std::shared_ptr<aws::ClientContext> moto_context(
+    const MotoServer& moto, const aws::HttpBackend& http_backend = aws::curl_http_backend()) {
   auto variables = moto.client_environment();
   auto context = std::make_shared<aws::ClientContext>();
   context->environment = aws::Environment::from_map(variables);
@@ -30,7 +31,7 @@ inline std::shared_ptr<aws::ClientContext> moto_context(const MotoServer& moto) 
   credentials.secret_access_key = variables.at("AWS_SECRET_ACCESS_KEY");
   credentials.source = "test";
   context->credentials = aws::make_static_credentials(credentials);
-  context->http = aws::make_shared_http_client({});
+  context->http = http_backend.make_shared_client({});
   return context;
 }
 

@@ -59,7 +59,8 @@ struct Context {
     context.environment = Environment::from_map(variables);
     context.clock = Clock::system();
     context.clock.now = [now = now] { return now->load(); };
-    return make_default_credentials_chain(std::move(context));  // http null: the chain makes a real client
+    context.http_backend = curl_http_backend();  // http null: the chain makes a client of this backend
+    return make_default_credentials_chain(std::move(context));
   }
 };
 
@@ -116,6 +117,25 @@ TEST(ContainerCredentialsOverHttp, RejectedTokenIsAnErrorWithoutTheToken) {
   EXPECT_EQ(credentials.get_failure().kind, ErrorKind::Credentials);
   EXPECT_NE(credentials.get_failure().message.find("HTTP 403"), std::string::npos);
   EXPECT_EQ(credentials.get_failure().to_string().find("very-secret"), std::string::npos);
+}
+
+TEST(ContainerCredentialsOverHttp, WithoutAnHttpBackendTheProviderIsSkippedAndSaysSo) {
+  std::atomic<int> requests{0};
+  LoopbackServer server([&](httplib::Server& routes) {
+    routes.Get("/creds", [&](const httplib::Request&, httplib::Response& response) {
+      ++requests;
+      response.set_content(credentials_json("AKIDCONTAINER", "2030-01-01T18:00:00Z"), "application/json");
+    });
+  });
+  Context context;
+  context.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url() + "/creds";
+  CredentialsContext without_backend;
+  without_backend.environment = Environment::from_map(context.variables);
+  auto credentials = make_default_credentials_chain(std::move(without_backend))->get_credentials();
+  ASSERT_FALSE(credentials);
+  EXPECT_NE(credentials.get_failure().message.find("no HTTP client configured"), std::string::npos)
+      << credentials.get_failure().message;
+  EXPECT_EQ(requests.load(), 0);
 }
 
 TEST(ImdsCredentialsOverHttp, TokenRoleAndCredentials) {

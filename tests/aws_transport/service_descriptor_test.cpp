@@ -51,8 +51,10 @@ TEST(ServiceDescriptorTest, MatchesBotocoreServiceModels) {
 }
 
 TEST(ClientContextTest, MissingRegionIsAConfigurationErrorSayingWhatToDo) {
-  auto context = ClientContext::from_environment_variables(Environment::from_map(
-      {{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}, {"HOME", "/nonexistent"}}));
+  auto context = ClientContext::from_environment_variables(
+      Environment::from_map(
+          {{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}, {"HOME", "/nonexistent"}}),
+      curl_http_backend());
   ASSERT_FALSE(context);
   EXPECT_EQ(context.get_failure().kind, ErrorKind::Configuration);
   EXPECT_NE(context.get_failure().message.find("AWS_REGION"), std::string::npos) << context.get_failure().message;
@@ -64,18 +66,22 @@ TEST(ClientContextTest, RegionAndRetrySettingsComeFromTheEnvironment) {
       ClientContext::from_environment_variables(Environment::from_map({{"AWS_CONFIG_FILE", "/dev/null"},
                                                                        {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
                                                                        {"AWS_REGION", "eu-central-1"},
-                                                                       {"AWS_MAX_ATTEMPTS", "6"}}));
+                                                                       {"AWS_MAX_ATTEMPTS", "6"}}),
+                                                curl_http_backend());
   ASSERT_TRUE(context) << context.get_failure().to_string();
   EXPECT_EQ(context->region, "eu-central-1");
   EXPECT_EQ(context->retry.max_attempts, 6);
   EXPECT_TRUE(context->http);
   EXPECT_TRUE(context->credentials);
   auto overridden = ClientContext::from_environment_variables(
-      Environment::from_map({{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_REGION", "eu-central-1"}}), {}, "us-west-2");
+      Environment::from_map({{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_REGION", "eu-central-1"}}), curl_http_backend(),
+      {}, "us-west-2");
   ASSERT_TRUE(overridden);
   EXPECT_EQ(overridden->region, "us-west-2");
-  auto bad_retry = ClientContext::from_environment_variables(Environment::from_map(
-      {{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_REGION", "eu-central-1"}, {"AWS_RETRY_MODE", "x"}}));
+  auto bad_retry = ClientContext::from_environment_variables(
+      Environment::from_map(
+          {{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_REGION", "eu-central-1"}, {"AWS_RETRY_MODE", "x"}}),
+      curl_http_backend());
   ASSERT_FALSE(bad_retry);
   EXPECT_EQ(bad_retry.get_failure().kind, ErrorKind::Configuration);
 }

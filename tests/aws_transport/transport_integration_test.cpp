@@ -43,7 +43,7 @@ class TransportTest : public ::testing::Test {
     credentials.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
     credentials.source = "test";
     context->credentials = make_static_credentials(credentials);
-    context->http = make_shared_http_client(options);
+    context->http = make_shared_curl_http_client(options);
     context->retry.max_attempts = max_attempts;
     context->clock.now = [] { return std::chrono::system_clock::time_point(kFixedNow); };
     context->clock.sleep_for = [this](std::chrono::milliseconds delay) { sleeps.push_back(delay); };
@@ -356,7 +356,8 @@ TEST_F(TransportTest, ProxyEnvironmentVariablesAreHonoured) {
 
 TEST(MotoTransportTest, ListWorkGroupsThroughServiceClient) {
   testing::MotoServer moto;
-  auto context = ClientContext::from_environment_variables(Environment::from_map(moto.client_environment()));
+  auto context =
+      ClientContext::from_environment_variables(Environment::from_map(moto.client_environment()), curl_http_backend());
   ASSERT_TRUE(context) << context.get_failure().to_string();
   ServiceClient athena(std::make_shared<ClientContext>(std::move(*context)), ServiceDescriptor::athena());
   ASSERT_FALSE(athena.endpoint_error()) << athena.endpoint_error()->to_string();

@@ -91,7 +91,7 @@ class HandlerMoto : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     moto_ = new MotoServer();
-    context_ = testing::moto_context(*moto_);
+    context_ = testing::moto_context(*moto_, aws::lite_http_backend());  // as the bootstrap runs
   }
   static void TearDownTestSuite() {
     context_.reset();
@@ -129,7 +129,7 @@ class HandlerMoto : public ::testing::Test {
   }
 
   void set_athena_transition(const json& transition) {
-    auto http = aws::make_http_client({});
+    auto http = aws::make_lite_http_client({});
     aws::HttpRequest request;
     request.method = "POST";
     request.scheme = "http";

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "athena_runner/aws/environment.hpp"
+#include "athena_runner/aws/http.hpp"
 #include "athena_runner/base/clock.hpp"
 #include "athena_runner/base/outcome.hpp"
 
@@ -34,7 +35,8 @@ class CredentialsProvider {
 struct CredentialsContext {
   Environment environment = Environment::process();
   Clock clock = Clock::system();
-  std::shared_ptr<HttpClient> http;  // for container and IMDS providers; made when null
+  std::shared_ptr<HttpClient> http;  // for container and IMDS providers; made with http_backend when null
+  HttpBackend http_backend;          // none: the container and IMDS providers are skipped, saying so
   std::string profile;               // empty: AWS_PROFILE, then "default"
   // Refresh temporary credentials this long before they expire.
   std::chrono::seconds refresh_margin{300};

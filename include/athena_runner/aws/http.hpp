@@ -58,12 +58,26 @@ class HttpClient {
   virtual Outcome<HttpResponse> send(const HttpRequest& request, const BodySink* sink = nullptr) = 0;
 };
 
-// The build's default client: libcurl, or ar_http_lite for an executable whose AR_HTTP_BACKEND property is
-// "lite" (the Lambda's bootstrap). ClientContext::from_environment and the credential providers use these.
-// One thread at a time per instance; reuses its connection.
-std::unique_ptr<HttpClient> make_http_client(const HttpOptions& options);
-// A thread-safe client backed by a pool of default clients.
-std::shared_ptr<HttpClient> make_shared_http_client(const HttpOptions& options);
+// Which HTTP client a program uses: the executable picks one and passes it in (ClientContext::from_environment,
+// the credential providers, the Lambda's Runtime API loop); ar_aws_core itself links neither. The CLI and the
+// server use libcurl (curl_http_backend(), target ar_http_curl); the Lambda's bootstrap uses ours over OpenSSL
+// (lite_http_backend(), target ar_http_lite), which starts faster and needs less memory.
+struct HttpBackend {
+  std::string_view name;  // "curl", "lite"
+  // One connection, one thread at a time per instance; reuses its connection.
+  std::unique_ptr<HttpClient> (*make_client)(const HttpOptions& options) = nullptr;
+  // Thread-safe: a pool (make_pooled_http_client) of clients of this backend.
+  std::shared_ptr<HttpClient> (*make_shared_client)(const HttpOptions& options) = nullptr;
+  explicit operator bool() const { return make_client != nullptr && make_shared_client != nullptr; }
+};
+HttpBackend curl_http_backend();
+HttpBackend lite_http_backend();
+
+// The one connection pool, for every backend: a thread-safe client whose send() borrows an idle client (or
+// makes one with `make_client`, outside the pool's lock) and gives it back afterwards, keeping at most
+// kMaxIdleHttpClients idle ones (each holds one kept-alive connection).
+inline constexpr std::size_t kMaxIdleHttpClients = 16;
+std::shared_ptr<HttpClient> make_pooled_http_client(std::function<std::unique_ptr<HttpClient>()> make_client);
 
 // A libcurl client (target ar_http_curl); reuses connections; safe to use from one thread at a time per
 // instance. Proxies: HTTPS_PROXY/http_proxy/NO_PROXY are honoured by libcurl from the environment.

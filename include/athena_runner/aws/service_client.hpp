@@ -45,12 +45,13 @@ struct ClientContext {
   std::shared_ptr<RetryQuota> retry_quota = std::make_shared<RetryQuota>();
   Clock clock = Clock::system();
 
-  // Profile, region, retry settings, default credentials chain and a pooled HTTP client from the
-  // environment. `region_override`/`profile_override` win when non-empty.
-  static Outcome<ClientContext> from_environment(std::string_view profile_override = {},
+  // Profile, region, retry settings, default credentials chain and a pooled HTTP client of `http_backend`
+  // from the environment. `region_override`/`profile_override` win when non-empty.
+  static Outcome<ClientContext> from_environment(const HttpBackend& http_backend,
+                                                 std::string_view profile_override = {},
                                                  std::string_view region_override = {}, HttpOptions http_options = {});
   // The same from an injected environment (tests, or a caller with its own variables).
-  static Outcome<ClientContext> from_environment_variables(Environment environment,
+  static Outcome<ClientContext> from_environment_variables(Environment environment, const HttpBackend& http_backend,
                                                            std::string_view profile_override = {},
                                                            std::string_view region_override = {},
                                                            HttpOptions http_options = {});

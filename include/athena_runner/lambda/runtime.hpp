@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "athena_runner/aws/environment.hpp"
+#include "athena_runner/aws/http.hpp"
 #include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::lambda {
@@ -74,6 +75,8 @@ struct RuntimeOptions {
   std::optional<int> max_invocations;
   // Export Lambda-Runtime-Trace-Id as _X_AMZN_TRACE_ID for each invocation (setenv).
   bool export_trace_id = true;
+  // The HTTP client for the Runtime API (the bootstrap passes aws::lite_http_backend()).
+  aws::HttpBackend http_backend = aws::lite_http_backend();
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };
 

@@ -115,11 +115,11 @@ class DefaultCredentialsChain final : public CredentialsProvider {
     if (!http_) {
       if (context_.http) {
         http_ = context_.http;
-      } else {
+      } else if (context_.http_backend) {
         HttpOptions options;
         options.connect_timeout = kMetadataTimeout;
         options.request_timeout = kMetadataTimeout;
-        http_ = make_shared_http_client(options);
+        http_ = context_.http_backend.make_shared_client(options);
       }
     }
     return http_;

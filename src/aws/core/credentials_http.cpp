@@ -151,7 +151,9 @@ ProviderAttempt credentials_from_container(const CredentialsContext& context, co
   request.headers.emplace_back("Accept", "application/json");
 
   std::string where = "the container credentials endpoint " + request.scheme + "://" + request.host;
-  auto response = send_with_retry(*http(), request, kContainerAttempts, /*retry_transport=*/true);
+  auto client = http();
+  if (!client) return nothing(where + " (no HTTP client configured)");
+  auto response = send_with_retry(*client, request, kContainerAttempts, /*retry_transport=*/true);
   if (!response || response->status != kHttpOk) {
     return failure(provider_error("could not get credentials from " + where + " (" + describe_failure(response) + ")"));
   }
@@ -188,6 +190,7 @@ ProviderAttempt credentials_from_imds(const CredentialsContext& context, const H
   HttpRequest token_request = make_request("PUT", kImdsTokenPath);
   token_request.headers.emplace_back(std::string(kImdsTokenTtlHeader), std::string(kImdsTokenTtlSeconds));
   auto client = http();
+  if (!client) return nothing(where + " (no HTTP client configured)");
   auto token = send_with_retry(*client, token_request, kImdsAttempts, /*retry_transport=*/false);
   if (!token || token->status != kHttpOk) {
     return nothing(where + " (no session token: " + describe_failure(token) + ")");

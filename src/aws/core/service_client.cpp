@@ -56,12 +56,15 @@ ServiceDescriptor ServiceDescriptor::s3() {
   return descriptor;
 }
 
-Outcome<ClientContext> ClientContext::from_environment(std::string_view profile_override,
+Outcome<ClientContext> ClientContext::from_environment(const HttpBackend& http_backend,
+                                                       std::string_view profile_override,
                                                        std::string_view region_override, HttpOptions http_options) {
-  return from_environment_variables(Environment::process(), profile_override, region_override, std::move(http_options));
+  return from_environment_variables(Environment::process(), http_backend, profile_override, region_override,
+                                    std::move(http_options));
 }
 
 Outcome<ClientContext> ClientContext::from_environment_variables(Environment environment,
+                                                                 const HttpBackend& http_backend,
                                                                  std::string_view profile_override,
                                                                  std::string_view region_override,
                                                                  HttpOptions http_options) {
@@ -94,12 +97,15 @@ Outcome<ClientContext> ClientContext::from_environment_variables(Environment env
       http_options.ca_bundle = *setting;
     }
   }
-  context.http = make_shared_http_client(http_options);
+  if (!http_backend)
+    return make_error(ErrorKind::Internal, "NoHttpBackend", "ClientContext::from_environment needs an HTTP backend");
+  context.http = http_backend.make_shared_client(http_options);
 
   CredentialsContext credentials_context;
   credentials_context.environment = context.environment;
   credentials_context.clock = context.clock;
   credentials_context.http = context.http;
+  credentials_context.http_backend = http_backend;
   credentials_context.profile = context.profile.name;
   context.credentials = make_default_credentials_chain(std::move(credentials_context));
   return context;

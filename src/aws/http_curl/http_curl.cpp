@@ -15,7 +15,6 @@ namespace {
 
 constexpr int kSuccessFirst = 200;
 constexpr int kSuccessLast = 299;
-constexpr std::size_t kMaxIdleHandles = 16;  // the shared client keeps at most this many idle connections' handles
 constexpr std::string_view kStatusLinePrefix = "HTTP/";
 
 bool is_success_status(int status) { return status >= kSuccessFirst && status <= kSuccessLast; }
@@ -182,7 +181,10 @@ class CurlHttpClient final : public HttpClient {
       }
     };
     for (const auto& [name, value] : request.headers) {
-      append(value.empty() ? name + ";" : name + ": " + value);  // "Name;" is curl's way to send an empty value
+      std::string line = name;
+      line += value.empty() ? ";" : ": ";  // "Name;" is curl's way to send an empty value
+      line += value;
+      append(line);
     }
     // Headers curl would add on its own and that would change what the server sees.
     if (!request.header("Expect")) append("Expect:");
@@ -210,34 +212,6 @@ class CurlHttpClient final : public HttpClient {
   std::unique_ptr<CURL, CurlDeleter> handle_;
 };
 
-class PooledHttpClient final : public HttpClient {
- public:
-  explicit PooledHttpClient(const HttpOptions& options) : options_(options) {}
-
-  Outcome<HttpResponse> send(const HttpRequest& request, const BodySink* sink) override {
-    std::unique_ptr<CurlHttpClient> client;
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        client = std::move(idle_.back());
-        idle_.pop_back();
-      }
-    }
-    if (!client) client = std::make_unique<CurlHttpClient>(options_);
-    auto outcome = client->send(request, sink);
-    {
-      std::lock_guard lock(mutex_);
-      if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(client));
-    }
-    return outcome;
-  }
-
- private:
-  HttpOptions options_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<CurlHttpClient>> idle_;
-};
-
 }  // namespace
 
 std::unique_ptr<HttpClient> make_curl_http_client(const HttpOptions& options) {
@@ -245,7 +219,9 @@ std::unique_ptr<HttpClient> make_curl_http_client(const HttpOptions& options) {
 }
 
 std::shared_ptr<HttpClient> make_shared_curl_http_client(const HttpOptions& options) {
-  return std::make_shared<PooledHttpClient>(options);
+  return make_pooled_http_client([options] { return make_curl_http_client(options); });
 }
+
+HttpBackend curl_http_backend() { return {"curl", make_curl_http_client, make_shared_curl_http_client}; }
 
 }  // namespace athena_runner::aws

@@ -47,9 +47,8 @@ constexpr int kStatusNoContent = 204;
 constexpr int kStatusNotModified = 304;
 constexpr int kStatusInformationalFirst = 100;
 constexpr int kStatusInformationalLast = 199;
-constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kMaxHeaderBytes = 256 * 1024;  // a response head larger than this is refused
-constexpr std::size_t kMaxIdleClients = 16;          // the shared client keeps at most this many idle connections
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{256} * 1024;  // a response head larger than this is refused
 constexpr std::string_view kHttpsPort = "443";
 constexpr std::string_view kHttpPort = "80";
 constexpr std::string_view kCaBundleVariable = "AWS_CA_BUNDLE";
@@ -271,10 +270,30 @@ class Connection {
   std::string buffer_;  // bytes read past what has been consumed
 };
 
+// One TLS context (and so one loaded CA bundle) for every connection of a pool, made at its first https request.
+class SharedTls {
+ public:
+  explicit SharedTls(const HttpOptions& options) : options_(options) {}
+  Outcome<std::shared_ptr<TlsContext>> get() {
+    std::lock_guard lock(mutex_);
+    if (!tls_) {
+      auto created = TlsContext::create(options_);
+      if (!created) return std::move(created).get_failure();
+      tls_ = std::move(created).get_result();
+    }
+    return tls_;
+  }
+
+ private:
+  HttpOptions options_;
+  std::mutex mutex_;
+  std::shared_ptr<TlsContext> tls_;
+};
+
 class LiteHttpClient final : public HttpClient {
  public:
-  explicit LiteHttpClient(const HttpOptions& options, std::shared_ptr<TlsContext> shared_tls = nullptr)
-      : options_(options), tls_(std::move(shared_tls)) {}
+  explicit LiteHttpClient(const HttpOptions& options, std::shared_ptr<SharedTls> shared_tls = nullptr)
+      : options_(options), shared_tls_(std::move(shared_tls)) {}
 
   Outcome<HttpResponse> send(const HttpRequest& request, const BodySink* sink) override {
     auto target = parse_target(request);
@@ -289,7 +308,7 @@ class LiteHttpClient final : public HttpClient {
                             "the host to NO_PROXY");
     }
     if (target->tls && !tls_) {
-      auto created = TlsContext::create(options_);
+      auto created = shared_tls_ ? shared_tls_->get() : TlsContext::create(options_);
       if (!created) return std::move(created).get_failure();
       tls_ = std::move(created).get_result();
     }
@@ -327,7 +346,7 @@ class LiteHttpClient final : public HttpClient {
     if (!request.header("Host")) head += "Host: " + request.host + "\r\n";
     for (const auto& [name, value] : request.headers) {
       if (text::iequals(name, "Content-Length") || text::iequals(name, "Transfer-Encoding")) continue;
-      head += name + ": " + value + "\r\n";
+      head.append(name).append(": ").append(value).append(kCrlf);
     }
     const bool sends_body =
         !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
@@ -750,49 +769,11 @@ class LiteHttpClient final : public HttpClient {
   }
 
   HttpOptions options_;
+  std::shared_ptr<SharedTls> shared_tls_;
   std::shared_ptr<TlsContext> tls_;
   std::unique_ptr<Connection> connection_;
   Clock::time_point start_;
   std::string endpoint_;  // scheme://host of the current request, for messages (never a path or header)
-};
-
-class PooledLiteHttpClient final : public HttpClient {
- public:
-  explicit PooledLiteHttpClient(const HttpOptions& options) : options_(options) {}
-
-  Outcome<HttpResponse> send(const HttpRequest& request, const BodySink* sink) override {
-    std::unique_ptr<LiteHttpClient> client;
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        client = std::move(idle_.back());
-        idle_.pop_back();
-      }
-    }
-    if (!client) client = std::make_unique<LiteHttpClient>(options_, shared_tls(request));
-    auto outcome = client->send(request, sink);
-    {
-      std::lock_guard lock(mutex_);
-      if (idle_.size() < kMaxIdleClients) idle_.push_back(std::move(client));
-    }
-    return outcome;
-  }
-
- private:
-  // One TLS context (and so one loaded CA bundle) for every connection of the pool.
-  std::shared_ptr<TlsContext> shared_tls(const HttpRequest& request) {
-    std::lock_guard lock(mutex_);
-    if (!tls_ && text::iequals(request.scheme, "https")) {
-      auto created = TlsContext::create(options_);
-      if (created) tls_ = std::move(created).get_result();  // on failure each client reports it
-    }
-    return tls_;
-  }
-
-  HttpOptions options_;
-  std::mutex mutex_;
-  std::shared_ptr<TlsContext> tls_;
-  std::vector<std::unique_ptr<LiteHttpClient>> idle_;
 };
 
 }  // namespace
@@ -802,7 +783,12 @@ std::unique_ptr<HttpClient> make_lite_http_client(const HttpOptions& options) {
 }
 
 std::shared_ptr<HttpClient> make_shared_lite_http_client(const HttpOptions& options) {
-  return std::make_shared<PooledLiteHttpClient>(options);
+  return make_pooled_http_client(
+      [options, tls = std::make_shared<SharedTls>(options)]() -> std::unique_ptr<HttpClient> {
+        return std::make_unique<LiteHttpClient>(options, tls);
+      });
 }
+
+HttpBackend lite_http_backend() { return {"lite", make_lite_http_client, make_shared_lite_http_client}; }
 
 }  // namespace athena_runner::aws
