@@ -54,32 +54,27 @@ TEST(HttpPool, ReusesAnIdleClientForSequentialRequests) {
 
 TEST(HttpPool, MakesOneClientPerConcurrentRequestAndKeepsAtMostTheIdleLimit) {
   Gate gate;
-  gate.open = false;
   std::atomic<int> made{0};
   auto pool = make_pooled_http_client([&] { return std::make_unique<NumberedClient>(++made, gate); });
   constexpr int kConcurrent = static_cast<int>(kMaxIdleHttpClients) + 4;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kConcurrent; ++i) threads.emplace_back([&] { ASSERT_TRUE(pool->send(HttpRequest{})); });
-  {
-    std::unique_lock lock(gate.mutex);
-    gate.changed.wait(lock, [&] { return gate.waiting == kConcurrent; });
-    gate.open = true;
-    gate.changed.notify_all();
-  }
-  for (auto& thread : threads) thread.join();
+  // kConcurrent requests held until every one of them is inside a client's send().
+  auto burst = [&] {
+    gate.open = false;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kConcurrent; ++i) threads.emplace_back([&] { ASSERT_TRUE(pool->send(HttpRequest{})); });
+    {
+      std::unique_lock lock(gate.mutex);
+      gate.changed.wait(lock, [&] { return gate.waiting == kConcurrent; });
+      gate.open = true;
+      gate.changed.notify_all();
+    }
+    for (auto& thread : threads) thread.join();
+  };
+  burst();
   EXPECT_EQ(made.load(), kConcurrent) << "no client is shared by two requests at once";
 
   // Now kMaxIdleHttpClients are idle: that many concurrent requests make no new client, one more does.
-  gate.open = false;
-  threads.clear();
-  for (int i = 0; i < kConcurrent; ++i) threads.emplace_back([&] { ASSERT_TRUE(pool->send(HttpRequest{})); });
-  {
-    std::unique_lock lock(gate.mutex);
-    gate.changed.wait(lock, [&] { return gate.waiting == kConcurrent; });
-    gate.open = true;
-    gate.changed.notify_all();
-  }
-  for (auto& thread : threads) thread.join();
+  burst();
   EXPECT_EQ(made.load(), kConcurrent + 4);
 }
 

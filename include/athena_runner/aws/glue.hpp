@@ -114,12 +114,12 @@ class GlueClient {
  public:
   explicit GlueClient(std::shared_ptr<const ClientContext> context);
 
-  Outcome<Database> get_database(std::string_view name, std::optional<std::string> catalog_id = {}) const;
+  Outcome<Database> get_database(std::string_view name, const std::optional<std::string>& catalog_id = {}) const;
   Outcome<Table> get_table(std::string_view database_name, std::string_view name,
-                           std::optional<std::string> catalog_id = {}) const;
+                           const std::optional<std::string>& catalog_id = {}) const;
   // GetTable's response body as received: {"Table": {...}}.
   Outcome<std::string> get_table_json(std::string_view database_name, std::string_view name,
-                                      std::optional<std::string> catalog_id = {}) const;
+                                      const std::optional<std::string>& catalog_id = {}) const;
   Outcome<GetTablesResult> get_tables(const GetTablesRequest& request) const;
   Outcome<std::vector<Table>> get_all_tables(GetTablesRequest request) const;  // follows NextToken
   Outcome<GetPartitionsResult> get_partitions(const GetPartitionsRequest& request) const;

@@ -22,7 +22,7 @@ using Timestamp = std::chrono::system_clock::time_point;
 
 inline constexpr std::size_t kMinBucketNameLength = 3;
 inline constexpr std::size_t kMaxBucketNameLength = 63;
-inline constexpr int64_t kMebibyte = 1024 * 1024;
+inline constexpr int64_t kMebibyte = int64_t{1024} * 1024;
 inline constexpr int64_t kMinPartSize = 5 * kMebibyte;  // S3's minimum for every part but the last
 inline constexpr int kMaxParts = 10000;
 inline constexpr int kMaxKeysPerPage = 1000;

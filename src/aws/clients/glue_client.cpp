@@ -17,19 +17,19 @@ Outcome<T> call(const ServiceClient& service, std::string_view operation, std::s
 GlueClient::GlueClient(std::shared_ptr<const ClientContext> context)
     : service_(std::move(context), ServiceDescriptor::glue()) {}
 
-Outcome<Database> GlueClient::get_database(std::string_view name, std::optional<std::string> catalog_id) const {
+Outcome<Database> GlueClient::get_database(std::string_view name, const std::optional<std::string>& catalog_id) const {
   return call<Database>(service_, protocol::kGetDatabase, protocol::serialize_get_database(name, catalog_id),
                         protocol::parse_get_database);
 }
 
 Outcome<Table> GlueClient::get_table(std::string_view database_name, std::string_view name,
-                                     std::optional<std::string> catalog_id) const {
+                                     const std::optional<std::string>& catalog_id) const {
   return call<Table>(service_, protocol::kGetTable, protocol::serialize_get_table(database_name, name, catalog_id),
                      protocol::parse_get_table);
 }
 
 Outcome<std::string> GlueClient::get_table_json(std::string_view database_name, std::string_view name,
-                                                std::optional<std::string> catalog_id) const {
+                                                const std::optional<std::string>& catalog_id) const {
   return service_.call_json(protocol::kGetTable, protocol::serialize_get_table(database_name, name, catalog_id));
 }
 

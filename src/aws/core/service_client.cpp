@@ -30,7 +30,7 @@ std::string join_path(const std::string& base_path, const std::string& path) {
   return base_path + path;
 }
 
-ServiceDescriptor json_service(std::string name, std::string env_id, std::string target_prefix) {
+ServiceDescriptor json_service(const std::string& name, std::string env_id, std::string target_prefix) {
   ServiceDescriptor descriptor;
   descriptor.signing_name = name;
   descriptor.endpoint_prefix = name;
@@ -172,7 +172,7 @@ Outcome<HttpResponse> ServiceClient::send(HttpRequest request, const BodySink* s
       return std::move(sent).get_result();
     }
 
-    Error error = sent ? detail::parse_service_error(*sent) : std::move(sent).get_failure();
+    Error error = sent ? detail::parse_service_error(*sent) : sent.get_failure();
     error.attempts = attempts;
 
     if (sent && !skew_corrected && is_clock_skew_error(error)) {

@@ -20,7 +20,7 @@ Error result_not_available(const std::string& message) {
 class AthenaQueryEngine final : public runner::QueryEngine {
  public:
   explicit AthenaQueryEngine(std::shared_ptr<const aws::ClientContext> context)
-      : context_(context), athena_(context), s3_(context) {}
+      : context_(std::move(context)), athena_(context_), s3_(context_) {}
 
   std::string_view name() const override { return "athena"; }
   std::string describe() const override { return "athena (region " + context_->region + ")"; }
