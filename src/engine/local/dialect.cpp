@@ -36,6 +36,7 @@ struct Rename {
 constexpr std::array kRenames{
     Rename{"date_add", "ar_date_add"},
     Rename{"date_diff", "date_sub"},  // DuckDB's date_sub counts whole units, as Trino's date_diff
+    Rename{"date_trunc", "ar_date_trunc"},
     Rename{"regexp_like", "regexp_matches"},
     Rename{"regexp_extract", "ar_regexp_extract"},
     Rename{"json_extract_scalar", "ar_json_extract_scalar"},
@@ -555,6 +556,12 @@ std::vector<std::string> dialect_macros() {
           " AS DATE) ELSE error('date_add: unit ' || unit || ' is not valid for a date') END, "
           "(unit, n, ts TIMESTAMP) AS ts + " +
           interval + ", (unit, n, ts TIMESTAMPTZ) AS ts + " + interval,
+      // Trino's date_trunc keeps its argument's type. DuckDB's does not: 1.4 returns a DATE for a TIMESTAMP cut
+      // to a day or more, 1.5 a TIMESTAMP for a DATE.
+      "CREATE OR REPLACE MACRO ar_date_trunc(unit, ts DATE) AS CASE WHEN " + date_units +
+          " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE error('date_trunc: unit ' || unit || ' is not valid for a "
+          "date') END, (unit, ts TIMESTAMP) AS CAST(date_trunc(unit, ts) AS TIMESTAMP), (unit, ts TIMESTAMPTZ) AS "
+          "CAST(date_trunc(unit, ts) AS TIMESTAMPTZ)",
       "CREATE OR REPLACE MACRO ar_regexp_extract(s, p) AS CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p) "
       "END, "
       "(s, p, g) AS CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p, g) END",
