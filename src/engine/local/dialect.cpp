@@ -216,6 +216,25 @@ class Translator {
     if (next_significant(start) < close || !args.empty()) args.emplace_back(start, close);
     return args;
   }
+  // Index of the '>' when the next significant token after `index` starts a `->`, else 0.
+  std::size_t arrow_after(std::size_t index, std::size_t end) const {
+    std::size_t dash = next_significant(index + 1);
+    return dash + 1 < end && is_symbol(dash, '-') && is_symbol(dash + 1, '>') ? dash + 1 : 0;
+  }
+  // The names of a Trino lambda's parameter list `(a, b)` between '(' at open and ')' at close, if it is one.
+  std::optional<std::string> lambda_parameters(std::size_t open, std::size_t close) const {
+    std::string names;
+    bool expect_name = true;
+    for (std::size_t i = next_significant(open + 1); i < close; i = next_significant(i + 1)) {
+      bool name = tokens_[i].kind == Kind::Word || tokens_[i].kind == Kind::QuotedIdentifier;
+      if (expect_name != name || (!expect_name && !is_symbol(i, ','))) return std::nullopt;
+      names += name ? tokens_[i].text : ", ";
+      expect_name = !expect_name;
+    }
+    if (names.empty() || expect_name) return std::nullopt;
+    return names;
+  }
+
   // The single string literal in [begin, end), if that is all the range holds.
   std::optional<std::string> string_literal(std::pair<std::size_t, std::size_t> range) const {
     std::size_t first = next_significant(range.first);
@@ -259,6 +278,25 @@ class Translator {
         }
         out += " " + parameters_[next_parameter_++] + " ";
         continue;
+      }
+      // Trino's lambdas `x -> body` and `(x, y) -> body` become DuckDB's `lambda x, y: body` (DuckDB 1.5 warns on
+      // its own `->` form and 2.0 turns it off). Trino has no other `->`; the body stays where it is, as both
+      // languages end it at the end of the argument.
+      if (token.kind == Kind::Word || token.kind == Kind::QuotedIdentifier) {
+        if (std::size_t arrow = arrow_after(i, end)) {
+          out += "lambda " + token.text + ":";
+          i = arrow;
+          continue;
+        }
+      }
+      if (is_symbol(i, '(')) {
+        std::size_t close = matching_paren(i);
+        std::size_t arrow = close < end ? arrow_after(close, end) : 0;
+        if (auto names = arrow ? lambda_parameters(i, close) : std::nullopt) {
+          out += "lambda " + *names + ":";
+          i = arrow;
+          continue;
+        }
       }
       if (token.kind != Kind::Word) {
         out += token.text;
@@ -364,7 +402,7 @@ class Translator {
       if (args.size() == 3) {
         std::string null_replacement;
         if (auto status = emit(args[2].first, args[2].second, null_replacement); !status) return status.get_failure();
-        array = "list_transform(" + array + ", ar_e -> coalesce(CAST(ar_e AS VARCHAR), " + null_replacement + "))";
+        array = "list_transform(" + array + ", lambda ar_e: coalesce(CAST(ar_e AS VARCHAR), " + null_replacement + "))";
       }
       out += "array_to_string(" + array + ", " + separator + ")";
       return true;
@@ -571,7 +609,7 @@ std::vector<std::string> dialect_macros() {
       "CREATE OR REPLACE MACRO ar_cardinality(x) AS CAST(CASE WHEN x IS NULL THEN NULL WHEN json_type(to_json(x)) = "
       "'ARRAY' THEN json_array_length(to_json(x)) ELSE len(json_keys(to_json(x))) END AS BIGINT)",
       "CREATE OR REPLACE MACRO ar_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN list_contains(a, "
-      "x) THEN true WHEN list_contains(list_transform(a, ar_e -> ar_e IS NULL), true) THEN NULL ELSE false END",
+      "x) THEN true WHEN list_contains(list_transform(a, lambda ar_e: ar_e IS NULL), true) THEN NULL ELSE false END",
       "CREATE OR REPLACE MACRO ar_split_part(s, d, i) AS CASE WHEN i <= 0 THEN error('split_part: index must be "
       "greater than zero') WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
       "CREATE OR REPLACE MACRO ar_substr(s, st) AS CASE WHEN st = 0 THEN '' ELSE substr(s, st) END, (s, st, n) AS "
