@@ -1,4 +1,5 @@
-# DuckDB, fetched by scripts/setup.sh from npm into third_party/duckdb (never committed). Only the local
+# DuckDB 1.5.6 (libduckdb.so; duckdb.h from 1.4.4, identical in what we use: see src/engine/local/README.md,
+# "DuckDB version"), fetched by scripts/setup.sh from npm into third_party/duckdb (never committed). Only the local
 # engine links it: the Lambda bootstrap must not. Without it the configure fails, unless the local engine
 # (and with it the server, `serve`, the sample generator and their tests) is turned off explicitly with
 # -DAR_LOCAL_ENGINE=OFF.

@@ -41,20 +41,29 @@ for tool in moto_server aws; do
 done
 python3 -c 'import boto3, botocore' 2>/dev/null || echo "warning: python3 cannot import boto3/botocore: cross-check tests will fail" >&2
 
-# DuckDB 1.4.4: the shared library and its matching C header, from npm (pinned; never committed).
+# DuckDB 1.5.6, pinned, from npm (never committed): the shared library from the Node bindings package, and the
+# C header from DuckDB 1.4.4's source package, because no npm package of 1.5.x ships duckdb.h. Every function
+# and type the project uses is declared identically in 1.5.6's header (src/engine/local/README.md, "DuckDB
+# version", lists them). third_party/duckdb/VERSION records the pins; a different pin fetches again.
 DUCKDB_DIR=$ROOT/third_party/duckdb
-DUCKDB_BINDINGS=@duckdb/node-bindings-linux-x64@1.4.4-r.4
-DUCKDB_SOURCE=duckdb@1.4.4
-if [ ! -f "$DUCKDB_DIR/lib/libduckdb.so" ] || [ ! -f "$DUCKDB_DIR/include/duckdb.h" ]; then
-  step "fetching DuckDB 1.4.4 from npm ($DUCKDB_BINDINGS, $DUCKDB_SOURCE)"
+DUCKDB_BINDINGS=@duckdb/node-bindings-linux-x64@1.5.6-r.1
+DUCKDB_HEADER_SOURCE=duckdb@1.4.4
+DUCKDB_PINS="$DUCKDB_BINDINGS $DUCKDB_HEADER_SOURCE"
+if [ ! -f "$DUCKDB_DIR/lib/libduckdb.so" ] || [ ! -f "$DUCKDB_DIR/include/duckdb.h" ] ||
+  [ "$(cat "$DUCKDB_DIR/VERSION" 2>/dev/null)" != "$DUCKDB_PINS" ]; then
+  step "fetching DuckDB 1.5.6 from npm ($DUCKDB_BINDINGS; duckdb.h from $DUCKDB_HEADER_SOURCE)"
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm pack --silent "$DUCKDB_BINDINGS" "$DUCKDB_SOURCE" >/dev/null) || fail "npm pack of DuckDB failed (is the npm registry reachable?)"
+  (cd "$tmp" && npm pack --silent "$DUCKDB_BINDINGS" "$DUCKDB_HEADER_SOURCE" >/dev/null) || fail "npm pack of DuckDB failed (is the npm registry reachable?)"
   mkdir -p "$tmp/b" "$tmp/s"
   tar xzf "$tmp"/duckdb-node-bindings-linux-x64-*.tgz -C "$tmp/b" package/libduckdb.so
-  tar xzf "$tmp"/duckdb-1.4.4.tgz -C "$tmp/s" package/src/duckdb/src/include/duckdb.h
+  tar xzf "$tmp/duckdb-${DUCKDB_HEADER_SOURCE#duckdb@}.tgz" -C "$tmp/s" package/src/duckdb/src/include/duckdb.h
+  rm -rf "$DUCKDB_DIR.partial"
   mkdir -p "$DUCKDB_DIR.partial/lib" "$DUCKDB_DIR.partial/include"
   mv "$tmp/b/package/libduckdb.so" "$DUCKDB_DIR.partial/lib/"
   mv "$tmp/s/package/src/duckdb/src/include/duckdb.h" "$DUCKDB_DIR.partial/include/"
+  # npm stamps every file 1985-10-26: give them today's time, so that a build sees the new library and header.
+  touch "$DUCKDB_DIR.partial/lib/libduckdb.so" "$DUCKDB_DIR.partial/include/duckdb.h"
+  printf '%s\n' "$DUCKDB_PINS" > "$DUCKDB_DIR.partial/VERSION"
   rm -rf "$DUCKDB_DIR" && mv "$DUCKDB_DIR.partial" "$DUCKDB_DIR"
 fi
 

@@ -114,6 +114,14 @@ TEST(Translation, RenamesOnlyCallsOutsideLiterals) {
   EXPECT_EQ(translated("SELECT extract(dow FROM d)"), "SELECT extract(isodow FROM d)");
 }
 
+TEST(Translation, TrinoLambdasUseDuckDBsLambdaKeyword) {
+  EXPECT_EQ(translated("SELECT filter(a, x -> x > 1) FROM t"), "SELECT filter(a, lambda x: x > 1) FROM t");
+  EXPECT_EQ(translated("SELECT f(a, (k, \"v\")->k + \"v\")"), "SELECT f(a, lambda k, \"v\":k + \"v\")");
+  EXPECT_EQ(translated("SELECT filter(a, x -> contains(x, 1))"), "SELECT filter(a, lambda x: ar_contains(x, 1))");
+  EXPECT_EQ(translated("SELECT a - b, a > -1, (a) - 1, '->' FROM t -- x -> y"),
+            "SELECT a - b, a > -1, (a) - 1, '->' FROM t -- x -> y");
+}
+
 TEST(Translation, SubstitutesParametersOutsideStringsAndComments) {
   EXPECT_EQ(translated("SELECT '?', ? -- ?\n", {"42"}), "SELECT '?',  42  -- ?\n");
   auto too_few = translate_to_duckdb("SELECT ?, ?", {"1"});

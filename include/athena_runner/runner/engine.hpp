@@ -30,7 +30,7 @@ class QueryEngine {
   // "athena" or "local".
   virtual std::string_view name() const = 0;
   // One line for humans: which engine runs and against what, e.g.
-  // "athena (region eu-west-1)" or "local (DuckDB 1.4.4, data dir examples/data)".
+  // "athena (region eu-west-1)" or "local (DuckDB 1.5.6, data dir examples/data)".
   virtual std::string describe() const = 0;
 
   // StartQueryExecution. Same ClientRequestToken and same request → the same QueryExecutionId (as

@@ -36,6 +36,7 @@ struct Rename {
 constexpr std::array kRenames{
     Rename{"date_add", "ar_date_add"},
     Rename{"date_diff", "date_sub"},  // DuckDB's date_sub counts whole units, as Trino's date_diff
+    Rename{"date_trunc", "ar_date_trunc"},
     Rename{"regexp_like", "regexp_matches"},
     Rename{"regexp_extract", "ar_regexp_extract"},
     Rename{"json_extract_scalar", "ar_json_extract_scalar"},
@@ -215,6 +216,25 @@ class Translator {
     if (next_significant(start) < close || !args.empty()) args.emplace_back(start, close);
     return args;
   }
+  // Index of the '>' when the next significant token after `index` starts a `->`, else 0.
+  std::size_t arrow_after(std::size_t index, std::size_t end) const {
+    std::size_t dash = next_significant(index + 1);
+    return dash + 1 < end && is_symbol(dash, '-') && is_symbol(dash + 1, '>') ? dash + 1 : 0;
+  }
+  // The names of a Trino lambda's parameter list `(a, b)` between '(' at open and ')' at close, if it is one.
+  std::optional<std::string> lambda_parameters(std::size_t open, std::size_t close) const {
+    std::string names;
+    bool expect_name = true;
+    for (std::size_t i = next_significant(open + 1); i < close; i = next_significant(i + 1)) {
+      bool name = tokens_[i].kind == Kind::Word || tokens_[i].kind == Kind::QuotedIdentifier;
+      if (expect_name != name || (!expect_name && !is_symbol(i, ','))) return std::nullopt;
+      names += name ? tokens_[i].text : ", ";
+      expect_name = !expect_name;
+    }
+    if (names.empty() || expect_name) return std::nullopt;
+    return names;
+  }
+
   // The single string literal in [begin, end), if that is all the range holds.
   std::optional<std::string> string_literal(std::pair<std::size_t, std::size_t> range) const {
     std::size_t first = next_significant(range.first);
@@ -258,6 +278,25 @@ class Translator {
         }
         out += " " + parameters_[next_parameter_++] + " ";
         continue;
+      }
+      // Trino's lambdas `x -> body` and `(x, y) -> body` become DuckDB's `lambda x, y: body` (DuckDB 1.5 warns on
+      // its own `->` form and 2.0 turns it off). Trino has no other `->`; the body stays where it is, as both
+      // languages end it at the end of the argument.
+      if (token.kind == Kind::Word || token.kind == Kind::QuotedIdentifier) {
+        if (std::size_t arrow = arrow_after(i, end)) {
+          out += "lambda " + token.text + ":";
+          i = arrow;
+          continue;
+        }
+      }
+      if (is_symbol(i, '(')) {
+        std::size_t close = matching_paren(i);
+        std::size_t arrow = close < end ? arrow_after(close, end) : 0;
+        if (auto names = arrow ? lambda_parameters(i, close) : std::nullopt) {
+          out += "lambda " + *names + ":";
+          i = arrow;
+          continue;
+        }
       }
       if (token.kind != Kind::Word) {
         out += token.text;
@@ -363,7 +402,7 @@ class Translator {
       if (args.size() == 3) {
         std::string null_replacement;
         if (auto status = emit(args[2].first, args[2].second, null_replacement); !status) return status.get_failure();
-        array = "list_transform(" + array + ", ar_e -> coalesce(CAST(ar_e AS VARCHAR), " + null_replacement + "))";
+        array = "list_transform(" + array + ", lambda ar_e: coalesce(CAST(ar_e AS VARCHAR), " + null_replacement + "))";
       }
       out += "array_to_string(" + array + ", " + separator + ")";
       return true;
@@ -555,6 +594,12 @@ std::vector<std::string> dialect_macros() {
           " AS DATE) ELSE error('date_add: unit ' || unit || ' is not valid for a date') END, "
           "(unit, n, ts TIMESTAMP) AS ts + " +
           interval + ", (unit, n, ts TIMESTAMPTZ) AS ts + " + interval,
+      // Trino's date_trunc keeps its argument's type. DuckDB's does not: 1.4 returns a DATE for a TIMESTAMP cut
+      // to a day or more, 1.5 a TIMESTAMP for a DATE.
+      "CREATE OR REPLACE MACRO ar_date_trunc(unit, ts DATE) AS CASE WHEN " + date_units +
+          " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE error('date_trunc: unit ' || unit || ' is not valid for a "
+          "date') END, (unit, ts TIMESTAMP) AS CAST(date_trunc(unit, ts) AS TIMESTAMP), (unit, ts TIMESTAMPTZ) AS "
+          "CAST(date_trunc(unit, ts) AS TIMESTAMPTZ)",
       "CREATE OR REPLACE MACRO ar_regexp_extract(s, p) AS CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p) "
       "END, "
       "(s, p, g) AS CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p, g) END",
@@ -564,7 +609,7 @@ std::vector<std::string> dialect_macros() {
       "CREATE OR REPLACE MACRO ar_cardinality(x) AS CAST(CASE WHEN x IS NULL THEN NULL WHEN json_type(to_json(x)) = "
       "'ARRAY' THEN json_array_length(to_json(x)) ELSE len(json_keys(to_json(x))) END AS BIGINT)",
       "CREATE OR REPLACE MACRO ar_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN list_contains(a, "
-      "x) THEN true WHEN list_contains(list_transform(a, ar_e -> ar_e IS NULL), true) THEN NULL ELSE false END",
+      "x) THEN true WHEN list_contains(list_transform(a, lambda ar_e: ar_e IS NULL), true) THEN NULL ELSE false END",
       "CREATE OR REPLACE MACRO ar_split_part(s, d, i) AS CASE WHEN i <= 0 THEN error('split_part: index must be "
       "greater than zero') WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
       "CREATE OR REPLACE MACRO ar_substr(s, st) AS CASE WHEN st = 0 THEN '' ELSE substr(s, st) END, (s, st, n) AS "

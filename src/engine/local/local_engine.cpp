@@ -119,14 +119,14 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
       bool is_list = duckdb_get_type_id(type) == DUCKDB_TYPE_LIST;
       LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
       return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '[' || coalesce(array_to_string(list_transform(" + expr +
-             ", " + variable + " -> " + element(child.type, variable) + "), ', '), '') || ']' END";
+             ", lambda " + variable + ": " + element(child.type, variable) + "), ', '), '') || ']' END";
     }
     case DUCKDB_TYPE_MAP: {
       LogicalType key(duckdb_map_type_key_type(type));
       LogicalType value(duckdb_map_type_value_type(type));
       return "CASE WHEN " + expr +
              " IS NULL THEN NULL ELSE '{' || coalesce(array_to_string(list_transform(map_entries(" + expr + "), " +
-             variable + " -> " + element(key.type, variable + ".key") + " || '=' || " +
+             "lambda " + variable + ": " + element(key.type, variable + ".key") + " || '=' || " +
              element(value.type, variable + ".value") + "), ', '), '') || '}' END";
     }
     case DUCKDB_TYPE_STRUCT: {

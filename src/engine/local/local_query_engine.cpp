@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include <duckdb.h>
 #include <nlohmann/json.hpp>
 
 #include "athena_runner/aws/protocol/athena.hpp"
@@ -56,6 +57,12 @@ constexpr int kErrorTypeInternal = 100;
 constexpr int kErrorTypeResultWrite = 401;
 constexpr int kErrorCategorySystem = 1;
 constexpr int kErrorCategoryUser = 2;
+
+// The version of the DuckDB library loaded ("1.5.6"), as it names itself ("v1.5.6").
+std::string duckdb_version() {
+  std::string version = duckdb_library_version();
+  return version.starts_with('v') ? version.substr(1) : version;
+}
 
 Error invalid_request(std::string message) {
   return make_error(ErrorKind::InvalidInput, std::string(kInvalidRequest), std::move(message));
@@ -162,7 +169,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
   }
 
   std::string_view name() const override { return "local"; }
-  std::string describe() const override { return "local (DuckDB 1.4.4, data dir " + workspace_.data_dir + ")"; }
+  std::string describe() const override {
+    return "local (DuckDB " + duckdb_version() + ", data dir " + workspace_.data_dir + ")";
+  }
 
   Outcome<std::string> start(const athena::StartQueryExecutionRequest& request) override {
     if (request.query_string.empty()) return invalid_request("QueryString must not be empty");
@@ -204,7 +213,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     execution.status.submission_date_time = SystemClock::now();
     execution.work_group = request.work_group.value_or("primary");
     execution.execution_parameters = request.execution_parameters;
-    execution.engine_version = athena::EngineVersion{"AUTO", "DuckDB 1.4.4 (local)"};
+    execution.engine_version = athena::EngineVersion{"AUTO", "DuckDB " + duckdb_version() + " (local)"};
 
     if (auto written = write_record(execution, {}); !written) return std::move(written).get_failure();
     if (request.client_request_token) {
