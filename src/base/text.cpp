@@ -1,5 +1,7 @@
 #include "athena_runner/base/text.hpp"
 
+#include <charconv>
+
 namespace athena_runner::text {
 
 std::string_view trim(std::string_view text, std::string_view characters) {
@@ -18,6 +20,13 @@ std::string upper(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = upper(c);
   return out;
+}
+
+std::optional<std::size_t> parse_index(std::string_view text) {
+  std::size_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 bool iequals(std::string_view left, std::string_view right) {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <string_view>
 
 #include "athena_runner/aws/protocol/athena.hpp"
 #include "athena_runner/aws/sigv4.hpp"
@@ -21,6 +22,7 @@ constexpr const char* kInvalidRequest = "InvalidRequestException";
 constexpr const char* kPrimaryWorkGroup = "primary";
 constexpr const char* kEngineVersion = "Athena engine version 3";
 constexpr int kMaxQueryLength = 262144;
+constexpr std::string_view kRowTokenPrefix = "row:";  // GetQueryResults' NextToken: base64 of "row:<first row>"
 
 Error invalid_request(std::string message) { return json_error(kInvalidRequest, std::move(message)); }
 
@@ -291,13 +293,12 @@ Outcome<json> AthenaApi::get_query_results(const json& input) {
   // Rows are numbered as Athena pages them: a SELECT's header row (the column labels) is row 0.
   std::size_t offset = 0;
   if (auto token = optional_string(input, "NextToken")) {
-    auto decoded = base64_decode(*token);
-    try {
-      if (!decoded || decoded->rfind("row:", 0) != 0) throw std::invalid_argument("token");
-      offset = std::stoul(decoded->substr(4));
-    } catch (const std::exception&) {
-      return invalid_request("NextToken is not valid.");
-    }
+    const auto decoded = base64_decode(*token);
+    std::optional<std::size_t> row;
+    if (decoded && decoded->starts_with(kRowTokenPrefix))
+      row = text::parse_index(std::string_view(*decoded).substr(kRowTokenPrefix.size()));
+    if (!row) return invalid_request("NextToken is not valid.");
+    offset = *row;
   }
   auto table = engine().results(*id, 0);
   if (!table) return from_engine(table.get_failure());
@@ -335,7 +336,7 @@ Outcome<json> AthenaApi::get_query_results(const json& input) {
   }
   json result{{"UpdateCount", table->update_count.value_or(0)},
               {"ResultSet", {{"Rows", rows}, {"ResultSetMetadata", {{"ColumnInfo", columns}}}}}};
-  if (end < total) result["NextToken"] = base64_encode("row:" + std::to_string(end));
+  if (end < total) result["NextToken"] = base64_encode(std::string(kRowTokenPrefix) + std::to_string(end));
   return result;
 }
 
@@ -484,11 +485,10 @@ Outcome<json> AthenaApi::list_query_executions(const json& input) {
             [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   std::size_t start = 0;
   if (auto token = optional_string(input, "NextToken")) {
-    try {
-      start = std::stoul(base64_decode(*token).value_or("x"));
-    } catch (const std::exception&) {
-      return invalid_request("NextToken is not valid.");
-    }
+    const auto decoded = base64_decode(*token);
+    const auto index = decoded ? text::parse_index(*decoded) : std::nullopt;
+    if (!index) return invalid_request("NextToken is not valid.");
+    start = *index;
   }
   json ids = json::array();
   for (std::size_t index = start; index < records.size() && ids.size() < static_cast<std::size_t>(limit); ++index)

@@ -1,9 +1,11 @@
 #include "glue_service.hpp"
+#include "athena_runner/base/text.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <regex>
+#include <string_view>
 
 #include "checksums.hpp"
 #include "file_store.hpp"
@@ -239,16 +241,17 @@ Outcome<json> GlueCatalog::delete_database(const json& input) {
 
 namespace {
 
-// The stored Table: TableInput plus the members Glue adds.
-json table_from_input(const json& table_input, const std::string& name, const std::string& database) {
+// The stored Table: TableInput plus the members Glue adds. A PartitionKeys that is not a list gets the
+// error JsonService gives a member of the wrong JSON type, word for word (clients have seen it).
+Outcome<json> table_from_input(const json& table_input, const std::string& name, const std::string& database) {
+  if (table_input.contains("PartitionKeys") && !table_input["PartitionKeys"].is_array())
+    return json_error(kInvalidInput, "Malformed input: [json.exception.type_error.302] PartitionKeys must be a list");
   json table = table_input;
   table["Name"] = name;
   table["DatabaseName"] = database;
   table["CatalogId"] = kCatalogId;
   table["IsRegisteredWithLakeFormation"] = false;
   if (!table.contains("TableType")) table["TableType"] = "EXTERNAL_TABLE";
-  if (table.contains("PartitionKeys") && !table["PartitionKeys"].is_array())
-    throw json::type_error::create(302, "PartitionKeys must be a list", nullptr);
   return table;
 }
 
@@ -265,12 +268,13 @@ Outcome<json> GlueCatalog::create_table(const json& input) {
   if (auto db = load_database(*database); !db) return std::move(db).get_failure();
   std::string path = catalog_dir_ + "/" + *database + "/" + *name + ".json";
   if (fs::exists(path)) return json_error(kAlreadyExists, "Table already exists.");
-  json table = table_from_input(input["TableInput"], *name, *database);
+  auto table = table_from_input(input["TableInput"], *name, *database);
+  if (!table) return table;
   double now = now_seconds();
-  table["CreateTime"] = now;
-  table["UpdateTime"] = now;
-  table["VersionId"] = "0";
-  if (auto status = write_file_atomic(path, json{{"Table", table}}.dump(2), temp_dir_); !status)
+  (*table)["CreateTime"] = now;
+  (*table)["UpdateTime"] = now;
+  (*table)["VersionId"] = "0";
+  if (auto status = write_file_atomic(path, json{{"Table", *table}}.dump(2), temp_dir_); !status)
     return std::move(status).get_failure();
   return json::object();
 }
@@ -346,18 +350,14 @@ Outcome<json> GlueCatalog::update_table(const json& input) {
   std::lock_guard lock(mutex_);
   auto existing = load_table(*database, *name);
   if (!existing) return std::move(existing).get_failure();
-  json table = table_from_input(input["TableInput"], *name, *database);
-  table["CreateTime"] = existing->value("CreateTime", json(now_seconds()));
-  table["UpdateTime"] = now_seconds();
-  int version = 0;
-  try {
-    version = std::stoi(existing->value("VersionId", std::string("0")));
-  } catch (const std::exception&) {
-    version = 0;
-  }
-  table["VersionId"] = std::to_string(version + 1);
+  auto table = table_from_input(input["TableInput"], *name, *database);
+  if (!table) return table;
+  (*table)["CreateTime"] = existing->value("CreateTime", json(now_seconds()));
+  (*table)["UpdateTime"] = now_seconds();
+  const std::size_t version = text::parse_index(existing->value("VersionId", std::string("0"))).value_or(0);
+  (*table)["VersionId"] = std::to_string(version + 1);
   std::string path = catalog_dir_ + "/" + *database + "/" + *name + ".json";
-  if (auto status = write_file_atomic(path, json{{"Table", table}}.dump(2), temp_dir_); !status)
+  if (auto status = write_file_atomic(path, json{{"Table", *table}}.dump(2), temp_dir_); !status)
     return std::move(status).get_failure();
   return json::object();
 }
@@ -463,11 +463,9 @@ Outcome<json> GlueCatalog::get_partitions(const json& input) {
   }
   std::size_t start = 0;
   if (std::string after = after_token(input); !after.empty()) {
-    try {
-      start = std::stoul(after);
-    } catch (const std::exception&) {
-      return json_error(kInvalidInput, "NextToken is not valid.");
-    }
+    auto index = text::parse_index(after);
+    if (!index) return json_error(kInvalidInput, "NextToken is not valid.");
+    start = *index;
   }
   std::size_t limit = static_cast<std::size_t>(page_size(input));
   json page = json::array();

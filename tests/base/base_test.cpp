@@ -110,6 +110,14 @@ TEST(Text, CaseIsAsciiOnly) {
   EXPECT_FALSE(text::istarts_with("s3:", "s3://"));
 }
 
+TEST(Text, ParseIndexTakesDigitsOnly) {
+  EXPECT_EQ(text::parse_index("0"), 0u);
+  EXPECT_EQ(text::parse_index("18446744073709551615"), 18446744073709551615ull);
+  EXPECT_EQ(text::parse_index("18446744073709551616"), std::nullopt) << "out of range";
+  for (const char* bad : {"", "-1", "+1", " 1", "1 ", "12abc", "0x10"})
+    EXPECT_EQ(text::parse_index(bad), std::nullopt) << '"' << bad << '"';
+}
+
 TEST(Text, Utf8FollowsRfc3629) {
   EXPECT_TRUE(text::valid_utf8("plain ascii"));
   EXPECT_TRUE(text::valid_utf8("na\xC3\xAFve \xE2\x82\xAC \xF0\x9F\x8D\x95"));  // U+00EF, U+20AC, U+1F355

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "athena_runner/engine/local_engine.hpp"
+#include "duckdb_handles.hpp"
 #include "support/temp_dir.hpp"
 
 namespace athena_runner::engine {
@@ -148,19 +149,17 @@ TEST(LocalEngine, ParquetScannedBytesAreWithinTheSelectedPartitionsFiles) {
   TempDir temp;
   fs::create_directories(temp.path() + "/data/bucket/p");
   {  // Two partitions written by DuckDB itself.
-    duckdb_database database;
-    duckdb_connection connection;
-    ASSERT_EQ(duckdb_open(nullptr, &database), DuckDBSuccess);
-    ASSERT_EQ(duckdb_connect(database, &connection), DuckDBSuccess);
+    duck::Database database;
+    duck::Connection connection;
+    ASSERT_EQ(duckdb_open(nullptr, database.out()), DuckDBSuccess);
+    ASSERT_EQ(duckdb_connect(database.get(), connection.out()), DuckDBSuccess);
     for (const std::string day : {"2024-01-01", "2024-01-02"}) {
       fs::create_directories(temp.path() + "/data/bucket/p/dt=" + day);
       const std::string copy = "COPY (SELECT range AS id, 'value ' || range AS v FROM range(" +
                                std::string(day == "2024-01-01" ? "1000" : "5000") + ")) TO '" + temp.path() +
                                "/data/bucket/p/dt=" + day + "/part-0.parquet' (FORMAT parquet)";
-      ASSERT_EQ(duckdb_query(connection, copy.c_str(), nullptr), DuckDBSuccess) << copy;
+      ASSERT_EQ(duckdb_query(connection.get(), copy.c_str(), nullptr), DuckDBSuccess) << copy;
     }
-    duckdb_disconnect(&connection);
-    duckdb_close(&database);
   }
   temp.write("catalog/default/p.json", R"({"Table": {"Name": "p", "DatabaseName": "default",
     "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "v", "Type": "string"}],

@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "athena_runner/engine/local_engine.hpp"
+#include "duckdb_handles.hpp"
 #include "support/temp_dir.hpp"
 
 namespace athena_runner::engine {
@@ -107,17 +108,14 @@ std::string columns_text(const QueryResult& result) {
 }
 
 void run_setup(const std::string& sql) {
-  duckdb_database database;
-  duckdb_connection connection;
-  ASSERT_EQ(duckdb_open(nullptr, &database), DuckDBSuccess);
-  ASSERT_EQ(duckdb_connect(database, &connection), DuckDBSuccess);
-  duckdb_result result;
-  bool ok = duckdb_query(connection, sql.c_str(), &result) == DuckDBSuccess;
-  std::string error = ok ? "" : duckdb_result_error(&result);
-  duckdb_destroy_result(&result);
-  duckdb_disconnect(&connection);
-  duckdb_close(&database);
-  ASSERT_TRUE(ok) << "setup failed: " << error << "\n" << sql;
+  duck::Database database;
+  duck::Connection connection;
+  ASSERT_EQ(duckdb_open(nullptr, database.out()), DuckDBSuccess);
+  ASSERT_EQ(duckdb_connect(database.get(), connection.out()), DuckDBSuccess);
+  duck::Result result;
+  ASSERT_EQ(duckdb_query(connection.get(), sql.c_str(), result.out()), DuckDBSuccess)
+      << "setup failed: " << result.error() << "\n"
+      << sql;
 }
 
 class SqlCase : public ::testing::TestWithParam<std::string> {};

@@ -8,6 +8,7 @@
 
 #include "athena_runner/aws/http.hpp"
 #include "athena_runner/aws/sigv4.hpp"
+#include "athena_service.hpp"
 #include "auth.hpp"
 #include "checksums.hpp"
 #include "glue_expression.hpp"
@@ -21,6 +22,7 @@ namespace athena_runner::server {
 namespace {
 
 using testing::TempDir;
+namespace athena = aws::athena;
 
 std::string hex_of_base64(const std::string& text) { return hex_encode(base64_decode(text).value_or("?")); }
 
@@ -380,6 +382,138 @@ TEST(GlueHandlers, TablesAreStoredInGetTableShapeAndSkippedDatabaseFile) {
   EXPECT_EQ(header_of(again, "x-amzn-ErrorType"), "AlreadyExistsException");
   EXPECT_EQ(one("DeletePartition", {"2024-01-01"}).status, 200);
   EXPECT_EQ(header_of(one("DeletePartition", {"2024-01-01"}), "x-amzn-ErrorType"), "EntityNotFoundException");
+}
+
+// An error response's code and message, as the client reads them.
+std::pair<std::string, std::string> error_of(const Response& response) {
+  auto body = nlohmann::json::parse(response.body);
+  return {header_of(response, "x-amzn-ErrorType"), body.value("message", "")};
+}
+
+TEST(GlueHandlers, PartitionKeysThatAreNotAListAreRefusedWithTheMalformedInputError) {
+  TempDir dir;
+  GlueCatalog catalog(dir.path());
+  JsonService glue("AWSGlue", "glue", "InvalidInputException");
+  catalog.register_operations(glue);
+  ASSERT_EQ(glue.handle(glue_request("CreateDatabase", {{"DatabaseInput", {{"Name", "pizza"}}}})).status, 200);
+  // The wording clients have seen since this check was a JSON type error caught by JsonService.
+  const std::pair<std::string, std::string> malformed{
+      "InvalidInputException", "Malformed input: [json.exception.type_error.302] PartitionKeys must be a list"};
+  nlohmann::json table_input = {{"Name", "orders"}, {"PartitionKeys", "dt"}};
+  auto created = glue.handle(glue_request("CreateTable", {{"DatabaseName", "pizza"}, {"TableInput", table_input}}));
+  EXPECT_EQ(created.status, 400);
+  EXPECT_EQ(error_of(created), malformed);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/.glue/pizza/orders.json"));
+
+  table_input["PartitionKeys"] = nlohmann::json::array();
+  ASSERT_EQ(glue.handle(glue_request("CreateTable", {{"DatabaseName", "pizza"}, {"TableInput", table_input}})).status,
+            200);
+  table_input["PartitionKeys"] = {{"Name", "dt"}};  // an object, not a list of them
+  auto updated = glue.handle(glue_request("UpdateTable", {{"DatabaseName", "pizza"}, {"TableInput", table_input}}));
+  EXPECT_EQ(updated.status, 400);
+  EXPECT_EQ(error_of(updated), malformed);
+  auto stored = nlohmann::json::parse(testing::read_file(dir.path() + "/.glue/pizza/orders.json"));
+  EXPECT_EQ(stored["Table"]["PartitionKeys"], nlohmann::json::array());
+  EXPECT_EQ(stored["Table"]["VersionId"], "0");
+}
+
+TEST(GlueHandlers, APartitionsNextTokenThatIsNotAnIndexIsRefused) {
+  TempDir dir;
+  GlueCatalog catalog(dir.path());
+  JsonService glue("AWSGlue", "glue", "InvalidInputException");
+  catalog.register_operations(glue);
+  ASSERT_EQ(glue.handle(glue_request("CreateDatabase", {{"DatabaseInput", {{"Name", "pizza"}}}})).status, 200);
+  nlohmann::json table_input = {{"Name", "orders"}, {"PartitionKeys", {{{"Name", "dt"}, {"Type", "string"}}}}};
+  ASSERT_EQ(glue.handle(glue_request("CreateTable", {{"DatabaseName", "pizza"}, {"TableInput", table_input}})).status,
+            200);
+  nlohmann::json partitions = nlohmann::json::array();
+  for (const char* day : {"2024-01-01", "2024-01-02", "2024-01-03"}) partitions.push_back({{"Values", {day}}});
+  ASSERT_EQ(glue.handle(glue_request(
+                            "BatchCreatePartition",
+                            {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"PartitionInputList", partitions}}))
+                .status,
+            200);
+  auto page = [&](const std::string& token) {
+    return glue.handle(
+        glue_request("GetPartitions",
+                     {{"DatabaseName", "pizza"}, {"TableName", "orders"}, {"MaxResults", 1}, {"NextToken", token}}));
+  };
+  auto first = nlohmann::json::parse(page("").body);
+  ASSERT_EQ(first["Partitions"].size(), 1u);
+  auto second = page(first["NextToken"].get<std::string>());
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(nlohmann::json::parse(second.body)["Partitions"][0]["Values"][0], "2024-01-02");
+  for (const std::string decoded : {"x", "-", "one"}) {
+    auto refused = page(base64_encode(decoded));
+    EXPECT_EQ(refused.status, 400) << decoded;
+    EXPECT_EQ(error_of(refused),
+              std::make_pair(std::string("InvalidInputException"), std::string("NextToken is not valid.")))
+        << decoded;
+  }
+}
+
+// An engine whose every query has succeeded with rows "0", "1", "2": enough for GetQueryResults' paging.
+class FinishedQueries : public runner::QueryEngine {
+ public:
+  std::string_view name() const override { return "test"; }
+  std::string describe() const override { return "test"; }
+  Outcome<std::string> start(const athena::StartQueryExecutionRequest&) override { return std::string("q"); }
+  Outcome<athena::QueryExecution> get(std::string_view id) override {
+    athena::QueryExecution execution;
+    execution.query_execution_id = std::string(id);
+    execution.status.state = athena::QueryExecutionState::Succeeded;
+    return execution;
+  }
+  Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>&) override {
+    return athena::BatchGetQueryExecutionResult{};
+  }
+  Status stop(std::string_view) override { return Ok{}; }
+  Status stream_result_csv(const athena::QueryExecution&, const runner::ByteSink&) override { return Ok{}; }
+  Outcome<athena::QueryResultsTable> results(std::string_view, std::size_t) override {
+    athena::QueryResultsTable table;
+    table.columns.resize(1);
+    for (const char* value : {"0", "1", "2"}) table.rows.push_back(athena::Row{{std::string(value)}});
+    return table;
+  }
+};
+
+TEST(AthenaHandlers, NextTokensThatAreNotOursAreInvalidRequests) {
+  TempDir dir;
+  GlueCatalog catalog(dir.path());
+  AthenaApi api([] { return Outcome<std::unique_ptr<runner::QueryEngine>>(std::make_unique<FinishedQueries>()); },
+                "s3://results/", catalog, dir.path() + "/.athena", dir.path(), Random::seeded(1));
+  ASSERT_TRUE(api.open());
+  JsonService athena("AmazonAthena", "athena", "InvalidRequestException");
+  api.register_operations(athena);
+  auto call = [&](const char* operation, const nlohmann::json& input) {
+    Request request = glue_request(operation, input);
+    request.headers = {{"x-amz-target", std::string("AmazonAthena.") + operation}};
+    return athena.handle(request);
+  };
+  const std::pair<std::string, std::string> invalid{"InvalidRequestException", "NextToken is not valid."};
+
+  auto results = [&](const std::string& token) {
+    return call("GetQueryResults", {{"QueryExecutionId", "q"}, {"MaxResults", 1}, {"NextToken", token}});
+  };
+  auto first = call("GetQueryResults", {{"QueryExecutionId", "q"}, {"MaxResults", 1}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string token = nlohmann::json::parse(first.body)["NextToken"];
+  auto second = results(token);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(nlohmann::json::parse(second.body)["ResultSet"]["Rows"][0]["Data"][0]["VarCharValue"], "1");
+  for (const std::string& bad :
+       {std::string("not base64!"), base64_encode("page:1"), base64_encode("row:"), base64_encode("row:x")}) {
+    auto refused = results(bad);
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(error_of(refused), invalid) << bad;
+  }
+
+  ASSERT_EQ(call("ListQueryExecutions", {{"NextToken", base64_encode("0")}}).status, 200);
+  for (const std::string& bad : {std::string("not base64!"), base64_encode("x"), base64_encode("")}) {
+    auto refused = call("ListQueryExecutions", {{"NextToken", bad}});
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(error_of(refused), invalid) << bad;
+  }
 }
 
 // Glue's partition expressions: integral keys compare as numbers (so 10 > 9), others as text.

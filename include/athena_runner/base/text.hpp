@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>
 constexpr char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 std::string lower(std::string_view text);
 std::string upper(std::string_view text);
+
+// A whole string of decimal digits (no sign, no spaces, nothing after) that fits a std::size_t, else nullopt.
+std::optional<std::size_t> parse_index(std::string_view text);
 
 // ASCII case-insensitive equality and prefix.
 bool iequals(std::string_view left, std::string_view right);

@@ -20,6 +20,7 @@
 #include "catalog.hpp"
 #include "ddl.hpp"
 #include "dialect.hpp"
+#include "duckdb_handles.hpp"
 #include "hive_types.hpp"
 #include "writes.hpp"
 
@@ -46,21 +47,9 @@ Error engine_error(std::string_view code, const std::string& message) {
   return make_error(ErrorKind::InvalidInput, std::string(code), message);
 }
 
-std::string duck_error_text(const char* text) { return text ? text : "unknown DuckDB error"; }
-
-struct LogicalType {
-  duckdb_logical_type type;
-  explicit LogicalType(duckdb_logical_type owned) : type(owned) {}
-  ~LogicalType() { duckdb_destroy_logical_type(&type); }
-  LogicalType(const LogicalType&) = delete;
-  LogicalType& operator=(const LogicalType&) = delete;
-};
-
 bool is_json_alias(duckdb_logical_type type) {
-  char* alias = duckdb_logical_type_get_alias(type);
-  bool json = alias && std::string_view(alias) == "JSON";
-  if (alias) duckdb_free(alias);
-  return json;
+  const duck::String alias(duckdb_logical_type_get_alias(type));
+  return alias.view() == "JSON";
 }
 
 // The Athena type name of a DuckDB type (ColumnInfo.Type).
@@ -117,28 +106,27 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
     case DUCKDB_TYPE_LIST:
     case DUCKDB_TYPE_ARRAY: {
       bool is_list = duckdb_get_type_id(type) == DUCKDB_TYPE_LIST;
-      LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
+      duck::LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
       return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '[' || coalesce(array_to_string(list_transform(" + expr +
-             ", lambda " + variable + ": " + element(child.type, variable) + "), ', '), '') || ']' END";
+             ", lambda " + variable + ": " + element(child.get(), variable) + "), ', '), '') || ']' END";
     }
     case DUCKDB_TYPE_MAP: {
-      LogicalType key(duckdb_map_type_key_type(type));
-      LogicalType value(duckdb_map_type_value_type(type));
+      duck::LogicalType key(duckdb_map_type_key_type(type));
+      duck::LogicalType value(duckdb_map_type_value_type(type));
       return "CASE WHEN " + expr +
              " IS NULL THEN NULL ELSE '{' || coalesce(array_to_string(list_transform(map_entries(" + expr + "), " +
-             "lambda " + variable + ": " + element(key.type, variable + ".key") + " || '=' || " +
-             element(value.type, variable + ".value") + "), ', '), '') || '}' END";
+             "lambda " + variable + ": " + element(key.get(), variable + ".key") + " || '=' || " +
+             element(value.get(), variable + ".value") + "), ', '), '') || '}' END";
     }
     case DUCKDB_TYPE_STRUCT: {
       std::string fields;
       idx_t count = duckdb_struct_type_child_count(type);
       for (idx_t i = 0; i < count; ++i) {
-        char* name = duckdb_struct_type_child_name(type, i);
-        LogicalType child(duckdb_struct_type_child_type(type, i));
-        std::string field_name = name;
-        duckdb_free(name);
+        const duck::String name(duckdb_struct_type_child_name(type, i));
+        duck::LogicalType child(duckdb_struct_type_child_type(type, i));
+        const std::string field_name(name.view());
         fields += std::string(i ? " || ', ' || " : "") + local::quote_literal(field_name + "=") + " || " +
-                  element(child.type, "struct_extract(" + expr + ", " + local::quote_literal(field_name) + ")");
+                  element(child.get(), "struct_extract(" + expr + ", " + local::quote_literal(field_name) + ")");
       }
       return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || " + (fields.empty() ? "''" : fields) + " || '}' END";
     }
@@ -242,12 +230,9 @@ std::string date_text(duckdb_date date) {
     std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", parts.year, parts.month, parts.day);
     return buffer;
   }
-  duckdb_value value = duckdb_create_date(date);
-  char* text = duckdb_get_varchar(value);
-  std::string out = text ? text : "";
-  duckdb_free(text);
-  duckdb_destroy_value(&value);
-  return out;
+  const duck::Value value(duckdb_create_date(date));
+  const duck::String text(duckdb_get_varchar(value.get()));
+  return std::string(text.view());
 }
 
 // strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%g') of a timestamp in microseconds (Athena's
@@ -385,8 +370,9 @@ std::string_view to_string(StatementType type) {
 
 struct LocalEngine::Impl {
   LocalEngineConfig config;
-  duckdb_database database = nullptr;
-  duckdb_connection connection = nullptr;
+  // Destroyed in reverse order: the prepared statements (below), then the connection, then the database.
+  duck::Database database;
+  duck::Connection connection;
   std::vector<local::CatalogTable> tables;
   std::map<std::string, std::size_t> table_index;  // "db.table" -> tables[i]
   std::set<std::string> databases;
@@ -396,8 +382,8 @@ struct LocalEngine::Impl {
   std::atomic<bool> interrupted{false};
   std::string search_path;  // the database the connection's search_path names now
   // Prepared once: planning these two at every query cost about a millisecond.
-  duckdb_prepared_statement clear_log = nullptr;
-  duckdb_prepared_statement read_log = nullptr;
+  duck::PreparedStatement clear_log;
+  duck::PreparedStatement read_log;
 
   // The watcher: while a query runs longer than kWatchInterval, a second thread checks for cancellation
   // (QueryContext::is_cancelled, interrupt()) and reports progress, so the query itself runs in one
@@ -418,20 +404,12 @@ struct LocalEngine::Impl {
       watch_wake.notify_all();
       watcher.join();
     }
-    if (clear_log) duckdb_destroy_prepare(&clear_log);
-    if (read_log) duckdb_destroy_prepare(&read_log);
-    if (connection) duckdb_disconnect(&connection);
-    if (database) duckdb_close(&database);
   }
 
   Status run(const std::string& sql, std::string_view code) {
-    duckdb_result result;
-    if (duckdb_query(connection, sql.c_str(), &result) == DuckDBError) {
-      std::string message = duck_error_text(duckdb_result_error(&result));
-      duckdb_destroy_result(&result);
-      return engine_error(code, message);
-    }
-    duckdb_destroy_result(&result);
+    duck::Result result;
+    if (duckdb_query(connection.get(), sql.c_str(), result.out()) == DuckDBError)
+      return engine_error(code, result.error());
     return Ok{};
   }
 
@@ -454,19 +432,20 @@ struct LocalEngine::Impl {
       }
       if (interrupted || (context.is_cancelled && context.is_cancelled())) {
         interrupted = true;
-        duckdb_interrupt(connection);
+        duckdb_interrupt(connection.get());
       }
       if (context.on_progress && Clock::now() - last_progress >= kProgressInterval) {
         last_progress = Clock::now();
-        auto progress = duckdb_query_progress(connection);
+        auto progress = duckdb_query_progress(connection.get());
         context.on_progress(
             QueryProgress{progress.percentage, progress.rows_processed, progress.total_rows_to_process});
       }
     }
   }
 
-  // Runs one statement under the watcher. On failure `result` holds the error (destroy it either way).
-  bool run_watched(const std::string& sql, const QueryContext& context, duckdb_result& result) {
+  // Runs one statement under the watcher (what `result` held is destroyed first). On failure `result`
+  // holds the error.
+  bool run_watched(const std::string& sql, const QueryContext& context, duck::Result& result) {
     {
       std::lock_guard lock(watch_mutex);
       if (!watcher.joinable()) watcher = std::thread([this] { watch(); });
@@ -475,7 +454,7 @@ struct LocalEngine::Impl {
     watch_wake.notify_all();
     running = true;
     // A stop that came before the query started: the watcher interrupts it at its first look.
-    const bool ok = duckdb_query(connection, sql.c_str(), &result) == DuckDBSuccess;
+    const bool ok = duckdb_query(connection.get(), sql.c_str(), result.out()) == DuckDBSuccess;
     running = false;
     {
       std::lock_guard lock(watch_mutex);
@@ -487,21 +466,19 @@ struct LocalEngine::Impl {
 
   // DuckDB's parser: the text is exactly one statement (duckdb_query would run every one of several).
   Status one_statement(const std::string& sql) {
-    duckdb_extracted_statements extracted = nullptr;
-    const idx_t count = duckdb_extract_statements(connection, sql.c_str(), &extracted);
-    std::string message = count == 0 ? duck_error_text(duckdb_extract_statements_error(extracted)) : "";
-    duckdb_destroy_extracted(&extracted);
-    if (count == 0) return engine_error(error_codes::kQueryFailed, message);
+    duck::ExtractedStatements extracted;
+    const idx_t count = duckdb_extract_statements(connection.get(), sql.c_str(), extracted.out());
+    if (count == 0)
+      return engine_error(error_codes::kQueryFailed,
+                          duck::error_text(duckdb_extract_statements_error(extracted.get())));
     if (count > 1) return engine_error(error_codes::kNotSupported, "only one SQL statement is allowed per query");
     return Ok{};
   }
 
-  Status prepare(const char* sql, duckdb_prepared_statement& statement) {
-    if (duckdb_prepare(connection, sql, &statement) == DuckDBError) {
-      std::string message = duck_error_text(duckdb_prepare_error(statement));
-      duckdb_destroy_prepare(&statement);
-      return engine_error(error_codes::kQueryFailed, message);
-    }
+  // On failure `statement` holds the error (and is destroyed with its owner).
+  Status prepare(const char* sql, duck::PreparedStatement& statement) {
+    if (duckdb_prepare(connection.get(), sql, statement.out()) == DuckDBError)
+      return engine_error(error_codes::kQueryFailed, duck::error_text(duckdb_prepare_error(statement.get())));
     return Ok{};
   }
 
@@ -532,17 +509,14 @@ struct LocalEngine::Impl {
   // The bytes of the files read since clear_read_log(), each byte counted once however often it was read
   // (a Parquet footer is read to plan and again to scan); 0 when DuckDB's log cannot be read.
   std::int64_t bytes_read_since_clear() {
-    duckdb_result result;
-    if (duckdb_execute_prepared(read_log, &result) == DuckDBError) {
-      duckdb_destroy_result(&result);
-      return 0;
-    }
+    duck::Result result;
+    if (duckdb_execute_prepared(read_log.get(), result.out()) == DuckDBError) return 0;
     std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> ranges;  // path -> [begin, end)
-    while (duckdb_data_chunk chunk = duckdb_fetch_chunk(result)) {
-      idx_t rows = duckdb_data_chunk_get_size(chunk);
-      auto* paths = static_cast<duckdb_string_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)));
-      duckdb_vector offset_vector = duckdb_data_chunk_get_vector(chunk, 1);
-      duckdb_vector length_vector = duckdb_data_chunk_get_vector(chunk, 2);
+    while (const duck::DataChunk chunk{duckdb_fetch_chunk(*result.get())}) {
+      idx_t rows = duckdb_data_chunk_get_size(chunk.get());
+      auto* paths = static_cast<duckdb_string_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk.get(), 0)));
+      duckdb_vector offset_vector = duckdb_data_chunk_get_vector(chunk.get(), 1);
+      duckdb_vector length_vector = duckdb_data_chunk_get_vector(chunk.get(), 2);
       auto* offsets = static_cast<std::int64_t*>(duckdb_vector_get_data(offset_vector));
       auto* lengths = static_cast<std::int64_t*>(duckdb_vector_get_data(length_vector));
       uint64_t* offsets_valid = duckdb_vector_get_validity(offset_vector);
@@ -554,9 +528,7 @@ struct LocalEngine::Impl {
         std::string path(duckdb_string_t_data(&paths[row]), duckdb_string_t_length(paths[row]));
         ranges[path].emplace_back(offsets[row], offsets[row] + lengths[row]);
       }
-      duckdb_destroy_data_chunk(&chunk);
     }
-    duckdb_destroy_result(&result);
     std::int64_t bytes = 0;
     for (auto& [path, reads] : ranges) {
       std::sort(reads.begin(), reads.end());
@@ -571,17 +543,13 @@ struct LocalEngine::Impl {
   }
   // The rare timestamp C++ does not render (infinities, years outside 1-9999), as the rendering SELECT would.
   Cell timestamp_text_from_duckdb(std::int64_t micros) {
-    duckdb_result result;
+    duck::Result result;
     const std::string sql = "SELECT strftime(make_timestamp(" + std::to_string(micros) + "::BIGINT), '" +
                             std::string(kTimestampFormat) + "')";
     Cell text;
-    if (duckdb_query(connection, sql.c_str(), &result) == DuckDBSuccess) {
-      if (char* value = duckdb_value_varchar(&result, 0, 0)) {
-        text = value;
-        duckdb_free(value);
-      }
+    if (duckdb_query(connection.get(), sql.c_str(), result.out()) == DuckDBSuccess) {
+      if (const duck::String value{duckdb_value_varchar(result.get(), 0, 0)}) text = value.get();
     }
-    duckdb_destroy_result(&result);
     return text;
   }
 
@@ -652,13 +620,13 @@ struct LocalEngine::Impl {
     return engine_error(error_codes::kQueryFailed, message);
   }
 
-  // Clears the read log and runs one statement under the watcher; on failure `out` is destroyed.
+  // Clears the read log and runs one statement under the watcher into `out` (what it held is destroyed first).
   Status run_query(const std::string& text, const QueryContext& context, const std::set<std::size_t>& referenced,
-                   duckdb_result& out) {
+                   duck::Result& out) {
     if (auto cleared = clear_read_log(); !cleared) return cleared.get_failure();
     if (run_watched(text, context, out)) return Ok{};
-    std::string message = duck_error_text(duckdb_result_error(&out));
-    duckdb_destroy_result(&out);
+    std::string message = out.error();
+    out.reset();  // freed before table_error runs its probe queries, as it was by hand
     if (interrupted || (context.is_cancelled && context.is_cancelled()) ||
         message.find("Interrupted") != std::string::npos) {
       return engine_error(error_codes::kCancelled, "query cancelled: " + message);
@@ -671,11 +639,9 @@ struct LocalEngine::Impl {
   Status reload_catalog();
 
   Status clear_read_log() {
-    duckdb_result result;
-    const bool failed = duckdb_execute_prepared(clear_log, &result) == DuckDBError;
-    std::string message = failed ? duck_error_text(duckdb_result_error(&result)) : "";
-    duckdb_destroy_result(&result);
-    if (failed) return engine_error(error_codes::kQueryFailed, "cannot clear DuckDB's file read log: " + message);
+    duck::Result result;
+    if (duckdb_execute_prepared(clear_log.get(), result.out()) == DuckDBError)
+      return engine_error(error_codes::kQueryFailed, "cannot clear DuckDB's file read log: " + result.error());
     return Ok{};
   }
 };
@@ -714,17 +680,17 @@ Outcome<std::string> hive_type_of(duckdb_logical_type type) {
     case DUCKDB_TYPE_LIST:
     case DUCKDB_TYPE_ARRAY: {
       const bool is_list = duckdb_get_type_id(type) == DUCKDB_TYPE_LIST;
-      LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
-      auto element = hive_type_of(child.type);
+      duck::LogicalType child(is_list ? duckdb_list_type_child_type(type) : duckdb_array_type_child_type(type));
+      auto element = hive_type_of(child.get());
       if (!element) return element;
       return "array<" + *element + ">";
     }
     case DUCKDB_TYPE_MAP: {
-      LogicalType key(duckdb_map_type_key_type(type));
-      LogicalType value(duckdb_map_type_value_type(type));
-      auto key_type = hive_type_of(key.type);
+      duck::LogicalType key(duckdb_map_type_key_type(type));
+      duck::LogicalType value(duckdb_map_type_value_type(type));
+      auto key_type = hive_type_of(key.get());
       if (!key_type) return key_type;
-      auto value_type = hive_type_of(value.type);
+      auto value_type = hive_type_of(value.get());
       if (!value_type) return value_type;
       return "map<" + *key_type + "," + *value_type + ">";
     }
@@ -732,11 +698,9 @@ Outcome<std::string> hive_type_of(duckdb_logical_type type) {
       std::string fields;
       const idx_t count = duckdb_struct_type_child_count(type);
       for (idx_t i = 0; i < count; ++i) {
-        char* name = duckdb_struct_type_child_name(type, i);
-        std::string field_name = lower(name);
-        duckdb_free(name);
-        LogicalType child(duckdb_struct_type_child_type(type, i));
-        auto field_type = hive_type_of(child.type);
+        const std::string field_name = lower(duck::String(duckdb_struct_type_child_name(type, i)).view());
+        duck::LogicalType child(duckdb_struct_type_child_type(type, i));
+        auto field_type = hive_type_of(child.get());
         if (!field_type) return field_type;
         fields += (i ? "," : "") + field_name + ":" + *field_type;
       }
@@ -1068,31 +1032,28 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   std::vector<std::string> duck_types;  // the types the files get: those of the Hive types
   std::vector<bool> complex;
   {
-    duckdb_prepared_statement prepared = nullptr;
+    duck::PreparedStatement prepared;
     const std::string probe = "SELECT * " + source;
-    if (duckdb_prepare(connection, probe.c_str(), &prepared) == DuckDBError) {
-      std::string message = duck_error_text(duckdb_prepare_error(prepared));
-      duckdb_destroy_prepare(&prepared);
+    if (duckdb_prepare(connection.get(), probe.c_str(), prepared.out()) == DuckDBError) {
+      std::string message = duck::error_text(duckdb_prepare_error(prepared.get()));
+      prepared.reset();  // before table_error probes the parameters, as when it was destroyed by hand
       return table_error(message, referenced, context.execution_parameters);
     }
-    const idx_t count = duckdb_prepared_statement_column_count(prepared);
+    const idx_t count = duckdb_prepared_statement_column_count(prepared.get());
     for (idx_t i = 0; i < count; ++i) {
-      const char* name = duckdb_prepared_statement_column_name(prepared, i);  // ours to free
-      names.push_back(lower(athena_column_name(name, i)));
-      duckdb_free(const_cast<char*>(name));
-      LogicalType type(duckdb_prepared_statement_column_logical_type(prepared, i));
-      if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_SQLNULL) {
+      const duck::String name(duckdb_prepared_statement_column_name(prepared.get(), i));  // ours to free
+      names.push_back(lower(athena_column_name(name.get(), i)));
+      duck::LogicalType type(duckdb_prepared_statement_column_logical_type(prepared.get(), i));
+      if (duckdb_get_type_id(type.get()) == DUCKDB_TYPE_SQLNULL) {
         hive_types.emplace_back(kNullType);
         continue;
       }
-      auto hive = hive_type_of(type.type);
+      auto hive = hive_type_of(type.get());
       if (!hive) {
-        duckdb_destroy_prepare(&prepared);
         return engine_error(error_codes::kNotSupported, "column " + names.back() + ": " + hive.get_failure().message);
       }
       hive_types.push_back(*hive);
     }
-    duckdb_destroy_prepare(&prepared);
   }
   for (std::size_t i = 0; i < hive_types.size(); ++i) {
     const std::string& hive = hive_types[i];
@@ -1172,19 +1133,14 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
       for (std::size_t index : null_candidates) {
         counts += std::string(counts.empty() ? "" : ", ") + "count(ar_query.c" + std::to_string(index) + ")";
       }
-      duckdb_result counted;
+      duck::Result counted;
       const std::string count_sql = "SELECT " + counts + " FROM (" + query + "\n) AS ar_query(" + aliases + ")";
-      if (duckdb_query(connection, count_sql.c_str(), &counted) == DuckDBError) {
-        std::string message = duck_error_text(duckdb_result_error(&counted));
-        duckdb_destroy_result(&counted);
-        return engine_error(error_codes::kQueryFailed, message);
-      }
+      if (duckdb_query(connection.get(), count_sql.c_str(), counted.out()) == DuckDBError)
+        return engine_error(error_codes::kQueryFailed, counted.error());
       for (idx_t i = 0; i < null_candidates.size(); ++i) {
-        char* value = duckdb_value_varchar(&counted, i, 0);
-        if (!value || std::string(value) != "0") mismatched = true;
-        duckdb_free(value);
+        const duck::String value(duckdb_value_varchar(counted.get(), i, 0));
+        if (!value || value.view() != "0") mismatched = true;
       }
-      duckdb_destroy_result(&counted);
     }
     if (mismatched) {
       for (std::size_t i = 0; i < names.size(); ++i) {
@@ -1269,16 +1225,16 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
     }
     // Runs one statement, adding its count (COPY's first value) to `rows` and its reads to the scanned bytes.
     auto run_counted = [&](const std::string& statement_sql, bool count) -> Status {
-      duckdb_result out;
-      if (auto ran = run_query(statement_sql, context, referenced, out); !ran) return ran.get_failure();
-      while (duckdb_data_chunk chunk = duckdb_fetch_chunk(out)) {
-        if (count && duckdb_data_chunk_get_size(chunk) > 0) {
-          duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, 0);
-          rows += static_cast<std::int64_t*>(duckdb_vector_get_data(vector))[0];
+      {
+        duck::Result out;
+        if (auto ran = run_query(statement_sql, context, referenced, out); !ran) return ran.get_failure();
+        while (const duck::DataChunk chunk{duckdb_fetch_chunk(*out.get())}) {
+          if (count && duckdb_data_chunk_get_size(chunk.get()) > 0) {
+            duckdb_vector vector = duckdb_data_chunk_get_vector(chunk.get(), 0);
+            rows += static_cast<std::int64_t*>(duckdb_vector_get_data(vector))[0];
+          }
         }
-        duckdb_destroy_data_chunk(&chunk);
-      }
-      duckdb_destroy_result(&out);
+      }  // the result is destroyed before the read log is read, as it was by hand
       result.data_scanned_bytes += bytes_read_since_clear();
       return Ok{};
     };
@@ -1311,27 +1267,22 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
       }
       std::vector<std::vector<Cell>> key_rows;
       {
-        duckdb_result distinct;
+        duck::Result distinct;
         const std::string distinct_sql = "SELECT DISTINCT " + keys + " FROM " + staged + " ORDER BY ALL";
-        if (duckdb_query(connection, distinct_sql.c_str(), &distinct) == DuckDBError) {
-          std::string message = duck_error_text(duckdb_result_error(&distinct));
-          duckdb_destroy_result(&distinct);
-          return engine_error(error_codes::kQueryFailed, message);
-        }
-        for (idx_t row = 0; row < duckdb_row_count(&distinct); ++row) {
+        if (duckdb_query(connection.get(), distinct_sql.c_str(), distinct.out()) == DuckDBError)
+          return engine_error(error_codes::kQueryFailed, distinct.error());
+        for (idx_t row = 0; row < duckdb_row_count(distinct.get()); ++row) {
           std::vector<Cell> values;
           for (idx_t column = 0; column < partition_columns.size(); ++column) {
-            if (duckdb_value_is_null(&distinct, column, row)) {
+            if (duckdb_value_is_null(distinct.get(), column, row)) {
               values.emplace_back(std::nullopt);
               continue;
             }
-            char* value = duckdb_value_varchar(&distinct, column, row);
-            values.emplace_back(value ? value : "");
-            duckdb_free(value);
+            const duck::String value(duckdb_value_varchar(distinct.get(), column, row));
+            values.emplace_back(std::string(value.view()));
           }
           key_rows.push_back(std::move(values));
         }
-        duckdb_destroy_result(&distinct);
       }
       std::string data_columns;
       for (const auto& name : output_names) {
@@ -1436,21 +1387,18 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   if (!tables) return tables.get_failure();
   impl->tables = std::move(tables).get_result();
 
-  duckdb_config duck_config;
-  if (duckdb_create_config(&duck_config) == DuckDBError)
-    return engine_error(error_codes::kQueryFailed, "cannot create DuckDB config");
-  if (config.threads > 0) duckdb_set_config(duck_config, "threads", std::to_string(config.threads).c_str());
-  if (!config.memory_limit.empty()) duckdb_set_config(duck_config, "memory_limit", config.memory_limit.c_str());
-  duckdb_set_config(duck_config, "autoinstall_known_extensions", "false");
-  char* open_error = nullptr;
-  auto state = duckdb_open_ext(nullptr, &impl->database, duck_config, &open_error);
-  duckdb_destroy_config(&duck_config);
-  if (state == DuckDBError) {
-    std::string message = duck_error_text(open_error);
-    duckdb_free(open_error);
-    return engine_error(error_codes::kQueryFailed, "cannot open DuckDB: " + message);
+  {
+    duck::Config duck_config;
+    if (duckdb_create_config(duck_config.out()) == DuckDBError)
+      return engine_error(error_codes::kQueryFailed, "cannot create DuckDB config");
+    if (config.threads > 0) duckdb_set_config(duck_config.get(), "threads", std::to_string(config.threads).c_str());
+    if (!config.memory_limit.empty()) duckdb_set_config(duck_config.get(), "memory_limit", config.memory_limit.c_str());
+    duckdb_set_config(duck_config.get(), "autoinstall_known_extensions", "false");
+    duck::String open_error;
+    if (duckdb_open_ext(nullptr, impl->database.out(), duck_config.get(), open_error.out()) == DuckDBError)
+      return engine_error(error_codes::kQueryFailed, "cannot open DuckDB: " + duck::error_text(open_error.get()));
   }
-  if (duckdb_connect(impl->database, &impl->connection) == DuckDBError) {
+  if (duckdb_connect(impl->database.get(), impl->connection.out()) == DuckDBError) {
     return engine_error(error_codes::kQueryFailed, "cannot connect to DuckDB");
   }
   // Athena (Trino) semantics: integer division truncates, sessions run in UTC, NULLs sort last.
@@ -1499,7 +1447,7 @@ std::vector<std::string> LocalEngine::table_names() const {
 
 void LocalEngine::interrupt() {
   impl_->interrupted = true;
-  if (impl_->running) duckdb_interrupt(impl_->connection);
+  if (impl_->running) duckdb_interrupt(impl_->connection.get());
 }
 
 Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryContext& context) {
@@ -1526,47 +1474,47 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   std::set<std::size_t> referenced;
   if (auto views = impl_->refresh_views(translation->qualified_names, database, referenced); !views)
     return views.get_failure();
-  auto run_query = [&](const std::string& text, duckdb_result& out) {
+  auto run_query = [&](const std::string& text, duck::Result& out) {
     return impl_->run_query(text, context, referenced, out);
   };
   const auto planned = Clock::now();
   result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
-  duckdb_result duck_result;
+  duck::Result duck_result;
   if (auto ran = run_query(query, duck_result); !ran) return ran.get_failure();
   result.executed_sql = query;
-  idx_t column_count = duckdb_column_count(&duck_result);
+  idx_t column_count = duckdb_column_count(duck_result.get());
   std::string rendered;
   std::string aliases;
   std::vector<DirectKind> kinds;
   for (idx_t i = 0; i < column_count; ++i) {
     ResultColumn column;
-    column.name = athena_column_name(duckdb_column_name(&duck_result, i), i);  // owned by the result
-    LogicalType type(duckdb_column_logical_type(&duck_result, i));
-    column.type = athena_type(type.type);
-    kinds.push_back(direct_kind(type.type));
-    if (duckdb_get_type_id(type.type) == DUCKDB_TYPE_DECIMAL) {
-      column.precision = duckdb_decimal_width(type.type);
-      column.scale = duckdb_decimal_scale(type.type);
+    column.name = athena_column_name(duckdb_column_name(duck_result.get(), i), i);  // owned by the result
+    duck::LogicalType type(duckdb_column_logical_type(duck_result.get(), i));
+    column.type = athena_type(type.get());
+    kinds.push_back(direct_kind(type.get()));
+    if (duckdb_get_type_id(type.get()) == DUCKDB_TYPE_DECIMAL) {
+      column.precision = duckdb_decimal_width(type.get());
+      column.scale = duckdb_decimal_scale(type.get());
     }
     const std::string alias = "c" + std::to_string(i);
     aliases += (i ? ", " : "") + alias;
-    rendered += std::string(i ? ", " : "") + render_expression(std::string(kResultAlias) + "." + alias, type.type, 0);
+    rendered += std::string(i ? ", " : "") + render_expression(std::string(kResultAlias) + "." + alias, type.get(), 0);
     result.columns.push_back(std::move(column));
   }
   const bool direct = std::all_of(kinds.begin(), kinds.end(), [](DirectKind kind) { return kind != DirectKind::None; });
   if (!direct) {
-    duckdb_destroy_result(&duck_result);
+    duck_result.reset();  // freed before the rendering query runs, so the two are never held at once
     result.executed_sql =
         "SELECT " + rendered + " FROM (" + query + "\n) AS " + std::string(kResultAlias) + "(" + aliases + ")";
     if (auto ran = run_query(result.executed_sql, duck_result); !ran) return ran.get_failure();
   }
 
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(duck_result)) {
-    idx_t rows = duckdb_data_chunk_get_size(chunk);
+  while (const duck::DataChunk chunk{duckdb_fetch_chunk(*duck_result.get())}) {
+    idx_t rows = duckdb_data_chunk_get_size(chunk.get());
     std::size_t first_row = result.rows.size();
     result.rows.resize(first_row + rows, std::vector<Cell>(column_count));
     for (idx_t column = 0; column < column_count; ++column) {
-      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, column);
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk.get(), column);
       void* data = duckdb_vector_get_data(vector);
       auto* strings = static_cast<duckdb_string_t*>(data);
       uint64_t* validity = duckdb_vector_get_validity(vector);
@@ -1595,9 +1543,8 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
         result.rows[first_row + row][column] = std::move(text);
       }
     }
-    duckdb_destroy_data_chunk(&chunk);
   }
-  duckdb_destroy_result(&duck_result);
+  duck_result.reset();  // freed before the read log is read, as before
   result.data_scanned_bytes = impl_->bytes_read_since_clear();
   result.execution_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - planned);
   return result;
