@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "athena_runner/aws/retry.hpp"
 #include "athena_runner/spec/token.hpp"
 
 namespace athena_runner::runner {
@@ -414,10 +415,7 @@ class Scheduler {
   // network failure (which the per-query polls would hit as well).
   static bool batch_unavailable(const Error& error) {
     if (error.kind != ErrorKind::Service) return false;
-    if (error.http_status == 429 || error.code.find("Throttl") != std::string::npos ||
-        error.code == "TooManyRequestsException") {
-      return false;
-    }
+    if (aws::is_throttling_error(error)) return false;  // the clients' own classification (botocore's codes)
     return error.code == "AccessDeniedException" || error.code == "UnknownOperationException" ||
            error.code == "InternalServerError" || error.code == "NotImplemented" || error.http_status == 501 ||
            error.http_status == 500 || error.http_status == 403 || error.http_status == 404;

@@ -502,6 +502,28 @@ TEST(Runner, RunManyKeepsBatchingThroughThrottling) {
   }
 }
 
+// Throttling is what the SDKs' retry classification says it is (botocore's list), whatever the status:
+// a throttled batch call must not make the runner give up on batching.
+TEST(Runner, RunManyKeepsBatchingThroughAnyThrottlingCodeTheSdksKnow) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  auto error = make_error(ErrorKind::Service, "ProvisionedThroughputExceededException", "Rate exceeded");
+  error.http_status = 500;
+  engine.batch_error = error;
+  engine.default_script = {State::Running};
+  Runner runner(engine, fake.clock());
+  std::vector<spec::RenderedQuery> queries;
+  for (int i = 0; i < 2; ++i)
+    queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
+  auto results = runner.run_many(queries, 2);
+  EXPECT_TRUE(engine.gets.empty());
+  EXPECT_GT(engine.batch_sizes.size(), 1u);
+  for (const auto& result : results) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.get_failure().code, kPollFailedCode);
+  }
+}
+
 TEST(Runner, RunManyRespectsConcurrency) {
   FakeClock fake;
   ScriptedEngine engine(fake);
