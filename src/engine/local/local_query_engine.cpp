@@ -642,16 +642,17 @@ class LocalQueryEngine final : public runner::QueryEngine {
     } else {
       const auto& error = result.get_failure();
       statistics.engine_execution_time_in_millis = millis_between(started, completed);
-      if (error.code == error_codes::kCancelled) {
+      const auto code = parse_engine_error_code(error.code);
+      if (code == EngineErrorCode::Cancelled) {
         status.state = athena::QueryExecutionState::Cancelled;
         status.state_text = "CANCELLED";
         status.state_change_reason =
             shutdown_ ? "the local engine was closed while the query ran" : "Query cancelled by user";
       } else {
-        const bool user = error.code != error_codes::kIo;
-        const int type = error.code == error_codes::kTableData ? kErrorTypeData
-                         : user                                ? kErrorTypeUser
-                                                               : kErrorTypeInternal;
+        const bool user = code != EngineErrorCode::Io;
+        const int type = code == EngineErrorCode::TableData ? kErrorTypeData
+                         : user                             ? kErrorTypeUser
+                                                            : kErrorTypeInternal;
         status.state = athena::QueryExecutionState::Failed;
         status.state_text = "FAILED";
         status.state_change_reason = error.code + ": " + error.message;
