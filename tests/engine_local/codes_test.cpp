@@ -1,4 +1,4 @@
-// The engine's codes: each printed text parses back to its value, and other text is no code of the engine.
+// The engine's codes and statement types: each printed text parses back to its value; other text does not parse.
 #include <gtest/gtest.h>
 
 #include "athena_runner/engine/local_engine.hpp"
@@ -26,6 +26,17 @@ TEST(EngineErrorCode, OtherTextIsNoEngineCode) {
   EXPECT_EQ(parse_engine_error_code("ThrottlingException"), std::nullopt);
   EXPECT_EQ(parse_engine_error_code("user_cancelled"), std::nullopt);  // codes are case-sensitive
   EXPECT_EQ(parse_engine_error_code(""), std::nullopt);
+}
+
+TEST(StatementType, PrintsAthenasNamesAndParsesThemBack) {
+  EXPECT_EQ(to_string(StatementType::Dml), "DML");
+  EXPECT_EQ(to_string(StatementType::Ddl), "DDL");
+  EXPECT_EQ(to_string(StatementType::Utility), "UTILITY");
+  for (auto type : {StatementType::Dml, StatementType::Ddl, StatementType::Utility}) {
+    EXPECT_EQ(parse_statement_type(to_string(type)), type) << to_string(type);
+  }
+  EXPECT_EQ(parse_statement_type(""), std::nullopt);  // an execution without a StatementType
+  EXPECT_EQ(parse_statement_type("ddl"), std::nullopt);
 }
 
 }  // namespace

@@ -71,8 +71,10 @@ struct LocalEngineConfig {
   Random random = Random::system();          // names of written files when the query id is not a safe name
 };
 
+// QueryExecution::StatementType. Code decides on the enum; the text is the wire value.
 enum class StatementType { Dml, Ddl, Utility };
 std::string_view to_string(StatementType type);  // "DML", "DDL", "UTILITY" as Athena names them
+std::optional<StatementType> parse_statement_type(std::string_view text);  // nullopt for other text
 
 struct ResultColumn {
   std::string name;

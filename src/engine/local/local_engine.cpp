@@ -374,15 +374,6 @@ using text::upper;
 
 }  // namespace
 
-std::string_view to_string(StatementType type) {
-  switch (type) {
-    case StatementType::Dml: return "DML";
-    case StatementType::Ddl: return "DDL";
-    case StatementType::Utility: return "UTILITY";
-  }
-  return "DML";
-}
-
 struct LocalEngine::Impl {
   LocalEngineConfig config;
   duckdb_database database = nullptr;

@@ -113,14 +113,14 @@ std::string first_keyword(std::string_view sql) {
 }
 
 // Before the engine classifies the statement: DDL keywords as Athena lists them, everything else DML.
-std::string guess_statement_type(std::string_view sql) {
+StatementType guess_statement_type(std::string_view sql) {
   const std::string word = first_keyword(sql);
-  if (local::is_write_statement(sql)) return std::string(athena::kStatementTypeDml);  // CTAS is DML in Athena
+  if (local::is_write_statement(sql)) return StatementType::Dml;  // CTAS is DML in Athena
   if (word == "CREATE" || word == "DROP" || word == "ALTER" || word == "MSCK" || word == "SHOW" || word == "DESCRIBE" ||
       word == "DESC") {
-    return std::string(athena::kStatementTypeDdl);
+    return StatementType::Ddl;
   }
-  return std::string(athena::kStatementTypeDml);
+  return StatementType::Dml;
 }
 
 std::int64_t millis_between(SystemClock::time_point from, SystemClock::time_point to) {
@@ -191,9 +191,10 @@ class LocalQueryEngine final : public runner::QueryEngine {
     athena::QueryExecution execution;
     execution.query_execution_id = id;
     execution.query = request.query_string;
-    execution.statement_type = guess_statement_type(request.query_string);
+    const StatementType statement_type = guess_statement_type(request.query_string);
+    execution.statement_type = std::string(to_string(statement_type));
     athena::ResultConfiguration result = request.result_configuration.value_or(athena::ResultConfiguration{});
-    result.output_location = output + id + (*execution.statement_type == athena::kStatementTypeDdl ? ".txt" : ".csv");
+    result.output_location = output + id + (statement_type == StatementType::Ddl ? ".txt" : ".csv");
     execution.result_configuration = result;
     execution.result_reuse_configuration = request.result_reuse_configuration;
     athena::QueryExecutionContext context = request.query_execution_context.value_or(athena::QueryExecutionContext{});
@@ -320,7 +321,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
                         "the result file " + *path + " of query " + execution.query_execution_id +
                             " is missing: run the query again");
     }
-    if (execution.statement_type.value_or("") == athena::kStatementTypeDdl) return ddl_results(text, record->columns);
+    if (parse_statement_type(execution.statement_type.value_or("")) == StatementType::Ddl) {
+      return ddl_results(text, record->columns);
+    }
     auto table = runner::parse_athena_csv(text, max_rows);
     if (!table) return std::move(table).get_failure();
     athena::QueryResultsTable out;
