@@ -123,6 +123,12 @@ StatementType guess_statement_type(std::string_view sql) {
   return StatementType::Dml;
 }
 
+// The state and its text (what GetQueryExecution returns) are set together, the text by the one printer.
+void set_state(athena::QueryExecutionStatus& status, athena::QueryExecutionState state) {
+  status.state = state;
+  status.state_text = std::string(athena::to_string(state));
+}
+
 std::int64_t millis_between(SystemClock::time_point from, SystemClock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
@@ -200,8 +206,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     athena::QueryExecutionContext context = request.query_execution_context.value_or(athena::QueryExecutionContext{});
     if (!context.database) context.database = workspace_.default_database;
     execution.query_execution_context = context;
-    execution.status.state = athena::QueryExecutionState::Queued;
-    execution.status.state_text = "QUEUED";
+    set_state(execution.status, athena::QueryExecutionState::Queued);
     execution.status.submission_date_time = SystemClock::now();
     execution.work_group = request.work_group.value_or("primary");
     execution.execution_parameters = request.execution_parameters;
@@ -513,8 +518,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     auto& status = record.execution.status;
     if (!athena::is_terminal(status.state) && owner > 0 && owner != static_cast<long>(::getpid()) &&
         ::kill(static_cast<pid_t>(owner), 0) == -1 && errno == ESRCH) {
-      status.state = athena::QueryExecutionState::Failed;
-      status.state_text = "FAILED";
+      set_state(status, athena::QueryExecutionState::Failed);
       status.state_change_reason = "the process running it exited";
       status.athena_error = athena::AthenaError{kErrorCategorySystem, kErrorTypeInternal, false,
                                                 "the process running it (pid " + std::to_string(owner) + ") exited"};
@@ -524,8 +528,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
 
   void finish_without_running(Job& job, const std::string& reason) {
     auto& status = job.execution.status;
-    status.state = athena::QueryExecutionState::Cancelled;
-    status.state_text = "CANCELLED";
+    set_state(status, athena::QueryExecutionState::Cancelled);
     status.state_change_reason = reason;
     status.completion_date_time = SystemClock::now();
     (void)publish(job.execution, {}, true);
@@ -562,8 +565,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     }
     const auto submitted = execution.status.submission_date_time.value_or(SystemClock::now());
     const auto started = SystemClock::now();
-    execution.status.state = athena::QueryExecutionState::Running;
-    execution.status.state_text = "RUNNING";
+    set_state(execution.status, athena::QueryExecutionState::Running);
     // Other processes read RUNNING from the record once the query has run for a while: most queries end
     // first, and their record goes from QUEUED to its final state in one write.
     (void)publish(execution, {}, false);
@@ -632,12 +634,10 @@ class LocalQueryEngine final : public runner::QueryEngine {
         written = ddl ? write_atomically(*path, local::to_ddl_text(*result)) : write_athena_csv(*result, *path);
       }
       if (written) {
-        status.state = athena::QueryExecutionState::Succeeded;
-        status.state_text = "SUCCEEDED";
+        set_state(status, athena::QueryExecutionState::Succeeded);
         columns = result->columns;
       } else {
-        status.state = athena::QueryExecutionState::Failed;
-        status.state_text = "FAILED";
+        set_state(status, athena::QueryExecutionState::Failed);
         status.state_change_reason = "could not write the result to " + location + ": " + written.get_failure().message;
         status.athena_error =
             athena::AthenaError{kErrorCategorySystem, kErrorTypeResultWrite, false, status.state_change_reason};
@@ -647,8 +647,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
       statistics.engine_execution_time_in_millis = millis_between(started, completed);
       const auto code = parse_engine_error_code(error.code);
       if (code == EngineErrorCode::Cancelled) {
-        status.state = athena::QueryExecutionState::Cancelled;
-        status.state_text = "CANCELLED";
+        set_state(status, athena::QueryExecutionState::Cancelled);
         status.state_change_reason =
             shutdown_ ? "the local engine was closed while the query ran" : "Query cancelled by user";
       } else {
@@ -656,8 +655,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
         const int type = code == EngineErrorCode::TableData ? kErrorTypeData
                          : user                             ? kErrorTypeUser
                                                             : kErrorTypeInternal;
-        status.state = athena::QueryExecutionState::Failed;
-        status.state_text = "FAILED";
+        set_state(status, athena::QueryExecutionState::Failed);
         status.state_change_reason = error.code + ": " + error.message;
         status.athena_error = athena::AthenaError{user ? kErrorCategoryUser : kErrorCategorySystem, type, false,
                                                   *status.state_change_reason};
