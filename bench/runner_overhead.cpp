@@ -201,7 +201,8 @@ int main(int argc, char** argv) {
     rendered->result_reuse.reset();  // measure the query, not Athena's result reuse
     auto summary = runner.run_rendered(*rendered, options);
     if (!summary) die(summary.get_failure().to_string());
-    if (!summary->succeeded()) die(std::string(query.name) + ": " + summary->state + " " + summary->reason);
+    if (!summary->succeeded())
+      die(std::string(query.name) + ": " + std::string(to_string(summary->state)) + " " + summary->reason);
     return *summary;
   };
 

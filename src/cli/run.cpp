@@ -133,7 +133,9 @@ runner::EventSink progress_printer() {
         line << "started " << summary.query_execution_id << " (attempt " << summary.attempts << ")";
         break;
       case runner::RunEvent::Kind::StateChanged:
-        if (summary.state != "QUEUED" && summary.state != "RUNNING") return;  // Finished reports the end
+        if (summary.state != runner::RunState::Queued && summary.state != runner::RunState::Running) {
+          return;  // Finished reports the end
+        }
         line << summary.state << " after " << seconds_text(summary.wall_time);
         break;
       case runner::RunEvent::Kind::Resubmitted:
@@ -495,7 +497,8 @@ int run_status(const AwsOptions& aws, const ExecutionOptions& options) {
   } else {
     runner::print_summary(summary, std::cout);
   }
-  return summary.state == "FAILED" || summary.state == "CANCELLED" ? kExitFailed : kExitOk;
+  return summary.state == runner::RunState::Failed || summary.state == runner::RunState::Cancelled ? kExitFailed
+                                                                                                   : kExitOk;
 }
 
 int run_results(const AwsOptions& aws, const ExecutionOptions& options) {

@@ -12,15 +12,13 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr std::string_view kPollFailedCode = "PollFailed";  // runner: started, then polling kept failing
-
 std::int64_t millis(std::chrono::milliseconds duration) { return duration.count(); }
 
 ordered_json summary_fields(const runner::RunSummary& summary) {
   ordered_json fields;
   fields["query"] = summary.name;
   fields["query_execution_id"] = summary.query_execution_id;
-  fields["state"] = summary.state;
+  fields["state"] = std::string(to_string(summary.state));
   if (!summary.reason.empty()) fields["reason"] = summary.reason;
   return fields;
 }
@@ -29,11 +27,12 @@ ordered_json summary_fields(const runner::RunSummary& summary) {
 std::optional<std::string_view> failure_type(const runner::RunSummary& summary, bool waited) {
   if (summary.succeeded()) return std::nullopt;
   if (summary.timed_out) return summary.stopped ? kErrorQueryTimedOut : kErrorQueryStillRunning;
-  if (summary.state == "FAILED") return kErrorQueryFailed;
-  if (summary.state == "CANCELLED") return kErrorQueryCancelled;
-  if (summary.state == "UNKNOWN") return kErrorQueryStateUnknown;
-  if (summary.state == "NOT_STARTED" || summary.query_execution_id.empty()) return kErrorQueryNotStarted;
-  if (!waited && (summary.state == "QUEUED" || summary.state == "RUNNING")) return std::nullopt;
+  using runner::RunState;
+  if (summary.state == RunState::Failed) return kErrorQueryFailed;
+  if (summary.state == RunState::Cancelled) return kErrorQueryCancelled;
+  if (summary.state == RunState::Unknown) return kErrorQueryStateUnknown;
+  if (summary.state == RunState::NotStarted || summary.query_execution_id.empty()) return kErrorQueryNotStarted;
+  if (!waited && (summary.state == RunState::Queued || summary.state == RunState::Running)) return std::nullopt;
   return kErrorQueryFailed;
 }
 
@@ -81,7 +80,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     auto query = spec::render_query(event->queries[i], event->scheduled_time);
     if (!query) {
       summaries[i].name = event->queries[i].name;
-      summaries[i].state = "NOT_STARTED";
+      summaries[i].state = runner::RunState::NotStarted;
       summaries[i].reason = query.get_failure().message;
       log.write(LogLevel::Error, "query not started", with_request(summary_fields(summaries[i])));
       continue;
@@ -139,7 +138,8 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     summary.name = rendered[k].name;
     summary.rendered = rendered[k];
     // The runner reports a started query whose state could no longer be read as an error too.
-    summary.state = outcomes[k].get_failure().code == kPollFailedCode ? "UNKNOWN" : "NOT_STARTED";
+    summary.state = outcomes[k].get_failure().code == runner::kPollFailedCode ? runner::RunState::Unknown
+                                                                              : runner::RunState::NotStarted;
     summary.reason = outcomes[k].get_failure().to_string();
     log.write(LogLevel::Error, "query not started", with_request(summary_fields(summary)));
   }
@@ -155,7 +155,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     response["queries"].push_back(ordered_json::parse(runner::summary_json(summary)));
     if (auto type = failure_type(summary, event->wait)) {
       if (!first_failure) first_failure = type;
-      std::string line = summary.name + ": " + summary.state;
+      std::string line = summary.name + ": " + std::string(to_string(summary.state));
       if (!summary.query_execution_id.empty()) line += " (" + summary.query_execution_id + ")";
       if (!summary.reason.empty()) line += ": " + summary.reason;
       failures.push_back(std::move(line));

@@ -132,7 +132,7 @@ Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& quer
     } else {
       summary.name = query.name;
       summary.rendered = pending[index];
-      summary.state = "NOT_STARTED";
+      summary.state = RunState::NotStarted;
       summary.reason = outcome.get_failure().to_string();
     }
     if (summary.succeeded()) {
@@ -150,7 +150,7 @@ Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& quer
     } else {
       summary.name = query.name;
       summary.rendered = pending[i];
-      summary.state = "NOT_STARTED";
+      summary.state = RunState::NotStarted;
       summary.reason = outcomes[i].get_failure().to_string();
     }
     if (summary.succeeded()) {

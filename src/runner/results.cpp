@@ -309,7 +309,7 @@ void print_summary(const RunSummary& summary, std::ostream& out) {
   std::vector<std::pair<std::string, std::string>> lines;
   lines.emplace_back("query", summary.name);
   lines.emplace_back("execution id", summary.query_execution_id.empty() ? "-" : summary.query_execution_id);
-  lines.emplace_back("state", summary.state);
+  lines.emplace_back("state", std::string(to_string(summary.state)));
   if (!summary.reason.empty()) lines.emplace_back("reason", summary.reason);
   if (summary.error_category || summary.error_type) {
     static constexpr const char* kCategories[] = {"", "system", "user", "other"};
@@ -355,7 +355,7 @@ std::string summary_json(const RunSummary& summary) {
   nlohmann::ordered_json json;
   json["name"] = summary.name;
   json["query_execution_id"] = summary.query_execution_id;
-  json["state"] = summary.state;
+  json["state"] = std::string(to_string(summary.state));
   json["reason"] = summary.reason;
   json["error_category"] = summary.error_category ? nlohmann::ordered_json(*summary.error_category) : nullptr;
   json["error_type"] = summary.error_type ? nlohmann::ordered_json(*summary.error_type) : nullptr;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "athena_runner/aws/retry.hpp"
 #include "athena_runner/spec/token.hpp"
 
 namespace athena_runner::runner {
@@ -54,8 +55,7 @@ spec::RenderedQuery next_generation(const spec::RenderedQuery& query) {
 
 void apply_execution(RunSummary& summary, const athena::QueryExecution& execution) {
   summary.execution = execution;
-  summary.state = execution.status.state_text.empty() ? std::string(athena::to_string(execution.status.state))
-                                                      : execution.status.state_text;
+  summary.state = run_state(execution.status.state);
   if (execution.status.state_change_reason) summary.reason = *execution.status.state_change_reason;
   if (const auto& error = execution.status.athena_error) {
     summary.error_category = error->error_category;
@@ -113,7 +113,7 @@ class Scheduler {
       slots_[i].rendered = queries[i];
       slots_[i].summary.name = queries[i].name;
       slots_[i].summary.rendered = queries[i];
-      slots_[i].summary.state = "NOT_STARTED";
+      slots_[i].summary.state = RunState::NotStarted;
     }
     single_ = queries.size() == 1;
     changes_seen_ = engine_.change_count();
@@ -223,7 +223,7 @@ class Scheduler {
     slot.summary.query_execution_id = *started;
     slot.summary.execution = {};
     slot.summary.execution.query_execution_id = *started;
-    slot.summary.state = "QUEUED";
+    slot.summary.state = RunState::Queued;
     slot.summary.reason.clear();
     slot.summary.error_category.reset();
     slot.summary.error_type.reset();
@@ -301,7 +301,7 @@ class Scheduler {
   void update(std::size_t index, const athena::QueryExecution& execution) {
     auto& slot = slots_[index];
     slot.consecutive_poll_errors = 0;
-    const std::string previous = slot.summary.state;
+    const RunState previous = slot.summary.state;
     apply_execution(slot.summary, execution);
     if (slot.summary.state != previous) emit(RunEvent::Kind::StateChanged, slot);
     if (!athena::is_terminal(execution.status.state)) {
@@ -333,7 +333,7 @@ class Scheduler {
     if (slot.consecutive_poll_errors >= kMaxConsecutivePollErrors) {
       slot.phase = Slot::Phase::Done;
       slot.outcome = Outcome<RunSummary>(
-          make_error(ErrorKind::Service, "PollFailed",
+          make_error(ErrorKind::Service, std::string(kPollFailedCode),
                      "could not read the state of query " + slot.summary.query_execution_id + " (" +
                          std::to_string(slot.consecutive_poll_errors) + " tries in a row): " + message +
                          "; it may still be running: check it with `athena-runner status " +
@@ -415,10 +415,7 @@ class Scheduler {
   // network failure (which the per-query polls would hit as well).
   static bool batch_unavailable(const Error& error) {
     if (error.kind != ErrorKind::Service) return false;
-    if (error.http_status == 429 || error.code.find("Throttl") != std::string::npos ||
-        error.code == "TooManyRequestsException") {
-      return false;
-    }
+    if (aws::is_throttling_error(error)) return false;  // the clients' own classification (botocore's codes)
     return error.code == "AccessDeniedException" || error.code == "UnknownOperationException" ||
            error.code == "InternalServerError" || error.code == "NotImplemented" || error.http_status == 501 ||
            error.http_status == 500 || error.http_status == 403 || error.http_status == 404;
@@ -436,6 +433,15 @@ class Scheduler {
 };
 
 }  // namespace
+
+RunState run_state(athena::QueryExecutionState state) { return static_cast<RunState>(state); }
+
+std::string_view to_string(RunState state) {
+  if (state == RunState::NotStarted) return "NOT_STARTED";
+  return athena::to_string(static_cast<athena::QueryExecutionState>(state));
+}
+
+std::ostream& operator<<(std::ostream& out, RunState state) { return out << to_string(state); }
 
 RunSummary summary_of(const athena::QueryExecution& execution) {
   RunSummary summary;

@@ -9,6 +9,7 @@
 
 #include "athena_runner/aws/protocol/athena.hpp"
 #include "athena_runner/aws/sigv4.hpp"
+#include "athena_runner/engine/local_engine.hpp"
 #include "checksums.hpp"
 #include "file_store.hpp"
 
@@ -302,7 +303,8 @@ Outcome<json> AthenaApi::get_query_results(const json& input) {
   }
   auto table = engine().results(*id, 0);
   if (!table) return from_engine(table.get_failure());
-  const bool has_header = execution->statement_type.value_or("") == athena::kStatementTypeDml;
+  const bool has_header =
+      engine::parse_statement_type(execution->statement_type.value_or("")) == engine::StatementType::Dml;
   const std::size_t total = table->rows.size() + (has_header ? 1 : 0);
   json rows = json::array();
   auto datum_row = [](const std::vector<std::optional<std::string>>& cells) {

@@ -66,7 +66,7 @@ TEST_F(AthenaEngineMoto, RunsAndStreamsTheResultCsvFromS3) {
   Runner runner(*engine, Clock::system());
   auto summary = runner.run(query("people_csv"), kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  EXPECT_EQ(summary->state, "SUCCEEDED");
+  EXPECT_EQ(summary->state, RunState::Succeeded);
   EXPECT_EQ(summary->output_location, std::string(kOutput) + summary->query_execution_id + ".csv");
   EXPECT_EQ(summary->rendered.client_request_token,
             spec::render_query(query("people_csv"), kSlot)->client_request_token);
@@ -145,7 +145,7 @@ TEST_F(AthenaEngineMoto, RunManyWorksWithoutBatchGet) {
   ASSERT_EQ(results.size(), 3u);
   for (const auto& result : results) {
     ASSERT_TRUE(result) << result.get_failure().to_string();
-    EXPECT_EQ(result->state, "SUCCEEDED");
+    EXPECT_EQ(result->state, RunState::Succeeded);
   }
 }
 

@@ -102,7 +102,7 @@ TEST_F(LocalEngineRun, RunnerWritesTheResultWhereAthenaWould) {
   auto summary = runner.run(query("SELECT pizza, sum(quantity) AS total FROM orders GROUP BY pizza ORDER BY pizza"),
                             kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  ASSERT_EQ(summary->state, "SUCCEEDED") << summary->reason;
+  ASSERT_EQ(summary->state, RunState::Succeeded) << summary->reason;
   const std::string& id = summary->query_execution_id;
   EXPECT_EQ(id.size(), 36u);
   EXPECT_EQ(summary->output_location, std::string(kOutput) + id + ".csv");
@@ -133,7 +133,7 @@ TEST_F(LocalEngineRun, TheRunnerLearnsOfTheEndWithoutWaitingForItsNextPoll) {
   auto summary = runner.run(query("SELECT count(*) AS n FROM orders"), kSlot, options);
   const auto waited = std::chrono::steady_clock::now() - started;
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  ASSERT_EQ(summary->state, "SUCCEEDED") << summary->reason;
+  ASSERT_EQ(summary->state, RunState::Succeeded) << summary->reason;
   EXPECT_LT(waited, std::chrono::seconds(10));  // woken by the engine, not by the 30 s poll interval
   EXPECT_LE(summary->polls, 2);
 }
@@ -195,14 +195,14 @@ TEST_F(LocalEngineRun, BadSqlFailsAsAUserErrorWithoutAResultFile) {
   Runner runner(*engine_, Clock::system());
   auto summary = runner.run(query("SELECT no_such_column FROM orders"), kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  EXPECT_EQ(summary->state, "FAILED");
+  EXPECT_EQ(summary->state, RunState::Failed);
   EXPECT_EQ(summary->error_category, 2);
   EXPECT_EQ(summary->attempts, 1);
   EXPECT_NE(summary->reason.find("no_such_column"), std::string::npos) << summary->reason;
   EXPECT_FALSE(fs::exists(result_file(summary->query_execution_id)));
   auto missing_table = runner.run(query("SELECT * FROM no_such_table"), kSlot, fast_polling());
   ASSERT_TRUE(missing_table);
-  EXPECT_EQ(missing_table->state, "FAILED");
+  EXPECT_EQ(missing_table->state, RunState::Failed);
   EXPECT_EQ(missing_table->error_category, 2);
   EXPECT_NE(missing_table->reason.find("no_such_table"), std::string::npos) << missing_table->reason;
 }
@@ -267,7 +267,7 @@ TEST_F(LocalEngineRun, ThisProcessAnswersForItsOwnQueriesWithoutReadingTheirReco
   Runner runner(*engine_, Clock::system());
   auto summary = runner.run(query("SELECT count(*) AS n FROM orders"), kSlot, fast_polling());
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  ASSERT_EQ(summary->state, "SUCCEEDED") << summary->reason;
+  ASSERT_EQ(summary->state, RunState::Succeeded) << summary->reason;
   const std::string id = summary->query_execution_id;
   const std::string record = data_dir() + "/.athena/executions/" + id + ".json";
   ASSERT_TRUE(fs::exists(record));  // written for other processes

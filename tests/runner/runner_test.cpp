@@ -180,7 +180,7 @@ TEST(Runner, PollIntervalsGrowGeometricallyToTheCap) {
   const TimePoint started = fake.now;
   auto summary = runner.run(sample_query(), slot_time(), options);
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  EXPECT_EQ(summary->state, "SUCCEEDED");
+  EXPECT_EQ(summary->state, RunState::Succeeded);
   ASSERT_EQ(engine.gets.size(), 9u);
   EXPECT_EQ(summary->polls, 9);
   // Worked out by hand: 100, 200, 400, 800, then capped at 1000.
@@ -207,7 +207,7 @@ TEST(Runner, AChangeTheEngineReportsCutsTheWaitShort) {
   const TimePoint started = fake.now;
   auto summary = runner.run(sample_query(), slot_time(), options);
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  EXPECT_EQ(summary->state, "SUCCEEDED");
+  EXPECT_EQ(summary->state, RunState::Succeeded);
   ASSERT_EQ(engine.gets.size(), 2u);
   EXPECT_EQ(engine.gets[0].second, started + milliseconds(1000));  // nothing had changed: the whole interval
   EXPECT_EQ(engine.gets[1].second, engine.gets[0].second);         // polled at once, not 2000 ms later
@@ -225,7 +225,7 @@ TEST(Runner, AQueryThatFinishedBeforeTheFirstPollIsReadAtOnce) {
   const TimePoint started = fake.now;
   auto summary = runner.run(sample_query(), slot_time(), options);
   ASSERT_TRUE(summary) << summary.get_failure().to_string();
-  EXPECT_EQ(summary->state, "SUCCEEDED");
+  EXPECT_EQ(summary->state, RunState::Succeeded);
   ASSERT_EQ(engine.gets.size(), 1u);
   EXPECT_EQ(engine.gets[0].second, started);
 }
@@ -245,7 +245,7 @@ TEST(Runner, TimeoutStopsTheQuery) {
   EXPECT_EQ(engine.stops[0].second, started + std::chrono::seconds(10));
   EXPECT_TRUE(summary->timed_out);
   EXPECT_TRUE(summary->stopped);
-  EXPECT_EQ(summary->state, "CANCELLED");
+  EXPECT_EQ(summary->state, RunState::Cancelled);
   EXPECT_NE(summary->reason.find("timed out after 10s"), std::string::npos) << summary->reason;
   for (const auto& [id, when] : engine.gets) EXPECT_LE(when, started + std::chrono::seconds(10));
 }
@@ -288,7 +288,7 @@ TEST(Runner, NothingStartsAfterTheDeadlineOrOnceInterrupted) {
   options.deadline = fake.now;
   auto late = runner.run(sample_query(), slot_time(), options);
   ASSERT_TRUE(late);
-  EXPECT_EQ(late->state, "NOT_STARTED");
+  EXPECT_EQ(late->state, RunState::NotStarted);
   EXPECT_NE(late->reason.find("deadline"), std::string::npos) << late->reason;
 
   std::atomic<bool> interrupted{true};
@@ -298,7 +298,7 @@ TEST(Runner, NothingStartsAfterTheDeadlineOrOnceInterrupted) {
   auto results = runner.run_many(queries, 2, interrupted_options);
   for (const auto& result : results) {
     ASSERT_TRUE(result);
-    EXPECT_EQ(result->state, "NOT_STARTED");
+    EXPECT_EQ(result->state, RunState::NotStarted);
   }
   EXPECT_TRUE(engine.starts.empty());
 }
@@ -316,7 +316,7 @@ TEST(Runner, LeaveRunningDoesNotStop) {
   EXPECT_TRUE(engine.stops.empty());
   EXPECT_TRUE(summary->timed_out);
   EXPECT_FALSE(summary->stopped);
-  EXPECT_EQ(summary->state, "RUNNING");
+  EXPECT_EQ(summary->state, RunState::Running);
 }
 
 TEST(Runner, InterruptStopsTheRunningQuery) {
@@ -335,7 +335,7 @@ TEST(Runner, InterruptStopsTheRunningQuery) {
   ASSERT_EQ(engine.stops.size(), 1u);
   EXPECT_EQ(engine.gets.size(), 4u);  // three polls, then the read after the stop
   EXPECT_TRUE(summary->stopped);
-  EXPECT_EQ(summary->state, "CANCELLED");
+  EXPECT_EQ(summary->state, RunState::Cancelled);
   EXPECT_NE(summary->reason.find("interrupted"), std::string::npos);
 }
 
@@ -350,7 +350,7 @@ TEST(Runner, RetryableFailureIsResubmittedWithTheNextGenerationToken) {
   options.retry_base = milliseconds(1000);
   auto summary = runner.run(sample_query(), slot_time(), options);
   ASSERT_TRUE(summary);
-  EXPECT_EQ(summary->state, "SUCCEEDED");
+  EXPECT_EQ(summary->state, RunState::Succeeded);
   EXPECT_EQ(summary->attempts, 2);
   ASSERT_EQ(engine.starts.size(), 2u);
   auto first = spec::render_query(sample_query(), slot_time(), 0);
@@ -376,7 +376,7 @@ TEST(Runner, RetryableFailureStopsAfterMaxAttempts) {
   auto summary = runner.run(sample_query(), slot_time(), options);
   ASSERT_TRUE(summary);
   EXPECT_EQ(engine.starts.size(), 3u);
-  EXPECT_EQ(summary->state, "FAILED");
+  EXPECT_EQ(summary->state, RunState::Failed);
 }
 
 TEST(Runner, UserErrorFailsAtOnce) {
@@ -388,7 +388,7 @@ TEST(Runner, UserErrorFailsAtOnce) {
   auto summary = runner.run(sample_query(), slot_time());
   ASSERT_TRUE(summary);
   EXPECT_EQ(engine.starts.size(), 1u);
-  EXPECT_EQ(summary->state, "FAILED");
+  EXPECT_EQ(summary->state, RunState::Failed);
   EXPECT_EQ(summary->error_category, 2);
   EXPECT_EQ(summary->reason, "boom");
   EXPECT_FALSE(summary->succeeded());
@@ -448,7 +448,7 @@ TEST(Runner, RunManyPollsInBatchesOfAtMostFifty) {
   ASSERT_EQ(results.size(), 120u);
   for (std::size_t i = 0; i < results.size(); ++i) {
     ASSERT_TRUE(results[i]);
-    EXPECT_EQ(results[i]->state, "SUCCEEDED");
+    EXPECT_EQ(results[i]->state, RunState::Succeeded);
     EXPECT_EQ(results[i]->rendered.scheduled_time, queries[i].scheduled_time);  // input order
   }
   EXPECT_TRUE(engine.gets.empty());
@@ -476,7 +476,7 @@ TEST(Runner, RunManyPollsOneByOneWhenBatchGetIsNotOffered) {
   auto results = runner.run_many(queries, 3);
   for (const auto& result : results) {
     ASSERT_TRUE(result) << result.get_failure().to_string();
-    EXPECT_EQ(result->state, "SUCCEEDED");
+    EXPECT_EQ(result->state, RunState::Succeeded);
     EXPECT_EQ(result->polls, 2);
   }
   EXPECT_EQ(engine.batch_sizes.size(), 1u);  // tried once, then GetQueryExecution per query
@@ -499,6 +499,28 @@ TEST(Runner, RunManyKeepsBatchingThroughThrottling) {
   for (const auto& result : results) {
     ASSERT_FALSE(result);
     EXPECT_EQ(result.get_failure().code, "PollFailed");
+  }
+}
+
+// Throttling is what the SDKs' retry classification says it is (botocore's list), whatever the status:
+// a throttled batch call must not make the runner give up on batching.
+TEST(Runner, RunManyKeepsBatchingThroughAnyThrottlingCodeTheSdksKnow) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  auto error = make_error(ErrorKind::Service, "ProvisionedThroughputExceededException", "Rate exceeded");
+  error.http_status = 500;
+  engine.batch_error = error;
+  engine.default_script = {State::Running};
+  Runner runner(engine, fake.clock());
+  std::vector<spec::RenderedQuery> queries;
+  for (int i = 0; i < 2; ++i)
+    queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
+  auto results = runner.run_many(queries, 2);
+  EXPECT_TRUE(engine.gets.empty());
+  EXPECT_GT(engine.batch_sizes.size(), 1u);
+  for (const auto& result : results) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.get_failure().code, kPollFailedCode);
   }
 }
 
@@ -661,7 +683,7 @@ TEST(Summary, JsonAndLinesCarryTheRun) {
   RunSummary summary;
   summary.name = "daily";
   summary.query_execution_id = "abc";
-  summary.state = "FAILED";
+  summary.state = RunState::Failed;
   summary.reason = "TABLE_NOT_FOUND: line 1:15: Table 'x' does not exist";
   summary.error_category = 2;
   summary.data_scanned_bytes = 2048;

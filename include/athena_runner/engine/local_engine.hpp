@@ -16,15 +16,50 @@
 
 namespace athena_runner::engine {
 
-// Error codes carried in Error::code (Athena-style names where Athena has one).
+// The codes the engine puts in Error::code (Athena-style names where Athena has one). Code that decides
+// on a code parses it (parse_engine_error_code(error.code) == EngineErrorCode::Cancelled); the text stays
+// the value in Error::code and in Athena's StateChangeReason.
+enum class EngineErrorCode {
+  NotSupported,      // construct not (safely) supported
+  InvalidParameter,  // bad execution parameter
+  InvalidCatalog,    // unreadable Glue definition
+  TableData,         // table files missing/unreadable
+  QueryFailed,       // the engine rejected the query
+  Cancelled,         // interrupt() or cancellation
+  Io,                // writing results (the same text as base/files.hpp's file errors)
+  SyntaxError,       // DDL that does not parse
+  AlreadyExists,     // DDL: the database, table, column or partition exists
+  NotFound,          // DDL: the database, table, column or partition does not exist
+  InvalidOperation,  // DDL that cannot apply to this object
+};
+constexpr std::string_view to_string(EngineErrorCode code) {
+  switch (code) {
+    case EngineErrorCode::NotSupported: return "NOT_SUPPORTED";
+    case EngineErrorCode::InvalidParameter: return "INVALID_PARAMETER";
+    case EngineErrorCode::InvalidCatalog: return "INVALID_CATALOG";
+    case EngineErrorCode::TableData: return "TABLE_DATA_ERROR";
+    case EngineErrorCode::QueryFailed: return "QUERY_FAILED";
+    case EngineErrorCode::Cancelled: return "USER_CANCELLED";
+    case EngineErrorCode::Io: return "IO_ERROR";
+    case EngineErrorCode::SyntaxError: return "SYNTAX_ERROR";
+    case EngineErrorCode::AlreadyExists: return "ALREADY_EXISTS";
+    case EngineErrorCode::NotFound: return "NOT_FOUND";
+    case EngineErrorCode::InvalidOperation: return "INVALID_OPERATION";
+  }
+  return "QUERY_FAILED";
+}
+// nullopt for a code the engine does not produce (e.g. an AWS client's).
+std::optional<EngineErrorCode> parse_engine_error_code(std::string_view text);
+
+// The same texts by name, for the places that build errors.
 namespace error_codes {
-inline constexpr std::string_view kNotSupported = "NOT_SUPPORTED";          // construct not (safely) supported
-inline constexpr std::string_view kInvalidParameter = "INVALID_PARAMETER";  // bad execution parameter
-inline constexpr std::string_view kInvalidCatalog = "INVALID_CATALOG";      // unreadable Glue definition
-inline constexpr std::string_view kTableData = "TABLE_DATA_ERROR";          // table files missing/unreadable
-inline constexpr std::string_view kQueryFailed = "QUERY_FAILED";            // the engine rejected the query
-inline constexpr std::string_view kCancelled = "USER_CANCELLED";            // interrupt() or cancellation
-inline constexpr std::string_view kIo = "IO_ERROR";                         // writing results
+inline constexpr std::string_view kNotSupported = to_string(EngineErrorCode::NotSupported);
+inline constexpr std::string_view kInvalidParameter = to_string(EngineErrorCode::InvalidParameter);
+inline constexpr std::string_view kInvalidCatalog = to_string(EngineErrorCode::InvalidCatalog);
+inline constexpr std::string_view kTableData = to_string(EngineErrorCode::TableData);
+inline constexpr std::string_view kQueryFailed = to_string(EngineErrorCode::QueryFailed);
+inline constexpr std::string_view kCancelled = to_string(EngineErrorCode::Cancelled);
+inline constexpr std::string_view kIo = to_string(EngineErrorCode::Io);
 }  // namespace error_codes
 
 struct LocalEngineConfig {
@@ -36,8 +71,10 @@ struct LocalEngineConfig {
   Random random = Random::system();          // names of written files when the query id is not a safe name
 };
 
+// QueryExecution::StatementType. Code decides on the enum; the text is the wire value.
 enum class StatementType { Dml, Ddl, Utility };
 std::string_view to_string(StatementType type);  // "DML", "DDL", "UTILITY" as Athena names them
+std::optional<StatementType> parse_statement_type(std::string_view text);  // nullopt for other text
 
 struct ResultColumn {
   std::string name;

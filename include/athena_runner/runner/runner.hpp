@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "athena_runner/base/clock.hpp"
@@ -47,13 +48,32 @@ struct RunOptions {
   const std::atomic<bool>* interrupted = nullptr;  // set by a SIGINT handler: stop the running queries
 };
 
+// A run's state: Athena's QueryExecutionState (same values, printed by athena::to_string), or
+// NotStarted for a query the runner never started (bad template, start refused, deadline reached).
+// Code decides on this enum; the text is for output only.
+enum class RunState {
+  Queued = static_cast<int>(athena::QueryExecutionState::Queued),
+  Running = static_cast<int>(athena::QueryExecutionState::Running),
+  Succeeded = static_cast<int>(athena::QueryExecutionState::Succeeded),
+  Failed = static_cast<int>(athena::QueryExecutionState::Failed),
+  Cancelled = static_cast<int>(athena::QueryExecutionState::Cancelled),
+  Unknown = static_cast<int>(athena::QueryExecutionState::Unknown),  // a state this build does not know
+  NotStarted,
+};
+RunState run_state(athena::QueryExecutionState state);
+std::string_view to_string(RunState state);                   // "QUEUED", ... "UNKNOWN" as Athena's, or "NOT_STARTED"
+std::ostream& operator<<(std::ostream& out, RunState state);  // to_string (for streams and test messages)
+
+// The Error::code of a run whose query started but whose state could no longer be read.
+inline constexpr std::string_view kPollFailedCode = "PollFailed";
+
 // What happened to one query run.
 struct RunSummary {
   std::string name;
-  spec::RenderedQuery rendered;       // what was sent (the last generation's token)
-  std::string query_execution_id;     // empty if it never started
-  athena::QueryExecution execution;   // the last GetQueryExecution seen
-  std::string state;                  // QUEUED RUNNING SUCCEEDED FAILED CANCELLED, or NOT_STARTED
+  spec::RenderedQuery rendered;      // what was sent (the last generation's token)
+  std::string query_execution_id;    // empty if it never started
+  athena::QueryExecution execution;  // the last GetQueryExecution seen
+  RunState state = RunState::NotStarted;
   std::string reason;                 // StateChangeReason / error message / why the runner gave up
   std::optional<int> error_category;  // AthenaError
   std::optional<int> error_type;
@@ -67,7 +87,7 @@ struct RunSummary {
   std::chrono::milliseconds wall_time{0};  // measured by the runner, start call to final state
   bool reused_previous_result = false;
   double estimated_cost_usd = 0;
-  bool succeeded() const { return state == "SUCCEEDED"; }
+  bool succeeded() const { return state == RunState::Succeeded; }
 };
 
 // The summary of an execution looked up by id (`athena-runner status`), not started by this runner: state,

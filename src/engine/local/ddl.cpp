@@ -34,10 +34,10 @@ namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
 // Error codes of DDL failures (Error::code); all are user errors.
-constexpr std::string_view kSyntaxError = "SYNTAX_ERROR";
-constexpr std::string_view kAlreadyExists = "ALREADY_EXISTS";
-constexpr std::string_view kNotFound = "NOT_FOUND";
-constexpr std::string_view kInvalidOperation = "INVALID_OPERATION";
+constexpr std::string_view kSyntaxError = to_string(EngineErrorCode::SyntaxError);
+constexpr std::string_view kAlreadyExists = to_string(EngineErrorCode::AlreadyExists);
+constexpr std::string_view kNotFound = to_string(EngineErrorCode::NotFound);
+constexpr std::string_view kInvalidOperation = to_string(EngineErrorCode::InvalidOperation);
 
 // What Glue stores, matching src/server/glue_service.cpp.
 constexpr std::string_view kCatalogId = "000000000000";
@@ -902,7 +902,9 @@ Outcome<QueryResult> drop_table(Parser& parser, Catalog& catalog) {
   if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
   auto table = owned_table(catalog, *name);
   if (!table) {
-    if (if_exists && table.get_failure().code == kNotFound) return ddl_result();
+    if (if_exists && parse_engine_error_code(table.get_failure().code) == EngineErrorCode::NotFound) {
+      return ddl_result();
+    }
     return std::move(table).get_failure();
   }
   std::error_code error;

@@ -359,15 +359,6 @@ using text::upper;
 
 }  // namespace
 
-std::string_view to_string(StatementType type) {
-  switch (type) {
-    case StatementType::Dml: return "DML";
-    case StatementType::Ddl: return "DDL";
-    case StatementType::Utility: return "UTILITY";
-  }
-  return "DML";
-}
-
 struct LocalEngine::Impl {
   LocalEngineConfig config;
   // Destroyed in reverse order: the prepared statements (below), then the connection, then the database.
@@ -993,7 +984,8 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
       return engine_error(error_codes::kQueryFailed, "CREATE TABLE AS needs a catalog directory");
     }
     if (auto fresh = local::check_new_table(target_database, statement.table, ddl_context); !fresh) {
-      if (statement.if_not_exists && fresh.get_failure().code == "ALREADY_EXISTS") {
+      if (statement.if_not_exists &&
+          parse_engine_error_code(fresh.get_failure().code) == EngineErrorCode::AlreadyExists) {
         QueryResult nothing;
         nothing.columns = {{"rows", "bigint"}};
         nothing.rows = {{Cell("0")}};

@@ -120,14 +120,20 @@ std::string first_keyword(std::string_view sql) {
 }
 
 // Before the engine classifies the statement: DDL keywords as Athena lists them, everything else DML.
-std::string guess_statement_type(std::string_view sql) {
+StatementType guess_statement_type(std::string_view sql) {
   const std::string word = first_keyword(sql);
-  if (local::is_write_statement(sql)) return std::string(athena::kStatementTypeDml);  // CTAS is DML in Athena
+  if (local::is_write_statement(sql)) return StatementType::Dml;  // CTAS is DML in Athena
   if (word == "CREATE" || word == "DROP" || word == "ALTER" || word == "MSCK" || word == "SHOW" || word == "DESCRIBE" ||
       word == "DESC") {
-    return std::string(athena::kStatementTypeDdl);
+    return StatementType::Ddl;
   }
-  return std::string(athena::kStatementTypeDml);
+  return StatementType::Dml;
+}
+
+// The state and its text (what GetQueryExecution returns) are set together, the text by the one printer.
+void set_state(athena::QueryExecutionStatus& status, athena::QueryExecutionState state) {
+  status.state = state;
+  status.state_text = std::string(athena::to_string(state));
 }
 
 std::int64_t millis_between(SystemClock::time_point from, SystemClock::time_point to) {
@@ -200,16 +206,16 @@ class LocalQueryEngine final : public runner::QueryEngine {
     athena::QueryExecution execution;
     execution.query_execution_id = id;
     execution.query = request.query_string;
-    execution.statement_type = guess_statement_type(request.query_string);
+    const StatementType statement_type = guess_statement_type(request.query_string);
+    execution.statement_type = std::string(to_string(statement_type));
     athena::ResultConfiguration result = request.result_configuration.value_or(athena::ResultConfiguration{});
-    result.output_location = output + id + (*execution.statement_type == athena::kStatementTypeDdl ? ".txt" : ".csv");
+    result.output_location = output + id + (statement_type == StatementType::Ddl ? ".txt" : ".csv");
     execution.result_configuration = result;
     execution.result_reuse_configuration = request.result_reuse_configuration;
     athena::QueryExecutionContext context = request.query_execution_context.value_or(athena::QueryExecutionContext{});
     if (!context.database) context.database = workspace_.default_database;
     execution.query_execution_context = context;
-    execution.status.state = athena::QueryExecutionState::Queued;
-    execution.status.state_text = "QUEUED";
+    set_state(execution.status, athena::QueryExecutionState::Queued);
     execution.status.submission_date_time = SystemClock::now();
     execution.work_group = request.work_group.value_or("primary");
     execution.execution_parameters = request.execution_parameters;
@@ -329,7 +335,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
                         "the result file " + *path + " of query " + execution.query_execution_id +
                             " is missing: run the query again");
     }
-    if (execution.statement_type.value_or("") == athena::kStatementTypeDdl) return ddl_results(text, record->columns);
+    if (parse_statement_type(execution.statement_type.value_or("")) == StatementType::Ddl) {
+      return ddl_results(text, record->columns);
+    }
     auto table = runner::parse_athena_csv(text, max_rows);
     if (!table) return std::move(table).get_failure();
     athena::QueryResultsTable out;
@@ -519,8 +527,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     auto& status = record.execution.status;
     if (!athena::is_terminal(status.state) && owner > 0 && owner != static_cast<long>(::getpid()) &&
         ::kill(static_cast<pid_t>(owner), 0) == -1 && errno == ESRCH) {
-      status.state = athena::QueryExecutionState::Failed;
-      status.state_text = "FAILED";
+      set_state(status, athena::QueryExecutionState::Failed);
       status.state_change_reason = "the process running it exited";
       status.athena_error = athena::AthenaError{kErrorCategorySystem, kErrorTypeInternal, false,
                                                 "the process running it (pid " + std::to_string(owner) + ") exited"};
@@ -530,8 +537,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
 
   void finish_without_running(Job& job, const std::string& reason) {
     auto& status = job.execution.status;
-    status.state = athena::QueryExecutionState::Cancelled;
-    status.state_text = "CANCELLED";
+    set_state(status, athena::QueryExecutionState::Cancelled);
     status.state_change_reason = reason;
     status.completion_date_time = SystemClock::now();
     (void)publish(job.execution, {}, true);
@@ -568,8 +574,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     }
     const auto submitted = execution.status.submission_date_time.value_or(SystemClock::now());
     const auto started = SystemClock::now();
-    execution.status.state = athena::QueryExecutionState::Running;
-    execution.status.state_text = "RUNNING";
+    set_state(execution.status, athena::QueryExecutionState::Running);
     // Other processes read RUNNING from the record once the query has run for a while: most queries end
     // first, and their record goes from QUEUED to its final state in one write.
     (void)publish(execution, {}, false);
@@ -638,12 +643,10 @@ class LocalQueryEngine final : public runner::QueryEngine {
         written = ddl ? write_atomically(*path, local::to_ddl_text(*result)) : write_athena_csv(*result, *path);
       }
       if (written) {
-        status.state = athena::QueryExecutionState::Succeeded;
-        status.state_text = "SUCCEEDED";
+        set_state(status, athena::QueryExecutionState::Succeeded);
         columns = result->columns;
       } else {
-        status.state = athena::QueryExecutionState::Failed;
-        status.state_text = "FAILED";
+        set_state(status, athena::QueryExecutionState::Failed);
         status.state_change_reason = "could not write the result to " + location + ": " + written.get_failure().message;
         status.athena_error =
             athena::AthenaError{kErrorCategorySystem, kErrorTypeResultWrite, false, status.state_change_reason};
@@ -651,18 +654,17 @@ class LocalQueryEngine final : public runner::QueryEngine {
     } else {
       const auto& error = result.get_failure();
       statistics.engine_execution_time_in_millis = millis_between(started, completed);
-      if (error.code == error_codes::kCancelled) {
-        status.state = athena::QueryExecutionState::Cancelled;
-        status.state_text = "CANCELLED";
+      const auto code = parse_engine_error_code(error.code);
+      if (code == EngineErrorCode::Cancelled) {
+        set_state(status, athena::QueryExecutionState::Cancelled);
         status.state_change_reason =
             shutdown_ ? "the local engine was closed while the query ran" : "Query cancelled by user";
       } else {
-        const bool user = error.code != error_codes::kIo;
-        const int type = error.code == error_codes::kTableData ? kErrorTypeData
-                         : user                                ? kErrorTypeUser
-                                                               : kErrorTypeInternal;
-        status.state = athena::QueryExecutionState::Failed;
-        status.state_text = "FAILED";
+        const bool user = code != EngineErrorCode::Io;
+        const int type = code == EngineErrorCode::TableData ? kErrorTypeData
+                         : user                             ? kErrorTypeUser
+                                                            : kErrorTypeInternal;
+        set_state(status, athena::QueryExecutionState::Failed);
         status.state_change_reason = error.code + ": " + error.message;
         status.athena_error = athena::AthenaError{user ? kErrorCategoryUser : kErrorCategorySystem, type, false,
                                                   *status.state_change_reason};
