@@ -483,32 +483,13 @@ TEST(Runner, RunManyPollsOneByOneWhenBatchGetIsNotOffered) {
   EXPECT_EQ(engine.gets.size(), 6u);
 }
 
-TEST(Runner, RunManyKeepsBatchingThroughThrottling) {
-  FakeClock fake;
-  ScriptedEngine engine(fake);
-  auto error = make_error(ErrorKind::Service, "ThrottlingException", "Rate exceeded");
-  error.http_status = 400;
-  engine.batch_error = error;
-  engine.default_script = {State::Running};
-  Runner runner(engine, fake.clock());
-  std::vector<spec::RenderedQuery> queries;
-  for (int i = 0; i < 2; ++i)
-    queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
-  auto results = runner.run_many(queries, 2);
-  EXPECT_TRUE(engine.gets.empty());
-  for (const auto& result : results) {
-    ASSERT_FALSE(result);
-    EXPECT_EQ(result.get_failure().code, "PollFailed");
-  }
-}
-
 // Throttling is what the SDKs' retry classification says it is (botocore's list), whatever the status:
 // a throttled batch call must not make the runner give up on batching.
-TEST(Runner, RunManyKeepsBatchingThroughAnyThrottlingCodeTheSdksKnow) {
+void expect_batching_kept_through(const std::string& code, int http_status) {
   FakeClock fake;
   ScriptedEngine engine(fake);
-  auto error = make_error(ErrorKind::Service, "ProvisionedThroughputExceededException", "Rate exceeded");
-  error.http_status = 500;
+  auto error = make_error(ErrorKind::Service, code, "Rate exceeded");
+  error.http_status = http_status;
   engine.batch_error = error;
   engine.default_script = {State::Running};
   Runner runner(engine, fake.clock());
@@ -516,12 +497,18 @@ TEST(Runner, RunManyKeepsBatchingThroughAnyThrottlingCodeTheSdksKnow) {
   for (int i = 0; i < 2; ++i)
     queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
   auto results = runner.run_many(queries, 2);
-  EXPECT_TRUE(engine.gets.empty());
-  EXPECT_GT(engine.batch_sizes.size(), 1u);
+  EXPECT_TRUE(engine.gets.empty()) << code;
+  EXPECT_GT(engine.batch_sizes.size(), 1u) << code;
   for (const auto& result : results) {
     ASSERT_FALSE(result);
     EXPECT_EQ(result.get_failure().code, kPollFailedCode);
   }
+}
+
+TEST(Runner, RunManyKeepsBatchingThroughThrottling) { expect_batching_kept_through("ThrottlingException", 400); }
+
+TEST(Runner, RunManyKeepsBatchingThroughAnyThrottlingCodeTheSdksKnow) {
+  expect_batching_kept_through("ProvisionedThroughputExceededException", 500);
 }
 
 TEST(Runner, RunManyRespectsConcurrency) {
