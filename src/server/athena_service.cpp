@@ -62,7 +62,7 @@ struct ParsedExecute {
 // True when text[position...] is `keyword` (any case) followed by white space.
 bool starts_with_keyword(const std::string& text, std::size_t position, std::string_view keyword) {
   if (position == std::string::npos || text.size() < position + keyword.size() + 1) return false;
-  return text::lower(text.substr(position, keyword.size())) == keyword &&
+  return text::iequals(std::string_view(text).substr(position, keyword.size()), keyword) &&
          std::isspace(static_cast<unsigned char>(text[position + keyword.size()]));
 }
 

@@ -83,7 +83,7 @@ std::string stored_content_encoding(const std::string& value) {
     std::string token = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
     token.erase(0, token.find_first_not_of(' '));
     token.erase(token.find_last_not_of(' ') + 1);
-    if (!token.empty() && text::lower(token) != "aws-chunked") {
+    if (!token.empty() && !text::iequals(token, "aws-chunked")) {
       if (!out.empty()) out += ",";
       out += token;
     }
@@ -664,7 +664,7 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
       }
     }
     if (whole && !meta->checksum_value.empty() &&
-        text::lower(request.header("x-amz-checksum-mode").value_or("")) == "enabled") {
+        text::iequals(request.header("x-amz-checksum-mode").value_or(""), "enabled")) {
       if (auto algorithm = checksum_algorithm_from_name(meta->checksum_algorithm))
         response.set_header(checksum_header_name(*algorithm), meta->checksum_value);
     }
@@ -676,7 +676,7 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
     for (const auto& [parameter, header] : kOverrides) {
       if (auto value = request.query_value(parameter)) {
         for (auto it = response.headers.begin(); it != response.headers.end();) {
-          it = text::lower(it->first) == text::lower(header) ? response.headers.erase(it) : it + 1;
+          it = text::iequals(it->first, header) ? response.headers.erase(it) : it + 1;
         }
         response.set_header(header, *value);
       }

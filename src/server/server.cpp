@@ -155,9 +155,9 @@ struct Server::Impl {
     http_response.status = response.status;
     std::string content_type = "application/octet-stream";
     for (const auto& [name, value] : response.headers) {
-      if (text::lower(name) == "content-type") content_type = value;
+      if (text::iequals(name, "content-type")) content_type = value;
       if (response.file && response.file->length > 0 &&
-          (text::lower(name) == "content-length" || text::lower(name) == "content-type"))
+          (text::iequals(name, "content-length") || text::iequals(name, "content-type")))
         continue;
       http_response.set_header(name, value);
     }

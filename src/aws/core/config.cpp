@@ -37,7 +37,7 @@ std::string_view strip_comment(std::string_view line) {
   return line;
 }
 
-bool is_true(std::optional<std::string> value) { return value && text::lower(text::trim(*value)) == "true"; }
+bool is_true(std::optional<std::string> value) { return value && text::iequals(text::trim(*value), "true"); }
 
 std::string expand_home(const Environment& environment, std::string path) {
   if (path == "~" || path.starts_with("~/")) return environment.home_directory() + path.substr(1);

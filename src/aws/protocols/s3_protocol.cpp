@@ -94,7 +94,7 @@ Status validate_bucket_name(std::string_view bucket) {
 }
 
 Outcome<S3Uri> parse_s3_uri(std::string_view uri) {
-  if (uri.size() < kS3SchemeLength || text::lower(uri.substr(0, kS3SchemeLength)) != kS3Scheme) {
+  if (!text::istarts_with(uri, kS3Scheme)) {
     return make_error(ErrorKind::InvalidInput, "InvalidS3Uri",
                       "not an S3 URI (expected s3://bucket/key): \"" + std::string(uri) + "\"");
   }

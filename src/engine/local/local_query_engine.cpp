@@ -58,10 +58,13 @@ constexpr int kErrorTypeResultWrite = 401;
 constexpr int kErrorCategorySystem = 1;
 constexpr int kErrorCategoryUser = 2;
 
-// The version of the DuckDB library loaded ("1.5.6"), as it names itself ("v1.5.6").
-std::string duckdb_version() {
-  std::string version = duckdb_library_version();
-  return version.starts_with('v') ? version.substr(1) : version;
+// The version of the DuckDB library loaded ("1.5.6"), as it names itself ("v1.5.6"); read once, not per query.
+const std::string& duckdb_version() {
+  static const std::string version = [] {
+    std::string named = duckdb_library_version();
+    return named.starts_with('v') ? named.substr(1) : named;
+  }();
+  return version;
 }
 
 Error invalid_request(std::string message) {
