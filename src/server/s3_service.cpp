@@ -60,7 +60,7 @@ std::string tag(std::string_view name, std::string_view value) {
   return out;
 }
 
-Response xml_response(int status, std::string body) {
+Response xml_response(int status, const std::string& body) {
   Response response;
   response.status = status;
   response.body = kXmlDeclaration + body;

@@ -44,7 +44,7 @@ using SystemClock = std::chrono::system_clock;
 
 constexpr std::string_view kInvalidRequest = "InvalidRequestException";
 constexpr std::string_view kResultNotAvailable = "ResultNotAvailable";
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 // How often a running query looks for a stop request written by another process.
 constexpr std::chrono::milliseconds kStopFileCheckInterval{200};
 // How many finished queries of this process get() answers from memory (the rest from their records).
