@@ -52,7 +52,9 @@ class LocalEngineRun : public ::testing::Test {
   }
 
   // Runs for minutes unless stopped.
-  static constexpr const char* kLongQuery = "SELECT count(*) FROM range(100000000000) a";
+  static constexpr const char* kLongQuery =
+      "WITH d(x) AS (VALUES 0, 1, 2, 3, 4, 5, 6, 7, 8, 9) SELECT count(*) FROM d a, d b, d c, d e, d f, d g, d h, d i, "
+      "d j, d k, d l";
   Outcome<std::string> start_long_query() {
     athena::StartQueryExecutionRequest request;
     request.query_string = kLongQuery;

@@ -422,7 +422,7 @@ def faults():
 def athena_stop_concurrent(count):
     import time
     athena = client("athena")
-    long_query = athena.start_query_execution(QueryString="SELECT count(*) FROM range(100000000000) a")["QueryExecutionId"]
+    long_query = athena.start_query_execution(QueryString="WITH d(x) AS (VALUES 0, 1, 2, 3, 4, 5, 6, 7, 8, 9) SELECT count(*) FROM d a, d b, d c, d e, d f, d g, d h, d i, d j, d k, d l")["QueryExecutionId"]
     states = []
     for _ in range(200):
         state = athena.get_query_execution(QueryExecutionId=long_query)["QueryExecution"]["Status"]["State"]

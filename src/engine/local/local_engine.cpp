@@ -17,9 +17,11 @@
 #include <thread>
 
 #include "athena_runner/base/text.hpp"
+#include "athena_runner/engine/sql/functions.hpp"
+#include "athena_runner/engine/sql/parser.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
 #include "catalog.hpp"
 #include "ddl.hpp"
-#include "dialect.hpp"
 #include "duckdb_handles.hpp"
 #include "hive_types.hpp"
 #include "writes.hpp"
@@ -103,6 +105,8 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
       return "strftime(CAST(" + expr + " AS TIMESTAMP), '" + std::string(kTimestampFormat) + "')";
     case DUCKDB_TYPE_TIMESTAMP_TZ: return "strftime(" + expr + ", '" + std::string(kTimestampFormat) + "') || ' UTC'";
     case DUCKDB_TYPE_BLOB: return "rtrim(regexp_replace(lower(hex(" + expr + ")), '(..)', '\\1 ', 'g'))";
+    // DuckDB writes a decimal(p, p) without its leading zero (-.05); Athena writes -0.05.
+    case DUCKDB_TYPE_DECIMAL: return "regexp_replace(CAST(" + expr + " AS VARCHAR), '^(-?)[.]', '\\10.')";
     case DUCKDB_TYPE_LIST:
     case DUCKDB_TYPE_ARRAY: {
       bool is_list = duckdb_get_type_id(type) == DUCKDB_TYPE_LIST;
@@ -337,30 +341,63 @@ std::string athena_column_name(const char* duck_name, idx_t position) {
   return expression ? "_col" + std::to_string(position) : name;
 }
 
-StatementType classify(const std::string& first_keyword) {
-  static const std::set<std::string> ddl = {"create", "drop", "alter", "msck"};
-  static const std::set<std::string> utility = {"show", "describe", "desc", "explain", "use", "set"};
-  if (ddl.count(first_keyword)) return StatementType::Ddl;
-  if (utility.count(first_keyword)) return StatementType::Utility;
-  return StatementType::Dml;
-}
-
-bool is_query_keyword(const std::string& first_keyword) {
-  return first_keyword == "select" || first_keyword == "with" || first_keyword == "values" || first_keyword == "table";
-}
-
-std::string strip_trailing_semicolons(std::string sql) {
-  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) sql.pop_back();
-  return sql;
-}
-
 using text::lower;
 using text::upper;
 
 }  // namespace
 
+// The Glue catalog as the SQL front end's binder sees it: each table's columns (then partition keys) with
+// their Trino types.
+class CatalogView final : public sql::Catalog {
+ public:
+  void reset(const std::vector<local::CatalogTable>& tables, const std::set<std::string>& databases) {
+    schemas_.clear();
+    databases_ = databases;
+    for (const auto& table : tables) {
+      sql::TableSchema schema;
+      schema.database = table.database;
+      schema.name = table.name;
+      schema.problem = table.problem;
+      for (const auto* columns : {&table.columns, &table.partition_keys}) {
+        for (const auto& column : *columns) {
+          auto type = sql::parse_hive_type(column.hive_type);
+          if (!type) {
+            if (schema.problem.empty()) {
+              schema.problem = "column " + column.name + " has type " + column.hive_type +
+                               ", which the local engine does not support";
+            }
+            continue;
+          }
+          schema.columns.push_back(sql::TableColumn{column.name, *type});
+        }
+      }
+      schemas_[table.database + "." + table.name] = std::move(schema);
+    }
+  }
+  const sql::TableSchema* find_table(const std::string& database, const std::string& table) const override {
+    auto found = schemas_.find(database + "." + table);
+    return found == schemas_.end() ? nullptr : &found->second;
+  }
+  bool has_database(const std::string& database) const override { return databases_.count(database) > 0; }
+
+ private:
+  std::map<std::string, sql::TableSchema> schemas_;
+  std::set<std::string> databases_;
+};
+
+// Whether the DuckDB result column computes the Trino type the binder gave it (the check that no value
+// is printed by DuckDB's rules for a type Athena does not give).
+bool same_type(const std::string& duck_athena_type, const sql::Type& bound) {
+  if (bound.kind == sql::TypeKind::Unknown) return true;
+  const std::string_view expected = sql::column_type_name(bound);
+  if (duck_athena_type == expected) return true;
+  if (bound.kind == sql::TypeKind::IntervalYearToMonth && duck_athena_type == "interval day to second") return true;
+  return false;
+}
+
 struct LocalEngine::Impl {
   LocalEngineConfig config;
+  CatalogView catalog_view;
   // Destroyed in reverse order: the prepared statements (below), then the connection, then the database.
   duck::Database database;
   duck::Connection connection;
@@ -476,7 +513,7 @@ struct LocalEngine::Impl {
   // Each parameter must be one literal (checked before it reaches the SQL).
   static Status check_parameters(const std::vector<std::string>& parameters) {
     for (std::size_t i = 0; i < parameters.size(); ++i) {
-      if (auto valid = local::validate_parameter_literal(parameters[i]); !valid) {
+      if (auto valid = sql::validate_parameter_literal(parameters[i]); !valid) {
         return engine_error(error_codes::kInvalidParameter,
                             "execution parameter " + std::to_string(i + 1) + ": " + valid.get_failure().message);
       }
@@ -846,6 +883,7 @@ Status LocalEngine::Impl::reload_catalog() {
     }
     table_index[tables[i].database + "." + tables[i].name] = i;
   }
+  catalog_view.reset(tables, databases);
   return Ok{};
 }
 
@@ -1002,19 +1040,23 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
                                                        " (Athena writes only to an empty location)");
   }
 
-  // The query, through the same translation and views as a SELECT.
-  auto translation = local::translate_to_duckdb(statement.query, context.execution_parameters);
-  if (!translation) return translation.get_failure();
-  if (!is_query_keyword(translation->first_keyword)) {
-    return engine_error(error_codes::kQueryFailed,
-                        "expected a query (SELECT, WITH, VALUES, TABLE), found '" + translation->first_keyword + "'");
-  }
-  const std::string query = strip_trailing_semicolons(translation->sql);
-  if (auto single = one_statement(query); !single) return single.get_failure();
+  // The query, through the same front end and views as a SELECT.
+  int parameter_count = 0;
+  auto parsed_query = sql::parse_query(statement.query, &parameter_count);
+  if (!parsed_query) return parsed_query.get_failure();
+  const bool values_query = (*parsed_query)->kind == sql::Query::Kind::Values;
   if (auto used = use_database(session_database); !used) return used.get_failure();
+  sql::TranslateOptions options;
+  options.database = session_database;
+  options.parameters = context.execution_parameters;
+  auto translation = sql::translate_query(**parsed_query, catalog_view, options, parameter_count);
+  if (!translation) return translation.get_failure();
+  const std::string query = translation->sql;
   std::set<std::size_t> referenced;
-  if (auto views = refresh_views(translation->qualified_names, session_database, referenced); !views) {
-    return views.get_failure();
+  {
+    std::vector<std::string> table_names;
+    for (const auto& [table_database, table] : translation->tables) table_names.push_back(table_database + "." + table);
+    if (auto views = refresh_views(table_names, session_database, referenced); !views) return views.get_failure();
   }
 
   // The query's columns (names and types), from planning it.
@@ -1112,7 +1154,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
       const std::string& name = source_name;  // clang before 16 can not capture a structured binding
       const auto* column = *std::find_if(all.begin(), all.end(), [&](const auto* c) { return c->name == name; });
       if (insert_coercible(hive_types[index], column->hive_type)) continue;
-      if (translation->first_keyword == "values" && hive_types[index] == "int") {
+      if (values_query && hive_types[index] == "int") {
         null_candidates.push_back(index);
       } else {
         mismatched = true;
@@ -1394,9 +1436,8 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
     return engine_error(error_codes::kQueryFailed, "cannot connect to DuckDB");
   }
   // Athena (Trino) semantics: integer division truncates, sessions run in UTC, NULLs sort last.
-  std::vector<std::string> setup = {"SET integer_division = true", "SET TimeZone = 'UTC'",
-                                    "SET default_null_order = 'nulls_last'"};
-  for (auto& macro : local::dialect_macros()) setup.push_back(std::move(macro));
+  std::vector<std::string> setup = {"SET TimeZone = 'UTC'", "SET default_null_order = 'nulls_last'"};
+  for (auto& macro : sql::duckdb_macros()) setup.push_back(std::move(macro));
   impl->databases.insert(lower(config.default_database));
   for (std::size_t i = 0; i < impl->tables.size(); ++i) {
     impl->databases.insert(impl->tables[i].database);
@@ -1405,6 +1446,7 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   for (const auto& database : impl->databases) {
     if (database != kMainSchema) setup.push_back("CREATE SCHEMA IF NOT EXISTS " + local::quote_identifier(database));
   }
+  impl->catalog_view.reset(impl->tables, impl->databases);
   // Queries may read the data root and nothing else on this machine.
   std::string root = config.data_root;
   if (root.back() != '/') root += '/';
@@ -1442,6 +1484,34 @@ void LocalEngine::interrupt() {
   if (impl_->running) duckdb_interrupt(impl_->connection.get());
 }
 
+namespace {
+
+// SHOW FUNCTIONS: the registry, as Trino's statement lists functions (operators are not listed).
+QueryResult show_functions() {
+  QueryResult result;
+  result.statement_type = StatementType::Utility;
+  result.columns = {{"Function", "varchar"},      {"Return Type", "varchar"},   {"Argument Types", "varchar"},
+                    {"Function Type", "varchar"}, {"Deterministic", "boolean"}, {"Description", "varchar"}};
+  for (const auto& entry : sql::registry()) {
+    if (entry.kind == sql::FunctionKind::Operator) continue;
+    std::string arguments;
+    for (std::size_t i = 0; i < entry.params.size(); ++i) {
+      arguments += (i ? ", " : "") + entry.params[i] + (entry.variadic && i + 1 == entry.params.size() ? "..." : "");
+    }
+    const char* kind = entry.kind == sql::FunctionKind::Aggregate ? "aggregate"
+                       : entry.kind == sql::FunctionKind::Window  ? "window"
+                                                                  : "scalar";
+    const bool deterministic = entry.name != "random" && entry.name != "rand";
+    result.rows.push_back({Cell(entry.name), Cell(entry.returns.empty() ? "(computed)" : entry.returns),
+                           Cell(arguments), Cell(kind), Cell(deterministic ? "true" : "false"),
+                           Cell(entry.description)});
+  }
+  std::stable_sort(result.rows.begin(), result.rows.end(), [](const auto& a, const auto& b) { return *a[0] < *b[0]; });
+  return result;
+}
+
+}  // namespace
+
 Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryContext& context) {
   const auto started = Clock::now();
   ++impl_->executions;
@@ -1449,23 +1519,29 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   QueryResult result;
   if (auto checked = Impl::check_parameters(context.execution_parameters); !checked) return checked.get_failure();
   if (local::is_write_statement(sql)) return impl_->write(sql, context, started);
-  auto translation = local::translate_to_duckdb(sql, context.execution_parameters);
-  if (!translation) return translation.get_failure();
-  result.statement_type = classify(translation->first_keyword);
-  if (!is_query_keyword(translation->first_keyword)) {
+  auto statement = sql::parse_statement(sql);
+  if (!statement) return statement.get_failure();
+  if (statement->kind == sql::StatementKind::ShowFunctions) return show_functions();
+  result.statement_type =
+      parse_statement_type(sql::athena_statement_type(statement->kind)).value_or(StatementType::Dml);
+  if (statement->kind != sql::StatementKind::Query) {
+    const std::string first = statement->tokens.empty() ? std::string() : lower(statement->tokens[0].text);
     return engine_error(error_codes::kNotSupported,
-                        "statement '" + translation->first_keyword + "' (" +
-                            std::string(to_string(result.statement_type)) +
+                        "statement '" + first + "' (" + std::string(to_string(result.statement_type)) +
                             ") is not supported by the local engine: only queries (SELECT, WITH, VALUES, TABLE)");
   }
-  const std::string query = strip_trailing_semicolons(translation->sql);
-  if (auto single = impl_->one_statement(query); !single) return single.get_failure();
-
   const std::string database = lower(context.database.empty() ? impl_->config.default_database : context.database);
   if (auto used = impl_->use_database(database); !used) return used.get_failure();
+  sql::TranslateOptions options;
+  options.database = database;
+  options.parameters = context.execution_parameters;
+  auto translation = sql::translate_query(*statement->query, impl_->catalog_view, options, statement->parameter_count);
+  if (!translation) return translation.get_failure();
+  const std::string query = translation->sql;
+  std::vector<std::string> names;
+  for (const auto& [table_database, table] : translation->tables) names.push_back(table_database + "." + table);
   std::set<std::size_t> referenced;
-  if (auto views = impl_->refresh_views(translation->qualified_names, database, referenced); !views)
-    return views.get_failure();
+  if (auto views = impl_->refresh_views(names, database, referenced); !views) return views.get_failure();
   auto run_query = [&](const std::string& text, duck::Result& out) {
     return impl_->run_query(text, context, referenced, out);
   };
@@ -1480,9 +1556,22 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   std::vector<DirectKind> kinds;
   for (idx_t i = 0; i < column_count; ++i) {
     ResultColumn column;
-    column.name = athena_column_name(duckdb_column_name(duck_result.get(), i), i);  // owned by the result
+    column.name = i < translation->columns.size() ? translation->columns[i].name
+                                                  : athena_column_name(duckdb_column_name(duck_result.get(), i), i);
     duck::LogicalType type(duckdb_column_logical_type(duck_result.get(), i));
     column.type = athena_type(type.get());
+    // A column DuckDB folded to a constant NULL has DuckDB's NULL type, whatever the binder's type is.
+    const bool constant_null = duckdb_get_type_id(type.get()) == DUCKDB_TYPE_SQLNULL;
+    if (i >= translation->columns.size() || (!constant_null && !same_type(column.type, translation->columns[i].type))) {
+      return engine_error(
+          error_codes::kNotSupported,
+          "column " + column.name + ": the local engine computed a " + column.type + " where Athena gives " +
+              (i < translation->columns.size() ? sql::to_string(translation->columns[i].type) : "nothing") +
+              "; this query is not supported by the local engine");
+    }
+    if (translation->columns[i].type.kind != sql::TypeKind::Unknown) {
+      column.type = std::string(sql::column_type_name(translation->columns[i].type));
+    }
     kinds.push_back(direct_kind(type.get()));
     if (duckdb_get_type_id(type.get()) == DUCKDB_TYPE_DECIMAL) {
       column.precision = duckdb_decimal_width(type.get());

@@ -1,0 +1,69 @@
+// The binder and the DuckDB SQL it writes: every name resolved against the catalog (Trino's case rules,
+// db.table and awsdatacatalog.db.table, CTE and alias scopes), every expression typed as Trino types it,
+// every call resolved in the registry (functions.hpp). What the registry lacks fails with NOT_SUPPORTED
+// naming it; a query that is wrong fails as Athena's analyzer would (unknown column, type mismatch).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "athena_runner/base/outcome.hpp"
+#include "athena_runner/engine/sql/ast.hpp"
+
+namespace athena_runner::sql {
+
+struct TableColumn {
+  std::string name;  // lower case
+  Type type;
+};
+
+struct TableSchema {
+  std::string database;              // lower case
+  std::string name;                  // lower case
+  std::vector<TableColumn> columns;  // data columns, then partition keys
+  std::string problem;               // non-empty: the table cannot be read (the message says why)
+};
+
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+  virtual const TableSchema* find_table(const std::string& database, const std::string& table) const = 0;
+  virtual bool has_database(const std::string& database) const = 0;
+};
+
+struct TranslateOptions {
+  std::string catalog = "awsdatacatalog";  // the query context's catalog
+  std::string database = "default";        // the query context's database (lower case)
+  std::vector<std::string> parameters;     // execution parameters, one literal each, for the '?'s in order
+};
+
+struct OutputColumn {
+  std::string name;
+  Type type;
+};
+
+struct Translation {
+  std::string sql;  // DuckDB SQL over views named "<database>"."<table>"
+  std::vector<OutputColumn> columns;
+  std::vector<std::pair<std::string, std::string>> tables;  // (database, table) of every table read
+  int parameter_count = 0;
+};
+
+// Binds and translates a parsed query.
+Outcome<Translation> translate_query(const Query& query, const Catalog& catalog, const TranslateOptions& options,
+                                     int parameter_count);
+
+// Parses and translates one query statement (SELECT, WITH, VALUES, TABLE, ...).
+Outcome<Translation> translate(std::string_view sql, const Catalog& catalog, const TranslateOptions& options);
+
+// Checks that an execution parameter is exactly one literal (number, 'string', typed literal, interval,
+// TRUE/FALSE/NULL, optionally negated) as Athena's EXECUTE ... USING accepts.
+Status validate_parameter_literal(std::string_view parameter);
+
+// Quoting for DuckDB SQL.
+std::string quote_identifier(std::string_view name);
+std::string quote_string(std::string_view text);
+
+}  // namespace athena_runner::sql

@@ -1,0 +1,2070 @@
+#include "athena_runner/engine/sql/translate.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "athena_runner/base/text.hpp"
+#include "athena_runner/engine/sql/errors.hpp"
+#include "athena_runner/engine/sql/functions.hpp"
+#include "athena_runner/engine/sql/parser.hpp"
+
+namespace athena_runner::sql {
+namespace {
+
+constexpr int kMaxDecimalPrecision = 38;
+
+// A column a relation makes visible.
+struct Field {
+  std::string name;  // lower case; empty for an unnamed column (not referable by name)
+  Type type;
+  std::string sql;  // how the column is referenced in DuckDB SQL
+};
+
+struct RelationScope {
+  std::string alias;     // lower case; empty: not referable by a qualifier
+  std::string database;  // a catalog table's database (for db.table and catalog.db.table qualifiers)
+  std::vector<Field> fields;
+  std::set<std::string> using_columns;  // JOIN ... USING: referenced by bare name
+};
+
+struct Scope {
+  std::vector<RelationScope> relations;
+  const Scope* outer = nullptr;
+};
+
+struct Cte {
+  std::vector<Field> fields;  // names and types (sql: the bare quoted name)
+  std::string sql_name;
+};
+
+struct Bound {
+  std::string sql;
+  Type type;
+  std::optional<std::string> constant;  // a string literal's value
+  bool is_literal = false;
+};
+
+// Where an expression is bound: the name scope, lambda parameters, whether aggregates may appear.
+struct Context {
+  const Scope* scope = nullptr;
+  std::vector<std::pair<std::string, Type>> lambdas;
+  bool allow_aggregates = false;
+  bool allow_windows = false;
+};
+
+std::string fold(const Identifier& id) { return id.folded(); }
+
+std::vector<Bound> bounds(Bound a, Bound b) {
+  std::vector<Bound> out;
+  out.push_back(std::move(a));
+  out.push_back(std::move(b));
+  return out;
+}
+
+}  // namespace
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+std::string quote_string(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+namespace {
+
+class Translator {
+ public:
+  Translator(const Catalog& catalog, const TranslateOptions& options) : catalog_(catalog), options_(options) {}
+
+  std::vector<std::pair<std::string, std::string>> tables() const { return {tables_.begin(), tables_.end()}; }
+
+  struct QueryResult {
+    std::string sql;
+    std::vector<Field> fields;  // output columns (name, type)
+  };
+
+  Outcome<QueryResult> query(const Query& q, const Scope* outer) {
+    if (++depth_ > 300) return semantic_error(at(q.position, "the query is nested too deeply"));
+    auto out = query_inner(q, outer);
+    --depth_;
+    return out;
+  }
+
+ private:
+  // ---- queries ----
+
+  Outcome<QueryResult> query_inner(const Query& q, const Scope* outer) {
+    std::string with_sql;
+    const std::size_t ctes_before = ctes_.size();
+    if (!q.with.empty()) {
+      if (q.recursive) return not_supported(at(q.position, "WITH RECURSIVE is not supported by the local engine"));
+      for (const auto& item : q.with) {
+        auto body = query(*item.query, outer);
+        if (!body) return body;
+        Cte cte;
+        cte.sql_name = quote_identifier("ar_cte_" + std::to_string(++cte_counter_) + "_" + fold(item.name));
+        if (!item.columns.empty() && item.columns.size() != body->fields.size()) {
+          return semantic_error(at(item.name.position, "WITH query name " + fold(item.name) + " has " +
+                                                           std::to_string(body->fields.size()) + " columns but " +
+                                                           std::to_string(item.columns.size()) + " column names"));
+        }
+        std::string columns;
+        for (std::size_t i = 0; i < body->fields.size(); ++i) {
+          Field field = body->fields[i];
+          if (!item.columns.empty()) field.name = fold(item.columns[i]);
+          columns += (i ? ", " : "") + quote_identifier("c" + std::to_string(i));
+          field.sql = quote_identifier("c" + std::to_string(i));
+          cte.fields.push_back(std::move(field));
+        }
+        with_sql +=
+            std::string(with_sql.empty() ? "WITH " : ", ") + cte.sql_name + "(" + columns + ") AS (" + body->sql + ")";
+        ctes_.emplace_back(fold(item.name), std::move(cte));
+      }
+    }
+    auto body = query_body(q, outer);
+    ctes_.resize(ctes_before);
+    if (!body) return body;
+    if (!with_sql.empty()) body->sql = with_sql + " " + body->sql;
+    return body;
+  }
+
+  // The body with its ORDER BY / LIMIT / OFFSET.
+  Outcome<QueryResult> query_body(const Query& q, const Scope* outer) {
+    if (q.kind == Query::Kind::Select && q.select) return select(*q.select, q, outer);
+    Outcome<QueryResult> body = semantic_error("empty query");
+    switch (q.kind) {
+      case Query::Kind::Nested: body = query(*q.nested, outer); break;
+      case Query::Kind::SetOperation: body = set_operation(q, outer); break;
+      case Query::Kind::Values: body = values(q, outer); break;
+      case Query::Kind::Table: {
+        auto table = table_reference(q.table, q.position);
+        if (!table) return table.get_failure();
+        std::string items;
+        QueryResult r;
+        for (std::size_t i = 0; i < table->fields.size(); ++i) {
+          items += (i ? ", " : "") + table->fields[i].sql + " AS " + quote_identifier(table->fields[i].name);
+          Field f = table->fields[i];
+          r.fields.push_back(f);
+        }
+        r.sql = "SELECT " + items + " FROM " + table->from_sql;
+        body = std::move(r);
+        break;
+      }
+      case Query::Kind::Select: break;
+    }
+    if (!body) return body;
+    if (q.order_by.empty() && !q.limit && !q.offset) return body;
+    // ORDER BY over a set operation, VALUES or a nested query: output columns by name or position.
+    QueryResult r = std::move(body).get_result();
+    const std::string alias = quote_identifier("ar_q" + std::to_string(++relation_counter_));
+    std::string items;
+    Scope scope;
+    RelationScope rel;
+    for (std::size_t i = 0; i < r.fields.size(); ++i) {
+      Field f = r.fields[i];
+      f.sql = alias + "." + quote_identifier("c" + std::to_string(i));
+      items += (i ? ", " : "") + f.sql + " AS " +
+               quote_identifier(r.fields[i].name.empty() ? "c" + std::to_string(i) : r.fields[i].name);
+      rel.fields.push_back(std::move(f));
+    }
+    scope.relations.push_back(std::move(rel));
+    scope.outer = outer;
+    std::string columns;
+    for (std::size_t i = 0; i < r.fields.size(); ++i)
+      columns += (i ? ", " : "") + quote_identifier("c" + std::to_string(i));
+    std::string sql = "SELECT " + items + " FROM (" + r.sql + ") AS " + alias + "(" + columns + ")";
+    auto tail = order_limit(q, scope, r.fields, {});
+    if (!tail) return tail.get_failure();
+    r.sql = sql + *tail;
+    return r;
+  }
+
+  // ORDER BY / OFFSET / LIMIT for `scope` with `outputs` (the select items, for names and ordinals).
+  Outcome<std::string> order_limit(const Query& q, const Scope& scope, const std::vector<Field>& outputs,
+                                   const std::vector<std::string>& output_sql) {
+    std::string out;
+    if (!q.order_by.empty()) {
+      out += " ORDER BY ";
+      for (std::size_t i = 0; i < q.order_by.size(); ++i) {
+        const SortItem& item = q.order_by[i];
+        auto key = sort_key(*item.expr, scope, outputs, output_sql);
+        if (!key) return key.get_failure();
+        out += (i ? ", " : "") + *key + (item.descending ? " DESC" : " ASC") +
+               (item.nulls_first.value_or(false) ? " NULLS FIRST" : " NULLS LAST");
+      }
+    }
+    if (q.with_ties) return not_supported(at(q.position, "FETCH ... WITH TIES is not supported by the local engine"));
+    if (q.limit) {
+      auto n = row_count(*q.limit);
+      if (!n) return n.get_failure();
+      out += " LIMIT " + *n;
+    }
+    if (q.offset) {
+      auto n = row_count(*q.offset);
+      if (!n) return n.get_failure();
+      out += " OFFSET " + *n;
+    }
+    return out;
+  }
+
+  Outcome<std::string> row_count(const Expr& e) {
+    if (e.kind == ExprKind::Literal && e.literal == LiteralKind::Integer) return e.text;
+    if (e.kind == ExprKind::Parameter) {
+      auto bound = parameter(e);
+      if (!bound) return bound.get_failure();
+      if (!is_integral(bound->type)) return semantic_error(at(e.position, "LIMIT and OFFSET take an integer"));
+      return bound->sql;
+    }
+    return semantic_error(at(e.position, "LIMIT and OFFSET take an integer"));
+  }
+
+  // An ORDER BY key: an output column (by position or name, Trino's precedence) or an expression.
+  Outcome<std::string> sort_key(const Expr& e, const Scope& scope, const std::vector<Field>& outputs,
+                                const std::vector<std::string>& output_sql) {
+    if (e.kind == ExprKind::Literal && e.literal == LiteralKind::Integer) {
+      long long n = std::stoll(e.text.size() > 18 ? "0" : e.text);
+      if (n < 1 || n > static_cast<long long>(outputs.size())) {
+        return semantic_error(at(e.position, "ORDER BY position " + e.text + " is not in select list"));
+      }
+      return std::to_string(n);
+    }
+    if (e.kind == ExprKind::Column && e.name.size() == 1) {
+      const std::string name = fold(e.name[0]);
+      int found = -1;
+      for (std::size_t i = 0; i < outputs.size(); ++i) {
+        if (outputs[i].name == name) {
+          if (found >= 0 && !(output_sql.size() > i && output_sql[i] == output_sql[static_cast<std::size_t>(found)])) {
+            return semantic_error(at(e.position, "Column '" + name + "' is ambiguous"));
+          }
+          if (found < 0) found = static_cast<int>(i);
+        }
+      }
+      if (found >= 0) return std::to_string(found + 1);
+    }
+    Context context;
+    context.scope = &scope;
+    context.allow_aggregates = true;
+    context.allow_windows = true;
+    auto bound = bind(e, context);
+    if (!bound) return bound.get_failure();
+    if (!is_orderable(bound->type)) {
+      return semantic_error(at(e.position, "Type " + to_string(bound->type) + " is not orderable"));
+    }
+    return bound->sql;
+  }
+
+  Outcome<QueryResult> set_operation(const Query& q, const Scope* outer) {
+    auto left = query(*q.left, outer);
+    if (!left) return left;
+    auto right = query(*q.right, outer);
+    if (!right) return right;
+    if (left->fields.size() != right->fields.size()) {
+      return semantic_error(at(q.position, text::upper(q.set_op) + " query has different number of fields: " +
+                                               std::to_string(left->fields.size()) + ", " +
+                                               std::to_string(right->fields.size())));
+    }
+    std::vector<Type> types;
+    for (std::size_t i = 0; i < left->fields.size(); ++i) {
+      Type t;
+      if (!common_super_type(left->fields[i].type, right->fields[i].type, t)) {
+        return semantic_error(at(q.position, "column " + std::to_string(i + 1) + " in " + text::upper(q.set_op) +
+                                                 " query has incompatible types: " + to_string(left->fields[i].type) +
+                                                 ", " + to_string(right->fields[i].type)));
+      }
+      if ((q.set_op != "union" || q.set_distinct) && !is_comparable(t)) {
+        return semantic_error(at(q.position, "Type " + to_string(t) + " is not comparable"));
+      }
+      types.push_back(t);
+    }
+    auto side = [&](QueryResult& r) -> Outcome<std::string> {
+      bool same = true;
+      for (std::size_t i = 0; i < types.size(); ++i) same = same && r.fields[i].type == types[i];
+      if (same) return "(" + r.sql + ")";
+      const std::string alias = quote_identifier("ar_s" + std::to_string(++relation_counter_));
+      std::string items;
+      std::string columns;
+      for (std::size_t i = 0; i < types.size(); ++i) {
+        const std::string column = alias + "." + quote_identifier("c" + std::to_string(i));
+        auto cast = coerce(column, r.fields[i].type, types[i]);
+        if (!cast) return cast;
+        items += (i ? ", " : "") + *cast;
+        columns += (i ? ", " : "") + quote_identifier("c" + std::to_string(i));
+      }
+      return "(SELECT " + items + " FROM (" + r.sql + ") AS " + alias + "(" + columns + "))";
+    };
+    auto l = side(*left);
+    if (!l) return l.get_failure();
+    auto r = side(*right);
+    if (!r) return r.get_failure();
+    QueryResult out;
+    out.sql = *l + " " + text::upper(q.set_op) + (q.set_distinct ? "" : " ALL") + " " + *r;
+    for (std::size_t i = 0; i < types.size(); ++i) out.fields.push_back(Field{left->fields[i].name, types[i], ""});
+    return out;
+  }
+
+  Outcome<QueryResult> values(const Query& q, const Scope* outer) {
+    Context context;
+    Scope empty;
+    empty.outer = outer;
+    context.scope = &empty;
+    std::vector<std::vector<Bound>> rows;
+    std::size_t width = 0;
+    for (const auto& row : q.values) {
+      std::vector<Bound> cells;
+      if (row->kind == ExprKind::Row) {
+        for (const auto& cell : row->args) {
+          auto b = bind(*cell, context);
+          if (!b) return b.get_failure();
+          cells.push_back(std::move(b).get_result());
+        }
+      } else {
+        auto b = bind(*row, context);
+        if (!b) return b.get_failure();
+        cells.push_back(std::move(b).get_result());
+      }
+      if (!rows.empty() && cells.size() != width) {
+        return semantic_error(at(row->position, "Values rows have mismatched sizes: " + std::to_string(width) + " vs " +
+                                                    std::to_string(cells.size())));
+      }
+      width = cells.size();
+      rows.push_back(std::move(cells));
+    }
+    std::vector<Type> types(width, Type::of(TypeKind::Unknown));
+    for (const auto& row : rows) {
+      for (std::size_t i = 0; i < width; ++i) {
+        Type t;
+        if (!common_super_type(types[i], row[i].type, t)) {
+          return semantic_error(at(q.position, "Values rows have mismatched types: " + to_string(types[i]) + " vs " +
+                                                   to_string(row[i].type)));
+        }
+        types[i] = t;
+      }
+    }
+    QueryResult out;
+    std::string sql = "VALUES ";
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      sql += r ? ", (" : "(";
+      for (std::size_t i = 0; i < width; ++i) {
+        auto cast = coerce(rows[r][i].sql, rows[r][i].type, types[i], true);
+        if (!cast) return cast.get_failure();
+        sql += (i ? ", " : "") + *cast;
+      }
+      sql += ")";
+    }
+    out.sql = sql;
+    for (std::size_t i = 0; i < width; ++i) out.fields.push_back(Field{"_col" + std::to_string(i), types[i], ""});
+    return out;
+  }
+
+  struct FromItem {
+    std::string from_sql;
+    std::vector<RelationScope> relations;
+    std::vector<Field> fields;  // for TABLE t
+  };
+
+  Outcome<FromItem> table_reference(const QualifiedName& name, const Position& position) {
+    std::string database = options_.database;
+    std::string table;
+    if (name.size() == 1 && !name[0].quoted) {
+      // A WITH query of that name hides tables.
+    }
+    if (name.size() == 1) {
+      for (auto it = ctes_.rbegin(); it != ctes_.rend(); ++it) {
+        if (it->first == fold(name[0])) {
+          FromItem item;
+          const std::string alias = quote_identifier("ar_r" + std::to_string(++relation_counter_));
+          item.from_sql = it->second.sql_name + " AS " + alias;
+          RelationScope rel;
+          rel.alias = it->first;
+          for (const auto& f : it->second.fields) {
+            rel.fields.push_back(Field{f.name, f.type, alias + "." + f.sql});
+          }
+          item.fields = rel.fields;
+          item.relations.push_back(std::move(rel));
+          return item;
+        }
+      }
+      table = fold(name[0]);
+    } else if (name.size() == 2) {
+      database = fold(name[0]);
+      table = fold(name[1]);
+    } else if (name.size() == 3) {
+      const std::string catalog = fold(name[0]);
+      if (catalog != "awsdatacatalog") {
+        return semantic_error(at(position, "Catalog '" + catalog + "' does not exist"));
+      }
+      database = fold(name[1]);
+      table = fold(name[2]);
+    } else {
+      return semantic_error(at(position, "Too many dots in table name: " + to_string(name)));
+    }
+    const TableSchema* schema = catalog_.find_table(database, table);
+    if (!schema) {
+      if (!catalog_.has_database(database)) {
+        return semantic_error(at(position, "Schema '" + database + "' does not exist"));
+      }
+      return semantic_error(at(position, "Table 'awsdatacatalog." + database + "." + table + "' does not exist"));
+    }
+    if (!schema->problem.empty()) {
+      return not_supported(at(position, "table " + database + "." + table + ": " + schema->problem));
+    }
+    tables_.insert({database, table});
+    FromItem item;
+    const std::string alias = quote_identifier("ar_r" + std::to_string(++relation_counter_));
+    item.from_sql = quote_identifier(database) + "." + quote_identifier(table) + " AS " + alias;
+    RelationScope rel;
+    rel.alias = table;
+    rel.database = database;
+    for (const auto& column : schema->columns) {
+      rel.fields.push_back(Field{column.name, column.type, alias + "." + quote_identifier(column.name)});
+    }
+    item.fields = rel.fields;
+    item.relations.push_back(std::move(rel));
+    return item;
+  }
+
+  // Applies `AS alias (columns)` to a relation's single scope.
+  Status apply_alias(const Relation& r, FromItem& item) {
+    if (!r.alias) return Ok{};
+    if (item.relations.size() != 1) {
+      return semantic_error(at(r.position, "an aliased join must be a subquery"));
+    }
+    RelationScope& rel = item.relations[0];
+    rel.alias = fold(*r.alias);
+    rel.database.clear();
+    if (!r.column_aliases.empty()) {
+      if (r.column_aliases.size() != rel.fields.size()) {
+        return semantic_error(at(r.position, "Column alias list has " + std::to_string(r.column_aliases.size()) +
+                                                 " entries but '" + rel.alias + "' has " +
+                                                 std::to_string(rel.fields.size()) + " columns available"));
+      }
+      for (std::size_t i = 0; i < rel.fields.size(); ++i) rel.fields[i].name = fold(r.column_aliases[i]);
+    }
+    return Ok{};
+  }
+
+  Outcome<FromItem> relation(const Relation& r, const Scope* outer, const Scope* lateral) {
+    switch (r.kind) {
+      case Relation::Kind::Table: {
+        auto item = table_reference(r.table, r.position);
+        if (!item) return item;
+        if (auto aliased = apply_alias(r, *item); !aliased) return aliased.get_failure();
+        return item;
+      }
+      case Relation::Kind::Values:
+      case Relation::Kind::Lateral:
+      case Relation::Kind::Subquery: {
+        const Scope* visible = r.kind == Relation::Kind::Lateral ? lateral : outer;
+        auto body = query(*r.query, visible);
+        if (!body) return body.get_failure();
+        FromItem item;
+        const std::string alias = quote_identifier("ar_r" + std::to_string(++relation_counter_));
+        std::string columns;
+        RelationScope rel;
+        for (std::size_t i = 0; i < body->fields.size(); ++i) {
+          const std::string column = quote_identifier("c" + std::to_string(i));
+          columns += (i ? ", " : "") + column;
+          rel.fields.push_back(Field{body->fields[i].name, body->fields[i].type, alias + "." + column});
+        }
+        item.from_sql = std::string(r.kind == Relation::Kind::Lateral ? "LATERAL " : "") + "(" + body->sql + ") AS " +
+                        alias + "(" + columns + ")";
+        item.relations.push_back(std::move(rel));
+        if (auto aliased = apply_alias(r, item); !aliased) return aliased.get_failure();
+        return item;
+      }
+      case Relation::Kind::Unnest: return unnest(r, lateral);
+      case Relation::Kind::Join: return join(r, outer);
+    }
+    return semantic_error("unknown relation");
+  }
+
+  Outcome<FromItem> unnest(const Relation& r, const Scope* lateral) {
+    Context context;
+    Scope empty;
+    context.scope = lateral ? lateral : &empty;
+    std::vector<std::string> items;
+    std::vector<Field> fields;
+    std::string lengths;
+    for (const auto& e : r.unnest) {
+      auto b = bind(*e, context);
+      if (!b) return b.get_failure();
+      if (b->type.kind == TypeKind::Array) {
+        if (b->type.children[0].kind == TypeKind::Row) {
+          return not_supported(at(e->position, "UNNEST of an array of rows is not supported by the local engine yet"));
+        }
+        items.push_back("unnest(" + b->sql + ")");
+        fields.push_back(Field{"", b->type.children[0], ""});
+        lengths += std::string(lengths.empty() ? "" : ", ") + "coalesce(len(" + b->sql + "), 0)";
+      } else if (b->type.kind == TypeKind::Map) {
+        items.push_back("unnest(map_keys(" + b->sql + "))");
+        items.push_back("unnest(map_values(" + b->sql + "))");
+        fields.push_back(Field{"", b->type.children[0], ""});
+        fields.push_back(Field{"", b->type.children[1], ""});
+        lengths += std::string(lengths.empty() ? "" : ", ") + "coalesce(cardinality(" + b->sql + "), 0)";
+      } else {
+        return semantic_error(at(e->position, "Cannot unnest type: " + to_string(b->type)));
+      }
+    }
+    if (r.with_ordinality) {
+      items.push_back("unnest(range(1, CAST(greatest(" + lengths + (r.unnest.size() == 1 ? ", 0" : "") +
+                      ") AS BIGINT) + 1))");
+      fields.push_back(Field{"", Type::of(TypeKind::Bigint), ""});
+    }
+    FromItem item;
+    const std::string alias = quote_identifier("ar_r" + std::to_string(++relation_counter_));
+    std::string select;
+    std::string columns;
+    RelationScope rel;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string column = quote_identifier("c" + std::to_string(i));
+      select += (i ? ", " : "") + items[i];
+      columns += (i ? ", " : "") + column;
+      fields[i].sql = alias + "." + column;
+      rel.fields.push_back(fields[i]);
+    }
+    item.from_sql =
+        std::string(lateral ? "LATERAL " : "") + "(SELECT " + select + ") AS " + alias + "(" + columns + ")";
+    item.relations.push_back(std::move(rel));
+    if (auto aliased = apply_alias(r, item); !aliased) return aliased.get_failure();
+    return item;
+  }
+
+  Outcome<FromItem> join(const Relation& r, const Scope* outer) {
+    if (r.natural) return not_supported(at(r.position, "NATURAL JOIN is not supported by the local engine"));
+    auto left = relation(*r.left, outer, nullptr);
+    if (!left) return left;
+    // The right side of a join may refer to the left (UNNEST, LATERAL), as in Trino.
+    Scope lateral;
+    lateral.relations = left->relations;
+    lateral.outer = outer;
+    auto right = relation(*r.right, outer, &lateral);
+    if (!right) return right;
+    FromItem item;
+    item.relations = left->relations;
+    for (auto& rel : right->relations) item.relations.push_back(rel);
+    static const std::map<JoinKind, std::string> kJoin = {
+        {JoinKind::Cross, "CROSS JOIN"}, {JoinKind::Inner, "JOIN"},     {JoinKind::Left, "LEFT JOIN"},
+        {JoinKind::Right, "RIGHT JOIN"}, {JoinKind::Full, "FULL JOIN"}, {JoinKind::Implicit, ","}};
+    std::string sql = left->from_sql + " " + kJoin.at(r.join) + " " + right->from_sql;
+    if (r.on) {
+      Scope scope;
+      scope.relations = item.relations;
+      scope.outer = outer;
+      Context context;
+      context.scope = &scope;
+      auto on = bind(*r.on, context);
+      if (!on) return on.get_failure();
+      if (on->type.kind != TypeKind::Boolean && on->type.kind != TypeKind::Unknown) {
+        return semantic_error(
+            at(r.on->position, "JOIN ON clause must evaluate to a boolean: actual type " + to_string(on->type)));
+      }
+      sql += " ON " + on->sql;
+    } else if (!r.using_columns.empty()) {
+      std::string conditions;
+      for (const auto& column : r.using_columns) {
+        const std::string name = fold(column);
+        const Field* l = nullptr;
+        const Field* rf = nullptr;
+        for (const auto& rel : left->relations) {
+          for (const auto& f : rel.fields) {
+            if (f.name == name) l = &f;
+          }
+        }
+        for (const auto& rel : right->relations) {
+          for (const auto& f : rel.fields) {
+            if (f.name == name) rf = &f;
+          }
+        }
+        if (!l || !rf)
+          return semantic_error(at(column.position, "Column '" + name + "' is missing from a side of the join"));
+        conditions += std::string(conditions.empty() ? "" : " AND ") + l->sql + " = " + rf->sql;
+        // The bare name is the coalesced column (what Trino's USING produces).
+        Type t;
+        if (!common_super_type(l->type, rf->type, t)) {
+          return semantic_error(at(column.position, "Column '" + name + "' has incompatible types in the join"));
+        }
+        RelationScope merged;
+        merged.fields.push_back(Field{name, t,
+                                      r.join == JoinKind::Right  ? rf->sql
+                                      : r.join == JoinKind::Full ? "coalesce(" + l->sql + ", " + rf->sql + ")"
+                                                                 : l->sql});
+        merged.using_columns.insert(name);
+        item.relations.insert(item.relations.begin(), std::move(merged));
+      }
+      sql += " ON " + conditions;
+    } else if (r.join != JoinKind::Cross && r.join != JoinKind::Implicit) {
+      return semantic_error(at(r.position, "JOIN needs ON or USING"));
+    }
+    item.from_sql = "(" + sql + ")";
+    return item;
+  }
+
+  Outcome<QueryResult> select(const QuerySpec& spec, const Query& q, const Scope* outer) {
+    Scope scope;
+    scope.outer = outer;
+    std::string from_sql;
+    for (const auto& r : spec.from) {
+      Scope lateral;
+      lateral.relations = scope.relations;
+      lateral.outer = outer;
+      auto item = relation(*r, outer, &lateral);
+      if (!item) return item.get_failure();
+      from_sql += std::string(from_sql.empty() ? "" : (r->kind == Relation::Kind::Unnest ? " CROSS JOIN " : ", ")) +
+                  item->from_sql;
+      for (auto& rel : item->relations) scope.relations.push_back(std::move(rel));
+    }
+    Context context;
+    context.scope = &scope;
+
+    // Select items.
+    std::vector<Field> outputs;
+    std::vector<std::string> output_sql;
+    context.allow_aggregates = true;
+    context.allow_windows = true;
+    for (const auto& item : spec.items) {
+      if (item.all_columns) {
+        if (item.expr) {
+          auto b = bind(*item.expr, context);
+          if (!b) return b.get_failure();
+          if (b->type.kind != TypeKind::Row) {
+            return semantic_error(at(item.position, "expression.* needs a row, not " + to_string(b->type)));
+          }
+          for (std::size_t i = 0; i < b->type.children.size(); ++i) {
+            std::string name = i < b->type.field_names.size() ? b->type.field_names[i] : "";
+            if (name.empty())
+              return not_supported(at(item.position, "row.* of an anonymous row is not supported locally"));
+            outputs.push_back(Field{name, b->type.children[i], ""});
+            output_sql.push_back("(" + b->sql + ")." + quote_identifier(name));
+          }
+          continue;
+        }
+        bool any = false;
+        for (const auto& rel : scope.relations) {
+          if (!rel.using_columns.empty() && item.star_prefix.empty()) {
+            // USING columns come first, once.
+          }
+          if (!item.star_prefix.empty() && !matches_qualifier(rel, item.star_prefix)) continue;
+          for (const auto& f : rel.fields) {
+            if (!item.star_prefix.empty() && !rel.using_columns.empty()) continue;
+            if (item.star_prefix.empty() && !rel.using_columns.empty()) {
+              // included once, below the merged scope
+            }
+            outputs.push_back(Field{f.name, f.type, ""});
+            output_sql.push_back(f.sql);
+            any = true;
+          }
+        }
+        if (!spec.from.empty() && !any && !item.star_prefix.empty()) {
+          return semantic_error(at(item.position, "Table '" + to_string(item.star_prefix) + "' not found"));
+        }
+        if (spec.from.empty())
+          return semantic_error(at(item.position, "SELECT * not allowed in queries without FROM clause"));
+        if (!item.star_aliases.empty())
+          return not_supported(at(item.position, "t.* AS (...) is not supported locally"));
+        continue;
+      }
+      auto b = bind(*item.expr, context);
+      if (!b) return b.get_failure();
+      if (b->type.kind == TypeKind::Function) return semantic_error(at(item.position, "a lambda is not a value"));
+      std::string name;
+      if (item.alias) {
+        name = fold(*item.alias);
+      } else if (item.expr->kind == ExprKind::Column) {
+        name = fold(item.expr->name.back());
+      } else if (item.expr->kind == ExprKind::Dereference) {
+        name = fold(item.expr->name[0]);
+      } else {
+        name = "_col" + std::to_string(outputs.size());
+      }
+      outputs.push_back(Field{name, b->type, ""});
+      output_sql.push_back(b->sql);
+    }
+
+    std::string sql = std::string("SELECT ") + (spec.distinct ? "DISTINCT " : "");
+    std::set<std::string> used;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      std::string alias = outputs[i].name;
+      for (int n = 1; used.count(alias); ++n) alias = outputs[i].name + "_" + std::to_string(n);
+      used.insert(alias);
+      sql += (i ? ", " : "") + output_sql[i] + " AS " + quote_identifier(alias);
+    }
+    if (spec.distinct) {
+      for (const auto& f : outputs) {
+        if (!is_comparable(f.type))
+          return semantic_error(
+              at(q.position, "DISTINCT can only be applied to comparable types (actual: " + to_string(f.type) + ")"));
+      }
+    }
+    if (!from_sql.empty()) sql += " FROM " + from_sql;
+    context.allow_aggregates = false;
+    context.allow_windows = false;
+    if (spec.where) {
+      auto where = bind(*spec.where, context);
+      if (!where) return where.get_failure();
+      if (where->type.kind != TypeKind::Boolean && where->type.kind != TypeKind::Unknown) {
+        return semantic_error(
+            at(spec.where->position, "WHERE clause must evaluate to a boolean: actual type " + to_string(where->type)));
+      }
+      sql += " WHERE " + where->sql;
+    }
+    if (!spec.group_by.empty()) {
+      sql += std::string(" GROUP BY ") + (spec.group_distinct ? "DISTINCT " : "");
+      for (std::size_t g = 0; g < spec.group_by.size(); ++g) {
+        const GroupingElement& element = spec.group_by[g];
+        auto list = [&](const std::vector<ExprPtr>& exprs) -> Outcome<std::string> {
+          std::string out;
+          for (std::size_t i = 0; i < exprs.size(); ++i) {
+            auto key = group_key(*exprs[i], context, outputs, output_sql);
+            if (!key) return key;
+            out += (i ? ", " : "") + *key;
+          }
+          return out;
+        };
+        sql += g ? ", " : "";
+        switch (element.kind) {
+          case GroupingElement::Kind::Simple: {
+            auto keys = list(element.exprs);
+            if (!keys) return keys.get_failure();
+            sql += element.exprs.size() == 1 ? *keys : "GROUPING SETS ((" + *keys + "))";
+            break;
+          }
+          case GroupingElement::Kind::Rollup:
+          case GroupingElement::Kind::Cube: {
+            auto keys = list(element.exprs);
+            if (!keys) return keys.get_failure();
+            sql += std::string(element.kind == GroupingElement::Kind::Rollup ? "ROLLUP (" : "CUBE (") + *keys + ")";
+            break;
+          }
+          case GroupingElement::Kind::Sets: {
+            sql += "GROUPING SETS (";
+            for (std::size_t s = 0; s < element.sets.size(); ++s) {
+              auto keys = list(element.sets[s]);
+              if (!keys) return keys.get_failure();
+              sql += std::string(s ? ", " : "") + "(" + *keys + ")";
+            }
+            sql += ")";
+            break;
+          }
+        }
+      }
+    }
+    if (spec.having) {
+      context.allow_aggregates = true;
+      auto having = bind(*spec.having, context);
+      if (!having) return having.get_failure();
+      if (having->type.kind != TypeKind::Boolean && having->type.kind != TypeKind::Unknown) {
+        return semantic_error(at(spec.having->position, "HAVING clause must evaluate to a boolean"));
+      }
+      sql += " HAVING " + having->sql;
+    }
+    if (!spec.windows.empty()) {
+      sql += " WINDOW ";
+      context.allow_aggregates = true;
+      for (std::size_t i = 0; i < spec.windows.size(); ++i) {
+        auto w = window_sql(*spec.windows[i].second, context);
+        if (!w) return w.get_failure();
+        sql += (i ? ", " : "") + quote_identifier(fold(spec.windows[i].first)) + " AS (" + *w + ")";
+      }
+    }
+    auto tail = order_limit(q, scope, outputs, output_sql);
+    if (!tail) return tail.get_failure();
+    sql += *tail;
+    QueryResult out;
+    out.sql = std::move(sql);
+    out.fields = std::move(outputs);
+    return out;
+  }
+
+  Outcome<std::string> group_key(const Expr& e, const Context& context, const std::vector<Field>& outputs,
+                                 const std::vector<std::string>& output_sql) {
+    if (e.kind == ExprKind::Literal && e.literal == LiteralKind::Integer) {
+      long long n = std::stoll(e.text.size() > 18 ? "0" : e.text);
+      if (n < 1 || n > static_cast<long long>(outputs.size())) {
+        return semantic_error(at(e.position, "GROUP BY position " + e.text + " is not in select list"));
+      }
+      return output_sql[static_cast<std::size_t>(n - 1)];
+    }
+    auto b = bind(e, context);
+    if (!b) return b.get_failure();
+    if (!is_comparable(b->type)) return semantic_error(at(e.position, to_string(b->type) + " is not comparable"));
+    return b->sql;
+  }
+
+  static bool matches_qualifier(const RelationScope& rel, const QualifiedName& qualifier) {
+    if (qualifier.size() == 1) return !rel.alias.empty() && rel.alias == fold(qualifier[0]);
+    if (qualifier.size() == 2)
+      return !rel.database.empty() && rel.database == fold(qualifier[0]) && rel.alias == fold(qualifier[1]);
+    if (qualifier.size() == 3) {
+      return fold(qualifier[0]) == "awsdatacatalog" && !rel.database.empty() && rel.database == fold(qualifier[1]) &&
+             rel.alias == fold(qualifier[2]);
+    }
+    return false;
+  }
+
+  // ---- expressions ----
+
+  Outcome<Bound> bind(const Expr& e, const Context& context) {
+    if (++depth_ > 400) return semantic_error(at(e.position, "the expression is nested too deeply"));
+    auto b = bind_inner(e, context);
+    --depth_;
+    return b;
+  }
+
+  Outcome<std::string> coerce(const std::string& sql, const Type& from, const Type& to, bool force = false) {
+    if (from == to && !force) return sql;
+    if (from == to) {
+      if (to.kind == TypeKind::Unknown) return sql;
+    }
+    if (to.kind == TypeKind::Unknown) return sql;
+    if (from.kind == TypeKind::Varchar && to.kind == TypeKind::Varchar && !force) return sql;
+    auto t = duck_type(to);
+    if (!t) return t.get_failure();
+    return "CAST(" + sql + " AS " + *t + ")";
+  }
+
+  Outcome<Bound> call_registry(std::string_view name, const Position& position, std::vector<Bound> args,
+                               FunctionKind kind = FunctionKind::Operator) {
+    std::vector<Type> types;
+    for (const auto& a : args) types.push_back(a.type);
+    auto resolved = resolve_function(name, types, kind);
+    if (!resolved) return Outcome<Bound>(not_supported(at(position, resolved.get_failure().message)));
+    return finish_call(*resolved, args);
+  }
+
+  Outcome<Bound> finish_call(Resolved& resolved, std::vector<Bound>& args, const std::string& distinct = "") {
+    std::vector<std::string> sql;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (args[i].type.kind == TypeKind::Function) {
+        sql.push_back(args[i].sql);
+        resolved.constants.push_back(std::nullopt);
+        continue;
+      }
+      auto c = coerce(args[i].sql, args[i].type, resolved.params[i], args[i].type.kind == TypeKind::Unknown);
+      if (!c) return c.get_failure();
+      sql.push_back(i == 0 ? distinct + *c : *c);
+      resolved.constants.push_back(args[i].constant);
+    }
+    auto out = emit_call(resolved, sql);
+    if (!out) return out.get_failure();
+    Bound b;
+    b.sql = *out;
+    b.type = resolved.returns;
+    return b;
+  }
+
+  Outcome<Bound> parameter(const Expr& e) {
+    if (static_cast<std::size_t>(e.index) >= options_.parameters.size()) {
+      return make_error(
+          ErrorKind::InvalidInput, std::string(kInvalidParameterCode),
+          at(e.position, "the query has more '?' placeholders than the " + std::to_string(options_.parameters.size()) +
+                             " execution parameter(s) given"));
+    }
+    auto parsed = parse_expression(options_.parameters[static_cast<std::size_t>(e.index)]);
+    if (!parsed) {
+      return make_error(ErrorKind::InvalidInput, std::string(kInvalidParameterCode),
+                        "execution parameter " + std::to_string(e.index + 1) + ": " + parsed.get_failure().message);
+    }
+    Context context;
+    Scope empty;
+    context.scope = &empty;
+    auto b = bind(**parsed, context);
+    if (!b) {
+      return make_error(
+          ErrorKind::InvalidInput, std::string(kInvalidParameterCode),
+          "execution parameter " + std::to_string(e.index + 1) + " is not a valid literal: " + b.get_failure().message);
+    }
+    return b;
+  }
+
+  Outcome<Bound> literal(const Expr& e) {
+    Bound b;
+    b.is_literal = true;
+    switch (e.literal) {
+      case LiteralKind::Null:
+        b.sql = "NULL";
+        b.type = Type::of(TypeKind::Unknown);
+        return b;
+      case LiteralKind::Boolean:
+        b.sql = e.text == "true" ? "true" : "false";
+        b.type = Type::of(TypeKind::Boolean);
+        return b;
+      case LiteralKind::Integer: {
+        std::string digits = e.text;
+        digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+        if (digits.size() > 19 || (digits.size() == 19 && digits > "9223372036854775807")) {
+          return semantic_error(at(e.position, "Invalid numeric literal: " + e.text));
+        }
+        const bool fits_int = digits.size() < 10 || (digits.size() == 10 && digits <= "2147483647");
+        b.type = Type::of(fits_int ? TypeKind::Integer : TypeKind::Bigint);
+        b.sql = "CAST(" + digits + " AS " + (fits_int ? "INTEGER" : "BIGINT") + ")";
+        return b;
+      }
+      case LiteralKind::Decimal: return decimal_literal(e.text, e.position);
+      case LiteralKind::Double:
+        b.type = Type::of(TypeKind::Double);
+        b.sql = "CAST(" + quote_string(e.text) + " AS DOUBLE)";
+        return b;
+      case LiteralKind::String: {
+        if (!text::valid_utf8(e.text)) return semantic_error(at(e.position, "string literal is not valid UTF-8"));
+        b.type = Type::varchar(static_cast<int>(utf8_length(e.text)));
+        b.sql = "CAST(" + quote_string(e.text) + " AS VARCHAR)";
+        b.constant = e.text;
+        return b;
+      }
+      case LiteralKind::Binary: {
+        std::string escaped;
+        for (std::size_t i = 0; i + 1 < e.text.size(); i += 2) escaped += "\\x" + e.text.substr(i, 2);
+        b.type = Type::of(TypeKind::Varbinary);
+        b.sql = "CAST(" + quote_string(escaped) + " AS BLOB)";
+        return b;
+      }
+      case LiteralKind::Typed: return typed_literal(e);
+      case LiteralKind::Interval: return interval_literal(e);
+    }
+    return semantic_error("unknown literal");
+  }
+
+  static std::size_t utf8_length(const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  }
+
+  Outcome<Bound> decimal_literal(const std::string& text, const Position& position) {
+    std::string digits;
+    int scale = 0;
+    bool dot = false;
+    std::size_t i = 0;
+    std::string sign;
+    std::string trimmed(text::trim(text));
+    if (!trimmed.empty() && (trimmed[0] == '+' || trimmed[0] == '-')) {
+      if (trimmed[0] == '-') sign = "-";
+      i = 1;
+    }
+    for (; i < trimmed.size(); ++i) {
+      char c = trimmed[i];
+      if (c == '.' && !dot) {
+        dot = true;
+      } else if (c >= '0' && c <= '9') {
+        digits += c;
+        if (dot) ++scale;
+      } else {
+        return semantic_error(at(position, "'" + text + "' is not a valid decimal literal"));
+      }
+    }
+    if (digits.empty()) return semantic_error(at(position, "'" + text + "' is not a valid decimal literal"));
+    // Trino (functions/decimal): the precision is the number of digits written, leading and trailing zeros
+    // included; the scale the number of digits after the point.
+    const std::string integer = digits.substr(0, digits.size() - static_cast<std::size_t>(scale));
+    const int precision = std::max(1, static_cast<int>(digits.size()));
+    if (precision > kMaxDecimalPrecision) {
+      return semantic_error(at(position, "Decimal overflow: '" + text + "' has more than 38 digits"));
+    }
+    Bound b;
+    b.type = Type::decimal(precision, scale);
+    b.sql = "CAST(" +
+            quote_string(sign + (integer.empty() ? "0" : integer) +
+                         (scale ? "." + digits.substr(digits.size() - static_cast<std::size_t>(scale)) : "")) +
+            " AS DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + "))";
+    b.is_literal = true;
+    return b;
+  }
+
+  Outcome<Bound> typed_literal(const Expr& e) {
+    const std::string& type_name = e.literal_type;
+    Bound b;
+    b.is_literal = true;
+    if (type_name == "decimal" || type_name == "numeric") return decimal_literal(e.text, e.position);
+    if (type_name == "date") {
+      b.type = Type::of(TypeKind::Date);
+      b.sql = "ar_date_from_varchar(" + quote_string(e.text) + ")";
+      return b;
+    }
+    if (type_name == "timestamp") {
+      // timestamp(p): p is the number of fractional digits written; a zone makes it with time zone.
+      std::string value(text::trim(e.text));
+      auto dot = value.find('.');
+      int precision = 0;
+      if (dot != std::string::npos) {
+        std::size_t k = dot + 1;
+        while (k < value.size() && std::isdigit(static_cast<unsigned char>(value[k]))) ++k;
+        precision = static_cast<int>(k - dot - 1);
+      }
+      bool zone = false;
+      {
+        std::size_t space = value.find(' ');
+        std::size_t rest = space == std::string::npos ? std::string::npos : value.find_first_of(" +-Z", space + 1);
+        if (space != std::string::npos && rest != std::string::npos &&
+            value.find_first_not_of("0123456789:. ", space + 1) != std::string::npos) {
+          zone = true;
+        }
+      }
+      if (precision > 6) {
+        return not_supported(at(
+            e.position, "timestamp(" + std::to_string(precision) + ") literals are not supported by the local engine"));
+      }
+      if (zone) {
+        return not_supported(
+            at(e.position, "TIMESTAMP literals with a time zone are not supported by the local engine"));
+      }
+      // Athena prints timestamps with millisecond precision at least.
+      b.type = Type::timestamp(std::max(precision, 3));
+      b.sql = "CAST(" + quote_string(value) + " AS TIMESTAMP)";
+      return b;
+    }
+    if (type_name == "time") {
+      return not_supported(at(e.position, "TIME literals are not supported by the local engine"));
+    }
+    auto type = parse_type(type_name);
+    if (!type) return semantic_error(at(e.position, "Unknown type: " + type_name));
+    Bound value;
+    value.type = Type::varchar(static_cast<int>(utf8_length(e.text)));
+    value.sql = "CAST(" + quote_string(e.text) + " AS VARCHAR)";
+    return cast(value, *type, false, e.position);
+  }
+
+  Outcome<Bound> interval_literal(const Expr& e) {
+    const std::string unit = e.literal_type;
+    std::string value(text::trim(e.text));
+    bool negative = e.negative_interval;
+    if (!value.empty() && (value[0] == '-' || value[0] == '+')) {
+      if (value[0] == '-') negative = !negative;
+      value = value.substr(1);
+    }
+    Bound b;
+    b.is_literal = true;
+    const std::string sign = negative ? "-" : "";
+    auto number = [&](const std::string& text, bool fraction) {
+      if (text.empty()) return false;
+      bool dot = false;
+      for (char c : text) {
+        if (c == '.' && fraction && !dot) {
+          dot = true;
+        } else if (!std::isdigit(static_cast<unsigned char>(c))) {
+          return false;
+        }
+      }
+      return true;
+    };
+    auto invalid = [&] {
+      return semantic_error(at(e.position, "Invalid INTERVAL " + text::upper(unit) + " value: " + e.text));
+    };
+    if (unit == "year" || unit == "month" || unit == "year to month") {
+      b.type = Type::of(TypeKind::IntervalYearToMonth);
+      long long months = 0;
+      if (unit == "year to month") {
+        auto dash = value.find('-');
+        if (dash == std::string::npos || !number(value.substr(0, dash), false) ||
+            !number(value.substr(dash + 1), false)) {
+          return invalid();
+        }
+        months = std::stoll(value.substr(0, dash)) * 12 + std::stoll(value.substr(dash + 1));
+      } else {
+        if (!number(value, false) || value.size() > 9) return invalid();
+        months = std::stoll(value) * (unit == "year" ? 12 : 1);
+      }
+      b.sql = "to_months(CAST(" + sign + std::to_string(months) + " AS INTEGER))";
+      return b;
+    }
+    b.type = Type::of(TypeKind::IntervalDayToSecond);
+    // Day to second: a count of milliseconds.
+    long double millis = 0;
+    if (unit == "day" || unit == "hour" || unit == "minute" || unit == "second") {
+      if (!number(value, unit == "second") || value.size() > 15) return invalid();
+      const long double factor = unit == "day"      ? 86400000.0L
+                                 : unit == "hour"   ? 3600000.0L
+                                 : unit == "minute" ? 60000.0L
+                                                    : 1000.0L;
+      millis = std::stold(value) * factor;
+    } else if (unit == "day to second" || unit == "day to minute" || unit == "day to hour" ||
+               unit == "hour to second" || unit == "hour to minute" || unit == "minute to second") {
+      // 'd hh:mm:ss.fff' forms: split on space and ':'.
+      std::vector<std::string> parts;
+      std::string current;
+      for (char c : value) {
+        if (c == ' ' || c == ':') {
+          parts.push_back(current);
+          current.clear();
+        } else {
+          current += c;
+        }
+      }
+      parts.push_back(current);
+      std::vector<long double> factors;
+      std::string first = unit.substr(0, unit.find(' '));
+      std::string last = unit.substr(unit.rfind(' ') + 1);
+      const std::array<std::pair<std::string, long double>, 4> all{
+          {{"day", 86400000.0L}, {"hour", 3600000.0L}, {"minute", 60000.0L}, {"second", 1000.0L}}};
+      bool on = false;
+      for (const auto& [name, factor] : all) {
+        if (name == first) on = true;
+        if (on) factors.push_back(factor);
+        if (name == last) break;
+      }
+      if (parts.size() != factors.size()) return invalid();
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (!number(parts[i], i + 1 == parts.size() && last == "second")) return invalid();
+        millis += std::stold(parts[i]) * factors[i];
+      }
+    } else {
+      return not_supported(
+          at(e.position, "INTERVAL ... " + text::upper(unit) + " is not supported by the local engine"));
+    }
+    const long long ms = static_cast<long long>(millis + 0.5L);
+    b.sql = "to_milliseconds(CAST(" + sign + std::to_string(ms) + " AS BIGINT))";
+    return b;
+  }
+
+  Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
+    const Type& from = value.type;
+    if (!can_cast(from, target)) {
+      return semantic_error(at(position, "Cannot cast " + to_string(from) + " to " + to_string(target)));
+    }
+    auto duck = duck_type(target);
+    if (!duck) return Outcome<Bound>(not_supported(at(position, duck.get_failure().message)));
+    Bound b;
+    b.type = target;
+    const std::string fn = try_cast ? "TRY_CAST" : "CAST";
+    if (from.kind == TypeKind::Unknown) {
+      b.sql = "CAST(NULL AS " + *duck + ")";
+      return b;
+    }
+    auto unsupported = [&](const std::string& what) {
+      return Outcome<Bound>(
+          not_supported(at(position, "CAST(" + to_string(from) + " AS " + to_string(target) + ")" +
+                                         (what.empty() ? "" : ": " + what) + " is not supported by the local engine")));
+    };
+    if (from == target) {
+      b.sql = value.sql;
+      return b;
+    }
+    if (is_string(from) && is_integral(target)) {
+      const std::string lo = std::to_string(integral_min(target.kind));
+      const std::string hi = std::to_string(integral_max(target.kind));
+      std::string checked = "CAST(ar_cast_to_integral(" + value.sql + ", " + lo + ", " + hi + ") AS " + *duck + ")";
+      if (try_cast) {
+        checked = "CASE WHEN regexp_full_match(" + value.sql + ", '\\s*[+-]?[0-9]+\\s*') AND TRY_CAST(trim(" +
+                  value.sql + ") AS HUGEINT) BETWEEN " + lo + " AND " + hi + " THEN CAST(trim(" + value.sql + ") AS " +
+                  *duck + ") END";
+      }
+      b.sql = checked;
+      return b;
+    }
+    if ((from.kind == TypeKind::Double || from.kind == TypeKind::Real) && is_integral(target)) {
+      b.sql = fn + "(round(" + value.sql + ") AS " + *duck + ")";
+      return b;
+    }
+    if ((from.kind == TypeKind::Double || from.kind == TypeKind::Real) && is_string(target)) {
+      return unsupported("Java's floating-point text");
+    }
+    if (from.kind == TypeKind::Timestamp && is_string(target)) {
+      b.sql = "strftime(" + value.sql + ", '%Y-%m-%d %H:%M:%S" +
+              (from.precision == 0   ? std::string()
+               : from.precision <= 3 ? ".%g"
+                                     : ".%f") +
+              "')";
+      return b;
+    }
+    if ((from.kind == TypeKind::TimestampTz || from.kind == TypeKind::Time) && is_string(target))
+      return unsupported("");
+    if (is_string(from) && (target.kind == TypeKind::Date)) {
+      b.sql = try_cast ? "TRY_CAST(" + value.sql + " AS DATE)" : "ar_date_from_varchar(" + value.sql + ")";
+      return b;
+    }
+    if (target.kind == TypeKind::Varchar && target.precision != Type::kUnbounded) {
+      auto inner = cast(value, Type::varchar(), try_cast, position);
+      if (!inner) return inner;
+      b.sql = "substr(" + inner->sql + ", 1, " + std::to_string(target.precision) + ")";
+      return b;
+    }
+    if (target.kind == TypeKind::Json || from.kind == TypeKind::Json) return unsupported("the JSON type");
+    if (target.kind == TypeKind::IntervalDayToSecond || target.kind == TypeKind::IntervalYearToMonth ||
+        from.kind == TypeKind::IntervalDayToSecond || from.kind == TypeKind::IntervalYearToMonth) {
+      return unsupported("");
+    }
+    if (is_string(from) &&
+        (target.kind == TypeKind::Boolean || target.kind == TypeKind::Timestamp ||
+         target.kind == TypeKind::TimestampTz || target.kind == TypeKind::Real || target.kind == TypeKind::Double ||
+         target.kind == TypeKind::Decimal || target.kind == TypeKind::Varbinary)) {
+      if (target.kind == TypeKind::Varbinary) return unsupported("");
+      b.sql = fn + "(" + value.sql + " AS " + *duck + ")";
+      return b;
+    }
+    if ((from.kind == TypeKind::Array || from.kind == TypeKind::Map || from.kind == TypeKind::Row) &&
+        !can_coerce(from, target)) {
+      // Element casts go through DuckDB's own rules: only widening ones are known to agree.
+      bool widening = true;
+      std::vector<std::pair<Type, Type>> pairs{{from, target}};
+      while (!pairs.empty() && widening) {
+        auto [f, t] = pairs.back();
+        pairs.pop_back();
+        if (f.kind != t.kind && !(is_numeric(f) && is_numeric(t)) && !(is_string(t))) widening = false;
+        if (is_string(t) && !(is_string(f) || is_integral(f) || f.kind == TypeKind::Boolean ||
+                              f.kind == TypeKind::Date || f.kind == TypeKind::Decimal)) {
+          widening = false;
+        }
+        if (is_integral(t) && !is_integral(f)) widening = false;
+        for (std::size_t i = 0; i < f.children.size() && i < t.children.size(); ++i)
+          pairs.emplace_back(f.children[i], t.children[i]);
+      }
+      if (!widening) return unsupported("these element types");
+    }
+    b.sql = fn + "(" + value.sql + " AS " + *duck + ")";
+    return b;
+  }
+
+  Outcome<Bound> column(const Expr& e, const Context& context) {
+    const QualifiedName& parts = e.name;
+    // Lambda parameters (innermost first).
+    for (auto it = context.lambdas.rbegin(); it != context.lambdas.rend(); ++it) {
+      if (it->first == fold(parts[0])) {
+        Bound b;
+        b.sql = quote_identifier("ar_l_" + it->first);
+        b.type = it->second;
+        return dereference_rest(b, parts, 1, e.position);
+      }
+    }
+    for (const Scope* scope = context.scope; scope; scope = scope->outer) {
+      // A qualified name: the longest qualifier naming a relation.
+      for (std::size_t qualifier = std::min<std::size_t>(3, parts.size() - 1); qualifier >= 1; --qualifier) {
+        QualifiedName prefix(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(qualifier));
+        const Field* found = nullptr;
+        for (const auto& rel : scope->relations) {
+          if (!rel.using_columns.empty() || !matches_qualifier(rel, prefix)) continue;
+          for (const auto& f : rel.fields) {
+            if (f.name == fold(parts[qualifier])) {
+              if (found) return semantic_error(at(e.position, "Column '" + to_string(parts) + "' is ambiguous"));
+              found = &f;
+            }
+          }
+        }
+        if (found) {
+          Bound b;
+          b.sql = found->sql;
+          b.type = found->type;
+          return dereference_rest(b, parts, qualifier + 1, e.position);
+        }
+      }
+      // A bare column name, then fields of a row.
+      const Field* found = nullptr;
+      const std::string name = fold(parts[0]);
+      bool from_using = false;
+      for (const auto& rel : scope->relations) {
+        for (const auto& f : rel.fields) {
+          if (f.name != name) continue;
+          if (!rel.using_columns.empty()) {
+            found = &f;
+            from_using = true;
+          } else if (from_using) {
+            continue;  // a USING column hides the sides' columns of that name
+          } else {
+            if (found) return semantic_error(at(e.position, "Column '" + name + "' is ambiguous"));
+            found = &f;
+          }
+        }
+        if (from_using) break;
+      }
+      if (found) {
+        Bound b;
+        b.sql = found->sql;
+        b.type = found->type;
+        return dereference_rest(b, parts, 1, e.position);
+      }
+    }
+    return semantic_error(at(e.position, "Column '" + to_string(parts) + "' cannot be resolved"));
+  }
+
+  Outcome<Bound> dereference_rest(Bound b, const QualifiedName& parts, std::size_t from, const Position& position) {
+    for (std::size_t i = from; i < parts.size(); ++i) {
+      auto next = field_of(b, fold(parts[i]), position);
+      if (!next) return next;
+      b = std::move(next).get_result();
+    }
+    return b;
+  }
+
+  Outcome<Bound> field_of(const Bound& base, const std::string& field, const Position& position) {
+    if (base.type.kind != TypeKind::Row) {
+      return semantic_error(at(position, "Expression is not of type ROW (it is " + to_string(base.type) +
+                                             "): cannot dereference '" + field + "'"));
+    }
+    for (std::size_t i = 0; i < base.type.children.size(); ++i) {
+      if (i < base.type.field_names.size() && base.type.field_names[i] == field) {
+        Bound b;
+        b.sql = "struct_extract(" + base.sql + ", " + quote_string(field) + ")";
+        b.type = base.type.children[i];
+        return b;
+      }
+    }
+    return semantic_error(at(position, "Column '" + field + "' cannot be resolved in " + to_string(base.type)));
+  }
+
+  Outcome<Bound> bind_inner(const Expr& e, const Context& context) {
+    switch (e.kind) {
+      case ExprKind::Literal: return literal(e);
+      case ExprKind::Parameter: return parameter(e);
+      case ExprKind::Column: return column(e, context);
+      case ExprKind::Dereference: {
+        auto base = bind(*e.args[0], context);
+        if (!base) return base;
+        return field_of(*base, fold(e.name[0]), e.position);
+      }
+      case ExprKind::Subscript: {
+        auto base = bind(*e.args[0], context);
+        if (!base) return base;
+        auto index = bind(*e.args[1], context);
+        if (!index) return index;
+        if (base->type.kind == TypeKind::Row) {
+          return not_supported(at(e.position, "row subscripts are not supported by the local engine"));
+        }
+        return call_registry("$subscript", e.position,
+                             bounds(std::move(base).get_result(), std::move(index).get_result()));
+      }
+      case ExprKind::Call: return call(e, context);
+      case ExprKind::Cast: {
+        auto value = bind(*e.args[0], context);
+        if (!value) return value;
+        return cast(*value, e.type, e.flag, e.position);
+      }
+      case ExprKind::Unary: {
+        auto value = bind(*e.args[0], context);
+        if (!value) return value;
+        if (e.op == "+") {
+          if (!is_numeric(value->type) && value->type.kind != TypeKind::Unknown) {
+            return semantic_error(at(e.position, "Cannot apply operator: +" + to_string(value->type)));
+          }
+          return value;
+        }
+        // -<literal> folds into the literal, so that -128 is a valid tinyint and -2147483648 an integer.
+        if (e.args[0]->kind == ExprKind::Literal && e.args[0]->literal == LiteralKind::Integer) {
+          Expr negative = Expr();
+          negative.kind = ExprKind::Literal;
+          negative.literal = LiteralKind::Integer;
+          negative.position = e.position;
+          std::string digits = e.args[0]->text;
+          digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+          if (digits == "2147483648") {
+            Bound b;
+            b.type = Type::of(TypeKind::Integer);
+            b.sql = "CAST(-2147483648 AS INTEGER)";
+            return b;
+          }
+          if (digits == "9223372036854775808") {
+            Bound b;
+            b.type = Type::of(TypeKind::Bigint);
+            b.sql = "CAST(-9223372036854775808 AS BIGINT)";
+            return b;
+          }
+        }
+        std::vector<Bound> args;
+        args.push_back(std::move(value).get_result());
+        return call_registry("$negation", e.position, std::move(args));
+      }
+      case ExprKind::Binary: {
+        auto left = bind(*e.args[0], context);
+        if (!left) return left;
+        auto right = bind(*e.args[1], context);
+        if (!right) return right;
+        return call_registry(operator_name(e.op), e.position,
+                             bounds(std::move(left).get_result(), std::move(right).get_result()));
+      }
+      case ExprKind::Comparison: {
+        auto left = bind(*e.args[0], context);
+        if (!left) return left;
+        auto right = bind(*e.args[1], context);
+        if (!right) return right;
+        return call_registry(operator_name(e.op), e.position,
+                             bounds(std::move(left).get_result(), std::move(right).get_result()));
+      }
+      case ExprKind::Quantified: {
+        auto left = bind(*e.args[0], context);
+        if (!left) return left;
+        auto sub = subquery(*e.subquery, context, e.position);
+        if (!sub) return sub.get_failure();
+        Type t;
+        if (!common_super_type(left->type, sub->type, t) || !is_comparable(t)) {
+          return semantic_error(at(
+              e.position, "Cannot apply operator: " + to_string(left->type) + " " + e.op + " " + to_string(sub->type)));
+        }
+        auto l = coerce(left->sql, left->type, t);
+        if (!l) return l.get_failure();
+        Bound b;
+        b.type = Type::of(TypeKind::Boolean);
+        b.sql = "(" + *l + " " + e.op + " " + text::upper(e.text) + " (" + sub->sql + "))";
+        return b;
+      }
+      case ExprKind::And:
+      case ExprKind::Or: {
+        std::string sql;
+        for (std::size_t i = 0; i < e.args.size(); ++i) {
+          auto arg = boolean(*e.args[i], context, e.kind == ExprKind::And ? "AND" : "OR");
+          if (!arg) return arg;
+          sql += (i ? (e.kind == ExprKind::And ? " AND " : " OR ") : "") + arg->sql;
+        }
+        Bound b;
+        b.type = Type::of(TypeKind::Boolean);
+        b.sql = "(" + sql + ")";
+        return b;
+      }
+      case ExprKind::Not: {
+        auto arg = boolean(*e.args[0], context, "NOT");
+        if (!arg) return arg;
+        Bound b;
+        b.type = Type::of(TypeKind::Boolean);
+        b.sql = "(NOT " + arg->sql + ")";
+        return b;
+      }
+      case ExprKind::IsNull: {
+        auto arg = bind(*e.args[0], context);
+        if (!arg) return arg;
+        Bound b;
+        b.type = Type::of(TypeKind::Boolean);
+        b.sql = "(" + arg->sql + (e.negated ? " IS NOT NULL)" : " IS NULL)");
+        return b;
+      }
+      case ExprKind::IsDistinctFrom: {
+        auto left = bind(*e.args[0], context);
+        if (!left) return left;
+        auto right = bind(*e.args[1], context);
+        if (!right) return right;
+        auto b = call_registry("$is_distinct_from", e.position,
+                               bounds(std::move(left).get_result(), std::move(right).get_result()));
+        if (b && e.negated) b->sql = "(NOT " + b->sql + ")";
+        return b;
+      }
+      case ExprKind::Between: {
+        std::vector<Bound> args;
+        for (const auto& a : e.args) {
+          auto b = bind(*a, context);
+          if (!b) return b;
+          args.push_back(std::move(b).get_result());
+        }
+        auto b = call_registry("$between", e.position, std::move(args));
+        if (b && e.negated) b->sql = "(NOT " + b->sql + ")";
+        return b;
+      }
+      case ExprKind::InList: {
+        std::vector<Bound> args;
+        Type t = Type::of(TypeKind::Unknown);
+        for (const auto& a : e.args) {
+          auto b = bind(*a, context);
+          if (!b) return b;
+          Type next;
+          if (!common_super_type(t, b->type, next)) {
+            return semantic_error(at(a->position, "IN value and list items must be the same type: " + to_string(t) +
+                                                      " and " + to_string(b->type)));
+          }
+          t = next;
+          args.push_back(std::move(b).get_result());
+        }
+        if (!is_comparable(t) || t.kind == TypeKind::Array || t.kind == TypeKind::Map || t.kind == TypeKind::Row) {
+          return not_supported(at(e.position, "IN over " + to_string(t) + " is not supported by the local engine"));
+        }
+        std::string sql;
+        for (std::size_t i = 0; i < args.size(); ++i) {
+          auto c = coerce(args[i].sql, args[i].type, t);
+          if (!c) return c.get_failure();
+          sql += i == 0 ? *c + (e.negated ? " NOT IN (" : " IN (") : (i > 1 ? ", " : "") + *c;
+        }
+        Bound b;
+        b.type = Type::of(TypeKind::Boolean);
+        b.sql = "(" + sql + "))";
+        return b;
+      }
+      case ExprKind::InSubquery: {
+        auto left = bind(*e.args[0], context);
+        if (!left) return left;
+        auto sub = subquery(*e.subquery, context, e.position);
+        if (!sub) return sub.get_failure();
+        Type t;
+        if (!common_super_type(left->type, sub->type, t) || !is_comparable(t)) {
+          return semantic_error(at(e.position, "IN value and subquery must be the same type: " + to_string(left->type) +
+                                                   " and " + to_string(sub->type)));
+        }
+        auto l = coerce(left->sql, left->type, t);
+        if (!l) return l.get_failure();
+        Bound b;
+        b.type = Type::of(TypeKind::Boolean);
+        b.sql = "(" + *l + (e.negated ? " NOT IN (" : " IN (") + sub->sql + "))";
+        return b;
+      }
+      case ExprKind::Exists: {
+        auto q = query(*e.subquery, context.scope);
+        if (!q) return q.get_failure();
+        Bound b;
+        b.type = Type::of(TypeKind::Boolean);
+        b.sql = "(EXISTS (" + q->sql + "))";
+        return b;
+      }
+      case ExprKind::ScalarSubquery: {
+        auto sub = subquery(*e.subquery, context, e.position);
+        if (!sub) return sub.get_failure();
+        Bound b;
+        b.type = sub->type;
+        b.sql = "(" + sub->sql + ")";
+        return b;
+      }
+      case ExprKind::Like: {
+        std::vector<Bound> args;
+        for (const auto& a : e.args) {
+          auto b = bind(*a, context);
+          if (!b) return b;
+          args.push_back(std::move(b).get_result());
+        }
+        auto b = call_registry("$like", e.position, std::move(args));
+        if (b && e.negated) b->sql = "(NOT " + b->sql + ")";
+        return b;
+      }
+      case ExprKind::Case: return case_expression(e, context);
+      case ExprKind::If: {
+        auto condition = boolean(*e.args[0], context, "IF");
+        if (!condition) return condition;
+        std::vector<const Expr*> results{e.args[1].get()};
+        if (e.args.size() == 3) results.push_back(e.args[2].get());
+        return conditional({condition->sql}, results, context, e.position, e.args.size() == 3);
+      }
+      case ExprKind::Coalesce: {
+        std::vector<Bound> args;
+        Type t = Type::of(TypeKind::Unknown);
+        for (const auto& a : e.args) {
+          auto b = bind(*a, context);
+          if (!b) return b;
+          Type next;
+          if (!common_super_type(t, b->type, next)) {
+            return semantic_error(at(a->position, "All COALESCE operands must be the same type: " + to_string(t) +
+                                                      " and " + to_string(b->type)));
+          }
+          t = next;
+          args.push_back(std::move(b).get_result());
+        }
+        std::string sql;
+        for (std::size_t i = 0; i < args.size(); ++i) {
+          auto c = coerce(args[i].sql, args[i].type, t);
+          if (!c) return c.get_failure();
+          sql += (i ? ", " : "") + *c;
+        }
+        Bound b;
+        b.type = t;
+        b.sql = "COALESCE(" + sql + ")";
+        return b;
+      }
+      case ExprKind::NullIf: {
+        auto left = bind(*e.args[0], context);
+        if (!left) return left;
+        auto right = bind(*e.args[1], context);
+        if (!right) return right;
+        Type t;
+        if (!common_super_type(left->type, right->type, t) || !is_comparable(t)) {
+          return semantic_error(at(e.position, "Types are not comparable with NULLIF: " + to_string(left->type) +
+                                                   " vs " + to_string(right->type)));
+        }
+        auto l = coerce(left->sql, left->type, t);
+        auto r = coerce(right->sql, right->type, t);
+        if (!l) return l.get_failure();
+        if (!r) return r.get_failure();
+        Bound b;
+        b.type = left->type;
+        b.sql = "CASE WHEN " + *l + " = " + *r + " THEN NULL ELSE " + left->sql + " END";
+        return b;
+      }
+      case ExprKind::Try: {
+        if (e.args[0]->kind == ExprKind::Cast) {
+          auto value = bind(*e.args[0]->args[0], context);
+          if (!value) return value;
+          return cast(*value, e.args[0]->type, true, e.position);
+        }
+        return not_supported(at(e.position, "TRY is supported by the local engine only around a CAST"));
+      }
+      case ExprKind::Array: {
+        std::vector<Bound> items;
+        Type t = Type::of(TypeKind::Unknown);
+        for (const auto& a : e.args) {
+          auto b = bind(*a, context);
+          if (!b) return b;
+          Type next;
+          if (!common_super_type(t, b->type, next)) {
+            return semantic_error(at(a->position, "All ARRAY elements must be the same type: " + to_string(t) +
+                                                      " and " + to_string(b->type)));
+          }
+          t = next;
+          items.push_back(std::move(b).get_result());
+        }
+        std::string sql;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          auto c = coerce(items[i].sql, items[i].type, t,
+                          items[i].type.kind == TypeKind::Unknown && t.kind != TypeKind::Unknown);
+          if (!c) return c.get_failure();
+          sql += (i ? ", " : "") + *c;
+        }
+        Bound b;
+        b.type = Type::array(t);
+        if (items.empty()) {
+          b.sql = "[]";
+        } else {
+          b.sql = "[" + sql + "]";
+        }
+        return b;
+      }
+      case ExprKind::Row: {
+        std::vector<Type> types;
+        std::string sql;
+        for (std::size_t i = 0; i < e.args.size(); ++i) {
+          auto b = bind(*e.args[i], context);
+          if (!b) return b;
+          sql += (i ? ", " : "") + b->sql;
+          types.push_back(b->type);
+        }
+        Bound b;
+        b.type = Type::row(types, std::vector<std::string>(types.size()));
+        b.sql = "row(" + sql + ")";
+        return b;
+      }
+      case ExprKind::Lambda:
+        return semantic_error(at(e.position, "a lambda expression is only allowed as a function argument"));
+      case ExprKind::AtTimeZone: {
+        auto value = bind(*e.args[0], context);
+        if (!value) return value;
+        if (e.args.size() == 2 && e.args[1]->kind == ExprKind::Literal && e.args[1]->literal == LiteralKind::String &&
+            (text::iequals(e.args[1]->text, "UTC") || e.args[1]->text == "Z" || e.args[1]->text == "+00:00")) {
+          if (value->type.kind == TypeKind::Timestamp || value->type.kind == TypeKind::TimestampTz) {
+            Bound b;
+            b.type = Type::timestamp_tz(value->type.precision);
+            b.sql = "CAST(" + value->sql + " AS TIMESTAMPTZ)";
+            return b;
+          }
+        }
+        return not_supported(at(e.position, "AT TIME ZONE is supported by the local engine only with 'UTC'"));
+      }
+      case ExprKind::Extract: {
+        static const std::map<std::string, std::string> kFields = {
+            {"year", "year"},
+            {"quarter", "quarter"},
+            {"month", "month"},
+            {"week", "week"},
+            {"day", "day"},
+            {"day_of_month", "day"},
+            {"day_of_week", "day_of_week"},
+            {"dow", "day_of_week"},
+            {"day_of_year", "day_of_year"},
+            {"doy", "day_of_year"},
+            {"year_of_week", "year_of_week"},
+            {"yow", "year_of_week"},
+            {"hour", "hour"},
+            {"minute", "minute"},
+            {"second", "second"},
+        };
+        auto found = kFields.find(e.text);
+        if (found == kFields.end()) {
+          return not_supported(
+              at(e.position, "EXTRACT(" + text::upper(e.text) + " FROM ...) is not supported by the local engine"));
+        }
+        auto value = bind(*e.args[0], context);
+        if (!value) return value;
+        std::vector<Bound> args;
+        args.push_back(std::move(value).get_result());
+        return call_registry(found->second, e.position, std::move(args), FunctionKind::Scalar);
+      }
+      case ExprKind::CurrentTime: {
+        Bound b;
+        if (e.text == "current_date") {
+          b.type = Type::of(TypeKind::Date);
+          b.sql = "current_date";
+          return b;
+        }
+        const int precision = e.index < 0 ? 3 : e.index;
+        if (precision > 6)
+          return not_supported(at(e.position, e.text + " with precision above 6 is not supported locally"));
+        if (e.text == "current_timestamp") {
+          b.type = Type::timestamp_tz(precision);
+          b.sql = "CAST(current_timestamp AS TIMESTAMPTZ)";
+          return b;
+        }
+        if (e.text == "localtimestamp") {
+          b.type = Type::timestamp(precision);
+          b.sql = "CAST(current_timestamp AS TIMESTAMP)";
+          return b;
+        }
+        return not_supported(at(e.position, e.text + " is not supported by the local engine"));
+      }
+      case ExprKind::Star: return semantic_error(at(e.position, "'*' is only allowed in count(*) and SELECT *"));
+    }
+    return semantic_error(at(e.position, "unknown expression"));
+  }
+
+  Outcome<Bound> boolean(const Expr& e, const Context& context, const std::string& where) {
+    auto b = bind(e, context);
+    if (!b) return b;
+    if (b->type.kind != TypeKind::Boolean && b->type.kind != TypeKind::Unknown) {
+      return semantic_error(at(e.position, where + " needs a boolean, not " + to_string(b->type)));
+    }
+    return b;
+  }
+
+  struct Sub {
+    std::string sql;
+    Type type;
+  };
+  Outcome<Sub> subquery(const Query& q, const Context& context, const Position& position) {
+    auto r = query(q, context.scope);
+    if (!r) return r.get_failure();
+    if (r->fields.size() != 1) {
+      return semantic_error(at(position, "Multiple columns returned by subquery are not yet supported. Found " +
+                                             std::to_string(r->fields.size())));
+    }
+    return Sub{r->sql, r->fields[0].type};
+  }
+
+  // CASE / IF: the results' common type; `conditions` already bound (SQL).
+  Outcome<Bound> conditional(const std::vector<std::string>& conditions, const std::vector<const Expr*>& results,
+                             const Context& context, const Position& position, bool has_else) {
+    std::vector<Bound> bound;
+    Type t = Type::of(TypeKind::Unknown);
+    for (const Expr* r : results) {
+      auto b = bind(*r, context);
+      if (!b) return b;
+      Type next;
+      if (!common_super_type(t, b->type, next)) {
+        return semantic_error(
+            at(r->position, "All CASE results must be the same type: " + to_string(t) + " and " + to_string(b->type)));
+      }
+      t = next;
+      bound.push_back(std::move(b).get_result());
+    }
+    std::string sql = "CASE";
+    for (std::size_t i = 0; i < conditions.size(); ++i) {
+      auto c = coerce(bound[i].sql, bound[i].type, t);
+      if (!c) return c.get_failure();
+      sql += " WHEN " + conditions[i] + " THEN " + *c;
+    }
+    if (has_else) {
+      auto c = coerce(bound.back().sql, bound.back().type, t);
+      if (!c) return c.get_failure();
+      sql += " ELSE " + *c;
+    }
+    (void)position;
+    Bound b;
+    b.type = t;
+    b.sql = sql + " END";
+    return b;
+  }
+
+  Outcome<Bound> case_expression(const Expr& e, const Context& context) {
+    const bool simple = e.flag;
+    const bool has_else = e.negated;
+    std::size_t first = simple ? 1 : 0;
+    std::size_t end = e.args.size() - (has_else ? 1 : 0);
+    std::vector<std::string> conditions;
+    std::vector<const Expr*> results;
+    std::optional<Bound> operand;
+    if (simple) {
+      auto b = bind(*e.args[0], context);
+      if (!b) return b;
+      operand = std::move(b).get_result();
+    }
+    for (std::size_t i = first; i + 1 < end + 1 && i < end; i += 2) {
+      if (simple) {
+        auto value = bind(*e.args[i], context);
+        if (!value) return value;
+        std::vector<Bound> args{*operand, std::move(value).get_result()};
+        auto eq = call_registry("$equal", e.args[i]->position, std::move(args));
+        if (!eq) return eq;
+        conditions.push_back(eq->sql);
+      } else {
+        auto c = boolean(*e.args[i], context, "CASE WHEN");
+        if (!c) return c;
+        conditions.push_back(c->sql);
+      }
+      results.push_back(e.args[i + 1].get());
+    }
+    if (has_else) results.push_back(e.args.back().get());
+    return conditional(conditions, results, context, e.position, has_else);
+  }
+
+  Outcome<std::string> window_sql(const Window& w, const Context& context) {
+    std::string sql;
+    if (w.base) sql += quote_identifier(fold(*w.base)) + " ";
+    if (!w.partition_by.empty()) {
+      sql += "PARTITION BY ";
+      for (std::size_t i = 0; i < w.partition_by.size(); ++i) {
+        auto b = bind(*w.partition_by[i], context);
+        if (!b) return b.get_failure();
+        sql += (i ? ", " : "") + b->sql;
+      }
+      sql += " ";
+    }
+    if (!w.order_by.empty()) {
+      sql += "ORDER BY ";
+      for (std::size_t i = 0; i < w.order_by.size(); ++i) {
+        auto b = bind(*w.order_by[i].expr, context);
+        if (!b) return b.get_failure();
+        sql += (i ? ", " : "") + b->sql + (w.order_by[i].descending ? " DESC" : " ASC") +
+               (w.order_by[i].nulls_first.value_or(false) ? " NULLS FIRST" : " NULLS LAST");
+      }
+      sql += " ";
+    }
+    if (w.frame) {
+      if (w.frame->unit == "groups") return not_supported("GROUPS window frames are not supported by the local engine");
+      auto bound = [&](const FrameBound& f) -> Outcome<std::string> {
+        switch (f.kind) {
+          case FrameBound::Kind::UnboundedPreceding: return std::string("UNBOUNDED PRECEDING");
+          case FrameBound::Kind::UnboundedFollowing: return std::string("UNBOUNDED FOLLOWING");
+          case FrameBound::Kind::CurrentRow: return std::string("CURRENT ROW");
+          case FrameBound::Kind::Preceding:
+          case FrameBound::Kind::Following: {
+            auto b = bind(*f.offset, context);
+            if (!b) return b.get_failure();
+            return b->sql + (f.kind == FrameBound::Kind::Preceding ? " PRECEDING" : " FOLLOWING");
+          }
+        }
+        return std::string("CURRENT ROW");
+      };
+      auto start = bound(w.frame->start);
+      if (!start) return start;
+      sql += text::upper(w.frame->unit) + " ";
+      if (w.frame->end) {
+        auto end = bound(*w.frame->end);
+        if (!end) return end;
+        sql += "BETWEEN " + *start + " AND " + *end;
+      } else {
+        sql += *start;
+      }
+    }
+    return sql;
+  }
+
+  Outcome<Bound> call(const Expr& e, const Context& context) {
+    if (e.name.size() != 1) {
+      return not_supported(at(e.position, "function " + to_string(e.name) + " is not supported by the local engine"));
+    }
+    const std::string name = fold(e.name[0]);
+    const bool window = e.window != nullptr;
+    FunctionKind kind = window ? FunctionKind::Window : FunctionKind::Scalar;
+    const bool aggregate_name = has_function(name, FunctionKind::Aggregate);
+    if (!window && aggregate_name) kind = FunctionKind::Aggregate;
+    if (!window && has_function(name, FunctionKind::Window) && !aggregate_name) {
+      return semantic_error(at(e.position, "Window function " + name + " requires an OVER clause"));
+    }
+    if (kind == FunctionKind::Aggregate && !context.allow_aggregates) {
+      return semantic_error(at(e.position, "WHERE, GROUP BY and JOIN clauses cannot contain aggregations: " + name));
+    }
+    if (window && !context.allow_windows) {
+      return semantic_error(
+          at(e.position, "WHERE, GROUP BY and JOIN clauses cannot contain window functions: " + name));
+    }
+    if (name == "grouping") {
+      std::string sql;
+      for (std::size_t i = 0; i < e.args.size(); ++i) {
+        auto b = bind(*e.args[i], context);
+        if (!b) return b;
+        sql += (i ? ", " : "") + b->sql;
+      }
+      Bound b;
+      b.type = Type::of(TypeKind::Bigint);
+      b.sql = "CAST(GROUPING(" + sql + ") AS BIGINT)";
+      return b;
+    }
+    if ((e.flag || e.filter || !e.order_by.empty()) && kind == FunctionKind::Scalar) {
+      return semantic_error(
+          at(e.position, "DISTINCT, FILTER and ORDER BY are only allowed in aggregate functions: " + name));
+    }
+    if (e.ignore_nulls) return not_supported(at(e.position, "IGNORE NULLS is not supported by the local engine"));
+    // Arguments: an inner aggregate is not allowed inside an aggregate.
+    Context inner = context;
+    if (kind != FunctionKind::Scalar) {
+      inner.allow_aggregates = window;  // sum(sum(x)) OVER (): the argument may aggregate
+      inner.allow_windows = false;
+    }
+    std::vector<Bound> args;
+    std::vector<const Expr*> lambdas;
+    for (const auto& a : e.args) {
+      if (a->kind == ExprKind::Star) {
+        if (name != "count") return semantic_error(at(a->position, "'*' is only allowed in count(*)"));
+        continue;
+      }
+      if (a->kind == ExprKind::Lambda) {
+        Bound placeholder;
+        placeholder.type = Type::of(TypeKind::Function);
+        placeholder.type.children.resize(a->lambda_parameters.size());
+        args.push_back(std::move(placeholder));
+        lambdas.push_back(a.get());
+        continue;
+      }
+      auto b = bind(*a, inner);
+      if (!b) return b;
+      args.push_back(std::move(b).get_result());
+      lambdas.push_back(nullptr);
+    }
+    std::vector<Type> types;
+    for (const auto& a : args) types.push_back(a.type);
+    LambdaBinder lambda_binder = [&](std::size_t index, const std::vector<Type>& params) -> Outcome<Type> {
+      const Expr* l = lambdas[index];
+      Context body_context = inner;
+      std::string names;
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        body_context.lambdas.emplace_back(fold(l->lambda_parameters[i]), params[i]);
+        names += (i ? ", " : "") + quote_identifier("ar_l_" + fold(l->lambda_parameters[i]));
+      }
+      auto body = bind(*l->args[0], body_context);
+      if (!body) return body.get_failure();
+      args[index].sql = "lambda " + names + ": " + body->sql;
+      return body->type;
+    };
+    auto resolved = resolve_function(name, types, kind, lambda_binder);
+    if (!resolved) {
+      if (resolved.get_failure().code == kNotSupportedCode) {
+        return Outcome<Bound>(not_supported(at(e.position, resolved.get_failure().message)));
+      }
+      return Outcome<Bound>(resolved.get_failure());
+    }
+    // ORDER BY inside the aggregate, FILTER and OVER after it.
+    std::string order;
+    if (!e.order_by.empty()) {
+      order = " ORDER BY ";
+      for (std::size_t i = 0; i < e.order_by.size(); ++i) {
+        auto b = bind(*e.order_by[i].expr, inner);
+        if (!b) return b;
+        order += (i ? ", " : "") + b->sql + (e.order_by[i].descending ? " DESC" : " ASC") +
+                 (e.order_by[i].nulls_first.value_or(false) ? " NULLS FIRST" : " NULLS LAST");
+      }
+    }
+    std::string after;
+    if (e.filter) {
+      Context filter_context = inner;
+      filter_context.allow_aggregates = false;
+      auto f = boolean(*e.filter, filter_context, "FILTER");
+      if (!f) return f;
+      after += " FILTER (WHERE " + f->sql + ")";
+    }
+    if (window) {
+      Context window_context = context;
+      window_context.allow_windows = false;
+      auto w = window_sql(*e.window, window_context);
+      if (!w) return w.get_failure();
+      after += " OVER (" + *w + ")";
+    }
+    resolved->modifiers_order = order;
+    resolved->modifiers_after = after;
+    if (args.empty() && (e.flag || !order.empty())) {
+      return semantic_error(at(e.position, name + "(*) takes no DISTINCT or ORDER BY"));
+    }
+    return finish_call(*resolved, args, e.flag ? "DISTINCT " : "");
+  }
+
+  const Catalog& catalog_;
+  const TranslateOptions& options_;
+  std::vector<std::pair<std::string, Cte>> ctes_;
+  std::set<std::pair<std::string, std::string>> tables_;
+  int relation_counter_ = 0;
+  int cte_counter_ = 0;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+Outcome<Translation> translate_query(const Query& query, const Catalog& catalog, const TranslateOptions& options,
+                                     int parameter_count) {
+  if (static_cast<std::size_t>(parameter_count) != options.parameters.size()) {
+    return make_error(ErrorKind::InvalidInput, std::string(kInvalidParameterCode),
+                      "the query has " + std::to_string(parameter_count) + " parameter placeholder(s) but " +
+                          std::to_string(options.parameters.size()) + " execution parameter(s) were given");
+  }
+  Translator translator(catalog, options);
+  auto result = translator.query(query, nullptr);
+  if (!result) return result.get_failure();
+  Translation t;
+  // The result columns as DuckDB values of exactly the Trino types (a NULL DuckDB folded to a constant has
+  // DuckDB's NULL type otherwise; a decimal its own precision).
+  std::string items;
+  std::string columns;
+  bool cast_any = false;
+  for (std::size_t i = 0; i < result->fields.size(); ++i) {
+    const Type& type = result->fields[i].type;
+    const std::string column = quote_identifier("c" + std::to_string(i));
+    columns += (i ? ", " : "") + column;
+    const bool scalar = type.kind != TypeKind::Unknown && type.kind != TypeKind::Array && type.kind != TypeKind::Map &&
+                        type.kind != TypeKind::Row && type.kind != TypeKind::Json;
+    auto duck = scalar ? duck_type(type) : Outcome<std::string>(std::string());
+    std::string item = "ar_out." + column;
+    if (scalar && duck) {
+      item = "CAST(" + item + " AS " + *duck + ")";
+      cast_any = true;
+    }
+    items += (i ? ", " : "") + item + " AS " + quote_identifier(result->fields[i].name);
+  }
+  t.sql =
+      cast_any ? "SELECT " + items + " FROM (" + result->sql + ") AS ar_out(" + columns + ")" : std::move(result->sql);
+  for (auto& f : result->fields) t.columns.push_back(OutputColumn{f.name, f.type});
+  t.tables = translator.tables();
+  t.parameter_count = parameter_count;
+  return t;
+}
+
+Outcome<Translation> translate(std::string_view sql, const Catalog& catalog, const TranslateOptions& options) {
+  auto statement = parse_statement(sql);
+  if (!statement) return statement.get_failure();
+  if (statement->kind != StatementKind::Query) {
+    return not_supported(std::string(to_string(statement->kind)) + " is not a query");
+  }
+  return translate_query(*statement->query, catalog, options, statement->parameter_count);
+}
+
+Status validate_parameter_literal(std::string_view parameter) {
+  auto reject = [&] {
+    return make_error(ErrorKind::InvalidInput, std::string(kInvalidParameterCode),
+                      "execution parameter must be exactly one literal (number, 'string', DATE '...', "
+                      "TIMESTAMP '...', TRUE, FALSE or NULL): " +
+                          std::string(parameter));
+  };
+  if (parameter.find("--") != std::string_view::npos || parameter.find("/*") != std::string_view::npos) {
+    // Comments inside a string literal are fine; outside they are not a literal.
+    auto tokens = lex(parameter);
+    if (!tokens) return reject();
+  }
+  auto tokens = lex(parameter);
+  if (!tokens) return reject();
+  // Comments are skipped by the lexer: a parameter with one has text outside its tokens.
+  std::size_t covered = 0;
+  for (const auto& t : *tokens) covered += t.text.size();
+  std::size_t significant = 0;
+  for (char c : parameter) significant += !std::isspace(static_cast<unsigned char>(c));
+  std::size_t token_significant = 0;
+  for (const auto& t : *tokens) {
+    for (char c : t.text) token_significant += !std::isspace(static_cast<unsigned char>(c));
+  }
+  if (token_significant != significant) {
+    return make_error(ErrorKind::InvalidInput, std::string(kInvalidParameterCode),
+                      "execution parameter must not contain comments");
+  }
+  auto e = parse_expression(parameter);
+  if (!e) return reject();
+  const Expr* value = e->get();
+  if (value->kind == ExprKind::Unary) value = value->args[0].get();
+  if (value->kind != ExprKind::Literal) return reject();
+  if ((*e)->kind == ExprKind::Unary &&
+      !(value->literal == LiteralKind::Integer || value->literal == LiteralKind::Decimal ||
+        value->literal == LiteralKind::Double)) {
+    return reject();
+  }
+  if (value->literal == LiteralKind::Typed) {
+    static const std::set<std::string> kTyped = {"date",    "time",     "timestamp", "decimal", "real",    "double",
+                                                 "tinyint", "smallint", "integer",   "bigint",  "varchar", "char"};
+    if (!kTyped.count(value->literal_type)) return reject();
+  }
+  return Ok{};
+}
+
+}  // namespace athena_runner::sql
