@@ -1,8 +1,8 @@
-// Pure translation pieces: Hive type strings, parameter literals, MySQL date formats, rewrites.
+// Hive type strings (the views' DuckDB types) and execution parameter literals.
 #include <gtest/gtest.h>
 
 #include "athena_runner/engine/local_engine.hpp"
-#include "dialect.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
 #include "hive_types.hpp"
 
 namespace athena_runner::engine::local {
@@ -73,7 +73,7 @@ TEST(HiveTypes, ErrorsNameTheType) {
 TEST(ParameterLiterals, AcceptsOneLiteral) {
   for (const char* literal : {"42", "-1.5", "'x'", "'it''s'", "DATE '2024-01-01'", "TIMESTAMP '2024-01-01 10:00:00'",
                               "true", "NULL", "decimal '1.25'", "INTERVAL '3' DAY", "1e3"}) {
-    EXPECT_TRUE(validate_parameter_literal(literal)) << literal;
+    EXPECT_TRUE(sql::validate_parameter_literal(literal)) << literal;
   }
 }
 
@@ -81,61 +81,12 @@ TEST(ParameterLiterals, RejectsAnythingElse) {
   for (const char* attempt :
        {"1; DROP TABLE t", "1) OR (1=1", "1 OR 1=1", "'a' || 'b'", "(SELECT 1)", "x", "'x' -- comment", "'unterminated",
         "", "DATE '2024-01-01' + 1", "- - 1", "read_csv('/etc/passwd')", "INTERVAL '1' fortnight"}) {
-    auto status = validate_parameter_literal(attempt);
+    auto status = sql::validate_parameter_literal(attempt);
     EXPECT_FALSE(status) << attempt;
     if (!status) {
       EXPECT_EQ(status.get_failure().code, error_codes::kInvalidParameter);
     }
   }
-}
-
-TEST(MysqlFormat, TranslatesSpecifiers) {
-  EXPECT_EQ(*mysql_to_strftime("%Y-%m-%d %H:%i:%s"), "%Y-%m-%d %H:%M:%S");
-  EXPECT_EQ(*mysql_to_strftime("%T %r"), "%H:%M:%S %I:%M:%S %p");
-  EXPECT_EQ(*mysql_to_strftime("%e/%c %k %l %h 100%%"), "%-d/%-m %-H %-I %I 100%%");
-  EXPECT_EQ(*mysql_to_strftime("%W %a %M %b %j %y %f"), "%A %a %B %b %j %y %f");
-  auto week = mysql_to_strftime("%U");
-  ASSERT_FALSE(week);
-  EXPECT_NE(week.get_failure().message.find("%U"), std::string::npos);
-  EXPECT_FALSE(mysql_to_strftime("50%"));
-}
-
-std::string translated(std::string_view sql, std::vector<std::string> parameters = {}) {
-  auto translation = translate_to_duckdb(sql, parameters);
-  return translation ? translation->sql : "ERROR: " + translation.get_failure().message;
-}
-
-TEST(Translation, RenamesOnlyCallsOutsideLiterals) {
-  EXPECT_EQ(translated("SELECT date_diff('day', a, b), 'date_diff(' FROM t"),
-            "SELECT date_sub('day', a, b), 'date_diff(' FROM t");
-  EXPECT_EQ(translated("SELECT \"split\"(x), split FROM t"), "SELECT \"split\"(x), split FROM t");
-  EXPECT_EQ(translated("SELECT CAST(x AS ARRAY(ARRAY(integer)))"), "SELECT CAST(x AS integer[][])");
-  EXPECT_EQ(translated("SELECT regexp_replace(s, '(a)', '<$1>')"), "SELECT regexp_replace(s, '(a)', '<\\1>', 'g')");
-  EXPECT_EQ(translated("SELECT extract(dow FROM d)"), "SELECT extract(isodow FROM d)");
-}
-
-TEST(Translation, TrinoLambdasUseDuckDBsLambdaKeyword) {
-  EXPECT_EQ(translated("SELECT filter(a, x -> x > 1) FROM t"), "SELECT filter(a, lambda x: x > 1) FROM t");
-  EXPECT_EQ(translated("SELECT f(a, (k, \"v\")->k + \"v\")"), "SELECT f(a, lambda k, \"v\":k + \"v\")");
-  EXPECT_EQ(translated("SELECT filter(a, x -> contains(x, 1))"), "SELECT filter(a, lambda x: ar_contains(x, 1))");
-  EXPECT_EQ(translated("SELECT a - b, a > -1, (a) - 1, '->' FROM t -- x -> y"),
-            "SELECT a - b, a > -1, (a) - 1, '->' FROM t -- x -> y");
-}
-
-TEST(Translation, SubstitutesParametersOutsideStringsAndComments) {
-  EXPECT_EQ(translated("SELECT '?', ? -- ?\n", {"42"}), "SELECT '?',  42  -- ?\n");
-  auto too_few = translate_to_duckdb("SELECT ?, ?", {"1"});
-  ASSERT_FALSE(too_few);
-  EXPECT_EQ(too_few.get_failure().code, error_codes::kInvalidParameter);
-  EXPECT_FALSE(translate_to_duckdb("SELECT 1", {"1"}));
-}
-
-TEST(Translation, RejectsFunctionsThatWouldDiffer) {
-  auto rejected = translate_to_duckdb("SELECT array_distinct(ARRAY[1, 1])", {});
-  ASSERT_FALSE(rejected);
-  EXPECT_EQ(rejected.get_failure().code, error_codes::kNotSupported);
-  EXPECT_NE(rejected.get_failure().message.find("array_distinct"), std::string::npos);
-  EXPECT_FALSE(translate_to_duckdb("SELECT date_format(ts, fmt) FROM t", {}));
 }
 
 }  // namespace

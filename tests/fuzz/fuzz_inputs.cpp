@@ -16,7 +16,8 @@
 #include "athena_runner/spec/template.hpp"
 #include "athena_runner/spec/value_formats.hpp"
 #include "ddl.hpp"
-#include "dialect.hpp"
+#include "athena_runner/engine/sql/parser.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
 #include "hive_types.hpp"
 #include "writes.hpp"
 
@@ -24,12 +25,43 @@ namespace {
 
 namespace spec = athena_runner::spec;
 namespace local = athena_runner::engine::local;
+namespace sql = athena_runner::sql;
 
 const spec::Instant kSlot{std::chrono::seconds(1'714'622'400)};  // 2024-05-02T04:00:00Z
 
 void render_all(const std::vector<spec::ResolvedQuery>& queries) {
   for (const auto& query : queries) (void)spec::render_query(query, kSlot);
 }
+
+}  // namespace
+
+namespace {
+
+// One table, default.t, with a column of each type family the binder handles.
+class FuzzCatalog final : public athena_runner::sql::Catalog {
+ public:
+  FuzzCatalog() {
+    using athena_runner::sql::parse_type;
+    table_.database = "default";
+    table_.name = "t";
+    for (const auto& [name, type] :
+         std::vector<std::pair<std::string, std::string>>{{"i", "integer"}, {"b", "bigint"}, {"d", "double"},
+                                                          {"m", "decimal(10,2)"}, {"s", "varchar"}, {"dt", "date"},
+                                                          {"ts", "timestamp(3)"}, {"a", "array(integer)"},
+                                                          {"mp", "map(varchar, integer)"}, {"r", "row(x integer, y varchar)"},
+                                                          {"f", "boolean"}}) {
+      table_.columns.push_back({name, *parse_type(type)});
+    }
+  }
+  const athena_runner::sql::TableSchema* find_table(const std::string& database,
+                                                     const std::string& table) const override {
+    return database == "default" && table == "t" ? &table_ : nullptr;
+  }
+  bool has_database(const std::string& database) const override { return database == "default"; }
+
+ private:
+  athena_runner::sql::TableSchema table_;
+};
 
 }  // namespace
 
@@ -75,13 +107,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 6:  // a Hive column type from a Glue table definition
       (void)local::hive_to_duckdb_type(input);
       break;
-    case 7:  // Athena SQL, its parameters and date formats, as the local engine reads them
-      (void)local::translate_to_duckdb(input, {"1", "'x'"});
+    case 7: {  // Athena SQL and its parameters, as the local engine reads them: the front end, bound
+      // against a catalog of one table (every type family), and the DDL and write statements' readers
+      static const FuzzCatalog catalog;
+      sql::TranslateOptions options;
+      options.parameters = {"1", "'x'"};
+      (void)sql::classify_statement(input);
+      (void)sql::translate(input, catalog, options);
       (void)local::is_hive_ddl(input);
       if (local::is_write_statement(input)) (void)local::parse_write_statement(input);
-      (void)local::validate_parameter_literal(input);
-      (void)local::mysql_to_strftime(input);
+      (void)sql::validate_parameter_literal(input);
       break;
+    }
   }
   return 0;
 }
