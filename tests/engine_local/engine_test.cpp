@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "athena_runner/engine/local_engine.hpp"
+#include "athena_runner/engine/sql/functions.hpp"
 #include "duckdb_handles.hpp"
 #include "support/temp_dir.hpp"
 
@@ -242,6 +243,53 @@ TEST(LocalEngine, ReportsProgressForLongQueries) {
       "d j, d k, d l",
       context);
   EXPECT_GT(reports, 0);
+}
+
+}  // namespace
+}  // namespace athena_runner::engine
+
+namespace athena_runner::engine {
+namespace {
+
+// The allow-list's other side: each Trino function the registry lacks (sql::known_unsupported_functions)
+// is refused by name through the engine, never answered by a DuckDB namesake.
+TEST(LocalEngineAllowList, TrinoFunctionsOutsideTheRegistryAreRefusedByName) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  for (const auto& name : sql::known_unsupported_functions()) {
+    const std::string query = name == "listagg" ? "SELECT listagg(x, ',') WITHIN GROUP (ORDER BY x) FROM (VALUES 'a') t(x)"
+                                                : "SELECT " + name + "(1)";
+    auto result = engine->execute(query);
+    ASSERT_FALSE(result) << query;
+    EXPECT_EQ(result.get_failure().code, error_codes::kNotSupported) << query << ": " << result.get_failure().message;
+    EXPECT_NE(result.get_failure().message.find(name), std::string::npos) << query << ": " << result.get_failure().message;
+  }
+}
+
+TEST(LocalEngineAllowList, ShowFunctionsListsTheRegistry) {
+  TempDir temp;
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto result = engine->execute("SHOW FUNCTIONS");
+  ASSERT_TRUE(result) << result.get_failure().to_string();
+  ASSERT_EQ(result->columns.size(), 6u);
+  EXPECT_EQ(result->columns[0].name, "Function");
+  std::set<std::string> kinds_of_sum;
+  std::size_t operators = 0;
+  for (const auto& row : result->rows) {
+    if (*row[0] == "sum") kinds_of_sum.insert(*row[3]);
+    if (row[0]->rfind("$", 0) == 0) ++operators;
+  }
+  EXPECT_EQ(kinds_of_sum, (std::set<std::string>{"aggregate"}));
+  EXPECT_EQ(operators, 0u);  // operators are in the registry but not listed, as in Trino
+  std::size_t listed = 0;
+  for (const auto& entry : sql::registry()) listed += entry.kind != sql::FunctionKind::Operator;
+  EXPECT_EQ(result->rows.size(), listed);
+  auto row_number = std::find_if(result->rows.begin(), result->rows.end(), [](const auto& row) { return *row[0] == "row_number"; });
+  ASSERT_NE(row_number, result->rows.end());
+  EXPECT_EQ(*(*row_number)[1], "bigint");
+  EXPECT_EQ(*(*row_number)[3], "window");
 }
 
 }  // namespace

@@ -602,6 +602,17 @@ std::vector<std::string> duckdb_macros() {
   std::vector<std::string> macros = {
       // Macros used by others come first.
       "CREATE OR REPLACE MACRO ar_interval_millis(i) AS CAST(round(epoch(i) * 1000) AS BIGINT)",
+      "CREATE OR REPLACE MACRO ar_interval_months(i) AS CAST(datepart('year', i) * 12 + datepart('month', i) AS "
+      "BIGINT)",
+      "CREATE OR REPLACE MACRO ar_interval_day_to_second_text(i) AS CASE WHEN i IS NULL THEN NULL ELSE (CASE WHEN "
+      "ar_interval_millis(i) < 0 THEN '-' ELSE '' END) || CAST(abs(ar_interval_millis(i)) // 86400000 AS VARCHAR) || ' "
+      "' || lpad(CAST(abs(ar_interval_millis(i)) // 3600000 % 24 AS VARCHAR), 2, '0') || ':' || "
+      "lpad(CAST(abs(ar_interval_millis(i)) // 60000 % 60 AS VARCHAR), 2, '0') || ':' || "
+      "lpad(CAST(abs(ar_interval_millis(i)) // 1000 % 60 AS VARCHAR), 2, '0') || '.' || "
+      "lpad(CAST(abs(ar_interval_millis(i)) % 1000 AS VARCHAR), 3, '0') END",
+      "CREATE OR REPLACE MACRO ar_interval_year_to_month_text(i) AS CASE WHEN i IS NULL THEN NULL ELSE (CASE WHEN "
+      "ar_interval_months(i) < 0 THEN '-' ELSE '' END) || CAST(abs(ar_interval_months(i)) // 12 AS VARCHAR) || '-' || "
+      "CAST(abs(ar_interval_months(i)) % 12 AS VARCHAR) END",
       "CREATE OR REPLACE MACRO ar_integer_divide(a, b) AS CASE WHEN b = 0 THEN error('Division by zero') ELSE a // b "
       "END",
       "CREATE OR REPLACE MACRO ar_integer_modulus(a, b) AS CASE WHEN b = 0 THEN error('Division by zero') ELSE a % b "
@@ -612,8 +623,6 @@ std::vector<std::string> duckdb_macros() {
       "AS DECIMAL(38,0)) * unit END",
       "CREATE OR REPLACE MACRO ar_date_plus_seconds(d, i) AS CASE WHEN ar_interval_millis(i) % 86400000 <> 0 THEN "
       "error('Cannot add hour, minutes or seconds to a date') ELSE CAST(d + i AS DATE) END",
-      "CREATE OR REPLACE MACRO ar_interval_months(i) AS CAST(datepart('year', i) * 12 + datepart('month', i) AS "
-      "BIGINT)",
       "CREATE OR REPLACE MACRO ar_interval_between(a, b) AS to_milliseconds(CAST(round((epoch(b) - epoch(a)) * 1000) "
       "AS BIGINT))",
       "CREATE OR REPLACE MACRO ar_date_add_date(unit, n, ts) AS CASE WHEN " + date_units + " THEN CAST(ts + " +

@@ -1877,7 +1877,7 @@ class Translator {
       b.sql = "CAST(GROUPING(" + sql + ") AS BIGINT)";
       return b;
     }
-    if ((e.flag || e.filter || !e.order_by.empty()) && kind == FunctionKind::Scalar) {
+    if ((e.flag || e.filter || !e.order_by.empty()) && kind == FunctionKind::Scalar && has_function(name)) {
       return semantic_error(
           at(e.position, "DISTINCT, FILTER and ORDER BY are only allowed in aggregate functions: " + name));
     }
@@ -1999,7 +1999,13 @@ Outcome<Translation> translate_query(const Query& query, const Catalog& catalog,
                         type.kind != TypeKind::Row && type.kind != TypeKind::Json;
     auto duck = scalar ? duck_type(type) : Outcome<std::string>(std::string());
     std::string item = "ar_out." + column;
-    if (scalar && duck) {
+    if (type.kind == TypeKind::IntervalDayToSecond || type.kind == TypeKind::IntervalYearToMonth) {
+      // Trino's text of an interval (DuckDB keeps one kind of interval): "1 01:01:01.234", "1-2".
+      item = std::string(type.kind == TypeKind::IntervalDayToSecond ? "ar_interval_day_to_second_text("
+                                                                    : "ar_interval_year_to_month_text(") +
+             item + ")";
+      cast_any = true;
+    } else if (scalar && duck) {
       item = "CAST(" + item + " AS " + *duck + ")";
       cast_any = true;
     }
