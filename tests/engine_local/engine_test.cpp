@@ -229,6 +229,43 @@ TEST(LocalEngine, QueriesCannotReadOutsideTheDataRoot) {
   EXPECT_FALSE(result);
 }
 
+// Filters on a partition column with literals, parameters and constant expressions of them (date
+// arithmetic, date_trunc, date_add) prune partitions: only the matching partition's file is read.
+TEST(LocalEngine, ConstantFiltersOnPartitionColumnsReadOnlyTheirPartitions) {
+  TempDir temp;
+  const std::string first = "1\n2\n";
+  const std::string second = "30\n";
+  temp.write("data/bucket/t/dt=2024-01-01/part-0.csv", first);
+  temp.write("data/bucket/t/dt=2024-01-02/part-0.csv", second);
+  temp.write("catalog/default/t.json", R"({"Table": {"Name": "t", "DatabaseName": "default",
+    "PartitionKeys": [{"Name": "dt", "Type": "date"}],
+    "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}], "Location": "s3://bucket/t/",
+      "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                    "Parameters": {"field.delim": ","}}}}})");
+  auto engine = open_engine(temp);
+  ASSERT_TRUE(engine);
+  auto all = engine->execute("SELECT sum(id) FROM t");
+  ASSERT_TRUE(all) << all.get_failure().to_string();
+  EXPECT_EQ(all->rows.at(0).at(0), "33");
+  EXPECT_EQ(all->data_scanned_bytes, static_cast<std::int64_t>(first.size() + second.size()));
+  QueryContext with_parameter;
+  with_parameter.execution_parameters = {"DATE '2024-01-02'"};
+  for (const auto& [sql, context] : std::vector<std::pair<std::string, QueryContext>>{
+           {"SELECT sum(id) FROM t WHERE dt = DATE '2024-01-01'", QueryContext{}},
+           {"SELECT sum(id) FROM t WHERE dt >= date_trunc('month', ? - INTERVAL '1' DAY) AND dt < ?",
+            [&] {
+              QueryContext c;
+              c.execution_parameters = {"DATE '2024-01-02'", "DATE '2024-01-02'"};
+              return c;
+            }()},
+           {"SELECT sum(id) FROM t WHERE dt = date_add('day', -1, DATE '2024-01-02')", QueryContext{}}}) {
+    auto result = engine->execute(sql, context);
+    ASSERT_TRUE(result) << sql << ": " << result.get_failure().to_string();
+    EXPECT_EQ(result->rows.at(0).at(0), "3") << sql;
+    EXPECT_EQ(result->data_scanned_bytes, static_cast<std::int64_t>(first.size())) << sql;
+  }
+}
+
 TEST(LocalEngine, ReportsProgressForLongQueries) {
   TempDir temp;
   auto engine = open_engine(temp);
@@ -258,12 +295,14 @@ TEST(LocalEngineAllowList, TrinoFunctionsOutsideTheRegistryAreRefusedByName) {
   auto engine = open_engine(temp);
   ASSERT_TRUE(engine);
   for (const auto& name : sql::known_unsupported_functions()) {
-    const std::string query = name == "listagg" ? "SELECT listagg(x, ',') WITHIN GROUP (ORDER BY x) FROM (VALUES 'a') t(x)"
-                                                : "SELECT " + name + "(1)";
+    const std::string query = name == "listagg"
+                                  ? "SELECT listagg(x, ',') WITHIN GROUP (ORDER BY x) FROM (VALUES 'a') t(x)"
+                                  : "SELECT " + name + "(1)";
     auto result = engine->execute(query);
     ASSERT_FALSE(result) << query;
     EXPECT_EQ(result.get_failure().code, error_codes::kNotSupported) << query << ": " << result.get_failure().message;
-    EXPECT_NE(result.get_failure().message.find(name), std::string::npos) << query << ": " << result.get_failure().message;
+    EXPECT_NE(result.get_failure().message.find(name), std::string::npos)
+        << query << ": " << result.get_failure().message;
   }
 }
 
@@ -286,7 +325,8 @@ TEST(LocalEngineAllowList, ShowFunctionsListsTheRegistry) {
   std::size_t listed = 0;
   for (const auto& entry : sql::registry()) listed += entry.kind != sql::FunctionKind::Operator;
   EXPECT_EQ(result->rows.size(), listed);
-  auto row_number = std::find_if(result->rows.begin(), result->rows.end(), [](const auto& row) { return *row[0] == "row_number"; });
+  auto row_number =
+      std::find_if(result->rows.begin(), result->rows.end(), [](const auto& row) { return *row[0] == "row_number"; });
   ASSERT_NE(row_number, result->rows.end());
   EXPECT_EQ(*(*row_number)[1], "bigint");
   EXPECT_EQ(*(*row_number)[3], "window");

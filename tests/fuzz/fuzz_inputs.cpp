@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "athena_runner/engine/sql/parser.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "athena_runner/spec/render.hpp"
@@ -16,8 +18,6 @@
 #include "athena_runner/spec/template.hpp"
 #include "athena_runner/spec/value_formats.hpp"
 #include "ddl.hpp"
-#include "athena_runner/engine/sql/parser.hpp"
-#include "athena_runner/engine/sql/translate.hpp"
 #include "hive_types.hpp"
 #include "writes.hpp"
 
@@ -44,17 +44,22 @@ class FuzzCatalog final : public athena_runner::sql::Catalog {
     using athena_runner::sql::parse_type;
     table_.database = "default";
     table_.name = "t";
-    for (const auto& [name, type] :
-         std::vector<std::pair<std::string, std::string>>{{"i", "integer"}, {"b", "bigint"}, {"d", "double"},
-                                                          {"m", "decimal(10,2)"}, {"s", "varchar"}, {"dt", "date"},
-                                                          {"ts", "timestamp(3)"}, {"a", "array(integer)"},
-                                                          {"mp", "map(varchar, integer)"}, {"r", "row(x integer, y varchar)"},
-                                                          {"f", "boolean"}}) {
+    for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{{"i", "integer"},
+                                                                                     {"b", "bigint"},
+                                                                                     {"d", "double"},
+                                                                                     {"m", "decimal(10,2)"},
+                                                                                     {"s", "varchar"},
+                                                                                     {"dt", "date"},
+                                                                                     {"ts", "timestamp(3)"},
+                                                                                     {"a", "array(integer)"},
+                                                                                     {"mp", "map(varchar, integer)"},
+                                                                                     {"r", "row(x integer, y varchar)"},
+                                                                                     {"f", "boolean"}}) {
       table_.columns.push_back({name, *parse_type(type)});
     }
   }
   const athena_runner::sql::TableSchema* find_table(const std::string& database,
-                                                     const std::string& table) const override {
+                                                    const std::string& table) const override {
     return database == "default" && table == "t" ? &table_ : nullptr;
   }
   bool has_database(const std::string& database) const override { return database == "default"; }

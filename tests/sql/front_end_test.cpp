@@ -69,7 +69,7 @@ TEST(Lexer, ErrorsSayWhereAndWhat) {
   EXPECT_NE(digits.get_failure().message.find("must not start with a digit"), std::string::npos);
   EXPECT_FALSE(lex("SELECT X'ABC'"));  // odd number of hex digits
   EXPECT_FALSE(lex("SELECT X'GG'"));
-  EXPECT_FALSE(lex("SELECT \"\""));    // zero-length delimited identifier
+  EXPECT_FALSE(lex("SELECT \"\""));  // zero-length delimited identifier
   EXPECT_FALSE(lex("SELECT /* open"));
   EXPECT_FALSE(lex("SELECT 1::int"));  // PostgreSQL casts are not Trino SQL
 }
@@ -206,7 +206,8 @@ TEST(Parser, StatementKindsAndTheirPrinter) {
   EXPECT_EQ(to_string(StatementKind::MsckRepair), "MSCK REPAIR TABLE");
   EXPECT_EQ(athena_statement_type(StatementKind::CreateTable), "DDL");
   EXPECT_EQ(athena_statement_type(StatementKind::CreateTableAs), "DML");
-  EXPECT_EQ(athena_statement_type(StatementKind::Show), "UTILITY");
+  EXPECT_EQ(athena_statement_type(StatementKind::Show), "DDL");
+  EXPECT_EQ(athena_statement_type(StatementKind::Explain), "UTILITY");
   EXPECT_EQ(athena_statement_type(StatementKind::Query), "DML");
 }
 
@@ -369,8 +370,8 @@ class TestCatalog final : public Catalog {
     TableSchema sales;
     sales.database = "shop";
     sales.name = "sales";
-    sales.columns = {{"id", type_of("bigint")},        {"amount", type_of("decimal(10,2)")},
-                     {"region", type_of("varchar")},   {"day", type_of("date")},
+    sales.columns = {{"id", type_of("bigint")},           {"amount", type_of("decimal(10,2)")},
+                     {"region", type_of("varchar")},      {"day", type_of("date")},
                      {"tags", type_of("array(varchar)")}, {"info", type_of("row(code integer, note varchar)")}};
     tables_["shop.sales"] = sales;
     TableSchema regions;
@@ -405,7 +406,8 @@ TEST(Binder, NamesAndTypesOfTheResult) {
             "id bigint, _col1 decimal(20,2), r varchar, day date, code integer");  // integer is decimal(10,0)
   EXPECT_EQ(columns_of("SELECT \"AMOUNT\", Region FROM \"Shop\".\"Sales\""), "amount decimal(10,2), region varchar");
   EXPECT_EQ(columns_of("SELECT s.id FROM awsdatacatalog.shop.sales s"), "id bigint");
-  EXPECT_EQ(columns_of("SELECT count(*), sum(amount), avg(id) FROM sales"), "_col0 bigint, _col1 decimal(38,2), _col2 double");
+  EXPECT_EQ(columns_of("SELECT count(*), sum(amount), avg(id) FROM sales"),
+            "_col0 bigint, _col1 decimal(38,2), _col2 double");
   EXPECT_EQ(columns_of("WITH t (n) AS (SELECT id FROM sales) SELECT n + 1 AS next FROM t"), "next bigint");
   EXPECT_EQ(columns_of("SELECT * FROM regions"), "region varchar, name varchar");
   EXPECT_EQ(columns_of("SELECT 1 UNION SELECT 2.5"), "_col0 decimal(11,1)");
@@ -422,8 +424,10 @@ TEST(Binder, WrongQueriesFailAsTrinosAnalyzerDoes) {
   EXPECT_EQ(columns_of("SELECT * FROM missing"),
             "ERROR QUERY_FAILED: line 1:15: Table 'awsdatacatalog.shop.missing' does not exist");
   EXPECT_EQ(columns_of("SELECT * FROM other.sales"), "ERROR QUERY_FAILED: line 1:15: Schema 'other' does not exist");
-  EXPECT_EQ(columns_of("SELECT * FROM hive.shop.sales"), "ERROR QUERY_FAILED: line 1:15: Catalog 'hive' does not exist");
-  EXPECT_NE(columns_of("SELECT region + 1 FROM sales").find("NOT_SUPPORTED: line 1:15: function operator +(varchar, integer)"),
+  EXPECT_EQ(columns_of("SELECT * FROM hive.shop.sales"),
+            "ERROR QUERY_FAILED: line 1:15: Catalog 'hive' does not exist");
+  EXPECT_NE(columns_of("SELECT region + 1 FROM sales")
+                .find("NOT_SUPPORTED: line 1:15: function operator +(varchar, integer)"),
             std::string::npos);
   EXPECT_NE(columns_of("SELECT 1 FROM sales WHERE id").find("WHERE clause must evaluate to a boolean"),
             std::string::npos);
@@ -442,11 +446,12 @@ TEST(Binder, AliasHidesTheTableName) {
 }
 
 TEST(Binder, LiteralTypesAreTrinos) {
-  EXPECT_EQ(columns_of("SELECT 1, 2147483648, 1.50, 1e0, 'abc', DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00:00.123456', "
-                       "X'00', true, NULL, INTERVAL '1' DAY, INTERVAL '1' MONTH, DECIMAL '007.10'"),
-            "_col0 integer, _col1 bigint, _col2 decimal(3,2), _col3 double, _col4 varchar(3), _col5 date, "
-            "_col6 timestamp(6), _col7 varbinary, _col8 boolean, _col9 unknown, _col10 interval day to second, "
-            "_col11 interval year to month, _col12 decimal(5,2)");
+  EXPECT_EQ(
+      columns_of("SELECT 1, 2147483648, 1.50, 1e0, 'abc', DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00:00.123456', "
+                 "X'00', true, NULL, INTERVAL '1' DAY, INTERVAL '1' MONTH, DECIMAL '007.10'"),
+      "_col0 integer, _col1 bigint, _col2 decimal(3,2), _col3 double, _col4 varchar(3), _col5 date, "
+      "_col6 timestamp(6), _col7 varbinary, _col8 boolean, _col9 unknown, _col10 interval day to second, "
+      "_col11 interval year to month, _col12 decimal(5,2)");
 }
 
 TEST(Binder, ParametersAreLiteralsBoundInOrder) {
@@ -468,8 +473,9 @@ TEST(Binder, TablesReadAreListed) {
   TestCatalog catalog;
   TranslateOptions options;
   options.database = "shop";
-  auto t = translate("SELECT * FROM sales s JOIN shop.regions r ON s.region = r.region WHERE EXISTS (SELECT 1 FROM sales)",
-                     catalog, options);
+  auto t =
+      translate("SELECT * FROM sales s JOIN shop.regions r ON s.region = r.region WHERE EXISTS (SELECT 1 FROM sales)",
+                catalog, options);
   ASSERT_TRUE(t) << t.get_failure().message;
   EXPECT_EQ(t->tables, (std::vector<std::pair<std::string, std::string>>{{"shop", "regions"}, {"shop", "sales"}}));
 }

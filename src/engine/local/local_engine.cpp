@@ -1059,7 +1059,12 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   std::set<std::size_t> referenced;
   {
     std::vector<std::string> table_names;
-    for (const auto& [table_database, table] : translation->tables) table_names.push_back(table_database + "." + table);
+    for (const auto& [table_database, table] : translation->tables) {
+      std::string name = table_database;
+      name += '.';
+      name += table;
+      table_names.push_back(std::move(name));
+    }
     if (auto views = refresh_views(table_names, session_database, referenced); !views) return views.get_failure();
   }
 
@@ -1543,7 +1548,12 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   if (!translation) return translation.get_failure();
   const std::string query = translation->sql;
   std::vector<std::string> names;
-  for (const auto& [table_database, table] : translation->tables) names.push_back(table_database + "." + table);
+  for (const auto& [table_database, table] : translation->tables) {
+    std::string name = table_database;
+    name += '.';
+    name += table;
+    names.push_back(std::move(name));
+  }
   std::set<std::size_t> referenced;
   if (auto views = impl_->refresh_views(names, database, referenced); !views) return views.get_failure();
   auto run_query = [&](const std::string& text, duck::Result& out) {

@@ -29,6 +29,7 @@
 #include "athena_runner/aws/sigv4.hpp"
 #include "athena_runner/base/files.hpp"
 #include "athena_runner/engine/local_engine.hpp"
+#include "athena_runner/engine/sql/parser.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "ddl.hpp"
 #include "writes.hpp"
@@ -99,38 +100,9 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
-// The first keyword of the SQL (comments and parentheses skipped), upper-cased.
-std::string first_keyword(std::string_view sql) {
-  std::size_t i = 0;
-  while (i < sql.size()) {
-    if (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(') {
-      ++i;
-    } else if (sql.substr(i, 2) == "--") {
-      while (i < sql.size() && sql[i] != '\n') ++i;
-    } else if (sql.substr(i, 2) == "/*") {
-      auto end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? sql.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  std::string word;
-  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) {
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i])));
-    ++i;
-  }
-  return word;
-}
-
-// Before the engine classifies the statement: DDL keywords as Athena lists them, everything else DML.
-StatementType guess_statement_type(std::string_view sql) {
-  const std::string word = first_keyword(sql);
-  if (local::is_write_statement(sql)) return StatementType::Dml;  // CTAS is DML in Athena
-  if (word == "CREATE" || word == "DROP" || word == "ALTER" || word == "MSCK" || word == "SHOW" || word == "DESCRIBE" ||
-      word == "DESC") {
-    return StatementType::Ddl;
-  }
-  return StatementType::Dml;
+// Before the engine runs it: the statement's type from the SQL front end's classifier (CTAS is DML in Athena).
+StatementType guess_statement_type(std::string_view text) {
+  return parse_statement_type(sql::athena_statement_type(sql::classify_statement(text))).value_or(StatementType::Dml);
 }
 
 // The state and its text (what GetQueryExecution returns) are set together, the text by the one printer.

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <optional>
 
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
@@ -214,6 +216,75 @@ Outcome<std::string> emit_regexp_extract(const std::vector<std::string>& args, c
   return "ar_regexp_extract(" + args[0] + ", " + args[1] + ")";
 }
 
+// The date units Trino allows for a date (date_add, date_diff, date_trunc); the others need a time.
+bool is_date_unit(std::string_view unit) {
+  static constexpr std::array<std::string_view, 5> kUnits{"day", "week", "month", "quarter", "year"};
+  const std::string lowered = text::lower(unit);
+  return std::find(kUnits.begin(), kUnits.end(), lowered) != kUnits.end();
+}
+bool is_time_unit(std::string_view unit) {
+  static constexpr std::array<std::string_view, 9> kUnits{"millisecond", "second", "minute",  "hour", "day",
+                                                          "week",        "month",  "quarter", "year"};
+  const std::string lowered = text::lower(unit);
+  return std::find(kUnits.begin(), kUnits.end(), lowered) != kUnits.end();
+}
+
+// With a literal unit the call is checked here and written without the macro that raises Trino's error, so
+// DuckDB can fold it (its error() is volatile) and push filters on it into the scans.
+Emitter unit_emitter(std::string function, bool date, std::string macro) {
+  return [function, date, macro](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    const std::optional<std::string>& unit = call.constants.empty() ? std::nullopt : call.constants[0];
+    if (!unit) return macro + "(" + args[0] + ", " + args[1] + (args.size() > 2 ? ", " + args[2] : "") + ")";
+    if (date ? !is_date_unit(*unit) : !is_time_unit(*unit)) {
+      // Trino's message (DateTimeFunctions): '<unit>' is not a valid DATE / TIMESTAMP field.
+      return semantic_error(function + ": '" + *unit + "' is not a valid " + (date ? "DATE" : "TIMESTAMP") + " field");
+    }
+    const std::string u = sql_quote(text::lower(*unit));
+    if (function == "date_trunc") {
+      auto type = duck_type(call.returns);
+      if (!type) return type;
+      return "CAST(date_trunc(" + u + ", " + args[1] + ") AS " + *type + ")";
+    }
+    if (function == "date_diff") return "date_sub(" + u + ", " + args[1] + ", " + args[2] + ")";
+    // date_add
+    static const std::map<std::string, std::string> kConstructors = {{"millisecond", "to_milliseconds"},
+                                                                     {"second", "to_seconds"},
+                                                                     {"minute", "to_minutes"},
+                                                                     {"hour", "to_hours"},
+                                                                     {"day", "to_days"},
+                                                                     {"week", "to_weeks"},
+                                                                     {"month", "to_months"},
+                                                                     {"year", "to_years"}};
+    const std::string lowered = text::lower(*unit);
+    const std::string interval = lowered == "quarter" ? "to_months(3 * CAST(" + args[1] + " AS INTEGER))"
+                                                      : kConstructors.at(lowered) + "(CAST(" + args[1] + " AS " +
+                                                            (lowered == "millisecond" ? "BIGINT" : "INTEGER") + "))";
+    return date ? "CAST(" + args[2] + " + " + interval + " AS DATE)" : "(" + args[2] + " + " + interval + ")";
+  };
+}
+
+// date +/- interval day to second: a literal interval is checked here (whole days only).
+Emitter date_plus_seconds_emitter(bool subtract, std::size_t date_arg) {
+  return [subtract, date_arg](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    const std::size_t interval_arg = 1 - date_arg;
+    const auto& millis = call.constants.size() > interval_arg ? call.constants[interval_arg] : std::nullopt;
+    if (millis) {
+      if (std::stoll(*millis) % 86400000 != 0) return semantic_error("Cannot add hour, minutes or seconds to a date");
+      return "CAST(" + args[date_arg] + (subtract ? " - " : " + ") + args[interval_arg] + " AS DATE)";
+    }
+    return "ar_date_plus_seconds(" + args[date_arg] + ", " + (subtract ? "-" : "") + args[interval_arg] + ")";
+  };
+}
+
+// Integer / and %: a literal non-zero divisor needs no check.
+Emitter integer_division_emitter(const char* op, const char* macro) {
+  return [op, macro](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    const auto& divisor = call.constants.size() > 1 ? call.constants[1] : std::nullopt;
+    if (divisor && *divisor != "0") return "(" + args[0] + " " + op + " " + args[1] + ")";
+    return std::string(macro) + "(" + args[0] + ", " + args[1] + ")";
+  };
+}
+
 struct Builder {
   std::vector<FunctionEntry> table;
 
@@ -248,8 +319,8 @@ void operators(Builder& b) {
     b.add("$add", {type, type}, type, "({0} + {1})", K::Operator);
     b.add("$subtract", {type, type}, type, "({0} - {1})", K::Operator);
     b.add("$multiply", {type, type}, type, "({0} * {1})", K::Operator);
-    b.add("$divide", {type, type}, type, "ar_integer_divide({0}, {1})", K::Operator);
-    b.add("$modulus", {type, type}, type, "ar_integer_modulus({0}, {1})", K::Operator);
+    b.add_emit("$divide", {type, type}, type, integer_division_emitter("//", "ar_integer_divide"), K::Operator);
+    b.add_emit("$modulus", {type, type}, type, integer_division_emitter("%", "ar_integer_modulus"), K::Operator);
     b.add("$negation", {type}, type, "(-{0})", K::Operator);
   }
   for (auto t : kFloating) {
@@ -276,9 +347,9 @@ void operators(Builder& b) {
   b.add("$negation", {"decimal"}, "decimal", "(-{0})", K::Operator);
 
   // Date and time arithmetic (docs: functions/datetime, "Date and time operators").
-  b.add("$add", {"date", "interval_ds"}, "date", "ar_date_plus_seconds({0}, {1})", K::Operator);
-  b.add("$add", {"interval_ds", "date"}, "date", "ar_date_plus_seconds({1}, {0})", K::Operator);
-  b.add("$subtract", {"date", "interval_ds"}, "date", "ar_date_plus_seconds({0}, -{1})", K::Operator);
+  b.add_emit("$add", {"date", "interval_ds"}, "date", date_plus_seconds_emitter(false, 0), K::Operator);
+  b.add_emit("$add", {"interval_ds", "date"}, "date", date_plus_seconds_emitter(false, 1), K::Operator);
+  b.add_emit("$subtract", {"date", "interval_ds"}, "date", date_plus_seconds_emitter(true, 0), K::Operator);
   b.add("$add", {"date", "interval_ym"}, "date", "CAST({0} + {1} AS DATE)", K::Operator);
   b.add("$add", {"interval_ym", "date"}, "date", "CAST({1} + {0} AS DATE)", K::Operator);
   b.add("$subtract", {"date", "interval_ym"}, "date", "CAST({0} - {1} AS DATE)", K::Operator);
@@ -440,11 +511,11 @@ void scalar_functions(Builder& b) {
   for (auto t : kDateTimes) {
     std::string type(t);
     const bool date = type == "date";
-    b.add("date_add", {"varchar", "bigint", type}, type,
-          date ? "ar_date_add_date({0}, {1}, {2})" : "ar_date_add_timestamp({0}, {1}, {2})");
-    b.add("date_diff", {"varchar", type, type}, "bigint",
-          date ? "ar_date_diff_date({0}, {1}, {2})" : "date_sub({0}, {1}, {2})");
-    b.add("date_trunc", {"varchar", type}, type, "ar_date_trunc({0}, {1})");
+    b.add_emit("date_add", {"varchar", "bigint", type}, type,
+               unit_emitter("date_add", date, date ? "ar_date_add_date" : "ar_date_add_timestamp"));
+    b.add_emit("date_diff", {"varchar", type, type}, "bigint",
+               unit_emitter("date_diff", date, date ? "ar_date_diff_date" : "date_sub"));
+    b.add_emit("date_trunc", {"varchar", type}, type, unit_emitter("date_trunc", date, "ar_date_trunc"));
     if (type != "date") {
       b.add_emit("date_format", {type, "varchar"}, "varchar", date_format_emitter("strftime", false));
       b.add("to_unixtime", {type}, "double", "epoch({0})");
@@ -597,22 +668,22 @@ std::vector<std::string> duckdb_macros() {
       "CASE lower(unit) WHEN 'millisecond' THEN to_milliseconds(n) WHEN 'second' THEN to_seconds(n) "
       "WHEN 'minute' THEN to_minutes(n) WHEN 'hour' THEN to_hours(n) WHEN 'day' THEN to_days(n) "
       "WHEN 'week' THEN to_weeks(n) WHEN 'month' THEN to_months(n) WHEN 'quarter' THEN to_months(3 * n) "
-      "WHEN 'year' THEN to_years(n) ELSE error('date_add: unsupported unit ' || unit) END";
+      "WHEN 'year' THEN to_years(n) ELSE error('''' || unit || ''' is not a valid TIMESTAMP field') END";
   const std::string date_units = "lower(unit) IN ('day', 'week', 'month', 'quarter', 'year')";
   std::vector<std::string> macros = {
       // Macros used by others come first.
       "CREATE OR REPLACE MACRO ar_interval_millis(i) AS CAST(round(epoch(i) * 1000) AS BIGINT)",
-      "CREATE OR REPLACE MACRO ar_interval_months(i) AS CAST(datepart('year', i) * 12 + datepart('month', i) AS "
-      "BIGINT)",
+      ("CREATE OR REPLACE MACRO ar_interval_months(i) AS CAST(datepart('year', i) * 12 + datepart('month', i) AS "
+       "BIGINT)"),
       "CREATE OR REPLACE MACRO ar_interval_day_to_second_text(i) AS CASE WHEN i IS NULL THEN NULL ELSE (CASE WHEN "
       "ar_interval_millis(i) < 0 THEN '-' ELSE '' END) || CAST(abs(ar_interval_millis(i)) // 86400000 AS VARCHAR) || ' "
       "' || lpad(CAST(abs(ar_interval_millis(i)) // 3600000 % 24 AS VARCHAR), 2, '0') || ':' || "
       "lpad(CAST(abs(ar_interval_millis(i)) // 60000 % 60 AS VARCHAR), 2, '0') || ':' || "
       "lpad(CAST(abs(ar_interval_millis(i)) // 1000 % 60 AS VARCHAR), 2, '0') || '.' || "
       "lpad(CAST(abs(ar_interval_millis(i)) % 1000 AS VARCHAR), 3, '0') END",
-      "CREATE OR REPLACE MACRO ar_interval_year_to_month_text(i) AS CASE WHEN i IS NULL THEN NULL ELSE (CASE WHEN "
-      "ar_interval_months(i) < 0 THEN '-' ELSE '' END) || CAST(abs(ar_interval_months(i)) // 12 AS VARCHAR) || '-' || "
-      "CAST(abs(ar_interval_months(i)) % 12 AS VARCHAR) END",
+      ("CREATE OR REPLACE MACRO ar_interval_year_to_month_text(i) AS CASE WHEN i IS NULL THEN NULL ELSE (CASE WHEN "
+       "ar_interval_months(i) < 0 THEN '-' ELSE '' END) || CAST(abs(ar_interval_months(i)) // 12 AS VARCHAR) || '-' || "
+       "CAST(abs(ar_interval_months(i)) % 12 AS VARCHAR) END"),
       "CREATE OR REPLACE MACRO ar_integer_divide(a, b) AS CASE WHEN b = 0 THEN error('Division by zero') ELSE a // b "
       "END",
       "CREATE OR REPLACE MACRO ar_integer_modulus(a, b) AS CASE WHEN b = 0 THEN error('Division by zero') ELSE a % b "
@@ -626,10 +697,10 @@ std::vector<std::string> duckdb_macros() {
       "CREATE OR REPLACE MACRO ar_interval_between(a, b) AS to_milliseconds(CAST(round((epoch(b) - epoch(a)) * 1000) "
       "AS BIGINT))",
       "CREATE OR REPLACE MACRO ar_date_add_date(unit, n, ts) AS CASE WHEN " + date_units + " THEN CAST(ts + " +
-          interval + " AS DATE) ELSE error('date_add: unit ' || unit || ' is not valid for a date') END",
+          interval + " AS DATE) ELSE error('''' || unit || ''' is not a valid DATE field') END",
       "CREATE OR REPLACE MACRO ar_date_add_timestamp(unit, n, ts) AS ts + " + interval,
       "CREATE OR REPLACE MACRO ar_date_diff_date(unit, a, b) AS CASE WHEN " + date_units +
-          " THEN date_sub(unit, a, b) ELSE error('date_diff: unit ' || unit || ' is not valid for a date') END",
+          " THEN date_sub(unit, a, b) ELSE error('''' || unit || ''' is not a valid DATE field') END",
       // Trino's date_trunc keeps its argument's type. DuckDB's does not: 1.4 returns a DATE for a TIMESTAMP cut
       // to a day or more, 1.5 a TIMESTAMP for a DATE.
       "CREATE OR REPLACE MACRO ar_date_trunc(unit, ts DATE) AS CASE WHEN " + date_units +
@@ -716,9 +787,20 @@ std::vector<std::string> duckdb_macros() {
       joined += (i ? " || a" : "a") + std::to_string(i);
       any_null += (i ? " OR a" : "a") + std::to_string(i) + " IS NULL";
     }
-    concat += ", (" + params + ") AS " + joined;
-    greatest += ", (" + params + ") AS CASE WHEN " + any_null + " THEN NULL ELSE greatest(" + params + ") END";
-    least += ", (" + params + ") AS CASE WHEN " + any_null + " THEN NULL ELSE least(" + params + ") END";
+    for (auto* macro : {&concat, &greatest, &least}) {
+      *macro += ", (";
+      *macro += params;
+      *macro += ") AS ";
+    }
+    concat += joined;
+    for (auto [macro, name] : {std::pair{&greatest, "greatest("}, std::pair{&least, "least("}}) {
+      *macro += "CASE WHEN ";
+      *macro += any_null;
+      *macro += " THEN NULL ELSE ";
+      *macro += name;
+      *macro += params;
+      *macro += ") END";
+    }
   }
   macros.push_back(concat);
   macros.push_back(greatest);

@@ -1683,11 +1683,12 @@ std::string_view athena_statement_type(StatementKind kind) {
     case StatementKind::CreateSchema:
     case StatementKind::Drop:
     case StatementKind::Alter:
-    case StatementKind::MsckRepair: return "DDL";
-    case StatementKind::Explain:
+    case StatementKind::MsckRepair:
+    // Athena runs SHOW and DESCRIBE as Hive DDL (its results are .txt files, as DDL's are).
     case StatementKind::Show:
+    case StatementKind::Describe: return "DDL";
+    case StatementKind::Explain:
     case StatementKind::ShowFunctions:
-    case StatementKind::Describe:
     case StatementKind::Use: return "UTILITY";
     default: return "DML";
   }

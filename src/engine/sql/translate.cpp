@@ -57,6 +57,31 @@ struct Context {
 
 std::string fold(const Identifier& id) { return id.folded(); }
 
+// "a.b" without the temporaries of a + "." + b.
+std::string dotted(const std::string& a, const std::string& b) {
+  std::string out;
+  out.reserve(a.size() + 1 + b.size());
+  out += a;
+  out += '.';
+  out += b;
+  return out;
+}
+
+// Trino's date text: [+-]YYYY-M-D, surrounding spaces allowed (DuckDB's CAST then checks the calendar).
+bool is_date_text(std::string_view text) {
+  std::string_view t = text::trim(text);
+  std::size_t i = 0;
+  auto digits = [&](std::size_t min, std::size_t max) {
+    std::size_t start = i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])) && i - start < max) ++i;
+    return i - start >= min;
+  };
+  if (!digits(4, 4)) return false;
+  if (i >= t.size() || t[i++] != '-' || !digits(1, 2)) return false;
+  if (i >= t.size() || t[i++] != '-' || !digits(1, 2)) return false;
+  return i == t.size();
+}
+
 std::vector<Bound> bounds(Bound a, Bound b) {
   std::vector<Bound> out;
   out.push_back(std::move(a));
@@ -478,7 +503,7 @@ class Translator {
         for (std::size_t i = 0; i < body->fields.size(); ++i) {
           const std::string column = quote_identifier("c" + std::to_string(i));
           columns += (i ? ", " : "") + column;
-          rel.fields.push_back(Field{body->fields[i].name, body->fields[i].type, alias + "." + column});
+          rel.fields.push_back(Field{body->fields[i].name, body->fields[i].type, dotted(alias, column)});
         }
         item.from_sql = std::string(r.kind == Relation::Kind::Lateral ? "LATERAL " : "") + "(" + body->sql + ") AS " +
                         alias + "(" + columns + ")";
@@ -533,7 +558,7 @@ class Translator {
       const std::string column = quote_identifier("c" + std::to_string(i));
       select += (i ? ", " : "") + items[i];
       columns += (i ? ", " : "") + column;
-      fields[i].sql = alias + "." + column;
+      fields[i].sql = dotted(alias, column);
       rel.fields.push_back(fields[i]);
     }
     item.from_sql =
@@ -839,6 +864,7 @@ class Translator {
   Outcome<Bound> call_registry(std::string_view name, const Position& position, std::vector<Bound> args,
                                FunctionKind kind = FunctionKind::Operator) {
     std::vector<Type> types;
+    types.reserve(args.size());
     for (const auto& a : args) types.push_back(a.type);
     auto resolved = resolve_function(name, types, kind);
     if (!resolved) return Outcome<Bound>(not_supported(at(position, resolved.get_failure().message)));
@@ -911,6 +937,7 @@ class Translator {
         const bool fits_int = digits.size() < 10 || (digits.size() == 10 && digits <= "2147483647");
         b.type = Type::of(fits_int ? TypeKind::Integer : TypeKind::Bigint);
         b.sql = "CAST(" + digits + " AS " + (fits_int ? "INTEGER" : "BIGINT") + ")";
+        b.constant = digits;  // emitters fold constant arguments (DuckDB cannot fold its error())
         return b;
       }
       case LiteralKind::Decimal: return decimal_literal(e.text, e.position);
@@ -991,7 +1018,12 @@ class Translator {
     if (type_name == "decimal" || type_name == "numeric") return decimal_literal(e.text, e.position);
     if (type_name == "date") {
       b.type = Type::of(TypeKind::Date);
-      b.sql = "ar_date_from_varchar(" + quote_string(e.text) + ")";
+      // Checked here, so the literal stays a constant DuckDB folds and pushes into scans (a macro raising
+      // Trino's error would be volatile).
+      if (!is_date_text(e.text)) {
+        return semantic_error(at(e.position, "Value cannot be cast to date: " + e.text));
+      }
+      b.sql = "CAST(" + quote_string(std::string(text::trim(e.text))) + " AS DATE)";
       return b;
     }
     if (type_name == "timestamp") {
@@ -1126,6 +1158,7 @@ class Translator {
     }
     const long long ms = static_cast<long long>(millis + 0.5L);
     b.sql = "to_milliseconds(CAST(" + sign + std::to_string(ms) + " AS BIGINT))";
+    b.constant = sign + std::to_string(ms);
     return b;
   }
 
@@ -1151,6 +1184,28 @@ class Translator {
     if (from == target) {
       b.sql = value.sql;
       return b;
+    }
+    if (is_string(from) && is_integral(target) && value.constant && value.is_literal) {
+      // A literal is checked here, so the cast stays a constant.
+      std::string_view digits = text::trim(*value.constant);
+      bool valid = !digits.empty();
+      std::size_t start = !digits.empty() && (digits[0] == '+' || digits[0] == '-') ? 1 : 0;
+      valid = valid && digits.size() > start && digits.size() - start <= 19;
+      for (std::size_t i = start; valid && i < digits.size(); ++i)
+        valid = std::isdigit(static_cast<unsigned char>(digits[i]));
+      if (valid) {
+        const long double v = std::stold(std::string(digits));
+        if (v >= static_cast<long double>(integral_min(target.kind)) &&
+            v <= static_cast<long double>(integral_max(target.kind))) {
+          b.sql = "CAST(" + quote_string(std::string(digits)) + " AS " + *duck + ")";
+          return b;
+        }
+      }
+      if (try_cast) {
+        b.sql = "CAST(NULL AS " + *duck + ")";
+        return b;
+      }
+      return semantic_error(at(position, "Cannot cast '" + *value.constant + "' to " + to_string(target)));
     }
     if (is_string(from) && is_integral(target)) {
       const std::string lo = std::to_string(integral_min(target.kind));
@@ -1909,6 +1964,7 @@ class Translator {
       lambdas.push_back(nullptr);
     }
     std::vector<Type> types;
+    types.reserve(args.size());
     for (const auto& a : args) types.push_back(a.type);
     LambdaBinder lambda_binder = [&](std::size_t index, const std::vector<Type>& params) -> Outcome<Type> {
       const Expr* l = lambdas[index];
@@ -2001,12 +2057,16 @@ Outcome<Translation> translate_query(const Query& query, const Catalog& catalog,
     std::string item = "ar_out." + column;
     if (type.kind == TypeKind::IntervalDayToSecond || type.kind == TypeKind::IntervalYearToMonth) {
       // Trino's text of an interval (DuckDB keeps one kind of interval): "1 01:01:01.234", "1-2".
-      item = std::string(type.kind == TypeKind::IntervalDayToSecond ? "ar_interval_day_to_second_text("
-                                                                    : "ar_interval_year_to_month_text(") +
-             item + ")";
+      const char* text = type.kind == TypeKind::IntervalDayToSecond ? "ar_interval_day_to_second_text("
+                                                                    : "ar_interval_year_to_month_text(";
+      item.insert(0, text);
+      item += ')';
       cast_any = true;
     } else if (scalar && duck) {
-      item = "CAST(" + item + " AS " + *duck + ")";
+      item.insert(0, "CAST(");
+      item += " AS ";
+      item += *duck;
+      item += ')';
       cast_any = true;
     }
     items += (i ? ", " : "") + item + " AS " + quote_identifier(result->fields[i].name);
@@ -2043,8 +2103,6 @@ Status validate_parameter_literal(std::string_view parameter) {
   auto tokens = lex(parameter);
   if (!tokens) return reject();
   // Comments are skipped by the lexer: a parameter with one has text outside its tokens.
-  std::size_t covered = 0;
-  for (const auto& t : *tokens) covered += t.text.size();
   std::size_t significant = 0;
   for (char c : parameter) significant += !std::isspace(static_cast<unsigned char>(c));
   std::size_t token_significant = 0;

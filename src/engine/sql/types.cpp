@@ -308,7 +308,7 @@ bool is_comparable(const Type& type) {
     case TypeKind::Json:
     case TypeKind::Function: return false;
     case TypeKind::Array:
-    case TypeKind::Map: return std::all_of(type.children.begin(), type.children.end(), is_comparable);
+    case TypeKind::Map:
     case TypeKind::Row: return std::all_of(type.children.begin(), type.children.end(), is_comparable);
     default: return true;
   }
