@@ -5,12 +5,14 @@
 
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/local_engine.hpp"
-#include "dialect.hpp"
+#include "athena_runner/engine/sql/lexer.hpp"
+#include "athena_runner/engine/sql/parser.hpp"
 
 namespace athena_runner::engine::local {
 namespace {
 
-using Kind = Token::Kind;
+using sql::Token;
+using sql::TokenKind;
 
 constexpr std::string_view kSyntaxError = "SYNTAX_ERROR";
 
@@ -24,42 +26,32 @@ Error not_supported(const std::string& message) {
 using text::lower;
 using text::upper;
 
-// 'it''s' -> it's
-std::string unquote(const std::string& text) {
-  std::string body = text.substr(1, text.size() - 2);
-  std::string out;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    out += body[i];
-    if (body[i] == text[0] && i + 1 < body.size() && body[i + 1] == text[0]) ++i;
-  }
-  return out;
+bool is_string_token(const Token& token) {
+  return token.kind == TokenKind::String || token.kind == TokenKind::UnicodeString;
+}
+bool is_number_token(const Token& token) {
+  return token.kind == TokenKind::Integer || token.kind == TokenKind::Decimal || token.kind == TokenKind::Double;
 }
 
-// The significant tokens (no spaces or comments), each with its index among all tokens so that the
-// query part can be cut out as written.
+// The statement's tokens from the SQL front end's lexer (comments skipped, trailing ';' dropped), with the
+// text so that the query part can be cut out as written.
 class Cursor {
  public:
-  explicit Cursor(std::vector<Token> all) : all_(std::move(all)) {
-    for (std::size_t i = 0; i < all_.size(); ++i) {
-      if (all_[i].kind != Kind::Space && all_[i].kind != Kind::Comment) significant_.push_back(i);
-    }
-    // Trailing semicolons end the statement.
-    while (!significant_.empty() && all_[significant_.back()].text == ";") significant_.pop_back();
+  Cursor(std::string_view sql, std::vector<Token> tokens) : sql_(sql), all_(std::move(tokens)) {
+    while (!all_.empty() && (all_.back().kind == TokenKind::End || all_.back().is_symbol(";"))) all_.pop_back();
   }
-  bool at_end() const { return pos_ >= significant_.size(); }
+  bool at_end() const { return pos_ >= all_.size(); }
   std::size_t position() const { return pos_; }
-  std::size_t size() const { return significant_.size(); }
-  const Token* peek(std::size_t ahead = 0) const {
-    return pos_ + ahead < significant_.size() ? &all_[significant_[pos_ + ahead]] : nullptr;
-  }
-  const Token& at(std::size_t position) const { return all_[significant_[position]]; }
+  std::size_t size() const { return all_.size(); }
+  const Token* peek(std::size_t ahead = 0) const { return pos_ + ahead < all_.size() ? &all_[pos_ + ahead] : nullptr; }
+  const Token& at(std::size_t position) const { return all_[position]; }
   bool is_word(std::string_view word, std::size_t ahead = 0) const {
     const Token* token = peek(ahead);
-    return token && token->kind == Kind::Word && upper(token->text) == word;
+    return token && token->kind == TokenKind::Identifier && upper(token->text) == word;
   }
   bool is_symbol(std::string_view symbol, std::size_t ahead = 0) const {
     const Token* token = peek(ahead);
-    return token && token->kind == Kind::Symbol && token->text == symbol;
+    return token && token->is_symbol(symbol);
   }
   bool accept_word(std::string_view word) {
     if (!is_word(word)) return false;
@@ -81,38 +73,39 @@ class Cursor {
   }
   Error unexpected(std::string_view expected) const {
     const Token* token = peek();
-    return syntax_error("expected " + std::string(expected) + ", found " +
-                        (token ? "'" + token->text + "'" : std::string("the end of the statement")));
+    const std::string found = token ? "'" + token->text + "'" : std::string("the end of the statement");
+    const std::string message = "expected " + std::string(expected) + ", found " + found;
+    return syntax_error(token ? sql::at(token->position, message) : message);
   }
   Outcome<std::string> name(std::string_view what) {
     const Token* token = peek();
-    if (!token || (token->kind != Kind::Word && token->kind != Kind::QuotedIdentifier)) return unexpected(what);
+    if (!token || (token->kind != TokenKind::Identifier && token->kind != TokenKind::QuotedIdentifier)) {
+      return unexpected(what);
+    }
     ++pos_;
-    return token->kind == Kind::Word ? lower(token->text) : lower(unquote(token->text));
+    return lower(token->value);
   }
   void skip(std::size_t count) { pos_ += count; }
-  // The text of significant tokens [from, to) with everything between them, as written.
+  // The text of tokens [from, to) with everything between them, as written.
   std::string text(std::size_t from, std::size_t to) const {
     if (from >= to) return {};
-    std::string out;
-    for (std::size_t i = significant_[from]; i <= significant_[to - 1]; ++i) out += all_[i].text;
-    return out;
+    const std::size_t begin = all_[from].position.offset;
+    const std::size_t end = all_[to - 1].position.offset + all_[to - 1].text.size();
+    return std::string(sql_.substr(begin, end - begin));
   }
   // The position of the ')' matching the '(' at `open`, or size() when unbalanced.
   std::size_t matching(std::size_t open) const {
     int depth = 0;
-    for (std::size_t i = open; i < significant_.size(); ++i) {
-      const Token& token = at(i);
-      if (token.kind != Kind::Symbol) continue;
-      if (token.text == "(") ++depth;
-      if (token.text == ")" && --depth == 0) return i;
+    for (std::size_t i = open; i < all_.size(); ++i) {
+      if (all_[i].is_symbol("(")) ++depth;
+      if (all_[i].is_symbol(")") && --depth == 0) return i;
     }
-    return significant_.size();
+    return all_.size();
   }
 
  private:
+  std::string_view sql_;
   std::vector<Token> all_;
-  std::vector<std::size_t> significant_;
   std::size_t pos_ = 0;
 };
 
@@ -140,11 +133,11 @@ Outcome<PropertyValue> property_value(Cursor& cursor) {
   PropertyValue value;
   const Token* token = cursor.peek();
   if (!token) return cursor.unexpected("a property value");
-  if (token->kind == Kind::String) {
-    value.text = unquote(token->text);
+  if (is_string_token(*token)) {
+    value.text = token->value;
     cursor.skip(1);
-  } else if (token->kind == Kind::Number ||
-             (token->kind == Kind::Word && (upper(token->text) == "TRUE" || upper(token->text) == "FALSE"))) {
+  } else if (is_number_token(*token) ||
+             (token->kind == TokenKind::Identifier && (token->value == "true" || token->value == "false"))) {
     value.text = lower(token->text);
     cursor.skip(1);
   } else if (cursor.accept_word("ARRAY")) {
@@ -153,8 +146,8 @@ Outcome<PropertyValue> property_value(Cursor& cursor) {
     if (!cursor.accept_symbol("]")) {
       do {
         const Token* element = cursor.peek();
-        if (!element || element->kind != Kind::String) return cursor.unexpected("a 'string' in the ARRAY");
-        value.array.push_back(unquote(element->text));
+        if (!element || !is_string_token(*element)) return cursor.unexpected("a 'string' in the ARRAY");
+        value.array.push_back(element->value);
         cursor.skip(1);
       } while (cursor.accept_symbol(","));
       if (auto close = cursor.expect_symbol("]"); !close) return std::move(close).get_failure();
@@ -234,11 +227,10 @@ Outcome<WriteStatement> parse_ctas(Cursor& cursor) {
   }
   if (auto as = cursor.expect_word("AS"); !as) return std::move(as).get_failure();
   std::size_t end = cursor.size();
-  if (end >= cursor.position() + 3 && cursor.at(end - 1).kind == Kind::Word &&
-      upper(cursor.at(end - 1).text) == "DATA") {
-    const bool no = upper(cursor.at(end - 2).text) == "NO";
+  if (end >= cursor.position() + 3 && cursor.at(end - 1).is_keyword("data")) {
+    const bool no = cursor.at(end - 2).is_keyword("no");
     const std::size_t with = end - (no ? 3 : 2);
-    if (cursor.at(with).kind == Kind::Word && upper(cursor.at(with).text) == "WITH") {
+    if (cursor.at(with).is_keyword("with")) {
       out.with_data = !no;
       end = with;
     }
@@ -259,8 +251,8 @@ Outcome<WriteStatement> parse_unload(Cursor& cursor) {
   cursor.skip(close - open + 1);
   if (auto to = cursor.expect_word("TO"); !to) return std::move(to).get_failure();
   const Token* location = cursor.peek();
-  if (!location || location->kind != Kind::String) return cursor.unexpected("an 's3://bucket/prefix/' location");
-  out.location = unquote(location->text);
+  if (!location || !is_string_token(*location)) return cursor.unexpected("an 's3://bucket/prefix/' location");
+  out.location = location->value;
   cursor.skip(1);
   if (auto with = cursor.expect_word("WITH"); !with) return std::move(with).get_failure();
   if (auto listed = properties(cursor, out); !listed) return std::move(listed).get_failure();
@@ -290,45 +282,15 @@ Outcome<WriteStatement> parse_insert(Cursor& cursor) {
 }  // namespace
 
 bool is_write_statement(std::string_view sql) {
-  // Every query passes here: only statements starting with CREATE, UNLOAD or INSERT are tokenized.
-  std::size_t i = 0;
-  while (i < sql.size()) {
-    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
-      ++i;
-    } else if (sql.substr(i, 2) == "--") {
-      while (i < sql.size() && sql[i] != '\n') ++i;
-    } else if (sql.substr(i, 2) == "/*") {
-      const auto end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? sql.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  std::size_t end = i;
-  while (end < sql.size() && std::isalpha(static_cast<unsigned char>(sql[end]))) ++end;
-  const std::string first = upper(std::string(sql.substr(i, end - i)));
-  if (first != "CREATE" && first != "UNLOAD" && first != "INSERT") return false;
-  auto tokens = tokenize(sql);
-  if (!tokens) return false;
-  Cursor cursor(std::move(*tokens));
-  if (cursor.is_word("UNLOAD")) return true;
-  if (cursor.is_word("INSERT")) return cursor.is_word("INTO", 1);
-  if (!cursor.is_word("CREATE") || !cursor.is_word("TABLE", 1)) return false;
-  // CREATE TABLE ... AS <query> at the top level (not inside a column list or WITH (...)).
-  int depth = 0;
-  for (std::size_t at = 2; at < cursor.size(); ++at) {
-    const Token& token = cursor.at(at);
-    if (token.kind == Kind::Symbol && token.text == "(") ++depth;
-    if (token.kind == Kind::Symbol && token.text == ")") --depth;
-    if (depth == 0 && token.kind == Kind::Word && upper(token.text) == "AS") return true;
-  }
-  return false;
+  const sql::StatementKind kind = sql::classify_statement(sql);
+  return kind == sql::StatementKind::CreateTableAs || kind == sql::StatementKind::Insert ||
+         kind == sql::StatementKind::Unload;
 }
 
 Outcome<WriteStatement> parse_write_statement(std::string_view sql) {
-  auto tokens = tokenize(sql);
+  auto tokens = sql::lex(sql);
   if (!tokens) return std::move(tokens).get_failure();
-  Cursor cursor(std::move(*tokens));
+  Cursor cursor(sql, std::move(tokens).get_result());
   if (cursor.accept_word("UNLOAD")) return parse_unload(cursor);
   if (cursor.accept_word("INSERT")) return parse_insert(cursor);
   if (cursor.accept_word("CREATE") && cursor.accept_word("TABLE")) return parse_ctas(cursor);
