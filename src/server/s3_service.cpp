@@ -292,13 +292,13 @@ std::string xml_escape(std::string_view text) {
 
 S3Service::S3Service(std::string data_dir, Random random) : store_(std::move(data_dir), std::move(random)) {}
 
-Response S3Service::error_response(const Error& error, const Request& request) {
+Response S3Service::error_response(const Error& error, const Request& request, std::string_view extra_xml) {
   Response response;
   response.status = error.http_status == 0 ? 500 : error.http_status;
   response.set_header("x-amz-request-id", request.request_id);
   response.set_header("x-amz-id-2", request.request_id);
   if (request.method == "HEAD") return response;  // S3 sends no body for HEAD errors
-  std::string body = "<Error>" + tag("Code", error.code) + tag("Message", error.message);
+  std::string body = "<Error>" + tag("Code", error.code) + tag("Message", error.message) + std::string(extra_xml);
   body += tag("RequestId", request.request_id) + tag("HostId", request.request_id) + "</Error>";
   response.body = kXmlDeclaration + body;
   response.set_header("Content-Type", "application/xml");

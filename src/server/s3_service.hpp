@@ -15,8 +15,9 @@ class S3Service {
   // The request is already authenticated (and its aws-chunked body decoded).
   Response handle(const Request& request);
 
-  // S3's XML error document, with the request id; HEAD responses carry no body.
-  static Response error_response(const Error& error, const Request& request);
+  // S3's XML error document, with the request id; HEAD responses carry no body. extra_xml: more
+  // elements after Message (RequestTimeTooSkewed's RequestTime and ServerTime), already escaped.
+  static Response error_response(const Error& error, const Request& request, std::string_view extra_xml = {});
 
  private:
   Response dispatch(const Request& request, const std::string& bucket, const std::string& key);
