@@ -145,6 +145,7 @@ Request request_from_header(const http::request_parser<http::buffer_body>& parse
 
 struct HttpFront::Impl {
   HttpFrontOptions options;
+  Prepare prepare;
   Handler handler;
   class Session;
   // Declared before io: handlers still queued when io is destroyed destroy Sessions, which unregister here.
@@ -206,10 +207,20 @@ class HttpFront::Impl::Session : public std::enable_shared_from_this<Session> {
       return reject(400, "BadRequest", "The HTTP request could not be parsed: " + error.message() + ".");
     }
     request_ = request_from_header(*parser_);
-    request_.body.clear();
     keep_alive_ = parser_->get().keep_alive();
-    if (auto length = parser_->content_length(); length && *length > front_.options.max_body)
-      return reject(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
+    sink_.reset();
+    if (front_.prepare) {
+      BodyPlan plan = front_.prepare(request_);
+      if (plan.answer) {
+        if (!parser_->is_done()) keep_alive_ = false;  // the body is not read
+        return answer(std::move(*plan.answer));
+      }
+      sink_ = std::move(plan.sink);
+    }
+    const std::uint64_t limit = sink_ ? front_.options.max_body : front_.options.max_memory_body;
+    parser_->body_limit(limit);
+    if (auto length = parser_->content_length(); length && *length > limit)
+      return reject(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.");
     auto expect = parser_->get()[http::field::expect];
     if (!parser_->is_done() && text::iequals(to_view(expect), "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -225,7 +236,11 @@ class HttpFront::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    if (parser_->is_done()) return respond();
+    if (parser_->is_done()) {
+      if (sink_) sink_->finish(request_, true);
+      sink_.reset();
+      return respond();
+    }
     piece_.resize(kBodyPiece);
     parser_->get().body().data = piece_.data();
     parser_->get().body().size = piece_.size();
@@ -233,20 +248,29 @@ class HttpFront::Impl::Session : public std::enable_shared_from_this<Session> {
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code error, std::size_t) {
       if (error == http::error::need_buffer) error = {};
       if (error) {
+        self->sink_.reset();  // an unfinished body is dropped (its temporary file removed)
         if (error == http::error::body_limit)
-          return self->reject(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
+          return self->reject(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.");
         if (error == http::error::end_of_stream || error == beast::error::timeout || error == asio::error::eof)
           return self->close();
         return self->reject(400, "IncompleteBody", "The request body could not be read: " + error.message() + ".");
       }
       std::size_t got = self->piece_.size() - self->parser_->get().body().size;
-      self->request_.body.append(self->piece_.data(), got);
+      if (!self->sink_) {
+        self->request_.body.append(self->piece_.data(), got);
+      } else if (!self->sink_->write(std::string_view(self->piece_.data(), got))) {
+        self->keep_alive_ = false;  // the rest of the body is not read
+        self->sink_->finish(self->request_, false);
+        self->sink_.reset();
+        return self->respond();
+      }
       self->read_body();
     });
   }
 
-  void respond() {
-    Response response = front_.handler(request_);
+  void respond() { answer(front_.handler(request_)); }
+
+  void answer(Response response) {
     if (front_.options.log_requests)
       std::cerr << request_.method << " " << request_.raw_path << " " << response.status << "\n";
     send(std::move(response));
@@ -341,6 +365,7 @@ class HttpFront::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
+  std::unique_ptr<BodySink> sink_;
   std::vector<char> piece_;
   Request request_;
   bool keep_alive_ = true;
@@ -370,9 +395,10 @@ void HttpFront::Impl::accept() {
 HttpFront::HttpFront(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpFront::~HttpFront() { stop(); }
 
-Outcome<std::unique_ptr<HttpFront>> HttpFront::open(const HttpFrontOptions& options, Handler handler) {
+Outcome<std::unique_ptr<HttpFront>> HttpFront::open(const HttpFrontOptions& options, Prepare prepare, Handler handler) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->prepare = std::move(prepare);
   impl->handler = std::move(handler);
   auto failed = [&](const std::string& why) {
     return make_error(ErrorKind::Configuration, "BindFailed",

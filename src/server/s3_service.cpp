@@ -123,7 +123,7 @@ Outcome<VerifiedChecksum> verify_body_checksums(const Request& request) {
     auto digest = base64_decode(*content_md5);
     if (!digest || digest->size() != 16)
       return s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400);
-    if (*digest != md5_raw(request.body))
+    if (*digest != (request.spooled ? request.spooled->md5_raw : md5_raw(request.body)))
       return s3_error("BadDigest", "The Content-MD5 you specified did not match what we received.", 400);
   }
   VerifiedChecksum verified;
@@ -137,7 +137,14 @@ Outcome<VerifiedChecksum> verify_body_checksums(const Request& request) {
     auto raw = base64_decode(*value);
     if (!raw)
       return s3_error("InvalidRequest", "Value for " + checksum_header_name(algorithm) + " header is invalid.", 400);
-    if (checksum_base64(algorithm, request.body) != *value)
+    std::string computed;
+    if (request.spooled) {
+      auto found = request.spooled->checksums.find(name);
+      if (found != request.spooled->checksums.end()) computed = found->second;
+    } else {
+      computed = checksum_base64(algorithm, request.body);
+    }
+    if (computed != *value)
       return s3_error("BadDigest", "The " + name + " you specified did not match the calculated checksum.", 400);
     verified.algorithm = name;
     verified.value = *value;
@@ -290,7 +297,8 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
-S3Service::S3Service(std::string data_dir, Random random) : store_(std::move(data_dir), std::move(random)) {}
+S3Service::S3Service(const std::string& data_dir, Random random)
+    : store_(data_dir, std::move(random)), temp_dir_(data_dir + "/.s3tmp") {}
 
 Response S3Service::error_response(const Error& error, const Request& request, std::string_view extra_xml) {
   Response response;
@@ -306,7 +314,9 @@ Response S3Service::error_response(const Error& error, const Request& request, s
   return response;
 }
 
-Response S3Service::handle(const Request& request) {
+namespace {
+// The bucket and (decoded) key a request names: virtual-hosted (<bucket>.localhost) or path-style.
+std::pair<std::string, std::string> bucket_and_key(const Request& request) {
   // Virtual-hosted style: <bucket>.localhost[:port]; anything else is path-style.
   std::string host = text::lower(request.header("host").value_or(""));
   if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
@@ -327,6 +337,20 @@ Response S3Service::handle(const Request& request) {
     raw_key = slash == std::string_view::npos ? std::string() : std::string(path.substr(slash + 1));
   }
   std::string key = aws::uri_decode(raw_key);
+  return {bucket, key};
+}
+}  // namespace
+
+bool S3Service::streams_body(const Request& request) {
+  if (request.method != "PUT" || request.header("x-amz-copy-source")) return false;
+  for (const auto& [name, value] : request.query)
+    if (name != "uploadId" && name != "partNumber" && name != "x-id" && name.rfind("X-Amz-", 0) != 0) return false;
+  auto [bucket, key] = bucket_and_key(request);
+  return !bucket.empty() && !key.empty();
+}
+
+Response S3Service::handle(const Request& request) {
+  auto [bucket, key] = bucket_and_key(request);
   Response response = dispatch(request, bucket, key);
   response.set_header("x-amz-request-id", request.request_id);
   response.set_header("x-amz-id-2", request.request_id);
@@ -544,7 +568,8 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
     }
     auto verified = verify_body_checksums(request);
     if (!verified) return fail(verified.get_failure());
-    auto part = store_.upload_part(*upload, std::stoi(part_text), request.body, verified->value);
+    auto part = request.spooled ? store_.upload_part(*upload, std::stoi(part_text), *request.spooled, verified->value)
+                                : store_.upload_part(*upload, std::stoi(part_text), request.body, verified->value);
     if (!part) return fail(part.get_failure());
     Response response = empty_response(200);
     response.set_header("ETag", part->etag);
@@ -581,7 +606,8 @@ Response S3Service::dispatch(const Request& request, const std::string& bucket, 
     ObjectMeta meta = meta_from_request(request, key);
     meta.checksum_algorithm = verified->algorithm;
     meta.checksum_value = verified->value;
-    auto stored = store_.put_object(bucket, std::move(meta), request.body);
+    auto stored = request.spooled ? store_.put_object(bucket, std::move(meta), *request.spooled)
+                                  : store_.put_object(bucket, std::move(meta), request.body);
     if (!stored) return fail(stored.get_failure());
     Response response = empty_response(200);
     response.set_header("ETag", stored->etag);

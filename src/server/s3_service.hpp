@@ -11,9 +11,13 @@ namespace athena_runner::server {
 
 class S3Service {
  public:
-  S3Service(std::string data_dir, Random random);
+  S3Service(const std::string& data_dir, Random random);
   // The request is already authenticated (and its aws-chunked body decoded).
   Response handle(const Request& request);
+
+  // PutObject and UploadPart (not copies): their bodies go to a temporary file as they arrive.
+  static bool streams_body(const Request& request);
+  const std::string& temp_dir() const { return temp_dir_; }
 
   // S3's XML error document, with the request id; HEAD responses carry no body. extra_xml: more
   // elements after Message (RequestTimeTooSkewed's RequestTime and ServerTime), already escaped.
@@ -22,6 +26,7 @@ class S3Service {
  private:
   Response dispatch(const Request& request, const std::string& bucket, const std::string& key);
   S3Store store_;
+  std::string temp_dir_;
 };
 
 std::string xml_escape(std::string_view text);

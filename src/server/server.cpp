@@ -20,12 +20,11 @@
 #include "glue_service.hpp"
 #include "http_front.hpp"
 #include "json_service.hpp"
+#include "request_body.hpp"
 #include "s3_service.hpp"
 
 namespace athena_runner::server {
 namespace {
-
-constexpr std::size_t kMaxRequestBody = 5ull * 1024 * 1024 * 1024;  // S3's largest single PUT
 
 std::string amz_time(std::chrono::system_clock::time_point time) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(time);
@@ -119,7 +118,44 @@ struct Server::Impl {
     return JsonService::error_response(json_error("InvalidSignatureException", message, 403), request);
   }
 
+  VerifyOptions verify_options() const {
+    return VerifyOptions{config.access_key_id, config.secret_access_key, std::chrono::system_clock::now(),
+                         config.max_clock_skew};
+  }
+
+  // Before the body is read: S3 uploads are verified from their header (x-amz-content-sha256 or a
+  // presigned query) and their body goes to a temporary file; anything else is read into memory and
+  // served by serve(). A request refused now is answered without reading its body.
+  BodyPlan prepare(Request& request) {
+    if (request.header("x-amz-target") || !S3Service::streams_body(request)) return {};
+    request.request_id = text::upper(config.random.hex(8));
+    auto signature = read_signature(request);
+    if (!signature || !*signature || (**signature).service != "s3") return {handle(request), nullptr};
+    const SignatureInfo& info = **signature;
+    const VerifyOptions options = verify_options();
+    if (auto status = verify_signature_only(request, info, options); !status) {
+      if (status.get_failure().code == auth_errors::kSkewed) return {skewed(request, info, options, true), nullptr};
+      return {S3Service::error_response(status.get_failure(), request), nullptr};
+    }
+    auto sink = make_spool_sink(s3->temp_dir(), request, chunked_context(request, info, options));
+    if (!sink) {
+      Error internal = sink.get_failure();
+      internal.http_status = 500;
+      internal.code = "InternalError";
+      return {S3Service::error_response(internal, request), nullptr};
+    }
+    return {std::nullopt, std::move(*sink)};
+  }
+
   Response serve(Request& request) {
+    if (request.spooled || request.body_error) {
+      // Verified by prepare() before the body was read; the body's own checks are in body_error.
+      if (request.body_error) return S3Service::error_response(*request.body_error, request);
+      if (config.faults.enabled()) {
+        if (auto fault = injected_fault("s3")) return S3Service::error_response(*fault, request);
+      }
+      return s3->handle(request);
+    }
     auto signature = read_signature(request);
     const bool json_shaped = request.header("x-amz-target").has_value();
     auto fail = [&](const Error& error, bool json) {
@@ -145,8 +181,7 @@ struct Server::Impl {
                      "This endpoint serves " + known + "; the credential scope names '" + info.service + "'.", 400),
           json_shaped);
     }
-    VerifyOptions options{config.access_key_id, config.secret_access_key, std::chrono::system_clock::now(),
-                          config.max_clock_skew};
+    const VerifyOptions options = verify_options();
     if (auto status = verify_request(request, info, options); !status) {
       if (status.get_failure().code == auth_errors::kSkewed) return skewed(request, info, options, is_s3);
       return fail(status.get_failure(), !is_s3);
@@ -159,7 +194,7 @@ struct Server::Impl {
   }
 
   Response handle(Request& request) {
-    request.request_id = text::upper(config.random.hex(8));
+    if (request.request_id.empty()) request.request_id = text::upper(config.random.hex(8));
     try {
       return serve(request);
     } catch (const std::exception& error) {
@@ -225,8 +260,9 @@ Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   front.port = config.port;
   front.threads = std::max(1, config.threads);
   front.log_requests = config.log_requests;
-  front.max_body = kMaxRequestBody;
-  auto http = HttpFront::open(front, [raw](Request& request) { return raw->handle(request); });
+  auto http = HttpFront::open(
+      front, [raw](Request& request) { return raw->prepare(request); },
+      [raw](Request& request) { return raw->handle(request); });
   if (!http) return std::move(http).get_failure();
   impl->http = std::move(*http);
   impl->port = impl->http->port();

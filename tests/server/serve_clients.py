@@ -16,9 +16,12 @@ the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario pri
   serve_clients.py athena-stop-concurrent <n>    stop a long query; n queries started at once
   serve_clients.py athena-workgroups             work groups (output locations) and named queries
   serve_clients.py athena-prepared               prepared statements and EXECUTE ... USING
+  serve_clients.py large-object <bucket> <MiB>   one PutObject of <MiB> MiB streamed from a generator (SHA-256,
+                                                 Content-MD5 and CRC32 declared), read back and hashed
   serve_clients.py http-front <bucket>           Date on every response, clock-skew answers (S3 and JSON),
                                                  Expect: 100-continue, keep-alive, '%' in header values, HEAD
 """
+import base64
 import concurrent.futures
 import datetime
 import socket
@@ -30,6 +33,7 @@ import json
 import os
 import sys
 import urllib.parse
+import zlib
 
 import boto3
 import botocore.auth
@@ -207,7 +211,9 @@ def signed_headers(method, path, headers, body, service, when=None):
                                              headers=dict(headers))
     credentials = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"],
                                                    os.environ["AWS_SECRET_ACCESS_KEY"])
+    # "s3-precomputed": the caller set X-Amz-Content-SHA256 itself (botocore's S3 signer would hash the body).
     auth_class = botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth
+    service = "s3" if service == "s3-precomputed" else service
     if when is None:
         auth_class(credentials, service, REGION).add_auth(request)
     else:
@@ -248,6 +254,12 @@ def http_front(bucket):
         "unsatisfiable_range": raw("GET", f"/{bucket}/percent.txt", {"Range": "bytes=100-200"}, b"", sign="s3"),
         "garbage_range": raw("GET", f"/{bucket}/percent.txt", {"Range": "pages=1-2"}, b"", sign="s3"),
     }
+    # A streamed upload whose body is not what its signed x-amz-content-sha256 says: refused, not stored.
+    wrong = raw("PUT", f"/{bucket}/wrong-hash.bin", signed_headers(
+        "PUT", f"/{bucket}/wrong-hash.bin", {"X-Amz-Content-SHA256": hashlib.sha256(b"other").hexdigest()}, b"",
+        "s3-precomputed"), b"this body")
+    result["payload_mismatch"] = {"status": wrong["status"], "body": wrong["body"],
+                                  "stored": error_of(lambda: s3.head_object(Bucket=bucket, Key="wrong-hash.bin"))}
     result["dates"] = {name: {"status": r["status"], "date": r["headers"].get("date"), "body": r["body"]}
                        for name, r in kinds.items()}
     # A client clock 20 minutes behind.
@@ -298,6 +310,60 @@ def http_front(bucket):
     connection.close()
     result["keep_alive"] = {"statuses": statuses, "one_connection": len(set(ports)) == 1}
     print(json.dumps(result))
+
+
+def large_object(bucket, mebibytes):
+    """Neither side holds the object: the body is generated twice (once to hash, once to send)."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    block = hashlib.sha256(b"seed").digest() * 32768  # 1 MiB
+
+    def pieces():
+        for index in range(mebibytes):
+            yield index.to_bytes(8, "big") + block[8:]
+
+    sha256, md5, crc32 = hashlib.sha256(), hashlib.md5(), 0
+    for piece in pieces():
+        sha256.update(piece)
+        md5.update(piece)
+        crc32 = zlib.crc32(piece, crc32)
+    size = mebibytes << 20
+    path = f"/{bucket}/large.bin"
+    headers = {"X-Amz-Content-SHA256": sha256.hexdigest(), "Content-Length": str(size),
+               "Content-MD5": base64.b64encode(md5.digest()).decode(),
+               "x-amz-checksum-crc32": base64.b64encode(crc32.to_bytes(4, "big")).decode()}
+    signed = signed_headers("PUT", path, headers, b"", "s3-precomputed")
+    url = urllib.parse.urlsplit(ENDPOINT)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
+    connection.putrequest("PUT", path, skip_accept_encoding=True)
+    for name, value in signed.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    for piece in pieces():
+        connection.send(piece)
+    response = connection.getresponse()
+    put = {"status": response.status, "body": response.read().decode(), "etag": response.getheader("ETag")}
+    connection.close()
+    # Read back in pieces, hashed as it arrives.
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
+    get_headers = signed_headers("GET", path, {}, b"", "s3")
+    connection.request("GET", path, headers=get_headers)
+    response = connection.getresponse()
+    got, received = hashlib.sha256(), 0
+    while True:
+        chunk = response.read(1 << 20)
+        if not chunk:
+            break
+        got.update(chunk)
+        received += len(chunk)
+    connection.close()
+    # A range near the end, as S3 serves it.
+    ranged = raw("GET", path, {"Range": f"bytes={size - 10}-"}, b"", sign="s3")
+    print(json.dumps({"put": put, "expected_etag": '"' + md5.hexdigest() + '"', "get_status": response.status,
+                      "received": received, "size": size, "sha256": got.hexdigest(),
+                      "expected_sha256": sha256.hexdigest(), "range_status": ranged["status"],
+                      "range_length": ranged["headers"].get("content-length"),
+                      "range_ok": ranged["headers"].get("content-range") == f"bytes {size - 10}-{size - 1}/{size}"}))
 
 
 def trailer(bucket, key):
@@ -650,4 +716,5 @@ if __name__ == "__main__":
      "athena-stop-concurrent": lambda: athena_stop_concurrent(int(arguments[0])),
      "athena-workgroups": athena_workgroups,
      "athena-prepared": athena_prepared,
-     "http-front": lambda: http_front(arguments[0])}[command]()
+     "http-front": lambda: http_front(arguments[0]),
+     "large-object": lambda: large_object(arguments[0], int(arguments[1]))}[command]()

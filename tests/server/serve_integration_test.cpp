@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -48,6 +49,7 @@ class ServeProcess {
     (void)process_->wait_exit(std::chrono::seconds(10));
   }
   int port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
@@ -307,6 +309,14 @@ TEST_F(Serve, HttpFrontDatesSkewAnswersExpectContinueKeepAliveAndHeadersAsSent) 
   // HEAD as S3 answers it: the object's length, no body.
   EXPECT_EQ(result["head"]["length"], "7");
   EXPECT_EQ(result["head"]["body"], "");
+  // A streamed body that differs from its signed SHA-256: refused, nothing stored, no temporary file left.
+  EXPECT_EQ(result["payload_mismatch"]["status"], 400);
+  EXPECT_NE(result["payload_mismatch"]["body"].get<std::string>().find("<Code>XAmzContentSHA256Mismatch</Code>"),
+            std::string::npos)
+      << result["payload_mismatch"].dump();
+  EXPECT_EQ(result["payload_mismatch"]["stored"]["status"], 404);
+  for (const auto& entry : fs::directory_iterator(data_dir_ + "/.s3tmp"))
+    EXPECT_FALSE(entry.is_regular_file()) << entry.path();
   // Every answer carries Date, close to now.
   for (const auto& [name, answer] : result["dates"].items()) {
     auto date = parse_http_date(answer["date"].is_string() ? answer["date"].get<std::string>() : "");
@@ -359,6 +369,45 @@ TEST_F(Serve, HttpFrontDatesSkewAnswersExpectContinueKeepAliveAndHeadersAsSent) 
   // Keep-alive: three requests answered on one connection.
   EXPECT_EQ(result["keep_alive"]["statuses"], json::array({200, 200, 200}));
   EXPECT_EQ(result["keep_alive"]["one_connection"], true);
+}
+
+// A /proc/<pid>/status field in kB ("VmHWM": the peak resident set), -1 when missing.
+long long proc_status_kb(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+// Peak memory does not depend on the object's size: a 2 GiB PutObject in one request (SHA-256, Content-MD5
+// and CRC32 declared by the client and verified by the server as the body streams to disk), read back
+// whole and hashed by the client, with the server's peak RSS (VmHWM) under 64 MiB.
+TEST_F(Serve, ATwoGibObjectIsStoredAndReadBackInFlatMemory) {
+  const long long before_kb = proc_status_kb(server_->pid(), "VmHWM");
+  ASSERT_GT(before_kb, 0);
+  const auto started = std::chrono::steady_clock::now();
+  auto result = client({"large-object", "large-bucket", "2048"});
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const long long peak_kb = proc_status_kb(server_->pid(), "VmHWM");
+  std::cout << "2 GiB put and get in " << seconds << " s; server peak RSS " << peak_kb << " kB (" << before_kb
+            << " kB before)\n";
+  EXPECT_EQ(result["put"]["status"], 200) << result["put"].dump();
+  EXPECT_EQ(result["put"]["etag"], result["expected_etag"]);
+  EXPECT_EQ(result["get_status"], 200);
+  EXPECT_EQ(result["received"], 2048ull << 20);
+  EXPECT_EQ(result["sha256"], result["expected_sha256"]);
+  EXPECT_EQ(result["range_status"], 206);
+  EXPECT_EQ(result["range_length"], "10");
+  EXPECT_EQ(result["range_ok"], true);
+  EXPECT_EQ(fs::file_size(data_dir_ + "/large-bucket/large.bin"), 2048ull << 20);
+  EXPECT_LT(peak_kb, 64 * 1024) << "peak RSS " << peak_kb << " kB (before the upload: " << before_kb << " kB)";
+  EXPECT_LT(seconds, 240) << "the 2 GiB round trip took " << seconds << " s";
+  // Nothing left in the temporary folder.
+  std::size_t leftovers = 0;
+  for (const auto& entry : fs::directory_iterator(data_dir_ + "/.s3tmp")) leftovers += entry.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(leftovers, 0u);
 }
 
 TEST_F(Serve, MalformedRequestsGetAwsShapedErrorsAndTheServerKeepsServing) {
