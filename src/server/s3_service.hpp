@@ -9,6 +9,13 @@
 
 namespace athena_runner::server {
 
+// What an S3 operation's handler gets: the request and the bucket and (decoded) key it names.
+struct S3Call {
+  const Request& request;
+  const std::string& bucket;
+  const std::string& key;
+};
+
 class S3Service {
  public:
   S3Service(const std::string& data_dir, Random random);
@@ -25,6 +32,24 @@ class S3Service {
 
  private:
   Response dispatch(const Request& request, const std::string& bucket, const std::string& key);
+  // One per S3 operation, dispatched from the table in dispatch().
+  Response list_buckets(const S3Call& call);
+  Response create_bucket(const S3Call& call);
+  Response head_bucket(const S3Call& call);
+  Response delete_bucket(const S3Call& call);
+  Response get_bucket_location(const S3Call& call);
+  Response list_multipart_uploads(const S3Call& call);
+  Response delete_objects(const S3Call& call);
+  Response list_objects(const S3Call& call);
+  Response upload_part(const S3Call& call);
+  Response copy_object(const S3Call& call);
+  Response put_object(const S3Call& call);
+  Response list_parts(const S3Call& call);
+  Response get_object(const S3Call& call);
+  Response abort_multipart_upload(const S3Call& call);
+  Response delete_object(const S3Call& call);
+  Response create_multipart_upload(const S3Call& call);
+  Response complete_multipart_upload(const S3Call& call);
   S3Store store_;
   std::string temp_dir_;
 };
