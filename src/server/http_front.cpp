@@ -450,37 +450,40 @@ Outcome<int> HttpFront::parse_for_fuzz(std::string_view bytes, const std::functi
   int parsed = 0;
   std::string_view rest = bytes;
   std::vector<char> piece(4096);
+  auto failed = [](const char* code, const std::string& message) {
+    return Outcome<int>(make_error(ErrorKind::Service, code, message));
+  };
   while (!rest.empty()) {
     http::request_parser<http::buffer_body> parser;
-    parser.header_limit(64 * 1024);
+    parser.header_limit(static_cast<std::uint32_t>(std::size_t{64} * 1024));
     parser.body_limit(max_body);
-    beast::error_code error;
-    std::size_t used = parser.put(asio::buffer(rest.data(), rest.size()), error);
-    if (error == http::error::need_more)
-      return make_error(ErrorKind::Service, "Incomplete", "the header is incomplete");
-    if (error) return make_error(ErrorKind::Service, "BadRequest", error.message());
-    rest.remove_prefix(used);
-    Request request = request_from_header(parser);
+    Request request;
+    bool have_header = false;
     while (!parser.is_done()) {
       parser.get().body().data = piece.data();
       parser.get().body().size = piece.size();
-      used = parser.put(asio::buffer(rest.data(), rest.size()), error);
-      if (error == http::error::need_buffer) error = {};
-      if (error == http::error::need_more && rest.empty()) {
-        if (parser.need_eof()) {
+      beast::error_code error;
+      const std::size_t used = parser.put(asio::buffer(rest.data(), rest.size()), error);
+      rest.remove_prefix(used);
+      if (parser.is_header_done() && !have_header) {
+        request = request_from_header(parser);
+        have_header = true;
+      }
+      request.body.append(piece.data(), piece.size() - parser.get().body().size);
+      if (error == http::error::need_buffer) continue;
+      if (error == http::error::need_more) {
+        if (!rest.empty() && used > 0) continue;
+        if (parser.got_some() && parser.need_eof()) {
           parser.put_eof(error);
-          if (error) return make_error(ErrorKind::Service, "BadRequest", error.message());
+          if (error) return failed("BadRequest", error.message());
           break;
         }
-        return make_error(ErrorKind::Service, "Incomplete", "the body is incomplete");
+        return failed("Incomplete", "the request is incomplete");
       }
-      if (error && error != http::error::need_more)
-        return make_error(ErrorKind::Service, "BadRequest", error.message());
-      request.body.append(piece.data(), piece.size() - parser.get().body().size);
-      rest.remove_prefix(used);
-      if (used == 0 && parser.get().body().size == piece.size() && !parser.is_done())
-        return make_error(ErrorKind::Service, "Incomplete", "the body is incomplete");
+      if (error) return failed("BadRequest", error.message());
+      if (used == 0 && !parser.is_done()) return failed("Incomplete", "the request is incomplete");
     }
+    if (!have_header) return failed("Incomplete", "no header");
     on_request(request);
     ++parsed;
   }
