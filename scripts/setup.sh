@@ -19,7 +19,7 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT} CCACHE_NOHASHDIR=${CCACHE_NOHASHD
 
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git zip unzip
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libpugixml-dev
-  libcpp-httplib-dev libcli11-dev libyaml-cpp-dev libcctz-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libboost1.81-dev libcli11-dev libyaml-cpp-dev libcctz-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy python3)
 
 missing=()
@@ -72,6 +72,13 @@ if [ -f infra/package.json ] && [ "${AR_SKIP_INFRA:-0}" != 1 ]; then
     step "installing the CDK app's npm packages"
     (cd infra && npm ci --no-audit --no-fund) || fail "npm ci in infra/ failed"
   fi
+fi
+
+# The AWS SDK for JavaScript v3, pinned in tests/server/js/package-lock.json: the server's tests drive the
+# endpoint with it (tests/server/serve_js_test.cpp).
+if [ ! -d tests/server/js/node_modules ] || [ tests/server/js/package-lock.json -nt tests/server/js/node_modules/.package-lock.json ]; then
+  step "installing the AWS SDK for JavaScript for the server's tests"
+  (cd tests/server/js && npm ci --no-audit --no-fund) || fail "npm ci in tests/server/js failed (is the npm registry reachable?)"
 fi
 
 build() { # dir, "targets" (empty: all), extra cmake args...

@@ -166,7 +166,10 @@ std::optional<Outcome<SignatureInfo>> read_signature(const Request& request) {
   return Outcome<SignatureInfo>(std::move(info));
 }
 
-Status verify_request(Request& request, const SignatureInfo& info, const VerifyOptions& options) {
+namespace {
+
+// Everything but the payload: the key, the time, the signature over the canonical request.
+Status verify_header_signature(const Request& request, const SignatureInfo& info, const VerifyOptions& options) {
   if (info.access_key_id != options.access_key_id)
     return auth_error(auth_errors::kUnknownKey, "The AWS Access Key Id you provided does not exist in our records.");
   auto time = parse_amz_date(info.amz_date);
@@ -228,25 +231,34 @@ Status verify_request(Request& request, const SignatureInfo& info, const VerifyO
     return auth_error(auth_errors::kMismatch,
                       "The request signature we calculated does not match the signature you provided. Check your key "
                       "and signing method.");
+  return Ok{};
+}
 
-  if (!s3 || info.presigned || !content_sha256) return Ok{};
-  const std::string& payload_hash = *content_sha256;
-  if (payload_hash == aws::kUnsignedPayload) return Ok{};
-  if (is_hex_sha256(payload_hash)) {
-    if (aws::sha256_hex(request.body) != payload_hash)
-      return auth_error(auth_errors::kContentSha256Mismatch,
-                        "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
-    return Ok{};
-  }
+// What x-amz-content-sha256 says about the payload of a header-signed S3 request.
+Status check_payload_mode(const Request& request, std::string_view payload_hash) {
+  if (payload_hash == aws::kUnsignedPayload || is_hex_sha256(payload_hash)) return Ok{};
   if (payload_hash != kStreamingSigned && payload_hash != kStreamingSignedTrailer &&
       payload_hash != kStreamingUnsignedTrailer)
     return auth_error("InvalidArgument",
                       "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], "
                       "STREAMING-UNSIGNED-PAYLOAD-TRAILER or a SHA-256 in hex.",
                       400);
+  if (payload_hash != kStreamingSigned && !request.header("x-amz-trailer"))
+    return auth_error("InvalidRequest", "A trailer payload needs the x-amz-trailer header.", 400);
+  return Ok{};
+}
 
+}  // namespace
+
+std::optional<ChunkedContext> chunked_context(const Request& request, const SignatureInfo& info,
+                                              const VerifyOptions& options) {
+  if (info.service != "s3" || info.presigned) return std::nullopt;
+  auto payload_hash = request.header("x-amz-content-sha256");
+  if (!payload_hash || (*payload_hash != kStreamingSigned && *payload_hash != kStreamingSignedTrailer &&
+                        *payload_hash != kStreamingUnsignedTrailer))
+    return std::nullopt;
   ChunkedContext context;
-  context.signed_chunks = payload_hash != kStreamingUnsignedTrailer;
+  context.signed_chunks = *payload_hash != kStreamingUnsignedTrailer;
   if (context.signed_chunks) {
     context.signing_key =
         hex_decode(aws::signing_key_hex(options.secret_access_key, info.date, info.region, info.service));
@@ -255,17 +267,17 @@ Status verify_request(Request& request, const SignatureInfo& info, const VerifyO
     context.scope = info.date + "/" + info.region + "/" + info.service + "/" + std::string(kTerminator);
   }
   if (auto trailer = request.header("x-amz-trailer")) context.expected_trailer = text::lower(text::trim(*trailer));
-  if (payload_hash != kStreamingSigned && !context.expected_trailer)
-    return auth_error("InvalidRequest", "A trailer payload needs the x-amz-trailer header.", 400);
-  auto decoded = decode_aws_chunked(request.body, context);
-  if (!decoded) return std::move(decoded).get_failure();
-  if (auto declared = request.header("x-amz-decoded-content-length")) {
-    if (*declared != std::to_string(decoded->payload.size()))
-      return auth_error(auth_errors::kIncompleteBody,
-                        "The decoded body length differs from x-amz-decoded-content-length.", 400);
-  }
-  request.body = std::move(decoded->payload);
-  for (auto& [name, value] : decoded->trailers) {
+  return context;
+}
+
+Status verify_signature_only(const Request& request, const SignatureInfo& info, const VerifyOptions& options) {
+  if (auto status = verify_header_signature(request, info, options); !status) return status;
+  if (info.service != "s3" || info.presigned) return Ok{};
+  return check_payload_mode(request, request.header("x-amz-content-sha256").value_or(""));
+}
+
+void merge_trailers(Request& request, const std::vector<std::pair<std::string, std::string>>& trailers) {
+  for (const auto& [name, value] : trailers) {
     bool replaced = false;
     for (auto& [existing, existing_value] : request.headers) {
       if (existing == name) {
@@ -275,97 +287,203 @@ Status verify_request(Request& request, const SignatureInfo& info, const VerifyO
     }
     if (!replaced) request.headers.emplace_back(name, value);
   }
+}
+
+Status verify_request(Request& request, const SignatureInfo& info, const VerifyOptions& options) {
+  if (auto status = verify_header_signature(request, info, options); !status) return status;
+  const bool s3 = info.service == "s3";
+  std::optional<std::string> content_sha256 = request.header("x-amz-content-sha256");
+  if (!s3 || info.presigned || !content_sha256) return Ok{};
+  const std::string& payload_hash = *content_sha256;
+  if (auto status = check_payload_mode(request, payload_hash); !status) return status;
+  if (payload_hash == aws::kUnsignedPayload) return Ok{};
+  if (is_hex_sha256(payload_hash)) {
+    if (aws::sha256_hex(request.body) != payload_hash)
+      return auth_error(auth_errors::kContentSha256Mismatch,
+                        "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
+    return Ok{};
+  }
+  auto context = chunked_context(request, info, options);
+  auto decoded = decode_aws_chunked(request.body, *context);
+  if (!decoded) return std::move(decoded).get_failure();
+  if (auto declared = request.header("x-amz-decoded-content-length")) {
+    if (*declared != std::to_string(decoded->payload.size()))
+      return auth_error(auth_errors::kIncompleteBody,
+                        "The decoded body length differs from x-amz-decoded-content-length.", 400);
+  }
+  request.body = std::move(decoded->payload);
+  merge_trailers(request, decoded->trailers);
   return Ok{};
 }
 
 Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const ChunkedContext& context) {
+  AwsChunkedDecoder decoder(context);
   DecodedChunks result;
-  std::size_t position = 0;
-  std::string previous_signature = context.seed_signature;
-  const std::string empty_hash = aws::sha256_hex("");
-  auto read_line = [&](std::string_view& line) {
-    std::size_t end = body.find("\r\n", position);
-    if (end == std::string_view::npos || end - position > kMaxChunkHeaderLine) return false;
-    line = body.substr(position, end - position);
-    position = end + 2;
-    return true;
-  };
-  auto incomplete = [](std::string message) {
-    return Outcome<DecodedChunks>(auth_error(auth_errors::kIncompleteBody, std::move(message), 400));
-  };
-  while (true) {
-    std::string_view line;
-    if (!read_line(line)) return incomplete("An aws-chunked chunk header is missing or too long.");
-    std::string_view size_text = line.substr(0, line.find(';'));
-    std::string chunk_signature;
-    if (line.size() > size_text.size()) {
-      std::string_view extension = line.substr(size_text.size() + 1);
-      constexpr std::string_view kSignaturePrefix = "chunk-signature=";
-      if (extension.substr(0, kSignaturePrefix.size()) == kSignaturePrefix)
-        chunk_signature = std::string(extension.substr(kSignaturePrefix.size()));
-    }
-    if (size_text.empty() || size_text.size() > 15) return incomplete("A chunk size is not hexadecimal.");
-    std::size_t size = 0;
-    for (char c : size_text) {
-      int digit = (c >= '0' && c <= '9')   ? c - '0'
-                  : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                  : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                           : -1;
-      if (digit < 0) return incomplete("A chunk size is not hexadecimal.");
-      size = size * 16 + static_cast<std::size_t>(digit);
-    }
-    if (size > body.size() - position) return incomplete("A chunk is shorter than its declared size.");
-    std::string_view data = body.substr(position, size);
-    position += size;
-    if (context.signed_chunks) {
-      std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + context.amz_date + "\n" + context.scope + "\n" +
-                            previous_signature + "\n" + empty_hash + "\n" + aws::sha256_hex(data);
-      std::string expected = hex_encode(hmac_sha256_raw(context.signing_key, to_sign));
-      if (chunk_signature.empty() || !constant_time_equal(expected, chunk_signature))
-        return Outcome<DecodedChunks>(
-            auth_error(auth_errors::kMismatch,
-                       "The request signature we calculated does not match the signature you provided (chunk at byte " +
-                           std::to_string(result.payload.size()) + ")."));
-      previous_signature = expected;
-    }
-    if (size == 0) break;
+  auto status = decoder.feed(body, [&](std::string_view data) -> Status {
     result.payload.append(data);
-    if (body.substr(position, 2) != "\r\n") return incomplete("A chunk is longer than its declared size.");
-    position += 2;
-  }
-  // Trailers (possibly none), then an empty line. Tolerate a missing final CRLF.
-  std::string trailer_signature;
-  std::string canonical_trailers;
-  while (position < body.size()) {
-    std::string_view line;
-    if (!read_line(line)) return incomplete("The aws-chunked trailer is not terminated by CRLF.");
-    if (line.empty()) break;
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos) return incomplete("An aws-chunked trailer line has no ':'.");
-    std::string name = text::lower(text::trim(line.substr(0, colon)));
-    std::string value(text::trim(line.substr(colon + 1)));
-    if (name == kTrailerSignatureName) {
-      trailer_signature = value;
-      continue;
+    return Ok{};
+  });
+  if (!status) return std::move(status).get_failure();
+  auto trailers = decoder.finish();
+  if (!trailers) return std::move(trailers).get_failure();
+  result.trailers = std::move(*trailers);
+  return result;
+}
+
+namespace {
+Error incomplete_body(std::string message) { return auth_error(auth_errors::kIncompleteBody, std::move(message), 400); }
+std::string sha256_hex_of(Checksum& hash) { return hex_encode(base64_decode(hash.value()).value_or("")); }
+}  // namespace
+
+AwsChunkedDecoder::AwsChunkedDecoder(ChunkedContext context)
+    : context_(std::move(context)), previous_signature_(context_.seed_signature) {}
+AwsChunkedDecoder::~AwsChunkedDecoder() = default;
+
+Status AwsChunkedDecoder::feed(std::string_view data, const Sink& out) {
+  while (!data.empty()) {
+    switch (state_) {
+      case State::ChunkHeader:
+      case State::Trailers: {
+        auto newline = data.find('\n');
+        std::size_t take = newline == std::string_view::npos ? data.size() : newline + 1;
+        line_.append(data.substr(0, take));
+        data.remove_prefix(take);
+        const bool header = state_ == State::ChunkHeader;
+        if (line_.size() > kMaxChunkHeaderLine + 2)
+          return incomplete_body(header ? "An aws-chunked chunk header is missing or too long."
+                                        : "The aws-chunked trailer is not terminated by CRLF.");
+        if (newline == std::string_view::npos) break;
+        if (line_.size() < 2 || line_[line_.size() - 2] != '\r')
+          return incomplete_body(header ? "An aws-chunked chunk header is missing or too long."
+                                        : "The aws-chunked trailer is not terminated by CRLF.");
+        std::string line = line_.substr(0, line_.size() - 2);
+        line_.clear();
+        auto status = header ? start_chunk(line) : trailer_line(line);
+        if (!status) return status;
+        break;
+      }
+      case State::ChunkData: {
+        std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size()));
+        std::string_view piece = data.substr(0, take);
+        if (chunk_hash_) chunk_hash_->update(piece);
+        if (auto status = out(piece); !status) return status;
+        decoded_size_ += take;
+        remaining_ -= take;
+        data.remove_prefix(take);
+        if (remaining_ == 0) {
+          if (auto status = end_of_chunk(); !status) return status;
+          state_ = State::ChunkEnd;
+        }
+        break;
+      }
+      case State::ChunkEnd: {
+        std::size_t take = std::min<std::size_t>(2 - line_.size(), data.size());
+        line_.append(data.substr(0, take));
+        data.remove_prefix(take);
+        if (line_.size() < 2) break;
+        if (line_ != "\r\n") return incomplete_body("A chunk is longer than its declared size.");
+        line_.clear();
+        state_ = State::ChunkHeader;
+        break;
+      }
+      case State::Done: return incomplete_body("Data follows the end of the aws-chunked body.");
     }
-    canonical_trailers.append(name).append(":").append(value).append("\n");
-    result.trailers.emplace_back(std::move(name), std::move(value));
   }
-  if (position != body.size()) return incomplete("Data follows the end of the aws-chunked body.");
-  if (context.expected_trailer) {
+  return Ok{};
+}
+
+Status AwsChunkedDecoder::start_chunk(std::string_view line) {
+  std::string_view size_text = line.substr(0, line.find(';'));
+  chunk_signature_.clear();
+  if (line.size() > size_text.size()) {
+    std::string_view extension = line.substr(size_text.size() + 1);
+    constexpr std::string_view kSignaturePrefix = "chunk-signature=";
+    if (extension.substr(0, kSignaturePrefix.size()) == kSignaturePrefix)
+      chunk_signature_ = std::string(extension.substr(kSignaturePrefix.size()));
+  }
+  if (size_text.empty() || size_text.size() > 15) return incomplete_body("A chunk size is not hexadecimal.");
+  std::uint64_t size = 0;
+  for (char c : size_text) {
+    int digit = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                         : -1;
+    if (digit < 0) return incomplete_body("A chunk size is not hexadecimal.");
+    size = size * 16 + static_cast<std::uint64_t>(digit);
+  }
+  chunk_start_ = decoded_size_;
+  chunk_hash_.reset();
+  if (context_.signed_chunks) chunk_hash_ = std::make_unique<Checksum>(ChecksumAlgorithm::Sha256);
+  if (size == 0) {
+    if (auto status = end_of_chunk(); !status) return status;
+    state_ = State::Trailers;
+    return Ok{};
+  }
+  remaining_ = size;
+  state_ = State::ChunkData;
+  return Ok{};
+}
+
+Status AwsChunkedDecoder::end_of_chunk() {
+  if (!context_.signed_chunks) return Ok{};
+  std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + context_.amz_date + "\n" + context_.scope + "\n" +
+                        previous_signature_ + "\n" + aws::sha256_hex("") + "\n" + sha256_hex_of(*chunk_hash_);
+  std::string expected = hex_encode(hmac_sha256_raw(context_.signing_key, to_sign));
+  if (chunk_signature_.empty() || !constant_time_equal(expected, chunk_signature_))
+    return auth_error(auth_errors::kMismatch,
+                      "The request signature we calculated does not match the signature you provided (chunk at byte " +
+                          std::to_string(chunk_start_) + ").");
+  previous_signature_ = expected;
+  return Ok{};
+}
+
+Status AwsChunkedDecoder::trailer_line(std::string_view line) {
+  if (line.empty()) {
+    state_ = State::Done;
+    return Ok{};
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return incomplete_body("An aws-chunked trailer line has no ':'.");
+  std::string name = text::lower(text::trim(line.substr(0, colon)));
+  std::string value(text::trim(line.substr(colon + 1)));
+  if (name == kTrailerSignatureName) {
+    trailer_signature_ = value;
+    return Ok{};
+  }
+  canonical_trailers_.append(name).append(":").append(value).append("\n");
+  trailers_.emplace_back(std::move(name), std::move(value));
+  return Ok{};
+}
+
+Outcome<std::vector<std::pair<std::string, std::string>>> AwsChunkedDecoder::finish() {
+  using Trailers = std::vector<std::pair<std::string, std::string>>;
+  switch (state_) {
+    case State::ChunkHeader:
+      return Outcome<Trailers>(incomplete_body("An aws-chunked chunk header is missing or too long."));
+    case State::ChunkData: return Outcome<Trailers>(incomplete_body("A chunk is shorter than its declared size."));
+    case State::ChunkEnd: return Outcome<Trailers>(incomplete_body("A chunk is longer than its declared size."));
+    case State::Trailers:  // a missing final CRLF is tolerated, a partial line is not
+      if (!line_.empty())
+        return Outcome<Trailers>(incomplete_body("The aws-chunked trailer is not terminated by CRLF."));
+      break;
+    case State::Done: break;
+  }
+  if (context_.expected_trailer) {
     bool found = false;
-    for (const auto& [name, value] : result.trailers) found = found || name == *context.expected_trailer;
-    if (!found) return incomplete("The trailer named by x-amz-trailer (" + *context.expected_trailer + ") is missing.");
-    if (context.signed_chunks) {
-      std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n" + context.amz_date + "\n" + context.scope + "\n" +
-                            previous_signature + "\n" + aws::sha256_hex(canonical_trailers);
-      std::string expected = hex_encode(hmac_sha256_raw(context.signing_key, to_sign));
-      if (!constant_time_equal(expected, trailer_signature))
-        return Outcome<DecodedChunks>(
+    for (const auto& [name, value] : trailers_) found = found || name == *context_.expected_trailer;
+    if (!found)
+      return Outcome<Trailers>(
+          incomplete_body("The trailer named by x-amz-trailer (" + *context_.expected_trailer + ") is missing."));
+    if (context_.signed_chunks) {
+      std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n" + context_.amz_date + "\n" + context_.scope + "\n" +
+                            previous_signature_ + "\n" + aws::sha256_hex(canonical_trailers_);
+      std::string expected = hex_encode(hmac_sha256_raw(context_.signing_key, to_sign));
+      if (!constant_time_equal(expected, trailer_signature_))
+        return Outcome<Trailers>(
             auth_error(auth_errors::kMismatch, "The trailer signature does not match the signature we calculated."));
     }
   }
-  return result;
+  return trailers_;
 }
 
 }  // namespace athena_runner::server

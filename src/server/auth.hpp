@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,5 +69,51 @@ struct DecodedChunks {
   std::vector<std::pair<std::string, std::string>> trailers;  // lower-cased names
 };
 Outcome<DecodedChunks> decode_aws_chunked(std::string_view body, const ChunkedContext& context);
+
+// The same decoding, fed the framed body in pieces of any size as it arrives: the payload goes to `out`
+// as soon as it is framed (callers keep it somewhere temporary until finish() says the body is good).
+class Checksum;
+class AwsChunkedDecoder {
+ public:
+  using Sink = std::function<Status(std::string_view)>;
+  explicit AwsChunkedDecoder(ChunkedContext context);
+  ~AwsChunkedDecoder();
+  AwsChunkedDecoder(const AwsChunkedDecoder&) = delete;
+  AwsChunkedDecoder& operator=(const AwsChunkedDecoder&) = delete;
+  Status feed(std::string_view data, const Sink& out);
+  // After the last byte: the trailers (their signature verified), or why the body is not whole.
+  Outcome<std::vector<std::pair<std::string, std::string>>> finish();
+  std::uint64_t decoded_size() const { return decoded_size_; }
+
+ private:
+  enum class State { ChunkHeader, ChunkData, ChunkEnd, Trailers, Done };
+  Status start_chunk(std::string_view line);
+  Status end_of_chunk();
+  Status trailer_line(std::string_view line);
+  ChunkedContext context_;
+  State state_ = State::ChunkHeader;
+  std::string line_;  // a header or trailer line being gathered
+  std::uint64_t remaining_ = 0;
+  std::uint64_t chunk_start_ = 0;
+  std::string chunk_signature_;
+  std::unique_ptr<Checksum> chunk_hash_;
+  std::string previous_signature_;
+  std::uint64_t decoded_size_ = 0;
+  std::string trailer_signature_;
+  std::string canonical_trailers_;
+  std::vector<std::pair<std::string, std::string>> trailers_;
+};
+
+// S3 requests whose signature can be checked from the header alone (x-amz-content-sha256 declared, or
+// presigned): everything verify_request checks except the payload. The payload is then checked by the
+// caller (a body written to a file as it arrived; see request_body.hpp).
+Status verify_signature_only(const Request& request, const SignatureInfo& info, const VerifyOptions& options);
+
+// The aws-chunked decoding a header-signed S3 request declares (x-amz-content-sha256 STREAMING-*), with
+// its signing key and seed signature; nullopt when its body is not aws-chunked.
+std::optional<ChunkedContext> chunked_context(const Request& request, const SignatureInfo& info,
+                                              const VerifyOptions& options);
+// Trailing headers (x-amz-checksum-*) of a decoded body become the request's headers.
+void merge_trailers(Request& request, const std::vector<std::pair<std::string, std::string>>& trailers);
 
 }  // namespace athena_runner::server

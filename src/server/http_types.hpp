@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,8 +11,20 @@
 #include <vector>
 
 #include "athena_runner/aws/http.hpp"
+#include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::server {
+
+class TempFile;
+
+// A request body written to a temporary file as it arrived (S3 object and part uploads), decoded
+// (aws-chunked) and verified, with the digests the request asked for computed on the way.
+struct SpooledBody {
+  std::shared_ptr<TempFile> file;                // in the data directory's .s3tmp; removed unless committed
+  std::uint64_t size = 0;                        // decoded bytes
+  std::string md5_raw;                           // 16 bytes (the ETag, Content-MD5)
+  std::map<std::string, std::string> checksums;  // by S3's name ("CRC32"): base64, for those the request names
+};
 
 struct Request {
   std::string method;
@@ -19,6 +33,11 @@ struct Request {
   aws::HeaderList headers;  // names lower-cased, values as received
   std::string body;         // for aws-chunked uploads: the decoded payload once verified
   std::string request_id;
+  // Set for a body written to a file as it arrived (body is then empty); body_error when that body
+  // failed its checks (framing, chunk signatures, payload hash, disk). Either means the signature was
+  // verified before the body was read.
+  std::shared_ptr<SpooledBody> spooled;
+  std::optional<Error> body_error;
 
   std::optional<std::string> header(std::string_view lowercase_name) const {
     for (const auto& [name, value] : headers)

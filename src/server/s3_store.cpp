@@ -290,6 +290,18 @@ Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta me
   return commit_object(bucket, *file, std::move(meta));
 }
 
+Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta meta, const SpooledBody& body) {
+  if (!meta.key.empty() && meta.key.back() == '/') {
+    if (body.size != 0)
+      return s3_error("InvalidRequest", "A key ending in '/' is a folder here and must have an empty body.", 400);
+    return put_object(bucket, std::move(meta), std::string_view());
+  }
+  if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
+  if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
+  meta.etag = "\"" + hex_encode(body.md5_raw) + "\"";
+  return commit_object(bucket, *body.file, std::move(meta));
+}
+
 Outcome<ObjectMeta> S3Store::head_object(const std::string& bucket, const std::string& key) const {
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
   if (std::string problem = key_problem(key); !problem.empty())
@@ -357,8 +369,9 @@ Outcome<ObjectMeta> S3Store::copy_object(const std::string& source_bucket, const
   if (!file) return std::move(file).get_failure();
   if (auto status = file->append_file(object_path(source_bucket, source_key)); !status)
     return std::move(status).get_failure();
+  std::string key = meta.key;
   ObjectMeta stored = replace_metadata ? std::move(meta) : *source;
-  stored.key = replace_metadata ? stored.key : meta.key;
+  stored.key = std::move(key);
   stored.etag = source->etag;
   stored.checksum_algorithm = source->checksum_algorithm;
   stored.checksum_value = source->checksum_value;
@@ -479,6 +492,23 @@ Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number
   return part;
 }
 
+Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number, const SpooledBody& body,
+                                       const std::string& checksum_value) {
+  if (part_number < 1 || part_number > kMaxPartNumber)
+    return s3_error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400);
+  PartInfo part;
+  part.part_number = part_number;
+  part.etag = "\"" + hex_encode(body.md5_raw) + "\"";
+  part.size = body.size;
+  part.checksum_value = checksum_value;
+  std::string name = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id + "/" + std::to_string(part_number);
+  json document{{"etag", part.etag}, {"size", part.size}, {"checksum_value", part.checksum_value}};
+  if (auto status = body.file->commit(name); !status) return std::move(status).get_failure();
+  if (auto status = write_file_atomic(name + ".json", document.dump(), temp_dir_); !status)
+    return std::move(status).get_failure();
+  return part;
+}
+
 Outcome<ObjectMeta> S3Store::complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts) {
   if (parts.empty())
     return s3_error("MalformedXML", "You must specify at least one part when completing a multipart upload.", 400);
@@ -549,7 +579,7 @@ std::vector<PartInfo> S3Store::list_parts(const UploadInfo& upload) const {
     part.etag = stored.value("etag", "");
     part.size = stored.value("size", std::uint64_t{0});
     part.checksum_value = stored.value("checksum_value", "");
-    part.mtime_ns = stat_path(folder + "/" + number).mtime_ns;
+    part.mtime_ns = stat_path(std::string(folder).append("/").append(number)).mtime_ns;
     parts.push_back(std::move(part));
   }
   std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.part_number < b.part_number; });

@@ -20,6 +20,7 @@
 
 #include "athena_runner/base/outcome.hpp"
 #include "athena_runner/base/random.hpp"
+#include "http_types.hpp"
 
 namespace athena_runner::server {
 
@@ -88,6 +89,8 @@ class S3Store {
   // body is the whole object; meta carries the request's content type, headers, user metadata and
   // verified checksum. Returns the stored metadata (ETag, size, time).
   Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, std::string_view body);
+  // The same, for a body already in a temporary file (renamed into place, never copied).
+  Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, const SpooledBody& body);
   Outcome<ObjectMeta> head_object(const std::string& bucket, const std::string& key) const;
   Status delete_object(const std::string& bucket, const std::string& key);
   Outcome<ObjectMeta> copy_object(const std::string& source_bucket, const std::string& source_key,
@@ -101,6 +104,8 @@ class S3Store {
   Outcome<UploadInfo> find_upload(const std::string& upload_id, const std::string& bucket,
                                   const std::string& key) const;
   Outcome<PartInfo> upload_part(const UploadInfo& upload, int part_number, std::string_view body,
+                                const std::string& checksum_value);
+  Outcome<PartInfo> upload_part(const UploadInfo& upload, int part_number, const SpooledBody& body,
                                 const std::string& checksum_value);
   Outcome<ObjectMeta> complete_upload(const UploadInfo& upload, const std::vector<CompletedPart>& parts);
   Status abort_upload(const UploadInfo& upload);

@@ -1,11 +1,10 @@
-// The HTTP front: cpp-httplib in, SigV4 verification, then routing by the credential scope's service
-// (s3, or a JSON service by signing name) and X-Amz-Target.
+// The server behind the HTTP front (http_front.cpp, Boost.Beast): SigV4 verification, then routing by the credential
+// scope's service (s3, or a JSON service by signing name) and X-Amz-Target.
 #include "athena_runner/server/server.hpp"
 #include "athena_runner/base/text.hpp"
 
-#include <httplib.h>
-
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -19,40 +18,30 @@
 #include "auth.hpp"
 #include "file_store.hpp"
 #include "glue_service.hpp"
+#include "http_front.hpp"
 #include "json_service.hpp"
+#include "request_body.hpp"
 #include "s3_service.hpp"
 
 namespace athena_runner::server {
 namespace {
 
-constexpr std::size_t kMaxRequestBody = 5ull * 1024 * 1024 * 1024;  // S3's largest single PUT
-constexpr std::size_t kFileChunk = 1 << 20;
+std::string amz_time(std::chrono::system_clock::time_point time) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[20];
+  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &utc);
+  return buffer;
+}
 
-Request to_request(const httplib::Request& http, const Random& random) {
-  Request request;
-  request.method = http.method;
-  const std::string& target = http.target;
-  auto question = target.find('?');
-  request.raw_path = target.substr(0, question);
-  if (question != std::string::npos) {
-    std::string_view query = std::string_view(target).substr(question + 1);
-    while (!query.empty()) {
-      auto amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      if (!pair.empty()) {
-        auto equals = pair.find('=');
-        std::string name = aws::uri_decode(pair.substr(0, equals));
-        std::string value = equals == std::string_view::npos ? std::string() : aws::uri_decode(pair.substr(equals + 1));
-        request.query.emplace_back(std::move(name), std::move(value));
-      }
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-  }
-  for (const auto& [name, value] : http.headers) request.headers.emplace_back(text::lower(name), value);
-  request.body = http.body;
-  request.request_id = text::upper(random.hex(8));
-  return request;
+std::string iso_time(std::chrono::system_clock::time_point time) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[24];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
 }
 
 // JSON services name signature failures differently from S3.
@@ -62,7 +51,7 @@ Error to_json_auth_error(Error error) {
       {auth_errors::kUnknownKey,
        {"UnrecognizedClientException", "The security token included in the request is invalid."}},
       {auth_errors::kMismatch, {"InvalidSignatureException", ""}},
-      {auth_errors::kSkewed, {"InvalidSignatureException", "Signature expired: the request time is too far from now."}},
+      {auth_errors::kSkewed, {"InvalidSignatureException", ""}},
   };
   if (auto found = kNames.find(error.code); found != kNames.end()) {
     error.code = found->second.first;
@@ -75,7 +64,7 @@ Error to_json_auth_error(Error error) {
 
 struct Server::Impl {
   ServerConfig config;
-  httplib::Server http;
+  std::unique_ptr<HttpFront> http;
   int port = 0;
   std::unique_ptr<S3Service> s3;
   std::unique_ptr<GlueCatalog> glue_catalog;
@@ -102,7 +91,71 @@ struct Server::Impl {
     return std::nullopt;
   }
 
+  // RequestTimeTooSkewed with the server's time, as S3 and the JSON services say it, so SDKs that correct
+  // their clock (the response's Date header, S3's ServerTime) can retry.
+  static Response skewed(const Request& request, const SignatureInfo& info, const VerifyOptions& options, bool is_s3) {
+    const auto now = options.now;
+    if (is_s3) {
+      Error error = make_error(ErrorKind::Service, auth_errors::kSkewed,
+                               "The difference between the request time and the current time is too large.");
+      error.http_status = 403;
+      const auto allowed = std::chrono::duration_cast<std::chrono::milliseconds>(options.max_clock_skew).count();
+      std::string extra = "<RequestTime>" + xml_escape(info.amz_date) + "</RequestTime><ServerTime>" + iso_time(now) +
+                          "</ServerTime><MaxAllowedSkewMilliseconds>" + std::to_string(allowed) +
+                          "</MaxAllowedSkewMilliseconds>";
+      return S3Service::error_response(error, request, extra);
+    }
+    const std::string minutes =
+        std::to_string(std::chrono::duration_cast<std::chrono::minutes>(options.max_clock_skew).count());
+    std::string message;
+    if (info.amz_date < amz_time(now)) {
+      message = "Signature expired: " + info.amz_date + " is now earlier than " +
+                amz_time(now - options.max_clock_skew) + " (" + amz_time(now) + " - " + minutes + " min.)";
+    } else {
+      message = "Signature not yet current: " + info.amz_date + " is still later than " +
+                amz_time(now + options.max_clock_skew) + " (" + amz_time(now) + " + " + minutes + " min.)";
+    }
+    return JsonService::error_response(json_error("InvalidSignatureException", message, 403), request);
+  }
+
+  VerifyOptions verify_options() const {
+    return VerifyOptions{config.access_key_id, config.secret_access_key, std::chrono::system_clock::now(),
+                         config.max_clock_skew};
+  }
+
+  // Before the body is read: S3 uploads are verified from their header (x-amz-content-sha256 or a
+  // presigned query) and their body goes to a temporary file; anything else is read into memory and
+  // served by serve(). A request refused now is answered without reading its body.
+  BodyPlan prepare(Request& request) {
+    if (request.header("x-amz-target") || !S3Service::streams_body(request)) return {};
+    request.request_id = text::upper(config.random.hex(8));
+    auto signature = read_signature(request);
+    if (!signature || !*signature || (**signature).service != "s3") return {handle(request), nullptr};
+    const SignatureInfo& info = **signature;
+    const VerifyOptions options = verify_options();
+    if (auto status = verify_signature_only(request, info, options); !status) {
+      if (status.get_failure().code == auth_errors::kSkewed) return {skewed(request, info, options, true), nullptr};
+      return {S3Service::error_response(status.get_failure(), request), nullptr};
+    }
+    auto sink = make_spool_sink(s3->temp_dir(), request, chunked_context(request, info, options));
+    if (!sink) {
+      Error internal = sink.get_failure();
+      internal.http_status = 500;
+      internal.code = "InternalError";
+      return {S3Service::error_response(internal, request), nullptr};
+    }
+    return {std::nullopt, std::move(*sink)};
+  }
+
   Response serve(Request& request) {
+    if (request.spooled || request.body_error) {
+      // Verified by prepare() before the body was read; the body's own checks are in body_error.
+      if (request.body_error) return S3Service::error_response(*request.body_error, request);
+      if (config.faults.enabled()) {
+        if (auto fault = injected_fault("s3")) return S3Service::error_response(*fault, request);
+      }
+      return s3->handle(request);
+    }
     auto signature = read_signature(request);
     const bool json_shaped = request.header("x-amz-target").has_value();
     auto fail = [&](const Error& error, bool json) {
@@ -128,9 +181,11 @@ struct Server::Impl {
                      "This endpoint serves " + known + "; the credential scope names '" + info.service + "'.", 400),
           json_shaped);
     }
-    VerifyOptions options{config.access_key_id, config.secret_access_key, std::chrono::system_clock::now(),
-                          config.max_clock_skew};
-    if (auto status = verify_request(request, info, options); !status) return fail(status.get_failure(), !is_s3);
+    const VerifyOptions options = verify_options();
+    if (auto status = verify_request(request, info, options); !status) {
+      if (status.get_failure().code == auth_errors::kSkewed) return skewed(request, info, options, is_s3);
+      return fail(status.get_failure(), !is_s3);
+    }
     if (config.faults.enabled()) {
       if (auto fault = injected_fault(info.service)) return fail(*fault, !is_s3);
     }
@@ -138,51 +193,16 @@ struct Server::Impl {
     return json_service->second->handle(request);
   }
 
-  void handle(const httplib::Request& http_request, httplib::Response& http_response) {
-    // cpp-httplib 0.11 would apply Range to whatever we answer; S3 ranges are served here.
-    const_cast<httplib::Request&>(http_request).ranges.clear();
-    Request request = to_request(http_request, config.random);
-    Response response;
+  Response handle(Request& request) {
+    if (request.request_id.empty()) request.request_id = text::upper(config.random.hex(8));
     try {
-      response = serve(request);
+      return serve(request);
     } catch (const std::exception& error) {
       Error internal = make_error(ErrorKind::Internal, "InternalError",
                                   std::string("We encountered an internal error: ") + error.what());
       internal.http_status = 500;
-      response = request.header("x-amz-target") ? JsonService::error_response(internal, request)
-                                                : S3Service::error_response(internal, request);
-    }
-    http_response.status = response.status;
-    std::string content_type = "application/octet-stream";
-    for (const auto& [name, value] : response.headers) {
-      if (text::iequals(name, "content-type")) content_type = value;
-      if (response.file && response.file->length > 0 &&
-          (text::iequals(name, "content-length") || text::iequals(name, "content-type")))
-        continue;
-      http_response.set_header(name, value);
-    }
-    if (response.file && response.file->length > 0) {
-      auto file = std::make_shared<FileBody>(*response.file);
-      auto stream = std::make_shared<std::FILE*>(std::fopen(file->path.c_str(), "rb"));
-      if (*stream == nullptr) {
-        http_response.status = 500;
-        return;
-      }
-      http_response.set_content_provider(
-          static_cast<std::size_t>(file->length), content_type,
-          [file, stream](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-            std::string buffer(std::min(length, kFileChunk), '\0');
-            if (fseeko(*stream, static_cast<off_t>(file->offset + offset), SEEK_SET) != 0) return false;
-            std::size_t got = std::fread(buffer.data(), 1, buffer.size(), *stream);
-            if (got == 0) return false;
-            return sink.write(buffer.data(), got);
-          },
-          [stream](bool) {
-            if (*stream != nullptr) std::fclose(*stream);
-            *stream = nullptr;
-          });
-    } else if (!response.head) {
-      http_response.body = std::move(response.body);
+      return request.header("x-amz-target") ? JsonService::error_response(internal, request)
+                                            : S3Service::error_response(internal, request);
     }
   }
 };
@@ -235,43 +255,17 @@ Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   impl->json_services["athena"] = std::move(athena);
 
   Impl* raw = impl.get();
-  auto handler = [raw](const httplib::Request& request, httplib::Response& response) {
-    raw->handle(request, response);
-  };
-  // [\s\S] rather than '.': a decoded path may contain a newline.
-  const std::string any = R"([\s\S]*)";
-  impl->http.Get(any, handler);
-  impl->http.Post(any, handler);
-  impl->http.Put(any, handler);
-  impl->http.Delete(any, handler);
-  impl->http.Patch(any, handler);
-  impl->http.Options(any, handler);
-  impl->http.set_payload_max_length(kMaxRequestBody);
-  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
-  // delayed ACK hold every response with a body for ~40 ms.
-  impl->http.set_tcp_nodelay(true);
-  int threads = std::max(1, config.threads);
-  impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  if (config.log_requests) {
-    impl->http.set_logger([](const httplib::Request& request, const httplib::Response& response) {
-      // The path only: a presigned query carries a signature, and nothing secret belongs in a log.
-      std::cerr << request.method << " " << request.target.substr(0, request.target.find('?')) << " " << response.status
-                << "\n";
-    });
-  }
-
-  int port = config.port;
-  if (port == 0) {
-    port = impl->http.bind_to_any_port(config.host);
-    if (port < 0) port = 0;
-  } else if (!impl->http.bind_to_port(config.host, port)) {
-    port = 0;
-  }
-  if (port <= 0)
-    return make_error(ErrorKind::Configuration, "BindFailed",
-                      "cannot listen on " + config.host + ":" + std::to_string(config.port) +
-                          " (in use, or not an address of this machine)");
-  impl->port = port;
+  HttpFrontOptions front;
+  front.host = config.host;
+  front.port = config.port;
+  front.threads = std::max(1, config.threads);
+  front.log_requests = config.log_requests;
+  auto http = HttpFront::open(
+      front, [raw](Request& request) { return raw->prepare(request); },
+      [raw](Request& request) { return raw->handle(request); });
+  if (!http) return std::move(http).get_failure();
+  impl->http = std::move(*http);
+  impl->port = impl->http->port();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -284,10 +278,10 @@ std::string Server::endpoint() const {
   return "http://" + host + ":" + std::to_string(impl_->port);
 }
 
-void Server::run() { impl_->http.listen_after_bind(); }
+void Server::run() { impl_->http->run(); }
 
 void Server::stop() {
-  if (impl_) impl_->http.stop();
+  if (impl_ && impl_->http) impl_->http->stop();
 }
 
 }  // namespace athena_runner::server

@@ -9,13 +9,14 @@
 #include "auth.hpp"
 #include "checksums.hpp"
 #include "glue_expression.hpp"
+#include "http_front.hpp"
 #include "s3_store.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace athena_runner::server;
   if (size == 0) return 0;
   const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 8) {
     case 0: {  // aws-chunked bodies, unsigned with a trailer
       ChunkedContext context;
       context.expected_trailer = "x-amz-checksum-crc32";
@@ -70,6 +71,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4: {  // Glue partition expressions
       auto filter = PartitionFilter::parse(input, {{"dt", false}, {"hour", true}});
       if (filter) (void)filter->matches({{"dt", {"2024-01-01", false}}, {"hour", {"7", true}}});
+      break;
+    }
+    case 6: {  // the HTTP front: request lines, headers, Content-Length and chunked framing, pipelined requests
+      (void)HttpFront::parse_for_fuzz(input, [](Request& request) {
+        for (const auto& [name, value] : request.headers)
+          for (char c : name)
+            if (c >= 'A' && c <= 'Z') __builtin_trap();          // names are lower-cased
+        if (request.body.size() > (1u << 20)) __builtin_trap();  // the body limit holds
+      });
+      break;
+    }
+    case 7: {  // the streaming aws-chunked decoder, fed in pieces, must agree with the whole-body decoder
+      if (input.empty()) break;
+      const std::size_t piece = 1 + static_cast<unsigned char>(input[0]) % 64;
+      const std::string_view body = std::string_view(input).substr(1);
+      ChunkedContext context;
+      context.expected_trailer = "x-amz-checksum-crc32";
+      auto whole = decode_aws_chunked(body, context);
+      AwsChunkedDecoder decoder(context);
+      std::string payload;
+      athena_runner::Status status = athena_runner::Ok{};
+      for (std::size_t offset = 0; offset < body.size() && status; offset += piece)
+        status = decoder.feed(body.substr(offset, piece), [&](std::string_view decoded) -> athena_runner::Status {
+          payload.append(decoded);
+          return athena_runner::Ok{};
+        });
+      const bool streamed_ok = status && decoder.finish();
+      if (streamed_ok != static_cast<bool>(whole)) __builtin_trap();
+      if (whole && payload != whole->payload) __builtin_trap();
       break;
     }
     case 5: {  // object keys and base64

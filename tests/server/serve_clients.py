@@ -16,8 +16,16 @@ the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Each scenario pri
   serve_clients.py athena-stop-concurrent <n>    stop a long query; n queries started at once
   serve_clients.py athena-workgroups             work groups (output locations) and named queries
   serve_clients.py athena-prepared               prepared statements and EXECUTE ... USING
+  serve_clients.py large-object <bucket> <MiB>   one PutObject of <MiB> MiB streamed from a generator (SHA-256,
+                                                 Content-MD5 and CRC32 declared), read back and hashed
+  serve_clients.py http-front <bucket>           Date on every response, clock-skew answers (S3 and JSON),
+                                                 Expect: 100-continue, keep-alive, '%' in header values, HEAD
 """
+import base64
 import concurrent.futures
+import datetime
+import socket
+import unittest.mock
 import hashlib
 import http.client
 import io
@@ -25,6 +33,7 @@ import json
 import os
 import sys
 import urllib.parse
+import zlib
 
 import boto3
 import botocore.auth
@@ -193,6 +202,168 @@ def malformed(bucket):
     s3.put_object(Bucket=bucket, Key="after.txt", Body=b"still serving")
     result["after"] = s3.get_object(Bucket=bucket, Key="after.txt")["Body"].read().decode()
     print(json.dumps(result))
+
+
+def signed_headers(method, path, headers, body, service, when=None):
+    """The headers botocore's signer adds for (method, path), signed as at `when` (UTC) when given."""
+    url = urllib.parse.urlsplit(ENDPOINT)
+    request = botocore.awsrequest.AWSRequest(method=method, url=f"http://{url.netloc}{path}", data=body,
+                                             headers=dict(headers))
+    credentials = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"],
+                                                   os.environ["AWS_SECRET_ACCESS_KEY"])
+    # "s3-precomputed": the caller set X-Amz-Content-SHA256 itself (botocore's S3 signer would hash the body).
+    auth_class = botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth
+    service = "s3" if service == "s3-precomputed" else service
+    if when is None:
+        auth_class(credentials, service, REGION).add_auth(request)
+    else:
+        # botocore's signer reads the time through botocore.auth.get_current_datetime.
+        with unittest.mock.patch("botocore.auth.get_current_datetime", return_value=when.replace(tzinfo=None)):
+            auth_class(credentials, service, REGION).add_auth(request)
+    return dict(request.headers.items())
+
+
+def http_front(bucket):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    url = urllib.parse.urlsplit(ENDPOINT)
+    result = {}
+    # '%XX' in signed header values: verified over the bytes sent, stored and returned as sent.
+    result["percent_put"] = raw("PUT", f"/{bucket}/percent.txt",
+                                {"x-amz-meta-note": "100%25 done", "Content-Disposition": "inline; filename*=UTF-8''a%20b"},
+                                b"percent", sign="s3")["status"]
+    head = raw("HEAD", f"/{bucket}/percent.txt", {}, b"", sign="s3")
+    result["head"] = {"status": head["status"], "length": head["headers"].get("content-length"),
+                      "body": head["body"], "note": head["headers"].get("x-amz-meta-note"),
+                      "disposition": head["headers"].get("content-disposition"),
+                      "date": head["headers"].get("date")}
+    # Date on answers of every kind: success, S3 error, HEAD error, 304, JSON success and error.
+    etag = s3.head_object(Bucket=bucket, Key="percent.txt")["ETag"]
+    kinds = {
+        "get": raw("GET", f"/{bucket}/percent.txt", {}, b"", sign="s3"),
+        "no_such_key": raw("GET", f"/{bucket}/missing", {}, b"", sign="s3"),
+        "head_missing": raw("HEAD", f"/{bucket}/missing", {}, b"", sign="s3"),
+        "not_modified": raw("GET", f"/{bucket}/percent.txt", {"If-None-Match": etag}, b"", sign="s3"),
+        "unsigned": raw("GET", f"/{bucket}", {}, b""),
+        "glue": raw("POST", "/", {"X-Amz-Target": "AWSGlue.GetDatabases",
+                                  "Content-Type": "application/x-amz-json-1.1"}, b"{}", sign="glue"),
+        "glue_missing": raw("POST", "/", {"X-Amz-Target": "AWSGlue.GetDatabase",
+                                          "Content-Type": "application/x-amz-json-1.1"}, b'{"Name": "nope"}',
+                            sign="glue"),
+        "reversed_range": raw("GET", f"/{bucket}/percent.txt", {"Range": "bytes=5-3"}, b"", sign="s3"),
+        "unsatisfiable_range": raw("GET", f"/{bucket}/percent.txt", {"Range": "bytes=100-200"}, b"", sign="s3"),
+        "garbage_range": raw("GET", f"/{bucket}/percent.txt", {"Range": "pages=1-2"}, b"", sign="s3"),
+    }
+    # A streamed upload whose body is not what its signed x-amz-content-sha256 says: refused, not stored.
+    wrong = raw("PUT", f"/{bucket}/wrong-hash.bin", signed_headers(
+        "PUT", f"/{bucket}/wrong-hash.bin", {"X-Amz-Content-SHA256": hashlib.sha256(b"other").hexdigest()}, b"",
+        "s3-precomputed"), b"this body")
+    result["payload_mismatch"] = {"status": wrong["status"], "body": wrong["body"],
+                                  "stored": error_of(lambda: s3.head_object(Bucket=bucket, Key="wrong-hash.bin"))}
+    result["dates"] = {name: {"status": r["status"], "date": r["headers"].get("date"), "body": r["body"]}
+                       for name, r in kinds.items()}
+    # A client clock 20 minutes behind.
+    skewed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+    for name, service, headers, body in [
+            ("s3_skew", "s3", {}, b""),
+            ("glue_skew", "glue", {"X-Amz-Target": "AWSGlue.GetDatabases",
+                                   "Content-Type": "application/x-amz-json-1.1"}, b"{}")]:
+        path = f"/{bucket}" if service == "s3" else "/"
+        method = "GET" if service == "s3" else "POST"
+        signed = signed_headers(method, path, headers, body, service, when=skewed)
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        connection.request(method, path, body=body, headers=signed)
+        response = connection.getresponse()
+        result[name] = {"status": response.status, "date": response.getheader("Date"),
+                        "amz_date": signed.get("X-Amz-Date"), "body": response.read().decode()}
+        connection.close()
+    # Expect: 100-continue: the interim answer comes before the body is sent.
+    body = b"x" * 100000
+    signed = signed_headers("PUT", f"/{bucket}/expect.bin", {"Expect": "100-continue",
+                                                             "Content-Length": str(len(body))}, body, "s3")
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        lines = [f"PUT /{bucket}/expect.bin HTTP/1.1", f"Host: {url.netloc}"] + [f"{k}: {v}" for k, v in
+                                                                                 signed.items()]
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        interim = sock.recv(4096)
+        sock.sendall(body)
+        final = b""
+        while b"\r\n\r\n" not in final:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            final += chunk
+    result["expect"] = {"interim": interim.decode(errors="replace"), "final": final.split(b"\r\n")[0].decode()}
+    result["expect_stored"] = hashlib.sha256(s3.get_object(Bucket=bucket, Key="expect.bin")["Body"].read()).hexdigest()
+    result["expect_sent"] = hashlib.sha256(body).hexdigest()
+    # Keep-alive: three requests on one connection.
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    ports = []
+    statuses = []
+    for _ in range(3):
+        connection.request("GET", f"/{bucket}/percent.txt",
+                           headers=signed_headers("GET", f"/{bucket}/percent.txt", {}, b"", "s3"))
+        response = connection.getresponse()
+        response.read()
+        statuses.append(response.status)
+        ports.append(connection.sock.getsockname()[1])
+    connection.close()
+    result["keep_alive"] = {"statuses": statuses, "one_connection": len(set(ports)) == 1}
+    print(json.dumps(result))
+
+
+def large_object(bucket, mebibytes):
+    """Neither side holds the object: the body is generated twice (once to hash, once to send)."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    block = hashlib.sha256(b"seed").digest() * 32768  # 1 MiB
+
+    def pieces():
+        for index in range(mebibytes):
+            yield index.to_bytes(8, "big") + block[8:]
+
+    sha256, md5, crc32 = hashlib.sha256(), hashlib.md5(), 0
+    for piece in pieces():
+        sha256.update(piece)
+        md5.update(piece)
+        crc32 = zlib.crc32(piece, crc32)
+    size = mebibytes << 20
+    path = f"/{bucket}/large.bin"
+    headers = {"X-Amz-Content-SHA256": sha256.hexdigest(), "Content-Length": str(size),
+               "Content-MD5": base64.b64encode(md5.digest()).decode(),
+               "x-amz-checksum-crc32": base64.b64encode(crc32.to_bytes(4, "big")).decode()}
+    signed = signed_headers("PUT", path, headers, b"", "s3-precomputed")
+    url = urllib.parse.urlsplit(ENDPOINT)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
+    connection.putrequest("PUT", path, skip_accept_encoding=True)
+    for name, value in signed.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    for piece in pieces():
+        connection.send(piece)
+    response = connection.getresponse()
+    put = {"status": response.status, "body": response.read().decode(), "etag": response.getheader("ETag")}
+    connection.close()
+    # Read back in pieces, hashed as it arrives.
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
+    get_headers = signed_headers("GET", path, {}, b"", "s3")
+    connection.request("GET", path, headers=get_headers)
+    response = connection.getresponse()
+    got, received = hashlib.sha256(), 0
+    while True:
+        chunk = response.read(1 << 20)
+        if not chunk:
+            break
+        got.update(chunk)
+        received += len(chunk)
+    connection.close()
+    # A range near the end, as S3 serves it.
+    ranged = raw("GET", path, {"Range": f"bytes={size - 10}-"}, b"", sign="s3")
+    print(json.dumps({"put": put, "expected_etag": '"' + md5.hexdigest() + '"', "get_status": response.status,
+                      "received": received, "size": size, "sha256": got.hexdigest(),
+                      "expected_sha256": sha256.hexdigest(), "range_status": ranged["status"],
+                      "range_length": ranged["headers"].get("content-length"),
+                      "range_ok": ranged["headers"].get("content-range") == f"bytes {size - 10}-{size - 1}/{size}"}))
 
 
 def trailer(bucket, key):
@@ -544,4 +715,6 @@ if __name__ == "__main__":
      "faults": faults,
      "athena-stop-concurrent": lambda: athena_stop_concurrent(int(arguments[0])),
      "athena-workgroups": athena_workgroups,
-     "athena-prepared": athena_prepared}[command]()
+     "athena-prepared": athena_prepared,
+     "http-front": lambda: http_front(arguments[0]),
+     "large-object": lambda: large_object(arguments[0], int(arguments[1]))}[command]()

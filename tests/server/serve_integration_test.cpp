@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -47,6 +49,7 @@ class ServeProcess {
     (void)process_->wait_exit(std::chrono::seconds(10));
   }
   int port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
@@ -285,6 +288,126 @@ TEST_F(Serve, KeysCannotEscapeTheDataDirectory) {
   EXPECT_EQ(result["prefix_listing"], 0);
   for (const auto& entry : fs::recursive_directory_iterator(dir_.path()))
     EXPECT_NE(entry.path().filename(), "escape.txt") << entry.path();
+}
+
+// An HTTP Date (IMF-fixdate) as seconds since the epoch; nullopt when it is not one.
+std::optional<std::time_t> parse_http_date(const std::string& text) {
+  std::tm utc{};
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return timegm(&utc);
+}
+
+TEST_F(Serve, HttpFrontDatesSkewAnswersExpectContinueKeepAliveAndHeadersAsSent) {
+  auto result = client({"http-front", "front-bucket"});
+  const std::time_t now = std::time(nullptr);
+  // '%XX' in signed header values: accepted (the signature is over the bytes sent) and returned as sent.
+  EXPECT_EQ(result["percent_put"], 200);
+  EXPECT_EQ(result["head"]["status"], 200);
+  EXPECT_EQ(result["head"]["note"], "100%25 done");
+  EXPECT_EQ(result["head"]["disposition"], "inline; filename*=UTF-8''a%20b");
+  // HEAD as S3 answers it: the object's length, no body.
+  EXPECT_EQ(result["head"]["length"], "7");
+  EXPECT_EQ(result["head"]["body"], "");
+  // A streamed body that differs from its signed SHA-256: refused, nothing stored, no temporary file left.
+  EXPECT_EQ(result["payload_mismatch"]["status"], 400);
+  EXPECT_NE(result["payload_mismatch"]["body"].get<std::string>().find("<Code>XAmzContentSHA256Mismatch</Code>"),
+            std::string::npos)
+      << result["payload_mismatch"].dump();
+  EXPECT_EQ(result["payload_mismatch"]["stored"]["status"], 404);
+  for (const auto& entry : fs::directory_iterator(data_dir_ + "/.s3tmp"))
+    EXPECT_FALSE(entry.is_regular_file()) << entry.path();
+  // Every answer carries Date, close to now.
+  for (const auto& [name, answer] : result["dates"].items()) {
+    auto date = parse_http_date(answer["date"].is_string() ? answer["date"].get<std::string>() : "");
+    ASSERT_TRUE(date.has_value()) << name << ": " << answer.dump();
+    EXPECT_LE(std::abs(static_cast<long long>(*date - now)), 120) << name;
+  }
+  EXPECT_EQ(result["dates"]["no_such_key"]["status"], 404);
+  EXPECT_EQ(result["dates"]["head_missing"]["status"], 404);
+  EXPECT_EQ(result["dates"]["head_missing"]["body"], "");
+  EXPECT_EQ(result["dates"]["not_modified"]["status"], 304);
+  EXPECT_EQ(result["dates"]["glue_missing"]["status"], 400);
+  // Range: a reversed one is ignored (RFC 9110, S3 answers the whole object); one past the end is S3's
+  // InvalidRange in XML.
+  EXPECT_EQ(result["dates"]["reversed_range"]["status"], 200);
+  EXPECT_EQ(result["dates"]["reversed_range"]["body"], "percent");
+  EXPECT_EQ(result["dates"]["unsatisfiable_range"]["status"], 416);
+  EXPECT_NE(result["dates"]["unsatisfiable_range"]["body"].get<std::string>().find("<Code>InvalidRange</Code>"),
+            std::string::npos);
+
+  // RequestTimeTooSkewed (S3): RequestTime as sent, ServerTime (ISO 8601) close to now, S3's 15 minutes.
+  const std::string s3_body = result["s3_skew"]["body"];
+  EXPECT_EQ(result["s3_skew"]["status"], 403);
+  EXPECT_NE(s3_body.find("<Code>RequestTimeTooSkewed</Code>"), std::string::npos) << s3_body;
+  EXPECT_NE(s3_body.find("<RequestTime>" + result["s3_skew"]["amz_date"].get<std::string>() + "</RequestTime>"),
+            std::string::npos)
+      << s3_body;
+  EXPECT_NE(s3_body.find("<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>"), std::string::npos);
+  auto server_time_at = s3_body.find("<ServerTime>");
+  ASSERT_NE(server_time_at, std::string::npos) << s3_body;
+  std::tm server_tm{};
+  ASSERT_NE(strptime(s3_body.substr(server_time_at + 12, 20).c_str(), "%Y-%m-%dT%H:%M:%SZ", &server_tm), nullptr);
+  EXPECT_LE(std::abs(static_cast<long long>(timegm(&server_tm) - now)), 120);
+  EXPECT_TRUE(parse_http_date(result["s3_skew"]["date"].get<std::string>()).has_value());
+  // The JSON services: InvalidSignatureException with AWS's "Signature expired" message, which names the
+  // server's time, and the Date header.
+  EXPECT_EQ(result["glue_skew"]["status"], 403);
+  auto glue = json::parse(result["glue_skew"]["body"].get<std::string>(), nullptr, false);
+  EXPECT_EQ(glue["__type"], "InvalidSignatureException");
+  EXPECT_EQ(
+      glue["message"].get<std::string>().rfind(
+          "Signature expired: " + result["glue_skew"]["amz_date"].get<std::string>() + " is now earlier than ", 0),
+      0u)
+      << glue.dump();
+  EXPECT_TRUE(parse_http_date(result["glue_skew"]["date"].get<std::string>()).has_value());
+
+  // Expect: 100-continue: the interim answer, then the body is read and stored whole.
+  EXPECT_EQ(result["expect"]["interim"], "HTTP/1.1 100 Continue\r\n\r\n");
+  EXPECT_EQ(result["expect"]["final"], "HTTP/1.1 200 OK");
+  EXPECT_EQ(result["expect_stored"], result["expect_sent"]);
+  // Keep-alive: three requests answered on one connection.
+  EXPECT_EQ(result["keep_alive"]["statuses"], json::array({200, 200, 200}));
+  EXPECT_EQ(result["keep_alive"]["one_connection"], true);
+}
+
+// A /proc/<pid>/status field in kB ("VmHWM": the peak resident set), -1 when missing.
+long long proc_status_kb(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+// Peak memory does not depend on the object's size: a 2 GiB PutObject in one request (SHA-256, Content-MD5
+// and CRC32 declared by the client and verified by the server as the body streams to disk), read back
+// whole and hashed by the client, with the server's peak RSS (VmHWM) under 64 MiB.
+TEST_F(Serve, ATwoGibObjectIsStoredAndReadBackInFlatMemory) {
+  const long long before_kb = proc_status_kb(server_->pid(), "VmHWM");
+  ASSERT_GT(before_kb, 0);
+  const auto started = std::chrono::steady_clock::now();
+  auto result = client({"large-object", "large-bucket", "2048"});
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const long long peak_kb = proc_status_kb(server_->pid(), "VmHWM");
+  std::cout << "2 GiB put and get in " << seconds << " s; server peak RSS " << peak_kb << " kB (" << before_kb
+            << " kB before)\n";
+  EXPECT_EQ(result["put"]["status"], 200) << result["put"].dump();
+  EXPECT_EQ(result["put"]["etag"], result["expected_etag"]);
+  EXPECT_EQ(result["get_status"], 200);
+  EXPECT_EQ(result["received"], 2048ull << 20);
+  EXPECT_EQ(result["sha256"], result["expected_sha256"]);
+  EXPECT_EQ(result["range_status"], 206);
+  EXPECT_EQ(result["range_length"], "10");
+  EXPECT_EQ(result["range_ok"], true);
+  EXPECT_EQ(fs::file_size(data_dir_ + "/large-bucket/large.bin"), 2048ull << 20);
+  EXPECT_LT(peak_kb, 64 * 1024) << "peak RSS " << peak_kb << " kB (before the upload: " << before_kb << " kB)";
+  EXPECT_LT(seconds, 240) << "the 2 GiB round trip took " << seconds << " s";
+  // Nothing left in the temporary folder.
+  std::size_t leftovers = 0;
+  for (const auto& entry : fs::directory_iterator(data_dir_ + "/.s3tmp")) leftovers += entry.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(leftovers, 0u);
 }
 
 TEST_F(Serve, MalformedRequestsGetAwsShapedErrorsAndTheServerKeepsServing) {
