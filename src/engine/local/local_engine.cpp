@@ -105,6 +105,10 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
       return "strftime(CAST(" + expr + " AS TIMESTAMP), '" + std::string(kTimestampFormat) + "')";
     case DUCKDB_TYPE_TIMESTAMP_TZ: return "strftime(" + expr + ", '" + std::string(kTimestampFormat) + "') || ' UTC'";
     case DUCKDB_TYPE_BLOB: return "rtrim(regexp_replace(lower(hex(" + expr + ")), '(..)', '\\1 ', 'g'))";
+    // Doubles and reals as Java's Double.toString / Float.toString print them (Athena's text), also inside
+    // arrays, maps and rows.
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_FLOAT: return "ar_java_text(" + expr + ")";
     // DuckDB writes a decimal(p, p) without its leading zero (-.05); Athena writes -0.05.
     case DUCKDB_TYPE_DECIMAL: return "regexp_replace(CAST(" + expr + " AS VARCHAR), '^(-?)[.]', '\\10.')";
     case DUCKDB_TYPE_LIST:
@@ -128,9 +132,10 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
       for (idx_t i = 0; i < count; ++i) {
         const duck::String name(duckdb_struct_type_child_name(type, i));
         duck::LogicalType child(duckdb_struct_type_child_type(type, i));
-        const std::string field_name(name.view());
+        // An anonymous field (ROW(1, 'a')) is named by its position, as Trino names it: field0, field1, ...
+        const std::string field_name = name.view().empty() ? "field" + std::to_string(i) : std::string(name.view());
         fields += std::string(i ? " || ', ' || " : "") + local::quote_literal(field_name + "=") + " || " +
-                  element(child.get(), "struct_extract(" + expr + ", " + local::quote_literal(field_name) + ")");
+                  element(child.get(), "struct_extract_at(" + expr + ", " + std::to_string(i + 1) + ")");
       }
       return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || " + (fields.empty() ? "''" : fields) + " || '}' END";
     }
@@ -140,6 +145,26 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
 
 template <class Floating>
 std::string java_floating_string(Floating value);
+
+// ar_java_text(DOUBLE | FLOAT) -> VARCHAR: Java's Double.toString / Float.toString, as a DuckDB scalar
+// function (the front end's CAST(double AS varchar), and doubles inside nested values when rendered).
+template <class Floating>
+void java_text_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  const auto* data = static_cast<const Floating*>(duckdb_vector_get_data(values));
+  uint64_t* validity = duckdb_vector_get_validity(values);
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    if (validity && !duckdb_validity_row_is_valid(validity, row)) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    const std::string text = java_floating_string(data[row]);
+    duckdb_vector_assign_string_element_len(output, row, text.data(), text.size());
+  }
+}
 
 // Result columns whose Athena text C++ produces straight from DuckDB's vectors; a result with any other
 // type (blobs, times, intervals, nested types, ...) is rendered by a wrapping SELECT.
@@ -1444,7 +1469,20 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   if (duckdb_connect(impl->database.get(), impl->connection.out()) == DuckDBError) {
     return engine_error(error_codes::kQueryFailed, "cannot connect to DuckDB");
   }
-  // Athena (Trino) semantics: integer division truncates, sessions run in UTC, NULLs sort last.
+  for (const auto& [type, function] : {std::pair{DUCKDB_TYPE_DOUBLE, &java_text_function<double>},
+                                       std::pair{DUCKDB_TYPE_FLOAT, &java_text_function<float>}}) {
+    duckdb_scalar_function scalar = duckdb_create_scalar_function();
+    duckdb_scalar_function_set_name(scalar, "ar_java_text");
+    duck::LogicalType parameter(duckdb_create_logical_type(type));
+    duck::LogicalType text(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
+    duckdb_scalar_function_add_parameter(scalar, parameter.get());
+    duckdb_scalar_function_set_return_type(scalar, text.get());
+    duckdb_scalar_function_set_function(scalar, function);
+    const bool registered = duckdb_register_scalar_function(impl->connection.get(), scalar) == DuckDBSuccess;
+    duckdb_destroy_scalar_function(&scalar);
+    if (!registered) return engine_error(error_codes::kQueryFailed, "cannot register DuckDB function ar_java_text");
+  }
+  // Athena (Trino) semantics: sessions run in UTC, NULLs sort last.
   std::vector<std::string> setup = {"SET TimeZone = 'UTC'", "SET default_null_order = 'nulls_last'"};
   for (auto& macro : sql::duckdb_macros()) setup.push_back(std::move(macro));
   impl->databases.insert(lower(config.default_database));

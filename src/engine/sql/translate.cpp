@@ -1223,8 +1223,11 @@ class Translator {
       b.sql = fn + "(round(" + value.sql + ") AS " + *duck + ")";
       return b;
     }
-    if ((from.kind == TypeKind::Double || from.kind == TypeKind::Real) && is_string(target)) {
-      return unsupported("Java's floating-point text");
+    if ((from.kind == TypeKind::Double || from.kind == TypeKind::Real) && target.kind == TypeKind::Varchar &&
+        target.precision == Type::kUnbounded) {
+      // Java's Double.toString / Float.toString (the engine's ar_java_text), as Trino casts them.
+      b.sql = "ar_java_text(" + value.sql + ")";
+      return b;
     }
     if (from.kind == TypeKind::Timestamp && is_string(target)) {
       b.sql = "strftime(" + value.sql + ", '%Y-%m-%d %H:%M:%S" +
