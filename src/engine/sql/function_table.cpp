@@ -386,6 +386,14 @@ void operators(Builder& b) {
     std::string type(t);
     b.add("$between", {type, type, type}, "boolean", "({0} BETWEEN {1} AND {2})", K::Operator);
   }
+  // Arrays of scalars compare element by element with Trino's NULL rules (functions/comparison): a pair
+  // that differs makes them unequal, else a NULL element makes the answer NULL. DuckDB's own list '='
+  // treats NULL elements as equal, so it is not used.
+  for (auto t : kComparable) {
+    const std::string array = "array(" + std::string(t) + ")";
+    b.add("$equal", {array, array}, "boolean", "ar_array_equal({0}, {1})", K::Operator);
+    b.add("$not_equal", {array, array}, "boolean", "(NOT ar_array_equal({0}, {1}))", K::Operator);
+  }
   b.add("$is_distinct_from", {"T", "T"}, "boolean", "({0} IS DISTINCT FROM {1})", K::Operator);
   b.add("$like", {"varchar", "varchar"}, "boolean", "({0} LIKE {1})", K::Operator);
   b.add("$like", {"varchar", "varchar", "varchar"}, "boolean", "({0} LIKE {1} ESCAPE {2})", K::Operator);
@@ -731,6 +739,10 @@ std::vector<std::string> duckdb_macros() {
       "the same length') WHEN list_contains(list_transform(k, lambda ar_e: ar_e IS NULL), true) THEN error('map key "
       "cannot be null') WHEN len(list_distinct(k)) <> len(k) THEN error('Duplicate map keys are not allowed') ELSE "
       "map(k, v) END",
+      "CREATE OR REPLACE MACRO ar_array_equal(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN len(a) <> "
+      "len(b) THEN false WHEN list_contains(list_transform(range(1, len(a) + 1), lambda ar_i: a[ar_i] = b[ar_i]), "
+      "false) THEN false WHEN list_contains(list_transform(range(1, len(a) + 1), lambda ar_i: a[ar_i] IS NULL OR "
+      "b[ar_i] IS NULL), true) THEN NULL ELSE true END",
       "CREATE OR REPLACE MACRO ar_array_concat(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
       "list_concat(a, b) END",
       "CREATE OR REPLACE MACRO ar_array_append(a, x) AS CASE WHEN a IS NULL THEN NULL ELSE list_append(a, x) END",
