@@ -231,7 +231,7 @@ bool is_time_unit(std::string_view unit) {
 
 // With a literal unit the call is checked here and written without the macro that raises Trino's error, so
 // DuckDB can fold it (its error() is volatile) and push filters on it into the scans.
-Emitter unit_emitter(std::string function, bool date, std::string macro) {
+Emitter unit_emitter(const std::string& function, bool date, const std::string& macro) {
   return [function, date, macro](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
     const std::optional<std::string>& unit = call.constants.empty() ? std::nullopt : call.constants[0];
     if (!unit) return macro + "(" + args[0] + ", " + args[1] + (args.size() > 2 ? ", " + args[2] : "") + ")";
@@ -678,6 +678,7 @@ std::vector<std::string> duckdb_macros() {
       "WHEN 'week' THEN to_weeks(n) WHEN 'month' THEN to_months(n) WHEN 'quarter' THEN to_months(3 * n) "
       "WHEN 'year' THEN to_years(n) ELSE error('''' || unit || ''' is not a valid TIMESTAMP field') END";
   const std::string date_units = "lower(unit) IN ('day', 'week', 'month', 'quarter', 'year')";
+  // NOLINTBEGIN(bugprone-suspicious-missing-comma): every element is one long literal written on several lines.
   std::vector<std::string> macros = {
       // Macros used by others come first.
       "CREATE OR REPLACE MACRO ar_interval_millis(i) AS CAST(round(epoch(i) * 1000) AS BIGINT)",
@@ -784,7 +785,8 @@ std::vector<std::string> duckdb_macros() {
       "'\\s*[+-]?[0-9]+\\s*') THEN error('Cannot cast ''' || s || ''' to an integer type') WHEN "
       "TRY_CAST(trim(s) AS HUGEINT) IS NULL OR CAST(trim(s) AS HUGEINT) < lo OR CAST(trim(s) AS HUGEINT) > hi THEN "
       "error('Cannot cast ''' || s || ''': out of range') ELSE CAST(trim(s) AS HUGEINT) END",
-  };
+  };  // NOLINTEND(bugprone-suspicious-missing-comma)
+
   // Variadic Trino functions whose DuckDB namesakes skip NULLs: Trino returns NULL.
   constexpr int kMaxVariadicArity = 16;
   std::string concat = "CREATE OR REPLACE MACRO ar_concat(a0) AS a0";
