@@ -1,14 +1,26 @@
 // athena-runner as a user runs it, on the local engine, over a small data lake written by the test.
 // Expected values are computed here from the rows the test writes.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "support/moto_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -72,9 +84,14 @@ class CliTest : public ::testing::Test {
   std::string data_dir() const { return dir_.path() + "/data"; }
   std::string results_dir() const { return data_dir() + "/results/athena"; }
 
-  // No AWS configuration at all: the local engine is the only choice.
-  ProcessResult cli(std::vector<std::string> args) const {
+  // No AWS configuration at all (unless `extra_env` sets some): the local engine is the only choice.
+  ProcessResult cli(std::vector<std::string> args, const std::map<std::string, std::string>& extra_env = {},
+                    const std::string& stdin_text = {}) const {
     args.insert(args.begin(), AR_CLI_BINARY);
+    return run_process(args, stdin_text, cli_environment(extra_env), std::chrono::seconds(60));
+  }
+
+  std::map<std::string, std::string> cli_environment(const std::map<std::string, std::string>& extra_env) const {
     std::map<std::string, std::string> env = {{"AWS_CONFIG_FILE", dir_.path() + "/no-config"},
                                               {"AWS_SHARED_CREDENTIALS_FILE", dir_.path() + "/no-credentials"},
                                               {"AWS_REGION", "\x01unset"},
@@ -84,7 +101,8 @@ class CliTest : public ::testing::Test {
                                               {"AWS_SECRET_ACCESS_KEY", "\x01unset"},
                                               {"AWS_EC2_METADATA_DISABLED", "true"},
                                               {"ATHENA_RUNNER_DATA_DIR", data_dir()}};
-    return run_process(args, {}, env, std::chrono::seconds(60));
+    for (const auto& [name, value] : extra_env) env[name] = value;
+    return env;
   }
 
   // Every file under the results prefix (the folder may not exist yet).
@@ -98,6 +116,114 @@ class CliTest : public ::testing::Test {
 
   TempDir dir_;
   std::string queries_;
+};
+
+// An Athena endpoint on a free loopback port that records each request (X-Amz-Target and body) and answers
+// it with the responder's (status, body); by default it refuses everything with InvalidRequestException, so a
+// client sends one StartQueryExecution and stops.
+struct CapturedRequest {
+  std::string target;  // X-Amz-Target
+  std::string body;
+};
+struct CannedResponse {
+  int status = 400;
+  std::string body = R"({"__type":"InvalidRequestException","Message":"captured by the test"})";
+};
+inline CannedResponse refuse_everything(const CapturedRequest& /*request*/) { return CannedResponse{}; }
+
+class CapturingServer {
+ public:
+  using Request = CapturedRequest;
+  using Response = CannedResponse;
+  using Responder = std::function<Response(const Request&)>;
+
+  explicit CapturingServer(Responder responder = refuse_everything) : responder_(std::move(responder)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listen_fd_, 16) != 0)
+      throw std::runtime_error("CapturingServer: cannot listen on 127.0.0.1");
+    socklen_t length = sizeof address;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CapturingServer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listen_fd_);
+  }
+  CapturingServer(const CapturingServer&) = delete;
+  CapturingServer& operator=(const CapturingServer&) = delete;
+
+  std::map<std::string, std::string> client_environment() const {
+    return {{"AWS_ENDPOINT_URL", "http://127.0.0.1:" + std::to_string(port_)},
+            {"AWS_REGION", "us-east-1"},
+            {"AWS_ACCESS_KEY_ID", "test"},
+            {"AWS_SECRET_ACCESS_KEY", "test"},
+            {"AWS_MAX_ATTEMPTS", "1"}};
+  }
+  std::vector<Request> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    while (!stopping_) {
+      pollfd waiting{listen_fd_, POLLIN, 0};
+      if (::poll(&waiting, 1, 50) <= 0) continue;
+      const int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      handle(fd);
+      ::close(fd);
+    }
+  }
+  void handle(int fd) {
+    std::string data;
+    char buffer[4096];
+    std::size_t head_end = std::string::npos;
+    std::size_t body_length = 0;
+    while (true) {
+      pollfd readable{fd, POLLIN, 0};
+      if (::poll(&readable, 1, 5000) <= 0) return;
+      const ssize_t count = ::recv(fd, buffer, sizeof buffer, 0);
+      if (count <= 0) return;
+      data.append(buffer, static_cast<std::size_t>(count));
+      if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
+        std::smatch match;
+        const std::string head = data.substr(0, head_end);
+        static const std::regex length("\r\n[Cc]ontent-[Ll]ength: *([0-9]+)");
+        if (std::regex_search(head, match, length)) body_length = std::stoul(match[1].str());
+      }
+      if (head_end != std::string::npos && data.size() >= head_end + 4 + body_length) break;
+    }
+    Request request;
+    static const std::regex target("\r\n[Xx]-[Aa]mz-[Tt]arget: *([^\r]*)");
+    std::smatch match;
+    const std::string head = data.substr(0, head_end);
+    if (std::regex_search(head, match, target)) request.target = match[1].str();
+    request.body = data.substr(head_end + 4, body_length);
+    const Response answer = responder_(request);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requests_.push_back(std::move(request));
+    }
+    const std::string response =
+        "HTTP/1.1 " + std::to_string(answer.status) + (answer.status == 200 ? " OK" : " Bad Request") +
+        "\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: " + std::to_string(answer.body.size()) +
+        "\r\nConnection: close\r\n\r\n" + answer.body;
+    ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+  }
+
+  Responder responder_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::vector<Request> requests_;
+  std::thread thread_;
 };
 
 std::string execution_id_in(const std::string& text) {
@@ -151,9 +277,43 @@ TEST_F(CliTest, RunsAScheduledSlotLocallyAndWritesTheResultWhereAthenaWould) {
 TEST_F(CliTest, RenderShowsTheRenderedParametersAndSendsNothing) {
   auto result = cli({"render", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("\"ExecutionParameters\": [\"DATE '2024-02-29'\"]"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("\"OutputLocation\": \"s3://results/athena/\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"ExecutionParameters\":[\"DATE '2024-02-29'\"]"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"OutputLocation\":\"s3://results/athena/\""), std::string::npos) << result.out;
   EXPECT_FALSE(fs::exists(data_dir() + "/.athena/executions")) << "render must not run anything";
+}
+
+TEST_F(CliTest, RenderPrintsExactlyTheBytesTheAthenaClientSends) {
+  // What `run` sends to an Athena endpoint, captured by a loopback server, against what `render` printed.
+  CapturingServer athena;
+  auto rendered = cli({"render", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z", "--json"});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+  auto run = cli({"run", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z", "--engine", "athena"},
+                 athena.client_environment());
+  EXPECT_EQ(run.exit_code, 1) << run.err;  // the server refuses it: the run fails to start
+  auto requests = athena.requests();
+  ASSERT_FALSE(requests.empty()) << run.err;
+  EXPECT_EQ(requests.front().target, "AmazonAthena.StartQueryExecution");
+  EXPECT_EQ(requests.front().body + "\n", rendered.out);
+
+  // The human form shows the same bytes.
+  auto human = cli({"render", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_NE(human.out.find(requests.front().body + "\n"), std::string::npos) << human.out;
+}
+
+TEST_F(CliTest, MaxRowsZeroPrintsEveryRow) {
+  // One row per sale: more than one, so "all" is told apart from "the first".
+  std::string queries = dir_.write("all.yaml", R"(version: 1
+defaults: {database: shop, output: "s3://results/athena/"}
+queries:
+  every_sale:
+    sql: SELECT id FROM sales ORDER BY id
+)");
+  auto result = cli({"run", "-q", queries, "every_sale", "--format", "csv", "--max-rows", "0"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::string expected = "\"id\"\n";
+  for (const auto& sale : kSales) expected += "\"" + std::to_string(sale.id) + "\"\n";
+  EXPECT_EQ(result.out.substr(0, expected.size()), expected) << result.out;
 }
 
 TEST_F(CliTest, BadQueriesFileIsAUsageErrorNamingFileLineAndKey) {

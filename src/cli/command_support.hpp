@@ -1,0 +1,48 @@
+// What the commands that run queries share (run, backfill, status, results, stop in run.cpp; query in
+// query.cpp): the interrupt flag, error printing with exit codes, the engine announcement, formats, progress.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "athena_runner/base/outcome.hpp"
+#include "athena_runner/runner/runner.hpp"
+#include "athena_runner/spec/queries_file.hpp"
+#include "commands.hpp"
+#include "engine_selection.hpp"
+
+namespace athena_runner::cli {
+
+// The local engine answers small queries in milliseconds and polling it costs nothing: look sooner.
+inline constexpr std::chrono::milliseconds kLocalFirstPoll{20};
+
+// The exit code of a command ended by Ctrl-C (128 + SIGINT, as shells report it).
+inline constexpr int kExitInterrupted = 130;
+
+// Set by the SIGINT/SIGTERM handler; the runner stops its queries (StopQueryExecution) when it is set.
+std::atomic<bool>& interrupted();
+// Ctrl-C stops the running queries before the command exits; a second Ctrl-C leaves at once.
+void install_interrupt_handler();
+
+// Prints "athena-runner <command>: <error>" on stderr and returns exit_code.
+int fail(std::string_view command, const Error& error, int exit_code);
+// Exit code carried by select_engine's errors, else `fallback`.
+int exit_code_of(const Error& error, int fallback);
+
+// Selects the engine and says which (announce); on failure prints why and sets *exit_code.
+std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
+                                                 const EngineOptions& options, int* exit_code);
+
+// "table", "csv", "json", "tsv"; anything else: the queries file's result_format.
+runner::OutputFormat parse_format(const std::string& text, spec::ResultFormat fallback);
+
+// "12.3 s"
+std::string seconds_text(std::chrono::milliseconds duration);
+
+// Progress on stderr: one line per start, state change, resubmission and give-up.
+runner::EventSink progress_printer();
+
+}  // namespace athena_runner::cli
