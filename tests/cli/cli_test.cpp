@@ -235,7 +235,7 @@ std::string execution_id_in(const std::string& text) {
 TEST_F(CliTest, HelpListsEveryCommand) {
   auto result = cli({"--help"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  for (const char* command : {"doctor", "list", "render", "run", "backfill", "status", "results", "stop"})
+  for (const char* command : {"doctor", "list", "render", "run", "query", "backfill", "status", "results", "stop"})
     EXPECT_NE(result.out.find(command), std::string::npos) << command << " missing from --help:\n" << result.out;
 }
 
@@ -402,6 +402,269 @@ TEST_F(CliTest, AthenaWithoutRegionIsAConfigurationError) {
   auto result = cli({"run", "-q", queries_, "daily_total", "--engine", "athena"});
   EXPECT_EQ(result.exit_code, 3) << result.err;
   EXPECT_NE(result.err.find("region"), std::string::npos) << result.err;
+}
+
+// ---- query ---------------------------------------------------------------------------------------------
+
+// Athena's CSV of `SELECT id, amount FROM sales WHERE day = DATE '<day>' ORDER BY id`, from kSales.
+std::string sales_csv_of(const std::string& day) {
+  std::string csv = "\"id\",\"amount\"\n";
+  for (const auto& sale : kSales)
+    if (sale.day == day) csv += "\"" + std::to_string(sale.id) + "\",\"" + std::to_string(sale.amount) + "\"\n";
+  return csv;
+}
+
+constexpr const char* kSalesOfADay = "SELECT id, amount FROM sales WHERE day = ? ORDER BY id";
+
+TEST_F(CliTest, QueryRunsOneStatementFromAnArgumentAFileOrStandardInput) {
+  const std::string expected = sales_csv_of("2024-01-02");
+  auto argument = cli({"query", "-d", "shop", kSalesOfADay, "-p", "DATE '2024-01-02'", "--format", "csv"});
+  ASSERT_EQ(argument.exit_code, 0) << argument.err;
+  EXPECT_EQ(argument.out, expected);
+  EXPECT_NE(argument.err.find("engine: local"), std::string::npos) << argument.err;
+  EXPECT_NE(argument.err.find("AWS is not configured"), std::string::npos) << argument.err;
+  EXPECT_NE(argument.err.find("SUCCEEDED"), std::string::npos) << argument.err;
+
+  // A file with a comment, a line break and the trailing `;` a SQL file usually has.
+  std::string file =
+      dir_.write("q.sql", "-- the sales of one day\nSELECT id, amount FROM sales\nWHERE day = ? ORDER BY id;\n");
+  auto from_file = cli({"query", "-d", "shop", "-f", file, "-p", "DATE '2024-01-02'", "--format", "csv"});
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_EQ(from_file.out, expected);
+
+  auto from_stdin =
+      cli({"query", "-d", "shop", "-p", "DATE '2024-01-02'", "--format", "csv"}, {}, std::string(kSalesOfADay) + ";");
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  EXPECT_EQ(from_stdin.out, expected);
+
+  // Each run is a new query (a fresh token), not the previous execution again.
+  EXPECT_NE(execution_id_in(argument.err), execution_id_in(from_file.err));
+}
+
+TEST_F(CliTest, QueryPrintsTableCsvJsonAndTsv) {
+  const std::vector<std::string> args = {"query", "-d", "shop", "SELECT id, day FROM sales WHERE id <= 2 ORDER BY id"};
+  auto with = [&](const std::string& format) {
+    auto command = args;
+    command.insert(command.end(), {"--format", format});
+    auto result = cli(command);
+    EXPECT_EQ(result.exit_code, 0) << format << ": " << result.err;
+    return result.out;
+  };
+  EXPECT_EQ(with("csv"), "\"id\",\"day\"\n\"1\",\"2024-01-01\"\n\"2\",\"2024-01-01\"\n");
+  EXPECT_EQ(with("tsv"), "id\tday\n1\t2024-01-01\n2\t2024-01-01\n");
+  EXPECT_EQ(with("json"), "{\"id\":\"1\",\"day\":\"2024-01-01\"}\n{\"id\":\"2\",\"day\":\"2024-01-01\"}\n");
+  EXPECT_EQ(with("table"),
+            "id | day\n"
+            "---+-----------\n"
+            "1  | 2024-01-01\n"
+            "2  | 2024-01-01\n"
+            "(2 rows)\n");
+
+  auto limited = cli({"query", "-d", "shop", "SELECT id FROM sales ORDER BY id", "--format", "csv", "--max-rows", "2"});
+  ASSERT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_EQ(limited.out, "\"id\"\n\"1\"\n\"2\"\n");
+  EXPECT_NE(limited.err.find("first 2 rows shown"), std::string::npos) << limited.err;
+}
+
+TEST_F(CliTest, QueryOutputIsTheEnginesResultFileByteForByte) {
+  std::string target = dir_.path() + "/export/sales.csv";
+  fs::create_directories(dir_.path() + "/export");
+  auto result = cli({"query", "-d", "shop", "SELECT * FROM sales ORDER BY id", "--output-location",
+                     "s3://results/athena/", "--output", target});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "") << "with --output the rows go to the file only";
+  std::string id = execution_id_in(result.err);
+  ASSERT_FALSE(id.empty()) << result.err;
+  const std::string written_by_engine = read_file(results_dir() + "/" + id + ".csv");
+  ASSERT_FALSE(written_by_engine.empty());
+  EXPECT_EQ(read_file(target), written_by_engine);
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir_.path() + "/export")) names.push_back(entry.path().filename());
+  EXPECT_EQ(names, std::vector<std::string>{"sales.csv"}) << "no temporary left beside it";
+}
+
+struct BadQuery {
+  const char* what;
+  std::vector<std::string> args;  // after "query"
+  std::string stdin_text;
+  const char* message;  // must appear in stderr
+};
+
+TEST_F(CliTest, QueryBadInputIsExitTwoWithAClearMessageAndWritesNothing) {
+  const std::string output = dir_.path() + "/out.csv";
+  const std::vector<BadQuery> cases = {
+      {"no statement", {"-d", "shop"}, "", "no statement"},
+      {"only a comment", {"-- nothing here\n;"}, "", "no statement"},
+      {"two statements", {"SELECT 1; SELECT 2"}, "", "2 statements"},
+      {"unterminated literal", {"SELECT 'abc"}, "", "string literal"},
+      {"unknown database", {"-d", "no_such_db", "SELECT 1"}, "", "database 'no_such_db' does not exist"},
+      {"malformed parameter", {"-d", "shop", kSalesOfADay, "-p", "DATE '2024-01-02"}, "", "--param 1"},
+      {"parameter count", {"-d", "shop", kSalesOfADay}, "", "1 `?` placeholder but 0 --param"},
+      {"parameter the engine refuses",
+       {"-d", "shop", kSalesOfADay, "-p", "DATE 'not a date'"},
+       "",
+       "INVALID_PARAMETER"},
+      {"both argument and file", {"SELECT 1", "-f", queries_}, "", "not both"},
+      {"output folder missing", {"SELECT 1", "--output", dir_.path() + "/missing/out.csv"}, "", "does not exist"},
+  };
+  for (const auto& bad : cases) {
+    SCOPED_TRACE(bad.what);
+    std::vector<std::string> args = {"query"};
+    args.insert(args.end(), bad.args.begin(), bad.args.end());
+    args.insert(args.end(), {"--output-location", "s3://results/athena/"});
+    if (std::string(bad.what) != "output folder missing") args.insert(args.end(), {"--output", output});
+    auto result = cli(args, {}, bad.stdin_text);
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_NE(result.err.find(bad.message), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "");
+    EXPECT_FALSE(fs::exists(output));
+    EXPECT_TRUE(result_files().empty()) << result_files().front();
+  }
+}
+
+TEST_F(CliTest, QueryNoWaitOnTheLocalEngineIsRefused) {
+  // The local engine runs the query on a thread of this process: leaving would cancel it.
+  auto result = cli({"query", "-d", "shop", "SELECT count(*) FROM sales", "--no-wait"});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("athena-runner serve"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, "");
+}
+
+// The Athena engine against `athena-runner serve` over the same data directory.
+TEST_F(CliTest, QueryOnTheAthenaEngineAgainstServe) {
+  const int port = free_loopback_port();
+  ChildProcess serve({AR_CLI_BINARY, "serve", "--port", std::to_string(port), "--data-dir", data_dir()}, {},
+                     dir_.path() + "/serve.log");
+  ASSERT_TRUE(wait_for_port(port, std::chrono::seconds(30))) << read_file(dir_.path() + "/serve.log");
+  const std::map<std::string, std::string> athena = {{"AWS_ENDPOINT_URL", "http://127.0.0.1:" + std::to_string(port)},
+                                                     {"AWS_REGION", "us-east-1"},
+                                                     {"AWS_ACCESS_KEY_ID", "test"},
+                                                     {"AWS_SECRET_ACCESS_KEY", "test"}};
+  auto result = cli({"query", "--engine", "athena", "-d", "shop", "--output-location", "s3://results/athena/",
+                     kSalesOfADay, "-p", "DATE '2024-01-01'", "--format", "csv"},
+                    athena);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, sales_csv_of("2024-01-01"));
+  EXPECT_NE(result.err.find("engine: athena"), std::string::npos) << result.err;
+
+  std::string target = dir_.path() + "/via-serve.csv";
+  auto exported = cli({"query", "--engine", "athena", "-d", "shop", "--output-location", "s3://results/athena/",
+                       kSalesOfADay, "-p", "DATE '2024-01-01'", "-o", target},
+                      athena);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::string id = execution_id_in(exported.err);
+  EXPECT_EQ(read_file(target), read_file(results_dir() + "/" + id + ".csv"));
+  EXPECT_EQ(read_file(target), sales_csv_of("2024-01-01"));
+
+  // --no-wait: the id at once; the query goes on in the server, and `status` finds it.
+  auto started = cli({"query", "--engine", "athena", "-d", "shop", "--output-location", "s3://results/athena/",
+                      "SELECT count(*) FROM sales", "--no-wait"},
+                     athena);
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  std::string started_id = execution_id_in(started.out);
+  ASSERT_FALSE(started_id.empty()) << started.out;
+  EXPECT_EQ(started.out, started_id + "\n");
+  ProcessResult status;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    status = cli({"status", "--engine", "athena", started_id}, athena);
+    if (status.out.find("SUCCEEDED") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(status.out.find("SUCCEEDED"), std::string::npos) << status.out << status.err;
+
+  auto unknown = cli({"query", "--engine", "athena", "-d", "no_such_db", "SELECT 1"}, athena);
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  EXPECT_NE(unknown.err.find("does not exist"), std::string::npos) << unknown.err;
+}
+
+// The Athena engine against moto_server: moto runs no SQL, it answers with the rows queued through its
+// /moto-api/static/athena/query-results API, read back with GetQueryResults (moto writes no result file).
+TEST_F(CliTest, QueryOnTheAthenaEngineAgainstMoto) {
+  MotoServer moto;
+  const std::string queue = R"({"region": "us-east-1", "results": [{"rows": [
+      {"Data": [{"VarCharValue": "pizza"}, {"VarCharValue": "sold"}]},
+      {"Data": [{"VarCharValue": "margherita"}, {"VarCharValue": "12"}]},
+      {"Data": [{"VarCharValue": "hawaiian"}, {}]}],
+    "column_info": [{"Name": "pizza", "Type": "varchar"}, {"Name": "sold", "Type": "bigint"}]}]})";
+  auto queued = run_process({"python3", "-c",
+                             "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "
+                             "'/moto-api/static/athena/query-results', data=sys.stdin.buffer.read(), method='POST'), "
+                             "timeout=10)",
+                             moto.endpoint()},
+                            queue);
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  auto result = cli(
+      {"query", "--engine", "athena", "-d", "pizza", "-w", "primary", "--format", "json",
+       "SELECT name AS pizza, sum(quantity) AS sold FROM sales WHERE day = ? GROUP BY 1", "-p", "DATE '2024-06-14'"},
+      moto.client_environment());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "{\"pizza\":\"margherita\",\"sold\":\"12\"}\n{\"pizza\":\"hawaiian\",\"sold\":null}\n");
+  std::string id = execution_id_in(result.err);
+  ASSERT_FALSE(id.empty()) << result.err;
+  // What moto received, read back with awscli.
+  auto described = run_process({"aws", "athena", "get-query-execution", "--query-execution-id", id, "--output", "json"},
+                               {}, moto.client_environment());
+  ASSERT_EQ(described.exit_code, 0) << described.err;
+  EXPECT_NE(described.out.find("\"Database\": \"pizza\""), std::string::npos) << described.out;
+  EXPECT_NE(described.out.find("DATE '2024-06-14'"), std::string::npos) << described.out;
+}
+
+// An Athena whose query runs until it is stopped: Ctrl-C and --timeout must send StopQueryExecution.
+CapturingServer::Response never_ending_athena(const CapturingServer::Request& request) {
+  const std::string running = R"({"QueryExecutionId": "11111111-2222-3333-4444-555555555555",
+      "Status": {"State": "RUNNING"}, "StatementType": "DML"})";
+  if (request.target == "AmazonAthena.StartQueryExecution")
+    return {200, R"({"QueryExecutionId": "11111111-2222-3333-4444-555555555555"})"};
+  if (request.target == "AmazonAthena.GetQueryExecution") return {200, "{\"QueryExecution\": " + running + "}"};
+  if (request.target == "AmazonAthena.BatchGetQueryExecution")
+    return {200, "{\"QueryExecutions\": [" + running + "], \"UnprocessedQueryExecutionIds\": []}"};
+  if (request.target == "AmazonAthena.StopQueryExecution") return {200, "{}"};
+  return refuse_everything(request);
+}
+
+int stops_sent(const CapturingServer& athena) {
+  int stops = 0;
+  for (const auto& request : athena.requests())
+    if (request.target == "AmazonAthena.StopQueryExecution" &&
+        request.body.find("11111111-2222-3333-4444-555555555555") != std::string::npos)
+      ++stops;
+  return stops;
+}
+
+TEST_F(CliTest, QueryCtrlCStopsTheQuery) {
+  CapturingServer athena(never_ending_athena);
+  const std::string log = dir_.path() + "/query.log";
+  ChildProcess query({AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"},
+                     cli_environment(athena.client_environment()), log);
+  bool started = false;
+  for (int i = 0; i < 200 && !started; ++i) {
+    started = read_file(log).find("started 11111111") != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(started) << read_file(log);
+  ::kill(query.pid(), SIGINT);
+  auto exit_code = query.wait_exit(std::chrono::seconds(20));
+  ASSERT_TRUE(exit_code.has_value()) << read_file(log);
+  EXPECT_EQ(*exit_code, 130) << read_file(log);
+  EXPECT_EQ(stops_sent(athena), 1) << read_file(log);
+  EXPECT_NE(read_file(log).find("stopped"), std::string::npos) << read_file(log);
+}
+
+TEST_F(CliTest, QueryTimeoutStopsTheQueryAndExitsOne) {
+  CapturingServer athena(never_ending_athena);
+  auto result = cli({"query", "--engine", "athena", "SELECT 1", "--timeout", "1"}, athena.client_environment());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("timed out"), std::string::npos) << result.err;
+  EXPECT_EQ(stops_sent(athena), 1) << result.err;
+}
+
+TEST_F(CliTest, QueryHelpNamesEveryOption) {
+  auto result = cli({"query", "--help"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const char* option :
+       {"--file", "--engine", "--local", "--data-dir", "--database", "--catalog", "--workgroup", "--output-location",
+        "--param", "--format", "--max-rows", "--output", "--no-wait", "--timeout", "Exit codes", "Examples"})
+    EXPECT_NE(result.out.find(option), std::string::npos) << option << " missing from query --help:\n" << result.out;
 }
 
 }  // namespace
