@@ -1,10 +1,13 @@
 #include "command_support.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 namespace athena_runner::cli {
 namespace {
@@ -66,31 +69,87 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   return buffer;
 }
 
-runner::EventSink progress_printer() {
-  return [](const runner::RunEvent& event) {
-    const auto& summary = *event.summary;
-    std::ostringstream line;
-    line << summary.name << ": ";
-    switch (event.kind) {
-      case runner::RunEvent::Kind::Started:
-        line << "started " << summary.query_execution_id << " (attempt " << summary.attempts << ")";
-        break;
-      case runner::RunEvent::Kind::StateChanged:
-        if (summary.state != runner::RunState::Queued && summary.state != runner::RunState::Running) {
-          return;  // Finished reports the end
-        }
-        line << summary.state << " after " << seconds_text(summary.wall_time);
-        break;
-      case runner::RunEvent::Kind::Resubmitted:
-        line << "retryable failure (" << summary.reason << "), resubmitting with a new token";
-        break;
-      case runner::RunEvent::Kind::GaveUp:
-        line << "gave up: " << summary.reason << (summary.stopped ? " (query stopped)" : " (query left running)");
-        break;
-      case runner::RunEvent::Kind::Finished: line << summary.state << " in " << seconds_text(summary.wall_time); break;
+std::string bytes_text(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  auto value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024.0 && unit + 1 < std::size(kUnits)) {
+    value /= 1024.0;
+    ++unit;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+  return buffer;
+}
+
+ProgressDisplay::Style ProgressDisplay::style_for_stderr() {
+  const char* term = std::getenv("TERM");
+  const bool dumb = term != nullptr && std::string_view(term) == "dumb";
+  return ::isatty(STDERR_FILENO) != 0 && !dumb ? Style::Live : Style::Lines;
+}
+
+ProgressDisplay::ProgressDisplay(Style style, bool announce_each) : style_(style), announce_each_(announce_each) {}
+
+void ProgressDisplay::print_line(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::cerr << (live_line_open_ ? std::string(kClearLine) : std::string()) << text << "\n" << std::flush;
+  live_line_open_ = false;
+}
+
+void ProgressDisplay::end_live_line() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (live_line_open_) std::cerr << kClearLine << std::flush;
+  live_line_open_ = false;
+}
+
+void ProgressDisplay::show_live(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::cerr << kClearLine << text << std::flush;
+  live_line_open_ = true;
+}
+
+void ProgressDisplay::on_event(const runner::RunEvent& event) {
+  const auto& summary = *event.summary;
+  const std::string prefix = summary.name + ": ";
+  const bool in_flight = summary.state == runner::RunState::Queued || summary.state == runner::RunState::Running;
+  switch (event.kind) {
+    case runner::RunEvent::Kind::Started:
+      if (announce_each_)
+        print_line(prefix + "started " + summary.query_execution_id + " (attempt " + std::to_string(summary.attempts) +
+                   ")");
+      return;
+    case runner::RunEvent::Kind::StateChanged:
+    case runner::RunEvent::Kind::Polled: {
+      if (!in_flight) return;  // Finished reports the end
+      std::ostringstream line;
+      line << prefix << summary.state << " " << seconds_text(summary.wall_time);
+      if (style_ == Style::Live) {
+        // Athena reports the bytes scanned so far while a query runs.
+        line << ", data scanned " << bytes_text(summary.data_scanned_bytes);
+        show_live(line.str());
+      } else if (event.kind == runner::RunEvent::Kind::StateChanged) {
+        print_line(prefix + std::string(to_string(summary.state)) + " after " + seconds_text(summary.wall_time));
+      }
+      return;
     }
-    std::cerr << line.str() << "\n";
-  };
+    case runner::RunEvent::Kind::Resubmitted:
+      print_line(prefix + "retryable failure (" + summary.reason + "), resubmitting with a new token");
+      return;
+    case runner::RunEvent::Kind::GaveUp:
+      print_line(prefix + "gave up: " + summary.reason);  // the reason says whether the query was stopped
+      return;
+    case runner::RunEvent::Kind::Finished:
+      if (announce_each_ && !summary.timed_out) {  // a give-up has had its line
+        print_line(prefix + std::string(to_string(summary.state)) + " in " + seconds_text(summary.wall_time));
+      } else {
+        end_live_line();
+      }
+      return;
+  }
+}
+
+runner::EventSink ProgressDisplay::sink() {
+  return [this](const runner::RunEvent& event) { on_event(event); };
 }
 
 }  // namespace athena_runner::cli

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -42,7 +44,32 @@ runner::OutputFormat parse_format(const std::string& text, spec::ResultFormat fa
 // "12.3 s"
 std::string seconds_text(std::chrono::milliseconds duration);
 
-// Progress on stderr: one line per start, state change, resubmission and give-up.
-runner::EventSink progress_printer();
+// "512 B", "1.5 MiB"
+std::string bytes_text(std::int64_t bytes);
+
+// Progress on stderr. On a terminal (Live): one line rewritten in place while a query is queued or running
+// (state, elapsed time, data scanned so far), refreshed at every poll; starts, resubmissions, give-ups and
+// ends as lines that stay. Otherwise (Lines: a pipe, a file, a CI log, TERM=dumb): one plain line per start,
+// state change, resubmission, give-up and end, never a carriage return or an escape sequence.
+class ProgressDisplay {
+ public:
+  enum class Style { Live, Lines };
+  static Style style_for_stderr();
+
+  // announce_each: a line per start and end (run, query); backfill prints its own line per slot instead.
+  explicit ProgressDisplay(Style style = style_for_stderr(), bool announce_each = true);
+  runner::EventSink sink();                  // for the Runner; valid while this display lives
+  void print_line(const std::string& text);  // a line that stays (ends the live line first)
+  void end_live_line();                      // before other output on stderr
+
+ private:
+  static constexpr std::string_view kClearLine = "\r\x1b[K";  // to the line's start, erase to its end
+  void on_event(const runner::RunEvent& event);
+  void show_live(const std::string& text);
+  Style style_;
+  bool announce_each_;
+  bool live_line_open_ = false;
+  std::mutex mutex_;
+};
 
 }  // namespace athena_runner::cli

@@ -134,18 +134,6 @@ bool is_unknown_database(const runner::RunSummary& summary, const std::string& d
          reason.find("database '" + text::lower(database) + "' does not exist") != std::string::npos;
 }
 
-std::string bytes_text(std::int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  auto value = static_cast<double>(bytes);
-  std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < std::size(kUnits)) value /= 1024.0, ++unit;
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(unit == 0 ? 0 : 1);
-  out << value << " " << kUnits[unit];
-  return out.str();
-}
-
 // The line after the rows: state, time, data scanned, cost, id (stderr, so stdout holds only the rows).
 void print_footer(const runner::RunSummary& summary, std::ostream& out) {
   std::ostringstream cost;
@@ -216,7 +204,8 @@ int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
   query.timeout = std::chrono::seconds(options.timeout_seconds);
 
   install_interrupt_handler();
-  runner::Runner runner(*engine, Clock::system(), progress_printer());
+  ProgressDisplay progress;
+  runner::Runner runner(*engine, Clock::system(), progress.sink());
   runner::RunOptions run;
   run.wait = !options.no_wait;
   if (options.timeout_seconds > 0) run.timeout = std::chrono::seconds(options.timeout_seconds);
@@ -246,7 +235,7 @@ int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
                 << summary.reason << "); list the databases with: athena-runner query \"SHOW DATABASES\"\n";
       return kExitUsage;
     }
-    std::cerr << "athena-runner query: " << summary.state << (summary.timed_out ? " (gave up)" : "") << ": "
+    std::cerr << "athena-runner query: " << (summary.timed_out ? "gave up" : to_string(summary.state)) << ": "
               << summary.reason << "\n";
     print_footer(summary, std::cerr);
     // A --param the engine could not read as a literal is bad input, like a malformed one caught above.

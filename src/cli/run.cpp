@@ -213,7 +213,8 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   auto engine = open_engine("run", aws, options.engine, &exit_code);
   if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*engine, Clock::system(), progress_printer());
+  ProgressDisplay progress;
+  runner::Runner runner(*engine, Clock::system(), progress.sink());
   auto run = run_options(options);
   if (engine->name() == "local") run.poll.initial = kLocalFirstPoll;
 
@@ -284,7 +285,8 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
   auto engine = open_engine("backfill", aws, options.engine, &exit_code);
   if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*engine, Clock::system());
+  ProgressDisplay progress(ProgressDisplay::style_for_stderr(), /*announce_each=*/false);
+  runner::Runner runner(*engine, Clock::system(), progress.sink());
   runner::BackfillOptions backfill;
   backfill.from = *from;
   backfill.to = *to;
@@ -297,10 +299,11 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
   backfill.run.interrupted = &interrupted();
   if (engine->name() == "local") backfill.run.poll.initial = kLocalFirstPoll;
   if (options.timeout_seconds > 0) backfill.run.timeout = std::chrono::seconds(options.timeout_seconds);
-  backfill.on_progress = [](std::size_t done, std::size_t total, const runner::RunSummary& last) {
-    std::cerr << "[" << done << "/" << total << "] " << spec::format_utc(last.rendered.scheduled_time) << " "
-              << last.state << " " << last.query_execution_id
-              << (last.reason.empty() || last.succeeded() ? "" : " — " + last.reason) << "\n";
+  backfill.on_progress = [&progress](std::size_t done, std::size_t total, const runner::RunSummary& last) {
+    std::ostringstream line;
+    line << "[" << done << "/" << total << "] " << spec::format_utc(last.rendered.scheduled_time) << " " << last.state
+         << " " << last.query_execution_id << (last.reason.empty() || last.succeeded() ? "" : " — " + last.reason);
+    progress.print_line(line.str());
   };
   std::cerr << "journal: " << backfill.journal_path << " (slots that succeeded are skipped when run again)\n";
   auto report = runner::backfill(runner, *query, backfill);

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -612,7 +613,7 @@ TEST_F(CliTest, QueryOnTheAthenaEngineAgainstMoto) {
 // An Athena whose query runs until it is stopped: Ctrl-C and --timeout must send StopQueryExecution.
 CapturingServer::Response never_ending_athena(const CapturingServer::Request& request) {
   const std::string running = R"({"QueryExecutionId": "11111111-2222-3333-4444-555555555555",
-      "Status": {"State": "RUNNING"}, "StatementType": "DML"})";
+      "Status": {"State": "RUNNING"}, "StatementType": "DML", "Statistics": {"DataScannedInBytes": 1572864}})";
   if (request.target == "AmazonAthena.StartQueryExecution")
     return {200, R"({"QueryExecutionId": "11111111-2222-3333-4444-555555555555"})"};
   if (request.target == "AmazonAthena.GetQueryExecution") return {200, "{\"QueryExecution\": " + running + "}"};
@@ -665,6 +666,77 @@ TEST_F(CliTest, QueryHelpNamesEveryOption) {
        {"--file", "--engine", "--local", "--data-dir", "--database", "--catalog", "--workgroup", "--output-location",
         "--param", "--format", "--max-rows", "--output", "--no-wait", "--timeout", "Exit codes", "Examples"})
     EXPECT_NE(result.out.find(option), std::string::npos) << option << " missing from query --help:\n" << result.out;
+}
+
+// The text tmux shows for a pane, and the pane's commands, on a private tmux server stopped at the end.
+class TmuxSession {
+ public:
+  explicit TmuxSession(const TempDir& dir) : socket_(dir.path() + "/tmux.sock") {}
+  ~TmuxSession() { run_process({"tmux", "-S", socket_, "kill-server"}); }
+  TmuxSession(const TmuxSession&) = delete;
+  TmuxSession& operator=(const TmuxSession&) = delete;
+
+  bool start(const std::string& shell_command) {
+    return run_process({"tmux", "-S", socket_, "new-session", "-d", "-x", "160", "-y", "40", shell_command})
+               .exit_code == 0;
+  }
+  std::string screen() const { return run_process({"tmux", "-S", socket_, "capture-pane", "-p"}).out; }
+  void keys(const std::string& keys) const { run_process({"tmux", "-S", socket_, "send-keys", keys}); }
+
+ private:
+  std::string socket_;
+};
+
+std::vector<std::string> lines_with(const std::string& text, const std::string& part) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(part) != std::string::npos) found.push_back(line);
+  return found;
+}
+
+std::string shell_command(const std::map<std::string, std::string>& env, const std::vector<std::string>& args) {
+  std::string command = "env";
+  for (const auto& [name, value] : env)
+    if (value != "\x01unset") command += " " + name + "='" + value + "'";
+  for (const auto& arg : args) command += " '" + arg + "'";
+  return command;
+}
+
+TEST_F(CliTest, QueryProgressIsOneLineUpdatedInPlaceOnATerminal) {
+  CapturingServer athena(never_ending_athena);
+  TmuxSession tmux(dir_);
+  const std::string log = dir_.path() + "/exit.txt";
+  ASSERT_TRUE(tmux.start(shell_command(cli_environment(athena.client_environment()),
+                                       {AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"}) +
+                         "; echo exit=$? > " + log + "; sleep 60"));
+  std::string first;
+  for (int i = 0; i < 100 && lines_with(first, "RUNNING").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first = tmux.screen();
+  }
+  ASSERT_EQ(lines_with(first, "RUNNING").size(), 1u) << first;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const std::string later = tmux.screen();
+  const auto running = lines_with(later, "RUNNING");
+  ASSERT_EQ(running.size(), 1u) << "the live line is rewritten, not repeated:\n" << later;
+  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later;
+  EXPECT_NE(running.front().find("data scanned 1.5 MiB"), std::string::npos) << later;
+  EXPECT_EQ(lines_with(later, "started 11111111").size(), 1u) << later;
+
+  tmux.keys("C-c");
+  for (int i = 0; i < 200 && read_file(log).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(read_file(log), "exit=130\n") << tmux.screen();
+  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+}
+
+TEST_F(CliTest, QueryProgressIsPlainLinesWhenStderrIsNotATerminal) {
+  CapturingServer athena(never_ending_athena);
+  auto result = cli({"query", "--engine", "athena", "SELECT 1", "--timeout", "2"}, athena.client_environment());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.find('\r'), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+  EXPECT_EQ(lines_with(result.err, "RUNNING after").size(), 1u) << "one line per state change:\n" << result.err;
 }
 
 }  // namespace

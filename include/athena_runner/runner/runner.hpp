@@ -96,8 +96,10 @@ struct RunSummary {
 RunSummary summary_of(const athena::QueryExecution& execution);
 
 // Progress events for a display (CLI) or structured logs (Lambda).
+// Polled: a poll found the query still queued or running, in the same state (a live display refreshes its
+// elapsed time and data scanned on it). wall_time and the statistics are those of the latest poll.
 struct RunEvent {
-  enum class Kind { Started, StateChanged, Resubmitted, GaveUp, Finished } kind;
+  enum class Kind { Started, StateChanged, Polled, Resubmitted, GaveUp, Finished } kind;
   const RunSummary* summary;
 };
 using EventSink = std::function<void(const RunEvent&)>;
