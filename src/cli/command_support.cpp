@@ -13,14 +13,17 @@ namespace athena_runner::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_exit_on_second{true};
 
 extern "C" void on_interrupt(int /*signal*/) {
-  if (g_interrupted.exchange(true)) std::_Exit(kExitInterrupted);  // a second Ctrl-C: leave at once
+  if (g_interrupted.exchange(true) && g_exit_on_second) std::_Exit(kExitInterrupted);  // a second Ctrl-C: leave
 }
 
 }  // namespace
 
 std::atomic<bool>& interrupted() { return g_interrupted; }
+
+void set_exit_on_second_interrupt(bool exit) { g_exit_on_second = exit; }
 
 void install_interrupt_handler() {
   struct sigaction action {};

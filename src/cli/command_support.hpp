@@ -26,8 +26,11 @@ inline constexpr int kExitInterrupted = 130;
 
 // Set by the SIGINT/SIGTERM handler; the runner stops its queries (StopQueryExecution) when it is set.
 std::atomic<bool>& interrupted();
-// Ctrl-C stops the running queries before the command exits; a second Ctrl-C leaves at once.
+// Ctrl-C stops the running queries before the command exits; a second Ctrl-C leaves at once (unless turned off:
+// the shell keeps running whatever is pressed). The handler does not restart system calls, so a blocking read
+// (libedit's readline) returns when Ctrl-C is pressed.
 void install_interrupt_handler();
+void set_exit_on_second_interrupt(bool exit);
 
 // Prints "athena-runner <command>: <error>" on stderr and returns exit_code.
 int fail(std::string_view command, const Error& error, int exit_code);

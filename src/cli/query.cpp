@@ -20,6 +20,7 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "engine_selection.hpp"
+#include "query.hpp"
 #include "statements.hpp"
 
 namespace athena_runner::cli {
@@ -32,25 +33,13 @@ constexpr std::string_view kCommand = "query";
 // Athena's QueryString limit (botocore: StartQueryExecutionInput.QueryString, max 262144).
 constexpr std::size_t kMaxQueryStringBytes = 262144;
 
-struct QueryCommandOptions {
-  std::string statement;  // the argument
-  std::string file;       // -f
-  EngineOptions engine;
-  std::string database;
-  std::string catalog;
-  std::string workgroup;
-  std::string output_location;
-  std::vector<std::string> params;
-  std::string format = "table";
-  std::size_t max_rows = 0;
-  std::string output_file;
-  bool no_wait = false;
-  int timeout_seconds = 0;
-};
+}  // namespace
 
 Error usage(std::string code, std::string message) {
   return make_error(ErrorKind::InvalidInput, std::move(code), std::move(message));
 }
+
+namespace {
 
 // The statement text from the argument, -f FILE or standard input (in that order; only one of them).
 Outcome<std::string> statement_text(const QueryCommandOptions& options) {
@@ -70,6 +59,8 @@ Outcome<std::string> statement_text(const QueryCommandOptions& options) {
   in << std::cin.rdbuf();
   return in.str();
 }
+
+}  // namespace
 
 // Exactly one statement, with as many --param values as it has `?` placeholders, each a literal.
 Outcome<std::string> checked_statement(const std::string& text, const std::vector<std::string>& params) {
@@ -113,6 +104,8 @@ Outcome<std::string> checked_statement(const std::string& text, const std::vecto
                                        (params.size() == 1 ? " was" : "s were") + " given: give one per `?`");
   return statement.text;
 }
+
+namespace {
 
 // --output's folder must exist before the query runs, so a typo costs no query.
 Status check_output_file(const std::string& path) {
@@ -170,29 +163,14 @@ int write_output_file(runner::QueryEngine& engine, const runner::RunSummary& sum
   return kExitOk;
 }
 
-int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
-  auto text = statement_text(options);
-  if (!text) return fail(kCommand, text.get_failure(), kExitUsage);
-  auto sql = checked_statement(*text, options.params);
-  if (!sql) return fail(kCommand, sql.get_failure(), kExitUsage);
-  if (auto checked = check_output_file(options.output_file); !checked)
-    return fail(kCommand, checked.get_failure(), kExitUsage);
+}  // namespace
 
-  int exit_code = kExitOk;
-  auto engine = open_engine(kCommand, aws, options.engine, &exit_code);
-  if (!engine) return exit_code;
-  if (options.no_wait && engine->name() == "local")
-    return fail(kCommand,
-                usage("UsageError",
-                      "--no-wait needs an engine that runs the query outside this process: the local engine runs it "
-                      "on a thread of this one, which would cancel it on exit. Run `athena-runner serve` and query "
-                      "it with --engine athena and AWS_ENDPOINT_URL, or drop --no-wait"),
-                kExitUsage);
-
+int execute_statement(runner::QueryEngine& engine, const QueryCommandOptions& options, const std::string& sql,
+                      std::ostream& rows, std::ostream& notes) {
   spec::RenderedQuery query;
   query.name = "query";
   query.scheduled_time = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  query.sql = *sql;
+  query.sql = sql;
   query.execution_parameters = options.params;
   // A fresh token per invocation, as the AWS CLI makes one (botocore's idempotencyToken): a retried HTTP
   // call never starts a second query, and running the same statement again runs it again.
@@ -204,13 +182,13 @@ int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
   query.timeout = std::chrono::seconds(options.timeout_seconds);
 
   install_interrupt_handler();
-  ProgressDisplay progress;
-  runner::Runner runner(*engine, Clock::system(), progress.sink());
+  ProgressDisplay progress(ProgressDisplay::style_for_stderr(), /*announce_each=*/!options.in_shell);
+  runner::Runner runner(engine, Clock::system(), progress.sink());
   runner::RunOptions run;
   run.wait = !options.no_wait;
   if (options.timeout_seconds > 0) run.timeout = std::chrono::seconds(options.timeout_seconds);
   run.interrupted = &interrupted();
-  if (engine->name() == "local") run.poll.initial = kLocalFirstPoll;
+  if (engine.name() == "local") run.poll.initial = kLocalFirstPoll;
   auto outcome = runner.run_rendered(query, run);
   if (!outcome) {
     const auto& error = outcome.get_failure();
@@ -225,7 +203,7 @@ int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
     return kExitInterrupted;
   }
   if (options.no_wait) {
-    std::cout << summary.query_execution_id << "\n";
+    rows << summary.query_execution_id << "\n";
     return kExitOk;
   }
   if (!summary.succeeded()) {
@@ -237,25 +215,64 @@ int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
     }
     std::cerr << "athena-runner query: " << (summary.timed_out ? "gave up" : to_string(summary.state)) << ": "
               << summary.reason << "\n";
-    print_footer(summary, std::cerr);
+    print_footer(summary, notes);
     // A --param the engine could not read as a literal is bad input, like a malformed one caught above.
     return summary.reason.rfind("INVALID_PARAMETER", 0) == 0 ? kExitUsage : kExitFailed;
   }
   if (!options.output_file.empty()) {
-    int written = write_output_file(*engine, summary, options.output_file);
-    print_footer(summary, std::cerr);
+    int written = write_output_file(engine, summary, options.output_file);
+    print_footer(summary, notes);
     return written;
   }
-  auto printer = runner::make_result_printer(parse_format(options.format, spec::ResultFormat::Table), std::cout);
-  auto streamed = runner::stream_results(*engine, summary.execution, options.max_rows, *printer);
+  auto printer = runner::make_result_printer(parse_format(options.format, spec::ResultFormat::Table), rows);
+  auto streamed = runner::stream_results(engine, summary.execution, options.max_rows, *printer);
   if (!streamed) {
     std::cerr << "athena-runner query: the results of " << summary.query_execution_id
               << " could not be read: " << streamed.get_failure().to_string() << "\n";
     return kExitFailed;
   }
-  if (streamed->truncated) std::cerr << "(first " << options.max_rows << " rows shown; --max-rows 0 for all)\n";
-  print_footer(summary, std::cerr);
+  if (streamed->truncated) notes << "(first " << options.max_rows << " rows shown; --max-rows 0 for all)\n";
+  print_footer(summary, notes);
   return kExitOk;
+}
+
+namespace {
+
+bool wants_shell(const QueryCommandOptions& options) {
+  return options.statement.empty() && options.file.empty() && ::isatty(STDIN_FILENO) != 0;
+}
+
+int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
+  const bool shell = wants_shell(options);
+  std::string sql;
+  if (!shell) {
+    auto text = statement_text(options);
+    if (!text) return fail(kCommand, text.get_failure(), kExitUsage);
+    auto checked = checked_statement(*text, options.params);
+    if (!checked) return fail(kCommand, checked.get_failure(), kExitUsage);
+    sql = std::move(checked).get_result();
+  } else if (!options.params.empty() || !options.output_file.empty() || options.no_wait) {
+    return fail(kCommand,
+                usage("UsageError",
+                      "--param, --output and --no-wait go with one statement, not with the shell: "
+                      "give the statement as an argument or with -f FILE"),
+                kExitUsage);
+  }
+  if (auto checked = check_output_file(options.output_file); !checked)
+    return fail(kCommand, checked.get_failure(), kExitUsage);
+
+  int exit_code = kExitOk;
+  auto engine = open_engine(kCommand, aws, options.engine, &exit_code);
+  if (!engine) return exit_code;
+  if (shell) return run_shell(*engine, options);
+  if (options.no_wait && engine->name() == "local")
+    return fail(kCommand,
+                usage("UsageError",
+                      "--no-wait needs an engine that runs the query outside this process: the local engine runs it "
+                      "on a thread of this one, which would cancel it on exit. Run `athena-runner serve` and query "
+                      "it with --engine athena and AWS_ENDPOINT_URL, or drop --no-wait"),
+                kExitUsage);
+  return execute_statement(*engine, options, sql, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -265,7 +282,9 @@ CommandRunner add_query_command(CLI::App& app, const AwsOptions& aws) {
   auto* command = app.add_subcommand(
       "query",
       "Run one SQL statement now and print its rows: from an argument, -f FILE or standard input, on the "
-      "engine chosen as for `run` (said on stderr). Progress, the summary line and errors go to stderr, the "
+      "engine chosen as for `run` (said on stderr). With no statement on a terminal: an interactive shell "
+      "(statements end with `;`, USE <database>, history in ~/.athena_runner_history, a pager for wide results). "
+      "Progress, the summary line and errors go to stderr, the "
       "rows to stdout. Ctrl-C stops the query (StopQueryExecution). Exit codes: 0 succeeded, 1 the query "
       "failed or timed out, 2 bad input (no statement, several, a bad --param, an unknown database), 3 AWS "
       "configuration, 130 interrupted.");

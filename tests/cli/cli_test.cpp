@@ -680,8 +680,27 @@ class TmuxSession {
     return run_process({"tmux", "-S", socket_, "new-session", "-d", "-x", "160", "-y", "40", shell_command})
                .exit_code == 0;
   }
-  std::string screen() const { return run_process({"tmux", "-S", socket_, "capture-pane", "-p"}).out; }
+  // The pane's text, scrollback included, long lines joined.
+  std::string screen() const {
+    return run_process({"tmux", "-S", socket_, "capture-pane", "-p", "-J", "-S", "-200"}).out;
+  }
   void keys(const std::string& keys) const { run_process({"tmux", "-S", socket_, "send-keys", keys}); }
+  // Types `text` literally (tmux takes a `;` ending an argument for its command separator: escaped), then Enter.
+  void type_line(const std::string& text) const {
+    std::string literal = text;
+    if (!literal.empty() && literal.back() == ';') literal.insert(literal.size() - 1, "\\");
+    run_process({"tmux", "-S", socket_, "send-keys", "-l", literal});
+    keys("Enter");
+  }
+  // Waits until the screen shows `part` (true) or `timeout` passes (false).
+  bool wait_for(const std::string& part, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (screen().find(part) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
 
  private:
   std::string socket_;
@@ -737,6 +756,80 @@ TEST_F(CliTest, QueryProgressIsPlainLinesWhenStderrIsNotATerminal) {
   EXPECT_EQ(result.err.find('\r'), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
   EXPECT_EQ(lines_with(result.err, "RUNNING after").size(), 1u) << "one line per state change:\n" << result.err;
+}
+
+TEST_F(CliTest, QueryShellRunsStatementsAsTheTrinoCliDoes) {
+  TmuxSession tmux(dir_);
+  const std::string history = dir_.path() + "/history";
+  const std::string paged = dir_.path() + "/paged.txt";
+  auto env = cli_environment({{"ATHENA_RUNNER_HISTORY", history}, {"ATHENA_RUNNER_PAGER", "cat > " + paged}});
+  ASSERT_TRUE(tmux.start(shell_command(env, {AR_CLI_BINARY, "query"}) + "; echo shell-exit=$?; sleep 60"));
+  ASSERT_TRUE(tmux.wait_for("athena:default> ")) << tmux.screen();
+
+  tmux.type_line("USE shop;");
+  ASSERT_TRUE(tmux.wait_for("athena:shop> ")) << tmux.screen();
+  // A statement over three lines runs when the `;` comes.
+  tmux.type_line("SELECT id, amount");
+  tmux.type_line("FROM sales WHERE day = DATE '2024-01-02'");
+  EXPECT_FALSE(tmux.wait_for("(3 rows)", std::chrono::milliseconds(300))) << "ran before the `;`";
+  tmux.type_line("ORDER BY id;");
+  ASSERT_TRUE(tmux.wait_for("(3 rows)")) << tmux.screen();
+  std::string screen = tmux.screen();
+  for (const auto& sale : kSales) {
+    if (sale.day != "2024-01-02") continue;
+    const std::string row = std::to_string(sale.id) + "  | " + std::to_string(sale.amount);
+    EXPECT_FALSE(lines_with(screen, row).empty()) << row << "\n" << screen;
+  }
+  EXPECT_FALSE(lines_with(screen, "SUCCEEDED in").empty()) << "time and data scanned after each statement";
+  EXPECT_FALSE(lines_with(screen, "data scanned").empty()) << screen;
+
+  // Ctrl-C drops the statement being typed (here inside an open literal) and keeps the shell.
+  tmux.keys("S");
+  tmux.type_line("ELECT 'never closed");
+  tmux.keys("C-c");
+  tmux.type_line("SELECT count(*) AS sales_count FROM sales;");
+  ASSERT_TRUE(tmux.wait_for("sales_count")) << tmux.screen();
+  ASSERT_TRUE(tmux.wait_for("(1 row)")) << tmux.screen();
+  EXPECT_FALSE(lines_with(tmux.screen(), std::to_string(kSales.size())).empty()) << tmux.screen();
+
+  tmux.type_line("SHOW TABLES;");
+  ASSERT_TRUE(tmux.wait_for("tab_name")) << tmux.screen();
+  ASSERT_TRUE(tmux.wait_for("broken")) << tmux.screen();
+  tmux.type_line("DESCRIBE sales;");
+  ASSERT_TRUE(tmux.wait_for("bigint")) << tmux.screen();
+
+  // Wider than the terminal (160 columns): through the pager.
+  const std::string wide(300, 'w');
+  tmux.type_line("SELECT '" + wide + "' AS wide_value;");
+  for (int i = 0; i < 200 && read_file(paged).find(wide) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_NE(read_file(paged).find("wide_value"), std::string::npos) << tmux.screen();
+  EXPECT_NE(read_file(paged).find(wide), std::string::npos) << tmux.screen();
+
+  tmux.type_line("quit");
+  ASSERT_TRUE(tmux.wait_for("shell-exit=0")) << tmux.screen();
+  // libedit's history file (spaces written as \040): each statement once, the multi-line one whole.
+  const std::string saved = read_file(history);
+  EXPECT_NE(saved.find("USE\\040shop;"), std::string::npos) << saved;
+  EXPECT_NE(saved.find("ORDER\\040BY\\040id;"), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("never\\040closed"), std::string::npos) << "a dropped statement is not kept:\n" << saved;
+}
+
+TEST_F(CliTest, QueryShellCtrlCStopsTheRunningQueryAndKeepsTheShell) {
+  CapturingServer athena(never_ending_athena);
+  TmuxSession tmux(dir_);
+  auto env = cli_environment(athena.client_environment());
+  env["ATHENA_RUNNER_HISTORY"] = dir_.path() + "/history";
+  ASSERT_TRUE(tmux.start(shell_command(env, {AR_CLI_BINARY, "query", "--engine", "athena"}) +
+                         "; echo shell-exit=$?; sleep 60"));
+  ASSERT_TRUE(tmux.wait_for("athena:default> ")) << tmux.screen();
+  tmux.type_line("SELECT 1;");
+  ASSERT_TRUE(tmux.wait_for("RUNNING")) << tmux.screen();
+  tmux.keys("C-c");
+  ASSERT_TRUE(tmux.wait_for("interrupted")) << tmux.screen();
+  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+  tmux.type_line("quit");
+  ASSERT_TRUE(tmux.wait_for("shell-exit=0")) << tmux.screen();
 }
 
 }  // namespace
