@@ -5,7 +5,8 @@
 # local engine (DuckDB), printing the result table and the run summary. No AWS account needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-AR_SKIP_INFRA=1 AR_TARGETS="athena-runner generate-sample" scripts/setup.sh  # only what the demo runs
+# Only what the demo runs: its Debian packages, DuckDB, and the two targets (no tests, no CDK app).
+AR_PROFILE=demo AR_SKIP_INFRA=1 AR_TARGETS="athena-runner generate-sample" scripts/setup.sh
 BIN=build/src/cli/athena-runner
 DATA=examples/data
 # The 06:00 Berlin slot of 2024-06-15: the query reports the day before (the sample covers 2024).
@@ -25,5 +26,10 @@ printf '\n==> athena-runner run -q examples/queries.yaml daily_revenue --at %s -
 env -u AWS_PROFILE -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
   "$BIN" run -q examples/queries.yaml daily_revenue --at "$SLOT" --data-dir "$DATA" --format table
 
+SQL="SELECT pizza_id, sum(quantity) AS sold FROM order_details GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
+printf '\n==> athena-runner query -d pizza --data-dir %s "%s"\n' "$DATA" "$SQL"
+env -u AWS_PROFILE -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+  "$BIN" query -d pizza --data-dir "$DATA" "$SQL"
+
 printf '\nDone. The result file is under %s/example-athena-results/athena-runner/ (<QueryExecutionId>.csv).\n' "$DATA"
-printf 'Next: athena-runner --help, README.md (one section per feature).\n'
+printf 'Next: athena-runner --help, athena-runner query --help, README.md (one section per feature).\n'

@@ -3,7 +3,8 @@
 # Safe to run again: each step is skipped when already done.
 #   scripts/setup.sh                  optimised build (no debug info) of every target in build/
 #   AR_SANITIZE=1 scripts/setup.sh    also the unit tests under address+UB sanitizers in build-asan/
-#   AR_TARGETS="athena-runner generate-sample" scripts/setup.sh   only those targets (scripts/demo.sh)
+#   AR_TARGETS="athena-runner generate-sample" scripts/setup.sh   only those targets
+#   AR_PROFILE=demo                   only the Debian packages and the configuration the demo needs (scripts/demo.sh)
 #   AR_SKIP_INFRA=1                   skip the CDK app's npm packages
 # Each phase prints how long it took.
 set -euo pipefail
@@ -17,10 +18,14 @@ fail() { printf '\nsetup failed: %s\n' "$*" >&2; exit 1; }
 # the clone, and the working directory is not hashed (a fresh clone, CI's included, rebuilds from the cache).
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
-APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git zip unzip
+# What building athena-runner and the sample generator needs (AR_PROFILE=demo installs only these) ...
+APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libpugixml-dev
-  libcpp-httplib-dev libboost1.81-dev libcli11-dev libyaml-cpp-dev libcctz-dev libgtest-dev libgmock-dev libbenchmark-dev
-  clang clang-format clang-tidy python3)
+  libcpp-httplib-dev libboost1.81-dev libcli11-dev libyaml-cpp-dev libcctz-dev libedit-dev)
+# ... and what the tests, benchmarks, Lambda package and style checks add.
+if [ "${AR_PROFILE:-all}" != demo ]; then
+  APT_PACKAGES+=(git zip unzip libgtest-dev libgmock-dev libbenchmark-dev clang clang-format clang-tidy python3)
+fi
 
 missing=()
 # Node.js and npm: the machine's own if present (it may not come from Debian), else Debian's.
@@ -36,10 +41,12 @@ if ((${#missing[@]})); then
     || fail "apt-get install failed for: ${missing[*]}"
 fi
 
-for tool in moto_server aws; do
-  command -v "$tool" >/dev/null || echo "warning: '$tool' is not on PATH: the integration tests that need it will fail (python3 -m pip install 'moto[server]' awscli)" >&2
-done
-python3 -c 'import boto3, botocore' 2>/dev/null || echo "warning: python3 cannot import boto3/botocore: cross-check tests will fail" >&2
+if [ "${AR_PROFILE:-all}" != demo ]; then  # the demo runs no test peer
+  for tool in moto_server aws; do
+    command -v "$tool" >/dev/null || echo "warning: '$tool' is not on PATH: the integration tests that need it will fail (python3 -m pip install 'moto[server]' awscli)" >&2
+  done
+  python3 -c 'import boto3, botocore' 2>/dev/null || echo "warning: python3 cannot import boto3/botocore: cross-check tests will fail" >&2
+fi
 
 # DuckDB 1.5.6, pinned, from npm (never committed): the shared library from the Node bindings package, and the
 # C header from DuckDB 1.4.4's source package, because no npm package of 1.5.x ships duckdb.h. Every function
@@ -76,7 +83,8 @@ fi
 
 # The AWS SDK for JavaScript v3, pinned in tests/server/js/package-lock.json: the server's tests drive the
 # endpoint with it (tests/server/serve_js_test.cpp).
-if [ ! -d tests/server/js/node_modules ] || [ tests/server/js/package-lock.json -nt tests/server/js/node_modules/.package-lock.json ]; then
+if [ "${AR_PROFILE:-all}" != demo ] && { [ ! -d tests/server/js/node_modules ] ||
+  [ tests/server/js/package-lock.json -nt tests/server/js/node_modules/.package-lock.json ]; }; then
   step "installing the AWS SDK for JavaScript for the server's tests"
   (cd tests/server/js && npm ci --no-audit --no-fund) || fail "npm ci in tests/server/js failed (is the npm registry reachable?)"
 fi
@@ -90,7 +98,16 @@ build() { # dir, "targets" (empty: all), extra cmake args...
 }
 # Optimised, without debug info: nothing in the tests or the demo reads it, and it roughly doubles compile
 # and link time. Configure your own directory with -DCMAKE_BUILD_TYPE=RelWithDebInfo to debug.
-build build "${AR_TARGETS:-}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2
+# The demo profile configures without the tests and benchmarks (GoogleTest and Google Benchmark are not even
+# installed) and builds only AR_TARGETS, with the same flags as the full build: its objects are a subset of the
+# full build's, so a later scripts/test.sh in the same tree (or any clone, through ccache) compiles them no more.
+if [ "${AR_PROFILE:-all}" = demo ]; then
+  build build "${AR_TARGETS:-}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 -DAR_BUILD_TESTS=OFF \
+    -DAR_BUILD_BENCH=OFF
+else
+  build build "${AR_TARGETS:-}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 -DAR_BUILD_TESTS=ON \
+    -DAR_BUILD_BENCH=ON
+fi
 if [ "${AR_SANITIZE:-0}" = 1 ]; then
   # Only the unit tests run under the sanitizers; -O1 with line tables is enough for their reports.
   build build-asan ar_unit_tests -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \

@@ -33,6 +33,9 @@ CommandRunner add_invoke_command(CLI::App& app, const AwsOptions& aws);
 // Adds `serve`: the local S3 and Glue endpoint (serve.cpp, on ar_server).
 CommandRunner add_serve_command(CLI::App& app);
 
+// Adds `query`: one ad-hoc statement on the selected engine (query.cpp).
+CommandRunner add_query_command(CLI::App& app, const AwsOptions& aws);
+
 // Adds list, render, run, backfill, status, results and stop (run.cpp), registering their runners.
 void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& runners, const AwsOptions& aws);
 

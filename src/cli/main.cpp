@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   runners[app.get_subcommand("serve")] = add_serve_command(app);
 #endif
   add_run_commands(app, runners, aws);
+  auto query = add_query_command(app, aws);
+  runners[app.get_subcommand("query")] = query;
 
   try {
     app.parse(argc, argv);

@@ -1,18 +1,17 @@
 // `athena-runner list | render | run | backfill | status | results | stop`: the queries file, what would be
 // sent, and running it on the selected engine.
-#include <atomic>
-#include <csignal>
-#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
 
+#include "athena_runner/aws/protocol/athena.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "athena_runner/spec/render.hpp"
 #include "athena_runner/spec/schedule.hpp"
+#include "command_support.hpp"
 #include "commands.hpp"
 #include "engine_selection.hpp"
 
@@ -20,46 +19,6 @@ namespace athena_runner::cli {
 namespace {
 
 namespace athena = aws::athena;
-
-std::atomic<bool> g_interrupted{false};
-
-// The local engine answers small queries in milliseconds and polling it costs nothing: look sooner.
-constexpr std::chrono::milliseconds kLocalFirstPoll{20};
-
-extern "C" void on_interrupt(int /*signal*/) {
-  if (g_interrupted.exchange(true)) std::_Exit(130);  // a second Ctrl-C: leave at once
-}
-
-// Ctrl-C stops the running queries (StopQueryExecution) before the command exits.
-void install_interrupt_handler() {
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
-int fail(std::string_view command, const Error& error, int exit_code) {
-  std::cerr << "athena-runner " << command << ": " << error.to_string() << "\n";
-  return exit_code;
-}
-
-// Exit code carried by select_engine's errors, else `fallback`.
-int exit_code_of(const Error& error, int fallback) {
-  return error.http_status == kExitUsage || error.http_status == kExitConfiguration ? error.http_status : fallback;
-}
-
-// Selects the engine and says which; on failure prints why and sets *exit_code.
-std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
-                                                 const EngineOptions& options, int* exit_code) {
-  auto selected = select_engine(aws, options);
-  if (!selected) {
-    *exit_code = fail(command, selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
-    return nullptr;
-  }
-  announce(*selected);
-  return std::move(selected->engine);
-}
 
 struct QueriesOptions {
   std::string queries_file = "queries.yaml";
@@ -104,52 +63,6 @@ Outcome<spec::Instant> scheduled_time_for(const spec::ResolvedQuery& query, cons
   return now;
 }
 
-runner::OutputFormat parse_format(const std::string& text, spec::ResultFormat fallback) {
-  if (text == "table") return runner::OutputFormat::Table;
-  if (text == "csv") return runner::OutputFormat::Csv;
-  if (text == "json") return runner::OutputFormat::JsonLines;
-  switch (fallback) {
-    case spec::ResultFormat::Table: return runner::OutputFormat::Table;
-    case spec::ResultFormat::Json: return runner::OutputFormat::JsonLines;
-    case spec::ResultFormat::Csv: break;
-  }
-  return runner::OutputFormat::Csv;
-}
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
-  return buffer;
-}
-
-// Progress on stderr: one line per start, state change, resubmission and give-up.
-runner::EventSink progress_printer() {
-  return [](const runner::RunEvent& event) {
-    const auto& summary = *event.summary;
-    std::ostringstream line;
-    line << summary.name << ": ";
-    switch (event.kind) {
-      case runner::RunEvent::Kind::Started:
-        line << "started " << summary.query_execution_id << " (attempt " << summary.attempts << ")";
-        break;
-      case runner::RunEvent::Kind::StateChanged:
-        if (summary.state != runner::RunState::Queued && summary.state != runner::RunState::Running) {
-          return;  // Finished reports the end
-        }
-        line << summary.state << " after " << seconds_text(summary.wall_time);
-        break;
-      case runner::RunEvent::Kind::Resubmitted:
-        line << "retryable failure (" << summary.reason << "), resubmitting with a new token";
-        break;
-      case runner::RunEvent::Kind::GaveUp:
-        line << "gave up: " << summary.reason << (summary.stopped ? " (query stopped)" : " (query left running)");
-        break;
-      case runner::RunEvent::Kind::Finished: line << summary.state << " in " << seconds_text(summary.wall_time); break;
-    }
-    std::cerr << line.str() << "\n";
-  };
-}
-
 // ---- list -------------------------------------------------------------------------------------------
 
 int run_list(const QueriesOptions& options) {
@@ -189,81 +102,6 @@ struct RenderOptions {
   bool json = false;
 };
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// The StartQueryExecution request body, as the Athena API takes it.
-std::string request_json(const athena::StartQueryExecutionRequest& request) {
-  std::ostringstream out;
-  out << "{\n  \"QueryString\": " << json_string(request.query_string);
-  if (request.client_request_token)
-    out << ",\n  \"ClientRequestToken\": " << json_string(*request.client_request_token);
-  if (request.query_execution_context) {
-    const auto& context = *request.query_execution_context;
-    out << ",\n  \"QueryExecutionContext\": {";
-    bool first = true;
-    if (context.database) out << "\"Database\": " << json_string(*context.database), first = false;
-    if (context.catalog) out << (first ? "" : ", ") << "\"Catalog\": " << json_string(*context.catalog);
-    out << "}";
-  }
-  if (request.result_configuration) {
-    const auto& result = *request.result_configuration;
-    out << ",\n  \"ResultConfiguration\": {";
-    std::string separator;
-    if (result.output_location) {
-      out << "\"OutputLocation\": " << json_string(*result.output_location);
-      separator = ", ";
-    }
-    if (result.encryption_configuration) {
-      out << separator << "\"EncryptionConfiguration\": {\"EncryptionOption\": "
-          << json_string(athena::to_string(result.encryption_configuration->encryption_option));
-      if (result.encryption_configuration->kms_key)
-        out << ", \"KmsKey\": " << json_string(*result.encryption_configuration->kms_key);
-      out << "}";
-      separator = ", ";
-    }
-    if (result.expected_bucket_owner) {
-      out << separator << "\"ExpectedBucketOwner\": " << json_string(*result.expected_bucket_owner);
-    }
-    out << "}";
-  }
-  if (request.work_group) out << ",\n  \"WorkGroup\": " << json_string(*request.work_group);
-  if (!request.execution_parameters.empty()) {
-    out << ",\n  \"ExecutionParameters\": [";
-    for (std::size_t i = 0; i < request.execution_parameters.size(); ++i)
-      out << (i ? ", " : "") << json_string(request.execution_parameters[i]);
-    out << "]";
-  }
-  if (request.result_reuse_configuration && request.result_reuse_configuration->result_reuse_by_age_configuration) {
-    const auto& reuse = *request.result_reuse_configuration->result_reuse_by_age_configuration;
-    out << ",\n  \"ResultReuseConfiguration\": {\"ResultReuseByAgeConfiguration\": {\"Enabled\": "
-        << (reuse.enabled ? "true" : "false");
-    if (reuse.max_age_in_minutes) out << ", \"MaxAgeInMinutes\": " << *reuse.max_age_in_minutes;
-    out << "}}";
-  }
-  out << "\n}\n";
-  return out.str();
-}
-
 int run_render(const RenderOptions& options) {
   auto file = load("render", options.queries);
   if (!file) return kExitUsage;
@@ -275,8 +113,10 @@ int run_render(const RenderOptions& options) {
   auto rendered = spec::render_query(*query, *at, options.generation);
   if (!rendered) return fail("render", rendered.get_failure(), kExitUsage);
   auto request = runner::to_start_request(*rendered);
+  // The bytes AthenaClient::start_query_execution sends: the client's own serializer.
+  const std::string body = athena::protocol::serialize_start_query_execution(request);
   if (options.json) {
-    std::cout << request_json(request);
+    std::cout << body << "\n";
     return kExitOk;
   }
   std::cout << "query:           " << rendered->name << "\n"
@@ -284,8 +124,8 @@ int run_render(const RenderOptions& options) {
             << rendered->time_zone << ")\n"
             << "token:           " << rendered->client_request_token << " (generation " << rendered->generation << ")\n"
             << "timeout:         " << rendered->timeout.count() << " s\n"
-            << "StartQueryExecution request:\n"
-            << request_json(request);
+            << "StartQueryExecution request body (as sent):\n"
+            << body << "\n";
   return kExitOk;
 }
 
@@ -312,22 +152,21 @@ runner::RunOptions run_options(const RunCommandOptions& options) {
   run.wait = !options.no_wait;
   if (options.timeout_seconds > 0) run.timeout = std::chrono::seconds(options.timeout_seconds);
   run.on_give_up = options.leave_running ? runner::GiveUpAction::LeaveRunning : runner::GiveUpAction::Stop;
-  run.interrupted = &g_interrupted;
+  run.interrupted = &interrupted();
   return run;
 }
 
 void print_outcome(runner::QueryEngine& engine, const runner::RunSummary& summary, const RunCommandOptions& options,
                    runner::OutputFormat format) {
-  if (summary.succeeded() && !options.no_results && options.max_rows > 0) {
-    std::string via;
-    auto table = runner::fetch_results(engine, summary.execution, options.max_rows, &via);
-    if (table) {
-      runner::print_results(*table, format, std::cout);
-      if (table->truncated)
+  if (summary.succeeded() && !options.no_results) {
+    auto printer = runner::make_result_printer(format, std::cout);
+    auto streamed = runner::stream_results(engine, summary.execution, options.max_rows, *printer);
+    if (streamed) {
+      if (streamed->truncated)
         std::cerr << "(first " << options.max_rows << " rows shown; --max-rows N for more, 0 for all)\n";
     } else {
       std::cerr << "athena-runner run: results of " << summary.query_execution_id
-                << " could not be read: " << table.get_failure().to_string() << "\n";
+                << " could not be read: " << streamed.get_failure().to_string() << "\n";
     }
   }
   if (options.json_summary) {
@@ -374,7 +213,8 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   auto engine = open_engine("run", aws, options.engine, &exit_code);
   if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*engine, Clock::system(), progress_printer());
+  ProgressDisplay progress;
+  runner::Runner runner(*engine, Clock::system(), progress.sink());
   auto run = run_options(options);
   if (engine->name() == "local") run.poll.initial = kLocalFirstPoll;
 
@@ -395,9 +235,9 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
     bool ok = summary.succeeded() || (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
     if (!ok) exit_code = kExitFailed;
   }
-  if (g_interrupted) {
+  if (interrupted()) {
     std::cerr << "interrupted\n";
-    return 130;
+    return kExitInterrupted;
   }
   return exit_code;
 }
@@ -445,7 +285,8 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
   auto engine = open_engine("backfill", aws, options.engine, &exit_code);
   if (!engine) return exit_code;
   install_interrupt_handler();
-  runner::Runner runner(*engine, Clock::system());
+  ProgressDisplay progress(ProgressDisplay::style_for_stderr(), /*announce_each=*/false);
+  runner::Runner runner(*engine, Clock::system(), progress.sink());
   runner::BackfillOptions backfill;
   backfill.from = *from;
   backfill.to = *to;
@@ -455,13 +296,14 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
                               : ".athena-runner/backfill/" +
                                     journal_name(options.name + "_" + spec::format_utc(*from) + "_" +
                                                  spec::format_utc(*to) + "_" + std::string(engine->name()) + ".json");
-  backfill.run.interrupted = &g_interrupted;
+  backfill.run.interrupted = &interrupted();
   if (engine->name() == "local") backfill.run.poll.initial = kLocalFirstPoll;
   if (options.timeout_seconds > 0) backfill.run.timeout = std::chrono::seconds(options.timeout_seconds);
-  backfill.on_progress = [](std::size_t done, std::size_t total, const runner::RunSummary& last) {
-    std::cerr << "[" << done << "/" << total << "] " << spec::format_utc(last.rendered.scheduled_time) << " "
-              << last.state << " " << last.query_execution_id
-              << (last.reason.empty() || last.succeeded() ? "" : " — " + last.reason) << "\n";
+  backfill.on_progress = [&progress](std::size_t done, std::size_t total, const runner::RunSummary& last) {
+    std::ostringstream line;
+    line << "[" << done << "/" << total << "] " << spec::format_utc(last.rendered.scheduled_time) << " " << last.state
+         << " " << last.query_execution_id << (last.reason.empty() || last.succeeded() ? "" : " — " + last.reason);
+    progress.print_line(line.str());
   };
   std::cerr << "journal: " << backfill.journal_path << " (slots that succeeded are skipped when run again)\n";
   auto report = runner::backfill(runner, *query, backfill);
@@ -471,7 +313,7 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
   double cost = 0;
   for (const auto& run : report->runs) cost += run.estimated_cost_usd;
   std::cout << "estimated cost of this run: USD " << cost << "\n";
-  if (g_interrupted) return 130;
+  if (interrupted()) return kExitInterrupted;
   return report->failed == 0 && report->succeeded + report->skipped == report->total ? kExitOk : kExitFailed;
 }
 
@@ -513,12 +355,11 @@ int run_results(const AwsOptions& aws, const ExecutionOptions& options) {
                            "query " + options.id + " is " + std::string(athena::to_string(execution->status.state)) +
                                ": only a SUCCEEDED query has results (see `athena-runner status " + options.id + "`)"),
                 kExitFailed);
-  std::string via;
-  auto table = runner::fetch_results(*engine, *execution, options.max_rows, &via);
-  if (!table) return fail("results", table.get_failure(), kExitFailed);
-  runner::print_results(*table, parse_format(options.format, spec::ResultFormat::Table), std::cout);
-  if (table->truncated) std::cerr << "(first " << options.max_rows << " rows shown; --max-rows 0 for all)\n";
-  if (!via.empty()) std::cerr << "(read " << via << ")\n";
+  auto printer = runner::make_result_printer(parse_format(options.format, spec::ResultFormat::Table), std::cout);
+  auto streamed = runner::stream_results(*engine, *execution, options.max_rows, *printer);
+  if (!streamed) return fail("results", streamed.get_failure(), kExitFailed);
+  if (streamed->truncated) std::cerr << "(first " << options.max_rows << " rows shown; --max-rows 0 for all)\n";
+  std::cerr << "(read " << streamed->via << ")\n";
   return kExitOk;
 }
 
@@ -540,8 +381,8 @@ void add_execution_command(CLI::App& app, std::map<const CLI::App*, CommandRunne
   command->add_option("id", options->id, "QueryExecutionId")->required();
   add_engine_options(*command, options->engine);
   if (with_output) {
-    command->add_option("--format", options->format, "Output: table, csv or json (JSON lines)")
-        ->check(CLI::IsMember({"table", "csv", "json"}))
+    command->add_option("--format", options->format, "Output: table, csv, json (JSON lines) or tsv")
+        ->check(CLI::IsMember({"table", "csv", "json", "tsv"}))
         ->capture_default_str();
     command->add_option("--max-rows", options->max_rows, "Rows to print (0: all)")->capture_default_str();
   } else if (std::string_view(name) == "status") {
@@ -590,8 +431,8 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
     add_engine_options(*command, options->engine);
     command
         ->add_option("--format", options->format,
-                     "Result output: table, csv or json (JSON lines) (default: the query's result_format)")
-        ->check(CLI::IsMember({"table", "csv", "json"}));
+                     "Result output: table, csv, json (JSON lines) or tsv (default: the query's result_format)")
+        ->check(CLI::IsMember({"table", "csv", "json", "tsv"}));
     command->add_option("--max-rows", options->max_rows, "Result rows to print (0: all)")->capture_default_str();
     command->add_flag("--no-results", options->no_results, "Print only the summary");
     command->add_flag("--no-wait", options->no_wait, "Return right after the start (prints the execution id)");

@@ -109,6 +109,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
         fields["wall_time_ms"] = millis(summary.wall_time);
         log.write(LogLevel::Info, "query state changed", std::move(fields));
         break;
+      case runner::RunEvent::Kind::Polled: break;  // the state changes are logged, not every poll
       case runner::RunEvent::Kind::Resubmitted:
         fields["attempt"] = summary.attempts;
         log.write(LogLevel::Warn, "query resubmitted", std::move(fields));

@@ -16,7 +16,7 @@ namespace {
 // quoted empty field is the empty string. Rows end with "\n" (a "\r\n" is accepted too).
 class CsvReader {
  public:
-  explicit CsvReader(std::size_t max_rows) : max_rows_(max_rows) {}
+  CsvReader(std::size_t max_rows, RowSink& sink) : max_rows_(max_rows), sink_(sink) {}
 
   // False once max_rows data rows are complete and one more row has started (table truncated), or on
   // a malformed input (see error()).
@@ -27,20 +27,26 @@ class CsvReader {
     return true;
   }
 
-  Outcome<ResultTable> finish() {
+  // The end of the input (or of the rows wanted): completes the last row and ends the sink.
+  Outcome<StreamedResult> finish() {
     if (!error_.empty()) return malformed();
-    if (in_quotes_ && quote_pending_) in_quotes_ = false;  // the file ends right after a closing quote
-    if (in_quotes_) {
-      error_ = "a quoted field is not closed at the end of the file";
-      return malformed();
+    if (!stopped_) {
+      if (in_quotes_ && quote_pending_) in_quotes_ = false;  // the file ends right after a closing quote
+      if (in_quotes_) {
+        error_ = "a quoted field is not closed at the end of the file";
+        return malformed();
+      }
+      if (field_started_ || !row_.empty()) end_row();
+      if (!error_.empty()) return malformed();
     }
-    if (!table_.truncated && (field_started_ || !row_.empty())) end_row();
-    if (!error_.empty()) return malformed();
-    return std::move(table_);
+    if (!header_done_) sink_.columns({}, {});
+    sink_.end(result_.truncated);
+    result_.via = "csv";
+    return result_;
   }
 
  private:
-  Outcome<ResultTable> malformed() const {
+  Error malformed() const {
     return make_error(ErrorKind::InvalidInput, "MalformedResultCsv",
                       "the result CSV is malformed at line " + std::to_string(line_) + ": " + error_);
   }
@@ -109,10 +115,8 @@ class CsvReader {
   }
 
   void end_field() {
-    if (quoted_) {
-      row_.emplace_back(std::move(field_));
-    } else if (field_.empty()) {
-      row_.emplace_back(std::nullopt);
+    if (!quoted_ && field_.empty()) {
+      row_.emplace_back(std::nullopt);  // an empty unquoted field is NULL
     } else {
       row_.emplace_back(std::move(field_));
     }
@@ -125,19 +129,24 @@ class CsvReader {
   void end_row() {
     end_field();
     if (!header_done_) {
-      for (auto& cell : row_) table_.columns.push_back(cell.value_or(""));
+      std::vector<std::string> names;
+      names.reserve(row_.size());
+      for (auto& cell : row_) names.push_back(cell.value_or(""));
+      sink_.columns(std::move(names), {});
       header_done_ = true;
-    } else if (max_rows_ != 0 && table_.rows.size() >= max_rows_) {
-      table_.truncated = true;
+    } else if (max_rows_ != 0 && result_.rows >= max_rows_) {
+      result_.truncated = true;
       stopped_ = true;
     } else {
-      table_.rows.push_back(std::move(row_));
+      ++result_.rows;
+      if (!sink_.row(std::move(row_))) stopped_ = true;
     }
     row_.clear();
   }
 
   std::size_t max_rows_;
-  ResultTable table_;
+  RowSink& sink_;
+  StreamedResult result_;
   std::vector<std::optional<std::string>> row_;
   std::string field_;
   std::string error_;
@@ -210,99 +219,239 @@ std::string bytes_text(std::int64_t bytes) {
 
 }  // namespace
 
+namespace {
+
+// Collects the rows into a table (fetch_results, parse_athena_csv).
+class TableSink final : public RowSink {
+ public:
+  explicit TableSink(ResultTable& table) : table_(table) {}
+  void columns(std::vector<std::string> names, std::vector<std::string> types) override {
+    table_.columns = std::move(names);
+    table_.types = std::move(types);
+  }
+  bool row(ResultRow cells) override {
+    table_.rows.push_back(std::move(cells));
+    return true;
+  }
+  void end(bool truncated) override { table_.truncated = truncated; }
+
+ private:
+  ResultTable& table_;
+};
+
+void write_csv_row(std::ostream& out, const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) out << (i ? "," : "") << csv_quote(cells[i]);
+  out << "\n";
+}
+
+// Trino CLI's TSV (TsvPrinter.escapeCharacter): no quoting; NUL, backspace, form feed, line breaks, tab and
+// backslash escaped.
+std::string tsv_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '\0': out += "\\0"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\\': out += "\\\\"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+class CsvPrinter final : public RowSink {
+ public:
+  explicit CsvPrinter(std::ostream& out) : out_(out) {}
+  void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
+    write_csv_row(out_, names);
+  }
+  bool row(ResultRow cells) override {
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i) out_ << ',';
+      if (cells[i]) out_ << csv_quote(*cells[i]);
+    }
+    out_ << '\n';
+    return static_cast<bool>(out_);
+  }
+  void end(bool /*truncated*/) override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+};
+
+class TsvPrinter final : public RowSink {
+ public:
+  explicit TsvPrinter(std::ostream& out) : out_(out) {}
+  void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
+    for (std::size_t i = 0; i < names.size(); ++i) out_ << (i ? "\t" : "") << tsv_escape(names[i]);
+    out_ << '\n';
+  }
+  bool row(ResultRow cells) override {
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i) out_ << '\t';
+      if (cells[i]) out_ << tsv_escape(*cells[i]);
+    }
+    out_ << '\n';
+    return static_cast<bool>(out_);
+  }
+  void end(bool /*truncated*/) override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+};
+
+class JsonLinesPrinter final : public RowSink {
+ public:
+  explicit JsonLinesPrinter(std::ostream& out) : out_(out) {}
+  void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
+    columns_ = std::move(names);
+  }
+  bool row(ResultRow cells) override {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      const auto& cell = i < cells.size() ? cells[i] : std::nullopt;
+      object[columns_[i]] = cell ? nlohmann::ordered_json(*cell) : nlohmann::ordered_json(nullptr);
+    }
+    out_ << object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return static_cast<bool>(out_);
+  }
+  void end(bool /*truncated*/) override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+  std::vector<std::string> columns_;
+};
+
+// Aligned columns need every shown row's width first: the table keeps the rows it shows, and only those.
+class TablePrinter final : public RowSink {
+ public:
+  explicit TablePrinter(std::ostream& out) : out_(out) {}
+  void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
+    table_.columns = std::move(names);
+  }
+  bool row(ResultRow cells) override {
+    table_.rows.push_back(std::move(cells));
+    return true;
+  }
+  void end(bool truncated) override {
+    table_.truncated = truncated;
+    print_results(table_, OutputFormat::Table, out_);
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  ResultTable table_;
+};
+
+}  // namespace
+
+std::unique_ptr<RowSink> make_result_printer(OutputFormat format, std::ostream& out) {
+  switch (format) {
+    case OutputFormat::Csv: return std::make_unique<CsvPrinter>(out);
+    case OutputFormat::Tsv: return std::make_unique<TsvPrinter>(out);
+    case OutputFormat::JsonLines: return std::make_unique<JsonLinesPrinter>(out);
+    case OutputFormat::Table: break;
+  }
+  return std::make_unique<TablePrinter>(out);
+}
+
 Outcome<ResultTable> parse_athena_csv(std::string_view csv, std::size_t max_rows) {
-  CsvReader reader(max_rows);
+  ResultTable table;
+  TableSink sink(table);
+  CsvReader reader(max_rows, sink);
   reader.feed(csv);
-  return reader.finish();
+  auto finished = reader.finish();
+  if (!finished) return std::move(finished).get_failure();
+  return table;
+}
+
+Outcome<StreamedResult> stream_results(QueryEngine& engine, const athena::QueryExecution& execution,
+                                       std::size_t max_rows, RowSink& sink) {
+  // A DDL statement's result is a .txt of bare lines (SHOW TABLES), not a CSV with a header: its rows and
+  // column names come from GetQueryResults, as PyAthena reads them.
+  if (execution.statement_type.value_or("") != athena::kStatementTypeDdl) {
+    CsvReader reader(max_rows, sink);
+    bool received = false;
+    auto streamed = engine.stream_result_csv(execution, [&](std::string_view chunk) {
+      received = true;
+      return reader.feed(chunk);
+    });
+    if (streamed || streamed.get_failure().kind == ErrorKind::Aborted) return reader.finish();
+    if (received) return streamed.get_failure();  // a partial CSV: not silently replaced by another source
+  }
+  auto results = engine.results(execution.query_execution_id, max_rows == 0 ? 0 : max_rows + 1);
+  if (!results) return std::move(results).get_failure();
+  std::vector<std::string> names, types;
+  for (const auto& column : results->columns) {
+    names.push_back(column.label.value_or(column.name));
+    types.push_back(column.type);
+  }
+  sink.columns(std::move(names), std::move(types));
+  StreamedResult result;
+  result.via = "GetQueryResults";
+  for (auto& row : results->rows) {
+    if (max_rows != 0 && result.rows >= max_rows) {
+      result.truncated = true;
+      break;
+    }
+    ++result.rows;
+    if (!sink.row(std::move(row.data))) break;
+  }
+  sink.end(result.truncated);
+  return result;
 }
 
 Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecution& execution, std::size_t max_rows,
                                    std::string* via) {
-  CsvReader reader(max_rows);
-  bool received = false;
-  auto streamed = engine.stream_result_csv(execution, [&](std::string_view chunk) {
-    received = true;
-    return reader.feed(chunk);
-  });
-  if (streamed || streamed.get_failure().kind == ErrorKind::Aborted) {
-    auto table = reader.finish();
-    if (table && via) *via = "csv";
-    return table;
-  }
-  if (received) return streamed.get_failure();  // a partial CSV: not silently replaced by another source
-  auto results = engine.results(execution.query_execution_id, max_rows == 0 ? 0 : max_rows + 1);
-  if (!results) return std::move(results).get_failure();
   ResultTable table;
-  for (const auto& column : results->columns) {
-    table.columns.push_back(column.label.value_or(column.name));
-    table.types.push_back(column.type);
-  }
-  for (auto& row : results->rows) {
-    if (max_rows != 0 && table.rows.size() >= max_rows) {
-      table.truncated = true;
-      break;
-    }
-    table.rows.push_back(std::move(row.data));
-  }
-  if (via) *via = "GetQueryResults";
+  TableSink sink(table);
+  auto streamed = stream_results(engine, execution, max_rows, sink);
+  if (!streamed) return std::move(streamed).get_failure();
+  if (via) *via = streamed->via;
   return table;
 }
 
 void print_results(const ResultTable& table, OutputFormat format, std::ostream& out) {
-  switch (format) {
-    case OutputFormat::Csv: {
-      for (std::size_t i = 0; i < table.columns.size(); ++i) out << (i ? "," : "") << csv_quote(table.columns[i]);
-      out << "\n";
-      for (const auto& row : table.rows) {
-        for (std::size_t i = 0; i < row.size(); ++i) {
-          if (i) out << ",";
-          if (row[i]) out << csv_quote(*row[i]);
-        }
-        out << "\n";
-      }
-      return;
-    }
-    case OutputFormat::JsonLines: {
-      for (const auto& row : table.rows) {
-        nlohmann::ordered_json object = nlohmann::ordered_json::object();
-        for (std::size_t i = 0; i < table.columns.size(); ++i) {
-          const auto& cell = i < row.size() ? row[i] : std::nullopt;
-          object[table.columns[i]] = cell ? nlohmann::ordered_json(*cell) : nlohmann::ordered_json(nullptr);
-        }
-        out << object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-      }
-      return;
-    }
-    case OutputFormat::Table: {
-      std::vector<std::size_t> widths;
-      for (const auto& column : table.columns) widths.push_back(display_width(one_line(column)));
-      for (const auto& row : table.rows) {
-        for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-          widths[i] = std::max(widths[i], display_width(one_line(cell_text(row[i]))));
-        }
-      }
-      auto print_line = [&](const std::vector<std::string>& cells) {
-        std::string line;
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-          if (i) line += " | ";
-          line += i + 1 == cells.size() ? one_line(cells[i]) : pad(one_line(cells[i]), widths[i]);
-        }
-        out << line << "\n";
-      };
-      print_line(table.columns);
-      std::string rule;
-      for (std::size_t i = 0; i < widths.size(); ++i) rule += (i ? "-+-" : "") + std::string(widths[i], '-');
-      out << rule << "\n";
-      for (const auto& row : table.rows) {
-        std::vector<std::string> cells;
-        for (std::size_t i = 0; i < table.columns.size(); ++i) cells.push_back(i < row.size() ? cell_text(row[i]) : "");
-        print_line(cells);
-      }
-      out << "(" << table.rows.size() << (table.rows.size() == 1 ? " row" : " rows")
-          << (table.truncated ? ", more not shown" : "") << ")\n";
-      return;
+  if (format != OutputFormat::Table) {
+    auto printer = make_result_printer(format, out);
+    printer->columns(table.columns, table.types);
+    for (const auto& row : table.rows)
+      if (!printer->row(row)) break;
+    printer->end(table.truncated);
+    return;
+  }
+  std::vector<std::size_t> widths;
+  for (const auto& column : table.columns) widths.push_back(display_width(one_line(column)));
+  for (const auto& row : table.rows) {
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(one_line(cell_text(row[i]))));
     }
   }
+  auto print_line = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i) line += " | ";
+      line += i + 1 == cells.size() ? one_line(cells[i]) : pad(one_line(cells[i]), widths[i]);
+    }
+    out << line << "\n";
+  };
+  print_line(table.columns);
+  std::string rule;
+  for (std::size_t i = 0; i < widths.size(); ++i) rule += (i ? "-+-" : "") + std::string(widths[i], '-');
+  out << rule << "\n";
+  for (const auto& row : table.rows) {
+    std::vector<std::string> cells;
+    for (std::size_t i = 0; i < table.columns.size(); ++i) cells.push_back(i < row.size() ? cell_text(row[i]) : "");
+    print_line(cells);
+  }
+  out << "(" << table.rows.size() << (table.rows.size() == 1 ? " row" : " rows")
+      << (table.truncated ? ", more not shown" : "") << ")\n";
 }
 
 void print_summary(const RunSummary& summary, std::ostream& out) {

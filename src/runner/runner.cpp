@@ -303,7 +303,12 @@ class Scheduler {
     slot.consecutive_poll_errors = 0;
     const RunState previous = slot.summary.state;
     apply_execution(slot.summary, execution);
-    if (slot.summary.state != previous) emit(RunEvent::Kind::StateChanged, slot);
+    slot.summary.wall_time = std::chrono::duration_cast<milliseconds>(clock_.now() - slot.started_at);  // so far
+    if (slot.summary.state != previous) {
+      emit(RunEvent::Kind::StateChanged, slot);
+    } else if (!athena::is_terminal(execution.status.state)) {
+      emit(RunEvent::Kind::Polled, slot);
+    }
     if (!athena::is_terminal(execution.status.state)) {
       schedule_next_poll(slot);
       return;

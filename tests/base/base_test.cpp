@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -146,6 +147,42 @@ TEST(Files, AtomicWriteReplacesWholeAndLeavesNoTemporary) {
   for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/sub"))
     names.push_back(entry.path().filename().string());
   EXPECT_EQ(names, std::vector<std::string>{"state.json"});
+}
+
+std::vector<std::string> names_in(const std::string& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(Files, StreamedAtomicWriteAppearsOnlyOnCommit) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/result.csv";
+  {
+    auto writer = files::AtomicFileWriter::open(path);
+    ASSERT_TRUE(writer) << writer.get_failure().to_string();
+    ASSERT_TRUE(writer->write("\"a\"\n"));
+    ASSERT_TRUE(writer->write("\"1\"\n"));
+    EXPECT_FALSE(std::filesystem::exists(path)) << "the target appears only on commit";
+    EXPECT_EQ(names_in(dir.path()).size(), 1u) << "one hidden temporary while writing";
+    ASSERT_TRUE(writer->commit());
+    EXPECT_EQ(writer->bytes_written(), 8u);
+    EXPECT_FALSE(writer->write("more")) << "closed after commit";
+  }
+  EXPECT_EQ(slurp(path), "\"a\"\n\"1\"\n");
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"result.csv"});
+
+  {  // abandoned before commit (an interrupted download): the old content stays, the temporary goes
+    auto writer = files::AtomicFileWriter::open(path);
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE(writer->write("partial"));
+  }
+  EXPECT_EQ(slurp(path), "\"a\"\n\"1\"\n");
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"result.csv"});
+
+  EXPECT_FALSE(files::AtomicFileWriter::open(dir.path() + "/missing/x.csv")) << "parents only when asked";
 }
 
 TEST(Files, ExclusiveCreateHasExactlyOneWinner) {

@@ -1,14 +1,27 @@
 // athena-runner as a user runs it, on the local engine, over a small data lake written by the test.
 // Expected values are computed here from the rows the test writes.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "support/moto_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -72,9 +85,14 @@ class CliTest : public ::testing::Test {
   std::string data_dir() const { return dir_.path() + "/data"; }
   std::string results_dir() const { return data_dir() + "/results/athena"; }
 
-  // No AWS configuration at all: the local engine is the only choice.
-  ProcessResult cli(std::vector<std::string> args) const {
+  // No AWS configuration at all (unless `extra_env` sets some): the local engine is the only choice.
+  ProcessResult cli(std::vector<std::string> args, const std::map<std::string, std::string>& extra_env = {},
+                    const std::string& stdin_text = {}) const {
     args.insert(args.begin(), AR_CLI_BINARY);
+    return run_process(args, stdin_text, cli_environment(extra_env), std::chrono::seconds(60));
+  }
+
+  std::map<std::string, std::string> cli_environment(const std::map<std::string, std::string>& extra_env) const {
     std::map<std::string, std::string> env = {{"AWS_CONFIG_FILE", dir_.path() + "/no-config"},
                                               {"AWS_SHARED_CREDENTIALS_FILE", dir_.path() + "/no-credentials"},
                                               {"AWS_REGION", "\x01unset"},
@@ -84,7 +102,8 @@ class CliTest : public ::testing::Test {
                                               {"AWS_SECRET_ACCESS_KEY", "\x01unset"},
                                               {"AWS_EC2_METADATA_DISABLED", "true"},
                                               {"ATHENA_RUNNER_DATA_DIR", data_dir()}};
-    return run_process(args, {}, env, std::chrono::seconds(60));
+    for (const auto& [name, value] : extra_env) env[name] = value;
+    return env;
   }
 
   // Every file under the results prefix (the folder may not exist yet).
@@ -100,6 +119,114 @@ class CliTest : public ::testing::Test {
   std::string queries_;
 };
 
+// An Athena endpoint on a free loopback port that records each request (X-Amz-Target and body) and answers
+// it with the responder's (status, body); by default it refuses everything with InvalidRequestException, so a
+// client sends one StartQueryExecution and stops.
+struct CapturedRequest {
+  std::string target;  // X-Amz-Target
+  std::string body;
+};
+struct CannedResponse {
+  int status = 400;
+  std::string body = R"({"__type":"InvalidRequestException","Message":"captured by the test"})";
+};
+inline CannedResponse refuse_everything(const CapturedRequest& /*request*/) { return CannedResponse{}; }
+
+class CapturingServer {
+ public:
+  using Request = CapturedRequest;
+  using Response = CannedResponse;
+  using Responder = std::function<Response(const Request&)>;
+
+  explicit CapturingServer(Responder responder = refuse_everything) : responder_(std::move(responder)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listen_fd_, 16) != 0)
+      throw std::runtime_error("CapturingServer: cannot listen on 127.0.0.1");
+    socklen_t length = sizeof address;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CapturingServer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listen_fd_);
+  }
+  CapturingServer(const CapturingServer&) = delete;
+  CapturingServer& operator=(const CapturingServer&) = delete;
+
+  std::map<std::string, std::string> client_environment() const {
+    return {{"AWS_ENDPOINT_URL", "http://127.0.0.1:" + std::to_string(port_)},
+            {"AWS_REGION", "us-east-1"},
+            {"AWS_ACCESS_KEY_ID", "test"},
+            {"AWS_SECRET_ACCESS_KEY", "test"},
+            {"AWS_MAX_ATTEMPTS", "1"}};
+  }
+  std::vector<Request> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    while (!stopping_) {
+      pollfd waiting{listen_fd_, POLLIN, 0};
+      if (::poll(&waiting, 1, 50) <= 0) continue;
+      const int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      handle(fd);
+      ::close(fd);
+    }
+  }
+  void handle(int fd) {
+    std::string data;
+    char buffer[4096];
+    std::size_t head_end = std::string::npos;
+    std::size_t body_length = 0;
+    while (true) {
+      pollfd readable{fd, POLLIN, 0};
+      if (::poll(&readable, 1, 5000) <= 0) return;
+      const ssize_t count = ::recv(fd, buffer, sizeof buffer, 0);
+      if (count <= 0) return;
+      data.append(buffer, static_cast<std::size_t>(count));
+      if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
+        std::smatch match;
+        const std::string head = data.substr(0, head_end);
+        static const std::regex length("\r\n[Cc]ontent-[Ll]ength: *([0-9]+)");
+        if (std::regex_search(head, match, length)) body_length = std::stoul(match[1].str());
+      }
+      if (head_end != std::string::npos && data.size() >= head_end + 4 + body_length) break;
+    }
+    Request request;
+    static const std::regex target("\r\n[Xx]-[Aa]mz-[Tt]arget: *([^\r]*)");
+    std::smatch match;
+    const std::string head = data.substr(0, head_end);
+    if (std::regex_search(head, match, target)) request.target = match[1].str();
+    request.body = data.substr(head_end + 4, body_length);
+    const Response answer = responder_(request);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requests_.push_back(std::move(request));
+    }
+    const std::string response =
+        "HTTP/1.1 " + std::to_string(answer.status) + (answer.status == 200 ? " OK" : " Bad Request") +
+        "\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: " + std::to_string(answer.body.size()) +
+        "\r\nConnection: close\r\n\r\n" + answer.body;
+    ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+  }
+
+  Responder responder_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::vector<Request> requests_;
+  std::thread thread_;
+};
+
 std::string execution_id_in(const std::string& text) {
   static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   std::smatch match;
@@ -109,7 +236,7 @@ std::string execution_id_in(const std::string& text) {
 TEST_F(CliTest, HelpListsEveryCommand) {
   auto result = cli({"--help"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  for (const char* command : {"doctor", "list", "render", "run", "backfill", "status", "results", "stop"})
+  for (const char* command : {"doctor", "list", "render", "run", "query", "backfill", "status", "results", "stop"})
     EXPECT_NE(result.out.find(command), std::string::npos) << command << " missing from --help:\n" << result.out;
 }
 
@@ -151,9 +278,43 @@ TEST_F(CliTest, RunsAScheduledSlotLocallyAndWritesTheResultWhereAthenaWould) {
 TEST_F(CliTest, RenderShowsTheRenderedParametersAndSendsNothing) {
   auto result = cli({"render", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("\"ExecutionParameters\": [\"DATE '2024-02-29'\"]"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("\"OutputLocation\": \"s3://results/athena/\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"ExecutionParameters\":[\"DATE '2024-02-29'\"]"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"OutputLocation\":\"s3://results/athena/\""), std::string::npos) << result.out;
   EXPECT_FALSE(fs::exists(data_dir() + "/.athena/executions")) << "render must not run anything";
+}
+
+TEST_F(CliTest, RenderPrintsExactlyTheBytesTheAthenaClientSends) {
+  // What `run` sends to an Athena endpoint, captured by a loopback server, against what `render` printed.
+  CapturingServer athena;
+  auto rendered = cli({"render", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z", "--json"});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+  auto run = cli({"run", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z", "--engine", "athena"},
+                 athena.client_environment());
+  EXPECT_EQ(run.exit_code, 1) << run.err;  // the server refuses it: the run fails to start
+  auto requests = athena.requests();
+  ASSERT_FALSE(requests.empty()) << run.err;
+  EXPECT_EQ(requests.front().target, "AmazonAthena.StartQueryExecution");
+  EXPECT_EQ(requests.front().body + "\n", rendered.out);
+
+  // The human form shows the same bytes.
+  auto human = cli({"render", "-q", queries_, "daily_total", "--at", "2024-03-01T06:00:00Z"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_NE(human.out.find(requests.front().body + "\n"), std::string::npos) << human.out;
+}
+
+TEST_F(CliTest, MaxRowsZeroPrintsEveryRow) {
+  // One row per sale: more than one, so "all" is told apart from "the first".
+  std::string queries = dir_.write("all.yaml", R"(version: 1
+defaults: {database: shop, output: "s3://results/athena/"}
+queries:
+  every_sale:
+    sql: SELECT id FROM sales ORDER BY id
+)");
+  auto result = cli({"run", "-q", queries, "every_sale", "--format", "csv", "--max-rows", "0"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::string expected = "\"id\"\n";
+  for (const auto& sale : kSales) expected += "\"" + std::to_string(sale.id) + "\"\n";
+  EXPECT_EQ(result.out.substr(0, expected.size()), expected) << result.out;
 }
 
 TEST_F(CliTest, BadQueriesFileIsAUsageErrorNamingFileLineAndKey) {
@@ -242,6 +403,433 @@ TEST_F(CliTest, AthenaWithoutRegionIsAConfigurationError) {
   auto result = cli({"run", "-q", queries_, "daily_total", "--engine", "athena"});
   EXPECT_EQ(result.exit_code, 3) << result.err;
   EXPECT_NE(result.err.find("region"), std::string::npos) << result.err;
+}
+
+// ---- query ---------------------------------------------------------------------------------------------
+
+// Athena's CSV of `SELECT id, amount FROM sales WHERE day = DATE '<day>' ORDER BY id`, from kSales.
+std::string sales_csv_of(const std::string& day) {
+  std::string csv = "\"id\",\"amount\"\n";
+  for (const auto& sale : kSales)
+    if (sale.day == day) csv += "\"" + std::to_string(sale.id) + "\",\"" + std::to_string(sale.amount) + "\"\n";
+  return csv;
+}
+
+constexpr const char* kSalesOfADay = "SELECT id, amount FROM sales WHERE day = ? ORDER BY id";
+
+TEST_F(CliTest, QueryRunsOneStatementFromAnArgumentAFileOrStandardInput) {
+  const std::string expected = sales_csv_of("2024-01-02");
+  auto argument = cli({"query", "-d", "shop", kSalesOfADay, "-p", "DATE '2024-01-02'", "--format", "csv"});
+  ASSERT_EQ(argument.exit_code, 0) << argument.err;
+  EXPECT_EQ(argument.out, expected);
+  EXPECT_NE(argument.err.find("engine: local"), std::string::npos) << argument.err;
+  EXPECT_NE(argument.err.find("AWS is not configured"), std::string::npos) << argument.err;
+  EXPECT_NE(argument.err.find("SUCCEEDED"), std::string::npos) << argument.err;
+
+  // A file with a comment, a line break and the trailing `;` a SQL file usually has.
+  std::string file =
+      dir_.write("q.sql", "-- the sales of one day\nSELECT id, amount FROM sales\nWHERE day = ? ORDER BY id;\n");
+  auto from_file = cli({"query", "-d", "shop", "-f", file, "-p", "DATE '2024-01-02'", "--format", "csv"});
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_EQ(from_file.out, expected);
+
+  auto from_stdin =
+      cli({"query", "-d", "shop", "-p", "DATE '2024-01-02'", "--format", "csv"}, {}, std::string(kSalesOfADay) + ";");
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  EXPECT_EQ(from_stdin.out, expected);
+
+  // Each run is a new query (a fresh token), not the previous execution again.
+  EXPECT_NE(execution_id_in(argument.err), execution_id_in(from_file.err));
+}
+
+TEST_F(CliTest, QueryPrintsTableCsvJsonAndTsv) {
+  const std::vector<std::string> args = {"query", "-d", "shop", "SELECT id, day FROM sales WHERE id <= 2 ORDER BY id"};
+  auto with = [&](const std::string& format) {
+    auto command = args;
+    command.insert(command.end(), {"--format", format});
+    auto result = cli(command);
+    EXPECT_EQ(result.exit_code, 0) << format << ": " << result.err;
+    return result.out;
+  };
+  EXPECT_EQ(with("csv"), "\"id\",\"day\"\n\"1\",\"2024-01-01\"\n\"2\",\"2024-01-01\"\n");
+  EXPECT_EQ(with("tsv"), "id\tday\n1\t2024-01-01\n2\t2024-01-01\n");
+  EXPECT_EQ(with("json"), "{\"id\":\"1\",\"day\":\"2024-01-01\"}\n{\"id\":\"2\",\"day\":\"2024-01-01\"}\n");
+  EXPECT_EQ(with("table"),
+            "id | day\n"
+            "---+-----------\n"
+            "1  | 2024-01-01\n"
+            "2  | 2024-01-01\n"
+            "(2 rows)\n");
+
+  auto limited = cli({"query", "-d", "shop", "SELECT id FROM sales ORDER BY id", "--format", "csv", "--max-rows", "2"});
+  ASSERT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_EQ(limited.out, "\"id\"\n\"1\"\n\"2\"\n");
+  EXPECT_NE(limited.err.find("first 2 rows shown"), std::string::npos) << limited.err;
+}
+
+TEST_F(CliTest, QueryOutputIsTheEnginesResultFileByteForByte) {
+  std::string target = dir_.path() + "/export/sales.csv";
+  fs::create_directories(dir_.path() + "/export");
+  auto result = cli({"query", "-d", "shop", "SELECT * FROM sales ORDER BY id", "--output-location",
+                     "s3://results/athena/", "--output", target});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "") << "with --output the rows go to the file only";
+  std::string id = execution_id_in(result.err);
+  ASSERT_FALSE(id.empty()) << result.err;
+  const std::string written_by_engine = read_file(results_dir() + "/" + id + ".csv");
+  ASSERT_FALSE(written_by_engine.empty());
+  EXPECT_EQ(read_file(target), written_by_engine);
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir_.path() + "/export")) names.push_back(entry.path().filename());
+  EXPECT_EQ(names, std::vector<std::string>{"sales.csv"}) << "no temporary left beside it";
+}
+
+struct BadQuery {
+  const char* what;
+  std::vector<std::string> args;  // after "query"
+  std::string stdin_text;
+  const char* message;  // must appear in stderr
+};
+
+TEST_F(CliTest, QueryBadInputIsExitTwoWithAClearMessageAndWritesNothing) {
+  const std::string output = dir_.path() + "/out.csv";
+  const std::vector<BadQuery> cases = {
+      {"no statement", {"-d", "shop"}, "", "no statement"},
+      {"only a comment", {"-- nothing here\n;"}, "", "no statement"},
+      {"two statements", {"SELECT 1; SELECT 2"}, "", "2 statements"},
+      {"unterminated literal", {"SELECT 'abc"}, "", "string literal"},
+      {"unknown database", {"-d", "no_such_db", "SELECT 1"}, "", "database 'no_such_db' does not exist"},
+      {"malformed parameter", {"-d", "shop", kSalesOfADay, "-p", "DATE '2024-01-02"}, "", "--param 1"},
+      {"parameter count", {"-d", "shop", kSalesOfADay}, "", "1 `?` placeholder but 0 --param"},
+      {"parameter the engine refuses",
+       {"-d", "shop", kSalesOfADay, "-p", "DATE 'not a date'"},
+       "",
+       "INVALID_PARAMETER"},
+      {"both argument and file", {"SELECT 1", "-f", queries_}, "", "not both"},
+      {"output folder missing", {"SELECT 1", "--output", dir_.path() + "/missing/out.csv"}, "", "does not exist"},
+  };
+  for (const auto& bad : cases) {
+    SCOPED_TRACE(bad.what);
+    std::vector<std::string> args = {"query"};
+    args.insert(args.end(), bad.args.begin(), bad.args.end());
+    args.insert(args.end(), {"--output-location", "s3://results/athena/"});
+    if (std::string(bad.what) != "output folder missing") args.insert(args.end(), {"--output", output});
+    auto result = cli(args, {}, bad.stdin_text);
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_NE(result.err.find(bad.message), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "");
+    EXPECT_FALSE(fs::exists(output));
+    EXPECT_TRUE(result_files().empty()) << result_files().front();
+  }
+}
+
+TEST_F(CliTest, QueryNoWaitOnTheLocalEngineIsRefused) {
+  // The local engine runs the query on a thread of this process: leaving would cancel it.
+  auto result = cli({"query", "-d", "shop", "SELECT count(*) FROM sales", "--no-wait"});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("athena-runner serve"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, "");
+}
+
+// The Athena engine against `athena-runner serve` over the same data directory.
+TEST_F(CliTest, QueryOnTheAthenaEngineAgainstServe) {
+  const int port = free_loopback_port();
+  ChildProcess serve({AR_CLI_BINARY, "serve", "--port", std::to_string(port), "--data-dir", data_dir()}, {},
+                     dir_.path() + "/serve.log");
+  ASSERT_TRUE(wait_for_port(port, std::chrono::seconds(30))) << read_file(dir_.path() + "/serve.log");
+  const std::map<std::string, std::string> athena = {{"AWS_ENDPOINT_URL", "http://127.0.0.1:" + std::to_string(port)},
+                                                     {"AWS_REGION", "us-east-1"},
+                                                     {"AWS_ACCESS_KEY_ID", "test"},
+                                                     {"AWS_SECRET_ACCESS_KEY", "test"}};
+  auto result = cli({"query", "--engine", "athena", "-d", "shop", "--output-location", "s3://results/athena/",
+                     kSalesOfADay, "-p", "DATE '2024-01-01'", "--format", "csv"},
+                    athena);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, sales_csv_of("2024-01-01"));
+  EXPECT_NE(result.err.find("engine: athena"), std::string::npos) << result.err;
+
+  std::string target = dir_.path() + "/via-serve.csv";
+  auto exported = cli({"query", "--engine", "athena", "-d", "shop", "--output-location", "s3://results/athena/",
+                       kSalesOfADay, "-p", "DATE '2024-01-01'", "-o", target},
+                      athena);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::string id = execution_id_in(exported.err);
+  EXPECT_EQ(read_file(target), read_file(results_dir() + "/" + id + ".csv"));
+  EXPECT_EQ(read_file(target), sales_csv_of("2024-01-01"));
+
+  // --no-wait: the id at once; the query goes on in the server, and `status` finds it.
+  auto started = cli({"query", "--engine", "athena", "-d", "shop", "--output-location", "s3://results/athena/",
+                      "SELECT count(*) FROM sales", "--no-wait"},
+                     athena);
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  std::string started_id = execution_id_in(started.out);
+  ASSERT_FALSE(started_id.empty()) << started.out;
+  EXPECT_EQ(started.out, started_id + "\n");
+  ProcessResult status;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    status = cli({"status", "--engine", "athena", started_id}, athena);
+    if (status.out.find("SUCCEEDED") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(status.out.find("SUCCEEDED"), std::string::npos) << status.out << status.err;
+
+  auto unknown = cli({"query", "--engine", "athena", "-d", "no_such_db", "SELECT 1"}, athena);
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  EXPECT_NE(unknown.err.find("does not exist"), std::string::npos) << unknown.err;
+}
+
+// The Athena engine against moto_server: moto runs no SQL, it answers with the rows queued through its
+// /moto-api/static/athena/query-results API, read back with GetQueryResults (moto writes no result file).
+TEST_F(CliTest, QueryOnTheAthenaEngineAgainstMoto) {
+  MotoServer moto;
+  const std::string queue = R"({"region": "us-east-1", "results": [{"rows": [
+      {"Data": [{"VarCharValue": "pizza"}, {"VarCharValue": "sold"}]},
+      {"Data": [{"VarCharValue": "margherita"}, {"VarCharValue": "12"}]},
+      {"Data": [{"VarCharValue": "hawaiian"}, {}]}],
+    "column_info": [{"Name": "pizza", "Type": "varchar"}, {"Name": "sold", "Type": "bigint"}]}]})";
+  auto queued = run_process({"python3", "-c",
+                             "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "
+                             "'/moto-api/static/athena/query-results', data=sys.stdin.buffer.read(), method='POST'), "
+                             "timeout=10)",
+                             moto.endpoint()},
+                            queue);
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  auto result = cli(
+      {"query", "--engine", "athena", "-d", "pizza", "-w", "primary", "--format", "json",
+       "SELECT name AS pizza, sum(quantity) AS sold FROM sales WHERE day = ? GROUP BY 1", "-p", "DATE '2024-06-14'"},
+      moto.client_environment());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "{\"pizza\":\"margherita\",\"sold\":\"12\"}\n{\"pizza\":\"hawaiian\",\"sold\":null}\n");
+  std::string id = execution_id_in(result.err);
+  ASSERT_FALSE(id.empty()) << result.err;
+  // What moto received, read back with awscli.
+  auto described = run_process({"aws", "athena", "get-query-execution", "--query-execution-id", id, "--output", "json"},
+                               {}, moto.client_environment());
+  ASSERT_EQ(described.exit_code, 0) << described.err;
+  EXPECT_NE(described.out.find("\"Database\": \"pizza\""), std::string::npos) << described.out;
+  EXPECT_NE(described.out.find("DATE '2024-06-14'"), std::string::npos) << described.out;
+}
+
+// An Athena whose query runs until it is stopped: Ctrl-C and --timeout must send StopQueryExecution.
+CapturingServer::Response never_ending_athena(const CapturingServer::Request& request) {
+  const std::string running = R"({"QueryExecutionId": "11111111-2222-3333-4444-555555555555",
+      "Status": {"State": "RUNNING"}, "StatementType": "DML", "Statistics": {"DataScannedInBytes": 1572864}})";
+  if (request.target == "AmazonAthena.StartQueryExecution")
+    return {200, R"({"QueryExecutionId": "11111111-2222-3333-4444-555555555555"})"};
+  if (request.target == "AmazonAthena.GetQueryExecution") return {200, "{\"QueryExecution\": " + running + "}"};
+  if (request.target == "AmazonAthena.BatchGetQueryExecution")
+    return {200, "{\"QueryExecutions\": [" + running + "], \"UnprocessedQueryExecutionIds\": []}"};
+  if (request.target == "AmazonAthena.StopQueryExecution") return {200, "{}"};
+  return refuse_everything(request);
+}
+
+int stops_sent(const CapturingServer& athena) {
+  int stops = 0;
+  for (const auto& request : athena.requests())
+    if (request.target == "AmazonAthena.StopQueryExecution" &&
+        request.body.find("11111111-2222-3333-4444-555555555555") != std::string::npos)
+      ++stops;
+  return stops;
+}
+
+TEST_F(CliTest, QueryCtrlCStopsTheQuery) {
+  CapturingServer athena(never_ending_athena);
+  const std::string log = dir_.path() + "/query.log";
+  ChildProcess query({AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"},
+                     cli_environment(athena.client_environment()), log);
+  bool started = false;
+  for (int i = 0; i < 200 && !started; ++i) {
+    started = read_file(log).find("started 11111111") != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(started) << read_file(log);
+  ::kill(query.pid(), SIGINT);
+  auto exit_code = query.wait_exit(std::chrono::seconds(20));
+  ASSERT_TRUE(exit_code.has_value()) << read_file(log);
+  EXPECT_EQ(*exit_code, 130) << read_file(log);
+  EXPECT_EQ(stops_sent(athena), 1) << read_file(log);
+  EXPECT_NE(read_file(log).find("stopped"), std::string::npos) << read_file(log);
+}
+
+TEST_F(CliTest, QueryTimeoutStopsTheQueryAndExitsOne) {
+  CapturingServer athena(never_ending_athena);
+  auto result = cli({"query", "--engine", "athena", "SELECT 1", "--timeout", "1"}, athena.client_environment());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("timed out"), std::string::npos) << result.err;
+  EXPECT_EQ(stops_sent(athena), 1) << result.err;
+}
+
+TEST_F(CliTest, QueryHelpNamesEveryOption) {
+  auto result = cli({"query", "--help"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const char* option :
+       {"--file", "--engine", "--local", "--data-dir", "--database", "--catalog", "--workgroup", "--output-location",
+        "--param", "--format", "--max-rows", "--output", "--no-wait", "--timeout", "Exit codes", "Examples"})
+    EXPECT_NE(result.out.find(option), std::string::npos) << option << " missing from query --help:\n" << result.out;
+}
+
+// The text tmux shows for a pane, and the pane's commands, on a private tmux server stopped at the end.
+class TmuxSession {
+ public:
+  explicit TmuxSession(const TempDir& dir) : socket_(dir.path() + "/tmux.sock") {}
+  ~TmuxSession() { run_process({"tmux", "-S", socket_, "kill-server"}); }
+  TmuxSession(const TmuxSession&) = delete;
+  TmuxSession& operator=(const TmuxSession&) = delete;
+
+  bool start(const std::string& shell_command) {
+    return run_process({"tmux", "-S", socket_, "new-session", "-d", "-x", "160", "-y", "40", shell_command})
+               .exit_code == 0;
+  }
+  // The pane's text, scrollback included, long lines joined.
+  std::string screen() const {
+    return run_process({"tmux", "-S", socket_, "capture-pane", "-p", "-J", "-S", "-200"}).out;
+  }
+  void keys(const std::string& keys) const { run_process({"tmux", "-S", socket_, "send-keys", keys}); }
+  // Types `text` literally (tmux takes a `;` ending an argument for its command separator: escaped), then Enter.
+  void type_line(const std::string& text) const {
+    std::string literal = text;
+    if (!literal.empty() && literal.back() == ';') literal.insert(literal.size() - 1, "\\");
+    run_process({"tmux", "-S", socket_, "send-keys", "-l", literal});
+    keys("Enter");
+  }
+  // Waits until the screen shows `part` (true) or `timeout` passes (false).
+  bool wait_for(const std::string& part, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (screen().find(part) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+ private:
+  std::string socket_;
+};
+
+std::vector<std::string> lines_with(const std::string& text, const std::string& part) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(part) != std::string::npos) found.push_back(line);
+  return found;
+}
+
+std::string shell_command(const std::map<std::string, std::string>& env, const std::vector<std::string>& args) {
+  std::string command = "env";
+  for (const auto& [name, value] : env)
+    if (value != "\x01unset") command += " " + name + "='" + value + "'";
+  for (const auto& arg : args) command += " '" + arg + "'";
+  return command;
+}
+
+TEST_F(CliTest, QueryProgressIsOneLineUpdatedInPlaceOnATerminal) {
+  CapturingServer athena(never_ending_athena);
+  TmuxSession tmux(dir_);
+  const std::string log = dir_.path() + "/exit.txt";
+  ASSERT_TRUE(tmux.start(shell_command(cli_environment(athena.client_environment()),
+                                       {AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"}) +
+                         "; echo exit=$? > " + log + "; sleep 60"));
+  std::string first;
+  for (int i = 0; i < 100 && lines_with(first, "RUNNING").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first = tmux.screen();
+  }
+  ASSERT_EQ(lines_with(first, "RUNNING").size(), 1u) << first;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const std::string later = tmux.screen();
+  const auto running = lines_with(later, "RUNNING");
+  ASSERT_EQ(running.size(), 1u) << "the live line is rewritten, not repeated:\n" << later;
+  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later;
+  EXPECT_NE(running.front().find("data scanned 1.5 MiB"), std::string::npos) << later;
+  EXPECT_EQ(lines_with(later, "started 11111111").size(), 1u) << later;
+
+  tmux.keys("C-c");
+  for (int i = 0; i < 200 && read_file(log).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(read_file(log), "exit=130\n") << tmux.screen();
+  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+}
+
+TEST_F(CliTest, QueryProgressIsPlainLinesWhenStderrIsNotATerminal) {
+  CapturingServer athena(never_ending_athena);
+  auto result = cli({"query", "--engine", "athena", "SELECT 1", "--timeout", "2"}, athena.client_environment());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.find('\r'), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+  EXPECT_EQ(lines_with(result.err, "RUNNING after").size(), 1u) << "one line per state change:\n" << result.err;
+}
+
+TEST_F(CliTest, QueryShellRunsStatementsAsTheTrinoCliDoes) {
+  TmuxSession tmux(dir_);
+  const std::string history = dir_.path() + "/history";
+  const std::string paged = dir_.path() + "/paged.txt";
+  auto env = cli_environment({{"ATHENA_RUNNER_HISTORY", history}, {"ATHENA_RUNNER_PAGER", "cat > " + paged}});
+  ASSERT_TRUE(tmux.start(shell_command(env, {AR_CLI_BINARY, "query"}) + "; echo shell-exit=$?; sleep 60"));
+  ASSERT_TRUE(tmux.wait_for("athena:default> ")) << tmux.screen();
+
+  tmux.type_line("USE shop;");
+  ASSERT_TRUE(tmux.wait_for("athena:shop> ")) << tmux.screen();
+  // A statement over three lines runs when the `;` comes.
+  tmux.type_line("SELECT id, amount");
+  tmux.type_line("FROM sales WHERE day = DATE '2024-01-02'");
+  EXPECT_FALSE(tmux.wait_for("(3 rows)", std::chrono::milliseconds(300))) << "ran before the `;`";
+  tmux.type_line("ORDER BY id;");
+  ASSERT_TRUE(tmux.wait_for("(3 rows)")) << tmux.screen();
+  std::string screen = tmux.screen();
+  for (const auto& sale : kSales) {
+    if (sale.day != "2024-01-02") continue;
+    const std::string row = std::to_string(sale.id) + "  | " + std::to_string(sale.amount);
+    EXPECT_FALSE(lines_with(screen, row).empty()) << row << "\n" << screen;
+  }
+  EXPECT_FALSE(lines_with(screen, "SUCCEEDED in").empty()) << "time and data scanned after each statement";
+  EXPECT_FALSE(lines_with(screen, "data scanned").empty()) << screen;
+
+  // Ctrl-C drops the statement being typed (here inside an open literal) and keeps the shell.
+  tmux.keys("S");
+  tmux.type_line("ELECT 'never closed");
+  tmux.keys("C-c");
+  tmux.type_line("SELECT count(*) AS sales_count FROM sales;");
+  ASSERT_TRUE(tmux.wait_for("sales_count")) << tmux.screen();
+  ASSERT_TRUE(tmux.wait_for("(1 row)")) << tmux.screen();
+  EXPECT_FALSE(lines_with(tmux.screen(), std::to_string(kSales.size())).empty()) << tmux.screen();
+
+  tmux.type_line("SHOW TABLES;");
+  ASSERT_TRUE(tmux.wait_for("tab_name")) << tmux.screen();
+  ASSERT_TRUE(tmux.wait_for("broken")) << tmux.screen();
+  tmux.type_line("DESCRIBE sales;");
+  ASSERT_TRUE(tmux.wait_for("bigint")) << tmux.screen();
+
+  // Wider than the terminal (160 columns): through the pager.
+  const std::string wide(300, 'w');
+  tmux.type_line("SELECT '" + wide + "' AS wide_value;");
+  for (int i = 0; i < 200 && read_file(paged).find(wide) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_NE(read_file(paged).find("wide_value"), std::string::npos) << tmux.screen();
+  EXPECT_NE(read_file(paged).find(wide), std::string::npos) << tmux.screen();
+
+  tmux.type_line("quit");
+  ASSERT_TRUE(tmux.wait_for("shell-exit=0")) << tmux.screen();
+  // libedit's history file (spaces written as \040): each statement once, the multi-line one whole.
+  const std::string saved = read_file(history);
+  EXPECT_NE(saved.find("USE\\040shop;"), std::string::npos) << saved;
+  EXPECT_NE(saved.find("ORDER\\040BY\\040id;"), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("never\\040closed"), std::string::npos) << "a dropped statement is not kept:\n" << saved;
+}
+
+TEST_F(CliTest, QueryShellCtrlCStopsTheRunningQueryAndKeepsTheShell) {
+  CapturingServer athena(never_ending_athena);
+  TmuxSession tmux(dir_);
+  auto env = cli_environment(athena.client_environment());
+  env["ATHENA_RUNNER_HISTORY"] = dir_.path() + "/history";
+  ASSERT_TRUE(tmux.start(shell_command(env, {AR_CLI_BINARY, "query", "--engine", "athena"}) +
+                         "; echo shell-exit=$?; sleep 60"));
+  ASSERT_TRUE(tmux.wait_for("athena:default> ")) << tmux.screen();
+  tmux.type_line("SELECT 1;");
+  ASSERT_TRUE(tmux.wait_for("RUNNING")) << tmux.screen();
+  tmux.keys("C-c");
+  ASSERT_TRUE(tmux.wait_for("interrupted")) << tmux.screen();
+  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+  tmux.type_line("quit");
+  ASSERT_TRUE(tmux.wait_for("shell-exit=0")) << tmux.screen();
 }
 
 }  // namespace

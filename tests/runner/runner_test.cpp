@@ -132,6 +132,7 @@ class ScriptedEngine : public QueryEngine {
   Status stream_result_csv(const athena::QueryExecution&, const ByteSink& sink) override {
     if (csv.empty()) return make_error(ErrorKind::Service, "ResultNotAvailable", "none");
     for (std::size_t i = 0; i < csv.size(); i += 3) {  // small chunks: the reader must carry state across them
+      if (on_chunk) on_chunk();
       if (!sink(std::string_view(csv).substr(i, 3))) return make_error(ErrorKind::Aborted, "Aborted", "");
     }
     return Ok{};
@@ -143,6 +144,7 @@ class ScriptedEngine : public QueryEngine {
   }
 
   std::string csv;
+  std::function<void()> on_chunk;  // called before each chunk is sent
   athena::QueryResultsTable table;
   int results_calls = 0;
 
@@ -664,6 +666,84 @@ TEST(PrintResults, JsonLines) {
             "{\"id\":\"1\",\"name\":\"Ada\"}\n"
             "{\"id\":\"22\",\"name\":null}\n"
             "{\"id\":\"3\",\"name\":\"a \\\"q\\\",b\"}\n");
+}
+
+TEST(PrintResults, TsvAsTrinoCliWritesIt) {
+  // Trino CLI's TsvPrinter: values unquoted, NULL empty, tab, line breaks and backslash escaped.
+  ResultTable table;
+  table.columns = {"id", "text"};
+  table.rows = {{"1", "a\tb"}, {"2", std::nullopt}, {"3", "line\nbreak\\"}};
+  std::ostringstream out;
+  print_results(table, OutputFormat::Tsv, out);
+  EXPECT_EQ(out.str(), "id\ttext\n1\ta\\tb\n2\t\n3\tline\\nbreak\\\\\n");
+}
+
+// Records what reaches it and when: the rows it has seen at the moment the engine sends each chunk.
+class CountingSink final : public RowSink {
+ public:
+  void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override { names_ = names; }
+  bool row(ResultRow cells) override {
+    rows.push_back(std::move(cells));
+    return true;
+  }
+  void end(bool truncated) override {
+    ended = true;
+    was_truncated = truncated;
+  }
+  std::vector<std::string> names_;
+  Rows rows;
+  bool ended = false, was_truncated = false;
+};
+
+TEST(StreamResults, RowsReachTheSinkWhileTheCsvIsStillArriving) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  std::string csv = "\"n\"\n";
+  for (int i = 0; i < 50; ++i) csv += "\"" + std::to_string(i) + "\"\n";
+  engine.csv = csv;
+  CountingSink sink;
+  std::vector<std::size_t> rows_seen_per_chunk;
+  engine.on_chunk = [&] { rows_seen_per_chunk.push_back(sink.rows.size()); };
+  auto streamed = stream_results(engine, execution_in("q", State::Succeeded), 0, sink);
+  ASSERT_TRUE(streamed) << streamed.get_failure().to_string();
+  EXPECT_EQ(streamed->via, "csv");
+  EXPECT_EQ(streamed->rows, 50u);
+  EXPECT_EQ(sink.rows.size(), 50u);
+  EXPECT_TRUE(sink.ended);
+  // Half-way through the transfer the sink already holds rows: they were not collected first.
+  ASSERT_FALSE(rows_seen_per_chunk.empty());
+  EXPECT_GT(rows_seen_per_chunk[rows_seen_per_chunk.size() / 2], 10u);
+  EXPECT_LT(rows_seen_per_chunk[rows_seen_per_chunk.size() / 2], 40u);
+
+  // max_rows stops the transfer once one more row has started.
+  CountingSink limited;
+  rows_seen_per_chunk.clear();
+  auto first = stream_results(engine, execution_in("q", State::Succeeded), 3, limited);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(limited.rows, (Rows{{"0"}, {"1"}, {"2"}}));
+  EXPECT_TRUE(first->truncated);
+  EXPECT_TRUE(limited.was_truncated);
+  EXPECT_LT(rows_seen_per_chunk.size(), csv.size() / 3) << "the transfer went on after the rows wanted";
+}
+
+TEST(StreamResults, DdlResultsComeFromGetQueryResults) {
+  // A DDL statement's result file is bare lines (SHOW TABLES), not a CSV with a header.
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  engine.csv = "orders\npizzas\n";
+  athena::ColumnInfo column;
+  column.name = "tab_name";
+  column.type = "string";
+  engine.table.columns = {column};
+  engine.table.rows = {athena::Row{{"orders"}}, athena::Row{{"pizzas"}}};
+  auto execution = execution_in("q", State::Succeeded);
+  execution.statement_type = std::string(athena::kStatementTypeDdl);
+  CountingSink sink;
+  auto streamed = stream_results(engine, execution, 0, sink);
+  ASSERT_TRUE(streamed);
+  EXPECT_EQ(streamed->via, "GetQueryResults");
+  EXPECT_EQ(sink.names_, (std::vector<std::string>{"tab_name"}));
+  EXPECT_EQ(sink.rows, (Rows{{"orders"}, {"pizzas"}}));
 }
 
 TEST(Summary, JsonAndLinesCarryTheRun) {

@@ -27,7 +27,7 @@ inline constexpr std::string_view kCognitoIdentityHeader = "Lambda-Runtime-Cogni
 inline constexpr std::string_view kErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
 inline constexpr std::string_view kTraceIdVariable = "_X_AMZN_TRACE_ID";
 // Synchronous invocation response payload limit (Lambda quotas: 6 MB).
-inline constexpr std::size_t kMaxResponseBytes = 6 * 1024 * 1024;
+inline constexpr std::size_t kMaxResponseBytes = std::size_t{6} * 1024 * 1024;
 
 // Error types the runtime itself reports (the handler chooses its own for what it detects).
 inline constexpr std::string_view kErrorTypeHandlerException = "Runtime.HandlerException";

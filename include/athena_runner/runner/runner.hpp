@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -95,8 +96,10 @@ struct RunSummary {
 RunSummary summary_of(const athena::QueryExecution& execution);
 
 // Progress events for a display (CLI) or structured logs (Lambda).
+// Polled: a poll found the query still queued or running, in the same state (a live display refreshes its
+// elapsed time and data scanned on it). wall_time and the statistics are those of the latest poll.
 struct RunEvent {
-  enum class Kind { Started, StateChanged, Resubmitted, GaveUp, Finished } kind;
+  enum class Kind { Started, StateChanged, Polled, Resubmitted, GaveUp, Finished } kind;
   const RunSummary* summary;
 };
 using EventSink = std::function<void(const RunEvent&)>;
@@ -144,15 +147,42 @@ Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& quer
 
 // Result output. A table of rows as Athena's CSV gives them (header first), parsed from the CSV or
 // taken from GetQueryResults.
+using ResultRow = std::vector<std::optional<std::string>>;  // nullopt: SQL NULL
 struct ResultTable {
   std::vector<std::string> columns;
-  std::vector<std::string> types;  // Athena type names when known
-  std::vector<std::vector<std::optional<std::string>>> rows;
+  std::vector<std::string> types;  // Athena type names when known (GetQueryResults), else empty
+  std::vector<ResultRow> rows;
   bool truncated = false;  // more rows existed than max_rows
 };
-enum class OutputFormat { Table, Csv, JsonLines };
-// Fetches up to max_rows (0: all): the CSV from the output location when available, else
-// GetQueryResults (and says which on `via`).
+enum class OutputFormat { Table, Csv, JsonLines, Tsv };
+
+// Receives a result row by row as it is read, so no caller holds the whole result: the printers below,
+// or a table (fetch_results).
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  // Once, before the first row; `types` are Athena's type names when known (GetQueryResults), else empty.
+  virtual void columns(std::vector<std::string> names, std::vector<std::string> types) = 0;
+  virtual bool row(ResultRow cells) = 0;  // false: no more rows wanted
+  virtual void end(bool truncated) = 0;   // once, after the last row shown
+};
+
+// A printer on `out`. CSV (Athena's quoting: every value quoted, NULL empty), TSV (Trino CLI's: header line, tab
+// separated, \0 \b \f \t \n \r \\ escaped, NULL empty) and JSON lines (one object per row, NULL null) write each row as
+// it arrives; the table buffers the rows it shows to align them (at most --max-rows of them).
+std::unique_ptr<RowSink> make_result_printer(OutputFormat format, std::ostream& out);
+
+struct StreamedResult {
+  std::size_t rows = 0;    // rows given to the sink
+  bool truncated = false;  // more rows existed than max_rows
+  std::string via;         // "csv" (the result CSV from the output location) or "GetQueryResults"
+};
+// Streams up to max_rows (0: all) rows into `sink`: the CSV from the output location when available (parsed
+// chunk by chunk as it arrives), else GetQueryResults. A CSV that fails part way is an error, not silently
+// replaced by another source.
+Outcome<StreamedResult> stream_results(QueryEngine& engine, const athena::QueryExecution& execution,
+                                       std::size_t max_rows, RowSink& sink);
+// Fetches up to max_rows (0: all) into a table (and says where from on `via`).
 Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecution& execution, std::size_t max_rows,
                                    std::string* via = nullptr);
 // Parses Athena's result CSV (RFC 4180 quoting; an empty unquoted field is NULL).
