@@ -127,6 +127,21 @@ TEST_F(LocalEngineRun, RunnerWritesTheResultWhereAthenaWould) {
   EXPECT_EQ(table->rows[1], (std::vector<std::optional<std::string>>{"margherita", "5"}));
 }
 
+// SHOW FUNCTIONS reaches the front end's registry, not the Hive DDL path other SHOW statements take.
+TEST_F(LocalEngineRun, ShowFunctionsListsWhatRunsLocally) {
+  Runner runner(*engine_, Clock::system());
+  auto summary = runner.run(query("SHOW FUNCTIONS"), kSlot, fast_polling());
+  ASSERT_TRUE(summary) << summary.get_failure().to_string();
+  ASSERT_EQ(summary->state, RunState::Succeeded) << summary->reason;
+  EXPECT_EQ(summary->execution.statement_type, "UTILITY");
+  auto table = fetch_results(*engine_, summary->execution, 0, nullptr);
+  ASSERT_TRUE(table) << table.get_failure().to_string();
+  EXPECT_EQ(table->columns.at(0), "Function");
+  bool row_number = false;
+  for (const auto& row : table->rows) row_number = row_number || (row.at(0) == "row_number" && row.at(3) == "window");
+  EXPECT_TRUE(row_number);
+}
+
 TEST_F(LocalEngineRun, TheRunnerLearnsOfTheEndWithoutWaitingForItsNextPoll) {
   Runner runner(*engine_, Clock::system());
   RunOptions options;

@@ -1363,6 +1363,7 @@ bool is_hive_ddl(std::string_view sql) {
   if (words.empty()) return false;
   const std::string& first = words[0];
   const std::string second = words.size() > 1 ? words[1] : "";
+  if (first == "SHOW" && second == "FUNCTIONS") return false;  // the SQL front end's registry (LocalEngine)
   if (first == "MSCK" || first == "DESCRIBE" || first == "DESC" || first == "SHOW") return true;
   if (first == "ALTER") return second == "TABLE";
   if (first == "DROP") return second == "DATABASE" || second == "SCHEMA" || second == "TABLE";
