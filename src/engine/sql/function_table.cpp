@@ -503,7 +503,15 @@ void scalar_functions(Builder& b) {
   b.add("concat", {"varchar"}, "varchar", "ar_concat({*})").variadic = true;
   b.add("concat_ws", {"varchar", "varchar"}, "varchar", "concat_ws({*})").variadic = true;
   b.add("chr", {"bigint"}, "varchar", "chr(CAST({0} AS INTEGER))");
-  b.add("codepoint", {"varchar"}, "integer", "CAST(unicode({0}) AS INTEGER)");
+  // codepoint(varchar(1)) only, as Trino declares it (a longer or unbounded varchar does not match).
+  b.add_emit("codepoint", {"varchar"}, "integer",
+             [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+               if (call.params[0].precision != 1) {
+                 return not_supported("function codepoint(" + to_string(call.params[0]) +
+                                      ") is not supported: codepoint takes a varchar(1)");
+               }
+               return "CAST(unicode(" + args[0] + ") AS INTEGER)";
+             });
   b.add("to_utf8", {"varchar"}, "varbinary", "encode({0})");
   b.add("regexp_like", {"varchar", "varchar"}, "boolean", "regexp_matches({0}, {1})");
   b.add_emit("regexp_extract", {"varchar", "varchar"}, "varchar", emit_regexp_extract);

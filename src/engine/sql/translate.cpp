@@ -1246,7 +1246,16 @@ class Translator {
     if (target.kind == TypeKind::Varchar && target.precision != Type::kUnbounded) {
       auto inner = cast(value, Type::varchar(), try_cast, position);
       if (!inner) return inner;
-      b.sql = "substr(" + inner->sql + ", 1, " + std::to_string(target.precision) + ")";
+      const std::string n = std::to_string(target.precision);
+      if (is_string(from)) {  // Trino truncates text to the length
+        b.sql = "substr(" + inner->sql + ", 1, " + n + ")";
+      } else {  // and refuses a value whose text does not fit
+        b.sql = "CASE WHEN length(" + inner->sql + ") > " + n + " THEN " +
+                (try_cast ? std::string("NULL")
+                          : "error('Value ' || " + inner->sql + " || ' cannot be represented as " + to_string(target) +
+                                "')") +
+                " ELSE " + inner->sql + " END";
+      }
       return b;
     }
     if (target.kind == TypeKind::Json || from.kind == TypeKind::Json) return unsupported("the JSON type");
@@ -1258,7 +1267,20 @@ class Translator {
         (target.kind == TypeKind::Boolean || target.kind == TypeKind::Timestamp ||
          target.kind == TypeKind::TimestampTz || target.kind == TypeKind::Real || target.kind == TypeKind::Double ||
          target.kind == TypeKind::Decimal || target.kind == TypeKind::Varbinary)) {
-      if (target.kind == TypeKind::Varbinary) return unsupported("");
+      if (target.kind == TypeKind::Varbinary) {  // the text's UTF-8 bytes (DuckDB's CAST reads \x escapes)
+        b.sql = "encode(" + value.sql + ")";
+        return b;
+      }
+      if (target.kind == TypeKind::Timestamp && !try_cast) {
+        // Trino's timestamp text: date, then optionally hh:mm[:ss[.fraction]] after one space (DuckDB's CAST
+        // also takes 'T', offsets and more).
+        b.sql =
+            "CASE WHEN regexp_full_match(trim(" + value.sql +
+            "), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,12})?)?)?') THEN CAST(trim(" +
+            value.sql + ") AS TIMESTAMP) ELSE error('Value cannot be cast to timestamp: ' || " + value.sql + ") END";
+        return b;
+      }
+      if (target.kind == TypeKind::TimestampTz) return unsupported("");
       b.sql = fn + "(" + value.sql + " AS " + *duck + ")";
       return b;
     }
