@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
@@ -15,6 +14,7 @@
 #include <cerrno>
 
 #include "athena_runner/base/text.hpp"
+#include "athena_runner/catalog/catalog_store.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 
 namespace athena_runner::engine::local {
@@ -161,30 +161,24 @@ Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, 
   std::error_code error;
   if (!fs::is_directory(catalog_dir, error))
     return catalog_error("catalog directory '" + catalog_dir + "' does not exist");
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(catalog_dir, error);
-       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-    if (it->is_regular_file() && it->path().extension() == ".json") files.push_back(it->path());
-  }
-  if (error) return catalog_error("cannot list catalog directory '" + catalog_dir + "': " + error.message());
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    json document = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const catalog::CatalogStore store(catalog_dir);
+  auto documents = store.table_documents();
+  if (!documents)
+    return catalog_error("cannot read catalog directory '" + catalog_dir + "': " + documents.get_failure().message);
+  for (const auto& file : *documents) {
+    json document = json::parse(file.text, nullptr, /*allow_exceptions=*/false);
     if (document.is_discarded() || !document.is_object()) {
-      return catalog_error("catalog file '" + file.string() + "' is not valid JSON");
+      return catalog_error("catalog file '" + file.path + "' is not valid JSON");
     }
     // <catalog>/<database>/<table>.json: the folder names the database when DatabaseName is absent.
-    std::string folder_database =
-        file.parent_path() == fs::path(catalog_dir) ? std::string() : file.parent_path().filename().string();
     if (document.contains("Table") && document["Table"].is_object()) {
-      tables.push_back(parse_table(document["Table"], folder_database, file.string(), data_root));
+      tables.push_back(parse_table(document["Table"], file.database_folder, file.path, data_root));
     } else if (document.contains("TableList") && document["TableList"].is_array()) {
       for (const auto& table : document["TableList"]) {
-        tables.push_back(parse_table(table, folder_database, file.string(), data_root));
+        tables.push_back(parse_table(table, file.database_folder, file.path, data_root));
       }
     } else {
-      return catalog_error("catalog file '" + file.string() + "' has neither \"Table\" nor \"TableList\"");
+      return catalog_error("catalog file '" + file.path + "' has neither \"Table\" nor \"TableList\"");
     }
   }
   return tables;
