@@ -297,9 +297,12 @@ Outcome<bool> CatalogStore::create_table(const std::string& database, const std:
   if (!database_exists(database)) return database_not_found(database);
   std::error_code ignored;
   if (fs::exists(table_path(database, name, kTableExtension), ignored)) return false;
-  // What a dropped table of the same name left (a drop killed half-way) is not this table's.
-  fs::remove(table_path(database, name, kPartitionsExtension), ignored);
+  // What a dropped table of the same name left (a drop killed half-way) is not this table's; the partition
+  // list is written before the definition, so a table never exists without one.
   fs::remove(table_path(database, name, kVersionsExtension), ignored);
+  if (auto written = write(table_path(database, name, kPartitionsExtension), Json{{"Partitions", Json::array()}}.dump(2));
+      !written)
+    return std::move(written).get_failure();
   return files::create_file_exclusively(table_path(database, name, kTableExtension),
                                         Json{{"Table", std::move(*table)}}.dump(2), kCatalogWrite);
 }
@@ -366,6 +369,14 @@ Outcome<std::string> CatalogStore::partitions(const std::string& database, const
   auto stored = read_member(table_path(database, name, kPartitionsExtension), "Partitions", true);
   if (!stored) return std::move(stored).get_failure();
   return *stored ? (*stored)->dump() : std::string("[]");
+}
+
+Outcome<std::optional<std::string>> CatalogStore::partition_list(const std::string& database,
+                                                                  const std::string& name) const {
+  auto stored = read_member(table_path(database, name, kPartitionsExtension), "Partitions", true);
+  if (!stored) return std::move(stored).get_failure();
+  if (!*stored) return std::optional<std::string>();
+  return std::optional<std::string>((*stored)->dump());
 }
 
 Status CatalogStore::edit_partitions(const std::string& database, const std::string& name, const Edit& edit) {

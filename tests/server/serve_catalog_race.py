@@ -11,6 +11,10 @@ Each scenario prints one JSON document; the C++ test (serve_catalog_test.cpp) ch
   serve_catalog_race.py answered <file> <count>
       BatchCreatePartition calls one after another; each partition whose call was answered with success is
       appended to <file> (flushed and fsynced) before the next call; stops at the first failed call.
+  serve_catalog_race.py partitions
+      Athena's partition semantics: a table reads its registered partitions only, each from its own location
+      (Hive-style folders and a CloudTrail-style layout), DataScannedInBytes counts only the partitions read,
+      and MSCK REPAIR TABLE makes an unregistered folder visible.
   serve_catalog_race.py verify-answered <file>
       every partition listed in <file> is in GetPartitions, and the table still loads (GetTable, SELECT).
 """
@@ -249,12 +253,95 @@ def verify_answered(path):
     }))
 
 
+def partitions_scenario():
+    glue, s3, athena = client("glue"), client("s3"), client("athena")
+    started = time.monotonic()
+    s3.create_bucket(Bucket="lake")
+    s3.create_bucket(Bucket="trail")
+    glue.create_database(DatabaseInput={"Name": "logs"})
+    glue.create_table(
+        DatabaseName="logs",
+        TableInput={
+            "Name": "events",
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "int"}, {"Name": "msg", "Type": "string"}],
+                "Location": "s3://lake/events/",
+                "SerdeInfo": {
+                    "SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                    "Parameters": {"field.delim": ","},
+                },
+            },
+            "PartitionKeys": [{"Name": "dt", "Type": "string"}],
+        },
+    )
+    # (bucket, key, body, registered partition value or None)
+    trail = "AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/04/"
+    files = [
+        ("lake", "events/dt=2024-01-01/a.csv", b"1,a\n2,b\n", "2024-01-01"),
+        ("lake", "events/dt=2024-01-02/a.csv", b"3,c\n", "2024-01-02"),
+        ("lake", "events/dt=2024-01-03/a.csv", b"4,d\n5,e\n6,f\n", None),  # not registered
+        ("trail", trail + "x.csv", b"7,g\n", "2024-01-04"),
+    ]
+    for bucket, key, body, _ in files:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    glue.batch_create_partition(
+        DatabaseName="logs",
+        TableName="events",
+        PartitionInputList=[
+            {"Values": ["2024-01-01"], "StorageDescriptor": {"Location": "s3://lake/events/dt=2024-01-01/"}},
+            {"Values": ["2024-01-02"]},  # no Location: <table location>/dt=2024-01-02/
+            {"Values": ["2024-01-04"], "StorageDescriptor": {"Location": "s3://trail/" + trail}},
+        ],
+    )
+
+    def query(sql, header=True):  # DDL results have no header row
+        execution_id = athena.start_query_execution(
+            QueryString=sql, QueryExecutionContext={"Database": "logs"},
+            ResultConfiguration={"OutputLocation": "s3://lake/results/"},
+        )["QueryExecutionId"]
+        while time.monotonic() - started < DEADLINE_SECONDS:
+            execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+            if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                break
+            time.sleep(0.05)
+        if execution["Status"]["State"] != "SUCCEEDED":
+            return {"state": execution["Status"]["State"], "reason": execution["Status"].get("StateChangeReason")}
+        rows = athena.get_query_results(QueryExecutionId=execution_id)["ResultSet"]["Rows"]
+        return {
+            "rows": [[d.get("VarCharValue") for d in row["Data"]] for row in rows[1 if header else 0:]],
+            "scanned": execution["Statistics"]["DataScannedInBytes"],
+        }
+
+    registered = [f for f in files if f[3]]
+    expected = {
+        "all": [[str(sum(len(f[2].splitlines()) for f in registered)),
+                 str(sum(int(line.split(b",")[0]) for f in registered for line in f[2].splitlines()))]],
+        "by_day": [[f[3], str(len(f[2].splitlines()))] for f in sorted(registered, key=lambda f: f[3])],
+        "day4_scanned": len(files[3][2]),
+        "day1_scanned": len(files[0][2]),
+    }
+    result = {
+        "all": query("SELECT count(*), sum(id) FROM events"),
+        "by_day": query("SELECT dt, count(*) FROM events GROUP BY dt ORDER BY dt"),
+        "day4": query("SELECT sum(id) FROM events WHERE dt = '2024-01-04'"),
+        "day1": query("SELECT count(*) FROM events WHERE dt = '2024-01-01'"),
+        "catalog_name": query('SELECT count(*) FROM "awsdatacatalog"."logs"."events"'),
+    }
+    repaired = query("MSCK REPAIR TABLE events", header=False)
+    result["after_repair"] = query("SELECT count(*) FROM events")
+    result["repaired"] = repaired
+    expected["after_repair"] = [[str(sum(len(f[2].splitlines()) for f in files))]]
+    print(json.dumps({"result": result, "expected": expected}))
+
+
 if __name__ == "__main__":
     scenario = sys.argv[1]
     if scenario == "race":
         race(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif scenario == "answered":
         answered(sys.argv[2], int(sys.argv[3]))
+    elif scenario == "partitions":
+        partitions_scenario()
     elif scenario == "verify-answered":
         verify_answered(sys.argv[2])
     else:

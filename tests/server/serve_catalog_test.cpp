@@ -82,6 +82,29 @@ TEST_F(ServeCatalog, ConcurrentGlueSqlAndSecondProcessWritersLoseNothing) {
   EXPECT_EQ(outcome["version_ids"], json(versions)) << outcome.dump(2);
 }
 
+// Athena's partition semantics through the server, with boto3: registered partitions only, each from its own
+// location (Hive-style folders and a CloudTrail-style layout), pruning by partition values (DataScannedInBytes is
+// the size of the files of the partitions read), and MSCK REPAIR TABLE making an unregistered folder visible. The
+// expected rows and byte counts are computed by the script from the files it uploaded.
+TEST_F(ServeCatalog, PartitionedTablesReadTheirRegisteredPartitionsFromTheirOwnLocations) {
+  auto outcome = race({"partitions"});
+  ASSERT_TRUE(outcome.is_object()) << outcome.dump();
+  const json& result = outcome["result"];
+  const json& expected = outcome["expected"];
+  // The unregistered dt=2024-01-03/ folder is not read; dt=2024-01-04 is read from the trail bucket.
+  EXPECT_EQ(result["all"]["rows"], expected["all"]) << result.dump(2);
+  EXPECT_EQ(result["by_day"]["rows"], expected["by_day"]) << result.dump(2);
+  EXPECT_EQ(result["day4"]["rows"], json::array({json::array({"7"})})) << result.dump(2);
+  EXPECT_EQ(result["day4"]["scanned"], expected["day4_scanned"]) << result.dump(2);
+  EXPECT_EQ(result["day1"]["rows"], json::array({json::array({"2"})})) << result.dump(2);
+  EXPECT_EQ(result["day1"]["scanned"], expected["day1_scanned"]) << result.dump(2);
+  EXPECT_EQ(result["repaired"]["rows"],
+            json::array({json::array({"Partitions not in metastore:\tevents:dt=2024-01-03"}),
+                         json::array({"Repair: Added partition to metastore events:dt=2024-01-03"})}))
+      << result.dump(2);
+  EXPECT_EQ(result["after_repair"]["rows"], expected["after_repair"]) << result.dump(2);
+}
+
 TEST_F(ServeCatalog, KillNineMidwayKeepsEveryAnsweredCallAndTheCatalogLoads) {
   const std::string answered = dir_.path() + "/answered.txt";
   std::vector<std::string> writer{"python3", kRace, "answered", answered, "5000"};

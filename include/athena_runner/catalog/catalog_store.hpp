@@ -71,7 +71,8 @@ class CatalogStore {
   std::vector<std::string> tables(const std::string& database) const;  // <table>.json files, sorted
   // The Table object (JSON text) of <table>.json; nullopt when there is no such file.
   Outcome<std::optional<std::string>> table(const std::string& database, const std::string& name) const;
-  // Creates <table>.json exclusively (false: it exists; nothing changed). Its partitions start empty.
+  // Creates <table>.json exclusively (false: it exists; nothing changed), with an empty partition list: a
+  // partitioned table reads only what is registered (ALTER TABLE ADD PARTITION, MSCK REPAIR, Glue).
   Outcome<bool> create_table(const std::string& database, const std::string& name, std::string_view table_json);
   // Removes the table's files (definition, partitions, versions); false when it did not exist.
   Outcome<bool> drop_table(const std::string& database, const std::string& name);
@@ -89,6 +90,9 @@ class CatalogStore {
   // ---- partitions ----
   // The Partitions list (JSON text, "[]" when none is registered).
   Outcome<std::string> partitions(const std::string& database, const std::string& name) const;
+  // The same, nullopt when the table has no partition list at all: a get-table file copied in by hand, whose
+  // partitions the engine finds from its k=v/ folders until MSCK REPAIR or ALTER TABLE registers them.
+  Outcome<std::optional<std::string>> partition_list(const std::string& database, const std::string& name) const;
   // Edits the Partitions list under the table's lock (current: the list; nullopt when none is stored).
   Status edit_partitions(const std::string& database, const std::string& name, const Edit& edit);
 
