@@ -300,7 +300,8 @@ Outcome<bool> CatalogStore::create_table(const std::string& database, const std:
   // What a dropped table of the same name left (a drop killed half-way) is not this table's; the partition
   // list is written before the definition, so a table never exists without one.
   fs::remove(table_path(database, name, kVersionsExtension), ignored);
-  if (auto written = write(table_path(database, name, kPartitionsExtension), Json{{"Partitions", Json::array()}}.dump(2));
+  if (auto written =
+          write(table_path(database, name, kPartitionsExtension), Json{{"Partitions", Json::array()}}.dump(2));
       !written)
     return std::move(written).get_failure();
   return files::create_file_exclusively(table_path(database, name, kTableExtension),
@@ -372,7 +373,7 @@ Outcome<std::string> CatalogStore::partitions(const std::string& database, const
 }
 
 Outcome<std::optional<std::string>> CatalogStore::partition_list(const std::string& database,
-                                                                  const std::string& name) const {
+                                                                 const std::string& name) const {
   auto stored = read_member(table_path(database, name, kPartitionsExtension), "Partitions", true);
   if (!stored) return std::move(stored).get_failure();
   if (!*stored) return std::optional<std::string>();

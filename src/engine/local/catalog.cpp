@@ -441,8 +441,8 @@ Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files
     }
     return std::string();
   };
-  const std::string view = "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." +
-                           quote_identifier(table.name) + " AS ";
+  const std::string view =
+      "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) + " AS ";
   if (!table.partitions) {
     return view + "SELECT " + select + " FROM " + reader(files.paths, !table.partition_keys.empty());
   }

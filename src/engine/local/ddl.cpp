@@ -1387,26 +1387,21 @@ Json column_array(const std::vector<std::pair<std::string, std::string>>& column
   return out;
 }
 
-// Registers the partitions of `values_list` the catalog does not have yet, under the table's lock.
+// Registers the written partitions the catalog does not have yet, under the table's lock.
 Status register_partitions(Catalog& catalog, const QualifiedName& name, const Json& table,
-                           const std::vector<std::vector<std::string>>& values_list) {
-  if (values_list.empty()) return Ok{};
-  const Json keys = table.value("PartitionKeys", Json::array());
+                           const std::vector<WrittenPartition>& written) {
+  if (written.empty()) return Ok{};
   const std::string location =
       trim_slash(table.value("StorageDescriptor", Json::object()).value("Location", std::string()));
   return catalog.edit_partitions(name, [&](Json& partitions) -> Status {
-    for (const auto& values : values_list) {
+    for (const auto& partition : written) {
       Json value_json = Json::array();
-      for (const auto& value : values) value_json.push_back(value);
-      const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& partition) {
-        return partition.value("Values", Json::array()) == value_json;
+      for (const auto& value : partition.values) value_json.push_back(value);
+      const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& registered) {
+        return registered.value("Values", Json::array()) == value_json;
       });
       if (known) continue;
-      std::string relative;
-      for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) {
-        relative += lower(keys[i].value("Name", std::string())) + "=" + values[i] + "/";
-      }
-      partitions.push_back(new_partition(name, table, value_json, location + "/" + relative));
+      partitions.push_back(new_partition(name, table, value_json, location + "/" + partition.folder + "/"));
     }
     return Ok{};
   });
@@ -1426,7 +1421,7 @@ Status check_new_table(const std::string& database, const std::string& table, co
   return Ok{};
 }
 
-Status create_query_table(const QueryTable& spec, const std::vector<std::vector<std::string>>& partitions,
+Status create_query_table(const QueryTable& spec, const std::vector<WrittenPartition>& partitions,
                           const DdlContext& context) {
   auto name = checked_name(spec.database, spec.table);
   if (!name) return std::move(name).get_failure();
@@ -1474,7 +1469,7 @@ void remove_query_table(const std::string& database, const std::string& table, c
 }
 
 Status add_partitions(const std::string& database, const std::string& table,
-                      const std::vector<std::vector<std::string>>& partitions, const DdlContext& context) {
+                      const std::vector<WrittenPartition>& partitions, const DdlContext& context) {
   auto name = checked_name(database, table);
   if (!name) return std::move(name).get_failure();
   Catalog catalog(context);

@@ -369,7 +369,7 @@ struct LocalEngine::Impl {
   std::set<std::string> databases;
   std::map<std::size_t, std::string> view_signatures;  // tables[i] -> TableFiles::signature of its current view
   local::FolderWatch folder_watch;                     // tables[i] -> has anything changed under its folder
-  std::string catalog_signal;  // the catalog store's fingerprint when `tables` were loaded
+  std::string catalog_signal;                          // the catalog store's fingerprint when `tables` were loaded
   std::atomic<bool> running{false};
   std::atomic<bool> interrupted{false};
   std::string search_path;  // the database the connection's search_path names now
@@ -1223,7 +1223,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
   WrittenFiles written;
   std::int64_t rows = 0;
-  std::set<std::vector<std::string>> partitions;
+  std::map<std::vector<std::string>, std::string> partitions;  // values -> folder under the location
   if (statement.with_data) {
     if (auto created = written.create(folder); !created) return created.get_failure();
     written.temporary = folder / (".ar-write-" + id);
@@ -1351,13 +1351,14 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
           values.push_back(
               local::unescape_partition_value(equals == std::string::npos ? text_part : text_part.substr(equals + 1)));
         }
-        partitions.insert(std::move(values));
+        partitions.emplace(std::move(values), relative.parent_path().string());
       }
     }
   }
 
   // The catalog: CTAS creates the table, INSERT INTO registers new partitions.
-  const std::vector<std::vector<std::string>> partition_list(partitions.begin(), partitions.end());
+  std::vector<local::WrittenPartition> partition_list;
+  for (auto& [values, written_folder] : partitions) partition_list.push_back({values, written_folder});
   if (statement.kind == Kind::Ctas) {
     local::QueryTable table;
     table.database = target_database;
