@@ -198,6 +198,12 @@ std::size_t version_number(const Json& table) {
 
 }  // namespace
 
+Status check_data_catalog(std::string_view name) {
+  if (text::iequals(name, kDataCatalog)) return Ok{};
+  return make_error(ErrorKind::InvalidInput, std::string(kCatalogNotFound),
+                    "Catalog '" + std::string(name) + "' does not exist");
+}
+
 std::string catalog_dir_for(const std::string& data_dir) { return (fs::path(data_dir) / kCatalogFolder).string(); }
 
 Outcome<std::string> checked_name(std::string_view raw, std::string_view what) {

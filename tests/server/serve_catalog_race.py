@@ -294,9 +294,12 @@ def partitions_scenario():
         ],
     )
 
-    def query(sql, header=True):  # DDL results have no header row
+    def query(sql, header=True, catalog=None):  # DDL results have no header row
+        context = {"Database": "logs"}
+        if catalog:
+            context["Catalog"] = catalog
         execution_id = athena.start_query_execution(
-            QueryString=sql, QueryExecutionContext={"Database": "logs"},
+            QueryString=sql, QueryExecutionContext=context,
             ResultConfiguration={"OutputLocation": "s3://lake/results/"},
         )["QueryExecutionId"]
         while time.monotonic() - started < DEADLINE_SECONDS:
@@ -325,7 +328,11 @@ def partitions_scenario():
         "by_day": query("SELECT dt, count(*) FROM events GROUP BY dt ORDER BY dt"),
         "day4": query("SELECT sum(id) FROM events WHERE dt = '2024-01-04'"),
         "day1": query("SELECT count(*) FROM events WHERE dt = '2024-01-01'"),
-        "catalog_name": query('SELECT count(*) FROM "awsdatacatalog"."logs"."events"'),
+        "catalog_quoted": query('SELECT count(*) FROM "awsdatacatalog"."logs"."events"'),
+        "catalog_mixed_case": query("SELECT count(*) FROM AwsDataCatalog.logs.events"),
+        "catalog_context": query("SELECT count(*) FROM events", catalog="AwsDataCatalog"),
+        "other_catalog": query('SELECT count(*) FROM "other"."logs"."events"'),
+        "other_context": query("SELECT count(*) FROM events", catalog="other"),
     }
     repaired = query("MSCK REPAIR TABLE events", header=False)
     result["after_repair"] = query("SELECT count(*) FROM events")

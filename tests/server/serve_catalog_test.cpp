@@ -103,6 +103,15 @@ TEST_F(ServeCatalog, PartitionedTablesReadTheirRegisteredPartitionsFromTheirOwnL
                          json::array({"Repair: Added partition to metastore events:dt=2024-01-03"})}))
       << result.dump(2);
   EXPECT_EQ(result["after_repair"]["rows"], expected["after_repair"]) << result.dump(2);
+  // Catalog names: awsdatacatalog in any case, in the name and as the query context's catalog; any other
+  // fails with Trino's CATALOG_NOT_FOUND message.
+  const json count = json::array({json::array({expected["all"][0][0]})});
+  for (const char* name : {"catalog_quoted", "catalog_mixed_case", "catalog_context"})
+    EXPECT_EQ(result[name]["rows"], count) << name << ": " << result.dump(2);
+  for (const char* name : {"other_catalog", "other_context"}) {
+    EXPECT_EQ(result[name]["state"], "FAILED") << name << ": " << result.dump(2);
+    EXPECT_EQ(result[name]["reason"], "CATALOG_NOT_FOUND: Catalog 'other' does not exist") << result.dump(2);
+  }
 }
 
 TEST_F(ServeCatalog, KillNineMidwayKeepsEveryAnsweredCallAndTheCatalogLoads) {

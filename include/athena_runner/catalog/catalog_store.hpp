@@ -45,6 +45,14 @@ inline constexpr std::string_view kDatabaseNotFound = "DATABASE_NOT_FOUND";
 // <data dir>/.glue
 std::string catalog_dir_for(const std::string& data_dir);
 
+// Athena's name for the Glue Data Catalog, the only catalog here: in `catalog.db.table` and as the query
+// context's Catalog, in any case (Athena lists it as AwsDataCatalog).
+inline constexpr std::string_view kDataCatalog = "awsdatacatalog";
+// Error::code and message for any other catalog, as Trino (Athena's engine) words it: "Catalog 'x' does not
+// exist" (CATALOG_NOT_FOUND, trino-main's MetadataUtil.getRequiredCatalogHandle).
+inline constexpr std::string_view kCatalogNotFound = "CATALOG_NOT_FOUND";
+Status check_data_catalog(std::string_view name);
+
 // Glue stores names lower-cased; ours also become file names, so nothing that leaves the folder: 1 to 255
 // characters, no '/', '\\' or control characters, not starting with '.'. `what` names it in the message
 // ("database", "table", "column").

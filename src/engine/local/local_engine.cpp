@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "athena_runner/base/text.hpp"
+#include "athena_runner/catalog/catalog_store.hpp"
 #include "catalog.hpp"
 #include "ddl.hpp"
 #include "dialect.hpp"
@@ -357,6 +358,20 @@ std::string strip_trailing_semicolons(std::string sql) {
 using text::lower;
 using text::upper;
 
+// DuckDB's binder names a catalog it does not have (`Catalog "x" does not exist!`): any catalog but
+// awsdatacatalog, since that is the only one attached. Reported as Trino words it.
+std::optional<Error> catalog_not_found(const std::string& message) {
+  static constexpr std::string_view kPrefix = "Catalog \"";
+  static constexpr std::string_view kSuffix = "\" does not exist!";
+  const auto start = message.find(kPrefix);
+  if (start == std::string::npos) return std::nullopt;
+  const auto end = message.find(kSuffix, start + kPrefix.size());
+  if (end == std::string::npos) return std::nullopt;
+  auto known = catalog::check_data_catalog(message.substr(start + kPrefix.size(), end - start - kPrefix.size()));
+  if (known) return std::nullopt;
+  return engine_error(error_codes::kCatalogNotFound, known.get_failure().message);
+}
+
 }  // namespace
 
 struct LocalEngine::Impl {
@@ -601,6 +616,7 @@ struct LocalEngine::Impl {
   Error table_error(const std::string& message, const std::set<std::size_t>& referenced,
                     const std::vector<std::string>& parameters) {
     if (auto parameter = bad_parameter(parameters)) return *parameter;
+    if (auto catalog = catalog_not_found(message)) return *catalog;
     for (std::size_t index : referenced) {
       const auto& table = tables[index];
       if (message.find(table.local_path) != std::string::npos) {
@@ -1413,9 +1429,14 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   if (duckdb_connect(impl->database.get(), impl->connection.out()) == DuckDBError) {
     return engine_error(error_codes::kQueryFailed, "cannot connect to DuckDB");
   }
+  // The catalog DuckDB resolves names in is Athena's: "AwsDataCatalog"."db"."table" (DuckDB matches
+  // identifiers without regard to case) reads the same views as "db"."table"; DuckDB's own `memory` goes, so
+  // no other catalog resolves. Everything below (macros, schemas, views) is created in it.
+  std::vector<std::string> setup = {"ATTACH ':memory:' AS " + std::string(catalog::kDataCatalog),
+                                    "USE " + std::string(catalog::kDataCatalog), "DETACH memory"};
   // Athena (Trino) semantics: integer division truncates, sessions run in UTC, NULLs sort last.
-  std::vector<std::string> setup = {"SET integer_division = true", "SET TimeZone = 'UTC'",
-                                    "SET default_null_order = 'nulls_last'"};
+  setup.insert(setup.end(),
+               {"SET integer_division = true", "SET TimeZone = 'UTC'", "SET default_null_order = 'nulls_last'"});
   for (auto& macro : local::dialect_macros()) setup.push_back(std::move(macro));
   impl->databases.insert(lower(config.default_database));
   for (std::size_t i = 0; i < impl->tables.size(); ++i) {
@@ -1469,6 +1490,10 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   QueryResult result;
   if (auto checked = Impl::check_parameters(context.execution_parameters); !checked) return checked.get_failure();
   if (auto followed = impl_->follow_catalog(); !followed) return followed.get_failure();
+  if (!context.catalog.empty()) {
+    if (auto known = catalog::check_data_catalog(context.catalog); !known)
+      return engine_error(error_codes::kCatalogNotFound, known.get_failure().message);
+  }
   if (local::is_write_statement(sql)) return impl_->write(sql, context, started);
   auto translation = local::translate_to_duckdb(sql, context.execution_parameters);
   if (!translation) return translation.get_failure();

@@ -28,6 +28,7 @@
 #include "athena_runner/aws/s3.hpp"
 #include "athena_runner/aws/sigv4.hpp"
 #include "athena_runner/base/files.hpp"
+#include "athena_runner/catalog/catalog_store.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "ddl.hpp"
@@ -586,6 +587,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
     if (execution.query_execution_context && execution.query_execution_context->database) {
       context.database = *execution.query_execution_context->database;
     }
+    if (execution.query_execution_context && execution.query_execution_context->catalog) {
+      context.catalog = *execution.query_execution_context->catalog;
+    }
     context.execution_parameters = execution.execution_parameters;
     context.query_execution_id = id;
     if (execution.result_configuration && execution.result_configuration->output_location) {
@@ -608,7 +612,10 @@ class LocalQueryEngine final : public runner::QueryEngine {
     Outcome<QueryResult> result = make_error(ErrorKind::Internal, "", "");
     // Called by the engine's watcher while execute() runs, so never at the same time as the writes below.
     context.on_long_running = [&] { (void)write_record(execution, {}); };
-    if (local::is_hive_ddl(sql)) {
+    if (auto known = context.catalog.empty() ? Status(Ok{}) : catalog::check_data_catalog(context.catalog); !known) {
+      result =
+          make_error(ErrorKind::InvalidInput, std::string(error_codes::kCatalogNotFound), known.get_failure().message);
+    } else if (local::is_hive_ddl(sql)) {
       (void)write_record(execution, {});
       result = local::execute_ddl(
           sql, local::DdlContext{workspace_.catalog_dir, workspace_.data_dir,
