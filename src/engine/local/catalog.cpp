@@ -313,8 +313,9 @@ Outcome<TableFiles> list_table_files(const CatalogTable& table,
         continue;
       }
       if (auto failed = walk_files(folder, index, entries, before_reading_folder)) {
-        return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
-                          "table " + qualified + ": cannot list '" + folder + "': " + failed.message());
+        std::string message = "table " + qualified;
+        message += ": cannot list '" + folder + "': " + failed.message();
+        return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData), message);
       }
     }
   } else {
@@ -473,7 +474,10 @@ Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files
       constants += ", CAST(" + quote_literal((*table.partitions)[partition].values[k]) + " AS " + key.type.sql +
                    ") AS " + quote_identifier(key.name);
     }
-    branches.push_back("SELECT " + data_select + constants + " FROM " + reader(paths, false));
+    std::string branch = "SELECT " + data_select;
+    branch += constants;
+    branch += " FROM " + reader(paths, false);
+    branches.push_back(std::move(branch));
   }
   std::string sql = view;
   for (std::size_t i = 0; i < branches.size(); ++i) sql += (i ? " UNION ALL " : "") + branches[i];

@@ -1129,7 +1129,10 @@ Outcome<QueryResult> msck_repair(Parser& parser, Catalog& catalog) {
           if (equals == std::string::npos || lower(folder_name.substr(0, equals)) != key) continue;
           Json next = values;
           next.push_back(unescape_path_name(folder_name.substr(equals + 1)));
-          walk(child, depth + 1, next, relative + (relative.empty() ? "" : "/") + folder_name);
+          std::string child_relative = relative;
+          if (!child_relative.empty()) child_relative += '/';
+          child_relative += folder_name;
+          walk(child, depth + 1, next, child_relative);
         }
       };
   walk(root, 0, Json::array(), "");
@@ -1145,7 +1148,9 @@ Outcome<QueryResult> msck_repair(Parser& parser, Catalog& catalog) {
         return partition.value("Values", Json::array()) == values;
       });
       if (known) continue;
-      partitions.push_back(new_partition(*name, *table, values, location + "/" + relative + "/"));
+      std::string partition_location = location;
+      partition_location += "/" + relative + "/";
+      partitions.push_back(new_partition(*name, *table, values, partition_location));
       added.push_back(name->table + ":" + partition_name(keys, values));
     }
     return Ok{};

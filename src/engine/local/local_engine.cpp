@@ -579,7 +579,12 @@ struct LocalEngine::Impl {
   Status refresh_views(const std::vector<std::string>& names, const std::string& schema,
                        std::set<std::size_t>& referenced) {
     for (const auto& name : names) {
-      auto found = table_index.find(name.find('.') == std::string::npos ? schema + "." + name : name);
+      std::string qualified = name;
+      if (name.find('.') == std::string::npos) {
+        qualified = schema;
+        qualified += "." + name;
+      }
+      auto found = table_index.find(qualified);
       if (found != table_index.end()) referenced.insert(found->second);
     }
     for (std::size_t index : referenced) {
@@ -748,15 +753,15 @@ bool decimal_parts(const std::string& type, int& precision, int& scale) {
 // implicit coercions Trino allows (wider integers, integers and decimals to wider decimals and floating
 // point, real to double, date to timestamp, varchar to varchar/char); anything else fails, as in Athena.
 bool insert_coercible(std::string from, std::string to) {
-  auto normal = [](std::string type) {
+  auto normal = [](const std::string& type) {
     std::string out;
-    for (char c : lower(std::move(type))) {
+    for (char c : lower(type)) {
       if (!std::isspace(static_cast<unsigned char>(c))) out += c;
     }
     return out == "integer" ? "int" : out == "real" ? "float" : out;
   };
-  from = normal(std::move(from));
-  to = normal(std::move(to));
+  from = normal(from);
+  to = normal(to);
   if (from == kNullType || from == to) return true;
   const bool to_text = to == "string" || to.rfind("varchar", 0) == 0 || to.rfind("char", 0) == 0;
   if (from == "string") return to_text;
@@ -1131,8 +1136,9 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
       for (std::size_t i = 0; i < statement.insert_columns.size(); ++i) {
         const std::string& name = statement.insert_columns[i];
         if (std::none_of(all.begin(), all.end(), [&](const auto* column) { return column->name == name; })) {
-          return engine_error(error_codes::kQueryFailed,
-                              "Insert column name does not exist in target table " + qualified + ": " + name);
+          std::string message = "Insert column name does not exist in target table " + qualified;
+          message += ": " + name;
+          return engine_error(error_codes::kQueryFailed, message);
         }
         if (!source_of.emplace(name, i).second) {
           return engine_error(error_codes::kQueryFailed, "Insert column name is specified more than once: " + name);
@@ -1330,10 +1336,15 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
           return engine_error(error_codes::kIo,
                               "cannot create folder '" + partition_folder.string() + "': " + folder_error.message());
         }
-        const std::string copy =
-            "COPY (SELECT " + data_columns + " FROM " + staged + " WHERE " + where + ") TO " +
-            local::quote_literal((partition_folder / (id + "_" + std::to_string(n) + "." + extension)).string()) +
-            " (" + copy_options + ")";
+        std::string file_name = id;
+        file_name += "_" + std::to_string(n);
+        file_name += "." + extension;
+        std::string copy = "COPY (SELECT " + data_columns;
+        copy += " FROM " + staged;
+        copy += " WHERE " + where;
+        copy += ") TO " + local::quote_literal((partition_folder / file_name).string());
+        copy += " (" + copy_options;
+        copy += ")";
         if (auto ran = run_counted(copy, true); !ran) return ran.get_failure();
       }
     }
@@ -1374,6 +1385,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
 
   // The catalog: CTAS creates the table, INSERT INTO registers new partitions.
   std::vector<local::WrittenPartition> partition_list;
+  partition_list.reserve(partitions.size());
   for (auto& [values, written_folder] : partitions) partition_list.push_back({values, written_folder});
   if (statement.kind == Kind::Ctas) {
     local::QueryTable table;
