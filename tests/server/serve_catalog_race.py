@@ -15,6 +15,9 @@ Each scenario prints one JSON document; the C++ test (serve_catalog_test.cpp) ch
       Athena's partition semantics: a table reads its registered partitions only, each from its own location
       (Hive-style folders and a CloudTrail-style layout), DataScannedInBytes counts only the partitions read,
       and MSCK REPAIR TABLE makes an unregistered folder visible.
+  serve_catalog_race.py glue-api
+      GetPartition / BatchGetPartition / BatchDeletePartition / UpdatePartition / GetTableVersions and UpdateTable
+      with VersionId, each response checked against botocore's output shape for the operation.
   serve_catalog_race.py verify-answered <file>
       every partition listed in <file> is in GetPartitions, and the table still loads (GetTable, SELECT).
 """
@@ -341,12 +344,86 @@ def partitions_scenario():
     print(json.dumps({"result": result, "expected": expected}))
 
 
+def shape_problems(glue, operation, response):
+    """Members of the response that botocore's output shape for `operation` does not have (recursively)."""
+    model = glue.meta.service_model.operation_model(operation).output_shape
+    problems = []
+
+    def check(shape, value, path):
+        if shape.type_name == "structure":
+            if not isinstance(value, dict):
+                problems.append(f"{path}: not an object")
+                return
+            for key, member in value.items():
+                if key == "ResponseMetadata" and path == operation:
+                    continue
+                if key not in shape.members:
+                    problems.append(f"{path}.{key}: not in the model")
+                else:
+                    check(shape.members[key], member, f"{path}.{key}")
+        elif shape.type_name == "list":
+            if not isinstance(value, list):
+                problems.append(f"{path}: not a list")
+                return
+            for index, item in enumerate(value):
+                check(shape.member, item, f"{path}[{index}]")
+
+    check(model, response, operation)
+    return problems
+
+
+def glue_api():
+    glue, s3 = client("glue"), client("s3")
+    create_table(glue, s3)
+    out, problems = {}, []
+
+    def call(operation, **kwargs):
+        method = getattr(glue, "_".join(
+            part.lower() for part in __import__("re").findall("[A-Z][a-z]*", operation)))
+        response = method(**kwargs)
+        problems.extend(shape_problems(glue, operation, response))
+        return response
+
+    def error(operation, **kwargs):
+        try:
+            call(operation, **kwargs)
+        except botocore.exceptions.ClientError as failure:
+            return failure.response["Error"]["Code"]
+        return None
+
+    key = {"DatabaseName": DATABASE, "TableName": TABLE}
+    call("BatchCreatePartition", **key, PartitionInputList=[{"Values": [day]} for day in ("d1", "d2", "d3")])
+    got = call("BatchGetPartition", **key, PartitionsToGet=[{"Values": ["d1"]}, {"Values": ["d9"]}, {"Values": ["d3"]}])
+    out["batch_get"] = sorted(p["Values"][0] for p in got["Partitions"])
+    call("UpdatePartition", **key, PartitionValueList=["d2"],
+         PartitionInput={"Values": ["d2"], "Parameters": {"checked": "yes"}})
+    out["updated"] = call("GetPartition", **key, PartitionValues=["d2"])["Partition"].get("Parameters")
+    out["update_missing"] = error("UpdatePartition", **key, PartitionValueList=["d9"], PartitionInput={"Values": ["d9"]})
+    deleted = call("BatchDeletePartition", **key, PartitionsToDelete=[{"Values": ["d1"]}, {"Values": ["d9"]}])
+    out["delete_errors"] = [[e["PartitionValues"], e["ErrorDetail"]["ErrorCode"]] for e in deleted.get("Errors", [])]
+    out["left"] = sorted(p["Values"][0] for p in call("GetPartitions", **key)["Partitions"])
+    out["get_deleted"] = error("GetPartition", **key, PartitionValues=["d1"])
+    table = call("GetTable", DatabaseName=DATABASE, Name=TABLE)["Table"]
+    table_input = {k: table[k] for k in ("Name", "StorageDescriptor", "PartitionKeys")}
+    table_input["Parameters"] = {"step": "1"}
+    call("UpdateTable", DatabaseName=DATABASE, TableInput=table_input, VersionId=table["VersionId"])
+    table_input["Parameters"] = {"step": "stale"}
+    out["stale_update"] = error("UpdateTable", DatabaseName=DATABASE, TableInput=table_input,
+                                VersionId=table["VersionId"])
+    versions = call("GetTableVersions", DatabaseName=DATABASE, TableName=TABLE)["TableVersions"]
+    out["versions"] = [[v["VersionId"], v["Table"].get("Parameters", {}).get("step")] for v in versions]
+    out["shape_problems"] = problems
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
     scenario = sys.argv[1]
     if scenario == "race":
         race(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif scenario == "answered":
         answered(sys.argv[2], int(sys.argv[3]))
+    elif scenario == "glue-api":
+        glue_api()
     elif scenario == "partitions":
         partitions_scenario()
     elif scenario == "verify-answered":

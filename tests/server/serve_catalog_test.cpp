@@ -114,6 +114,23 @@ TEST_F(ServeCatalog, PartitionedTablesReadTheirRegisteredPartitionsFromTheirOwnL
   }
 }
 
+// The Glue operations that follow from one store, through boto3; every response member is checked against
+// botocore's output shape of its operation (the script walks the service model).
+TEST_F(ServeCatalog, GluePartitionAndVersionOperationsAnswerFromTheStore) {
+  auto outcome = race({"glue-api"});
+  ASSERT_TRUE(outcome.is_object()) << outcome.dump();
+  EXPECT_EQ(outcome["shape_problems"], json::array()) << outcome.dump(2);
+  EXPECT_EQ(outcome["batch_get"], json({"d1", "d3"}));  // a partition that does not exist is left out
+  EXPECT_EQ(outcome["updated"], json({{"checked", "yes"}}));
+  EXPECT_EQ(outcome["update_missing"], "EntityNotFoundException");
+  EXPECT_EQ(outcome["delete_errors"], json::array({json::array({json({"d9"}), "EntityNotFoundException"})}));
+  EXPECT_EQ(outcome["left"], json({"d2", "d3"}));
+  EXPECT_EQ(outcome["get_deleted"], "EntityNotFoundException");
+  // UpdateTable with a VersionId that is no longer current is refused; the versions list the current first.
+  EXPECT_EQ(outcome["stale_update"], "ConcurrentModificationException");
+  EXPECT_EQ(outcome["versions"], json::array({json({"1", "1"}), json::array({"0", nullptr})}));
+}
+
 TEST_F(ServeCatalog, KillNineMidwayKeepsEveryAnsweredCallAndTheCatalogLoads) {
   const std::string answered = dir_.path() + "/answered.txt";
   std::vector<std::string> writer{"python3", kRace, "answered", answered, "5000"};
