@@ -711,7 +711,7 @@ Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const Loca
                       "the local engine needs a data directory (e.g. --data-dir examples/data)");
   }
   LocalWorkspace resolved = workspace;
-  if (resolved.catalog_dir.empty()) resolved.catalog_dir = (fs::path(resolved.data_dir) / ".glue").string();
+  if (resolved.catalog_dir.empty()) resolved.catalog_dir = catalog::catalog_dir_for(resolved.data_dir);
   if (resolved.workers < 1) resolved.workers = 1;
   std::error_code error;
   for (const auto& dir : {fs::path(resolved.data_dir) / ".athena" / "executions",
