@@ -74,6 +74,23 @@ print(json.dumps(table))' "$table_file")
 done
 aws glue get-tables --database-name pizza --query 'TableList[].Name' --output text
 
+# As in Athena, a new partitioned table reads only registered partitions: MSCK REPAIR TABLE registers its
+# k=v/ folders.
+for table in $(aws glue get-tables --database-name pizza --query 'TableList[?length(PartitionKeys) > `0`].Name' \
+                 --output text); do
+  printf '==> MSCK REPAIR TABLE pizza.%s (registers its partitions)\n' "$table"
+  repair=$(aws athena start-query-execution --query-string "MSCK REPAIR TABLE pizza.$table" \
+             --result-configuration OutputLocation=s3://example-athena-results/ddl/ --query QueryExecutionId --output text)
+  state=QUEUED
+  for _ in $(seq 300); do
+    state=$(aws athena get-query-execution --query-execution-id "$repair" --query QueryExecution.Status.State \
+              --output text)
+    [[ $state == SUCCEEDED || $state == FAILED || $state == CANCELLED ]] && break
+    sleep 0.2
+  done
+  [[ $state == SUCCEEDED ]] || { echo "local-endpoint: MSCK REPAIR TABLE pizza.$table ended $state" >&2; exit 1; }
+done
+
 printf '==> one schedule tick of daily_revenue at %s: the packaged bootstrap under the Runtime API\n' "$SLOT"
 # The payload EventBridge Scheduler delivers (docs/queries-file.md): the resolved query plus the time.
 python3 - "$SLOT" > "$WORK/event.json" <<'PY'

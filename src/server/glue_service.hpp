@@ -1,16 +1,13 @@
-// Glue Data Catalog (JSON 1.1) on disk, in the layout the local engine reads:
-//   <data dir>/.glue/<database>/_database.meta      the database (GetDatabase shape; not *.json, so the
-//                                                   engine's catalog loader skips it)
-//   <data dir>/.glue/<database>/<table>.json        {"Table": {...}}: `aws glue get-table` output shape
-//   <data dir>/.glue/<database>/<table>.partitions  {"Partitions": [...]}: GetPartitions shape
-// Names are lower-cased as Glue does.
+// The Glue Data Catalog API (JSON 1.1) over the catalog store (include/athena_runner/catalog/catalog_store.hpp),
+// the same files, locks and name rules the local engine's DDL, CTAS, INSERT INTO and reader use.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "athena_runner/catalog/catalog_store.hpp"
 #include "json_service.hpp"
 
 namespace athena_runner::server {
@@ -19,11 +16,11 @@ class GlueCatalog {
  public:
   explicit GlueCatalog(std::string data_dir);
   // Registers CreateDatabase, GetDatabase, GetDatabases, DeleteDatabase, CreateTable, GetTable, GetTables,
-  // UpdateTable, DeleteTable, BatchCreatePartition, GetPartitions, CreatePartition, GetPartition,
-  // DeletePartition on `service`.
+  // UpdateTable, GetTableVersions, DeleteTable, BatchCreatePartition, BatchDeletePartition, BatchGetPartition,
+  // GetPartitions, CreatePartition, GetPartition, UpdatePartition, DeletePartition on `service`.
   void register_operations(JsonService& service);
 
-  const std::string& catalog_dir() const { return catalog_dir_; }
+  const std::string& catalog_dir() const { return store_.directory(); }
   // Read access for other APIs (Athena's metadata operations): Glue's Database and Table objects.
   std::vector<nlohmann::json> databases() const;
   Outcome<nlohmann::json> database(const std::string& name) const;
@@ -39,8 +36,12 @@ class GlueCatalog {
   Outcome<nlohmann::json> get_table(const nlohmann::json& input);
   Outcome<nlohmann::json> get_tables(const nlohmann::json& input);
   Outcome<nlohmann::json> update_table(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_table_versions(const nlohmann::json& input);
   Outcome<nlohmann::json> delete_table(const nlohmann::json& input);
   Outcome<nlohmann::json> batch_create_partition(const nlohmann::json& input);
+  Outcome<nlohmann::json> batch_delete_partition(const nlohmann::json& input);
+  Outcome<nlohmann::json> batch_get_partition(const nlohmann::json& input);
+  Outcome<nlohmann::json> update_partition(const nlohmann::json& input);
   Outcome<nlohmann::json> get_partitions(const nlohmann::json& input);
   Outcome<nlohmann::json> create_partition(const nlohmann::json& input);
   Outcome<nlohmann::json> get_partition(const nlohmann::json& input);
@@ -48,11 +49,15 @@ class GlueCatalog {
 
   Outcome<nlohmann::json> load_database(const std::string& name) const;
   Outcome<nlohmann::json> load_table(const std::string& database, const std::string& name) const;
+  Outcome<nlohmann::json> load_partitions(const std::string& database, const std::string& name) const;
+  // A read-modify-write of the table's partition list under the store's table lock; `edit` gets the list and
+  // the table's number of partition keys, and its error leaves the list as it was.
+  Outcome<nlohmann::json> edit_partitions(
+      const std::string& database, const std::string& name,
+      const std::function<Status(nlohmann::json& partitions, std::size_t key_count)>& edit);
 
   std::string data_dir_;
-  std::string catalog_dir_;
-  std::string temp_dir_;
-  std::mutex mutex_;  // one writer at a time: read-modify-write of tables and partitions
+  catalog::CatalogStore store_;
 };
 
 }  // namespace athena_runner::server

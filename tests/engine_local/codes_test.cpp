@@ -10,7 +10,7 @@ TEST(EngineErrorCode, EveryCodeParsesBackFromItsText) {
   for (auto code : {EngineErrorCode::NotSupported, EngineErrorCode::InvalidParameter, EngineErrorCode::InvalidCatalog,
                     EngineErrorCode::TableData, EngineErrorCode::QueryFailed, EngineErrorCode::Cancelled,
                     EngineErrorCode::Io, EngineErrorCode::SyntaxError, EngineErrorCode::AlreadyExists,
-                    EngineErrorCode::NotFound, EngineErrorCode::InvalidOperation}) {
+                    EngineErrorCode::NotFound, EngineErrorCode::InvalidOperation, EngineErrorCode::CatalogNotFound}) {
     EXPECT_EQ(parse_engine_error_code(to_string(code)), code) << to_string(code);
   }
 }

@@ -424,8 +424,8 @@ TEST(Binder, WrongQueriesFailAsTrinosAnalyzerDoes) {
   EXPECT_EQ(columns_of("SELECT * FROM missing"),
             "ERROR QUERY_FAILED: line 1:15: Table 'awsdatacatalog.shop.missing' does not exist");
   EXPECT_EQ(columns_of("SELECT * FROM other.sales"), "ERROR QUERY_FAILED: line 1:15: Schema 'other' does not exist");
-  EXPECT_EQ(columns_of("SELECT * FROM hive.shop.sales"),
-            "ERROR QUERY_FAILED: line 1:15: Catalog 'hive' does not exist");
+  EXPECT_EQ(columns_of("SELECT * FROM hive.shop.sales"), "ERROR CATALOG_NOT_FOUND: Catalog 'hive' does not exist");
+  EXPECT_EQ(columns_of("SELECT count(*) FROM \"AwsDataCatalog\".shop.sales"), "_col0 bigint");
   EXPECT_NE(columns_of("SELECT region + 1 FROM sales")
                 .find("NOT_SUPPORTED: line 1:15: function operator +(varchar, integer)"),
             std::string::npos);

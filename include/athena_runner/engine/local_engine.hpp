@@ -31,6 +31,7 @@ enum class EngineErrorCode {
   AlreadyExists,     // DDL: the database, table, column or partition exists
   NotFound,          // DDL: the database, table, column or partition does not exist
   InvalidOperation,  // DDL that cannot apply to this object
+  CatalogNotFound,   // a catalog other than awsdatacatalog (Trino's CATALOG_NOT_FOUND)
 };
 constexpr std::string_view to_string(EngineErrorCode code) {
   switch (code) {
@@ -45,6 +46,7 @@ constexpr std::string_view to_string(EngineErrorCode code) {
     case EngineErrorCode::AlreadyExists: return "ALREADY_EXISTS";
     case EngineErrorCode::NotFound: return "NOT_FOUND";
     case EngineErrorCode::InvalidOperation: return "INVALID_OPERATION";
+    case EngineErrorCode::CatalogNotFound: return "CATALOG_NOT_FOUND";
   }
   return "QUERY_FAILED";
 }
@@ -60,6 +62,7 @@ inline constexpr std::string_view kTableData = to_string(EngineErrorCode::TableD
 inline constexpr std::string_view kQueryFailed = to_string(EngineErrorCode::QueryFailed);
 inline constexpr std::string_view kCancelled = to_string(EngineErrorCode::Cancelled);
 inline constexpr std::string_view kIo = to_string(EngineErrorCode::Io);
+inline constexpr std::string_view kCatalogNotFound = to_string(EngineErrorCode::CatalogNotFound);
 }  // namespace error_codes
 
 struct LocalEngineConfig {
@@ -92,6 +95,7 @@ struct QueryProgress {
 };
 
 struct QueryContext {
+  std::string catalog;                            // QueryExecutionContext.Catalog; empty: awsdatacatalog
   std::string database;                           // empty: LocalEngineConfig::default_database
   std::vector<std::string> execution_parameters;  // Athena's positional '?' parameters, as literal text
   std::function<bool()> is_cancelled;             // polled while the query runs; true stops it

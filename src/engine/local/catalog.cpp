@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
@@ -15,6 +14,7 @@
 #include <cerrno>
 
 #include "athena_runner/base/text.hpp"
+#include "athena_runner/catalog/catalog_store.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 
 namespace athena_runner::engine::local {
@@ -124,6 +124,21 @@ CatalogTable parse_table(const json& table, const std::string& fallback_database
   return parsed;
 }
 
+// %XX sequences decoded (DuckDB's hive_partitioning decodes folder values so).
+std::string url_decoded(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 bool hidden(const fs::path& path) {
   std::string name = path.filename().string();
   return name.empty() || name[0] == '_' || name[0] == '.';
@@ -139,6 +154,59 @@ std::string parameter_or(const std::map<std::string, std::string>& parameters, c
                          std::string_view fallback) {
   auto found = parameters.find(key);
   return found != parameters.end() ? found->second : std::string(fallback);
+}
+
+// The registered partitions of `table` from the store's list (GetPartitions' shape). A partition without a
+// Location is at <table location>/k1=v1/..., as Athena and Hive place it.
+void load_partitions(CatalogTable& table, const std::string& list_text, const std::string& data_root) {
+  json list = json::parse(list_text, nullptr, false);
+  std::vector<CatalogPartition> partitions;
+  if (!list.is_array()) {
+    table.problem = "its partition list is not valid JSON";
+    return;
+  }
+  std::string base = table.location;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  for (const auto& entry : list) {
+    CatalogPartition partition;
+    for (const auto& value : entry.value("Values", json::array())) {
+      partition.values.push_back(value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    if (partition.values.size() != table.partition_keys.size()) continue;  // Glue refuses these; skip a stray one
+    partition.location = string_field(entry.value("StorageDescriptor", json::object()), "Location");
+    if (partition.location.empty()) {
+      partition.location = base;
+      for (std::size_t i = 0; i < partition.values.size(); ++i)
+        partition.location += "/" + table.partition_keys[i].name + "=" + partition.values[i];
+    }
+    auto local = local_path_for(partition.location, data_root);
+    if (!local) {
+      table.problem = "partition " + partition.location + ": " + local.get_failure().message;
+      return;
+    }
+    partition.local_path = *local;
+    partitions.push_back(std::move(partition));
+  }
+  table.partitions = std::move(partitions);
+}
+
+// DuckDB's hive_partitioning reads the values from the path: usable when the partition's folder ends with
+// k1=v1/.../kn=vn naming exactly its registered values (URL-encoded as Hive and DuckDB write them, or not).
+bool hive_style(const CatalogTable& table, const CatalogPartition& partition) {
+  fs::path folder(partition.local_path);
+  std::vector<std::string> parts;
+  for (const auto& part : folder) parts.push_back(part.string());
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  if (parts.size() < partition.values.size()) return false;
+  const std::size_t first = parts.size() - partition.values.size();
+  for (std::size_t i = 0; i < partition.values.size(); ++i) {
+    const std::string& part = parts[first + i];
+    const std::string prefix = table.partition_keys[i].name + "=";
+    if (part.rfind(prefix, 0) != 0) return false;
+    std::string value = part.substr(prefix.size());
+    if (value != partition.values[i] && url_decoded(value) != partition.values[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -161,54 +229,54 @@ Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, 
   std::error_code error;
   if (!fs::is_directory(catalog_dir, error))
     return catalog_error("catalog directory '" + catalog_dir + "' does not exist");
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(catalog_dir, error);
-       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-    if (it->is_regular_file() && it->path().extension() == ".json") files.push_back(it->path());
-  }
-  if (error) return catalog_error("cannot list catalog directory '" + catalog_dir + "': " + error.message());
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    json document = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const catalog::CatalogStore store(catalog_dir);
+  auto documents = store.table_documents();
+  if (!documents)
+    return catalog_error("cannot read catalog directory '" + catalog_dir + "': " + documents.get_failure().message);
+  for (const auto& file : *documents) {
+    json document = json::parse(file.text, nullptr, /*allow_exceptions=*/false);
     if (document.is_discarded() || !document.is_object()) {
-      return catalog_error("catalog file '" + file.string() + "' is not valid JSON");
+      return catalog_error("catalog file '" + file.path + "' is not valid JSON");
     }
     // <catalog>/<database>/<table>.json: the folder names the database when DatabaseName is absent.
-    std::string folder_database =
-        file.parent_path() == fs::path(catalog_dir) ? std::string() : file.parent_path().filename().string();
     if (document.contains("Table") && document["Table"].is_object()) {
-      tables.push_back(parse_table(document["Table"], folder_database, file.string(), data_root));
+      tables.push_back(parse_table(document["Table"], file.database_folder, file.path, data_root));
     } else if (document.contains("TableList") && document["TableList"].is_array()) {
       for (const auto& table : document["TableList"]) {
-        tables.push_back(parse_table(table, folder_database, file.string(), data_root));
+        tables.push_back(parse_table(table, file.database_folder, file.path, data_root));
       }
     } else {
-      return catalog_error("catalog file '" + file.string() + "' has neither \"Table\" nor \"TableList\"");
+      return catalog_error("catalog file '" + file.path + "' has neither \"Table\" nor \"TableList\"");
     }
+  }
+  for (auto& table : tables) {
+    if (table.partition_keys.empty() || !table.problem.empty()) continue;
+    auto list = store.partition_list(table.database, table.name);
+    if (!list) {
+      table.problem = list.get_failure().message;
+      continue;
+    }
+    if (*list) load_partitions(table, **list, data_root);
   }
   return tables;
 }
 
-Outcome<TableFiles> list_table_files(const CatalogTable& table,
-                                     const std::function<void(const std::string&)>& before_reading_folder) {
+namespace {
+
+struct FileEntry {
+  std::string path;
+  std::uintmax_t size;
+  std::int64_t modified;
+  std::size_t partition;
+};
+
+// Every data file under `root` (recursively; names starting with '_' or '.' skipped, as Athena does).
+std::error_code walk_files(const std::string& root, std::size_t partition, std::vector<FileEntry>& entries,
+                           const std::function<void(const std::string&)>& before_reading_folder) {
   std::error_code error;
-  const std::string qualified = table.database + "." + table.name;
-  if (!fs::is_directory(table.local_path, error)) {
-    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
-                      "table " + qualified + ": no data at " + table.location + " (local folder '" + table.local_path +
-                          "' does not exist)");
-  }
-  TableFiles files;
-  struct Entry {
-    std::string path;
-    std::uintmax_t size;
-    std::int64_t modified;
-  };
-  std::vector<Entry> entries;
-  if (before_reading_folder) before_reading_folder(table.local_path);
-  for (auto it = fs::recursive_directory_iterator(table.local_path, error);
-       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+  if (before_reading_folder) before_reading_folder(root);
+  for (auto it = fs::recursive_directory_iterator(root, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
     if (hidden(it->path())) {
       if (it->is_directory()) it.disable_recursion_pending();
       continue;
@@ -223,17 +291,54 @@ Outcome<TableFiles> list_table_files(const CatalogTable& table,
     std::string path = it->path().string();
     if (::stat(path.c_str(), &info) != 0) continue;  // removed while listing
     const std::int64_t modified = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
-    entries.push_back({std::move(path), static_cast<std::uintmax_t>(info.st_size), modified});
-    files.total_bytes += static_cast<std::int64_t>(info.st_size);
+    entries.push_back({std::move(path), static_cast<std::uintmax_t>(info.st_size), modified, partition});
   }
-  if (error) {
-    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
-                      "table " + qualified + ": cannot list '" + table.local_path + "': " + error.message());
+  return error;
+}
+
+}  // namespace
+
+Outcome<TableFiles> list_table_files(const CatalogTable& table,
+                                     const std::function<void(const std::string&)>& before_reading_folder) {
+  std::error_code error;
+  const std::string qualified = table.database + "." + table.name;
+  std::vector<FileEntry> entries;
+  if (table.partitions) {
+    // Exactly the registered partitions, each at its own location.
+    for (std::size_t index = 0; index < table.partitions->size(); ++index) {
+      const std::string& folder = (*table.partitions)[index].local_path;
+      if (!fs::is_directory(folder, error)) {
+        // Watching a missing folder fails, so the next query lists again and sees it once it exists.
+        if (before_reading_folder) before_reading_folder(folder);
+        continue;
+      }
+      if (auto failed = walk_files(folder, index, entries, before_reading_folder)) {
+        std::string message = "table " + qualified;
+        message += ": cannot list '" + folder + "': " + failed.message();
+        return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData), message);
+      }
+    }
+  } else {
+    if (!fs::is_directory(table.local_path, error)) {
+      return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
+                        "table " + qualified + ": no data at " + table.location + " (local folder '" +
+                            table.local_path + "' does not exist)");
+    }
+    if (auto failed = walk_files(table.local_path, 0, entries, before_reading_folder)) {
+      return make_error(ErrorKind::InvalidInput, std::string(error_codes::kTableData),
+                        "table " + qualified + ": cannot list '" + table.local_path + "': " + failed.message());
+    }
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  std::sort(entries.begin(), entries.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  entries.erase(std::unique(entries.begin(), entries.end(),
+                            [](const FileEntry& a, const FileEntry& b) { return a.path == b.path; }),
+                entries.end());
+  TableFiles files;
   for (const auto& entry : entries) {
     files.signature += entry.path + '\0' + std::to_string(entry.size) + '\0' + std::to_string(entry.modified) + '\n';
     files.paths.push_back(entry.path);
+    if (table.partitions) files.partition_of.push_back(entry.partition);
+    files.total_bytes += static_cast<std::int64_t>(entry.size);
   }
   return files;
 }
@@ -274,7 +379,6 @@ Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files
   for (const auto& column : table.partition_keys) add_column(column, true);
   if (select.empty()) return unsupported("the table has no columns");
 
-  std::string source;
   if (files.paths.empty()) {
     // An empty location is an empty table, as in Athena.
     std::string empty;
@@ -289,9 +393,6 @@ Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files
     return "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) +
            " AS SELECT " + empty + " WHERE false";
   }
-  const std::string partitioning =
-      ", hive_partitioning = " + std::string(table.partition_keys.empty() ? "false" : "true") +
-      ", hive_types_autocast = false";
   std::string column_list;  // {'name': 'VARCHAR', ...} in declared order
   for (const auto& column : table.columns) {
     column_list += std::string(column_list.empty() ? "{" : ", ") + quote_literal(column.name) + ": " +
@@ -304,42 +405,83 @@ Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files
   } catch (const std::exception&) {
     return unsupported(std::string(kSkipHeaderProperty) + " is not a number");
   }
-  switch (table.format) {
-    case TableFormat::Parquet: source = "read_parquet(" + sql_list(files.paths) + partitioning + ")"; break;
-    case TableFormat::HiveText: {
-      if (table.serde_parameters.count("escape.delim")) {
-        return unsupported("LazySimpleSerDe's escape.delim is not supported by the local engine");
-      }
-      std::string delimiter = text_field_delimiter(table);
-      if (delimiter.size() != 1) return unsupported("field delimiter '" + delimiter + "' must be one character");
-      std::string null_format = text_null_format(table);
-      source = "read_csv(" + sql_list(files.paths) + ", columns = " + column_list +
-               ", delim = " + quote_literal(delimiter) +
-               ", quote = '', escape = '', header = false, skip = " + std::to_string(skip_header) +
-               ", nullstr = " + quote_literal(null_format) +
-               ", auto_detect = false, null_padding = true, strict_mode = false" + partitioning + ")";
-      break;
+  if (table.format == TableFormat::HiveText) {
+    if (table.serde_parameters.count("escape.delim")) {
+      return unsupported("LazySimpleSerDe's escape.delim is not supported by the local engine");
     }
-    case TableFormat::OpenCsv: {
-      std::string separator = parameter_or(table.serde_parameters, "separatorChar", kOpenCsvDefaultSeparator);
-      std::string quote = parameter_or(table.serde_parameters, "quoteChar", kOpenCsvDefaultQuote);
-      std::string escape = parameter_or(table.serde_parameters, "escapeChar", kOpenCsvDefaultEscape);
-      if (separator.size() != 1 || quote.size() != 1 || escape.size() != 1) {
-        return unsupported("OpenCSVSerde separatorChar, quoteChar and escapeChar must be one character each");
-      }
-      source = "read_csv(" + sql_list(files.paths) + ", columns = " + column_list +
-               ", delim = " + quote_literal(separator) + ", quote = " + quote_literal(quote) +
-               ", escape = " + quote_literal(escape) + ", header = false, skip = " + std::to_string(skip_header) +
-               ", auto_detect = false, null_padding = true, allow_quoted_nulls = false" + partitioning + ")";
-      break;
+    if (text_field_delimiter(table).size() != 1) {
+      return unsupported("field delimiter '" + text_field_delimiter(table) + "' must be one character");
     }
-    case TableFormat::Json:
-      source = "read_json(" + sql_list(files.paths) + ", format = 'newline_delimited', columns = " + column_list +
-               partitioning + ")";
-      break;
   }
-  return "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) +
-         " AS SELECT " + select + " FROM " + source;
+  std::string separator = parameter_or(table.serde_parameters, "separatorChar", kOpenCsvDefaultSeparator);
+  std::string quote = parameter_or(table.serde_parameters, "quoteChar", kOpenCsvDefaultQuote);
+  std::string escape = parameter_or(table.serde_parameters, "escapeChar", kOpenCsvDefaultEscape);
+  if (table.format == TableFormat::OpenCsv && (separator.size() != 1 || quote.size() != 1 || escape.size() != 1)) {
+    return unsupported("OpenCSVSerde separatorChar, quoteChar and escapeChar must be one character each");
+  }
+  // The table function reading `paths`; hive: the partition columns come from the k=v/ folders in the paths.
+  auto reader = [&](const std::vector<std::string>& paths, bool hive) {
+    const std::string partitioning =
+        ", hive_partitioning = " + std::string(hive ? "true" : "false") + ", hive_types_autocast = false";
+    switch (table.format) {
+      case TableFormat::Parquet: return "read_parquet(" + sql_list(paths) + partitioning + ")";
+      case TableFormat::HiveText:
+        return "read_csv(" + sql_list(paths) + ", columns = " + column_list +
+               ", delim = " + quote_literal(text_field_delimiter(table)) +
+               ", quote = '', escape = '', header = false, skip = " + std::to_string(skip_header) +
+               ", nullstr = " + quote_literal(text_null_format(table)) +
+               ", auto_detect = false, null_padding = true, strict_mode = false" + partitioning + ")";
+      case TableFormat::OpenCsv:
+        return "read_csv(" + sql_list(paths) + ", columns = " + column_list + ", delim = " + quote_literal(separator) +
+               ", quote = " + quote_literal(quote) + ", escape = " + quote_literal(escape) +
+               ", header = false, skip = " + std::to_string(skip_header) +
+               ", auto_detect = false, null_padding = true, allow_quoted_nulls = false" + partitioning + ")";
+      case TableFormat::Json:
+        return "read_json(" + sql_list(paths) + ", format = 'newline_delimited', columns = " + column_list +
+               partitioning + ")";
+    }
+    return std::string();
+  };
+  const std::string view =
+      "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) + " AS ";
+  if (!table.partitions) {
+    return view + "SELECT " + select + " FROM " + reader(files.paths, !table.partition_keys.empty());
+  }
+  // Registered partitions: those in k=v/ folders naming their values are read together with hive_partitioning
+  // (DuckDB skips the files of partitions a filter excludes); each other one (its own layout, e.g. CloudTrail's
+  // AWSLogs/<account>/CloudTrail/<region>/2024/01/02/) gets its values as constants, so a filter on them makes
+  // its branch empty and its files are not read.
+  std::vector<std::string> hive_paths;
+  std::map<std::size_t, std::vector<std::string>> own_layout;
+  for (std::size_t i = 0; i < files.paths.size(); ++i) {
+    const std::size_t partition = files.partition_of[i];
+    if (hive_style(table, (*table.partitions)[partition]))
+      hive_paths.push_back(files.paths[i]);
+    else
+      own_layout[partition].push_back(files.paths[i]);
+  }
+  std::string data_select;
+  for (const auto& column : table.columns) {
+    data_select += std::string(data_select.empty() ? "" : ", ") + cast + quote_identifier(column.name) + " AS " +
+                   column.type.sql + ") AS " + quote_identifier(column.name);
+  }
+  std::vector<std::string> branches;
+  if (!hive_paths.empty()) branches.push_back("SELECT " + select + " FROM " + reader(hive_paths, true));
+  for (const auto& [partition, paths] : own_layout) {
+    std::string constants;
+    for (std::size_t k = 0; k < table.partition_keys.size(); ++k) {
+      const auto& key = table.partition_keys[k];
+      constants += ", CAST(" + quote_literal((*table.partitions)[partition].values[k]) + " AS " + key.type.sql +
+                   ") AS " + quote_identifier(key.name);
+    }
+    std::string branch = "SELECT " + data_select;
+    branch += constants;
+    branch += " FROM " + reader(paths, false);
+    branches.push_back(std::move(branch));
+  }
+  std::string sql = view;
+  for (std::size_t i = 0; i < branches.size(); ++i) sql += (i ? " UNION ALL " : "") + branches[i];
+  return sql;
 }
 
 namespace {

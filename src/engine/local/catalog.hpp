@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +22,13 @@ struct CatalogColumn {
   DuckType type;
 };
 
+// A registered partition: its values (in key order) and where its files are.
+struct CatalogPartition {
+  std::vector<std::string> values;
+  std::string location;    // s3://...
+  std::string local_path;  // <data root>/...
+};
+
 struct CatalogTable {
   std::string database;     // lower case
   std::string name;         // lower case
@@ -32,6 +40,10 @@ struct CatalogTable {
   std::vector<CatalogColumn> partition_keys;
   std::map<std::string, std::string> serde_parameters;
   std::map<std::string, std::string> table_parameters;
+  // A partitioned table's registered partitions (the catalog store's list), read exactly as Athena does: each
+  // from its own location, nothing else. nullopt when the table has no partition list (a get-table file copied
+  // in by hand): its k=v/ folders under the location are read until MSCK REPAIR registers them.
+  std::optional<std::vector<CatalogPartition>> partitions;
   std::string problem;  // non-empty: the table cannot be read; the message says why
 };
 
@@ -44,12 +56,16 @@ Outcome<std::string> local_path_for(const std::string& s3_uri, const std::string
 
 struct TableFiles {
   std::vector<std::string> paths;  // sorted; names starting with '_' or '.' are skipped, as Athena does
+  // Registered partitions: paths[i] belongs to table.partitions[partition_of[i]] (empty otherwise).
+  std::vector<std::size_t> partition_of;
   std::int64_t total_bytes = 0;
   // Every path with its size and modification time: equal signatures mean the view need not be rebuilt.
   std::string signature;
 };
 
-// The data files under the table's local path; an error naming the table and path when it is missing.
+// The data files under the table's local path; an error naming the table and path when it is missing. A table
+// with registered partitions: the files under each partition's own location (a missing folder is an empty
+// partition, as an S3 prefix with no object is).
 // before_reading_folder (if set) is called with each folder before its entries are read.
 Outcome<TableFiles> list_table_files(const CatalogTable& table,
                                      const std::function<void(const std::string&)>& before_reading_folder = {});

@@ -11,7 +11,7 @@ constexpr std::array kEngineErrorCodes{
     EngineErrorCode::NotSupported, EngineErrorCode::InvalidParameter, EngineErrorCode::InvalidCatalog,
     EngineErrorCode::TableData,    EngineErrorCode::QueryFailed,      EngineErrorCode::Cancelled,
     EngineErrorCode::Io,           EngineErrorCode::SyntaxError,      EngineErrorCode::AlreadyExists,
-    EngineErrorCode::NotFound,     EngineErrorCode::InvalidOperation,
+    EngineErrorCode::NotFound,     EngineErrorCode::InvalidOperation, EngineErrorCode::CatalogNotFound,
 };
 
 constexpr std::array kStatementTypes{StatementType::Dml, StatementType::Ddl, StatementType::Utility};

@@ -1,9 +1,5 @@
 #include "ddl.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -14,7 +10,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
@@ -23,8 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "athena_runner/base/files.hpp"
 #include "athena_runner/base/text.hpp"
+#include "athena_runner/catalog/catalog_store.hpp"
+#include "catalog.hpp"
 #include "hive_types.hpp"
 
 namespace athena_runner::engine::local {
@@ -39,11 +35,7 @@ constexpr std::string_view kAlreadyExists = to_string(EngineErrorCode::AlreadyEx
 constexpr std::string_view kNotFound = to_string(EngineErrorCode::NotFound);
 constexpr std::string_view kInvalidOperation = to_string(EngineErrorCode::InvalidOperation);
 
-// What Glue stores, matching src/server/glue_service.cpp.
-constexpr std::string_view kCatalogId = "000000000000";
-constexpr std::string_view kDatabaseFile = "_database.meta";
-constexpr std::string_view kPartitionsExtension = ".partitions";
-constexpr std::size_t kMaxNameLength = 255;
+using catalog::kCatalogId;
 // Hive pads DESCRIBE's fields to this width (MetaDataFormatUtils' ALIGNMENT).
 constexpr std::size_t kDescribeAlignment = 20;
 
@@ -257,15 +249,10 @@ class Parser {
   std::size_t pos_ = 0;
 };
 
-// Glue stores names lower-cased; ours also become file names, so nothing that leaves the folder.
+// The store's rules for names (catalog_store.hpp), as a syntax error.
 Outcome<std::string> catalog_name(const std::string& raw, std::string_view what) {
-  std::string name = lower(raw);
-  if (name.empty() || name.size() > kMaxNameLength || name.front() == '.' ||
-      name.find_first_of("/\\\n\r\t") != std::string::npos || name.find('\0') != std::string::npos) {
-    return ddl_error(kSyntaxError, "the " + std::string(what) + " name '" + raw +
-                                       "' is not valid: 1 to 255 characters, no '/', '\\' or control characters, "
-                                       "not starting with '.'");
-  }
+  auto name = catalog::checked_name(raw, what);
+  if (!name) return ddl_error(kSyntaxError, name.get_failure().message);
   return name;
 }
 
@@ -414,93 +401,67 @@ Outcome<std::vector<ColumnDefinition>> column_list(Parser& parser) {
   return columns;
 }
 
-// ---- files --------------------------------------------------------------------------------------
+// ---- the catalog ---------------------------------------------------------------------------------
 
-constexpr files::AtomicWrite kCatalogWrite{.durable = true, .create_parents = true};
-
-// Temporary file, fsync, rename: readers see the old content or the new, never a part.
-Status replace_file(const fs::path& path, std::string_view content) {
-  return files::write_file_atomically(path.string(), content, kCatalogWrite);
-}
-
-// Like replace_file, but fails (false) when path exists: exactly one writer wins.
-Outcome<bool> create_file(const fs::path& path, std::string_view content) {
-  return files::create_file_exclusively(path.string(), content, kCatalogWrite);
-}
-
-std::optional<Json> read_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  Json document = Json::parse(in, nullptr, false);
-  if (document.is_discarded() || !document.is_object()) return std::nullopt;
+std::optional<Json> parse_json(const std::string& text) {
+  Json document = Json::parse(text, nullptr, false);
+  if (document.is_discarded()) return std::nullopt;
   return document;
 }
 
+// The DDL's view of the catalog store: Glue's documents as JSON, errors as DDL errors.
 class Catalog {
  public:
-  explicit Catalog(const DdlContext& context) : context_(context), root_(context.catalog_dir) {}
+  explicit Catalog(const DdlContext& context) : context_(context), store_(context.catalog_dir) {}
 
-  fs::path database_dir(const std::string& database) const { return root_ / database; }
-  fs::path table_file(const QualifiedName& name) const { return root_ / name.database / (name.table + ".json"); }
-  fs::path partitions_file(const QualifiedName& name) const {
-    return root_ / name.database / (name.table + std::string(kPartitionsExtension));
-  }
+  catalog::CatalogStore& store() { return store_; }
 
-  // A folder of get-table files copied in by hand is a database too; `default` always exists.
-  bool database_exists(const std::string& database) const {
-    std::error_code ignored;
-    return database == "default" || fs::is_directory(database_dir(database), ignored);
-  }
+  bool database_exists(const std::string& database) const { return store_.database_exists(database); }
 
   std::vector<std::string> databases() const {
-    std::set<std::string> names{"default"};
-    std::error_code error;
-    for (auto it = fs::directory_iterator(root_, error); !error && it != fs::directory_iterator();
-         it.increment(error)) {
-      const std::string name = it->path().filename().string();
-      if (it->is_directory() && !name.empty() && name.front() != '.') names.insert(name);
-    }
+    std::set<std::string> names{std::string(catalog::kDefaultDatabase)};
+    for (auto& name : store_.databases()) names.insert(name);
     return {names.begin(), names.end()};
   }
 
   // Every table of a database: one per <table>.json, or each of a get-tables file's TableList.
   std::vector<std::string> tables(const std::string& database) const {
     std::set<std::string> names;
-    std::error_code error;
-    for (auto it = fs::directory_iterator(database_dir(database), error); !error && it != fs::directory_iterator();
-         it.increment(error)) {
-      if (!it->is_regular_file() || it->path().extension() != ".json") continue;
-      auto document = read_json(it->path());
-      if (!document) continue;
-      if (document->contains("Table") && (*document)["Table"].is_object()) {
-        names.insert(lower((*document)["Table"].value("Name", it->path().stem().string())));
-      } else if (document->contains("TableList") && (*document)["TableList"].is_array()) {
-        for (const auto& table : (*document)["TableList"]) {
+    for (const auto& document : shared_documents(database)) {
+      if (document.contains("Table") && document["Table"].is_object()) {
+        names.insert(lower(document["Table"].value("Name", std::string())));
+      } else if (document.contains("TableList") && document["TableList"].is_array()) {
+        for (const auto& table : document["TableList"]) {
           if (table.is_object() && table.contains("Name") && table["Name"].is_string())
             names.insert(lower(table["Name"].get<std::string>()));
         }
       }
     }
+    for (auto& name : store_.tables(database)) names.insert(name);
+    names.erase("");
     return {names.begin(), names.end()};
   }
 
   Outcome<Json> table(const QualifiedName& name) const {
     if (!database_exists(name.database)) return database_not_found(name.database);
-    if (auto document = read_json(table_file(name))) {
-      if (document->contains("Table") && (*document)["Table"].is_object()) return (*document)["Table"];
+    auto stored = store_.table(name.database, name.table);
+    if (!stored) return stored.get_failure();
+    if (*stored) {
+      if (auto document = parse_json(**stored)) return *document;
     }
     // Defined in a get-tables file: readable, but not ours to change.
-    std::error_code error;
-    for (auto it = fs::directory_iterator(database_dir(name.database), error); !error && it != fs::directory_iterator();
-         it.increment(error)) {
-      if (!it->is_regular_file() || it->path().extension() != ".json") continue;
-      auto document = read_json(it->path());
-      if (!document || !document->contains("TableList") || !(*document)["TableList"].is_array()) continue;
-      for (const auto& table : (*document)["TableList"]) {
-        if (table.is_object() && lower(table.value("Name", std::string())) == name.table) {
-          Json found = table;
-          found["__shared_file"] = it->path().string();
-          return found;
+    auto documents = store_.table_documents();
+    if (documents) {
+      for (const auto& file : *documents) {
+        if (file.database_folder != name.database) continue;
+        auto document = parse_json(file.text);
+        if (!document || !document->contains("TableList") || !(*document)["TableList"].is_array()) continue;
+        for (const auto& table : (*document)["TableList"]) {
+          if (table.is_object() && lower(table.value("Name", std::string())) == name.table) {
+            Json found = table;
+            found["__shared_file"] = file.path;
+            return found;
+          }
         }
       }
     }
@@ -508,13 +469,28 @@ class Catalog {
   }
 
   Json partitions(const QualifiedName& name) const {
-    auto stored = read_json(partitions_file(name));
-    if (stored && stored->contains("Partitions") && (*stored)["Partitions"].is_array()) return (*stored)["Partitions"];
-    return Json::array();
+    auto stored = store_.partitions(name.database, name.table);
+    if (!stored) return Json::array();
+    auto list = parse_json(*stored);
+    return list && list->is_array() ? *list : Json::array();
   }
 
-  Status write_partitions(const QualifiedName& name, const Json& partitions) const {
-    return replace_file(partitions_file(name), Json{{"Partitions", partitions}}.dump(2));
+  // A read-modify-write of the table's partitions under the store's table lock; nothing is written when
+  // `edit` fails or leaves the list as it was.
+  Status edit_partitions(const QualifiedName& name, const std::function<Status(Json& partitions)>& edit) {
+    return store_.edit_partitions(
+        name.database, name.table,
+        [&](const std::optional<std::string>& current) -> Outcome<std::optional<std::string>> {
+          Json partitions = Json::array();
+          if (current) {
+            auto parsed = parse_json(*current);
+            if (parsed && parsed->is_array()) partitions = std::move(*parsed);
+          }
+          const std::string before = partitions.dump();
+          if (auto edited = edit(partitions); !edited) return std::move(edited).get_failure();
+          if (partitions.dump() == before) return std::optional<std::string>();
+          return std::optional<std::string>(partitions.dump());
+        });
   }
 
   static Error database_not_found(const std::string& database) {
@@ -524,9 +500,27 @@ class Catalog {
   const DdlContext& context() const { return context_; }
 
  private:
+  // The documents of get-tables (and get-table) files in the database's folder.
+  std::vector<Json> shared_documents(const std::string& database) const {
+    std::vector<Json> out;
+    auto documents = store_.table_documents();
+    if (!documents) return out;
+    for (const auto& file : *documents) {
+      if (file.database_folder != database) continue;
+      if (auto document = parse_json(file.text); document && document->is_object()) out.push_back(*document);
+    }
+    return out;
+  }
+
   const DdlContext& context_;
-  fs::path root_;
+  catalog::CatalogStore store_;
 };
+
+// The store's "database does not exist" as the DDL's NOT_FOUND.
+Error ddl_store_error(Error error) {
+  if (error.code == catalog::kDatabaseNotFound) return ddl_error(kNotFound, error.message);
+  return error;
+}
 
 // ---- results ------------------------------------------------------------------------------------
 
@@ -595,18 +589,6 @@ std::string backticked(const std::string& name) {
   return out + "`";
 }
 
-std::string local_path(const std::string& location, const std::string& data_root) {
-  for (std::string_view scheme : {"s3://", "s3a://", "s3n://"}) {
-    if (location.rfind(scheme, 0) == 0) {
-      std::string key = location.substr(scheme.size());
-      while (!key.empty() && key.back() == '/') key.pop_back();
-      if (key.empty() || key.find("..") != std::string::npos) return {};
-      return (fs::path(data_root) / key).lexically_normal().string();
-    }
-  }
-  return {};
-}
-
 bool s3_location(const std::string& location) {
   return location.rfind("s3://", 0) == 0 && location.size() > 5 && location.find("..") == std::string::npos;
 }
@@ -666,7 +648,7 @@ Outcome<QueryResult> create_database(Parser& parser, Catalog& catalog) {
   }
   database["CreateTime"] = now_seconds();
   database["CatalogId"] = kCatalogId;
-  auto created = create_file(catalog.database_dir(*name) / std::string(kDatabaseFile), database.dump(2));
+  auto created = catalog.store().create_database(*name, database.dump(2));
   if (!created) return std::move(created).get_failure();
   if (!*created && !if_not_exists) return ddl_error(kAlreadyExists, "Database " + *name + " already exists");
   return ddl_result();
@@ -690,12 +672,9 @@ Outcome<QueryResult> drop_database(Parser& parser, Catalog& catalog) {
     return ddl_error(kInvalidOperation,
                      "Database " + *name + " is not empty. One or more tables exist: drop them first or use CASCADE");
   }
-  std::error_code error;
-  fs::remove_all(catalog.database_dir(*name), error);
-  if (error) {
-    return make_error(ErrorKind::Configuration, std::string(error_codes::kIo),
-                      "cannot remove " + catalog.database_dir(*name).string() + ": " + error.message());
-  }
+  auto dropped = catalog.store().drop_database(*name);
+  if (!dropped) return std::move(dropped).get_failure();
+  if (!*dropped && !if_exists) return Catalog::database_not_found(*name);
   return ddl_result();
 }
 
@@ -874,8 +853,8 @@ Outcome<QueryResult> create_table(Parser& parser, Catalog& catalog) {
     if (if_not_exists) return ddl_result();
     return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
   }
-  auto created = create_file(catalog.table_file(*name), Json{{"Table", table}}.dump(2));
-  if (!created) return std::move(created).get_failure();
+  auto created = catalog.store().create_table(name->database, name->table, table.dump());
+  if (!created) return ddl_store_error(std::move(created).get_failure());
   if (!*created && !if_not_exists) {
     return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
   }
@@ -907,13 +886,11 @@ Outcome<QueryResult> drop_table(Parser& parser, Catalog& catalog) {
     }
     return std::move(table).get_failure();
   }
-  std::error_code error;
-  fs::remove(catalog.table_file(*name), error);
-  if (error) {
-    return make_error(ErrorKind::Configuration, std::string(error_codes::kIo),
-                      "cannot remove " + catalog.table_file(*name).string() + ": " + error.message());
+  auto dropped = catalog.store().drop_table(name->database, name->table);
+  if (!dropped) return std::move(dropped).get_failure();
+  if (!*dropped && !if_exists) {
+    return ddl_error(kNotFound, "Table " + name->database + "." + name->table + " does not exist");
   }
-  fs::remove(catalog.partitions_file(*name), error);
   return ddl_result();
 }
 
@@ -1126,8 +1103,9 @@ Outcome<QueryResult> msck_repair(Parser& parser, Catalog& catalog) {
   const Json keys = table->value("PartitionKeys", Json::array());
   const std::string location =
       trim_slash(table->value("StorageDescriptor", Json::object()).value("Location", std::string()));
-  const std::string root = local_path(location, catalog.context().data_root);
-  if (root.empty()) return ddl_error(kInvalidOperation, "the table's location '" + location + "' is not s3://");
+  auto local_root = local_path_for(location, catalog.context().data_root);
+  if (!local_root) return ddl_error(kInvalidOperation, "the table's location '" + location + "' is not s3://");
+  const std::string root = *local_root;
 
   // Folders key1=v1/key2=v2/... exactly as deep as the partition keys, in their order.
   std::vector<std::pair<Json, std::string>> found;  // values, relative path
@@ -1151,26 +1129,35 @@ Outcome<QueryResult> msck_repair(Parser& parser, Catalog& catalog) {
           if (equals == std::string::npos || lower(folder_name.substr(0, equals)) != key) continue;
           Json next = values;
           next.push_back(unescape_path_name(folder_name.substr(equals + 1)));
-          walk(child, depth + 1, next, relative + (relative.empty() ? "" : "/") + folder_name);
+          std::string child_relative = relative;
+          if (!child_relative.empty()) child_relative += '/';
+          child_relative += folder_name;
+          walk(child, depth + 1, next, child_relative);
         }
       };
   walk(root, 0, Json::array(), "");
 
-  Json partitions = catalog.partitions(*name);
+  // The folders were listed without the lock; what is registered is read and changed under it.
   std::vector<std::string> added;
-  for (const auto& entry : found) {
-    const Json& values = entry.first;
-    const std::string& relative = entry.second;
-    const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& partition) {
-      return partition.value("Values", Json::array()) == values;
-    });
-    if (known) continue;
-    partitions.push_back(new_partition(*name, *table, values, location + "/" + relative + "/"));
-    added.push_back(name->table + ":" + partition_name(keys, values));
-  }
+  auto edited = catalog.edit_partitions(*name, [&](Json& partitions) -> Status {
+    added.clear();
+    for (const auto& entry : found) {
+      const Json& values = entry.first;
+      const std::string& relative = entry.second;
+      const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& partition) {
+        return partition.value("Values", Json::array()) == values;
+      });
+      if (known) continue;
+      std::string partition_location = location;
+      partition_location += "/" + relative + "/";
+      partitions.push_back(new_partition(*name, *table, values, partition_location));
+      added.push_back(name->table + ":" + partition_name(keys, values));
+    }
+    return Ok{};
+  });
+  if (!edited) return std::move(edited).get_failure();
   std::vector<std::string> lines;
   if (!added.empty()) {
-    if (auto written = catalog.write_partitions(*name, partitions); !written) return std::move(written).get_failure();
     std::string missing = "Partitions not in metastore:";
     for (const auto& partition : added) missing += "\t" + partition;
     lines.push_back(missing);
@@ -1207,61 +1194,76 @@ Outcome<Json> partition_spec(Parser& parser, const Json& keys) {
   return values;
 }
 
-// ALTER TABLE t ADD COLUMNS (..) | SET LOCATION '..' | SET TBLPROPERTIES (..): the table file is rewritten with
-// UpdateTime and VersionId moved on, as Glue's UpdateTable does.
+// ALTER TABLE t ADD COLUMNS (..) | SET LOCATION '..' | SET TBLPROPERTIES (..): the change is applied to the
+// table as it is under the store's table lock, which moves VersionId on (and keeps the previous version), as
+// Glue's UpdateTable does; UpdateTime is now.
 Outcome<QueryResult> alter_table_definition(Parser& parser, Catalog& catalog, const QualifiedName& name) {
-  auto table = owned_table(catalog, name);
-  if (!table) return std::move(table).get_failure();
-  Json& storage = (*table)["StorageDescriptor"];
-  if (!storage.is_object()) storage = Json::object();
+  if (auto table = owned_table(catalog, name); !table) return std::move(table).get_failure();
+  std::function<Status(Json&)> change;
   if (parser.accept_words({"ADD", "COLUMNS"})) {
     auto columns = column_list(parser);
     if (!columns) return std::move(columns).get_failure();
-    Json& list = storage["Columns"];
-    if (!list.is_array()) list = Json::array();
-    std::set<std::string> names;
-    for (const auto& column : list) names.insert(lower(column.value("Name", std::string())));
-    for (const auto& key : table->value("PartitionKeys", Json::array())) {
-      names.insert(lower(key.value("Name", std::string())));
-    }
-    for (const auto& column : *columns) {
-      if (!names.insert(column.name).second) {
-        return ddl_error(kAlreadyExists, "column " + column.name + " already exists in " + name.table);
+    change = [columns = std::move(*columns), &name](Json& table) -> Status {
+      Json& list = table["StorageDescriptor"]["Columns"];
+      if (!list.is_array()) list = Json::array();
+      std::set<std::string> names;
+      for (const auto& column : list) names.insert(lower(column.value("Name", std::string())));
+      for (const auto& key : table.value("PartitionKeys", Json::array())) {
+        names.insert(lower(key.value("Name", std::string())));
       }
-      Json item{{"Name", column.name}, {"Type", column.type}};
-      if (column.comment) item["Comment"] = *column.comment;
-      list.push_back(std::move(item));
-    }
+      for (const auto& column : columns) {
+        if (!names.insert(column.name).second) {
+          return ddl_error(kAlreadyExists, "column " + column.name + " already exists in " + name.table);
+        }
+        Json item{{"Name", column.name}, {"Type", column.type}};
+        if (column.comment) item["Comment"] = *column.comment;
+        list.push_back(std::move(item));
+      }
+      return Ok{};
+    };
   } else if (parser.accept_words({"SET", "LOCATION"})) {
     auto location = parser.string("an 's3://bucket/prefix/' location");
     if (!location) return std::move(location).get_failure();
     if (!s3_location(*location)) {
       return ddl_error(kSyntaxError, "LOCATION '" + *location + "' is not an s3://bucket/prefix/ location");
     }
-    storage["Location"] = *location;
+    change = [location = *location](Json& table) -> Status {
+      table["StorageDescriptor"]["Location"] = location;
+      return Ok{};
+    };
   } else if (parser.accept_words({"SET", "TBLPROPERTIES"})) {
     auto properties = property_list(parser);
     if (!properties) return std::move(properties).get_failure();
-    Json& parameters = (*table)["Parameters"];
-    if (!parameters.is_object()) parameters = Json::object();
-    for (const auto& [key, value] : *properties) parameters[key] = value;
+    change = [properties = std::move(*properties)](Json& table) -> Status {
+      Json& parameters = table["Parameters"];
+      if (!parameters.is_object()) parameters = Json::object();
+      for (const auto& [key, value] : properties) parameters[key] = value;
+      return Ok{};
+    };
   } else {
     return parser.unexpected("ADD COLUMNS, SET LOCATION or SET TBLPROPERTIES");
   }
   if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
-  int version = 0;
-  try {
-    version = std::stoi(table->value("VersionId", std::string("0")));
-  } catch (const std::exception&) {
-    version = 0;
-  }
-  (*table)["VersionId"] = std::to_string(version + 1);
-  (*table)["UpdateTime"] = now_seconds();
-  if (auto written = replace_file(catalog.table_file(name), Json{{"Table", *table}}.dump(2)); !written) {
-    return std::move(written).get_failure();
-  }
+  auto edited = catalog.store().edit_table(
+      name.database, name.table, [&](const std::optional<std::string>& current) -> Outcome<std::optional<std::string>> {
+        auto table = current ? parse_json(*current) : std::nullopt;
+        if (!table || !table->is_object()) {
+          return ddl_error(kNotFound, "Table " + name.database + "." + name.table + " does not exist");
+        }
+        if (!(*table)["StorageDescriptor"].is_object()) (*table)["StorageDescriptor"] = Json::object();
+        if (auto changed = change(*table); !changed) return std::move(changed).get_failure();
+        (*table)["UpdateTime"] = now_seconds();
+        return std::optional<std::string>(table->dump());
+      });
+  if (!edited) return std::move(edited).get_failure();
   return ddl_result();
 }
+
+// One PARTITION (..) [LOCATION '..'] of ALTER TABLE ADD / DROP PARTITION.
+struct PartitionChange {
+  Json values;
+  std::string location;  // ADD: where the partition's files are
+};
 
 Outcome<QueryResult> alter_table(Parser& parser, Catalog& catalog) {
   if (auto word = parser.expect_word("TABLE"); !word) return std::move(word).get_failure();
@@ -1286,48 +1288,46 @@ Outcome<QueryResult> alter_table(Parser& parser, Catalog& catalog) {
   const Json keys = table->value("PartitionKeys", Json::array());
   const std::string location =
       trim_slash(table->value("StorageDescriptor", Json::object()).value("Location", std::string()));
-  Json partitions = catalog.partitions(*name);
-  auto index_of = [&](const Json& values) -> std::optional<std::size_t> {
-    for (std::size_t i = 0; i < partitions.size(); ++i) {
-      if (partitions[i].value("Values", Json::array()) == values) return i;
-    }
-    return std::nullopt;
-  };
-  bool changed = false;
+  std::vector<PartitionChange> changes;
   do {
     if (auto word = parser.expect_word("PARTITION"); !word) return std::move(word).get_failure();
     auto values = partition_spec(parser, keys);
     if (!values) return std::move(values).get_failure();
-    const auto existing = index_of(*values);
-    if (add) {
-      std::string partition_location = location + "/" + partition_name(keys, *values) + "/";
-      if (parser.accept_word("LOCATION")) {
-        auto text = parser.string("an 's3://' location");
-        if (!text) return std::move(text).get_failure();
-        if (!s3_location(*text)) return ddl_error(kSyntaxError, "LOCATION '" + *text + "' is not an s3:// location");
-        partition_location = *text;
-      }
-      if (existing) {
-        if (if_clause) continue;
-        return ddl_error(kAlreadyExists, "Partition " + partition_name(keys, *values) + " of " + name->database + "." +
-                                             name->table + " already exists");
-      }
-      partitions.push_back(new_partition(*name, *table, *values, partition_location));
-      changed = true;
-    } else {
-      if (!existing) {
-        if (if_clause) continue;
-        return ddl_error(kNotFound, "Partition " + partition_name(keys, *values) + " of " + name->database + "." +
-                                        name->table + " does not exist");
-      }
-      partitions.erase(partitions.begin() + static_cast<std::ptrdiff_t>(*existing));
-      changed = true;
+    PartitionChange change{*values, location + "/" + partition_name(keys, *values) + "/"};
+    if (add && parser.accept_word("LOCATION")) {
+      auto text = parser.string("an 's3://' location");
+      if (!text) return std::move(text).get_failure();
+      if (!s3_location(*text)) return ddl_error(kSyntaxError, "LOCATION '" + *text + "' is not an s3:// location");
+      change.location = *text;
     }
+    changes.push_back(std::move(change));
   } while (add ? parser.is_word("PARTITION") : parser.accept_symbol(","));
   if (auto end = parser.expect_end(); !end) return std::move(end).get_failure();
-  if (changed) {
-    if (auto written = catalog.write_partitions(*name, partitions); !written) return std::move(written).get_failure();
-  }
+  // Applied to the partitions as they are under the table's lock: all of them, or none on an error.
+  auto edited = catalog.edit_partitions(*name, [&](Json& partitions) -> Status {
+    for (const auto& change : changes) {
+      auto existing = std::find_if(partitions.begin(), partitions.end(), [&](const Json& partition) {
+        return partition.value("Values", Json::array()) == change.values;
+      });
+      const std::string described =
+          "Partition " + partition_name(keys, change.values) + " of " + name->database + "." + name->table;
+      if (add) {
+        if (existing != partitions.end()) {
+          if (if_clause) continue;
+          return ddl_error(kAlreadyExists, described + " already exists");
+        }
+        partitions.push_back(new_partition(*name, *table, change.values, change.location));
+      } else {
+        if (existing == partitions.end()) {
+          if (if_clause) continue;
+          return ddl_error(kNotFound, described + " does not exist");
+        }
+        partitions.erase(existing);
+      }
+    }
+    return Ok{};
+  });
+  if (!edited) return std::move(edited).get_failure();
   return ddl_result();
 }
 
@@ -1379,12 +1379,6 @@ bool is_hive_ddl(std::string_view sql) {
 }
 
 namespace {
-// Statements read, change and write whole files (t.partitions, t.json): one at a time in this process.
-std::mutex& catalog_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
 Outcome<QualifiedName> checked_name(const std::string& database, const std::string& table) {
   auto checked_database = catalog_name(database, "database");
   if (!checked_database) return std::move(checked_database).get_failure();
@@ -1399,31 +1393,24 @@ Json column_array(const std::vector<std::pair<std::string, std::string>>& column
   return out;
 }
 
-// Registers the partitions of `values_list` the catalog does not have yet (caller holds catalog_mutex).
+// Registers the written partitions the catalog does not have yet, under the table's lock.
 Status register_partitions(Catalog& catalog, const QualifiedName& name, const Json& table,
-                           const std::vector<std::vector<std::string>>& values_list) {
-  if (values_list.empty()) return Ok{};
-  const Json keys = table.value("PartitionKeys", Json::array());
+                           const std::vector<WrittenPartition>& written) {
+  if (written.empty()) return Ok{};
   const std::string location =
       trim_slash(table.value("StorageDescriptor", Json::object()).value("Location", std::string()));
-  Json partitions = catalog.partitions(name);
-  bool changed = false;
-  for (const auto& values : values_list) {
-    Json value_json = Json::array();
-    for (const auto& value : values) value_json.push_back(value);
-    const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& partition) {
-      return partition.value("Values", Json::array()) == value_json;
-    });
-    if (known) continue;
-    std::string relative;
-    for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i) {
-      relative += lower(keys[i].value("Name", std::string())) + "=" + values[i] + "/";
+  return catalog.edit_partitions(name, [&](Json& partitions) -> Status {
+    for (const auto& partition : written) {
+      Json value_json = Json::array();
+      for (const auto& value : partition.values) value_json.push_back(value);
+      const bool known = std::any_of(partitions.begin(), partitions.end(), [&](const Json& registered) {
+        return registered.value("Values", Json::array()) == value_json;
+      });
+      if (known) continue;
+      partitions.push_back(new_partition(name, table, value_json, location + "/" + partition.folder + "/"));
     }
-    partitions.push_back(new_partition(name, table, value_json, location + "/" + relative));
-    changed = true;
-  }
-  if (!changed) return Ok{};
-  return catalog.write_partitions(name, partitions);
+    return Ok{};
+  });
 }
 }  // namespace
 
@@ -1432,7 +1419,6 @@ std::string unescape_partition_value(const std::string& text) { return unescape_
 Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context) {
   auto name = checked_name(database, table);
   if (!name) return std::move(name).get_failure();
-  std::lock_guard lock(catalog_mutex());
   Catalog catalog(context);
   if (!catalog.database_exists(name->database)) return Catalog::database_not_found(name->database);
   if (catalog.table(*name)) {
@@ -1441,11 +1427,10 @@ Status check_new_table(const std::string& database, const std::string& table, co
   return Ok{};
 }
 
-Status create_query_table(const QueryTable& spec, const std::vector<std::vector<std::string>>& partitions,
+Status create_query_table(const QueryTable& spec, const std::vector<WrittenPartition>& partitions,
                           const DdlContext& context) {
   auto name = checked_name(spec.database, spec.table);
   if (!name) return std::move(name).get_failure();
-  std::lock_guard lock(catalog_mutex());
   Catalog catalog(context);
   if (!catalog.database_exists(name->database)) return Catalog::database_not_found(name->database);
   const StorageFormat* format = nullptr;
@@ -1470,15 +1455,13 @@ Status create_query_table(const QueryTable& spec, const std::vector<std::vector<
                                    std::string(format->input_format), std::string(format->output_format),
                                    std::string(format->serde), serde_parameters, parameters},
                           now_seconds());
-  auto created = create_file(catalog.table_file(*name), Json{{"Table", table}}.dump(2));
-  if (!created) return std::move(created).get_failure();
+  auto created = catalog.store().create_table(name->database, name->table, table.dump());
+  if (!created) return ddl_store_error(std::move(created).get_failure());
   if (!*created) {
     return ddl_error(kAlreadyExists, "Table " + name->database + "." + name->table + " already exists");
   }
   if (auto registered = register_partitions(catalog, *name, table, partitions); !registered) {
-    std::error_code ignored;
-    fs::remove(catalog.table_file(*name), ignored);
-    fs::remove(catalog.partitions_file(*name), ignored);
+    (void)catalog.store().drop_table(name->database, name->table);
     return registered;
   }
   return Ok{};
@@ -1487,18 +1470,14 @@ Status create_query_table(const QueryTable& spec, const std::vector<std::vector<
 void remove_query_table(const std::string& database, const std::string& table, const DdlContext& context) {
   auto name = checked_name(database, table);
   if (!name) return;
-  std::lock_guard lock(catalog_mutex());
   Catalog catalog(context);
-  std::error_code ignored;
-  fs::remove(catalog.table_file(*name), ignored);
-  fs::remove(catalog.partitions_file(*name), ignored);
+  (void)catalog.store().drop_table(name->database, name->table);
 }
 
 Status add_partitions(const std::string& database, const std::string& table,
-                      const std::vector<std::vector<std::string>>& partitions, const DdlContext& context) {
+                      const std::vector<WrittenPartition>& partitions, const DdlContext& context) {
   auto name = checked_name(database, table);
   if (!name) return std::move(name).get_failure();
-  std::lock_guard lock(catalog_mutex());
   Catalog catalog(context);
   auto found = catalog.table(*name);
   if (!found) return std::move(found).get_failure();
@@ -1508,7 +1487,6 @@ Status add_partitions(const std::string& database, const std::string& table,
 Outcome<QueryResult> execute_ddl(std::string_view sql, const DdlContext& context) {
   auto tokens = tokenize(sql);
   if (!tokens) return std::move(tokens).get_failure();
-  std::lock_guard lock(catalog_mutex());
   Parser parser(std::move(*tokens));
   Catalog catalog(context);
   if (parser.accept_word("CREATE")) {
@@ -1546,20 +1524,7 @@ std::string to_ddl_text(const QueryResult& result) {
 }
 
 std::string catalog_fingerprint(const std::string& catalog_dir) {
-  std::vector<std::string> entries;
-  std::error_code error;
-  for (auto it = fs::recursive_directory_iterator(catalog_dir, error);
-       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-    if (it->path().extension() != ".json") continue;
-    struct stat info {};
-    if (::stat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
-    entries.push_back(it->path().string() + "|" + std::to_string(info.st_size) + "|" + std::to_string(info.st_ino) +
-                      "|" + std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec));
-  }
-  std::sort(entries.begin(), entries.end());
-  std::string fingerprint;
-  for (const auto& entry : entries) fingerprint += entry + "\n";
-  return fingerprint;
+  return catalog::CatalogStore(catalog_dir).fingerprint();
 }
 
 }  // namespace athena_runner::engine::local

@@ -44,13 +44,20 @@ struct QueryTable {
   std::vector<std::pair<std::string, std::string>> partition_keys;  // name, Hive type
 };
 
+// A partition a write put files in: its values (key order) and its folder under the table's location as
+// written (k1=v1/k2=v2, values URL-encoded as DuckDB's PARTITION_BY names them).
+struct WrittenPartition {
+  std::vector<std::string> values;
+  std::string folder;
+};
+
 // Fails (ALREADY_EXISTS, NOT_FOUND for the database, SYNTAX_ERROR for a bad name) when CTAS could not
 // create the table; changes nothing.
 Status check_new_table(const std::string& database, const std::string& table, const DdlContext& context);
 
-// Creates <table>.json (exclusively: a table created meanwhile fails it) and registers the partitions
-// (each a list of values in key order, found under <location>/k1=v1/k2=v2/).
-Status create_query_table(const QueryTable& table, const std::vector<std::vector<std::string>>& partitions,
+// Creates <table>.json (exclusively: a table created meanwhile fails it) and registers the partitions, each at
+// <location>/<folder>/.
+Status create_query_table(const QueryTable& table, const std::vector<WrittenPartition>& partitions,
                           const DdlContext& context);
 
 // Removes a table create_query_table made (undoing a CTAS whose files could not be kept).
@@ -58,13 +65,13 @@ void remove_query_table(const std::string& database, const std::string& table, c
 
 // INSERT INTO: registers the partitions not registered yet (values in key order).
 Status add_partitions(const std::string& database, const std::string& table,
-                      const std::vector<std::vector<std::string>>& partitions, const DdlContext& context);
+                      const std::vector<WrittenPartition>& partitions, const DdlContext& context);
 
 // Hive's FileUtils.unescapePathName: %XX in a partition folder's value.
 std::string unescape_partition_value(const std::string& text);
 
-// Names, sizes, inodes and modification times of every *.json file under the catalog: equal
-// fingerprints mean the catalog loader would read the same tables.
+// The catalog store's change signal (CatalogStore::fingerprint): equal fingerprints mean the catalog loader
+// would read the same tables and partitions.
 std::string catalog_fingerprint(const std::string& catalog_dir);
 
 }  // namespace athena_runner::engine::local

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "athena_runner/base/text.hpp"
+#include "athena_runner/catalog/catalog_store.hpp"
 #include "athena_runner/engine/sql/functions.hpp"
 #include "athena_runner/engine/sql/parser.hpp"
 #include "athena_runner/engine/sql/translate.hpp"
@@ -435,6 +436,7 @@ struct LocalEngine::Impl {
   std::set<std::string> databases;
   std::map<std::size_t, std::string> view_signatures;  // tables[i] -> TableFiles::signature of its current view
   local::FolderWatch folder_watch;                     // tables[i] -> has anything changed under its folder
+  std::string catalog_signal;                          // the catalog store's fingerprint when `tables` were loaded
   std::atomic<bool> running{false};
   std::atomic<bool> interrupted{false};
   std::string search_path;  // the database the connection's search_path names now
@@ -700,6 +702,9 @@ struct LocalEngine::Impl {
   // CTAS, UNLOAD, INSERT INTO (defined below).
   Outcome<QueryResult> write(std::string_view sql, const QueryContext& context, Clock::time_point started);
   Status reload_catalog();
+  // The catalog store's change signal: tables, partitions or databases changed (DDL, Glue, another process)
+  // since they were loaded: load them again (the views are rebuilt at their next use).
+  Status follow_catalog();
 
   Status clear_read_log() {
     duck::Result result;
@@ -902,9 +907,17 @@ struct WrittenFiles {
 }  // namespace
 
 Status LocalEngine::Impl::reload_catalog() {
+  // Taken before reading: a change while the catalog is read is seen at the next query.
+  std::string signal = config.catalog_dir.empty() ? std::string() : local::catalog_fingerprint(config.catalog_dir);
   auto loaded = local::load_catalog(config.catalog_dir, config.data_root);
   if (!loaded) return loaded.get_failure();
   for (std::size_t i = 0; i < tables.size(); ++i) folder_watch.forget(i);
+  // Views of the previous tables go (a dropped table must not stay readable); the rest are built again.
+  for (const auto& [index, signature] : view_signatures) {
+    (void)run("DROP VIEW IF EXISTS " + local::quote_identifier(tables[index].database) + "." +
+                  local::quote_identifier(tables[index].name),
+              error_codes::kQueryFailed);
+  }
   tables = std::move(loaded).get_result();
   table_index.clear();
   view_signatures.clear();
@@ -918,8 +931,14 @@ Status LocalEngine::Impl::reload_catalog() {
     }
     table_index[tables[i].database + "." + tables[i].name] = i;
   }
+  catalog_signal = std::move(signal);
   catalog_view.reset(tables, databases);
   return Ok{};
+}
+
+Status LocalEngine::Impl::follow_catalog() {
+  if (config.catalog_dir.empty() || local::catalog_fingerprint(config.catalog_dir) == catalog_signal) return Ok{};
+  return reload_catalog();
 }
 
 Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryContext& context,
@@ -1289,7 +1308,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   result.planning_time = std::chrono::duration_cast<std::chrono::milliseconds>(planned - started);
   WrittenFiles written;
   std::int64_t rows = 0;
-  std::set<std::vector<std::string>> partitions;
+  std::map<std::vector<std::string>, std::string> partitions;  // values -> folder under the location
   if (statement.with_data) {
     if (auto created = written.create(folder); !created) return created.get_failure();
     written.temporary = folder / (".ar-write-" + id);
@@ -1428,13 +1447,15 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
           values.push_back(
               local::unescape_partition_value(equals == std::string::npos ? text_part : text_part.substr(equals + 1)));
         }
-        partitions.insert(std::move(values));
+        partitions.emplace(std::move(values), relative.parent_path().string());
       }
     }
   }
 
   // The catalog: CTAS creates the table, INSERT INTO registers new partitions.
-  const std::vector<std::vector<std::string>> partition_list(partitions.begin(), partitions.end());
+  std::vector<local::WrittenPartition> partition_list;
+  partition_list.reserve(partitions.size());
+  for (auto& [values, written_folder] : partitions) partition_list.push_back({values, written_folder});
   if (statement.kind == Kind::Ctas) {
     local::QueryTable table;
     table.database = target_database;
@@ -1470,6 +1491,7 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   if (config.data_root.empty()) return engine_error(error_codes::kInvalidCatalog, "data_root must be set");
+  if (!config.catalog_dir.empty()) impl->catalog_signal = local::catalog_fingerprint(config.catalog_dir);
   auto tables = local::load_catalog(config.catalog_dir, config.data_root);
   if (!tables) return tables.get_failure();
   impl->tables = std::move(tables).get_result();
@@ -1584,6 +1606,11 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   impl_->interrupted = false;
   QueryResult result;
   if (auto checked = Impl::check_parameters(context.execution_parameters); !checked) return checked.get_failure();
+  if (auto followed = impl_->follow_catalog(); !followed) return followed.get_failure();
+  if (!context.catalog.empty()) {
+    if (auto known = catalog::check_data_catalog(context.catalog); !known)
+      return engine_error(error_codes::kCatalogNotFound, known.get_failure().message);
+  }
   if (local::is_write_statement(sql)) return impl_->write(sql, context, started);
   auto statement = sql::parse_statement(sql);
   if (!statement) return statement.get_failure();

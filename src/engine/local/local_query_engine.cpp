@@ -28,6 +28,7 @@
 #include "athena_runner/aws/s3.hpp"
 #include "athena_runner/aws/sigv4.hpp"
 #include "athena_runner/base/files.hpp"
+#include "athena_runner/catalog/catalog_store.hpp"
 #include "athena_runner/engine/local_engine.hpp"
 #include "athena_runner/engine/sql/parser.hpp"
 #include "athena_runner/runner/runner.hpp"
@@ -558,6 +559,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
     if (execution.query_execution_context && execution.query_execution_context->database) {
       context.database = *execution.query_execution_context->database;
     }
+    if (execution.query_execution_context && execution.query_execution_context->catalog) {
+      context.catalog = *execution.query_execution_context->catalog;
+    }
     context.execution_parameters = execution.execution_parameters;
     context.query_execution_id = id;
     if (execution.result_configuration && execution.result_configuration->output_location) {
@@ -580,7 +584,10 @@ class LocalQueryEngine final : public runner::QueryEngine {
     Outcome<QueryResult> result = make_error(ErrorKind::Internal, "", "");
     // Called by the engine's watcher while execute() runs, so never at the same time as the writes below.
     context.on_long_running = [&] { (void)write_record(execution, {}); };
-    if (local::is_hive_ddl(sql)) {
+    if (auto known = context.catalog.empty() ? Status(Ok{}) : catalog::check_data_catalog(context.catalog); !known) {
+      result =
+          make_error(ErrorKind::InvalidInput, std::string(error_codes::kCatalogNotFound), known.get_failure().message);
+    } else if (local::is_hive_ddl(sql)) {
       (void)write_record(execution, {});
       result = local::execute_ddl(
           sql, local::DdlContext{workspace_.catalog_dir, workspace_.data_dir,
@@ -676,7 +683,7 @@ Outcome<std::unique_ptr<runner::QueryEngine>> open_local_query_engine(const Loca
                       "the local engine needs a data directory (e.g. --data-dir examples/data)");
   }
   LocalWorkspace resolved = workspace;
-  if (resolved.catalog_dir.empty()) resolved.catalog_dir = (fs::path(resolved.data_dir) / ".glue").string();
+  if (resolved.catalog_dir.empty()) resolved.catalog_dir = catalog::catalog_dir_for(resolved.data_dir);
   if (resolved.workers < 1) resolved.workers = 1;
   std::error_code error;
   for (const auto& dir : {fs::path(resolved.data_dir) / ".athena" / "executions",

@@ -429,8 +429,9 @@ class Translator {
       table = fold(name[1]);
     } else if (name.size() == 3) {
       const std::string catalog = fold(name[0]);
-      if (catalog != "awsdatacatalog") {
-        return semantic_error(at(position, "Catalog '" + catalog + "' does not exist"));
+      if (catalog != "awsdatacatalog") {  // Trino's words (MetadataUtil), as the catalog store gives them
+        return make_error(ErrorKind::InvalidInput, std::string(kCatalogNotFoundCode),
+                          "Catalog '" + catalog + "' does not exist");
       }
       database = fold(name[1]);
       table = fold(name[2]);

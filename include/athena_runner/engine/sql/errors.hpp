@@ -12,6 +12,7 @@ inline constexpr std::string_view kSyntaxErrorCode = "SYNTAX_ERROR";
 inline constexpr std::string_view kNotSupportedCode = "NOT_SUPPORTED";
 inline constexpr std::string_view kInvalidParameterCode = "INVALID_PARAMETER";
 inline constexpr std::string_view kQueryFailedCode = "QUERY_FAILED";
+inline constexpr std::string_view kCatalogNotFoundCode = "CATALOG_NOT_FOUND";  // Trino's, for a catalog name
 
 inline Error syntax_error(std::string message) {
   return make_error(ErrorKind::InvalidInput, std::string(kSyntaxErrorCode), std::move(message));
