@@ -9,6 +9,7 @@
 
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
 #include "function_table.hpp"
 
 namespace athena_runner::sql {
@@ -24,15 +25,6 @@ constexpr std::array<std::string_view, 16> kComparable{
     "boolean", "tinyint",   "smallint", "integer", "bigint",    "real",        "double",      "decimal",
     "varchar", "varbinary", "date",     "time",    "timestamp", "timestamptz", "interval_ds", "interval_ym"};
 constexpr std::array<std::string_view, 3> kDateTimes{"date", "timestamp", "timestamptz"};
-
-std::string sql_quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 Outcome<Type> decimal_result(const std::vector<Type>& args, char op) {
   const Type& x = args.at(0);
@@ -130,7 +122,7 @@ Emitter date_format_emitter(const char* function, bool parse) {
     }
     auto format = mysql_to_strftime(*call.constants[1]);
     if (!format) return format.get_failure();
-    return std::string(function) + "(" + args[0] + ", " + sql_quote(*format) + ")";
+    return std::string(function) + "(" + args[0] + ", " + quote_string(*format) + ")";
   };
 }
 
@@ -200,7 +192,7 @@ Outcome<std::string> emit_regexp_replace(const std::vector<std::string>& args, c
     }
     replacement += c;
   }
-  return "regexp_replace(" + args[0] + ", " + args[1] + ", " + sql_quote(replacement) + ", 'g')";
+  return "regexp_replace(" + args[0] + ", " + args[1] + ", " + quote_string(replacement) + ", 'g')";
 }
 
 Outcome<std::string> emit_regexp_extract(const std::vector<std::string>& args, const Resolved& call) {
@@ -239,7 +231,7 @@ Emitter unit_emitter(const std::string& function, bool date, const std::string& 
       // Trino's message (DateTimeFunctions): '<unit>' is not a valid DATE / TIMESTAMP field.
       return semantic_error(function + ": '" + *unit + "' is not a valid " + (date ? "DATE" : "TIMESTAMP") + " field");
     }
-    const std::string u = sql_quote(text::lower(*unit));
+    const std::string u = quote_string(text::lower(*unit));
     if (function == "date_trunc") {
       auto type = duck_type(call.returns);
       if (!type) return type;

@@ -120,16 +120,6 @@ Type family_default(TypeKind family) {
   }
 }
 
-int integral_digits(TypeKind kind) {
-  switch (kind) {
-    case TypeKind::Tinyint: return 3;
-    case TypeKind::Smallint: return 5;
-    case TypeKind::Integer: return 10;
-    case TypeKind::Bigint: return 19;
-    default: return 0;
-  }
-}
-
 // Matches an argument type against a pattern; `cost` grows with each coercion.
 bool match(const Pattern& p, const Type& arg, Bindings& bindings, int& cost) {
   if (arg.kind == TypeKind::Function) return p.kind == Pattern::Kind::Function;

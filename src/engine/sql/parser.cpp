@@ -285,45 +285,26 @@ class Parser {
     return items;
   }
 
-  Outcome<QueryPtr> set_term() {
-    auto left = intersect_term();
+  // UNION / EXCEPT over INTERSECT terms, INTERSECT over primary queries (INTERSECT binds tighter), left to right.
+  Outcome<QueryPtr> set_term() { return set_chain({"union", "except"}, &Parser::intersect_term); }
+  Outcome<QueryPtr> intersect_term() { return set_chain({"intersect"}, &Parser::primary_query); }
+  Outcome<QueryPtr> set_chain(std::initializer_list<std::string_view> operators, Outcome<QueryPtr> (Parser::*next)()) {
+    auto left = (this->*next)();
     if (!left) return left;
     QueryPtr q = std::move(left).get_result();
-    while (peek().is_keyword("union") || peek().is_keyword("except")) {
+    while (
+        std::any_of(operators.begin(), operators.end(), [&](std::string_view op) { return peek().is_keyword(op); })) {
       Position position = peek().position;
       std::string op = peek().value;
       ++pos_;
       bool distinct = !keyword("all");
       if (distinct) keyword("distinct");
-      auto right = intersect_term();
+      auto right = (this->*next)();
       if (!right) return right;
       auto set = std::make_unique<Query>();
       set->kind = Query::Kind::SetOperation;
       set->position = position;
       set->set_op = op;
-      set->set_distinct = distinct;
-      set->left = std::move(q);
-      set->right = std::move(right).get_result();
-      q = std::move(set);
-    }
-    return q;
-  }
-
-  Outcome<QueryPtr> intersect_term() {
-    auto left = primary_query();
-    if (!left) return left;
-    QueryPtr q = std::move(left).get_result();
-    while (peek().is_keyword("intersect")) {
-      Position position = peek().position;
-      ++pos_;
-      bool distinct = !keyword("all");
-      if (distinct) keyword("distinct");
-      auto right = primary_query();
-      if (!right) return right;
-      auto set = std::make_unique<Query>();
-      set->kind = Query::Kind::SetOperation;
-      set->position = position;
-      set->set_op = "intersect";
       set->set_distinct = distinct;
       set->left = std::move(q);
       set->right = std::move(right).get_result();

@@ -1539,28 +1539,14 @@ class Translator {
         return b;
       }
       case ExprKind::InList: {
-        std::vector<Bound> args;
-        Type t = Type::of(TypeKind::Unknown);
-        for (const auto& a : e.args) {
-          auto b = bind(*a, context);
-          if (!b) return b;
-          Type next;
-          if (!common_super_type(t, b->type, next)) {
-            return semantic_error(at(a->position, "IN value and list items must be the same type: " + to_string(t) +
-                                                      " and " + to_string(b->type)));
-          }
-          t = next;
-          args.push_back(std::move(b).get_result());
-        }
+        auto unified = bind_unified(e.args, context, "IN value and list items");
+        if (!unified) return unified.get_failure();
+        const Type& t = unified->type;
         if (!is_comparable(t) || t.kind == TypeKind::Array || t.kind == TypeKind::Map || t.kind == TypeKind::Row) {
           return not_supported(at(e.position, "IN over " + to_string(t) + " is not supported by the local engine"));
         }
-        std::string sql;
-        for (std::size_t i = 0; i < args.size(); ++i) {
-          auto c = coerce(args[i].sql, args[i].type, t);
-          if (!c) return c.get_failure();
-          sql += i == 0 ? *c + (e.negated ? " NOT IN (" : " IN (") : (i > 1 ? ", " : "") + *c;
-        }
+        std::string sql = unified->sql[0] + (e.negated ? " NOT IN (" : " IN (");
+        for (std::size_t i = 1; i < unified->sql.size(); ++i) sql += (i > 1 ? ", " : "") + unified->sql[i];
         Bound b;
         b.type = Type::of(TypeKind::Boolean);
         b.sql = "(" + sql + "))";
@@ -1619,27 +1605,12 @@ class Translator {
         return conditional({condition->sql}, results, context, e.position, e.args.size() == 3);
       }
       case ExprKind::Coalesce: {
-        std::vector<Bound> args;
-        Type t = Type::of(TypeKind::Unknown);
-        for (const auto& a : e.args) {
-          auto b = bind(*a, context);
-          if (!b) return b;
-          Type next;
-          if (!common_super_type(t, b->type, next)) {
-            return semantic_error(at(a->position, "All COALESCE operands must be the same type: " + to_string(t) +
-                                                      " and " + to_string(b->type)));
-          }
-          t = next;
-          args.push_back(std::move(b).get_result());
-        }
+        auto unified = bind_unified(e.args, context, "All COALESCE operands");
+        if (!unified) return unified.get_failure();
         std::string sql;
-        for (std::size_t i = 0; i < args.size(); ++i) {
-          auto c = coerce(args[i].sql, args[i].type, t);
-          if (!c) return c.get_failure();
-          sql += (i ? ", " : "") + *c;
-        }
+        for (std::size_t i = 0; i < unified->sql.size(); ++i) sql += (i ? ", " : "") + unified->sql[i];
         Bound b;
-        b.type = t;
+        b.type = unified->type;
         b.sql = "COALESCE(" + sql + ")";
         return b;
       }
@@ -1671,33 +1642,13 @@ class Translator {
         return not_supported(at(e.position, "TRY is supported by the local engine only around a CAST"));
       }
       case ExprKind::Array: {
-        std::vector<Bound> items;
-        Type t = Type::of(TypeKind::Unknown);
-        for (const auto& a : e.args) {
-          auto b = bind(*a, context);
-          if (!b) return b;
-          Type next;
-          if (!common_super_type(t, b->type, next)) {
-            return semantic_error(at(a->position, "All ARRAY elements must be the same type: " + to_string(t) +
-                                                      " and " + to_string(b->type)));
-          }
-          t = next;
-          items.push_back(std::move(b).get_result());
-        }
+        auto unified = bind_unified(e.args, context, "All ARRAY elements");
+        if (!unified) return unified.get_failure();
         std::string sql;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-          auto c = coerce(items[i].sql, items[i].type, t,
-                          items[i].type.kind == TypeKind::Unknown && t.kind != TypeKind::Unknown);
-          if (!c) return c.get_failure();
-          sql += (i ? ", " : "") + *c;
-        }
+        for (std::size_t i = 0; i < unified->sql.size(); ++i) sql += (i ? ", " : "") + unified->sql[i];
         Bound b;
-        b.type = Type::array(t);
-        if (items.empty()) {
-          b.sql = "[]";
-        } else {
-          b.sql = "[" + sql + "]";
-        }
+        b.type = Type::array(unified->type);
+        b.sql = "[" + sql + "]";
         return b;
       }
       case ExprKind::Row: {
@@ -1784,6 +1735,34 @@ class Translator {
       case ExprKind::Star: return semantic_error(at(e.position, "'*' is only allowed in count(*) and SELECT *"));
     }
     return semantic_error(at(e.position, "unknown expression"));
+  }
+
+  // Binds expressions and coerces each to their common super type (COALESCE, ARRAY[...], IN lists);
+  // `what` names them in the error.
+  struct Unified {
+    std::vector<std::string> sql;
+    Type type = Type::of(TypeKind::Unknown);
+  };
+  Outcome<Unified> bind_unified(const std::vector<ExprPtr>& exprs, const Context& context, const std::string& what) {
+    std::vector<Bound> bound;
+    Unified out;
+    for (const auto& a : exprs) {
+      auto b = bind(*a, context);
+      if (!b) return b.get_failure();
+      Type next;
+      if (!common_super_type(out.type, b->type, next)) {
+        return semantic_error(
+            at(a->position, what + " must be the same type: " + to_string(out.type) + " and " + to_string(b->type)));
+      }
+      out.type = next;
+      bound.push_back(std::move(b).get_result());
+    }
+    for (const auto& b : bound) {
+      auto c = coerce(b.sql, b.type, out.type, b.type.kind == TypeKind::Unknown && out.type.kind != TypeKind::Unknown);
+      if (!c) return c.get_failure();
+      out.sql.push_back(std::move(c).get_result());
+    }
+    return out;
   }
 
   Outcome<Bound> boolean(const Expr& e, const Context& context, const std::string& where) {

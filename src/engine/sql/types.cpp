@@ -25,17 +25,6 @@ int integral_rank(TypeKind kind) {
   }
 }
 
-// The decimal type an integral type coerces to (its digits).
-int integral_digits(TypeKind kind) {
-  switch (kind) {
-    case TypeKind::Tinyint: return 3;
-    case TypeKind::Smallint: return 5;
-    case TypeKind::Integer: return 10;
-    case TypeKind::Bigint: return 19;
-    default: return 0;
-  }
-}
-
 // Reads a type from text: Trino's syntax, or Hive's with `hive` (colons in structs, angle brackets).
 class TypeReader {
  public:
@@ -292,6 +281,16 @@ Type as_decimal(const Type& type) {
 }
 
 }  // namespace
+
+int integral_digits(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::Tinyint: return 3;
+    case TypeKind::Smallint: return 5;
+    case TypeKind::Integer: return 10;
+    case TypeKind::Bigint: return 19;
+    default: return 0;
+  }
+}
 
 bool is_integral(const Type& type) { return integral_rank(type.kind) > 0; }
 bool is_numeric(const Type& type) {

@@ -82,6 +82,9 @@ Outcome<Type> parse_type(std::string_view text);
 // A Glue column type (Hive syntax: string, int, struct<a:int>, array<string>, decimal(10,2), ...).
 Outcome<Type> parse_hive_type(std::string_view text);
 
+// The digits of the decimal an integral type coerces to (tinyint 3, smallint 5, integer 10, bigint 19).
+int integral_digits(TypeKind kind);
+
 // The integral type's range.
 long long integral_min(TypeKind kind);
 long long integral_max(TypeKind kind);
