@@ -21,10 +21,17 @@ class OneTable final : public Catalog {
   OneTable() {
     table_.database = "default";
     table_.name = "t";
-    const char* columns[][2] = {{"i", "integer"},       {"b", "bigint"},        {"d", "double"},
-                                {"m", "decimal(10,2)"}, {"s", "varchar"},       {"dt", "date"},
-                                {"ts", "timestamp(3)"}, {"a", "array(integer)"}, {"mp", "map(varchar, integer)"},
-                                {"r", "row(x integer, y varchar)"}, {"f", "boolean"}};
+    const char* columns[][2] = {{"i", "integer"},
+                                {"b", "bigint"},
+                                {"d", "double"},
+                                {"m", "decimal(10,2)"},
+                                {"s", "varchar"},
+                                {"dt", "date"},
+                                {"ts", "timestamp(3)"},
+                                {"a", "array(integer)"},
+                                {"mp", "map(varchar, integer)"},
+                                {"r", "row(x integer, y varchar)"},
+                                {"f", "boolean"}};
     for (const auto& column : columns) table_.columns.push_back({column[0], *parse_type(column[1])});
   }
   const TableSchema* find_table(const std::string& database, const std::string& table) const override {
