@@ -678,17 +678,17 @@ class Translator {
           }
           continue;
         }
+        // SELECT *: a JOIN ... USING column once (its merged scope comes first), then the other columns;
+        // t.*: t's own columns, the USING ones included.
+        std::set<std::string> merged;
+        for (const auto& rel : scope.relations) merged.insert(rel.using_columns.begin(), rel.using_columns.end());
         bool any = false;
         for (const auto& rel : scope.relations) {
-          if (!rel.using_columns.empty() && item.star_prefix.empty()) {
-            // USING columns come first, once.
+          if (!item.star_prefix.empty() && (!rel.using_columns.empty() || !matches_qualifier(rel, item.star_prefix))) {
+            continue;
           }
-          if (!item.star_prefix.empty() && !matches_qualifier(rel, item.star_prefix)) continue;
           for (const auto& f : rel.fields) {
-            if (!item.star_prefix.empty() && !rel.using_columns.empty()) continue;
-            if (item.star_prefix.empty() && !rel.using_columns.empty()) {
-              // included once, below the merged scope
-            }
+            if (item.star_prefix.empty() && rel.using_columns.empty() && merged.count(f.name)) continue;
             outputs.push_back(Field{f.name, f.type, ""});
             output_sql.push_back(f.sql);
             any = true;
