@@ -1941,7 +1941,13 @@ class Translator {
       return semantic_error(
           at(e.position, "DISTINCT, FILTER and ORDER BY are only allowed in aggregate functions: " + name));
     }
-    if (e.ignore_nulls) return not_supported(at(e.position, "IGNORE NULLS is not supported by the local engine"));
+    // IGNORE NULLS (functions/window): the value functions skip NULLs; DuckDB takes it inside the call.
+    static const std::set<std::string> kValueFunctions = {"lag", "lead", "first_value", "last_value", "nth_value"};
+    if (e.ignore_nulls && (!window || !kValueFunctions.count(name))) {
+      return semantic_error(at(e.position,
+                               "IGNORE NULLS is only allowed with lag, lead, first_value, last_value and "
+                               "nth_value over a window"));
+    }
     // Arguments: an inner aggregate is not allowed inside an aggregate.
     Context inner = context;
     if (kind != FunctionKind::Scalar) {
@@ -2017,6 +2023,7 @@ class Translator {
       if (!w) return w.get_failure();
       after += " OVER (" + *w + ")";
     }
+    if (e.ignore_nulls) order += " IGNORE NULLS";
     resolved->modifiers_order = order;
     resolved->modifiers_after = after;
     if (args.empty() && (e.flag || !order.empty())) {
