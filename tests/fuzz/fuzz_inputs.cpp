@@ -18,6 +18,7 @@
 #include "athena_runner/spec/template.hpp"
 #include "athena_runner/spec/value_formats.hpp"
 #include "ddl.hpp"
+#include "fuzz_catalog.hpp"
 #include "hive_types.hpp"
 #include "writes.hpp"
 
@@ -32,41 +33,6 @@ const spec::Instant kSlot{std::chrono::seconds(1'714'622'400)};  // 2024-05-02T0
 void render_all(const std::vector<spec::ResolvedQuery>& queries) {
   for (const auto& query : queries) (void)spec::render_query(query, kSlot);
 }
-
-}  // namespace
-
-namespace {
-
-// One table, default.t, with a column of each type family the binder handles.
-class FuzzCatalog final : public athena_runner::sql::Catalog {
- public:
-  FuzzCatalog() {
-    using athena_runner::sql::parse_type;
-    table_.database = "default";
-    table_.name = "t";
-    for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{{"i", "integer"},
-                                                                                     {"b", "bigint"},
-                                                                                     {"d", "double"},
-                                                                                     {"m", "decimal(10,2)"},
-                                                                                     {"s", "varchar"},
-                                                                                     {"dt", "date"},
-                                                                                     {"ts", "timestamp(3)"},
-                                                                                     {"a", "array(integer)"},
-                                                                                     {"mp", "map(varchar, integer)"},
-                                                                                     {"r", "row(x integer, y varchar)"},
-                                                                                     {"f", "boolean"}}) {
-      table_.columns.push_back({name, *parse_type(type)});
-    }
-  }
-  const athena_runner::sql::TableSchema* find_table(const std::string& database,
-                                                    const std::string& table) const override {
-    return database == "default" && table == "t" ? &table_ : nullptr;
-  }
-  bool has_database(const std::string& database) const override { return database == "default"; }
-
- private:
-  athena_runner::sql::TableSchema table_;
-};
 
 }  // namespace
 
@@ -114,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 7: {  // Athena SQL and its parameters, as the local engine reads them: the front end, bound
       // against a catalog of one table (every type family), and the DDL and write statements' readers
-      static const FuzzCatalog catalog;
+      static const athena_runner::testing::FuzzCatalog catalog;
       sql::TranslateOptions options;
       options.parameters = {"1", "'x'"};
       (void)sql::classify_statement(input);

@@ -11,42 +11,12 @@
 
 #include "athena_runner/engine/sql/parser.hpp"
 #include "athena_runner/engine/sql/translate.hpp"
-
-namespace {
+#include "fuzz_catalog.hpp"
 
 using namespace athena_runner::sql;
 
-class OneTable final : public Catalog {
- public:
-  OneTable() {
-    table_.database = "default";
-    table_.name = "t";
-    const char* columns[][2] = {{"i", "integer"},
-                                {"b", "bigint"},
-                                {"d", "double"},
-                                {"m", "decimal(10,2)"},
-                                {"s", "varchar"},
-                                {"dt", "date"},
-                                {"ts", "timestamp(3)"},
-                                {"a", "array(integer)"},
-                                {"mp", "map(varchar, integer)"},
-                                {"r", "row(x integer, y varchar)"},
-                                {"f", "boolean"}};
-    for (const auto& column : columns) table_.columns.push_back({column[0], *parse_type(column[1])});
-  }
-  const TableSchema* find_table(const std::string& database, const std::string& table) const override {
-    return database == "default" && table == "t" ? &table_ : nullptr;
-  }
-  bool has_database(const std::string& database) const override { return database == "default"; }
-
- private:
-  TableSchema table_;
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const OneTable catalog;
+  static const athena_runner::testing::FuzzCatalog catalog;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   TranslateOptions options;
   options.parameters = {"1", "'x'", "DATE '2024-01-01'"};

@@ -415,7 +415,7 @@ class CatalogView final : public sql::Catalog {
 // is printed by DuckDB's rules for a type Athena does not give).
 bool same_type(const std::string& duck_athena_type, const sql::Type& bound) {
   if (bound.kind == sql::TypeKind::Unknown) return true;
-  const std::string_view expected = sql::column_type_name(bound);
+  const std::string expected = sql::column_type_name(bound);
   if (duck_athena_type == expected) return true;
   // Intervals arrive as Trino's text of them (the front end writes it; DuckDB has one interval type).
   if ((bound.kind == sql::TypeKind::IntervalYearToMonth || bound.kind == sql::TypeKind::IntervalDayToSecond) &&
@@ -1611,9 +1611,9 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
     if (auto known = catalog::check_data_catalog(context.catalog); !known)
       return engine_error(error_codes::kCatalogNotFound, known.get_failure().message);
   }
-  if (local::is_write_statement(sql)) return impl_->write(sql, context, started);
   auto statement = sql::parse_statement(sql);
   if (!statement) return statement.get_failure();
+  if (local::is_write_kind(statement->kind)) return impl_->write(sql, context, started);
   if (statement->kind == sql::StatementKind::ShowFunctions) return show_functions();
   result.statement_type =
       parse_statement_type(sql::athena_statement_type(statement->kind)).value_or(StatementType::Dml);
@@ -1668,7 +1668,7 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
               "; this query is not supported by the local engine");
     }
     if (translation->columns[i].type.kind != sql::TypeKind::Unknown) {
-      column.type = std::string(sql::column_type_name(translation->columns[i].type));
+      column.type = sql::column_type_name(translation->columns[i].type);
     }
     kinds.push_back(direct_kind(type.get()));
     if (duckdb_get_type_id(type.get()) == DUCKDB_TYPE_DECIMAL) {

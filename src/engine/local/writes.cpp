@@ -281,11 +281,12 @@ Outcome<WriteStatement> parse_insert(Cursor& cursor) {
 
 }  // namespace
 
-bool is_write_statement(std::string_view sql) {
-  const sql::StatementKind kind = sql::classify_statement(sql);
+bool is_write_kind(sql::StatementKind kind) {
   return kind == sql::StatementKind::CreateTableAs || kind == sql::StatementKind::Insert ||
          kind == sql::StatementKind::Unload;
 }
+
+bool is_write_statement(std::string_view sql) { return is_write_kind(sql::classify_statement(sql)); }
 
 Outcome<WriteStatement> parse_write_statement(std::string_view sql) {
   auto tokens = sql::lex(sql);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "athena_runner/base/outcome.hpp"
+#include "athena_runner/engine/sql/ast.hpp"
 
 namespace athena_runner::engine::local {
 
@@ -30,7 +31,9 @@ struct WriteStatement {
   std::optional<std::string> compression;  // write_compression / compression, upper case
 };
 
-// True when the statement starts like CTAS (CREATE TABLE ... AS <query>), UNLOAD or INSERT INTO.
+// True for the statements that write files: CTAS (CREATE TABLE ... AS <query>), UNLOAD and INSERT INTO.
+bool is_write_kind(sql::StatementKind kind);
+// The same from the SQL text (the front end's classifier).
 bool is_write_statement(std::string_view sql);
 
 // The error names the property or clause that is wrong or not supported (NOT_SUPPORTED for Athena

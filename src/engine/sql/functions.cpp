@@ -147,9 +147,6 @@ bool match(const Pattern& p, const Type& arg, Bindings& bindings, int& cost) {
         cost += 2;
         return true;
       }
-      if (p.family == TypeKind::Varchar && arg.kind == TypeKind::Char) {
-        return false;
-      }
       return false;
     case Pattern::Kind::Concrete:
       if (arg == p.concrete || arg.kind == TypeKind::Unknown) return true;

@@ -523,7 +523,10 @@ class Parser {
         continue;
       }
       if (keyword("natural")) natural = true;
-      if (keyword("join") || (keyword("inner") && keyword_required("join"))) {
+      if (keyword("join")) {
+        kind = JoinKind::Inner;
+      } else if (keyword("inner")) {
+        if (auto join = need_keyword("join"); !join) return join.get_failure();
         kind = JoinKind::Inner;
       } else if (keyword("left")) {
         keyword("outer");
@@ -539,10 +542,8 @@ class Parser {
         kind = JoinKind::Full;
       } else {
         if (natural) return expected("JOIN");
-        if (failed_) return *failed_;
         break;
       }
-      if (failed_) return *failed_;
       auto right = aliased_relation();
       if (!right) return right;
       r = join_of(kind, natural, std::move(r), std::move(right).get_result(), position);
@@ -563,11 +564,7 @@ class Parser {
     --depth_;
     return r;
   }
-  bool keyword_required(std::string_view word) {
-    if (keyword(word)) return true;
-    failed_ = expected(text::upper(word));
-    return true;
-  }
+
   static RelationPtr join_of(JoinKind kind, bool natural, RelationPtr left, RelationPtr right, const Position& p) {
     auto join = std::make_unique<Relation>();
     join->kind = Relation::Kind::Join;
@@ -742,27 +739,17 @@ class Parser {
     return e;
   }
 
-  Outcome<ExprPtr> parse_or() {
-    auto left = parse_and();
+  Outcome<ExprPtr> parse_or() { return logical_chain(ExprKind::Or, "or", &Parser::parse_and); }
+  Outcome<ExprPtr> parse_and() { return logical_chain(ExprKind::And, "and", &Parser::parse_not); }
+  // a OR b OR c (one node with every operand), likewise AND.
+  Outcome<ExprPtr> logical_chain(ExprKind kind, std::string_view word, Outcome<ExprPtr> (Parser::*next)()) {
+    auto left = (this->*next)();
     if (!left) return left;
-    if (!peek().is_keyword("or")) return left;
-    auto e = make(ExprKind::Or, (*left)->position);
+    if (!peek().is_keyword(word)) return left;
+    auto e = make(kind, (*left)->position);
     e->args.push_back(std::move(left).get_result());
-    while (keyword("or")) {
-      auto right = parse_and();
-      if (!right) return right;
-      e->args.push_back(std::move(right).get_result());
-    }
-    return e;
-  }
-  Outcome<ExprPtr> parse_and() {
-    auto left = parse_not();
-    if (!left) return left;
-    if (!peek().is_keyword("and")) return left;
-    auto e = make(ExprKind::And, (*left)->position);
-    e->args.push_back(std::move(left).get_result());
-    while (keyword("and")) {
-      auto right = parse_not();
+    while (keyword(word)) {
+      auto right = (this->*next)();
       if (!right) return right;
       e->args.push_back(std::move(right).get_result());
     }
@@ -1550,7 +1537,6 @@ class Parser {
   std::size_t pos_ = 0;
   int parameters_ = 0;
   int depth_ = 0;
-  std::optional<Error> failed_;
 };
 
 // Leading words (lower case) of a statement, skipping '(' for queries.

@@ -82,13 +82,6 @@ bool is_date_text(std::string_view text) {
   return i == t.size();
 }
 
-std::vector<Bound> bounds(Bound a, Bound b) {
-  std::vector<Bound> out;
-  out.push_back(std::move(a));
-  out.push_back(std::move(b));
-  return out;
-}
-
 }  // namespace
 
 std::string quote_identifier(std::string_view name) {
@@ -404,10 +397,7 @@ class Translator {
   Outcome<FromItem> table_reference(const QualifiedName& name, const Position& position) {
     std::string database = options_.database;
     std::string table;
-    if (name.size() == 1 && !name[0].quoted) {
-      // A WITH query of that name hides tables.
-    }
-    if (name.size() == 1) {
+    if (name.size() == 1) {  // a WITH query of that name hides tables
       for (auto it = ctes_.rbegin(); it != ctes_.rend(); ++it) {
         if (it->first == fold(name[0])) {
           FromItem item;
@@ -491,7 +481,6 @@ class Translator {
         if (auto aliased = apply_alias(r, *item); !aliased) return aliased.get_failure();
         return item;
       }
-      case Relation::Kind::Values:
       case Relation::Kind::Lateral:
       case Relation::Kind::Subquery: {
         const Scope* visible = r.kind == Relation::Kind::Lateral ? lateral : outer;
@@ -860,6 +849,19 @@ class Translator {
     auto t = duck_type(to);
     if (!t) return t.get_failure();
     return "CAST(" + sql + " AS " + *t + ")";
+  }
+
+  // An operator over the expression's arguments (bound in order) from the registry; NOT when `negated`.
+  Outcome<Bound> operator_call(std::string_view name, const Expr& e, const Context& context, bool negated = false) {
+    std::vector<Bound> args;
+    for (const auto& a : e.args) {
+      auto b = bind(*a, context);
+      if (!b) return b;
+      args.push_back(std::move(b).get_result());
+    }
+    auto b = call_registry(name, e.position, std::move(args));
+    if (b && negated) b->sql = "(NOT " + b->sql + ")";
+    return b;
   }
 
   Outcome<Bound> call_registry(std::string_view name, const Position& position, std::vector<Bound> args,
@@ -1404,17 +1406,7 @@ class Translator {
         if (!base) return base;
         return field_of(*base, fold(e.name[0]), e.position);
       }
-      case ExprKind::Subscript: {
-        auto base = bind(*e.args[0], context);
-        if (!base) return base;
-        auto index = bind(*e.args[1], context);
-        if (!index) return index;
-        if (base->type.kind == TypeKind::Row) {
-          return not_supported(at(e.position, "row subscripts are not supported by the local engine"));
-        }
-        return call_registry("$subscript", e.position,
-                             bounds(std::move(base).get_result(), std::move(index).get_result()));
-      }
+      case ExprKind::Subscript: return operator_call("$subscript", e, context);  // rows: refused by the registry
       case ExprKind::Call: return call(e, context);
       case ExprKind::Cast: {
         auto value = bind(*e.args[0], context);
@@ -1455,39 +1447,10 @@ class Translator {
         args.push_back(std::move(value).get_result());
         return call_registry("$negation", e.position, std::move(args));
       }
-      case ExprKind::Binary: {
-        auto left = bind(*e.args[0], context);
-        if (!left) return left;
-        auto right = bind(*e.args[1], context);
-        if (!right) return right;
-        return call_registry(operator_name(e.op), e.position,
-                             bounds(std::move(left).get_result(), std::move(right).get_result()));
-      }
-      case ExprKind::Comparison: {
-        auto left = bind(*e.args[0], context);
-        if (!left) return left;
-        auto right = bind(*e.args[1], context);
-        if (!right) return right;
-        return call_registry(operator_name(e.op), e.position,
-                             bounds(std::move(left).get_result(), std::move(right).get_result()));
-      }
-      case ExprKind::Quantified: {
-        auto left = bind(*e.args[0], context);
-        if (!left) return left;
-        auto sub = subquery(*e.subquery, context, e.position);
-        if (!sub) return sub.get_failure();
-        Type t;
-        if (!common_super_type(left->type, sub->type, t) || !is_comparable(t)) {
-          return semantic_error(at(
-              e.position, "Cannot apply operator: " + to_string(left->type) + " " + e.op + " " + to_string(sub->type)));
-        }
-        auto l = coerce(left->sql, left->type, t);
-        if (!l) return l.get_failure();
-        Bound b;
-        b.type = Type::of(TypeKind::Boolean);
-        b.sql = "(" + *l + " " + e.op + " " + text::upper(e.text) + " (" + sub->sql + "))";
-        return b;
-      }
+      case ExprKind::Binary:
+      case ExprKind::Comparison: return operator_call(operator_name(e.op), e, context);
+      case ExprKind::Quantified:
+        return subquery_comparison(e, context, " " + e.op + " " + text::upper(e.text) + " (", "Cannot apply operator");
       case ExprKind::And:
       case ExprKind::Or: {
         std::string sql;
@@ -1517,27 +1480,8 @@ class Translator {
         b.sql = "(" + arg->sql + (e.negated ? " IS NOT NULL)" : " IS NULL)");
         return b;
       }
-      case ExprKind::IsDistinctFrom: {
-        auto left = bind(*e.args[0], context);
-        if (!left) return left;
-        auto right = bind(*e.args[1], context);
-        if (!right) return right;
-        auto b = call_registry("$is_distinct_from", e.position,
-                               bounds(std::move(left).get_result(), std::move(right).get_result()));
-        if (b && e.negated) b->sql = "(NOT " + b->sql + ")";
-        return b;
-      }
-      case ExprKind::Between: {
-        std::vector<Bound> args;
-        for (const auto& a : e.args) {
-          auto b = bind(*a, context);
-          if (!b) return b;
-          args.push_back(std::move(b).get_result());
-        }
-        auto b = call_registry("$between", e.position, std::move(args));
-        if (b && e.negated) b->sql = "(NOT " + b->sql + ")";
-        return b;
-      }
+      case ExprKind::IsDistinctFrom: return operator_call("$is_distinct_from", e, context, e.negated);
+      case ExprKind::Between: return operator_call("$between", e, context, e.negated);
       case ExprKind::InList: {
         auto unified = bind_unified(e.args, context, "IN value and list items");
         if (!unified) return unified.get_failure();
@@ -1552,23 +1496,9 @@ class Translator {
         b.sql = "(" + sql + "))";
         return b;
       }
-      case ExprKind::InSubquery: {
-        auto left = bind(*e.args[0], context);
-        if (!left) return left;
-        auto sub = subquery(*e.subquery, context, e.position);
-        if (!sub) return sub.get_failure();
-        Type t;
-        if (!common_super_type(left->type, sub->type, t) || !is_comparable(t)) {
-          return semantic_error(at(e.position, "IN value and subquery must be the same type: " + to_string(left->type) +
-                                                   " and " + to_string(sub->type)));
-        }
-        auto l = coerce(left->sql, left->type, t);
-        if (!l) return l.get_failure();
-        Bound b;
-        b.type = Type::of(TypeKind::Boolean);
-        b.sql = "(" + *l + (e.negated ? " NOT IN (" : " IN (") + sub->sql + "))";
-        return b;
-      }
+      case ExprKind::InSubquery:
+        return subquery_comparison(e, context, e.negated ? " NOT IN (" : " IN (",
+                                   "IN value and subquery must be the same type");
       case ExprKind::Exists: {
         auto q = query(*e.subquery, context.scope);
         if (!q) return q.get_failure();
@@ -1585,24 +1515,14 @@ class Translator {
         b.sql = "(" + sub->sql + ")";
         return b;
       }
-      case ExprKind::Like: {
-        std::vector<Bound> args;
-        for (const auto& a : e.args) {
-          auto b = bind(*a, context);
-          if (!b) return b;
-          args.push_back(std::move(b).get_result());
-        }
-        auto b = call_registry("$like", e.position, std::move(args));
-        if (b && e.negated) b->sql = "(NOT " + b->sql + ")";
-        return b;
-      }
+      case ExprKind::Like: return operator_call("$like", e, context, e.negated);
       case ExprKind::Case: return case_expression(e, context);
       case ExprKind::If: {
         auto condition = boolean(*e.args[0], context, "IF");
         if (!condition) return condition;
         std::vector<const Expr*> results{e.args[1].get()};
         if (e.args.size() == 3) results.push_back(e.args[2].get());
-        return conditional({condition->sql}, results, context, e.position, e.args.size() == 3);
+        return conditional({condition->sql}, results, context, e.args.size() == 3);
       }
       case ExprKind::Coalesce: {
         auto unified = bind_unified(e.args, context, "All COALESCE operands");
@@ -1774,6 +1694,25 @@ class Translator {
     return b;
   }
 
+  // x IN (subquery), x op ANY|ALL (subquery): x and the subquery's column coerced to their common type.
+  Outcome<Bound> subquery_comparison(const Expr& e, const Context& context, const std::string& infix,
+                                     const std::string& mismatch) {
+    auto left = bind(*e.args[0], context);
+    if (!left) return left;
+    auto sub = subquery(*e.subquery, context, e.position);
+    if (!sub) return sub.get_failure();
+    Type t;
+    if (!common_super_type(left->type, sub->type, t) || !is_comparable(t)) {
+      return semantic_error(at(e.position, mismatch + ": " + to_string(left->type) + " and " + to_string(sub->type)));
+    }
+    auto l = coerce(left->sql, left->type, t);
+    if (!l) return l.get_failure();
+    Bound b;
+    b.type = Type::of(TypeKind::Boolean);
+    b.sql = "(" + *l + infix + sub->sql + "))";
+    return b;
+  }
+
   struct Sub {
     std::string sql;
     Type type;
@@ -1790,7 +1729,7 @@ class Translator {
 
   // CASE / IF: the results' common type; `conditions` already bound (SQL).
   Outcome<Bound> conditional(const std::vector<std::string>& conditions, const std::vector<const Expr*>& results,
-                             const Context& context, const Position& position, bool has_else) {
+                             const Context& context, bool has_else) {
     std::vector<Bound> bound;
     Type t = Type::of(TypeKind::Unknown);
     for (const Expr* r : results) {
@@ -1815,7 +1754,6 @@ class Translator {
       if (!c) return c.get_failure();
       sql += " ELSE " + *c;
     }
-    (void)position;
     Bound b;
     b.type = t;
     b.sql = sql + " END";
@@ -1851,7 +1789,7 @@ class Translator {
       results.push_back(e.args[i + 1].get());
     }
     if (has_else) results.push_back(e.args.back().get());
-    return conditional(conditions, results, context, e.position, has_else);
+    return conditional(conditions, results, context, has_else);
   }
 
   Outcome<std::string> window_sql(const Window& w, const Context& context) {
@@ -2107,11 +2045,6 @@ Status validate_parameter_literal(std::string_view parameter) {
                       "TIMESTAMP '...', TRUE, FALSE or NULL): " +
                           std::string(parameter));
   };
-  if (parameter.find("--") != std::string_view::npos || parameter.find("/*") != std::string_view::npos) {
-    // Comments inside a string literal are fine; outside they are not a literal.
-    auto tokens = lex(parameter);
-    if (!tokens) return reject();
-  }
   auto tokens = lex(parameter);
   if (!tokens) return reject();
   // Comments are skipped by the lexer: a parameter with one has text outside its tokens.

@@ -366,34 +366,21 @@ std::string to_string(const Type& type) {
   return "unknown";
 }
 
-std::string_view column_type_name(const Type& type) {
+std::string column_type_name(const Type& type) {
+  // The display name without its parameters: decimal(10,2) -> decimal, array(integer) -> array.
   switch (type.kind) {
-    case TypeKind::Unknown: return "unknown";
-    case TypeKind::Boolean: return "boolean";
-    case TypeKind::Tinyint: return "tinyint";
-    case TypeKind::Smallint: return "smallint";
-    case TypeKind::Integer: return "integer";
-    case TypeKind::Bigint: return "bigint";
-    case TypeKind::Real: return "real";
-    case TypeKind::Double: return "double";
     case TypeKind::Decimal: return "decimal";
     case TypeKind::Varchar: return "varchar";
     case TypeKind::Char: return "char";
-    case TypeKind::Varbinary: return "varbinary";
-    case TypeKind::Json: return "json";
-    case TypeKind::Date: return "date";
     case TypeKind::Time: return "time";
     case TypeKind::Timestamp: return "timestamp";
     case TypeKind::TimestampTz: return "timestamp with time zone";
-    case TypeKind::IntervalDayToSecond: return "interval day to second";
-    case TypeKind::IntervalYearToMonth: return "interval year to month";
     case TypeKind::Array: return "array";
     case TypeKind::Map: return "map";
     case TypeKind::Row: return "row";
     case TypeKind::Function: return "function";
-    case TypeKind::Uuid: return "uuid";
+    default: return to_string(type);
   }
-  return "unknown";
 }
 
 Outcome<Type> parse_type(std::string_view text) { return TypeReader(text, false).all(); }

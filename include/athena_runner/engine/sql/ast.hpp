@@ -113,12 +113,6 @@ struct Expr {
   bool ignore_nulls = false;
   bool respect_nulls = false;
   std::vector<Identifier> lambda_parameters;
-
-  // Filled by the binder.
-  Type bound;
-  std::string column_name;  // Column/Dereference: the name a select item gets
-  int lambda_slot = -1;     // Column: a reference to a lambda parameter (its depth), else -1
-  std::string resolved;     // Column: the relation-qualified name the emitter writes; Call: registry key
 };
 
 struct SelectItem {
@@ -133,7 +127,7 @@ struct SelectItem {
 enum class JoinKind { Cross, Inner, Left, Right, Full, Implicit /* FROM a, b */ };
 
 struct Relation {
-  enum class Kind { Table, Subquery, Unnest, Lateral, Join, Values } kind = Kind::Table;
+  enum class Kind { Table, Subquery, Unnest, Lateral, Join } kind = Kind::Table;
   Position position;
   QualifiedName table;           // Table
   QueryPtr query;                // Subquery, Lateral

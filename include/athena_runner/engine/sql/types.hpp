@@ -74,7 +74,7 @@ bool is_comparable(const Type& type);
 // "timestamp(3) with time zone", "interval day to second".
 std::string to_string(const Type& type);
 // The name Athena's ColumnInfo.Type carries (the base name: "varchar", "decimal", "array", ...).
-std::string_view column_type_name(const Type& type);
+std::string column_type_name(const Type& type);
 
 // A type as SQL writes it (CAST targets, typed literals): Trino's names and Hive's aliases Athena
 // accepts (int, string, float, binary, struct<...>, array<...>, map<...>). Errors name the type.
