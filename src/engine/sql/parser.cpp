@@ -106,11 +106,9 @@ class Parser {
   Outcome<std::vector<Identifier>> identifier_list() {
     std::vector<Identifier> names;
     if (auto open = need_symbol("("); !open) return open.get_failure();
-    do {
-      auto name = identifier();
-      if (!name) return name.get_failure();
-      names.push_back(std::move(name).get_result());
-    } while (symbol(","));
+    if (auto listed = comma_separated(names, [&] { return identifier(); }); !listed) {
+      return listed.get_failure();
+    }
     if (auto close = need_symbol(")"); !close) return close.get_failure();
     return names;
   }
@@ -130,6 +128,17 @@ class Parser {
     ++pos_;
     return std::optional<Identifier>(
         Identifier{token.value, token.kind == TokenKind::QuotedIdentifier, token.position});
+  }
+
+  // One or more items separated by ',' (each read by `read`), appended to `out`.
+  template <class T, class Read>
+  Status comma_separated(std::vector<T>& out, Read&& read) {
+    do {
+      auto item = read();
+      if (!item) return item.get_failure();
+      out.push_back(std::move(item).get_result());
+    } while (symbol(","));
+    return Ok{};
   }
 
   ExprPtr make(ExprKind kind, const Position& position) {
@@ -338,11 +347,9 @@ class Parser {
     }
     if (keyword("values")) {
       q->kind = Query::Kind::Values;
-      do {
-        auto row = parse_expr();
-        if (!row) return row.get_failure();
-        q->values.push_back(std::move(row).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(q->values, [&] { return parse_expr(); }); !listed) {
+        return listed.get_failure();
+      }
       return q;
     }
     if (symbol("(")) {
@@ -363,17 +370,13 @@ class Parser {
     } else {
       keyword("all");
     }
-    do {
-      auto item = select_item();
-      if (!item) return item.get_failure();
-      spec->items.push_back(std::move(item).get_result());
-    } while (symbol(","));
+    if (auto listed = comma_separated(spec->items, [&] { return select_item(); }); !listed) {
+      return listed.get_failure();
+    }
     if (keyword("from")) {
-      do {
-        auto r = relation();
-        if (!r) return r.get_failure();
-        spec->from.push_back(std::move(r).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(spec->from, [&] { return relation(); }); !listed) {
+        return listed.get_failure();
+      }
     }
     if (keyword("where")) {
       auto e = parse_expr();
@@ -387,11 +390,9 @@ class Parser {
       } else {
         keyword("all");
       }
-      do {
-        auto element = grouping_element();
-        if (!element) return element.get_failure();
-        spec->group_by.push_back(std::move(element).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(spec->group_by, [&] { return grouping_element(); }); !listed) {
+        return listed.get_failure();
+      }
     }
     if (keyword("having")) {
       auto e = parse_expr();
@@ -449,11 +450,9 @@ class Parser {
     auto list = [&](std::vector<ExprPtr>& out) -> Status {
       if (auto open = need_symbol("("); !open) return open;
       if (symbol(")")) return Ok{};
-      do {
-        auto e = parse_expr();
-        if (!e) return e.get_failure();
-        out.push_back(std::move(e).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(out, [&] { return parse_expr(); }); !listed) {
+        return listed.get_failure();
+      }
       return need_symbol(")");
     };
     if (peek().is_keyword("rollup") || peek().is_keyword("cube")) {
@@ -602,11 +601,9 @@ class Parser {
     if (keyword("unnest")) {
       r->kind = Relation::Kind::Unnest;
       if (auto open = need_symbol("("); !open) return open.get_failure();
-      do {
-        auto e = parse_expr();
-        if (!e) return e.get_failure();
-        r->unnest.push_back(std::move(e).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(r->unnest, [&] { return parse_expr(); }); !listed) {
+        return listed.get_failure();
+      }
       if (auto close = need_symbol(")"); !close) return close.get_failure();
       if (keyword("with")) {
         if (auto ord = need_keyword("ordinality"); !ord) return ord.get_failure();
@@ -666,11 +663,9 @@ class Parser {
     }
     if (keyword("partition")) {
       if (auto by = need_keyword("by"); !by) return by.get_failure();
-      do {
-        auto e = parse_expr();
-        if (!e) return e.get_failure();
-        w->partition_by.push_back(std::move(e).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(w->partition_by, [&] { return parse_expr(); }); !listed) {
+        return listed.get_failure();
+      }
     }
     if (keyword("order")) {
       if (auto by = need_keyword("by"); !by) return by.get_failure();
@@ -836,11 +831,9 @@ class Parser {
       auto e = make(ExprKind::InList, position);
       e->negated = negated;
       e->args.push_back(std::move(left));
-      do {
-        auto item = parse_expr();
-        if (!item) return item;
-        e->args.push_back(std::move(item).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(e->args, [&] { return parse_expr(); }); !listed) {
+        return listed.get_failure();
+      }
       if (auto close = need_symbol(")"); !close) return close.get_failure();
       return e;
     }
@@ -984,11 +977,9 @@ class Parser {
   Outcome<std::vector<ExprPtr>> call_arguments() {
     std::vector<ExprPtr> args;
     if (symbol(")")) return args;
-    do {
-      auto e = parse_expr();
-      if (!e) return e.get_failure();
-      args.push_back(std::move(e).get_result());
-    } while (symbol(","));
+    if (auto listed = comma_separated(args, [&] { return parse_expr(); }); !listed) {
+      return listed.get_failure();
+    }
     if (auto close = need_symbol(")"); !close) return close.get_failure();
     return args;
   }
@@ -1055,11 +1046,9 @@ class Parser {
       pos_ += 2;
       auto e = make(ExprKind::Array, token.position);
       if (!symbol("]")) {
-        do {
-          auto item = parse_expr();
-          if (!item) return item;
-          e->args.push_back(std::move(item).get_result());
-        } while (symbol(","));
+        if (auto listed = comma_separated(e->args, [&] { return parse_expr(); }); !listed) {
+          return listed.get_failure();
+        }
         if (auto close = need_symbol("]"); !close) return close.get_failure();
       }
       return e;
@@ -1183,11 +1172,9 @@ class Parser {
         keyword("all");
       }
       // (a, b) -> body as the first argument is read by parenthesised()
-      do {
-        auto arg = parse_expr();
-        if (!arg) return arg;
-        e->args.push_back(std::move(arg).get_result());
-      } while (symbol(","));
+      if (auto listed = comma_separated(e->args, [&] { return parse_expr(); }); !listed) {
+        return listed.get_failure();
+      }
       if (keyword("order")) {
         if (auto by = need_keyword("by"); !by) return by.get_failure();
         auto items = sort_items();
@@ -1500,11 +1487,9 @@ class Parser {
     auto e = make(ExprKind::Call, position);
     e->name.push_back(Identifier{"listagg", false, position});
     if (keyword("distinct")) e->flag = true;
-    do {
-      auto arg = parse_expr();
-      if (!arg) return arg;
-      e->args.push_back(std::move(arg).get_result());
-    } while (symbol(","));
+    if (auto listed = comma_separated(e->args, [&] { return parse_expr(); }); !listed) {
+      return listed.get_failure();
+    }
     if (keyword("on")) {
       if (auto overflow = need_keyword("overflow"); !overflow) return overflow.get_failure();
       if (!keyword("error")) {
