@@ -7,7 +7,7 @@
 
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
-#include "function_table.hpp"
+#include "registry.hpp"
 
 namespace athena_runner::sql {
 namespace {

@@ -74,6 +74,10 @@ Outcome<std::string> duck_type(const Type& type);
 // The DuckDB macros the registry's templates call (ar_*), run once per connection.
 std::vector<std::string> duckdb_macros();
 
+// Trino's documented function names (functions/list) but its special forms and the families outside a data
+// lake's queries (geospatial, machine learning, sketches): the universe the registry is drawn from.
+const std::vector<std::string>& trino_function_names();
+
 // Trino functions that are known and not in the registry, with why (SHOW FUNCTIONS' complement; the
 // refusal test walks them).
 const std::vector<std::string>& known_unsupported_functions();

@@ -1,0 +1,72 @@
+// Aggregate and window functions (docs: functions/aggregate, functions/window).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <optional>
+
+#include "athena_runner/base/text.hpp"
+#include "athena_runner/engine/sql/errors.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
+#include "registry.hpp"
+
+namespace athena_runner::sql::families {
+
+void add_aggregates(Builder& b) {
+  b.add("count", {}, "bigint", "count(*)", K::Aggregate);
+  b.add("count", {"T"}, "bigint", "count({0})", K::Aggregate);
+  b.add("count_if", {"boolean"}, "bigint", "count_if({0})", K::Aggregate);
+  for (auto t : kIntegral) b.add("sum", {std::string(t)}, "bigint", "CAST(sum({0}) AS BIGINT)", K::Aggregate);
+  b.add("sum", {"real"}, "real", "CAST(sum({0}) AS FLOAT)", K::Aggregate);
+  b.add("sum", {"double"}, "double", "sum({0})", K::Aggregate);
+  b.add_rule(
+      "sum", {"decimal"}, [](const std::vector<Type>& a) -> Outcome<Type> { return Type::decimal(38, a[0].scale); },
+      "CAST(sum({0}) AS {R})", K::Aggregate);
+  for (auto t : kIntegral) b.add("avg", {std::string(t)}, "double", "avg({0})", K::Aggregate);
+  b.add("avg", {"real"}, "real", "CAST(avg({0}) AS FLOAT)", K::Aggregate);
+  b.add("avg", {"double"}, "double", "avg({0})", K::Aggregate);
+  b.add("avg", {"interval_ds"}, "interval_ds", "avg({0})", K::Aggregate);
+  for (const char* name : {"min", "max"}) {
+    for (auto t : kComparable) {
+      b.add(name, {std::string(t)}, std::string(t), std::string(name) + "({0})", K::Aggregate);
+    }
+  }
+  b.add("arbitrary", {"T"}, "T", "any_value({0})", K::Aggregate);
+  b.add("any_value", {"T"}, "T", "any_value({0})", K::Aggregate);
+  b.add("bool_and", {"boolean"}, "boolean", "bool_and({0})", K::Aggregate);
+  b.add("bool_or", {"boolean"}, "boolean", "bool_or({0})", K::Aggregate);
+  b.add("every", {"boolean"}, "boolean", "bool_and({0})", K::Aggregate);
+  b.add("array_agg", {"T"}, "array(T)", "list({0})", K::Aggregate);
+  for (const char* name : {"max_by", "min_by"}) {
+    for (auto t : kComparable) {
+      b.add(name, {"T", std::string(t)}, "T",
+            std::string(name == std::string_view("max_by") ? "arg_max_null" : "arg_min_null") + "({0}, {1})",
+            K::Aggregate);
+    }
+  }
+  b.add("approx_distinct", {"T"}, "bigint", "count(DISTINCT {0})", K::Aggregate).description =
+      "exact count of distinct values (within Trino's stated standard error of 2.3%)";
+  b.add("approx_distinct", {"T", "double"}, "bigint", "count(DISTINCT {0})", K::Aggregate);
+  for (auto t : kIntegral)
+    b.add("approx_percentile", {std::string(t), "double"}, std::string(t), "quantile_disc({0}, {1})", K::Aggregate);
+  for (auto t : kFloating)
+    b.add("approx_percentile", {std::string(t), "double"}, std::string(t), "quantile_disc({0}, {1})", K::Aggregate);
+
+  b.add("row_number", {}, "bigint", "row_number()", K::Window);
+  b.add("rank", {}, "bigint", "rank()", K::Window);
+  b.add("dense_rank", {}, "bigint", "dense_rank()", K::Window);
+  b.add("percent_rank", {}, "double", "percent_rank()", K::Window);
+  b.add("cume_dist", {}, "double", "cume_dist()", K::Window);
+  b.add("ntile", {"bigint"}, "bigint", "ntile({0})", K::Window);
+  b.add("first_value", {"T"}, "T", "first_value({0})", K::Window);
+  b.add("last_value", {"T"}, "T", "last_value({0})", K::Window);
+  b.add("nth_value", {"T", "bigint"}, "T", "nth_value({0}, {1})", K::Window);
+  b.add("lag", {"T"}, "T", "lag({0})", K::Window);
+  b.add("lag", {"T", "bigint"}, "T", "lag({0}, {1})", K::Window);
+  b.add("lag", {"T", "bigint", "T"}, "T", "lag({0}, {1}, {2})", K::Window);
+  b.add("lead", {"T"}, "T", "lead({0})", K::Window);
+  b.add("lead", {"T", "bigint"}, "T", "lead({0}, {1})", K::Window);
+  b.add("lead", {"T", "bigint", "T"}, "T", "lead({0}, {1}, {2})", K::Window);
+}
+
+}  // namespace athena_runner::sql::families

@@ -1,0 +1,95 @@
+// Mathematical functions (docs: functions/math).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <optional>
+
+#include "athena_runner/base/text.hpp"
+#include "athena_runner/engine/sql/errors.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
+#include "registry.hpp"
+
+namespace athena_runner::sql::families {
+
+void add_math(Builder& b) {
+  for (auto t : kIntegral) b.add("abs", {std::string(t)}, std::string(t), "abs({0})");
+  for (auto t : kFloating) b.add("abs", {std::string(t)}, std::string(t), "abs({0})");
+  b.add("abs", {"decimal"}, "decimal", "abs({0})");
+  for (auto t : kIntegral) {
+    b.add("round", {std::string(t)}, std::string(t), "{0}");
+    b.add("round", {std::string(t), "integer"}, std::string(t), "CAST(round(CAST({0} AS DECIMAL(38,0)), {1}) AS {R})");
+  }
+  for (auto t : kFloating) {
+    b.add("round", {std::string(t)}, std::string(t), "CAST(round({0}) AS {R})");
+    b.add("round", {std::string(t), "integer"}, std::string(t), "CAST(round({0}, {1}) AS {R})");
+  }
+  b.add_rule(
+      "round", {"decimal"},
+      [](const std::vector<Type>& a) -> Outcome<Type> {
+        return Type::decimal(std::min(38, a[0].precision - a[0].scale + std::min(a[0].scale, 1)), 0);
+      },
+      "CAST(round({0}) AS {R})");
+  b.add_rule(
+      "round", {"decimal", "integer"},
+      [](const std::vector<Type>& a) -> Outcome<Type> {
+        return Type::decimal(std::min(38, a[0].precision + 1), a[0].scale);
+      },
+      "CAST(round({0}, {1}) AS {R})");
+  for (auto t : kFloating) {
+    b.add("ceil", {std::string(t)}, std::string(t), "CAST(ceil({0}) AS {R})");
+    b.add("ceiling", {std::string(t)}, std::string(t), "CAST(ceil({0}) AS {R})");
+    b.add("floor", {std::string(t)}, std::string(t), "CAST(floor({0}) AS {R})");
+  }
+  for (auto t : kIntegral) {
+    b.add("ceil", {std::string(t)}, std::string(t), "{0}");
+    b.add("ceiling", {std::string(t)}, std::string(t), "{0}");
+    b.add("floor", {std::string(t)}, std::string(t), "{0}");
+  }
+  b.add("sqrt", {"double"}, "double", "ar_sqrt({0})");
+  b.add("cbrt", {"double"}, "double", "cbrt({0})");
+  b.add("exp", {"double"}, "double", "exp({0})");
+  b.add("ln", {"double"}, "double", "ar_ln({0})");
+  b.add("log2", {"double"}, "double", "ar_log2({0})");
+  b.add("log10", {"double"}, "double", "ar_log10({0})");
+  b.add("log", {"double", "double"}, "double", "(ar_ln({1}) / ar_ln({0}))");
+  b.add("power", {"double", "double"}, "double", "pow({0}, {1})");
+  b.add("pow", {"double", "double"}, "double", "pow({0}, {1})");
+  for (auto t : kIntegral)
+    b.add("mod", {std::string(t), std::string(t)}, std::string(t), "ar_integer_modulus({0}, {1})");
+  for (auto t : kFloating) b.add("mod", {std::string(t), std::string(t)}, std::string(t), "({0} % {1})");
+  for (auto t : kIntegral) b.add("sign", {std::string(t)}, std::string(t), "CAST(sign({0}) AS {R})");
+  for (auto t : kFloating) b.add("sign", {std::string(t)}, std::string(t), "ar_sign_floating({0})");
+  b.add("pi", {}, "double", "pi()");
+  b.add("e", {}, "double", "exp(1)");
+  b.add("infinity", {}, "double", "CAST('Infinity' AS DOUBLE)");
+  b.add("nan", {}, "double", "CAST('NaN' AS DOUBLE)");
+  b.add("is_nan", {"double"}, "boolean", "isnan({0})");
+  b.add("is_finite", {"double"}, "boolean", "isfinite({0})");
+  b.add("is_infinite", {"double"}, "boolean", "isinf({0})");
+  b.add("random", {}, "double", "random()");
+  b.add("rand", {}, "double", "random()");
+  for (auto t : {"sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "degrees", "radians"}) {
+    b.add(t, {"double"}, "double", std::string(t) + "({0})");
+  }
+  b.add("atan2", {"double", "double"}, "double", "atan2({0}, {1})");
+  for (auto t : kFloating) b.add("truncate", {std::string(t)}, std::string(t), "CAST(trunc({0}) AS {R})");
+
+  // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
+  b.macros.insert(
+      b.macros.end(),
+      {
+          "CREATE OR REPLACE MACRO ar_sqrt(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(x) END",
+          "CREATE OR REPLACE MACRO ar_ln(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
+          "CAST('-Infinity' AS DOUBLE) ELSE ln(x) END",
+          "CREATE OR REPLACE MACRO ar_log2(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
+          "CAST('-Infinity' AS DOUBLE) ELSE log2(x) END",
+          "CREATE OR REPLACE MACRO ar_log10(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
+          "CAST('-Infinity' AS DOUBLE) ELSE log10(x) END",
+          "CREATE OR REPLACE MACRO ar_sign_floating(x) AS CASE WHEN isnan(x) THEN x ELSE CAST(sign(x) AS "
+          "DOUBLE) END",
+      });
+  // NOLINTEND(bugprone-suspicious-missing-comma)
+}
+
+}  // namespace athena_runner::sql::families

@@ -1,0 +1,81 @@
+// String and binary functions (docs: functions/string, functions/binary).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <optional>
+
+#include "athena_runner/base/text.hpp"
+#include "athena_runner/engine/sql/errors.hpp"
+#include "athena_runner/engine/sql/translate.hpp"
+#include "registry.hpp"
+
+namespace athena_runner::sql::families {
+
+void add_strings(Builder& b) {
+  b.add("length", {"varchar"}, "bigint", "CAST(length({0}) AS BIGINT)");
+  b.add("length", {"varbinary"}, "bigint", "CAST(octet_length({0}) AS BIGINT)");
+  b.add("lower", {"varchar"}, "varchar", "lower({0})");
+  b.add("upper", {"varchar"}, "varchar", "upper({0})");
+  b.add("substr", {"varchar", "bigint"}, "varchar", "ar_substr({0}, {1})");
+  b.add("substr", {"varchar", "bigint", "bigint"}, "varchar", "ar_substr({0}, {1}, {2})");
+  b.add("substring", {"varchar", "bigint"}, "varchar", "ar_substr({0}, {1})");
+  b.add("substring", {"varchar", "bigint", "bigint"}, "varchar", "ar_substr({0}, {1}, {2})");
+  b.add("strpos", {"varchar", "varchar"}, "bigint", "CAST(strpos({0}, {1}) AS BIGINT)");
+  b.add("replace", {"varchar", "varchar"}, "varchar", "ar_replace({0}, {1}, '')");
+  b.add("replace", {"varchar", "varchar", "varchar"}, "varchar", "ar_replace({0}, {1}, {2})");
+  b.add("trim", {"varchar"}, "varchar", "trim({0}, ar_whitespace())");
+  b.add("ltrim", {"varchar"}, "varchar", "ltrim({0}, ar_whitespace())");
+  b.add("rtrim", {"varchar"}, "varchar", "rtrim({0}, ar_whitespace())");
+  b.add("trim", {"varchar", "varchar"}, "varchar", "trim({0}, {1})");
+  b.add("ltrim", {"varchar", "varchar"}, "varchar", "ltrim({0}, {1})");
+  b.add("rtrim", {"varchar", "varchar"}, "varchar", "rtrim({0}, {1})");
+  b.add("reverse", {"varchar"}, "varchar", "reverse({0})");
+  b.add("starts_with", {"varchar", "varchar"}, "boolean", "starts_with({0}, {1})");
+  b.add("lpad", {"varchar", "bigint", "varchar"}, "varchar", "ar_lpad({0}, {1}, {2})");
+  b.add("rpad", {"varchar", "bigint", "varchar"}, "varchar", "ar_rpad({0}, {1}, {2})");
+  b.add("split", {"varchar", "varchar"}, "array(varchar)", "ar_split({0}, {1})");
+  b.add("split_part", {"varchar", "varchar", "bigint"}, "varchar", "ar_split_part({0}, {1}, {2})");
+  b.add("concat", {"varchar"}, "varchar", "ar_concat({*})").variadic = true;
+  b.add("concat_ws", {"varchar", "varchar"}, "varchar", "concat_ws({*})").variadic = true;
+  b.add("chr", {"bigint"}, "varchar", "chr(CAST({0} AS INTEGER))");
+  // codepoint(varchar(1)) only, as Trino declares it (a longer or unbounded varchar does not match).
+  b.add_emit("codepoint", {"varchar"}, "integer",
+             [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+               if (call.params[0].precision != 1) {
+                 return not_supported("function codepoint(" + to_string(call.params[0]) +
+                                      ") is not supported: codepoint takes a varchar(1)");
+               }
+               return "CAST(unicode(" + args[0] + ") AS INTEGER)";
+             });
+  b.add("to_utf8", {"varchar"}, "varbinary", "encode({0})");
+
+  // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
+  b.macros.insert(
+      b.macros.end(),
+      {
+          "CREATE OR REPLACE MACRO ar_split(s, d) AS CASE WHEN d = '' THEN error('The delimiter may not be the empty "
+          "string') ELSE string_split(s, d) END",
+          "CREATE OR REPLACE MACRO ar_split_part(s, d, i) AS CASE WHEN i <= 0 THEN error('split_part: index must be "
+          "greater than zero') WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
+          "CREATE OR REPLACE MACRO ar_substr(s, st) AS CASE WHEN st = 0 OR abs(st) > length(s) THEN '' ELSE substr(s, "
+          "st) "
+          "END, (s, st, n) AS CASE WHEN n < 0 THEN error('Length must be greater than or equal to 0') WHEN st = 0 OR "
+          "abs(st) > length(s) THEN '' ELSE substr(s, st, n) END",
+          "CREATE OR REPLACE MACRO ar_replace(s, f, r) AS CASE WHEN f = '' THEN error('replace with an empty search "
+          "string is not supported by the local engine') ELSE replace(s, f, r) END",
+          "CREATE OR REPLACE MACRO ar_whitespace() AS ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || "
+          "chr(28) || chr(29) || chr(30) || chr(31)",
+          "CREATE OR REPLACE MACRO ar_lpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN error('Target length "
+          "must "
+          "be in the range [0..2147483647]') WHEN p = '' THEN error('Padding string must not be empty') ELSE lpad(s, "
+          "CAST(n AS INTEGER), p) END",
+          "CREATE OR REPLACE MACRO ar_rpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN error('Target length "
+          "must "
+          "be in the range [0..2147483647]') WHEN p = '' THEN error('Padding string must not be empty') ELSE rpad(s, "
+          "CAST(n AS INTEGER), p) END",
+      });
+  // NOLINTEND(bugprone-suspicious-missing-comma)
+}
+
+}  // namespace athena_runner::sql::families
