@@ -24,6 +24,7 @@
 #include "catalog.hpp"
 #include "ddl.hpp"
 #include "duckdb_handles.hpp"
+#include "functions/udf.hpp"
 #include "hive_types.hpp"
 #include "writes.hpp"
 
@@ -35,8 +36,6 @@ namespace fs = std::filesystem;
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 constexpr auto kWatchInterval = std::chrono::milliseconds(50);  // how soon a long query sees a stop
-constexpr double kJavaPlainLow = 1e-3;  // Java's Double.toString uses plain notation in [1e-3, 1e7)
-constexpr double kJavaPlainHigh = 1e7;
 constexpr std::string_view kMainSchema = "main";
 constexpr std::string_view kResultAlias = "ar_result";
 constexpr std::string_view kTimestampFormat = "%Y-%m-%d %H:%M:%S.%g";  // Athena's timestamp(3) rendering
@@ -141,29 +140,6 @@ std::string render_expression(const std::string& expr, duckdb_logical_type type,
       return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || " + (fields.empty() ? "''" : fields) + " || '}' END";
     }
     default: return "CAST(" + expr + " AS VARCHAR)";
-  }
-}
-
-template <class Floating>
-std::string java_floating_string(Floating value);
-
-// ar_java_text(DOUBLE | FLOAT) -> VARCHAR: Java's Double.toString / Float.toString, as a DuckDB scalar
-// function (the front end's CAST(double AS varchar), and doubles inside nested values when rendered).
-template <class Floating>
-void java_text_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
-  const auto* data = static_cast<const Floating*>(duckdb_vector_get_data(values));
-  uint64_t* validity = duckdb_vector_get_validity(values);
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    if (validity && !duckdb_validity_row_is_valid(validity, row)) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    const std::string text = java_floating_string(data[row]);
-    duckdb_vector_assign_string_element_len(output, row, text.data(), text.size());
   }
 }
 
@@ -311,8 +287,8 @@ std::string direct_text(DirectKind kind, void* data, idx_t row, int scale) {
     case DirectKind::UInt32: return std::to_string(static_cast<std::uint32_t*>(data)[row]);
     case DirectKind::UInt64: return std::to_string(static_cast<std::uint64_t*>(data)[row]);
     case DirectKind::Int128: return decimal_text(to_int128(static_cast<duckdb_hugeint*>(data)[row]), 0);
-    case DirectKind::Float: return java_floating_string(static_cast<float*>(data)[row]);
-    case DirectKind::Double: return java_floating_string(static_cast<double*>(data)[row]);
+    case DirectKind::Float: return udf::java_floating_string(static_cast<float*>(data)[row]);
+    case DirectKind::Double: return udf::java_floating_string(static_cast<double*>(data)[row]);
     case DirectKind::Decimal16: return decimal_text(static_cast<std::int16_t*>(data)[row], scale);
     case DirectKind::Decimal32: return decimal_text(static_cast<std::int32_t*>(data)[row], scale);
     case DirectKind::Decimal64: return decimal_text(static_cast<std::int64_t*>(data)[row], scale);
@@ -332,30 +308,7 @@ std::string java_floating_string(const std::string& duck_text) {
   if (duck_text == "-inf" || duck_text == "-Infinity") return "-Infinity";
   auto [end, error] = std::from_chars(duck_text.data(), duck_text.data() + duck_text.size(), value);
   if (error != std::errc() || end != duck_text.data() + duck_text.size()) return duck_text;
-  return java_floating_string(value);
-}
-
-// Java's Double.toString / Float.toString of a value (the shortest text that reads back as the value).
-template <class Floating>
-std::string java_floating_string(Floating value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  char buffer[64];
-  Floating magnitude = std::fabs(value);
-  if (value == 0 ||
-      (magnitude >= static_cast<Floating>(kJavaPlainLow) && magnitude < static_cast<Floating>(kJavaPlainHigh))) {
-    auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
-    std::string text(buffer, result.ptr);
-    if (text.find('.') == std::string::npos) text += ".0";
-    return text;
-  }
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-  std::string text(buffer, result.ptr);  // e.g. 1.5e+10, 1e-05
-  auto e = text.find('e');
-  std::string mantissa = text.substr(0, e);
-  if (mantissa.find('.') == std::string::npos) mantissa += ".0";
-  int exponent = std::stoi(text.substr(e + 1));
-  return mantissa + "E" + std::to_string(exponent);
+  return udf::java_floating_string(value);
 }
 
 // Athena names a select item that is neither a column nor aliased "_col<position>"; DuckDB names it
@@ -1510,18 +1463,8 @@ Outcome<std::unique_ptr<LocalEngine>> LocalEngine::open(const LocalEngineConfig&
   if (duckdb_connect(impl->database.get(), impl->connection.out()) == DuckDBError) {
     return engine_error(error_codes::kQueryFailed, "cannot connect to DuckDB");
   }
-  for (const auto& [type, function] : {std::pair{DUCKDB_TYPE_DOUBLE, &java_text_function<double>},
-                                       std::pair{DUCKDB_TYPE_FLOAT, &java_text_function<float>}}) {
-    duckdb_scalar_function scalar = duckdb_create_scalar_function();
-    duckdb_scalar_function_set_name(scalar, "ar_java_text");
-    duck::LogicalType parameter(duckdb_create_logical_type(type));
-    duck::LogicalType text(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
-    duckdb_scalar_function_add_parameter(scalar, parameter.get());
-    duckdb_scalar_function_set_return_type(scalar, text.get());
-    duckdb_scalar_function_set_function(scalar, function);
-    const bool registered = duckdb_register_scalar_function(impl->connection.get(), scalar) == DuckDBSuccess;
-    duckdb_destroy_scalar_function(&scalar);
-    if (!registered) return engine_error(error_codes::kQueryFailed, "cannot register DuckDB function ar_java_text");
+  if (auto failed = udf::register_all(impl->connection.get()); !failed.empty()) {
+    return engine_error(error_codes::kQueryFailed, "cannot register DuckDB function " + failed);
   }
   // Athena (Trino) semantics: sessions run in UTC, NULLs sort last.
   std::vector<std::string> setup = {"SET TimeZone = 'UTC'", "SET default_null_order = 'nulls_last'"};

@@ -1,0 +1,28 @@
+#include "udf.hpp"
+
+#include "../duckdb_handles.hpp"
+
+namespace athena_runner::engine::udf {
+
+std::string register_all(duckdb_connection connection) {
+  std::vector<Scalar> scalars;
+  add_text_functions(scalars);
+  for (const auto& spec : scalars) {
+    duckdb_scalar_function scalar = duckdb_create_scalar_function();
+    duckdb_scalar_function_set_name(scalar, spec.name.c_str());
+    for (duckdb_type type : spec.params) {
+      duck::LogicalType parameter(duckdb_create_logical_type(type));
+      duckdb_scalar_function_add_parameter(scalar, parameter.get());
+    }
+    duck::LogicalType returns(duckdb_create_logical_type(spec.returns));
+    duckdb_scalar_function_set_return_type(scalar, returns.get());
+    if (spec.sees_nulls) duckdb_scalar_function_set_special_handling(scalar);
+    duckdb_scalar_function_set_function(scalar, spec.function);
+    const bool registered = duckdb_register_scalar_function(connection, scalar) == DuckDBSuccess;
+    duckdb_destroy_scalar_function(&scalar);
+    if (!registered) return spec.name;
+  }
+  return {};
+}
+
+}  // namespace athena_runner::engine::udf
