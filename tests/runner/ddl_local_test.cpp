@@ -226,6 +226,12 @@ TEST_F(LocalDdl, PartitionedTableWithMsckRepairAddAndDropPartition) {
   EXPECT_EQ(ddl("SHOW PARTITIONS events"), (Lines{"dt=2024-01-02"}));
   EXPECT_NE(failure("ALTER TABLE events DROP PARTITION (dt='2030-01-01')").find("does not exist"), std::string::npos);
   EXPECT_NE(failure("ALTER TABLE events ADD PARTITION (day='1')").find("no value for dt"), std::string::npos);
+  // An unquoted number, signed or not, is a value too.
+  EXPECT_EQ(ddl("ALTER TABLE events ADD PARTITION (dt=-1) PARTITION (dt=7)"), Lines{});
+  EXPECT_EQ(ddl("SHOW PARTITIONS events"), (Lines{"dt=2024-01-02", "dt=-1", "dt=7"}));
+  EXPECT_EQ(ddl("ALTER TABLE events DROP PARTITION (dt=-1), PARTITION (dt=7)"), Lines{});
+  EXPECT_NE(failure("ALTER TABLE events ADD PARTITION (dt=-'x')").find("line 1:39: partition dt: expected a 'value'"),
+            std::string::npos);
 
   EXPECT_EQ(ddl("DESCRIBE events"),
             (Lines{"id                  \tbigint              \t                    ",
@@ -314,7 +320,10 @@ TEST_F(LocalDdl, ErrorsNameTheProblemAndChangeNothing) {
 
   reason = failure("CREATE EXTERNAL TABLE broken (id int LOCATION 's3://lake/x/'");
   EXPECT_NE(reason.find("SYNTAX_ERROR"), std::string::npos) << reason;
-  EXPECT_NE(reason.find("expected"), std::string::npos) << reason;
+  // Where, as Athena says it: line and column of the string that is not a type.
+  EXPECT_NE(reason.find("line 1:47: expected a type, found 's3://lake/x/'"), std::string::npos) << reason;
+  reason = failure("CREATE EXTERNAL TABLE broken (id int) LOCATION 's3://lake/x/\\'");
+  EXPECT_NE(reason.find("unterminated string literal"), std::string::npos) << reason;
   reason = failure("CREATE EXTERNAL TABLE broken (id integr) LOCATION 's3://lake/x/'");
   EXPECT_NE(reason.find("integr"), std::string::npos) << reason;
   reason = failure("CREATE EXTERNAL TABLE broken (id int) LOCATION '/tmp/x'");
