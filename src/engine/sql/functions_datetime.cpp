@@ -230,7 +230,8 @@ void add_datetime(Builder& b) {
           // Trino's date_trunc keeps its argument's type. DuckDB's does not: 1.4 returns a DATE for a TIMESTAMP cut
           // to a day or more, 1.5 a TIMESTAMP for a DATE.
           "CREATE OR REPLACE MACRO ar_date_trunc(unit, ts DATE) AS CASE WHEN " + date_units +
-              " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE ar_fail('date_trunc: unit ' || unit || ' is not valid for a "
+              " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE ar_fail('date_trunc: unit ' || unit || ' is not valid for "
+              "a "
               "date') END, (unit, ts TIMESTAMP) AS CAST(date_trunc(unit, ts) AS TIMESTAMP), (unit, ts TIMESTAMPTZ) AS "
               "CAST(date_trunc(unit, ts) AS TIMESTAMPTZ)",
           "CREATE OR REPLACE MACRO ar_date_from_varchar(s) AS CASE WHEN regexp_full_match(s, "
@@ -242,7 +243,8 @@ void add_datetime(Builder& b) {
           "'[T ][0-9:.,]+[+-][0-9][0-9](:?[0-9][0-9])?$') THEN ar_fail('from_iso8601_timestamp: only UTC (Z) or no "
           "offset is supported by the local engine') ELSE CAST(s AS TIMESTAMPTZ) END",
           "CREATE OR REPLACE MACRO ar_from_iso8601_date(s) AS CASE WHEN regexp_full_match(s, "
-          "'[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(s AS DATE) ELSE ar_fail('from_iso8601_date: unsupported value ' || s) "
+          "'[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(s AS DATE) ELSE ar_fail('from_iso8601_date: unsupported value ' || "
+          "s) "
           "END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)

@@ -158,10 +158,12 @@ void add_operators(Builder& b) {
   b.macros.insert(
       b.macros.end(),
       {
-          "CREATE OR REPLACE MACRO ar_integer_divide(a, b) AS CASE WHEN b = 0 THEN ar_fail('Division by zero') ELSE a // "
+          "CREATE OR REPLACE MACRO ar_integer_divide(a, b) AS CASE WHEN b = 0 THEN ar_fail('Division by zero') ELSE a "
+          "// "
           "b "
           "END",
-          "CREATE OR REPLACE MACRO ar_integer_modulus(a, b) AS CASE WHEN b = 0 THEN ar_fail('Division by zero') ELSE a % "
+          "CREATE OR REPLACE MACRO ar_integer_modulus(a, b) AS CASE WHEN b = 0 THEN ar_fail('Division by zero') ELSE a "
+          "% "
           "b "
           "END",
           // xu, yu: the unscaled operands; e: 10^(result scale - x scale + y scale); unit: 10^-(result scale).
@@ -172,7 +174,8 @@ void add_operators(Builder& b) {
           "AS DECIMAL(38,0)) * unit END",
           "CREATE OR REPLACE MACRO ar_array_subscript(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL WHEN i = 0 "
           "THEN "
-          "ar_fail('SQL array indices start at 1') WHEN i < 0 THEN ar_fail('Array subscript is negative: ' || i) WHEN i > "
+          "ar_fail('SQL array indices start at 1') WHEN i < 0 THEN ar_fail('Array subscript is negative: ' || i) WHEN "
+          "i > "
           "len(a) THEN ar_fail('Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)) "
           "ELSE "
           "a[i] END",
