@@ -3,7 +3,10 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <initializer_list>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
@@ -51,6 +54,31 @@ void add_aggregates(Builder& b) {
     b.add("approx_percentile", {std::string(t), "double"}, std::string(t), "quantile_disc({0}, {1})", K::Aggregate);
   for (auto t : kFloating)
     b.add("approx_percentile", {std::string(t), "double"}, std::string(t), "quantile_disc({0}, {1})", K::Aggregate);
+
+  // Statistical aggregates (the local engine's functions/math.cpp: Trino's algorithms and NULL cases).
+  // Integers and decimals reach the double overloads as Trino coerces them (bigint exactly as (double)).
+  for (const auto& [name, duck] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"stddev", "ar_stddev_samp"},
+           {"stddev_samp", "ar_stddev_samp"},
+           {"stddev_pop", "ar_stddev_pop"},
+           {"variance", "ar_var_samp"},
+           {"var_samp", "ar_var_samp"},
+           {"var_pop", "ar_var_pop"},
+           {"skewness", "ar_skewness"},
+           {"kurtosis", "ar_kurtosis"}}) {
+    b.add(name, {"double"}, "double", std::string(duck) + "({0})", K::Aggregate);
+  }
+  // corr, covar_* and regr_* have real and double overloads; real is the more specific, so integers and
+  // decimals resolve to it (Trino's rule), and it comes first here.
+  for (const char* name : {"corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept"}) {
+    b.add(name, {"real", "real"}, "real", "CAST(ar_" + std::string(name) + "({0}, {1}) AS FLOAT)", K::Aggregate);
+    b.add(name, {"double", "double"}, "double", "ar_" + std::string(name) + "({0}, {1})", K::Aggregate);
+  }
+  b.add("geometric_mean", {"bigint"}, "double", "ar_geometric_mean({0})", K::Aggregate);
+  b.add("geometric_mean", {"real"}, "real", "CAST(ar_geometric_mean({0}) AS FLOAT)", K::Aggregate);
+  b.add("geometric_mean", {"double"}, "double", "ar_geometric_mean({0})", K::Aggregate);
+  b.add("bitwise_and_agg", {"bigint"}, "bigint", "bit_and({0})", K::Aggregate);
+  b.add("bitwise_or_agg", {"bigint"}, "bigint", "bit_or({0})", K::Aggregate);
 
   b.add("row_number", {}, "bigint", "row_number()", K::Window);
   b.add("rank", {}, "bigint", "rank()", K::Window);

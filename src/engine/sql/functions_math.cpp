@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
@@ -74,6 +76,25 @@ void add_math(Builder& b) {
   }
   b.add("atan2", {"double", "double"}, "double", "atan2({0}, {1})");
   for (auto t : kFloating) b.add("truncate", {std::string(t)}, std::string(t), "CAST(trunc({0}) AS {R})");
+
+  // Bitwise functions (docs: functions/bitwise): two's complement on bigint; the shifts keep their
+  // argument's type and shift with Java's rules (functions/math.cpp in the local engine).
+  b.add("bitwise_and", {"bigint", "bigint"}, "bigint", "({0} & {1})");
+  b.add("bitwise_or", {"bigint", "bigint"}, "bigint", "({0} | {1})");
+  b.add("bitwise_xor", {"bigint", "bigint"}, "bigint", "xor({0}, {1})");
+  b.add("bitwise_not", {"bigint"}, "bigint", "(~{0})");
+  b.add("bit_count", {"bigint", "bigint"}, "bigint", "ar_bit_count({0}, {1})");
+  constexpr std::array<std::pair<std::string_view, int>, 4> kWidths{
+      {{"tinyint", 8}, {"smallint", 16}, {"integer", 32}, {"bigint", 64}}};
+  for (const auto& [type, bits] : kWidths) {
+    for (const char* shift : {"bitwise_left_shift", "bitwise_right_shift", "bitwise_right_shift_arithmetic"}) {
+      b.add(shift, {std::string(type), "integer"}, std::string(type),
+            "CAST(ar_" + std::string(shift) + "({0}, {1}, " + std::to_string(bits) + ") AS {R})");
+    }
+  }
+  b.add("to_base", {"bigint", "bigint"}, "varchar(64)", "ar_to_base({0}, {1})");
+  b.add("from_base", {"varchar", "bigint"}, "bigint", "ar_from_base({0}, {1})");
+  b.add("width_bucket", {"double", "double", "double", "bigint"}, "bigint", "ar_width_bucket({0}, {1}, {2}, {3})");
 
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(

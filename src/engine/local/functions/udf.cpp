@@ -7,6 +7,7 @@ namespace athena_runner::engine::udf {
 std::string register_all(duckdb_connection connection) {
   std::vector<Scalar> scalars;
   add_text_functions(scalars);
+  add_math_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());
@@ -22,7 +23,7 @@ std::string register_all(duckdb_connection connection) {
     duckdb_destroy_scalar_function(&scalar);
     if (!registered) return spec.name;
   }
-  return {};
+  return register_math_aggregates(connection);
 }
 
 }  // namespace athena_runner::engine::udf

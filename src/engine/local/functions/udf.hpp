@@ -21,6 +21,9 @@ struct Scalar {
 
 // The families (functions/<family>.cpp).
 void add_text_functions(std::vector<Scalar>& out);
+void add_math_functions(std::vector<Scalar>& out);
+// The statistical aggregates (functions/math.cpp); the name of the first that failed, or "".
+std::string register_math_aggregates(duckdb_connection connection);
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);

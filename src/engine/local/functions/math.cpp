@@ -1,0 +1,666 @@
+// Math the way Trino computes it (docs: functions/math, functions/bitwise, functions/aggregate).
+//
+// Scalars: the bitwise shifts and bit_count with Java's long arithmetic, from_base/to_base with Java's
+// Long.parseLong/Long.toString, width_bucket. Aggregates: the statistical ones with Trino's online
+// algorithms (Welford updates in input order, Trino's merge formulas when DuckDB combines partial
+// states), so a result is Trino's double, NaN and Infinity inputs give NaN as in Java instead of DuckDB's
+// "out of range" error, and the NULL cases (one row for a sample statistic, a non-finite correlation or
+// slope) are Trino's.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "../duckdb_handles.hpp"
+#include "udf.hpp"
+
+namespace athena_runner::engine::udf {
+namespace {
+
+// ---- scalars over BIGINT arguments ----
+
+constexpr int kMaxArity = 4;
+
+// A scalar kernel: the arguments of one row, the result; false with `error` set fails the query.
+using BigintKernel = bool (*)(const int64_t* args, int64_t& result, std::string& error);
+
+template <int Arity, BigintKernel Kernel>
+void bigint_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  const int64_t* data[Arity];
+  const uint64_t* validity[Arity];
+  for (int a = 0; a < Arity; ++a) {
+    duckdb_vector vector = duckdb_data_chunk_get_vector(input, a);
+    data[a] = static_cast<const int64_t*>(duckdb_vector_get_data(vector));
+    validity[a] = duckdb_vector_get_validity(vector);
+  }
+  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    int64_t args[kMaxArity] = {};
+    bool valid = true;
+    for (int a = 0; a < Arity; ++a) {
+      valid = valid && row_valid(validity[a], row);
+      args[a] = valid ? data[a][row] : 0;
+    }
+    if (!valid) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    std::string error;
+    if (!Kernel(args, out[row], error)) {
+      duckdb_scalar_function_set_error(info, error.c_str());
+      return;
+    }
+  }
+}
+
+// Java's `long << n` and `long >>> n` (n taken modulo 64), without C++'s undefined cases.
+int64_t java_shift_left(int64_t value, int64_t shift) {
+  return static_cast<int64_t>(static_cast<uint64_t>(value) << (static_cast<uint64_t>(shift) & 63U));
+}
+int64_t java_unsigned_shift_right(int64_t value, int64_t shift) {
+  return static_cast<int64_t>(static_cast<uint64_t>(value) >> (static_cast<uint64_t>(shift) & 63U));
+}
+int64_t java_shift_right(int64_t value, int64_t shift) {
+  return value >> (static_cast<uint64_t>(shift) & 63U);  // arithmetic on every compiler C++20 allows
+}
+
+// The value's bits as Trino keeps a `bits`-bit value in a long: the sign bit copied upwards.
+int64_t sign_extend(int64_t value, int64_t bits) {
+  if (bits >= 64) return value;
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  const uint64_t low = static_cast<uint64_t>(value) & mask;
+  const uint64_t sign = uint64_t{1} << (bits - 1);
+  return static_cast<int64_t>((low & sign) != 0 ? (low | ~mask) : low);
+}
+
+// args: value, shift, width of the value's type (8, 16, 32, 64). Trino takes the sign of a shifted integer
+// from bit 39 (its INTEGER_SIGNED_BIT constant), so a 32-bit result whose bits 31 and 39 differ does not
+// fit the integer it is written to and fails there; where they agree this is the plain 32-bit shift.
+bool left_shift(const int64_t* args, int64_t& result, std::string& error) {
+  const int64_t value = args[0];
+  const int64_t shift = args[1];
+  const int64_t bits = args[2];
+  if (shift >= 64) {
+    result = 0;
+    return true;
+  }
+  const int64_t shifted = java_shift_left(value, shift);
+  if (bits == 32 && ((shifted >> 31) & 1) != ((shifted >> 39) & 1)) {
+    const int64_t trino = ((shifted >> 39) & 1) != 0 ? static_cast<int64_t>(static_cast<uint64_t>(shifted) | ~0xffffffffULL)
+                                                     : static_cast<int64_t>(static_cast<uint64_t>(shifted) & 0xffffffffULL);
+    error = trino > 0 ? "Value " + std::to_string(trino) + " exceeds MAX_INT"
+                      : "Value " + std::to_string(trino) + " is less than MIN_INT";
+    return false;
+  }
+  result = sign_extend(shifted, bits);
+  return true;
+}
+
+bool logical_right_shift(const int64_t* args, int64_t& result, std::string&) {
+  const int64_t value = args[0];
+  const int64_t shift = args[1];
+  const int64_t bits = args[2];
+  if (shift >= 64) {
+    result = 0;
+  } else if (shift == 0 || bits == 64) {
+    result = bits == 64 ? java_unsigned_shift_right(value, shift) : value;
+  } else {
+    const auto mask = static_cast<int64_t>((uint64_t{1} << bits) - 1);
+    result = java_unsigned_shift_right(value & mask, shift);
+  }
+  return true;
+}
+
+bool arithmetic_right_shift(const int64_t* args, int64_t& result, std::string&) {
+  const int64_t value = args[0];
+  const int64_t shift = args[1];
+  if (shift >= 64) {
+    result = value >= 0 ? 0 : -1;
+  } else {
+    result = java_shift_right(value, shift);
+  }
+  return true;
+}
+
+bool bit_count(const int64_t* args, int64_t& result, std::string& error) {
+  const int64_t number = args[0];
+  const int64_t bits = args[1];
+  if (bits == 64) {
+    result = std::popcount(static_cast<uint64_t>(number));
+    return true;
+  }
+  if (bits <= 1 || bits > 64) {
+    error = "Bits specified in bit_count must be between 2 and 64, got " + std::to_string(bits);
+    return false;
+  }
+  const int64_t low_bits = static_cast<int64_t>((uint64_t{1} << (bits - 1)) - 1);
+  if (number > low_bits || number < ~low_bits) {
+    error = "Number must be representable with the bits specified. " + std::to_string(number) +
+            " cannot be represented with " + std::to_string(bits) + " bits";
+    return false;
+  }
+  result = std::popcount(static_cast<uint64_t>(number) & ((uint64_t{1} << bits) - 1));
+  return true;
+}
+
+// ---- base conversion (Java's Long.toString(value, radix) and Long.parseLong(text, radix)) ----
+
+constexpr int64_t kMinRadix = 2;
+constexpr int64_t kMaxRadix = 36;
+constexpr std::string_view kDigits = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+std::optional<std::string> radix_error(int64_t radix) {
+  if (radix >= kMinRadix && radix <= kMaxRadix) return std::nullopt;
+  return "Radix must be between " + std::to_string(kMinRadix) + " and " + std::to_string(kMaxRadix);
+}
+
+std::string to_base(int64_t value, int64_t radix) {
+  std::string digits;
+  // Negative magnitudes cannot overflow: work on the value's negation's complement, as Java does.
+  int64_t rest = value < 0 ? value : -value;
+  do {
+    digits.insert(digits.begin(), kDigits[static_cast<std::size_t>(-(rest % radix))]);
+    rest /= radix;
+  } while (rest != 0);
+  return value < 0 ? "-" + digits : digits;
+}
+
+// Long.parseLong: an optional sign and one or more digits of the radix (ASCII letters in either case;
+// Java also takes other Unicode digits, which fail here with Trino's message as any other text would).
+std::optional<int64_t> parse_base(std::string_view text, int64_t radix) {
+  if (text.empty()) return std::nullopt;
+  std::size_t at = 0;
+  const bool negative = text[0] == '-';
+  if (text[0] == '-' || text[0] == '+') ++at;
+  if (at == text.size()) return std::nullopt;
+  // Accumulate negatively, so that Long.MIN_VALUE parses.
+  const int64_t limit = negative ? std::numeric_limits<int64_t>::min() : -std::numeric_limits<int64_t>::max();
+  int64_t result = 0;
+  for (; at < text.size(); ++at) {
+    const char c = text[at];
+    int64_t digit = -1;
+    if (c >= '0' && c <= '9') digit = c - '0';
+    if (c >= 'a' && c <= 'z') digit = c - 'a' + 10;
+    if (c >= 'A' && c <= 'Z') digit = c - 'A' + 10;
+    if (digit < 0 || digit >= radix) return std::nullopt;
+    if (result < limit / radix) return std::nullopt;
+    result *= radix;
+    if (result < limit + digit) return std::nullopt;
+    result -= digit;
+  }
+  return negative ? result : -result;
+}
+
+void to_base_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  duckdb_vector radixes = duckdb_data_chunk_get_vector(input, 1);
+  const auto* value = static_cast<const int64_t*>(duckdb_vector_get_data(values));
+  const auto* radix = static_cast<const int64_t*>(duckdb_vector_get_data(radixes));
+  const uint64_t* value_validity = duckdb_vector_get_validity(values);
+  const uint64_t* radix_validity = duckdb_vector_get_validity(radixes);
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    if (!row_valid(value_validity, row) || !row_valid(radix_validity, row)) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    if (auto error = radix_error(radix[row])) {
+      duckdb_scalar_function_set_error(info, error->c_str());
+      return;
+    }
+    set_string(output, row, to_base(value[row], radix[row]));
+  }
+}
+
+void from_base_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector texts = duckdb_data_chunk_get_vector(input, 0);
+  duckdb_vector radixes = duckdb_data_chunk_get_vector(input, 1);
+  auto* text = static_cast<duckdb_string_t*>(duckdb_vector_get_data(texts));
+  const auto* radix = static_cast<const int64_t*>(duckdb_vector_get_data(radixes));
+  const uint64_t* text_validity = duckdb_vector_get_validity(texts);
+  const uint64_t* radix_validity = duckdb_vector_get_validity(radixes);
+  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    if (!row_valid(text_validity, row) || !row_valid(radix_validity, row)) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    if (auto error = radix_error(radix[row])) {
+      duckdb_scalar_function_set_error(info, error->c_str());
+      return;
+    }
+    const std::string_view digits = string_at(text, row);
+    auto parsed = parse_base(digits, radix[row]);
+    if (!parsed) {
+      const std::string error =
+          "Not a valid base-" + std::to_string(radix[row]) + " number: " + std::string(digits);
+      duckdb_scalar_function_set_error(info, error.c_str());
+      return;
+    }
+    out[row] = *parsed;
+  }
+}
+
+// ---- width_bucket(operand, bound1, bound2, bucket_count) ----
+
+// Java's (long) of a double: truncation, NaN to 0, saturating at the ends.
+int64_t java_double_to_long(double value) {
+  if (std::isnan(value)) return 0;
+  if (value >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
+  if (value <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(value);
+}
+
+std::optional<std::string> width_bucket(double operand, double bound1, double bound2, int64_t count,
+                                        int64_t& result) {
+  if (count <= 0) return "bucketCount must be greater than 0";
+  if (std::isnan(operand)) return "operand must not be NaN";
+  if (!std::isfinite(bound1)) return "first bound must be finite";
+  if (!std::isfinite(bound2)) return "second bound must be finite";
+  if (bound1 == bound2) return "bounds cannot equal each other";
+  const double lower = std::min(bound1, bound2);
+  const double upper = std::max(bound1, bound2);
+  if (operand < lower) {
+    result = 0;
+  } else if (operand >= upper) {
+    if (count == std::numeric_limits<int64_t>::max()) {
+      return "Bucket for value " + java_floating_string(operand) + " is out of range";
+    }
+    result = count + 1;
+  } else {
+    result = java_double_to_long(static_cast<double>(count) * (operand - lower) / (upper - lower) + 1);
+  }
+  if (bound1 > bound2) result = (count - result) + 1;
+  return std::nullopt;
+}
+
+void width_bucket_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  const double* doubles[3];
+  const uint64_t* validity[4];
+  for (idx_t a = 0; a < 3; ++a) {
+    duckdb_vector vector = duckdb_data_chunk_get_vector(input, a);
+    doubles[a] = static_cast<const double*>(duckdb_vector_get_data(vector));
+    validity[a] = duckdb_vector_get_validity(vector);
+  }
+  duckdb_vector counts = duckdb_data_chunk_get_vector(input, 3);
+  const auto* count = static_cast<const int64_t*>(duckdb_vector_get_data(counts));
+  validity[3] = duckdb_vector_get_validity(counts);
+  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    bool valid = true;
+    for (const uint64_t* v : validity) valid = valid && row_valid(v, row);
+    if (!valid) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    if (auto error = width_bucket(doubles[0][row], doubles[1][row], doubles[2][row], count[row], out[row])) {
+      duckdb_scalar_function_set_error(info, error->c_str());
+      return;
+    }
+  }
+}
+
+// ---- statistical aggregates (Trino's states: VarianceState, CovarianceState, CorrelationState,
+// RegressionState, CentralMomentsState, geometric_mean's count and sum of logarithms) ----
+
+struct Variance {
+  int64_t count = 0;
+  double mean = 0;
+  double m2 = 0;
+  void update(const double* x) {
+    count += 1;
+    const double delta = x[0] - mean;
+    mean += delta / static_cast<double>(count);
+    m2 += delta * (x[0] - mean);
+  }
+  void merge(const Variance& other) {
+    if (other.count == 0) return;
+    const int64_t total = other.count + count;
+    const double new_mean = ((static_cast<double>(other.count) * other.mean) + (static_cast<double>(count) * mean)) /
+                            static_cast<double>(total);
+    const double delta = other.mean - mean;
+    m2 += other.m2 + delta * delta * static_cast<double>(other.count) * static_cast<double>(count) /
+                         static_cast<double>(total);
+    count = total;
+    mean = new_mean;
+  }
+};
+
+std::optional<double> var_samp(const Variance& s) {
+  if (s.count < 2) return std::nullopt;
+  return s.m2 / static_cast<double>(s.count - 1);
+}
+std::optional<double> var_pop(const Variance& s) {
+  if (s.count == 0) return std::nullopt;
+  return s.m2 / static_cast<double>(s.count);
+}
+std::optional<double> stddev_samp(const Variance& s) {
+  auto v = var_samp(s);
+  return v ? std::optional<double>(std::sqrt(*v)) : std::nullopt;
+}
+std::optional<double> stddev_pop(const Variance& s) {
+  auto v = var_pop(s);
+  return v ? std::optional<double>(std::sqrt(*v)) : std::nullopt;
+}
+
+// Two-argument aggregates take (y, x): the dependent value first, as Trino's corr(y, x).
+struct Covariance {
+  int64_t count = 0;
+  double mean_x = 0;
+  double mean_y = 0;
+  double c2 = 0;
+  void update_xy(double x, double y) {
+    count += 1;
+    const auto n = static_cast<double>(count);
+    const double old_mean_x = mean_x;
+    mean_x = old_mean_x + (x - old_mean_x) / n;
+    const double new_mean_y = mean_y + (y - mean_y) / n;
+    mean_y = new_mean_y;
+    c2 += (x - old_mean_x) * (y - new_mean_y);
+  }
+  void update(const double* args) { update_xy(args[1], args[0]); }
+  void merge(const Covariance& other) {
+    if (other.count == 0) return;
+    const auto na = static_cast<double>(count);
+    const auto nb = static_cast<double>(other.count);
+    count += other.count;
+    const auto n = static_cast<double>(count);
+    const double delta_x = other.mean_x - mean_x;
+    const double delta_y = other.mean_y - mean_y;
+    c2 += other.c2 + delta_x * delta_y * na * nb / n;
+    mean_x += delta_x * nb / n;
+    mean_y += delta_y * nb / n;
+  }
+};
+
+std::optional<double> covar_samp(const Covariance& s) {
+  if (s.count <= 1) return std::nullopt;
+  return s.c2 / static_cast<double>(s.count - 1);
+}
+std::optional<double> covar_pop(const Covariance& s) {
+  if (s.count == 0) return std::nullopt;
+  return s.c2 / static_cast<double>(s.count);
+}
+
+// The extra sums of squares of correlation and regression, merged before the covariance part (which
+// moves the means), as Trino does.
+double merged_m2(double m2, double other_m2, int64_t na, int64_t nb, double mean, double other_mean) {
+  return m2 + other_m2 +
+         static_cast<double>(na * nb) * std::pow(mean - other_mean, 2) / static_cast<double>(na + nb);
+}
+
+struct Correlation {
+  Covariance covariance;
+  double m2_x = 0;
+  double m2_y = 0;
+  void update(const double* args) {
+    const double y = args[0];
+    const double x = args[1];
+    const double old_mean_x = covariance.mean_x;
+    const double old_mean_y = covariance.mean_y;
+    covariance.update_xy(x, y);
+    m2_x += (x - old_mean_x) * (x - covariance.mean_x);
+    m2_y += (y - old_mean_y) * (y - covariance.mean_y);
+  }
+  void merge(const Correlation& other) {
+    if (other.covariance.count == 0) return;
+    m2_x = merged_m2(m2_x, other.m2_x, covariance.count, other.covariance.count, covariance.mean_x,
+                     other.covariance.mean_x);
+    m2_y = merged_m2(m2_y, other.m2_y, covariance.count, other.covariance.count, covariance.mean_y,
+                     other.covariance.mean_y);
+    covariance.merge(other.covariance);
+  }
+};
+
+std::optional<double> corr(const Correlation& s) {
+  const double result = s.covariance.c2 / std::sqrt(s.m2_x) / std::sqrt(s.m2_y);
+  if (!std::isfinite(result)) return std::nullopt;
+  return result;
+}
+
+struct Regression {
+  Covariance covariance;
+  double m2_x = 0;
+  void update(const double* args) {
+    const double x = args[1];
+    const double old_mean_x = covariance.mean_x;
+    covariance.update_xy(x, args[0]);
+    m2_x += (x - old_mean_x) * (x - covariance.mean_x);
+  }
+  void merge(const Regression& other) {
+    if (other.covariance.count == 0) return;
+    m2_x = merged_m2(m2_x, other.m2_x, covariance.count, other.covariance.count, covariance.mean_x,
+                     other.covariance.mean_x);
+    covariance.merge(other.covariance);
+  }
+};
+
+std::optional<double> regr_slope(const Regression& s) {
+  const double result = s.covariance.c2 / s.m2_x;
+  if (!std::isfinite(result)) return std::nullopt;
+  return result;
+}
+std::optional<double> regr_intercept(const Regression& s) {
+  const double slope = s.covariance.c2 / s.m2_x;
+  const double result = s.covariance.mean_y - slope * s.covariance.mean_x;
+  if (!std::isfinite(result)) return std::nullopt;
+  return result;
+}
+
+struct CentralMoments {
+  int64_t count = 0;
+  double m1 = 0;
+  double m2 = 0;
+  double m3 = 0;
+  double m4 = 0;
+  void update(const double* args) {
+    const double value = args[0];
+    const int64_t n1 = count;
+    const int64_t n = n1 + 1;
+    const double delta = value - m1;
+    const double delta_n = delta / static_cast<double>(n);
+    const double delta_n2 = delta_n * delta_n;
+    const double dm2 = delta * delta_n * static_cast<double>(n1);
+    const double old_m2 = m2;
+    const double old_m3 = m3;
+    count = n;
+    m1 += delta_n;
+    m2 = old_m2 + dm2;
+    m3 = old_m3 + dm2 * delta_n * static_cast<double>(n - 2) - 3 * delta_n * old_m2;
+    m4 += dm2 * delta_n2 * (static_cast<double>(n) * static_cast<double>(n) - static_cast<double>(3 * n) + 3) +
+          6 * delta_n2 * old_m2 - 4 * delta_n * old_m3;
+  }
+  void merge(const CentralMoments& other) {
+    if (other.count == 0) return;
+    const auto na = static_cast<double>(count);
+    const auto nb = static_cast<double>(other.count);
+    const double n = na + nb;
+    const double delta = other.m1 - m1;
+    const double delta2 = delta * delta;
+    const double delta3 = delta * delta2;
+    const double delta4 = delta2 * delta2;
+    const double m2a = m2;
+    const double m3a = m3;
+    count += other.count;
+    m1 = (na * m1 + nb * other.m1) / n;
+    m2 = m2a + other.m2 + delta2 * na * nb / n;
+    m3 = m3a + other.m3 + delta3 * na * nb * (na - nb) / (n * n) + 3 * delta * (na * other.m2 - nb * m2a) / n;
+    m4 += other.m4 + delta4 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
+          6 * delta2 * (na * na * other.m2 + nb * nb * m2a) / (n * n) + 4 * delta * (na * other.m3 - nb * m3a) / n;
+  }
+};
+
+std::optional<double> skewness(const CentralMoments& s) {
+  if (s.count < 3) return std::nullopt;
+  return std::sqrt(static_cast<double>(s.count)) * s.m3 / std::pow(s.m2, 1.5);
+}
+std::optional<double> kurtosis(const CentralMoments& s) {
+  const auto n = static_cast<double>(s.count);
+  if (n < 4) return std::nullopt;
+  return ((n - 1) * n * (n + 1)) / ((n - 2) * (n - 3)) * s.m4 / (s.m2 * s.m2) -
+         3 * ((n - 1) * (n - 1)) / ((n - 2) * (n - 3));
+}
+
+struct LogSum {
+  int64_t count = 0;
+  double sum = 0;
+  void update(const double* args) {
+    count += 1;
+    sum += std::log(args[0]);
+  }
+  void merge(const LogSum& other) {
+    count += other.count;
+    sum += other.sum;
+  }
+};
+
+std::optional<double> geometric_mean(const LogSum& s) {
+  if (s.count == 0) return std::nullopt;
+  return std::exp(s.sum / static_cast<double>(s.count));
+}
+
+template <class State>
+idx_t state_size(duckdb_function_info) {
+  return sizeof(State);
+}
+
+template <class State>
+void state_init(duckdb_function_info, duckdb_aggregate_state state) {
+  new (static_cast<void*>(state)) State();
+}
+
+template <class State>
+State& state_of(duckdb_aggregate_state state) {
+  return *reinterpret_cast<State*>(state);
+}
+
+// Rows with a NULL argument are skipped, as Trino's input functions never see them.
+template <class State, int Arity>
+void state_update(duckdb_function_info, duckdb_data_chunk input, duckdb_aggregate_state* states) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  const double* data[Arity];
+  const uint64_t* validity[Arity];
+  for (int a = 0; a < Arity; ++a) {
+    duckdb_vector vector = duckdb_data_chunk_get_vector(input, a);
+    data[a] = static_cast<const double*>(duckdb_vector_get_data(vector));
+    validity[a] = duckdb_vector_get_validity(vector);
+  }
+  for (idx_t row = 0; row < rows; ++row) {
+    double args[Arity];
+    bool valid = true;
+    for (int a = 0; a < Arity; ++a) {
+      valid = valid && row_valid(validity[a], row);
+      args[a] = data[a][row];
+    }
+    if (valid) state_of<State>(states[row]).update(args);
+  }
+}
+
+template <class State>
+void state_combine(duckdb_function_info, duckdb_aggregate_state* source, duckdb_aggregate_state* target,
+                   idx_t count) {
+  for (idx_t i = 0; i < count; ++i) state_of<State>(target[i]).merge(state_of<State>(source[i]));
+}
+
+template <class State, std::optional<double> (*Output)(const State&)>
+void state_finalize(duckdb_function_info, duckdb_aggregate_state* source, duckdb_vector result, idx_t count,
+                    idx_t offset) {
+  auto* out = static_cast<double*>(duckdb_vector_get_data(result));
+  duckdb_vector_ensure_validity_writable(result);
+  uint64_t* validity = duckdb_vector_get_validity(result);
+  for (idx_t i = 0; i < count; ++i) {
+    auto value = Output(state_of<State>(source[i]));
+    if (value) {
+      out[offset + i] = *value;
+    } else {
+      duckdb_validity_set_row_invalid(validity, offset + i);
+    }
+  }
+}
+
+struct Aggregate {
+  const char* name;
+  int arity;  // DOUBLE arguments
+  duckdb_aggregate_state_size size;
+  duckdb_aggregate_init_t init;
+  duckdb_aggregate_update_t update;
+  duckdb_aggregate_combine_t combine;
+  duckdb_aggregate_finalize_t finalize;
+};
+
+template <class State, int Arity, std::optional<double> (*Output)(const State&)>
+Aggregate aggregate(const char* name) {
+  return {name,
+          Arity,
+          &state_size<State>,
+          &state_init<State>,
+          &state_update<State, Arity>,
+          &state_combine<State>,
+          &state_finalize<State, Output>};
+}
+
+}  // namespace
+
+void add_math_functions(std::vector<Scalar>& out) {
+  const duckdb_type bigint = DUCKDB_TYPE_BIGINT;
+  out.push_back({"ar_bitwise_left_shift", {bigint, bigint, bigint}, bigint, &bigint_function<3, left_shift>});
+  out.push_back(
+      {"ar_bitwise_right_shift", {bigint, bigint, bigint}, bigint, &bigint_function<3, logical_right_shift>});
+  out.push_back({"ar_bitwise_right_shift_arithmetic",
+                 {bigint, bigint, bigint},
+                 bigint,
+                 &bigint_function<3, arithmetic_right_shift>});
+  out.push_back({"ar_bit_count", {bigint, bigint}, bigint, &bigint_function<2, bit_count>});
+  out.push_back({"ar_to_base", {bigint, bigint}, DUCKDB_TYPE_VARCHAR, &to_base_function});
+  out.push_back({"ar_from_base", {DUCKDB_TYPE_VARCHAR, bigint}, bigint, &from_base_function});
+  out.push_back({"ar_width_bucket",
+                 {DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE, bigint},
+                 bigint,
+                 &width_bucket_function});
+}
+
+std::string register_math_aggregates(duckdb_connection connection) {
+  const Aggregate aggregates[] = {
+      aggregate<Variance, 1, var_samp>("ar_var_samp"),
+      aggregate<Variance, 1, var_pop>("ar_var_pop"),
+      aggregate<Variance, 1, stddev_samp>("ar_stddev_samp"),
+      aggregate<Variance, 1, stddev_pop>("ar_stddev_pop"),
+      aggregate<Covariance, 2, covar_samp>("ar_covar_samp"),
+      aggregate<Covariance, 2, covar_pop>("ar_covar_pop"),
+      aggregate<Correlation, 2, corr>("ar_corr"),
+      aggregate<Regression, 2, regr_slope>("ar_regr_slope"),
+      aggregate<Regression, 2, regr_intercept>("ar_regr_intercept"),
+      aggregate<CentralMoments, 1, skewness>("ar_skewness"),
+      aggregate<CentralMoments, 1, kurtosis>("ar_kurtosis"),
+      aggregate<LogSum, 1, geometric_mean>("ar_geometric_mean"),
+  };
+  for (const auto& spec : aggregates) {
+    duckdb_aggregate_function function = duckdb_create_aggregate_function();
+    duckdb_aggregate_function_set_name(function, spec.name);
+    duck::LogicalType type(duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE));
+    for (int a = 0; a < spec.arity; ++a) duckdb_aggregate_function_add_parameter(function, type.get());
+    duckdb_aggregate_function_set_return_type(function, type.get());
+    duckdb_aggregate_function_set_functions(function, spec.size, spec.init, spec.update, spec.combine,
+                                            spec.finalize);
+    const bool registered = duckdb_register_aggregate_function(connection, function) == DuckDBSuccess;
+    duckdb_destroy_aggregate_function(&function);
+    if (!registered) return spec.name;
+  }
+  return {};
+}
+
+}  // namespace athena_runner::engine::udf
