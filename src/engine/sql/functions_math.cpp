@@ -18,13 +18,17 @@ void add_math(Builder& b) {
   for (auto t : kIntegral) b.add("abs", {std::string(t)}, std::string(t), "abs({0})");
   for (auto t : kFloating) b.add("abs", {std::string(t)}, std::string(t), "abs({0})");
   b.add("abs", {"decimal"}, "decimal", "abs({0})");
-  for (auto t : kIntegral) {
-    b.add("round", {std::string(t)}, std::string(t), "{0}");
-    b.add("round", {std::string(t), "integer"}, std::string(t), "CAST(round(CAST({0} AS DECIMAL(38,0)), {1}) AS {R})");
+  // round of integers and floating point as Trino computes it (the local engine's functions/math.cpp).
+  constexpr std::array<std::pair<std::string_view, int>, 4> kWidths{
+      {{"tinyint", 8}, {"smallint", 16}, {"integer", 32}, {"bigint", 64}}};
+  for (const auto& [type, bits] : kWidths) {
+    b.add("round", {std::string(type)}, std::string(type), "{0}");
+    b.add("round", {std::string(type), "integer"}, std::string(type),
+          "CAST(ar_round_integral({0}, {1}, " + std::to_string(bits) + ") AS {R})");
   }
   for (auto t : kFloating) {
-    b.add("round", {std::string(t)}, std::string(t), "CAST(round({0}) AS {R})");
-    b.add("round", {std::string(t), "integer"}, std::string(t), "CAST(round({0}, {1}) AS {R})");
+    b.add("round", {std::string(t)}, std::string(t), "CAST(ar_round_double({0}, 0) AS {R})");
+    b.add("round", {std::string(t), "integer"}, std::string(t), "CAST(ar_round_double({0}, {1}) AS {R})");
   }
   b.add_rule(
       "round", {"decimal"},
@@ -38,6 +42,21 @@ void add_math(Builder& b) {
         return Type::decimal(std::min(38, a[0].precision + 1), a[0].scale);
       },
       "CAST(round({0}, {1}) AS {R})");
+  // ceiling, floor and truncate of a decimal: decimal(p - s + min(s, 1), 0) (truncate: max(1, p - s)); the
+  // decimal overloads come before the floating ones, so that an integer argument resolves to them (the
+  // most specific, as Trino picks it: decimal(10,0) coerces to real and double, not back).
+  auto integral_part = [](int extra) {
+    return [extra](const std::vector<Type>& a) -> Outcome<Type> {
+      return Type::decimal(std::max(1, a[0].precision - a[0].scale + std::min(a[0].scale, extra)), 0);
+    };
+  };
+  b.add_rule("ceil", {"decimal"}, integral_part(1), "CAST(ceil({0}) AS {R})");
+  b.add_rule("ceiling", {"decimal"}, integral_part(1), "CAST(ceil({0}) AS {R})");
+  b.add_rule("floor", {"decimal"}, integral_part(1), "CAST(floor({0}) AS {R})");
+  b.add_rule("truncate", {"decimal"}, integral_part(0), "CAST(trunc({0}) AS {R})");
+  b.add("truncate", {"decimal", "integer"}, "decimal", "CAST(trunc({0}, {1}) AS {R})");
+  b.add("sign", {"decimal"}, "decimal(1,0)", "CAST(sign({0}) AS DECIMAL(1,0))");
+  add_decimal_modulus(b, "mod", K::Scalar);
   for (auto t : kFloating) {
     b.add("ceil", {std::string(t)}, std::string(t), "CAST(ceil({0}) AS {R})");
     b.add("ceiling", {std::string(t)}, std::string(t), "CAST(ceil({0}) AS {R})");
@@ -84,8 +103,6 @@ void add_math(Builder& b) {
   b.add("bitwise_xor", {"bigint", "bigint"}, "bigint", "xor({0}, {1})");
   b.add("bitwise_not", {"bigint"}, "bigint", "(~{0})");
   b.add("bit_count", {"bigint", "bigint"}, "bigint", "ar_bit_count({0}, {1})");
-  constexpr std::array<std::pair<std::string_view, int>, 4> kWidths{
-      {{"tinyint", 8}, {"smallint", 16}, {"integer", 32}, {"bigint", 64}}};
   for (const auto& [type, bits] : kWidths) {
     for (const char* shift : {"bitwise_left_shift", "bitwise_right_shift", "bitwise_right_shift_arithmetic"}) {
       b.add(shift, {std::string(type), "integer"}, std::string(type),
@@ -103,8 +120,8 @@ void add_math(Builder& b) {
           "CREATE OR REPLACE MACRO ar_sqrt(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(x) END",
           "CREATE OR REPLACE MACRO ar_ln(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
           "CAST('-Infinity' AS DOUBLE) ELSE ln(x) END",
-          "CREATE OR REPLACE MACRO ar_log2(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
-          "CAST('-Infinity' AS DOUBLE) ELSE log2(x) END",
+          // Trino's log2 is Math.log(x) / Math.log(2), which is not always the correctly rounded log2.
+          "CREATE OR REPLACE MACRO ar_log2(x) AS ar_ln(x) / ln(2)",
           "CREATE OR REPLACE MACRO ar_log10(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
           "CAST('-Infinity' AS DOUBLE) ELSE log10(x) END",
           "CREATE OR REPLACE MACRO ar_sign_floating(x) AS CASE WHEN isnan(x) THEN x ELSE CAST(sign(x) AS "

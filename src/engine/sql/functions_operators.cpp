@@ -46,25 +46,39 @@ Outcome<Type> decimal_result(const std::vector<Type>& args, char op) {
 
 std::string power_of_ten(int n) { return "1" + std::string(static_cast<std::size_t>(n), '0'); }
 
+// A decimal's unscaled value as a 128-bit integer: a value too large for it fails (DuckDB's overflow error)
+// rather than giving a different answer.
+std::string unscaled(const std::string& value, const Type& type) {
+  return "CAST(" + value + " * CAST(" + power_of_ten(type.scale) + " AS DECIMAL(" + std::to_string(type.scale + 1) +
+         ",0)) AS HUGEINT)";
+}
+
+std::string unit_of_scale(int scale) {
+  return scale == 0 ? "CAST(1 AS DECIMAL(1,0))"
+                    : "CAST('0." + std::string(static_cast<std::size_t>(scale - 1), '0') + "1' AS DECIMAL(" +
+                          std::to_string(scale) + "," + std::to_string(scale) + "))";
+}
+
 // Trino's decimal division: the quotient of the unscaled values, scaled to max(xs, ys), rounded half up.
 Outcome<std::string> emit_decimal_divide(const std::vector<std::string>& args, const Resolved& call) {
   const Type& x = call.params[0];
   const Type& y = call.params[1];
   const Type& r = call.returns;
   const int e = r.scale - x.scale + y.scale;
-  // The unscaled values are 128-bit integers: a value too large for them fails (DuckDB's overflow error)
-  // rather than giving a different answer.
-  auto unscaled = [](const std::string& value, const Type& type) {
-    return "CAST(" + value + " * CAST(" + power_of_ten(type.scale) + " AS DECIMAL(" + std::to_string(type.scale + 1) +
-           ",0)) AS HUGEINT)";
-  };
-  std::string unit = r.scale == 0
-                         ? "CAST(1 AS DECIMAL(1,0))"
-                         : "CAST('0." + std::string(static_cast<std::size_t>(r.scale - 1), '0') + "1' AS DECIMAL(" +
-                               std::to_string(r.scale) + "," + std::to_string(r.scale) + "))";
   return "CAST(ar_decimal_divide(" + unscaled(args[0], x) + ", " + unscaled(args[1], y) + ", CAST('" + power_of_ten(e) +
-         "' AS HUGEINT), " + unit + ") AS DECIMAL(" + std::to_string(r.precision) + "," + std::to_string(r.scale) +
-         "))";
+         "' AS HUGEINT), " + unit_of_scale(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
+         std::to_string(r.scale) + "))";
+}
+
+// Trino's decimal remainder: both unscaled values at the result's scale (max(xs, ys)), the dividend's sign.
+Outcome<std::string> emit_decimal_modulus(const std::vector<std::string>& args, const Resolved& call) {
+  const Type& r = call.returns;
+  auto at_scale = [&r](const std::string& value, const Type& type) {
+    return "(" + unscaled(value, type) + " * CAST('" + power_of_ten(r.scale - type.scale) + "' AS HUGEINT))";
+  };
+  return "CAST(ar_decimal_modulus(" + at_scale(args[0], call.params[0]) + ", " + at_scale(args[1], call.params[1]) +
+         ", " + unit_of_scale(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
+         std::to_string(r.scale) + "))";
 }
 
 // Integer / and %: a literal non-zero divisor needs no check.
@@ -77,6 +91,11 @@ Emitter integer_division_emitter(const char* op, const char* macro) {
 }
 
 }  // namespace
+
+void add_decimal_modulus(Builder& b, const std::string& name, K kind) {
+  b.add_rule(name, {"decimal", "decimal"}, [](const auto& a) { return decimal_result(a, '%'); }, "", kind).emit =
+      emit_decimal_modulus;
+}
 
 void add_operators(Builder& b) {
   for (auto t : kIntegral) {
@@ -109,6 +128,7 @@ void add_operators(Builder& b) {
   b.add_rule(
        "$divide", {"decimal", "decimal"}, [](const auto& a) { return decimal_result(a, '/'); }, "", K::Operator)
       .emit = emit_decimal_divide;
+  add_decimal_modulus(b, "$modulus", K::Operator);
   b.add("$negation", {"decimal"}, "decimal", "(-{0})", K::Operator);
 
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kComparisons{{
@@ -170,6 +190,8 @@ void add_operators(Builder& b) {
           "ELSE CAST(((xu * e) // yu + CASE WHEN 2 * abs((xu * e) % yu) >= abs(yu) THEN sign(xu) * sign(yu) ELSE 0 "
           "END) "
           "AS DECIMAL(38,0)) * unit END",
+          "CREATE OR REPLACE MACRO ar_decimal_modulus(xu, yu, unit) AS CASE WHEN yu = 0 THEN error('Division by "
+          "zero') ELSE CAST(xu % yu AS DECIMAL(38,0)) * unit END",
           "CREATE OR REPLACE MACRO ar_array_subscript(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL WHEN i = 0 "
           "THEN "
           "error('SQL array indices start at 1') WHEN i < 0 THEN error('Array subscript is negative: ' || i) WHEN i > "

@@ -59,6 +59,8 @@ struct Builder {
 };
 
 void add_operators(Builder& b);    // functions_operators.cpp
+// Trino's decimal remainder (the % operator and mod), from functions_operators.cpp.
+void add_decimal_modulus(Builder& b, const std::string& name, K kind);
 void add_datetime(Builder& b);     // functions_datetime.cpp
 void add_math(Builder& b);         // functions_math.cpp
 void add_strings(Builder& b);      // functions_strings.cpp

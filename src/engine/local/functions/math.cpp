@@ -149,6 +149,39 @@ bool bit_count(const int64_t* args, int64_t& result, std::string& error) {
   return true;
 }
 
+// round(integral, decimals) (Trino's roundLong): half away from zero at a negative number of decimals,
+// failing when 10^-decimals or the result leaves a long, then the argument's type (args[2]: its width).
+bool round_integral(const int64_t* args, int64_t& result, std::string& error) {
+  const int64_t number = args[0];
+  const int64_t decimals = args[1];
+  const int64_t bits = args[2];
+  constexpr int64_t kMaxLongPowerOfTen = 18;
+  if (decimals >= 0) {
+    result = number;
+    return true;
+  }
+  if (-decimals > kMaxLongPowerOfTen) {
+    error = "numerical overflow: " + std::to_string(number);
+    return false;
+  }
+  int64_t factor = 1;
+  for (int64_t i = 0; i < -decimals; ++i) factor *= 10;
+  int64_t quotient = number / factor;
+  const int64_t remainder = number % factor;
+  const uint64_t magnitude = remainder < 0 ? 0 - static_cast<uint64_t>(remainder) : static_cast<uint64_t>(remainder);
+  if (2 * magnitude >= static_cast<uint64_t>(factor)) quotient += number < 0 ? -1 : 1;
+  if (__builtin_mul_overflow(quotient, factor, &result)) {
+    error = "numerical overflow: " + std::to_string(number);
+    return false;
+  }
+  if (bits < 64 && sign_extend(result, bits) != result) {
+    error = std::string("Out of range for ") + (bits == 8 ? "tinyint" : bits == 16 ? "smallint" : "integer") + ": " +
+            std::to_string(result);
+    return false;
+  }
+  return true;
+}
+
 // ---- base conversion (Java's Long.toString(value, radix) and Long.parseLong(text, radix)) ----
 
 constexpr int64_t kMinRadix = 2;
@@ -249,6 +282,44 @@ void from_base_function(duckdb_function_info info, duckdb_data_chunk input, duck
       return;
     }
     out[row] = *parsed;
+  }
+}
+
+// ---- round(double, decimals): Trino's, on Java's Math.round (half up, NaN to 0, saturating at the ends
+// of a long), so that round(1e20) is 9.223372036854776E18 as there ----
+
+int64_t java_double_to_long(double value);
+
+int64_t java_round(double value) {
+  if (std::isnan(value)) return 0;
+  const double floor = std::floor(value);
+  return java_double_to_long(value - floor >= 0.5 ? floor + 1 : floor);  // value - floor is exact
+}
+
+double round_double(double number, int64_t decimals) {
+  if (std::isnan(number) || std::isinf(number)) return number;
+  const double factor = std::pow(10.0, static_cast<double>(decimals));
+  if (number < 0) return -(static_cast<double>(java_round(-number * factor)) / factor);
+  return static_cast<double>(java_round(number * factor)) / factor;
+}
+
+void round_double_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector numbers = duckdb_data_chunk_get_vector(input, 0);
+  duckdb_vector decimals = duckdb_data_chunk_get_vector(input, 1);
+  const auto* number = static_cast<const double*>(duckdb_vector_get_data(numbers));
+  const auto* digits = static_cast<const int64_t*>(duckdb_vector_get_data(decimals));
+  const uint64_t* number_validity = duckdb_vector_get_validity(numbers);
+  const uint64_t* digits_validity = duckdb_vector_get_validity(decimals);
+  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    if (!row_valid(number_validity, row) || !row_valid(digits_validity, row)) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    out[row] = round_double(number[row], digits[row]);
   }
 }
 
@@ -625,6 +696,8 @@ void add_math_functions(std::vector<Scalar>& out) {
                  bigint,
                  &bigint_function<3, arithmetic_right_shift>});
   out.push_back({"ar_bit_count", {bigint, bigint}, bigint, &bigint_function<2, bit_count>});
+  out.push_back({"ar_round_integral", {bigint, bigint, bigint}, bigint, &bigint_function<3, round_integral>});
+  out.push_back({"ar_round_double", {DUCKDB_TYPE_DOUBLE, bigint}, DUCKDB_TYPE_DOUBLE, &round_double_function});
   out.push_back({"ar_to_base", {bigint, bigint}, DUCKDB_TYPE_VARCHAR, &to_base_function});
   out.push_back({"ar_from_base", {DUCKDB_TYPE_VARCHAR, bigint}, bigint, &from_base_function});
   out.push_back({"ar_width_bucket",
