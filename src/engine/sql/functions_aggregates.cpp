@@ -26,6 +26,21 @@ void add_aggregates(Builder& b) {
       "sum", {"decimal"}, [](const std::vector<Type>& a) -> Outcome<Type> { return Type::decimal(38, a[0].scale); },
       "CAST(sum({0}) AS {R})", K::Aggregate);
   for (auto t : kIntegral) b.add("avg", {std::string(t)}, "double", "avg({0})", K::Aggregate);
+  // avg(decimal(p, s)) is a decimal(p, s): the exact sum over the count, rounded half up (Trino's
+  // DecimalAverageAggregation), where DuckDB's avg is a double.
+  b.add_emit(
+       "avg", {"decimal"}, "decimal",
+       [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+         auto over = [&](const char* aggregate) {
+           return std::string(aggregate) + "(" + args[0] + call.modifiers_order + ")" + call.modifiers_after;
+         };
+         const Type& type = call.returns;
+         return "CAST(ar_decimal_divide(" + decimal_unscaled(over("sum"), Type::decimal(38, type.scale)) +
+                ", CAST(NULLIF(" + over("count") + ", 0) AS HUGEINT), CAST(1 AS HUGEINT), " +
+                decimal_unit(type.scale) + ") AS DECIMAL(" + std::to_string(type.precision) + "," +
+                std::to_string(type.scale) + "))";
+       },
+       K::Aggregate);
   b.add("avg", {"real"}, "real", "CAST(avg({0}) AS FLOAT)", K::Aggregate);
   b.add("avg", {"double"}, "double", "avg({0})", K::Aggregate);
   b.add("avg", {"interval_ds"}, "interval_ds", "avg({0})", K::Aggregate);

@@ -46,27 +46,14 @@ Outcome<Type> decimal_result(const std::vector<Type>& args, char op) {
 
 std::string power_of_ten(int n) { return "1" + std::string(static_cast<std::size_t>(n), '0'); }
 
-// A decimal's unscaled value as a 128-bit integer: a value too large for it fails (DuckDB's overflow error)
-// rather than giving a different answer.
-std::string unscaled(const std::string& value, const Type& type) {
-  return "CAST(" + value + " * CAST(" + power_of_ten(type.scale) + " AS DECIMAL(" + std::to_string(type.scale + 1) +
-         ",0)) AS HUGEINT)";
-}
-
-std::string unit_of_scale(int scale) {
-  return scale == 0 ? "CAST(1 AS DECIMAL(1,0))"
-                    : "CAST('0." + std::string(static_cast<std::size_t>(scale - 1), '0') + "1' AS DECIMAL(" +
-                          std::to_string(scale) + "," + std::to_string(scale) + "))";
-}
-
 // Trino's decimal division: the quotient of the unscaled values, scaled to max(xs, ys), rounded half up.
 Outcome<std::string> emit_decimal_divide(const std::vector<std::string>& args, const Resolved& call) {
   const Type& x = call.params[0];
   const Type& y = call.params[1];
   const Type& r = call.returns;
   const int e = r.scale - x.scale + y.scale;
-  return "CAST(ar_decimal_divide(" + unscaled(args[0], x) + ", " + unscaled(args[1], y) + ", CAST('" + power_of_ten(e) +
-         "' AS HUGEINT), " + unit_of_scale(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
+  return "CAST(ar_decimal_divide(" + decimal_unscaled(args[0], x) + ", " + decimal_unscaled(args[1], y) + ", CAST('" + power_of_ten(e) +
+         "' AS HUGEINT), " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
          std::to_string(r.scale) + "))";
 }
 
@@ -74,10 +61,10 @@ Outcome<std::string> emit_decimal_divide(const std::vector<std::string>& args, c
 Outcome<std::string> emit_decimal_modulus(const std::vector<std::string>& args, const Resolved& call) {
   const Type& r = call.returns;
   auto at_scale = [&r](const std::string& value, const Type& type) {
-    return "(" + unscaled(value, type) + " * CAST('" + power_of_ten(r.scale - type.scale) + "' AS HUGEINT))";
+    return "(" + decimal_unscaled(value, type) + " * CAST('" + power_of_ten(r.scale - type.scale) + "' AS HUGEINT))";
   };
   return "CAST(ar_decimal_modulus(" + at_scale(args[0], call.params[0]) + ", " + at_scale(args[1], call.params[1]) +
-         ", " + unit_of_scale(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
+         ", " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
          std::to_string(r.scale) + "))";
 }
 
@@ -91,6 +78,17 @@ Emitter integer_division_emitter(const char* op, const char* macro) {
 }
 
 }  // namespace
+
+std::string decimal_unscaled(const std::string& value, const Type& type) {
+  return "CAST(" + value + " * CAST(" + power_of_ten(type.scale) + " AS DECIMAL(" + std::to_string(type.scale + 1) +
+         ",0)) AS HUGEINT)";
+}
+
+std::string decimal_unit(int scale) {
+  return scale == 0 ? "CAST(1 AS DECIMAL(1,0))"
+                    : "CAST('0." + std::string(static_cast<std::size_t>(scale - 1), '0') + "1' AS DECIMAL(" +
+                          std::to_string(scale) + "," + std::to_string(scale) + "))";
+}
 
 void add_decimal_modulus(Builder& b, const std::string& name, K kind) {
   b.add_rule(name, {"decimal", "decimal"}, [](const auto& a) { return decimal_result(a, '%'); }, "", kind).emit =
