@@ -68,14 +68,14 @@ void add_math(Builder& b) {
     b.add("floor", {std::string(t)}, std::string(t), "{0}");
   }
   b.add("sqrt", {"double"}, "double", "ar_sqrt({0})");
-  b.add("cbrt", {"double"}, "double", "cbrt({0})");
+  b.add("cbrt", {"double"}, "double", "ar_cbrt({0})");
   b.add("exp", {"double"}, "double", "exp({0})");
   b.add("ln", {"double"}, "double", "ar_ln({0})");
   b.add("log2", {"double"}, "double", "ar_log2({0})");
   b.add("log10", {"double"}, "double", "ar_log10({0})");
   b.add("log", {"double", "double"}, "double", "(ar_ln({1}) / ar_ln({0}))");
-  b.add("power", {"double", "double"}, "double", "pow({0}, {1})");
-  b.add("pow", {"double", "double"}, "double", "pow({0}, {1})");
+  b.add("power", {"double", "double"}, "double", "ar_power({0}, {1})");
+  b.add("pow", {"double", "double"}, "double", "ar_power({0}, {1})");
   for (auto t : kIntegral)
     b.add("mod", {std::string(t), std::string(t)}, std::string(t), "ar_integer_modulus({0}, {1})");
   for (auto t : kFloating) b.add("mod", {std::string(t), std::string(t)}, std::string(t), "({0} % {1})");
@@ -91,7 +91,7 @@ void add_math(Builder& b) {
   b.add("random", {}, "double", "random()");
   b.add("rand", {}, "double", "random()");
   for (auto t : {"sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "degrees", "radians"}) {
-    b.add(t, {"double"}, "double", std::string(t) + "({0})");
+    b.add(t, {"double"}, "double", "ar_" + std::string(t) + "({0})");
   }
   b.add("atan2", {"double", "double"}, "double", "atan2({0}, {1})");
   for (auto t : kFloating) b.add("truncate", {std::string(t)}, std::string(t), "CAST(trunc({0}) AS {R})");
@@ -124,8 +124,9 @@ void add_math(Builder& b) {
           "CREATE OR REPLACE MACRO ar_log2(x) AS ar_ln(x) / ln(2)",
           "CREATE OR REPLACE MACRO ar_log10(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
           "CAST('-Infinity' AS DOUBLE) ELSE log10(x) END",
-          "CREATE OR REPLACE MACRO ar_sign_floating(x) AS CASE WHEN isnan(x) THEN x ELSE CAST(sign(x) AS "
-          "DOUBLE) END",
+          // Java's signum: NaN and both zeros are their own sign.
+          "CREATE OR REPLACE MACRO ar_sign_floating(x) AS CASE WHEN isnan(x) OR x = 0 THEN x ELSE CAST(sign(x) "
+          "AS DOUBLE) END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)
 }

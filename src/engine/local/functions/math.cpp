@@ -323,6 +323,113 @@ void round_double_function(duckdb_function_info, duckdb_data_chunk input, duckdb
   }
 }
 
+// ---- double functions with C's Annex F results (NaN for sin(Infinity), asin(2), ... where DuckDB fails),
+// which are Java's; pow with Java's two cases that differ from C's: a NaN exponent, and |base| = 1 with an
+// infinite exponent, give NaN ----
+
+using DoubleKernel = double (*)(double);
+
+template <DoubleKernel Kernel>
+void double_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  const auto* value = static_cast<const double*>(duckdb_vector_get_data(values));
+  const uint64_t* validity = duckdb_vector_get_validity(values);
+  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    if (!row_valid(validity, row)) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    out[row] = Kernel(value[row]);
+  }
+}
+
+double java_pow(double base, double exponent) {
+  if (std::isnan(exponent) && exponent != 0) return std::numeric_limits<double>::quiet_NaN();
+  if (std::fabs(base) == 1 && std::isinf(exponent)) return std::numeric_limits<double>::quiet_NaN();
+  return std::pow(base, exponent);
+}
+
+void pow_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector bases = duckdb_data_chunk_get_vector(input, 0);
+  duckdb_vector exponents = duckdb_data_chunk_get_vector(input, 1);
+  const auto* base = static_cast<const double*>(duckdb_vector_get_data(bases));
+  const auto* exponent = static_cast<const double*>(duckdb_vector_get_data(exponents));
+  const uint64_t* base_validity = duckdb_vector_get_validity(bases);
+  const uint64_t* exponent_validity = duckdb_vector_get_validity(exponents);
+  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    if (!row_valid(base_validity, row) || !row_valid(exponent_validity, row)) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    out[row] = java_pow(base[row], exponent[row]);
+  }
+}
+
+// Java 9+'s Math.toDegrees and Math.toRadians: one multiplication by the rounded constant.
+constexpr double kRadiansToDegrees = 57.29577951308232;
+constexpr double kDegreesToRadians = 0.017453292519943295;
+double to_degrees(double radians) { return radians * kRadiansToDegrees; }
+double to_radians(double degrees) { return degrees * kDegreesToRadians; }
+double c_sin(double x) { return std::sin(x); }
+double c_cos(double x) { return std::cos(x); }
+double c_tan(double x) { return std::tan(x); }
+double c_asin(double x) { return std::asin(x); }
+double c_acos(double x) { return std::acos(x); }
+double c_atan(double x) { return std::atan(x); }
+double c_sinh(double x) { return std::sinh(x); }
+double c_cosh(double x) { return std::cosh(x); }
+double c_tanh(double x) { return std::tanh(x); }
+
+// Java's Math.cbrt is fdlibm's cbrt (StrictMath), within 0.667 ulp; glibc's is not the same function
+// (cbrt(27) is 3.0000000000000004 there, 3.0 in Java). fdlibm's algorithm (s_cbrt.c): a 5-bit estimate from
+// the exponent, a rational step to 23 bits, one Newton step.
+uint32_t high_word(double x) { return static_cast<uint32_t>(std::bit_cast<uint64_t>(x) >> 32); }
+uint32_t low_word(double x) { return static_cast<uint32_t>(std::bit_cast<uint64_t>(x)); }
+double with_words(uint32_t high, uint32_t low) {
+  return std::bit_cast<double>((static_cast<uint64_t>(high) << 32) | low);
+}
+
+double fdlibm_cbrt(double x) {
+  constexpr uint32_t kB1 = 715094163;  // (682 - 0.03306235651) * 2^20
+  constexpr uint32_t kB2 = 696219795;  // (664 - 0.03306235651) * 2^20
+  constexpr double kC = 5.42857142857142815906e-01;   // 19/35
+  constexpr double kD = -7.05306122448979611050e-01;  // -864/1225
+  constexpr double kE = 1.41428571428571436819e+00;   // 99/70
+  constexpr double kF = 1.60714285714285720630e+00;   // 45/28
+  constexpr double kG = 3.57142857142857150787e-01;   // 5/14
+  uint32_t high = high_word(x);
+  const uint32_t sign = high & 0x80000000U;
+  high ^= sign;
+  if (high >= 0x7ff00000U) return x + x;            // NaN and the infinities are their own cube root
+  if ((high | low_word(x)) == 0) return x;          // so are both zeros
+  x = with_words(high, low_word(x));                // |x|
+  double t = 0;
+  if (high < 0x00100000U) {                         // subnormal
+    t = with_words(0x43500000U, 0) * x;             // 2^54 * x
+    t = with_words(high_word(t) / 3 + kB2, low_word(t));
+  } else {
+    t = with_words(high / 3 + kB1, 0);
+  }
+  double r = t * t / x;
+  double s = kC + r * t;
+  t *= kG + kF / (s + kE + kD / s);
+  t = with_words(high_word(t) + 1, 0);              // chopped to 20 bits, made larger than cbrt(x)
+  s = t * t;                                        // exact
+  r = x / s;
+  const double w = t + t;
+  r = (r - t) / (w + r);
+  t = t + t * r;
+  return with_words(high_word(t) | sign, low_word(t));
+}
+
 // ---- width_bucket(operand, bound1, bound2, bucket_count) ----
 
 // Java's (long) of a double: truncation, NaN to 0, saturating at the ends.
@@ -698,6 +805,20 @@ void add_math_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_bit_count", {bigint, bigint}, bigint, &bigint_function<2, bit_count>});
   out.push_back({"ar_round_integral", {bigint, bigint, bigint}, bigint, &bigint_function<3, round_integral>});
   out.push_back({"ar_round_double", {DUCKDB_TYPE_DOUBLE, bigint}, DUCKDB_TYPE_DOUBLE, &round_double_function});
+  const duckdb_type dbl = DUCKDB_TYPE_DOUBLE;
+  out.push_back({"ar_power", {dbl, dbl}, dbl, &pow_function});
+  out.push_back({"ar_degrees", {dbl}, dbl, &double_function<to_degrees>});
+  out.push_back({"ar_radians", {dbl}, dbl, &double_function<to_radians>});
+  out.push_back({"ar_sin", {dbl}, dbl, &double_function<c_sin>});
+  out.push_back({"ar_cos", {dbl}, dbl, &double_function<c_cos>});
+  out.push_back({"ar_tan", {dbl}, dbl, &double_function<c_tan>});
+  out.push_back({"ar_asin", {dbl}, dbl, &double_function<c_asin>});
+  out.push_back({"ar_acos", {dbl}, dbl, &double_function<c_acos>});
+  out.push_back({"ar_atan", {dbl}, dbl, &double_function<c_atan>});
+  out.push_back({"ar_sinh", {dbl}, dbl, &double_function<c_sinh>});
+  out.push_back({"ar_cosh", {dbl}, dbl, &double_function<c_cosh>});
+  out.push_back({"ar_tanh", {dbl}, dbl, &double_function<c_tanh>});
+  out.push_back({"ar_cbrt", {dbl}, dbl, &double_function<fdlibm_cbrt>});
   out.push_back({"ar_to_base", {bigint, bigint}, DUCKDB_TYPE_VARCHAR, &to_base_function});
   out.push_back({"ar_from_base", {DUCKDB_TYPE_VARCHAR, bigint}, bigint, &from_base_function});
   out.push_back({"ar_width_bucket",
