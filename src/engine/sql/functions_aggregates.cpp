@@ -18,7 +18,8 @@ namespace athena_runner::sql::families {
 void add_aggregates(Builder& b) {
   b.add("count", {}, "bigint", "count(*)", K::Aggregate);
   b.add("count", {"T"}, "bigint", "count({0})", K::Aggregate);
-  b.add("count_if", {"boolean"}, "bigint", "count_if({0})", K::Aggregate);
+  // DuckDB's count_if is NULL over no rows (or only NULLs), Trino's 0.
+  b.add("count_if", {"boolean"}, "bigint", "coalesce(count_if({0}{O}){F}, 0)", K::Aggregate);
   for (auto t : kIntegral) b.add("sum", {std::string(t)}, "bigint", "CAST(sum({0}) AS BIGINT)", K::Aggregate);
   b.add("sum", {"real"}, "real", "CAST(sum({0}) AS FLOAT)", K::Aggregate);
   b.add("sum", {"double"}, "double", "sum({0})", K::Aggregate);

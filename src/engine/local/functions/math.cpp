@@ -511,8 +511,8 @@ struct Variance {
     const double new_mean = ((static_cast<double>(other.count) * other.mean) + (static_cast<double>(count) * mean)) /
                             static_cast<double>(total);
     const double delta = other.mean - mean;
-    m2 += other.m2 + delta * delta * static_cast<double>(other.count) * static_cast<double>(count) /
-                         static_cast<double>(total);
+    m2 = m2 + other.m2 +
+         delta * delta * static_cast<double>(other.count) * static_cast<double>(count) / static_cast<double>(total);
     count = total;
     mean = new_mean;
   }
@@ -534,6 +534,8 @@ std::optional<double> stddev_pop(const Variance& s) {
   auto v = var_pop(s);
   return v ? std::optional<double>(std::sqrt(*v)) : std::nullopt;
 }
+
+// Sums are written left to right as Trino writes them (a + b + c, not a += b + c): the rounding is Java's.
 
 // Two-argument aggregates take (y, x): the dependent value first, as Trino's corr(y, x).
 struct Covariance {
@@ -559,7 +561,7 @@ struct Covariance {
     const auto n = static_cast<double>(count);
     const double delta_x = other.mean_x - mean_x;
     const double delta_y = other.mean_y - mean_y;
-    c2 += other.c2 + delta_x * delta_y * na * nb / n;
+    c2 = c2 + other.c2 + delta_x * delta_y * na * nb / n;
     mean_x += delta_x * nb / n;
     mean_y += delta_y * nb / n;
   }
@@ -659,8 +661,8 @@ struct CentralMoments {
     m1 += delta_n;
     m2 = old_m2 + dm2;
     m3 = old_m3 + dm2 * delta_n * static_cast<double>(n - 2) - 3 * delta_n * old_m2;
-    m4 += dm2 * delta_n2 * (static_cast<double>(n) * static_cast<double>(n) - static_cast<double>(3 * n) + 3) +
-          6 * delta_n2 * old_m2 - 4 * delta_n * old_m3;
+    m4 = m4 + dm2 * delta_n2 * (static_cast<double>(n) * static_cast<double>(n) - static_cast<double>(3 * n) + 3) +
+         6 * delta_n2 * old_m2 - 4 * delta_n * old_m3;
   }
   void merge(const CentralMoments& other) {
     if (other.count == 0) return;
@@ -677,7 +679,7 @@ struct CentralMoments {
     m1 = (na * m1 + nb * other.m1) / n;
     m2 = m2a + other.m2 + delta2 * na * nb / n;
     m3 = m3a + other.m3 + delta3 * na * nb * (na - nb) / (n * n) + 3 * delta * (na * other.m2 - nb * m2a) / n;
-    m4 += other.m4 + delta4 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
+    m4 = m4 + other.m4 + delta4 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
           6 * delta2 * (na * na * other.m2 + nb * nb * m2a) / (n * n) + 4 * delta * (na * other.m3 - nb * m3a) / n;
   }
 };
