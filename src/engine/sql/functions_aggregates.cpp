@@ -93,6 +93,14 @@ void add_aggregates(Builder& b) {
   b.add("geometric_mean", {"bigint"}, "double", "ar_geometric_mean({0})", K::Aggregate);
   b.add("geometric_mean", {"real"}, "real", "CAST(ar_geometric_mean({0}) AS FLOAT)", K::Aggregate);
   b.add("geometric_mean", {"double"}, "double", "ar_geometric_mean({0})", K::Aggregate);
+  // listagg(x[, separator]) WITHIN GROUP (ORDER BY ...): NULL values skipped, NULL without values, and
+  // Trino's error past 1048576 bytes (ON OVERFLOW ERROR, the default; the parser refuses TRUNCATE).
+  b.add("listagg", {"varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, ''{O}){F})", K::Aggregate);
+  b.add("listagg", {"varchar", "varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, {1}{O}){F})",
+        K::Aggregate);
+  b.macros.push_back(
+      "CREATE OR REPLACE MACRO ar_listagg_checked(s) AS CASE WHEN strlen(s) > 1048576 THEN error('Concatenated "
+      "string has the length in bytes larger than the maximum output length 1048576') ELSE s END");
   b.add("bitwise_and_agg", {"bigint"}, "bigint", "bit_and({0})", K::Aggregate);
   b.add("bitwise_or_agg", {"bigint"}, "bigint", "bit_or({0})", K::Aggregate);
 

@@ -111,6 +111,8 @@ void add_math(Builder& b) {
   }
   b.add("to_base", {"bigint", "bigint"}, "varchar(64)", "ar_to_base({0}, {1})");
   b.add("from_base", {"varchar", "bigint"}, "bigint", "ar_from_base({0}, {1})");
+  b.add("wilson_interval_lower", {"bigint", "bigint", "double"}, "double", "ar_wilson_interval_lower({0}, {1}, {2})");
+  b.add("wilson_interval_upper", {"bigint", "bigint", "double"}, "double", "ar_wilson_interval_upper({0}, {1}, {2})");
   b.add("width_bucket", {"double", "double", "double", "bigint"}, "bigint", "ar_width_bucket({0}, {1}, {2}, {3})");
 
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.

@@ -492,6 +492,46 @@ void width_bucket_function(duckdb_function_info info, duckdb_data_chunk input, d
   }
 }
 
+// ---- wilson_interval_lower / wilson_interval_upper(successes, trials, z): Trino's formula ----
+
+template <int Bound>
+void wilson_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector successes_vector = duckdb_data_chunk_get_vector(input, 0);
+  duckdb_vector trials_vector = duckdb_data_chunk_get_vector(input, 1);
+  duckdb_vector z_vector = duckdb_data_chunk_get_vector(input, 2);
+  const auto* successes = static_cast<const int64_t*>(duckdb_vector_get_data(successes_vector));
+  const auto* trials = static_cast<const int64_t*>(duckdb_vector_get_data(trials_vector));
+  const auto* zs = static_cast<const double*>(duckdb_vector_get_data(z_vector));
+  const uint64_t* validity[3] = {duckdb_vector_get_validity(successes_vector),
+                                 duckdb_vector_get_validity(trials_vector), duckdb_vector_get_validity(z_vector)};
+  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < rows; ++row) {
+    bool valid = true;
+    for (const uint64_t* v : validity) valid = valid && row_valid(v, row);
+    if (!valid) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    const char* error = nullptr;
+    if (successes[row] < 0) error = "number of successes must not be negative";
+    if (!error && trials[row] <= 0) error = "number of trials must be positive";
+    if (!error && successes[row] > trials[row]) error = "number of successes must not be larger than number of trials";
+    if (!error && !(zs[row] >= 0)) error = "z-score must not be negative";
+    if (error) {
+      duckdb_scalar_function_set_error(info, error);
+      return;
+    }
+    const double z = zs[row];
+    const double p = static_cast<double>(successes[row]) * 1.0 / static_cast<double>(trials[row]);
+    const auto n = static_cast<double>(trials[row]);
+    out[row] = (p + (z * z) / (2 * n) + Bound * z * std::sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) /
+               (1 + (z * z) / n);
+  }
+}
+
 // ---- statistical aggregates (Trino's states: VarianceState, CovarianceState, CorrelationState,
 // RegressionState, CentralMomentsState, geometric_mean's count and sum of logarithms) ----
 
@@ -821,6 +861,8 @@ void add_math_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_cosh", {dbl}, dbl, &double_function<c_cosh>});
   out.push_back({"ar_tanh", {dbl}, dbl, &double_function<c_tanh>});
   out.push_back({"ar_cbrt", {dbl}, dbl, &double_function<fdlibm_cbrt>});
+  out.push_back({"ar_wilson_interval_lower", {bigint, bigint, dbl}, dbl, &wilson_function<-1>});
+  out.push_back({"ar_wilson_interval_upper", {bigint, bigint, dbl}, dbl, &wilson_function<1>});
   out.push_back({"ar_to_base", {bigint, bigint}, DUCKDB_TYPE_VARCHAR, &to_base_function});
   out.push_back({"ar_from_base", {DUCKDB_TYPE_VARCHAR, bigint}, bigint, &from_base_function});
   out.push_back({"ar_width_bucket",
