@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <initializer_list>
 #include <optional>
@@ -14,6 +15,28 @@
 #include "registry.hpp"
 
 namespace athena_runner::sql::families {
+
+namespace {
+
+// The n of max(x, n), min(x, n), max_by(x, y, n), min_by(x, y, n): a constant in [1, 10000] (Trino's
+// MAX_NUMBER_OF_VALUES), checked here with Trino's messages; `duck` gets the arguments and the modifiers.
+Emitter top_n(std::size_t n_index, std::string what, std::function<std::string(const std::vector<std::string>&,
+                                                                                 const Resolved&)> duck) {
+  return [n_index, what = std::move(what), duck = std::move(duck)](
+             const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    constexpr long long kMaxValues = 10000;
+    const auto& n = call.constants.size() > n_index ? call.constants[n_index] : std::nullopt;
+    if (!n) return not_supported(what + " with an n that is not an integer literal is not supported by the local engine");
+    const long long value = std::stoll(*n);
+    if (value <= 0) return semantic_error(what + (n_index == 1 ? " must be positive" : " must be a positive integer"));
+    if (value > kMaxValues) {
+      return semantic_error(what + " must be less than or equal to " + std::to_string(kMaxValues) + "; found " + *n);
+    }
+    return duck(args, call);
+  };
+}
+
+}  // namespace
 
 void add_aggregates(Builder& b) {
   b.add("count", {}, "bigint", "count(*)", K::Aggregate);
@@ -50,6 +73,32 @@ void add_aggregates(Builder& b) {
       b.add(name, {std::string(t)}, std::string(t), std::string(name) + "({0})", K::Aggregate);
     }
   }
+  // max(x, n) / min(x, n): the n largest / smallest values, NULLs skipped, in that order.
+  for (const char* name : {"max", "min"}) {
+    for (auto t : kComparable) {
+      b.add_emit(name, {std::string(t), "bigint"}, "array(" + std::string(t) + ")",
+                 top_n(1, "second argument of " + std::string(name) + "_n",
+                       [name](const std::vector<std::string>& args, const Resolved& call) {
+                         return std::string(name) + "(" + args[0] + ", " + args[1] + call.modifiers_order + ")" +
+                                call.modifiers_after;
+                       }),
+                 K::Aggregate);
+    }
+  }
+  // max_by(x, y, n) / min_by(x, y, n): x of the n largest / smallest y (rows with a NULL y skipped, a NULL x
+  // kept: DuckDB's arg_max skips it, so x travels in a struct).
+  for (const char* name : {"max_by", "min_by"}) {
+    const std::string duck = name == std::string_view("max_by") ? "arg_max" : "arg_min";
+    for (auto t : kComparable) {
+      b.add_emit(name, {"T", std::string(t), "bigint"}, "array(T)",
+                 top_n(2, "third argument of " + std::string(name),
+                       [duck](const std::vector<std::string>& args, const Resolved& call) {
+                         return "list_transform(" + duck + "({'v': " + args[0] + "}, " + args[1] + ", " + args[2] +
+                                call.modifiers_order + ")" + call.modifiers_after + ", ar_e -> ar_e.v)";
+                       }),
+                 K::Aggregate);
+    }
+  }
   b.add("arbitrary", {"T"}, "T", "any_value({0})", K::Aggregate);
   b.add("any_value", {"T"}, "T", "any_value({0})", K::Aggregate);
   b.add("bool_and", {"boolean"}, "boolean", "bool_and({0})", K::Aggregate);
@@ -65,11 +114,30 @@ void add_aggregates(Builder& b) {
   }
   b.add("approx_distinct", {"T"}, "bigint", "count(DISTINCT {0})", K::Aggregate).description =
       "exact count of distinct values (within Trino's stated standard error of 2.3%)";
-  b.add("approx_distinct", {"T", "double"}, "bigint", "count(DISTINCT {0})", K::Aggregate);
-  for (auto t : kIntegral)
-    b.add("approx_percentile", {std::string(t), "double"}, std::string(t), "quantile_disc({0}, {1})", K::Aggregate);
-  for (auto t : kFloating)
-    b.add("approx_percentile", {std::string(t), "double"}, std::string(t), "quantile_disc({0}, {1})", K::Aggregate);
+  // Trino's HyperLogLog takes a maximum standard error in [0.0040625, 0.26].
+  b.add("approx_distinct", {"T", "double"}, "bigint",
+        "CASE WHEN {1} < 0.0040625 OR {1} > 0.26 THEN error('Max standard error must be in [0.0040625, 0.26]: ' || "
+        "ar_java_text({1})) ELSE count(DISTINCT {0}{O}){F} END",
+        K::Aggregate);
+  // approx_percentile as quantile_disc (a value of the input, within Trino's approximation), with Trino's
+  // check of the percentage (DuckDB reads a negative one as counted from the end).
+  const std::string bad_percentage = "CASE WHEN {1} < 0 OR {1} > 1 THEN error('Percentile must be between 0 and 1') ";
+  const std::string bad_percentages =
+      "CASE WHEN list_bool_or(list_transform({1}, ar_p -> ar_p < 0 OR ar_p > 1)) THEN error('Percentile must be "
+      "between 0 and 1') ";
+  std::vector<std::string> percentile_types(kIntegral.begin(), kIntegral.end());
+  percentile_types.insert(percentile_types.end(), kFloating.begin(), kFloating.end());
+  for (const auto& t : percentile_types) {
+    // The percentage inside is kept in [0, 1] so that DuckDB's binder does not fail first with its message.
+    b.add("approx_percentile", {t, "double"}, t,
+          bad_percentage + "ELSE quantile_disc({0}, CASE WHEN {1} < 0 OR {1} > 1 THEN 0 ELSE {1} END{O}){F} END",
+          K::Aggregate);
+    b.add("approx_percentile", {t, "array(double)"}, "array(" + t + ")",
+          bad_percentages +
+              "ELSE quantile_disc({0}, list_transform({1}, ar_p -> CASE WHEN ar_p < 0 OR ar_p > 1 THEN 0 ELSE ar_p "
+              "END){O}){F} END",
+          K::Aggregate);
+  }
 
   // Statistical aggregates (the local engine's functions/math.cpp: Trino's algorithms and NULL cases).
   // Integers and decimals reach the double overloads as Trino coerces them (bigint exactly as (double)).
