@@ -90,6 +90,13 @@ void add_math(Builder& b) {
   b.add("is_infinite", {"double"}, "boolean", "isinf({0})");
   b.add("random", {}, "double", "random()");
   b.add("rand", {}, "double", "random()");
+  // random(n) in [0, n), random(m, n) in [m, n), of the arguments' type, with Trino's errors.
+  for (auto t : kIntegral) {
+    for (const char* name : {"random", "rand"}) {
+      b.add(name, {std::string(t)}, std::string(t), "CAST(ar_random_below({0}) AS {R})");
+      b.add(name, {std::string(t), std::string(t)}, std::string(t), "CAST(ar_random_between({0}, {1}) AS {R})");
+    }
+  }
   for (auto t : {"sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "degrees", "radians"}) {
     b.add(t, {"double"}, "double", "ar_" + std::string(t) + "({0})");
   }
@@ -126,6 +133,11 @@ void add_math(Builder& b) {
           "CREATE OR REPLACE MACRO ar_log2(x) AS ar_ln(x) / ln(2)",
           "CREATE OR REPLACE MACRO ar_log10(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
           "CAST('-Infinity' AS DOUBLE) ELSE log10(x) END",
+          "CREATE OR REPLACE MACRO ar_random_below(n) AS CASE WHEN n <= 0 THEN error('bound must be positive') "
+          "ELSE least(CAST(floor(random() * n) AS HUGEINT), CAST(n AS HUGEINT) - 1) END",
+          "CREATE OR REPLACE MACRO ar_random_between(m, n) AS CASE WHEN m >= n THEN error('start value must be less "
+          "than stop value') ELSE least(CAST(m AS HUGEINT) + CAST(floor(random() * (CAST(n AS HUGEINT) - m)) AS "
+          "HUGEINT), CAST(n AS HUGEINT) - 1) END",
           // Java's signum: NaN and both zeros are their own sign.
           "CREATE OR REPLACE MACRO ar_sign_floating(x) AS CASE WHEN isnan(x) OR x = 0 THEN x ELSE CAST(sign(x) "
           "AS DOUBLE) END",
