@@ -3,8 +3,8 @@
 #include <array>
 #include <cctype>
 #include <functional>
-#include <map>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,13 +20,14 @@ namespace {
 
 // The n of max(x, n), min(x, n), max_by(x, y, n), min_by(x, y, n): a constant in [1, 10000] (Trino's
 // MAX_NUMBER_OF_VALUES), checked here with Trino's messages; `duck` gets the arguments and the modifiers.
-Emitter top_n(std::size_t n_index, std::string what, std::function<std::string(const std::vector<std::string>&,
-                                                                                 const Resolved&)> duck) {
-  return [n_index, what = std::move(what), duck = std::move(duck)](
-             const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+Emitter top_n(std::size_t n_index, std::string what,
+              std::function<std::string(const std::vector<std::string>&, const Resolved&)> duck) {
+  return [n_index, what = std::move(what), duck = std::move(duck)](const std::vector<std::string>& args,
+                                                                   const Resolved& call) -> Outcome<std::string> {
     constexpr long long kMaxValues = 10000;
     const auto& n = call.constants.size() > n_index ? call.constants[n_index] : std::nullopt;
-    if (!n) return not_supported(what + " with an n that is not an integer literal is not supported by the local engine");
+    if (!n)
+      return not_supported(what + " with an n that is not an integer literal is not supported by the local engine");
     const long long value = std::stoll(*n);
     if (value <= 0) return semantic_error(what + (n_index == 1 ? " must be positive" : " must be a positive integer"));
     if (value > kMaxValues) {
@@ -53,18 +54,17 @@ void add_aggregates(Builder& b) {
   // avg(decimal(p, s)) is a decimal(p, s): the exact sum over the count, rounded half up (Trino's
   // DecimalAverageAggregation), where DuckDB's avg is a double.
   b.add_emit(
-       "avg", {"decimal"}, "decimal",
-       [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
-         auto over = [&](const char* aggregate) {
-           return std::string(aggregate) + "(" + args[0] + call.modifiers_order + ")" + call.modifiers_after;
-         };
-         const Type& type = call.returns;
-         return "CAST(ar_decimal_divide(" + decimal_unscaled(over("sum"), Type::decimal(38, type.scale)) +
-                ", CAST(NULLIF(" + over("count") + ", 0) AS HUGEINT), CAST(1 AS HUGEINT), " +
-                decimal_unit(type.scale) + ") AS DECIMAL(" + std::to_string(type.precision) + "," +
-                std::to_string(type.scale) + "))";
-       },
-       K::Aggregate);
+      "avg", {"decimal"}, "decimal",
+      [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+        auto over = [&](const char* aggregate) {
+          return std::string(aggregate) + "(" + args[0] + call.modifiers_order + ")" + call.modifiers_after;
+        };
+        const Type& type = call.returns;
+        return "CAST(ar_decimal_divide(" + decimal_unscaled(over("sum"), Type::decimal(38, type.scale)) +
+               ", CAST(NULLIF(" + over("count") + ", 0) AS HUGEINT), CAST(1 AS HUGEINT), " + decimal_unit(type.scale) +
+               ") AS DECIMAL(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + "))";
+      },
+      K::Aggregate);
   b.add("avg", {"real"}, "real", "CAST(avg({0}) AS FLOAT)", K::Aggregate);
   b.add("avg", {"double"}, "double", "avg({0})", K::Aggregate);
   b.add("avg", {"interval_ds"}, "interval_ds", "avg({0})", K::Aggregate);
@@ -141,15 +141,15 @@ void add_aggregates(Builder& b) {
 
   // Statistical aggregates (the local engine's functions/math.cpp: Trino's algorithms and NULL cases).
   // Integers and decimals reach the double overloads as Trino coerces them (bigint exactly as (double)).
-  for (const auto& [name, duck] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"stddev", "ar_stddev_samp"},
-           {"stddev_samp", "ar_stddev_samp"},
-           {"stddev_pop", "ar_stddev_pop"},
-           {"variance", "ar_var_samp"},
-           {"var_samp", "ar_var_samp"},
-           {"var_pop", "ar_var_pop"},
-           {"skewness", "ar_skewness"},
-           {"kurtosis", "ar_kurtosis"}}) {
+  for (const auto& [name, duck] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"stddev", "ar_stddev_samp"},
+                                                                  {"stddev_samp", "ar_stddev_samp"},
+                                                                  {"stddev_pop", "ar_stddev_pop"},
+                                                                  {"variance", "ar_var_samp"},
+                                                                  {"var_samp", "ar_var_samp"},
+                                                                  {"var_pop", "ar_var_pop"},
+                                                                  {"skewness", "ar_skewness"},
+                                                                  {"kurtosis", "ar_kurtosis"}}) {
     b.add(name, {"double"}, "double", std::string(duck) + "({0})", K::Aggregate);
   }
   // corr, covar_* and regr_* have real and double overloads; real is the more specific, so integers and
@@ -164,8 +164,7 @@ void add_aggregates(Builder& b) {
   // listagg(x[, separator]) WITHIN GROUP (ORDER BY ...): NULL values skipped, NULL without values, and
   // Trino's error past 1048576 bytes (ON OVERFLOW ERROR, the default; the parser refuses TRUNCATE).
   b.add("listagg", {"varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, ''{O}){F})", K::Aggregate);
-  b.add("listagg", {"varchar", "varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, {1}{O}){F})",
-        K::Aggregate);
+  b.add("listagg", {"varchar", "varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, {1}{O}){F})", K::Aggregate);
   b.macros.push_back(
       "CREATE OR REPLACE MACRO ar_listagg_checked(s) AS CASE WHEN strlen(s) > 1048576 THEN error('Concatenated "
       "string has the length in bytes larger than the maximum output length 1048576') ELSE s END");

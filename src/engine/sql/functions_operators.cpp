@@ -52,9 +52,9 @@ Outcome<std::string> emit_decimal_divide(const std::vector<std::string>& args, c
   const Type& y = call.params[1];
   const Type& r = call.returns;
   const int e = r.scale - x.scale + y.scale;
-  return "CAST(ar_decimal_divide(" + decimal_unscaled(args[0], x) + ", " + decimal_unscaled(args[1], y) + ", CAST('" + power_of_ten(e) +
-         "' AS HUGEINT), " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
-         std::to_string(r.scale) + "))";
+  return "CAST(ar_decimal_divide(" + decimal_unscaled(args[0], x) + ", " + decimal_unscaled(args[1], y) + ", CAST('" +
+         power_of_ten(e) + "' AS HUGEINT), " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) +
+         "," + std::to_string(r.scale) + "))";
 }
 
 // Trino's decimal remainder: both unscaled values at the result's scale (max(xs, ys)), the dividend's sign.
@@ -64,8 +64,8 @@ Outcome<std::string> emit_decimal_modulus(const std::vector<std::string>& args, 
     return "(" + decimal_unscaled(value, type) + " * CAST('" + power_of_ten(r.scale - type.scale) + "' AS HUGEINT))";
   };
   return "CAST(ar_decimal_modulus(" + at_scale(args[0], call.params[0]) + ", " + at_scale(args[1], call.params[1]) +
-         ", " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," +
-         std::to_string(r.scale) + "))";
+         ", " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," + std::to_string(r.scale) +
+         "))";
 }
 
 // Integer / and %: a literal non-zero divisor needs no check.
@@ -91,8 +91,9 @@ std::string decimal_unit(int scale) {
 }
 
 void add_decimal_modulus(Builder& b, const std::string& name, K kind) {
-  b.add_rule(name, {"decimal", "decimal"}, [](const auto& a) { return decimal_result(a, '%'); }, "", kind).emit =
-      emit_decimal_modulus;
+  b.add_rule(
+       name, {"decimal", "decimal"}, [](const auto& a) { return decimal_result(a, '%'); }, "", kind)
+      .emit = emit_decimal_modulus;
 }
 
 void add_operators(Builder& b) {

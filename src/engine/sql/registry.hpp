@@ -58,7 +58,7 @@ struct Builder {
   }
 };
 
-void add_operators(Builder& b);    // functions_operators.cpp
+void add_operators(Builder& b);  // functions_operators.cpp
 // Decimal helpers of functions_operators.cpp: Trino's decimal remainder (the % operator and mod); a
 // decimal's unscaled value as a HUGEINT (DuckDB's overflow error past 128 bits); 10^-scale as a decimal.
 // The macro ar_decimal_divide(xu, yu, e, unit) divides unscaled values rounding half up.

@@ -92,8 +92,9 @@ bool left_shift(const int64_t* args, int64_t& result, std::string& error) {
   }
   const int64_t shifted = java_shift_left(value, shift);
   if (bits == 32 && ((shifted >> 31) & 1) != ((shifted >> 39) & 1)) {
-    const int64_t trino = ((shifted >> 39) & 1) != 0 ? static_cast<int64_t>(static_cast<uint64_t>(shifted) | ~0xffffffffULL)
-                                                     : static_cast<int64_t>(static_cast<uint64_t>(shifted) & 0xffffffffULL);
+    const int64_t trino = ((shifted >> 39) & 1) != 0
+                              ? static_cast<int64_t>(static_cast<uint64_t>(shifted) | ~0xffffffffULL)
+                              : static_cast<int64_t>(static_cast<uint64_t>(shifted) & 0xffffffffULL);
     error = trino > 0 ? "Value " + std::to_string(trino) + " exceeds MAX_INT"
                       : "Value " + std::to_string(trino) + " is less than MIN_INT";
     return false;
@@ -175,8 +176,11 @@ bool round_integral(const int64_t* args, int64_t& result, std::string& error) {
     return false;
   }
   if (bits < 64 && sign_extend(result, bits) != result) {
-    error = std::string("Out of range for ") + (bits == 8 ? "tinyint" : bits == 16 ? "smallint" : "integer") + ": " +
-            std::to_string(result);
+    error = std::string("Out of range for ") +
+            (bits == 8    ? "tinyint"
+             : bits == 16 ? "smallint"
+                          : "integer") +
+            ": " + std::to_string(result);
     return false;
   }
   return true;
@@ -276,8 +280,7 @@ void from_base_function(duckdb_function_info info, duckdb_data_chunk input, duck
     const std::string_view digits = string_at(text, row);
     auto parsed = parse_base(digits, radix[row]);
     if (!parsed) {
-      const std::string error =
-          "Not a valid base-" + std::to_string(radix[row]) + " number: " + std::string(digits);
+      const std::string error = "Not a valid base-" + std::to_string(radix[row]) + " number: " + std::string(digits);
       duckdb_scalar_function_set_error(info, error.c_str());
       return;
     }
@@ -398,8 +401,8 @@ double with_words(uint32_t high, uint32_t low) {
 }
 
 double fdlibm_cbrt(double x) {
-  constexpr uint32_t kB1 = 715094163;  // (682 - 0.03306235651) * 2^20
-  constexpr uint32_t kB2 = 696219795;  // (664 - 0.03306235651) * 2^20
+  constexpr uint32_t kB1 = 715094163;                 // (682 - 0.03306235651) * 2^20
+  constexpr uint32_t kB2 = 696219795;                 // (664 - 0.03306235651) * 2^20
   constexpr double kC = 5.42857142857142815906e-01;   // 19/35
   constexpr double kD = -7.05306122448979611050e-01;  // -864/1225
   constexpr double kE = 1.41428571428571436819e+00;   // 99/70
@@ -408,12 +411,12 @@ double fdlibm_cbrt(double x) {
   uint32_t high = high_word(x);
   const uint32_t sign = high & 0x80000000U;
   high ^= sign;
-  if (high >= 0x7ff00000U) return x + x;            // NaN and the infinities are their own cube root
-  if ((high | low_word(x)) == 0) return x;          // so are both zeros
-  x = with_words(high, low_word(x));                // |x|
+  if (high >= 0x7ff00000U) return x + x;    // NaN and the infinities are their own cube root
+  if ((high | low_word(x)) == 0) return x;  // so are both zeros
+  x = with_words(high, low_word(x));        // |x|
   double t = 0;
-  if (high < 0x00100000U) {                         // subnormal
-    t = with_words(0x43500000U, 0) * x;             // 2^54 * x
+  if (high < 0x00100000U) {              // subnormal
+    t = with_words(0x43500000U, 0) * x;  // 2^54 * x
     t = with_words(high_word(t) / 3 + kB2, low_word(t));
   } else {
     t = with_words(high / 3 + kB1, 0);
@@ -421,8 +424,8 @@ double fdlibm_cbrt(double x) {
   double r = t * t / x;
   double s = kC + r * t;
   t *= kG + kF / (s + kE + kD / s);
-  t = with_words(high_word(t) + 1, 0);              // chopped to 20 bits, made larger than cbrt(x)
-  s = t * t;                                        // exact
+  t = with_words(high_word(t) + 1, 0);  // chopped to 20 bits, made larger than cbrt(x)
+  s = t * t;                            // exact
   r = x / s;
   const double w = t + t;
   r = (r - t) / (w + r);
@@ -440,8 +443,7 @@ int64_t java_double_to_long(double value) {
   return static_cast<int64_t>(value);
 }
 
-std::optional<std::string> width_bucket(double operand, double bound1, double bound2, int64_t count,
-                                        int64_t& result) {
+std::optional<std::string> width_bucket(double operand, double bound1, double bound2, int64_t count, int64_t& result) {
   if (count <= 0) return "bucketCount must be greater than 0";
   if (std::isnan(operand)) return "operand must not be NaN";
   if (!std::isfinite(bound1)) return "first bound must be finite";
@@ -527,8 +529,8 @@ void wilson_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_
     const double z = zs[row];
     const double p = static_cast<double>(successes[row]) * 1.0 / static_cast<double>(trials[row]);
     const auto n = static_cast<double>(trials[row]);
-    out[row] = (p + (z * z) / (2 * n) + Bound * z * std::sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) /
-               (1 + (z * z) / n);
+    out[row] =
+        (p + (z * z) / (2 * n) + Bound * z * std::sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
   }
 }
 
@@ -619,8 +621,7 @@ std::optional<double> covar_pop(const Covariance& s) {
 // The extra sums of squares of correlation and regression, merged before the covariance part (which
 // moves the means), as Trino does.
 double merged_m2(double m2, double other_m2, int64_t na, int64_t nb, double mean, double other_mean) {
-  return m2 + other_m2 +
-         static_cast<double>(na * nb) * std::pow(mean - other_mean, 2) / static_cast<double>(na + nb);
+  return m2 + other_m2 + static_cast<double>(na * nb) * std::pow(mean - other_mean, 2) / static_cast<double>(na + nb);
 }
 
 struct Correlation {
@@ -720,7 +721,7 @@ struct CentralMoments {
     m2 = m2a + other.m2 + delta2 * na * nb / n;
     m3 = m3a + other.m3 + delta3 * na * nb * (na - nb) / (n * n) + 3 * delta * (na * other.m2 - nb * m2a) / n;
     m4 = m4 + other.m4 + delta4 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
-          6 * delta2 * (na * na * other.m2 + nb * nb * m2a) / (n * n) + 4 * delta * (na * other.m3 - nb * m3a) / n;
+         6 * delta2 * (na * na * other.m2 + nb * nb * m2a) / (n * n) + 4 * delta * (na * other.m3 - nb * m3a) / n;
   }
 };
 
@@ -791,8 +792,7 @@ void state_update(duckdb_function_info, duckdb_data_chunk input, duckdb_aggregat
 }
 
 template <class State>
-void state_combine(duckdb_function_info, duckdb_aggregate_state* source, duckdb_aggregate_state* target,
-                   idx_t count) {
+void state_combine(duckdb_function_info, duckdb_aggregate_state* source, duckdb_aggregate_state* target, idx_t count) {
   for (idx_t i = 0; i < count; ++i) state_of<State>(target[i]).merge(state_of<State>(source[i]));
 }
 
@@ -838,8 +838,7 @@ Aggregate aggregate(const char* name) {
 void add_math_functions(std::vector<Scalar>& out) {
   const duckdb_type bigint = DUCKDB_TYPE_BIGINT;
   out.push_back({"ar_bitwise_left_shift", {bigint, bigint, bigint}, bigint, &bigint_function<3, left_shift>});
-  out.push_back(
-      {"ar_bitwise_right_shift", {bigint, bigint, bigint}, bigint, &bigint_function<3, logical_right_shift>});
+  out.push_back({"ar_bitwise_right_shift", {bigint, bigint, bigint}, bigint, &bigint_function<3, logical_right_shift>});
   out.push_back({"ar_bitwise_right_shift_arithmetic",
                  {bigint, bigint, bigint},
                  bigint,
@@ -892,8 +891,7 @@ std::string register_math_aggregates(duckdb_connection connection) {
     duck::LogicalType type(duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE));
     for (int a = 0; a < spec.arity; ++a) duckdb_aggregate_function_add_parameter(function, type.get());
     duckdb_aggregate_function_set_return_type(function, type.get());
-    duckdb_aggregate_function_set_functions(function, spec.size, spec.init, spec.update, spec.combine,
-                                            spec.finalize);
+    duckdb_aggregate_function_set_functions(function, spec.size, spec.init, spec.update, spec.combine, spec.finalize);
     const bool registered = duckdb_register_aggregate_function(connection, function) == DuckDBSuccess;
     duckdb_destroy_aggregate_function(&function);
     if (!registered) return spec.name;
