@@ -13,12 +13,67 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "../duckdb_handles.hpp"
 #include "udf.hpp"
 
 namespace athena_runner::engine::udf {
 namespace {
+
+// ---- the row loop every scalar here shares ----
+
+// The input columns of one call: typed data and whether a row has every argument.
+class Columns {
+ public:
+  explicit Columns(duckdb_data_chunk input) : rows_(duckdb_data_chunk_get_size(input)) {
+    const idx_t count = duckdb_data_chunk_get_column_count(input);
+    for (idx_t c = 0; c < count; ++c) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(input, c);
+      data_.push_back(duckdb_vector_get_data(vector));
+      validity_.push_back(duckdb_vector_get_validity(vector));
+    }
+  }
+  idx_t rows() const { return rows_; }
+  bool valid(idx_t row) const {
+    return std::all_of(validity_.begin(), validity_.end(), [row](const uint64_t* v) { return row_valid(v, row); });
+  }
+  template <class T>
+  T* data(idx_t column) const {
+    return static_cast<T*>(data_[column]);
+  }
+
+ private:
+  idx_t rows_;
+  std::vector<void*> data_;
+  std::vector<uint64_t*> validity_;
+};
+
+// Calls `body(columns, row)` for each row whose arguments are all non-NULL (the others are NULL); the
+// body writes the row's result and returns an error message to fail the query with, or nothing.
+template <class Body>
+void each_row(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output, Body body) {
+  const Columns columns(input);
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t row = 0; row < columns.rows(); ++row) {
+    if (!columns.valid(row)) {
+      duckdb_validity_set_row_invalid(out_validity, row);
+      continue;
+    }
+    if (std::optional<std::string> error = body(columns, row)) {
+      duckdb_scalar_function_set_error(info, error->c_str());
+      return;
+    }
+  }
+}
+
+template <class T>
+T* output_data(duckdb_vector output) {
+  return static_cast<T*>(duckdb_vector_get_data(output));
+}
 
 // ---- scalars over BIGINT arguments ----
 
@@ -29,34 +84,14 @@ using BigintKernel = bool (*)(const int64_t* args, int64_t& result, std::string&
 
 template <int Arity, BigintKernel Kernel>
 void bigint_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  const int64_t* data[Arity];
-  const uint64_t* validity[Arity];
-  for (int a = 0; a < Arity; ++a) {
-    duckdb_vector vector = duckdb_data_chunk_get_vector(input, a);
-    data[a] = static_cast<const int64_t*>(duckdb_vector_get_data(vector));
-    validity[a] = duckdb_vector_get_validity(vector);
-  }
-  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
+  auto* out = output_data<int64_t>(output);
+  each_row(info, input, output, [out](const Columns& columns, idx_t row) -> std::optional<std::string> {
     int64_t args[kMaxArity] = {};
-    bool valid = true;
-    for (int a = 0; a < Arity; ++a) {
-      valid = valid && row_valid(validity[a], row);
-      args[a] = valid ? data[a][row] : 0;
-    }
-    if (!valid) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
+    for (int a = 0; a < Arity; ++a) args[a] = columns.data<int64_t>(a)[row];
     std::string error;
-    if (!Kernel(args, out[row], error)) {
-      duckdb_scalar_function_set_error(info, error.c_str());
-      return;
-    }
-  }
+    if (!Kernel(args, out[row], error)) return error;
+    return std::nullopt;
+  });
 }
 
 // Java's `long << n` and `long >>> n` (n taken modulo 64), without C++'s undefined cases.
@@ -235,57 +270,25 @@ std::optional<int64_t> parse_base(std::string_view text, int64_t radix) {
 }
 
 void to_base_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
-  duckdb_vector radixes = duckdb_data_chunk_get_vector(input, 1);
-  const auto* value = static_cast<const int64_t*>(duckdb_vector_get_data(values));
-  const auto* radix = static_cast<const int64_t*>(duckdb_vector_get_data(radixes));
-  const uint64_t* value_validity = duckdb_vector_get_validity(values);
-  const uint64_t* radix_validity = duckdb_vector_get_validity(radixes);
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    if (!row_valid(value_validity, row) || !row_valid(radix_validity, row)) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    if (auto error = radix_error(radix[row])) {
-      duckdb_scalar_function_set_error(info, error->c_str());
-      return;
-    }
-    set_string(output, row, to_base(value[row], radix[row]));
-  }
+  each_row(info, input, output, [output](const Columns& columns, idx_t row) -> std::optional<std::string> {
+    const int64_t radix = columns.data<int64_t>(1)[row];
+    if (auto error = radix_error(radix)) return error;
+    set_string(output, row, to_base(columns.data<int64_t>(0)[row], radix));
+    return std::nullopt;
+  });
 }
 
 void from_base_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  duckdb_vector texts = duckdb_data_chunk_get_vector(input, 0);
-  duckdb_vector radixes = duckdb_data_chunk_get_vector(input, 1);
-  auto* text = static_cast<duckdb_string_t*>(duckdb_vector_get_data(texts));
-  const auto* radix = static_cast<const int64_t*>(duckdb_vector_get_data(radixes));
-  const uint64_t* text_validity = duckdb_vector_get_validity(texts);
-  const uint64_t* radix_validity = duckdb_vector_get_validity(radixes);
-  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    if (!row_valid(text_validity, row) || !row_valid(radix_validity, row)) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    if (auto error = radix_error(radix[row])) {
-      duckdb_scalar_function_set_error(info, error->c_str());
-      return;
-    }
-    const std::string_view digits = string_at(text, row);
-    auto parsed = parse_base(digits, radix[row]);
-    if (!parsed) {
-      const std::string error = "Not a valid base-" + std::to_string(radix[row]) + " number: " + std::string(digits);
-      duckdb_scalar_function_set_error(info, error.c_str());
-      return;
-    }
+  auto* out = output_data<int64_t>(output);
+  each_row(info, input, output, [out](const Columns& columns, idx_t row) -> std::optional<std::string> {
+    const int64_t radix = columns.data<int64_t>(1)[row];
+    if (auto error = radix_error(radix)) return error;
+    const std::string_view digits = string_at(columns.data<duckdb_string_t>(0), row);
+    auto parsed = parse_base(digits, radix);
+    if (!parsed) return "Not a valid base-" + std::to_string(radix) + " number: " + std::string(digits);
     out[row] = *parsed;
-  }
+    return std::nullopt;
+  });
 }
 
 // ---- round(double, decimals): Trino's, on Java's Math.round (half up, NaN to 0, saturating at the ends
@@ -306,24 +309,12 @@ double round_double(double number, int64_t decimals) {
   return static_cast<double>(java_round(number * factor)) / factor;
 }
 
-void round_double_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  duckdb_vector numbers = duckdb_data_chunk_get_vector(input, 0);
-  duckdb_vector decimals = duckdb_data_chunk_get_vector(input, 1);
-  const auto* number = static_cast<const double*>(duckdb_vector_get_data(numbers));
-  const auto* digits = static_cast<const int64_t*>(duckdb_vector_get_data(decimals));
-  const uint64_t* number_validity = duckdb_vector_get_validity(numbers);
-  const uint64_t* digits_validity = duckdb_vector_get_validity(decimals);
-  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    if (!row_valid(number_validity, row) || !row_valid(digits_validity, row)) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    out[row] = round_double(number[row], digits[row]);
-  }
+void round_double_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  auto* out = output_data<double>(output);
+  each_row(info, input, output, [out](const Columns& columns, idx_t row) -> std::optional<std::string> {
+    out[row] = round_double(columns.data<double>(0)[row], columns.data<int64_t>(1)[row]);
+    return std::nullopt;
+  });
 }
 
 // ---- double functions with C's Annex F results (NaN for sin(Infinity), asin(2), ... where DuckDB fails),
@@ -333,21 +324,12 @@ void round_double_function(duckdb_function_info, duckdb_data_chunk input, duckdb
 using DoubleKernel = double (*)(double);
 
 template <DoubleKernel Kernel>
-void double_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
-  const auto* value = static_cast<const double*>(duckdb_vector_get_data(values));
-  const uint64_t* validity = duckdb_vector_get_validity(values);
-  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    if (!row_valid(validity, row)) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    out[row] = Kernel(value[row]);
-  }
+void double_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  auto* out = output_data<double>(output);
+  each_row(info, input, output, [out](const Columns& columns, idx_t row) -> std::optional<std::string> {
+    out[row] = Kernel(columns.data<double>(0)[row]);
+    return std::nullopt;
+  });
 }
 
 double java_pow(double base, double exponent) {
@@ -356,24 +338,12 @@ double java_pow(double base, double exponent) {
   return std::pow(base, exponent);
 }
 
-void pow_function(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  duckdb_vector bases = duckdb_data_chunk_get_vector(input, 0);
-  duckdb_vector exponents = duckdb_data_chunk_get_vector(input, 1);
-  const auto* base = static_cast<const double*>(duckdb_vector_get_data(bases));
-  const auto* exponent = static_cast<const double*>(duckdb_vector_get_data(exponents));
-  const uint64_t* base_validity = duckdb_vector_get_validity(bases);
-  const uint64_t* exponent_validity = duckdb_vector_get_validity(exponents);
-  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    if (!row_valid(base_validity, row) || !row_valid(exponent_validity, row)) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    out[row] = java_pow(base[row], exponent[row]);
-  }
+void pow_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  auto* out = output_data<double>(output);
+  each_row(info, input, output, [out](const Columns& columns, idx_t row) -> std::optional<std::string> {
+    out[row] = java_pow(columns.data<double>(0)[row], columns.data<double>(1)[row]);
+    return std::nullopt;
+  });
 }
 
 // Java 9+'s Math.toDegrees and Math.toRadians: one multiplication by the rounded constant.
@@ -466,72 +436,32 @@ std::optional<std::string> width_bucket(double operand, double bound1, double bo
 }
 
 void width_bucket_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  const double* doubles[3];
-  const uint64_t* validity[4];
-  for (idx_t a = 0; a < 3; ++a) {
-    duckdb_vector vector = duckdb_data_chunk_get_vector(input, a);
-    doubles[a] = static_cast<const double*>(duckdb_vector_get_data(vector));
-    validity[a] = duckdb_vector_get_validity(vector);
-  }
-  duckdb_vector counts = duckdb_data_chunk_get_vector(input, 3);
-  const auto* count = static_cast<const int64_t*>(duckdb_vector_get_data(counts));
-  validity[3] = duckdb_vector_get_validity(counts);
-  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    bool valid = true;
-    for (const uint64_t* v : validity) valid = valid && row_valid(v, row);
-    if (!valid) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    if (auto error = width_bucket(doubles[0][row], doubles[1][row], doubles[2][row], count[row], out[row])) {
-      duckdb_scalar_function_set_error(info, error->c_str());
-      return;
-    }
-  }
+  auto* out = output_data<int64_t>(output);
+  each_row(info, input, output, [out](const Columns& columns, idx_t row) {
+    return width_bucket(columns.data<double>(0)[row], columns.data<double>(1)[row], columns.data<double>(2)[row],
+                        columns.data<int64_t>(3)[row], out[row]);
+  });
 }
 
 // ---- wilson_interval_lower / wilson_interval_upper(successes, trials, z): Trino's formula ----
 
 template <int Bound>
 void wilson_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  duckdb_vector successes_vector = duckdb_data_chunk_get_vector(input, 0);
-  duckdb_vector trials_vector = duckdb_data_chunk_get_vector(input, 1);
-  duckdb_vector z_vector = duckdb_data_chunk_get_vector(input, 2);
-  const auto* successes = static_cast<const int64_t*>(duckdb_vector_get_data(successes_vector));
-  const auto* trials = static_cast<const int64_t*>(duckdb_vector_get_data(trials_vector));
-  const auto* zs = static_cast<const double*>(duckdb_vector_get_data(z_vector));
-  const uint64_t* validity[3] = {duckdb_vector_get_validity(successes_vector),
-                                 duckdb_vector_get_validity(trials_vector), duckdb_vector_get_validity(z_vector)};
-  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
-  duckdb_vector_ensure_validity_writable(output);
-  uint64_t* out_validity = duckdb_vector_get_validity(output);
-  for (idx_t row = 0; row < rows; ++row) {
-    bool valid = true;
-    for (const uint64_t* v : validity) valid = valid && row_valid(v, row);
-    if (!valid) {
-      duckdb_validity_set_row_invalid(out_validity, row);
-      continue;
-    }
-    const char* error = nullptr;
-    if (successes[row] < 0) error = "number of successes must not be negative";
-    if (!error && trials[row] <= 0) error = "number of trials must be positive";
-    if (!error && successes[row] > trials[row]) error = "number of successes must not be larger than number of trials";
-    if (!error && !(zs[row] >= 0)) error = "z-score must not be negative";
-    if (error) {
-      duckdb_scalar_function_set_error(info, error);
-      return;
-    }
-    const double z = zs[row];
-    const double p = static_cast<double>(successes[row]) * 1.0 / static_cast<double>(trials[row]);
-    const auto n = static_cast<double>(trials[row]);
+  auto* out = output_data<double>(output);
+  each_row(info, input, output, [out](const Columns& columns, idx_t row) -> std::optional<std::string> {
+    const int64_t successes = columns.data<int64_t>(0)[row];
+    const int64_t trials = columns.data<int64_t>(1)[row];
+    const double z = columns.data<double>(2)[row];
+    if (successes < 0) return "number of successes must not be negative";
+    if (trials <= 0) return "number of trials must be positive";
+    if (successes > trials) return "number of successes must not be larger than number of trials";
+    if (!(z >= 0)) return "z-score must not be negative";
+    const double p = static_cast<double>(successes) * 1.0 / static_cast<double>(trials);
+    const auto n = static_cast<double>(trials);
     out[row] =
         (p + (z * z) / (2 * n) + Bound * z * std::sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-  }
+    return std::nullopt;
+  });
 }
 
 // ---- statistical aggregates (Trino's states: VarianceState, CovarianceState, CorrelationState,
@@ -772,22 +702,12 @@ State& state_of(duckdb_aggregate_state state) {
 // Rows with a NULL argument are skipped, as Trino's input functions never see them.
 template <class State, int Arity>
 void state_update(duckdb_function_info, duckdb_data_chunk input, duckdb_aggregate_state* states) {
-  const idx_t rows = duckdb_data_chunk_get_size(input);
-  const double* data[Arity];
-  const uint64_t* validity[Arity];
-  for (int a = 0; a < Arity; ++a) {
-    duckdb_vector vector = duckdb_data_chunk_get_vector(input, a);
-    data[a] = static_cast<const double*>(duckdb_vector_get_data(vector));
-    validity[a] = duckdb_vector_get_validity(vector);
-  }
-  for (idx_t row = 0; row < rows; ++row) {
+  const Columns columns(input);
+  for (idx_t row = 0; row < columns.rows(); ++row) {
+    if (!columns.valid(row)) continue;
     double args[Arity];
-    bool valid = true;
-    for (int a = 0; a < Arity; ++a) {
-      valid = valid && row_valid(validity[a], row);
-      args[a] = data[a][row];
-    }
-    if (valid) state_of<State>(states[row]).update(args);
+    for (int a = 0; a < Arity; ++a) args[a] = columns.data<double>(a)[row];
+    state_of<State>(states[row]).update(args);
   }
 }
 
@@ -848,18 +768,15 @@ void add_math_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_round_double", {DUCKDB_TYPE_DOUBLE, bigint}, DUCKDB_TYPE_DOUBLE, &round_double_function});
   const duckdb_type dbl = DUCKDB_TYPE_DOUBLE;
   out.push_back({"ar_power", {dbl, dbl}, dbl, &pow_function});
-  out.push_back({"ar_degrees", {dbl}, dbl, &double_function<to_degrees>});
-  out.push_back({"ar_radians", {dbl}, dbl, &double_function<to_radians>});
-  out.push_back({"ar_sin", {dbl}, dbl, &double_function<c_sin>});
-  out.push_back({"ar_cos", {dbl}, dbl, &double_function<c_cos>});
-  out.push_back({"ar_tan", {dbl}, dbl, &double_function<c_tan>});
-  out.push_back({"ar_asin", {dbl}, dbl, &double_function<c_asin>});
-  out.push_back({"ar_acos", {dbl}, dbl, &double_function<c_acos>});
-  out.push_back({"ar_atan", {dbl}, dbl, &double_function<c_atan>});
-  out.push_back({"ar_sinh", {dbl}, dbl, &double_function<c_sinh>});
-  out.push_back({"ar_cosh", {dbl}, dbl, &double_function<c_cosh>});
-  out.push_back({"ar_tanh", {dbl}, dbl, &double_function<c_tanh>});
-  out.push_back({"ar_cbrt", {dbl}, dbl, &double_function<fdlibm_cbrt>});
+  const std::pair<const char*, duckdb_scalar_function_t> unary[] = {
+      {"ar_degrees", &double_function<to_degrees>}, {"ar_radians", &double_function<to_radians>},
+      {"ar_sin", &double_function<c_sin>},          {"ar_cos", &double_function<c_cos>},
+      {"ar_tan", &double_function<c_tan>},          {"ar_asin", &double_function<c_asin>},
+      {"ar_acos", &double_function<c_acos>},        {"ar_atan", &double_function<c_atan>},
+      {"ar_sinh", &double_function<c_sinh>},        {"ar_cosh", &double_function<c_cosh>},
+      {"ar_tanh", &double_function<c_tanh>},        {"ar_cbrt", &double_function<fdlibm_cbrt>},
+  };
+  for (const auto& [name, function] : unary) out.push_back({name, {dbl}, dbl, function});
   out.push_back({"ar_wilson_interval_lower", {bigint, bigint, dbl}, dbl, &wilson_function<-1>});
   out.push_back({"ar_wilson_interval_upper", {bigint, bigint, dbl}, dbl, &wilson_function<1>});
   out.push_back({"ar_to_base", {bigint, bigint}, DUCKDB_TYPE_VARCHAR, &to_base_function});
