@@ -118,6 +118,12 @@ void add_math(Builder& b) {
   }
   b.add("to_base", {"bigint", "bigint"}, "varchar(64)", "ar_to_base({0}, {1})");
   b.add("from_base", {"varchar", "bigint"}, "bigint", "ar_from_base({0}, {1})");
+  // cosine_similarity of two sparse vectors (maps): the left map's products in its order over the two L2
+  // norms, NULL if a value is NULL (Trino's MathFunctions); cosine_distance is 1 - the similarity.
+  b.add("cosine_similarity", {"map(varchar,double)", "map(varchar,double)"}, "double",
+        "ar_cosine_similarity({0}, {1})");
+  b.add("cosine_distance", {"map(varchar,double)", "map(varchar,double)"}, "double",
+        "(1.0 - ar_cosine_similarity({0}, {1}))");
   b.add("wilson_interval_lower", {"bigint", "bigint", "double"}, "double", "ar_wilson_interval_lower({0}, {1}, {2})");
   b.add("wilson_interval_upper", {"bigint", "bigint", "double"}, "double", "ar_wilson_interval_upper({0}, {1}, {2})");
   b.add("width_bucket", {"double", "double", "double", "bigint"}, "bigint", "ar_width_bucket({0}, {1}, {2}, {3})");
@@ -138,6 +144,16 @@ void add_math(Builder& b) {
           "CREATE OR REPLACE MACRO ar_random_between(m, n) AS CASE WHEN m >= n THEN error('start value must be less "
           "than stop value') ELSE least(CAST(m AS HUGEINT) + CAST(floor(random() * (CAST(n AS HUGEINT) - m)) AS "
           "HUGEINT), CAST(n AS HUGEINT) - 1) END",
+          // A left-to-right sum from 0.0, as Java's `result += ...` loop.
+          "CREATE OR REPLACE MACRO ar_sum_in_order(l) AS list_reduce(list_prepend(CAST(0 AS DOUBLE), l), (ar_a, "
+          "ar_b) -> ar_a + ar_b)",
+          "CREATE OR REPLACE MACRO ar_map_l2_norm(m) AS CASE WHEN list_bool_or(list_transform(map_values(m), ar_v -> "
+          "ar_v IS NULL)) THEN NULL ELSE sqrt(ar_sum_in_order(list_transform(map_values(m), ar_v -> ar_v * ar_v))) "
+          "END",
+          "CREATE OR REPLACE MACRO ar_cosine_similarity(l, r) AS CASE WHEN l IS NULL OR r IS NULL THEN NULL ELSE "
+          "ar_sum_in_order(list_transform(list_filter("
+          "map_entries(l), ar_e -> map_contains(r, ar_e.key)), ar_e -> ar_e.value * r[ar_e.key])) / "
+          "(ar_map_l2_norm(l) * ar_map_l2_norm(r)) END",
           // Java's signum: NaN and both zeros are their own sign.
           "CREATE OR REPLACE MACRO ar_sign_floating(x) AS CASE WHEN isnan(x) OR x = 0 THEN x ELSE CAST(sign(x) "
           "AS DOUBLE) END",
