@@ -126,6 +126,7 @@ void add_math(Builder& b) {
         "(1.0 - ar_cosine_similarity({0}, {1}))");
   b.add("wilson_interval_lower", {"bigint", "bigint", "double"}, "double", "ar_wilson_interval_lower({0}, {1}, {2})");
   b.add("wilson_interval_upper", {"bigint", "bigint", "double"}, "double", "ar_wilson_interval_upper({0}, {1}, {2})");
+  b.add("width_bucket", {"double", "array(double)"}, "bigint", "ar_width_bucket_bins({0}, {1})");
   b.add("width_bucket", {"double", "double", "double", "bigint"}, "bigint", "ar_width_bucket({0}, {1}, {2}, {3})");
 
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.

@@ -443,6 +443,45 @@ void width_bucket_function(duckdb_function_info info, duckdb_data_chunk input, d
   });
 }
 
+// width_bucket(operand, bins): Trino's binary search, which checks only the bins it visits.
+std::optional<std::string> width_bucket_bins(double operand, const double* bins, const uint64_t* bin_validity,
+                                             duckdb_list_entry entry, int64_t& result) {
+  if (entry.length == 0) return "Bins cannot be an empty array";
+  if (std::isnan(operand)) return "Operand cannot be NaN";
+  for (idx_t i = 0; i < entry.length; ++i) {
+    if (!row_valid(bin_validity, entry.offset + i)) {
+      return std::string("width_bucket with a NULL bin is not supported by the local engine");
+    }
+  }
+  auto bin = [&](int64_t i) { return bins[entry.offset + static_cast<idx_t>(i)]; };
+  int64_t lower = 0;
+  auto upper = static_cast<int64_t>(entry.length);
+  while (lower < upper) {
+    if (bin(lower) > bin(upper - 1)) return "Bin values are not sorted in ascending order";
+    const int64_t index = (lower + upper) / 2;
+    const double value = bin(index);
+    if (!std::isfinite(value)) return "Bin value must be finite, got " + java_floating_string(value);
+    if (operand < value) {
+      upper = index;
+    } else {
+      lower = index + 1;
+    }
+  }
+  result = lower;
+  return std::nullopt;
+}
+
+void width_bucket_bins_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  duckdb_vector child = duckdb_list_vector_get_child(duckdb_data_chunk_get_vector(input, 1));
+  const auto* bins = static_cast<const double*>(duckdb_vector_get_data(child));
+  const uint64_t* bin_validity = duckdb_vector_get_validity(child);
+  auto* out = output_data<int64_t>(output);
+  each_row(info, input, output, [&](const Columns& columns, idx_t row) {
+    return width_bucket_bins(columns.data<double>(0)[row], bins, bin_validity, columns.data<duckdb_list_entry>(1)[row],
+                             out[row]);
+  });
+}
+
 // ---- wilson_interval_lower / wilson_interval_upper(successes, trials, z): Trino's formula ----
 
 template <int Bound>
@@ -787,7 +826,21 @@ void add_math_functions(std::vector<Scalar>& out) {
                  &width_bucket_function});
 }
 
-std::string register_math_aggregates(duckdb_connection connection) {
+std::string register_math_extras(duckdb_connection connection) {
+  {
+    duckdb_scalar_function function = duckdb_create_scalar_function();
+    duckdb_scalar_function_set_name(function, "ar_width_bucket_bins");
+    duck::LogicalType operand(duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE));
+    duck::LogicalType bins(duckdb_create_list_type(operand.get()));
+    duck::LogicalType returns(duckdb_create_logical_type(DUCKDB_TYPE_BIGINT));
+    duckdb_scalar_function_add_parameter(function, operand.get());
+    duckdb_scalar_function_add_parameter(function, bins.get());
+    duckdb_scalar_function_set_return_type(function, returns.get());
+    duckdb_scalar_function_set_function(function, &width_bucket_bins_function);
+    const bool registered = duckdb_register_scalar_function(connection, function) == DuckDBSuccess;
+    duckdb_destroy_scalar_function(&function);
+    if (!registered) return "ar_width_bucket_bins";
+  }
   const Aggregate aggregates[] = {
       aggregate<Variance, 1, var_samp>("ar_var_samp"),
       aggregate<Variance, 1, var_pop>("ar_var_pop"),

@@ -23,7 +23,7 @@ std::string register_all(duckdb_connection connection) {
     duckdb_destroy_scalar_function(&scalar);
     if (!registered) return spec.name;
   }
-  return register_math_aggregates(connection);
+  return register_math_extras(connection);
 }
 
 }  // namespace athena_runner::engine::udf

@@ -22,8 +22,9 @@ struct Scalar {
 // The families (functions/<family>.cpp).
 void add_text_functions(std::vector<Scalar>& out);
 void add_math_functions(std::vector<Scalar>& out);
-// The statistical aggregates (functions/math.cpp); the name of the first that failed, or "".
-std::string register_math_aggregates(duckdb_connection connection);
+// What the Scalar spec cannot describe (functions/math.cpp: the statistical aggregates, width_bucket over an
+// array); the name of the first that failed to register, or "".
+std::string register_math_extras(duckdb_connection connection);
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
