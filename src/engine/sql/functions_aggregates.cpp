@@ -50,7 +50,8 @@ void add_aggregates(Builder& b) {
   b.add_rule(
       "sum", {"decimal"}, [](const std::vector<Type>& a) -> Outcome<Type> { return Type::decimal(38, a[0].scale); },
       "CAST(sum({0}) AS {R})", K::Aggregate);
-  for (auto t : kIntegral) b.add("avg", {std::string(t)}, "double", "avg({0})", K::Aggregate);
+  // Trino's avg of integers and floating point: a double sum over the count (functions/math.cpp).
+  for (auto t : kIntegral) b.add("avg", {std::string(t)}, "double", "ar_avg({0})", K::Aggregate);
   // avg(decimal(p, s)) is a decimal(p, s): the exact sum over the count, rounded half up (Trino's
   // DecimalAverageAggregation), where DuckDB's avg is a double.
   b.add_emit(
@@ -65,8 +66,8 @@ void add_aggregates(Builder& b) {
                ") AS DECIMAL(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + "))";
       },
       K::Aggregate);
-  b.add("avg", {"real"}, "real", "CAST(avg({0}) AS FLOAT)", K::Aggregate);
-  b.add("avg", {"double"}, "double", "avg({0})", K::Aggregate);
+  b.add("avg", {"real"}, "real", "CAST(ar_avg({0}) AS FLOAT)", K::Aggregate);
+  b.add("avg", {"double"}, "double", "ar_avg({0})", K::Aggregate);
   b.add("avg", {"interval_ds"}, "interval_ds", "avg({0})", K::Aggregate);
   for (const char* name : {"min", "max"}) {
     for (auto t : kComparable) {

@@ -705,6 +705,26 @@ std::optional<double> kurtosis(const CentralMoments& s) {
          3 * ((n - 1) * (n - 1)) / ((n - 2) * (n - 3));
 }
 
+// avg of integers, reals and doubles (Trino's LongAndDoubleState): a double sum, so that large bigints
+// round as there (DuckDB sums integers exactly).
+struct Average {
+  int64_t count = 0;
+  double sum = 0;
+  void update(const double* args) {
+    count += 1;
+    sum += args[0];
+  }
+  void merge(const Average& other) {
+    count += other.count;
+    sum += other.sum;
+  }
+};
+
+std::optional<double> average(const Average& s) {
+  if (s.count == 0) return std::nullopt;
+  return s.sum / static_cast<double>(s.count);
+}
+
 struct LogSum {
   int64_t count = 0;
   double sum = 0;
@@ -854,6 +874,7 @@ std::string register_math_extras(duckdb_connection connection) {
       aggregate<CentralMoments, 1, skewness>("ar_skewness"),
       aggregate<CentralMoments, 1, kurtosis>("ar_kurtosis"),
       aggregate<LogSum, 1, geometric_mean>("ar_geometric_mean"),
+      aggregate<Average, 1, average>("ar_avg"),
   };
   for (const auto& spec : aggregates) {
     duckdb_aggregate_function function = duckdb_create_aggregate_function();
