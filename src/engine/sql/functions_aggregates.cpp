@@ -37,6 +37,21 @@ Emitter top_n(std::size_t n_index, std::string what,
   };
 }
 
+// The local engine's C API aggregates (functions/math.cpp): DuckDB crashes sorting the input of one (an ORDER
+// BY inside the call), so that is refused; `cast` converts the double result (FLOAT for the real overloads).
+Emitter native_aggregate(std::string name, std::string function, std::string cast = "") {
+  return [name = std::move(name), function = std::move(function), cast = std::move(cast)](
+             const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    if (!call.modifiers_order.empty()) {
+      return not_supported(name + "(... ORDER BY ...) is not supported by the local engine");
+    }
+    std::string out = function + "(";
+    for (std::size_t i = 0; i < args.size(); ++i) out += (i ? ", " : "") + args[i];
+    out += ")" + call.modifiers_after;
+    return cast.empty() ? out : "CAST(" + out + " AS " + cast + ")";
+  };
+}
+
 }  // namespace
 
 void add_aggregates(Builder& b) {
@@ -51,7 +66,8 @@ void add_aggregates(Builder& b) {
       "sum", {"decimal"}, [](const std::vector<Type>& a) -> Outcome<Type> { return Type::decimal(38, a[0].scale); },
       "CAST(sum({0}) AS {R})", K::Aggregate);
   // Trino's avg of integers and floating point: a double sum over the count (functions/math.cpp).
-  for (auto t : kIntegral) b.add("avg", {std::string(t)}, "double", "ar_avg({0})", K::Aggregate);
+  for (auto t : kIntegral)
+    b.add_emit("avg", {std::string(t)}, "double", native_aggregate("avg", "ar_avg"), K::Aggregate);
   // avg(decimal(p, s)) is a decimal(p, s): the exact sum over the count, rounded half up (Trino's
   // DecimalAverageAggregation), where DuckDB's avg is a double.
   b.add_emit(
@@ -66,8 +82,8 @@ void add_aggregates(Builder& b) {
                ") AS DECIMAL(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + "))";
       },
       K::Aggregate);
-  b.add("avg", {"real"}, "real", "CAST(ar_avg({0}) AS FLOAT)", K::Aggregate);
-  b.add("avg", {"double"}, "double", "ar_avg({0})", K::Aggregate);
+  b.add_emit("avg", {"real"}, "real", native_aggregate("avg", "ar_avg", "FLOAT"), K::Aggregate);
+  b.add_emit("avg", {"double"}, "double", native_aggregate("avg", "ar_avg"), K::Aggregate);
   b.add("avg", {"interval_ds"}, "interval_ds", "avg({0})", K::Aggregate);
   for (const char* name : {"min", "max"}) {
     for (auto t : kComparable) {
@@ -151,17 +167,21 @@ void add_aggregates(Builder& b) {
                                                                   {"var_pop", "ar_var_pop"},
                                                                   {"skewness", "ar_skewness"},
                                                                   {"kurtosis", "ar_kurtosis"}}) {
-    b.add(name, {"double"}, "double", std::string(duck) + "({0})", K::Aggregate);
+    b.add_emit(name, {"double"}, "double", native_aggregate(name, duck), K::Aggregate);
   }
   // corr, covar_* and regr_* have real and double overloads; real is the more specific, so integers and
   // decimals resolve to it (Trino's rule), and it comes first here.
   for (const char* name : {"corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept"}) {
-    b.add(name, {"real", "real"}, "real", "CAST(ar_" + std::string(name) + "({0}, {1}) AS FLOAT)", K::Aggregate);
-    b.add(name, {"double", "double"}, "double", "ar_" + std::string(name) + "({0}, {1})", K::Aggregate);
+    b.add_emit(name, {"real", "real"}, "real", native_aggregate(name, "ar_" + std::string(name), "FLOAT"),
+               K::Aggregate);
+    b.add_emit(name, {"double", "double"}, "double", native_aggregate(name, "ar_" + std::string(name)), K::Aggregate);
   }
-  b.add("geometric_mean", {"bigint"}, "double", "ar_geometric_mean({0})", K::Aggregate);
-  b.add("geometric_mean", {"real"}, "real", "CAST(ar_geometric_mean({0}) AS FLOAT)", K::Aggregate);
-  b.add("geometric_mean", {"double"}, "double", "ar_geometric_mean({0})", K::Aggregate);
+  b.add_emit("geometric_mean", {"bigint"}, "double", native_aggregate("geometric_mean", "ar_geometric_mean"),
+             K::Aggregate);
+  b.add_emit("geometric_mean", {"real"}, "real", native_aggregate("geometric_mean", "ar_geometric_mean", "FLOAT"),
+             K::Aggregate);
+  b.add_emit("geometric_mean", {"double"}, "double", native_aggregate("geometric_mean", "ar_geometric_mean"),
+             K::Aggregate);
   // listagg(x[, separator]) WITHIN GROUP (ORDER BY ...): NULL values skipped, NULL without values, and
   // Trino's error past 1048576 bytes (ON OVERFLOW ERROR, the default; the parser refuses TRUNCATE).
   b.add("listagg", {"varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, ''{O}){F})", K::Aggregate);
@@ -169,6 +189,22 @@ void add_aggregates(Builder& b) {
   b.macros.push_back(
       "CREATE OR REPLACE MACRO ar_listagg_checked(s) AS CASE WHEN strlen(s) > 1048576 THEN error('Concatenated "
       "string has the length in bytes larger than the maximum output length 1048576') ELSE s END");
+  // checksum: Trino's for the types whose xxHash64 is known here (bigint, varchar, varbinary; functions/math.cpp).
+  b.add_emit(
+      "checksum", {"T"}, "varbinary",
+      [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+        const Type& type = call.params[0];
+        const char* duck = type.kind == TypeKind::Bigint      ? "ar_checksum_bigint"
+                           : type.kind == TypeKind::Varchar   ? "ar_checksum_varchar"
+                           : type.kind == TypeKind::Varbinary ? "ar_checksum_varbinary"
+                                                              : nullptr;
+        if (!duck)
+          return not_supported("function checksum(" + to_string(type) + ") is not supported by the local engine");
+        // The sum does not depend on the order, and DuckDB cannot sort a C API aggregate's input: ORDER BY is
+        // dropped.
+        return std::string(duck) + "(" + args[0] + ")" + call.modifiers_after;
+      },
+      K::Aggregate);
   b.add("bitwise_and_agg", {"bigint"}, "bigint", "bit_and({0})", K::Aggregate);
   b.add("bitwise_or_agg", {"bigint"}, "bigint", "bit_or({0})", K::Aggregate);
 

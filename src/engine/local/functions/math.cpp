@@ -743,6 +743,106 @@ std::optional<double> geometric_mean(const LogSum& s) {
   return std::exp(s.sum / static_cast<double>(s.count));
 }
 
+// ---- checksum (Trino's ChecksumAggregationFunction): the sum, wrapping, of xxHash64(value) * PRIME64
+// (PRIME64 alone for a NULL), as 8 little-endian bytes; NULL without rows. xxHash64 is the type's: of the
+// long for bigint (airlift's XxHash64.hash(long), XXH64 of its 8 bytes), of the bytes for varchar and
+// varbinary; both with seed 0. ----
+
+constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ULL;
+constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4FULL;
+constexpr uint64_t kPrime3 = 0x165667B19E3779F9ULL;
+constexpr uint64_t kPrime4 = 0x85EBCA77C2B2AE63ULL;
+constexpr uint64_t kPrime5 = 0x27D4EB2F165667C5ULL;
+
+uint64_t read_le(const unsigned char* p, int bytes) {
+  uint64_t value = 0;
+  for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | p[i];
+  return value;
+}
+uint64_t xxh_round(uint64_t accumulator, uint64_t input) {
+  return std::rotl(accumulator + input * kPrime2, 31) * kPrime1;
+}
+uint64_t xxh_merge(uint64_t hash, uint64_t value) { return (hash ^ xxh_round(0, value)) * kPrime1 + kPrime4; }
+
+uint64_t xxh64(std::string_view data) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  const unsigned char* end = p + data.size();
+  uint64_t hash = 0;
+  if (data.size() >= 32) {
+    uint64_t v[4] = {kPrime1 + kPrime2, kPrime2, 0, 0 - kPrime1};
+    for (; end - p >= 32; p += 32) {
+      for (int lane = 0; lane < 4; ++lane) v[lane] = xxh_round(v[lane], read_le(p + 8 * lane, 8));
+    }
+    hash = std::rotl(v[0], 1) + std::rotl(v[1], 7) + std::rotl(v[2], 12) + std::rotl(v[3], 18);
+    for (uint64_t lane : v) hash = xxh_merge(hash, lane);
+  } else {
+    hash = kPrime5;
+  }
+  hash += data.size();
+  for (; end - p >= 8; p += 8) hash = std::rotl(hash ^ xxh_round(0, read_le(p, 8)), 27) * kPrime1 + kPrime4;
+  if (end - p >= 4) {
+    hash = std::rotl(hash ^ (read_le(p, 4) * kPrime1), 23) * kPrime2 + kPrime3;
+    p += 4;
+  }
+  for (; p < end; ++p) hash = std::rotl(hash ^ (*p * kPrime5), 11) * kPrime1;
+  hash ^= hash >> 33;
+  hash *= kPrime2;
+  hash ^= hash >> 29;
+  hash *= kPrime3;
+  hash ^= hash >> 32;
+  return hash;
+}
+
+uint64_t xxh64_of_long(int64_t value) {
+  unsigned char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(static_cast<uint64_t>(value) >> (8 * i));
+  return xxh64(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+}
+
+struct Checksum {
+  bool seen = false;
+  uint64_t sum = 0;
+  void merge(const Checksum& other) {
+    seen = seen || other.seen;
+    sum += other.sum;
+  }
+};
+
+// `Text`: the argument is varchar or varbinary (else bigint).
+template <bool Text>
+void checksum_update(duckdb_function_info, duckdb_data_chunk input, duckdb_aggregate_state* states) {
+  const Columns columns(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  const uint64_t* validity = duckdb_vector_get_validity(values);
+  for (idx_t row = 0; row < columns.rows(); ++row) {
+    auto& state = *reinterpret_cast<Checksum*>(states[row]);
+    state.seen = true;
+    if (!row_valid(validity, row)) {
+      state.sum += kPrime1;
+    } else if constexpr (Text) {
+      state.sum += xxh64(string_at(columns.data<duckdb_string_t>(0), row)) * kPrime1;
+    } else {
+      state.sum += xxh64_of_long(columns.data<int64_t>(0)[row]) * kPrime1;
+    }
+  }
+}
+
+void checksum_finalize(duckdb_function_info, duckdb_aggregate_state* source, duckdb_vector result, idx_t count,
+                       idx_t offset) {
+  duckdb_vector_ensure_validity_writable(result);
+  uint64_t* validity = duckdb_vector_get_validity(result);
+  for (idx_t i = 0; i < count; ++i) {
+    const auto& state = *reinterpret_cast<const Checksum*>(source[i]);
+    if (!state.seen) {
+      duckdb_validity_set_row_invalid(validity, offset + i);
+      continue;
+    }
+    char bytes[8];
+    for (int b = 0; b < 8; ++b) bytes[b] = static_cast<char>(state.sum >> (8 * b));
+    duckdb_vector_assign_string_element_len(result, offset + i, bytes, sizeof bytes);
+  }
+}
+
 template <class State>
 idx_t state_size(duckdb_function_info) {
   return sizeof(State);
@@ -793,7 +893,9 @@ void state_finalize(duckdb_function_info, duckdb_aggregate_state* source, duckdb
 
 struct Aggregate {
   const char* name;
-  int arity;  // DOUBLE arguments
+  int arity;  // arguments, all of type `argument`
+  duckdb_type argument;
+  duckdb_type returns;
   duckdb_aggregate_state_size size;
   duckdb_aggregate_init_t init;
   duckdb_aggregate_update_t update;
@@ -805,6 +907,8 @@ template <class State, int Arity, std::optional<double> (*Output)(const State&)>
 Aggregate aggregate(const char* name) {
   return {name,
           Arity,
+          DUCKDB_TYPE_DOUBLE,
+          DUCKDB_TYPE_DOUBLE,
           &state_size<State>,
           &state_init<State>,
           &state_update<State, Arity>,
@@ -875,13 +979,22 @@ std::string register_math_extras(duckdb_connection connection) {
       aggregate<CentralMoments, 1, kurtosis>("ar_kurtosis"),
       aggregate<LogSum, 1, geometric_mean>("ar_geometric_mean"),
       aggregate<Average, 1, average>("ar_avg"),
+      {"ar_checksum_bigint", 1, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_BLOB, &state_size<Checksum>, &state_init<Checksum>,
+       &checksum_update<false>, &state_combine<Checksum>, &checksum_finalize},
+      {"ar_checksum_varchar", 1, DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_BLOB, &state_size<Checksum>, &state_init<Checksum>,
+       &checksum_update<true>, &state_combine<Checksum>, &checksum_finalize},
+      {"ar_checksum_varbinary", 1, DUCKDB_TYPE_BLOB, DUCKDB_TYPE_BLOB, &state_size<Checksum>, &state_init<Checksum>,
+       &checksum_update<true>, &state_combine<Checksum>, &checksum_finalize},
   };
   for (const auto& spec : aggregates) {
     duckdb_aggregate_function function = duckdb_create_aggregate_function();
     duckdb_aggregate_function_set_name(function, spec.name);
-    duck::LogicalType type(duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE));
+    duck::LogicalType type(duckdb_create_logical_type(spec.argument));
+    duck::LogicalType returns(duckdb_create_logical_type(spec.returns));
     for (int a = 0; a < spec.arity; ++a) duckdb_aggregate_function_add_parameter(function, type.get());
-    duckdb_aggregate_function_set_return_type(function, type.get());
+    duckdb_aggregate_function_set_return_type(function, returns.get());
+    // checksum counts NULL rows; the others skip them in their update.
+    duckdb_aggregate_function_set_special_handling(function);
     duckdb_aggregate_function_set_functions(function, spec.size, spec.init, spec.update, spec.combine, spec.finalize);
     const bool registered = duckdb_register_aggregate_function(connection, function) == DuckDBSuccess;
     duckdb_destroy_aggregate_function(&function);
