@@ -771,7 +771,7 @@ uint64_t xxh64(std::string_view data) {
   if (data.size() >= 32) {
     uint64_t v[4] = {kPrime1 + kPrime2, kPrime2, 0, 0 - kPrime1};
     for (; end - p >= 32; p += 32) {
-      for (int lane = 0; lane < 4; ++lane) v[lane] = xxh_round(v[lane], read_le(p + 8 * lane, 8));
+      for (std::ptrdiff_t lane = 0; lane < 4; ++lane) v[lane] = xxh_round(v[lane], read_le(p + 8 * lane, 8));
     }
     hash = std::rotl(v[0], 1) + std::rotl(v[1], 7) + std::rotl(v[2], 12) + std::rotl(v[3], 18);
     for (uint64_t lane : v) hash = xxh_merge(hash, lane);
@@ -916,6 +916,19 @@ Aggregate aggregate(const char* name) {
           &state_finalize<State, Output>};
 }
 
+template <bool Text>
+Aggregate checksum_aggregate(const char* name, duckdb_type argument) {
+  return {name,
+          1,
+          argument,
+          DUCKDB_TYPE_BLOB,
+          &state_size<Checksum>,
+          &state_init<Checksum>,
+          &checksum_update<Text>,
+          &state_combine<Checksum>,
+          &checksum_finalize};
+}
+
 }  // namespace
 
 void add_math_functions(std::vector<Scalar>& out) {
@@ -979,12 +992,9 @@ std::string register_math_extras(duckdb_connection connection) {
       aggregate<CentralMoments, 1, kurtosis>("ar_kurtosis"),
       aggregate<LogSum, 1, geometric_mean>("ar_geometric_mean"),
       aggregate<Average, 1, average>("ar_avg"),
-      {"ar_checksum_bigint", 1, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_BLOB, &state_size<Checksum>, &state_init<Checksum>,
-       &checksum_update<false>, &state_combine<Checksum>, &checksum_finalize},
-      {"ar_checksum_varchar", 1, DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_BLOB, &state_size<Checksum>, &state_init<Checksum>,
-       &checksum_update<true>, &state_combine<Checksum>, &checksum_finalize},
-      {"ar_checksum_varbinary", 1, DUCKDB_TYPE_BLOB, DUCKDB_TYPE_BLOB, &state_size<Checksum>, &state_init<Checksum>,
-       &checksum_update<true>, &state_combine<Checksum>, &checksum_finalize},
+      checksum_aggregate<false>("ar_checksum_bigint", DUCKDB_TYPE_BIGINT),
+      checksum_aggregate<true>("ar_checksum_varchar", DUCKDB_TYPE_VARCHAR),
+      checksum_aggregate<true>("ar_checksum_varbinary", DUCKDB_TYPE_BLOB),
   };
   for (const auto& spec : aggregates) {
     duckdb_aggregate_function function = duckdb_create_aggregate_function();
