@@ -114,27 +114,11 @@ int64_t sign_extend(int64_t value, int64_t bits) {
   return static_cast<int64_t>((low & sign) != 0 ? (low | ~mask) : low);
 }
 
-// args: value, shift, width of the value's type (8, 16, 32, 64). Trino takes the sign of a shifted integer
-// from bit 39 (its INTEGER_SIGNED_BIT constant), so a 32-bit result whose bits 31 and 39 differ does not
-// fit the integer it is written to and fails there; where they agree this is the plain 32-bit shift.
-bool left_shift(const int64_t* args, int64_t& result, std::string& error) {
-  const int64_t value = args[0];
+// args: value, shift, width of the value's type (8, 16, 32, 64): Java's long shift, then the type's sign bit
+// copied upwards (Trino's preserveSign).
+bool left_shift(const int64_t* args, int64_t& result, std::string&) {
   const int64_t shift = args[1];
-  const int64_t bits = args[2];
-  if (shift >= 64) {
-    result = 0;
-    return true;
-  }
-  const int64_t shifted = java_shift_left(value, shift);
-  if (bits == 32 && ((shifted >> 31) & 1) != ((shifted >> 39) & 1)) {
-    const int64_t trino = ((shifted >> 39) & 1) != 0
-                              ? static_cast<int64_t>(static_cast<uint64_t>(shifted) | ~0xffffffffULL)
-                              : static_cast<int64_t>(static_cast<uint64_t>(shifted) & 0xffffffffULL);
-    error = trino > 0 ? "Value " + std::to_string(trino) + " exceeds MAX_INT"
-                      : "Value " + std::to_string(trino) + " is less than MIN_INT";
-    return false;
-  }
-  result = sign_extend(shifted, bits);
+  result = shift >= 64 ? 0 : sign_extend(java_shift_left(args[0], shift), args[2]);
   return true;
 }
 
