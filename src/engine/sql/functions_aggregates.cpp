@@ -133,14 +133,14 @@ void add_aggregates(Builder& b) {
       "exact count of distinct values (within Trino's stated standard error of 2.3%)";
   // Trino's HyperLogLog takes a maximum standard error in [0.0040625, 0.26].
   b.add("approx_distinct", {"T", "double"}, "bigint",
-        "CASE WHEN {1} < 0.0040625 OR {1} > 0.26 THEN error('Max standard error must be in [0.0040625, 0.26]: ' || "
+        "CASE WHEN {1} < 0.0040625 OR {1} > 0.26 THEN ar_fail('Max standard error must be in [0.0040625, 0.26]: ' || "
         "ar_java_text({1})) ELSE count(DISTINCT {0}{O}){F} END",
         K::Aggregate);
   // approx_percentile as quantile_disc (a value of the input, within Trino's approximation), with Trino's
   // check of the percentage (DuckDB reads a negative one as counted from the end).
-  const std::string bad_percentage = "CASE WHEN {1} < 0 OR {1} > 1 THEN error('Percentile must be between 0 and 1') ";
+  const std::string bad_percentage = "CASE WHEN {1} < 0 OR {1} > 1 THEN ar_fail('Percentile must be between 0 and 1') ";
   const std::string bad_percentages =
-      "CASE WHEN list_bool_or(list_transform({1}, ar_p -> ar_p < 0 OR ar_p > 1)) THEN error('Percentile must be "
+      "CASE WHEN list_bool_or(list_transform({1}, ar_p -> ar_p < 0 OR ar_p > 1)) THEN ar_fail('Percentile must be "
       "between 0 and 1') ";
   std::vector<std::string> percentile_types(kIntegral.begin(), kIntegral.end());
   percentile_types.insert(percentile_types.end(), kFloating.begin(), kFloating.end());
@@ -187,7 +187,7 @@ void add_aggregates(Builder& b) {
   b.add("listagg", {"varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, ''{O}){F})", K::Aggregate);
   b.add("listagg", {"varchar", "varchar"}, "varchar", "ar_listagg_checked(string_agg({0}, {1}{O}){F})", K::Aggregate);
   b.macros.push_back(
-      "CREATE OR REPLACE MACRO ar_listagg_checked(s) AS CASE WHEN strlen(s) > 1048576 THEN error('Concatenated "
+      "CREATE OR REPLACE MACRO ar_listagg_checked(s) AS CASE WHEN strlen(s) > 1048576 THEN ar_fail('Concatenated "
       "string has the length in bytes larger than the maximum output length 1048576') ELSE s END");
   // checksum: Trino's for the types whose xxHash64 is known here (bigint, varchar, varbinary; functions/math.cpp).
   b.add_emit(

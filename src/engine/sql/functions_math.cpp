@@ -140,9 +140,9 @@ void add_math(Builder& b) {
           "CREATE OR REPLACE MACRO ar_log2(x) AS ar_ln(x) / ln(2)",
           "CREATE OR REPLACE MACRO ar_log10(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) WHEN x = 0 THEN "
           "CAST('-Infinity' AS DOUBLE) ELSE log10(x) END",
-          "CREATE OR REPLACE MACRO ar_random_below(n) AS CASE WHEN n <= 0 THEN error('bound must be positive') "
+          "CREATE OR REPLACE MACRO ar_random_below(n) AS CASE WHEN n <= 0 THEN ar_fail('bound must be positive') "
           "ELSE least(CAST(floor(random() * n) AS HUGEINT), CAST(n AS HUGEINT) - 1) END",
-          "CREATE OR REPLACE MACRO ar_random_between(m, n) AS CASE WHEN m >= n THEN error('start value must be less "
+          "CREATE OR REPLACE MACRO ar_random_between(m, n) AS CASE WHEN m >= n THEN ar_fail('start value must be less "
           "than stop value') ELSE least(CAST(m AS HUGEINT) + CAST(floor(random() * (CAST(n AS HUGEINT) - m)) AS "
           "HUGEINT), CAST(n AS HUGEINT) - 1) END",
           // A left-to-right sum from 0.0, as Java's `result += ...` loop.
