@@ -189,20 +189,32 @@ void add_aggregates(Builder& b) {
   b.macros.push_back(
       "CREATE OR REPLACE MACRO ar_listagg_checked(s) AS CASE WHEN strlen(s) > 1048576 THEN ar_fail('Concatenated "
       "string has the length in bytes larger than the maximum output length 1048576') ELSE s END");
-  // checksum: Trino's for the types whose xxHash64 is known here (bigint, varchar, varbinary; functions/math.cpp).
+  // checksum: Trino's for the types whose xxHash64 is known here (functions/math.cpp): the integers, boolean
+  // (1 and 0) and date (days since 1970) hash as their long value, varchar and varbinary as their bytes.
   b.add_emit(
       "checksum", {"T"}, "varbinary",
       [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
         const Type& type = call.params[0];
-        const char* duck = type.kind == TypeKind::Bigint      ? "ar_checksum_bigint"
-                           : type.kind == TypeKind::Varchar   ? "ar_checksum_varchar"
-                           : type.kind == TypeKind::Varbinary ? "ar_checksum_varbinary"
-                                                              : nullptr;
-        if (!duck)
+        // checksum(DISTINCT x): the DISTINCT the binder put before the argument goes before the conversion.
+        constexpr std::string_view kDistinct = "DISTINCT ";
+        const bool distinct = args[0].rfind(kDistinct, 0) == 0;
+        const std::string value = distinct ? args[0].substr(kDistinct.size()) : args[0];
+        const std::string open = distinct ? "(DISTINCT " : "(";
+        std::string argument;
+        if (is_integral(type) || type.kind == TypeKind::Boolean) {
+          argument = "ar_checksum_bigint" + open + "CAST(" + value + " AS BIGINT)";
+        } else if (type.kind == TypeKind::Date) {
+          argument = "ar_checksum_bigint" + open + "date_diff('day', DATE '1970-01-01', " + value + ")";
+        } else if (type.kind == TypeKind::Varchar) {
+          argument = "ar_checksum_varchar" + open + value;
+        } else if (type.kind == TypeKind::Varbinary) {
+          argument = "ar_checksum_varbinary" + open + value;
+        } else {
           return not_supported("function checksum(" + to_string(type) + ") is not supported by the local engine");
+        }
         // The sum does not depend on the order, and DuckDB cannot sort a C API aggregate's input: ORDER BY is
         // dropped.
-        return std::string(duck) + "(" + args[0] + ")" + call.modifiers_after;
+        return argument + ")" + call.modifiers_after;
       },
       K::Aggregate);
   b.add("bitwise_and_agg", {"bigint"}, "bigint", "bit_and({0})", K::Aggregate);
