@@ -8,6 +8,7 @@ std::string register_all(duckdb_connection connection) {
   std::vector<Scalar> scalars;
   add_error_functions(scalars);
   add_text_functions(scalars);
+  add_math_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());
@@ -23,7 +24,7 @@ std::string register_all(duckdb_connection connection) {
     duckdb_destroy_scalar_function(&scalar);
     if (!registered) return spec.name;
   }
-  return {};
+  return register_math_extras(connection);
 }
 
 }  // namespace athena_runner::engine::udf

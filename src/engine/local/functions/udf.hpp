@@ -22,6 +22,10 @@ struct Scalar {
 // The families (functions/<family>.cpp).
 void add_error_functions(std::vector<Scalar>& out);  // fail.cpp: ar_fail
 void add_text_functions(std::vector<Scalar>& out);   // text.cpp: ar_java_text
+void add_math_functions(std::vector<Scalar>& out);   // math.cpp: ar_bitwise_*, ar_round_*, ar_cbrt, ...
+// What the Scalar spec cannot describe (math.cpp: the statistical aggregates, width_bucket over an array);
+// the name of the first that failed to register, or "".
+std::string register_math_extras(duckdb_connection connection);
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
