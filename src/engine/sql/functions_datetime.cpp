@@ -120,6 +120,44 @@ Emitter date_plus_seconds_emitter(bool subtract, std::size_t date_arg) {
   };
 }
 
+// The zone names that are UTC itself, as the AT TIME ZONE operator accepts them too: every timestamp with
+// time zone of the local engine is in UTC, so these are the only zones it can give exactly.
+bool is_utc_zone(const std::optional<std::string>& zone) {
+  return zone && (text::iequals(*zone, "UTC") || *zone == "Z" || *zone == "+00:00");
+}
+
+// with_timezone(timestamp, zone) and at_timezone(timestamp with time zone, zone) with a literal UTC zone.
+Emitter utc_zone_emitter(const std::string& function) {
+  return [function](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    if (call.constants.size() < 2 || !is_utc_zone(call.constants[1])) {
+      return not_supported(function + " is supported by the local engine only with the time zone 'UTC'");
+    }
+    return "CAST(" + args[0] + " AS TIMESTAMPTZ)";
+  };
+}
+
+// Joda works in milliseconds: format_datetime of a timestamp with more digits is refused.
+Emitter format_datetime_emitter() {
+  return [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    if (!call.params.empty() && call.params[0].precision > 3) {
+      return not_supported("format_datetime(" + to_string(call.params[0]) +
+                           ", varchar) is not supported by the local engine (precision above 3)");
+    }
+    return "ar_format_datetime(" + args[0] + ", " + args[1] + ")";
+  };
+}
+
+// to_iso8601: 'T' between date and time, as many fractional digits as the type's precision, 'Z' for UTC.
+Emitter to_iso8601_emitter(bool zone) {
+  return [zone](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    const int precision = call.params.empty() ? 3 : call.params[0].precision;
+    std::string text = "strftime(" + args[0] + ", '%Y-%m-%dT%H:%M:%S')";
+    if (precision > 0) text += " || '.' || substr(strftime(" + args[0] + ", '%f'), 1, " + std::to_string(precision) + ")";
+    if (zone) text += " || 'Z'";
+    return "(" + text + ")";
+  };
+}
+
 }  // namespace
 
 void add_datetime(Builder& b) {
@@ -181,9 +219,31 @@ void add_datetime(Builder& b) {
   b.add("date", {"date"}, "date", "{0}");
   b.add("date", {"varchar"}, "date", "ar_date_from_varchar({0})");
   b.add_emit("date_parse", {"varchar", "varchar"}, "timestamp(3)", date_format_emitter("strptime", true));
+  // C++ (functions/datetime.cpp): Joda's ISO 8601 parsers and patterns.
   b.add("from_iso8601_timestamp", {"varchar"}, "timestamptz(3)", "ar_from_iso8601_timestamp({0})");
   b.add("from_iso8601_date", {"varchar"}, "date", "ar_from_iso8601_date({0})");
-  b.add("from_unixtime", {"double"}, "timestamptz(3)", "to_timestamp({0})");
+  b.add("parse_datetime", {"varchar", "varchar"}, "timestamptz(3)", "ar_parse_datetime({0}, {1})");
+  b.add_emit("format_datetime", {"timestamp", "varchar"}, "varchar", format_datetime_emitter());
+  b.add_emit("format_datetime", {"timestamptz", "varchar"}, "varchar", format_datetime_emitter());
+  b.add("to_iso8601", {"date"}, "varchar", "strftime({0}, '%Y-%m-%d')");
+  b.add_emit("to_iso8601", {"timestamp"}, "varchar", to_iso8601_emitter(false));
+  b.add_emit("to_iso8601", {"timestamptz"}, "varchar", to_iso8601_emitter(true));
+  // Trino rounds the seconds to milliseconds (Math.round: half up).
+  b.add("from_unixtime", {"double"}, "timestamptz(3)",
+        "CAST(epoch_ms(CAST(floor({0} * 1000 + 0.5) AS BIGINT)) AS TIMESTAMPTZ)");
+  // timestamp(p) -> timestamp(p) with time zone.
+  const ReturnRule same_precision = [](const std::vector<Type>& args) -> Outcome<Type> {
+    return Type::timestamp_tz(args.empty() ? 3 : args[0].precision);
+  };
+  b.add_emit("with_timezone", {"timestamp", "varchar"}, "", utc_zone_emitter("with_timezone")).rule = same_precision;
+  b.add_emit("at_timezone", {"timestamptz", "varchar"}, "", utc_zone_emitter("at_timezone")).rule = same_precision;
+  b.add("current_timezone", {}, "varchar", "'UTC'");
+  b.add("now", {}, "timestamptz(3)", "CAST(current_timestamp AS TIMESTAMPTZ)");
+  // The zone of every timestamp with time zone here is UTC.
+  b.add("timezone_hour", {"timestamptz"}, "bigint", "CAST(CASE WHEN {0} IS NOT NULL THEN 0 END AS BIGINT)");
+  b.add("timezone_minute", {"timestamptz"}, "bigint", "CAST(CASE WHEN {0} IS NOT NULL THEN 0 END AS BIGINT)");
+  b.add("timezone", {"timestamptz"}, "varchar", "CASE WHEN {0} IS NOT NULL THEN 'UTC' END");
+  b.add("to_milliseconds", {"interval_ds"}, "bigint", "ar_interval_millis({0})");
   // Interval fields (an interval day to second is one count of milliseconds, as Trino keeps it).
   b.add("day", {"interval_ds"}, "bigint", "(ar_interval_millis({0}) // 86400000)");
   b.add("hour", {"interval_ds"}, "bigint", "((ar_interval_millis({0}) // 3600000) % 24)");
@@ -238,12 +298,6 @@ void add_datetime(Builder& b) {
           "date: "
           "' "
           "|| s) END",
-          "CREATE OR REPLACE MACRO ar_from_iso8601_timestamp(s) AS CASE WHEN regexp_matches(s, "
-          "'[T ][0-9:.,]+[+-][0-9][0-9](:?[0-9][0-9])?$') THEN error('from_iso8601_timestamp: only UTC (Z) or no "
-          "offset is supported by the local engine') ELSE CAST(s AS TIMESTAMPTZ) END",
-          "CREATE OR REPLACE MACRO ar_from_iso8601_date(s) AS CASE WHEN regexp_full_match(s, "
-          "'[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(s AS DATE) ELSE error('from_iso8601_date: unsupported value ' || s) "
-          "END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)
 }

@@ -7,6 +7,7 @@ namespace athena_runner::engine::udf {
 std::string register_all(duckdb_connection connection) {
   std::vector<Scalar> scalars;
   add_text_functions(scalars);
+  add_datetime_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());
