@@ -13,53 +13,6 @@
 namespace athena_runner::sql::families {
 namespace {
 
-// MySQL date_format specifiers (as Trino's date_format/date_parse use them) to strftime/strptime ones.
-struct Specifier {
-  char mysql;
-  std::string_view strftime;
-};
-constexpr std::array kSpecifiers{
-    Specifier{'a', "%a"},          Specifier{'b', "%b"}, Specifier{'c', "%-m"}, Specifier{'d', "%d"},
-    Specifier{'e', "%-d"},         Specifier{'f', "%f"}, Specifier{'H', "%H"},  Specifier{'h', "%I"},
-    Specifier{'I', "%I"},          Specifier{'i', "%M"}, Specifier{'j', "%j"},  Specifier{'k', "%-H"},
-    Specifier{'l', "%-I"},         Specifier{'M', "%B"}, Specifier{'m', "%m"},  Specifier{'p', "%p"},
-    Specifier{'r', "%I:%M:%S %p"}, Specifier{'S', "%S"}, Specifier{'s', "%S"},  Specifier{'T', "%H:%M:%S"},
-    Specifier{'W', "%A"},          Specifier{'Y', "%Y"}, Specifier{'y', "%y"},  Specifier{'%', "%%"},
-};
-
-Outcome<std::string> mysql_to_strftime(std::string_view mysql_format) {
-  std::string out;
-  for (std::size_t i = 0; i < mysql_format.size(); ++i) {
-    char c = mysql_format[i];
-    if (c != '%') {
-      out += c;
-      continue;
-    }
-    if (i + 1 >= mysql_format.size()) return not_supported("date format ends with a lone '%'");
-    char specifier = mysql_format[++i];
-    auto found = std::find_if(kSpecifiers.begin(), kSpecifiers.end(),
-                              [&](const Specifier& candidate) { return candidate.mysql == specifier; });
-    if (found == kSpecifiers.end()) {
-      return not_supported(std::string("date format specifier %") + specifier +
-                           " is not supported by the local engine");
-    }
-    out += found->strftime;
-  }
-  return out;
-}
-
-Emitter date_format_emitter(const char* function, bool parse) {
-  return [function, parse](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
-    const std::string name = parse ? "date_parse" : "date_format";
-    if (call.constants.size() < 2 || !call.constants[1]) {
-      return not_supported(name + " is supported by the local engine only with a literal format string");
-    }
-    auto format = mysql_to_strftime(*call.constants[1]);
-    if (!format) return format.get_failure();
-    return std::string(function) + "(" + args[0] + ", " + quote_string(*format) + ")";
-  };
-}
-
 // The date units Trino allows for a date (date_add, date_diff, date_trunc); the others need a time.
 bool is_date_unit(std::string_view unit) {
   static constexpr std::array<std::string_view, 5> kUnits{"day", "week", "month", "quarter", "year"};
@@ -193,7 +146,7 @@ void add_datetime(Builder& b) {
                unit_emitter("date_diff", date, date ? "ar_date_diff_date" : "date_sub"));
     b.add_emit("date_trunc", {"varchar", type}, type, unit_emitter("date_trunc", date, "ar_date_trunc"));
     if (type != "date") {
-      b.add_emit("date_format", {type, "varchar"}, "varchar", date_format_emitter("strftime", false));
+      b.add("date_format", {type, "varchar"}, "varchar", "ar_date_format({0}, {1})");
       b.add("to_unixtime", {type}, "double", "epoch({0})");
       b.add("date", {type}, "date", "CAST({0} AS DATE)");
       b.add("hour", {type}, "bigint", "CAST(hour({0}) AS BIGINT)");
@@ -218,7 +171,7 @@ void add_datetime(Builder& b) {
   }
   b.add("date", {"date"}, "date", "{0}");
   b.add("date", {"varchar"}, "date", "ar_date_from_varchar({0})");
-  b.add_emit("date_parse", {"varchar", "varchar"}, "timestamp(3)", date_format_emitter("strptime", true));
+  b.add("date_parse", {"varchar", "varchar"}, "timestamp(3)", "ar_date_parse({0}, {1})");
   // C++ (functions/datetime.cpp): Joda's ISO 8601 parsers and patterns.
   b.add("from_iso8601_timestamp", {"varchar"}, "timestamptz(3)", "ar_from_iso8601_timestamp({0})");
   b.add("from_iso8601_date", {"varchar"}, "date", "ar_from_iso8601_date({0})");

@@ -72,6 +72,8 @@ struct Token {
   char letter = 0;  // 0: literal
   int count = 0;
   std::string literal;
+  int max_digits = 0;      // parsing: the most digits read (0: Joda's default for the letter)
+  bool pivot_2020 = false;  // 'yy' of MySQL's %y: two digits, 1970..2069
 };
 
 bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -86,7 +88,7 @@ std::optional<std::string> tokenize(std::string_view pattern, std::vector<Token>
     const char c = pattern[i];
     if (c == '\'') {
       if (i + 1 < pattern.size() && pattern[i + 1] == '\'') {
-        tokens.push_back({0, 0, "'"});
+        tokens.push_back({0, 0, "'", 0, false});
         i += 2;
         continue;
       }
@@ -103,7 +105,7 @@ std::optional<std::string> tokenize(std::string_view pattern, std::vector<Token>
         }
         literal += pattern[j];
       }
-      if (!literal.empty()) tokens.push_back({0, 0, literal});
+      if (!literal.empty()) tokens.push_back({0, 0, literal, 0, false});
       i = j + 1;
       continue;
     }
@@ -111,7 +113,7 @@ std::optional<std::string> tokenize(std::string_view pattern, std::vector<Token>
       if (!tokens.empty() && tokens.back().letter == 0) {
         tokens.back().literal += c;
       } else {
-        tokens.push_back({0, 0, std::string(1, c)});
+        tokens.push_back({0, 0, std::string(1, c), 0, false});
       }
       ++i;
       continue;
@@ -125,8 +127,85 @@ std::optional<std::string> tokenize(std::string_view pattern, std::vector<Token>
     if (c == 'S' && j - i > static_cast<std::size_t>(kFractionDigits)) {
       return "a fraction of second of more than 9 digits is not supported by the local engine";
     }
-    tokens.push_back({c, static_cast<int>(j - i), {}});
+    tokens.push_back({c, static_cast<int>(j - i), {}, 0, false});
     i = j;
+  }
+  return std::nullopt;
+}
+
+// Trino's date_format/date_parse format (DateTimeFunctions.createDateTimeFormatter): each MySQL specifier
+// is the Joda field it stands for; %x for any other x is the character x; a lone final '%' is nothing.
+std::optional<std::string> tokenize_mysql(std::string_view format, std::vector<Token>& tokens) {
+  tokens.clear();
+  const auto literal = [&](std::string_view text) {
+    if (!tokens.empty() && tokens.back().letter == 0) {
+      tokens.back().literal += text;
+    } else {
+      tokens.push_back({0, 0, std::string(text), 0, false});
+    }
+  };
+  const auto field = [&](char letter, int count, int max_digits = 0) {
+    tokens.push_back({letter, count, {}, max_digits, false});
+  };
+  bool escaped = false;
+  for (const char c : format) {
+    if (!escaped) {
+      if (c == '%') {
+        escaped = true;
+      } else {
+        literal(std::string_view(&c, 1));
+      }
+      continue;
+    }
+    escaped = false;
+    switch (c) {
+      case 'a': field('E', 3); break;
+      case 'b': field('M', 3); break;
+      case 'c': field('M', 1); break;
+      case 'd': field('d', 2); break;
+      case 'e': field('d', 1); break;
+      case 'f': field('S', 6); break;
+      case 'H': field('H', 2); break;
+      case 'h':
+      case 'I': field('h', 2); break;
+      case 'i': field('m', 2); break;
+      case 'j': field('D', 3); break;
+      case 'k': field('H', 1); break;
+      case 'l': field('h', 1); break;
+      case 'M': field('M', 4); break;
+      case 'm': field('M', 2); break;
+      case 'p': field('a', 1); break;
+      case 'r':
+        field('h', 2);
+        literal(":");
+        field('m', 2);
+        literal(":");
+        field('s', 2);
+        literal(" ");
+        field('a', 1);
+        break;
+      case 'S':
+      case 's': field('s', 2); break;
+      case 'T':
+        field('H', 2);
+        literal(":");
+        field('m', 2);
+        literal(":");
+        field('s', 2);
+        break;
+      case 'v': field('w', 2); break;
+      case 'x': field('x', 4, 4); break;
+      case 'W': field('E', 4); break;
+      case 'Y': field('y', 4, 4); break;
+      case 'y': tokens.push_back({'y', 2, {}, 2, true}); break;
+      case 'D':
+      case 'U':
+      case 'u':
+      case 'V':
+      case 'w':
+      case 'X': return "%" + std::string(1, c) + " not supported in date format string";
+      default: literal(std::string_view(&c, 1)); break;
+    }
   }
   return std::nullopt;
 }
@@ -245,7 +324,8 @@ struct Parsed {
 // Joda's parse of `text` under `tokens` into UTC milliseconds; the error text Joda (and so Trino) raises.
 class JodaParser {
  public:
-  JodaParser(const std::vector<Token>& tokens, std::string_view text) : tokens_(tokens), text_(text) {}
+  JodaParser(const std::vector<Token>& tokens, std::string_view text, std::string function)
+      : tokens_(tokens), text_(text), function_(std::move(function)) {}
 
   std::optional<std::string> parse(int64_t& epoch_millis) {
     Parsed p;
@@ -268,8 +348,10 @@ class JodaParser {
         return std::nullopt;
       case 'y':
       case 'Y': {
-        if (token.count == 2) return "parse_datetime: the two-digit year pattern 'yy' is not supported by the local engine";
-        if (!number(next_numeric ? token.count : 9, true, p.year)) return malformed();
+        if (token.pivot_2020) return two_digit_year(p);
+        if (token.count == 2) return function_ + ": the two-digit year pattern 'yy' is not supported by the local engine";
+        const int max_digits = token.max_digits != 0 ? token.max_digits : next_numeric ? token.count : 9;
+        if (!number(max_digits, token.max_digits == 0, p.year)) return malformed();
         p.year_of_era = token.letter == 'Y';
         return std::nullopt;
       }
@@ -318,7 +400,7 @@ class JodaParser {
       case 'Z':
       case 'z': return zone(token);
       default:
-        return std::string("parse_datetime: the Joda pattern letter '") + token.letter +
+        return function_ + ": the Joda pattern letter '" + std::string(1, token.letter) +
                "' is not supported by the local engine when parsing";
     }
   }
@@ -475,13 +557,29 @@ class JodaParser {
   std::string value_error(const char* field, int64_t value, int64_t low, int64_t high) const {
     return udf::value_error(text_, field, value, low, high);
   }
-  static std::string other_zone(const std::string& zone) {
-    return "parse_datetime: the time zone '" + zone +
+  std::string other_zone(const std::string& zone) const {
+    return function_ + ": the time zone '" + zone +
            "' is not supported by the local engine (its timestamps with time zone are in UTC)";
+  }
+
+  // Joda's TwoDigitYear parser (not lenient) with the pivot 2020: exactly two digits, 1970..2069.
+  std::optional<std::string> two_digit_year(Parsed& p) {
+    static constexpr int64_t kLowest = 1970;
+    int64_t value = 0;
+    const std::size_t start = position_;
+    if (!number(2, false, value) || position_ - start != 2) {
+      position_ = start;
+      return malformed();
+    }
+    int64_t year = kLowest / 100 * 100 + value;
+    if (year < kLowest) year += 100;
+    p.year = year;
+    return std::nullopt;
   }
 
   const std::vector<Token>& tokens_;
   std::string_view text_;
+  std::string function_;
   std::size_t position_ = 0;
 };
 
@@ -648,7 +746,10 @@ class IsoParser {
 };
 
 // The pattern of the last row, kept across rows (a format is nearly always a literal).
+using Tokenizer = std::optional<std::string> (*)(std::string_view, std::vector<Token>&);
+
 struct PatternCache {
+  Tokenizer tokenizer = &tokenize;
   std::string pattern;
   std::vector<Token> tokens;
   std::optional<std::string> error;
@@ -657,7 +758,7 @@ struct PatternCache {
   const std::optional<std::string>& parse(std::string_view text) {
     if (!filled || text != pattern) {
       pattern = std::string(text);
-      error = tokenize(text, tokens);
+      error = tokenizer(text, tokens);
       filled = true;
     }
     return error;
@@ -674,7 +775,9 @@ Rows begin_rows(duckdb_data_chunk input, duckdb_vector output) {
   return {duckdb_data_chunk_get_size(input), output, duckdb_vector_get_validity(output)};
 }
 
-void format_datetime_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+// kMySql: date_format / date_parse (MySQL specifiers); else format_datetime / parse_datetime (Joda).
+template <bool kMySql>
+void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
   const Rows rows = begin_rows(input, output);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
   duckdb_vector formats = duckdb_data_chunk_get_vector(input, 1);
@@ -683,6 +786,7 @@ void format_datetime_function(duckdb_function_info info, duckdb_data_chunk input
   const uint64_t* value_validity = duckdb_vector_get_validity(values);
   const uint64_t* format_validity = duckdb_vector_get_validity(formats);
   PatternCache cache;
+  if constexpr (kMySql) cache.tokenizer = &tokenize_mysql;
   for (idx_t row = 0; row < rows.count; ++row) {
     if (!row_valid(value_validity, row) || !row_valid(format_validity, row)) {
       duckdb_validity_set_row_invalid(rows.out_validity, row);
@@ -696,7 +800,8 @@ void format_datetime_function(duckdb_function_info info, duckdb_data_chunk input
   }
 }
 
-void parse_datetime_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+template <bool kMySql>
+void parse_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
   const Rows rows = begin_rows(input, output);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
   duckdb_vector formats = duckdb_data_chunk_get_vector(input, 1);
@@ -706,6 +811,7 @@ void parse_datetime_function(duckdb_function_info info, duckdb_data_chunk input,
   const uint64_t* format_validity = duckdb_vector_get_validity(formats);
   auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
   PatternCache cache;
+  if constexpr (kMySql) cache.tokenizer = &tokenize_mysql;
   for (idx_t row = 0; row < rows.count; ++row) {
     if (!row_valid(value_validity, row) || !row_valid(format_validity, row)) {
       duckdb_validity_set_row_invalid(rows.out_validity, row);
@@ -716,7 +822,8 @@ void parse_datetime_function(duckdb_function_info info, duckdb_data_chunk input,
       return;
     }
     int64_t epoch_millis = 0;
-    if (auto error = JodaParser(cache.tokens, string_at(value_text, row)).parse(epoch_millis)) {
+    if (auto error = JodaParser(cache.tokens, string_at(value_text, row), kMySql ? "date_parse" : "parse_datetime")
+                          .parse(epoch_millis)) {
       duckdb_scalar_function_set_error(info, error->c_str());
       return;
     }
@@ -754,18 +861,16 @@ void from_iso8601_function(duckdb_function_info info, duckdb_data_chunk input, d
 }  // namespace
 
 void add_datetime_functions(std::vector<Scalar>& out) {
-  out.push_back({"ar_format_datetime",
-                 {DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_VARCHAR},
-                 DUCKDB_TYPE_VARCHAR,
-                 &format_datetime_function});
-  out.push_back({"ar_format_datetime",
-                 {DUCKDB_TYPE_TIMESTAMP_TZ, DUCKDB_TYPE_VARCHAR},
-                 DUCKDB_TYPE_VARCHAR,
-                 &format_datetime_function});
+  for (duckdb_type type : {DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_TIMESTAMP_TZ}) {
+    out.push_back({"ar_format_datetime", {type, DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_VARCHAR, &format_function<false>});
+    out.push_back({"ar_date_format", {type, DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_VARCHAR, &format_function<true>});
+  }
   out.push_back({"ar_parse_datetime",
                  {DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR},
                  DUCKDB_TYPE_TIMESTAMP_TZ,
-                 &parse_datetime_function});
+                 &parse_function<false>});
+  out.push_back(
+      {"ar_date_parse", {DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP, &parse_function<true>});
   out.push_back(
       {"ar_from_iso8601_timestamp", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP_TZ, &from_iso8601_function<false>});
   out.push_back({"ar_from_iso8601_date", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_DATE, &from_iso8601_function<true>});
