@@ -179,6 +179,11 @@ void add_datetime(Builder& b) {
   b.add_emit("format_datetime", {"timestamp", "varchar"}, "varchar", format_datetime_emitter());
   b.add_emit("format_datetime", {"timestamptz", "varchar"}, "varchar", format_datetime_emitter());
   b.add("to_iso8601", {"date"}, "varchar", "strftime({0}, '%Y-%m-%d')");
+  // Teradata's to_char, to_timestamp and to_date (docs: functions/teradata).
+  b.add("to_char", {"timestamp", "varchar"}, "varchar", "ar_to_char({0}, {1})");
+  b.add("to_char", {"timestamptz", "varchar"}, "varchar", "ar_to_char({0}, {1})");
+  b.add("to_timestamp", {"varchar", "varchar"}, "timestamp(3)", "ar_to_timestamp({0}, {1})");
+  b.add("to_date", {"varchar", "varchar"}, "date", "ar_to_date({0}, {1})");
   b.add_emit("to_iso8601", {"timestamp"}, "varchar", to_iso8601_emitter(false));
   b.add_emit("to_iso8601", {"timestamptz"}, "varchar", to_iso8601_emitter(true));
   // Trino rounds the seconds to milliseconds (Math.round: half up).
@@ -197,6 +202,8 @@ void add_datetime(Builder& b) {
   b.add("timezone_minute", {"timestamptz"}, "bigint", "CAST(CASE WHEN {0} IS NOT NULL THEN 0 END AS BIGINT)");
   b.add("timezone", {"timestamptz"}, "varchar", "CASE WHEN {0} IS NOT NULL THEN 'UTC' END");
   b.add("to_milliseconds", {"interval_ds"}, "bigint", "ar_interval_millis({0})");
+  b.add("human_readable_seconds", {"double"}, "varchar", "ar_human_readable_seconds({0})");
+  b.add("parse_duration", {"varchar"}, "interval_ds", "ar_parse_duration({0})");
   // Interval fields (an interval day to second is one count of milliseconds, as Trino keeps it).
   b.add("day", {"interval_ds"}, "bigint", "(ar_interval_millis({0}) // 86400000)");
   b.add("hour", {"interval_ds"}, "bigint", "((ar_interval_millis({0}) // 3600000) % 24)");
@@ -246,6 +253,27 @@ void add_datetime(Builder& b) {
               " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE error('date_trunc: unit ' || unit || ' is not valid for a "
               "date') END, (unit, ts TIMESTAMP) AS CAST(date_trunc(unit, ts) AS TIMESTAMP), (unit, ts TIMESTAMPTZ) AS "
               "CAST(date_trunc(unit, ts) AS TIMESTAMPTZ)",
+          // Trino's human_readable_seconds: the non-zero weeks, days, hours, minutes and seconds; a negative or
+          // fractional count (whose rounding the docs leave open) is refused.
+          "CREATE OR REPLACE MACRO ar_duration_part(n, unit) AS CASE WHEN n = 0 THEN NULL WHEN n = 1 THEN '1 ' || unit "
+          "ELSE CAST(n AS VARCHAR) || ' ' || unit || 's' END",
+          "CREATE OR REPLACE MACRO ar_human_readable_text(s) AS CASE WHEN s = 0 THEN '0 seconds' ELSE "
+          "array_to_string(list_filter([ar_duration_part(s // 604800, 'week'), ar_duration_part(s % 604800 // 86400, "
+          "'day'), ar_duration_part(s % 86400 // 3600, 'hour'), ar_duration_part(s % 3600 // 60, 'minute'), "
+          "ar_duration_part(s % 60, 'second')], lambda p: p IS NOT NULL), ', ') END",
+          "CREATE OR REPLACE MACRO ar_human_readable_seconds(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) OR isinf(x) THEN "
+          "error('Invalid argument found: ' || CAST(x AS VARCHAR)) WHEN x < 0 OR x <> floor(x) OR x > 9.2e18 THEN "
+          "error('human_readable_seconds of a negative, fractional or huge number of seconds is not supported by the "
+          "local engine') ELSE ar_human_readable_text(CAST(x AS BIGINT)) END",
+          // airlift's Duration.valueOf (value, unit ns us ms s m h d) rounded to milliseconds half up, as Trino.
+          "CREATE OR REPLACE MACRO ar_duration_unit_millis(u) AS CASE u WHEN 'ns' THEN 1e-6 WHEN 'us' THEN 1e-3 WHEN "
+          "'ms' THEN 1.0 WHEN 's' THEN 1000.0 WHEN 'm' THEN 60000.0 WHEN 'h' THEN 3600000.0 WHEN 'd' THEN 86400000.0 "
+          "ELSE error('Unknown time unit: ' || u) END",
+          "CREATE OR REPLACE MACRO ar_parse_duration(s) AS CASE WHEN NOT regexp_full_match(s, "
+          "'[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ \\t\\n\\x0B\\f\\r]*') THEN error('duration is not "
+          "a valid data duration string: ' || s) ELSE to_milliseconds(CAST(floor(CAST(regexp_extract(s, "
+          "'[0-9]+(\\.[0-9]+)?') AS DOUBLE) * ar_duration_unit_millis(regexp_extract(s, '[a-zA-Z]+')) + 0.5) AS "
+          "BIGINT)) END",
           "CREATE OR REPLACE MACRO ar_date_from_varchar(s) AS CASE WHEN regexp_full_match(s, "
           "'\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*') THEN CAST(trim(s) AS DATE) ELSE error('Value cannot be cast to "
           "date: "

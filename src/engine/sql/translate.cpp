@@ -1039,22 +1039,29 @@ class Translator {
         while (k < value.size() && std::isdigit(static_cast<unsigned char>(value[k]))) ++k;
         precision = static_cast<int>(k - dot - 1);
       }
-      bool zone = false;
-      {
-        std::size_t space = value.find(' ');
-        std::size_t rest = space == std::string::npos ? std::string::npos : value.find_first_of(" +-Z", space + 1);
-        if (space != std::string::npos && rest != std::string::npos &&
-            value.find_first_not_of("0123456789:. ", space + 1) != std::string::npos) {
-          zone = true;
+      // The zone is what follows the time (Trino: date, optional time, optional spaces, zone).
+      std::string zone;
+      if (std::size_t space = value.find(' '); space != std::string::npos) {
+        const std::size_t zone_start = value.find_first_not_of("0123456789:.", space + 1);
+        if (zone_start != std::string::npos) {
+          zone = std::string(text::trim(value.substr(zone_start)));
+          value = std::string(text::trim(value.substr(0, zone_start)));
         }
       }
       if (precision > 6) {
         return not_supported(at(
             e.position, "timestamp(" + std::to_string(precision) + ") literals are not supported by the local engine"));
       }
-      if (zone) {
-        return not_supported(
-            at(e.position, "TIMESTAMP literals with a time zone are not supported by the local engine"));
+      if (!zone.empty()) {
+        // Every timestamp with time zone of the local engine is in UTC (the session zone).
+        if (!text::iequals(zone, "UTC") && zone != "Z" && zone != "+00:00") {
+          return not_supported(at(e.position,
+                                  "TIMESTAMP literals with a time zone other than UTC are not supported by the local "
+                                  "engine"));
+        }
+        b.type = Type::timestamp_tz(std::max(precision, 3));
+        b.sql = "CAST(CAST(" + quote_string(value) + " AS TIMESTAMP) AS TIMESTAMPTZ)";
+        return b;
       }
       // Athena prints timestamps with millisecond precision at least.
       b.type = Type::timestamp(std::max(precision, 3));
@@ -1615,6 +1622,8 @@ class Translator {
             {"doy", "day_of_year"},
             {"year_of_week", "year_of_week"},
             {"yow", "year_of_week"},
+            {"timezone_hour", "timezone_hour"},
+            {"timezone_minute", "timezone_minute"},
             {"hour", "hour"},
             {"minute", "minute"},
             {"second", "second"},

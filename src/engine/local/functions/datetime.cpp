@@ -210,6 +210,41 @@ std::optional<std::string> tokenize_mysql(std::string_view format, std::vector<T
   return std::nullopt;
 }
 
+// Trino's Teradata formats (teradata-functions' DateFormat lexer): dd hh24 mi mm ss yyyy and the punctuation
+// - / , . ; : and space; the specifiers are lower case. 'hh' and 'yy' are refused: the local engine does not
+// reproduce their Joda fields.
+std::optional<std::string> tokenize_teradata(std::string_view format, std::vector<Token>& tokens) {
+  struct Specifier {
+    std::string_view text;
+    char letter;
+    int count;
+    int max_digits;
+  };
+  static constexpr std::array<Specifier, 6> kSpecifiers{Specifier{"yyyy", 'y', 4, 4}, Specifier{"hh24", 'H', 2, 0},
+                                                        Specifier{"dd", 'd', 2, 0},   Specifier{"mi", 'm', 2, 0},
+                                                        Specifier{"mm", 'M', 2, 0},   Specifier{"ss", 's', 2, 0}};
+  tokens.clear();
+  for (std::size_t i = 0; i < format.size();) {
+    const std::string_view rest = format.substr(i);
+    const auto* found = std::find_if(kSpecifiers.begin(), kSpecifiers.end(),
+                                     [&](const Specifier& s) { return rest.substr(0, s.text.size()) == s.text; });
+    if (found != kSpecifiers.end()) {
+      tokens.push_back({found->letter, found->count, {}, found->max_digits, false});
+      i += found->text.size();
+      continue;
+    }
+    if (rest.substr(0, 2) == "hh" || rest.substr(0, 2) == "yy") {
+      return "the Teradata format specifier '" + std::string(rest.substr(0, 2)) + "' is not supported by the local engine";
+    }
+    if (std::string_view("-/,.;: ").find(format[i]) == std::string_view::npos) {
+      return "Failed to tokenize string [" + std::string(1, format[i]) + "] at offset [" + std::to_string(i) + "]";
+    }
+    tokens.push_back({0, 0, std::string(1, format[i]), 0, false});
+    ++i;
+  }
+  return std::nullopt;
+}
+
 std::string padded(int64_t value, int digits) {
   std::string text = std::to_string(value < 0 ? -value : value);
   if (static_cast<int>(text.size()) < digits) text.insert(0, static_cast<std::size_t>(digits) - text.size(), '0');
@@ -775,8 +810,13 @@ Rows begin_rows(duckdb_data_chunk input, duckdb_vector output) {
   return {duckdb_data_chunk_get_size(input), output, duckdb_vector_get_validity(output)};
 }
 
-// kMySql: date_format / date_parse (MySQL specifiers); else format_datetime / parse_datetime (Joda).
-template <bool kMySql>
+// The three format languages Trino builds Joda formatters from.
+enum class Language { Joda, MySql, Teradata };
+constexpr Tokenizer tokenizer_of(Language language) {
+  return language == Language::MySql ? &tokenize_mysql : language == Language::Teradata ? &tokenize_teradata : &tokenize;
+}
+
+template <Language kLanguage>
 void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
   const Rows rows = begin_rows(input, output);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
@@ -786,7 +826,7 @@ void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_
   const uint64_t* value_validity = duckdb_vector_get_validity(values);
   const uint64_t* format_validity = duckdb_vector_get_validity(formats);
   PatternCache cache;
-  if constexpr (kMySql) cache.tokenizer = &tokenize_mysql;
+  cache.tokenizer = tokenizer_of(kLanguage);
   for (idx_t row = 0; row < rows.count; ++row) {
     if (!row_valid(value_validity, row) || !row_valid(format_validity, row)) {
       duckdb_validity_set_row_invalid(rows.out_validity, row);
@@ -800,8 +840,12 @@ void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_
   }
 }
 
-template <bool kMySql>
+// kDate: the result is a DATE (to_date), else a TIMESTAMP or TIMESTAMPTZ.
+template <Language kLanguage, bool kDate>
 void parse_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  static constexpr const char* kFunction = kLanguage == Language::MySql      ? "date_parse"
+                                           : kLanguage == Language::Teradata ? (kDate ? "to_date" : "to_timestamp")
+                                                                             : "parse_datetime";
   const Rows rows = begin_rows(input, output);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
   duckdb_vector formats = duckdb_data_chunk_get_vector(input, 1);
@@ -809,9 +853,9 @@ void parse_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
   auto* format_text = static_cast<duckdb_string_t*>(duckdb_vector_get_data(formats));
   const uint64_t* value_validity = duckdb_vector_get_validity(values);
   const uint64_t* format_validity = duckdb_vector_get_validity(formats);
-  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
+  void* out = duckdb_vector_get_data(output);
   PatternCache cache;
-  if constexpr (kMySql) cache.tokenizer = &tokenize_mysql;
+  cache.tokenizer = tokenizer_of(kLanguage);
   for (idx_t row = 0; row < rows.count; ++row) {
     if (!row_valid(value_validity, row) || !row_valid(format_validity, row)) {
       duckdb_validity_set_row_invalid(rows.out_validity, row);
@@ -822,12 +866,15 @@ void parse_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
       return;
     }
     int64_t epoch_millis = 0;
-    if (auto error = JodaParser(cache.tokens, string_at(value_text, row), kMySql ? "date_parse" : "parse_datetime")
-                          .parse(epoch_millis)) {
+    if (auto error = JodaParser(cache.tokens, string_at(value_text, row), kFunction).parse(epoch_millis)) {
       duckdb_scalar_function_set_error(info, error->c_str());
       return;
     }
-    out[row] = epoch_millis * kMicrosPerMilli;
+    if constexpr (kDate) {
+      static_cast<int32_t*>(out)[row] = static_cast<int32_t>(floor_div(epoch_millis, kMillisPerDay));
+    } else {
+      static_cast<int64_t*>(out)[row] = epoch_millis * kMicrosPerMilli;
+    }
   }
 }
 
@@ -861,16 +908,18 @@ void from_iso8601_function(duckdb_function_info info, duckdb_data_chunk input, d
 }  // namespace
 
 void add_datetime_functions(std::vector<Scalar>& out) {
+  constexpr auto kText = DUCKDB_TYPE_VARCHAR;
   for (duckdb_type type : {DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_TIMESTAMP_TZ}) {
-    out.push_back({"ar_format_datetime", {type, DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_VARCHAR, &format_function<false>});
-    out.push_back({"ar_date_format", {type, DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_VARCHAR, &format_function<true>});
+    out.push_back({"ar_format_datetime", {type, kText}, kText, &format_function<Language::Joda>});
+    out.push_back({"ar_date_format", {type, kText}, kText, &format_function<Language::MySql>});
+    out.push_back({"ar_to_char", {type, kText}, kText, &format_function<Language::Teradata>});
   }
-  out.push_back({"ar_parse_datetime",
-                 {DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR},
-                 DUCKDB_TYPE_TIMESTAMP_TZ,
-                 &parse_function<false>});
   out.push_back(
-      {"ar_date_parse", {DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP, &parse_function<true>});
+      {"ar_parse_datetime", {kText, kText}, DUCKDB_TYPE_TIMESTAMP_TZ, &parse_function<Language::Joda, false>});
+  out.push_back({"ar_date_parse", {kText, kText}, DUCKDB_TYPE_TIMESTAMP, &parse_function<Language::MySql, false>});
+  out.push_back(
+      {"ar_to_timestamp", {kText, kText}, DUCKDB_TYPE_TIMESTAMP, &parse_function<Language::Teradata, false>});
+  out.push_back({"ar_to_date", {kText, kText}, DUCKDB_TYPE_DATE, &parse_function<Language::Teradata, true>});
   out.push_back(
       {"ar_from_iso8601_timestamp", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP_TZ, &from_iso8601_function<false>});
   out.push_back({"ar_from_iso8601_date", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_DATE, &from_iso8601_function<true>});
