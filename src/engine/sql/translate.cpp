@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "athena_runner/base/text.hpp"
@@ -1172,6 +1173,38 @@ class Translator {
     return b;
   }
 
+  // CAST(x AT TIME ZONE 'zone' AS timestamp | date): the wall clock of x in a named zone (Area/Location) or
+  // at an offset (+hh:mm). Every timestamp with time zone of the local engine is in UTC, so a value in another
+  // zone exists only inside this cast, which needs no zone in its result.
+  std::optional<Outcome<Bound>> cast_wall_clock(const Expr& e, const Context& context) {
+    const Expr& value = *e.args[0];
+    if (value.kind != ExprKind::AtTimeZone || value.args.size() != 2 || value.args[1]->kind != ExprKind::Literal ||
+        value.args[1]->literal != LiteralKind::String ||
+        (e.type.kind != TypeKind::Timestamp && e.type.kind != TypeKind::Date)) {
+      return std::nullopt;
+    }
+    const std::string& zone = value.args[1]->text;
+    static const std::regex kOffset("([+-])([0-9]{2}):([0-9]{2})");
+    static const std::regex kName("[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+");
+    std::smatch offset;
+    const bool is_offset = std::regex_match(zone, offset, kOffset);
+    if (!is_offset && !std::regex_match(zone, kName)) return std::nullopt;
+    auto instant = bind(*value.args[0], context);
+    if (!instant) return Outcome<Bound>(instant.get_failure());
+    if (instant->type.kind != TypeKind::Timestamp && instant->type.kind != TypeKind::TimestampTz) return std::nullopt;
+    Bound local;
+    local.type = Type::timestamp(instant->type.precision);
+    const std::string utc = "CAST(" + instant->sql + " AS TIMESTAMPTZ)";
+    if (is_offset) {
+      const int minutes = std::stoi(offset[2].str()) * 60 + std::stoi(offset[3].str());
+      if (minutes > 14 * 60) return std::nullopt;
+      local.sql = "(CAST(" + utc + " AS TIMESTAMP) + to_minutes(" + offset[1].str() + std::to_string(minutes) + "))";
+    } else {
+      local.sql = "timezone(" + quote_string(zone) + ", " + utc + ")";
+    }
+    return cast(local, e.type, e.flag, e.position);
+  }
+
   Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
     const Type& from = value.type;
     if (!can_cast(from, target)) {
@@ -1416,6 +1449,7 @@ class Translator {
       case ExprKind::Subscript: return operator_call("$subscript", e, context);  // rows: refused by the registry
       case ExprKind::Call: return call(e, context);
       case ExprKind::Cast: {
+        if (auto local = cast_wall_clock(e, context)) return std::move(*local);
         auto value = bind(*e.args[0], context);
         if (!value) return value;
         return cast(*value, e.type, e.flag, e.position);
@@ -1606,7 +1640,9 @@ class Translator {
             return b;
           }
         }
-        return not_supported(at(e.position, "AT TIME ZONE is supported by the local engine only with 'UTC'"));
+        return not_supported(at(e.position,
+                                "AT TIME ZONE is supported by the local engine only with 'UTC', or with another zone "
+                                "inside CAST(... AS timestamp) or CAST(... AS date)"));
       }
       case ExprKind::Extract: {
         static const std::map<std::string, std::string> kFields = {
