@@ -105,7 +105,8 @@ Emitter to_iso8601_emitter(bool zone) {
   return [zone](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
     const int precision = call.params.empty() ? 3 : call.params[0].precision;
     std::string text = "strftime(" + args[0] + ", '%Y-%m-%dT%H:%M:%S')";
-    if (precision > 0) text += " || '.' || substr(strftime(" + args[0] + ", '%f'), 1, " + std::to_string(precision) + ")";
+    if (precision > 0)
+      text += " || '.' || substr(strftime(" + args[0] + ", '%f'), 1, " + std::to_string(precision) + ")";
     if (zone) text += " || 'Z'";
     return "(" + text + ")";
   };
@@ -261,7 +262,8 @@ void add_datetime(Builder& b) {
           "array_to_string(list_filter([ar_duration_part(s // 604800, 'week'), ar_duration_part(s % 604800 // 86400, "
           "'day'), ar_duration_part(s % 86400 // 3600, 'hour'), ar_duration_part(s % 3600 // 60, 'minute'), "
           "ar_duration_part(s % 60, 'second')], lambda p: p IS NOT NULL), ', ') END",
-          "CREATE OR REPLACE MACRO ar_human_readable_seconds(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) OR isinf(x) THEN "
+          "CREATE OR REPLACE MACRO ar_human_readable_seconds(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) OR "
+          "isinf(x) THEN "
           "error('Invalid argument found: ' || CAST(x AS VARCHAR)) WHEN x < 0 OR x <> floor(x) OR x > 9.2e18 THEN "
           "error('human_readable_seconds of a negative, fractional or huge number of seconds is not supported by the "
           "local engine') ELSE ar_human_readable_text(CAST(x AS BIGINT)) END",
@@ -270,7 +272,8 @@ void add_datetime(Builder& b) {
           "'ms' THEN 1.0 WHEN 's' THEN 1000.0 WHEN 'm' THEN 60000.0 WHEN 'h' THEN 3600000.0 WHEN 'd' THEN 86400000.0 "
           "ELSE error('Unknown time unit: ' || u) END",
           "CREATE OR REPLACE MACRO ar_parse_duration(s) AS CASE WHEN NOT regexp_full_match(s, "
-          "'[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ \\t\\n\\x0B\\f\\r]*') THEN error('duration is not "
+          "'[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ \\t\\n\\x0B\\f\\r]*') THEN "
+          "error('duration is not "
           "a valid data duration string: ' || s) ELSE to_milliseconds(CAST(floor(CAST(regexp_extract(s, "
           "'[0-9]+(\\.[0-9]+)?') AS DOUBLE) * ar_duration_unit_millis(regexp_extract(s, '[a-zA-Z]+')) + 0.5) AS "
           "BIGINT)) END",

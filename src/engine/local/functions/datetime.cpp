@@ -22,8 +22,9 @@ constexpr int64_t kMillisPerSecond = 1000;
 constexpr int64_t kMillisPerDay = 86400000;
 constexpr int kFractionDigits = 9;  // Joda's appendFractionOfSecond(n, 9)
 
-constexpr std::array<std::string_view, 12> kMonths{"January", "February", "March",     "April",   "May",      "June",
-                                                   "July",    "August",   "September", "October", "November", "December"};
+constexpr std::array<std::string_view, 12> kMonths{"January",   "February", "March",    "April",
+                                                   "May",       "June",     "July",     "August",
+                                                   "September", "October",  "November", "December"};
 constexpr std::array<std::string_view, 7> kWeekdays{"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                     "Friday", "Saturday", "Sunday"};
 
@@ -72,7 +73,7 @@ struct Token {
   char letter = 0;  // 0: literal
   int count = 0;
   std::string literal;
-  int max_digits = 0;      // parsing: the most digits read (0: Joda's default for the letter)
+  int max_digits = 0;       // parsing: the most digits read (0: Joda's default for the letter)
   bool pivot_2020 = false;  // 'yy' of MySQL's %y: two digits, 1970..2069
 };
 
@@ -133,6 +134,24 @@ std::optional<std::string> tokenize(std::string_view pattern, std::vector<Token>
   return std::nullopt;
 }
 
+// The MySQL specifiers that are one Joda field (letter, count, digits parsed); %y is a two-digit year.
+struct MySqlSpecifier {
+  char mysql;
+  char letter;
+  int count;
+  int max_digits;
+};
+constexpr std::array kMySqlSpecifiers{
+    MySqlSpecifier{'a', 'E', 3, 0}, MySqlSpecifier{'b', 'M', 3, 0}, MySqlSpecifier{'c', 'M', 1, 0},
+    MySqlSpecifier{'d', 'd', 2, 0}, MySqlSpecifier{'e', 'd', 1, 0}, MySqlSpecifier{'f', 'S', 6, 0},
+    MySqlSpecifier{'H', 'H', 2, 0}, MySqlSpecifier{'h', 'h', 2, 0}, MySqlSpecifier{'I', 'h', 2, 0},
+    MySqlSpecifier{'i', 'm', 2, 0}, MySqlSpecifier{'j', 'D', 3, 0}, MySqlSpecifier{'k', 'H', 1, 0},
+    MySqlSpecifier{'l', 'h', 1, 0}, MySqlSpecifier{'M', 'M', 4, 0}, MySqlSpecifier{'m', 'M', 2, 0},
+    MySqlSpecifier{'p', 'a', 1, 0}, MySqlSpecifier{'S', 's', 2, 0}, MySqlSpecifier{'s', 's', 2, 0},
+    MySqlSpecifier{'v', 'w', 2, 0}, MySqlSpecifier{'x', 'x', 4, 4}, MySqlSpecifier{'W', 'E', 4, 0},
+    MySqlSpecifier{'Y', 'y', 4, 4}, MySqlSpecifier{'y', 'y', 2, 2},
+};
+
 // Trino's date_format/date_parse format (DateTimeFunctions.createDateTimeFormatter): each MySQL specifier
 // is the Joda field it stands for; %x for any other x is the character x; a lone final '%' is nothing.
 std::optional<std::string> tokenize_mysql(std::string_view format, std::vector<Token>& tokens) {
@@ -144,9 +163,7 @@ std::optional<std::string> tokenize_mysql(std::string_view format, std::vector<T
       tokens.push_back({0, 0, std::string(text), 0, false});
     }
   };
-  const auto field = [&](char letter, int count, int max_digits = 0) {
-    tokens.push_back({letter, count, {}, max_digits, false});
-  };
+  const auto field = [&](char letter, int count) { tokens.push_back({letter, count, {}, 0, false}); };
   bool escaped = false;
   for (const char c : format) {
     if (!escaped) {
@@ -158,46 +175,25 @@ std::optional<std::string> tokenize_mysql(std::string_view format, std::vector<T
       continue;
     }
     escaped = false;
+    const auto* found = std::find_if(kMySqlSpecifiers.begin(), kMySqlSpecifiers.end(),
+                                     [&](const MySqlSpecifier& specifier) { return specifier.mysql == c; });
+    if (found != kMySqlSpecifiers.end()) {
+      tokens.push_back({found->letter, found->count, {}, found->max_digits, found->mysql == 'y'});
+      continue;
+    }
     switch (c) {
-      case 'a': field('E', 3); break;
-      case 'b': field('M', 3); break;
-      case 'c': field('M', 1); break;
-      case 'd': field('d', 2); break;
-      case 'e': field('d', 1); break;
-      case 'f': field('S', 6); break;
-      case 'H': field('H', 2); break;
-      case 'h':
-      case 'I': field('h', 2); break;
-      case 'i': field('m', 2); break;
-      case 'j': field('D', 3); break;
-      case 'k': field('H', 1); break;
-      case 'l': field('h', 1); break;
-      case 'M': field('M', 4); break;
-      case 'm': field('M', 2); break;
-      case 'p': field('a', 1); break;
-      case 'r':
-        field('h', 2);
+      case 'r':  // hh:mm:ss a
+      case 'T':  // HH:mm:ss
+        field(c == 'r' ? 'h' : 'H', 2);
         literal(":");
         field('m', 2);
         literal(":");
         field('s', 2);
-        literal(" ");
-        field('a', 1);
+        if (c == 'r') {
+          literal(" ");
+          field('a', 1);
+        }
         break;
-      case 'S':
-      case 's': field('s', 2); break;
-      case 'T':
-        field('H', 2);
-        literal(":");
-        field('m', 2);
-        literal(":");
-        field('s', 2);
-        break;
-      case 'v': field('w', 2); break;
-      case 'x': field('x', 4, 4); break;
-      case 'W': field('E', 4); break;
-      case 'Y': field('y', 4, 4); break;
-      case 'y': tokens.push_back({'y', 2, {}, 2, true}); break;
       case 'D':
       case 'U':
       case 'u':
@@ -234,7 +230,8 @@ std::optional<std::string> tokenize_teradata(std::string_view format, std::vecto
       continue;
     }
     if (rest.substr(0, 2) == "hh" || rest.substr(0, 2) == "yy") {
-      return "the Teradata format specifier '" + std::string(rest.substr(0, 2)) + "' is not supported by the local engine";
+      return "the Teradata format specifier '" + std::string(rest.substr(0, 2)) +
+             "' is not supported by the local engine";
     }
     if (std::string_view("-/,.;: ").find(format[i]) == std::string_view::npos) {
       return "Failed to tokenize string [" + std::string(1, format[i]) + "] at offset [" + std::to_string(i) + "]";
@@ -349,7 +346,7 @@ struct Parsed {
   int64_t day = 1;
   std::optional<int64_t> day_of_year;
   int64_t hour = 0;
-  char hour_letter = 'H';  // H, k, K or h
+  char hour_letter = 'H';           // H, k, K or h
   std::optional<int64_t> half_day;  // 0 AM, 1 PM
   int64_t minute = 0;
   int64_t second = 0;
@@ -384,7 +381,8 @@ class JodaParser {
       case 'y':
       case 'Y': {
         if (token.pivot_2020) return two_digit_year(p);
-        if (token.count == 2) return function_ + ": the two-digit year pattern 'yy' is not supported by the local engine";
+        if (token.count == 2)
+          return function_ + ": the two-digit year pattern 'yy' is not supported by the local engine";
         const int max_digits = token.max_digits != 0 ? token.max_digits : next_numeric ? token.count : 9;
         if (!number(max_digits, token.max_digits == 0, p.year)) return malformed();
         p.year_of_era = token.letter == 'Y';
@@ -403,9 +401,7 @@ class JodaParser {
       case 'H':
       case 'k':
       case 'K':
-      case 'h':
-        p.hour_letter = token.letter;
-        return numeric(token.count, 2, p.hour);
+      case 'h': p.hour_letter = token.letter; return numeric(token.count, 2, p.hour);
       case 'a': {
         for (int64_t half = 0; half < 2; ++half) {
           if (text_matches(half == 0 ? "AM" : "PM")) {
@@ -813,31 +809,46 @@ Rows begin_rows(duckdb_data_chunk input, duckdb_vector output) {
 // The three format languages Trino builds Joda formatters from.
 enum class Language { Joda, MySql, Teradata };
 constexpr Tokenizer tokenizer_of(Language language) {
-  return language == Language::MySql ? &tokenize_mysql : language == Language::Teradata ? &tokenize_teradata : &tokenize;
+  return language == Language::MySql      ? &tokenize_mysql
+         : language == Language::Teradata ? &tokenize_teradata
+                                          : &tokenize;
 }
 
-template <Language kLanguage>
-void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+// Runs `body(row, tokens)` for each row whose value and format are not NULL (else the result is NULL), the
+// format read into tokens by `tokenizer`; the first error (of the format or of `body`) fails the query.
+template <class Body>
+void each_formatted_row(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output, Tokenizer tokenizer,
+                        Body body) {
   const Rows rows = begin_rows(input, output);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
   duckdb_vector formats = duckdb_data_chunk_get_vector(input, 1);
-  const auto* micros = static_cast<const int64_t*>(duckdb_vector_get_data(values));
   auto* format_text = static_cast<duckdb_string_t*>(duckdb_vector_get_data(formats));
   const uint64_t* value_validity = duckdb_vector_get_validity(values);
   const uint64_t* format_validity = duckdb_vector_get_validity(formats);
   PatternCache cache;
-  cache.tokenizer = tokenizer_of(kLanguage);
+  cache.tokenizer = tokenizer;
   for (idx_t row = 0; row < rows.count; ++row) {
     if (!row_valid(value_validity, row) || !row_valid(format_validity, row)) {
       duckdb_validity_set_row_invalid(rows.out_validity, row);
       continue;
     }
-    if (const auto& error = cache.parse(string_at(format_text, row))) {
+    std::optional<std::string> error = cache.parse(string_at(format_text, row));
+    if (!error) error = body(row, cache.tokens);
+    if (error) {
       duckdb_scalar_function_set_error(info, error->c_str());
       return;
     }
-    set_string(output, row, format_joda(cache.tokens, floor_div(micros[row], kMicrosPerMilli)));
   }
+}
+
+template <Language kLanguage>
+void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const auto* micros = static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(input, 0)));
+  each_formatted_row(info, input, output, tokenizer_of(kLanguage),
+                     [&](idx_t row, const std::vector<Token>& tokens) -> std::optional<std::string> {
+                       set_string(output, row, format_joda(tokens, floor_div(micros[row], kMicrosPerMilli)));
+                       return std::nullopt;
+                     });
 }
 
 // kDate: the result is a DATE (to_date), else a TIMESTAMP or TIMESTAMPTZ.
@@ -846,36 +857,20 @@ void parse_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
   static constexpr const char* kFunction = kLanguage == Language::MySql      ? "date_parse"
                                            : kLanguage == Language::Teradata ? (kDate ? "to_date" : "to_timestamp")
                                                                              : "parse_datetime";
-  const Rows rows = begin_rows(input, output);
-  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
-  duckdb_vector formats = duckdb_data_chunk_get_vector(input, 1);
-  auto* value_text = static_cast<duckdb_string_t*>(duckdb_vector_get_data(values));
-  auto* format_text = static_cast<duckdb_string_t*>(duckdb_vector_get_data(formats));
-  const uint64_t* value_validity = duckdb_vector_get_validity(values);
-  const uint64_t* format_validity = duckdb_vector_get_validity(formats);
+  auto* value_text = static_cast<duckdb_string_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(input, 0)));
   void* out = duckdb_vector_get_data(output);
-  PatternCache cache;
-  cache.tokenizer = tokenizer_of(kLanguage);
-  for (idx_t row = 0; row < rows.count; ++row) {
-    if (!row_valid(value_validity, row) || !row_valid(format_validity, row)) {
-      duckdb_validity_set_row_invalid(rows.out_validity, row);
-      continue;
-    }
-    if (const auto& error = cache.parse(string_at(format_text, row))) {
-      duckdb_scalar_function_set_error(info, error->c_str());
-      return;
-    }
-    int64_t epoch_millis = 0;
-    if (auto error = JodaParser(cache.tokens, string_at(value_text, row), kFunction).parse(epoch_millis)) {
-      duckdb_scalar_function_set_error(info, error->c_str());
-      return;
-    }
-    if constexpr (kDate) {
-      static_cast<int32_t*>(out)[row] = static_cast<int32_t>(floor_div(epoch_millis, kMillisPerDay));
-    } else {
-      static_cast<int64_t*>(out)[row] = epoch_millis * kMicrosPerMilli;
-    }
-  }
+  each_formatted_row(info, input, output, tokenizer_of(kLanguage),
+                     [&](idx_t row, const std::vector<Token>& tokens) -> std::optional<std::string> {
+                       int64_t epoch_millis = 0;
+                       auto error = JodaParser(tokens, string_at(value_text, row), kFunction).parse(epoch_millis);
+                       if (error) return error;
+                       if constexpr (kDate) {
+                         static_cast<int32_t*>(out)[row] = static_cast<int32_t>(floor_div(epoch_millis, kMillisPerDay));
+                       } else {
+                         static_cast<int64_t*>(out)[row] = epoch_millis * kMicrosPerMilli;
+                       }
+                       return std::nullopt;
+                     });
 }
 
 template <bool kDateOnly>
@@ -917,8 +912,7 @@ void add_datetime_functions(std::vector<Scalar>& out) {
   out.push_back(
       {"ar_parse_datetime", {kText, kText}, DUCKDB_TYPE_TIMESTAMP_TZ, &parse_function<Language::Joda, false>});
   out.push_back({"ar_date_parse", {kText, kText}, DUCKDB_TYPE_TIMESTAMP, &parse_function<Language::MySql, false>});
-  out.push_back(
-      {"ar_to_timestamp", {kText, kText}, DUCKDB_TYPE_TIMESTAMP, &parse_function<Language::Teradata, false>});
+  out.push_back({"ar_to_timestamp", {kText, kText}, DUCKDB_TYPE_TIMESTAMP, &parse_function<Language::Teradata, false>});
   out.push_back({"ar_to_date", {kText, kText}, DUCKDB_TYPE_DATE, &parse_function<Language::Teradata, true>});
   out.push_back(
       {"ar_from_iso8601_timestamp", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP_TZ, &from_iso8601_function<false>});

@@ -29,10 +29,10 @@ constexpr std::string_view kRefused = " is not supported by the local engine";
 
 struct Compiled {
   std::unique_ptr<re2::RE2> re;
-  std::string refusal;             // non-empty: the pattern is refused, with this text
-  bool ascii_only = false;         // \w \d \s \b or (?i): the input must be ASCII (and have no \x0B)
-  bool dot = false;                // '.': no \r, U+0085, U+2028, U+2029 in the input
-  bool anchors = false;            // '^' '$': as '.', and no final \n
+  std::string refusal;      // non-empty: the pattern is refused, with this text
+  bool ascii_only = false;  // \w \d \s \b or (?i): the input must be ASCII (and have no \x0B)
+  bool dot = false;         // '.': no \r, U+0085, U+2028, U+2029 in the input
+  bool anchors = false;     // '^' '$': as '.', and no final \n
   int groups = 0;
 };
 
@@ -42,11 +42,12 @@ bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 // The \p{...} names whose meaning Java (Joni) and RE2 share: general categories and one-word scripts.
 bool known_property(std::string_view name) {
   static constexpr std::array<std::string_view, 51> kNames{
-      "L",  "Lu", "Ll", "Lt",       "Lm",    "Lo",       "M",        "Mn",       "Mc",       "Me",     "N",
-      "Nd", "Nl", "No", "P",        "Pc",    "Pd",       "Ps",       "Pe",       "Pi",       "Pf",     "Po",
-      "S",  "Sm", "Sc", "Sk",       "So",    "Z",        "Zs",       "Zl",       "Zp",       "C",      "Cc",
-      "Cf", "Co", "Cs", "Latin",    "Greek", "Cyrillic", "Armenian", "Hebrew",   "Arabic",   "Thai",   "Georgian",
-      "Han", "Hangul", "Hiragana", "Katakana", "Devanagari", "Bengali", "Tamil"};
+      "L",      "Lu",       "Ll",       "Lt",         "Lm",      "Lo",     "M",    "Mn",       "Mc",
+      "Me",     "N",        "Nd",       "Nl",         "No",      "P",      "Pc",   "Pd",       "Ps",
+      "Pe",     "Pi",       "Pf",       "Po",         "S",       "Sm",     "Sc",   "Sk",       "So",
+      "Z",      "Zs",       "Zl",       "Zp",         "C",       "Cc",     "Cf",   "Co",       "Cs",
+      "Latin",  "Greek",    "Cyrillic", "Armenian",   "Hebrew",  "Arabic", "Thai", "Georgian", "Han",
+      "Hangul", "Hiragana", "Katakana", "Devanagari", "Bengali", "Tamil"};
   for (std::string_view known : kNames) {
     if (known == name) return true;
   }
@@ -175,7 +176,8 @@ std::string translate(std::string_view pattern, std::string& out, Compiled& comp
       case '*':
       case '+':
       case '?':
-        if (i + 1 < pattern.size() && pattern[i + 1] == '+') return refuse(std::string(1, c) + "+ (possessive quantifiers)");
+        if (i + 1 < pattern.size() && pattern[i + 1] == '+')
+          return refuse(std::string(1, c) + "+ (possessive quantifiers)");
         break;
       case '{': {
         std::size_t j = i + 1;
@@ -481,7 +483,8 @@ void regexp_split(duckdb_function_info info, duckdb_data_chunk input, duckdb_vec
 // The number of code points in text[0, bytes) and the byte offset of code point `index` (npos past the end).
 std::size_t code_points(std::string_view text, std::size_t bytes) {
   std::size_t count = 0;
-  for (std::size_t i = 0; i < bytes && i < text.size(); ++i) count += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  for (std::size_t i = 0; i < bytes && i < text.size(); ++i)
+    count += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
   return count;
 }
 std::size_t offset_of_code_point(std::string_view text, std::size_t index) {
@@ -533,8 +536,8 @@ void regexp_position(duckdb_function_info info, duckdb_data_chunk input, duckdb_
 
 // Trino's appendReplacement (JoniRegexpReplace): ${name}; $g with the longest group number that exists;
 // a backslash takes the next byte literally; any other byte is itself.
-std::string append_replacement(std::string& out, std::string_view text, const Match& match, std::string_view replacement,
-                               const Compiled& compiled) {
+std::string append_replacement(std::string& out, std::string_view text, const Match& match,
+                               std::string_view replacement, const Compiled& compiled) {
   const auto illegal = [&] { return "Illegal replacement sequence: " + std::string(replacement); };
   for (std::size_t i = 0; i < replacement.size();) {
     const char c = replacement[i];
@@ -544,8 +547,8 @@ std::string append_replacement(std::string& out, std::string_view text, const Ma
       std::size_t group = 0;
       if (replacement[i] == '{') {
         const std::size_t close = replacement.find('}', i + 1);
-        const std::string name(replacement.substr(i + 1, (close == std::string_view::npos ? replacement.size() : close) -
-                                                             i - 1));
+        const std::string name(
+            replacement.substr(i + 1, (close == std::string_view::npos ? replacement.size() : close) - i - 1));
         const auto& names = compiled.re->NamedCapturingGroups();
         const auto found = names.find(name);
         if (found == names.end()) return "Illegal replacement sequence: unknown group { " + name + " }";

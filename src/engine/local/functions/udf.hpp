@@ -16,7 +16,7 @@ struct Scalar {
   std::vector<duckdb_type> params;  // one overload per distinct parameter list
   duckdb_type returns = DUCKDB_TYPE_VARCHAR;
   duckdb_scalar_function_t function = nullptr;
-  bool sees_nulls = false;  // false: DuckDB returns NULL for a NULL argument without calling `function`
+  bool sees_nulls = false;    // false: DuckDB returns NULL for a NULL argument without calling `function`
   bool returns_list = false;  // the result is a LIST of `returns`
 };
 
