@@ -79,6 +79,11 @@ bool is_utc_zone(const std::optional<std::string>& zone) {
   return zone && (text::iequals(*zone, "UTC") || *zone == "Z" || *zone == "+00:00");
 }
 
+// from_unixtime: Trino rounds the seconds to milliseconds (Math.round: half up).
+std::string from_unixtime_sql(const std::string& seconds) {
+  return "CAST(epoch_ms(CAST(floor(" + seconds + " * 1000 + 0.5) AS BIGINT)) AS TIMESTAMPTZ)";
+}
+
 // with_timezone(timestamp, zone) and at_timezone(timestamp with time zone, zone) with a literal UTC zone.
 Emitter utc_zone_emitter(const std::string& function) {
   return [function](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
@@ -187,9 +192,18 @@ void add_datetime(Builder& b) {
   b.add("to_date", {"varchar", "varchar"}, "date", "ar_to_date({0}, {1})");
   b.add_emit("to_iso8601", {"timestamp"}, "varchar", to_iso8601_emitter(false));
   b.add_emit("to_iso8601", {"timestamptz"}, "varchar", to_iso8601_emitter(true));
-  // Trino rounds the seconds to milliseconds (Math.round: half up).
-  b.add("from_unixtime", {"double"}, "timestamptz(3)",
-        "CAST(epoch_ms(CAST(floor({0} * 1000 + 0.5) AS BIGINT)) AS TIMESTAMPTZ)");
+  b.add("from_unixtime", {"double"}, "timestamptz(3)", from_unixtime_sql("{0}"));
+  // With a zone (or an offset of hours and minutes): only UTC, the zone of every timestamp with time zone here.
+  const Emitter from_unixtime_in_utc = [](const std::vector<std::string>& args,
+                                          const Resolved& call) -> Outcome<std::string> {
+    const bool utc = call.constants.size() == 2
+                         ? is_utc_zone(call.constants[1])
+                         : call.constants.size() == 3 && call.constants[1] == "0" && call.constants[2] == "0";
+    if (!utc) return not_supported("from_unixtime is supported by the local engine only with the time zone 'UTC'");
+    return from_unixtime_sql(args[0]);
+  };
+  b.add_emit("from_unixtime", {"double", "varchar"}, "timestamptz(3)", from_unixtime_in_utc);
+  b.add_emit("from_unixtime", {"double", "bigint", "bigint"}, "timestamptz(3)", from_unixtime_in_utc);
   // timestamp(p) -> timestamp(p) with time zone.
   const ReturnRule same_precision = [](const std::vector<Type>& args) -> Outcome<Type> {
     return Type::timestamp_tz(args.empty() ? 3 : args[0].precision);
