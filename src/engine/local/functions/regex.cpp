@@ -8,8 +8,7 @@
 // \h, \v, \R, Java-only flags, ...) is refused by name; where the two agree only on some input (\w, \d, \s,
 // \b and (?i) on ASCII text; '.', '^' and '$' without \r, U+0085, U+2028, U+2029 and a final \n) another
 // input fails by name. Matches are found as Trino's loops find them: after an empty match the next search
-// starts one byte further (an empty match before a non-ASCII character is refused: Joni's steps inside a
-// UTF-8 sequence are not reproduced).
+// starts one character further.
 #include <re2/re2.h>
 
 #include <array>
@@ -269,11 +268,20 @@ struct Match {
   std::vector<std::optional<std::pair<std::size_t, std::size_t>>> groups;  // groups[0] is the whole match
 };
 
+// The length of the UTF-8 sequence a byte starts (airlift's lengthOfCodePointFromStartByte).
+std::size_t code_point_length(char lead) {
+  const auto byte = static_cast<unsigned char>(lead);
+  if (byte < 0x80) return 1;
+  if ((byte & 0xE0) == 0xC0) return 2;
+  if ((byte & 0xF0) == 0xE0) return 3;
+  if ((byte & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
 // Trino's search loop (JoniRegexpFunctions): search from `next`; after an empty match the next search
-// starts one byte further. `on_match` returns false to stop. Returns the refusal text, or "".
+// starts one character further. `on_match` returns false to stop.
 template <class OnMatch>
-std::string for_each_match(const Compiled& compiled, std::string_view text, std::size_t start, const char* function,
-                           OnMatch on_match) {
+void for_each_match(const Compiled& compiled, std::string_view text, std::size_t start, OnMatch on_match) {
   const re2::RE2& re = *compiled.re;
   const int count = compiled.groups + 1;
   std::vector<re2::StringPiece> pieces(static_cast<std::size_t>(count));
@@ -295,16 +303,12 @@ std::string for_each_match(const Compiled& compiled, std::string_view text, std:
       }
     }
     if (match.end == match.begin) {
-      if (match.end < text.size() && static_cast<unsigned char>(text[match.end]) >= 0x80) {
-        return std::string(function) + ": an empty match before a non-ASCII character" + std::string(kRefused);
-      }
-      next = match.end + 1;
+      next = match.end + (match.end < text.size() ? code_point_length(text[match.end]) : 1);
     } else {
       next = match.end;
     }
     if (!on_match(match)) break;
   }
-  return {};
 }
 
 // ---- vectors ----
@@ -413,9 +417,9 @@ void regexp_like(duckdb_function_info info, duckdb_data_chunk input, duckdb_vect
 void regexp_count(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
   auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
   each_row(info, input, output, "regexp_count",
-           [&](idx_t row, const Compiled& compiled, std::string_view text, std::string& error) {
+           [&](idx_t row, const Compiled& compiled, std::string_view text, std::string& /*error*/) {
              int64_t count = 0;
-             error = for_each_match(compiled, text, 0, "regexp_count", [&](const Match&) { return ++count, true; });
+             for_each_match(compiled, text, 0, [&](const Match&) { return ++count, true; });
              out[row] = count;
              return true;
            });
@@ -429,7 +433,7 @@ void regexp_extract(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
              error = check_group(compiled, group.data[row]);
              if (!error.empty()) return true;
              std::optional<std::string_view> found;
-             error = for_each_match(compiled, text, 0, "regexp_extract", [&](const Match& match) {
+             for_each_match(compiled, text, 0, [&](const Match& match) {
                if (const auto& span = match.groups[static_cast<std::size_t>(group.data[row])]) {
                  found = text.substr(span->first, span->second - span->first);
                }
@@ -450,7 +454,7 @@ void regexp_extract_all(duckdb_function_info info, duckdb_data_chunk input, duck
              error = check_group(compiled, group.data[row]);
              if (!error.empty()) return true;
              List list;
-             error = for_each_match(compiled, text, 0, "regexp_extract_all", [&](const Match& match) {
+             for_each_match(compiled, text, 0, [&](const Match& match) {
                const auto& span = match.groups[static_cast<std::size_t>(group.data[row])];
                list.push_back(span ? std::optional<std::string>(text.substr(span->first, span->second - span->first))
                                    : std::nullopt);
@@ -465,10 +469,10 @@ void regexp_extract_all(duckdb_function_info info, duckdb_data_chunk input, duck
 void regexp_split(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
   std::vector<std::optional<List>> lists(duckdb_data_chunk_get_size(input));
   each_row(info, input, output, "regexp_split",
-           [&](idx_t row, const Compiled& compiled, std::string_view text, std::string& error) {
+           [&](idx_t row, const Compiled& compiled, std::string_view text, std::string& /*error*/) {
              List list;
              std::size_t last_end = 0;
-             error = for_each_match(compiled, text, 0, "regexp_split", [&](const Match& match) {
+             for_each_match(compiled, text, 0, [&](const Match& match) {
                list.emplace_back(std::string(text.substr(last_end, match.begin - last_end)));
                last_end = match.end;
                return true;
@@ -517,19 +521,11 @@ void regexp_position(duckdb_function_info info, duckdb_data_chunk input, duckdb_
              if (static_cast<std::size_t>(start.data[row]) > code_points(text, text.size())) return true;
              const std::size_t from = offset_of_code_point(text, static_cast<std::size_t>(start.data[row] - 1));
              int64_t seen = 0;
-             std::string refusal;
-             error = for_each_match(compiled, text, from, "regexp_position", [&](const Match& match) {
-               if (++seen < occurrence.data[row]) {
-                 if (match.begin == match.end) {
-                   refusal = "regexp_position: an empty match before the requested occurrence" + std::string(kRefused);
-                   return false;
-                 }
-                 return true;
-               }
+             for_each_match(compiled, text, from, [&](const Match& match) {
+               if (++seen < occurrence.data[row]) return true;
                out[row] = static_cast<int32_t>(code_points(text, match.begin) + 1);
                return false;
              });
-             if (error.empty()) error = refusal;
              return true;
            });
 }
@@ -589,13 +585,13 @@ void regexp_replace(duckdb_function_info info, duckdb_data_chunk input, duckdb_v
              std::string out;
              std::size_t last_end = 0;
              std::string illegal;
-             error = for_each_match(compiled, text, 0, "regexp_replace", [&](const Match& match) {
+             for_each_match(compiled, text, 0, [&](const Match& match) {
                out.append(text.substr(last_end, match.begin - last_end));
                last_end = match.end;
                illegal = append_replacement(out, text, match, replacement.at(row), compiled);
                return illegal.empty();
              });
-             if (error.empty()) error = illegal;
+             error = illegal;
              if (!error.empty()) return true;
              out.append(text.substr(last_end));
              set_string(output, row, out);
