@@ -41,7 +41,7 @@ int capturing_groups(std::string_view pattern) {
 // regexp_replace(string, pattern, function): each match is replaced by the lambda's value for the array of
 // its groups (NULL for a group that did not take part). The pieces between matches come from regexp_split
 // and the groups of match i from regexp_extract_all, whose search loops are the replacement's. The number
-// of groups is the literal pattern's; a lambda returning NULL replaces the match by nothing.
+// of groups is the literal pattern's; a lambda returning NULL makes the whole result NULL, as in Trino.
 Outcome<std::string> emit_regexp_replace_lambda(const std::vector<std::string>& args, const Resolved& call) {
   if (call.constants.size() < 2 || !call.constants[1]) {
     return not_supported("regexp_replace with a lambda is supported by the local engine only with a literal pattern");
@@ -55,7 +55,7 @@ Outcome<std::string> emit_regexp_replace_lambda(const std::vector<std::string>& 
   array += groups == 0 ? "]::VARCHAR[]" : "]";
   const std::string pieces = "ar_regexp_split(" + args[0] + ", " + args[1] + ")";
   return "ar_regexp_interleave(" + pieces + ", list_transform(range(1, len(" + pieces +
-         ")), lambda ar_rx_i: coalesce(list_transform([" + array + "], " + args[2] + ")[1], '')))";
+         ")), lambda ar_rx_i: list_transform([" + array + "], " + args[2] + ")[1]))";
 }
 
 }  // namespace
@@ -79,9 +79,10 @@ void add_regex(Builder& b) {
   b.add("regexp_position", {"varchar", "varchar", "bigint", "bigint"}, "integer",
         "ar_regexp_position({0}, {1}, {2}, {3})");
   b.macros.emplace_back(
-      "CREATE OR REPLACE MACRO ar_regexp_interleave(pieces, replacements) AS pieces[1] || "
+      "CREATE OR REPLACE MACRO ar_regexp_interleave(pieces, replacements) AS CASE WHEN "
+      "len(list_filter(replacements, lambda r: r IS NULL)) = 0 THEN pieces[1] || "
       "array_to_string(list_transform(range(1, len(replacements) + 1), lambda i: replacements[i] || pieces[i + 1]), "
-      "'')");
+      "'') END");
 }
 
 }  // namespace athena_runner::sql::families
