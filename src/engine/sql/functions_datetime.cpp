@@ -33,8 +33,9 @@ Emitter unit_emitter(const std::string& function, bool date, const std::string& 
     const std::optional<std::string>& unit = call.constants.empty() ? std::nullopt : call.constants[0];
     if (!unit) return macro + "(" + args[0] + ", " + args[1] + (args.size() > 2 ? ", " + args[2] : "") + ")";
     if (date ? !is_date_unit(*unit) : !is_time_unit(*unit)) {
-      // Trino's message (DateTimeFunctions): '<unit>' is not a valid DATE / TIMESTAMP field.
-      return semantic_error(function + ": '" + *unit + "' is not a valid " + (date ? "DATE" : "TIMESTAMP") + " field");
+      // Trino's message (DateTimeFunctions): '<unit>' is not a valid DATE / Timestamp field.
+      return semantic_error(function + ": '" + text::lower(*unit) + "' is not a valid " +
+                            (date ? "DATE" : "Timestamp") + " field");
     }
     const std::string u = quote_string(text::lower(*unit));
     if (function == "date_trunc") {
@@ -149,7 +150,7 @@ void add_datetime(Builder& b) {
     b.add_emit("date_add", {"varchar", "bigint", type}, type,
                unit_emitter("date_add", date, date ? "ar_date_add_date" : "ar_date_add_timestamp"));
     b.add_emit("date_diff", {"varchar", type, type}, "bigint",
-               unit_emitter("date_diff", date, date ? "ar_date_diff_date" : "date_sub"));
+               unit_emitter("date_diff", date, date ? "ar_date_diff_date" : "ar_date_diff_timestamp"));
     b.add_emit("date_trunc", {"varchar", type}, type, unit_emitter("date_trunc", date, "ar_date_trunc"));
     if (type != "date") {
       b.add("date_format", {type, "varchar"}, "varchar", "ar_date_format({0}, {1})");
@@ -232,8 +233,13 @@ void add_datetime(Builder& b) {
       "CASE lower(unit) WHEN 'millisecond' THEN to_milliseconds(n) WHEN 'second' THEN to_seconds(n) "
       "WHEN 'minute' THEN to_minutes(n) WHEN 'hour' THEN to_hours(n) WHEN 'day' THEN to_days(n) "
       "WHEN 'week' THEN to_weeks(n) WHEN 'month' THEN to_months(n) WHEN 'quarter' THEN to_months(3 * n) "
-      "WHEN 'year' THEN to_years(n) ELSE error('''' || unit || ''' is not a valid TIMESTAMP field') END";
+      "WHEN 'year' THEN to_years(n) ELSE error('''' || lower(unit) || ''' is not a valid Timestamp field') END";
+  // A unit that is not a literal is checked by the macros (DuckDB would take 'decade', 'days', ...).
   const std::string date_units = "lower(unit) IN ('day', 'week', 'month', 'quarter', 'year')";
+  const std::string time_units =
+      "lower(unit) IN ('millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year')";
+  const std::string not_date = "error('''' || lower(unit) || ''' is not a valid DATE field')";
+  const std::string not_timestamp = "error('''' || lower(unit) || ''' is not a valid Timestamp field')";
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(
       b.macros.end(),
@@ -258,16 +264,21 @@ void add_datetime(Builder& b) {
           "1000) "
           "AS BIGINT))",
           "CREATE OR REPLACE MACRO ar_date_add_date(unit, n, ts) AS CASE WHEN " + date_units + " THEN CAST(ts + " +
-              interval + " AS DATE) ELSE error('''' || unit || ''' is not a valid DATE field') END",
+              interval + " AS DATE) ELSE " + not_date + " END",
           "CREATE OR REPLACE MACRO ar_date_add_timestamp(unit, n, ts) AS ts + " + interval,
           "CREATE OR REPLACE MACRO ar_date_diff_date(unit, a, b) AS CASE WHEN " + date_units +
-              " THEN date_sub(unit, a, b) ELSE error('''' || unit || ''' is not a valid DATE field') END",
+              " THEN date_sub(lower(unit), a, b) ELSE " + not_date + " END",
+          "CREATE OR REPLACE MACRO ar_date_diff_timestamp(unit, a, b) AS CASE WHEN " + time_units +
+              " THEN date_sub(lower(unit), a, b) ELSE " + not_timestamp + " END",
           // Trino's date_trunc keeps its argument's type. DuckDB's does not: 1.4 returns a DATE for a TIMESTAMP cut
           // to a day or more, 1.5 a TIMESTAMP for a DATE.
           "CREATE OR REPLACE MACRO ar_date_trunc(unit, ts DATE) AS CASE WHEN " + date_units +
-              " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE error('date_trunc: unit ' || unit || ' is not valid for a "
-              "date') END, (unit, ts TIMESTAMP) AS CAST(date_trunc(unit, ts) AS TIMESTAMP), (unit, ts TIMESTAMPTZ) AS "
-              "CAST(date_trunc(unit, ts) AS TIMESTAMPTZ)",
+              " THEN CAST(date_trunc(lower(unit), ts) AS DATE) ELSE " + not_date +
+              " END, (unit, ts TIMESTAMP) AS CASE "
+              "WHEN " +
+              time_units + " THEN CAST(date_trunc(lower(unit), ts) AS TIMESTAMP) ELSE " + not_timestamp +
+              " END, (unit, ts TIMESTAMPTZ) AS CASE WHEN " + time_units +
+              " THEN CAST(date_trunc(lower(unit), ts) AS TIMESTAMPTZ) ELSE " + not_timestamp + " END",
           // Trino's human_readable_seconds: the non-zero weeks, days, hours, minutes and seconds; a negative or
           // fractional count (whose rounding the docs leave open) is refused.
           "CREATE OR REPLACE MACRO ar_duration_part(n, unit) AS CASE WHEN n = 0 THEN NULL WHEN n = 1 THEN '1 ' || unit "
