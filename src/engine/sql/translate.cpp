@@ -1272,16 +1272,16 @@ class Translator {
       b.sql = "ar_java_text(" + value.sql + ")";
       return b;
     }
-    if (from.kind == TypeKind::Timestamp && is_string(target)) {
+    if ((from.kind == TypeKind::Timestamp || from.kind == TypeKind::TimestampTz) && is_string(target)) {
+      // A timestamp with time zone here is in UTC, whose text Trino writes after the time.
       b.sql = "strftime(" + value.sql + ", '%Y-%m-%d %H:%M:%S" +
               (from.precision == 0   ? std::string()
                : from.precision <= 3 ? ".%g"
                                      : ".%f") +
-              "')";
+              (from.kind == TypeKind::TimestampTz ? " UTC" : "") + "')";
       return b;
     }
-    if ((from.kind == TypeKind::TimestampTz || from.kind == TypeKind::Time) && is_string(target))
-      return unsupported("");
+    if (from.kind == TypeKind::Time && is_string(target)) return unsupported("");
     if (is_string(from) && (target.kind == TypeKind::Date)) {
       b.sql = try_cast ? "TRY_CAST(" + value.sql + " AS DATE)" : "ar_date_from_varchar(" + value.sql + ")";
       return b;
