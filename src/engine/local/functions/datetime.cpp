@@ -21,6 +21,9 @@ constexpr int64_t kMicrosPerMilli = 1000;
 constexpr int64_t kMillisPerSecond = 1000;
 constexpr int64_t kMillisPerDay = 86400000;
 constexpr int kFractionDigits = 9;  // Joda's appendFractionOfSecond(n, 9)
+constexpr int64_t kJodaMinYear = -292275054;  // Joda's ISOChronology year range
+constexpr int64_t kJodaMaxYear = 292278993;
+constexpr int64_t kTimestampYears = 290000;  // within DuckDB's microsecond timestamps (294247 years)
 
 constexpr std::array<std::string_view, 12> kMonths{"January",   "February", "March",    "April",
                                                    "May",       "June",     "July",     "August",
@@ -544,7 +547,11 @@ class JodaParser {
 
   // Joda sets the fields from the largest unit down, each checked against its range.
   std::optional<std::string> combine(const Parsed& p, int64_t& epoch_millis) const {
-    if (p.year_of_era && p.year < 1) return value_error("yearOfEra", p.year, 1, 292278993);
+    if (p.year_of_era && p.year < 1) return value_error("yearOfEra", p.year, 1, kJodaMaxYear);
+    if (p.year < kJodaMinYear || p.year > kJodaMaxYear) return value_error("year", p.year, kJodaMinYear, kJodaMaxYear);
+    if (p.year < -kTimestampYears || p.year > kTimestampYears) {
+      return function_ + ": the year " + std::to_string(p.year) + " is beyond the timestamps of the local engine";
+    }
     if (p.month < 1 || p.month > 12) return value_error("monthOfYear", p.month, 1, 12);
     const int month = static_cast<int>(p.month);
     int64_t days = 0;
