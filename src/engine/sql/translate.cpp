@@ -1173,14 +1173,14 @@ class Translator {
     return b;
   }
 
-  // CAST(x AT TIME ZONE 'zone' AS timestamp | date): the wall clock of x in a named zone (Area/Location) or
-  // at an offset (+hh:mm). Every timestamp with time zone of the local engine is in UTC, so a value in another
-  // zone exists only inside this cast, which needs no zone in its result.
-  std::optional<Outcome<Bound>> cast_wall_clock(const Expr& e, const Context& context) {
-    const Expr& value = *e.args[0];
+  // CAST(x AT TIME ZONE 'zone' AS timestamp | date) and date(x AT TIME ZONE 'zone'): the wall clock of x in a
+  // named zone (Area/Location) or at an offset (+hh:mm). Every timestamp with time zone of the local engine is
+  // in UTC, so a value in another zone exists only inside this cast, which needs no zone in its result.
+  std::optional<Outcome<Bound>> cast_wall_clock(const Expr& value, const Type& target, bool try_cast,
+                                                const Position& position, const Context& context) {
     if (value.kind != ExprKind::AtTimeZone || value.args.size() != 2 || value.args[1]->kind != ExprKind::Literal ||
         value.args[1]->literal != LiteralKind::String ||
-        (e.type.kind != TypeKind::Timestamp && e.type.kind != TypeKind::Date)) {
+        (target.kind != TypeKind::Timestamp && target.kind != TypeKind::Date)) {
       return std::nullopt;
     }
     const std::string& zone = value.args[1]->text;
@@ -1202,7 +1202,7 @@ class Translator {
     } else {
       local.sql = "timezone(" + quote_string(zone) + ", " + utc + ")";
     }
-    return cast(local, e.type, e.flag, e.position);
+    return cast(local, target, try_cast, position);
   }
 
   Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
@@ -1449,7 +1449,7 @@ class Translator {
       case ExprKind::Subscript: return operator_call("$subscript", e, context);  // rows: refused by the registry
       case ExprKind::Call: return call(e, context);
       case ExprKind::Cast: {
-        if (auto local = cast_wall_clock(e, context)) return std::move(*local);
+        if (auto local = cast_wall_clock(*e.args[0], e.type, e.flag, e.position, context)) return std::move(*local);
         auto value = bind(*e.args[0], context);
         if (!value) return value;
         return cast(*value, e.type, e.flag, e.position);
@@ -1642,7 +1642,7 @@ class Translator {
         }
         return not_supported(at(e.position,
                                 "AT TIME ZONE is supported by the local engine only with 'UTC', or with another zone "
-                                "inside CAST(... AS timestamp) or CAST(... AS date)"));
+                                "inside CAST(... AS timestamp), CAST(... AS date) or date(...)"));
       }
       case ExprKind::Extract: {
         static const std::map<std::string, std::string> kFields = {
@@ -1894,6 +1894,11 @@ class Translator {
       return not_supported(at(e.position, "function " + to_string(e.name) + " is not supported by the local engine"));
     }
     const std::string name = fold(e.name[0]);
+    if (name == "date" && e.args.size() == 1 && e.window == nullptr) {
+      if (auto local = cast_wall_clock(*e.args[0], Type::of(TypeKind::Date), false, e.position, context)) {
+        return std::move(*local);
+      }
+    }
     const bool window = e.window != nullptr;
     FunctionKind kind = window ? FunctionKind::Window : FunctionKind::Scalar;
     const bool aggregate_name = has_function(name, FunctionKind::Aggregate);
