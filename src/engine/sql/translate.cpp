@@ -1173,14 +1173,18 @@ class Translator {
     return b;
   }
 
-  // CAST(x AT TIME ZONE 'zone' AS timestamp | date) and date(x AT TIME ZONE 'zone'): the wall clock of x in a
-  // named zone (Area/Location) or at an offset (+hh:mm). Every timestamp with time zone of the local engine is
-  // in UTC, so a value in another zone exists only inside this cast, which needs no zone in its result.
-  std::optional<Outcome<Bound>> cast_wall_clock(const Expr& value, const Type& target, bool try_cast,
-                                                const Position& position, const Context& context) {
+  // x AT TIME ZONE 'zone' with a named zone (Area/Location) or an offset (+hh:mm): the wall clock of x there
+  // (a timestamp), the instant (a TIMESTAMPTZ) and the zone. Every timestamp with time zone of the local
+  // engine is in UTC, so a value in another zone exists only where its consumer needs no zone in its result:
+  // CAST(... AS timestamp | date), date(...), format_datetime(...) and date_format(...).
+  struct WallClock {
+    Bound local;
+    std::string instant;
+    std::string zone;
+  };
+  std::optional<Outcome<WallClock>> wall_clock(const Expr& value, const Context& context) {
     if (value.kind != ExprKind::AtTimeZone || value.args.size() != 2 || value.args[1]->kind != ExprKind::Literal ||
-        value.args[1]->literal != LiteralKind::String ||
-        (target.kind != TypeKind::Timestamp && target.kind != TypeKind::Date)) {
+        value.args[1]->literal != LiteralKind::String) {
       return std::nullopt;
     }
     const std::string& zone = value.args[1]->text;
@@ -1190,19 +1194,51 @@ class Translator {
     const bool is_offset = std::regex_match(zone, offset, kOffset);
     if (!is_offset && !std::regex_match(zone, kName)) return std::nullopt;
     auto instant = bind(*value.args[0], context);
-    if (!instant) return Outcome<Bound>(instant.get_failure());
+    if (!instant) return Outcome<WallClock>(instant.get_failure());
     if (instant->type.kind != TypeKind::Timestamp && instant->type.kind != TypeKind::TimestampTz) return std::nullopt;
-    Bound local;
-    local.type = Type::timestamp(instant->type.precision);
-    const std::string utc = "CAST(" + instant->sql + " AS TIMESTAMPTZ)";
+    WallClock clock;
+    clock.zone = zone;
+    clock.local.type = Type::timestamp(instant->type.precision);
+    clock.instant = "CAST(" + instant->sql + " AS TIMESTAMPTZ)";
     if (is_offset) {
       const int minutes = std::stoi(offset[2].str()) * 60 + std::stoi(offset[3].str());
       if (minutes > 14 * 60) return std::nullopt;
-      local.sql = "(CAST(" + utc + " AS TIMESTAMP) + to_minutes(" + offset[1].str() + std::to_string(minutes) + "))";
+      clock.local.sql =
+          "(CAST(" + clock.instant + " AS TIMESTAMP) + to_minutes(" + offset[1].str() + std::to_string(minutes) + "))";
     } else {
-      local.sql = "timezone(" + quote_string(zone) + ", " + utc + ")";
+      clock.local.sql = "timezone(" + quote_string(zone) + ", " + clock.instant + ")";
     }
-    return cast(local, target, try_cast, position);
+    return clock;
+  }
+
+  std::optional<Outcome<Bound>> cast_wall_clock(const Expr& value, const Type& target, bool try_cast,
+                                                const Position& position, const Context& context) {
+    if (target.kind != TypeKind::Timestamp && target.kind != TypeKind::Date) return std::nullopt;
+    auto clock = wall_clock(value, context);
+    if (!clock) return std::nullopt;
+    if (!*clock) return Outcome<Bound>(clock->get_failure());
+    return cast((*clock)->local, target, try_cast, position);
+  }
+
+  // format_datetime(x AT TIME ZONE 'zone', format) and date_format(...): the wall clock there, printed with the
+  // zone's offset and id (functions/datetime.cpp).
+  std::optional<Outcome<Bound>> format_wall_clock(const std::string& name, const Expr& e, const Context& context) {
+    if ((name != "format_datetime" && name != "date_format") || e.args.size() != 2 || e.window != nullptr) {
+      return std::nullopt;
+    }
+    auto clock = wall_clock(*e.args[0], context);
+    if (!clock) return std::nullopt;
+    if (!*clock) return Outcome<Bound>(clock->get_failure());
+    if (name == "format_datetime" && (*clock)->local.type.precision > 3) return std::nullopt;
+    auto format = bind(*e.args[1], context);
+    if (!format) return format;
+    if (!is_string(format->type) && format->type.kind != TypeKind::Unknown) return std::nullopt;
+    Bound b;
+    b.type = Type::varchar();
+    b.sql = "ar_" + name + "_zoned(" + (*clock)->local.sql + ", CAST(" + format->sql +
+            " AS VARCHAR), CAST(round(epoch(" + (*clock)->local.sql + ") - epoch(" + (*clock)->instant +
+            ")) AS BIGINT), " + quote_string((*clock)->zone) + ")";
+    return b;
   }
 
   Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
@@ -1642,7 +1678,8 @@ class Translator {
         }
         return not_supported(at(e.position,
                                 "AT TIME ZONE is supported by the local engine only with 'UTC', or with another zone "
-                                "inside CAST(... AS timestamp), CAST(... AS date) or date(...)"));
+                                "inside CAST(... AS timestamp), CAST(... AS date), date(...), format_datetime(...) or "
+                                "date_format(...)"));
       }
       case ExprKind::Extract: {
         static const std::map<std::string, std::string> kFields = {
@@ -1899,6 +1936,7 @@ class Translator {
         return std::move(*local);
       }
     }
+    if (auto formatted = format_wall_clock(name, e, context)) return std::move(*formatted);
     const bool window = e.window != nullptr;
     FunctionKind kind = window ? FunctionKind::Window : FunctionKind::Scalar;
     const bool aggregate_name = has_function(name, FunctionKind::Aggregate);

@@ -20,7 +20,7 @@ namespace {
 constexpr int64_t kMicrosPerMilli = 1000;
 constexpr int64_t kMillisPerSecond = 1000;
 constexpr int64_t kMillisPerDay = 86400000;
-constexpr int kFractionDigits = 9;  // Joda's appendFractionOfSecond(n, 9)
+constexpr int kFractionDigits = 9;            // Joda's appendFractionOfSecond(n, 9)
 constexpr int64_t kJodaMinYear = -292275054;  // Joda's ISOChronology year range
 constexpr int64_t kJodaMaxYear = 292278993;
 constexpr int64_t kTimestampYears = 290000;  // within DuckDB's microsecond timestamps (294247 years)
@@ -261,7 +261,22 @@ std::string fraction_text(int64_t millis, int digits) {
 }
 
 // The text of a UTC instant (milliseconds since the epoch) under a Joda pattern.
-std::string format_joda(const std::vector<Token>& tokens, int64_t epoch_millis) {
+// The zone a value is printed in: UTC, or (inside format_datetime(x AT TIME ZONE ...)) another zone's id and
+// its offset at that instant; the local time is then already the zone's wall clock.
+struct Zone {
+  std::string_view id = "UTC";
+  int64_t offset_seconds = 0;
+  bool utc() const { return id == "UTC"; }
+};
+
+// Joda's offset text: +hhmm ('Z') or +hh:mm ('ZZ').
+std::string offset_text(int64_t offset_seconds, bool colon) {
+  const int64_t minutes = (offset_seconds < 0 ? -offset_seconds : offset_seconds) / 60;
+  return std::string(offset_seconds < 0 ? "-" : "+") + padded(minutes / 60, 2) + (colon ? ":" : "") +
+         padded(minutes % 60, 2);
+}
+
+std::string format_joda(const std::vector<Token>& tokens, int64_t epoch_millis, const Zone& zone = {}) {
   const int64_t days = floor_div(epoch_millis, kMillisPerDay);
   const int64_t millis_of_day = epoch_millis - days * kMillisPerDay;
   const Civil date = civil_from_days(days);
@@ -307,8 +322,8 @@ std::string format_joda(const std::vector<Token>& tokens, int64_t epoch_millis) 
       case 'm': out += padded(minute, n); break;
       case 's': out += padded(second, n); break;
       case 'S': out += fraction_text(millis, n); break;
-      case 'z': out += n >= 4 ? "Coordinated Universal Time" : "UTC"; break;
-      case 'Z': out += n == 1 ? "+0000" : n == 2 ? "+00:00" : "UTC"; break;
+      case 'z': out += n >= 4 ? "Coordinated Universal Time" : "UTC"; break;  // UTC only: see format_zoned
+      case 'Z': out += n <= 2 ? offset_text(zone.offset_seconds, n == 2) : std::string(zone.id); break;
       default: break;
     }
   }
@@ -858,6 +873,27 @@ void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_
                      });
 }
 
+// format_datetime / date_format of a value AT TIME ZONE another zone: (the wall clock there, format, the
+// offset in seconds, the zone's id). Java's names of zones ('z') are not reproduced.
+template <Language kLanguage>
+void format_zoned_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const auto* micros = static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(input, 0)));
+  const auto* offsets = static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(input, 2)));
+  auto* zones = static_cast<duckdb_string_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(input, 3)));
+  each_formatted_row(info, input, output, tokenizer_of(kLanguage),
+                     [&](idx_t row, const std::vector<Token>& tokens) -> std::optional<std::string> {
+                       const Zone zone{string_at(zones, row), offsets[row]};
+                       for (const Token& token : tokens) {
+                         if (token.letter == 'z' && !zone.utc()) {
+                           return "format_datetime: the time zone name (pattern letter 'z') of " +
+                                  std::string(zone.id) + " is not supported by the local engine";
+                         }
+                       }
+                       set_string(output, row, format_joda(tokens, floor_div(micros[row], kMicrosPerMilli), zone));
+                       return std::nullopt;
+                     });
+}
+
 // kDate: the result is a DATE (to_date), else a TIMESTAMP or TIMESTAMPTZ.
 template <Language kLanguage, bool kDate>
 void parse_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
@@ -916,6 +952,9 @@ void add_datetime_functions(std::vector<Scalar>& out) {
     out.push_back({"ar_date_format", {type, kText}, kText, &format_function<Language::MySql>});
     out.push_back({"ar_to_char", {type, kText}, kText, &format_function<Language::Teradata>});
   }
+  const std::vector<duckdb_type> zoned{DUCKDB_TYPE_TIMESTAMP, kText, DUCKDB_TYPE_BIGINT, kText};
+  out.push_back({"ar_format_datetime_zoned", zoned, kText, &format_zoned_function<Language::Joda>});
+  out.push_back({"ar_date_format_zoned", zoned, kText, &format_zoned_function<Language::MySql>});
   out.push_back(
       {"ar_parse_datetime", {kText, kText}, DUCKDB_TYPE_TIMESTAMP_TZ, &parse_function<Language::Joda, false>});
   out.push_back({"ar_date_parse", {kText, kText}, DUCKDB_TYPE_TIMESTAMP, &parse_function<Language::MySql, false>});
