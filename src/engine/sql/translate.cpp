@@ -1241,6 +1241,35 @@ class Translator {
     return b;
   }
 
+  // A field of x AT TIME ZONE another zone (hour(...), EXTRACT(DAY FROM ...), ...): the field of the wall clock
+  // there; timezone_hour and timezone_minute: the zone's offset at that instant.
+  std::optional<Outcome<Bound>> field_of_wall_clock(const std::string& name, const Expr& value,
+                                                    const Position& position, const Context& context) {
+    static const std::set<std::string> kFields = {
+        "year",          "quarter",        "month",  "week",        "week_of_year", "day",
+        "day_of_month",  "day_of_week",    "dow",    "day_of_year", "doy",          "year_of_week",
+        "yow",           "hour",           "minute", "second",      "millisecond",  "last_day_of_month",
+        "timezone_hour", "timezone_minute"};
+    if (kFields.count(name) == 0) return std::nullopt;
+    auto clock = wall_clock(value, context);
+    if (!clock) return std::nullopt;
+    if (!*clock) return Outcome<Bound>(clock->get_failure());
+    if (name == "timezone_hour" || name == "timezone_minute") {
+      // Trino: the offset's hours and minutes, both with its sign (-05:30 is -5 and -30).
+      const std::string offset_minutes =
+          "CAST(round((epoch(" + (*clock)->local.sql + ") - epoch(" + (*clock)->instant + ")) / 60) AS BIGINT)";
+      Bound b;
+      b.type = Type::of(TypeKind::Bigint);
+      b.sql = name == "timezone_hour"
+                  ? "CAST(trunc(" + offset_minutes + " / 60) AS BIGINT)"
+                  : "CAST(" + offset_minutes + " - trunc(" + offset_minutes + " / 60) * 60 AS BIGINT)";
+      return b;
+    }
+    std::vector<Bound> args;
+    args.push_back((*clock)->local);
+    return call_registry(name, position, std::move(args), FunctionKind::Scalar);
+  }
+
   Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
     const Type& from = value.type;
     if (!can_cast(from, target)) {
@@ -1676,10 +1705,11 @@ class Translator {
             return b;
           }
         }
-        return not_supported(at(e.position,
-                                "AT TIME ZONE is supported by the local engine only with 'UTC', or with another zone "
-                                "inside CAST(... AS timestamp), CAST(... AS date), date(...), format_datetime(...) or "
-                                "date_format(...)"));
+        return not_supported(
+            at(e.position,
+               "AT TIME ZONE is supported by the local engine only with 'UTC', or with another zone "
+               "inside CAST(... AS timestamp | date), date(...), format_datetime(...), date_format(...) "
+               "and the field functions (hour(...), EXTRACT(...), ...)"));
       }
       case ExprKind::Extract: {
         static const std::map<std::string, std::string> kFields = {
@@ -1706,6 +1736,7 @@ class Translator {
           return not_supported(
               at(e.position, "EXTRACT(" + text::upper(e.text) + " FROM ...) is not supported by the local engine"));
         }
+        if (auto field = field_of_wall_clock(found->second, *e.args[0], e.position, context)) return std::move(*field);
         auto value = bind(*e.args[0], context);
         if (!value) return value;
         std::vector<Bound> args;
@@ -1937,6 +1968,9 @@ class Translator {
       }
     }
     if (auto formatted = format_wall_clock(name, e, context)) return std::move(*formatted);
+    if (e.args.size() == 1 && e.window == nullptr) {
+      if (auto field = field_of_wall_clock(name, *e.args[0], e.position, context)) return std::move(*field);
+    }
     const bool window = e.window != nullptr;
     FunctionKind kind = window ? FunctionKind::Window : FunctionKind::Scalar;
     const bool aggregate_name = has_function(name, FunctionKind::Aggregate);
