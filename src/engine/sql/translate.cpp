@@ -1182,9 +1182,14 @@ class Translator {
     std::string instant;
     std::string zone;
   };
+  // at_timezone(x, 'zone') is x AT TIME ZONE 'zone'; with_timezone(t, 'zone') is the timestamp t as a wall clock
+  // in the zone.
   std::optional<Outcome<WallClock>> wall_clock(const Expr& value, const Context& context) {
-    if (value.kind != ExprKind::AtTimeZone || value.args.size() != 2 || value.args[1]->kind != ExprKind::Literal ||
-        value.args[1]->literal != LiteralKind::String) {
+    const bool call = value.kind == ExprKind::Call && value.name.size() == 1 && value.window == nullptr;
+    const std::string function = call ? fold(value.name[0]) : "";
+    const bool with_timezone = function == "with_timezone";
+    if ((value.kind != ExprKind::AtTimeZone && function != "at_timezone" && !with_timezone) || value.args.size() != 2 ||
+        value.args[1]->kind != ExprKind::Literal || value.args[1]->literal != LiteralKind::String) {
       return std::nullopt;
     }
     const std::string& zone = value.args[1]->text;
@@ -1199,6 +1204,19 @@ class Translator {
     WallClock clock;
     clock.zone = zone;
     clock.local.type = Type::timestamp(instant->type.precision);
+    if (with_timezone) {
+      if (instant->type.kind != TypeKind::Timestamp) return std::nullopt;
+      clock.local.sql = "CAST(" + instant->sql + " AS TIMESTAMP)";
+      if (is_offset) {
+        const int minutes = std::stoi(offset[2].str()) * 60 + std::stoi(offset[3].str());
+        if (minutes > 14 * 60) return std::nullopt;
+        clock.instant = "CAST(" + clock.local.sql + " - to_minutes(" + offset[1].str() + std::to_string(minutes) +
+                        ") AS TIMESTAMPTZ)";
+      } else {
+        clock.instant = "timezone(" + quote_string(zone) + ", " + clock.local.sql + ")";
+      }
+      return clock;
+    }
     clock.instant = "CAST(" + instant->sql + " AS TIMESTAMPTZ)";
     if (is_offset) {
       const int minutes = std::stoi(offset[2].str()) * 60 + std::stoi(offset[3].str());
@@ -1223,12 +1241,30 @@ class Translator {
   // format_datetime(x AT TIME ZONE 'zone', format) and date_format(...): the wall clock there, printed with the
   // zone's offset and id (functions/datetime.cpp).
   std::optional<Outcome<Bound>> format_wall_clock(const std::string& name, const Expr& e, const Context& context) {
-    if ((name != "format_datetime" && name != "date_format") || e.args.size() != 2 || e.window != nullptr) {
+    const bool iso = name == "to_iso8601" && e.args.size() == 1;
+    if ((name != "format_datetime" && name != "date_format" && !iso) || (!iso && e.args.size() != 2) ||
+        e.window != nullptr) {
       return std::nullopt;
     }
     auto clock = wall_clock(*e.args[0], context);
     if (!clock) return std::nullopt;
     if (!*clock) return Outcome<Bound>(clock->get_failure());
+    if (iso) {
+      // ISO 8601 with the offset, Z for a zero one (as for UTC).
+      const std::string& local = (*clock)->local.sql;
+      const int precision = (*clock)->local.type.precision;
+      const std::string minutes =
+          "CAST(round((epoch(" + local + ") - epoch(" + (*clock)->instant + ")) / 60) AS BIGINT)";
+      Bound b;
+      b.type = Type::varchar();
+      b.sql = "(strftime(" + local + ", '%Y-%m-%dT%H:%M:%S')" +
+              (precision > 0 ? " || '.' || substr(strftime(" + local + ", '%f'), 1, " + std::to_string(precision) + ")"
+                             : std::string()) +
+              " || CASE WHEN " + minutes + " = 0 THEN 'Z' ELSE (CASE WHEN " + minutes +
+              " < 0 THEN '-' ELSE '+' END) || lpad(CAST(abs(" + minutes +
+              ") // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs(" + minutes + ") % 60 AS VARCHAR), 2, '0') END)";
+      return b;
+    }
     if (name == "format_datetime" && (*clock)->local.type.precision > 3) return std::nullopt;
     auto format = bind(*e.args[1], context);
     if (!format) return format;
