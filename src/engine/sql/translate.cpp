@@ -1231,11 +1231,15 @@ class Translator {
 
   std::optional<Outcome<Bound>> cast_wall_clock(const Expr& value, const Type& target, bool try_cast,
                                                 const Position& position, const Context& context) {
-    if (target.kind != TypeKind::Timestamp && target.kind != TypeKind::Date) return std::nullopt;
+    const bool text = target.kind == TypeKind::Varchar && target.precision == Type::kUnbounded;
+    if (target.kind != TypeKind::Timestamp && target.kind != TypeKind::Date && !text) return std::nullopt;
     auto clock = wall_clock(value, context);
     if (!clock) return std::nullopt;
     if (!*clock) return Outcome<Bound>(clock->get_failure());
-    return cast((*clock)->local, target, try_cast, position);
+    auto converted = cast((*clock)->local, target, try_cast, position);
+    // The text of a timestamp with time zone: the wall clock, then the zone (2012-10-30 18:00:00.000 America/...).
+    if (text && converted) converted->sql = "(" + converted->sql + " || ' ' || " + quote_string((*clock)->zone) + ")";
+    return converted;
   }
 
   // format_datetime(x AT TIME ZONE 'zone', format) and date_format(...): the wall clock there, printed with the
