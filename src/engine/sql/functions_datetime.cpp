@@ -220,6 +220,7 @@ void add_datetime(Builder& b) {
   b.add("to_milliseconds", {"interval_ds"}, "bigint", "ar_interval_millis({0})");
   b.add("human_readable_seconds", {"double"}, "varchar", "ar_human_readable_seconds({0})");
   b.add("parse_duration", {"varchar"}, "interval_ds", "ar_parse_duration({0})");
+  b.add("parse_data_size", {"varchar"}, "decimal(38,0)", "ar_parse_data_size({0})");
   // Interval fields (an interval day to second is one count of milliseconds, as Trino keeps it).
   b.add("day", {"interval_ds"}, "bigint", "(ar_interval_millis({0}) // 86400000)");
   b.add("hour", {"interval_ds"}, "bigint", "((ar_interval_millis({0}) // 3600000) % 24)");
@@ -302,6 +303,30 @@ void add_datetime(Builder& b) {
           "a valid data duration string: ' || s) ELSE to_milliseconds(CAST(floor(CAST(regexp_extract(s, "
           "'[0-9]+(\\.[0-9]+)?') AS DOUBLE) * ar_duration_unit_millis(regexp_extract(s, '[a-zA-Z]+')) + 0.5) AS "
           "BIGINT)) END",
+          // Trino's parse_data_size (docs: functions/conversion): value times the unit's power of 1024, the
+          // fraction cut off, exactly (on HUGEINT: a fraction that could overflow it is refused).
+          "CREATE OR REPLACE MACRO ar_data_size_factor(u) AS CASE u "
+          "WHEN 'B' THEN CAST('1' AS HUGEINT) "
+          "WHEN 'kB' THEN CAST('1024' AS HUGEINT) "
+          "WHEN 'MB' THEN CAST('1048576' AS HUGEINT) "
+          "WHEN 'GB' THEN CAST('1073741824' AS HUGEINT) "
+          "WHEN 'TB' THEN CAST('1099511627776' AS HUGEINT) "
+          "WHEN 'PB' THEN CAST('1125899906842624' AS HUGEINT) "
+          "WHEN 'EB' THEN CAST('1152921504606846976' AS HUGEINT) "
+          "WHEN 'ZB' THEN CAST('1180591620717411303424' AS HUGEINT) "
+          "WHEN 'YB' THEN CAST('1208925819614629174706176' AS HUGEINT) "
+          "END",
+          "CREATE OR REPLACE MACRO ar_data_size_bytes(whole, fraction, factor) AS CASE WHEN length(fraction) + "
+          "length(CAST(factor AS VARCHAR)) > 37 THEN error('parse_data_size with so many fractional digits is not "
+          "supported by the local engine') ELSE CAST(CAST(whole AS HUGEINT) * factor + CASE WHEN fraction = '' THEN 0 "
+          "ELSE CAST(fraction AS HUGEINT) * factor // CAST(rpad('1', CAST(length(fraction) + 1 AS INTEGER), '0') AS "
+          "HUGEINT) END AS "
+          "DECIMAL(38,0)) END",
+          "CREATE OR REPLACE MACRO ar_parse_data_size(s) AS CASE WHEN s IS NULL THEN NULL WHEN NOT "
+          "regexp_full_match(s, '[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ "
+          "\\t\\n\\x0B\\f\\r]*') OR ar_data_size_factor(regexp_extract(s, '[a-zA-Z]+')) IS NULL THEN error('Invalid "
+          "data size: ''' || s || '''') ELSE ar_data_size_bytes(regexp_extract(s, '([0-9]+)(\\.([0-9]+))?', 1), "
+          "regexp_extract(s, '([0-9]+)(\\.([0-9]+))?', 3), ar_data_size_factor(regexp_extract(s, '[a-zA-Z]+'))) END",
           "CREATE OR REPLACE MACRO ar_date_from_varchar(s) AS CASE WHEN regexp_full_match(s, "
           "'\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*') THEN CAST(trim(s) AS DATE) ELSE error('Value cannot be cast to "
           "date: "
