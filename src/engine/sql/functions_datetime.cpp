@@ -27,7 +27,7 @@ bool is_time_unit(std::string_view unit) {
 }
 
 // With a literal unit the call is checked here and written without the macro that raises Trino's error, so
-// DuckDB can fold it (its error() is volatile) and push filters on it into the scans.
+// DuckDB can fold it and push filters on it into the scans.
 Emitter unit_emitter(const std::string& function, bool date, const std::string& macro) {
   return [function, date, macro](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
     const std::optional<std::string>& unit = call.constants.empty() ? std::nullopt : call.constants[0];
@@ -234,13 +234,13 @@ void add_datetime(Builder& b) {
       "CASE lower(unit) WHEN 'millisecond' THEN to_milliseconds(n) WHEN 'second' THEN to_seconds(n) "
       "WHEN 'minute' THEN to_minutes(n) WHEN 'hour' THEN to_hours(n) WHEN 'day' THEN to_days(n) "
       "WHEN 'week' THEN to_weeks(n) WHEN 'month' THEN to_months(n) WHEN 'quarter' THEN to_months(3 * n) "
-      "WHEN 'year' THEN to_years(n) ELSE error('''' || lower(unit) || ''' is not a valid Timestamp field') END";
+      "WHEN 'year' THEN to_years(n) ELSE ar_fail('''' || lower(unit) || ''' is not a valid Timestamp field') END";
   // A unit that is not a literal is checked by the macros (DuckDB would take 'decade', 'days', ...).
   const std::string date_units = "lower(unit) IN ('day', 'week', 'month', 'quarter', 'year')";
   const std::string time_units =
       "lower(unit) IN ('millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year')";
-  const std::string not_date = "error('''' || lower(unit) || ''' is not a valid DATE field')";
-  const std::string not_timestamp = "error('''' || lower(unit) || ''' is not a valid Timestamp field')";
+  const std::string not_date = "ar_fail('''' || lower(unit) || ''' is not a valid DATE field')";
+  const std::string not_timestamp = "ar_fail('''' || lower(unit) || ''' is not a valid Timestamp field')";
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(
       b.macros.end(),
@@ -260,7 +260,7 @@ void add_datetime(Builder& b) {
            "'-' || "
            "CAST(abs(ar_interval_months(i)) % 12 AS VARCHAR) END"),
           "CREATE OR REPLACE MACRO ar_date_plus_seconds(d, i) AS CASE WHEN ar_interval_millis(i) % 86400000 <> 0 THEN "
-          "error('Cannot add hour, minutes or seconds to a date') ELSE CAST(d + i AS DATE) END",
+          "ar_fail('Cannot add hour, minutes or seconds to a date') ELSE CAST(d + i AS DATE) END",
           "CREATE OR REPLACE MACRO ar_interval_between(a, b) AS to_milliseconds(CAST(round((epoch(b) - epoch(a)) * "
           "1000) "
           "AS BIGINT))",
@@ -290,16 +290,16 @@ void add_datetime(Builder& b) {
           "ar_duration_part(s % 60, 'second')], lambda p: p IS NOT NULL), ', ') END",
           "CREATE OR REPLACE MACRO ar_human_readable_seconds(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) OR "
           "isinf(x) THEN "
-          "error('Invalid argument found: ' || CAST(x AS VARCHAR)) WHEN x < 0 OR x <> floor(x) OR x > 9.2e18 THEN "
-          "error('human_readable_seconds of a negative, fractional or huge number of seconds is not supported by the "
+          "ar_fail('Invalid argument found: ' || CAST(x AS VARCHAR)) WHEN x < 0 OR x <> floor(x) OR x > 9.2e18 THEN "
+          "ar_fail('human_readable_seconds of a negative, fractional or huge number of seconds is not supported by the "
           "local engine') ELSE ar_human_readable_text(CAST(x AS BIGINT)) END",
           // airlift's Duration.valueOf (value, unit ns us ms s m h d) rounded to milliseconds half up, as Trino.
           "CREATE OR REPLACE MACRO ar_duration_unit_millis(u) AS CASE u WHEN 'ns' THEN 1e-6 WHEN 'us' THEN 1e-3 WHEN "
           "'ms' THEN 1.0 WHEN 's' THEN 1000.0 WHEN 'm' THEN 60000.0 WHEN 'h' THEN 3600000.0 WHEN 'd' THEN 86400000.0 "
-          "ELSE error('Unknown time unit: ' || u) END",
+          "ELSE ar_fail('Unknown time unit: ' || u) END",
           "CREATE OR REPLACE MACRO ar_parse_duration(s) AS CASE WHEN NOT regexp_full_match(s, "
           "'[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ \\t\\n\\x0B\\f\\r]*') THEN "
-          "error('duration is not "
+          "ar_fail('duration is not "
           "a valid data duration string: ' || s) ELSE to_milliseconds(CAST(floor(CAST(regexp_extract(s, "
           "'[0-9]+(\\.[0-9]+)?') AS DOUBLE) * ar_duration_unit_millis(regexp_extract(s, '[a-zA-Z]+')) + 0.5) AS "
           "BIGINT)) END",
@@ -317,18 +317,18 @@ void add_datetime(Builder& b) {
           "WHEN 'YB' THEN CAST('1208925819614629174706176' AS HUGEINT) "
           "END",
           "CREATE OR REPLACE MACRO ar_data_size_bytes(whole, fraction, factor) AS CASE WHEN length(fraction) + "
-          "length(CAST(factor AS VARCHAR)) > 37 THEN error('parse_data_size with so many fractional digits is not "
+          "length(CAST(factor AS VARCHAR)) > 37 THEN ar_fail('parse_data_size with so many fractional digits is not "
           "supported by the local engine') ELSE CAST(CAST(whole AS HUGEINT) * factor + CASE WHEN fraction = '' THEN 0 "
           "ELSE CAST(fraction AS HUGEINT) * factor // CAST(rpad('1', CAST(length(fraction) + 1 AS INTEGER), '0') AS "
           "HUGEINT) END AS "
           "DECIMAL(38,0)) END",
           "CREATE OR REPLACE MACRO ar_parse_data_size(s) AS CASE WHEN s IS NULL THEN NULL WHEN NOT "
           "regexp_full_match(s, '[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ "
-          "\\t\\n\\x0B\\f\\r]*') OR ar_data_size_factor(regexp_extract(s, '[a-zA-Z]+')) IS NULL THEN error('Invalid "
+          "\\t\\n\\x0B\\f\\r]*') OR ar_data_size_factor(regexp_extract(s, '[a-zA-Z]+')) IS NULL THEN ar_fail('Invalid "
           "data size: ''' || s || '''') ELSE ar_data_size_bytes(regexp_extract(s, '([0-9]+)(\\.([0-9]+))?', 1), "
           "regexp_extract(s, '([0-9]+)(\\.([0-9]+))?', 3), ar_data_size_factor(regexp_extract(s, '[a-zA-Z]+'))) END",
           "CREATE OR REPLACE MACRO ar_date_from_varchar(s) AS CASE WHEN regexp_full_match(s, "
-          "'\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*') THEN CAST(trim(s) AS DATE) ELSE error('Value cannot be cast to "
+          "'\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*') THEN CAST(trim(s) AS DATE) ELSE ar_fail('Value cannot be cast to "
           "date: "
           "' "
           "|| s) END",

@@ -21,9 +21,10 @@ struct Scalar {
 };
 
 // The families (functions/<family>.cpp).
-void add_text_functions(std::vector<Scalar>& out);
-void add_datetime_functions(std::vector<Scalar>& out);
-void add_regex_functions(std::vector<Scalar>& out);
+void add_error_functions(std::vector<Scalar>& out);     // fail.cpp: ar_fail
+void add_text_functions(std::vector<Scalar>& out);      // text.cpp: ar_java_text
+void add_datetime_functions(std::vector<Scalar>& out);  // datetime.cpp: Joda and ISO 8601 formats
+void add_regex_functions(std::vector<Scalar>& out);     // regex.cpp: the regexp_* functions on RE2
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
