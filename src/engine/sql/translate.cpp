@@ -62,7 +62,51 @@ struct Blocker {
   Position position;
   std::string text;
 };
-// What in an expression DuckDB's TRY cannot hold: subqueries, aggregates, window and volatile functions.
+// The string literal an argument is, if it is one.
+const std::string* literal_text(const Expr& e) {
+  return e.kind == ExprKind::Literal && e.literal == LiteralKind::String ? &e.text : nullptr;
+}
+
+// A call whose local implementation may refuse some inputs at run time (a Java regular expression feature
+// RE2 reads otherwise, a time zone other than UTC, a Joda letter not implemented): under DuckDB's TRY that
+// refusal would silently be a NULL, so such calls are held out of TRY unless their literal pattern or format
+// rules every refusal out (functions/datetime.cpp, functions/regex.cpp).
+bool may_refuse_at_run_time(const std::string& name, const Expr& e) {
+  const auto literal = [&](std::size_t i) { return i < e.args.size() ? literal_text(*e.args[i]) : nullptr; };
+  const auto free_of = [](const std::string* text, std::initializer_list<std::string_view> parts) {
+    if (text == nullptr) return false;
+    return std::none_of(parts.begin(), parts.end(),
+                        [&](std::string_view part) { return text->find(part) != std::string::npos; });
+  };
+  if (name.rfind("regexp_", 0) == 0) {
+    // Only patterns of plain characters, classes, groups, alternatives and quantifiers.
+    const std::string* pattern = literal(1);
+    if (pattern == nullptr || (e.args.size() > 2 && e.args[2]->kind == ExprKind::Lambda)) return true;
+    return pattern->find_first_of("\\.^$") != std::string::npos ||
+           !free_of(pattern, {"(?", "[[", "&&", "++", "*+", "?+", "}+", "{,", "[]", "[^]"});
+  }
+  if (name == "parse_datetime") {
+    const std::string* format = literal(1);
+    return !free_of(format, {"E", "e", "w", "x", "G", "C", "z", "Z"}) ||
+           (format->find("yy") != std::string::npos && format->find("yyy") == std::string::npos);
+  }
+  if (name == "format_datetime") return !free_of(literal(1), {"C", "z"});
+  if (name == "date_parse") return !free_of(literal(1), {"%a", "%W", "%v", "%x"});
+  if (name == "to_char" || name == "to_timestamp" || name == "to_date") {
+    const std::string* format = literal(1);
+    if (format == nullptr) return true;
+    std::string rest = *format;
+    for (const char* allowed : {"hh24", "yyyy"}) {
+      for (std::size_t at = rest.find(allowed); at != std::string::npos; at = rest.find(allowed)) rest.erase(at, 4);
+    }
+    return rest.find("hh") != std::string::npos || rest.find("yy") != std::string::npos;
+  }
+  return name == "from_iso8601_timestamp" || name == "from_iso8601_date" || name == "human_readable_seconds" ||
+         name == "parse_data_size";
+}
+
+// What in an expression DuckDB's TRY cannot hold: subqueries, aggregates, window and volatile functions, and
+// calls that may refuse at run time.
 std::optional<Blocker> try_blocker(const Expr& e) {
   switch (e.kind) {
     case ExprKind::InSubquery:
@@ -75,6 +119,9 @@ std::optional<Blocker> try_blocker(const Expr& e) {
       if (has_function(name, FunctionKind::Aggregate)) return Blocker{e.position, "the aggregate " + name};
       for (const char* volatile_function : {"rand", "random", "shuffle", "uuid"}) {
         if (name == volatile_function) return Blocker{e.position, name + "()"};
+      }
+      if (may_refuse_at_run_time(name, e)) {
+        return Blocker{e.position, name + "(...) with this pattern, format or argument (it refuses some inputs)"};
       }
       break;
     }
