@@ -9,6 +9,8 @@ std::string register_all(duckdb_connection connection) {
   add_error_functions(scalars);
   add_text_functions(scalars);
   add_math_functions(scalars);
+  add_datetime_functions(scalars);
+  add_regex_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());
@@ -16,7 +18,9 @@ std::string register_all(duckdb_connection connection) {
       duck::LogicalType parameter(duckdb_create_logical_type(type));
       duckdb_scalar_function_add_parameter(scalar, parameter.get());
     }
-    duck::LogicalType returns(duckdb_create_logical_type(spec.returns));
+    duck::LogicalType element(duckdb_create_logical_type(spec.returns));
+    duck::LogicalType returns(spec.returns_list ? duckdb_create_list_type(element.get())
+                                                : duckdb_create_logical_type(spec.returns));
     duckdb_scalar_function_set_return_type(scalar, returns.get());
     if (spec.sees_nulls) duckdb_scalar_function_set_special_handling(scalar);
     duckdb_scalar_function_set_function(scalar, spec.function);
