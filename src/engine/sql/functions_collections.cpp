@@ -1,51 +1,388 @@
-// Array and map functions, with their lambda functions (docs: functions/array, functions/map,
-// functions/lambda).
-#include <algorithm>
-#include <array>
-#include <cctype>
-#include <map>
-#include <optional>
+// Array and map functions, with their lambda functions and the aggregates that build arrays and maps
+// (docs: functions/array, functions/map, functions/lambda, functions/aggregate "Map aggregate functions").
+//
+// DuckDB's list functions differ from Trino's in their NULL handling (list_distinct drops NULLs,
+// list_position finds NULL, list_concat skips a NULL list, map_concat a NULL map) and in NaN equality
+// (DuckDB: NaN = NaN): every entry here goes through an ar_* macro that states Trino's rule.
+#include <string>
+#include <vector>
 
-#include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
 #include "athena_runner/engine/sql/translate.hpp"
 #include "registry.hpp"
 
 namespace athena_runner::sql::families {
+namespace {
 
-void add_collections(Builder& b) {
+bool is_floating(std::string_view t) { return t == "real" || t == "double"; }
+
+// An anonymous row type of the given field types (zip, map_entries).
+Type anonymous_row(std::vector<Type> fields) {
+  std::vector<std::string> names(fields.size());
+  return Type::row(std::move(fields), std::move(names));
+}
+
+// A DuckDB struct literal with the field names duck_type gives an anonymous row.
+std::string anonymous_struct(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    out += (i ? ", " : "") + std::string("'field") + std::to_string(i) + "': " + values[i];
+  }
+  return out + "}";
+}
+
+Outcome<Type> element_of(const std::vector<Type>& a) { return a[0].children[0]; }
+Outcome<Type> counts_of(const std::vector<Type>& a) {
+  return Type::map(a[0].kind == TypeKind::Array ? a[0].children[0] : a[0], Type::of(TypeKind::Bigint));
+}
+Outcome<Type> same_as_first(const std::vector<Type>& a) { return Type::array(a[0]); }
+
+void add_arrays(Builder& b) {
   b.add("cardinality", {"array(T)"}, "bigint", "CAST(len({0}) AS BIGINT)");
-  b.add("cardinality", {"map(K,V)"}, "bigint", "CAST(cardinality({0}) AS BIGINT)");
   b.add("element_at", {"array(T)", "bigint"}, "T", "ar_array_element_at({0}, {1})");
-  b.add("element_at", {"map(K,V)", "K"}, "V", "ar_map_element_at({0}, {1})");
-  b.add("contains", {"array(T)", "T"}, "boolean", "ar_contains({0}, {1})");
+  b.add("array_first", {"array(T)"}, "T", "list_extract({0}, 1)");
+  b.add("array_last", {"array(T)"}, "T", "list_extract({0}, -1)");
+  // Equality-based functions: scalar elements only (Trino's equality of nested values with NULL inside is
+  // indeterminate, DuckDB's is not); real and double with Trino's NaN <> NaN.
+  for (auto t : kComparable) {
+    const std::string e(t);
+    const std::string a = "array(" + e + ")";
+    const std::string f = is_floating(t) ? "_f" : "";
+    b.add("contains", {a, e}, "boolean", "ar_contains" + f + "({0}, {1})");
+    b.add("array_position", {a, e}, "bigint", "ar_array_position" + f + "({0}, {1})");
+    b.add("array_remove", {a, e}, a, "ar_array_remove" + f + "({0}, {1})");
+    b.add("array_distinct", {a}, a, "ar_array_distinct({0})");
+    b.add("array_union", {a, a}, a, "ar_array_union({0}, {1})");
+    b.add("array_intersect", {a, a}, a, "ar_array_intersect({0}, {1})");
+    b.add("array_except", {a, a}, a, "ar_array_except({0}, {1})");
+    b.add("arrays_overlap", {a, a}, "boolean", "ar_arrays_overlap({0}, {1})");
+    b.add("array_sort", {a}, a, "list_sort({0}, 'ASC', 'NULLS LAST')");
+    // The element's own type (a pattern's "decimal" alone would lose its precision).
+    b.add_rule("array_max", {a}, element_of, "ar_array_max" + f + "({0})");
+    b.add_rule("array_min", {a}, element_of, "ar_array_min" + f + "({0})");
+    b.add_rule("array_histogram", {a}, counts_of, "ar_array_histogram({0})");
+  }
+  b.add("array_sort", {"array(T)", "function(T,T,integer)"}, "array(T)", "ar_array_sort_by({0}, {1})")
+      .packed_lambda = true;
+  b.add("slice", {"array(T)", "bigint", "bigint"}, "array(T)", "ar_slice({0}, {1}, {2})");
+  b.add("trim_array", {"array(T)", "bigint"}, "array(T)", "ar_trim_array({0}, {1})");
+  b.add("flatten", {"array(array(T))"}, "array(T)", "flatten({0})");
+  b.add("repeat", {"T", "bigint"}, "array(T)", "ar_repeat({0}, {1})");
+  b.add("ngrams", {"array(T)", "bigint"}, "array(array(T))", "ar_ngrams({0}, {1})");
+  b.add("combinations", {"array(T)", "bigint"}, "array(array(T))", "ar_combinations({0}, {1})");
+  b.add("shuffle", {"array(T)"}, "array(T)", "list_transform(list_sort(list_transform({0}, lambda ar_e: {'r': random(), 'e': ar_e})), lambda ar_p: ar_p.e)");
   for (auto t : {"varchar", "tinyint", "smallint", "integer", "bigint", "date", "boolean"}) {
     b.add("array_join", {std::string("array(") + t + ")", "varchar"}, "varchar", "array_to_string({0}, {1})");
     b.add("array_join", {std::string("array(") + t + ")", "varchar", "varchar"}, "varchar",
           "array_to_string(list_transform({0}, lambda ar_e: coalesce(CAST(ar_e AS VARCHAR), {2})), {1})");
   }
+
+  // Lambdas.
   b.add("filter", {"array(T)", "function(T,boolean)"}, "array(T)", "list_filter({0}, {1})");
   b.add("transform", {"array(T)", "function(T,U)"}, "array(U)", "list_transform({0}, {1})");
+  b.add("any_match", {"array(T)", "function(T,boolean)"}, "boolean", "ar_any_true(list_transform({0}, {1}))");
+  b.add("all_match", {"array(T)", "function(T,boolean)"}, "boolean", "ar_all_true(list_transform({0}, {1}))");
+  b.add("none_match", {"array(T)", "function(T,boolean)"}, "boolean", "NOT ar_any_true(list_transform({0}, {1}))");
+  // reduce: DuckDB's list_reduce keeps its state in the element type, so the list is one {s, x} per element
+  // after the initial state's; the packed lambdas read their parameters from such structs.
+  b.add_emit("reduce", {"array(T)", "S", "function(S,T,S)", "function(S,R)"}, "R",
+             [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+               auto s = duck_type(call.params[1]);
+               if (!s) return s;
+               auto t = duck_type(call.params[0].children[0]);
+               if (!t) return t;
+               const std::string null_s = "CAST(NULL AS " + *s + ")";
+               const std::string null_t = "CAST(NULL AS " + *t + ")";
+               return "CASE WHEN (" + args[0] + ") IS NULL THEN NULL ELSE list_transform(list_transform([list_reduce(" +
+                      "list_prepend({'s': CAST(" + args[1] + " AS " + *s + "), 'x': " + null_t +
+                      "}, list_transform(" + args[0] + ", lambda ar_rx: {'s': " + null_s +
+                      ", 'x': ar_rx})), lambda ar_ra, ar_re: {'s': CAST(list_transform(list_transform([ar_ra.s], " +
+                      "lambda ar_rq: {'s': ar_rq, 'x': ar_re.x}), " + args[2] + ")[1] AS " + *s + "), 'x': " +
+                      null_t + "}).s], lambda ar_rq: {'s': ar_rq}), " + args[3] + ")[1] END";
+             })
+      .packed_lambda = true;
+  b.add("zip_with", {"array(T)", "array(U)", "function(T,U,R)"}, "array(R)",
+        "list_transform(ar_zip2({0}, {1}), {2})")
+      .packed_lambda = true;
+  // zip: two to five arrays, padded with NULLs.
+  const std::vector<std::string> vars = {"T", "U", "V", "W", "X"};
+  for (std::size_t n = 2; n <= vars.size(); ++n) {
+    std::vector<std::string> params;
+    for (std::size_t i = 0; i < n; ++i) params.push_back("array(" + vars[i] + ")");
+    b.add_emit(
+         "zip", params, "",
+         [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+           std::string nulls;
+           std::string lengths;
+           std::vector<std::string> fields;
+           for (std::size_t i = 0; i < args.size(); ++i) {
+             nulls += (i ? " OR " : "") + std::string("(") + args[i] + ") IS NULL";
+             lengths += (i ? ", " : "") + std::string("len(") + args[i] + ")";
+             fields.push_back("list_extract(" + args[i] + ", ar_i)");
+           }
+           auto type = duck_type(call.returns);
+           if (!type) return type;
+           return "CASE WHEN " + nulls + " THEN NULL ELSE CAST(list_transform(range(1, greatest(" + lengths +
+                  ") + 1), lambda ar_i: " + anonymous_struct(fields) + ") AS " + *type + ") END";
+         })
+        .rule = [](const std::vector<Type>& args) -> Outcome<Type> {
+      std::vector<Type> fields;
+      for (const auto& a : args) fields.push_back(a.children[0]);
+      return Type::array(anonymous_row(fields));
+    };
+  }
+
+  // sequence: Trino's checks (step, direction, 10000 entries) on integers; dates and timestamps map onto them.
+  b.add("sequence", {"bigint", "bigint"}, "array(bigint)", "ar_sequence({0}, {1}, CASE WHEN {0} <= {1} THEN 1 ELSE -1 END)");
+  b.add("sequence", {"bigint", "bigint", "bigint"}, "array(bigint)", "ar_sequence({0}, {1}, {2})");
+  b.add("sequence", {"date", "date"}, "array(date)",
+        "ar_sequence_days({0}, {1}, CASE WHEN {0} <= {1} THEN 1 ELSE -1 END)");
+  b.add("sequence", {"date", "date", "interval_ds"}, "array(date)", "ar_sequence_days({0}, {1}, ar_interval_days({2}))");
+  b.add("sequence", {"date", "date", "interval_ym"}, "array(date)",
+        "list_transform(ar_sequence_months({0}, {1}, {2}), lambda ar_t: CAST(ar_t AS DATE))");
+  b.add_rule("sequence", {"timestamp", "timestamp", "interval_ds"}, same_as_first,
+             "list_transform(ar_sequence(epoch_us({0}), epoch_us({1}), ar_interval_micros({2})), lambda ar_u: "
+             "make_timestamp(ar_u))");
+  b.add_rule("sequence", {"timestamp", "timestamp", "interval_ym"}, same_as_first, "ar_sequence_months({0}, {1}, {2})");
+}
+
+void add_maps(Builder& b) {
+  b.add("cardinality", {"map(K,V)"}, "bigint", "CAST(cardinality({0}) AS BIGINT)");
+  b.add("element_at", {"map(K,V)", "K"}, "V", "ar_map_element_at({0}, {1})");
   b.add("map", {"array(K)", "array(V)"}, "map(K,V)", "ar_map({0}, {1})");
   b.add("map_keys", {"map(K,V)"}, "array(K)", "map_keys({0})");
   b.add("map_values", {"map(K,V)"}, "array(V)", "map_values({0})");
+  b.add_rule(
+      "map_entries", {"map(K,V)"},
+      [](const std::vector<Type>& a) -> Outcome<Type> { return Type::array(anonymous_row(a[0].children)); },
+      "CAST(list_transform(map_entries({0}), lambda ar_e: {'field0': ar_e.key, 'field1': ar_e.value}) AS {R})");
+  const auto entries_rule = [](bool multi) {
+    return [multi](const std::vector<Type>& a) -> Outcome<Type> {
+      const Type& row = a[0].children[0];
+      if (row.kind != TypeKind::Row || row.children.size() != 2) {
+        return semantic_error("map entries must be rows of two fields (key, value), not " + to_string(row));
+      }
+      return Type::map(row.children[0], multi ? Type::array(row.children[1]) : row.children[1]);
+    };
+  };
+  b.add_rule("map_from_entries", {"array(row)"}, entries_rule(false), "ar_map_from_entries({0})");
+  b.add_rule("multimap_from_entries", {"array(row)"}, entries_rule(true), "ar_multimap_from_entries({0})");
+  b.add_emit("map_concat", {"map(K,V)"}, "map(K,V)",
+             [](const std::vector<std::string>& args, const Resolved&) -> Outcome<std::string> {
+               std::string nulls;
+               std::string all;
+               for (std::size_t i = 0; i < args.size(); ++i) {
+                 nulls += (i ? " OR " : "") + std::string("(") + args[i] + ") IS NULL";
+                 all += (i ? ", " : "") + args[i];
+               }
+               if (args.size() == 1) return args[0];
+               return "CASE WHEN " + nulls + " THEN NULL ELSE map_concat(" + all + ") END";
+             })
+      .variadic = true;
+  // Lambdas over (key, value): the packed parameter is DuckDB's map entry struct.
+  b.add("map_filter", {"map(K,V)", "function(K,V,boolean)"}, "map(K,V)",
+        "map_from_entries(list_filter(map_entries({0}), {1}))")
+      .packed_lambda = true;
+  b.add("transform_values", {"map(K,V)", "function(K,V,U)"}, "map(K,U)",
+        "map(map_keys({0}), list_transform(map_entries({0}), {1}))")
+      .packed_lambda = true;
+  b.add("transform_keys", {"map(K,V)", "function(K,V,U)"}, "map(U,V)",
+        "ar_transform_keys({0}, list_transform(map_entries({0}), {1}))")
+      .packed_lambda = true;
+  b.add("map_zip_with", {"map(K,V)", "map(K,W)", "function(K,V,W,X)"}, "map(K,X)",
+        "ar_map_zip_with({0}, {1}, list_transform(ar_map_zip_entries({0}, {1}), {2}))")
+      .packed_lambda = true;
+
+  // Aggregates (NULL keys are skipped, as Trino's key argument is not nullable).
+  b.add("map_agg", {"K", "V"}, "map(K,V)",
+        "ar_map_agg(list(CASE WHEN ({0}) IS NOT NULL THEN {'k': {0}, 'v': {1}} END{O}){F})", K::Aggregate);
+  b.add("multimap_agg", {"K", "V"}, "map(K,array(V))",
+        "ar_multimap_agg(list(CASE WHEN ({0}) IS NOT NULL THEN {'k': {0}, 'v': {1}} END{O}){F})", K::Aggregate);
+  b.add("map_union", {"map(K,V)"}, "map(K,V)", "ar_map_union(list({0}{O}){F})", K::Aggregate);
+  for (auto t : kComparable) {
+    const std::string e(t);
+    b.add_rule("histogram", {e}, counts_of, "CAST(histogram({0}{O}){F} AS {R})", K::Aggregate);
+  }
+}
+
+}  // namespace
+
+void add_collections(Builder& b) {
+  add_arrays(b);
+  add_maps(b);
 
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(
       b.macros.end(),
       {
+          "CREATE OR REPLACE MACRO ar_has_null(a) AS list_contains(list_transform(a, lambda ar_e: ar_e IS NULL), "
+          "true)",
+          "CREATE OR REPLACE MACRO ar_has_nan(a) AS list_contains(list_transform(a, lambda ar_e: isnan(ar_e)), true)",
           "CREATE OR REPLACE MACRO ar_array_element_at(a, i) AS CASE WHEN i = 0 THEN error('SQL array indices start at "
           "1') ELSE list_extract(a, i) END",
           "CREATE OR REPLACE MACRO ar_map_element_at(m, k) AS m[k]",
           "CREATE OR REPLACE MACRO ar_map(k, v) AS CASE WHEN len(k) <> len(v) THEN error('Key and value arrays must be "
-          "the same length') WHEN list_contains(list_transform(k, lambda ar_e: ar_e IS NULL), true) THEN error('map "
-          "key "
-          "cannot be null') WHEN len(list_distinct(k)) <> len(k) THEN error('Duplicate map keys are not allowed') ELSE "
-          "map(k, v) END",
+          "the same length') WHEN ar_has_null(k) THEN error('map key cannot be null') WHEN len(list_distinct(k)) <> "
+          "len(k) THEN error('Duplicate map keys are not allowed') ELSE map(k, v) END",
+          // contains: NULL when not found and the array has a NULL (indeterminate).
           "CREATE OR REPLACE MACRO ar_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
-          "list_contains(a, "
-          "x) THEN true WHEN list_contains(list_transform(a, lambda ar_e: ar_e IS NULL), true) THEN NULL ELSE false "
-          "END",
+          "list_contains(a, x) THEN true WHEN ar_has_null(a) THEN NULL ELSE false END",
+          "CREATE OR REPLACE MACRO ar_contains_f(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN NOT isnan(x) "
+          "AND list_contains(a, x) THEN true WHEN ar_has_null(a) THEN NULL ELSE false END",
+          "CREATE OR REPLACE MACRO ar_array_position(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL ELSE "
+          "CAST(coalesce(list_position(a, x), 0) AS BIGINT) END",
+          "CREATE OR REPLACE MACRO ar_array_position_f(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
+          "isnan(x) THEN CAST(0 AS BIGINT) ELSE CAST(coalesce(list_position(a, x), 0) AS BIGINT) END",
+          // array_remove: Trino's equality of a NULL element is indeterminate and fails.
+          "CREATE OR REPLACE MACRO ar_array_remove(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
+          "ar_has_null(a) THEN error('array_remove does not support arrays with elements that are null or contain "
+          "null') ELSE list_filter(a, lambda ar_e: ar_e <> x) END",
+          "CREATE OR REPLACE MACRO ar_array_remove_f(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
+          "ar_has_null(a) THEN error('array_remove does not support arrays with elements that are null or contain "
+          "null') ELSE list_filter(a, lambda ar_e: isnan(x) OR ar_e <> x) END",
+          // Distinct values in first-occurrence order, one NULL kept (IS DISTINCT FROM).
+          "CREATE OR REPLACE MACRO ar_array_distinct(a) AS list_filter(a, lambda ar_e, ar_i: NOT "
+          "list_contains(list_transform(list_slice(a, 1, ar_i - 1), lambda ar_p: ar_p IS NOT DISTINCT FROM ar_e), "
+          "true))",
+          "CREATE OR REPLACE MACRO ar_in(a, x) AS list_contains(list_transform(a, lambda ar_p: ar_p IS NOT DISTINCT "
+          "FROM x), true)",
+          "CREATE OR REPLACE MACRO ar_array_union(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+          "ar_array_distinct(list_concat(a, b)) END",
+          "CREATE OR REPLACE MACRO ar_array_intersect(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+          "ar_array_distinct(list_filter(a, lambda ar_x: ar_in(b, ar_x))) END",
+          "CREATE OR REPLACE MACRO ar_array_except(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+          "ar_array_distinct(list_filter(a, lambda ar_x: NOT ar_in(b, ar_x))) END",
+          "CREATE OR REPLACE MACRO ar_arrays_overlap(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN len(a) = "
+          "0 OR len(b) = 0 THEN false WHEN list_contains(list_transform(a, lambda ar_x: ar_x IS NOT NULL AND "
+          "list_contains(b, ar_x)), true) THEN true WHEN ar_has_null(a) OR ar_has_null(b) THEN NULL ELSE false END",
+          // array_max / array_min: NULL when an element is NULL; NaN is refused.
+          "CREATE OR REPLACE MACRO ar_array_max(a) AS CASE WHEN ar_has_null(a) THEN NULL ELSE list_max(a) END",
+          "CREATE OR REPLACE MACRO ar_array_min(a) AS CASE WHEN ar_has_null(a) THEN NULL ELSE list_min(a) END",
+          "CREATE OR REPLACE MACRO ar_array_max_f(a) AS CASE WHEN ar_has_null(a) THEN NULL WHEN ar_has_nan(a) THEN "
+          "error('NOT_SUPPORTED: array_max of an array with NaN is not supported by the local engine') ELSE "
+          "list_max(a) END",
+          "CREATE OR REPLACE MACRO ar_array_min_f(a) AS CASE WHEN ar_has_null(a) THEN NULL WHEN ar_has_nan(a) THEN "
+          "error('NOT_SUPPORTED: array_min of an array with NaN is not supported by the local engine') ELSE "
+          "list_min(a) END",
+          "CREATE OR REPLACE MACRO ar_array_histogram(a) AS CASE WHEN a IS NULL THEN NULL ELSE "
+          "map(ar_array_distinct(list_filter(a, lambda ar_e: ar_e IS NOT NULL)), "
+          "list_transform(ar_array_distinct(list_filter(a, lambda ar_e: ar_e IS NOT NULL)), lambda ar_k: "
+          "CAST(len(list_filter(a, lambda ar_e: ar_e = ar_k)) AS BIGINT))) END",
+          // array_sort with a comparator, as Java's List.sort (TimSort) runs it on fewer than 32 elements: the
+          // initial run (reversed when strictly descending), then binary insertion, calling the comparator on the
+          // same pairs in the same order (so its errors are Trino's). Longer arrays are refused.
+          "CREATE OR REPLACE MACRO ar_cmp(f, x, y) AS list_transform([list_transform(list_transform([x], lambda ar_q: "
+          "{'x': ar_q, 'y': y}), f)[1]], lambda ar_v: CASE WHEN ar_v IS NULL OR ar_v NOT IN (-1, 0, 1) THEN error('Lambda comparator must return "
+          "either -1, 0, or 1') ELSE ar_v END)[1]",
+          "CREATE OR REPLACE MACRO ar_run_end(a, f, descending) AS list_reduce(list_prepend({'n': CAST(2 AS BIGINT), "
+          "'d': false}, list_transform(range(3, len(a) + 1), lambda ar_rk: {'n': ar_rk, 'd': CAST(NULL AS BOOLEAN)})), "
+          "lambda ar_rs, ar_rk: CASE WHEN ar_rs.d THEN ar_rs WHEN (ar_cmp(f, list_extract(a, ar_rk.n), list_extract(a, "
+          "ar_rk.n - 1)) < 0) = descending THEN {'n': ar_rk.n, 'd': false} ELSE {'n': ar_rs.n, 'd': true} END).n",
+          "CREATE OR REPLACE MACRO ar_bsearch(f, s, p) AS list_reduce(list_prepend({'l': CAST(0 AS BIGINT), 'r': "
+          "CAST(len(s) AS BIGINT)}, list_transform(range(0, 6), lambda ar_bk: {'l': CAST(NULL AS BIGINT), 'r': "
+          "CAST(NULL AS BIGINT)})), lambda ar_bs, ar_bk: CASE WHEN ar_bs.l < ar_bs.r THEN CASE WHEN ar_cmp(f, p, "
+          "list_extract(s, (ar_bs.l + ar_bs.r) // 2 + 1)) < 0 THEN {'l': ar_bs.l, 'r': (ar_bs.l + ar_bs.r) // 2} ELSE "
+          "{'l': (ar_bs.l + ar_bs.r) // 2 + 1, 'r': ar_bs.r} END ELSE ar_bs END).l",
+          "CREATE OR REPLACE MACRO ar_insert_at(s, p, i) AS list_concat(list_concat(list_slice(s, 1, i), [p]), "
+          "list_slice(s, i + 1, len(s)))",
+          "CREATE OR REPLACE MACRO ar_binary_sort(a, f, run) AS list_reduce(list_prepend({'s': run, 'i': CAST(NULL AS "
+          "BIGINT)}, list_transform(range(len(run) + 1, len(a) + 1), lambda ar_k: {'s': CASE WHEN false THEN a END, "
+          "'i': ar_k})), lambda ar_s, ar_k: {'s': ar_insert_at(ar_s.s, list_extract(a, ar_k.i), ar_bsearch(f, "
+          "ar_s.s, list_extract(a, ar_k.i))), 'i': CAST(NULL AS BIGINT)}).s",
+          "CREATE OR REPLACE MACRO ar_array_sort_by(a, f) AS CASE WHEN a IS NULL THEN NULL WHEN len(a) < 2 THEN a "
+          "WHEN len(a) >= 32 THEN error('NOT_SUPPORTED: array_sort with a comparator of an array of 32 elements or "
+          "more is not supported by the local engine') WHEN ar_cmp(f, list_extract(a, 2), list_extract(a, 1)) < 0 "
+          "THEN ar_binary_sort(a, f, list_reverse(list_slice(a, 1, ar_run_end(a, f, true)))) ELSE ar_binary_sort(a, "
+          "f, list_slice(a, 1, ar_run_end(a, f, false))) END",
+          "CREATE OR REPLACE MACRO ar_slice(a, s, n) AS CASE WHEN n < 0 THEN error('length must be greater than or "
+          "equal to 0') WHEN s = 0 THEN error('SQL array indices start at 1') WHEN s < 0 AND len(a) + s + 1 < 1 THEN "
+          "list_slice(a, 1, 0) ELSE list_slice(a, CASE WHEN s > 0 THEN s ELSE len(a) + s + 1 END, CASE WHEN n >= "
+          "len(a) THEN len(a) ELSE (CASE WHEN s > 0 THEN s ELSE len(a) + s + 1 END) + n - 1 END) END",
+          "CREATE OR REPLACE MACRO ar_trim_array(a, n) AS CASE WHEN n < 0 THEN error('size must not be negative: ' || "
+          "n) WHEN n > len(a) THEN error('size must not exceed array cardinality ' || len(a) || ': ' || n) ELSE "
+          "list_slice(a, 1, len(a) - n) END",
+          "CREATE OR REPLACE MACRO ar_repeat(x, n) AS CASE WHEN n < 0 THEN error('count argument of repeat function "
+          "must be greater than or equal to 0') WHEN n > 10000 THEN error('count argument of repeat function must be "
+          "less than or equal to 10000') ELSE list_transform(range(0, n), lambda ar_i: x) END",
+          "CREATE OR REPLACE MACRO ar_ngrams(a, n) AS CASE WHEN n <= 0 THEN error('N must be positive') WHEN n >= "
+          "len(a) THEN [a] ELSE list_transform(range(1, len(a) - n + 2), lambda ar_i: list_slice(a, ar_i, ar_i + n - "
+          "1)) END",
+          // combinations: index tuples i1 < i2 < ... in lexicographic order.
+          "CREATE OR REPLACE MACRO ar_index_combinations(m, n) AS CASE WHEN n = 0 THEN [[]] ELSE "
+          "list_filter(list_transform(range(0, CAST(pow(m, n) AS BIGINT)), lambda ar_k: list_transform(range(0, n), "
+          "lambda ar_d: CAST((ar_k // CAST(pow(m, n - 1 - ar_d) AS BIGINT)) % m + 1 AS BIGINT))), lambda ar_t: "
+          "list_sort(list_distinct(ar_t)) = ar_t) END",
+          "CREATE OR REPLACE MACRO ar_combinations(a, n) AS CASE WHEN n < 0 THEN error('combination size must not be "
+          "negative: ' || n) WHEN n > 5 THEN error('combination size must not exceed 5: ' || n) WHEN pow(len(a), n) > "
+          "1000000 THEN error('NOT_SUPPORTED: combinations of an array that long is not supported by the local "
+          "engine') WHEN n > len(a) THEN "
+          "list_slice([a], 1, 0) ELSE list_transform(ar_index_combinations(len(a), n), lambda ar_t: "
+          "list_transform(ar_t, lambda ar_i: list_extract(a, ar_i))) END",
+          // Booleans of a lambda: true if one is true, NULL if one is NULL and none true, else false.
+          "CREATE OR REPLACE MACRO ar_any_true(r) AS CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, true) THEN "
+          "true WHEN ar_has_null(r) THEN NULL ELSE false END",
+          "CREATE OR REPLACE MACRO ar_all_true(r) AS CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, false) THEN "
+          "false WHEN ar_has_null(r) THEN NULL ELSE true END",
+          "CREATE OR REPLACE MACRO ar_zip2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+          "list_transform(range(1, greatest(len(a), len(b)) + 1), lambda ar_i: {'x': list_extract(a, ar_i), 'y': "
+          "list_extract(b, ar_i)}) END",
+          "CREATE OR REPLACE MACRO ar_sequence(s, e, st) AS CASE WHEN st = 0 THEN error('step must not be zero') WHEN "
+          "(st > 0 AND s > e) OR (st < 0 AND s < e) THEN error('sequence stop value should be greater than or equal "
+          "to start value if step is greater than zero otherwise stop should be less than or equal to start') WHEN "
+          "(CAST(e AS HUGEINT) - s) // st + 1 > 10000 THEN error('result of sequence function must not have more "
+          "than 10000 entries') ELSE generate_series(CAST(s AS BIGINT), CAST(e AS BIGINT), CAST(st AS BIGINT)) END",
+          "CREATE OR REPLACE MACRO ar_interval_days(i) AS CASE WHEN epoch(i) % 86400 <> 0 THEN error('sequence step "
+          "must be a day interval if start and end values are dates') ELSE CAST(epoch(i) // 86400 AS BIGINT) END",
+          "CREATE OR REPLACE MACRO ar_interval_micros(i) AS CAST(epoch(i) * 1000000 AS BIGINT)",
+          "CREATE OR REPLACE MACRO ar_sequence_days(s, e, st) AS list_transform(ar_sequence(s - DATE '1970-01-01', e "
+          "- DATE '1970-01-01', st), lambda ar_d: DATE '1970-01-01' + CAST(ar_d AS INTEGER))",
+          // Month steps: start + k * step (each from the start, as Trino adds months), while not past the stop;
+          // whole months between the two bound k, one more for the end-of-month clamp (Jan 31 + 1 month).
+          "CREATE OR REPLACE MACRO ar_months_of(i) AS CAST(datepart('year', i) * 12 + datepart('month', i) AS "
+          "BIGINT)",
+          "CREATE OR REPLACE MACRO ar_month_steps(s, e, m) AS list_filter(list_transform(generate_series(0, "
+          "greatest(ar_months_of(age(CAST(e AS TIMESTAMP), CAST(s AS TIMESTAMP))) // m, 0) + 1), lambda ar_k: CAST(s "
+          "AS TIMESTAMP) + to_months(CAST(ar_k * m AS INTEGER))), lambda ar_t: CASE WHEN m > 0 THEN ar_t <= e ELSE "
+          "ar_t >= e END)",
+          "CREATE OR REPLACE MACRO ar_sequence_months(s, e, st) AS CASE WHEN ar_months_of(st) = 0 THEN error('step "
+          "must not be zero') WHEN (ar_months_of(st) > 0 AND s > e) OR (ar_months_of(st) < 0 AND s < e) THEN "
+          "error('sequence stop value should be greater than or equal to start value if step is greater than zero "
+          "otherwise stop should be less than or equal to start') WHEN len(ar_month_steps(s, e, ar_months_of(st))) > "
+          "10000 THEN error('result of sequence function must not have more than 10000 entries') ELSE "
+          "ar_month_steps(s, e, ar_months_of(st)) END",
+          // Maps.
+          "CREATE OR REPLACE MACRO ar_map_from_entries(a) AS CASE WHEN a IS NULL THEN NULL WHEN ar_has_null(a) THEN "
+          "error('map entry cannot be null') WHEN ar_has_null(list_transform(a, lambda ar_e: struct_extract_at(ar_e, "
+          "1))) THEN error('map key cannot be null') WHEN len(list_distinct(list_transform(a, lambda ar_e: "
+          "struct_extract_at(ar_e, 1)))) <> len(a) THEN error('Duplicate map keys are not allowed') ELSE "
+          "map(list_transform(a, lambda ar_e: struct_extract_at(ar_e, 1)), list_transform(a, lambda ar_e: "
+          "struct_extract_at(ar_e, 2))) END",
+          "CREATE OR REPLACE MACRO ar_multimap_of(k, v) AS map(ar_array_distinct(k), "
+          "list_transform(ar_array_distinct(k), lambda ar_u: list_transform(list_filter(range(1, len(k) + 1), "
+          "lambda ar_i: list_extract(k, ar_i) = ar_u), lambda ar_i: list_extract(v, ar_i))))",
+          "CREATE OR REPLACE MACRO ar_multimap_from_entries(a) AS CASE WHEN a IS NULL THEN NULL WHEN ar_has_null(a) "
+          "THEN error('map entry cannot be null') WHEN ar_has_null(list_transform(a, lambda ar_e: "
+          "struct_extract_at(ar_e, 1))) THEN error('map key cannot be null') ELSE ar_multimap_of(list_transform(a, "
+          "lambda ar_e: struct_extract_at(ar_e, 1)), list_transform(a, lambda ar_e: struct_extract_at(ar_e, 2))) END",
+          "CREATE OR REPLACE MACRO ar_transform_keys(m, k) AS CASE WHEN m IS NULL THEN NULL WHEN ar_has_null(k) THEN "
+          "error('map key cannot be null') WHEN len(list_distinct(k)) <> len(k) THEN error('Duplicate keys are not "
+          "allowed') ELSE map(k, map_values(m)) END",
+          "CREATE OR REPLACE MACRO ar_map_zip_keys(a, b) AS ar_array_distinct(list_concat(map_keys(a), map_keys(b)))",
+          "CREATE OR REPLACE MACRO ar_map_zip_entries(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+          "list_transform(ar_map_zip_keys(a, b), lambda ar_k: {'k': ar_k, 'v1': a[ar_k], 'v2': b[ar_k]}) END",
+          "CREATE OR REPLACE MACRO ar_map_zip_with(a, b, v) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+          "map(ar_map_zip_keys(a, b), v) END",
+          // Aggregates over a list of {k, v} (NULL for a NULL key): the first value of each key.
+          "CREATE OR REPLACE MACRO ar_kv(l) AS list_filter(l, lambda ar_e: ar_e IS NOT NULL)",
+          "CREATE OR REPLACE MACRO ar_map_agg(l) AS CASE WHEN len(ar_kv(l)) = 0 THEN NULL ELSE "
+          "map_from_entries(list_filter(ar_kv(l), lambda ar_e, ar_i: list_position(list_transform(ar_kv(l), lambda "
+          "ar_p: ar_p.k), ar_e.k) = ar_i)) END",
+          "CREATE OR REPLACE MACRO ar_multimap_agg(l) AS CASE WHEN len(ar_kv(l)) = 0 THEN NULL ELSE "
+          "ar_multimap_of(list_transform(ar_kv(l), lambda ar_e: ar_e.k), list_transform(ar_kv(l), lambda ar_e: "
+          "ar_e.v)) END",
+          "CREATE OR REPLACE MACRO ar_map_union(l) AS CASE WHEN len(list_filter(l, lambda ar_m: ar_m IS NOT NULL)) = "
+          "0 THEN NULL ELSE ar_map_agg(flatten(list_transform(list_filter(l, lambda ar_m: ar_m IS NOT NULL), lambda "
+          "ar_m: list_transform(map_entries(ar_m), lambda ar_e: {'k': ar_e.key, 'v': ar_e.value})))) END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)
 }
