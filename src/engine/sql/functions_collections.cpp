@@ -70,7 +70,7 @@ void add_arrays(Builder& b) {
   b.add("repeat", {"T", "bigint"}, "array(T)", "ar_repeat({0}, {1})");
   b.add("ngrams", {"array(T)", "bigint"}, "array(array(T))", "ar_ngrams({0}, {1})");
   b.add("combinations", {"array(T)", "bigint"}, "array(array(T))", "ar_combinations({0}, {1})");
-  b.add("shuffle", {"array(T)"}, "array(T)", "list_transform(list_sort(list_transform({0}, lambda ar_e: {'r': random(), 'e': ar_e})), lambda ar_p: ar_p.e)");
+  b.add("shuffle", {"array(T)"}, "array(T)", "ar_shuffle({0})");
   for (auto t : {"varchar", "tinyint", "smallint", "integer", "bigint", "date", "boolean"}) {
     b.add("array_join", {std::string("array(") + t + ")", "varchar"}, "varchar", "array_to_string({0}, {1})");
     b.add("array_join", {std::string("array(") + t + ")", "varchar", "varchar"}, "varchar",
@@ -155,7 +155,7 @@ void add_maps(Builder& b) {
   b.add_rule(
       "map_entries", {"map(K,V)"},
       [](const std::vector<Type>& a) -> Outcome<Type> { return Type::array(anonymous_row(a[0].children)); },
-      "CAST(list_transform(map_entries({0}), lambda ar_e: {'field0': ar_e.key, 'field1': ar_e.value}) AS {R})");
+      "CAST(ar_map_entries({0}) AS {R})");
   const auto entries_rule = [](bool multi) {
     return [multi](const std::vector<Type>& a) -> Outcome<Type> {
       const Type& row = a[0].children[0];
@@ -181,10 +181,10 @@ void add_maps(Builder& b) {
       .variadic = true;
   // Lambdas over (key, value): the packed parameter is DuckDB's map entry struct.
   b.add("map_filter", {"map(K,V)", "function(K,V,boolean)"}, "map(K,V)",
-        "map_from_entries(list_filter(map_entries({0}), {1}))")
+        "CAST(map_from_entries(list_filter(map_entries({0}), {1})) AS {R})")
       .packed_lambda = true;
   b.add("transform_values", {"map(K,V)", "function(K,V,U)"}, "map(K,U)",
-        "map(map_keys({0}), list_transform(map_entries({0}), {1}))")
+        "CASE WHEN ({0}) IS NULL THEN NULL ELSE map(map_keys({0}), list_transform(map_entries({0}), {1})) END")
       .packed_lambda = true;
   b.add("transform_keys", {"map(K,V)", "function(K,V,U)"}, "map(U,V)",
         "ar_transform_keys({0}, list_transform(map_entries({0}), {1}))")
@@ -195,9 +195,9 @@ void add_maps(Builder& b) {
 
   // Aggregates (NULL keys are skipped, as Trino's key argument is not nullable).
   b.add("map_agg", {"K", "V"}, "map(K,V)",
-        "ar_map_agg(list(CASE WHEN ({0}) IS NOT NULL THEN {'k': {0}, 'v': {1}} END{O}){F})", K::Aggregate);
+        "ar_map_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})", K::Aggregate);
   b.add("multimap_agg", {"K", "V"}, "map(K,array(V))",
-        "ar_multimap_agg(list(CASE WHEN ({0}) IS NOT NULL THEN {'k': {0}, 'v': {1}} END{O}){F})", K::Aggregate);
+        "ar_multimap_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})", K::Aggregate);
   b.add("map_union", {"map(K,V)"}, "map(K,V)", "ar_map_union(list({0}{O}){F})", K::Aggregate);
   for (auto t : kComparable) {
     const std::string e(t);
@@ -350,7 +350,11 @@ void add_collections(Builder& b) {
           "otherwise stop should be less than or equal to start') WHEN len(ar_month_steps(s, e, ar_months_of(st))) > "
           "10000 THEN error('result of sequence function must not have more than 10000 entries') ELSE "
           "ar_month_steps(s, e, ar_months_of(st)) END",
+          "CREATE OR REPLACE MACRO ar_shuffle(a) AS list_transform(list_sort(list_transform(a, lambda ar_e: {'r': "
+          "random(), 'e': ar_e})), lambda ar_p: ar_p.e)",
           // Maps.
+          "CREATE OR REPLACE MACRO ar_map_entries(m) AS list_transform(map_entries(m), lambda ar_e: {'field0': "
+          "ar_e.key, 'field1': ar_e.value})",
           "CREATE OR REPLACE MACRO ar_map_from_entries(a) AS CASE WHEN a IS NULL THEN NULL WHEN ar_has_null(a) THEN "
           "error('map entry cannot be null') WHEN ar_has_null(list_transform(a, lambda ar_e: struct_extract_at(ar_e, "
           "1))) THEN error('map key cannot be null') WHEN len(list_distinct(list_transform(a, lambda ar_e: "
