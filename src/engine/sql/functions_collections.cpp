@@ -56,12 +56,28 @@ void add_arrays(Builder& b) {
     b.add("array_intersect", {a, a}, a, "ar_array_intersect({0}, {1})");
     b.add("array_except", {a, a}, a, "ar_array_except({0}, {1})");
     b.add("arrays_overlap", {a, a}, "boolean", "ar_arrays_overlap({0}, {1})");
-    b.add("array_sort", {a}, a, "list_sort({0}, 'ASC', 'NULLS LAST')");
+    b.add("array_sort", {a}, a, "CAST(list_sort({0}, 'ASC', 'NULLS LAST') AS {R})");
     // The element's own type (a pattern's "decimal" alone would lose its precision).
     b.add_rule("array_max", {a}, element_of, "ar_array_max" + f + "({0})");
     b.add_rule("array_min", {a}, element_of, "ar_array_min" + f + "({0})");
     b.add_rule("array_histogram", {a}, counts_of, "ar_array_histogram({0})");
   }
+  // Arrays of scalar arrays: Trino's array equality (operators: ar_array_equal), NULL when indeterminate.
+  for (auto t : kComparable) {
+    const std::string a = "array(" + std::string(t) + ")";
+    b.add("contains", {"array(" + a + ")", a}, "boolean", "ar_contains_array({0}, {1})");
+  }
+  b.add_emit("concat", {"array(T)"}, "array(T)",
+             [](const std::vector<std::string>& args, const Resolved&) -> Outcome<std::string> {
+               std::string nulls;
+               std::string all = args[0];
+               for (std::size_t i = 0; i < args.size(); ++i) {
+                 nulls += (i ? " OR " : "") + std::string("(") + args[i] + ") IS NULL";
+                 if (i) all = "list_concat(" + all + ", " + args[i] + ")";
+               }
+               return "CASE WHEN " + nulls + " THEN NULL ELSE " + all + " END";
+             })
+      .variadic = true;
   b.add("array_sort", {"array(T)", "function(T,T,integer)"}, "array(T)", "ar_array_sort_by({0}, {1})")
       .packed_lambda = true;
   b.add("slice", {"array(T)", "bigint", "bigint"}, "array(T)", "ar_slice({0}, {1}, {2})");
@@ -71,7 +87,7 @@ void add_arrays(Builder& b) {
   b.add("ngrams", {"array(T)", "bigint"}, "array(array(T))", "ar_ngrams({0}, {1})");
   b.add("combinations", {"array(T)", "bigint"}, "array(array(T))", "ar_combinations({0}, {1})");
   b.add("shuffle", {"array(T)"}, "array(T)", "ar_shuffle({0})");
-  for (auto t : {"varchar", "tinyint", "smallint", "integer", "bigint", "date", "boolean"}) {
+  for (auto t : {"varchar", "tinyint", "smallint", "integer", "bigint", "decimal", "date", "boolean"}) {
     b.add("array_join", {std::string("array(") + t + ")", "varchar"}, "varchar", "array_to_string({0}, {1})");
     b.add("array_join", {std::string("array(") + t + ")", "varchar", "varchar"}, "varchar",
           "array_to_string(list_transform({0}, lambda ar_e: coalesce(CAST(ar_e AS VARCHAR), {2})), {1})");
@@ -229,17 +245,19 @@ void add_collections(Builder& b) {
           "list_contains(a, x) THEN true WHEN ar_has_null(a) THEN NULL ELSE false END",
           "CREATE OR REPLACE MACRO ar_contains_f(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN NOT isnan(x) "
           "AND list_contains(a, x) THEN true WHEN ar_has_null(a) THEN NULL ELSE false END",
+          "CREATE OR REPLACE MACRO ar_contains_array(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
+          "list_contains(list_transform(a, lambda ar_e: ar_array_equal(ar_e, x)), true) THEN true WHEN "
+          "list_contains(list_transform(a, lambda ar_e: ar_array_equal(ar_e, x) IS NULL), true) THEN NULL ELSE false "
+          "END",
           "CREATE OR REPLACE MACRO ar_array_position(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL ELSE "
           "CAST(coalesce(list_position(a, x), 0) AS BIGINT) END",
           "CREATE OR REPLACE MACRO ar_array_position_f(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
           "isnan(x) THEN CAST(0 AS BIGINT) ELSE CAST(coalesce(list_position(a, x), 0) AS BIGINT) END",
-          // array_remove: Trino's equality of a NULL element is indeterminate and fails.
-          "CREATE OR REPLACE MACRO ar_array_remove(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
-          "ar_has_null(a) THEN error('array_remove does not support arrays with elements that are null or contain "
-          "null') ELSE list_filter(a, lambda ar_e: ar_e <> x) END",
-          "CREATE OR REPLACE MACRO ar_array_remove_f(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
-          "ar_has_null(a) THEN error('array_remove does not support arrays with elements that are null or contain "
-          "null') ELSE list_filter(a, lambda ar_e: isnan(x) OR ar_e <> x) END",
+          // array_remove: NULL elements stay.
+          "CREATE OR REPLACE MACRO ar_array_remove(a, x) AS CASE WHEN x IS NULL THEN NULL ELSE list_filter(a, lambda "
+          "ar_e: ar_e IS NULL OR ar_e <> x) END",
+          "CREATE OR REPLACE MACRO ar_array_remove_f(a, x) AS CASE WHEN x IS NULL THEN NULL ELSE list_filter(a, lambda "
+          "ar_e: ar_e IS NULL OR isnan(x) OR ar_e <> x) END",
           // Distinct values in first-occurrence order, one NULL kept (IS DISTINCT FROM).
           "CREATE OR REPLACE MACRO ar_array_distinct(a) AS list_filter(a, lambda ar_e, ar_i: NOT "
           "list_contains(list_transform(list_slice(a, 1, ar_i - 1), lambda ar_p: ar_p IS NOT DISTINCT FROM ar_e), "
@@ -248,22 +266,26 @@ void add_collections(Builder& b) {
           "FROM x), true)",
           "CREATE OR REPLACE MACRO ar_array_union(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "ar_array_distinct(list_concat(a, b)) END",
-          "CREATE OR REPLACE MACRO ar_array_intersect(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
-          "ar_array_distinct(list_filter(a, lambda ar_x: ar_in(b, ar_x))) END",
+          // array_intersect: in the order of the longer array (the first when as long).
+          "CREATE OR REPLACE MACRO ar_intersect_ordered(a, b) AS ar_array_distinct(list_filter(a, lambda ar_x: ar_in(b, "
+          "ar_x)))",
+          "CREATE OR REPLACE MACRO ar_array_intersect(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN len(a) < "
+          "len(b) THEN ar_intersect_ordered(b, a) ELSE ar_intersect_ordered(a, b) END",
           "CREATE OR REPLACE MACRO ar_array_except(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "ar_array_distinct(list_filter(a, lambda ar_x: NOT ar_in(b, ar_x))) END",
           "CREATE OR REPLACE MACRO ar_arrays_overlap(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN len(a) = "
           "0 OR len(b) = 0 THEN false WHEN list_contains(list_transform(a, lambda ar_x: ar_x IS NOT NULL AND "
           "list_contains(b, ar_x)), true) THEN true WHEN ar_has_null(a) OR ar_has_null(b) THEN NULL ELSE false END",
-          // array_max / array_min: NULL when an element is NULL; NaN is refused.
+          // array_max / array_min: NULL when an element is NULL. array_min passes over NaN (NaN only when every
+          // element is); array_max of a NaN differs between Trino versions and is refused.
           "CREATE OR REPLACE MACRO ar_array_max(a) AS CASE WHEN ar_has_null(a) THEN NULL ELSE list_max(a) END",
           "CREATE OR REPLACE MACRO ar_array_min(a) AS CASE WHEN ar_has_null(a) THEN NULL ELSE list_min(a) END",
           "CREATE OR REPLACE MACRO ar_array_max_f(a) AS CASE WHEN ar_has_null(a) THEN NULL WHEN ar_has_nan(a) THEN "
           "error('NOT_SUPPORTED: array_max of an array with NaN is not supported by the local engine') ELSE "
           "list_max(a) END",
-          "CREATE OR REPLACE MACRO ar_array_min_f(a) AS CASE WHEN ar_has_null(a) THEN NULL WHEN ar_has_nan(a) THEN "
-          "error('NOT_SUPPORTED: array_min of an array with NaN is not supported by the local engine') ELSE "
-          "list_min(a) END",
+          "CREATE OR REPLACE MACRO ar_array_min_f(a) AS CASE WHEN ar_has_null(a) THEN NULL WHEN len(a) > 0 AND "
+          "len(list_filter(a, lambda ar_e: NOT isnan(ar_e))) = 0 THEN list_extract(a, 1) ELSE list_min(list_filter(a, "
+          "lambda ar_e: NOT isnan(ar_e))) END",
           "CREATE OR REPLACE MACRO ar_array_histogram(a) AS CASE WHEN a IS NULL THEN NULL ELSE "
           "map(ar_array_distinct(list_filter(a, lambda ar_e: ar_e IS NOT NULL)), "
           "list_transform(ar_array_distinct(list_filter(a, lambda ar_e: ar_e IS NOT NULL)), lambda ar_k: "
@@ -307,17 +329,24 @@ void add_collections(Builder& b) {
           "CREATE OR REPLACE MACRO ar_ngrams(a, n) AS CASE WHEN n <= 0 THEN error('N must be positive') WHEN n >= "
           "len(a) THEN [a] ELSE list_transform(range(1, len(a) - n + 2), lambda ar_i: list_slice(a, ar_i, ar_i + n - "
           "1)) END",
-          // combinations: index tuples i1 < i2 < ... in lexicographic order.
-          "CREATE OR REPLACE MACRO ar_index_combinations(m, n) AS CASE WHEN n = 0 THEN [[]] ELSE "
-          "list_filter(list_transform(range(0, CAST(pow(m, n) AS BIGINT)), lambda ar_k: list_transform(range(0, n), "
-          "lambda ar_d: CAST((ar_k // CAST(pow(m, n - 1 - ar_d) AS BIGINT)) % m + 1 AS BIGINT))), lambda ar_t: "
-          "list_sort(list_distinct(ar_t)) = ar_t) END",
+          // combinations: index tuples i1 < i2 < ... in Trino's order (the first index moves fastest).
+          "CREATE OR REPLACE MACRO ar_comb1(m) AS list_transform(range(1, m + 1), lambda ar_c1: [ar_c1])",
+          "CREATE OR REPLACE MACRO ar_comb2(m) AS flatten(list_transform(range(1, m + 1), lambda ar_c2: "
+          "list_transform(ar_comb1(ar_c2 - 1), lambda ar_t2: list_append(ar_t2, ar_c2))))",
+          "CREATE OR REPLACE MACRO ar_comb3(m) AS flatten(list_transform(range(1, m + 1), lambda ar_c3: "
+          "list_transform(ar_comb2(ar_c3 - 1), lambda ar_t3: list_append(ar_t3, ar_c3))))",
+          "CREATE OR REPLACE MACRO ar_comb4(m) AS flatten(list_transform(range(1, m + 1), lambda ar_c4: "
+          "list_transform(ar_comb3(ar_c4 - 1), lambda ar_t4: list_append(ar_t4, ar_c4))))",
+          "CREATE OR REPLACE MACRO ar_comb5(m) AS flatten(list_transform(range(1, m + 1), lambda ar_c5: "
+          "list_transform(ar_comb4(ar_c5 - 1), lambda ar_t5: list_append(ar_t5, ar_c5))))",
+          "CREATE OR REPLACE MACRO ar_binomial(m, n) AS list_reduce(list_prepend(CAST(1 AS HUGEINT), range(1, n + 1)), "
+          "lambda ar_b, ar_i: ar_b * (m - n + ar_i) // ar_i)",
           "CREATE OR REPLACE MACRO ar_combinations(a, n) AS CASE WHEN n < 0 THEN error('combination size must not be "
-          "negative: ' || n) WHEN n > 5 THEN error('combination size must not exceed 5: ' || n) WHEN pow(len(a), n) > "
-          "1000000 THEN error('NOT_SUPPORTED: combinations of an array that long is not supported by the local "
-          "engine') WHEN n > len(a) THEN "
-          "list_slice([a], 1, 0) ELSE list_transform(ar_index_combinations(len(a), n), lambda ar_t: "
-          "list_transform(ar_t, lambda ar_i: list_extract(a, ar_i))) END",
+          "negative: ' || n) WHEN n > 5 THEN error('combination size must not exceed 5: ' || n) WHEN n > len(a) THEN "
+          "list_slice([a], 1, 0) WHEN ar_binomial(len(a), n) * n > 100000 THEN error('combinations exceed max size') "
+          "ELSE list_transform(CASE n WHEN 0 THEN [CAST([] AS BIGINT[])] WHEN 1 THEN ar_comb1(len(a)) WHEN 2 THEN "
+          "ar_comb2(len(a)) WHEN 3 THEN ar_comb3(len(a)) WHEN 4 THEN ar_comb4(len(a)) ELSE ar_comb5(len(a)) END, lambda "
+          "ar_t: list_transform(ar_t, lambda ar_i: list_extract(a, ar_i))) END",
           // Booleans of a lambda: true if one is true, NULL if one is NULL and none true, else false.
           "CREATE OR REPLACE MACRO ar_any_true(r) AS CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, true) THEN "
           "true WHEN ar_has_null(r) THEN NULL ELSE false END",
