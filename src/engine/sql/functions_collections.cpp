@@ -80,6 +80,7 @@ void add_arrays(Builder& b) {
       .variadic = true;
   b.add("array_sort", {"array(T)", "function(T,T,integer)"}, "array(T)", "ar_array_sort_by({0}, {1})")
       .packed_lambda = true;
+  b.add("contains_sequence", {"array(T)", "array(T)"}, "boolean", "ar_contains_sequence({0}, {1})");
   b.add("slice", {"array(T)", "bigint", "bigint"}, "array(T)", "ar_slice({0}, {1}, {2})");
   b.add("trim_array", {"array(T)", "bigint"}, "array(T)", "ar_trim_array({0}, {1})");
   b.add("flatten", {"array(array(T))"}, "array(T)", "flatten({0})");
@@ -195,6 +196,9 @@ void add_maps(Builder& b) {
                return "CASE WHEN " + nulls + " THEN NULL ELSE map_concat(" + all + ") END";
              })
       .variadic = true;
+  b.add("split_to_map", {"varchar", "varchar", "varchar"}, "map(varchar,varchar)", "ar_split_to_map({0}, {1}, {2})");
+  b.add("split_to_multimap", {"varchar", "varchar", "varchar"}, "map(varchar,array(varchar))",
+        "ar_split_to_multimap({0}, {1}, {2})");
   // Lambdas over (key, value): the packed parameter is DuckDB's map entry struct.
   b.add("map_filter", {"map(K,V)", "function(K,V,boolean)"}, "map(K,V)",
         "CAST(map_from_entries(list_filter(map_entries({0}), {1})) AS {R})")
@@ -381,6 +385,11 @@ void add_collections(Builder& b) {
           "ar_month_steps(s, e, ar_months_of(st)) END",
           "CREATE OR REPLACE MACRO ar_shuffle(a) AS list_transform(list_sort(list_transform(a, lambda ar_e: {'r': "
           "random(), 'e': ar_e})), lambda ar_p: ar_p.e)",
+          // contains_sequence: IS NOT DISTINCT FROM element by element (Trino's IDENTICAL), at any offset.
+          "CREATE OR REPLACE MACRO ar_contains_sequence(x, q) AS CASE WHEN x IS NULL OR q IS NULL THEN NULL ELSE "
+          "list_contains(list_transform(range(0, len(x) - len(q) + 1), lambda ar_o: NOT list_contains(list_transform("
+          "range(1, len(q) + 1), lambda ar_j: list_extract(x, ar_o + ar_j) IS NOT DISTINCT FROM list_extract(q, "
+          "ar_j)), false)), true) END",
           // Maps.
           "CREATE OR REPLACE MACRO ar_map_entries(m) AS list_transform(map_entries(m), lambda ar_e: {'field0': "
           "ar_e.key, 'field1': ar_e.value})",
@@ -405,6 +414,37 @@ void add_collections(Builder& b) {
           "list_transform(ar_map_zip_keys(a, b), lambda ar_k: {'k': ar_k, 'v1': a[ar_k], 'v2': b[ar_k]}) END",
           "CREATE OR REPLACE MACRO ar_map_zip_with(a, b, v) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "map(ar_map_zip_keys(a, b), v) END",
+          // split_to_map / split_to_multimap: entries split on the literal delimiter (a trailing one ends the
+          // string), each with the key-value delimiter exactly once; the first bad entry (or, for maps, repeated
+          // key) fails with Trino's message (split_to_multimap's does not quote the entry).
+          "CREATE OR REPLACE MACRO ar_split_entries(s, d) AS CASE WHEN s = '' THEN list_slice([''], 1, 0) WHEN "
+          "suffix(s, d) THEN list_slice(string_split(s, d), 1, len(string_split(s, d)) - 1) ELSE string_split(s, d) "
+          "END",
+          "CREATE OR REPLACE MACRO ar_split_bad(e, kd) AS strpos(e, kd) = 0 OR strpos(substr(e, strpos(e, kd) + "
+          "length(kd)), kd) > 0",
+          "CREATE OR REPLACE MACRO ar_split_key(e, kd) AS substr(e, 1, strpos(e, kd) - 1)",
+          "CREATE OR REPLACE MACRO ar_split_value(e, kd) AS substr(e, strpos(e, kd) + length(kd))",
+          "CREATE OR REPLACE MACRO ar_split_check(s, d, kd) AS CASE WHEN length(d) = 0 THEN error('entryDelimiter is "
+          "empty') WHEN length(kd) = 0 THEN error('keyValueDelimiter is empty') WHEN d = kd THEN error('entryDelimiter "
+          "and keyValueDelimiter must not be the same') ELSE ar_split_entries(s, d) END",
+          "CREATE OR REPLACE MACRO ar_split_problem(l, kd, unique_keys) AS list_filter(range(1, len(l) + 1), lambda "
+          "ar_si: ar_split_bad(list_extract(l, ar_si), kd) OR (unique_keys AND list_contains(list_transform("
+          "list_slice(l, 1, ar_si - 1), lambda ar_sp: ar_split_key(ar_sp, kd)), ar_split_key(list_extract(l, ar_si), "
+          "kd))))[1]",
+          "CREATE OR REPLACE MACRO ar_split_fail(l, kd, i, q) AS CASE WHEN ar_split_bad(list_extract(l, i), kd) "
+          "THEN error('Key-value delimiter must appear exactly once in each entry. Bad input: ' || q || "
+          "list_extract(l, i) || q) ELSE error('Duplicate keys (' || ar_split_key(list_extract(l, i), kd) || ') are "
+          "not allowed') END",
+          "CREATE OR REPLACE MACRO ar_split_map_of(l, kd) AS CASE WHEN ar_split_problem(l, kd, true) IS NOT NULL THEN "
+          "ar_split_fail(l, kd, ar_split_problem(l, kd, true), '''') ELSE map(list_transform(l, lambda ar_se: "
+          "ar_split_key(ar_se, kd)), list_transform(l, lambda ar_se: ar_split_value(ar_se, kd))) END",
+          "CREATE OR REPLACE MACRO ar_split_to_map(s, d, kd) AS CASE WHEN s IS NULL OR d IS NULL OR kd IS NULL THEN "
+          "NULL ELSE ar_split_map_of(ar_split_check(s, d, kd), kd) END",
+          "CREATE OR REPLACE MACRO ar_split_multimap_of(l, kd) AS CASE WHEN ar_split_problem(l, kd, false) IS NOT NULL "
+          "THEN ar_split_fail(l, kd, ar_split_problem(l, kd, false), '') ELSE ar_multimap_of(list_transform(l, lambda "
+          "ar_se: ar_split_key(ar_se, kd)), list_transform(l, lambda ar_se: ar_split_value(ar_se, kd))) END",
+          "CREATE OR REPLACE MACRO ar_split_to_multimap(s, d, kd) AS CASE WHEN s IS NULL OR d IS NULL OR kd IS NULL "
+          "THEN NULL ELSE ar_split_multimap_of(ar_split_check(s, d, kd), kd) END",
           // Aggregates over a list of {k, v} (NULL for a NULL key): the first value of each key.
           "CREATE OR REPLACE MACRO ar_kv(l) AS list_filter(l, lambda ar_e: ar_e IS NOT NULL)",
           "CREATE OR REPLACE MACRO ar_map_agg(l) AS CASE WHEN len(ar_kv(l)) = 0 THEN NULL ELSE "
