@@ -5,6 +5,7 @@
 // list_position finds NULL, list_concat skips a NULL list, map_concat a NULL map) and in NaN equality
 // (DuckDB: NaN = NaN): every entry here goes through an ar_* macro that states Trino's rule.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "athena_runner/engine/sql/errors.hpp"
@@ -16,6 +17,22 @@ namespace {
 
 bool is_floating(std::string_view t) { return t == "real" || t == "double"; }
 
+// Each argument wrapped as before + arg + after, separated by `separator`.
+std::string each(const std::vector<std::string>& args, std::string_view before, std::string_view after,
+                 std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (i) out += separator;
+    out += before;
+    out += args[i];
+    out += after;
+  }
+  return out;
+}
+
+// Trino's functions give NULL for a NULL argument; DuckDB's list and map functions often skip it.
+std::string any_null(const std::vector<std::string>& args) { return each(args, "(", ") IS NULL", " OR "); }
+
 // An anonymous row type of the given field types (zip, map_entries).
 Type anonymous_row(std::vector<Type> fields) {
   std::vector<std::string> names(fields.size());
@@ -26,7 +43,9 @@ Type anonymous_row(std::vector<Type> fields) {
 std::string anonymous_struct(const std::vector<std::string>& values) {
   std::string out = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
-    out += (i ? ", " : "") + std::string("'field") + std::to_string(i) + "': " + values[i];
+    if (i) out += ", ";
+    out += "'field" + std::to_string(i) + "': ";
+    out += values[i];
   }
   return out + "}";
 }
@@ -69,17 +88,18 @@ void add_arrays(Builder& b) {
   }
   b.add_emit("concat", {"array(T)"}, "array(T)",
              [](const std::vector<std::string>& args, const Resolved&) -> Outcome<std::string> {
-               std::string nulls;
                std::string all = args[0];
-               for (std::size_t i = 0; i < args.size(); ++i) {
-                 nulls += (i ? " OR " : "") + std::string("(") + args[i] + ") IS NULL";
-                 if (i) all = "list_concat(" + all + ", " + args[i] + ")";
+               for (std::size_t i = 1; i < args.size(); ++i) {
+                 all.insert(0, "list_concat(");
+                 all += ", ";
+                 all += args[i];
+                 all += ")";
                }
-               return "CASE WHEN " + nulls + " THEN NULL ELSE " + all + " END";
+               return "CASE WHEN " + any_null(args) + " THEN NULL ELSE " + all + " END";
              })
       .variadic = true;
-  b.add("array_sort", {"array(T)", "function(T,T,integer)"}, "array(T)", "ar_array_sort_by({0}, {1})")
-      .packed_lambda = true;
+  b.add("array_sort", {"array(T)", "function(T,T,integer)"}, "array(T)", "ar_array_sort_by({0}, {1})").packed_lambda =
+      true;
   b.add("contains_sequence", {"array(T)", "array(T)"}, "boolean", "ar_contains_sequence({0}, {1})");
   b.add("slice", {"array(T)", "bigint", "bigint"}, "array(T)", "ar_slice({0}, {1}, {2})");
   b.add("trim_array", {"array(T)", "bigint"}, "array(T)", "ar_trim_array({0}, {1})");
@@ -111,50 +131,49 @@ void add_arrays(Builder& b) {
                const std::string null_s = "CAST(NULL AS " + *s + ")";
                const std::string null_t = "CAST(NULL AS " + *t + ")";
                return "CASE WHEN (" + args[0] + ") IS NULL THEN NULL ELSE list_transform(list_transform([list_reduce(" +
-                      "list_prepend({'s': CAST(" + args[1] + " AS " + *s + "), 'x': " + null_t +
-                      "}, list_transform(" + args[0] + ", lambda ar_rx: {'s': " + null_s +
+                      "list_prepend({'s': CAST(" + args[1] + " AS " + *s + "), 'x': " + null_t + "}, list_transform(" +
+                      args[0] + ", lambda ar_rx: {'s': " + null_s +
                       ", 'x': ar_rx})), lambda ar_ra, ar_re: {'s': CAST(list_transform(list_transform([ar_ra.s], " +
-                      "lambda ar_rq: {'s': ar_rq, 'x': ar_re.x}), " + args[2] + ")[1] AS " + *s + "), 'x': " +
-                      null_t + "}).s], lambda ar_rq: {'s': ar_rq}), " + args[3] + ")[1] END";
+                      "lambda ar_rq: {'s': ar_rq, 'x': ar_re.x}), " + args[2] + ")[1] AS " + *s + "), 'x': " + null_t +
+                      "}).s], lambda ar_rq: {'s': ar_rq}), " + args[3] + ")[1] END";
              })
       .packed_lambda = true;
-  b.add("zip_with", {"array(T)", "array(U)", "function(T,U,R)"}, "array(R)",
-        "list_transform(ar_zip2({0}, {1}), {2})")
+  b.add("zip_with", {"array(T)", "array(U)", "function(T,U,R)"}, "array(R)", "list_transform(ar_zip2({0}, {1}), {2})")
       .packed_lambda = true;
   // zip: two to five arrays, padded with NULLs.
   const std::vector<std::string> vars = {"T", "U", "V", "W", "X"};
   for (std::size_t n = 2; n <= vars.size(); ++n) {
     std::vector<std::string> params;
     for (std::size_t i = 0; i < n; ++i) params.push_back("array(" + vars[i] + ")");
-    b.add_emit(
-         "zip", params, "",
-         [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
-           std::string nulls;
-           std::string lengths;
-           std::vector<std::string> fields;
-           for (std::size_t i = 0; i < args.size(); ++i) {
-             nulls += (i ? " OR " : "") + std::string("(") + args[i] + ") IS NULL";
-             lengths += (i ? ", " : "") + std::string("len(") + args[i] + ")";
-             fields.push_back("list_extract(" + args[i] + ", ar_i)");
-           }
-           auto type = duck_type(call.returns);
-           if (!type) return type;
-           return "CASE WHEN " + nulls + " THEN NULL ELSE CAST(list_transform(range(1, greatest(" + lengths +
-                  ") + 1), lambda ar_i: " + anonymous_struct(fields) + ") AS " + *type + ") END";
-         })
+    b.add_emit("zip", params, "",
+               [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+                 std::vector<std::string> fields;
+                 fields.reserve(args.size());
+                 for (const auto& a : args) fields.push_back("list_extract(" + a + ", ar_i)");
+                 auto type = duck_type(call.returns);
+                 if (!type) return type;
+                 std::string out =
+                     "CASE WHEN " + any_null(args) + " THEN NULL ELSE CAST(list_transform(range(1, greatest(";
+                 out += each(args, "len(", ")", ", ");
+                 out += ") + 1), lambda ar_i: " + anonymous_struct(fields) + ") AS " + *type + ") END";
+                 return out;
+               })
         .rule = [](const std::vector<Type>& args) -> Outcome<Type> {
       std::vector<Type> fields;
+      fields.reserve(args.size());
       for (const auto& a : args) fields.push_back(a.children[0]);
       return Type::array(anonymous_row(fields));
     };
   }
 
   // sequence: Trino's checks (step, direction, 10000 entries) on integers; dates and timestamps map onto them.
-  b.add("sequence", {"bigint", "bigint"}, "array(bigint)", "ar_sequence({0}, {1}, CASE WHEN {0} <= {1} THEN 1 ELSE -1 END)");
+  b.add("sequence", {"bigint", "bigint"}, "array(bigint)",
+        "ar_sequence({0}, {1}, CASE WHEN {0} <= {1} THEN 1 ELSE -1 END)");
   b.add("sequence", {"bigint", "bigint", "bigint"}, "array(bigint)", "ar_sequence({0}, {1}, {2})");
   b.add("sequence", {"date", "date"}, "array(date)",
         "ar_sequence_days({0}, {1}, CASE WHEN {0} <= {1} THEN 1 ELSE -1 END)");
-  b.add("sequence", {"date", "date", "interval_ds"}, "array(date)", "ar_sequence_days({0}, {1}, ar_interval_days({2}))");
+  b.add("sequence", {"date", "date", "interval_ds"}, "array(date)",
+        "ar_sequence_days({0}, {1}, ar_interval_days({2}))");
   b.add("sequence", {"date", "date", "interval_ym"}, "array(date)",
         "list_transform(ar_sequence_months({0}, {1}, {2}), lambda ar_t: CAST(ar_t AS DATE))");
   b.add_rule("sequence", {"timestamp", "timestamp", "interval_ds"}, same_as_first,
@@ -186,14 +205,9 @@ void add_maps(Builder& b) {
   b.add_rule("multimap_from_entries", {"array(row)"}, entries_rule(true), "ar_multimap_from_entries({0})");
   b.add_emit("map_concat", {"map(K,V)"}, "map(K,V)",
              [](const std::vector<std::string>& args, const Resolved&) -> Outcome<std::string> {
-               std::string nulls;
-               std::string all;
-               for (std::size_t i = 0; i < args.size(); ++i) {
-                 nulls += (i ? " OR " : "") + std::string("(") + args[i] + ") IS NULL";
-                 all += (i ? ", " : "") + args[i];
-               }
                if (args.size() == 1) return args[0];
-               return "CASE WHEN " + nulls + " THEN NULL ELSE map_concat(" + all + ") END";
+               return "CASE WHEN " + any_null(args) + " THEN NULL ELSE map_concat(" + each(args, "", "", ", ") +
+                      ") END";
              })
       .variadic = true;
   b.add("split_to_map", {"varchar", "varchar", "varchar"}, "map(varchar,varchar)", "ar_split_to_map({0}, {1}, {2})");
@@ -217,7 +231,8 @@ void add_maps(Builder& b) {
   b.add("map_agg", {"K", "V"}, "map(K,V)",
         "ar_map_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})", K::Aggregate);
   b.add("multimap_agg", {"K", "V"}, "map(K,array(V))",
-        "ar_multimap_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})", K::Aggregate);
+        "ar_multimap_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})",
+        K::Aggregate);
   b.add("map_union", {"map(K,V)"}, "map(K,V)", "ar_map_union(list({0}{O}){F})", K::Aggregate);
   for (auto t : kComparable) {
     const std::string e(t);
@@ -271,9 +286,11 @@ void add_collections(Builder& b) {
           "CREATE OR REPLACE MACRO ar_array_union(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "ar_array_distinct(list_concat(a, b)) END",
           // array_intersect: in the order of the longer array (the first when as long).
-          "CREATE OR REPLACE MACRO ar_intersect_ordered(a, b) AS ar_array_distinct(list_filter(a, lambda ar_x: ar_in(b, "
+          "CREATE OR REPLACE MACRO ar_intersect_ordered(a, b) AS ar_array_distinct(list_filter(a, lambda ar_x: "
+          "ar_in(b, "
           "ar_x)))",
-          "CREATE OR REPLACE MACRO ar_array_intersect(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN len(a) < "
+          "CREATE OR REPLACE MACRO ar_array_intersect(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN len(a) "
+          "< "
           "len(b) THEN ar_intersect_ordered(b, a) ELSE ar_intersect_ordered(a, b) END",
           "CREATE OR REPLACE MACRO ar_array_except(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "ar_array_distinct(list_filter(a, lambda ar_x: NOT ar_in(b, ar_x))) END",
@@ -298,7 +315,8 @@ void add_collections(Builder& b) {
           // initial run (reversed when strictly descending), then binary insertion, calling the comparator on the
           // same pairs in the same order (so its errors are Trino's). Longer arrays are refused.
           "CREATE OR REPLACE MACRO ar_cmp(f, x, y) AS list_transform([list_transform(list_transform([x], lambda ar_q: "
-          "{'x': ar_q, 'y': y}), f)[1]], lambda ar_v: CASE WHEN ar_v IS NULL OR ar_v NOT IN (-1, 0, 1) THEN error('Lambda comparator must return "
+          "{'x': ar_q, 'y': y}), f)[1]], lambda ar_v: CASE WHEN ar_v IS NULL OR ar_v NOT IN (-1, 0, 1) THEN "
+          "error('Lambda comparator must return "
           "either -1, 0, or 1') ELSE ar_v END)[1]",
           "CREATE OR REPLACE MACRO ar_run_end(a, f, descending) AS list_reduce(list_prepend({'n': CAST(2 AS BIGINT), "
           "'d': false}, list_transform(range(3, len(a) + 1), lambda ar_rk: {'n': ar_rk, 'd': CAST(NULL AS BOOLEAN)})), "
@@ -349,7 +367,8 @@ void add_collections(Builder& b) {
           "negative: ' || n) WHEN n > 5 THEN error('combination size must not exceed 5: ' || n) WHEN n > len(a) THEN "
           "list_slice([a], 1, 0) WHEN ar_binomial(len(a), n) * n > 100000 THEN error('combinations exceed max size') "
           "ELSE list_transform(CASE n WHEN 0 THEN [CAST([] AS BIGINT[])] WHEN 1 THEN ar_comb1(len(a)) WHEN 2 THEN "
-          "ar_comb2(len(a)) WHEN 3 THEN ar_comb3(len(a)) WHEN 4 THEN ar_comb4(len(a)) ELSE ar_comb5(len(a)) END, lambda "
+          "ar_comb2(len(a)) WHEN 3 THEN ar_comb3(len(a)) WHEN 4 THEN ar_comb4(len(a)) ELSE ar_comb5(len(a)) END, "
+          "lambda "
           "ar_t: list_transform(ar_t, lambda ar_i: list_extract(a, ar_i))) END",
           // Booleans of a lambda: true if one is true, NULL if one is NULL and none true, else false.
           "CREATE OR REPLACE MACRO ar_any_true(r) AS CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, true) THEN "

@@ -529,8 +529,8 @@ class Translator {
           for (std::size_t i = 0; i < element.children.size(); ++i) {
             items.push_back("unnest(list_transform(" + b->sql + ", lambda ar_e: struct_extract_at(ar_e, " +
                             std::to_string(i + 1) + ")))");
-            fields.push_back(Field{i < element.field_names.size() ? element.field_names[i] : "",
-                                   element.children[i], ""});
+            fields.push_back(
+                Field{i < element.field_names.size() ? element.field_names[i] : "", element.children[i], ""});
           }
         } else {
           items.push_back("unnest(" + b->sql + ")");
@@ -1928,8 +1928,7 @@ class Translator {
     std::vector<Type> types;
     types.reserve(args.size());
     for (const auto& a : args) types.push_back(a.type);
-    LambdaBinder lambda_binder = [&](std::size_t index, const std::vector<Type>& params,
-                                     bool packed) -> Outcome<Type> {
+    LambdaBinder lambda_binder = [&](std::size_t index, const std::vector<Type>& params, bool packed) -> Outcome<Type> {
       const Expr* l = lambdas[index];
       Context body_context = inner;
       std::string names;

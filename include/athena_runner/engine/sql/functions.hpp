@@ -30,12 +30,12 @@ struct FunctionEntry {
                                     // without arguments match any precision
   std::string returns;              // a pattern over the parameters' variables (or "" with `rule`)
   FunctionKind kind = FunctionKind::Scalar;
-  bool variadic = false;  // the last parameter repeats (one or more times)
+  bool variadic = false;       // the last parameter repeats (one or more times)
   bool packed_lambda = false;  // a lambda's parameters are the fields of its one struct parameter ("lambda p:")
-  std::string duck;       // DuckDB template: {0}, {1}, ... the arguments; {*} all, comma-separated;
-                          // {R} the DuckDB type of the result; {T0}, {T1}: the parameter types
-  Emitter emit;           // instead of `duck`
-  ReturnRule rule;        // instead of `returns`
+  std::string duck;            // DuckDB template: {0}, {1}, ... the arguments; {*} all, comma-separated;
+                               // {R} the DuckDB type of the result; {T0}, {T1}: the parameter types
+  Emitter emit;                // instead of `duck`
+  ReturnRule rule;             // instead of `returns`
   std::string description;
 };
 
