@@ -4,8 +4,10 @@
 // DuckDB's list functions differ from Trino's in their NULL handling (list_distinct drops NULLs,
 // list_position finds NULL, list_concat skips a NULL list, map_concat a NULL map) and in NaN equality
 // (DuckDB: NaN = NaN): every entry here goes through an ar_* macro that states Trino's rule.
+#include <array>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "athena_runner/engine/sql/errors.hpp"
@@ -186,6 +188,12 @@ void add_maps(Builder& b) {
   b.add("cardinality", {"map(K,V)"}, "bigint", "CAST(cardinality({0}) AS BIGINT)");
   b.add("element_at", {"map(K,V)", "K"}, "V", "ar_map_element_at({0}, {1})");
   b.add("map", {"array(K)", "array(V)"}, "map(K,V)", "ar_map({0}, {1})");
+  b.add_rule(
+      "map", {},
+      [](const std::vector<Type>&) -> Outcome<Type> {
+        return Type::map(Type::of(TypeKind::Unknown), Type::of(TypeKind::Unknown));
+      },
+      "CAST(MAP() AS {R})");
   b.add("map_keys", {"map(K,V)"}, "array(K)", "map_keys({0})");
   b.add("map_values", {"map(K,V)"}, "array(V)", "map_values({0})");
   b.add_rule(
@@ -240,11 +248,70 @@ void add_maps(Builder& b) {
   }
 }
 
+// Row equality, field by field with Trino's NULL rule (a differing field decides, else a NULL field gives
+// NULL); scalar fields only, real and double with NaN unequal to everything.
+void add_row_comparisons(Builder& b) {
+  const ReturnRule rule = [](const std::vector<Type>& a) -> Outcome<Type> {
+    bool ok = a[0].children.size() == a[1].children.size();
+    for (std::size_t i = 0; ok && i < a[0].children.size(); ++i) {
+      Type super;
+      const Type& l = a[0].children[i];
+      ok = common_super_type(l, a[1].children[i], super) && l.kind != TypeKind::Array && l.kind != TypeKind::Map &&
+           l.kind != TypeKind::Row && is_comparable(l);
+    }
+    if (!ok) return not_supported("comparison of " + to_string(a[0]) + " with " + to_string(a[1]));
+    return Type::of(TypeKind::Boolean);
+  };
+  for (const bool equal : {true, false}) {
+    b.add_rule(equal ? "$equal" : "$not_equal", {"row", "row"}, rule, "", K::Operator).emit =
+        [equal](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+      std::vector<std::string> differs;
+      std::vector<std::string> nulls;
+      for (std::size_t i = 0; i < call.params[0].children.size(); ++i) {
+        const std::string at = ", " + std::to_string(i + 1) + ")";
+        const std::string l = "struct_extract_at(" + args[0] + at;
+        const std::string r = "struct_extract_at(" + args[1] + at;
+        const TypeKind k = call.params[0].children[i].kind;
+        const bool floating = k == TypeKind::Real || k == TypeKind::Double ||
+                              call.params[1].children[i].kind == TypeKind::Real ||
+                              call.params[1].children[i].kind == TypeKind::Double;
+        std::string pair = l;
+        pair += ", ";
+        pair += r;
+        pair += ")";
+        differs.push_back((floating ? "ar_differs_f(" : "ar_differs(") + pair);
+        nulls.push_back("ar_either_null(" + pair);
+      }
+      std::string out = "(CASE WHEN " + any_null(args) + " THEN NULL WHEN " + each(differs, "", " IS TRUE", " OR ");
+      out += equal ? " THEN false WHEN " : " THEN true WHEN ";
+      out += each(nulls, "", "", " OR ");
+      out += equal ? " THEN NULL ELSE true END)" : " THEN NULL ELSE false END)";
+      return out;
+    };
+  }
+  // Arrays of scalars order element by element, then by length; a NULL element reached fails (Trino's
+  // message). NaN orders differently in DuckDB: real and double arrays are left out.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kOrder{
+      {{"$less_than", "< 0"},
+       {"$less_than_or_equal", "<= 0"},
+       {"$greater_than", "> 0"},
+       {"$greater_than_or_equal", ">= 0"}}};
+  for (auto t : kComparable) {
+    if (is_floating(t)) continue;
+    const std::string a = "array(" + std::string(t) + ")";
+    for (const auto& [name, test] : kOrder) {
+      b.add(std::string(name), {a, a}, "boolean", "(ar_array_compare({0}, {1}) " + std::string(test) + ")",
+            K::Operator);
+    }
+  }
+}
+
 }  // namespace
 
 void add_collections(Builder& b) {
   add_arrays(b);
   add_maps(b);
+  add_row_comparisons(b);
 
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(
@@ -409,6 +476,16 @@ void add_collections(Builder& b) {
           "list_contains(list_transform(range(0, len(x) - len(q) + 1), lambda ar_o: NOT list_contains(list_transform("
           "range(1, len(q) + 1), lambda ar_j: list_extract(x, ar_o + ar_j) IS NOT DISTINCT FROM list_extract(q, "
           "ar_j)), false)), true) END",
+          "CREATE OR REPLACE MACRO ar_differs(l, r) AS l <> r",
+          "CREATE OR REPLACE MACRO ar_differs_f(l, r) AS isnan(l) OR isnan(r) OR l <> r",
+          "CREATE OR REPLACE MACRO ar_either_null(l, r) AS l IS NULL OR r IS NULL",
+          "CREATE OR REPLACE MACRO ar_array_compare_at(a, b, i) AS CASE WHEN i IS NULL THEN sign(len(a) - len(b)) "
+          "WHEN list_extract(a, i) IS NULL OR list_extract(b, i) IS NULL THEN error('ARRAY comparison not supported "
+          "for arrays with null elements') WHEN list_extract(a, i) < list_extract(b, i) THEN -1 ELSE 1 END",
+          "CREATE OR REPLACE MACRO ar_array_compare(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+          "ar_array_compare_at(a, b, list_filter(range(1, least(len(a), len(b)) + 1), lambda ar_ci: list_extract(a, "
+          "ar_ci) IS NULL OR list_extract(b, ar_ci) IS NULL OR list_extract(a, ar_ci) <> list_extract(b, ar_ci))[1]) "
+          "END",
           // Maps.
           "CREATE OR REPLACE MACRO ar_map_entries(m) AS list_transform(map_entries(m), lambda ar_e: {'field0': "
           "ar_e.key, 'field1': ar_e.value})",
