@@ -320,12 +320,14 @@ void add_collections(Builder& b) {
           "CREATE OR REPLACE MACRO ar_has_null(a) AS list_contains(list_transform(a, lambda ar_e: ar_e IS NULL), "
           "true)",
           "CREATE OR REPLACE MACRO ar_has_nan(a) AS list_contains(list_transform(a, lambda ar_e: isnan(ar_e)), true)",
-          "CREATE OR REPLACE MACRO ar_array_element_at(a, i) AS CASE WHEN i = 0 THEN error('SQL array indices start at "
+          "CREATE OR REPLACE MACRO ar_array_element_at(a, i) AS CASE WHEN i = 0 THEN ar_fail('SQL array indices start "
+          "at "
           "1') ELSE list_extract(a, i) END",
           "CREATE OR REPLACE MACRO ar_map_element_at(m, k) AS m[k]",
-          "CREATE OR REPLACE MACRO ar_map(k, v) AS CASE WHEN len(k) <> len(v) THEN error('Key and value arrays must be "
-          "the same length') WHEN ar_has_null(k) THEN error('map key cannot be null') WHEN len(list_distinct(k)) <> "
-          "len(k) THEN error('Duplicate map keys are not allowed') ELSE map(k, v) END",
+          "CREATE OR REPLACE MACRO ar_map(k, v) AS CASE WHEN len(k) <> len(v) THEN ar_fail('Key and value arrays must "
+          "be "
+          "the same length') WHEN ar_has_null(k) THEN ar_fail('map key cannot be null') WHEN len(list_distinct(k)) <> "
+          "len(k) THEN ar_fail('Duplicate map keys are not allowed') ELSE map(k, v) END",
           // contains: NULL when not found and the array has a NULL (indeterminate).
           "CREATE OR REPLACE MACRO ar_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
           "list_contains(a, x) THEN true WHEN ar_has_null(a) THEN NULL ELSE false END",
@@ -369,7 +371,7 @@ void add_collections(Builder& b) {
           "CREATE OR REPLACE MACRO ar_array_max(a) AS CASE WHEN ar_has_null(a) THEN NULL ELSE list_max(a) END",
           "CREATE OR REPLACE MACRO ar_array_min(a) AS CASE WHEN ar_has_null(a) THEN NULL ELSE list_min(a) END",
           "CREATE OR REPLACE MACRO ar_array_max_f(a) AS CASE WHEN ar_has_null(a) THEN NULL WHEN ar_has_nan(a) THEN "
-          "error('NOT_SUPPORTED: array_max of an array with NaN is not supported by the local engine') ELSE "
+          "ar_fail('NOT_SUPPORTED: array_max of an array with NaN is not supported by the local engine') ELSE "
           "list_max(a) END",
           "CREATE OR REPLACE MACRO ar_array_min_f(a) AS CASE WHEN ar_has_null(a) THEN NULL WHEN len(a) > 0 AND "
           "len(list_filter(a, lambda ar_e: NOT isnan(ar_e))) = 0 THEN list_extract(a, 1) ELSE list_min(list_filter(a, "
@@ -383,7 +385,7 @@ void add_collections(Builder& b) {
           // same pairs in the same order (so its errors are Trino's). Longer arrays are refused.
           "CREATE OR REPLACE MACRO ar_cmp(f, x, y) AS list_transform([list_transform(list_transform([x], lambda ar_q: "
           "{'x': ar_q, 'y': y}), f)[1]], lambda ar_v: CASE WHEN ar_v IS NULL OR ar_v NOT IN (-1, 0, 1) THEN "
-          "error('Lambda comparator must return "
+          "ar_fail('Lambda comparator must return "
           "either -1, 0, or 1') ELSE ar_v END)[1]",
           "CREATE OR REPLACE MACRO ar_run_end(a, f, descending) AS list_reduce(list_prepend({'n': CAST(2 AS BIGINT), "
           "'d': false}, list_transform(range(3, len(a) + 1), lambda ar_rk: {'n': ar_rk, 'd': CAST(NULL AS BOOLEAN)})), "
@@ -401,21 +403,22 @@ void add_collections(Builder& b) {
           "'i': ar_k})), lambda ar_s, ar_k: {'s': ar_insert_at(ar_s.s, list_extract(a, ar_k.i), ar_bsearch(f, "
           "ar_s.s, list_extract(a, ar_k.i))), 'i': CAST(NULL AS BIGINT)}).s",
           "CREATE OR REPLACE MACRO ar_array_sort_by(a, f) AS CASE WHEN a IS NULL THEN NULL WHEN len(a) < 2 THEN a "
-          "WHEN len(a) >= 32 THEN error('NOT_SUPPORTED: array_sort with a comparator of an array of 32 elements or "
+          "WHEN len(a) >= 32 THEN ar_fail('NOT_SUPPORTED: array_sort with a comparator of an array of 32 elements or "
           "more is not supported by the local engine') WHEN ar_cmp(f, list_extract(a, 2), list_extract(a, 1)) < 0 "
           "THEN ar_binary_sort(a, f, list_reverse(list_slice(a, 1, ar_run_end(a, f, true)))) ELSE ar_binary_sort(a, "
           "f, list_slice(a, 1, ar_run_end(a, f, false))) END",
-          "CREATE OR REPLACE MACRO ar_slice(a, s, n) AS CASE WHEN n < 0 THEN error('length must be greater than or "
-          "equal to 0') WHEN s = 0 THEN error('SQL array indices start at 1') WHEN s < 0 AND len(a) + s + 1 < 1 THEN "
+          "CREATE OR REPLACE MACRO ar_slice(a, s, n) AS CASE WHEN n < 0 THEN ar_fail('length must be greater than or "
+          "equal to 0') WHEN s = 0 THEN ar_fail('SQL array indices start at 1') WHEN s < 0 AND len(a) + s + 1 < 1 THEN "
           "list_slice(a, 1, 0) ELSE list_slice(a, CASE WHEN s > 0 THEN s ELSE len(a) + s + 1 END, CASE WHEN n >= "
           "len(a) THEN len(a) ELSE (CASE WHEN s > 0 THEN s ELSE len(a) + s + 1 END) + n - 1 END) END",
-          "CREATE OR REPLACE MACRO ar_trim_array(a, n) AS CASE WHEN n < 0 THEN error('size must not be negative: ' || "
-          "n) WHEN n > len(a) THEN error('size must not exceed array cardinality ' || len(a) || ': ' || n) ELSE "
+          "CREATE OR REPLACE MACRO ar_trim_array(a, n) AS CASE WHEN n < 0 THEN ar_fail('size must not be negative: ' "
+          "|| "
+          "n) WHEN n > len(a) THEN ar_fail('size must not exceed array cardinality ' || len(a) || ': ' || n) ELSE "
           "list_slice(a, 1, len(a) - n) END",
-          "CREATE OR REPLACE MACRO ar_repeat(x, n) AS CASE WHEN n < 0 THEN error('count argument of repeat function "
-          "must be greater than or equal to 0') WHEN n > 10000 THEN error('count argument of repeat function must be "
+          "CREATE OR REPLACE MACRO ar_repeat(x, n) AS CASE WHEN n < 0 THEN ar_fail('count argument of repeat function "
+          "must be greater than or equal to 0') WHEN n > 10000 THEN ar_fail('count argument of repeat function must be "
           "less than or equal to 10000') ELSE list_transform(range(0, n), lambda ar_i: x) END",
-          "CREATE OR REPLACE MACRO ar_ngrams(a, n) AS CASE WHEN n <= 0 THEN error('N must be positive') WHEN n >= "
+          "CREATE OR REPLACE MACRO ar_ngrams(a, n) AS CASE WHEN n <= 0 THEN ar_fail('N must be positive') WHEN n >= "
           "len(a) THEN [a] ELSE list_transform(range(1, len(a) - n + 2), lambda ar_i: list_slice(a, ar_i, ar_i + n - "
           "1)) END",
           // combinations: index tuples i1 < i2 < ... in Trino's order (the first index moves fastest).
@@ -430,9 +433,9 @@ void add_collections(Builder& b) {
           "list_transform(ar_comb4(ar_c5 - 1), lambda ar_t5: list_append(ar_t5, ar_c5))))",
           "CREATE OR REPLACE MACRO ar_binomial(m, n) AS list_reduce(list_prepend(CAST(1 AS HUGEINT), range(1, n + 1)), "
           "lambda ar_b, ar_i: ar_b * (m - n + ar_i) // ar_i)",
-          "CREATE OR REPLACE MACRO ar_combinations(a, n) AS CASE WHEN n < 0 THEN error('combination size must not be "
-          "negative: ' || n) WHEN n > 5 THEN error('combination size must not exceed 5: ' || n) WHEN n > len(a) THEN "
-          "list_slice([a], 1, 0) WHEN ar_binomial(len(a), n) * n > 100000 THEN error('combinations exceed max size') "
+          "CREATE OR REPLACE MACRO ar_combinations(a, n) AS CASE WHEN n < 0 THEN ar_fail('combination size must not be "
+          "negative: ' || n) WHEN n > 5 THEN ar_fail('combination size must not exceed 5: ' || n) WHEN n > len(a) THEN "
+          "list_slice([a], 1, 0) WHEN ar_binomial(len(a), n) * n > 100000 THEN ar_fail('combinations exceed max size') "
           "ELSE list_transform(CASE n WHEN 0 THEN [CAST([] AS BIGINT[])] WHEN 1 THEN ar_comb1(len(a)) WHEN 2 THEN "
           "ar_comb2(len(a)) WHEN 3 THEN ar_comb3(len(a)) WHEN 4 THEN ar_comb4(len(a)) ELSE ar_comb5(len(a)) END, "
           "lambda "
@@ -445,12 +448,13 @@ void add_collections(Builder& b) {
           "CREATE OR REPLACE MACRO ar_zip2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "list_transform(range(1, greatest(len(a), len(b)) + 1), lambda ar_i: {'x': list_extract(a, ar_i), 'y': "
           "list_extract(b, ar_i)}) END",
-          "CREATE OR REPLACE MACRO ar_sequence(s, e, st) AS CASE WHEN st = 0 THEN error('step must not be zero') WHEN "
-          "(st > 0 AND s > e) OR (st < 0 AND s < e) THEN error('sequence stop value should be greater than or equal "
+          "CREATE OR REPLACE MACRO ar_sequence(s, e, st) AS CASE WHEN st = 0 THEN ar_fail('step must not be zero') "
+          "WHEN "
+          "(st > 0 AND s > e) OR (st < 0 AND s < e) THEN ar_fail('sequence stop value should be greater than or equal "
           "to start value if step is greater than zero otherwise stop should be less than or equal to start') WHEN "
-          "(CAST(e AS HUGEINT) - s) // st + 1 > 10000 THEN error('result of sequence function must not have more "
+          "(CAST(e AS HUGEINT) - s) // st + 1 > 10000 THEN ar_fail('result of sequence function must not have more "
           "than 10000 entries') ELSE generate_series(CAST(s AS BIGINT), CAST(e AS BIGINT), CAST(st AS BIGINT)) END",
-          "CREATE OR REPLACE MACRO ar_interval_days(i) AS CASE WHEN epoch(i) % 86400 <> 0 THEN error('sequence step "
+          "CREATE OR REPLACE MACRO ar_interval_days(i) AS CASE WHEN epoch(i) % 86400 <> 0 THEN ar_fail('sequence step "
           "must be a day interval if start and end values are dates') ELSE CAST(epoch(i) // 86400 AS BIGINT) END",
           "CREATE OR REPLACE MACRO ar_interval_micros(i) AS CAST(epoch(i) * 1000000 AS BIGINT)",
           "CREATE OR REPLACE MACRO ar_sequence_days(s, e, st) AS list_transform(ar_sequence(s - DATE '1970-01-01', e "
@@ -463,11 +467,11 @@ void add_collections(Builder& b) {
           "greatest(ar_months_of(age(CAST(e AS TIMESTAMP), CAST(s AS TIMESTAMP))) // m, 0) + 1), lambda ar_k: CAST(s "
           "AS TIMESTAMP) + to_months(CAST(ar_k * m AS INTEGER))), lambda ar_t: CASE WHEN m > 0 THEN ar_t <= e ELSE "
           "ar_t >= e END)",
-          "CREATE OR REPLACE MACRO ar_sequence_months(s, e, st) AS CASE WHEN ar_months_of(st) = 0 THEN error('step "
+          "CREATE OR REPLACE MACRO ar_sequence_months(s, e, st) AS CASE WHEN ar_months_of(st) = 0 THEN ar_fail('step "
           "must not be zero') WHEN (ar_months_of(st) > 0 AND s > e) OR (ar_months_of(st) < 0 AND s < e) THEN "
-          "error('sequence stop value should be greater than or equal to start value if step is greater than zero "
+          "ar_fail('sequence stop value should be greater than or equal to start value if step is greater than zero "
           "otherwise stop should be less than or equal to start') WHEN len(ar_month_steps(s, e, ar_months_of(st))) > "
-          "10000 THEN error('result of sequence function must not have more than 10000 entries') ELSE "
+          "10000 THEN ar_fail('result of sequence function must not have more than 10000 entries') ELSE "
           "ar_month_steps(s, e, ar_months_of(st)) END",
           "CREATE OR REPLACE MACRO ar_shuffle(a) AS list_transform(list_sort(list_transform(a, lambda ar_e: {'r': "
           "random(), 'e': ar_e})), lambda ar_p: ar_p.e)",
@@ -480,7 +484,7 @@ void add_collections(Builder& b) {
           "CREATE OR REPLACE MACRO ar_differs_f(l, r) AS isnan(l) OR isnan(r) OR l <> r",
           "CREATE OR REPLACE MACRO ar_either_null(l, r) AS l IS NULL OR r IS NULL",
           "CREATE OR REPLACE MACRO ar_array_compare_at(a, b, i) AS CASE WHEN i IS NULL THEN sign(len(a) - len(b)) "
-          "WHEN list_extract(a, i) IS NULL OR list_extract(b, i) IS NULL THEN error('ARRAY comparison not supported "
+          "WHEN list_extract(a, i) IS NULL OR list_extract(b, i) IS NULL THEN ar_fail('ARRAY comparison not supported "
           "for arrays with null elements') WHEN list_extract(a, i) < list_extract(b, i) THEN -1 ELSE 1 END",
           "CREATE OR REPLACE MACRO ar_array_compare(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "ar_array_compare_at(a, b, list_filter(range(1, least(len(a), len(b)) + 1), lambda ar_ci: list_extract(a, "
@@ -490,20 +494,20 @@ void add_collections(Builder& b) {
           "CREATE OR REPLACE MACRO ar_map_entries(m) AS list_transform(map_entries(m), lambda ar_e: {'field0': "
           "ar_e.key, 'field1': ar_e.value})",
           "CREATE OR REPLACE MACRO ar_map_from_entries(a) AS CASE WHEN a IS NULL THEN NULL WHEN ar_has_null(a) THEN "
-          "error('map entry cannot be null') WHEN ar_has_null(list_transform(a, lambda ar_e: struct_extract_at(ar_e, "
-          "1))) THEN error('map key cannot be null') WHEN len(list_distinct(list_transform(a, lambda ar_e: "
-          "struct_extract_at(ar_e, 1)))) <> len(a) THEN error('Duplicate map keys are not allowed') ELSE "
+          "ar_fail('map entry cannot be null') WHEN ar_has_null(list_transform(a, lambda ar_e: struct_extract_at(ar_e, "
+          "1))) THEN ar_fail('map key cannot be null') WHEN len(list_distinct(list_transform(a, lambda ar_e: "
+          "struct_extract_at(ar_e, 1)))) <> len(a) THEN ar_fail('Duplicate map keys are not allowed') ELSE "
           "map(list_transform(a, lambda ar_e: struct_extract_at(ar_e, 1)), list_transform(a, lambda ar_e: "
           "struct_extract_at(ar_e, 2))) END",
           "CREATE OR REPLACE MACRO ar_multimap_of(k, v) AS map(ar_array_distinct(k), "
           "list_transform(ar_array_distinct(k), lambda ar_u: list_transform(list_filter(range(1, len(k) + 1), "
           "lambda ar_i: list_extract(k, ar_i) = ar_u), lambda ar_i: list_extract(v, ar_i))))",
           "CREATE OR REPLACE MACRO ar_multimap_from_entries(a) AS CASE WHEN a IS NULL THEN NULL WHEN ar_has_null(a) "
-          "THEN error('map entry cannot be null') WHEN ar_has_null(list_transform(a, lambda ar_e: "
-          "struct_extract_at(ar_e, 1))) THEN error('map key cannot be null') ELSE ar_multimap_of(list_transform(a, "
+          "THEN ar_fail('map entry cannot be null') WHEN ar_has_null(list_transform(a, lambda ar_e: "
+          "struct_extract_at(ar_e, 1))) THEN ar_fail('map key cannot be null') ELSE ar_multimap_of(list_transform(a, "
           "lambda ar_e: struct_extract_at(ar_e, 1)), list_transform(a, lambda ar_e: struct_extract_at(ar_e, 2))) END",
           "CREATE OR REPLACE MACRO ar_transform_keys(m, k) AS CASE WHEN m IS NULL THEN NULL WHEN ar_has_null(k) THEN "
-          "error('map key cannot be null') WHEN len(list_distinct(k)) <> len(k) THEN error('Duplicate keys are not "
+          "ar_fail('map key cannot be null') WHEN len(list_distinct(k)) <> len(k) THEN ar_fail('Duplicate keys are not "
           "allowed') ELSE map(k, map_values(m)) END",
           "CREATE OR REPLACE MACRO ar_map_zip_keys(a, b) AS ar_array_distinct(list_concat(map_keys(a), map_keys(b)))",
           "CREATE OR REPLACE MACRO ar_map_zip_entries(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
@@ -520,16 +524,17 @@ void add_collections(Builder& b) {
           "length(kd)), kd) > 0",
           "CREATE OR REPLACE MACRO ar_split_key(e, kd) AS substr(e, 1, strpos(e, kd) - 1)",
           "CREATE OR REPLACE MACRO ar_split_value(e, kd) AS substr(e, strpos(e, kd) + length(kd))",
-          "CREATE OR REPLACE MACRO ar_split_check(s, d, kd) AS CASE WHEN length(d) = 0 THEN error('entryDelimiter is "
-          "empty') WHEN length(kd) = 0 THEN error('keyValueDelimiter is empty') WHEN d = kd THEN error('entryDelimiter "
+          "CREATE OR REPLACE MACRO ar_split_check(s, d, kd) AS CASE WHEN length(d) = 0 THEN ar_fail('entryDelimiter is "
+          "empty') WHEN length(kd) = 0 THEN ar_fail('keyValueDelimiter is empty') WHEN d = kd THEN "
+          "ar_fail('entryDelimiter "
           "and keyValueDelimiter must not be the same') ELSE ar_split_entries(s, d) END",
           "CREATE OR REPLACE MACRO ar_split_problem(l, kd, unique_keys) AS list_filter(range(1, len(l) + 1), lambda "
           "ar_si: ar_split_bad(list_extract(l, ar_si), kd) OR (unique_keys AND list_contains(list_transform("
           "list_slice(l, 1, ar_si - 1), lambda ar_sp: ar_split_key(ar_sp, kd)), ar_split_key(list_extract(l, ar_si), "
           "kd))))[1]",
           "CREATE OR REPLACE MACRO ar_split_fail(l, kd, i, q) AS CASE WHEN ar_split_bad(list_extract(l, i), kd) "
-          "THEN error('Key-value delimiter must appear exactly once in each entry. Bad input: ' || q || "
-          "list_extract(l, i) || q) ELSE error('Duplicate keys (' || ar_split_key(list_extract(l, i), kd) || ') are "
+          "THEN ar_fail('Key-value delimiter must appear exactly once in each entry. Bad input: ' || q || "
+          "list_extract(l, i) || q) ELSE ar_fail('Duplicate keys (' || ar_split_key(list_extract(l, i), kd) || ') are "
           "not allowed') END",
           "CREATE OR REPLACE MACRO ar_split_map_of(l, kd) AS CASE WHEN ar_split_problem(l, kd, true) IS NOT NULL THEN "
           "ar_split_fail(l, kd, ar_split_problem(l, kd, true), '''') ELSE map(list_transform(l, lambda ar_se: "

@@ -20,7 +20,8 @@ struct Scalar {
 };
 
 // The families (functions/<family>.cpp).
-void add_text_functions(std::vector<Scalar>& out);
+void add_error_functions(std::vector<Scalar>& out);  // fail.cpp: ar_fail
+void add_text_functions(std::vector<Scalar>& out);   // text.cpp: ar_java_text
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
