@@ -58,6 +58,24 @@ Outcome<Type> counts_of(const std::vector<Type>& a) {
 }
 Outcome<Type> same_as_first(const std::vector<Type>& a) { return Type::array(a[0]); }
 
+// DuckDB's list_reduce keeps its state in the element type, so the list is one {s, x} per element after the
+// initial state's; `f`, a packed lambda over (state, element), reads its parameters from such a struct.
+// The SQL of the final state.
+Outcome<std::string> fold_sql(const std::string& list, const std::string& initial, const std::string& f,
+                              const Type& state, const Type& element) {
+  auto s = duck_type(state);
+  if (!s) return s;
+  auto t = duck_type(element);
+  if (!t) return t;
+  const std::string null_s = "CAST(NULL AS " + *s + ")";
+  const std::string null_t = "CAST(NULL AS " + *t + ")";
+  return "list_reduce(list_prepend({'s': CAST(" + initial + " AS " + *s + "), 'x': " + null_t + "}, list_transform(" +
+         list + ", lambda ar_rx: {'s': " + null_s +
+         ", 'x': ar_rx})), lambda ar_ra, ar_re: {'s': CAST(list_transform(list_transform([ar_ra.s], lambda ar_rq: "
+         "{'s': ar_rq, 'x': ar_re.x}), " +
+         f + ")[1] AS " + *s + "), 'x': " + null_t + "}).s";
+}
+
 void add_arrays(Builder& b) {
   b.add("cardinality", {"array(T)"}, "bigint", "CAST(len({0}) AS BIGINT)");
   b.add("element_at", {"array(T)", "bigint"}, "T", "ar_array_element_at({0}, {1})");
@@ -122,22 +140,13 @@ void add_arrays(Builder& b) {
   b.add("any_match", {"array(T)", "function(T,boolean)"}, "boolean", "ar_any_true(list_transform({0}, {1}))");
   b.add("all_match", {"array(T)", "function(T,boolean)"}, "boolean", "ar_all_true(list_transform({0}, {1}))");
   b.add("none_match", {"array(T)", "function(T,boolean)"}, "boolean", "NOT ar_any_true(list_transform({0}, {1}))");
-  // reduce: DuckDB's list_reduce keeps its state in the element type, so the list is one {s, x} per element
-  // after the initial state's; the packed lambdas read their parameters from such structs.
+  // reduce: the output function applied to the folded state (fold_sql).
   b.add_emit("reduce", {"array(T)", "S", "function(S,T,S)", "function(S,R)"}, "R",
              [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
-               auto s = duck_type(call.params[1]);
-               if (!s) return s;
-               auto t = duck_type(call.params[0].children[0]);
-               if (!t) return t;
-               const std::string null_s = "CAST(NULL AS " + *s + ")";
-               const std::string null_t = "CAST(NULL AS " + *t + ")";
-               return "CASE WHEN (" + args[0] + ") IS NULL THEN NULL ELSE list_transform(list_transform([list_reduce(" +
-                      "list_prepend({'s': CAST(" + args[1] + " AS " + *s + "), 'x': " + null_t + "}, list_transform(" +
-                      args[0] + ", lambda ar_rx: {'s': " + null_s +
-                      ", 'x': ar_rx})), lambda ar_ra, ar_re: {'s': CAST(list_transform(list_transform([ar_ra.s], " +
-                      "lambda ar_rq: {'s': ar_rq, 'x': ar_re.x}), " + args[2] + ")[1] AS " + *s + "), 'x': " + null_t +
-                      "}).s], lambda ar_rq: {'s': ar_rq}), " + args[3] + ")[1] END";
+               auto folded = fold_sql(args[0], args[1], args[2], call.params[1], call.params[0].children[0]);
+               if (!folded) return folded;
+               return "CASE WHEN (" + args[0] + ") IS NULL THEN NULL ELSE list_transform(list_transform([" + *folded +
+                      "], lambda ar_rq: {'s': ar_rq}), " + args[3] + ")[1] END";
              })
       .packed_lambda = true;
   b.add("zip_with", {"array(T)", "array(U)", "function(T,U,R)"}, "array(R)", "list_transform(ar_zip2({0}, {1}), {2})")
@@ -235,6 +244,28 @@ void add_maps(Builder& b) {
         "ar_map_zip_with({0}, {1}, list_transform(ar_map_zip_entries({0}, {1}), {2}))")
       .packed_lambda = true;
 
+  // reduce_agg: the input function folds the non-NULL values in order from the initial state (one of the
+  // evaluations Trino's partial aggregation allows; the combine function joins partial states, there is
+  // one here); NULL when no value is non-NULL. Trino's state types: boolean, integer, floating point,
+  // date and interval.
+  for (const char* s : {"boolean", "tinyint", "smallint", "integer", "bigint", "real", "double", "date", "interval_ds",
+                        "interval_ym"}) {
+    const std::string state(s);
+    b.add_emit(
+         "reduce_agg",
+         {"T", state, "function(" + state + ",T," + state + ")", "function(" + state + "," + state + "," + state + ")"},
+         state,
+         [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+           auto values = "list_filter(list(" + args[0] + call.modifiers_order + ")" + call.modifiers_after +
+                         ", lambda ar_rv: ar_rv IS NOT NULL)";
+           auto initial = "any_value(" + args[1] + ")" + call.modifiers_after;
+           auto folded = fold_sql(values, initial, args[2], call.params[1], call.params[0]);
+           if (!folded) return folded;
+           return "CASE WHEN len(" + values + ") = 0 THEN NULL ELSE " + *folded + " END";
+         },
+         K::Aggregate)
+        .packed_lambda = true;
+  }
   // Aggregates (NULL keys are skipped, as Trino's key argument is not nullable).
   b.add("map_agg", {"K", "V"}, "map(K,V)",
         "ar_map_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})", K::Aggregate);
