@@ -76,6 +76,14 @@ Outcome<std::string> fold_sql(const std::string& list, const std::string& initia
          f + ")[1] AS " + *s + "), 'x': " + null_t + "}).s";
 }
 
+// A pattern with its state variable S replaced by a concrete type.
+std::string with_state(std::string pattern, std::string_view state) {
+  for (auto at = pattern.find('S'); at != std::string::npos; at = pattern.find('S', at + state.size())) {
+    pattern.replace(at, 1, state);
+  }
+  return pattern;
+}
+
 void add_arrays(Builder& b) {
   b.add("cardinality", {"array(T)"}, "bigint", "CAST(len({0}) AS BIGINT)");
   b.add("element_at", {"array(T)", "bigint"}, "T", "ar_array_element_at({0}, {1})");
@@ -252,9 +260,7 @@ void add_maps(Builder& b) {
                         "interval_ym"}) {
     const std::string state(s);
     b.add_emit(
-         "reduce_agg",
-         {"T", state, "function(" + state + ",T," + state + ")", "function(" + state + "," + state + "," + state + ")"},
-         state,
+         "reduce_agg", {"T", state, with_state("function(S,T,S)", state), with_state("function(S,S,S)", state)}, state,
          [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
            auto values = "list_filter(list(" + args[0] + call.modifiers_order + ")" + call.modifiers_after +
                          ", lambda ar_rv: ar_rv IS NOT NULL)";
