@@ -725,7 +725,8 @@ class Translator {
           }
           for (const auto& f : rel.fields) {
             if (item.star_prefix.empty() && rel.using_columns.empty() && merged.count(f.name)) continue;
-            outputs.push_back(Field{f.name, f.type, ""});
+            // A column without a name (UNNEST without aliases) is _colN by its output position, as in Trino.
+            outputs.push_back(Field{f.name.empty() ? "_col" + std::to_string(outputs.size()) : f.name, f.type, ""});
             output_sql.push_back(f.sql);
             any = true;
           }
