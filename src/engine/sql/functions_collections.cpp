@@ -136,10 +136,45 @@ void add_arrays(Builder& b) {
   b.add("ngrams", {"array(T)", "bigint"}, "array(array(T))", "ar_ngrams({0}, {1})");
   b.add("combinations", {"array(T)", "bigint"}, "array(array(T))", "ar_combinations({0}, {1})");
   b.add("shuffle", {"array(T)"}, "array(T)", "ar_shuffle({0})");
-  for (auto t : {"varchar", "tinyint", "smallint", "integer", "bigint", "decimal", "date", "boolean"}) {
-    b.add("array_join", {std::string("array(") + t + ")", "varchar"}, "varchar", "array_to_string({0}, {1})");
-    b.add("array_join", {std::string("array(") + t + ")", "varchar", "varchar"}, "varchar",
-          "array_to_string(list_transform({0}, lambda ar_e: coalesce(CAST(ar_e AS VARCHAR), {2})), {1})");
+  // array_join: each element as CAST(e AS varchar) gives it in Trino (doubles as Java prints them,
+  // timestamps with their precision); NULL elements are left out or replaced.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kText{{
+      {"varchar", "CAST(ar_e AS VARCHAR)"},
+      {"tinyint", "CAST(ar_e AS VARCHAR)"},
+      {"smallint", "CAST(ar_e AS VARCHAR)"},
+      {"integer", "CAST(ar_e AS VARCHAR)"},
+      {"bigint", "CAST(ar_e AS VARCHAR)"},
+      {"decimal", "CAST(ar_e AS VARCHAR)"},
+      {"date", "CAST(ar_e AS VARCHAR)"},
+      {"boolean", "CAST(ar_e AS VARCHAR)"},
+      {"real", "ar_java_text(ar_e)"},
+      {"double", "ar_java_text(ar_e)"},
+  }};
+  for (const auto& [t, text] : kText) {
+    const std::string a = "array(" + std::string(t) + ")";
+    b.add("array_join", {a, "varchar"}, "varchar",
+          "array_to_string(list_transform({0}, lambda ar_e: " + std::string(text) + "), {1})");
+    b.add("array_join", {a, "varchar", "varchar"}, "varchar",
+          "array_to_string(list_transform({0}, lambda ar_e: coalesce(" + std::string(text) + ", {2})), {1})");
+  }
+  for (const bool replacement : {false, true}) {
+    std::vector<std::string> params = {"array(timestamp)", "varchar"};
+    if (replacement) params.emplace_back("varchar");
+    b.add_emit("array_join", params, "varchar",
+               [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+                 const int p = call.params[0].children[0].precision;
+                 std::string text = "strftime(ar_e, '%Y-%m-%d %H:%M:%S";
+                 text += p == 0 ? "')" : p <= 3 ? ".%g')" : ".%f')";
+                 if (p != 0 && p != 3 && p != 6)
+                   return not_supported("array_join of timestamp(" + std::to_string(p) + ")");
+                 if (args.size() == 3) {
+                   text.insert(0, "coalesce(");
+                   text += ", ";
+                   text += args[2];
+                   text += ")";
+                 }
+                 return "array_to_string(list_transform(" + args[0] + ", lambda ar_e: " + text + "), " + args[1] + ")";
+               });
   }
 
   // Lambdas.
