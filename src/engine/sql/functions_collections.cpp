@@ -454,7 +454,7 @@ void add_collections(Builder& b) {
           "CAST(len(list_filter(a, lambda ar_e: ar_e = ar_k)) AS BIGINT))) END",
           // array_sort with a comparator, as Java's List.sort (TimSort) runs it on fewer than 32 elements: the
           // initial run (reversed when strictly descending), then binary insertion, calling the comparator on the
-          // same pairs in the same order (so its errors are Trino's). Longer arrays are refused.
+          // same pairs in the same order (so its errors are Trino's).
           "CREATE OR REPLACE MACRO ar_cmp(f, x, y) AS list_transform([list_transform(list_transform([x], lambda ar_q: "
           "{'x': ar_q, 'y': y}), f)[1]], lambda ar_v: CASE WHEN ar_v IS NULL OR ar_v NOT IN (-1, 0, 1) THEN "
           "ar_fail('Lambda comparator must return "
@@ -474,9 +474,39 @@ void add_collections(Builder& b) {
           "BIGINT)}, list_transform(range(len(run) + 1, len(a) + 1), lambda ar_k: {'s': CASE WHEN false THEN a END, "
           "'i': ar_k})), lambda ar_s, ar_k: {'s': ar_insert_at(ar_s.s, list_extract(a, ar_k.i), ar_bsearch(f, "
           "ar_s.s, list_extract(a, ar_k.i))), 'i': CAST(NULL AS BIGINT)}).s",
+          // 32 elements or more (TimSort merges runs): exact only for a comparator that is a total preorder,
+          // where every stable sort agrees. c is the comparator over every pair (row-major), checked to be
+          // -1, 0 or 1; each element's rank counts those before it; the sorted order o is then checked to be
+          // consistent with c (antisymmetric, and tied exactly within runs of consecutive ties), else refused.
+          "CREATE OR REPLACE MACRO ar_pairs(a) AS list_transform(range(0, len(a) * len(a)), lambda ar_pk: {'x': "
+          "list_extract(a, ar_pk // len(a) + 1), 'y': list_extract(a, ar_pk % len(a) + 1)})",
+          "CREATE OR REPLACE MACRO ar_cm(c, n, p, q) AS list_extract(c, (p - 1) * n + q)",
+          "CREATE OR REPLACE MACRO ar_sort_ranks(c, n) AS list_transform(range(1, n + 1), lambda ar_gi: "
+          "len(list_filter(range(1, n + 1), lambda ar_gj: ar_gj <> ar_gi AND (ar_cm(c, n, ar_gj, ar_gi) < 0 OR "
+          "(ar_cm(c, n, ar_gj, ar_gi) = 0 AND ar_gj < ar_gi)))))",
+          "CREATE OR REPLACE MACRO ar_sort_order(r, n) AS list_transform(range(0, n), lambda ar_gr: list_position(r, "
+          "ar_gr))",
+          "CREATE OR REPLACE MACRO ar_sort_steps(c, n, o) AS list_transform(range(1, n + 1), lambda ar_gk: "
+          "len(list_filter(range(1, ar_gk), lambda ar_gm: ar_cm(c, n, list_extract(o, ar_gm), list_extract(o, ar_gm + "
+          "1)) < 0)))",
+          "CREATE OR REPLACE MACRO ar_sort_consistent(c, n, o, s) AS NOT list_contains(list_transform(range(0, n * n), "
+          "lambda ar_gp: ar_gp // n >= ar_gp % n OR (ar_cm(c, n, list_extract(o, ar_gp // n + 1), list_extract(o, "
+          "ar_gp % n + 1)) = CASE WHEN list_extract(s, ar_gp // n + 1) = list_extract(s, ar_gp % n + 1) THEN 0 ELSE -1 "
+          "END AND ar_cm(c, n, list_extract(o, ar_gp % n + 1), list_extract(o, ar_gp // n + 1)) = -ar_cm(c, n, "
+          "list_extract(o, ar_gp // n + 1), list_extract(o, ar_gp % n + 1)))), false)",
+          "CREATE OR REPLACE MACRO ar_sort_ordered(a, c, o) AS CASE WHEN list_contains(list_transform(o, lambda ar_go: "
+          "ar_go IS NULL), true) OR NOT list_transform([ar_sort_steps(c, len(a), o)], lambda ar_gs: "
+          "ar_sort_consistent(c, len(a), o, ar_gs))[1] THEN ar_fail('NOT_SUPPORTED: array_sort of 32 elements or "
+          "more with a comparator that is not a consistent order is not supported by the local engine') ELSE "
+          "list_transform(o, lambda ar_go: list_extract(a, ar_go)) END",
+          "CREATE OR REPLACE MACRO ar_sort_matrix(a, c) AS CASE WHEN list_contains(list_transform(c, lambda ar_gv: "
+          "ar_gv IS NULL OR ar_gv NOT IN (-1, 0, 1)), true) THEN ar_fail('Lambda comparator must return either -1, 0, "
+          "or 1') ELSE list_transform([ar_sort_order(ar_sort_ranks(c, len(a)), len(a))], lambda ar_gw: "
+          "ar_sort_ordered(a, c, ar_gw))[1] END",
           "CREATE OR REPLACE MACRO ar_array_sort_by(a, f) AS CASE WHEN a IS NULL THEN NULL WHEN len(a) < 2 THEN a "
-          "WHEN len(a) >= 32 THEN ar_fail('NOT_SUPPORTED: array_sort with a comparator of an array of 32 elements or "
-          "more is not supported by the local engine') WHEN ar_cmp(f, list_extract(a, 2), list_extract(a, 1)) < 0 "
+          "WHEN len(a) >= 32 THEN list_transform([list_transform(ar_pairs(a), f)], lambda ar_gc: ar_sort_matrix(a, "
+          "ar_gc))[1] WHEN ar_cmp(f, list_extract(a, 2), "
+          "list_extract(a, 1)) < 0 "
           "THEN ar_binary_sort(a, f, list_reverse(list_slice(a, 1, ar_run_end(a, f, true)))) ELSE ar_binary_sort(a, "
           "f, list_slice(a, 1, ar_run_end(a, f, false))) END",
           "CREATE OR REPLACE MACRO ar_slice(a, s, n) AS CASE WHEN n < 0 THEN ar_fail('length must be greater than or "
