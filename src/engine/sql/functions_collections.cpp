@@ -308,11 +308,33 @@ void add_maps(Builder& b) {
         .packed_lambda = true;
   }
   // Aggregates (NULL keys are skipped, as Trino's key argument is not nullable).
-  b.add("map_agg", {"K", "V"}, "map(K,V)",
-        "ar_map_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})", K::Aggregate);
-  b.add("multimap_agg", {"K", "V"}, "map(K,array(V))",
-        "ar_multimap_agg(list(CASE WHEN ({0}) IS NOT NULL THEN struct_pack(k := {0}, v := {1}) END{O}){F})",
+  // The aggregated {k, v} pairs (DISTINCT, which the binder puts before the first argument, applies to the pairs).
+  for (const char* name : {"map_agg", "multimap_agg"}) {
+    const bool multi = std::string_view(name) == "multimap_agg";
+    b.add_emit(
+        name, {"K", "V"}, multi ? "map(K,array(V))" : "map(K,V)",
+        [multi](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+          constexpr std::string_view kDistinct = "DISTINCT ";
+          std::string key = args[0];
+          const bool distinct = key.rfind(kDistinct, 0) == 0;
+          if (distinct) key.erase(0, kDistinct.size());
+          std::string out = multi ? "ar_multimap_agg(list(" : "ar_map_agg(list(";
+          if (distinct) out += kDistinct;
+          out += "CASE WHEN (";
+          out += key;
+          out += ") IS NOT NULL THEN struct_pack(k := ";
+          out += key;
+          out += ", v := ";
+          out += args[1];
+          out += ") END";
+          out += call.modifiers_order;
+          out += ")";
+          out += call.modifiers_after;
+          out += ")";
+          return out;
+        },
         K::Aggregate);
+  }
   b.add("map_union", {"map(K,V)"}, "map(K,V)", "ar_map_union(list({0}{O}){F})", K::Aggregate);
   for (auto t : kComparable) {
     const std::string e(t);
