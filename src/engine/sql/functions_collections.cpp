@@ -180,9 +180,33 @@ void add_arrays(Builder& b) {
   // Lambdas.
   b.add("filter", {"array(T)", "function(T,boolean)"}, "array(T)", "list_filter({0}, {1})");
   b.add("transform", {"array(T)", "function(T,U)"}, "array(U)", "list_transform({0}, {1})");
-  b.add("any_match", {"array(T)", "function(T,boolean)"}, "boolean", "ar_any_true(list_transform({0}, {1}))");
-  b.add("all_match", {"array(T)", "function(T,boolean)"}, "boolean", "ar_all_true(list_transform({0}, {1}))");
-  b.add("none_match", {"array(T)", "function(T,boolean)"}, "boolean", "NOT ar_any_true(list_transform({0}, {1}))");
+  // any_match / all_match / none_match: the predicate runs element by element and stops at the first
+  // deciding answer, as Trino's loop does (so a later element's error is not raised); NULL when none decides
+  // and one answer was NULL.
+  struct Match {
+    const char* name;
+    const char* stops_at;  // the answer that decides
+    const char* decided;   // the result then
+    const char* otherwise;
+  };
+  for (const Match& m : {Match{"any_match", "true", "true", "false"}, Match{"all_match", "false", "false", "true"},
+                         Match{"none_match", "true", "false", "true"}}) {
+    b.add_emit(m.name, {"array(T)", "function(T,boolean)"}, "boolean",
+               [m](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+                 auto t = duck_type(call.params[0].children[0]);
+                 if (!t) return t;
+                 const std::string null_t = "CAST(NULL AS " + *t + ")";
+                 std::string out = "CASE WHEN (" + args[0] + ") IS NULL THEN NULL ELSE list_transform([list_reduce(";
+                 out += "list_prepend({'d': false, 'n': false, 'x': " + null_t + "}, list_transform(" + args[0];
+                 out += ", lambda ar_mx: {'d': CAST(NULL AS BOOLEAN), 'n': CAST(NULL AS BOOLEAN), 'x': ar_mx})), ";
+                 out += "lambda ar_ma, ar_me: CASE WHEN ar_ma.d THEN ar_ma ELSE list_transform([list_transform(";
+                 out += "[ar_me.x], " + args[1] + ")[1]], lambda ar_mv: {'d': coalesce(ar_mv = " + m.stops_at;
+                 out += ", false), 'n': ar_ma.n OR ar_mv IS NULL, 'x': " + null_t + "})[1] END)], lambda ar_mr: ";
+                 out += std::string("CASE WHEN ar_mr.d THEN ") + m.decided + " WHEN ar_mr.n THEN NULL ELSE " +
+                        m.otherwise + " END)[1] END";
+                 return out;
+               });
+  }
   // reduce: the output function applied to the folded state (fold_sql).
   b.add_emit("reduce", {"array(T)", "S", "function(S,T,S)", "function(S,R)"}, "R",
              [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
@@ -564,11 +588,6 @@ void add_collections(Builder& b) {
           "ar_comb2(len(a)) WHEN 3 THEN ar_comb3(len(a)) WHEN 4 THEN ar_comb4(len(a)) ELSE ar_comb5(len(a)) END, "
           "lambda "
           "ar_t: list_transform(ar_t, lambda ar_i: list_extract(a, ar_i))) END",
-          // Booleans of a lambda: true if one is true, NULL if one is NULL and none true, else false.
-          "CREATE OR REPLACE MACRO ar_any_true(r) AS CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, true) THEN "
-          "true WHEN ar_has_null(r) THEN NULL ELSE false END",
-          "CREATE OR REPLACE MACRO ar_all_true(r) AS CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, false) THEN "
-          "false WHEN ar_has_null(r) THEN NULL ELSE true END",
           "CREATE OR REPLACE MACRO ar_zip2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
           "list_transform(range(1, greatest(len(a), len(b)) + 1), lambda ar_i: {'x': list_extract(a, ar_i), 'y': "
           "list_extract(b, ar_i)}) END",
