@@ -377,7 +377,7 @@ Outcome<Resolved> resolve_function(std::string_view name, const std::vector<Type
       return semantic_error("function " + display_name(name) + " expects a lambda of " +
                             std::to_string(lambda_params.size()) + " parameter(s)");
     }
-    auto body = lambda(a, lambda_params);
+    auto body = lambda(a, lambda_params, entry.packed_lambda);
     if (!body) return body.get_failure();
     int cost = 0;
     if (!match(p.children.back(), *body, best_bindings, cost)) {

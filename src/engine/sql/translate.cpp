@@ -51,7 +51,12 @@ struct Bound {
 // Where an expression is bound: the name scope, lambda parameters, whether aggregates may appear.
 struct Context {
   const Scope* scope = nullptr;
-  std::vector<std::pair<std::string, Type>> lambdas;
+  struct LambdaParameter {
+    std::string name;
+    Type type;
+    std::string sql;
+  };
+  std::vector<LambdaParameter> lambdas;
   bool allow_aggregates = false;
   bool allow_windows = false;
 };
@@ -600,11 +605,19 @@ class Translator {
       auto b = bind(*e, context);
       if (!b) return b.get_failure();
       if (b->type.kind == TypeKind::Array) {
-        if (b->type.children[0].kind == TypeKind::Row) {
-          return not_supported(at(e->position, "UNNEST of an array of rows is not supported by the local engine yet"));
+        const Type& element = b->type.children[0];
+        if (element.kind == TypeKind::Row) {
+          // One column per field (a NULL row gives NULL fields); the unnests of one SELECT stay aligned.
+          for (std::size_t i = 0; i < element.children.size(); ++i) {
+            items.push_back("unnest(list_transform(" + b->sql + ", lambda ar_e: struct_extract_at(ar_e, " +
+                            std::to_string(i + 1) + ")))");
+            fields.push_back(
+                Field{i < element.field_names.size() ? element.field_names[i] : "", element.children[i], ""});
+          }
+        } else {
+          items.push_back("unnest(" + b->sql + ")");
+          fields.push_back(Field{"", element, ""});
         }
-        items.push_back("unnest(" + b->sql + ")");
-        fields.push_back(Field{"", b->type.children[0], ""});
         lengths += std::string(lengths.empty() ? "" : ", ") + "coalesce(len(" + b->sql + "), 0)";
       } else if (b->type.kind == TypeKind::Map) {
         items.push_back("unnest(map_keys(" + b->sql + "))");
@@ -760,7 +773,8 @@ class Translator {
           }
           for (const auto& f : rel.fields) {
             if (item.star_prefix.empty() && rel.using_columns.empty() && merged.count(f.name)) continue;
-            outputs.push_back(Field{f.name, f.type, ""});
+            // A column without a name (UNNEST without aliases) is _colN by its output position, as in Trino.
+            outputs.push_back(Field{f.name.empty() ? "_col" + std::to_string(outputs.size()) : f.name, f.type, ""});
             output_sql.push_back(f.sql);
             any = true;
           }
@@ -1541,10 +1555,10 @@ class Translator {
     const QualifiedName& parts = e.name;
     // Lambda parameters (innermost first).
     for (auto it = context.lambdas.rbegin(); it != context.lambdas.rend(); ++it) {
-      if (it->first == fold(parts[0])) {
+      if (it->name == fold(parts[0])) {
         Bound b;
-        b.sql = quote_identifier("ar_l_" + it->first);
-        b.type = it->second;
+        b.sql = it->sql;
+        b.type = it->type;
         return dereference_rest(b, parts, 1, e.position);
       }
     }
@@ -2167,17 +2181,24 @@ class Translator {
     std::vector<Type> types;
     types.reserve(args.size());
     for (const auto& a : args) types.push_back(a.type);
-    LambdaBinder lambda_binder = [&](std::size_t index, const std::vector<Type>& params) -> Outcome<Type> {
+    LambdaBinder lambda_binder = [&](std::size_t index, const std::vector<Type>& params, bool packed) -> Outcome<Type> {
       const Expr* l = lambdas[index];
       Context body_context = inner;
       std::string names;
+      for (const auto& p : l->lambda_parameters) names += "_" + fold(p);
+      // Packed: one struct parameter whose i-th field is the i-th parameter (see FunctionEntry).
+      const std::string packed_name = quote_identifier("ar_p" + names);
+      names.clear();
       for (std::size_t i = 0; i < params.size(); ++i) {
-        body_context.lambdas.emplace_back(fold(l->lambda_parameters[i]), params[i]);
-        names += (i ? ", " : "") + quote_identifier("ar_l_" + fold(l->lambda_parameters[i]));
+        const std::string parameter = fold(l->lambda_parameters[i]);
+        const std::string sql = packed ? "struct_extract_at(" + packed_name + ", " + std::to_string(i + 1) + ")"
+                                       : quote_identifier("ar_l_" + parameter);
+        body_context.lambdas.push_back(Context::LambdaParameter{parameter, params[i], sql});
+        names += (i ? ", " : "") + sql;
       }
       auto body = bind(*l->args[0], body_context);
       if (!body) return body.get_failure();
-      args[index].sql = "lambda " + names + ": " + body->sql;
+      args[index].sql = "lambda " + (packed ? packed_name : names) + ": " + body->sql;
       return body->type;
     };
     auto resolved = resolve_function(name, types, kind, lambda_binder);

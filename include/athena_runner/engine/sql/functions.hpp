@@ -30,11 +30,12 @@ struct FunctionEntry {
                                     // without arguments match any precision
   std::string returns;              // a pattern over the parameters' variables (or "" with `rule`)
   FunctionKind kind = FunctionKind::Scalar;
-  bool variadic = false;  // the last parameter repeats (one or more times)
-  std::string duck;       // DuckDB template: {0}, {1}, ... the arguments; {*} all, comma-separated;
-                          // {R} the DuckDB type of the result; {T0}, {T1}: the parameter types
-  Emitter emit;           // instead of `duck`
-  ReturnRule rule;        // instead of `returns`
+  bool variadic = false;       // the last parameter repeats (one or more times)
+  bool packed_lambda = false;  // a lambda's parameters are the fields of its one struct parameter ("lambda p:")
+  std::string duck;            // DuckDB template: {0}, {1}, ... the arguments; {*} all, comma-separated;
+                               // {R} the DuckDB type of the result; {T0}, {T1}: the parameter types
+  Emitter emit;                // instead of `duck`
+  ReturnRule rule;             // instead of `returns`
   std::string description;
 };
 
@@ -55,7 +56,9 @@ std::string operator_name(std::string_view op);
 std::string display_name(std::string_view name);
 
 // Binds a lambda argument: given the lambda's parameter types, returns its body's type.
-using LambdaBinder = std::function<Outcome<Type>(std::size_t argument, const std::vector<Type>& parameters)>;
+// `packed`: the lambda takes one struct whose fields are the parameters (see FunctionEntry::packed_lambda).
+using LambdaBinder =
+    std::function<Outcome<Type>(std::size_t argument, const std::vector<Type>& parameters, bool packed)>;
 
 // The entry for `name` over `args` (Function-kind types stand for lambdas: bound through `lambda`), with
 // Trino's implicit coercions; NOT_SUPPORTED naming the signature when none matches.
