@@ -67,7 +67,8 @@ ordered_json EventsCompletion::fields(const runner::RunSummary& summary) const {
   return fields;
 }
 
-Completion EventsCompletion::record_start(const runner::RunSummary& started, const std::string& spec_json) {
+Completion EventsCompletion::record_start(const runner::RunSummary& started, const std::string& spec_json,
+                                          const std::string& dependents_json) {
   Completion completion;
   completion.summary = started;
   auto not_recorded = [&](std::string why) {
@@ -85,6 +86,7 @@ Completion EventsCompletion::record_start(const runner::RunSummary& started, con
   record.query_execution_id = started.query_execution_id;
   record.query = started.name;
   record.spec = spec_json;
+  record.dependents = dependents_json;
   record.scheduled_time = started.rendered.scheduled_time;
   record.client_request_token = started.rendered.client_request_token;
   record.generation = started.rendered.generation;
@@ -186,6 +188,8 @@ Outcome<Completion> EventsCompletion::finish_record(const aws::athena::QueryExec
                     spec::format_utc(*record.deadline) +
                     (stopped ? "; query stopped" : "; StopQueryExecution failed: " + stopped.get_failure().message);
   } else if (execution.status.state == athena::QueryExecutionState::Succeeded) {
+    // Before the record is final: a failure here fails the invocation, and its retry finds the record RUNNING.
+    if (auto started = start_dependents(record, folder); !started) return std::move(started).get_failure();
     record.state = RecordState::Succeeded;
     record.reason.clear();
   } else if (retryable_failure(execution) && record.attempt < config_.max_attempts) {
@@ -256,10 +260,55 @@ Outcome<std::string> EventsCompletion::resubmit(const RunRecord& record) {
   next.query_execution_id = *started;
   next.state = runner::RunState::Queued;
   next.attempts = record.attempt + 1;
-  auto recorded = record_start(next, record.spec);
+  auto recorded = record_start(next, record.spec, record.dependents);
   if (recorded.failure_type && recorded.action != Completion::Action::Finished)
     return make_error(ErrorKind::Service, std::string(kErrorRunNotRecorded), recorded.summary.reason);
   return *started;
+}
+
+Status EventsCompletion::start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder) {
+  const nlohmann::json dependents = nlohmann::json::parse(record.dependents, nullptr, false);
+  if (!dependents.is_array() || dependents.empty()) return Ok{};
+  // Slot markers live under the function's default output, so the upstream queries of a join find each other
+  // even when they write their results to different places.
+  aws::s3::S3Uri slots = folder;
+  if (config_.defaults.output) {
+    if (auto uri = aws::s3::parse_s3_uri(*config_.defaults.output)) slots = *uri;
+  }
+  if (auto marked = store_.create(slot_marker_uri(slots, record.scheduled_time, record.query), ""); !marked)
+    return std::move(marked).get_failure();
+  for (const auto& dependent : dependents) {
+    auto query = spec::parse_query_spec_json(dependent.dump(), config_.defaults);
+    if (!query) return std::move(query).get_failure();
+    if (std::find(query->after.begin(), query->after.end(), record.query) == query->after.end()) continue;
+    bool ready = true;
+    for (const auto& upstream : query->after) {
+      if (upstream == record.query) continue;
+      auto marker = store_.read(slot_marker_uri(slots, record.scheduled_time, upstream));
+      if (!marker) return std::move(marker).get_failure();
+      ready = ready && marker->has_value();
+    }
+    if (!ready) continue;  // the last upstream query to succeed starts it
+    auto rendered = spec::render_query(*query, record.scheduled_time);
+    if (!rendered) return std::move(rendered).get_failure();
+    // Its own token (its name and SQL), so a second upstream finishing at the same time starts the same execution.
+    auto started = engine_.start(runner::to_start_request(*rendered));
+    if (!started) return std::move(started).get_failure();
+    runner::RunSummary summary;
+    summary.name = rendered->name;
+    summary.rendered = *rendered;
+    summary.query_execution_id = *started;
+    summary.state = runner::RunState::Queued;
+    summary.attempts = 1;
+    auto line = fields(summary);
+    line["after"] = record.query;
+    line["client_request_token"] = rendered->client_request_token;
+    log_.write(LogLevel::Info, "dependent started", std::move(line));
+    auto recorded = record_start(summary, dependent.dump(), record.dependents);
+    if (recorded.failure_type && recorded.action != Completion::Action::Finished)
+      return make_error(ErrorKind::Service, std::string(kErrorRunNotRecorded), recorded.summary.reason);
+  }
+  return Ok{};
 }
 
 void EventsCompletion::remove_open_marker(const aws::s3::S3Uri& folder, const std::string& query_execution_id) {

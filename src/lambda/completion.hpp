@@ -37,7 +37,9 @@ class EventsCompletion {
 
   // After the start of an events-mode run: writes its record and open marker; finishes it at once if it is
   // already final (a fast query whose event may come before the record exists).
-  Completion record_start(const runner::RunSummary& started, const std::string& spec_json);
+  // `dependents_json`: the specs of the queries after it (a JSON list), started when it succeeds.
+  Completion record_start(const runner::RunSummary& started, const std::string& spec_json,
+                          const std::string& dependents_json);
   // An Athena Query State Change event: reads the execution, finds its record, finishes the run once.
   Outcome<Completion> on_state_change(const QueryStateChange& change);
   // The open runs under each folder: finished if final, stopped and failed if past their deadline.
@@ -48,6 +50,8 @@ class EventsCompletion {
   Outcome<Completion> finish_record(const aws::athena::QueryExecution& execution, const aws::s3::S3Uri& folder,
                                     const RunStore::Object& stored, RunRecord record, bool sweeping);
   Outcome<std::string> resubmit(const RunRecord& record);
+  // After `record` succeeded: marks its slot, and starts each dependent whose upstream queries all succeeded.
+  Status start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder);
   Completion already_finished(const RunRecord& record, runner::RunSummary summary) const;
   void remove_open_marker(const aws::s3::S3Uri& folder, const std::string& query_execution_id);
   spec::Instant now() const;

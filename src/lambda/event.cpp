@@ -19,7 +19,8 @@ constexpr std::string_view kSweepKey = "sweep";
 constexpr std::string_view kOnDeadlineStop = "stop";
 constexpr std::string_view kOnDeadlineLeaveRunning = "leave-running";
 // Keys of a Scheduler payload or a direct invocation (docs/queries-file.md, "The schedule payload").
-constexpr std::string_view kEventKeys[] = {"query", "queries", "scheduled_time", "schedule_arn", "wait", "on_deadline"};
+constexpr std::string_view kEventKeys[] = {"query", "queries",     "scheduled_time", "schedule_arn",
+                                           "wait",  "on_deadline", "dependents"};
 
 Error invalid_event(std::string message) {
   return make_error(ErrorKind::InvalidInput, std::string(kErrorInvalidEvent), std::move(message));
@@ -266,7 +267,7 @@ Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config
   for (const auto& [key, value] : document.items()) {
     if (std::find(std::begin(kEventKeys), std::end(kEventKeys), key) == std::end(kEventKeys))
       return invalid_event("unknown key \"" + key +
-                           "\" (expected query, queries, scheduled_time, schedule_arn, wait, on_deadline)");
+                           "\" (expected query, queries, scheduled_time, schedule_arn, wait, on_deadline, dependents)");
   }
   if (document.contains("query") && document.contains("queries"))
     return invalid_event("both \"query\" and \"queries\": send one of them");
@@ -290,6 +291,20 @@ Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config
     auto parsed = value.is_string() ? parse_on_deadline(value.get<std::string>()) : std::nullopt;
     if (!parsed) return invalid_event("on_deadline: expected \"stop\" or \"leave-running\"");
     event.on_deadline = parsed;
+  }
+  if (document.contains("dependents")) {
+    // Checked now, so that a bad spec fails the start and not the finish of an upstream run.
+    const json& dependents = document["dependents"];
+    if (!dependents.is_array()) return invalid_event("dependents: expected a list of query specs");
+    Event checked;
+    if (!dependents.empty()) {
+      if (auto added = add_queries(dependents, "dependents", config, checked); !added) return added.get_failure();
+    }
+    for (const auto& query : checked.queries) {
+      if (query.after.empty())
+        return invalid_event("dependents: " + query.name + " has no \"after\" (a dependent runs after another query)");
+    }
+    event.dependents = dependents.dump();
   }
   const char* key = document.contains("query") ? "query" : "queries";
   if (document.contains("query") && document["query"].is_array())

@@ -247,7 +247,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   for (std::size_t i = 0; i < summaries.size(); ++i) {
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
     if (completion && !answer.summary.query_execution_id.empty()) {
-      auto recorded = completion->record_start(answer.summary, event->query_specs[i]);
+      auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);
       answer.summary = recorded.summary;
       answer.failure_type = recorded.failure_type;
       answer.completion = std::move(recorded);

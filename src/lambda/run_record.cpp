@@ -95,6 +95,7 @@ std::string record_json(const RunRecord& record) {
   document["query_execution_id"] = record.query_execution_id;
   document["query"] = record.query;
   document["spec"] = json::parse(record.spec, nullptr, false);
+  document["dependents"] = json::parse(record.dependents, nullptr, false);
   document["scheduled_time"] = spec::format_utc(record.scheduled_time);
   document["client_request_token"] = record.client_request_token;
   document["generation"] = record.generation;
@@ -152,6 +153,9 @@ Outcome<RunRecord> parse_record(std::string_view text) {
   }
   if (!document.contains("spec") || !document["spec"].is_object()) return invalid_record("spec: expected an object");
   record.spec = document["spec"].dump();
+  if (!document.contains("dependents") || !document["dependents"].is_array())
+    return invalid_record("dependents: expected a list");
+  record.dependents = document["dependents"].dump();
   for (const char* key : {"generation", "attempt"}) {
     if (!document.contains(key) || !document[key].is_number_integer())
       return invalid_record(std::string(key) + ": expected a whole number");
@@ -198,6 +202,11 @@ aws::s3::S3Uri record_uri(const aws::s3::S3Uri& folder, std::string_view query_e
 
 aws::s3::S3Uri open_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id) {
   return {folder.bucket, folder.key + std::string(kOpenFolder) + std::string(query_execution_id)};
+}
+
+aws::s3::S3Uri slot_marker_uri(const aws::s3::S3Uri& folder, spec::Instant scheduled_time, std::string_view query) {
+  return {folder.bucket,
+          folder.key + std::string(kSlotsFolder) + spec::format_utc(scheduled_time) + "/" + std::string(query)};
 }
 
 std::unique_ptr<RunStore> make_s3_run_store(std::shared_ptr<const aws::ClientContext> context) {

@@ -3,6 +3,7 @@
 // (lambda/athena_behaviour.hpp) plays exactly that part, as Athena documents it, and says so.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -16,6 +17,7 @@ namespace {
 
 using nlohmann::json;
 using testing::AthenaBehaviour;
+using testing::boto3_batch;
 using testing::boto3_call;
 using testing::MotoServer;
 using namespace std::chrono_literals;
@@ -284,20 +286,41 @@ class HandlerEvents : public HandlerMoto {
     return event.dump();
   }
 
-  // The object's text read with boto3, or null when there is none.
-  json object_text(const std::string& key) const {
-    auto listed = boto3_call(*moto_, "s3", "ListObjectsV2", {{"Bucket", "results-bucket"}, {"Prefix", key}});
-    bool found = false;
-    for (const auto& object : listed.value("Contents", json::array())) found = found || object["Key"] == key;
-    if (!found) return nullptr;
-    auto object = boto3_call(*moto_, "s3", "GetObject", {{"Bucket", "results-bucket"}, {"Key", key}});
-    return object["Body"]["text"];
+  // Every object under `prefix` (key → text), read with boto3 in two processes.
+  std::map<std::string, std::string> objects(const std::string& prefix) const {
+    auto listed = boto3_call(*moto_, "s3", "ListObjectsV2", {{"Bucket", "results-bucket"}, {"Prefix", prefix}});
+    json calls = json::array();
+    std::vector<std::string> keys;
+    for (const auto& object : listed.value("Contents", json::array())) {
+      keys.push_back(object["Key"]);
+      calls.push_back({{"service", "s3"},
+                       {"operation", "GetObject"},
+                       {"params", {{"Bucket", "results-bucket"}, {"Key", object["Key"]}}}});
+    }
+    std::map<std::string, std::string> texts;
+    if (keys.empty()) return texts;
+    auto bodies = boto3_batch(*moto_, calls);
+    for (std::size_t i = 0; i < keys.size() && i < bodies.size(); ++i) texts[keys[i]] = bodies[i]["Body"]["text"];
+    return texts;
   }
   json record(const std::string& id) const {
-    auto text = object_text("athena/athena-runner/runs/" + id + ".json");
-    return text.is_null() ? json() : json::parse(text.get<std::string>());
+    const std::string key = "athena/athena-runner/runs/" + id + ".json";
+    auto found = objects(key);
+    return found.count(key) ? json::parse(found[key]) : json();
   }
-  bool open_marker(const std::string& id) const { return !object_text("athena/athena-runner/open/" + id).is_null(); }
+  // Every run record, by query name.
+  std::multimap<std::string, json> records_by_query() const {
+    std::multimap<std::string, json> out;
+    for (const auto& [key, text] : objects("athena/athena-runner/runs/")) {
+      auto parsed = json::parse(text);
+      out.emplace(parsed["query"].get<std::string>(), parsed);
+    }
+    return out;
+  }
+  bool open_marker(const std::string& id) const {
+    const std::string key = "athena/athena-runner/open/" + id;
+    return objects(key).count(key) > 0;
+  }
 
   // Starts one scheduled slot of `sql` in events mode and returns its execution id.
   std::string start_slot(const std::string& sql, const std::string& extra = "") {
@@ -547,6 +570,80 @@ TEST_F(HandlerEvents, TheSweepStopsARunPastItsDeadline) {
   EXPECT_FALSE(open_marker(id));
   auto theirs = boto3_call(*moto_, "athena", "GetQueryExecution", {{"QueryExecutionId", id}});
   EXPECT_EQ(theirs["QueryExecution"]["Status"]["State"], "CANCELLED");  // StopQueryExecution reached moto
+}
+
+// load (scheduled) → clean (after load) → report (after clean), plus a join: summary after [clean, audit].
+TEST_F(HandlerEvents, AChainOfThreeDependentsRunsForTheSameSlot) {
+  engine_->idempotent = true;  // two upstream queries finishing both start the join: Athena's token dedupes
+  const std::string dependents = R"([
+    {"name": "clean", "sql": "SELECT 'clean' -- hold_me", "after": ["load"]},
+    {"name": "report", "sql": "SELECT 'report' -- hold_me", "after": ["clean"]},
+    {"name": "summary", "sql": "SELECT 'summary' -- hold_me", "after": ["clean", "audit"]}])";
+  auto started = invoke(R"({"queries": [{"name": "load", "sql": "SELECT 'load' -- hold_me"},
+                                        {"name": "audit", "sql": "SELECT 'audit' -- hold_me"}],
+    "scheduled_time": "2024-05-03T04:00:00Z", "dependents": )" +
+                        dependents + "}");
+  ASSERT_TRUE(started.is_success()) << started.error_message();
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  const std::string load = engine_->ids[0], audit = engine_->ids[1];
+  EXPECT_EQ(record(load)["dependents"].size(), 3u);
+
+  auto finish = [&](const std::string& id) {
+    engine_->release(id);
+    auto response = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+    EXPECT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+    EXPECT_EQ(json::parse(response.payload())["queries"][0]["action"], "finished");
+  };
+  auto started_by_name = [&](const std::string& name) {
+    std::vector<std::string> found;
+    auto all = records_by_query();
+    for (auto [at, end] = all.equal_range(name); at != end; ++at) {
+      const std::string id = at->second["query_execution_id"];
+      if (std::find(engine_->ids.begin(), engine_->ids.end(), id) != engine_->ids.end()) found.push_back(id);
+    }
+    return found;
+  };
+
+  finish(load);
+  ASSERT_EQ(engine_->ids.size(), 3u);  // clean only: summary also waits for audit
+  const std::string clean = engine_->ids[2];
+  auto clean_record = record(clean);
+  EXPECT_EQ(clean_record["query"], "clean");
+  EXPECT_EQ(clean_record["scheduled_time"], "2024-05-03T04:00:00Z");  // the upstream's slot
+  auto clean_spec =
+      spec::parse_query_spec_json(R"({"name": "clean", "sql": "SELECT 'clean' -- hold_me"})", config_.defaults);
+  ASSERT_TRUE(clean_spec);
+  EXPECT_EQ(clean_record["client_request_token"],
+            spec::render_query(*clean_spec, *spec::parse_instant("2024-05-03T04:00:00Z"))->client_request_token);
+  EXPECT_NE(clean_record["client_request_token"], record(load)["client_request_token"]);
+
+  // A duplicate of load's event starts nothing again.
+  ASSERT_TRUE(invoke(state_change(load, "SUCCEEDED", "RUNNING")).is_success());
+  EXPECT_EQ(engine_->ids.size(), 3u);
+
+  finish(clean);  // starts report; summary still waits for audit
+  ASSERT_EQ(engine_->ids.size(), 4u);
+  const std::string report = engine_->ids[3];
+  EXPECT_EQ(record(report)["query"], "report");
+  EXPECT_TRUE(started_by_name("summary").empty());
+
+  finish(audit);  // the last upstream of summary
+  ASSERT_EQ(started_by_name("summary").size(), 1u);
+  const std::string summary = started_by_name("summary")[0];
+  finish(report);
+  finish(summary);
+  EXPECT_EQ(record(report)["state"], "SUCCEEDED");
+  EXPECT_EQ(record(summary)["state"], "SUCCEEDED");
+  EXPECT_EQ(std::set<std::string>(engine_->ids.begin(), engine_->ids.end()).size(), 5u);  // each query once
+}
+
+TEST_F(HandlerEvents, ADependentWithoutAfterIsRefusedAtTheStart) {
+  auto response = invoke(R"({"query": {"name": "load", "sql": "SELECT 1"},
+    "dependents": [{"name": "clean", "sql": "SELECT 2"}]})");
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "InvalidEvent");
+  EXPECT_EQ(response.error_message(), "dependents: clean has no \"after\" (a dependent runs after another query)");
+  EXPECT_TRUE(engine_->tokens.empty());
 }
 
 TEST_F(HandlerEvents, WithoutARunStoreEventsModeIsRefused) {

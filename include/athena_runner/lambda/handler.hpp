@@ -99,8 +99,9 @@ struct Event {
   std::optional<runner::GiveUpAction> on_deadline;  // overrides the configuration
   std::string source_arn;                           // schedule_arn, or the rule in a Scheduled Event's resources
   std::vector<std::string> query_specs;             // each query's spec JSON as sent (kept in run records)
-  std::optional<QueryStateChange> state_change;     // QueryStateChange
-  std::vector<std::string> sweep_locations;         // Sweep: result folders to sweep besides the default output
+  std::string dependents = "[]";                 // JSON list of the specs of the queries that run after these (`after`)
+  std::optional<QueryStateChange> state_change;  // QueryStateChange
+  std::vector<std::string> sweep_locations;      // Sweep: result folders to sweep besides the default output
 };
 
 // Parses an event; `now` stands for a missing scheduled time. Error "InvalidEvent" with what is wrong.

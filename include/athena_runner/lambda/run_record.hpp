@@ -4,6 +4,8 @@
 // to its last '/' (where Athena writes <QueryExecutionId>.csv):
 //   <dir>athena-runner/runs/<QueryExecutionId>.json   the record (JSON, below)
 //   <dir>athena-runner/open/<QueryExecutionId>         empty; present while the run is open (the sweep lists these)
+//   <slots>athena-runner/slots/<scheduled time>/<query> empty; the query succeeded for that slot (for `after`),
+//                                                       <slots> the function's default output, else <dir>
 // The function needs no permission beyond the output prefix it already reads and writes.
 #pragma once
 
@@ -23,6 +25,7 @@ namespace athena_runner::lambda {
 
 inline constexpr std::string_view kRunsFolder = "athena-runner/runs/";
 inline constexpr std::string_view kOpenFolder = "athena-runner/open/";
+inline constexpr std::string_view kSlotsFolder = "athena-runner/slots/";
 inline constexpr int kRunRecordVersion = 1;
 
 // Running: started, no final state seen yet. The others are final: a record leaves Running once, by a
@@ -34,6 +37,7 @@ struct RunRecord {
   std::string query_execution_id;
   std::string query;                      // the query's name
   std::string spec;                       // the query spec JSON as the payload carried it (to resubmit)
+  std::string dependents = "[]";          // JSON list of the specs of the queries after it (transitively)
   spec::Instant scheduled_time{};         // the slot
   std::string client_request_token;       // of this generation
   int generation = 0;                     // token generation (0: first submission)
@@ -55,6 +59,7 @@ Outcome<RunRecord> parse_record(std::string_view text);
 std::optional<aws::s3::S3Uri> results_folder(const aws::athena::QueryExecution& execution);
 aws::s3::S3Uri record_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id);
 aws::s3::S3Uri open_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id);
+aws::s3::S3Uri slot_marker_uri(const aws::s3::S3Uri& folder, spec::Instant scheduled_time, std::string_view query);
 
 // The objects the records live in (S3 in the function). Conditional writes make each transition happen once.
 class RunStore {
