@@ -104,16 +104,17 @@ test('queries using defaults.output write to the created bucket; env and payload
       ATHENA_RUNNER_LOG_LEVEL: 'debug',
     }) },
   });
-  const [schedule] = Object.values(resourcesOf('AWS::Scheduler::Schedule'));
+  const [schedule] = Object.values(resourcesOf('AWS::Scheduler::Schedule')).filter((r: any) => r.Properties.ScheduleExpression === 'rate(1 day)');
   expect(schedule.Properties.ScheduleExpression).toBe('rate(1 day)');
   expect(schedule.Properties.ScheduleExpressionTimezone).toBe('America/New_York');
   expect(schedule.Properties.State).toBe('DISABLED');
   expect(render(schedule.Properties.Target.Input)).toContain(`"output":"s3://<${bucketId()}>/results/"`);
 });
 
-test('on-demand query: no schedule', () => {
-  template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+test('on-demand query: no schedule (the other schedule is the events mode sweep)', () => {
+  template.resourceCountIs('AWS::Scheduler::Schedule', 2);
   expect(Object.keys(construct.schedules)).toEqual(['revenue']);
+  expect(construct.sweepSchedule).toBeDefined();
 });
 
 test('a query naming no tables: database-wide Glue grant, with a synth warning', () => {

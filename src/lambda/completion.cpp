@@ -242,6 +242,18 @@ Outcome<Completion> EventsCompletion::finish_record(const aws::athena::QueryExec
   return completion;
 }
 
+Outcome<runner::RunSummary> EventsCompletion::start_rendered(const spec::RenderedQuery& rendered, int attempt) {
+  auto started = engine_.start(runner::to_start_request(rendered));
+  if (!started) return std::move(started).get_failure();
+  runner::RunSummary summary;
+  summary.name = rendered.name;
+  summary.rendered = rendered;
+  summary.query_execution_id = *started;
+  summary.state = runner::RunState::Queued;
+  summary.attempts = attempt;
+  return summary;
+}
+
 Outcome<std::string> EventsCompletion::resubmit(const RunRecord& record) {
   auto query = spec::parse_query_spec_json(record.spec, config_.defaults);
   if (!query) return std::move(query).get_failure();
@@ -252,18 +264,12 @@ Outcome<std::string> EventsCompletion::resubmit(const RunRecord& record) {
   const auto ceiling = std::min(kMaxRetryBackoff, config_.retry_base * (std::int64_t{1} << exponent));
   const double unit = clock_.random_unit ? clock_.random_unit() : 0.5;
   clock_.sleep_for(milliseconds(static_cast<std::int64_t>(unit * static_cast<double>(ceiling.count()))));
-  auto started = engine_.start(runner::to_start_request(*rendered));
-  if (!started) return std::move(started).get_failure();
-  runner::RunSummary next;
-  next.name = rendered->name;
-  next.rendered = *rendered;
-  next.query_execution_id = *started;
-  next.state = runner::RunState::Queued;
-  next.attempts = record.attempt + 1;
-  auto recorded = record_start(next, record.spec, record.dependents);
+  auto next = start_rendered(*rendered, record.attempt + 1);
+  if (!next) return std::move(next).get_failure();
+  auto recorded = record_start(*next, record.spec, record.dependents);
   if (recorded.failure_type && recorded.action != Completion::Action::Finished)
     return make_error(ErrorKind::Service, std::string(kErrorRunNotRecorded), recorded.summary.reason);
-  return *started;
+  return next->query_execution_id;
 }
 
 Status EventsCompletion::start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder) {
@@ -292,14 +298,9 @@ Status EventsCompletion::start_dependents(const RunRecord& record, const aws::s3
     auto rendered = spec::render_query(*query, record.scheduled_time);
     if (!rendered) return std::move(rendered).get_failure();
     // Its own token (its name and SQL), so a second upstream finishing at the same time starts the same execution.
-    auto started = engine_.start(runner::to_start_request(*rendered));
+    auto started = start_rendered(*rendered, 1);
     if (!started) return std::move(started).get_failure();
-    runner::RunSummary summary;
-    summary.name = rendered->name;
-    summary.rendered = *rendered;
-    summary.query_execution_id = *started;
-    summary.state = runner::RunState::Queued;
-    summary.attempts = 1;
+    const runner::RunSummary& summary = *started;
     auto line = fields(summary);
     line["after"] = record.query;
     line["client_request_token"] = rendered->client_request_token;

@@ -50,6 +50,8 @@ class EventsCompletion {
   Outcome<Completion> finish_record(const aws::athena::QueryExecution& execution, const aws::s3::S3Uri& folder,
                                     const RunStore::Object& stored, RunRecord record, bool sweeping);
   Outcome<std::string> resubmit(const RunRecord& record);
+  // StartQueryExecution; the summary of the started run (its `attempt`-th start).
+  Outcome<runner::RunSummary> start_rendered(const spec::RenderedQuery& rendered, int attempt);
   // After `record` succeeded: marks its slot, and starts each dependent whose upstream queries all succeeded.
   Status start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder);
   Completion already_finished(const RunRecord& record, runner::RunSummary summary) const;
