@@ -33,6 +33,11 @@ runner::RunSummary summary_for(const aws::athena::QueryExecution& execution, con
   summary.rendered.scheduled_time = record.scheduled_time;
   summary.rendered.client_request_token = record.client_request_token;
   summary.rendered.generation = record.generation;
+  summary.rendered.workgroup = execution.work_group.value_or("");
+  if (const auto& context = execution.query_execution_context) {
+    summary.rendered.catalog = context->catalog.value_or("");
+    summary.rendered.database = context->database.value_or("");
+  }
   summary.attempts = record.attempt;
   return summary;
 }

@@ -3,6 +3,7 @@
 // (lambda/athena_behaviour.hpp) plays exactly that part, as Athena documents it, and says so.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -644,6 +645,52 @@ TEST_F(HandlerEvents, ADependentWithoutAfterIsRefusedAtTheStart) {
   EXPECT_EQ(response.error_type(), "InvalidEvent");
   EXPECT_EQ(response.error_message(), "dependents: clean has no \"after\" (a dependent runs after another query)");
   EXPECT_TRUE(engine_->tokens.empty());
+}
+
+// The real S3 store, with a hook that runs just before the first conditional replace: another invocation
+// finishing the same run between this one's read and its write.
+class RacingStore : public RunStore {
+ public:
+  RacingStore(RunStore& inner, std::function<void()> before_first_replace)
+      : inner_(inner), before_(std::move(before_first_replace)) {}
+  Outcome<std::optional<Object>> read(const aws::s3::S3Uri& uri) override { return inner_.read(uri); }
+  Outcome<bool> create(const aws::s3::S3Uri& uri, std::string_view body) override { return inner_.create(uri, body); }
+  Outcome<bool> replace(const aws::s3::S3Uri& uri, std::string_view body, const std::string& etag) override {
+    if (before_) std::exchange(before_, nullptr)();
+    return inner_.replace(uri, body, etag);
+  }
+  Status remove(const aws::s3::S3Uri& uri) override { return inner_.remove(uri); }
+  Outcome<std::vector<std::string>> list_keys(const aws::s3::S3Uri& prefix) override {
+    return inner_.list_keys(prefix);
+  }
+
+ private:
+  RunStore& inner_;
+  std::function<void()> before_;
+};
+
+TEST_F(HandlerEvents, TwoInvocationsFinishingOneRunFinishItOnce) {
+  engine_->idempotent = true;
+  const std::string id = start_slot("SELECT 7 -- hold_me flaky_me");  // a retryable failure: resubmits once
+  engine_->release(id);
+  const std::string event = state_change(id, "FAILED", "RUNNING");
+  InvocationResponse inner = InvocationResponse::failure("not run", "NotRun");
+  RacingStore racing(*store_, [&] { inner = invoke(event); });  // the inner one uses the plain store
+  InvocationRequest request;
+  request.request_id = "outer";
+  request.payload = event;
+  request.deadline = std::chrono::system_clock::now() + std::chrono::minutes(1);
+  QueryHandler outer_handler(config_, *engine_, clock_, log_, &racing);
+  auto outer = outer_handler(request);
+  ASSERT_TRUE(inner.is_success()) << inner.error_type() << ": " << inner.error_message();
+  ASSERT_TRUE(outer.is_success()) << outer.error_type() << ": " << outer.error_message();
+  EXPECT_EQ(json::parse(inner.payload())["queries"][0]["action"], "resubmitted");
+  auto outer_answer = json::parse(outer.payload())["queries"][0];
+  EXPECT_EQ(outer_answer["action"], "already-finished");
+  EXPECT_EQ(outer_answer["next_query_execution_id"], record(id)["next_query_execution_id"]);
+  // Both resubmitted with the same next-generation token: one execution (Athena's idempotency).
+  EXPECT_EQ(std::set<std::string>(engine_->ids.begin(), engine_->ids.end()).size(), 2u);
+  EXPECT_EQ(record(id)["state"], "RESUBMITTED");
 }
 
 TEST_F(HandlerEvents, WithoutARunStoreEventsModeIsRefused) {
