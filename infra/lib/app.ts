@@ -3,7 +3,7 @@ import { App, Aspects, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { AthenaQueryScheduler, AthenaQuerySchedulerProps, LogLevel } from './athena-query-scheduler';
+import { AthenaQueryScheduler, AthenaQuerySchedulerProps, CompletionMode, LogLevel } from './athena-query-scheduler';
 import { QueriesFile } from './queries-file';
 
 /** The repository root (infra/ is one level below it). */
@@ -41,7 +41,7 @@ const CONTEXT_HELP =
   'cdk synth -c config=../examples/queries.yaml [-c package=path/to/athena-runner-lambda.zip] [-c stackName=AthenaRunner] ' +
   '[-c workgroup=NAME] [-c output=s3://bucket/prefix/] [-c dataLocations=\'{"order_details":"s3://bucket/prefix/"}\'] ' +
   '[-c createWorkgroup=true] [-c createResultsBucket=true] [-c notificationEmails=a@example.com,b@example.com] ' +
-  '[-c kmsKeyArn=arn:...] [-c logLevel=info]';
+  '[-c kmsKeyArn=arn:...] [-c logLevel=info] [-c completionMode=events|wait]';
 
 function flag(app: App, name: string): boolean {
   const value = app.node.tryGetContext(name);
@@ -53,6 +53,12 @@ function flag(app: App, name: string): boolean {
 function text(app: App, name: string): string | undefined {
   const value = app.node.tryGetContext(name);
   return value === undefined || value === '' ? undefined : String(value);
+}
+
+function completionMode(app: App): CompletionMode | undefined {
+  const value = text(app, 'completionMode');
+  if (value === undefined || value === 'events' || value === 'wait') return value;
+  throw new ContextError(`-c completionMode=${value}: expected events or wait`);
 }
 
 /**
@@ -94,6 +100,7 @@ export function buildApp(app: App): AthenaRunnerStack {
       createResultsBucket: flag(app, 'createResultsBucket'),
       notificationEmails: text(app, 'notificationEmails')?.split(',').map((e) => e.trim()).filter((e) => e !== ''),
       logLevel: text(app, 'logLevel') as LogLevel | undefined,
+      completionMode: completionMode(app),
     },
   });
   Tags.of(stack).add('app', 'athena-runner');

@@ -4,6 +4,8 @@ import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -21,6 +23,12 @@ import { parseS3Location, S3Location } from './validation';
 
 /** Log levels the C++ function understands (ATHENA_RUNNER_LOG_LEVEL). */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * How a run ends (ATHENA_RUNNER_COMPLETION_MODE): `events`, the invocation starts the query and returns, and
+ * Athena's state-change event finishes it; `wait`, the invocation polls until the query ends.
+ */
+export type CompletionMode = 'events' | 'wait';
 
 /**
  * Secure and operational defaults, kept in one place. Every prop that falls back to one of these
@@ -44,6 +52,9 @@ export const SCHEDULER_DEFAULTS = {
   queueRetention: Duration.days(14),
   /** The function needs this much time after a query's timeout to stop it and report. */
   timeoutMarginSeconds: 30,
+  completionMode: 'events' as CompletionMode,
+  /** Events mode: how often the sweep finishes runs whose state-change event was lost. */
+  sweepSchedule: 'rate(5 minutes)',
 } as const;
 
 /** Properties of AthenaQueryScheduler. */
@@ -167,6 +178,16 @@ export interface AthenaQuerySchedulerProps {
   readonly notificationEmails?: string[];
 
   /**
+   * How a run ends. `events`: the scheduled invocation starts the query and returns; an EventBridge rule on
+   * Athena Query State Change events of the stack's workgroups invokes the function to finish the run, and a
+   * sweep schedule catches lost events. Queries may then run longer than the function's timeout, and
+   * `after:` dependencies work. `wait`: the invocation polls until the query ends (query timeouts must fit
+   * in the function's timeout; no `after:`).
+   * @default 'events'
+   */
+  readonly completionMode?: CompletionMode;
+
+  /**
    * Removal policy of the created results bucket and log group.
    * @default RemovalPolicy.RETAIN
    */
@@ -200,6 +221,10 @@ export class AthenaQueryScheduler extends Construct {
   public readonly workgroup?: athena.CfnWorkGroup;
   /** The created results bucket, when createResultsBucket is set. */
   public readonly resultsBucket?: s3.Bucket;
+  /** Events mode: the rule on Athena Query State Change events of the stack's workgroups. */
+  public readonly queryStateRule?: events.Rule;
+  /** Events mode: the schedule of the sweep that finishes runs whose event was lost. */
+  public readonly sweepSchedule?: scheduler.CfnSchedule;
 
   private iamAcknowledgements: NagPackSuppression[] = [];
 
@@ -219,7 +244,8 @@ export class AthenaQueryScheduler extends Construct {
     }
 
     const tableLocations = this.mergeDataLocations(file, props.dataLocations);
-    this.validateAgainstStack(file, tableLocations, timeout, props);
+    const completionMode = props.completionMode ?? SCHEDULER_DEFAULTS.completionMode;
+    this.validateAgainstStack(file, tableLocations, timeout, completionMode, props);
 
     // Results: a created bucket replaces the bucket of defaults.output, keeping its prefix.
     const defaultOutput = file.defaults.output!;
@@ -295,7 +321,7 @@ export class AthenaQueryScheduler extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'athena-runner function: Athena, Glue and S3 access limited to what the queries file names',
       inlinePolicies: {
-        AthenaRunnerAccess: this.functionPolicy(file, tableLocations, outputFor, props.kmsKey),
+        AthenaRunnerAccess: this.functionPolicy(file, tableLocations, outputFor, props.kmsKey, completionMode),
       },
     });
     NagSuppressions.addResourceSuppressions(this.role, this.iamAcknowledgements);
@@ -310,7 +336,7 @@ export class AthenaQueryScheduler extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       description: 'athena-runner: runs Amazon Athena queries on a schedule or on demand',
-      environment: this.environment(file, defaultResults, props.logLevel ?? SCHEDULER_DEFAULTS.logLevel),
+      environment: this.environment(file, defaultResults, props.logLevel ?? SCHEDULER_DEFAULTS.logLevel, completionMode),
     });
 
     const queue = (id: string): sqs.Queue =>
@@ -356,10 +382,12 @@ export class AthenaQueryScheduler extends Construct {
     const maxEventAge = (props.scheduleMaxEventAge ?? SCHEDULER_DEFAULTS.scheduleMaxEventAge).toSeconds();
     for (const query of file.queries) {
       if (query.schedule === undefined) continue;
+      const dependents = file.dependentsOf(query.name).map((d) => QueriesFile.querySpec(d, outputFor(d).uri));
       const payload = {
         query: QueriesFile.querySpec(query, outputFor(query).uri),
         scheduled_time: '<aws.scheduler.scheduled-time>',
         schedule_arn: '<aws.scheduler.schedule-arn>',
+        ...(dependents.length > 0 ? { dependents } : {}),
       };
       this.schedules[query.name] = new scheduler.CfnSchedule(this, `Schedule_${query.name}`, {
         description: `athena-runner query ${query.name}${query.description ? `: ${query.description}` : ''}`.slice(0, 512),
@@ -371,6 +399,39 @@ export class AthenaQueryScheduler extends Construct {
           arn: this.function.functionArn,
           roleArn: this.schedulerRole.roleArn,
           input: stack.toJsonString(payload),
+          retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAge },
+          deadLetterConfig: { arn: this.scheduleDeadLetterQueue.queueArn },
+        },
+      });
+    }
+
+    if (completionMode === 'events') {
+      // Athena's own events finish each run: only final states of the stack's workgroups reach the function.
+      const workgroups = unique(file.queries.map((q) => q.workgroup).concat(file.defaults.workgroup));
+      this.queryStateRule = new events.Rule(this, 'QueryStateChangeRule', {
+        description: 'athena-runner: finish a run when its Athena query reaches a final state',
+        eventPattern: {
+          source: ['aws.athena'],
+          detailType: ['Athena Query State Change'],
+          detail: { workgroupName: workgroups, currentState: ['SUCCEEDED', 'FAILED', 'CANCELLED'] },
+        },
+      });
+      // The target adds the function's resource policy for events.amazonaws.com with this rule's ARN as source.
+      this.queryStateRule.addTarget(new eventsTargets.LambdaFunction(this.function, {
+        retryAttempts: retryAttempts,
+        maxEventAge: Duration.seconds(maxEventAge),
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+      }));
+      const sweepLocations = uniqueBy(file.queries.map(outputFor), (l) => `${l.bucket}/${l.prefix}`).map((l) => l.uri);
+      this.sweepSchedule = new scheduler.CfnSchedule(this, 'SweepSchedule', {
+        description: 'athena-runner: finish runs whose Athena state-change event was lost, stop runs past their deadline',
+        scheduleExpression: SCHEDULER_DEFAULTS.sweepSchedule,
+        flexibleTimeWindow: { mode: 'OFF' },
+        state: 'ENABLED',
+        target: {
+          arn: this.function.functionArn,
+          roleArn: this.schedulerRole.roleArn,
+          input: stack.toJsonString({ sweep: { locations: sweepLocations } }),
           retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAge },
           deadLetterConfig: { arn: this.scheduleDeadLetterQueue.queueArn },
         },
@@ -425,8 +486,10 @@ export class AthenaQueryScheduler extends Construct {
     return topic;
   }
 
-  private environment(file: QueriesFile, results: S3Location, logLevel: LogLevel): Record<string, string> {
+  private environment(file: QueriesFile, results: S3Location, logLevel: LogLevel,
+    completionMode: CompletionMode): Record<string, string> {
     const env: Record<string, string> = {
+      ATHENA_RUNNER_COMPLETION_MODE: completionMode,
       ATHENA_RUNNER_WORKGROUP: file.defaults.workgroup,
       ATHENA_RUNNER_CATALOG: file.defaults.catalog,
       ATHENA_RUNNER_OUTPUT: results.uri,
@@ -457,7 +520,7 @@ export class AthenaQueryScheduler extends Construct {
   }
 
   private validateAgainstStack(file: QueriesFile, locations: Map<string, S3Location>, timeout: Duration,
-    props: AthenaQuerySchedulerProps): void {
+    completionMode: CompletionMode, props: AthenaQuerySchedulerProps): void {
     const problems: string[] = [];
     const limit = timeout.toSeconds();
     for (const q of file.queries) {
@@ -465,7 +528,11 @@ export class AthenaQueryScheduler extends Construct {
       if (q.catalog !== 'AwsDataCatalog') {
         problems.push(`${at}.catalog: "${q.catalog}" is not supported by the CDK app, which grants access to the Glue Data Catalog only: use AwsDataCatalog`);
       }
-      if (q.timeoutSeconds + SCHEDULER_DEFAULTS.timeoutMarginSeconds > limit) {
+      if (completionMode === 'wait' && q.after.length > 0) {
+        problems.push(`${at}.after: needs completionMode "events" (in "wait" mode nothing starts a query after another)`);
+      }
+      // In events mode no invocation waits for a query, so its timeout need not fit in the function's.
+      if (completionMode === 'wait' && q.timeoutSeconds + SCHEDULER_DEFAULTS.timeoutMarginSeconds > limit) {
         problems.push(`${at}.timeout: ${q.timeout} plus ${SCHEDULER_DEFAULTS.timeoutMarginSeconds}s to stop the query does not fit in the function timeout of ${limit}s: shorten the query timeout (the function runs at most 15 minutes)`);
       }
       (q.tables ?? []).forEach((t, i) => {
@@ -483,7 +550,8 @@ export class AthenaQueryScheduler extends Construct {
 
   /** The function's inline policy: every statement scoped to what the queries file names. */
   private functionPolicy(file: QueriesFile, locations: Map<string, S3Location>,
-    outputFor: (q: ResolvedQuery) => S3Location, kmsKey: kms.IKey | undefined): iam.PolicyDocument {
+    outputFor: (q: ResolvedQuery) => S3Location, kmsKey: kms.IKey | undefined,
+    completionMode: CompletionMode): iam.PolicyDocument {
     const partition = Aws.PARTITION;
     const region = Aws.REGION;
     const account = Aws.ACCOUNT_ID;
@@ -538,8 +606,10 @@ export class AthenaQueryScheduler extends Construct {
     statements.push(...s3Statements('DataRead', dataLocations, ['s3:GetObject'], partition));
 
     const resultLocations = uniqueBy(file.queries.map(outputFor), (l) => `${l.bucket}/${l.prefix}`);
+    // Events mode also removes the open-run markers it writes under each results prefix (athena-runner/open/).
     statements.push(...s3Statements('ResultsWrite', resultLocations,
-      ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], partition));
+      ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts',
+        ...(completionMode === 'events' ? ['s3:DeleteObject'] : [])], partition));
 
     const keys = unique([
       ...(kmsKey ? [kmsKey.keyArn] : []),

@@ -48,6 +48,8 @@ export interface ResolvedQuery {
   readonly parameters: readonly string[];
   /** EventBridge Scheduler expression; undefined for an on-demand query. */
   readonly schedule?: string;
+  /** Queries this one runs after (it then has no schedule); empty for most. */
+  readonly after: readonly string[];
   readonly enabled: boolean;
   readonly timezone: string;
   /** Tables the query reads; undefined when the file names none (database-wide Glue grant). */
@@ -283,6 +285,7 @@ export class QueriesFile {
         sql,
         parameters,
         schedule: q.schedule,
+        after: q.after ?? [],
         enabled: q.enabled ?? true,
         timezone: q.timezone ?? this.defaults.timezone,
         tables,
@@ -299,8 +302,24 @@ export class QueriesFile {
         resultFormat: q.result_format ?? rawDefaults.result_format ?? BUILT_IN_DEFAULTS.resultFormat,
       });
     }
+    problems.push(...dependencyProblems(raw.queries));
     if (problems.length > 0) throw new QueriesFileError(source, problems);
     this.queries = queries;
+  }
+
+  /** Every query that runs after `name`, directly or not, in file order. */
+  dependentsOf(name: string): ResolvedQuery[] {
+    const found = new Set<string>();
+    const visit = (upstream: string): void => {
+      for (const q of this.queries) {
+        if (q.after.includes(upstream) && !found.has(q.name)) {
+          found.add(q.name);
+          visit(q.name);
+        }
+      }
+    };
+    visit(name);
+    return this.queries.filter((q) => found.has(q.name));
   }
 
   /** The query spec sent to the Lambda function: the file's keys, every default applied, SQL inlined. */
@@ -316,6 +335,7 @@ export class QueriesFile {
       timezone: query.timezone,
     };
     if (query.parameters.length > 0) spec.parameters = query.parameters;
+    if (query.after.length > 0) spec.after = query.after;
     if (query.resultReuse !== undefined) spec.result_reuse = query.resultReuse;
     if (query.encryption !== undefined) {
       spec.encryption = query.encryption.kmsKey
@@ -325,4 +345,43 @@ export class QueriesFile {
     if (query.expectedBucketOwner !== undefined) spec.expected_bucket_owner = query.expectedBucketOwner;
     return spec;
   }
+}
+
+/**
+ * The checks of after that need the whole file, with the C++ loader's messages (src/spec/queries_file.cpp):
+ * every name known, no schedule beside after, no cycle.
+ */
+function dependencyProblems(rawQueries: Record<string, Raw>): string[] {
+  const problems: string[] = [];
+  const names = Object.keys(rawQueries);
+  const upstream = new Map<string, string[]>();
+  for (const name of names) {
+    const after: string[] | undefined = rawQueries[name].after;
+    if (after === undefined) continue;
+    if (rawQueries[name].schedule !== undefined) {
+      problems.push(`queries.${name}.schedule: a query with after runs when ${after.length === 1 ? 'its upstream query succeeds' : 'its upstream queries succeed'} and has no schedule of its own: remove schedule or after`);
+    }
+    after.forEach((item, i) => {
+      if (!names.includes(item)) problems.push(`queries.${name}.after[${i}]: unknown query "${item}" (queries: ${names.join(', ')})`);
+    });
+    upstream.set(name, after.filter((item) => names.includes(item)));
+  }
+  const marks = new Map<string, 'path' | 'done'>();
+  const path: string[] = [];
+  const visit = (name: string): void => {
+    marks.set(name, 'path');
+    path.push(name);
+    for (const next of upstream.get(name) ?? []) {
+      if (marks.get(next) === 'path') {
+        const cycle = [...path.slice(path.indexOf(next)), next].join(' → ');
+        problems.push(`queries.${next}.after: a cycle of after: ${cycle} (each runs after the next)`);
+      } else if (!marks.has(next)) {
+        visit(next);
+      }
+    }
+    path.pop();
+    marks.set(name, 'done');
+  };
+  for (const name of names) if (!marks.has(name)) visit(name);
+  return problems;
 }

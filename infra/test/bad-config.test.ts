@@ -102,10 +102,51 @@ test('a named table with no data location', () => {
   - queries.daily_revenue.tables[1]: table "pizza.pizzas" has no data location: add "pizza.pizzas:" with "location: s3://bucket/prefix/" under the top-level tables section`);
 });
 
-test('a query timeout that does not fit in the function timeout', () => {
-  const { file, message } = synthError(fileWith('    timeout: 15m\n'));
+test('a query timeout that does not fit in the function timeout (wait mode)', () => {
+  const { file, message } = synthError(fileWith('    timeout: 15m\n'), { completionMode: 'wait' });
   expect(message).toBe(`Invalid queries file ${file}:
   - queries.daily_revenue.timeout: 15m plus 30s to stop the query does not fit in the function timeout of 900s: shorten the query timeout (the function runs at most 15 minutes)`);
+});
+
+test('events mode: a query may run longer than the function', () => {
+  const file = writeQueriesFile(dir, fileWith('    timeout: 2h\n'), `queries-${counter++}.yaml`);
+  const app = new App({ context: { config: file, package: zip }, outdir: tempDir('cdk.out-') });
+  expect(() => buildApp(app)).not.toThrow();
+});
+
+/** fileWith plus queries after daily_revenue (each `name: [upstream, ...]`). */
+function withDependents(dependents: Record<string, string[]>, extra = ''): string {
+  return fileWith(extra) + Object.entries(dependents)
+    .map(([name, after]) => `  ${name}:\n    sql: SELECT 1\n    tables: [order_details]\n    after: [${after.join(', ')}]\n`).join('');
+}
+
+test('after: an unknown query', () => {
+  const { file, message } = synthError(withDependents({ report: ['daily_revenue', 'daily_revenu'] }));
+  expect(message).toBe(`Invalid queries file ${file}:
+  - queries.report.after[1]: unknown query "daily_revenu" (queries: daily_revenue, report)`);
+});
+
+test('after: a cycle', () => {
+  const { file, message } = synthError(withDependents({ a: ['c'], b: ['a'], c: ['b'] }));
+  expect(message).toBe(`Invalid queries file ${file}:
+  - queries.a.after: a cycle of after: a → c → b → a (each runs after the next)`);
+});
+
+test('after: a dependent with its own schedule', () => {
+  const { file, message } = synthError(withDependents({}, '    schedule: rate(1 day)\n    after: [other]\n  other:\n    sql: SELECT 1\n    tables: [order_details]\n'));
+  expect(message).toBe(`Invalid queries file ${file}:
+  - queries.daily_revenue.schedule: a query with after runs when its upstream query succeeds and has no schedule of its own: remove schedule or after`);
+});
+
+test('after: needs completion by events', () => {
+  const { file, message } = synthError(withDependents({ report: ['daily_revenue'] }), { completionMode: 'wait' });
+  expect(message).toBe(`Invalid queries file ${file}:
+  - queries.report.after: needs completionMode "events" (in "wait" mode nothing starts a query after another)`);
+});
+
+test('completionMode: only events or wait', () => {
+  const { message } = synthError(fileWith(''), { completionMode: 'poll' });
+  expect(message).toBe('-c completionMode=poll: expected events or wait');
 });
 
 test('createWorkgroup refuses to create "primary"', () => {

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 
 /** A fresh temporary directory for one test file. */
 export function tempDir(prefix = 'athena-runner-infra-'): string {
@@ -78,4 +79,12 @@ export function render(value: unknown): string {
     if ('Fn::Split' in v) return `<split ${render(v['Fn::Split'][1])}>`;
   }
   return JSON.stringify(value);
+}
+
+/** cdk-nag AwsSolutions findings (errors and warnings) as "id: first line", for an expect(...).toEqual([]). */
+export function nagFindings(annotations: Annotations): string[] {
+  return [
+    ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+  ].map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
 }

@@ -70,8 +70,10 @@ int invoke_in_process(const AwsOptions& aws_options, const std::string& payload,
     std::cerr << "athena-runner invoke: " << context.get_failure().to_string() << "\n";
     return kExitConfiguration;
   }
-  auto engine = engine::make_athena_query_engine(std::make_shared<const aws::ClientContext>(std::move(*context)));
-  lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cerr);
+  auto shared_context = std::make_shared<const aws::ClientContext>(std::move(*context));
+  auto engine = engine::make_athena_query_engine(shared_context);
+  auto store = lambda::make_s3_run_store(shared_context);
+  lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cerr, store.get());
   lambda::InvocationRequest request;
   request.request_id = kRequestId;
   request.payload = payload;
@@ -85,6 +87,7 @@ int invoke_in_process(const AwsOptions& aws_options, const std::string& payload,
 // Runs argv (PATH lookup) with `environment` (nullptr: ours), stdout sent to our stderr when asked.
 std::optional<pid_t> spawn(const std::vector<std::string>& argv, char* const* environment, bool stdout_to_stderr) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
@@ -144,7 +147,8 @@ std::optional<std::vector<std::string>> lambda_environment(const AwsOptions& aws
       variables[name] = std::string(text.substr(equals + 1));
   }
   std::vector<std::string> entries;
-  for (const auto& [name, value] : variables) entries.push_back(name + "=" + value);
+  entries.reserve(variables.size());
+  for (const auto& [name, value] : variables) entries.push_back(std::string(name).append("=").append(value));
   return entries;
 }
 

@@ -31,8 +31,10 @@ int main() {
     if (!config) return fail_init(config.get_failure());
     auto context = aws::ClientContext::from_environment(aws::lite_http_backend());
     if (!context) return fail_init(context.get_failure());
-    auto engine = engine::make_athena_query_engine(std::make_shared<const aws::ClientContext>(std::move(*context)));
-    lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cout);
+    auto shared_context = std::make_shared<const aws::ClientContext>(std::move(*context));
+    auto engine = engine::make_athena_query_engine(shared_context);
+    auto store = lambda::make_s3_run_store(shared_context);
+    lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cout, store.get());
     auto status = lambda::run_handler(std::ref(handler));
     if (!status) {
       lambda::JsonLog log(std::cerr, lambda::LogLevel::Error, [] { return std::chrono::system_clock::now(); });

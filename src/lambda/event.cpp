@@ -13,10 +13,14 @@ using nlohmann::json;
 
 constexpr std::string_view kScheduledEventDetailType = "Scheduled Event";
 constexpr std::string_view kScheduledEventSource = "aws.events";
+constexpr std::string_view kAthenaSource = "aws.athena";
+constexpr std::string_view kQueryStateChangeDetailType = "Athena Query State Change";
+constexpr std::string_view kSweepKey = "sweep";
 constexpr std::string_view kOnDeadlineStop = "stop";
 constexpr std::string_view kOnDeadlineLeaveRunning = "leave-running";
 // Keys of a Scheduler payload or a direct invocation (docs/queries-file.md, "The schedule payload").
-constexpr std::string_view kEventKeys[] = {"query", "queries", "scheduled_time", "schedule_arn", "wait", "on_deadline"};
+constexpr std::string_view kEventKeys[] = {"query", "queries",     "scheduled_time", "schedule_arn",
+                                           "wait",  "on_deadline", "dependents"};
 
 Error invalid_event(std::string message) {
   return make_error(ErrorKind::InvalidInput, std::string(kErrorInvalidEvent), std::move(message));
@@ -25,6 +29,19 @@ Error invalid_event(std::string message) {
 Error invalid_configuration(std::string_view variable, std::string message) {
   return make_error(ErrorKind::Configuration, std::string(kErrorInvalidConfiguration),
                     std::string(variable) + ": " + std::move(message));
+}
+
+// A variable holding a whole number in [low, high]; nullopt when it is not set.
+Outcome<std::optional<int>> whole_number(const aws::Environment& environment, std::string_view variable, int low,
+                                         int high) {
+  auto text = environment.non_empty(variable);
+  if (!text) return std::optional<int>{};
+  int value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size() || value < low || value > high)
+    return invalid_configuration(variable, "\"" + *text + "\" is not a whole number from " + std::to_string(low) +
+                                               " to " + std::to_string(high));
+  return std::optional<int>{value};
 }
 
 std::optional<runner::GiveUpAction> parse_on_deadline(std::string_view text) {
@@ -40,6 +57,7 @@ Status add_queries(const json& specs, std::string_view where, const HandlerConfi
     auto resolved = spec::parse_query_spec_json(spec.dump(), config.defaults);
     if (!resolved) return invalid_event(name + ": " + resolved.get_failure().message);
     event.queries.push_back(std::move(resolved).get_result());
+    event.query_specs.push_back(spec.dump());
     return Ok{};
   };
   if (specs.is_array()) {
@@ -88,7 +106,57 @@ Outcome<Event> parse_scheduled_event(const json& document, const HandlerConfig& 
   return event;
 }
 
+// An Athena Query State Change event: its detail's strings (docs.aws.amazon.com/athena/latest/ug/athena-events.html).
+Outcome<Event> parse_query_state_change(const json& document, spec::Instant now) {
+  Event event;
+  event.kind = EventKind::QueryStateChange;
+  event.scheduled_time = now;
+  const json detail = document.value("detail", json());
+  if (!detail.is_object()) return invalid_event("Athena Query State Change without \"detail\"");
+  auto text = [&](const char* key) {
+    return detail.contains(key) && detail[key].is_string() ? detail[key].get<std::string>() : "";
+  };
+  QueryStateChange change{text("queryExecutionId"), text("currentState"), text("previousState"), text("workgroupName"),
+                          text("sequenceNumber")};
+  if (change.query_execution_id.empty())
+    return invalid_event("Athena Query State Change without detail.queryExecutionId");
+  if (change.current_state.empty()) return invalid_event("Athena Query State Change without detail.currentState");
+  event.state_change = std::move(change);
+  return event;
+}
+
+// {"sweep": true} or {"sweep": {"locations": ["s3://bucket/results/", ...]}}: finish the open runs whose
+// events were lost, under the default output and the given result folders.
+Outcome<Event> parse_sweep(const json& document, spec::Instant now) {
+  Event event;
+  event.kind = EventKind::Sweep;
+  event.scheduled_time = now;
+  for (const auto& [key, value] : document.items()) {
+    if (key != kSweepKey) return invalid_event("unknown key \"" + key + "\" in a sweep (expected only sweep)");
+  }
+  const json& sweep = document[std::string(kSweepKey)];
+  if (sweep.is_boolean() && sweep.get<bool>()) return event;
+  if (!sweep.is_object()) return invalid_event("sweep: expected true or {\"locations\": [...]}");
+  for (const auto& [key, value] : sweep.items()) {
+    if (key != "locations") return invalid_event("sweep: unknown key \"" + key + "\" (expected locations)");
+  }
+  const json locations = sweep.value("locations", json::array());
+  if (!locations.is_array()) return invalid_event("sweep.locations: expected a list of s3:// folders");
+  for (const auto& location : locations) {
+    if (!location.is_string()) return invalid_event("sweep.locations: expected s3:// folders, got " + location.dump());
+    auto text = location.get<std::string>();
+    auto uri = aws::s3::parse_s3_uri(text);
+    if (!uri) return invalid_event("sweep.locations: " + uri.get_failure().message);
+    if (!uri->key.empty() && uri->key.back() != '/')
+      return invalid_event("sweep.locations: \"" + text + "\" is not a folder (end it with /)");
+    event.sweep_locations.push_back(std::move(text));
+  }
+  return event;
+}
+
 }  // namespace
+
+std::string_view to_string(CompletionMode mode) { return mode == CompletionMode::Events ? "events" : "wait"; }
 
 std::string_view to_string(LogLevel level) {
   switch (level) {
@@ -105,6 +173,8 @@ std::string_view to_string(EventKind kind) {
     case EventKind::SchedulerPayload: return "scheduler";
     case EventKind::ScheduledEvent: return "scheduled-event";
     case EventKind::Direct: return "direct";
+    case EventKind::QueryStateChange: return "query-state-change";
+    case EventKind::Sweep: return "sweep";
   }
   return "direct";
 }
@@ -141,12 +211,20 @@ Outcome<HandlerConfig> config_from_environment(const aws::Environment& environme
     if (!parsed) return invalid_configuration(kOnDeadlineVariable, "\"" + *action + "\" is not stop or leave-running");
     config.on_deadline = *parsed;
   }
-  if (auto concurrency = environment.non_empty(kConcurrencyVariable)) {
-    int value = 0;
-    auto [end, error] = std::from_chars(concurrency->data(), concurrency->data() + concurrency->size(), value);
-    if (error != std::errc() || end != concurrency->data() + concurrency->size() || value < 1 || value > 64)
-      return invalid_configuration(kConcurrencyVariable, "\"" + *concurrency + "\" is not a whole number from 1 to 64");
-    config.concurrency = value;
+  if (auto concurrency = whole_number(environment, kConcurrencyVariable, 1, 64); !concurrency) {
+    return concurrency.get_failure();
+  } else if (*concurrency) {
+    config.concurrency = **concurrency;
+  }
+  if (auto mode = environment.non_empty(kCompletionModeVariable)) {
+    if (*mode != "wait" && *mode != "events")
+      return invalid_configuration(kCompletionModeVariable, "\"" + *mode + "\" is not wait or events");
+    config.completion = *mode == "events" ? CompletionMode::Events : CompletionMode::Wait;
+  }
+  if (auto attempts = whole_number(environment, kMaxAttemptsVariable, 1, 10); !attempts) {
+    return attempts.get_failure();
+  } else if (*attempts) {
+    config.max_attempts = **attempts;
   }
   if (auto queries = environment.non_empty(kScheduledEventQueriesVariable)) {
     if (!json::accept(*queries)) return invalid_configuration(kScheduledEventQueriesVariable, "not JSON");
@@ -169,6 +247,13 @@ Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config
   if (document.value("detail-type", "") == kScheduledEventDetailType &&
       document.value("source", "") == kScheduledEventSource)
     return parse_scheduled_event(document, config);
+  if (document.value("source", "") == kAthenaSource) {
+    if (document.value("detail-type", "") != kQueryStateChangeDetailType)
+      return invalid_event("an aws.athena event of type " + document.value("detail-type", json("")).dump() +
+                           ": only \"Athena Query State Change\" is handled");
+    return parse_query_state_change(document, now);
+  }
+  if (document.contains(std::string(kSweepKey))) return parse_sweep(document, now);
   if (!document.contains("query") && !document.contains("queries")) {
     if (document.contains("name")) {  // a direct invocation with one bare query spec
       if (auto added = add_queries(document, "event", config, event); !added) return added.get_failure();
@@ -182,7 +267,7 @@ Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config
   for (const auto& [key, value] : document.items()) {
     if (std::find(std::begin(kEventKeys), std::end(kEventKeys), key) == std::end(kEventKeys))
       return invalid_event("unknown key \"" + key +
-                           "\" (expected query, queries, scheduled_time, schedule_arn, wait, on_deadline)");
+                           "\" (expected query, queries, scheduled_time, schedule_arn, wait, on_deadline, dependents)");
   }
   if (document.contains("query") && document.contains("queries"))
     return invalid_event("both \"query\" and \"queries\": send one of them");
@@ -206,6 +291,20 @@ Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config
     auto parsed = value.is_string() ? parse_on_deadline(value.get<std::string>()) : std::nullopt;
     if (!parsed) return invalid_event("on_deadline: expected \"stop\" or \"leave-running\"");
     event.on_deadline = parsed;
+  }
+  if (document.contains("dependents")) {
+    // Checked now, so that a bad spec fails the start and not the finish of an upstream run.
+    const json& dependents = document["dependents"];
+    if (!dependents.is_array()) return invalid_event("dependents: expected a list of query specs");
+    Event checked;
+    if (!dependents.empty()) {
+      if (auto added = add_queries(dependents, "dependents", config, checked); !added) return added.get_failure();
+    }
+    for (const auto& query : checked.queries) {
+      if (query.after.empty())
+        return invalid_event("dependents: " + query.name + " has no \"after\" (a dependent runs after another query)");
+    }
+    event.dependents = dependents.dump();
   }
   const char* key = document.contains("query") ? "query" : "queries";
   if (document.contains("query") && document["query"].is_array())

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <utility>
 
+#include "completion.hpp"
 #include "json_log.hpp"
 
 namespace athena_runner::lambda {
@@ -36,6 +37,61 @@ std::optional<std::string_view> failure_type(const runner::RunSummary& summary, 
   return kErrorQueryFailed;
 }
 
+// One query's line in the response, and whether (and why) it failed the invocation.
+struct Answer {
+  runner::RunSummary summary;
+  std::optional<std::string> failure_type;
+  std::optional<Completion> completion;  // events mode: what this invocation did with it
+};
+
+// The response document, and the failure naming each failed query when any failed.
+InvocationResponse respond(const InvocationRequest& request, const Event& event, CompletionMode mode,
+                           const std::vector<Answer>& answers, JsonLog& log,
+                           std::chrono::system_clock::time_point invocation_start, const Clock& clock) {
+  ordered_json response;
+  response["request_id"] = request.request_id;
+  response["event"] = to_string(event.kind);
+  response["completion"] = to_string(mode);
+  if (event.kind != EventKind::QueryStateChange && event.kind != EventKind::Sweep)
+    response["scheduled_time"] = spec::format_utc(event.scheduled_time);
+  response["queries"] = ordered_json::array();
+  std::optional<std::string> first_failure;
+  std::vector<std::string> failures;
+  for (const auto& answer : answers) {
+    const auto& summary = answer.summary;
+    auto line = ordered_json::parse(runner::summary_json(summary));
+    if (answer.completion) {
+      line["action"] = std::string(to_string(answer.completion->action));
+      if (!answer.completion->note.empty()) line["note"] = answer.completion->note;
+      if (!answer.completion->next_query_execution_id.empty())
+        line["next_query_execution_id"] = answer.completion->next_query_execution_id;
+    }
+    response["queries"].push_back(std::move(line));
+    if (answer.failure_type) {
+      if (!first_failure) first_failure = answer.failure_type;
+      std::string text = summary.name + ": " + std::string(to_string(summary.state));
+      if (!summary.query_execution_id.empty()) text += " (" + summary.query_execution_id + ")";
+      if (!summary.reason.empty()) text += ": " + summary.reason;
+      failures.push_back(std::move(text));
+    }
+  }
+  response["failed"] = failures.size();
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - invocation_start);
+  std::string body = response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  log.write(failures.empty() ? LogLevel::Info : LogLevel::Error, "invocation finished",
+            {{"failed", failures.size()},
+             {"elapsed_ms", millis(elapsed)},
+             {"response", response},
+             {"request_id", request.request_id}});
+  if (!first_failure) return InvocationResponse::success(std::move(body));
+
+  // The error document is all an on-failure destination receives: name each failed query and why.
+  std::string message = std::to_string(failures.size()) + " of " + std::to_string(answers.size()) +
+                        (answers.size() == 1 ? " query" : " queries") + " failed: ";
+  for (std::size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
+  return InvocationResponse::failure(std::move(message), *first_failure);
+}
+
 }  // namespace
 
 std::string JsonLog::format_time(std::chrono::system_clock::time_point time) {
@@ -50,8 +106,9 @@ std::string JsonLog::format_time(std::chrono::system_clock::time_point time) {
   return text;
 }
 
-QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log)
-    : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log) {}
+QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log,
+                           RunStore* store)
+    : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log), store_(store) {}
 
 InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   JsonLog log(log_, config_.log_level, clock_.now);
@@ -66,11 +123,51 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     log.write(LogLevel::Error, "invalid event", with_request({{"error", event.get_failure().message}}));
     return InvocationResponse::failure(event.get_failure().message, std::string(kErrorInvalidEvent));
   }
+  const bool by_events = config_.completion == CompletionMode::Events || event->kind == EventKind::QueryStateChange ||
+                         event->kind == EventKind::Sweep;
+  if (by_events && store_ == nullptr) {
+    const std::string message = "completion by events needs the run record store, which this handler lacks";
+    log.write(LogLevel::Error, "invalid configuration", with_request({{"error", message}}));
+    return InvocationResponse::failure(message, std::string(kErrorInvalidConfiguration));
+  }
   log.write(LogLevel::Info, "invocation started",
             with_request({{"event", to_string(event->kind)},
+                          {"completion", to_string(config_.completion)},
                           {"scheduled_time", spec::format_utc(event->scheduled_time)},
                           {"queries", event->queries.size()},
                           {"remaining_ms", millis(request.remaining_time(invocation_start))}}));
+  const CompletionMode mode = by_events ? CompletionMode::Events : CompletionMode::Wait;
+  std::vector<Answer> answers;
+  if (event->kind == EventKind::QueryStateChange || event->kind == EventKind::Sweep) {
+    EventsCompletion completion(config_, engine_, *store_, clock_, log, request.request_id);
+    Outcome<std::vector<Completion>> done = std::vector<Completion>{};
+    if (event->kind == EventKind::QueryStateChange) {
+      auto one = completion.on_state_change(*event->state_change);
+      if (one)
+        done.get_result().push_back(std::move(one).get_result());
+      else
+        done = std::move(one).get_failure();
+    } else {
+      auto locations = event->sweep_locations;
+      if (config_.defaults.output &&
+          std::find(locations.begin(), locations.end(), *config_.defaults.output) == locations.end())
+        locations.insert(locations.begin(), *config_.defaults.output);
+      done = completion.sweep(locations);
+    }
+    if (!done) {
+      // Reading the execution or the record failed: fail, so Lambda retries the same event.
+      log.write(LogLevel::Error, "completion failed", with_request({{"error", done.get_failure().to_string()}}));
+      return InvocationResponse::failure(done.get_failure().to_string(), done.get_failure().code);
+    }
+    for (auto& one : *done) {
+      if (one.action == Completion::Action::Ignored)
+        log.write(LogLevel::Debug, "event ignored",
+                  with_request({{"query_execution_id", one.summary.query_execution_id}, {"note", one.note}}));
+      Answer answer{one.summary, one.failure_type, one};
+      answers.push_back(std::move(answer));
+    }
+    return respond(request, *event, mode, answers, log, invocation_start, clock_);
+  }
 
   // Render every query first: one with a bad template is reported, the others still run.
   std::vector<runner::RunSummary> summaries(event->queries.size());
@@ -91,7 +188,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
 
   runner::RunOptions options;
   options.poll = config_.poll;
-  options.wait = event->wait;
+  options.wait = event->wait && mode == CompletionMode::Wait;
   options.on_give_up = event->on_deadline.value_or(config_.on_deadline);
   if (request.deadline != std::chrono::system_clock::time_point{})
     options.deadline = request.deadline - config_.deadline_margin;
@@ -145,35 +242,22 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     log.write(LogLevel::Error, "query not started", with_request(summary_fields(summary)));
   }
 
-  ordered_json response;
-  response["request_id"] = request.request_id;
-  response["event"] = to_string(event->kind);
-  response["scheduled_time"] = spec::format_utc(event->scheduled_time);
-  response["queries"] = ordered_json::array();
-  std::optional<std::string_view> first_failure;
-  std::vector<std::string> failures;
-  for (const auto& summary : summaries) {
-    response["queries"].push_back(ordered_json::parse(runner::summary_json(summary)));
-    if (auto type = failure_type(summary, event->wait)) {
-      if (!first_failure) first_failure = type;
-      std::string line = summary.name + ": " + std::string(to_string(summary.state));
-      if (!summary.query_execution_id.empty()) line += " (" + summary.query_execution_id + ")";
-      if (!summary.reason.empty()) line += ": " + summary.reason;
-      failures.push_back(std::move(line));
+  std::optional<EventsCompletion> completion;
+  if (mode == CompletionMode::Events) completion.emplace(config_, engine_, *store_, clock_, log, request.request_id);
+  for (std::size_t i = 0; i < summaries.size(); ++i) {
+    Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
+    if (completion && !answer.summary.query_execution_id.empty()) {
+      auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);
+      answer.summary = recorded.summary;
+      answer.failure_type = recorded.failure_type;
+      answer.completion = std::move(recorded);
     }
+    if (!answer.completion) {
+      if (auto type = failure_type(answer.summary, options.wait)) answer.failure_type = std::string(*type);
+    }
+    answers.push_back(std::move(answer));
   }
-  response["failed"] = failures.size();
-  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - invocation_start);
-  std::string body = response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  log.write(failures.empty() ? LogLevel::Info : LogLevel::Error, "invocation finished",
-            with_request({{"failed", failures.size()}, {"elapsed_ms", millis(elapsed)}, {"response", response}}));
-  if (!first_failure) return InvocationResponse::success(std::move(body));
-
-  // The error document is all an on-failure destination receives: name each failed query and why.
-  std::string message = std::to_string(failures.size()) + " of " + std::to_string(summaries.size()) +
-                        (summaries.size() == 1 ? " query" : " queries") + " failed: ";
-  for (std::size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
-  return InvocationResponse::failure(std::move(message), std::string(*first_failure));
+  return respond(request, *event, mode, answers, log, invocation_start, clock_);
 }
 
 }  // namespace athena_runner::lambda

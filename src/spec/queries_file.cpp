@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "athena_runner/spec/schedule.hpp"
@@ -152,6 +153,7 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
       problems.add(schedule->line, detail::append_key(path, "schedule"), parsed.get_failure().message);
     }
   }
+  query.after = strings_of(object, "after");
   if (const Value* enabled = object.get("enabled")) query.enabled = enabled->boolean;
   query.tables = strings_of(object, "tables");
   query.settings = read_settings(object, path, problems);
@@ -198,6 +200,67 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
   return query;
 }
 
+// The checks of after that need the whole file: every name known, no schedule beside after, no cycle.
+void check_dependencies(const Value& queries, Problems& problems) {
+  std::vector<std::string> names;
+  for (const auto& member : queries.members) names.push_back(member.key);
+  std::string known;
+  for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+  auto index_of = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  };
+  std::vector<std::vector<std::size_t>> upstream(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const Value& query = queries.members[i].value;
+    const Value* after = query.get("after");
+    if (after == nullptr) continue;
+    const std::string path = detail::append_key(detail::append_key("queries", names[i]), "after");
+    if (const Value* schedule = query.get("schedule")) {
+      problems.add(
+          schedule->line, detail::append_key(detail::append_key("queries", names[i]), "schedule"),
+          "a query with after runs when " +
+              std::string(after->items.size() == 1 ? "its upstream query succeeds" : "its upstream queries succeed") +
+              " and has no schedule of its own: remove schedule or after");
+    }
+    for (std::size_t j = 0; j < after->items.size(); ++j) {
+      const auto& item = after->items[j];
+      const std::size_t found = index_of(item.text);
+      if (found == names.size()) {
+        problems.add(item.line, detail::append_index(path, j),
+                     "unknown query \"" + item.text + "\" (queries: " + known + ")");
+      } else {
+        upstream[i].push_back(found);
+      }
+    }
+  }
+  // Depth-first over "runs after"; a query met again on the current path closes a cycle, reported once at the
+  // after key of the query where it was entered.
+  enum class Mark { New, OnPath, Done };
+  std::vector<Mark> marks(names.size(), Mark::New);
+  std::vector<std::size_t> path;
+  std::function<void(std::size_t)> visit = [&](std::size_t i) {
+    marks[i] = Mark::OnPath;
+    path.push_back(i);
+    for (std::size_t next : upstream[i]) {
+      if (marks[next] == Mark::OnPath) {
+        const auto from = std::find(path.begin(), path.end(), next);
+        std::string cycle;
+        for (auto at = from; at != path.end(); ++at) cycle += names[*at] + " → ";
+        cycle += names[next];
+        const Value* after = queries.members[next].value.get("after");
+        problems.add(after->line, detail::append_key(detail::append_key("queries", names[next]), "after"),
+                     "a cycle of after: " + cycle + " (each runs after the next)");
+      } else if (marks[next] == Mark::New) {
+        visit(next);
+      }
+    }
+    path.pop_back();
+    marks[i] = Mark::Done;
+  };
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (marks[i] == Mark::New) visit(i);
+}
+
 template <class T>
 std::optional<T> first_of(const std::optional<T>& a, const std::optional<T>& b) {
   return a ? a : b;
@@ -222,6 +285,7 @@ ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& default
   resolved.sql = query.sql;
   resolved.parameters = query.parameters;
   resolved.schedule = query.schedule;
+  resolved.after = query.after;
   resolved.enabled = query.enabled;
   resolved.tables = query.tables;
   resolved.workgroup = first_of(own.workgroup, defaults.workgroup).value_or(std::string(kDefaultWorkgroup));
@@ -235,6 +299,14 @@ ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& default
   resolved.expected_bucket_owner = first_of(own.expected_bucket_owner, defaults.expected_bucket_owner);
   resolved.result_format = first_of(own.result_format, defaults.result_format).value_or(ResultFormat::Csv);
   return resolved;
+}
+
+std::vector<const QuerySpec*> QueriesFile::dependents(std::string_view name) const {
+  std::vector<const QuerySpec*> out;
+  for (const auto& query : queries) {
+    if (std::find(query.after.begin(), query.after.end(), name) != query.after.end()) out.push_back(&query);
+  }
+  return out;
 }
 
 const QuerySpec* QueriesFile::find(std::string_view name) const {
@@ -288,6 +360,7 @@ Outcome<QueriesFile> detail::queries_file_from_value(const Value& root, std::str
     file.queries.push_back(read_query(member.key, member.value, detail::append_key("queries", member.key),
                                       base_directory, file.defaults, problems));
   }
+  check_dependencies(*root.get("queries"), problems);
   if (!problems.issues.empty()) return problems.to_error();
   return file;
 }

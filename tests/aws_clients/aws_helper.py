@@ -34,7 +34,7 @@ def to_jsonable(value):
         return base64.b64encode(value).decode()
     if hasattr(value, "read"):
         data = value.read()
-        return {"sha256": hashlib.sha256(data).hexdigest(), "length": len(data), "text": data.decode("utf-8", "replace")[:200]}
+        return {"sha256": hashlib.sha256(data).hexdigest(), "length": len(data), "text": data.decode("utf-8", "replace")[:4096]}
     return value
 
 

@@ -212,6 +212,36 @@ TEST_F(S3Moto, RangeHeadAndDelete) {
   EXPECT_EQ(missing.get_failure().code, "NoSuchKey");
 }
 
+TEST_F(S3Moto, ConditionalPutsWriteOnlyWhenTheConditionHolds) {
+  S3Client client(context_);
+  PutObjectRequest create{kBucket, "run.json", "application/json", {}, "*", std::nullopt};
+  auto first = client.put_object(create, "one");
+  ASSERT_TRUE(first) << first.get_failure().to_string();
+  auto second = client.put_object(create, "two");  // the key exists now
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.get_failure().http_status, 412);
+  EXPECT_EQ(second.get_failure().code, "PreconditionFailed");
+
+  PutObjectRequest replace{kBucket, "run.json", "application/json", {}, std::nullopt, "\"not-the-etag\""};
+  auto stale = client.put_object(replace, "three");
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.get_failure().http_status, 412);
+  replace.if_match = first->e_tag;
+  auto fresh = client.put_object(replace, "four");
+  ASSERT_TRUE(fresh) << fresh.get_failure().to_string();
+  auto theirs = boto3_call(*moto_, "s3", "GetObject", {{"Bucket", kBucket}, {"Key", "run.json"}});
+  EXPECT_EQ(theirs["Body"]["text"], "four");
+  auto again = client.put_object(replace, "five");  // the ETag changed with "four"
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.get_failure().http_status, 412);
+
+  // A conditional write must be one PUT: refused above the multipart threshold, before any request.
+  S3Client small_parts(context_, {std::nullopt, 16, 16});
+  auto big = small_parts.put_object(create, std::string(32, 'x'));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.get_failure().code, "ConditionalMultipartNotSupported");
+}
+
 TEST_F(S3Moto, MissingBucketIsAServiceError) {
   S3Client client(context_);
   auto listed = client.list_objects_v2(

@@ -1,6 +1,8 @@
 // Event shapes and configuration from the environment (no network).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "athena_runner/lambda/handler.hpp"
 
 namespace athena_runner::lambda {
@@ -180,14 +182,24 @@ TEST(LambdaConfig, DefaultsComeFromTheCdkVariables) {
   EXPECT_EQ(empty->log_level, LogLevel::Info);
   EXPECT_EQ(empty->deadline_margin, kDefaultDeadlineMargin);
   EXPECT_EQ(empty->on_deadline, runner::GiveUpAction::Stop);
+  EXPECT_EQ(empty->completion, CompletionMode::Wait);
+  EXPECT_EQ(empty->max_attempts, 3);
+
+  auto events = config_from_environment(
+      aws::Environment::from_map({{"ATHENA_RUNNER_COMPLETION_MODE", "events"}, {"ATHENA_RUNNER_MAX_ATTEMPTS", "5"}}));
+  ASSERT_TRUE(events) << events.get_failure().to_string();
+  EXPECT_EQ(events->completion, CompletionMode::Events);
+  EXPECT_EQ(events->max_attempts, 5);
 }
 
 TEST(LambdaConfig, BadVariablesAreNamed) {
   const std::pair<const char*, const char*> cases[] = {
-      {"ATHENA_RUNNER_TIMEOUT", "ten"},         {"ATHENA_RUNNER_OUTPUT", "s3://results/no-slash"},
-      {"ATHENA_RUNNER_LOG_LEVEL", "verbose"},   {"ATHENA_RUNNER_ON_DEADLINE", "ignore"},
-      {"ATHENA_RUNNER_CONCURRENCY", "0"},       {"ATHENA_RUNNER_CONCURRENCY", "4x"},
-      {"ATHENA_RUNNER_DEADLINE_MARGIN", "-1s"}, {"ATHENA_RUNNER_QUERIES", "{"},
+      {"ATHENA_RUNNER_TIMEOUT", "ten"},          {"ATHENA_RUNNER_OUTPUT", "s3://results/no-slash"},
+      {"ATHENA_RUNNER_LOG_LEVEL", "verbose"},    {"ATHENA_RUNNER_ON_DEADLINE", "ignore"},
+      {"ATHENA_RUNNER_CONCURRENCY", "0"},        {"ATHENA_RUNNER_CONCURRENCY", "4x"},
+      {"ATHENA_RUNNER_DEADLINE_MARGIN", "-1s"},  {"ATHENA_RUNNER_QUERIES", "{"},
+      {"ATHENA_RUNNER_COMPLETION_MODE", "poll"}, {"ATHENA_RUNNER_MAX_ATTEMPTS", "0"},
+      {"ATHENA_RUNNER_MAX_ATTEMPTS", "11"},
   };
   for (const auto& [name, value] : cases) {
     auto config = config_from_environment(aws::Environment::from_map({{name, value}}));
@@ -195,6 +207,124 @@ TEST(LambdaConfig, BadVariablesAreNamed) {
     EXPECT_EQ(config.get_failure().code, "InvalidConfiguration");
     EXPECT_EQ(config.get_failure().message.rfind(std::string(name) + ": ", 0), 0u) << config.get_failure().message;
   }
+}
+
+// The FAILED example of docs.aws.amazon.com/athena/latest/ug/athena-events.html (numbers as it writes them).
+constexpr char kFailedStateChange[] = R"({"version": "0", "id": "abcdef00-1234-5678-9abc-def012345678",
+  "detail-type": "Athena Query State Change", "source": "aws.athena", "account": "123456789012",
+  "time": "2019-10-06T09:30:10Z", "region": "us-east-1", "resources": [],
+  "detail": {"athenaError": {"errorCategory": 2.0, "errorType": 1306.0, "errorMessage": "Amazon S3 bucket not found",
+                             "retryable": false},
+             "currentState": "FAILED", "previousState": "RUNNING", "statementType": "DML",
+             "queryExecutionId": "01234567-0123-0123-0123-012345678901", "workgroupName": "primary",
+             "sequenceNumber": "3", "someFutureField": {"x": 1}}})";
+
+TEST(LambdaEvent, AthenaQueryStateChange) {
+  auto event = parse_event(kFailedStateChange, config_with_database(), kNow);
+  ASSERT_TRUE(event) << event.get_failure().message;
+  EXPECT_EQ(event->kind, EventKind::QueryStateChange);
+  EXPECT_EQ(to_string(event->kind), "query-state-change");
+  ASSERT_TRUE(event->state_change);
+  EXPECT_EQ(event->state_change->query_execution_id, "01234567-0123-0123-0123-012345678901");
+  EXPECT_EQ(event->state_change->current_state, "FAILED");
+  EXPECT_EQ(event->state_change->previous_state, "RUNNING");
+  EXPECT_EQ(event->state_change->workgroup, "primary");
+  EXPECT_EQ(event->state_change->sequence_number, "3");
+  EXPECT_TRUE(event->queries.empty());
+
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"source": "aws.athena", "detail-type": "Athena Query State Change", "detail": {"currentState": "FAILED"}})",
+       "Athena Query State Change without detail.queryExecutionId"},
+      {R"({"source": "aws.athena", "detail-type": "Athena Query State Change", "detail": {"queryExecutionId": "q"}})",
+       "Athena Query State Change without detail.currentState"},
+      {R"({"source": "aws.athena", "detail-type": "Athena Query State Change"})",
+       "Athena Query State Change without \"detail\""},
+      {R"({"source": "aws.athena", "detail-type": "Athena Engine Version Change", "detail": {}})",
+       "an aws.athena event of type \"Athena Engine Version Change\": only \"Athena Query State Change\" is handled"},
+  };
+  for (const auto& [payload, message] : bad) {
+    auto parsed = parse_event(payload, config_with_database(), kNow);
+    ASSERT_FALSE(parsed) << payload;
+    EXPECT_EQ(parsed.get_failure().code, "InvalidEvent");
+    EXPECT_EQ(parsed.get_failure().message, message);
+  }
+}
+
+TEST(LambdaEvent, Sweep) {
+  auto plain = parse_event(R"({"sweep": true})", config_with_database(), kNow);
+  ASSERT_TRUE(plain) << plain.get_failure().message;
+  EXPECT_EQ(plain->kind, EventKind::Sweep);
+  EXPECT_TRUE(plain->sweep_locations.empty());
+  auto located =
+      parse_event(R"({"sweep": {"locations": ["s3://aaa/results/", "s3://bbb/"]}})", config_with_database(), kNow);
+  ASSERT_TRUE(located) << located.get_failure().message;
+  EXPECT_EQ(located->sweep_locations, (std::vector<std::string>{"s3://aaa/results/", "s3://bbb/"}));
+
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"sweep": false})", "sweep: expected true or {\"locations\": [...]}"},
+      {R"({"sweep": true, "query": {}})", "unknown key \"query\" in a sweep (expected only sweep)"},
+      {R"({"sweep": {"where": []}})", "sweep: unknown key \"where\" (expected locations)"},
+      {R"({"sweep": {"locations": ["s3://aaa/no-slash"]}})",
+       "sweep.locations: \"s3://aaa/no-slash\" is not a folder (end it with /)"},
+      {R"({"sweep": {"locations": [1]}})", "sweep.locations: expected s3:// folders, got 1"},
+  };
+  for (const auto& [payload, message] : bad) {
+    auto parsed = parse_event(payload, config_with_database(), kNow);
+    ASSERT_FALSE(parsed) << payload;
+    EXPECT_EQ(parsed.get_failure().message, message);
+  }
+}
+
+TEST(LambdaEvent, QuerySpecsAreKeptForTheRunRecords) {
+  auto event = parse_event(kSchedulerPayload, config_with_database(), kNow);
+  ASSERT_TRUE(event);
+  ASSERT_EQ(event->query_specs.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(event->query_specs[0])["name"], "daily_revenue");
+}
+
+TEST(RunRecord, RoundTripAndLayout) {
+  RunRecord record;
+  record.query_execution_id = "01234567-0123-0123-0123-012345678901";
+  record.query = "daily";
+  record.spec = R"({"name":"daily","sql":"SELECT 1"})";
+  record.scheduled_time = kScheduled;
+  record.client_request_token = std::string(64, 'a');
+  record.generation = 1;
+  record.attempt = 2;
+  record.started_at = kNow;
+  record.deadline = kNow + std::chrono::minutes(10);
+  record.state = RecordState::Resubmitted;
+  record.reason = "INTERNAL_ERROR_QUERY_ENGINE";
+  record.next_query_execution_id = "next";
+  record.finished_at = kNow + std::chrono::minutes(1);
+  const std::string text = record_json(record);
+  auto document = nlohmann::json::parse(text);
+  EXPECT_EQ(document["scheduled_time"], "2024-05-02T04:00:00Z");
+  EXPECT_EQ(document["started_at"], "2023-11-14T22:13:20Z");  // date -u -d @1700000000
+  EXPECT_EQ(document["deadline"], "2023-11-14T22:23:20Z");
+  EXPECT_EQ(document["state"], "RESUBMITTED");
+  auto parsed = parse_record(text);
+  ASSERT_TRUE(parsed) << parsed.get_failure().message;
+  EXPECT_EQ(record_json(*parsed), text);
+
+  for (const char* broken : {"[]", R"({"version": 2})", R"({"version": 1, "query": "q"})"}) {
+    auto bad = parse_record(broken);
+    ASSERT_FALSE(bad) << broken;
+    EXPECT_EQ(bad.get_failure().code, "InvalidRunRecord");
+  }
+  document["state"] = "DONE";
+  EXPECT_EQ(parse_record(document.dump()).get_failure().message,
+            "run record: state \"DONE\" is not RUNNING, SUCCEEDED, FAILED or RESUBMITTED");
+
+  aws::athena::QueryExecution execution;
+  EXPECT_FALSE(results_folder(execution));
+  execution.result_configuration = aws::athena::ResultConfiguration{};
+  execution.result_configuration->output_location = "s3://results/athena/daily/" + record.query_execution_id + ".csv";
+  auto folder = results_folder(execution);
+  ASSERT_TRUE(folder);
+  EXPECT_EQ(folder->to_string(), "s3://results/athena/daily/");
+  EXPECT_EQ(record_uri(*folder, "id").to_string(), "s3://results/athena/daily/athena-runner/runs/id.json");
+  EXPECT_EQ(open_marker_uri(*folder, "id").to_string(), "s3://results/athena/daily/athena-runner/open/id");
 }
 
 }  // namespace

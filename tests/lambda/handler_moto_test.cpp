@@ -1,100 +1,34 @@
 // The handler against moto_server's Athena API, through the real Athena engine. Where moto cannot play
-// Athena (it never reports FAILED, and ignores ClientRequestToken), a thin engine decorator plays exactly
-// that part, as Athena documents it, and says so.
+// Athena (it never reports FAILED, and ignores ClientRequestToken), a thin engine decorator
+// (lambda/athena_behaviour.hpp) plays exactly that part, as Athena documents it, and says so.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "athena_runner/engine/athena_query_engine.hpp"
 #include "athena_runner/lambda/handler.hpp"
 #include "aws_clients/client_test_support.hpp"
+#include "lambda/athena_behaviour.hpp"
 
 namespace athena_runner::lambda {
 namespace {
 
 using nlohmann::json;
+using testing::AthenaBehaviour;
+using testing::boto3_batch;
 using testing::boto3_call;
 using testing::MotoServer;
 using namespace std::chrono_literals;
-
-constexpr char kFailMarker[] = "fail_me";
-
-// Passes everything to the real engine (moto), except what moto cannot do:
-// * BatchGetQueryExecution (not implemented by moto 5) is answered with GetQueryExecution per id;
-// * executions whose SQL contains kFailMarker report FAILED with an AthenaError, as Athena would;
-// * with `idempotent`, a repeated ClientRequestToken returns the first QueryExecutionId (Athena's
-//   documented idempotency; moto starts a new execution every time).
-class AthenaBehaviour : public runner::QueryEngine {
- public:
-  explicit AthenaBehaviour(std::unique_ptr<runner::QueryEngine> inner) : inner_(std::move(inner)) {}
-  bool idempotent = false;
-  std::vector<std::string> tokens;  // every token sent
-
-  std::string_view name() const override { return inner_->name(); }
-  std::string describe() const override { return inner_->describe(); }
-  Outcome<std::string> start(const aws::athena::StartQueryExecutionRequest& request) override {
-    std::lock_guard lock(mutex_);
-    const std::string token = request.client_request_token.value_or("");
-    tokens.push_back(token);
-    if (idempotent) {
-      if (auto found = ids_by_token_.find(token); found != ids_by_token_.end()) return found->second;
-    }
-    auto id = inner_->start(request);
-    if (!id) return id;
-    if (idempotent) ids_by_token_[token] = *id;
-    if (request.query_string.find(kFailMarker) != std::string::npos) failing_.insert(*id);
-    return id;
-  }
-  Outcome<aws::athena::QueryExecution> get(std::string_view id) override {
-    auto execution = inner_->get(id);
-    if (execution) fail_if_marked(*execution);
-    return execution;
-  }
-  Outcome<aws::athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) override {
-    // moto does not implement BatchGetQueryExecution: answer it with one GetQueryExecution per id.
-    aws::athena::BatchGetQueryExecutionResult result;
-    for (const auto& id : ids) {
-      auto execution = get(id);
-      if (!execution) return std::move(execution).get_failure();
-      result.query_executions.push_back(std::move(execution).get_result());
-    }
-    return result;
-  }
-  Status stop(std::string_view id) override { return inner_->stop(id); }
-  Outcome<aws::athena::QueryRuntimeStatistics> runtime_statistics(std::string_view id) override {
-    return inner_->runtime_statistics(id);
-  }
-  Status stream_result_csv(const aws::athena::QueryExecution& execution, const runner::ByteSink& sink) override {
-    return inner_->stream_result_csv(execution, sink);
-  }
-  Outcome<aws::athena::QueryResultsTable> results(std::string_view id, std::size_t max_rows) override {
-    return inner_->results(id, max_rows);
-  }
-
- private:
-  void fail_if_marked(aws::athena::QueryExecution& execution) {
-    std::lock_guard lock(mutex_);
-    if (failing_.count(execution.query_execution_id) == 0) return;
-    execution.status.state = aws::athena::QueryExecutionState::Failed;
-    execution.status.state_text = "FAILED";
-    execution.status.state_change_reason =
-        "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.lake.nope' does not exist";
-    execution.status.athena_error = aws::athena::AthenaError{2, 1301, false, execution.status.state_change_reason};
-  }
-  std::unique_ptr<runner::QueryEngine> inner_;
-  std::mutex mutex_;
-  std::map<std::string, std::string> ids_by_token_;
-  std::set<std::string> failing_;
-};
 
 class HandlerMoto : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     moto_ = new MotoServer();
-    context_ = testing::moto_context(*moto_, aws::lite_http_backend());  // as the bootstrap runs
+    context_ = testing::moto_context(*moto_, aws::lite_http_backend());        // as the bootstrap runs
+    boto3_call(*moto_, "s3", "CreateBucket", {{"Bucket", "results-bucket"}});  // the output location's bucket
   }
   static void TearDownTestSuite() {
     context_.reset();
@@ -107,6 +41,7 @@ class HandlerMoto : public ::testing::Test {
     config_.defaults.output = "s3://results-bucket/athena/";
     config_.poll = {10ms, 1.5, 100ms};
     config_.deadline_margin = 500ms;
+    store_ = make_s3_run_store(context_);
   }
 
   InvocationResponse invoke(const std::string& payload,
@@ -115,7 +50,7 @@ class HandlerMoto : public ::testing::Test {
     request.request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef";
     request.payload = payload;
     request.deadline = std::chrono::system_clock::now() + remaining;
-    QueryHandler handler(config_, *engine_, Clock::system(), log_);
+    QueryHandler handler(config_, *engine_, clock_, log_, store_.get());
     return handler(request);
   }
 
@@ -150,6 +85,8 @@ class HandlerMoto : public ::testing::Test {
   static MotoServer* moto_;
   static std::shared_ptr<aws::ClientContext> context_;
   std::unique_ptr<AthenaBehaviour> engine_;
+  std::unique_ptr<RunStore> store_;
+  Clock clock_ = Clock::system();
   HandlerConfig config_;
   std::ostringstream log_;
 };
@@ -318,6 +255,450 @@ TEST_F(HandlerMoto, DeadlineCanLeaveTheQueryRunning) {
   auto theirs = boto3_call(*moto_, "athena", "GetQueryExecution", {{"QueryExecutionId", id}});
   set_athena_transition(nullptr);
   EXPECT_EQ(theirs["QueryExecution"]["Status"]["State"], "QUEUED");  // not stopped
+}
+
+// Completion by events. The events are built as Athena documents them
+// (docs.aws.amazon.com/athena/latest/ug/athena-events.html); the records are read back with boto3.
+class HandlerEvents : public HandlerMoto {
+ protected:
+  void SetUp() override {
+    HandlerMoto::SetUp();
+    config_.completion = CompletionMode::Events;
+    config_.retry_base = 1ms;
+  }
+
+  static std::string state_change(const std::string& id, const std::string& current, const std::string& previous) {
+    json event = {{"version", "0"},
+                  {"id", "abcdef00-1234-5678-9abc-def012345678"},
+                  {"detail-type", "Athena Query State Change"},
+                  {"source", "aws.athena"},
+                  {"account", "123456789012"},
+                  {"time", "2019-10-06T09:30:10Z"},
+                  {"region", "us-east-1"},
+                  {"resources", json::array()},
+                  {"detail",
+                   {{"versionId", "0"},
+                    {"currentState", current},
+                    {"previousState", previous},
+                    {"statementType", "DML"},
+                    {"queryExecutionId", id},
+                    {"workgroupName", "primary"},
+                    {"sequenceNumber", "3"}}}};
+    return event.dump();
+  }
+
+  // Every object under `prefix` (key → text), read with boto3 in two processes.
+  std::map<std::string, std::string> objects(const std::string& prefix) const {
+    auto listed = boto3_call(*moto_, "s3", "ListObjectsV2", {{"Bucket", "results-bucket"}, {"Prefix", prefix}});
+    json calls = json::array();
+    std::vector<std::string> keys;
+    for (const auto& object : listed.value("Contents", json::array())) {
+      keys.push_back(object["Key"]);
+      calls.push_back({{"service", "s3"},
+                       {"operation", "GetObject"},
+                       {"params", {{"Bucket", "results-bucket"}, {"Key", object["Key"]}}}});
+    }
+    std::map<std::string, std::string> texts;
+    if (keys.empty()) return texts;
+    auto bodies = boto3_batch(*moto_, calls);
+    for (std::size_t i = 0; i < keys.size() && i < bodies.size(); ++i) texts[keys[i]] = bodies[i]["Body"]["text"];
+    return texts;
+  }
+  json record(const std::string& id) const {
+    const std::string key = "athena/athena-runner/runs/" + id + ".json";
+    auto found = objects(key);
+    return found.count(key) ? json::parse(found[key]) : json();
+  }
+  // Every run record, by query name.
+  std::multimap<std::string, json> records_by_query() const {
+    std::multimap<std::string, json> out;
+    for (const auto& [key, text] : objects("athena/athena-runner/runs/")) {
+      auto parsed = json::parse(text);
+      out.emplace(parsed["query"].get<std::string>(), parsed);
+    }
+    return out;
+  }
+  bool open_marker(const std::string& id) const {
+    const std::string key = "athena/athena-runner/open/" + id;
+    return objects(key).count(key) > 0;
+  }
+
+  // Starts one scheduled slot of `sql` in events mode and returns its execution id.
+  std::string start_slot(const std::string& sql, const std::string& extra = "") {
+    auto response = invoke(R"({"query": {"name": "daily", "sql": ")" + sql + R"(", "timeout": "10m")" + extra +
+                           R"(}, "scheduled_time": "2024-05-02T04:00:00Z",
+      "schedule_arn": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/daily"})");
+    EXPECT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+    if (!response.is_success()) return "";
+    return json::parse(response.payload())["queries"][0]["query_execution_id"];
+  }
+};
+
+TEST_F(HandlerEvents, TheStartWritesARunRecordAndReturnsAtOnce) {
+  auto response = invoke(R"({"query": {"name": "daily", "sql": "SELECT 1 -- hold_me", "timeout": "10m"},
+    "scheduled_time": "2024-05-02T04:00:00Z",
+    "schedule_arn": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/daily"})");
+  ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+  auto body = json::parse(response.payload());
+  EXPECT_EQ(body["completion"], "events");
+  const auto& query = body["queries"][0];
+  const std::string id = query["query_execution_id"];
+  EXPECT_EQ(query["action"], "recorded");
+  EXPECT_EQ(query["state"], "QUEUED");
+  EXPECT_EQ(query["polls"], 0);  // no waiting
+
+  // The token is the one wait mode sends for the same slot.
+  auto resolved = spec::parse_query_spec_json(R"({"name": "daily", "sql": "SELECT 1 -- hold_me", "timeout": "10m"})",
+                                              config_.defaults);
+  ASSERT_TRUE(resolved);
+  auto rendered = spec::render_query(*resolved, *spec::parse_instant("2024-05-02T04:00:00Z"));
+  ASSERT_TRUE(rendered);
+  ASSERT_EQ(engine_->tokens.size(), 1u);
+  EXPECT_EQ(engine_->tokens[0], rendered->client_request_token);
+
+  auto written = record(id);
+  ASSERT_TRUE(written.is_object()) << "no run record for " << id;
+  EXPECT_EQ(written["version"], 1);
+  EXPECT_EQ(written["state"], "RUNNING");
+  EXPECT_EQ(written["query"], "daily");
+  EXPECT_EQ(written["query_execution_id"], id);
+  EXPECT_EQ(written["client_request_token"], rendered->client_request_token);
+  EXPECT_EQ(written["scheduled_time"], "2024-05-02T04:00:00Z");
+  EXPECT_EQ(written["generation"], 0);
+  EXPECT_EQ(written["attempt"], 1);
+  EXPECT_EQ(written["spec"]["sql"], "SELECT 1 -- hold_me");
+  const auto started = *spec::parse_instant(written["started_at"].get<std::string>());
+  EXPECT_EQ(*spec::parse_instant(written["deadline"].get<std::string>()), started + std::chrono::minutes(10));
+  EXPECT_TRUE(open_marker(id));
+}
+
+TEST_F(HandlerEvents, SuccessFinishesTheRunOnceAndDuplicatesDoNothing) {
+  const std::string id = start_slot("SELECT 1 -- hold_me");
+  engine_->release(id);
+  auto response = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+  auto body = json::parse(response.payload());
+  EXPECT_EQ(body["event"], "query-state-change");
+  EXPECT_EQ(body["queries"][0]["action"], "finished");
+  EXPECT_EQ(body["queries"][0]["name"], "daily");
+  EXPECT_EQ(body["queries"][0]["state"], "SUCCEEDED");
+  EXPECT_EQ(body["queries"][0]["output_location"], "s3://results-bucket/athena/" + id + ".csv");
+  auto finished = record(id);
+  EXPECT_EQ(finished["state"], "SUCCEEDED");
+  EXPECT_TRUE(finished.contains("finished_at"));
+  EXPECT_FALSE(open_marker(id));
+
+  // EventBridge delivers at least once: the same event again changes nothing.
+  auto again = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(again.is_success()) << again.error_message();
+  EXPECT_EQ(json::parse(again.payload())["queries"][0]["action"], "already-finished");
+  EXPECT_EQ(record(id), finished);
+  EXPECT_EQ(engine_->tokens.size(), 1u);  // nothing started again
+}
+
+TEST_F(HandlerEvents, EventsOutOfOrderAreIgnored) {
+  const std::string id = start_slot("SELECT 1 -- hold_me");
+  // A SUCCEEDED event while Athena still says RUNNING (the handler trusts the execution, not the event).
+  auto early = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(early.is_success()) << early.error_message();
+  EXPECT_EQ(json::parse(early.payload())["queries"][0]["action"], "ignored");
+  EXPECT_EQ(record(id)["state"], "RUNNING");
+
+  engine_->release(id);
+  ASSERT_TRUE(invoke(state_change(id, "SUCCEEDED", "RUNNING")).is_success());
+  // The RUNNING event arriving after the end: answered without a single call to Athena.
+  const int gets = engine_->gets;
+  auto late = invoke(state_change(id, "RUNNING", "QUEUED"));
+  ASSERT_TRUE(late.is_success()) << late.error_message();
+  EXPECT_EQ(json::parse(late.payload())["queries"][0]["action"], "ignored");
+  EXPECT_EQ(engine_->gets, gets);
+  EXPECT_EQ(record(id)["state"], "SUCCEEDED");
+}
+
+TEST_F(HandlerEvents, ExecutionsThatAreNotOursAreIgnoredCheaply) {
+  auto theirs = boto3_call(
+      *moto_, "athena", "StartQueryExecution",
+      {{"QueryString", "SELECT 42"}, {"ResultConfiguration", {{"OutputLocation", "s3://results-bucket/athena/"}}}});
+  const std::string id = theirs["QueryExecutionId"];
+  const int gets = engine_->gets;
+  auto response = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(response.is_success()) << response.error_message();
+  auto body = json::parse(response.payload());
+  EXPECT_EQ(body["queries"][0]["action"], "ignored");
+  EXPECT_EQ(body["queries"][0]["note"], "not ours: no run record");
+  EXPECT_EQ(body["failed"], 0);
+  EXPECT_EQ(engine_->gets, gets + 1);  // one GetQueryExecution, one GetObject, nothing written
+  EXPECT_TRUE(record(id).is_null());
+  EXPECT_TRUE(engine_->tokens.empty());
+}
+
+TEST_F(HandlerEvents, RetryableFailureResubmitsWithTheNextGeneration) {
+  const std::string first = start_slot("SELECT 1 -- hold_me flaky_me");
+  engine_->release(first);
+  auto response = invoke(state_change(first, "FAILED", "RUNNING"));
+  ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+  auto query = json::parse(response.payload())["queries"][0];
+  EXPECT_EQ(query["action"], "resubmitted");
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  const std::string second = engine_->ids[1];
+  EXPECT_EQ(query["next_query_execution_id"], second);
+
+  auto resolved = spec::parse_query_spec_json(
+      R"({"name": "daily", "sql": "SELECT 1 -- hold_me flaky_me", "timeout": "10m"})", config_.defaults);
+  ASSERT_TRUE(resolved);
+  auto generation1 = spec::render_query(*resolved, *spec::parse_instant("2024-05-02T04:00:00Z"), 1);
+  ASSERT_TRUE(generation1);
+  EXPECT_EQ(engine_->tokens[1], generation1->client_request_token);
+  EXPECT_NE(engine_->tokens[1], engine_->tokens[0]);
+
+  auto old_record = record(first);
+  EXPECT_EQ(old_record["state"], "RESUBMITTED");
+  EXPECT_EQ(old_record["next_query_execution_id"], second);
+  EXPECT_NE(old_record["reason"].get<std::string>().find("INTERNAL_ERROR_QUERY_ENGINE"), std::string::npos);
+  auto new_record = record(second);
+  EXPECT_EQ(new_record["state"], "RUNNING");
+  EXPECT_EQ(new_record["generation"], 1);
+  EXPECT_EQ(new_record["attempt"], 2);
+  EXPECT_EQ(new_record["client_request_token"], generation1->client_request_token);
+  EXPECT_FALSE(open_marker(first));
+  EXPECT_TRUE(open_marker(second));
+
+  // A duplicate of the failure event resubmits nothing more.
+  auto duplicate = invoke(state_change(first, "FAILED", "RUNNING"));
+  ASSERT_TRUE(duplicate.is_success()) << duplicate.error_message();
+  EXPECT_EQ(json::parse(duplicate.payload())["queries"][0]["action"], "already-finished");
+  EXPECT_EQ(engine_->ids.size(), 2u);
+
+  // The second generation succeeds (only the first start was flaky).
+  engine_->release(second);
+  auto finished = invoke(state_change(second, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(finished.is_success()) << finished.error_message();
+  EXPECT_EQ(json::parse(finished.payload())["queries"][0]["attempts"], 2);
+  EXPECT_EQ(record(second)["state"], "SUCCEEDED");
+}
+
+TEST_F(HandlerEvents, ResubmissionsAreBounded) {
+  config_.max_attempts = 2;
+  engine_->flaky_failures = 5;
+  const std::string first = start_slot("SELECT 2 -- hold_me flaky_me");
+  engine_->release(first);
+  ASSERT_TRUE(invoke(state_change(first, "FAILED", "RUNNING")).is_success());
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  EXPECT_EQ(record(first)["state"], "RESUBMITTED");
+  const std::string second = engine_->ids[1];
+  engine_->release(second);
+  auto response = invoke(state_change(second, "FAILED", "RUNNING"));
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "QueryFailed");
+  EXPECT_NE(response.error_message().find("daily: FAILED (" + second + "): INTERNAL_ERROR_QUERY_ENGINE"),
+            std::string::npos)
+      << response.error_message();
+  EXPECT_EQ(engine_->ids.size(), 2u);  // attempt 2 of 2: no third start
+  EXPECT_EQ(record(second)["state"], "FAILED");
+}
+
+TEST_F(HandlerEvents, FinalFailureFailsTheInvocationWithTheReason) {
+  const std::string id = start_slot("SELECT * FROM nope -- hold_me fail_me");
+  engine_->release(id);
+  auto response = invoke(state_change(id, "FAILED", "RUNNING"));
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "QueryFailed");
+  EXPECT_EQ(response.error_message(), "1 of 1 query failed: daily: FAILED (" + id +
+                                          "): TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.lake.nope' does "
+                                          "not exist");
+  auto failed = record(id);
+  EXPECT_EQ(failed["state"], "FAILED");
+  EXPECT_EQ(failed["error_type"], "QueryFailed");
+  EXPECT_EQ(engine_->ids.size(), 1u);  // a user error is not resubmitted
+
+  // The same event again: the record is final; the answer is the same failure, nothing else happens.
+  auto again = invoke(state_change(id, "FAILED", "RUNNING"));
+  ASSERT_FALSE(again.is_success());
+  EXPECT_EQ(again.error_type(), "QueryFailed");
+  EXPECT_EQ(again.error_message(), response.error_message());
+  EXPECT_EQ(record(id), failed);
+}
+
+TEST_F(HandlerEvents, AQueryFinishedBeforeItsRecordIsFinishedByTheStart) {
+  const std::string id = start_slot("SELECT 3");  // moto ends it at once
+  EXPECT_EQ(record(id)["state"], "SUCCEEDED");
+  EXPECT_FALSE(open_marker(id));
+  auto late = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(late.is_success());
+  EXPECT_EQ(json::parse(late.payload())["queries"][0]["action"], "already-finished");
+}
+
+TEST_F(HandlerEvents, ARetriedStartKeepsTheRecord) {
+  engine_->idempotent = true;
+  const std::string first = start_slot("SELECT 4 -- hold_me");
+  auto written = record(first);
+  const std::string second = start_slot("SELECT 4 -- hold_me");
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(record(first), written);
+  EXPECT_NE(log_.str().find("run record exists"), std::string::npos);
+}
+
+TEST_F(HandlerEvents, TheSweepFinishesRunsWhoseEventWasLost) {
+  const std::string id = start_slot("SELECT 5 -- hold_me");
+  engine_->release(id);  // SUCCEEDED, and no event ever comes
+  auto response = invoke(R"({"sweep": true})");
+  ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+  auto body = json::parse(response.payload());
+  EXPECT_EQ(body["event"], "sweep");
+  bool finished = false;
+  for (const auto& query : body["queries"])
+    finished = finished || (query["query_execution_id"] == id && query["action"] == "finished");
+  EXPECT_TRUE(finished) << body.dump();
+  EXPECT_EQ(record(id)["state"], "SUCCEEDED");
+  EXPECT_FALSE(open_marker(id));
+}
+
+TEST_F(HandlerEvents, TheSweepStopsARunPastItsDeadline) {
+  const std::string id = start_slot("SELECT 6 -- hold_me");
+  auto response = invoke(R"({"sweep": {"locations": ["s3://results-bucket/athena/"]}})");
+  ASSERT_TRUE(response.is_success()) << response.error_message();  // within its 10 minutes: left alone
+  EXPECT_EQ(record(id)["state"], "RUNNING");
+
+  // Eleven minutes later the query is still running: the sweep stops it and fails the run.
+  clock_.now = [] { return std::chrono::system_clock::now() + std::chrono::minutes(11); };
+  auto late = invoke(R"({"sweep": true})");
+  ASSERT_FALSE(late.is_success());
+  EXPECT_EQ(late.error_type(), "QueryTimedOut");
+  EXPECT_NE(late.error_message().find(id), std::string::npos) << late.error_message();
+  EXPECT_NE(late.error_message().find("after its deadline"), std::string::npos) << late.error_message();
+  EXPECT_EQ(record(id)["state"], "FAILED");
+  EXPECT_EQ(record(id)["error_type"], "QueryTimedOut");
+  EXPECT_FALSE(open_marker(id));
+  auto theirs = boto3_call(*moto_, "athena", "GetQueryExecution", {{"QueryExecutionId", id}});
+  EXPECT_EQ(theirs["QueryExecution"]["Status"]["State"], "CANCELLED");  // StopQueryExecution reached moto
+}
+
+// load (scheduled) → clean (after load) → report (after clean), plus a join: summary after [clean, audit].
+TEST_F(HandlerEvents, AChainOfThreeDependentsRunsForTheSameSlot) {
+  engine_->idempotent = true;  // two upstream queries finishing both start the join: Athena's token dedupes
+  const std::string dependents = R"([
+    {"name": "clean", "sql": "SELECT 'clean' -- hold_me", "after": ["load"]},
+    {"name": "report", "sql": "SELECT 'report' -- hold_me", "after": ["clean"]},
+    {"name": "summary", "sql": "SELECT 'summary' -- hold_me", "after": ["clean", "audit"]}])";
+  auto started = invoke(R"({"queries": [{"name": "load", "sql": "SELECT 'load' -- hold_me"},
+                                        {"name": "audit", "sql": "SELECT 'audit' -- hold_me"}],
+    "scheduled_time": "2024-05-03T04:00:00Z", "dependents": )" +
+                        dependents + "}");
+  ASSERT_TRUE(started.is_success()) << started.error_message();
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  const std::string load = engine_->ids[0], audit = engine_->ids[1];
+  EXPECT_EQ(record(load)["dependents"].size(), 3u);
+
+  auto finish = [&](const std::string& id) {
+    engine_->release(id);
+    auto response = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+    EXPECT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+    EXPECT_EQ(json::parse(response.payload())["queries"][0]["action"], "finished");
+  };
+  auto started_by_name = [&](const std::string& name) {
+    std::vector<std::string> found;
+    auto all = records_by_query();
+    for (auto [at, end] = all.equal_range(name); at != end; ++at) {
+      const std::string id = at->second["query_execution_id"];
+      if (std::find(engine_->ids.begin(), engine_->ids.end(), id) != engine_->ids.end()) found.push_back(id);
+    }
+    return found;
+  };
+
+  finish(load);
+  ASSERT_EQ(engine_->ids.size(), 3u);  // clean only: summary also waits for audit
+  const std::string clean = engine_->ids[2];
+  auto clean_record = record(clean);
+  EXPECT_EQ(clean_record["query"], "clean");
+  EXPECT_EQ(clean_record["scheduled_time"], "2024-05-03T04:00:00Z");  // the upstream's slot
+  auto clean_spec =
+      spec::parse_query_spec_json(R"({"name": "clean", "sql": "SELECT 'clean' -- hold_me"})", config_.defaults);
+  ASSERT_TRUE(clean_spec);
+  EXPECT_EQ(clean_record["client_request_token"],
+            spec::render_query(*clean_spec, *spec::parse_instant("2024-05-03T04:00:00Z"))->client_request_token);
+  EXPECT_NE(clean_record["client_request_token"], record(load)["client_request_token"]);
+
+  // A duplicate of load's event starts nothing again.
+  ASSERT_TRUE(invoke(state_change(load, "SUCCEEDED", "RUNNING")).is_success());
+  EXPECT_EQ(engine_->ids.size(), 3u);
+
+  finish(clean);  // starts report; summary still waits for audit
+  ASSERT_EQ(engine_->ids.size(), 4u);
+  const std::string report = engine_->ids[3];
+  EXPECT_EQ(record(report)["query"], "report");
+  EXPECT_TRUE(started_by_name("summary").empty());
+
+  finish(audit);  // the last upstream of summary
+  ASSERT_EQ(started_by_name("summary").size(), 1u);
+  const std::string summary = started_by_name("summary")[0];
+  finish(report);
+  finish(summary);
+  EXPECT_EQ(record(report)["state"], "SUCCEEDED");
+  EXPECT_EQ(record(summary)["state"], "SUCCEEDED");
+  EXPECT_EQ(std::set<std::string>(engine_->ids.begin(), engine_->ids.end()).size(), 5u);  // each query once
+}
+
+TEST_F(HandlerEvents, ADependentWithoutAfterIsRefusedAtTheStart) {
+  auto response = invoke(R"({"query": {"name": "load", "sql": "SELECT 1"},
+    "dependents": [{"name": "clean", "sql": "SELECT 2"}]})");
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "InvalidEvent");
+  EXPECT_EQ(response.error_message(), "dependents: clean has no \"after\" (a dependent runs after another query)");
+  EXPECT_TRUE(engine_->tokens.empty());
+}
+
+// The real S3 store, with a hook that runs just before the first conditional replace: another invocation
+// finishing the same run between this one's read and its write.
+class RacingStore : public RunStore {
+ public:
+  RacingStore(RunStore& inner, std::function<void()> before_first_replace)
+      : inner_(inner), before_(std::move(before_first_replace)) {}
+  Outcome<std::optional<Object>> read(const aws::s3::S3Uri& uri) override { return inner_.read(uri); }
+  Outcome<bool> create(const aws::s3::S3Uri& uri, std::string_view body) override { return inner_.create(uri, body); }
+  Outcome<bool> replace(const aws::s3::S3Uri& uri, std::string_view body, const std::string& etag) override {
+    if (before_) std::exchange(before_, nullptr)();
+    return inner_.replace(uri, body, etag);
+  }
+  Status remove(const aws::s3::S3Uri& uri) override { return inner_.remove(uri); }
+  Outcome<std::vector<std::string>> list_keys(const aws::s3::S3Uri& prefix) override {
+    return inner_.list_keys(prefix);
+  }
+
+ private:
+  RunStore& inner_;
+  std::function<void()> before_;
+};
+
+TEST_F(HandlerEvents, TwoInvocationsFinishingOneRunFinishItOnce) {
+  engine_->idempotent = true;
+  const std::string id = start_slot("SELECT 7 -- hold_me flaky_me");  // a retryable failure: resubmits once
+  engine_->release(id);
+  const std::string event = state_change(id, "FAILED", "RUNNING");
+  InvocationResponse inner = InvocationResponse::failure("not run", "NotRun");
+  RacingStore racing(*store_, [&] { inner = invoke(event); });  // the inner one uses the plain store
+  InvocationRequest request;
+  request.request_id = "outer";
+  request.payload = event;
+  request.deadline = std::chrono::system_clock::now() + std::chrono::minutes(1);
+  QueryHandler outer_handler(config_, *engine_, clock_, log_, &racing);
+  auto outer = outer_handler(request);
+  ASSERT_TRUE(inner.is_success()) << inner.error_type() << ": " << inner.error_message();
+  ASSERT_TRUE(outer.is_success()) << outer.error_type() << ": " << outer.error_message();
+  EXPECT_EQ(json::parse(inner.payload())["queries"][0]["action"], "resubmitted");
+  auto outer_answer = json::parse(outer.payload())["queries"][0];
+  EXPECT_EQ(outer_answer["action"], "already-finished");
+  EXPECT_EQ(outer_answer["next_query_execution_id"], record(id)["next_query_execution_id"]);
+  // Both resubmitted with the same next-generation token: one execution (Athena's idempotency).
+  EXPECT_EQ(std::set<std::string>(engine_->ids.begin(), engine_->ids.end()).size(), 2u);
+  EXPECT_EQ(record(id)["state"], "RESUBMITTED");
+}
+
+TEST_F(HandlerEvents, WithoutARunStoreEventsModeIsRefused) {
+  store_.reset();
+  auto response = invoke(R"({"query": {"name": "q", "sql": "SELECT 1"}})");
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "InvalidConfiguration");
+  EXPECT_TRUE(engine_->tokens.empty());
 }
 
 }  // namespace

@@ -150,6 +150,22 @@ TEST(QueriesFile, MissingSqlFileNamesTheResolvedPath) {
                                             dir.path() + "/nope.sql): No such file or directory");
 }
 
+TEST(QueriesFile, AChainOfDependents) {
+  auto file = parse_queries_yaml(
+      "defaults:\n  database: db\nqueries:\n  load:\n    sql: SELECT 1\n    schedule: cron(0 6 * * ? *)\n"
+      "  clean:\n    sql: SELECT 2\n    after: [load]\n  aggregate:\n    sql: SELECT 3\n    after: [clean, load]\n"
+      "  report:\n    sql: SELECT 4\n    after: [aggregate]\n",
+      "chain.yaml");
+  ASSERT_TRUE(file) << file.get_failure().message;
+  EXPECT_EQ(file->find("aggregate")->after, (std::vector<std::string>{"clean", "load"}));
+  EXPECT_EQ(file->resolved("report")->after, std::vector<std::string>{"aggregate"});
+  EXPECT_FALSE(file->resolved("report")->schedule);
+  std::vector<std::string> of_load;
+  for (const auto* query : file->dependents("load")) of_load.push_back(query->name);
+  EXPECT_EQ(of_load, (std::vector<std::string>{"clean", "aggregate"}));
+  EXPECT_TRUE(file->dependents("report").empty());
+}
+
 TEST(QueriesFile, MissingFile) {
   auto file = load_queries_file("/nonexistent/queries.yaml");
   ASSERT_FALSE(file);
@@ -184,11 +200,31 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"unknown_top_key", "querys: {}\n",
                 "bad.yaml:1: missing required key \"queries\"\n"
                 "bad.yaml:1: unknown key \"querys\"; allowed keys: version, defaults, tables, queries"},
-        BadFile{"unknown_query_key", "queries:\n  q:\n    sql: SELECT 1\n    database: db\n    shedule: rate(1 hour)\n",
-                "bad.yaml:5: queries.q: unknown key \"shedule\"; allowed keys: description, sql, sql_file, "
-                "parameters, schedule, enabled, tables, workgroup, catalog, database, output, timeout, timezone, "
-                "result_reuse, encryption, expected_bucket_owner, result_format"},
+        BadFile{
+            "unknown_query_key", "queries:\n  q:\n    sql: SELECT 1\n    database: db\n    shedule: rate(1 hour)\n",
+            "bad.yaml:5: queries.q: unknown key \"shedule\"; allowed keys: description, sql, sql_file, "
+            "parameters, schedule, after, enabled, tables, workgroup, catalog, database, output, timeout, timezone, "
+            "result_reuse, encryption, expected_bucket_owner, result_format"},
         BadFile{"no_queries", "queries: {}\n", "bad.yaml:1: queries: must have at least 1 entry"},
+        BadFile{"after_unknown",
+                "defaults:\n  database: db\nqueries:\n  load:\n    sql: SELECT 1\n  report:\n    sql: SELECT 2\n"
+                "    after: [load, lod]\n",
+                "bad.yaml:8: queries.report.after[1]: unknown query \"lod\" (queries: load, report)"},
+        BadFile{"after_with_schedule",
+                "defaults:\n  database: db\nqueries:\n  load:\n    sql: SELECT 1\n    schedule: rate(1 hour)\n"
+                "  report:\n    sql: SELECT 2\n    schedule: rate(1 hour)\n    after: [load]\n",
+                "bad.yaml:9: queries.report.schedule: a query with after runs when its upstream query succeeds and "
+                "has no schedule of its own: remove schedule or after"},
+        BadFile{"after_cycle",
+                "defaults:\n  database: db\nqueries:\n  a:\n    sql: SELECT 1\n    after: [c]\n"
+                "  b:\n    sql: SELECT 2\n    after: [a]\n  c:\n    sql: SELECT 3\n    after:\n      - b\n",
+                "bad.yaml:6: queries.a.after: a cycle of after: a → c → b → a (each runs after the next)"},
+        BadFile{"after_itself", "defaults:\n  database: db\nqueries:\n  a:\n    sql: SELECT 1\n    after: [a]\n",
+                "bad.yaml:6: queries.a.after: a cycle of after: a → a (each runs after the next)"},
+        BadFile{"after_repeated",
+                "defaults:\n  database: db\nqueries:\n  a:\n    sql: SELECT 1\n  b:\n    sql: SELECT 2\n"
+                "    after: [a, a]\n",
+                "bad.yaml:8: queries.b.after[1]: duplicate item \"a\" (the same as queries.b.after[0])"},
         BadFile{"bad_query_name", "queries:\n  1st:\n    sql: SELECT 1\n    database: db\n",
                 "bad.yaml:2: queries: key \"1st\" does not match ^[A-Za-z][A-Za-z0-9_]{0,63}$ — The queries, keyed "
                 "by name. A name is 1-64 characters of letters, digits and '_' starting with a letter; it names the "

@@ -84,6 +84,11 @@ struct PutObjectRequest {
   std::string key;
   std::optional<std::string> content_type;
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-<name>
+  // Conditional writes (S3 answers 412 PreconditionFailed when the condition does not hold): If-None-Match
+  // "*" writes only when no object has the key; If-Match writes only over the object with that ETag. They
+  // need a single PUT: a conditional request at or above multipart_threshold is refused.
+  std::optional<std::string> if_none_match{};
+  std::optional<std::string> if_match{};
 };
 
 struct PutObjectResult {

@@ -13,6 +13,7 @@
 #include "athena_runner/aws/environment.hpp"
 #include "athena_runner/base/clock.hpp"
 #include "athena_runner/base/outcome.hpp"
+#include "athena_runner/lambda/run_record.hpp"
 #include "athena_runner/lambda/runtime.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/queries_file.hpp"
@@ -30,11 +31,14 @@ inline constexpr std::string_view kLogLevelVariable = "ATHENA_RUNNER_LOG_LEVEL";
 inline constexpr std::string_view kDeadlineMarginVariable = "ATHENA_RUNNER_DEADLINE_MARGIN";  // duration, "5s"
 inline constexpr std::string_view kOnDeadlineVariable = "ATHENA_RUNNER_ON_DEADLINE";          // stop | leave-running
 inline constexpr std::string_view kConcurrencyVariable = "ATHENA_RUNNER_CONCURRENCY";
+inline constexpr std::string_view kCompletionModeVariable = "ATHENA_RUNNER_COMPLETION_MODE";  // wait | events
+inline constexpr std::string_view kMaxAttemptsVariable = "ATHENA_RUNNER_MAX_ATTEMPTS";        // starts per slot, 1-10
 // Queries for classic EventBridge Scheduled Events (they carry no payload): a JSON query spec or a list.
 inline constexpr std::string_view kScheduledEventQueriesVariable = "ATHENA_RUNNER_QUERIES";
 
 inline constexpr std::chrono::milliseconds kDefaultDeadlineMargin{5000};
 inline constexpr int kDefaultConcurrency = 4;
+inline constexpr int kDefaultMaxAttempts = 3;
 
 // Error types of a failed invocation (errorType of the error document).
 inline constexpr std::string_view kErrorInvalidConfiguration = "InvalidConfiguration";  // init error
@@ -45,9 +49,15 @@ inline constexpr std::string_view kErrorQueryFailed = "QueryFailed";            
 inline constexpr std::string_view kErrorQueryCancelled = "QueryCancelled";        // Athena: CANCELLED
 inline constexpr std::string_view kErrorQueryTimedOut = "QueryTimedOut";          // gave up, stopped it
 inline constexpr std::string_view kErrorQueryStillRunning = "QueryStillRunning";  // gave up, left it running
+inline constexpr std::string_view kErrorRunNotRecorded = "RunNotRecorded";        // events mode: started, no run record
 
 enum class LogLevel { Error, Warn, Info, Debug };
 std::string_view to_string(LogLevel level);
+
+// wait: the invocation polls until its queries end (the runner). events: it starts them, writes their run
+// records and returns; Athena's state-change events (or the sweep) finish each run (run_record.hpp).
+enum class CompletionMode { Wait, Events };
+std::string_view to_string(CompletionMode mode);  // "wait", "events"
 
 struct HandlerConfig {
   spec::QuerySettings defaults;  // workgroup, catalog, database, output, timeout from the environment
@@ -58,13 +68,28 @@ struct HandlerConfig {
   int concurrency = kDefaultConcurrency;
   std::optional<std::string> scheduled_event_queries;  // JSON text
   runner::PollPolicy poll;
+  CompletionMode completion = CompletionMode::Wait;
+  int max_attempts = kDefaultMaxAttempts;      // starts per slot, counting resubmissions after retryable errors
+  std::chrono::milliseconds retry_base{1000};  // backoff before a resubmission (full jitter, doubling)
 };
 
 // From ATHENA_RUNNER_*; error "InvalidConfiguration" naming the variable (reported as the init error).
 Outcome<HandlerConfig> config_from_environment(const aws::Environment& environment);
 
-enum class EventKind { SchedulerPayload, ScheduledEvent, Direct };
-std::string_view to_string(EventKind kind);  // "scheduler", "scheduled-event", "direct"
+enum class EventKind { SchedulerPayload, ScheduledEvent, Direct, QueryStateChange, Sweep };
+// "scheduler", "scheduled-event", "direct", "query-state-change", "sweep"
+std::string_view to_string(EventKind kind);
+
+// The detail of an `Athena Query State Change` event (source aws.athena), as Athena documents it
+// (docs.aws.amazon.com/athena/latest/ug/athena-events.html). Only the id is trusted: the handler reads the
+// execution itself, since events may come twice or out of order.
+struct QueryStateChange {
+  std::string query_execution_id;
+  std::string current_state;  // QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED
+  std::string previous_state;
+  std::string workgroup;
+  std::string sequence_number;
+};
 
 struct Event {
   EventKind kind = EventKind::Direct;
@@ -73,15 +98,21 @@ struct Event {
   bool wait = true;                                 // false: answer right after the queries started
   std::optional<runner::GiveUpAction> on_deadline;  // overrides the configuration
   std::string source_arn;                           // schedule_arn, or the rule in a Scheduled Event's resources
+  std::vector<std::string> query_specs;             // each query's spec JSON as sent (kept in run records)
+  std::string dependents = "[]";                 // JSON list of the specs of the queries that run after these (`after`)
+  std::optional<QueryStateChange> state_change;  // QueryStateChange
+  std::vector<std::string> sweep_locations;      // Sweep: result folders to sweep besides the default output
 };
 
 // Parses an event; `now` stands for a missing scheduled time. Error "InvalidEvent" with what is wrong.
 Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config, spec::Instant now);
 
-// Runs the queries of each invocation. Logs one JSON object per line to `log`.
+// Runs the queries of each invocation. Logs one JSON object per line to `log`. `store` keeps the run
+// records of completion by events; without one, events mode, state-change events and sweeps are refused.
 class QueryHandler {
  public:
-  QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log);
+  QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log,
+               RunStore* store = nullptr);
   InvocationResponse operator()(const InvocationRequest& request);
 
  private:
@@ -89,6 +120,7 @@ class QueryHandler {
   runner::QueryEngine& engine_;
   Clock clock_;
   std::ostream& log_;
+  RunStore* store_;
 };
 
 }  // namespace athena_runner::lambda

@@ -54,6 +54,7 @@ struct QuerySpec {
   std::optional<std::string> sql_file;  // as written (relative to the file's directory)
   std::vector<std::string> parameters;
   std::optional<std::string> schedule;
+  std::vector<std::string> after;  // upstream queries (docs/queries-file.md, "Dependencies")
   bool enabled = true;
   std::vector<std::string> tables;
   QuerySettings settings;
@@ -67,6 +68,7 @@ struct ResolvedQuery {
   std::string sql;
   std::vector<std::string> parameters;
   std::optional<std::string> schedule;
+  std::vector<std::string> after;
   bool enabled = true;
   std::vector<std::string> tables;
   std::string workgroup{kDefaultWorkgroup};
@@ -89,6 +91,8 @@ struct QueriesFile {
   std::vector<QuerySpec> queries;     // in file order
 
   const QuerySpec* find(std::string_view name) const;
+  // The queries that name `name` in their after, in file order (direct dependents only).
+  std::vector<const QuerySpec*> dependents(std::string_view name) const;
   // The query with defaults applied; error "UnknownQuery" naming the known queries.
   Outcome<ResolvedQuery> resolved(std::string_view name) const;
   std::vector<ResolvedQuery> resolved_all() const;

@@ -122,7 +122,13 @@ Status S3Client::delete_object(std::string_view bucket, std::string_view key) co
 }
 
 Outcome<PutObjectResult> S3Client::put_object(const PutObjectRequest& request, std::string_view body) const {
-  if (static_cast<int64_t>(body.size()) >= options_.multipart_threshold) return put_multipart(request, body);
+  if (static_cast<int64_t>(body.size()) >= options_.multipart_threshold) {
+    if (request.if_none_match || request.if_match)
+      return make_error(ErrorKind::InvalidInput, "ConditionalMultipartNotSupported",
+                        "a conditional PutObject of s3://" + request.bucket + "/" + request.key +
+                            " must be smaller than the multipart threshold");
+    return put_multipart(request, body);
+  }
   return put_single(request, body);
 }
 
@@ -132,6 +138,8 @@ Outcome<PutObjectResult> S3Client::put_single(const PutObjectRequest& request, s
   for (const auto& [name, value] : request.metadata) {
     http_request.set_header(std::string(protocol::kMetadataHeaderPrefix) + name, value);
   }
+  if (request.if_none_match) http_request.set_header("If-None-Match", *request.if_none_match);
+  if (request.if_match) http_request.set_header("If-Match", *request.if_match);
   http_request.body = std::string(body);
   auto response = client_for(request.bucket).send(std::move(http_request));
   if (!response) return with_operation(std::move(response).get_failure(), "PutObject");

@@ -1,0 +1,70 @@
+// Completion by events: record a started run, finish it from its execution's final state (once), sweep the
+// open runs whose event was lost. Private to ar_lambda_handler; the key layout is in run_record.hpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "athena_runner/lambda/handler.hpp"
+#include "athena_runner/lambda/run_record.hpp"
+#include "json_log.hpp"
+
+namespace athena_runner::lambda {
+
+// What an invocation did with one execution.
+struct Completion {
+  enum class Action {
+    Recorded,         // started and recorded; an event will finish it
+    Ignored,          // not ours (no run record), or not a final state
+    Finished,         // this invocation moved the record to its final state
+    Resubmitted,      // a retryable failure: the next generation started
+    AlreadyFinished,  // a duplicate or late event: the record was final already
+    StillRunning,     // sweep: not final, within its deadline
+  };
+  Action action = Action::Ignored;
+  runner::RunSummary summary;
+  std::string note;                         // why it was ignored, or what was done
+  std::optional<std::string> failure_type;  // the run failed for good: the invocation's errorType
+  std::string next_query_execution_id;      // Resubmitted
+};
+std::string_view to_string(Completion::Action action);
+
+class EventsCompletion {
+ public:
+  EventsCompletion(const HandlerConfig& config, runner::QueryEngine& engine, RunStore& store, const Clock& clock,
+                   JsonLog& log, std::string request_id);
+
+  // After the start of an events-mode run: writes its record and open marker; finishes it at once if it is
+  // already final (a fast query whose event may come before the record exists).
+  // `dependents_json`: the specs of the queries after it (a JSON list), started when it succeeds.
+  Completion record_start(const runner::RunSummary& started, const std::string& spec_json,
+                          const std::string& dependents_json);
+  // An Athena Query State Change event: reads the execution, finds its record, finishes the run once.
+  Outcome<Completion> on_state_change(const QueryStateChange& change);
+  // The open runs under each folder: finished if final, stopped and failed if past their deadline.
+  Outcome<std::vector<Completion>> sweep(const std::vector<std::string>& locations);
+
+ private:
+  Outcome<Completion> finish(const aws::athena::QueryExecution& execution, bool sweeping);
+  Outcome<Completion> finish_record(const aws::athena::QueryExecution& execution, const aws::s3::S3Uri& folder,
+                                    const RunStore::Object& stored, RunRecord record, bool sweeping);
+  Outcome<std::string> resubmit(const RunRecord& record);
+  // StartQueryExecution; the summary of the started run (its `attempt`-th start).
+  Outcome<runner::RunSummary> start_rendered(const spec::RenderedQuery& rendered, int attempt);
+  // After `record` succeeded: marks its slot, and starts each dependent whose upstream queries all succeeded.
+  Status start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder);
+  Completion already_finished(const RunRecord& record, runner::RunSummary summary) const;
+  void remove_open_marker(const aws::s3::S3Uri& folder, const std::string& query_execution_id);
+  spec::Instant now() const;
+  nlohmann::ordered_json fields(const runner::RunSummary& summary) const;
+
+  const HandlerConfig& config_;
+  runner::QueryEngine& engine_;
+  RunStore& store_;
+  const Clock& clock_;
+  JsonLog& log_;
+  std::string request_id_;
+};
+
+}  // namespace athena_runner::lambda
