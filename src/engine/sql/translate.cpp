@@ -10,6 +10,7 @@
 #include "athena_runner/engine/sql/errors.hpp"
 #include "athena_runner/engine/sql/functions.hpp"
 #include "athena_runner/engine/sql/parser.hpp"
+#include "registry.hpp"
 
 namespace athena_runner::sql {
 namespace {
@@ -1019,6 +1020,11 @@ class Translator {
     Bound b;
     b.is_literal = true;
     if (type_name == "decimal" || type_name == "numeric") return decimal_literal(e.text, e.position);
+    if (type_name == "json") {  // JSON '...' is json_parse('...')
+      b.type = Type::of(TypeKind::Json);
+      b.sql = "ar_json_parse(" + quote_string(e.text) + ")";
+      return b;
+    }
     if (type_name == "date") {
       b.type = Type::of(TypeKind::Date);
       // Checked here, so the literal stays a constant DuckDB folds and pushes into scans (a macro raising
@@ -1261,7 +1267,13 @@ class Translator {
       }
       return b;
     }
-    if (target.kind == TypeKind::Json || from.kind == TypeKind::Json) return unsupported("the JSON type");
+    if (target.kind == TypeKind::Json || from.kind == TypeKind::Json) {
+      if (try_cast) return unsupported("TRY_CAST");
+      auto sql = families::json_cast(value.sql, from, target);
+      if (!sql) return Outcome<Bound>(not_supported(at(position, sql.get_failure().message)));
+      b.sql = *sql;
+      return b;
+    }
     if (target.kind == TypeKind::IntervalDayToSecond || target.kind == TypeKind::IntervalYearToMonth ||
         from.kind == TypeKind::IntervalDayToSecond || from.kind == TypeKind::IntervalYearToMonth) {
       return unsupported("");

@@ -7,6 +7,7 @@ namespace athena_runner::engine::udf {
 std::string register_all(duckdb_connection connection) {
   std::vector<Scalar> scalars;
   add_text_functions(scalars);
+  add_json_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());
@@ -14,7 +15,7 @@ std::string register_all(duckdb_connection connection) {
       duck::LogicalType parameter(duckdb_create_logical_type(type));
       duckdb_scalar_function_add_parameter(scalar, parameter.get());
     }
-    duck::LogicalType returns(duckdb_create_logical_type(spec.returns));
+    duck::LogicalType returns(spec.make_returns ? spec.make_returns() : duckdb_create_logical_type(spec.returns));
     duckdb_scalar_function_set_return_type(scalar, returns.get());
     if (spec.sees_nulls) duckdb_scalar_function_set_special_handling(scalar);
     duckdb_scalar_function_set_function(scalar, spec.function);

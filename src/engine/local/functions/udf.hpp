@@ -17,10 +17,13 @@ struct Scalar {
   duckdb_type returns = DUCKDB_TYPE_VARCHAR;
   duckdb_scalar_function_t function = nullptr;
   bool sees_nulls = false;  // false: DuckDB returns NULL for a NULL argument without calling `function`
+  // A return type `returns` cannot name (JSON, VARCHAR[]): a new logical type the registration owns.
+  duckdb_logical_type (*make_returns)() = nullptr;
 };
 
 // The families (functions/<family>.cpp).
 void add_text_functions(std::vector<Scalar>& out);
+void add_json_functions(std::vector<Scalar>& out);
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
