@@ -50,6 +50,32 @@ void add_strings(Builder& b) {
              });
   b.add("to_utf8", {"varchar"}, "varbinary", "encode({0})");
 
+  // Binary functions: the engine's C++ (src/engine/local/functions/binary.cpp).
+  b.add("concat", {"varbinary"}, "varbinary", "ar_concat({*})").variadic = true;
+  for (const char* hash : {"md5", "sha1", "sha256", "sha512", "xxhash64", "murmur3"}) {
+    b.add(hash, {"varbinary"}, "varbinary", std::string("ar_") + hash + "({0})");
+  }
+  for (const char* hmac : {"hmac_md5", "hmac_sha1", "hmac_sha256", "hmac_sha512"}) {
+    b.add(hmac, {"varbinary", "varbinary"}, "varbinary", std::string("ar_") + hmac + "({0}, {1})");
+  }
+  b.add("crc32", {"varbinary"}, "bigint", "ar_crc32({0})");
+  b.add("to_hex", {"varbinary"}, "varchar", "ar_to_hex({0})");
+  b.add("from_hex", {"varchar"}, "varbinary", "ar_from_hex({0})");
+  for (const char* base : {"base64", "base64url", "base32"}) {
+    b.add(std::string("to_") + base, {"varbinary"}, "varchar", std::string("ar_to_") + base + "({0})");
+    for (const char* input : {"varchar", "varbinary"}) {
+      b.add(std::string("from_") + base, {input}, "varbinary", std::string("ar_from_") + base + "({0})");
+    }
+  }
+  b.add("to_big_endian_32", {"integer"}, "varbinary", "ar_to_big_endian_32({0})");
+  b.add("to_big_endian_64", {"bigint"}, "varbinary", "ar_to_big_endian_64({0})");
+  b.add("from_big_endian_32", {"varbinary"}, "integer", "ar_from_big_endian_32({0})");
+  b.add("from_big_endian_64", {"varbinary"}, "bigint", "ar_from_big_endian_64({0})");
+  b.add("to_ieee754_32", {"real"}, "varbinary", "ar_to_ieee754_32({0})");
+  b.add("to_ieee754_64", {"double"}, "varbinary", "ar_to_ieee754_64({0})");
+  b.add("from_ieee754_32", {"varbinary"}, "real", "ar_from_ieee754_32({0})");
+  b.add("from_ieee754_64", {"varbinary"}, "double", "ar_from_ieee754_64({0})");
+
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(
       b.macros.end(),

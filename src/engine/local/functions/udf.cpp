@@ -8,6 +8,7 @@ std::string register_all(duckdb_connection connection) {
   std::vector<Scalar> scalars;
   add_text_functions(scalars);
   add_json_functions(scalars);
+  add_binary_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());

@@ -1,0 +1,102 @@
+#pragma once
+// Row-at-a-time bodies for the engine's C API scalar functions (functions/<family>.cpp): a body sees one
+// row's arguments (none NULL: DuckDB skips rows with a NULL argument), returns its value or nothing (NULL),
+// or throws Failure with Trino's message, which fails the query.
+#include <duckdb.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "udf.hpp"
+
+namespace athena_runner::engine::udf {
+
+struct Failure {
+  std::string message;
+};
+
+// The arguments of one row, as the body sees them.
+struct Row {
+  std::vector<duckdb_vector> vectors;
+  idx_t row = 0;
+  std::string_view text(std::size_t i) const {
+    return string_at(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vectors[i])), row);
+  }
+  template <class T>
+  T value(std::size_t i) const {
+    return static_cast<const T*>(duckdb_vector_get_data(vectors[i]))[row];
+  }
+};
+
+// Runs `body` on each row and stores its values with `store`.
+template <class Out>
+void run_rows(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output,
+              const std::function<std::optional<Out>(const Row&)>& body,
+              const std::function<void(duckdb_vector, idx_t, const Out&)>& store) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  Row row;
+  const idx_t columns = duckdb_data_chunk_get_column_count(input);
+  std::vector<const uint64_t*> validity;
+  for (idx_t c = 0; c < columns; ++c) {
+    row.vectors.push_back(duckdb_data_chunk_get_vector(input, c));
+    validity.push_back(duckdb_vector_get_validity(row.vectors.back()));
+  }
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_validity = duckdb_vector_get_validity(output);
+  for (idx_t r = 0; r < rows; ++r) {
+    row.row = r;
+    bool any_null = false;
+    for (const auto* v : validity) any_null = any_null || !row_valid(v, r);
+    std::optional<Out> result;
+    if (!any_null) {
+      try {
+        result = body(row);
+      } catch (const Failure& failure) {
+        duckdb_scalar_function_set_error(info, failure.message.c_str());
+        return;
+      }
+    }
+    if (result) store(output, r, *result);
+    else duckdb_validity_set_row_invalid(out_validity, r);
+  }
+}
+
+inline void store_text(duckdb_vector out, idx_t row, const std::string& value) { set_string(out, row, value); }
+template <class T>
+void store_value(duckdb_vector out, idx_t row, const T& value) {
+  static_cast<T*>(duckdb_vector_get_data(out))[row] = value;
+}
+
+using TextList = std::vector<std::optional<std::string>>;
+// Lists are appended in row order (DuckDB's list vectors are filled front to back).
+inline void store_list(duckdb_vector out, idx_t row, const TextList& values) {
+  const idx_t offset = duckdb_list_vector_get_size(out);
+  duckdb_list_vector_reserve(out, offset + values.size());
+  duckdb_list_vector_set_size(out, offset + values.size());
+  duckdb_vector child = duckdb_list_vector_get_child(out);
+  duckdb_vector_ensure_validity_writable(child);
+  uint64_t* child_validity = duckdb_vector_get_validity(child);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i]) set_string(child, offset + i, *values[i]);
+    else duckdb_validity_set_row_invalid(child_validity, offset + i);
+  }
+  auto* entries = static_cast<duckdb_list_entry*>(duckdb_vector_get_data(out));
+  entries[row] = {offset, values.size()};
+}
+
+#define AR_TEXT_FUNCTION(NAME, BODY)                                                         \
+  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {      \
+    run_rows<std::string>(info, input, output, BODY, store_text);                            \
+  }
+#define AR_VALUE_FUNCTION(NAME, TYPE, BODY)                                                  \
+  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {      \
+    run_rows<TYPE>(info, input, output, BODY, store_value<TYPE>);                            \
+  }
+#define AR_LIST_FUNCTION(NAME, BODY)                                                         \
+  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {      \
+    run_rows<TextList>(info, input, output, BODY, store_list);                               \
+  }
+
+}  // namespace athena_runner::engine::udf
