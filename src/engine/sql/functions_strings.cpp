@@ -22,22 +22,33 @@ void add_strings(Builder& b) {
   b.add("substring", {"varchar", "bigint"}, "varchar", "ar_substr({0}, {1})");
   b.add("substring", {"varchar", "bigint", "bigint"}, "varchar", "ar_substr({0}, {1}, {2})");
   b.add("strpos", {"varchar", "varchar"}, "bigint", "CAST(strpos({0}, {1}) AS BIGINT)");
-  b.add("replace", {"varchar", "varchar"}, "varchar", "ar_replace({0}, {1}, '')");
-  b.add("replace", {"varchar", "varchar", "varchar"}, "varchar", "ar_replace({0}, {1}, {2})");
+  b.add("strpos", {"varchar", "varchar", "bigint"}, "bigint", "ar_strpos({0}, {1}, {2})");
+  b.add("replace", {"varchar", "varchar"}, "varchar", "ar_replace_all({0}, {1}, '')");
+  b.add("replace", {"varchar", "varchar", "varchar"}, "varchar", "ar_replace_all({0}, {1}, {2})");
   b.add("trim", {"varchar"}, "varchar", "trim({0}, ar_whitespace())");
   b.add("ltrim", {"varchar"}, "varchar", "ltrim({0}, ar_whitespace())");
   b.add("rtrim", {"varchar"}, "varchar", "rtrim({0}, ar_whitespace())");
   b.add("trim", {"varchar", "varchar"}, "varchar", "trim({0}, {1})");
   b.add("ltrim", {"varchar", "varchar"}, "varchar", "ltrim({0}, {1})");
   b.add("rtrim", {"varchar", "varchar"}, "varchar", "rtrim({0}, {1})");
-  b.add("reverse", {"varchar"}, "varchar", "reverse({0})");
+  b.add("reverse", {"varchar"}, "varchar", "ar_reverse({0})");  // code points, not grapheme clusters
   b.add("starts_with", {"varchar", "varchar"}, "boolean", "starts_with({0}, {1})");
+  b.add("ends_with", {"varchar", "varchar"}, "boolean", "suffix({0}, {1})");
+  b.add("hamming_distance", {"varchar", "varchar"}, "bigint", "ar_hamming_distance({0}, {1})");
+  b.add("levenshtein_distance", {"varchar", "varchar"}, "bigint", "ar_levenshtein_distance({0}, {1})");
+  b.add("translate", {"varchar", "varchar", "varchar"}, "varchar", "ar_translate({0}, {1}, {2})");
+  b.add("soundex", {"varchar"}, "varchar", "ar_soundex({0})");
+  b.add("luhn_check", {"varchar"}, "boolean", "ar_luhn_check({0})");
   b.add("lpad", {"varchar", "bigint", "varchar"}, "varchar", "ar_lpad({0}, {1}, {2})");
   b.add("rpad", {"varchar", "bigint", "varchar"}, "varchar", "ar_rpad({0}, {1}, {2})");
   b.add("split", {"varchar", "varchar"}, "array(varchar)", "ar_split({0}, {1})");
+  b.add("split", {"varchar", "varchar", "bigint"}, "array(varchar)", "ar_split_limit({0}, {1}, {2})");
   b.add("split_part", {"varchar", "varchar", "bigint"}, "varchar", "ar_split_part({0}, {1}, {2})");
   b.add("concat", {"varchar"}, "varchar", "ar_concat({*})").variadic = true;
   b.add("concat_ws", {"varchar", "varchar"}, "varchar", "concat_ws({*})").variadic = true;
+  b.add("concat_ws", {"varchar", "array(varchar)"}, "varchar",
+        "CASE WHEN {0} IS NULL THEN NULL ELSE coalesce(array_to_string(list_filter({1}, lambda ar_s: ar_s IS NOT NULL), "
+        "{0}), '') END");
   b.add("chr", {"bigint"}, "varchar", "chr(CAST({0} AS INTEGER))");
   // codepoint(varchar(1)) only, as Trino declares it (a longer or unbounded varchar does not match).
   b.add_emit("codepoint", {"varchar"}, "integer",
@@ -49,6 +60,19 @@ void add_strings(Builder& b) {
                return "CAST(unicode(" + args[0] + ") AS INTEGER)";
              });
   b.add("to_utf8", {"varchar"}, "varbinary", "encode({0})");
+  b.add("from_utf8", {"varbinary"}, "varchar", "ar_from_utf8({0})");
+  b.add("from_utf8", {"varbinary", "varchar"}, "varchar", "ar_from_utf8({0}, {1})");
+  b.add("from_utf8", {"varbinary", "bigint"}, "varchar", "ar_from_utf8({0}, {1})");
+
+  // URL encoding (functions/url).
+  b.add("url_encode", {"varchar"}, "varchar", "ar_url_encode({0})");
+  b.add("url_decode", {"varchar"}, "varchar", "ar_url_decode({0})");
+
+  // typeof (functions/conversion): Trino's name of the argument's type, known when the query is bound.
+  b.add_emit("typeof", {"T"}, "varchar", [](const std::vector<std::string>&, const Resolved& call) -> Outcome<std::string> {
+    return quote_string(to_string(call.params[0]));
+  });
+  b.add("uuid", {}, "uuid", "uuid()");
 
   // Binary functions: the engine's C++ (src/engine/local/functions/binary.cpp).
   b.add("concat", {"varbinary"}, "varbinary", "ar_concat({*})").variadic = true;
@@ -86,10 +110,8 @@ void add_strings(Builder& b) {
           "greater than zero') WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
           "CREATE OR REPLACE MACRO ar_substr(s, st) AS CASE WHEN st = 0 OR abs(st) > length(s) THEN '' ELSE substr(s, "
           "st) "
-          "END, (s, st, n) AS CASE WHEN n < 0 THEN error('Length must be greater than or equal to 0') WHEN st = 0 OR "
+          "END, (s, st, n) AS CASE WHEN n <= 0 OR st = 0 OR "
           "abs(st) > length(s) THEN '' ELSE substr(s, st, n) END",
-          "CREATE OR REPLACE MACRO ar_replace(s, f, r) AS CASE WHEN f = '' THEN error('replace with an empty search "
-          "string is not supported by the local engine') ELSE replace(s, f, r) END",
           "CREATE OR REPLACE MACRO ar_whitespace() AS ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || "
           "chr(28) || chr(29) || chr(30) || chr(31)",
           "CREATE OR REPLACE MACRO ar_lpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN error('Target length "

@@ -535,12 +535,6 @@ duckdb_logical_type json_type() {
   duckdb_logical_type_set_alias(type, "JSON");
   return type;
 }
-duckdb_logical_type varchar_list_type() {
-  duckdb_logical_type child = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-  duckdb_logical_type list = duckdb_create_list_type(child);
-  duckdb_destroy_logical_type(&child);
-  return list;
-}
 duckdb_logical_type json_list_type() {
   duckdb_logical_type child = json_type();
   duckdb_logical_type list = duckdb_create_list_type(child);

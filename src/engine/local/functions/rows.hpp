@@ -86,6 +86,14 @@ inline void store_list(duckdb_vector out, idx_t row, const TextList& values) {
   entries[row] = {offset, values.size()};
 }
 
+// VARCHAR[], for Scalar::make_returns.
+inline duckdb_logical_type varchar_list_type() {
+  duckdb_logical_type child = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_logical_type list = duckdb_create_list_type(child);
+  duckdb_destroy_logical_type(&child);
+  return list;
+}
+
 #define AR_TEXT_FUNCTION(NAME, BODY)                                                         \
   void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {      \
     run_rows<std::string>(info, input, output, BODY, store_text);                            \

@@ -9,6 +9,7 @@ std::string register_all(duckdb_connection connection) {
   add_text_functions(scalars);
   add_json_functions(scalars);
   add_binary_functions(scalars);
+  add_string_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());

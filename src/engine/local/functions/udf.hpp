@@ -25,6 +25,7 @@ struct Scalar {
 void add_text_functions(std::vector<Scalar>& out);
 void add_json_functions(std::vector<Scalar>& out);
 void add_binary_functions(std::vector<Scalar>& out);
+void add_string_functions(std::vector<Scalar>& out);
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
