@@ -64,9 +64,14 @@ void add_strings(Builder& b) {
   b.add("from_utf8", {"varbinary", "varchar"}, "varchar", "ar_from_utf8({0}, {1})");
   b.add("from_utf8", {"varbinary", "bigint"}, "varchar", "ar_from_utf8({0}, {1})");
 
-  // URL encoding (functions/url).
+  // URL functions (functions/url): java.net.URI's parse, as Trino's UrlFunctions.
   b.add("url_encode", {"varchar"}, "varchar", "ar_url_encode({0})");
   b.add("url_decode", {"varchar"}, "varchar", "ar_url_decode({0})");
+  for (const char* part : {"protocol", "host", "path", "query", "fragment"}) {
+    b.add(std::string("url_extract_") + part, {"varchar"}, "varchar", std::string("ar_url_extract_") + part + "({0})");
+  }
+  b.add("url_extract_port", {"varchar"}, "bigint", "ar_url_extract_port({0})");
+  b.add("url_extract_parameter", {"varchar", "varchar"}, "varchar", "ar_url_extract_parameter({0}, {1})");
 
   // typeof (functions/conversion): Trino's name of the argument's type, known when the query is bound.
   b.add_emit("typeof", {"T"}, "varchar", [](const std::vector<std::string>&, const Resolved& call) -> Outcome<std::string> {

@@ -312,9 +312,9 @@ std::optional<std::string> url_encode_body(const Row& r) {
   return out;
 }
 
-// url_decode: java.net.URLDecoder.decode(value, UTF_8): '+' is a space, %XX a byte.
-std::optional<std::string> url_decode_body(const Row& r) {
-  const std::string_view s = r.text(0);
+// java.net.URLDecoder.decode(value, UTF_8) (`form`: '+' is a space) and URI.decode (the URI was checked):
+// %XX sequences are bytes of UTF-8 text.
+std::string percent_decode(std::string_view s, bool form) {
   std::string bytes;
   std::string out;
   auto hex = [](char c) -> int {
@@ -337,10 +337,295 @@ std::optional<std::string> url_decode_body(const Row& r) {
       out += fix_utf8(bytes, 0xFFFD);
       continue;
     }
-    out += s[i] == '+' ? ' ' : s[i];
+    out += form && s[i] == '+' ? ' ' : s[i];
     ++i;
   }
   return out;
+}
+
+std::optional<std::string> url_decode_body(const Row& r) { return percent_decode(r.text(0), true); }
+
+// ---- java.net.URI (RFC 2396 with Java's deviations), as Trino's url_extract_* parse ----
+
+struct UriError {};
+
+// ASCII character classes of RFC 2396 (java.net.URI's masks); `escaped` also admits %XX and visible
+// non-ASCII characters, as URI's scanner does.
+struct CharClass {
+  std::string_view extra;  // punctuation in the class
+  bool alphanum = true;
+  bool escaped = true;
+};
+constexpr CharClass kUric{"-_.!~*'();/?:@&=+$,[]"};
+constexpr CharClass kPath{"-_.!~*'():@&=+$,;/"};
+constexpr CharClass kUserinfo{"-_.!~*'();:&=+$,"};
+constexpr CharClass kRegName{"-_.!~*'()$,;:@&=+"};
+// Java checks an authority's server characters with '%' allowed bare (its L_SERVER_PERCENT).
+constexpr CharClass kServer{"-_.!~*'();:&=+$,.:@[]%"};
+
+class UriParser {
+ public:
+  explicit UriParser(std::string_view s) : s_(s) {}
+
+  std::optional<std::string> scheme, host, path, query, fragment;
+  int port = -1;
+
+  void parse() {
+    const std::size_t n = s_.size();
+    std::size_t p = 0;
+    while (p < n && std::string_view("/?#:").find(s_[p]) == std::string_view::npos) ++p;
+    if (p < n && s_[p] == ':') {
+      if (p == 0 || !std::isalpha(static_cast<unsigned char>(s_[0]))) throw UriError{};
+      for (std::size_t i = 1; i < p; ++i) {
+        const auto c = static_cast<unsigned char>(s_[i]);
+        if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') throw UriError{};
+      }
+      scheme = std::string(s_.substr(0, p));
+      ++p;
+      if (p < n && s_[p] == '/') {
+        p = hierarchical(p);
+      } else {
+        const std::size_t q = find_any(p, "#");
+        if (q <= p) throw UriError{};
+        check(p, q, kUric);
+        p = q;
+      }
+    } else {
+      p = hierarchical(0);
+    }
+    if (p < n && s_[p] == '#') {
+      check(p + 1, n, kUric);
+      fragment = std::string(s_.substr(p + 1));
+      p = n;
+    }
+    if (p < n) throw UriError{};
+  }
+
+ private:
+  std::size_t find_any(std::size_t p, std::string_view stops, std::size_t end = std::string_view::npos) const {
+    end = std::min(end, s_.size());
+    while (p < end && stops.find(s_[p]) == std::string_view::npos) ++p;
+    return p;
+  }
+  static bool hex_digit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+  // The end of the run of characters of `cls` from p (at most `end`).
+  std::size_t scan(std::size_t p, std::size_t end, const CharClass& cls) const {
+    while (p < end) {
+      const auto c = static_cast<unsigned char>(s_[p]);
+      if (c < 0x80) {
+        if ((cls.alphanum && std::isalnum(c)) || (c != 0 && cls.extra.find(static_cast<char>(c)) != std::string_view::npos)) {
+          ++p;
+        } else if (cls.escaped && c == '%') {
+          // URI's scanEscape: a '%' must start an escape pair.
+          if (p + 3 > end || !hex_digit(s_[p + 1]) || !hex_digit(s_[p + 2])) throw UriError{};
+          p += 3;
+        } else {
+          break;
+        }
+      } else {
+        if (!cls.escaped || !visible_non_ascii(p)) break;
+        p += sequence_length(c);
+      }
+    }
+    return p;
+  }
+  void check(std::size_t p, std::size_t end, const CharClass& cls) const {
+    if (scan(p, end, cls) < end) throw UriError{};
+  }
+  static std::size_t sequence_length(unsigned char c) { return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2; }
+  // Character.isSpaceChar and isISOControl are false (what URI's scanner allows unescaped).
+  bool visible_non_ascii(std::size_t p) const {
+    const auto c = static_cast<unsigned char>(s_[p]);
+    uint32_t cp = c >= 0xF0 ? c & 0x07U : c >= 0xE0 ? c & 0x0FU : c & 0x1FU;
+    for (std::size_t k = 1; k < sequence_length(c) && p + k < s_.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s_[p + k]) & 0x3FU);
+    }
+    if (cp <= 0x80 || (cp >= 0x80 && cp <= 0x9F)) return false;
+    const bool space = cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+                       cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return !space;
+  }
+
+  std::size_t hierarchical(std::size_t p) {
+    const std::size_t n = s_.size();
+    if (p + 1 < n && s_[p] == '/' && s_[p + 1] == '/') {
+      p += 2;
+      const std::size_t q = find_any(p, "/?#");
+      if (q > p) {
+        p = authority(p, q);
+      } else if (q >= n) {
+        throw UriError{};  // "//" and nothing else: an authority is expected
+      }
+    }
+    const std::size_t q = find_any(p, "?#");
+    check(p, q, kPath);
+    path = std::string(s_.substr(p, q - p));
+    p = q;
+    if (p < n && s_[p] == '?') {
+      ++p;
+      const std::size_t end = find_any(p, "#");
+      check(p, end, kUric);
+      query = std::string(s_.substr(p, end - p));
+      p = end;
+    }
+    return p;
+  }
+
+  // A server authority ([userinfo@]host[:port]) when it parses as one, else a registry name (no host).
+  std::size_t authority(std::size_t p, std::size_t n) {
+    const bool server_chars = scan(p, n, kServer) == n;
+    const bool registry_chars = scan(p, n, kRegName) == n;
+    if (registry_chars && !server_chars) return n;
+    if (server_chars) {
+      try {
+        server(p, n);
+        return n;
+      } catch (const UriError&) {
+        host.reset();
+        port = -1;
+      }
+    }
+    if (registry_chars) return n;
+    throw UriError{};
+  }
+
+  void server(std::size_t p, std::size_t n) {
+    const std::size_t at = find_any(p, "@", n);
+    if (at < n) {
+      check(p, at, kUserinfo);
+      p = at + 1;
+    }
+    if (p < n && s_[p] == '[') {
+      const std::size_t close = s_.find(']', p);
+      if (close == std::string_view::npos || close >= n) throw UriError{};
+      const std::string_view inside = s_.substr(p + 1, close - p - 1);
+      if (inside.find(':') == std::string_view::npos ||
+          inside.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+        throw UriError{};
+      }
+      host = std::string(s_.substr(p, close + 1 - p));
+      p = close + 1;
+    } else {
+      std::size_t q = ipv4(p, n);
+      if (q <= p) q = hostname(p, n);
+      p = q;
+    }
+    if (p < n && s_[p] == ':') {
+      ++p;
+      std::size_t q = p;
+      while (q < n && std::isdigit(static_cast<unsigned char>(s_[q]))) ++q;
+      if (q > p) {
+        if (q - p > 10) throw UriError{};
+        const long long value = std::stoll(std::string(s_.substr(p, q - p)));
+        if (value > INT32_MAX) throw UriError{};
+        port = static_cast<int>(value);
+      }
+      p = q;
+    }
+    if (p < n) throw UriError{};
+  }
+
+  // URI's scanIPv4Address: four dotted decimal bytes (each at most 255), then the end or ':'; else start.
+  std::size_t ipv4(std::size_t start, std::size_t n) {
+    std::size_t m = start;
+    while (m < n && (std::isdigit(static_cast<unsigned char>(s_[m])) || s_[m] == '.')) ++m;
+    std::size_t p = start;
+    for (int octet = 0; octet < 4; ++octet) {
+      if (octet > 0) {
+        if (p >= m || s_[p] != '.') return start;
+        ++p;
+      }
+      std::size_t q = p;
+      while (q < m && std::isdigit(static_cast<unsigned char>(s_[q]))) ++q;
+      if (q == p || q - p > 9 || std::stoi(std::string(s_.substr(p, q - p))) > 255) return start;
+      p = q;
+    }
+    if (p < m || (p < n && s_[p] != ':')) return start;
+    host = std::string(s_.substr(start, p - start));
+    return p;
+  }
+
+  std::size_t hostname(std::size_t start, std::size_t n) {
+    std::size_t p = start;
+    std::optional<std::size_t> last_label;
+    auto alnum = [&](std::size_t i) { return i < n && std::isalnum(static_cast<unsigned char>(s_[i])) != 0; };
+    while (p < n) {
+      if (!alnum(p)) break;
+      last_label = p;
+      while (alnum(p) || (p < n && s_[p] == '-')) ++p;
+      if (s_[p - 1] == '-') throw UriError{};
+      if (p < n && s_[p] == '.') {
+        ++p;
+      } else {
+        break;
+      }
+    }
+    if (p < n && s_[p] != ':') throw UriError{};
+    if (!last_label) throw UriError{};
+    if (*last_label > start && !std::isalpha(static_cast<unsigned char>(s_[*last_label]))) throw UriError{};
+    host = std::string(s_.substr(start, p - start));
+    return p;
+  }
+
+  std::string_view s_;
+};
+
+std::optional<UriParser> parse_uri(std::string_view text) {
+  UriParser parser(text);
+  try {
+    parser.parse();
+  } catch (const UriError&) {
+    return std::nullopt;
+  }
+  return parser;
+}
+
+// Trino writes a missing component as '' (nullToEmpty); an unparsable URL is NULL.
+std::optional<std::string> component(const std::optional<std::string>& part, bool decode) {
+  if (!part) return std::string();
+  return decode ? percent_decode(*part, false) : *part;
+}
+std::optional<std::string> url_protocol_body(const Row& r) {
+  auto uri = parse_uri(r.text(0));
+  return uri ? component(uri->scheme, false) : std::nullopt;
+}
+std::optional<std::string> url_host_body(const Row& r) {
+  auto uri = parse_uri(r.text(0));
+  return uri ? component(uri->host, false) : std::nullopt;
+}
+std::optional<std::string> url_path_body(const Row& r) {
+  auto uri = parse_uri(r.text(0));
+  return uri ? component(uri->path, true) : std::nullopt;
+}
+std::optional<std::string> url_query_body(const Row& r) {
+  auto uri = parse_uri(r.text(0));
+  return uri ? component(uri->query, true) : std::nullopt;
+}
+std::optional<std::string> url_fragment_body(const Row& r) {
+  auto uri = parse_uri(r.text(0));
+  return uri ? component(uri->fragment, true) : std::nullopt;
+}
+std::optional<int64_t> url_port_body(const Row& r) {
+  auto uri = parse_uri(r.text(0));
+  if (!uri || uri->port < 0) return std::nullopt;
+  return uri->port;
+}
+// The first `name=value` of the raw query whose name is `name`, its value form-decoded ('' without '=').
+std::optional<std::string> url_parameter_body(const Row& r) {
+  auto uri = parse_uri(r.text(0));
+  if (!uri || !uri->query) return std::nullopt;
+  const std::string_view name = r.text(1);
+  std::string_view rest = *uri->query;
+  while (true) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view argument = rest.substr(0, amp);
+    const std::size_t eq = argument.find('=');
+    if (argument.substr(0, eq) == name) {
+      return eq == std::string_view::npos ? std::string() : percent_decode(argument.substr(eq + 1), true);
+    }
+    if (amp == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(amp + 1);
+  }
 }
 
 AR_TEXT_FUNCTION(reverse_function, reverse_body)
@@ -357,6 +642,13 @@ AR_TEXT_FUNCTION(from_utf8_text_function, from_utf8_text_body)
 AR_TEXT_FUNCTION(from_utf8_code_function, from_utf8_code_body)
 AR_TEXT_FUNCTION(url_encode_function, url_encode_body)
 AR_TEXT_FUNCTION(url_decode_function, url_decode_body)
+AR_TEXT_FUNCTION(url_protocol_function, url_protocol_body)
+AR_TEXT_FUNCTION(url_host_function, url_host_body)
+AR_TEXT_FUNCTION(url_path_function, url_path_body)
+AR_TEXT_FUNCTION(url_query_function, url_query_body)
+AR_TEXT_FUNCTION(url_fragment_function, url_fragment_body)
+AR_VALUE_FUNCTION(url_port_function, int64_t, url_port_body)
+AR_TEXT_FUNCTION(url_parameter_function, url_parameter_body)
 
 }  // namespace
 
@@ -379,6 +671,13 @@ void add_string_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, B}, V, &from_utf8_code_function});
   out.push_back({"ar_url_encode", {V}, V, &url_encode_function});
   out.push_back({"ar_url_decode", {V}, V, &url_decode_function});
+  out.push_back({"ar_url_extract_protocol", {V}, V, &url_protocol_function});
+  out.push_back({"ar_url_extract_host", {V}, V, &url_host_function});
+  out.push_back({"ar_url_extract_path", {V}, V, &url_path_function});
+  out.push_back({"ar_url_extract_query", {V}, V, &url_query_function});
+  out.push_back({"ar_url_extract_fragment", {V}, V, &url_fragment_function});
+  out.push_back({"ar_url_extract_port", {V}, B, &url_port_function});
+  out.push_back({"ar_url_extract_parameter", {V, V}, V, &url_parameter_function});
 }
 
 }  // namespace athena_runner::engine::udf
