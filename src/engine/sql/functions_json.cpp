@@ -58,9 +58,9 @@ Outcome<std::string> json_text(const std::string& expr, const Type& type, const 
       auto value = json_text(v + ".value", type.children[1], target, depth + 1);
       if (!value) return value;
       return "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(list_sort(" +
-             "list_transform(map_entries(" + expr + "), lambda " + v + ": {'k': CAST(" + v + ".key AS VARCHAR), 'v': " +
-             *value + "})), lambda " + v + ": ar_json_quote(" + v + ".k) || ':' || coalesce(" + v +
-             ".v, 'null')), ',') || '}' END";
+             "list_transform(map_entries(" + expr + "), lambda " + v + ": {'k': CAST(" + v +
+             ".key AS VARCHAR), 'v': " + *value + "})), lambda " + v + ": ar_json_quote(" + v +
+             ".k) || ':' || coalesce(" + v + ".v, 'null')), ',') || '}' END";
     }
     case TypeKind::Row: {
       std::string out = "CASE WHEN " + expr + " IS NULL THEN NULL ELSE '{' || ";
@@ -114,7 +114,8 @@ Outcome<std::string> from_json(const std::string& expr, const Type& type, const 
              expr + ", " + name + "), lambda " + v + ": " + *value + ")) END";
     }
     case TypeKind::Row: {
-      std::string out = "CASE WHEN " + expr + " IS NULL OR trim(CAST(" + expr + " AS VARCHAR)) = 'null' THEN NULL ELSE struct_pack(";
+      std::string out =
+          "CASE WHEN " + expr + " IS NULL OR trim(CAST(" + expr + " AS VARCHAR)) = 'null' THEN NULL ELSE struct_pack(";
       const std::string count = std::to_string(type.children.size());
       for (std::size_t i = 0; i < type.children.size(); ++i) {
         if (i >= type.field_names.size() || type.field_names[i].empty()) return refuse(source, type);

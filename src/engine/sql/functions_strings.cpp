@@ -46,9 +46,10 @@ void add_strings(Builder& b) {
   b.add("split_part", {"varchar", "varchar", "bigint"}, "varchar", "ar_split_part({0}, {1}, {2})");
   b.add("concat", {"varchar"}, "varchar", "ar_concat({*})").variadic = true;
   b.add("concat_ws", {"varchar", "varchar"}, "varchar", "concat_ws({*})").variadic = true;
-  b.add("concat_ws", {"varchar", "array(varchar)"}, "varchar",
-        "CASE WHEN {0} IS NULL THEN NULL ELSE coalesce(array_to_string(list_filter({1}, lambda ar_s: ar_s IS NOT NULL), "
-        "{0}), '') END");
+  b.add(
+      "concat_ws", {"varchar", "array(varchar)"}, "varchar",
+      "CASE WHEN {0} IS NULL THEN NULL ELSE coalesce(array_to_string(list_filter({1}, lambda ar_s: ar_s IS NOT NULL), "
+      "{0}), '') END");
   b.add("chr", {"bigint"}, "varchar", "chr(CAST({0} AS INTEGER))");
   // codepoint(varchar(1)) only, as Trino declares it (a longer or unbounded varchar does not match).
   b.add_emit("codepoint", {"varchar"}, "integer",
@@ -74,9 +75,10 @@ void add_strings(Builder& b) {
   b.add("url_extract_parameter", {"varchar", "varchar"}, "varchar", "ar_url_extract_parameter({0}, {1})");
 
   // typeof (functions/conversion): Trino's name of the argument's type, known when the query is bound.
-  b.add_emit("typeof", {"T"}, "varchar", [](const std::vector<std::string>&, const Resolved& call) -> Outcome<std::string> {
-    return quote_string(to_string(call.params[0]));
-  });
+  b.add_emit("typeof", {"T"}, "varchar",
+             [](const std::vector<std::string>&, const Resolved& call) -> Outcome<std::string> {
+               return quote_string(to_string(call.params[0]));
+             });
   b.add("uuid", {}, "uuid", "uuid()");
 
   // Binary functions: the engine's C++ (src/engine/local/functions/binary.cpp).

@@ -58,12 +58,12 @@ struct Builder {
   }
 };
 
-void add_operators(Builder& b);    // functions_operators.cpp
-void add_datetime(Builder& b);     // functions_datetime.cpp
-void add_math(Builder& b);         // functions_math.cpp
-void add_strings(Builder& b);      // functions_strings.cpp
-void add_regex(Builder& b);        // functions_regex.cpp
-void add_json(Builder& b);         // functions_json.cpp
+void add_operators(Builder& b);  // functions_operators.cpp
+void add_datetime(Builder& b);   // functions_datetime.cpp
+void add_math(Builder& b);       // functions_math.cpp
+void add_strings(Builder& b);    // functions_strings.cpp
+void add_regex(Builder& b);      // functions_regex.cpp
+void add_json(Builder& b);       // functions_json.cpp
 // The DuckDB SQL of CAST(expr AS to) when `from` or `to` is JSON (functions_json.cpp); NOT_SUPPORTED
 // naming the cast where Trino's semantics are not implemented.
 Outcome<std::string> json_cast(const std::string& expr, const Type& from, const Type& to);

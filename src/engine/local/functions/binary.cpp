@@ -158,7 +158,8 @@ std::optional<std::string> murmur3_body(const Row& r) {
   uint64_t k1 = 0;
   uint64_t k2 = 0;
   for (std::size_t i = rest; i > 8; --i) k2 ^= static_cast<uint64_t>(tail[i - 1]) << ((i - 9) * 8);
-  for (std::size_t i = std::min<std::size_t>(rest, 8); i > 0; --i) k1 ^= static_cast<uint64_t>(tail[i - 1]) << ((i - 1) * 8);
+  for (std::size_t i = std::min<std::size_t>(rest, 8); i > 0; --i)
+    k1 ^= static_cast<uint64_t>(tail[i - 1]) << ((i - 1) * 8);
   if (rest > 8) h2 ^= rotl(k2 * C2, 33) * C1;
   if (rest > 0) h1 ^= rotl(k1 * C1, 31) * C2;
   h1 ^= in.size();
@@ -341,7 +342,8 @@ std::optional<float> from_ieee754_32_body(const Row& r) {
   return value;
 }
 std::optional<double> from_ieee754_64_body(const Row& r) {
-  const uint64_t bits = read_big_endian(exactly(r.text(0), 8, "Input floating-point value must be exactly 8 bytes long"));
+  const uint64_t bits =
+      read_big_endian(exactly(r.text(0), 8, "Input floating-point value must be exactly 8 bytes long"));
   double value = 0;
   std::memcpy(&value, &bits, 8);
   return value;

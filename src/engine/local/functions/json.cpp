@@ -137,8 +137,9 @@ class Reader {
       return current_ = Tok::String;
     }
     if (c == '-' || (c >= '0' && c <= '9')) return number();
-    for (auto [word, tok] : {std::pair{std::string_view("true"), Tok::True}, std::pair{std::string_view("false"), Tok::False},
-                             std::pair{std::string_view("null"), Tok::Null}}) {
+    for (auto [word, tok] :
+         {std::pair{std::string_view("true"), Tok::True}, std::pair{std::string_view("false"), Tok::False},
+          std::pair{std::string_view("null"), Tok::Null}}) {
       if (s_.substr(pos_, word.size()) == word) {
         pos_ += word.size();
         if (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) {
@@ -183,10 +184,14 @@ class Reader {
     for (int i = 0; i < 4; ++i) {
       const char h = s_[pos_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
-      else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
-      else throw ParseError{"bad \\u escape"};
+      if (h >= '0' && h <= '9')
+        v |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        v |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        v |= static_cast<unsigned>(h - 'A' + 10);
+      else
+        throw ParseError{"bad \\u escape"};
     }
     return v;
   }
@@ -305,8 +310,10 @@ std::string copy_structure(Reader& r) {
     if (after_field) {
       after_field = false;
     } else if (!first.empty()) {
-      if (first.back()) first.back() = false;
-      else out += ',';
+      if (first.back())
+        first.back() = false;
+      else
+        out += ',';
     }
   };
   Tok t = r.current();
@@ -865,8 +872,10 @@ std::optional<double> to_double_body(const Row& row) {
       bool valid = !body.empty();
       for (std::size_t i = 0; i < body.size() && valid; ++i) {
         const char c = body[i];
-        if (std::isdigit(static_cast<unsigned char>(c))) digits = true;
-        else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-') valid = false;
+        if (std::isdigit(static_cast<unsigned char>(c)))
+          digits = true;
+        else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-')
+          valid = false;
       }
       char* end = nullptr;
       const double value = valid && digits ? std::strtod(trimmed.c_str(), &end) : 0;
@@ -915,7 +924,8 @@ std::optional<TextList> array_items_body(const Row& row) {
     const Tok t = r.next();
     if (t == Tok::Null) return std::nullopt;
     if (t != Tok::StartArray) {
-      throw Failure{"Cannot cast to " + type + ". Expected a json array, but got " + r.text() + "\n" + std::string(json)};
+      throw Failure{"Cannot cast to " + type + ". Expected a json array, but got " + r.text() + "\n" +
+                    std::string(json)};
     }
     TextList items;
     while (r.next() != Tok::EndArray) items.emplace_back(copy_structure(r));
@@ -976,8 +986,10 @@ std::optional<std::string> row_field_body(const Row& row) {
       std::optional<std::string> found;
       int64_t position = 0;
       while (r.next() != Tok::EndArray) {
-        if (position++ == index) found = copy_structure(r);
-        else r.skip_children();
+        if (position++ == index)
+          found = copy_structure(r);
+        else
+          r.skip_children();
       }
       if (position != count) {
         throw Failure{"Cannot cast to " + type + ". Expected a json array with " + std::to_string(count) +
@@ -994,8 +1006,10 @@ std::optional<std::string> row_field_body(const Row& row) {
     while (r.next() == Tok::FieldName) {
       const bool match = lower(r.text()) == wanted;
       r.next();
-      if (match) found = copy_structure(r);
-      else r.skip_children();
+      if (match)
+        found = copy_structure(r);
+      else
+        r.skip_children();
     }
     return found;
   } catch (const ParseError&) {

@@ -58,8 +58,10 @@ void run_rows(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector 
         return;
       }
     }
-    if (result) store(output, r, *result);
-    else duckdb_validity_set_row_invalid(out_validity, r);
+    if (result)
+      store(output, r, *result);
+    else
+      duckdb_validity_set_row_invalid(out_validity, r);
   }
 }
 
@@ -79,8 +81,10 @@ inline void store_list(duckdb_vector out, idx_t row, const TextList& values) {
   duckdb_vector_ensure_validity_writable(child);
   uint64_t* child_validity = duckdb_vector_get_validity(child);
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (values[i]) set_string(child, offset + i, *values[i]);
-    else duckdb_validity_set_row_invalid(child_validity, offset + i);
+    if (values[i])
+      set_string(child, offset + i, *values[i]);
+    else
+      duckdb_validity_set_row_invalid(child_validity, offset + i);
   }
   auto* entries = static_cast<duckdb_list_entry*>(duckdb_vector_get_data(out));
   entries[row] = {offset, values.size()};
@@ -94,17 +98,17 @@ inline duckdb_logical_type varchar_list_type() {
   return list;
 }
 
-#define AR_TEXT_FUNCTION(NAME, BODY)                                                         \
-  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {      \
-    run_rows<std::string>(info, input, output, BODY, store_text);                            \
+#define AR_TEXT_FUNCTION(NAME, BODY)                                                    \
+  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) { \
+    run_rows<std::string>(info, input, output, BODY, store_text);                       \
   }
-#define AR_VALUE_FUNCTION(NAME, TYPE, BODY)                                                  \
-  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {      \
-    run_rows<TYPE>(info, input, output, BODY, store_value<TYPE>);                            \
+#define AR_VALUE_FUNCTION(NAME, TYPE, BODY)                                             \
+  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) { \
+    run_rows<TYPE>(info, input, output, BODY, store_value<TYPE>);                       \
   }
-#define AR_LIST_FUNCTION(NAME, BODY)                                                         \
-  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {      \
-    run_rows<TextList>(info, input, output, BODY, store_list);                               \
+#define AR_LIST_FUNCTION(NAME, BODY)                                                    \
+  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) { \
+    run_rows<TextList>(info, input, output, BODY, store_list);                          \
   }
 
 }  // namespace athena_runner::engine::udf

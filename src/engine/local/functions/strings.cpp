@@ -262,7 +262,8 @@ std::string fix_utf8(std::string_view in, std::optional<uint32_t> replacement) {
       } else {
         uint32_t cp = length == 2 ? c & 0x1FU : length == 3 ? c & 0x0FU : c & 0x07U;
         for (int k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + static_cast<std::size_t>(k)) & 0x3FU);
-        const bool overlong = (length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) || (length == 4 && cp < 0x10000);
+        const bool overlong =
+            (length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) || (length == 4 && cp < 0x10000);
         if (overlong || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
           invalid = static_cast<std::size_t>(length);
         } else {
@@ -413,7 +414,8 @@ class UriParser {
     while (p < end) {
       const auto c = static_cast<unsigned char>(s_[p]);
       if (c < 0x80) {
-        if ((cls.alphanum && std::isalnum(c)) || (c != 0 && cls.extra.find(static_cast<char>(c)) != std::string_view::npos)) {
+        if ((cls.alphanum && std::isalnum(c)) ||
+            (c != 0 && cls.extra.find(static_cast<char>(c)) != std::string_view::npos)) {
           ++p;
         } else if (cls.escaped && c == '%') {
           // URI's scanEscape: a '%' must start an escape pair.
