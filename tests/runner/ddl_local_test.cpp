@@ -226,6 +226,12 @@ TEST_F(LocalDdl, PartitionedTableWithMsckRepairAddAndDropPartition) {
   EXPECT_EQ(ddl("SHOW PARTITIONS events"), (Lines{"dt=2024-01-02"}));
   EXPECT_NE(failure("ALTER TABLE events DROP PARTITION (dt='2030-01-01')").find("does not exist"), std::string::npos);
   EXPECT_NE(failure("ALTER TABLE events ADD PARTITION (day='1')").find("no value for dt"), std::string::npos);
+  // An unquoted number, signed or not, is a value too.
+  EXPECT_EQ(ddl("ALTER TABLE events ADD PARTITION (dt=-1) PARTITION (dt=7)"), Lines{});
+  EXPECT_EQ(ddl("SHOW PARTITIONS events"), (Lines{"dt=2024-01-02", "dt=-1", "dt=7"}));
+  EXPECT_EQ(ddl("ALTER TABLE events DROP PARTITION (dt=-1), PARTITION (dt=7)"), Lines{});
+  EXPECT_NE(failure("ALTER TABLE events ADD PARTITION (dt=-'x')").find("line 1:39: partition dt: expected a 'value'"),
+            std::string::npos);
 
   EXPECT_EQ(ddl("DESCRIBE events"),
             (Lines{"id                  \tbigint              \t                    ",
@@ -234,6 +240,44 @@ TEST_F(LocalDdl, PartitionedTableWithMsckRepairAddAndDropPartition) {
                    "# Partition Information\t \t ", "# col_name          \tdata_type           \tcomment             ",
                    "\t \t ", "dt                  \tstring              \t                    "}));
   EXPECT_EQ(ddl("DESCRIBE events kind"), (Lines{"kind                \tstring              \t                    "}));
+}
+
+// Partition projection (Athena's partition-projection-setting-up): the partitions come from the table's
+// projection.* properties, not the catalog; a folder outside the projected range is not read.
+TEST_F(LocalDdl, ProjectedPartitionsAreComputedAndOnlyThoseAreRead) {
+  ddl("CREATE DATABASE sales");
+  temp_.write("data/lake/events/dt=2023-12-31/part-0.json", "{\"id\": 99, \"kind\": \"old\"}\n");
+  EXPECT_EQ(ddl("CREATE EXTERNAL TABLE events (id bigint, kind string) PARTITIONED BY (dt string)\n"
+                "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/events/'\n"
+                "TBLPROPERTIES ('projection.enabled'='true', 'projection.dt.type'='date',\n"
+                "  'projection.dt.format'='yyyy-MM-dd', 'projection.dt.range'='2024-01-01,2024-01-03')"),
+            Lines{});
+  using Row = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(select("SELECT dt, count(*) AS n FROM events GROUP BY dt ORDER BY dt"),
+            (std::vector<Row>{{"2024-01-01", "2"}, {"2024-01-02", "3"}}));
+  // Registered partitions do not count for a projected table (MSCK would add dt=2023-12-31).
+  ddl("MSCK REPAIR TABLE events");
+  EXPECT_EQ(select("SELECT count(*) FROM events WHERE id = 99"), (std::vector<Row>{{"0"}}));
+
+  // A layout of its own (CloudTrail's AWSLogs/<region>/<yyyy>/<MM>/<dd>/) through storage.location.template.
+  temp_.write("data/trail/AWSLogs/us-east-1/2024/01/02/a.json", "{\"id\": 7, \"kind\": \"login\"}\n");
+  temp_.write("data/trail/AWSLogs/eu-west-1/2024/01/03/b.json", "{\"id\": 8, \"kind\": \"login\"}\n");
+  temp_.write("data/trail/AWSLogs/ap-south-1/2024/01/03/c.json", "{\"id\": 9, \"kind\": \"login\"}\n");
+  EXPECT_EQ(ddl("CREATE EXTERNAL TABLE trail (id bigint, kind string) PARTITIONED BY (region string, day string)\n"
+                "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://trail/AWSLogs/'\n"
+                "TBLPROPERTIES ('projection.enabled'='true', 'projection.region.type'='enum',\n"
+                "  'projection.region.values'='us-east-1,eu-west-1', 'projection.day.type'='date',\n"
+                "  'projection.day.format'='yyyy/MM/dd', 'projection.day.range'='2024/01/01,NOW',\n"
+                "  'storage.location.template'='s3://trail/AWSLogs/${region}/${day}/')"),
+            Lines{});
+  EXPECT_EQ(select("SELECT region, day, id FROM trail ORDER BY id"),
+            (std::vector<Row>{{"us-east-1", "2024/01/02", "7"}, {"eu-west-1", "2024/01/03", "8"}}));
+  EXPECT_EQ(select("SELECT id FROM trail WHERE region = 'eu-west-1' AND day = '2024/01/03'"),
+            (std::vector<Row>{{"8"}}));
+
+  // A bad projection fails the queries of that table, naming the property.
+  EXPECT_EQ(ddl("ALTER TABLE events SET TBLPROPERTIES ('projection.dt.range'='2024-01-01')"), Lines{});
+  EXPECT_NE(failure("SELECT count(*) FROM events").find("projection.dt.range must be two dates"), std::string::npos);
 }
 
 TEST_F(LocalDdl, AlterTableChangesWhatLaterQueriesRead) {
@@ -314,7 +358,10 @@ TEST_F(LocalDdl, ErrorsNameTheProblemAndChangeNothing) {
 
   reason = failure("CREATE EXTERNAL TABLE broken (id int LOCATION 's3://lake/x/'");
   EXPECT_NE(reason.find("SYNTAX_ERROR"), std::string::npos) << reason;
-  EXPECT_NE(reason.find("expected"), std::string::npos) << reason;
+  // Where, as Athena says it: line and column of the string that is not a type.
+  EXPECT_NE(reason.find("line 1:47: expected a type, found 's3://lake/x/'"), std::string::npos) << reason;
+  reason = failure("CREATE EXTERNAL TABLE broken (id int) LOCATION 's3://lake/x/\\'");
+  EXPECT_NE(reason.find("unterminated string literal"), std::string::npos) << reason;
   reason = failure("CREATE EXTERNAL TABLE broken (id integr) LOCATION 's3://lake/x/'");
   EXPECT_NE(reason.find("integr"), std::string::npos) << reason;
   reason = failure("CREATE EXTERNAL TABLE broken (id int) LOCATION '/tmp/x'");

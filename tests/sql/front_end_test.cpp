@@ -75,6 +75,30 @@ TEST(Lexer, ErrorsSayWhereAndWhat) {
   EXPECT_FALSE(lex("SELECT 1::int"));  // PostgreSQL casts are not Trino SQL
 }
 
+TEST(Lexer, HiveModeReadsAthenasDdl) {
+  // Athena's Hive DDL: either quote for strings with backslash escapes (\t \n \\ \' and octal), `backquoted`
+  // names with `` for a backquote, names that start with a digit.
+  auto tokens = lex("CREATE `My``t` 2024_sales 'a\\'b\\t\\001' \"s3://x/\" 12 -- c\n;", LexMode::Hive);
+  ASSERT_TRUE(tokens);
+  const auto& t = *tokens;
+  ASSERT_EQ(t.size(), 8u);
+  EXPECT_EQ(t[1].kind, TokenKind::QuotedIdentifier);
+  EXPECT_EQ(t[1].value, "My`t");
+  EXPECT_EQ(t[2].kind, TokenKind::Identifier);
+  EXPECT_EQ(t[2].value, "2024_sales");
+  EXPECT_EQ(t[3].kind, TokenKind::String);
+  EXPECT_EQ(t[3].value, std::string("a'b\t\x01"));
+  EXPECT_EQ(t[4].kind, TokenKind::String);
+  EXPECT_EQ(t[4].value, "s3://x/");
+  EXPECT_EQ(t[5].kind, TokenKind::Integer);
+  EXPECT_TRUE(t[6].is_symbol(";"));
+  auto open = lex("LOCATION 's3://x/\\'", LexMode::Hive);  // the escaped quote does not end the string
+  ASSERT_FALSE(open);
+  EXPECT_EQ(open.get_failure().message, "line 1:10: unterminated string literal");
+  EXPECT_EQ(lex("SELECT \"x\" FROM t", LexMode::Hive)->at(1).kind, TokenKind::String);  // Hive: a string
+  EXPECT_FALSE(lex("SELECT 2024_sales"));                                               // not in Trino's mode
+}
+
 TEST(Lexer, ReservedWordsAreTrinos) {
   for (const char* word : {"select", "from", "join", "cube", "rollup", "unnest", "listagg", "json_table", "trim"}) {
     EXPECT_TRUE(is_reserved_word(word)) << word;
@@ -202,6 +226,9 @@ TEST(Parser, StatementKindsAndTheirPrinter) {
       {"EXECUTE p USING 1", StatementKind::Execute},
       {"DELETE FROM t", StatementKind::Delete},
       {"CREATE EXTERNAL TABLE `t` (`a` int) LOCATION 's3://b/'", StatementKind::CreateTable},
+      {"CREATE EXTERNAL TABLE t (a string) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\001' LOCATION \"s3://b/\"",
+       StatementKind::CreateTable},
+      {"DROP TABLE IF EXISTS `t`", StatementKind::Drop},
   };
   for (const auto& [sql, kind] : cases) EXPECT_EQ(classify_statement(sql), kind) << sql;
   EXPECT_EQ(to_string(StatementKind::MsckRepair), "MSCK REPAIR TABLE");

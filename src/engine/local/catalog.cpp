@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/catalog/catalog_store.hpp"
 #include "athena_runner/engine/local_engine.hpp"
+#include "projection.hpp"
 
 namespace athena_runner::engine::local {
 namespace {
@@ -249,8 +251,19 @@ Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, 
       return catalog_error("catalog file '" + file.path + "' has neither \"Table\" nor \"TableList\"");
     }
   }
+  const auto now = std::chrono::system_clock::now();
   for (auto& table : tables) {
     if (table.partition_keys.empty() || !table.problem.empty()) continue;
+    if (projection_enabled(table)) {
+      // Athena computes a projected table's partitions and ignores those registered in the catalog.
+      auto projected = projected_partitions(table, data_root, now);
+      if (projected) {
+        table.partitions = std::move(projected).get_result();
+      } else {
+        table.problem = projected.get_failure().message;
+      }
+      continue;
+    }
     auto list = store.partition_list(table.database, table.name);
     if (!list) {
       table.problem = list.get_failure().message;

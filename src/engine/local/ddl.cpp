@@ -20,6 +20,8 @@
 
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/catalog/catalog_store.hpp"
+#include "athena_runner/engine/sql/lexer.hpp"
+#include "athena_runner/engine/sql/parser.hpp"
 #include "catalog.hpp"
 #include "hive_types.hpp"
 
@@ -77,107 +79,21 @@ double now_seconds() {
 
 // ---- tokens -------------------------------------------------------------------------------------
 
-enum class TokenKind { Word, QuotedName, String, Number, Symbol, End };
+using sql::Token;
+using sql::TokenKind;
 
-struct Token {
-  TokenKind kind = TokenKind::End;
-  std::string text;  // words as written; strings and quoted names unescaped
-  std::size_t offset = 0;
-};
-
-// Hive string escapes: \t \n \r \0 \\ \' \" and octal \001 (as FIELDS TERMINATED BY '\001' is written).
-std::string unescape_hive(std::string_view body) {
-  std::string out;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    if (body[i] != '\\' || i + 1 == body.size()) {
-      out += body[i];
-      continue;
-    }
-    const char next = body[++i];
-    if (next >= '0' && next <= '7') {
-      int value = 0, digits = 0;
-      while (digits < 3 && i < body.size() && body[i] >= '0' && body[i] <= '7') {
-        value = value * 8 + (body[i] - '0');
-        ++i;
-        ++digits;
-      }
-      --i;
-      out += static_cast<char>(value);
-    } else if (next == 't') {
-      out += '\t';
-    } else if (next == 'n') {
-      out += '\n';
-    } else if (next == 'r') {
-      out += '\r';
-    } else {
-      out += next;
-    }
-  }
-  return out;
+bool is_number(const Token& token) {
+  return token.kind == TokenKind::Integer || token.kind == TokenKind::Decimal || token.kind == TokenKind::Double;
 }
 
+// The statement's tokens from the SQL front end's lexer in its Hive mode (either quote for strings, with
+// backslash escapes; `backquoted` names), without the trailing ';'.
 Outcome<std::vector<Token>> tokenize(std::string_view sql) {
-  std::vector<Token> tokens;
-  std::size_t i = 0;
-  while (i < sql.size()) {
-    const char c = sql[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-    } else if (sql.substr(i, 2) == "--") {
-      while (i < sql.size() && sql[i] != '\n') ++i;
-    } else if (sql.substr(i, 2) == "/*") {
-      const auto end = sql.find("*/", i + 2);
-      if (end == std::string_view::npos) return ddl_error(kSyntaxError, "unterminated /* comment");
-      i = end + 2;
-    } else if (c == '\'' || c == '"') {
-      // Hive strings: either quote, backslash escapes.
-      std::size_t j = i + 1;
-      while (j < sql.size() && sql[j] != c) j += sql[j] == '\\' ? 2 : 1;
-      if (j >= sql.size()) {
-        return ddl_error(kSyntaxError, "unterminated string starting at character " + std::to_string(i + 1));
-      }
-      tokens.push_back({TokenKind::String, unescape_hive(sql.substr(i + 1, j - i - 1)), i});
-      i = j + 1;
-    } else if (c == '`') {
-      std::string name;
-      std::size_t j = i + 1;
-      for (; j < sql.size(); ++j) {
-        if (sql[j] == '`') {
-          if (j + 1 < sql.size() && sql[j + 1] == '`') {
-            name += '`';
-            ++j;
-            continue;
-          }
-          break;
-        }
-        name += sql[j];
-      }
-      if (j >= sql.size()) return ddl_error(kSyntaxError, "unterminated `name` at character " + std::to_string(i + 1));
-      tokens.push_back({TokenKind::QuotedName, name, i});
-      i = j + 1;
-    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      std::size_t j = i;
-      while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) ++j;
-      tokens.push_back({TokenKind::Word, std::string(sql.substr(i, j - i)), i});
-      i = j;
-    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '-' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
-      std::size_t j = i + 1;
-      while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '.' || sql[j] == '_'))
-        ++j;
-      tokens.push_back({TokenKind::Number, std::string(sql.substr(i, j - i)), i});
-      i = j;
-    } else if (std::strchr("(),.=<>:;*", c) != nullptr) {
-      tokens.push_back({TokenKind::Symbol, std::string(1, c), i});
-      ++i;
-    } else {
-      return ddl_error(kSyntaxError,
-                       "unexpected character '" + std::string(1, c) + "' at character " + std::to_string(i + 1));
-    }
-  }
-  while (!tokens.empty() && tokens.back().kind == TokenKind::Symbol && tokens.back().text == ";") tokens.pop_back();
-  tokens.push_back({TokenKind::End, "", sql.size()});
-  return tokens;
+  auto tokens = sql::lex(sql, sql::LexMode::Hive);
+  if (!tokens) return ddl_error(kSyntaxError, tokens.get_failure().message);
+  auto all = std::move(tokens).get_result();
+  while (all.size() > 1 && all[all.size() - 2].is_symbol(";")) all.erase(all.end() - 2);
+  return all;
 }
 
 // ---- parser helpers -----------------------------------------------------------------------------
@@ -190,9 +106,9 @@ class Parser {
   bool at_end() const { return peek().kind == TokenKind::End; }
   bool is_word(std::string_view keyword, std::size_t ahead = 0) const {
     const Token& token = peek(ahead);
-    return token.kind == TokenKind::Word && upper(token.text) == keyword;
+    return token.kind == TokenKind::Identifier && upper(token.text) == keyword;
   }
-  bool is_symbol(std::string_view symbol) const { return peek().kind == TokenKind::Symbol && peek().text == symbol; }
+  bool is_symbol(std::string_view symbol) const { return peek().is_symbol(symbol); }
   bool accept_word(std::string_view keyword) {
     if (!is_word(keyword)) return false;
     ++pos_;
@@ -214,9 +130,10 @@ class Parser {
 
   Error unexpected(std::string_view expected) const {
     const Token& token = peek();
-    std::string found = token.kind == TokenKind::End ? "the end of the statement" : "'" + token.text + "'";
-    return ddl_error(kSyntaxError, "at character " + std::to_string(token.offset + 1) + ": expected " +
-                                       std::string(expected) + ", found " + found);
+    std::string found = token.kind == TokenKind::End      ? "the end of the statement"
+                        : token.kind == TokenKind::String ? token.text
+                                                          : "'" + token.text + "'";
+    return ddl_error(kSyntaxError, sql::at(token.position, "expected " + std::string(expected) + ", found " + found));
   }
   Status expect_word(std::string_view keyword) {
     if (accept_word(keyword)) return Ok{};
@@ -232,15 +149,15 @@ class Parser {
   }
   Outcome<std::string> name(std::string_view what) {
     const Token& token = peek();
-    if (token.kind != TokenKind::Word && token.kind != TokenKind::QuotedName) return unexpected(what);
+    if (token.kind != TokenKind::Identifier && token.kind != TokenKind::QuotedIdentifier) return unexpected(what);
     ++pos_;
-    return token.text;
+    return token.kind == TokenKind::Identifier ? token.text : token.value;
   }
   Outcome<std::string> string(std::string_view what) {
     const Token& token = peek();
     if (token.kind != TokenKind::String) return unexpected(what);
     ++pos_;
-    return token.text;
+    return token.value;
   }
   const Token& next() { return tokens_[std::min(pos_++, tokens_.size() - 1)]; }
 
@@ -346,7 +263,7 @@ Outcome<std::string> hive_type(Parser& parser) {
     const Token& token = parser.peek();
     if (token.kind == TokenKind::End) break;
     if (angle == 0 && paren == 0 && !text.empty() &&
-        (token.text == "," || token.text == ")" || (token.kind == TokenKind::Word && upper(token.text) == "COMMENT")))
+        (token.is_symbol(",") || token.is_symbol(")") || token.is_keyword("comment")))
       break;
     if (token.kind == TokenKind::Symbol) {
       if (token.text == "<") ++angle;
@@ -359,10 +276,11 @@ Outcome<std::string> hive_type(Parser& parser) {
     }
     // Struct field names (followed by ':') keep their case, as JSON keys are matched by it; type names are
     // lower case in Glue.
-    const bool field_name =
-        token.kind == TokenKind::QuotedName ||
-        (token.kind == TokenKind::Word && parser.peek(1).kind == TokenKind::Symbol && parser.peek(1).text == ":");
-    text += field_name ? token.text : lower(token.text);
+    if (token.kind == TokenKind::QuotedIdentifier) {
+      text += token.value;
+    } else {
+      text += token.kind == TokenKind::Identifier && parser.peek(1).is_symbol(":") ? token.text : lower(token.text);
+    }
     parser.next();
   }
   if (text.empty()) return parser.unexpected("a column type");
@@ -718,7 +636,7 @@ Outcome<QueryResult> create_table(Parser& parser, Catalog& catalog) {
       if (auto close = parser.expect_symbol(")"); !close) return std::move(close).get_failure();
       if (auto into = parser.expect_word("INTO"); !into) return std::move(into).get_failure();
       const Token& count = parser.next();
-      if (count.kind != TokenKind::Number) return ddl_error(kSyntaxError, "CLUSTERED BY needs INTO <n> BUCKETS");
+      if (count.kind != TokenKind::Integer) return ddl_error(kSyntaxError, "CLUSTERED BY needs INTO <n> BUCKETS");
       buckets = std::atoi(count.text.c_str());
       if (auto word = parser.expect_word("BUCKETS"); !word) return std::move(word).get_failure();
     } else if (parser.accept_words({"ROW", "FORMAT"})) {
@@ -1174,12 +1092,12 @@ Outcome<Json> partition_spec(Parser& parser, const Json& keys) {
     auto key = parser.name("a partition column");
     if (!key) return std::move(key).get_failure();
     if (auto equals = parser.expect_symbol("="); !equals) return std::move(equals).get_failure();
+    const bool negative = parser.accept_symbol("-");
     const Token& value = parser.next();
-    if (value.kind != TokenKind::String && value.kind != TokenKind::Number) {
-      return ddl_error(kSyntaxError,
-                       "partition " + *key + ": expected a 'value' at character " + std::to_string(value.offset + 1));
+    if (!(value.kind == TokenKind::String && !negative) && !is_number(value)) {
+      return ddl_error(kSyntaxError, sql::at(value.position, "partition " + *key + ": expected a 'value'"));
     }
-    given[lower(*key)] = value.text;
+    given[lower(*key)] = value.kind == TokenKind::String ? value.value : (negative ? "-" : "") + value.text;
   } while (parser.accept_symbol(","));
   if (auto close = parser.expect_symbol(")"); !close) return std::move(close).get_failure();
   Json values = Json::array();
@@ -1332,50 +1250,29 @@ Outcome<QueryResult> alter_table(Parser& parser, Catalog& catalog) {
 }
 
 // The statement's first words, upper-cased (enough to route it).
-std::vector<std::string> leading_words(std::string_view sql, std::size_t count) {
-  std::vector<std::string> words;
+// The statement's second word in upper case ("" if there is none or it does not lex): DROP TABLE, ...
+std::string second_word(std::string_view sql) {
   auto tokens = tokenize(sql);
-  if (!tokens) {
-    // Still route by the first word so a DDL typo is reported as a DDL syntax error.
-    std::size_t i = 0;
-    while (i < sql.size() && !std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
-    std::size_t j = i;
-    while (j < sql.size() && std::isalpha(static_cast<unsigned char>(sql[j]))) ++j;
-    words.push_back(upper(std::string(sql.substr(i, j - i))));
-    return words;
-  }
-  for (const auto& token : *tokens) {
-    if (words.size() == count || token.kind == TokenKind::End) break;
-    words.push_back(token.kind == TokenKind::Word ? upper(token.text) : token.text);
-  }
-  return words;
-}
-
-bool has_word(const std::vector<Token>& tokens, std::string_view word) {
-  return std::any_of(tokens.begin(), tokens.end(),
-                     [&](const Token& token) { return token.kind == TokenKind::Word && upper(token.text) == word; });
+  if (!tokens || tokens->size() < 3 || (*tokens)[1].kind != TokenKind::Identifier) return {};
+  return upper((*tokens)[1].text);
 }
 
 }  // namespace
 
 bool is_hive_ddl(std::string_view sql) {
-  const auto words = leading_words(sql, 3);
-  if (words.empty()) return false;
-  const std::string& first = words[0];
-  const std::string second = words.size() > 1 ? words[1] : "";
-  if (first == "SHOW" && second == "FUNCTIONS") return false;  // the SQL front end's registry (LocalEngine)
-  if (first == "MSCK" || first == "DESCRIBE" || first == "DESC" || first == "SHOW") return true;
-  if (first == "ALTER") return second == "TABLE";
-  if (first == "DROP") return second == "DATABASE" || second == "SCHEMA" || second == "TABLE";
-  if (first == "CREATE") {
-    if (second == "DATABASE" || second == "SCHEMA" || second == "EXTERNAL") return true;
-    if (second == "TABLE") {
-      // CREATE TABLE ... AS SELECT is CTAS (Trino's), not Hive DDL.
-      auto tokens = tokenize(sql);
-      return !tokens || !(has_word(*tokens, "AS") && (has_word(*tokens, "SELECT") || has_word(*tokens, "WITH")));
+  switch (sql::classify_statement(sql)) {
+    case sql::StatementKind::CreateSchema:
+    case sql::StatementKind::CreateTable:  // not CTAS: Trino's, run by the engine
+    case sql::StatementKind::MsckRepair:
+    case sql::StatementKind::Show:  // not SHOW FUNCTIONS: the SQL front end's registry (LocalEngine)
+    case sql::StatementKind::Describe: return true;
+    case sql::StatementKind::Alter: return second_word(sql) == "TABLE";
+    case sql::StatementKind::Drop: {
+      const std::string object = second_word(sql);
+      return object == "DATABASE" || object == "SCHEMA" || object == "TABLE";
     }
+    default: return false;
   }
-  return false;
 }
 
 namespace {

@@ -34,13 +34,16 @@ void add_collections(Builder& b) {
   b.macros.insert(
       b.macros.end(),
       {
-          "CREATE OR REPLACE MACRO ar_array_element_at(a, i) AS CASE WHEN i = 0 THEN error('SQL array indices start at "
+          "CREATE OR REPLACE MACRO ar_array_element_at(a, i) AS CASE WHEN i = 0 THEN ar_fail('SQL array indices start "
+          "at "
           "1') ELSE list_extract(a, i) END",
           "CREATE OR REPLACE MACRO ar_map_element_at(m, k) AS m[k]",
-          "CREATE OR REPLACE MACRO ar_map(k, v) AS CASE WHEN len(k) <> len(v) THEN error('Key and value arrays must be "
-          "the same length') WHEN list_contains(list_transform(k, lambda ar_e: ar_e IS NULL), true) THEN error('map "
+          "CREATE OR REPLACE MACRO ar_map(k, v) AS CASE WHEN len(k) <> len(v) THEN ar_fail('Key and value arrays must "
+          "be "
+          "the same length') WHEN list_contains(list_transform(k, lambda ar_e: ar_e IS NULL), true) THEN ar_fail('map "
           "key "
-          "cannot be null') WHEN len(list_distinct(k)) <> len(k) THEN error('Duplicate map keys are not allowed') ELSE "
+          "cannot be null') WHEN len(list_distinct(k)) <> len(k) THEN ar_fail('Duplicate map keys are not allowed') "
+          "ELSE "
           "map(k, v) END",
           "CREATE OR REPLACE MACRO ar_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL WHEN "
           "list_contains(a, "

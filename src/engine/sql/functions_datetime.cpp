@@ -74,7 +74,7 @@ bool is_time_unit(std::string_view unit) {
 }
 
 // With a literal unit the call is checked here and written without the macro that raises Trino's error, so
-// DuckDB can fold it (its error() is volatile) and push filters on it into the scans.
+// DuckDB can fold it and push filters on it into the scans.
 Emitter unit_emitter(const std::string& function, bool date, const std::string& macro) {
   return [function, date, macro](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
     const std::optional<std::string>& unit = call.constants.empty() ? std::nullopt : call.constants[0];
@@ -197,7 +197,7 @@ void add_datetime(Builder& b) {
       "CASE lower(unit) WHEN 'millisecond' THEN to_milliseconds(n) WHEN 'second' THEN to_seconds(n) "
       "WHEN 'minute' THEN to_minutes(n) WHEN 'hour' THEN to_hours(n) WHEN 'day' THEN to_days(n) "
       "WHEN 'week' THEN to_weeks(n) WHEN 'month' THEN to_months(n) WHEN 'quarter' THEN to_months(3 * n) "
-      "WHEN 'year' THEN to_years(n) ELSE error('''' || unit || ''' is not a valid TIMESTAMP field') END";
+      "WHEN 'year' THEN to_years(n) ELSE ar_fail('''' || unit || ''' is not a valid TIMESTAMP field') END";
   const std::string date_units = "lower(unit) IN ('day', 'week', 'month', 'quarter', 'year')";
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(
@@ -218,31 +218,33 @@ void add_datetime(Builder& b) {
            "'-' || "
            "CAST(abs(ar_interval_months(i)) % 12 AS VARCHAR) END"),
           "CREATE OR REPLACE MACRO ar_date_plus_seconds(d, i) AS CASE WHEN ar_interval_millis(i) % 86400000 <> 0 THEN "
-          "error('Cannot add hour, minutes or seconds to a date') ELSE CAST(d + i AS DATE) END",
+          "ar_fail('Cannot add hour, minutes or seconds to a date') ELSE CAST(d + i AS DATE) END",
           "CREATE OR REPLACE MACRO ar_interval_between(a, b) AS to_milliseconds(CAST(round((epoch(b) - epoch(a)) * "
           "1000) "
           "AS BIGINT))",
           "CREATE OR REPLACE MACRO ar_date_add_date(unit, n, ts) AS CASE WHEN " + date_units + " THEN CAST(ts + " +
-              interval + " AS DATE) ELSE error('''' || unit || ''' is not a valid DATE field') END",
+              interval + " AS DATE) ELSE ar_fail('''' || unit || ''' is not a valid DATE field') END",
           "CREATE OR REPLACE MACRO ar_date_add_timestamp(unit, n, ts) AS ts + " + interval,
           "CREATE OR REPLACE MACRO ar_date_diff_date(unit, a, b) AS CASE WHEN " + date_units +
-              " THEN date_sub(unit, a, b) ELSE error('''' || unit || ''' is not a valid DATE field') END",
+              " THEN date_sub(unit, a, b) ELSE ar_fail('''' || unit || ''' is not a valid DATE field') END",
           // Trino's date_trunc keeps its argument's type. DuckDB's does not: 1.4 returns a DATE for a TIMESTAMP cut
           // to a day or more, 1.5 a TIMESTAMP for a DATE.
           "CREATE OR REPLACE MACRO ar_date_trunc(unit, ts DATE) AS CASE WHEN " + date_units +
-              " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE error('date_trunc: unit ' || unit || ' is not valid for a "
+              " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE ar_fail('date_trunc: unit ' || unit || ' is not valid for "
+              "a "
               "date') END, (unit, ts TIMESTAMP) AS CAST(date_trunc(unit, ts) AS TIMESTAMP), (unit, ts TIMESTAMPTZ) AS "
               "CAST(date_trunc(unit, ts) AS TIMESTAMPTZ)",
           "CREATE OR REPLACE MACRO ar_date_from_varchar(s) AS CASE WHEN regexp_full_match(s, "
-          "'\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*') THEN CAST(trim(s) AS DATE) ELSE error('Value cannot be cast to "
+          "'\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*') THEN CAST(trim(s) AS DATE) ELSE ar_fail('Value cannot be cast to "
           "date: "
           "' "
           "|| s) END",
           "CREATE OR REPLACE MACRO ar_from_iso8601_timestamp(s) AS CASE WHEN regexp_matches(s, "
-          "'[T ][0-9:.,]+[+-][0-9][0-9](:?[0-9][0-9])?$') THEN error('from_iso8601_timestamp: only UTC (Z) or no "
+          "'[T ][0-9:.,]+[+-][0-9][0-9](:?[0-9][0-9])?$') THEN ar_fail('from_iso8601_timestamp: only UTC (Z) or no "
           "offset is supported by the local engine') ELSE CAST(s AS TIMESTAMPTZ) END",
           "CREATE OR REPLACE MACRO ar_from_iso8601_date(s) AS CASE WHEN regexp_full_match(s, "
-          "'[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(s AS DATE) ELSE error('from_iso8601_date: unsupported value ' || s) "
+          "'[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(s AS DATE) ELSE ar_fail('from_iso8601_date: unsupported value ' || "
+          "s) "
           "END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)

@@ -158,26 +158,29 @@ void add_operators(Builder& b) {
   b.macros.insert(
       b.macros.end(),
       {
-          "CREATE OR REPLACE MACRO ar_integer_divide(a, b) AS CASE WHEN b = 0 THEN error('Division by zero') ELSE a // "
+          "CREATE OR REPLACE MACRO ar_integer_divide(a, b) AS CASE WHEN b = 0 THEN ar_fail('Division by zero') ELSE a "
+          "// "
           "b "
           "END",
-          "CREATE OR REPLACE MACRO ar_integer_modulus(a, b) AS CASE WHEN b = 0 THEN error('Division by zero') ELSE a % "
+          "CREATE OR REPLACE MACRO ar_integer_modulus(a, b) AS CASE WHEN b = 0 THEN ar_fail('Division by zero') ELSE a "
+          "% "
           "b "
           "END",
           // xu, yu: the unscaled operands; e: 10^(result scale - x scale + y scale); unit: 10^-(result scale).
-          "CREATE OR REPLACE MACRO ar_decimal_divide(xu, yu, e, unit) AS CASE WHEN yu = 0 THEN error('Division by "
+          "CREATE OR REPLACE MACRO ar_decimal_divide(xu, yu, e, unit) AS CASE WHEN yu = 0 THEN ar_fail('Division by "
           "zero') "
           "ELSE CAST(((xu * e) // yu + CASE WHEN 2 * abs((xu * e) % yu) >= abs(yu) THEN sign(xu) * sign(yu) ELSE 0 "
           "END) "
           "AS DECIMAL(38,0)) * unit END",
           "CREATE OR REPLACE MACRO ar_array_subscript(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL WHEN i = 0 "
           "THEN "
-          "error('SQL array indices start at 1') WHEN i < 0 THEN error('Array subscript is negative: ' || i) WHEN i > "
-          "len(a) THEN error('Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)) "
+          "ar_fail('SQL array indices start at 1') WHEN i < 0 THEN ar_fail('Array subscript is negative: ' || i) WHEN "
+          "i > "
+          "len(a) THEN ar_fail('Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)) "
           "ELSE "
           "a[i] END",
           "CREATE OR REPLACE MACRO ar_map_subscript(m, k) AS CASE WHEN m IS NULL OR k IS NULL THEN NULL WHEN NOT "
-          "map_contains(m, k) THEN error('Key not present in map: ' || CAST(k AS VARCHAR)) ELSE m[k] END",
+          "map_contains(m, k) THEN ar_fail('Key not present in map: ' || CAST(k AS VARCHAR)) ELSE m[k] END",
           "CREATE OR REPLACE MACRO ar_array_equal(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN len(a) <> "
           "len(b) THEN false WHEN list_contains(list_transform(range(1, len(a) + 1), lambda ar_i: a[ar_i] = b[ar_i]), "
           "false) THEN false WHEN list_contains(list_transform(range(1, len(a) + 1), lambda ar_i: a[ar_i] IS NULL OR "
@@ -187,9 +190,9 @@ void add_operators(Builder& b) {
           "CREATE OR REPLACE MACRO ar_array_append(a, x) AS CASE WHEN a IS NULL THEN NULL ELSE list_append(a, x) END",
           "CREATE OR REPLACE MACRO ar_array_prepend(x, a) AS CASE WHEN a IS NULL THEN NULL ELSE list_prepend(x, a) END",
           "CREATE OR REPLACE MACRO ar_cast_to_integral(s, lo, hi) AS CASE WHEN NOT regexp_full_match(s, "
-          "'\\s*[+-]?[0-9]+\\s*') THEN error('Cannot cast ''' || s || ''' to an integer type') WHEN "
+          "'\\s*[+-]?[0-9]+\\s*') THEN ar_fail('Cannot cast ''' || s || ''' to an integer type') WHEN "
           "TRY_CAST(trim(s) AS HUGEINT) IS NULL OR CAST(trim(s) AS HUGEINT) < lo OR CAST(trim(s) AS HUGEINT) > hi THEN "
-          "error('Cannot cast ''' || s || ''': out of range') ELSE CAST(trim(s) AS HUGEINT) END",
+          "ar_fail('Cannot cast ''' || s || ''': out of range') ELSE CAST(trim(s) AS HUGEINT) END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)
 

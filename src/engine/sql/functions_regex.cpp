@@ -111,7 +111,7 @@ void add_regex(Builder& b) {
           "CREATE OR REPLACE MACRO ar_regexp_extract(s, p) AS CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p) "
           "END",
           "CREATE OR REPLACE MACRO ar_regexp_extract_group(s, p, g, groups) AS CASE WHEN g < 0 OR g > groups THEN "
-          "error('Pattern has ' || groups || ' groups. Cannot access group ' || g) WHEN regexp_matches(s, p) THEN "
+          "ar_fail('Pattern has ' || groups || ' groups. Cannot access group ' || g) WHEN regexp_matches(s, p) THEN "
           "regexp_extract(s, p, CAST(g AS INTEGER)) END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)

@@ -111,9 +111,9 @@ void add_strings(Builder& b) {
   b.macros.insert(
       b.macros.end(),
       {
-          "CREATE OR REPLACE MACRO ar_split(s, d) AS CASE WHEN d = '' THEN error('The delimiter may not be the empty "
+          "CREATE OR REPLACE MACRO ar_split(s, d) AS CASE WHEN d = '' THEN ar_fail('The delimiter may not be the empty "
           "string') ELSE string_split(s, d) END",
-          "CREATE OR REPLACE MACRO ar_split_part(s, d, i) AS CASE WHEN i <= 0 THEN error('split_part: index must be "
+          "CREATE OR REPLACE MACRO ar_split_part(s, d, i) AS CASE WHEN i <= 0 THEN ar_fail('split_part: index must be "
           "greater than zero') WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
           "CREATE OR REPLACE MACRO ar_substr(s, st) AS CASE WHEN st = 0 OR abs(st) > length(s) THEN '' ELSE substr(s, "
           "st) "
@@ -121,13 +121,13 @@ void add_strings(Builder& b) {
           "abs(st) > length(s) THEN '' ELSE substr(s, st, n) END",
           "CREATE OR REPLACE MACRO ar_whitespace() AS ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || "
           "chr(28) || chr(29) || chr(30) || chr(31)",
-          "CREATE OR REPLACE MACRO ar_lpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN error('Target length "
+          "CREATE OR REPLACE MACRO ar_lpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN ar_fail('Target length "
           "must "
-          "be in the range [0..2147483647]') WHEN p = '' THEN error('Padding string must not be empty') ELSE lpad(s, "
+          "be in the range [0..2147483647]') WHEN p = '' THEN ar_fail('Padding string must not be empty') ELSE lpad(s, "
           "CAST(n AS INTEGER), p) END",
-          "CREATE OR REPLACE MACRO ar_rpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN error('Target length "
+          "CREATE OR REPLACE MACRO ar_rpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN ar_fail('Target length "
           "must "
-          "be in the range [0..2147483647]') WHEN p = '' THEN error('Padding string must not be empty') ELSE rpad(s, "
+          "be in the range [0..2147483647]') WHEN p = '' THEN ar_fail('Padding string must not be empty') ELSE rpad(s, "
           "CAST(n AS INTEGER), p) END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)

@@ -118,9 +118,41 @@ void append_utf8(std::string& out, std::uint32_t code) {
   }
 }
 
+// Hive string escapes: \t \n \r \0 \\ \' \" and octal \001 (as FIELDS TERMINATED BY '\001' is written).
+std::string unescape_hive(std::string_view body) {
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '\\' || i + 1 == body.size()) {
+      out += body[i];
+      continue;
+    }
+    const char next = body[++i];
+    if (next >= '0' && next <= '7') {
+      int value = 0;
+      int digits = 0;
+      while (digits < 3 && i < body.size() && body[i] >= '0' && body[i] <= '7') {
+        value = value * 8 + (body[i] - '0');
+        ++i;
+        ++digits;
+      }
+      --i;
+      out += static_cast<char>(value);
+    } else if (next == 't') {
+      out += '\t';
+    } else if (next == 'n') {
+      out += '\n';
+    } else if (next == 'r') {
+      out += '\r';
+    } else {
+      out += next;
+    }
+  }
+  return out;
+}
+
 class Lexer {
  public:
-  explicit Lexer(std::string_view sql) : sql_(sql) {}
+  Lexer(std::string_view sql, LexMode mode) : sql_(sql), hive_(mode == LexMode::Hive) {}
 
   Outcome<std::vector<Token>> run() {
     std::vector<Token> tokens;
@@ -229,6 +261,26 @@ class Lexer {
       if (token.value.size() % 2 != 0) return fail(position, "Binary literal must contain an even number of digits");
       return finish(TokenKind::BinaryString);
     }
+    if (hive_ && (c == '\'' || c == '"')) {
+      // Hive strings: either quote, backslash escapes.
+      advance();
+      while (pos_ < sql_.size() && sql_[pos_] != static_cast<char>(c)) {
+        if (sql_[pos_] == '\\' && pos_ + 1 < sql_.size()) advance();
+        advance();
+      }
+      if (pos_ >= sql_.size()) return fail(position, "unterminated string literal");
+      advance();
+      token.value = unescape_hive(sql_.substr(start + 1, pos_ - start - 2));
+      return finish(TokenKind::String);
+    }
+    if (hive_ && c == '`') {
+      advance();
+      auto value = quoted('`', position, "quoted identifier");
+      if (!value) return value.get_failure();
+      if (value->empty()) return fail(position, "Zero-length delimited identifier not allowed");
+      token.value = std::move(value).get_result();
+      return finish(TokenKind::QuotedIdentifier);
+    }
     if (c == '\'') {
       advance();
       auto value = quoted('\'', position, "string literal");
@@ -264,6 +316,12 @@ class Lexer {
           while (is_digit(peek())) advance();
           kind = TokenKind::Double;
         }
+      }
+      if (hive_ && kind == TokenKind::Integer && is_identifier_char(peek())) {
+        // Hive names may start with a digit (2024_sales).
+        while (is_identifier_char(peek())) advance();
+        token.value = text::lower(sql_.substr(start, pos_ - start));
+        return finish(TokenKind::Identifier);
       }
       if (is_identifier_char(peek())) {
         return fail(position, "identifiers must not start with a digit; surround the identifier with double quotes");
@@ -336,6 +394,7 @@ class Lexer {
   }
 
   std::string_view sql_;
+  bool hive_ = false;
   std::size_t pos_ = 0;
   int line_ = 1;
   std::size_t line_start_ = 0;
@@ -347,7 +406,7 @@ std::string at(const Position& position, std::string_view message) {
   return "line " + std::to_string(position.line) + ":" + std::to_string(position.column) + ": " + std::string(message);
 }
 
-Outcome<std::vector<Token>> lex(std::string_view sql) { return Lexer(sql).run(); }
+Outcome<std::vector<Token>> lex(std::string_view sql, LexMode mode) { return Lexer(sql, mode).run(); }
 
 bool is_reserved_word(std::string_view word) {
   return std::find(std::begin(kReserved), std::end(kReserved), word) != std::end(kReserved);

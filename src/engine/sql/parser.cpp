@@ -1648,8 +1648,9 @@ std::string_view athena_statement_type(StatementKind kind) {
 
 StatementKind classify_statement(std::string_view sql) {
   auto tokens = lex(sql);
+  if (!tokens) tokens = lex(sql, LexMode::Hive);  // Hive DDL: `backquoted` names, "strings"
   if (!tokens) {
-    // Unlexable text still has leading words (e.g. DDL with Hive's `backquotes`).
+    // Unlexable text (an unterminated string, say) still has leading words.
     std::vector<Token> words;
     std::size_t i = 0;
     while (words.size() < 4 && i < sql.size()) {

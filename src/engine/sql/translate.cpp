@@ -58,6 +58,36 @@ struct Context {
 
 std::string fold(const Identifier& id) { return id.folded(); }
 
+struct Blocker {
+  Position position;
+  std::string text;
+};
+// What in an expression DuckDB's TRY cannot hold: subqueries, aggregates, window and volatile functions.
+std::optional<Blocker> try_blocker(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::InSubquery:
+    case ExprKind::Exists:
+    case ExprKind::ScalarSubquery:
+    case ExprKind::Quantified: return Blocker{e.position, "a subquery"};
+    case ExprKind::Call: {
+      const std::string name = to_string(e.name);
+      if (e.window) return Blocker{e.position, "the window function " + name};
+      if (has_function(name, FunctionKind::Aggregate)) return Blocker{e.position, "the aggregate " + name};
+      for (const char* volatile_function : {"rand", "random", "shuffle", "uuid"}) {
+        if (name == volatile_function) return Blocker{e.position, name + "()"};
+      }
+      break;
+    }
+    default: break;
+  }
+  for (const auto& arg : e.args) {
+    if (arg) {
+      if (auto found = try_blocker(*arg)) return found;
+    }
+  }
+  return std::nullopt;
+}
+
 // "a.b" without the temporaries of a + "." + b.
 std::string dotted(const std::string& a, const std::string& b) {
   std::string out;
@@ -101,6 +131,10 @@ std::string quote_string(std::string_view text) {
     if (c == '\'') out += '\'';
   }
   return out + "'";
+}
+
+std::string failing_value(std::string_view message, std::string_view duck_type) {
+  return "CAST(ar_fail(" + quote_string(message) + ") AS " + std::string(duck_type) + ")";
 }
 
 namespace {
@@ -941,7 +975,7 @@ class Translator {
         const bool fits_int = digits.size() < 10 || (digits.size() == 10 && digits <= "2147483647");
         b.type = Type::of(fits_int ? TypeKind::Integer : TypeKind::Bigint);
         b.sql = "CAST(" + digits + " AS " + (fits_int ? "INTEGER" : "BIGINT") + ")";
-        b.constant = digits;  // emitters fold constant arguments (DuckDB cannot fold its error())
+        b.constant = digits;  // emitters fold constant arguments
         return b;
       }
       case LiteralKind::Decimal: return decimal_literal(e.text, e.position);
@@ -1214,7 +1248,8 @@ class Translator {
         b.sql = "CAST(NULL AS " + *duck + ")";
         return b;
       }
-      return semantic_error(at(position, "Cannot cast '" + *value.constant + "' to " + to_string(target)));
+      b.sql = failing_value("Cannot cast '" + *value.constant + "' to " + to_string(target), *duck);
+      return b;
     }
     if (is_string(from) && is_integral(target)) {
       const std::string lo = std::to_string(integral_min(target.kind));
@@ -1261,17 +1296,16 @@ class Translator {
       } else {  // and refuses a value whose text does not fit
         b.sql = "CASE WHEN length(" + inner->sql + ") > " + n + " THEN " +
                 (try_cast ? std::string("NULL")
-                          : "error('Value ' || " + inner->sql + " || ' cannot be represented as " + to_string(target) +
-                                "')") +
+                          : "ar_fail('Value ' || " + inner->sql + " || ' cannot be represented as " +
+                                to_string(target) + "')") +
                 " ELSE " + inner->sql + " END";
       }
       return b;
     }
     if (target.kind == TypeKind::Json || from.kind == TypeKind::Json) {
-      if (try_cast) return unsupported("TRY_CAST");
       auto sql = families::json_cast(value.sql, from, target);
       if (!sql) return Outcome<Bound>(not_supported(at(position, sql.get_failure().message)));
-      b.sql = *sql;
+      b.sql = try_cast ? "TRY(" + *sql + ")" : *sql;  // the JSON functions' errors become NULL
       return b;
     }
     if (target.kind == TypeKind::IntervalDayToSecond || target.kind == TypeKind::IntervalYearToMonth ||
@@ -1292,7 +1326,7 @@ class Translator {
         b.sql =
             "CASE WHEN regexp_full_match(trim(" + value.sql +
             "), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,12})?)?)?') THEN CAST(trim(" +
-            value.sql + ") AS TIMESTAMP) ELSE error('Value cannot be cast to timestamp: ' || " + value.sql + ") END";
+            value.sql + ") AS TIMESTAMP) ELSE ar_fail('Value cannot be cast to timestamp: ' || " + value.sql + ") END";
         return b;
       }
       if (target.kind == TypeKind::TimestampTz) return unsupported("");
@@ -1566,12 +1600,20 @@ class Translator {
         return b;
       }
       case ExprKind::Try: {
-        if (e.args[0]->kind == ExprKind::Cast) {
-          auto value = bind(*e.args[0]->args[0], context);
-          if (!value) return value;
-          return cast(*value, e.args[0]->type, true, e.position);
+        // Trino's TRY turns the errors of its expression's rows into NULL (division by zero, invalid casts and
+        // function arguments, out-of-range values, JSON errors: what the registry raises with ar_fail), as
+        // DuckDB's TRY does; DuckDB's cannot hold aggregates, subqueries or volatile functions.
+        if (auto blocked = try_blocker(*e.args[0])) {
+          return not_supported(
+              at(blocked->position, "TRY around " + blocked->text + " is not supported by the local engine"));
         }
-        return not_supported(at(e.position, "TRY is supported by the local engine only around a CAST"));
+        auto value = bind(*e.args[0], context);
+        if (!value) return value;
+        Bound b = *value;
+        b.sql = "TRY(" + value->sql + ")";
+        b.constant.reset();
+        b.is_literal = false;
+        return b;
       }
       case ExprKind::Array: {
         auto unified = bind_unified(e.args, context, "All ARRAY elements");

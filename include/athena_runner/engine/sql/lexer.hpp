@@ -46,8 +46,12 @@ struct Token {
 // "line L:C: message", as Athena and Trino prefix their syntax errors.
 std::string at(const Position& position, std::string_view message);
 
+// Trino's tokens, or those of Athena's Hive DDL: 'strings' and "strings" with backslash escapes (\t \n \r
+// \\ \' and octal \001), `backquoted` names (QuotedIdentifier), names that start with a digit.
+enum class LexMode { Trino, Hive };
+
 // The tokens of `sql`, ending with one End token. Errors (SYNTAX_ERROR) carry the line and column.
-Outcome<std::vector<Token>> lex(std::string_view sql);
+Outcome<std::vector<Token>> lex(std::string_view sql, LexMode mode = LexMode::Trino);
 
 // Trino's reserved words (they must be quoted to be used as identifiers); `word` in lower case.
 bool is_reserved_word(std::string_view word);

@@ -66,4 +66,9 @@ Status validate_parameter_literal(std::string_view parameter);
 std::string quote_identifier(std::string_view name);
 std::string quote_string(std::string_view text);
 
+// DuckDB SQL of a value of DuckDB type `duck_type` that fails with `message` when a row evaluates it: for an
+// error Trino raises at evaluation (an invalid argument, a value that cannot be cast) that the binder already
+// sees in constant arguments. Raised per row, it fails only a query that evaluates it, and TRY catches it.
+std::string failing_value(std::string_view message, std::string_view duck_type);
+
 }  // namespace athena_runner::sql

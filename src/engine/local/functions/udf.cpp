@@ -6,6 +6,7 @@ namespace athena_runner::engine::udf {
 
 std::string register_all(duckdb_connection connection) {
   std::vector<Scalar> scalars;
+  add_error_functions(scalars);
   add_text_functions(scalars);
   add_json_functions(scalars);
   add_binary_functions(scalars);
