@@ -349,68 +349,40 @@ std::optional<double> from_ieee754_64_body(const Row& r) {
   return value;
 }
 
-AR_TEXT_FUNCTION(md5_function, md5_body)
-AR_TEXT_FUNCTION(sha1_function, sha1_body)
-AR_TEXT_FUNCTION(sha256_function, sha256_body)
-AR_TEXT_FUNCTION(sha512_function, sha512_body)
-AR_TEXT_FUNCTION(hmac_md5_function, hmac_md5_body)
-AR_TEXT_FUNCTION(hmac_sha1_function, hmac_sha1_body)
-AR_TEXT_FUNCTION(hmac_sha256_function, hmac_sha256_body)
-AR_TEXT_FUNCTION(hmac_sha512_function, hmac_sha512_body)
-AR_VALUE_FUNCTION(crc32_function, int64_t, crc32_body)
-AR_TEXT_FUNCTION(xxhash64_function, xxhash64_body)
-AR_TEXT_FUNCTION(murmur3_function, murmur3_body)
-AR_TEXT_FUNCTION(to_hex_function, to_hex_body)
-AR_TEXT_FUNCTION(from_hex_function, from_hex_body)
-AR_TEXT_FUNCTION(to_base64_function, to_base64_body)
-AR_TEXT_FUNCTION(to_base64url_function, to_base64url_body)
-AR_TEXT_FUNCTION(to_base32_function, to_base32_body)
-AR_TEXT_FUNCTION(from_base64_function, from_base64_body)
-AR_TEXT_FUNCTION(from_base64url_function, from_base64url_body)
-AR_TEXT_FUNCTION(from_base32_function, from_base32_body)
-AR_TEXT_FUNCTION(to_big_endian_32_function, to_big_endian_32_body)
-AR_TEXT_FUNCTION(to_big_endian_64_function, to_big_endian_64_body)
-AR_VALUE_FUNCTION(from_big_endian_32_function, int32_t, from_big_endian_32_body)
-AR_VALUE_FUNCTION(from_big_endian_64_function, int64_t, from_big_endian_64_body)
-AR_TEXT_FUNCTION(to_ieee754_32_function, to_ieee754_32_body)
-AR_TEXT_FUNCTION(to_ieee754_64_function, to_ieee754_64_body)
-AR_VALUE_FUNCTION(from_ieee754_32_function, float, from_ieee754_32_body)
-AR_VALUE_FUNCTION(from_ieee754_64_function, double, from_ieee754_64_body)
-
 }  // namespace
 
 void add_binary_functions(std::vector<Scalar>& out) {
   constexpr auto X = DUCKDB_TYPE_BLOB;
   constexpr auto V = DUCKDB_TYPE_VARCHAR;
-  out.push_back({"ar_md5", {X}, X, &md5_function});
-  out.push_back({"ar_sha1", {X}, X, &sha1_function});
-  out.push_back({"ar_sha256", {X}, X, &sha256_function});
-  out.push_back({"ar_sha512", {X}, X, &sha512_function});
-  out.push_back({"ar_hmac_md5", {X, X}, X, &hmac_md5_function});
-  out.push_back({"ar_hmac_sha1", {X, X}, X, &hmac_sha1_function});
-  out.push_back({"ar_hmac_sha256", {X, X}, X, &hmac_sha256_function});
-  out.push_back({"ar_hmac_sha512", {X, X}, X, &hmac_sha512_function});
-  out.push_back({"ar_crc32", {X}, DUCKDB_TYPE_BIGINT, &crc32_function});
-  out.push_back({"ar_xxhash64", {X}, X, &xxhash64_function});
-  out.push_back({"ar_murmur3", {X}, X, &murmur3_function});
-  out.push_back({"ar_to_hex", {X}, V, &to_hex_function});
-  out.push_back({"ar_from_hex", {V}, X, &from_hex_function});
-  out.push_back({"ar_to_base64", {X}, V, &to_base64_function});
-  out.push_back({"ar_to_base64url", {X}, V, &to_base64url_function});
-  out.push_back({"ar_to_base32", {X}, V, &to_base32_function});
+  out.push_back({"ar_md5", {X}, X, &text_function<md5_body>});
+  out.push_back({"ar_sha1", {X}, X, &text_function<sha1_body>});
+  out.push_back({"ar_sha256", {X}, X, &text_function<sha256_body>});
+  out.push_back({"ar_sha512", {X}, X, &text_function<sha512_body>});
+  out.push_back({"ar_hmac_md5", {X, X}, X, &text_function<hmac_md5_body>});
+  out.push_back({"ar_hmac_sha1", {X, X}, X, &text_function<hmac_sha1_body>});
+  out.push_back({"ar_hmac_sha256", {X, X}, X, &text_function<hmac_sha256_body>});
+  out.push_back({"ar_hmac_sha512", {X, X}, X, &text_function<hmac_sha512_body>});
+  out.push_back({"ar_crc32", {X}, DUCKDB_TYPE_BIGINT, &value_function<int64_t, crc32_body>});
+  out.push_back({"ar_xxhash64", {X}, X, &text_function<xxhash64_body>});
+  out.push_back({"ar_murmur3", {X}, X, &text_function<murmur3_body>});
+  out.push_back({"ar_to_hex", {X}, V, &text_function<to_hex_body>});
+  out.push_back({"ar_from_hex", {V}, X, &text_function<from_hex_body>});
+  out.push_back({"ar_to_base64", {X}, V, &text_function<to_base64_body>});
+  out.push_back({"ar_to_base64url", {X}, V, &text_function<to_base64url_body>});
+  out.push_back({"ar_to_base32", {X}, V, &text_function<to_base32_body>});
   for (duckdb_type input : {V, X}) {
-    out.push_back({"ar_from_base64", {input}, X, &from_base64_function});
-    out.push_back({"ar_from_base64url", {input}, X, &from_base64url_function});
-    out.push_back({"ar_from_base32", {input}, X, &from_base32_function});
+    out.push_back({"ar_from_base64", {input}, X, &text_function<from_base64_body>});
+    out.push_back({"ar_from_base64url", {input}, X, &text_function<from_base64url_body>});
+    out.push_back({"ar_from_base32", {input}, X, &text_function<from_base32_body>});
   }
-  out.push_back({"ar_to_big_endian_32", {DUCKDB_TYPE_INTEGER}, X, &to_big_endian_32_function});
-  out.push_back({"ar_to_big_endian_64", {DUCKDB_TYPE_BIGINT}, X, &to_big_endian_64_function});
-  out.push_back({"ar_from_big_endian_32", {X}, DUCKDB_TYPE_INTEGER, &from_big_endian_32_function});
-  out.push_back({"ar_from_big_endian_64", {X}, DUCKDB_TYPE_BIGINT, &from_big_endian_64_function});
-  out.push_back({"ar_to_ieee754_32", {DUCKDB_TYPE_FLOAT}, X, &to_ieee754_32_function});
-  out.push_back({"ar_to_ieee754_64", {DUCKDB_TYPE_DOUBLE}, X, &to_ieee754_64_function});
-  out.push_back({"ar_from_ieee754_32", {X}, DUCKDB_TYPE_FLOAT, &from_ieee754_32_function});
-  out.push_back({"ar_from_ieee754_64", {X}, DUCKDB_TYPE_DOUBLE, &from_ieee754_64_function});
+  out.push_back({"ar_to_big_endian_32", {DUCKDB_TYPE_INTEGER}, X, &text_function<to_big_endian_32_body>});
+  out.push_back({"ar_to_big_endian_64", {DUCKDB_TYPE_BIGINT}, X, &text_function<to_big_endian_64_body>});
+  out.push_back({"ar_from_big_endian_32", {X}, DUCKDB_TYPE_INTEGER, &value_function<int32_t, from_big_endian_32_body>});
+  out.push_back({"ar_from_big_endian_64", {X}, DUCKDB_TYPE_BIGINT, &value_function<int64_t, from_big_endian_64_body>});
+  out.push_back({"ar_to_ieee754_32", {DUCKDB_TYPE_FLOAT}, X, &text_function<to_ieee754_32_body>});
+  out.push_back({"ar_to_ieee754_64", {DUCKDB_TYPE_DOUBLE}, X, &text_function<to_ieee754_64_body>});
+  out.push_back({"ar_from_ieee754_32", {X}, DUCKDB_TYPE_FLOAT, &value_function<float, from_ieee754_32_body>});
+  out.push_back({"ar_from_ieee754_64", {X}, DUCKDB_TYPE_DOUBLE, &value_function<double, from_ieee754_64_body>});
 }
 
 }  // namespace athena_runner::engine::udf

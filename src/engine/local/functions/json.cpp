@@ -30,24 +30,6 @@ enum class Tok { None, StartObject, EndObject, StartArray, EndArray, FieldName, 
 
 bool is_scalar(Tok t) { return t == Tok::String || t == Tok::Int || t == Tok::Float || t >= Tok::True; }
 
-void append_utf8(std::string& out, unsigned cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Jackson's streaming parser, token by token (nothing past the current token is read).
 class Reader {
  public:
@@ -228,7 +210,7 @@ class Reader {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             throw ParseError{"lone surrogate"};
           }
-          append_utf8(text_, cp);
+          append_code_point(text_, cp);
           break;
         }
         default: throw ParseError{"unrecognized escape"};
@@ -385,22 +367,7 @@ Node read_tree(Reader& r) {
 // Java's String.compareTo: UTF-16 code units.
 std::u16string utf16(std::string_view s) {
   std::u16string out;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    unsigned cp = c;
-    int extra = 0;
-    if (c >= 0xF0) {
-      cp = c & 0x07;
-      extra = 3;
-    } else if (c >= 0xE0) {
-      cp = c & 0x0F;
-      extra = 2;
-    } else if (c >= 0xC0) {
-      cp = c & 0x1F;
-      extra = 1;
-    }
-    ++i;
-    for (int k = 0; k < extra && i < s.size(); ++k, ++i) cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
+  for (uint32_t cp : code_points(s)) {
     if (cp >= 0x10000) {
       out += static_cast<char16_t>(0xD800 + ((cp - 0x10000) >> 10));
       out += static_cast<char16_t>(0xDC00 + ((cp - 0x10000) & 0x3FF));
@@ -915,54 +882,50 @@ std::optional<bool> to_boolean_body(const Row& row) {
   return std::nullopt;
 }
 
-// CAST(json AS array(T)): the elements' JSON texts (the SQL casts each); NULL for a JSON null.
-std::optional<TextList> array_items_body(const Row& row) {
+// CAST(json AS array(T) | map(varchar, V)): a JSON null is NULL; else the value must be an array (an
+// object); `read` collects its parts. Errors name the target type, as Trino's casts do.
+template <class Read>
+std::optional<TextList> container(const Row& row, Tok start, const char* expected, Read read) {
   const std::string_view json = row.text(0);
   const std::string type(row.text(1));
   try {
     Reader r(json);
     const Tok t = r.next();
     if (t == Tok::Null) return std::nullopt;
-    if (t != Tok::StartArray) {
-      throw Failure{"Cannot cast to " + type + ". Expected a json array, but got " + r.text() + "\n" +
+    if (t != start) {
+      throw Failure{"Cannot cast to " + type + ". Expected a json " + expected + ", but got " + r.text() + "\n" +
                     std::string(json)};
     }
-    TextList items;
-    while (r.next() != Tok::EndArray) items.emplace_back(copy_structure(r));
-    return items;
+    return read(r);
   } catch (const ParseError&) {
     throw Failure{"Cannot cast to " + type + ".\n" + std::string(json)};
   }
 }
 
-// CAST(json AS map(varchar, V)): the keys (first argument 'keys') or the values' JSON texts.
+// The elements' JSON texts (the SQL casts each).
+std::optional<TextList> array_items_body(const Row& row) {
+  return container(row, Tok::StartArray, "array", [](Reader& r) {
+    TextList items;
+    while (r.next() != Tok::EndArray) items.emplace_back(copy_structure(r));
+    return items;
+  });
+}
+
+// The keys, or the values' JSON texts.
 std::optional<TextList> object_part(const Row& row, bool keys) {
-  const std::string_view json = row.text(0);
-  const std::string type(row.text(1));
-  try {
-    Reader r(json);
-    const Tok t = r.next();
-    if (t == Tok::Null) return std::nullopt;
-    if (t != Tok::StartObject) {
-      throw Failure{"Cannot cast to " + type + ". Expected a json object, but got " + r.text() + "\n" +
-                    std::string(json)};
-    }
+  return container(row, Tok::StartObject, "object", [keys](Reader& r) {
     TextList out;
     std::vector<std::string> seen;
     while (r.next() == Tok::FieldName) {
       std::string key = r.text();
-      for (const auto& k : seen) {
-        if (k == key) throw Failure{"Duplicate map keys are not allowed"};
-      }
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) throw Failure{"Duplicate map keys are not allowed"};
       seen.push_back(key);
       r.next();
       std::string value = copy_structure(r);
       out.emplace_back(keys ? std::move(key) : std::move(value));
     }
     return out;
-  } catch (const ParseError&) {
-    throw Failure{"Cannot cast to " + type + ".\n" + std::string(json)};
-  }
+  });
 }
 std::optional<TextList> object_keys_body(const Row& row) { return object_part(row, true); }
 std::optional<TextList> object_values_body(const Row& row) { return object_part(row, false); }
@@ -1017,28 +980,6 @@ std::optional<std::string> row_field_body(const Row& row) {
   }
 }
 
-AR_TEXT_FUNCTION(json_parse_function, parse_body)
-AR_TEXT_FUNCTION(json_quote_function, quote_body)
-AR_TEXT_FUNCTION(as_json_function, identity_body)
-AR_TEXT_FUNCTION(json_extract_function, extract_body)
-AR_TEXT_FUNCTION(json_extract_scalar_function, extract_scalar_body)
-AR_VALUE_FUNCTION(json_size_function, int64_t, size_body)
-AR_VALUE_FUNCTION(json_array_length_function, int64_t, array_length_body)
-AR_VALUE_FUNCTION(contains_boolean_function, bool, contains_boolean_body)
-AR_VALUE_FUNCTION(contains_bigint_function, bool, contains_bigint_body)
-AR_VALUE_FUNCTION(contains_double_function, bool, contains_double_body)
-AR_VALUE_FUNCTION(contains_varchar_function, bool, contains_varchar_body)
-AR_TEXT_FUNCTION(json_array_get_function, array_get_body)
-AR_VALUE_FUNCTION(is_json_scalar_function, bool, is_scalar_body)
-AR_TEXT_FUNCTION(json_to_varchar_function, to_varchar_body)
-AR_VALUE_FUNCTION(json_to_integral_function, int64_t, to_integral_body)
-AR_VALUE_FUNCTION(json_to_double_function, double, to_double_body)
-AR_VALUE_FUNCTION(json_to_boolean_function, bool, to_boolean_body)
-AR_LIST_FUNCTION(json_array_items_function, array_items_body)
-AR_LIST_FUNCTION(json_object_keys_function, object_keys_body)
-AR_LIST_FUNCTION(json_object_values_function, object_values_body)
-AR_TEXT_FUNCTION(json_row_field_function, row_field_body)
-
 }  // namespace
 
 void add_json_functions(std::vector<Scalar>& out) {
@@ -1049,31 +990,37 @@ void add_json_functions(std::vector<Scalar>& out) {
     s.make_returns = json_type;
     out.push_back(std::move(s));
   };
-  json("ar_json_parse", {V}, &json_parse_function);
-  json("ar_as_json", {V}, &as_json_function);
-  json("ar_json_extract", {V, V}, &json_extract_function);
-  json("ar_json_array_get", {V, B}, &json_array_get_function);
-  json("ar_json_row_field", {V, V, B, B, V}, &json_row_field_function);
-  out.push_back({"ar_json_quote", {V}, V, &json_quote_function});
-  out.push_back({"ar_json_extract_scalar", {V, V}, V, &json_extract_scalar_function});
-  out.push_back({"ar_json_size", {V, V}, B, &json_size_function});
-  out.push_back({"ar_json_array_length", {V}, B, &json_array_length_function});
-  out.push_back({"ar_json_array_contains", {V, DUCKDB_TYPE_BOOLEAN}, DUCKDB_TYPE_BOOLEAN, &contains_boolean_function});
-  out.push_back({"ar_json_array_contains", {V, B}, DUCKDB_TYPE_BOOLEAN, &contains_bigint_function});
-  out.push_back({"ar_json_array_contains", {V, DUCKDB_TYPE_DOUBLE}, DUCKDB_TYPE_BOOLEAN, &contains_double_function});
-  out.push_back({"ar_json_array_contains", {V, V}, DUCKDB_TYPE_BOOLEAN, &contains_varchar_function});
-  out.push_back({"ar_is_json_scalar", {V}, DUCKDB_TYPE_BOOLEAN, &is_json_scalar_function});
-  out.push_back({"ar_json_to_varchar", {V}, V, &json_to_varchar_function});
-  out.push_back({"ar_json_to_integral", {V, V}, B, &json_to_integral_function});
-  out.push_back({"ar_json_to_double", {V}, DUCKDB_TYPE_DOUBLE, &json_to_double_function});
-  out.push_back({"ar_json_to_boolean", {V}, DUCKDB_TYPE_BOOLEAN, &json_to_boolean_function});
-  Scalar items{"ar_json_array_items", {V, V}, V, &json_array_items_function};
+  json("ar_json_parse", {V}, &text_function<parse_body>);
+  json("ar_as_json", {V}, &text_function<identity_body>);
+  json("ar_json_extract", {V, V}, &text_function<extract_body>);
+  json("ar_json_array_get", {V, B}, &text_function<array_get_body>);
+  json("ar_json_row_field", {V, V, B, B, V}, &text_function<row_field_body>);
+  out.push_back({"ar_json_quote", {V}, V, &text_function<quote_body>});
+  out.push_back({"ar_json_extract_scalar", {V, V}, V, &text_function<extract_scalar_body>});
+  out.push_back({"ar_json_size", {V, V}, B, &value_function<int64_t, size_body>});
+  out.push_back({"ar_json_array_length", {V}, B, &value_function<int64_t, array_length_body>});
+  out.push_back({"ar_json_array_contains",
+                 {V, DUCKDB_TYPE_BOOLEAN},
+                 DUCKDB_TYPE_BOOLEAN,
+                 &value_function<bool, contains_boolean_body>});
+  out.push_back({"ar_json_array_contains", {V, B}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, contains_bigint_body>});
+  out.push_back({"ar_json_array_contains",
+                 {V, DUCKDB_TYPE_DOUBLE},
+                 DUCKDB_TYPE_BOOLEAN,
+                 &value_function<bool, contains_double_body>});
+  out.push_back({"ar_json_array_contains", {V, V}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, contains_varchar_body>});
+  out.push_back({"ar_is_json_scalar", {V}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, is_scalar_body>});
+  out.push_back({"ar_json_to_varchar", {V}, V, &text_function<to_varchar_body>});
+  out.push_back({"ar_json_to_integral", {V, V}, B, &value_function<int64_t, to_integral_body>});
+  out.push_back({"ar_json_to_double", {V}, DUCKDB_TYPE_DOUBLE, &value_function<double, to_double_body>});
+  out.push_back({"ar_json_to_boolean", {V}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, to_boolean_body>});
+  Scalar items{"ar_json_array_items", {V, V}, V, &list_function<array_items_body>};
   items.make_returns = json_list_type;
   out.push_back(std::move(items));
-  Scalar keys{"ar_json_object_keys", {V, V}, V, &json_object_keys_function};
+  Scalar keys{"ar_json_object_keys", {V, V}, V, &list_function<object_keys_body>};
   keys.make_returns = varchar_list_type;
   out.push_back(std::move(keys));
-  Scalar values{"ar_json_object_values", {V, V}, V, &json_object_values_function};
+  Scalar values{"ar_json_object_values", {V, V}, V, &list_function<object_values_body>};
   values.make_returns = json_list_type;
   out.push_back(std::move(values));
 }

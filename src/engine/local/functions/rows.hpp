@@ -4,6 +4,7 @@
 // or throws Failure with Trino's message, which fails the query.
 #include <duckdb.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -90,6 +91,37 @@ inline void store_list(duckdb_vector out, idx_t row, const TextList& values) {
   entries[row] = {offset, values.size()};
 }
 
+// The code points of valid UTF-8 text (DuckDB's VARCHAR is always valid) and back.
+inline std::vector<uint32_t> code_points(std::string_view s) {
+  std::vector<uint32_t> out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    uint32_t cp = extra == 3 ? c & 0x07U : extra == 2 ? c & 0x0FU : extra == 1 ? c & 0x1FU : c;
+    ++i;
+    for (; extra > 0 && i < s.size(); --extra, ++i) cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3FU);
+    out.push_back(cp);
+  }
+  return out;
+}
+inline void append_code_point(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
 // VARCHAR[], for Scalar::make_returns.
 inline duckdb_logical_type varchar_list_type() {
   duckdb_logical_type child = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
@@ -98,17 +130,19 @@ inline duckdb_logical_type varchar_list_type() {
   return list;
 }
 
-#define AR_TEXT_FUNCTION(NAME, BODY)                                                    \
-  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) { \
-    run_rows<std::string>(info, input, output, BODY, store_text);                       \
-  }
-#define AR_VALUE_FUNCTION(NAME, TYPE, BODY)                                             \
-  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) { \
-    run_rows<TYPE>(info, input, output, BODY, store_value<TYPE>);                       \
-  }
-#define AR_LIST_FUNCTION(NAME, BODY)                                                    \
-  void NAME(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) { \
-    run_rows<TextList>(info, input, output, BODY, store_list);                          \
-  }
+// The C API function of a body: text_function<body> (VARCHAR or BLOB results), value_function<T, body>
+// (numbers, booleans), list_function<body> (VARCHAR[] and JSON[]).
+template <std::optional<std::string> (*Body)(const Row&)>
+void text_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  run_rows<std::string>(info, input, output, Body, store_text);
+}
+template <class T, std::optional<T> (*Body)(const Row&)>
+void value_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  run_rows<T>(info, input, output, Body, store_value<T>);
+}
+template <std::optional<TextList> (*Body)(const Row&)>
+void list_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  run_rows<TextList>(info, input, output, Body, store_list);
+}
 
 }  // namespace athena_runner::engine::udf

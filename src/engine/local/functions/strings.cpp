@@ -13,36 +13,6 @@
 namespace athena_runner::engine::udf {
 namespace {
 
-// The code points of valid UTF-8 text (DuckDB's VARCHAR is always valid) and back.
-std::vector<uint32_t> code_points(std::string_view s) {
-  std::vector<uint32_t> out;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-    uint32_t cp = extra == 3 ? c & 0x07U : extra == 2 ? c & 0x0FU : extra == 1 ? c & 0x1FU : c;
-    ++i;
-    for (; extra > 0 && i < s.size(); --extra, ++i) cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3FU);
-    out.push_back(cp);
-  }
-  return out;
-}
-void append_code_point(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 std::string text_of(const std::vector<uint32_t>& points) {
   std::string out;
   for (uint32_t cp : points) append_code_point(out, cp);
@@ -587,25 +557,10 @@ std::optional<std::string> component(const std::optional<std::string>& part, boo
   if (!part) return std::string();
   return decode ? percent_decode(*part, false) : *part;
 }
-std::optional<std::string> url_protocol_body(const Row& r) {
+template <std::optional<std::string> UriParser::*part, bool decode>
+std::optional<std::string> url_part_body(const Row& r) {
   auto uri = parse_uri(r.text(0));
-  return uri ? component(uri->scheme, false) : std::nullopt;
-}
-std::optional<std::string> url_host_body(const Row& r) {
-  auto uri = parse_uri(r.text(0));
-  return uri ? component(uri->host, false) : std::nullopt;
-}
-std::optional<std::string> url_path_body(const Row& r) {
-  auto uri = parse_uri(r.text(0));
-  return uri ? component(uri->path, true) : std::nullopt;
-}
-std::optional<std::string> url_query_body(const Row& r) {
-  auto uri = parse_uri(r.text(0));
-  return uri ? component(uri->query, true) : std::nullopt;
-}
-std::optional<std::string> url_fragment_body(const Row& r) {
-  auto uri = parse_uri(r.text(0));
-  return uri ? component(uri->fragment, true) : std::nullopt;
+  return uri ? component((*uri).*part, decode) : std::nullopt;
 }
 std::optional<int64_t> url_port_body(const Row& r) {
   auto uri = parse_uri(r.text(0));
@@ -630,56 +585,34 @@ std::optional<std::string> url_parameter_body(const Row& r) {
   }
 }
 
-AR_TEXT_FUNCTION(reverse_function, reverse_body)
-AR_TEXT_FUNCTION(replace_function, replace_body)
-AR_VALUE_FUNCTION(hamming_function, int64_t, hamming_body)
-AR_VALUE_FUNCTION(levenshtein_function, int64_t, levenshtein_body)
-AR_TEXT_FUNCTION(translate_function, translate_body)
-AR_TEXT_FUNCTION(soundex_function, soundex_body)
-AR_VALUE_FUNCTION(luhn_function, bool, luhn_body)
-AR_VALUE_FUNCTION(strpos_instance_function, int64_t, strpos_instance_body)
-AR_LIST_FUNCTION(split_limit_function, split_limit_body)
-AR_TEXT_FUNCTION(from_utf8_function, from_utf8_body)
-AR_TEXT_FUNCTION(from_utf8_text_function, from_utf8_text_body)
-AR_TEXT_FUNCTION(from_utf8_code_function, from_utf8_code_body)
-AR_TEXT_FUNCTION(url_encode_function, url_encode_body)
-AR_TEXT_FUNCTION(url_decode_function, url_decode_body)
-AR_TEXT_FUNCTION(url_protocol_function, url_protocol_body)
-AR_TEXT_FUNCTION(url_host_function, url_host_body)
-AR_TEXT_FUNCTION(url_path_function, url_path_body)
-AR_TEXT_FUNCTION(url_query_function, url_query_body)
-AR_TEXT_FUNCTION(url_fragment_function, url_fragment_body)
-AR_VALUE_FUNCTION(url_port_function, int64_t, url_port_body)
-AR_TEXT_FUNCTION(url_parameter_function, url_parameter_body)
-
 }  // namespace
 
 void add_string_functions(std::vector<Scalar>& out) {
   constexpr auto V = DUCKDB_TYPE_VARCHAR;
   constexpr auto B = DUCKDB_TYPE_BIGINT;
-  out.push_back({"ar_reverse", {V}, V, &reverse_function});
-  out.push_back({"ar_replace_all", {V, V, V}, V, &replace_function});
-  out.push_back({"ar_hamming_distance", {V, V}, B, &hamming_function});
-  out.push_back({"ar_levenshtein_distance", {V, V}, B, &levenshtein_function});
-  out.push_back({"ar_translate", {V, V, V}, V, &translate_function});
-  out.push_back({"ar_soundex", {V}, V, &soundex_function});
-  out.push_back({"ar_luhn_check", {V}, DUCKDB_TYPE_BOOLEAN, &luhn_function});
-  out.push_back({"ar_strpos", {V, V, B}, B, &strpos_instance_function});
-  Scalar split{"ar_split_limit", {V, V, B}, V, &split_limit_function};
+  out.push_back({"ar_reverse", {V}, V, &text_function<reverse_body>});
+  out.push_back({"ar_replace_all", {V, V, V}, V, &text_function<replace_body>});
+  out.push_back({"ar_hamming_distance", {V, V}, B, &value_function<int64_t, hamming_body>});
+  out.push_back({"ar_levenshtein_distance", {V, V}, B, &value_function<int64_t, levenshtein_body>});
+  out.push_back({"ar_translate", {V, V, V}, V, &text_function<translate_body>});
+  out.push_back({"ar_soundex", {V}, V, &text_function<soundex_body>});
+  out.push_back({"ar_luhn_check", {V}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, luhn_body>});
+  out.push_back({"ar_strpos", {V, V, B}, B, &value_function<int64_t, strpos_instance_body>});
+  Scalar split{"ar_split_limit", {V, V, B}, V, &list_function<split_limit_body>};
   split.make_returns = varchar_list_type;
   out.push_back(std::move(split));
-  out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB}, V, &from_utf8_function});
-  out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, V}, V, &from_utf8_text_function});
-  out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, B}, V, &from_utf8_code_function});
-  out.push_back({"ar_url_encode", {V}, V, &url_encode_function});
-  out.push_back({"ar_url_decode", {V}, V, &url_decode_function});
-  out.push_back({"ar_url_extract_protocol", {V}, V, &url_protocol_function});
-  out.push_back({"ar_url_extract_host", {V}, V, &url_host_function});
-  out.push_back({"ar_url_extract_path", {V}, V, &url_path_function});
-  out.push_back({"ar_url_extract_query", {V}, V, &url_query_function});
-  out.push_back({"ar_url_extract_fragment", {V}, V, &url_fragment_function});
-  out.push_back({"ar_url_extract_port", {V}, B, &url_port_function});
-  out.push_back({"ar_url_extract_parameter", {V, V}, V, &url_parameter_function});
+  out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB}, V, &text_function<from_utf8_body>});
+  out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, V}, V, &text_function<from_utf8_text_body>});
+  out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, B}, V, &text_function<from_utf8_code_body>});
+  out.push_back({"ar_url_encode", {V}, V, &text_function<url_encode_body>});
+  out.push_back({"ar_url_decode", {V}, V, &text_function<url_decode_body>});
+  out.push_back({"ar_url_extract_protocol", {V}, V, &text_function<url_part_body<&UriParser::scheme, false>>});
+  out.push_back({"ar_url_extract_host", {V}, V, &text_function<url_part_body<&UriParser::host, false>>});
+  out.push_back({"ar_url_extract_path", {V}, V, &text_function<url_part_body<&UriParser::path, true>>});
+  out.push_back({"ar_url_extract_query", {V}, V, &text_function<url_part_body<&UriParser::query, true>>});
+  out.push_back({"ar_url_extract_fragment", {V}, V, &text_function<url_part_body<&UriParser::fragment, true>>});
+  out.push_back({"ar_url_extract_port", {V}, B, &value_function<int64_t, url_port_body>});
+  out.push_back({"ar_url_extract_parameter", {V, V}, V, &text_function<url_parameter_body>});
 }
 
 }  // namespace athena_runner::engine::udf

@@ -22,11 +22,11 @@ struct Scalar {
 };
 
 // The families (functions/<family>.cpp).
-void add_error_functions(std::vector<Scalar>& out);  // fail.cpp: ar_fail
-void add_text_functions(std::vector<Scalar>& out);   // text.cpp: ar_java_text
-void add_json_functions(std::vector<Scalar>& out);     // json.cpp: ar_json_*
-void add_binary_functions(std::vector<Scalar>& out);   // binary.cpp: hashes, codecs
-void add_string_functions(std::vector<Scalar>& out);   // strings.cpp: code-point string functions, URLs
+void add_error_functions(std::vector<Scalar>& out);   // fail.cpp: ar_fail
+void add_text_functions(std::vector<Scalar>& out);    // text.cpp: ar_java_text
+void add_json_functions(std::vector<Scalar>& out);    // json.cpp: ar_json_*
+void add_binary_functions(std::vector<Scalar>& out);  // binary.cpp: hashes, codecs
+void add_string_functions(std::vector<Scalar>& out);  // strings.cpp: code-point string functions, URLs
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
