@@ -119,9 +119,10 @@ Outcome<std::string> from_json(const std::string& expr, const Type& type, const 
       const std::string count = std::to_string(type.children.size());
       for (std::size_t i = 0; i < type.children.size(); ++i) {
         if (i >= type.field_names.size() || type.field_names[i].empty()) return refuse(source, type);
-        auto field = from_json("ar_json_row_field(" + expr + ", " + quote_string(type.field_names[i]) + ", " +
-                                   std::to_string(i) + ", " + count + ", " + name + ")",
-                               type.children[i], source, depth + 1);
+        std::string call = "ar_json_row_field(" + expr + ", " + quote_string(type.field_names[i]) + ", ";
+        call += std::to_string(i);
+        call += ", " + count + ", " + name + ")";
+        auto field = from_json(call, type.children[i], source, depth + 1);
         if (!field) return field;
         out += std::string(i ? ", " : "") + quote_identifier(field_name(type, i)) + " := " + *field;
       }

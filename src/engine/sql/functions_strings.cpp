@@ -90,6 +90,13 @@ void add_strings(Builder& b) {
     b.add(hmac, {"varbinary", "varbinary"}, "varbinary", std::string("ar_") + hmac + "({0}, {1})");
   }
   b.add("crc32", {"varbinary"}, "bigint", "ar_crc32({0})");
+  for (const char* name : {"substr", "substring"}) {
+    b.add(name, {"varbinary", "bigint"}, "varbinary", "ar_varbinary_substr({0}, {1})");
+    b.add(name, {"varbinary", "bigint", "bigint"}, "varbinary", "ar_varbinary_substr({0}, {1}, {2})");
+  }
+  b.add("lpad", {"varbinary", "bigint", "varbinary"}, "varbinary", "ar_varbinary_lpad({0}, {1}, {2})");
+  b.add("rpad", {"varbinary", "bigint", "varbinary"}, "varbinary", "ar_varbinary_rpad({0}, {1}, {2})");
+  b.add("reverse", {"varbinary"}, "varbinary", "ar_varbinary_reverse({0})");
   b.add("to_hex", {"varbinary"}, "varchar", "ar_to_hex({0})");
   b.add("from_hex", {"varchar"}, "varbinary", "ar_from_hex({0})");
   for (const char* base : {"base64", "base64url", "base32"}) {

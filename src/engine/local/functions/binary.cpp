@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -349,6 +350,43 @@ std::optional<double> from_ieee754_64_body(const Row& r) {
   return value;
 }
 
+// ---- varbinary substr, lpad, rpad, reverse: the string functions' rules over bytes ----
+
+// substr(binary, start[, length]): positions from 1, a negative start counts from the end, a length of
+// zero or less (or a start out of range) gives the empty value.
+std::string byte_substr(std::string_view in, int64_t start, int64_t length) {
+  const auto size = static_cast<int64_t>(in.size());
+  if (start == 0 || length <= 0 || size == 0) return {};
+  int64_t from = start > 0 ? start - 1 : size + start;
+  if (from < 0 || from >= size) return {};
+  return std::string(
+      in.substr(static_cast<std::size_t>(from), static_cast<std::size_t>(std::min(length, size - from))));
+}
+std::optional<std::string> substr_body(const Row& r) { return byte_substr(r.text(0), r.value<int64_t>(1), INT64_MAX); }
+std::optional<std::string> substr_length_body(const Row& r) {
+  return byte_substr(r.text(0), r.value<int64_t>(1), r.value<int64_t>(2));
+}
+
+std::string byte_pad(std::string_view in, int64_t size, std::string_view pad, bool left) {
+  if (size < 0 || size > INT32_MAX) throw Failure{"Target length must be in the range [0..2147483647]"};
+  if (pad.empty()) throw Failure{"Padding string must not be empty"};
+  const auto target = static_cast<std::size_t>(size);
+  if (in.size() >= target) return std::string(in.substr(0, target));
+  std::string padding;
+  while (padding.size() < target - in.size()) padding += pad;
+  padding.resize(target - in.size());
+  return left ? padding + std::string(in) : std::string(in) + padding;
+}
+std::optional<std::string> lpad_body(const Row& r) { return byte_pad(r.text(0), r.value<int64_t>(1), r.text(2), true); }
+std::optional<std::string> rpad_body(const Row& r) {
+  return byte_pad(r.text(0), r.value<int64_t>(1), r.text(2), false);
+}
+std::optional<std::string> reverse_body(const Row& r) {
+  std::string out(r.text(0));
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 void add_binary_functions(std::vector<Scalar>& out) {
@@ -382,6 +420,12 @@ void add_binary_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_to_ieee754_32", {DUCKDB_TYPE_FLOAT}, X, &text_function<to_ieee754_32_body>});
   out.push_back({"ar_to_ieee754_64", {DUCKDB_TYPE_DOUBLE}, X, &text_function<to_ieee754_64_body>});
   out.push_back({"ar_from_ieee754_32", {X}, DUCKDB_TYPE_FLOAT, &value_function<float, from_ieee754_32_body>});
+  out.push_back({"ar_varbinary_substr", {X, DUCKDB_TYPE_BIGINT}, X, &text_function<substr_body>});
+  out.push_back(
+      {"ar_varbinary_substr", {X, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_BIGINT}, X, &text_function<substr_length_body>});
+  out.push_back({"ar_varbinary_lpad", {X, DUCKDB_TYPE_BIGINT, X}, X, &text_function<lpad_body>});
+  out.push_back({"ar_varbinary_rpad", {X, DUCKDB_TYPE_BIGINT, X}, X, &text_function<rpad_body>});
+  out.push_back({"ar_varbinary_reverse", {X}, X, &text_function<reverse_body>});
   out.push_back({"ar_from_ieee754_64", {X}, DUCKDB_TYPE_DOUBLE, &value_function<double, from_ieee754_64_body>});
 }
 

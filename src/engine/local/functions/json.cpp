@@ -351,15 +351,14 @@ Node read_tree(Reader& r) {
     std::string key = r.text();
     r.next();
     Node value = read_tree(r);
-    bool replaced = false;  // a LinkedHashMap: a repeated key keeps its place and takes the last value
-    for (auto& member : node.members) {
-      if (member.first == key) {
-        member.second = std::move(value);
-        replaced = true;
-        break;
-      }
+    // A LinkedHashMap: a repeated key keeps its place and takes the last value.
+    auto existing =
+        std::find_if(node.members.begin(), node.members.end(), [&](const auto& member) { return member.first == key; });
+    if (existing != node.members.end()) {
+      existing->second = std::move(value);
+    } else {
+      node.members.emplace_back(std::move(key), std::move(value));
     }
-    if (!replaced) node.members.emplace_back(std::move(key), std::move(value));
   }
   return node;
 }
@@ -378,7 +377,7 @@ std::u16string utf16(std::string_view s) {
   return out;
 }
 
-void write_tree(std::string& out, Node& node, bool sorted) {
+void write_tree(std::string& out, const Node& node, bool sorted) {
   switch (node.kind) {
     case Tok::String: write_string(out, node.text); return;
     case Tok::Int:
@@ -391,20 +390,25 @@ void write_tree(std::string& out, Node& node, bool sorted) {
       }
       out += ']';
       return;
-    case Tok::StartObject:
+    case Tok::StartObject: {
+      // Sorted: by the keys' UTF-16 code units (a TreeMap of Java strings); else in the object's order.
+      std::vector<std::size_t> order(node.members.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
       if (sorted) {
-        std::stable_sort(node.members.begin(), node.members.end(),
-                         [](const auto& a, const auto& b) { return utf16(a.first) < utf16(b.first); });
+        std::vector<std::u16string> keys;
+        for (const auto& member : node.members) keys.push_back(utf16(member.first));
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
       }
       out += '{';
-      for (std::size_t i = 0; i < node.members.size(); ++i) {
+      for (std::size_t i = 0; i < order.size(); ++i) {
         if (i) out += ',';
-        write_string(out, node.members[i].first);
+        write_string(out, node.members[order[i]].first);
         out += ':';
-        write_tree(out, node.members[i].second, sorted);
+        write_tree(out, node.members[order[i]].second, sorted);
       }
       out += '}';
       return;
+    }
     default: out += node.text;
   }
 }

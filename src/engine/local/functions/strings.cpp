@@ -268,9 +268,7 @@ std::optional<std::string> url_encode_body(const Row& r) {
   std::string out;
   for (char c : r.text(0)) {
     const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 && u < 0x80) {
-      out += c;
-    } else if (c == '-' || c == '_' || c == '.' || c == '*') {
+    if ((std::isalnum(u) != 0 && u < 0x80) || c == '-' || c == '_' || c == '.' || c == '*') {
       out += c;
     } else if (c == ' ') {
       out += '+';
