@@ -88,6 +88,12 @@ Outcome<std::string> from_json(const std::string& expr, const Type& type, const 
       return "ar_json_to_varchar(" + expr + ")";
     case TypeKind::Boolean: return "ar_json_to_boolean(" + expr + ")";
     case TypeKind::Double: return "ar_json_to_double(" + expr + ")";
+    case TypeKind::Decimal: {
+      auto duck = duck_type(type);
+      if (!duck) return duck;
+      return "CAST(ar_json_to_decimal(" + expr + ", " + std::to_string(type.precision) + ", " +
+             std::to_string(type.scale) + ") AS " + *duck + ")";
+    }
     case TypeKind::Tinyint:
     case TypeKind::Smallint:
     case TypeKind::Integer:
@@ -121,7 +127,11 @@ Outcome<std::string> from_json(const std::string& expr, const Type& type, const 
         if (i >= type.field_names.size() || type.field_names[i].empty()) return refuse(source, type);
         std::string call = "ar_json_row_field(" + expr + ", " + quote_string(type.field_names[i]) + ", ";
         call += std::to_string(i);
-        call += ", " + count + ", " + name + ")";
+        call += ", ";
+        call += count;
+        call += ", ";
+        call += name;
+        call += ")";
         auto field = from_json(call, type.children[i], source, depth + 1);
         if (!field) return field;
         out += std::string(i ? ", " : "") + quote_identifier(field_name(type, i)) + " := " + *field;

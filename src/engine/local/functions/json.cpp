@@ -331,7 +331,7 @@ std::string copy_structure(Reader& r) {
 struct Node {
   Tok kind = Tok::Null;
   std::string text;
-  std::vector<std::pair<std::string, Node>> members;
+  std::vector<std::string> keys;  // an object's keys, their values in `items`
   std::vector<Node> items;
 };
 
@@ -352,12 +352,12 @@ Node read_tree(Reader& r) {
     r.next();
     Node value = read_tree(r);
     // A LinkedHashMap: a repeated key keeps its place and takes the last value.
-    auto existing =
-        std::find_if(node.members.begin(), node.members.end(), [&](const auto& member) { return member.first == key; });
-    if (existing != node.members.end()) {
-      existing->second = std::move(value);
+    auto existing = std::find(node.keys.begin(), node.keys.end(), key);
+    if (existing != node.keys.end()) {
+      node.items[static_cast<std::size_t>(existing - node.keys.begin())] = std::move(value);
     } else {
-      node.members.emplace_back(std::move(key), std::move(value));
+      node.keys.push_back(std::move(key));
+      node.items.push_back(std::move(value));
     }
   }
   return node;
@@ -392,19 +392,19 @@ void write_tree(std::string& out, const Node& node, bool sorted) {
       return;
     case Tok::StartObject: {
       // Sorted: by the keys' UTF-16 code units (a TreeMap of Java strings); else in the object's order.
-      std::vector<std::size_t> order(node.members.size());
+      std::vector<std::size_t> order(node.keys.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
       if (sorted) {
         std::vector<std::u16string> keys;
-        for (const auto& member : node.members) keys.push_back(utf16(member.first));
+        for (const auto& key : node.keys) keys.push_back(utf16(key));
         std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
       }
       out += '{';
       for (std::size_t i = 0; i < order.size(); ++i) {
         if (i) out += ',';
-        write_string(out, node.members[order[i]].first);
+        write_string(out, node.keys[order[i]]);
         out += ':';
-        write_tree(out, node.members[order[i]].second, sorted);
+        write_tree(out, node.items[order[i]], sorted);
       }
       out += '}';
       return;
@@ -886,6 +886,88 @@ std::optional<bool> to_boolean_body(const Row& row) {
   return std::nullopt;
 }
 
+// CAST(json AS decimal(p, s)): the value as BigDecimal reads the token's text (a JSON number or string),
+// rounded half up to the scale; its unscaled digits must fit the precision. Returns the decimal's text.
+std::optional<std::string> rescale(std::string_view text, int64_t precision, int64_t scale) {
+  bool negative = false;
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  std::string digits;
+  int64_t exponent = 0;
+  bool dot = false;
+  for (; i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !dot)); ++i) {
+    if (text[i] == '.') {
+      dot = true;
+    } else {
+      digits += text[i];
+      if (dot) --exponent;
+    }
+  }
+  if (digits.empty()) return std::nullopt;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    auto e = parse_long(text.substr(i + 1));
+    if (!e || *e > 1'000'000'000 || *e < -1'000'000'000) return std::nullopt;
+    exponent += *e;
+    i = text.size();
+  }
+  if (i != text.size()) return std::nullopt;
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
+  if (digits.empty()) digits = "0";
+  const int64_t shift = exponent + scale;  // unscaled = digits * 10^shift, rounded half up
+  if (digits != "0" && shift > 0) {
+    if (static_cast<int64_t>(digits.size()) + shift > precision) return std::string("overflow");
+    digits.append(static_cast<std::size_t>(shift), '0');
+  } else if (shift < 0) {
+    const auto drop = static_cast<std::size_t>(-shift);
+    bool up = false;
+    if (drop <= digits.size()) {
+      up = digits[digits.size() - drop] >= '5';
+      digits.resize(digits.size() - drop);
+    } else {
+      digits.clear();
+    }
+    if (digits.empty()) digits = "0";
+    if (up) {
+      std::size_t k = digits.size();
+      while (k > 0 && digits[k - 1] == '9') digits[--k] = '0';
+      if (k == 0)
+        digits.insert(digits.begin(), '1');
+      else
+        ++digits[k - 1];
+    }
+    digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+  }
+  if (static_cast<int64_t>(digits.size()) > precision) return std::string("overflow");
+  if (scale > 0) {
+    if (static_cast<int64_t>(digits.size()) <= scale)
+      digits.insert(0, static_cast<std::size_t>(scale) + 1 - digits.size(), '0');
+    digits.insert(digits.size() - static_cast<std::size_t>(scale), ".");
+  }
+  return (negative && digits.find_first_not_of("0.") != std::string::npos ? "-" : "") + digits;
+}
+
+std::optional<std::string> to_decimal_body(const Row& row) {
+  const std::string_view json = row.text(0);
+  const auto precision = row.value<int64_t>(1);
+  const auto scale = row.value<int64_t>(2);
+  const std::string type = "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+  auto fail = [&] { throw Failure{"Cannot cast '" + std::string(json) + "' to " + type}; };
+  std::string text;
+  std::optional<std::string> value;
+  switch (single_token(json, text, fail)) {
+    case Tok::Null: return std::nullopt;
+    case Tok::True: value = rescale("1", precision, scale); break;
+    case Tok::False: value = rescale("0", precision, scale); break;
+    case Tok::Int:
+    case Tok::Float:
+    case Tok::String: value = rescale(text, precision, scale); break;
+    default: fail();
+  }
+  if (!value) fail();
+  if (*value == "overflow") throw Failure{"Cannot cast input json to " + type};
+  return value;
+}
+
 // CAST(json AS array(T) | map(varchar, V)): a JSON null is NULL; else the value must be an array (an
 // object); `read` collects its parts. Errors name the target type, as Trino's casts do.
 template <class Read>
@@ -1017,6 +1099,7 @@ void add_json_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_json_to_varchar", {V}, V, &text_function<to_varchar_body>});
   out.push_back({"ar_json_to_integral", {V, V}, B, &value_function<int64_t, to_integral_body>});
   out.push_back({"ar_json_to_double", {V}, DUCKDB_TYPE_DOUBLE, &value_function<double, to_double_body>});
+  out.push_back({"ar_json_to_decimal", {V, B, B}, V, &text_function<to_decimal_body>});
   out.push_back({"ar_json_to_boolean", {V}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, to_boolean_body>});
   Scalar items{"ar_json_array_items", {V, V}, V, &list_function<array_items_body>};
   items.make_returns = json_list_type;
