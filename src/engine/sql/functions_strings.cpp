@@ -12,6 +12,170 @@
 
 namespace athena_runner::sql::families {
 
+namespace {
+
+// The Java class Trino hands java.util.Formatter for a value of `type` (its message names it).
+std::string java_class(const Type& type) {
+  if (is_integral(type)) return "java.lang.Long";
+  switch (type.kind) {
+    case TypeKind::Double: return "java.lang.Double";
+    case TypeKind::Real: return "java.lang.Float";
+    case TypeKind::Decimal: return "java.math.BigDecimal";
+    case TypeKind::Boolean: return "java.lang.Boolean";
+    case TypeKind::Date: return "java.time.LocalDate";
+    default: return "java.lang.String";
+  }
+}
+
+// String.valueOf of the value Trino passes (NULL stays NULL); nullopt where the text is not known to agree.
+std::optional<std::string> java_string(const std::string& arg, const Type& type) {
+  if (is_integral(type) || type.kind == TypeKind::Boolean || type.kind == TypeKind::Date) {
+    return "CAST(" + arg + " AS VARCHAR)";
+  }
+  switch (type.kind) {
+    case TypeKind::Varchar: return arg;
+    case TypeKind::Double:
+    case TypeKind::Real: return "ar_java_text(" + arg + ")";
+    case TypeKind::Decimal:  // BigDecimal.toString is plain while the scale is at most 6
+      if (type.scale > 6) return std::nullopt;
+      return "regexp_replace(CAST(" + arg + " AS VARCHAR), '^(-?)[.]', '\\10.')";
+    case TypeKind::Unknown: return std::string("CAST(NULL AS VARCHAR)");
+    default: return std::nullopt;
+  }
+}
+
+// format(format, args...) as java.util.Formatter writes it, for a literal format of %s, %d and %f
+// specifiers ([n$][flags][width][.precision]), %% and %n; anything else is refused by name. Java's errors
+// (a missing argument, a value of the wrong class) fail the rows that reach them, with Trino's message.
+Outcome<std::string> format_call(const std::vector<std::string>& args, const Resolved& call) {
+  auto refuse = [](const std::string& why) {
+    return Outcome<std::string>(not_supported("function format is not supported by the local engine " + why));
+  };
+  if (call.constants.empty() || !call.constants[0]) return refuse("for a format that is not a literal");
+  const std::string& format = *call.constants[0];
+  auto java_error = [&](const std::string& error) {
+    return failing_value("Invalid format string: " + format + " (" + error + ")", "VARCHAR");
+  };
+  std::vector<std::string> pieces;
+  std::string literal;
+  auto flush = [&] {
+    if (!literal.empty()) pieces.push_back(quote_string(literal));
+    literal.clear();
+  };
+  std::size_t ordinary = 0;
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      literal += format[i];
+      continue;
+    }
+    const std::size_t start = i++;
+    auto digits = [&] {
+      std::string d;
+      while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) d += format[i++];
+      return d;
+    };
+    std::string number = digits();
+    std::optional<std::size_t> explicit_index;
+    if (!number.empty() && i < format.size() && format[i] == '$') {
+      if (number.size() > 9 || number[0] == '0')
+        return refuse("for the specifier " + format.substr(start, i + 1 - start));
+      explicit_index = std::stoul(number);
+      ++i;
+    } else {
+      i = start + 1;  // no index: the digits were flags ('0') and a width
+    }
+    std::string flags;
+    while (i < format.size() && std::string_view("-#+ 0,(<").find(format[i]) != std::string_view::npos) {
+      flags += format[i++];
+    }
+    number = digits();
+    if (number.size() > 9) return refuse("for a width of " + number);
+    const int64_t width = number.empty() ? -1 : std::stoll(number);
+    int64_t precision = -1;
+    if (i < format.size() && format[i] == '.') {
+      ++i;
+      const std::string p = digits();
+      if (p.empty() || p.size() > 4) return refuse("for the specifier " + format.substr(start, i - start));
+      precision = std::stoll(p);
+    }
+    if (i >= format.size()) {
+      flush();
+      pieces.push_back(java_error("UnknownFormatConversion: Conversion = '%'"));
+      break;
+    }
+    const char conversion = format[i];
+    const std::string spec = format.substr(start, i + 1 - start);
+    if (conversion == '%' || conversion == 'n') {
+      if (!flags.empty() || precision >= 0 || explicit_index || (conversion == 'n' && width >= 0)) {
+        return refuse("for the specifier " + spec);
+      }
+      literal += conversion == '%' ? "%" : "\n";
+      continue;
+    }
+    if (std::string_view("bBhHsScCdoxXeEfgGaAtT").find(conversion) == std::string_view::npos) {
+      flush();
+      pieces.push_back(java_error(std::string("UnknownFormatConversion: Conversion = '") + conversion + "'"));
+      continue;
+    }
+    if (conversion != 's' && conversion != 'd' && conversion != 'f')
+      return refuse("for the conversion %" + std::string(1, conversion));
+    if (flags.find_first_of("#<") != std::string::npos) return refuse("for the specifier " + spec);
+    const bool justify = flags.find('-') != std::string::npos;
+    const bool zero = flags.find('0') != std::string::npos;
+    if ((justify || zero) && width < 0) return refuse("for the specifier " + spec + " (no width)");
+    if ((justify && zero) || (flags.find('+') != std::string::npos && flags.find(' ') != std::string::npos)) {
+      return refuse("for the specifier " + spec);
+    }
+    if (conversion == 's' && flags.find_first_not_of("-") != std::string::npos)
+      return refuse("for the specifier " + spec);
+    if (conversion == 'd' && precision >= 0) return refuse("for the specifier " + spec);
+    const std::size_t index = explicit_index ? *explicit_index : ++ordinary;
+    flush();
+    if (index + 1 > args.size() || index == 0) {
+      pieces.push_back(java_error("MissingFormatArgument: Format specifier '" + spec + "'"));
+      continue;
+    }
+    const std::string& arg = args[index];
+    const Type& type = call.params[index];
+    const std::string flag_text = quote_string(flags);
+    const std::string w = std::to_string(width);
+    const std::string null_text = "ar_java_pad('null', " + flag_text + ", " + w + ", -1)";
+    std::string value;
+    if (conversion == 's') {
+      auto text = java_string(arg, type);
+      if (!text) return refuse("for %s of " + to_string(type));
+      value = "ar_java_pad(coalesce(" + *text + ", 'null'), " + flag_text + ", " + w + ", " +
+              std::to_string(precision) + ")";
+    } else if (type.kind == TypeKind::Unknown) {
+      value = null_text;
+    } else {
+      std::string number_text;
+      if (conversion == 'd' && is_integral(type)) {
+        number_text = "CAST(" + arg + " AS VARCHAR)";
+      } else if (conversion == 'f' && (type.kind == TypeKind::Double || type.kind == TypeKind::Real)) {
+        number_text =
+            "ar_java_fixed(CAST(" + arg + " AS DOUBLE), " + std::to_string(precision < 0 ? 6 : precision) + ")";
+      } else if (conversion == 'f' && type.kind == TypeKind::Decimal) {
+        auto text = java_string(arg, type);
+        if (!text) return refuse("for %f of " + to_string(type));
+        number_text = "ar_java_fixed(" + *text + ", " + std::to_string(precision < 0 ? 6 : precision) + ")";
+      } else {
+        number_text = java_error(std::string("IllegalFormatConversion: ") + conversion + " != " + java_class(type));
+      }
+      value = "CASE WHEN " + arg + " IS NULL THEN " + null_text + " ELSE ar_java_number(" + number_text + ", " +
+              flag_text + ", " + w + ") END";
+    }
+    pieces.push_back(value);
+  }
+  flush();
+  if (pieces.empty()) return std::string("''");
+  std::string out = "(" + pieces[0];
+  for (std::size_t k = 1; k < pieces.size(); ++k) out += " || " + pieces[k];
+  return out + ")";
+}
+
+}  // namespace
+
 void add_strings(Builder& b) {
   b.add("length", {"varchar"}, "bigint", "CAST(length({0}) AS BIGINT)");
   b.add("length", {"varbinary"}, "bigint", "CAST(octet_length({0}) AS BIGINT)");
@@ -80,6 +244,15 @@ void add_strings(Builder& b) {
                return quote_string(to_string(call.params[0]));
              });
   b.add("uuid", {}, "uuid", "uuid()");
+  // format(format, args...): each argument keeps its own type (one entry per count of arguments).
+  {
+    static constexpr std::array<const char*, 8> kVariables{"T", "U", "V", "W", "X", "Y", "Z", "TA"};
+    std::vector<std::string> params{"varchar"};
+    for (const char* variable : kVariables) {
+      params.emplace_back(variable);
+      b.add_emit("format", params, "varchar", format_call);
+    }
+  }
 
   // Binary functions: the engine's C++ (src/engine/local/functions/binary.cpp).
   b.add("concat", {"varbinary"}, "varbinary", "ar_concat({*})").variadic = true;

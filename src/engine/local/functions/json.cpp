@@ -887,65 +887,7 @@ std::optional<bool> to_boolean_body(const Row& row) {
 }
 
 // CAST(json AS decimal(p, s)): the value as BigDecimal reads the token's text (a JSON number or string),
-// rounded half up to the scale; its unscaled digits must fit the precision. Returns the decimal's text.
-std::optional<std::string> rescale(std::string_view text, int64_t precision, int64_t scale) {
-  bool negative = false;
-  std::size_t i = 0;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
-  std::string digits;
-  int64_t exponent = 0;
-  bool dot = false;
-  for (; i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !dot)); ++i) {
-    if (text[i] == '.') {
-      dot = true;
-    } else {
-      digits += text[i];
-      if (dot) --exponent;
-    }
-  }
-  if (digits.empty()) return std::nullopt;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    auto e = parse_long(text.substr(i + 1));
-    if (!e || *e > 1'000'000'000 || *e < -1'000'000'000) return std::nullopt;
-    exponent += *e;
-    i = text.size();
-  }
-  if (i != text.size()) return std::nullopt;
-  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
-  if (digits.empty()) digits = "0";
-  const int64_t shift = exponent + scale;  // unscaled = digits * 10^shift, rounded half up
-  if (digits != "0" && shift > 0) {
-    if (static_cast<int64_t>(digits.size()) + shift > precision) return std::string("overflow");
-    digits.append(static_cast<std::size_t>(shift), '0');
-  } else if (shift < 0) {
-    const auto drop = static_cast<std::size_t>(-shift);
-    bool up = false;
-    if (drop <= digits.size()) {
-      up = digits[digits.size() - drop] >= '5';
-      digits.resize(digits.size() - drop);
-    } else {
-      digits.clear();
-    }
-    if (digits.empty()) digits = "0";
-    if (up) {
-      std::size_t k = digits.size();
-      while (k > 0 && digits[k - 1] == '9') digits[--k] = '0';
-      if (k == 0)
-        digits.insert(digits.begin(), '1');
-      else
-        ++digits[k - 1];
-    }
-    digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
-  }
-  if (static_cast<int64_t>(digits.size()) > precision) return std::string("overflow");
-  if (scale > 0) {
-    if (static_cast<int64_t>(digits.size()) <= scale)
-      digits.insert(0, static_cast<std::size_t>(scale) + 1 - digits.size(), '0');
-    digits.insert(digits.size() - static_cast<std::size_t>(scale), ".");
-  }
-  return (negative && digits.find_first_not_of("0.") != std::string::npos ? "-" : "") + digits;
-}
-
+// rounded half up to the scale (rescale, rows.hpp); its unscaled digits must fit the precision.
 std::optional<std::string> to_decimal_body(const Row& row) {
   const std::string_view json = row.text(0);
   const auto precision = row.value<int64_t>(1);

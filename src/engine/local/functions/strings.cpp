@@ -1,6 +1,8 @@
 // Trino's string functions where DuckDB's namesakes differ (docs: functions/string, functions/url):
 // everything counts Unicode code points (DuckDB's reverse works on grapheme clusters), with Trino's errors.
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -583,6 +585,91 @@ std::optional<std::string> url_parameter_body(const Row& r) {
   }
 }
 
+// ---- format(): java.util.Formatter's %s, %d and %f (the registry writes the rest of the format) ----
+
+// %f of a double: Java rounds the shortest decimal digits of the value half up to the precision, and keeps
+// the value's sign (-0.001 is "-0.0").
+std::optional<std::string> java_fixed_body(const Row& r) {
+  const double value = r.value<double>(0);
+  const auto precision = r.value<int64_t>(1);
+  if (std::isnan(value)) return std::string("NaN");
+  if (std::isinf(value)) return std::string(value > 0 ? "Infinity" : "-Infinity");
+  char buffer[64];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value), std::chars_format::scientific).ptr;
+  auto text = rescale(std::string_view(buffer, static_cast<std::size_t>(end - buffer)), INT64_MAX, precision);
+  if (!text) throw Failure{"format: bad double"};
+  return (std::signbit(value) ? "-" : "") + *text;
+}
+// %f of a decimal: BigDecimal.setScale(precision, HALF_UP).
+std::optional<std::string> java_fixed_decimal_body(const Row& r) {
+  auto text = rescale(r.text(0), INT64_MAX, r.value<int64_t>(1));
+  if (!text) throw Failure{"format: bad decimal"};
+  return text;
+}
+
+// A number's text (-123.45, NaN, Infinity) with Formatter's flags: ',' groups the integer digits by three,
+// '+' / ' ' sign a non-negative value, '(' encloses a negative one, '0' pads with zeros after the sign,
+// else spaces pad to `width` (on the right with '-').
+std::optional<std::string> java_number_body(const Row& r) {
+  std::string_view text = r.text(0);
+  const std::string_view flags = r.text(1);
+  const auto width = r.value<int64_t>(2);
+  auto has = [&](char flag) { return flags.find(flag) != std::string_view::npos; };
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.remove_prefix(1);
+  const bool numeric = !text.empty() && std::isdigit(static_cast<unsigned char>(text[0]));
+  std::string body(text);
+  if (numeric && has(',')) {
+    const std::size_t dot = std::min(body.find('.'), body.size());
+    for (std::size_t k = dot; k > 3; k -= 3) body.insert(k - 3, ",");
+  }
+  std::string prefix;
+  std::string suffix;
+  if (negative) {
+    if (has('(')) {
+      prefix = "(";
+      suffix = ")";
+    } else {
+      prefix = "-";
+    }
+  } else if (has('+')) {
+    prefix = "+";
+  } else if (has(' ')) {
+    prefix = " ";
+  }
+  std::string out = prefix + body + suffix;
+  const auto length = static_cast<int64_t>(code_points(out).size());
+  if (length < width) {
+    const auto fill = static_cast<std::size_t>(width - length);
+    if (numeric && has('0'))
+      out.insert(prefix.size(), fill, '0');
+    else if (has('-'))
+      out.append(fill, ' ');
+    else
+      out.insert(0, fill, ' ');
+  }
+  return out;
+}
+
+// %s: at most `precision` characters (when not negative), padded with spaces to `width`.
+std::optional<std::string> java_pad_body(const Row& r) {
+  auto points = code_points(r.text(0));
+  const std::string_view flags = r.text(1);
+  const auto width = r.value<int64_t>(2);
+  const auto precision = r.value<int64_t>(3);
+  if (precision >= 0 && static_cast<int64_t>(points.size()) > precision)
+    points.resize(static_cast<std::size_t>(precision));
+  std::string out = text_of(points);
+  if (static_cast<int64_t>(points.size()) < width) {
+    const auto fill = static_cast<std::size_t>(width - static_cast<int64_t>(points.size()));
+    if (flags.find('-') != std::string_view::npos)
+      out.append(fill, ' ');
+    else
+      out.insert(0, fill, ' ');
+  }
+  return out;
+}
+
 }  // namespace
 
 void add_string_functions(std::vector<Scalar>& out) {
@@ -602,6 +689,10 @@ void add_string_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB}, V, &text_function<from_utf8_body>});
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, V}, V, &text_function<from_utf8_text_body>});
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, B}, V, &text_function<from_utf8_code_body>});
+  out.push_back({"ar_java_fixed", {DUCKDB_TYPE_DOUBLE, B}, V, &text_function<java_fixed_body>});
+  out.push_back({"ar_java_fixed", {V, B}, V, &text_function<java_fixed_decimal_body>});
+  out.push_back({"ar_java_number", {V, V, B}, V, &text_function<java_number_body>});
+  out.push_back({"ar_java_pad", {V, V, B, B}, V, &text_function<java_pad_body>});
   out.push_back({"ar_url_encode", {V}, V, &text_function<url_encode_body>});
   out.push_back({"ar_url_decode", {V}, V, &text_function<url_decode_body>});
   out.push_back({"ar_url_extract_protocol", {V}, V, &text_function<url_part_body<&UriParser::scheme, false>>});
