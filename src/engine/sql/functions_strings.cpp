@@ -14,6 +14,18 @@ namespace athena_runner::sql::families {
 
 namespace {
 
+// name(arg, arg, ...)
+std::string sql_call(std::string_view name, std::initializer_list<std::string> args) {
+  std::string out(name);
+  out += '(';
+  for (const auto& arg : args) {
+    if (out.back() != '(') out += ", ";
+    out += arg;
+  }
+  out += ')';
+  return out;
+}
+
 // The Java class Trino hands java.util.Formatter for a value of `type` (its message names it).
 std::string java_class(const Type& type) {
   if (is_integral(type)) return "java.lang.Long";
@@ -126,7 +138,7 @@ Outcome<std::string> format_call(const std::vector<std::string>& args, const Res
     if ((justify && zero) || (flags.find('+') != std::string::npos && flags.find(' ') != std::string::npos)) {
       return refuse("for the specifier " + spec);
     }
-    if (conversion == 's' && flags.find_first_not_of("-") != std::string::npos)
+    if (conversion == 's' && flags.find_first_not_of('-') != std::string::npos)
       return refuse("for the specifier " + spec);
     if (conversion == 'd' && precision >= 0) return refuse("for the specifier " + spec);
     const std::size_t index = explicit_index ? *explicit_index : ++ordinary;
@@ -139,13 +151,13 @@ Outcome<std::string> format_call(const std::vector<std::string>& args, const Res
     const Type& type = call.params[index];
     const std::string flag_text = quote_string(flags);
     const std::string w = std::to_string(width);
-    const std::string null_text = "ar_java_pad('null', " + flag_text + ", " + w + ", -1)";
+    const std::string null_text = sql_call("ar_java_pad", {"'null'", flag_text, w, "-1"});
     std::string value;
     if (conversion == 's') {
       auto text = java_string(arg, type);
       if (!text) return refuse("for %s of " + to_string(type));
-      value = "ar_java_pad(coalesce(" + *text + ", 'null'), " + flag_text + ", " + w + ", " +
-              std::to_string(precision) + ")";
+      value =
+          sql_call("ar_java_pad", {sql_call("coalesce", {*text, "'null'"}), flag_text, w, std::to_string(precision)});
     } else if (type.kind == TypeKind::Unknown) {
       value = null_text;
     } else {
@@ -154,16 +166,19 @@ Outcome<std::string> format_call(const std::vector<std::string>& args, const Res
         number_text = "CAST(" + arg + " AS VARCHAR)";
       } else if (conversion == 'f' && (type.kind == TypeKind::Double || type.kind == TypeKind::Real)) {
         number_text =
-            "ar_java_fixed(CAST(" + arg + " AS DOUBLE), " + std::to_string(precision < 0 ? 6 : precision) + ")";
+            sql_call("ar_java_fixed", {"CAST(" + arg + " AS DOUBLE)", std::to_string(precision < 0 ? 6 : precision)});
       } else if (conversion == 'f' && type.kind == TypeKind::Decimal) {
         auto text = java_string(arg, type);
         if (!text) return refuse("for %f of " + to_string(type));
-        number_text = "ar_java_fixed(" + *text + ", " + std::to_string(precision < 0 ? 6 : precision) + ")";
+        number_text = sql_call("ar_java_fixed", {*text, std::to_string(precision < 0 ? 6 : precision)});
       } else {
         number_text = java_error(std::string("IllegalFormatConversion: ") + conversion + " != " + java_class(type));
       }
-      value = "CASE WHEN " + arg + " IS NULL THEN " + null_text + " ELSE ar_java_number(" + number_text + ", " +
-              flag_text + ", " + w + ") END";
+      value = "CASE WHEN " + arg + " IS NULL THEN ";
+      value += null_text;
+      value += " ELSE ";
+      value += sql_call("ar_java_number", {number_text, flag_text, w});
+      value += " END";
     }
     pieces.push_back(value);
   }
