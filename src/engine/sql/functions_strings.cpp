@@ -259,6 +259,8 @@ void add_strings(Builder& b) {
                return quote_string(to_string(call.params[0]));
              });
   b.add("uuid", {}, "uuid", "uuid()");
+  b.add("format_number", {"bigint"}, "varchar", "ar_format_number({0})");
+  b.add("format_number", {"double"}, "varchar", "ar_format_number({0})");
   // format(format, args...): each argument keeps its own type (one entry per count of arguments).
   {
     static constexpr std::array<const char*, 8> kVariables{"T", "U", "V", "W", "X", "Y", "Z", "TA"};

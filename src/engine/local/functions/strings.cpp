@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -670,6 +671,43 @@ std::optional<std::string> java_pad_body(const Row& r) {
   return out;
 }
 
+// format_number (Trino's FormatNumberFunction): divided by 1000 up to five times (K, M, B, T, Q), then
+// DecimalFormat "#.##" below 10, "#.#" below 100, else "#", rounding the double's exact value half up.
+std::string format_number(int64_t count) {
+  auto fractional = static_cast<double>(count);
+  std::string unit;
+  for (const char* symbol : {"K", "M", "B", "T", "Q"}) {
+    if (fractional >= 1000 || fractional <= -1000) {
+      fractional /= 1000;
+      unit = symbol;
+    }
+  }
+  const int64_t digits = fractional < 10 ? 2 : fractional < 100 ? 1 : 0;
+  char exact[128];  // glibc prints a double's exact decimal expansion
+  std::snprintf(exact, sizeof exact, "%.60f", fractional);
+  std::string text = rescale(exact, INT64_MAX, digits).value_or("0");
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text + unit;
+}
+std::optional<std::string> format_number_body(const Row& r) { return format_number(r.value<int64_t>(0)); }
+// A double is first cast to long as Java does: towards zero, NaN as 0, saturating.
+std::optional<std::string> format_number_double_body(const Row& r) {
+  const double value = r.value<double>(0);
+  int64_t count = 0;
+  if (std::isnan(value))
+    count = 0;
+  else if (value >= 9223372036854775807.0)
+    count = INT64_MAX;
+  else if (value <= -9223372036854775808.0)
+    count = INT64_MIN;
+  else
+    count = static_cast<int64_t>(value);
+  return format_number(count);
+}
+
 }  // namespace
 
 void add_string_functions(std::vector<Scalar>& out) {
@@ -689,6 +727,8 @@ void add_string_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB}, V, &text_function<from_utf8_body>});
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, V}, V, &text_function<from_utf8_text_body>});
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, B}, V, &text_function<from_utf8_code_body>});
+  out.push_back({"ar_format_number", {B}, V, &text_function<format_number_body>});
+  out.push_back({"ar_format_number", {DUCKDB_TYPE_DOUBLE}, V, &text_function<format_number_double_body>});
   out.push_back({"ar_java_fixed", {DUCKDB_TYPE_DOUBLE, B}, V, &text_function<java_fixed_body>});
   out.push_back({"ar_java_fixed", {V, B}, V, &text_function<java_fixed_decimal_body>});
   out.push_back({"ar_java_number", {V, V, B}, V, &text_function<java_number_body>});
