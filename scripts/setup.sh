@@ -21,7 +21,7 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT} CCACHE_NOHASHDIR=${CCACHE_NOHASHD
 # What building athena-runner and the sample generator needs (AR_PROFILE=demo installs only these) ...
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libpugixml-dev
-  libcpp-httplib-dev libboost1.81-dev libcli11-dev libyaml-cpp-dev libcctz-dev libedit-dev)
+  libcpp-httplib-dev libboost1.81-dev libcli11-dev libyaml-cpp-dev libcctz-dev libedit-dev libre2-dev)
 # ... and what the tests, benchmarks, Lambda package and style checks add.
 if [ "${AR_PROFILE:-all}" != demo ]; then
   APT_PACKAGES+=(git zip unzip libgtest-dev libgmock-dev libbenchmark-dev clang clang-format clang-tidy python3)

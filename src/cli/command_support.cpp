@@ -85,6 +85,29 @@ std::string bytes_text(std::int64_t bytes) {
   return buffer;
 }
 
+std::string statistics_text(const aws::athena::QueryRuntimeStatistics& statistics) {
+  std::string out;
+  if (statistics.rows && statistics.rows->input_rows && *statistics.rows->input_rows > 0) {
+    const auto rows = static_cast<double>(*statistics.rows->input_rows);
+    char buffer[32];
+    if (rows >= 1e9) {
+      std::snprintf(buffer, sizeof buffer, "%.1fG", rows / 1e9);
+    } else if (rows >= 1e6) {
+      std::snprintf(buffer, sizeof buffer, "%.1fM", rows / 1e6);
+    } else if (rows >= 1e4) {
+      std::snprintf(buffer, sizeof buffer, "%.1fk", rows / 1e3);
+    } else {
+      std::snprintf(buffer, sizeof buffer, "%.0f", rows);
+    }
+    out += ", " + std::string(buffer) + " rows read";
+  }
+  if (statistics.output_stage) {
+    const std::size_t stages = aws::athena::stage_count(*statistics.output_stage);
+    out += ", " + std::to_string(stages) + (stages == 1 ? " stage" : " stages");
+  }
+  return out;
+}
+
 ProgressDisplay::Style ProgressDisplay::style_for_stderr() {
   const char* term = std::getenv("TERM");
   const bool dumb = term != nullptr && std::string_view(term) == "dumb";
@@ -129,6 +152,16 @@ void ProgressDisplay::on_event(const runner::RunEvent& event) {
       if (style_ == Style::Live) {
         // Athena reports the bytes scanned so far while a query runs.
         line << ", data scanned " << bytes_text(summary.data_scanned_bytes);
+        const auto now = std::chrono::steady_clock::now();
+        if (statistics_engine_ && !summary.query_execution_id.empty() &&
+            now - statistics_asked_ >= kStatisticsInterval) {
+          statistics_asked_ = now;
+          // Athena answers only for DML and may refuse at first: the line then keeps what it had.
+          if (auto statistics = statistics_engine_->runtime_statistics(summary.query_execution_id)) {
+            statistics_shown_ = statistics_text(*statistics);
+          }
+        }
+        line << statistics_shown_;
         show_live(line.str());
       } else if (event.kind == runner::RunEvent::Kind::StateChanged) {
         print_line(prefix + std::string(to_string(summary.state)) + " after " + seconds_text(summary.wall_time));

@@ -50,6 +50,9 @@ std::string seconds_text(std::chrono::milliseconds duration);
 // "512 B", "1.5 MiB"
 std::string bytes_text(std::int64_t bytes);
 
+// ", 1.2M rows read, 3 stages": what GetQueryRuntimeStatistics says a running query has done ("" if nothing).
+std::string statistics_text(const aws::athena::QueryRuntimeStatistics& statistics);
+
 // Progress on stderr. On a terminal (Live): one line rewritten in place while a query is queued or running
 // (state, elapsed time, data scanned so far), refreshed at every poll; starts, resubmissions, give-ups and
 // ends as lines that stay. Otherwise (Lines: a pipe, a file, a CI log, TERM=dumb): one plain line per start,
@@ -61,7 +64,10 @@ class ProgressDisplay {
 
   // announce_each: a line per start and end (run, query); backfill prints its own line per slot instead.
   explicit ProgressDisplay(Style style = style_for_stderr(), bool announce_each = true);
-  runner::EventSink sink();                  // for the Runner; valid while this display lives
+  runner::EventSink sink();  // for the Runner; valid while this display lives
+  // Live: also the rows read and stages of the running query (statistics_text), asked of `engine` at most
+  // every kStatisticsInterval (it is an API call on Athena).
+  void show_statistics_from(runner::QueryEngine* engine) { statistics_engine_ = engine; }
   void print_line(const std::string& text);  // a line that stays (ends the live line first)
   void end_live_line();                      // before other output on stderr
 
@@ -72,6 +78,10 @@ class ProgressDisplay {
   Style style_;
   bool announce_each_;
   bool live_line_open_ = false;
+  static constexpr std::chrono::seconds kStatisticsInterval{2};
+  runner::QueryEngine* statistics_engine_ = nullptr;
+  std::chrono::steady_clock::time_point statistics_asked_{};
+  std::string statistics_shown_;
   std::mutex mutex_;
 };
 

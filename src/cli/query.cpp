@@ -183,6 +183,7 @@ int execute_statement(runner::QueryEngine& engine, const QueryCommandOptions& op
 
   install_interrupt_handler();
   ProgressDisplay progress(ProgressDisplay::style_for_stderr(), /*announce_each=*/!options.in_shell);
+  progress.show_statistics_from(&engine);
   runner::Runner runner(engine, Clock::system(), progress.sink());
   runner::RunOptions run;
   run.wait = !options.no_wait;

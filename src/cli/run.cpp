@@ -214,6 +214,7 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   if (!engine) return exit_code;
   install_interrupt_handler();
   ProgressDisplay progress;
+  progress.show_statistics_from(engine.get());
   runner::Runner runner(*engine, Clock::system(), progress.sink());
   auto run = run_options(options);
   if (engine->name() == "local") run.poll.initial = kLocalFirstPoll;

@@ -162,6 +162,7 @@ void AthenaApi::register_operations(JsonService& service) {
   service.add("StartQueryExecution", bind(&AthenaApi::start_query_execution));
   service.add("GetQueryExecution", bind(&AthenaApi::get_query_execution));
   service.add("BatchGetQueryExecution", bind(&AthenaApi::batch_get_query_execution));
+  service.add("GetQueryRuntimeStatistics", bind(&AthenaApi::get_query_runtime_statistics));
   service.add("StopQueryExecution", bind(&AthenaApi::stop_query_execution));
   service.add("GetQueryResults", bind(&AthenaApi::get_query_results));
   service.add("GetWorkGroup", bind(&AthenaApi::get_work_group));
@@ -247,6 +248,14 @@ Outcome<json> AthenaApi::get_query_execution(const json& input) {
   auto execution = engine().get(*id);
   if (!execution) return from_engine(execution.get_failure());
   return json{{"QueryExecution", json::parse(aws::athena::protocol::query_execution_json(*execution))}};
+}
+
+Outcome<json> AthenaApi::get_query_runtime_statistics(const json& input) {
+  auto id = query_execution_id(input);
+  if (!id) return std::move(id).get_failure();
+  auto statistics = engine().runtime_statistics(*id);
+  if (!statistics) return from_engine(statistics.get_failure());
+  return json::parse(aws::athena::protocol::query_runtime_statistics_json(*statistics));
 }
 
 Outcome<json> AthenaApi::batch_get_query_execution(const json& input) {

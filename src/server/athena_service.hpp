@@ -42,6 +42,7 @@ class AthenaApi {
   Outcome<nlohmann::json> start_query_execution(const nlohmann::json& input);
   Outcome<nlohmann::json> get_query_execution(const nlohmann::json& input);
   Outcome<nlohmann::json> batch_get_query_execution(const nlohmann::json& input);
+  Outcome<nlohmann::json> get_query_runtime_statistics(const nlohmann::json& input);
   Outcome<nlohmann::json> stop_query_execution(const nlohmann::json& input);
   Outcome<nlohmann::json> get_query_results(const nlohmann::json& input);
   Outcome<nlohmann::json> get_work_group(const nlohmann::json& input);

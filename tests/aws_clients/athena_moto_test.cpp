@@ -146,6 +146,31 @@ TEST_F(AthenaMoto, StopQueryExecution) {
   EXPECT_EQ(theirs["QueryExecution"]["Status"]["State"], "CANCELLED");
 }
 
+// Our client reads what boto3 reads from the same server.
+TEST_F(AthenaMoto, GetQueryRuntimeStatistics) {
+  AthenaClient client(context_);
+  StartQueryExecutionRequest request;
+  request.query_string = "SELECT 1";
+  request.result_configuration = ResultConfiguration{"s3://results-bucket/", std::nullopt, std::nullopt, {}};
+  auto id = client.start_query_execution(request);
+  ASSERT_TRUE(id) << id.get_failure().to_string();
+  auto ours = client.get_query_runtime_statistics(*id);
+  ASSERT_TRUE(ours) << ours.get_failure().to_string();
+  auto theirs = boto3_call(*moto_, "athena", "GetQueryRuntimeStatistics", {{"QueryExecutionId", *id}});
+  const auto& stats = theirs["QueryRuntimeStatistics"];
+  ASSERT_TRUE(ours->rows && ours->output_stage && ours->timeline);
+  EXPECT_EQ(ours->rows->output_rows, stats["Rows"]["OutputRows"].get<int64_t>());
+  EXPECT_EQ(ours->rows->output_bytes, stats["Rows"]["OutputBytes"].get<int64_t>());
+  EXPECT_EQ(ours->rows->input_rows, stats["Rows"]["InputRows"].get<int64_t>());
+  EXPECT_EQ(ours->output_stage->state, stats["OutputStage"]["State"].get<std::string>());
+  EXPECT_EQ(ours->output_stage->stage_id, stats["OutputStage"]["StageId"].get<int64_t>());
+  EXPECT_EQ(ours->timeline->total_execution_time_in_millis,
+            stats["Timeline"]["TotalExecutionTimeInMillis"].get<int64_t>());
+  auto missing = client.get_query_runtime_statistics("no-such-id");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.get_failure().code, "InvalidRequestException");
+}
+
 TEST_F(AthenaMoto, GetWorkGroup) {
   AthenaClient client(context_);
   auto work_group = client.get_work_group(kWorkGroup);

@@ -86,6 +86,47 @@ constexpr char kQueryExecutionJson[] = R"({"QueryExecution": {
   "WorkGroup": "primary", "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
   "ExecutionParameters": ["1", "'a'"], "SomeFutureMember": {"x": 1}}})";
 
+// Member names from botocore's athena model (QueryRuntimeStatistics, QueryStage).
+TEST(AthenaParse, GetQueryRuntimeStatisticsReadsTheStageTree) {
+  const char* body = R"({"QueryRuntimeStatistics": {
+    "Timeline": {"QueryQueueTimeInMillis": 5, "ServicePreProcessingTimeInMillis": 6, "QueryPlanningTimeInMillis": 7,
+                 "EngineExecutionTimeInMillis": 8, "ServiceProcessingTimeInMillis": 9, "TotalExecutionTimeInMillis": 35},
+    "Rows": {"InputRows": 1000, "InputBytes": 2048, "OutputBytes": 10, "OutputRows": 1},
+    "OutputStage": {"StageId": 0, "State": "FINISHED", "OutputRows": 1, "InputRows": 3, "ExecutionTime": 4,
+                    "QueryStagePlan": {"Name": "Output", "Identifier": "0"},
+                    "SubStages": [{"StageId": 1, "State": "FINISHED", "SubStages": [{"StageId": 2}]}, {"StageId": 3}]}}})";
+  auto parsed = protocol::parse_get_query_runtime_statistics(body);
+  ASSERT_TRUE(parsed) << parsed.get_failure().to_string();
+  EXPECT_EQ(parsed->timeline->query_queue_time_in_millis, 5);
+  EXPECT_EQ(parsed->timeline->service_pre_processing_time_in_millis, 6);
+  EXPECT_EQ(parsed->timeline->query_planning_time_in_millis, 7);
+  EXPECT_EQ(parsed->timeline->engine_execution_time_in_millis, 8);
+  EXPECT_EQ(parsed->timeline->service_processing_time_in_millis, 9);
+  EXPECT_EQ(parsed->timeline->total_execution_time_in_millis, 35);
+  EXPECT_EQ(parsed->rows->input_rows, 1000);
+  EXPECT_EQ(parsed->rows->input_bytes, 2048);
+  EXPECT_EQ(parsed->rows->output_bytes, 10);
+  EXPECT_EQ(parsed->rows->output_rows, 1);
+  EXPECT_EQ(parsed->output_stage->state, "FINISHED");
+  EXPECT_EQ(parsed->output_stage->input_rows, 3);
+  EXPECT_EQ(parsed->output_stage->execution_time, 4);
+  EXPECT_FALSE(parsed->output_stage->output_bytes);
+  ASSERT_EQ(parsed->output_stage->sub_stages.size(), 2u);
+  EXPECT_EQ(parsed->output_stage->sub_stages[0].sub_stages.at(0).stage_id, 2);
+  EXPECT_EQ(stage_count(*parsed->output_stage), 4u);
+  // What the local endpoint writes reads back the same.
+  auto again = protocol::parse_get_query_runtime_statistics(protocol::query_runtime_statistics_json(*parsed));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->rows->input_bytes, 2048);
+  EXPECT_EQ(again->timeline->total_execution_time_in_millis, 35);
+  EXPECT_EQ(stage_count(*again->output_stage), 4u);
+  EXPECT_EQ(again->output_stage->sub_stages[0].state, "FINISHED");
+  // A query that has not started yet: no members.
+  auto empty = protocol::parse_get_query_runtime_statistics(R"({"QueryRuntimeStatistics": {}})");
+  ASSERT_TRUE(empty);
+  EXPECT_FALSE(empty->rows || empty->timeline || empty->output_stage);
+}
+
 TEST(AthenaParse, GetQueryExecutionReadsEveryField) {
   auto parsed = protocol::parse_get_query_execution(kQueryExecutionJson);
   ASSERT_TRUE(parsed) << parsed.get_failure().to_string();

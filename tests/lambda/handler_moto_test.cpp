@@ -64,6 +64,9 @@ class AthenaBehaviour : public runner::QueryEngine {
     return result;
   }
   Status stop(std::string_view id) override { return inner_->stop(id); }
+  Outcome<aws::athena::QueryRuntimeStatistics> runtime_statistics(std::string_view id) override {
+    return inner_->runtime_statistics(id);
+  }
   Status stream_result_csv(const aws::athena::QueryExecution& execution, const runner::ByteSink& sink) override {
     return inner_->stream_result_csv(execution, sink);
   }

@@ -280,6 +280,29 @@ TEST_F(LocalDdl, ProjectedPartitionsAreComputedAndOnlyThoseAreRead) {
   EXPECT_NE(failure("SELECT count(*) FROM events").find("projection.dt.range must be two dates"), std::string::npos);
 }
 
+// GetQueryRuntimeStatistics on the local engine: one stage; what a finished query wrote and scanned.
+TEST_F(LocalDdl, RuntimeStatisticsSayWhatAQueryWrote) {
+  create_orders();
+  auto execution = run("SELECT pizza, quantity FROM orders ORDER BY quantity");
+  ASSERT_EQ(execution.status.state, State::Succeeded);
+  auto statistics = engine_->runtime_statistics(execution.query_execution_id);
+  ASSERT_TRUE(statistics) << statistics.get_failure().to_string();
+  ASSERT_TRUE(statistics->rows && statistics->output_stage && statistics->timeline);
+  EXPECT_EQ(statistics->rows->output_rows, 3);
+  // The result CSV: the header and three rows, each value quoted.
+  const std::string csv = "\"pizza\",\"quantity\"\n\"margherita\",\"2\"\n\"margherita\",\"3\"\n\"diavola\",\"4\"\n";
+  EXPECT_EQ(read_file(result_path(execution)), csv);
+  EXPECT_EQ(statistics->rows->output_bytes, static_cast<int64_t>(csv.size()));
+  EXPECT_EQ(statistics->rows->input_bytes, static_cast<int64_t>(std::string(kOrdersCsv).size()));
+  EXPECT_EQ(statistics->rows->input_bytes, execution.statistics->data_scanned_in_bytes);
+  EXPECT_EQ(statistics->output_stage->state, "SUCCEEDED");
+  EXPECT_EQ(aws::athena::stage_count(*statistics->output_stage), 1u);
+  EXPECT_EQ(statistics->timeline->total_execution_time_in_millis, execution.statistics->total_execution_time_in_millis);
+  auto unknown = engine_->runtime_statistics("no-such-id");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.get_failure().code, "InvalidRequestException");
+}
+
 TEST_F(LocalDdl, AlterTableChangesWhatLaterQueriesRead) {
   create_orders();
   temp_.write("data/lake/orders-2024/part-0.csv", "id,pizza,quantity\n7,funghi,6\n");

@@ -129,6 +129,10 @@ class ScriptedEngine : public QueryEngine {
     return Ok{};
   }
 
+  Outcome<athena::QueryRuntimeStatistics> runtime_statistics(std::string_view) override {
+    return make_error(ErrorKind::Service, "InvalidRequestException", "not scripted");
+  }
+
   Status stream_result_csv(const athena::QueryExecution&, const ByteSink& sink) override {
     if (csv.empty()) return make_error(ErrorKind::Service, "ResultNotAvailable", "none");
     for (std::size_t i = 0; i < csv.size(); i += 3) {  // small chunks: the reader must carry state across them

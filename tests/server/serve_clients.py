@@ -540,6 +540,9 @@ def athena_scenario(bucket, rows):
     output = execution["ResultConfiguration"]["OutputLocation"]
     output_bucket, output_key = output[len("s3://"):].split("/", 1)
     csv_head = s3.get_object(Bucket=output_bucket, Key=output_key)["Body"].read().decode().splitlines()[:2]
+    statistics = athena.get_query_runtime_statistics(QueryExecutionId=started["QueryExecutionId"])
+    statistics = statistics["QueryRuntimeStatistics"]
+    csv_size = s3.head_object(Bucket=output_bucket, Key=output_key)["ContentLength"]
     failing = athena.start_query_execution(QueryString="SELECT FROM WHERE", QueryExecutionContext=context)
     failed = wait_for(athena, failing["QueryExecutionId"])
     print(json.dumps({
@@ -553,6 +556,9 @@ def athena_scenario(bucket, rows):
         "unknown_work_group": error_of(lambda: athena.start_query_execution(QueryString="SELECT 1",
                                                                             WorkGroup="nope")),
         "csv_head": csv_head,
+        "runtime_rows": statistics["Rows"], "runtime_stage": statistics["OutputStage"], "csv_size": csv_size,
+        "scanned": execution["Statistics"]["DataScannedInBytes"],
+        "runtime_unknown": error_of(lambda: athena.get_query_runtime_statistics(QueryExecutionId="no-such-id")),
         "failed_state": failed["Status"]["State"],
         "failed_reason": failed["Status"].get("StateChangeReason", ""),
         "results_of_failed": error_of(lambda: athena.get_query_results(QueryExecutionId=failing["QueryExecutionId"])),

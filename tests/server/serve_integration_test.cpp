@@ -564,6 +564,14 @@ TEST_F(Serve, AthenaRunsSqlOverTablesMadeThroughGlueAndS3) {
   EXPECT_EQ(result["unknown_id"]["code"], "InvalidRequestException");
   EXPECT_EQ(result["unknown_work_group"]["code"], "InvalidRequestException");
   EXPECT_EQ(result["csv_head"], json::parse(R"(["\"id\",\"price\"", "\"1\",\"1.5\""])"));
+  // GetQueryRuntimeStatistics (botocore parses it by Athena's model): what the query wrote, one stage.
+  EXPECT_EQ(result["runtime_rows"]["OutputRows"], kRows);
+  EXPECT_EQ(result["runtime_rows"]["OutputBytes"], result["csv_size"]);
+  EXPECT_EQ(result["runtime_rows"]["InputBytes"], result["scanned"]);
+  EXPECT_GT(result["scanned"].get<long long>(), 0);
+  EXPECT_EQ(result["runtime_stage"]["State"], "SUCCEEDED");
+  EXPECT_EQ(result["runtime_stage"]["OutputRows"], kRows);
+  EXPECT_EQ(result["runtime_unknown"]["code"], "InvalidRequestException");
   EXPECT_EQ(result["failed_state"], "FAILED");
   EXPECT_FALSE(result["failed_reason"].get<std::string>().empty());
   EXPECT_EQ(result["results_of_failed"]["code"], "InvalidRequestException");

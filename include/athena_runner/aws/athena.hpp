@@ -137,6 +137,48 @@ struct BatchGetQueryExecutionResult {
   std::vector<UnprocessedQueryExecutionId> unprocessed_query_execution_ids;
 };
 
+// GetQueryRuntimeStatistics: what a query has read and written (so far, while it runs), its timeline and its
+// stages (the stage's QueryStagePlan is not read).
+struct QueryStage {
+  std::optional<int64_t> stage_id;
+  std::optional<std::string> state;
+  std::optional<int64_t> output_bytes;
+  std::optional<int64_t> output_rows;
+  std::optional<int64_t> input_bytes;
+  std::optional<int64_t> input_rows;
+  std::optional<int64_t> execution_time;
+  std::vector<QueryStage> sub_stages;
+};
+
+struct QueryRuntimeStatisticsRows {
+  std::optional<int64_t> input_rows;
+  std::optional<int64_t> input_bytes;
+  std::optional<int64_t> output_bytes;
+  std::optional<int64_t> output_rows;
+};
+
+struct QueryRuntimeStatisticsTimeline {
+  std::optional<int64_t> query_queue_time_in_millis;
+  std::optional<int64_t> service_pre_processing_time_in_millis;
+  std::optional<int64_t> query_planning_time_in_millis;
+  std::optional<int64_t> engine_execution_time_in_millis;
+  std::optional<int64_t> service_processing_time_in_millis;
+  std::optional<int64_t> total_execution_time_in_millis;
+};
+
+struct QueryRuntimeStatistics {
+  std::optional<QueryRuntimeStatisticsTimeline> timeline;
+  std::optional<QueryRuntimeStatisticsRows> rows;
+  std::optional<QueryStage> output_stage;
+};
+
+// The stages of a stage tree, itself included.
+inline std::size_t stage_count(const QueryStage& stage) {
+  std::size_t count = 1;
+  for (const auto& sub_stage : stage.sub_stages) count += stage_count(sub_stage);
+  return count;
+}
+
 struct ColumnInfo {
   std::optional<std::string> catalog_name;
   std::optional<std::string> schema_name;
@@ -222,6 +264,7 @@ class AthenaClient {
   Outcome<BatchGetQueryExecutionResult> batch_get_query_execution(
       const std::vector<std::string>& query_execution_ids) const;
   Outcome<WorkGroup> get_work_group(std::string_view work_group) const;
+  Outcome<QueryRuntimeStatistics> get_query_runtime_statistics(std::string_view query_execution_id) const;
 
   const ServiceClient& service() const { return service_; }
 

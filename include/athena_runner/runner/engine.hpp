@@ -40,6 +40,9 @@ class QueryEngine {
   // BatchGetQueryExecution (at most athena::kMaxBatchGetIds ids): how many queries are polled under quota.
   virtual Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& ids) = 0;
   virtual Status stop(std::string_view query_execution_id) = 0;
+  // GetQueryRuntimeStatistics: rows and bytes read and written (so far, while the query runs), its timeline
+  // and its stages. Live progress shows it; Athena answers it for DML statements only.
+  virtual Outcome<athena::QueryRuntimeStatistics> runtime_statistics(std::string_view query_execution_id) = 0;
 
   // Between polls. An engine that knows when its queries change state says so: change_count() grows
   // whenever one of its queries reaches a final state, and wait_for_change returns true as soon as it

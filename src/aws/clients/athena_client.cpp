@@ -80,4 +80,10 @@ Outcome<WorkGroup> AthenaClient::get_work_group(std::string_view work_group) con
                          protocol::parse_get_work_group);
 }
 
+Outcome<QueryRuntimeStatistics> AthenaClient::get_query_runtime_statistics(std::string_view query_execution_id) const {
+  return call<QueryRuntimeStatistics>(service_, protocol::kGetQueryRuntimeStatistics,
+                                      protocol::serialize_query_execution_id(query_execution_id),
+                                      protocol::parse_get_query_runtime_statistics);
+}
+
 }  // namespace athena_runner::aws::athena

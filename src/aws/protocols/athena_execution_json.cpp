@@ -101,4 +101,47 @@ std::string query_execution_json(const QueryExecution& execution) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+Json query_stage_json(const QueryStage& stage) {
+  Json json = Json::object();
+  put(json, "StageId", stage.stage_id);
+  put(json, "State", stage.state);
+  put(json, "OutputBytes", stage.output_bytes);
+  put(json, "OutputRows", stage.output_rows);
+  put(json, "InputBytes", stage.input_bytes);
+  put(json, "InputRows", stage.input_rows);
+  put(json, "ExecutionTime", stage.execution_time);
+  if (!stage.sub_stages.empty()) {
+    Json sub_stages = Json::array();
+    for (const auto& sub_stage : stage.sub_stages) sub_stages.push_back(query_stage_json(sub_stage));
+    json["SubStages"] = sub_stages;
+  }
+  return json;
+}
+}  // namespace
+
+std::string query_runtime_statistics_json(const QueryRuntimeStatistics& statistics) {
+  Json root = Json::object();
+  if (const auto& timeline = statistics.timeline) {
+    Json json = Json::object();
+    put(json, "QueryQueueTimeInMillis", timeline->query_queue_time_in_millis);
+    put(json, "ServicePreProcessingTimeInMillis", timeline->service_pre_processing_time_in_millis);
+    put(json, "QueryPlanningTimeInMillis", timeline->query_planning_time_in_millis);
+    put(json, "EngineExecutionTimeInMillis", timeline->engine_execution_time_in_millis);
+    put(json, "ServiceProcessingTimeInMillis", timeline->service_processing_time_in_millis);
+    put(json, "TotalExecutionTimeInMillis", timeline->total_execution_time_in_millis);
+    root["Timeline"] = json;
+  }
+  if (const auto& rows = statistics.rows) {
+    Json json = Json::object();
+    put(json, "InputRows", rows->input_rows);
+    put(json, "InputBytes", rows->input_bytes);
+    put(json, "OutputBytes", rows->output_bytes);
+    put(json, "OutputRows", rows->output_rows);
+    root["Rows"] = json;
+  }
+  if (statistics.output_stage) root["OutputStage"] = query_stage_json(*statistics.output_stage);
+  return Json{{"QueryRuntimeStatistics", root}}.dump();
+}
+
 }  // namespace athena_runner::aws::athena::protocol

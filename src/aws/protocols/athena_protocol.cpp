@@ -345,6 +345,53 @@ Outcome<BatchGetQueryExecutionResult> parse_batch_get_query_execution(std::strin
   });
 }
 
+namespace {
+QueryStage read_query_stage(const Json& json, int depth) {
+  QueryStage stage;
+  stage.stage_id = optional_integer<int64_t>(json, "StageId");
+  stage.state = optional_string(json, "State");
+  stage.output_bytes = optional_integer<int64_t>(json, "OutputBytes");
+  stage.output_rows = optional_integer<int64_t>(json, "OutputRows");
+  stage.input_bytes = optional_integer<int64_t>(json, "InputBytes");
+  stage.input_rows = optional_integer<int64_t>(json, "InputRows");
+  stage.execution_time = optional_integer<int64_t>(json, "ExecutionTime");
+  constexpr int kMaxStageDepth = 100;  // a deeper tree in a response is cut there, not a stack overflow
+  if (const auto* sub_stages = member(json, "SubStages"); sub_stages && depth < kMaxStageDepth) {
+    for (const auto& sub_stage : *sub_stages) stage.sub_stages.push_back(read_query_stage(sub_stage, depth + 1));
+  }
+  return stage;
+}
+}  // namespace
+
+Outcome<QueryRuntimeStatistics> parse_get_query_runtime_statistics(std::string_view body) {
+  return read_json<QueryRuntimeStatistics>(kGetQueryRuntimeStatistics, body, [](const Json& json) {
+    QueryRuntimeStatistics statistics;
+    const auto* root = member(json, "QueryRuntimeStatistics");
+    if (!root) return statistics;
+    if (const auto* timeline_json = member(*root, "Timeline")) {
+      QueryRuntimeStatisticsTimeline timeline;
+      timeline.query_queue_time_in_millis = optional_integer<int64_t>(*timeline_json, "QueryQueueTimeInMillis");
+      timeline.service_pre_processing_time_in_millis =
+          optional_integer<int64_t>(*timeline_json, "ServicePreProcessingTimeInMillis");
+      timeline.query_planning_time_in_millis = optional_integer<int64_t>(*timeline_json, "QueryPlanningTimeInMillis");
+      timeline.engine_execution_time_in_millis =
+          optional_integer<int64_t>(*timeline_json, "EngineExecutionTimeInMillis");
+      timeline.service_processing_time_in_millis =
+          optional_integer<int64_t>(*timeline_json, "ServiceProcessingTimeInMillis");
+      timeline.total_execution_time_in_millis = optional_integer<int64_t>(*timeline_json, "TotalExecutionTimeInMillis");
+      statistics.timeline = timeline;
+    }
+    if (const auto* rows_json = member(*root, "Rows")) {
+      statistics.rows = QueryRuntimeStatisticsRows{
+          optional_integer<int64_t>(*rows_json, "InputRows"), optional_integer<int64_t>(*rows_json, "InputBytes"),
+          optional_integer<int64_t>(*rows_json, "OutputBytes"), optional_integer<int64_t>(*rows_json, "OutputRows")};
+    }
+    if (const auto* stage_json = member(*root, "OutputStage"))
+      statistics.output_stage = read_query_stage(*stage_json, 0);
+    return statistics;
+  });
+}
+
 Outcome<WorkGroup> parse_get_work_group(std::string_view body) {
   return read_json<WorkGroup>(kGetWorkGroup, body, [](const Json& json) -> Outcome<WorkGroup> {
     WorkGroup work_group;

@@ -35,6 +35,9 @@ class AthenaQueryEngine final : public runner::QueryEngine {
     return athena_.batch_get_query_execution(ids);
   }
   Status stop(std::string_view query_execution_id) override { return athena_.stop_query_execution(query_execution_id); }
+  Outcome<athena::QueryRuntimeStatistics> runtime_statistics(std::string_view query_execution_id) override {
+    return athena_.get_query_runtime_statistics(query_execution_id);
+  }
 
   Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
     const auto& configuration = execution.result_configuration;

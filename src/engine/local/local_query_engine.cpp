@@ -119,6 +119,7 @@ std::int64_t millis_between(SystemClock::time_point from, SystemClock::time_poin
 struct Job {
   athena::QueryExecution execution;
   std::atomic<bool> cancel{false};
+  std::atomic<std::uint64_t> rows_processed{0};  // DuckDB's progress while it runs
 };
 
 class LocalQueryEngine final : public runner::QueryEngine {
@@ -243,6 +244,47 @@ class LocalQueryEngine final : public runner::QueryEngine {
       }
     }
     return result;
+  }
+
+  // One DuckDB plan runs the whole query: one stage. While it runs, the rows DuckDB has processed; once it has
+  // run in this process, what it wrote (rows, CSV bytes); from any record, the bytes it scanned and its timeline.
+  Outcome<athena::QueryRuntimeStatistics> runtime_statistics(std::string_view query_execution_id) override {
+    auto record = find_record(query_execution_id);
+    if (!record) return std::move(record).get_failure();
+    const athena::QueryExecution& execution = record->execution;
+    athena::QueryRuntimeStatisticsRows rows;
+    {
+      std::lock_guard lock(mutex_);
+      const std::string id(query_execution_id);
+      if (auto job = jobs_.find(id); job != jobs_.end()) {
+        rows.input_rows = static_cast<std::int64_t>(job->second->rows_processed.load());
+      } else if (auto written = written_.find(id); written != written_.end()) {
+        rows = written->second;
+      }
+    }
+    athena::QueryRuntimeStatisticsTimeline timeline;
+    if (const auto& statistics = execution.statistics) {
+      rows.input_bytes = statistics->data_scanned_in_bytes;
+      timeline.query_queue_time_in_millis = statistics->query_queue_time_in_millis;
+      timeline.service_pre_processing_time_in_millis = statistics->service_pre_processing_time_in_millis;
+      timeline.query_planning_time_in_millis = statistics->query_planning_time_in_millis;
+      timeline.engine_execution_time_in_millis = statistics->engine_execution_time_in_millis;
+      timeline.service_processing_time_in_millis = statistics->service_processing_time_in_millis;
+      timeline.total_execution_time_in_millis = statistics->total_execution_time_in_millis;
+    } else if (execution.status.submission_date_time) {
+      timeline.total_execution_time_in_millis =
+          millis_between(*execution.status.submission_date_time, SystemClock::now());
+    }
+    athena::QueryStage stage;
+    stage.stage_id = 0;
+    stage.state = execution.status.state_text.empty() ? std::string(athena::to_string(execution.status.state))
+                                                      : execution.status.state_text;
+    stage.input_rows = rows.input_rows;
+    stage.input_bytes = rows.input_bytes;
+    stage.output_rows = rows.output_rows;
+    stage.output_bytes = rows.output_bytes;
+    stage.execution_time = timeline.engine_execution_time_in_millis;
+    return athena::QueryRuntimeStatistics{timeline, rows, stage};
   }
 
   Status stop(std::string_view query_execution_id) override {
@@ -452,6 +494,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     if (athena::is_terminal(execution.status.state)) {
       finished_.push_back(id);
       while (finished_.size() > kFinishedKept) {
+        written_.erase(finished_.front());
         snapshots_.erase(finished_.front());
         finished_.pop_front();
       }
@@ -564,6 +607,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
     }
     context.execution_parameters = execution.execution_parameters;
     context.query_execution_id = id;
+    context.on_progress = [&job](const QueryProgress& progress) { job.rows_processed = progress.rows_processed; };
     if (execution.result_configuration && execution.result_configuration->output_location) {
       // <OutputLocation><id>.csv: the folder is the output location the query was given.
       const std::string& result_file = *execution.result_configuration->output_location;
@@ -627,6 +671,14 @@ class LocalQueryEngine final : public runner::QueryEngine {
       if (written) {
         set_state(status, athena::QueryExecutionState::Succeeded);
         columns = result->columns;
+        athena::QueryRuntimeStatisticsRows counts;
+        counts.output_rows = static_cast<std::int64_t>(result->rows.size());
+        std::error_code size_error;
+        const auto bytes = fs::file_size(*path, size_error);
+        if (!size_error) counts.output_bytes = static_cast<std::int64_t>(bytes);
+        if (const auto processed = job.rows_processed.load()) counts.input_rows = static_cast<std::int64_t>(processed);
+        std::lock_guard lock(mutex_);
+        written_[id] = counts;
       } else {
         set_state(status, athena::QueryExecutionState::Failed);
         status.state_change_reason = "could not write the result to " + location + ": " + written.get_failure().message;
@@ -669,8 +721,9 @@ class LocalQueryEngine final : public runner::QueryEngine {
   std::deque<std::string> queue_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;  // queued or running in this process
   std::map<std::string, Record> snapshots_;           // this process's queries: queued, running, recent
-  std::deque<std::string> finished_;                  // the finished ones in snapshots_, oldest first
-  std::vector<std::string> running_;                  // per worker: the id it runs
+  std::map<std::string, athena::QueryRuntimeStatisticsRows> written_;  // what the recent ones of snapshots_ wrote
+  std::deque<std::string> finished_;                                   // the finished ones in snapshots_, oldest first
+  std::vector<std::string> running_;                                   // per worker: the id it runs
   std::atomic<bool> shutdown_{false};
   std::vector<std::thread> workers_;
 };

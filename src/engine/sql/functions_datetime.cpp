@@ -13,53 +13,6 @@
 namespace athena_runner::sql::families {
 namespace {
 
-// MySQL date_format specifiers (as Trino's date_format/date_parse use them) to strftime/strptime ones.
-struct Specifier {
-  char mysql;
-  std::string_view strftime;
-};
-constexpr std::array kSpecifiers{
-    Specifier{'a', "%a"},          Specifier{'b', "%b"}, Specifier{'c', "%-m"}, Specifier{'d', "%d"},
-    Specifier{'e', "%-d"},         Specifier{'f', "%f"}, Specifier{'H', "%H"},  Specifier{'h', "%I"},
-    Specifier{'I', "%I"},          Specifier{'i', "%M"}, Specifier{'j', "%j"},  Specifier{'k', "%-H"},
-    Specifier{'l', "%-I"},         Specifier{'M', "%B"}, Specifier{'m', "%m"},  Specifier{'p', "%p"},
-    Specifier{'r', "%I:%M:%S %p"}, Specifier{'S', "%S"}, Specifier{'s', "%S"},  Specifier{'T', "%H:%M:%S"},
-    Specifier{'W', "%A"},          Specifier{'Y', "%Y"}, Specifier{'y', "%y"},  Specifier{'%', "%%"},
-};
-
-Outcome<std::string> mysql_to_strftime(std::string_view mysql_format) {
-  std::string out;
-  for (std::size_t i = 0; i < mysql_format.size(); ++i) {
-    char c = mysql_format[i];
-    if (c != '%') {
-      out += c;
-      continue;
-    }
-    if (i + 1 >= mysql_format.size()) return not_supported("date format ends with a lone '%'");
-    char specifier = mysql_format[++i];
-    auto found = std::find_if(kSpecifiers.begin(), kSpecifiers.end(),
-                              [&](const Specifier& candidate) { return candidate.mysql == specifier; });
-    if (found == kSpecifiers.end()) {
-      return not_supported(std::string("date format specifier %") + specifier +
-                           " is not supported by the local engine");
-    }
-    out += found->strftime;
-  }
-  return out;
-}
-
-Emitter date_format_emitter(const char* function, bool parse) {
-  return [function, parse](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
-    const std::string name = parse ? "date_parse" : "date_format";
-    if (call.constants.size() < 2 || !call.constants[1]) {
-      return not_supported(name + " is supported by the local engine only with a literal format string");
-    }
-    auto format = mysql_to_strftime(*call.constants[1]);
-    if (!format) return format.get_failure();
-    return std::string(function) + "(" + args[0] + ", " + quote_string(*format) + ")";
-  };
-}
-
 // The date units Trino allows for a date (date_add, date_diff, date_trunc); the others need a time.
 bool is_date_unit(std::string_view unit) {
   static constexpr std::array<std::string_view, 5> kUnits{"day", "week", "month", "quarter", "year"};
@@ -80,8 +33,9 @@ Emitter unit_emitter(const std::string& function, bool date, const std::string& 
     const std::optional<std::string>& unit = call.constants.empty() ? std::nullopt : call.constants[0];
     if (!unit) return macro + "(" + args[0] + ", " + args[1] + (args.size() > 2 ? ", " + args[2] : "") + ")";
     if (date ? !is_date_unit(*unit) : !is_time_unit(*unit)) {
-      // Trino's message (DateTimeFunctions): '<unit>' is not a valid DATE / TIMESTAMP field.
-      return semantic_error(function + ": '" + *unit + "' is not a valid " + (date ? "DATE" : "TIMESTAMP") + " field");
+      // Trino's message (DateTimeFunctions): '<unit>' is not a valid DATE / Timestamp field.
+      return semantic_error(function + ": '" + text::lower(*unit) + "' is not a valid " +
+                            (date ? "DATE" : "Timestamp") + " field");
     }
     const std::string u = quote_string(text::lower(*unit));
     if (function == "date_trunc") {
@@ -120,6 +74,50 @@ Emitter date_plus_seconds_emitter(bool subtract, std::size_t date_arg) {
   };
 }
 
+// The zone names that are UTC itself, as the AT TIME ZONE operator accepts them too: every timestamp with
+// time zone of the local engine is in UTC, so these are the only zones it can give exactly.
+bool is_utc_zone(const std::optional<std::string>& zone) {
+  return zone && (text::iequals(*zone, "UTC") || *zone == "Z" || *zone == "+00:00");
+}
+
+// from_unixtime: Trino rounds the seconds to milliseconds (Math.round: half up).
+std::string from_unixtime_sql(const std::string& seconds) {
+  return "CAST(epoch_ms(CAST(floor(" + seconds + " * 1000 + 0.5) AS BIGINT)) AS TIMESTAMPTZ)";
+}
+
+// with_timezone(timestamp, zone) and at_timezone(timestamp with time zone, zone) with a literal UTC zone.
+Emitter utc_zone_emitter(const std::string& function) {
+  return [function](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    if (call.constants.size() < 2 || !is_utc_zone(call.constants[1])) {
+      return not_supported(function + " is supported by the local engine only with the time zone 'UTC'");
+    }
+    return "CAST(" + args[0] + " AS TIMESTAMPTZ)";
+  };
+}
+
+// Joda works in milliseconds: format_datetime of a timestamp with more digits is refused.
+Emitter format_datetime_emitter() {
+  return [](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    if (!call.params.empty() && call.params[0].precision > 3) {
+      return not_supported("format_datetime(" + to_string(call.params[0]) +
+                           ", varchar) is not supported by the local engine (precision above 3)");
+    }
+    return "ar_format_datetime(" + args[0] + ", " + args[1] + ")";
+  };
+}
+
+// to_iso8601: 'T' between date and time, as many fractional digits as the type's precision, 'Z' for UTC.
+Emitter to_iso8601_emitter(bool zone) {
+  return [zone](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+    const int precision = call.params.empty() ? 3 : call.params[0].precision;
+    std::string text = "strftime(" + args[0] + ", '%Y-%m-%dT%H:%M:%S')";
+    if (precision > 0)
+      text += " || '.' || substr(strftime(" + args[0] + ", '%f'), 1, " + std::to_string(precision) + ")";
+    if (zone) text += " || 'Z'";
+    return "(" + text + ")";
+  };
+}
+
 }  // namespace
 
 void add_datetime(Builder& b) {
@@ -152,10 +150,10 @@ void add_datetime(Builder& b) {
     b.add_emit("date_add", {"varchar", "bigint", type}, type,
                unit_emitter("date_add", date, date ? "ar_date_add_date" : "ar_date_add_timestamp"));
     b.add_emit("date_diff", {"varchar", type, type}, "bigint",
-               unit_emitter("date_diff", date, date ? "ar_date_diff_date" : "date_sub"));
+               unit_emitter("date_diff", date, date ? "ar_date_diff_date" : "ar_date_diff_timestamp"));
     b.add_emit("date_trunc", {"varchar", type}, type, unit_emitter("date_trunc", date, "ar_date_trunc"));
     if (type != "date") {
-      b.add_emit("date_format", {type, "varchar"}, "varchar", date_format_emitter("strftime", false));
+      b.add("date_format", {type, "varchar"}, "varchar", "ar_date_format({0}, {1})");
       b.add("to_unixtime", {type}, "double", "epoch({0})");
       b.add("date", {type}, "date", "CAST({0} AS DATE)");
       b.add("hour", {type}, "bigint", "CAST(hour({0}) AS BIGINT)");
@@ -180,10 +178,49 @@ void add_datetime(Builder& b) {
   }
   b.add("date", {"date"}, "date", "{0}");
   b.add("date", {"varchar"}, "date", "ar_date_from_varchar({0})");
-  b.add_emit("date_parse", {"varchar", "varchar"}, "timestamp(3)", date_format_emitter("strptime", true));
+  b.add("date_parse", {"varchar", "varchar"}, "timestamp(3)", "ar_date_parse({0}, {1})");
+  // C++ (functions/datetime.cpp): Joda's ISO 8601 parsers and patterns.
   b.add("from_iso8601_timestamp", {"varchar"}, "timestamptz(3)", "ar_from_iso8601_timestamp({0})");
   b.add("from_iso8601_date", {"varchar"}, "date", "ar_from_iso8601_date({0})");
-  b.add("from_unixtime", {"double"}, "timestamptz(3)", "to_timestamp({0})");
+  b.add("parse_datetime", {"varchar", "varchar"}, "timestamptz(3)", "ar_parse_datetime({0}, {1})");
+  b.add_emit("format_datetime", {"timestamp", "varchar"}, "varchar", format_datetime_emitter());
+  b.add_emit("format_datetime", {"timestamptz", "varchar"}, "varchar", format_datetime_emitter());
+  b.add("to_iso8601", {"date"}, "varchar", "strftime({0}, '%Y-%m-%d')");
+  // Teradata's to_char, to_timestamp and to_date (docs: functions/teradata).
+  b.add("to_char", {"timestamp", "varchar"}, "varchar", "ar_to_char({0}, {1})");
+  b.add("to_char", {"timestamptz", "varchar"}, "varchar", "ar_to_char({0}, {1})");
+  b.add("to_timestamp", {"varchar", "varchar"}, "timestamp(3)", "ar_to_timestamp({0}, {1})");
+  b.add("to_date", {"varchar", "varchar"}, "date", "ar_to_date({0}, {1})");
+  b.add_emit("to_iso8601", {"timestamp"}, "varchar", to_iso8601_emitter(false));
+  b.add_emit("to_iso8601", {"timestamptz"}, "varchar", to_iso8601_emitter(true));
+  b.add("from_unixtime", {"double"}, "timestamptz(3)", from_unixtime_sql("{0}"));
+  // With a zone (or an offset of hours and minutes): only UTC, the zone of every timestamp with time zone here.
+  const Emitter from_unixtime_in_utc = [](const std::vector<std::string>& args,
+                                          const Resolved& call) -> Outcome<std::string> {
+    const bool utc = call.constants.size() == 2
+                         ? is_utc_zone(call.constants[1])
+                         : call.constants.size() == 3 && call.constants[1] == "0" && call.constants[2] == "0";
+    if (!utc) return not_supported("from_unixtime is supported by the local engine only with the time zone 'UTC'");
+    return from_unixtime_sql(args[0]);
+  };
+  b.add_emit("from_unixtime", {"double", "varchar"}, "timestamptz(3)", from_unixtime_in_utc);
+  b.add_emit("from_unixtime", {"double", "bigint", "bigint"}, "timestamptz(3)", from_unixtime_in_utc);
+  // timestamp(p) -> timestamp(p) with time zone.
+  const ReturnRule same_precision = [](const std::vector<Type>& args) -> Outcome<Type> {
+    return Type::timestamp_tz(args.empty() ? 3 : args[0].precision);
+  };
+  b.add_emit("with_timezone", {"timestamp", "varchar"}, "", utc_zone_emitter("with_timezone")).rule = same_precision;
+  b.add_emit("at_timezone", {"timestamptz", "varchar"}, "", utc_zone_emitter("at_timezone")).rule = same_precision;
+  b.add("current_timezone", {}, "varchar", "'UTC'");
+  b.add("now", {}, "timestamptz(3)", "CAST(current_timestamp AS TIMESTAMPTZ)");
+  // The zone of every timestamp with time zone here is UTC.
+  b.add("timezone_hour", {"timestamptz"}, "bigint", "CAST(CASE WHEN {0} IS NOT NULL THEN 0 END AS BIGINT)");
+  b.add("timezone_minute", {"timestamptz"}, "bigint", "CAST(CASE WHEN {0} IS NOT NULL THEN 0 END AS BIGINT)");
+  b.add("timezone", {"timestamptz"}, "varchar", "CASE WHEN {0} IS NOT NULL THEN 'UTC' END");
+  b.add("to_milliseconds", {"interval_ds"}, "bigint", "ar_interval_millis({0})");
+  b.add("human_readable_seconds", {"double"}, "varchar", "ar_human_readable_seconds({0})");
+  b.add("parse_duration", {"varchar"}, "interval_ds", "ar_parse_duration({0})");
+  b.add("parse_data_size", {"varchar"}, "decimal(38,0)", "ar_parse_data_size({0})");
   // Interval fields (an interval day to second is one count of milliseconds, as Trino keeps it).
   b.add("day", {"interval_ds"}, "bigint", "(ar_interval_millis({0}) // 86400000)");
   b.add("hour", {"interval_ds"}, "bigint", "((ar_interval_millis({0}) // 3600000) % 24)");
@@ -197,8 +234,13 @@ void add_datetime(Builder& b) {
       "CASE lower(unit) WHEN 'millisecond' THEN to_milliseconds(n) WHEN 'second' THEN to_seconds(n) "
       "WHEN 'minute' THEN to_minutes(n) WHEN 'hour' THEN to_hours(n) WHEN 'day' THEN to_days(n) "
       "WHEN 'week' THEN to_weeks(n) WHEN 'month' THEN to_months(n) WHEN 'quarter' THEN to_months(3 * n) "
-      "WHEN 'year' THEN to_years(n) ELSE ar_fail('''' || unit || ''' is not a valid TIMESTAMP field') END";
+      "WHEN 'year' THEN to_years(n) ELSE ar_fail('''' || lower(unit) || ''' is not a valid Timestamp field') END";
+  // A unit that is not a literal is checked by the macros (DuckDB would take 'decade', 'days', ...).
   const std::string date_units = "lower(unit) IN ('day', 'week', 'month', 'quarter', 'year')";
+  const std::string time_units =
+      "lower(unit) IN ('millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year')";
+  const std::string not_date = "ar_fail('''' || lower(unit) || ''' is not a valid DATE field')";
+  const std::string not_timestamp = "ar_fail('''' || lower(unit) || ''' is not a valid Timestamp field')";
   // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
   b.macros.insert(
       b.macros.end(),
@@ -223,29 +265,73 @@ void add_datetime(Builder& b) {
           "1000) "
           "AS BIGINT))",
           "CREATE OR REPLACE MACRO ar_date_add_date(unit, n, ts) AS CASE WHEN " + date_units + " THEN CAST(ts + " +
-              interval + " AS DATE) ELSE ar_fail('''' || unit || ''' is not a valid DATE field') END",
+              interval + " AS DATE) ELSE " + not_date + " END",
           "CREATE OR REPLACE MACRO ar_date_add_timestamp(unit, n, ts) AS ts + " + interval,
           "CREATE OR REPLACE MACRO ar_date_diff_date(unit, a, b) AS CASE WHEN " + date_units +
-              " THEN date_sub(unit, a, b) ELSE ar_fail('''' || unit || ''' is not a valid DATE field') END",
+              " THEN date_sub(lower(unit), a, b) ELSE " + not_date + " END",
+          "CREATE OR REPLACE MACRO ar_date_diff_timestamp(unit, a, b) AS CASE WHEN " + time_units +
+              " THEN date_sub(lower(unit), a, b) ELSE " + not_timestamp + " END",
           // Trino's date_trunc keeps its argument's type. DuckDB's does not: 1.4 returns a DATE for a TIMESTAMP cut
           // to a day or more, 1.5 a TIMESTAMP for a DATE.
           "CREATE OR REPLACE MACRO ar_date_trunc(unit, ts DATE) AS CASE WHEN " + date_units +
-              " THEN CAST(date_trunc(unit, ts) AS DATE) ELSE ar_fail('date_trunc: unit ' || unit || ' is not valid for "
-              "a "
-              "date') END, (unit, ts TIMESTAMP) AS CAST(date_trunc(unit, ts) AS TIMESTAMP), (unit, ts TIMESTAMPTZ) AS "
-              "CAST(date_trunc(unit, ts) AS TIMESTAMPTZ)",
+              " THEN CAST(date_trunc(lower(unit), ts) AS DATE) ELSE " + not_date +
+              " END, (unit, ts TIMESTAMP) AS CASE "
+              "WHEN " +
+              time_units + " THEN CAST(date_trunc(lower(unit), ts) AS TIMESTAMP) ELSE " + not_timestamp +
+              " END, (unit, ts TIMESTAMPTZ) AS CASE WHEN " + time_units +
+              " THEN CAST(date_trunc(lower(unit), ts) AS TIMESTAMPTZ) ELSE " + not_timestamp + " END",
+          // Trino's human_readable_seconds: the non-zero weeks, days, hours, minutes and seconds; a negative or
+          // fractional count (whose rounding the docs leave open) is refused.
+          "CREATE OR REPLACE MACRO ar_duration_part(n, unit) AS CASE WHEN n = 0 THEN NULL WHEN n = 1 THEN '1 ' || unit "
+          "ELSE CAST(n AS VARCHAR) || ' ' || unit || 's' END",
+          "CREATE OR REPLACE MACRO ar_human_readable_text(s) AS CASE WHEN s = 0 THEN '0 seconds' ELSE "
+          "array_to_string(list_filter([ar_duration_part(s // 604800, 'week'), ar_duration_part(s % 604800 // 86400, "
+          "'day'), ar_duration_part(s % 86400 // 3600, 'hour'), ar_duration_part(s % 3600 // 60, 'minute'), "
+          "ar_duration_part(s % 60, 'second')], lambda p: p IS NOT NULL), ', ') END",
+          "CREATE OR REPLACE MACRO ar_human_readable_seconds(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) OR "
+          "isinf(x) THEN "
+          "ar_fail('Invalid argument found: ' || CAST(x AS VARCHAR)) WHEN x < 0 OR x <> floor(x) OR x > 9.2e18 THEN "
+          "ar_fail('human_readable_seconds of a negative, fractional or huge number of seconds is not supported by the "
+          "local engine') ELSE ar_human_readable_text(CAST(x AS BIGINT)) END",
+          // airlift's Duration.valueOf (value, unit ns us ms s m h d) rounded to milliseconds half up, as Trino.
+          "CREATE OR REPLACE MACRO ar_duration_unit_millis(u) AS CASE u WHEN 'ns' THEN 1e-6 WHEN 'us' THEN 1e-3 WHEN "
+          "'ms' THEN 1.0 WHEN 's' THEN 1000.0 WHEN 'm' THEN 60000.0 WHEN 'h' THEN 3600000.0 WHEN 'd' THEN 86400000.0 "
+          "ELSE ar_fail('Unknown time unit: ' || u) END",
+          "CREATE OR REPLACE MACRO ar_parse_duration(s) AS CASE WHEN NOT regexp_full_match(s, "
+          "'[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ \\t\\n\\x0B\\f\\r]*') THEN "
+          "ar_fail('duration is not "
+          "a valid data duration string: ' || s) ELSE to_milliseconds(CAST(floor(CAST(regexp_extract(s, "
+          "'[0-9]+(\\.[0-9]+)?') AS DOUBLE) * ar_duration_unit_millis(regexp_extract(s, '[a-zA-Z]+')) + 0.5) AS "
+          "BIGINT)) END",
+          // Trino's parse_data_size (docs: functions/conversion): value times the unit's power of 1024, the
+          // fraction cut off, exactly (on HUGEINT: a fraction that could overflow it is refused).
+          "CREATE OR REPLACE MACRO ar_data_size_factor(u) AS CASE u "
+          "WHEN 'B' THEN CAST('1' AS HUGEINT) "
+          "WHEN 'kB' THEN CAST('1024' AS HUGEINT) "
+          "WHEN 'MB' THEN CAST('1048576' AS HUGEINT) "
+          "WHEN 'GB' THEN CAST('1073741824' AS HUGEINT) "
+          "WHEN 'TB' THEN CAST('1099511627776' AS HUGEINT) "
+          "WHEN 'PB' THEN CAST('1125899906842624' AS HUGEINT) "
+          "WHEN 'EB' THEN CAST('1152921504606846976' AS HUGEINT) "
+          "WHEN 'ZB' THEN CAST('1180591620717411303424' AS HUGEINT) "
+          "WHEN 'YB' THEN CAST('1208925819614629174706176' AS HUGEINT) "
+          "END",
+          "CREATE OR REPLACE MACRO ar_data_size_bytes(whole, fraction, factor) AS CASE WHEN length(fraction) + "
+          "length(CAST(factor AS VARCHAR)) > 37 THEN ar_fail('parse_data_size with so many fractional digits is not "
+          "supported by the local engine') ELSE CAST(CAST(whole AS HUGEINT) * factor + CASE WHEN fraction = '' THEN 0 "
+          "ELSE CAST(fraction AS HUGEINT) * factor // CAST(rpad('1', CAST(length(fraction) + 1 AS INTEGER), '0') AS "
+          "HUGEINT) END AS "
+          "DECIMAL(38,0)) END",
+          "CREATE OR REPLACE MACRO ar_parse_data_size(s) AS CASE WHEN s IS NULL THEN NULL WHEN NOT "
+          "regexp_full_match(s, '[ \\t\\n\\x0B\\f\\r]*[0-9]+(\\.[0-9]+)?[ \\t\\n\\x0B\\f\\r]*[a-zA-Z]+[ "
+          "\\t\\n\\x0B\\f\\r]*') OR ar_data_size_factor(regexp_extract(s, '[a-zA-Z]+')) IS NULL THEN ar_fail('Invalid "
+          "data size: ''' || s || '''') ELSE ar_data_size_bytes(regexp_extract(s, '([0-9]+)(\\.([0-9]+))?', 1), "
+          "regexp_extract(s, '([0-9]+)(\\.([0-9]+))?', 3), ar_data_size_factor(regexp_extract(s, '[a-zA-Z]+'))) END",
           "CREATE OR REPLACE MACRO ar_date_from_varchar(s) AS CASE WHEN regexp_full_match(s, "
           "'\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*') THEN CAST(trim(s) AS DATE) ELSE ar_fail('Value cannot be cast to "
           "date: "
           "' "
           "|| s) END",
-          "CREATE OR REPLACE MACRO ar_from_iso8601_timestamp(s) AS CASE WHEN regexp_matches(s, "
-          "'[T ][0-9:.,]+[+-][0-9][0-9](:?[0-9][0-9])?$') THEN ar_fail('from_iso8601_timestamp: only UTC (Z) or no "
-          "offset is supported by the local engine') ELSE CAST(s AS TIMESTAMPTZ) END",
-          "CREATE OR REPLACE MACRO ar_from_iso8601_date(s) AS CASE WHEN regexp_full_match(s, "
-          "'[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(s AS DATE) ELSE ar_fail('from_iso8601_date: unsupported value ' || "
-          "s) "
-          "END",
       });
   // NOLINTEND(bugprone-suspicious-missing-comma)
 }

@@ -52,18 +52,19 @@ Outcome<std::string> emit_decimal_divide(const std::vector<std::string>& args, c
   const Type& y = call.params[1];
   const Type& r = call.returns;
   const int e = r.scale - x.scale + y.scale;
-  // The unscaled values are 128-bit integers: a value too large for them fails (DuckDB's overflow error)
-  // rather than giving a different answer.
-  auto unscaled = [](const std::string& value, const Type& type) {
-    return "CAST(" + value + " * CAST(" + power_of_ten(type.scale) + " AS DECIMAL(" + std::to_string(type.scale + 1) +
-           ",0)) AS HUGEINT)";
+  return "CAST(ar_decimal_divide(" + decimal_unscaled(args[0], x) + ", " + decimal_unscaled(args[1], y) + ", CAST('" +
+         power_of_ten(e) + "' AS HUGEINT), " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) +
+         "," + std::to_string(r.scale) + "))";
+}
+
+// Trino's decimal remainder: both unscaled values at the result's scale (max(xs, ys)), the dividend's sign.
+Outcome<std::string> emit_decimal_modulus(const std::vector<std::string>& args, const Resolved& call) {
+  const Type& r = call.returns;
+  auto at_scale = [&r](const std::string& value, const Type& type) {
+    return "(" + decimal_unscaled(value, type) + " * CAST('" + power_of_ten(r.scale - type.scale) + "' AS HUGEINT))";
   };
-  std::string unit = r.scale == 0
-                         ? "CAST(1 AS DECIMAL(1,0))"
-                         : "CAST('0." + std::string(static_cast<std::size_t>(r.scale - 1), '0') + "1' AS DECIMAL(" +
-                               std::to_string(r.scale) + "," + std::to_string(r.scale) + "))";
-  return "CAST(ar_decimal_divide(" + unscaled(args[0], x) + ", " + unscaled(args[1], y) + ", CAST('" + power_of_ten(e) +
-         "' AS HUGEINT), " + unit + ") AS DECIMAL(" + std::to_string(r.precision) + "," + std::to_string(r.scale) +
+  return "CAST(ar_decimal_modulus(" + at_scale(args[0], call.params[0]) + ", " + at_scale(args[1], call.params[1]) +
+         ", " + decimal_unit(r.scale) + ") AS DECIMAL(" + std::to_string(r.precision) + "," + std::to_string(r.scale) +
          "))";
 }
 
@@ -77,6 +78,23 @@ Emitter integer_division_emitter(const char* op, const char* macro) {
 }
 
 }  // namespace
+
+std::string decimal_unscaled(const std::string& value, const Type& type) {
+  return "CAST(" + value + " * CAST(" + power_of_ten(type.scale) + " AS DECIMAL(" + std::to_string(type.scale + 1) +
+         ",0)) AS HUGEINT)";
+}
+
+std::string decimal_unit(int scale) {
+  return scale == 0 ? "CAST(1 AS DECIMAL(1,0))"
+                    : "CAST('0." + std::string(static_cast<std::size_t>(scale - 1), '0') + "1' AS DECIMAL(" +
+                          std::to_string(scale) + "," + std::to_string(scale) + "))";
+}
+
+void add_decimal_modulus(Builder& b, const std::string& name, K kind) {
+  b.add_rule(
+       name, {"decimal", "decimal"}, [](const auto& a) { return decimal_result(a, '%'); }, "", kind)
+      .emit = emit_decimal_modulus;
+}
 
 void add_operators(Builder& b) {
   for (auto t : kIntegral) {
@@ -109,6 +127,7 @@ void add_operators(Builder& b) {
   b.add_rule(
        "$divide", {"decimal", "decimal"}, [](const auto& a) { return decimal_result(a, '/'); }, "", K::Operator)
       .emit = emit_decimal_divide;
+  add_decimal_modulus(b, "$modulus", K::Operator);
   b.add("$negation", {"decimal"}, "decimal", "(-{0})", K::Operator);
 
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kComparisons{{
@@ -172,6 +191,8 @@ void add_operators(Builder& b) {
           "ELSE CAST(((xu * e) // yu + CASE WHEN 2 * abs((xu * e) % yu) >= abs(yu) THEN sign(xu) * sign(yu) ELSE 0 "
           "END) "
           "AS DECIMAL(38,0)) * unit END",
+          "CREATE OR REPLACE MACRO ar_decimal_modulus(xu, yu, unit) AS CASE WHEN yu = 0 THEN ar_fail('Division by "
+          "zero') ELSE CAST(xu % yu AS DECIMAL(38,0)) * unit END",
           "CREATE OR REPLACE MACRO ar_array_subscript(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL WHEN i = 0 "
           "THEN "
           "ar_fail('SQL array indices start at 1') WHEN i < 0 THEN ar_fail('Array subscript is negative: ' || i) WHEN "

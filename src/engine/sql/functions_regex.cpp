@@ -38,83 +38,51 @@ int capturing_groups(std::string_view pattern) {
   return groups;
 }
 
-// Trino's regexp_replace replacement ($1, \$ for a literal '$') to DuckDB's (\1, with 'g' for every match).
-Outcome<std::string> emit_regexp_replace(const std::vector<std::string>& args, const Resolved& call) {
-  if (args.size() == 2) return "regexp_replace(" + args[0] + ", " + args[1] + ", '', 'g')";
-  if (call.constants.size() < 3 || !call.constants[2]) {
-    return not_supported("regexp_replace is supported by the local engine only with a literal replacement");
+// regexp_replace(string, pattern, function): each match is replaced by the lambda's value for the array of
+// its groups (NULL for a group that did not take part). The pieces between matches come from regexp_split
+// and the groups of match i from regexp_extract_all, whose search loops are the replacement's. The number
+// of groups is the literal pattern's; a lambda returning NULL makes the whole result NULL, as in Trino.
+Outcome<std::string> emit_regexp_replace_lambda(const std::vector<std::string>& args, const Resolved& call) {
+  if (call.constants.size() < 2 || !call.constants[1]) {
+    return not_supported("regexp_replace with a lambda is supported by the local engine only with a literal pattern");
   }
-  const int groups = call.constants[1] ? capturing_groups(*call.constants[1]) : -1;
-  const std::string& literal = *call.constants[2];
-  std::string replacement;
-  for (std::size_t i = 0; i < literal.size(); ++i) {
-    char c = literal[i];
-    if (c == '\\') {
-      if (i + 1 < literal.size() && (literal[i + 1] == '$' || literal[i + 1] == '\\')) {
-        replacement += literal[i + 1] == '\\' ? "\\\\" : "$";
-        ++i;
-        continue;
-      }
-      return not_supported(
-          "regexp_replace: a backslash in the replacement before anything but '$' or '\\' is not supported by the "
-          "local engine");
-    }
-    if (c == '$') {
-      if (i + 1 < literal.size() && std::isdigit(static_cast<unsigned char>(literal[i + 1]))) {
-        int group = literal[i + 1] - '0';
-        if (groups < 0) return not_supported("regexp_replace with group references needs a literal pattern locally");
-        if (group > groups) {
-          return semantic_error("regexp_replace: no group " + std::to_string(group) + " in the pattern (it has " +
-                                std::to_string(groups) + ")");
-        }
-        replacement += '\\';
-        replacement += literal[i + 1];
-        ++i;
-        continue;
-      }
-      if (i + 1 < literal.size() && literal[i + 1] == '{') {
-        return not_supported("regexp_replace: named group references (${name}) are not supported by the local engine");
-      }
-      return semantic_error("regexp_replace: '$' in the replacement must be followed by a group number");
-    }
-    replacement += c;
+  const int groups = capturing_groups(*call.constants[1]);
+  std::string array = "[";
+  for (int g = 1; g <= groups; ++g) {
+    array += (g > 1 ? ", " : "") + std::string("ar_regexp_extract_all(") + args[0] + ", " + args[1] + ", " +
+             std::to_string(g) + ")[ar_rx_i]";
   }
-  return "regexp_replace(" + args[0] + ", " + args[1] + ", " + quote_string(replacement) + ", 'g')";
-}
-
-Outcome<std::string> emit_regexp_extract(const std::vector<std::string>& args, const Resolved& call) {
-  if (args.size() == 3) {
-    if (call.constants.size() > 1 && call.constants[1]) {
-      // A literal group number beyond the pattern's groups fails as in Trino.
-      const int groups = capturing_groups(*call.constants[1]);
-      const std::string& g = args[2];
-      return "ar_regexp_extract_group(" + args[0] + ", " + args[1] + ", " + g + ", " + std::to_string(groups) + ")";
-    }
-    return not_supported("regexp_extract with a group is supported by the local engine only with a literal pattern");
-  }
-  return "ar_regexp_extract(" + args[0] + ", " + args[1] + ")";
+  array += groups == 0 ? "]::VARCHAR[]" : "]";
+  const std::string pieces = "ar_regexp_split(" + args[0] + ", " + args[1] + ")";
+  return "ar_regexp_interleave(" + pieces + ", list_transform(range(1, len(" + pieces +
+         ")), lambda ar_rx_i: list_transform([" + array + "], " + args[2] + ")[1]))";
 }
 
 }  // namespace
 
 void add_regex(Builder& b) {
-  b.add("regexp_like", {"varchar", "varchar"}, "boolean", "regexp_matches({0}, {1})");
-  b.add_emit("regexp_extract", {"varchar", "varchar"}, "varchar", emit_regexp_extract);
-  b.add_emit("regexp_extract", {"varchar", "varchar", "bigint"}, "varchar", emit_regexp_extract);
-  b.add_emit("regexp_replace", {"varchar", "varchar"}, "varchar", emit_regexp_replace);
-  b.add_emit("regexp_replace", {"varchar", "varchar", "varchar"}, "varchar", emit_regexp_replace);
-
-  // NOLINTBEGIN(bugprone-suspicious-missing-comma): each element is one literal on several lines.
-  b.macros.insert(
-      b.macros.end(),
-      {
-          "CREATE OR REPLACE MACRO ar_regexp_extract(s, p) AS CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p) "
-          "END",
-          "CREATE OR REPLACE MACRO ar_regexp_extract_group(s, p, g, groups) AS CASE WHEN g < 0 OR g > groups THEN "
-          "ar_fail('Pattern has ' || groups || ' groups. Cannot access group ' || g) WHEN regexp_matches(s, p) THEN "
-          "regexp_extract(s, p, CAST(g AS INTEGER)) END",
-      });
-  // NOLINTEND(bugprone-suspicious-missing-comma)
+  // C++ on RE2 (src/engine/local/functions/regex.cpp): Java syntax that RE2 reads otherwise is refused by name.
+  b.add("regexp_like", {"varchar", "varchar"}, "boolean", "ar_regexp_like({0}, {1})");
+  b.add("regexp_extract", {"varchar", "varchar"}, "varchar", "ar_regexp_extract({0}, {1}, 0)");
+  b.add("regexp_extract", {"varchar", "varchar", "bigint"}, "varchar", "ar_regexp_extract({0}, {1}, {2})");
+  b.add("regexp_extract_all", {"varchar", "varchar"}, "array(varchar)", "ar_regexp_extract_all({0}, {1}, 0)");
+  b.add("regexp_extract_all", {"varchar", "varchar", "bigint"}, "array(varchar)",
+        "ar_regexp_extract_all({0}, {1}, {2})");
+  b.add("regexp_replace", {"varchar", "varchar"}, "varchar", "ar_regexp_replace({0}, {1}, '')");
+  b.add("regexp_replace", {"varchar", "varchar", "varchar"}, "varchar", "ar_regexp_replace({0}, {1}, {2})");
+  b.add_emit("regexp_replace", {"varchar", "varchar", "function(array(varchar),varchar)"}, "varchar",
+             emit_regexp_replace_lambda);
+  b.add("regexp_count", {"varchar", "varchar"}, "bigint", "ar_regexp_count({0}, {1})");
+  b.add("regexp_split", {"varchar", "varchar"}, "array(varchar)", "ar_regexp_split({0}, {1})");
+  b.add("regexp_position", {"varchar", "varchar"}, "integer", "ar_regexp_position({0}, {1}, 1, 1)");
+  b.add("regexp_position", {"varchar", "varchar", "bigint"}, "integer", "ar_regexp_position({0}, {1}, {2}, 1)");
+  b.add("regexp_position", {"varchar", "varchar", "bigint", "bigint"}, "integer",
+        "ar_regexp_position({0}, {1}, {2}, {3})");
+  b.macros.emplace_back(
+      "CREATE OR REPLACE MACRO ar_regexp_interleave(pieces, replacements) AS CASE WHEN "
+      "len(list_filter(replacements, lambda r: r IS NULL)) = 0 THEN pieces[1] || "
+      "array_to_string(list_transform(range(1, len(replacements) + 1), lambda i: replacements[i] || pieces[i + 1]), "
+      "'') END");
 }
 
 }  // namespace athena_runner::sql::families

@@ -59,11 +59,17 @@ struct Builder {
 };
 
 void add_operators(Builder& b);  // functions_operators.cpp
-void add_datetime(Builder& b);   // functions_datetime.cpp
-void add_math(Builder& b);       // functions_math.cpp
-void add_strings(Builder& b);    // functions_strings.cpp
-void add_regex(Builder& b);      // functions_regex.cpp
-void add_json(Builder& b);       // functions_json.cpp
+// Decimal helpers of functions_operators.cpp: Trino's decimal remainder (the % operator and mod); a
+// decimal's unscaled value as a HUGEINT (DuckDB's overflow error past 128 bits); 10^-scale as a decimal.
+// The macro ar_decimal_divide(xu, yu, e, unit) divides unscaled values rounding half up.
+void add_decimal_modulus(Builder& b, const std::string& name, K kind);
+std::string decimal_unscaled(const std::string& value, const Type& type);
+std::string decimal_unit(int scale);
+void add_datetime(Builder& b);  // functions_datetime.cpp
+void add_math(Builder& b);      // functions_math.cpp
+void add_strings(Builder& b);   // functions_strings.cpp
+void add_regex(Builder& b);     // functions_regex.cpp
+void add_json(Builder& b);      // functions_json.cpp
 // The DuckDB SQL of CAST(expr AS to) when `from` or `to` is JSON (functions_json.cpp); NOT_SUPPORTED
 // naming the cast where Trino's semantics are not implemented.
 Outcome<std::string> json_cast(const std::string& expr, const Type& from, const Type& to);

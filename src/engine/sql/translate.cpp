@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "athena_runner/base/text.hpp"
@@ -62,7 +63,51 @@ struct Blocker {
   Position position;
   std::string text;
 };
-// What in an expression DuckDB's TRY cannot hold: subqueries, aggregates, window and volatile functions.
+// The string literal an argument is, if it is one.
+const std::string* literal_text(const Expr& e) {
+  return e.kind == ExprKind::Literal && e.literal == LiteralKind::String ? &e.text : nullptr;
+}
+
+// A call whose local implementation may refuse some inputs at run time (a Java regular expression feature
+// RE2 reads otherwise, a time zone other than UTC, a Joda letter not implemented): under DuckDB's TRY that
+// refusal would silently be a NULL, so such calls are held out of TRY unless their literal pattern or format
+// rules every refusal out (functions/datetime.cpp, functions/regex.cpp).
+bool may_refuse_at_run_time(const std::string& name, const Expr& e) {
+  const auto literal = [&](std::size_t i) { return i < e.args.size() ? literal_text(*e.args[i]) : nullptr; };
+  const auto free_of = [](const std::string* text, std::initializer_list<std::string_view> parts) {
+    if (text == nullptr) return false;
+    return std::none_of(parts.begin(), parts.end(),
+                        [&](std::string_view part) { return text->find(part) != std::string::npos; });
+  };
+  if (name.rfind("regexp_", 0) == 0) {
+    // Only patterns of plain characters, classes, groups, alternatives and quantifiers.
+    const std::string* pattern = literal(1);
+    if (pattern == nullptr || (e.args.size() > 2 && e.args[2]->kind == ExprKind::Lambda)) return true;
+    return pattern->find_first_of("\\.^$") != std::string::npos ||
+           !free_of(pattern, {"(?", "[[", "&&", "++", "*+", "?+", "}+", "{,", "[]", "[^]"});
+  }
+  if (name == "parse_datetime") {
+    const std::string* format = literal(1);
+    return !free_of(format, {"E", "e", "w", "x", "G", "C", "z", "Z"}) ||
+           (format->find("yy") != std::string::npos && format->find("yyy") == std::string::npos);
+  }
+  if (name == "format_datetime") return !free_of(literal(1), {"C", "z"});
+  if (name == "date_parse") return !free_of(literal(1), {"%a", "%W", "%v", "%x"});
+  if (name == "to_char" || name == "to_timestamp" || name == "to_date") {
+    const std::string* format = literal(1);
+    if (format == nullptr) return true;
+    std::string rest = *format;
+    for (const char* allowed : {"hh24", "yyyy"}) {
+      for (std::size_t at = rest.find(allowed); at != std::string::npos; at = rest.find(allowed)) rest.erase(at, 4);
+    }
+    return rest.find("hh") != std::string::npos || rest.find("yy") != std::string::npos;
+  }
+  return name == "from_iso8601_timestamp" || name == "from_iso8601_date" || name == "human_readable_seconds" ||
+         name == "parse_data_size";
+}
+
+// What in an expression DuckDB's TRY cannot hold: subqueries, aggregates, window and volatile functions, and
+// calls that may refuse at run time.
 std::optional<Blocker> try_blocker(const Expr& e) {
   switch (e.kind) {
     case ExprKind::InSubquery:
@@ -75,6 +120,9 @@ std::optional<Blocker> try_blocker(const Expr& e) {
       if (has_function(name, FunctionKind::Aggregate)) return Blocker{e.position, "the aggregate " + name};
       for (const char* volatile_function : {"rand", "random", "shuffle", "uuid"}) {
         if (name == volatile_function) return Blocker{e.position, name + "()"};
+      }
+      if (may_refuse_at_run_time(name, e)) {
+        return Blocker{e.position, name + "(...) with this pattern, format or argument (it refuses some inputs)"};
       }
       break;
     }
@@ -1079,22 +1127,29 @@ class Translator {
         while (k < value.size() && std::isdigit(static_cast<unsigned char>(value[k]))) ++k;
         precision = static_cast<int>(k - dot - 1);
       }
-      bool zone = false;
-      {
-        std::size_t space = value.find(' ');
-        std::size_t rest = space == std::string::npos ? std::string::npos : value.find_first_of(" +-Z", space + 1);
-        if (space != std::string::npos && rest != std::string::npos &&
-            value.find_first_not_of("0123456789:. ", space + 1) != std::string::npos) {
-          zone = true;
+      // The zone is what follows the time (Trino: date, optional time, optional spaces, zone).
+      std::string zone;
+      if (std::size_t space = value.find(' '); space != std::string::npos) {
+        const std::size_t zone_start = value.find_first_not_of("0123456789:.", space + 1);
+        if (zone_start != std::string::npos) {
+          zone = std::string(text::trim(value.substr(zone_start)));
+          value = std::string(text::trim(value.substr(0, zone_start)));
         }
       }
       if (precision > 6) {
         return not_supported(at(
             e.position, "timestamp(" + std::to_string(precision) + ") literals are not supported by the local engine"));
       }
-      if (zone) {
-        return not_supported(
-            at(e.position, "TIMESTAMP literals with a time zone are not supported by the local engine"));
+      if (!zone.empty()) {
+        // Every timestamp with time zone of the local engine is in UTC (the session zone).
+        if (!text::iequals(zone, "UTC") && zone != "Z" && zone != "+00:00") {
+          return not_supported(at(e.position,
+                                  "TIMESTAMP literals with a time zone other than UTC are not supported by the local "
+                                  "engine"));
+        }
+        b.type = Type::timestamp_tz(std::max(precision, 3));
+        b.sql = "CAST(CAST(" + quote_string(value) + " AS TIMESTAMP) AS TIMESTAMPTZ)";
+        return b;
       }
       // Athena prints timestamps with millisecond precision at least.
       b.type = Type::timestamp(std::max(precision, 3));
@@ -1205,6 +1260,143 @@ class Translator {
     return b;
   }
 
+  // x AT TIME ZONE 'zone' with a named zone (Area/Location) or an offset (+hh:mm): the wall clock of x there
+  // (a timestamp), the instant (a TIMESTAMPTZ) and the zone. Every timestamp with time zone of the local
+  // engine is in UTC, so a value in another zone exists only where its consumer needs no zone in its result:
+  // CAST(... AS timestamp | date), date(...), format_datetime(...) and date_format(...).
+  struct WallClock {
+    Bound local;
+    std::string instant;
+    std::string zone;
+  };
+  // at_timezone(x, 'zone') is x AT TIME ZONE 'zone'; with_timezone(t, 'zone') is the timestamp t as a wall clock
+  // in the zone.
+  std::optional<Outcome<WallClock>> wall_clock(const Expr& value, const Context& context) {
+    const bool call = value.kind == ExprKind::Call && value.name.size() == 1 && value.window == nullptr;
+    const std::string function = call ? fold(value.name[0]) : "";
+    const bool with_timezone = function == "with_timezone";
+    if ((value.kind != ExprKind::AtTimeZone && function != "at_timezone" && !with_timezone) || value.args.size() != 2 ||
+        value.args[1]->kind != ExprKind::Literal || value.args[1]->literal != LiteralKind::String) {
+      return std::nullopt;
+    }
+    const std::string& zone = value.args[1]->text;
+    static const std::regex kOffset("([+-])([0-9]{2}):([0-9]{2})");
+    static const std::regex kName("[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+");
+    std::smatch offset;
+    const bool is_offset = std::regex_match(zone, offset, kOffset);
+    if (!is_offset && !std::regex_match(zone, kName)) return std::nullopt;
+    auto instant = bind(*value.args[0], context);
+    if (!instant) return Outcome<WallClock>(instant.get_failure());
+    if (instant->type.kind != TypeKind::Timestamp && instant->type.kind != TypeKind::TimestampTz) return std::nullopt;
+    WallClock clock;
+    clock.zone = zone;
+    clock.local.type = Type::timestamp(instant->type.precision);
+    if (with_timezone) {
+      if (instant->type.kind != TypeKind::Timestamp) return std::nullopt;
+      clock.local.sql = "CAST(" + instant->sql + " AS TIMESTAMP)";
+      if (is_offset) {
+        const int minutes = std::stoi(offset[2].str()) * 60 + std::stoi(offset[3].str());
+        if (minutes > 14 * 60) return std::nullopt;
+        clock.instant = "CAST(" + clock.local.sql + " - to_minutes(" + offset[1].str() + std::to_string(minutes) +
+                        ") AS TIMESTAMPTZ)";
+      } else {
+        clock.instant = "timezone(" + quote_string(zone) + ", " + clock.local.sql + ")";
+      }
+      return clock;
+    }
+    clock.instant = "CAST(" + instant->sql + " AS TIMESTAMPTZ)";
+    if (is_offset) {
+      const int minutes = std::stoi(offset[2].str()) * 60 + std::stoi(offset[3].str());
+      if (minutes > 14 * 60) return std::nullopt;
+      clock.local.sql =
+          "(CAST(" + clock.instant + " AS TIMESTAMP) + to_minutes(" + offset[1].str() + std::to_string(minutes) + "))";
+    } else {
+      clock.local.sql = "timezone(" + quote_string(zone) + ", " + clock.instant + ")";
+    }
+    return clock;
+  }
+
+  std::optional<Outcome<Bound>> cast_wall_clock(const Expr& value, const Type& target, bool try_cast,
+                                                const Position& position, const Context& context) {
+    const bool text = target.kind == TypeKind::Varchar && target.precision == Type::kUnbounded;
+    if (target.kind != TypeKind::Timestamp && target.kind != TypeKind::Date && !text) return std::nullopt;
+    auto clock = wall_clock(value, context);
+    if (!clock) return std::nullopt;
+    if (!*clock) return Outcome<Bound>(clock->get_failure());
+    auto converted = cast((*clock)->local, target, try_cast, position);
+    // The text of a timestamp with time zone: the wall clock, then the zone (2012-10-30 18:00:00.000 America/...).
+    if (text && converted) converted->sql = "(" + converted->sql + " || ' ' || " + quote_string((*clock)->zone) + ")";
+    return converted;
+  }
+
+  // format_datetime(x AT TIME ZONE 'zone', format) and date_format(...): the wall clock there, printed with the
+  // zone's offset and id (functions/datetime.cpp).
+  std::optional<Outcome<Bound>> format_wall_clock(const std::string& name, const Expr& e, const Context& context) {
+    const bool iso = name == "to_iso8601" && e.args.size() == 1;
+    if ((name != "format_datetime" && name != "date_format" && !iso) || (!iso && e.args.size() != 2) ||
+        e.window != nullptr) {
+      return std::nullopt;
+    }
+    auto clock = wall_clock(*e.args[0], context);
+    if (!clock) return std::nullopt;
+    if (!*clock) return Outcome<Bound>(clock->get_failure());
+    if (iso) {
+      // ISO 8601 with the offset, Z for a zero one (as for UTC).
+      const std::string& local = (*clock)->local.sql;
+      const int precision = (*clock)->local.type.precision;
+      const std::string minutes =
+          "CAST(round((epoch(" + local + ") - epoch(" + (*clock)->instant + ")) / 60) AS BIGINT)";
+      Bound b;
+      b.type = Type::varchar();
+      b.sql = "(strftime(" + local + ", '%Y-%m-%dT%H:%M:%S')" +
+              (precision > 0 ? " || '.' || substr(strftime(" + local + ", '%f'), 1, " + std::to_string(precision) + ")"
+                             : std::string()) +
+              " || CASE WHEN " + minutes + " = 0 THEN 'Z' ELSE (CASE WHEN " + minutes +
+              " < 0 THEN '-' ELSE '+' END) || lpad(CAST(abs(" + minutes +
+              ") // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs(" + minutes + ") % 60 AS VARCHAR), 2, '0') END)";
+      return b;
+    }
+    if (name == "format_datetime" && (*clock)->local.type.precision > 3) return std::nullopt;
+    auto format = bind(*e.args[1], context);
+    if (!format) return format;
+    if (!is_string(format->type) && format->type.kind != TypeKind::Unknown) return std::nullopt;
+    Bound b;
+    b.type = Type::varchar();
+    b.sql = "ar_" + name + "_zoned(" + (*clock)->local.sql + ", CAST(" + format->sql +
+            " AS VARCHAR), CAST(round(epoch(" + (*clock)->local.sql + ") - epoch(" + (*clock)->instant +
+            ")) AS BIGINT), " + quote_string((*clock)->zone) + ")";
+    return b;
+  }
+
+  // A field of x AT TIME ZONE another zone (hour(...), EXTRACT(DAY FROM ...), ...): the field of the wall clock
+  // there; timezone_hour and timezone_minute: the zone's offset at that instant.
+  std::optional<Outcome<Bound>> field_of_wall_clock(const std::string& name, const Expr& value,
+                                                    const Position& position, const Context& context) {
+    static const std::set<std::string> kFields = {
+        "year",          "quarter",        "month",  "week",        "week_of_year", "day",
+        "day_of_month",  "day_of_week",    "dow",    "day_of_year", "doy",          "year_of_week",
+        "yow",           "hour",           "minute", "second",      "millisecond",  "last_day_of_month",
+        "timezone_hour", "timezone_minute"};
+    if (kFields.count(name) == 0) return std::nullopt;
+    auto clock = wall_clock(value, context);
+    if (!clock) return std::nullopt;
+    if (!*clock) return Outcome<Bound>(clock->get_failure());
+    if (name == "timezone_hour" || name == "timezone_minute") {
+      // Trino: the offset's hours and minutes, both with its sign (-05:30 is -5 and -30).
+      const std::string offset_minutes =
+          "CAST(round((epoch(" + (*clock)->local.sql + ") - epoch(" + (*clock)->instant + ")) / 60) AS BIGINT)";
+      Bound b;
+      b.type = Type::of(TypeKind::Bigint);
+      b.sql = name == "timezone_hour"
+                  ? "CAST(trunc(" + offset_minutes + " / 60) AS BIGINT)"
+                  : "CAST(" + offset_minutes + " - trunc(" + offset_minutes + " / 60) * 60 AS BIGINT)";
+      return b;
+    }
+    std::vector<Bound> args;
+    args.push_back((*clock)->local);
+    return call_registry(name, position, std::move(args), FunctionKind::Scalar);
+  }
+
   Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
     const Type& from = value.type;
     if (!can_cast(from, target)) {
@@ -1273,16 +1465,16 @@ class Translator {
       b.sql = "ar_java_text(" + value.sql + ")";
       return b;
     }
-    if (from.kind == TypeKind::Timestamp && is_string(target)) {
+    if ((from.kind == TypeKind::Timestamp || from.kind == TypeKind::TimestampTz) && is_string(target)) {
+      // A timestamp with time zone here is in UTC, whose text Trino writes after the time.
       b.sql = "strftime(" + value.sql + ", '%Y-%m-%d %H:%M:%S" +
               (from.precision == 0   ? std::string()
                : from.precision <= 3 ? ".%g"
                                      : ".%f") +
-              "')";
+              (from.kind == TypeKind::TimestampTz ? " UTC" : "") + "')";
       return b;
     }
-    if ((from.kind == TypeKind::TimestampTz || from.kind == TypeKind::Time) && is_string(target))
-      return unsupported("");
+    if (from.kind == TypeKind::Time && is_string(target)) return unsupported("");
     if (is_string(from) && (target.kind == TypeKind::Date)) {
       b.sql = try_cast ? "TRY_CAST(" + value.sql + " AS DATE)" : "ar_date_from_varchar(" + value.sql + ")";
       return b;
@@ -1455,6 +1647,7 @@ class Translator {
       case ExprKind::Subscript: return operator_call("$subscript", e, context);  // rows: refused by the registry
       case ExprKind::Call: return call(e, context);
       case ExprKind::Cast: {
+        if (auto local = cast_wall_clock(*e.args[0], e.type, e.flag, e.position, context)) return std::move(*local);
         auto value = bind(*e.args[0], context);
         if (!value) return value;
         return cast(*value, e.type, e.flag, e.position);
@@ -1653,7 +1846,11 @@ class Translator {
             return b;
           }
         }
-        return not_supported(at(e.position, "AT TIME ZONE is supported by the local engine only with 'UTC'"));
+        return not_supported(
+            at(e.position,
+               "AT TIME ZONE is supported by the local engine only with 'UTC', or with another zone "
+               "inside CAST(... AS timestamp | date), date(...), format_datetime(...), date_format(...) "
+               "and the field functions (hour(...), EXTRACT(...), ...)"));
       }
       case ExprKind::Extract: {
         static const std::map<std::string, std::string> kFields = {
@@ -1669,6 +1866,8 @@ class Translator {
             {"doy", "day_of_year"},
             {"year_of_week", "year_of_week"},
             {"yow", "year_of_week"},
+            {"timezone_hour", "timezone_hour"},
+            {"timezone_minute", "timezone_minute"},
             {"hour", "hour"},
             {"minute", "minute"},
             {"second", "second"},
@@ -1678,6 +1877,7 @@ class Translator {
           return not_supported(
               at(e.position, "EXTRACT(" + text::upper(e.text) + " FROM ...) is not supported by the local engine"));
         }
+        if (auto field = field_of_wall_clock(found->second, *e.args[0], e.position, context)) return std::move(*field);
         auto value = bind(*e.args[0], context);
         if (!value) return value;
         std::vector<Bound> args;
@@ -1903,6 +2103,15 @@ class Translator {
       return not_supported(at(e.position, "function " + to_string(e.name) + " is not supported by the local engine"));
     }
     const std::string name = fold(e.name[0]);
+    if (name == "date" && e.args.size() == 1 && e.window == nullptr) {
+      if (auto local = cast_wall_clock(*e.args[0], Type::of(TypeKind::Date), false, e.position, context)) {
+        return std::move(*local);
+      }
+    }
+    if (auto formatted = format_wall_clock(name, e, context)) return std::move(*formatted);
+    if (e.args.size() == 1 && e.window == nullptr) {
+      if (auto field = field_of_wall_clock(name, *e.args[0], e.position, context)) return std::move(*field);
+    }
     const bool window = e.window != nullptr;
     FunctionKind kind = window ? FunctionKind::Window : FunctionKind::Scalar;
     const bool aggregate_name = has_function(name, FunctionKind::Aggregate);

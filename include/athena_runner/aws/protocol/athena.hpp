@@ -16,6 +16,7 @@ inline constexpr std::string_view kGetQueryResults = "GetQueryResults";
 inline constexpr std::string_view kStopQueryExecution = "StopQueryExecution";
 inline constexpr std::string_view kBatchGetQueryExecution = "BatchGetQueryExecution";
 inline constexpr std::string_view kGetWorkGroup = "GetWorkGroup";
+inline constexpr std::string_view kGetQueryRuntimeStatistics = "GetQueryRuntimeStatistics";
 
 std::string serialize_start_query_execution(const StartQueryExecutionRequest& request);
 std::string serialize_query_execution_id(std::string_view query_execution_id);  // Get/StopQueryExecution
@@ -29,10 +30,13 @@ Outcome<QueryExecution> parse_get_query_execution(std::string_view body);
 Outcome<GetQueryResultsResult> parse_get_query_results(std::string_view body);
 Outcome<BatchGetQueryExecutionResult> parse_batch_get_query_execution(std::string_view body);
 Outcome<WorkGroup> parse_get_work_group(std::string_view body);
+Outcome<QueryRuntimeStatistics> parse_get_query_runtime_statistics(std::string_view body);
 
 // The QueryExecution member's object of GetQueryExecution (without the {"QueryExecution": ...} wrapper), as
 // JSON text that parse_get_query_execution reads back: the local engine's execution records and the local
 // endpoint's answers.
 std::string query_execution_json(const QueryExecution& execution);
+// The whole GetQueryRuntimeStatistics response ({"QueryRuntimeStatistics": ...}).
+std::string query_runtime_statistics_json(const QueryRuntimeStatistics& statistics);
 
 }  // namespace athena_runner::aws::athena::protocol

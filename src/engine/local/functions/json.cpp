@@ -1047,7 +1047,7 @@ void add_json_functions(std::vector<Scalar>& out) {
   items.make_returns = json_list_type;
   out.push_back(std::move(items));
   Scalar keys{"ar_json_object_keys", {V, V}, V, &list_function<object_keys_body>};
-  keys.make_returns = varchar_list_type;
+  keys.returns_list = true;
   out.push_back(std::move(keys));
   Scalar values{"ar_json_object_values", {V, V}, V, &list_function<object_values_body>};
   values.make_returns = json_list_type;

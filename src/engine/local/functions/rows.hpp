@@ -191,14 +191,6 @@ inline std::optional<std::string> rescale(std::string_view text, int64_t precisi
   return (negative && digits.find_first_not_of("0.") != std::string::npos ? "-" : "") + digits;
 }
 
-// VARCHAR[], for Scalar::make_returns.
-inline duckdb_logical_type varchar_list_type() {
-  duckdb_logical_type child = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-  duckdb_logical_type list = duckdb_create_list_type(child);
-  duckdb_destroy_logical_type(&child);
-  return list;
-}
-
 // The C API function of a body: text_function<body> (VARCHAR or BLOB results), value_function<T, body>
 // (numbers, booleans), list_function<body> (VARCHAR[] and JSON[]).
 template <std::optional<std::string> (*Body)(const Row&)>

@@ -722,7 +722,7 @@ void add_string_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_luhn_check", {V}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, luhn_body>});
   out.push_back({"ar_strpos", {V, V, B}, B, &value_function<int64_t, strpos_instance_body>});
   Scalar split{"ar_split_limit", {V, V, B}, V, &list_function<split_limit_body>};
-  split.make_returns = varchar_list_type;
+  split.returns_list = true;
   out.push_back(std::move(split));
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB}, V, &text_function<from_utf8_body>});
   out.push_back({"ar_from_utf8", {DUCKDB_TYPE_BLOB, V}, V, &text_function<from_utf8_text_body>});

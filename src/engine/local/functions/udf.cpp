@@ -8,6 +8,9 @@ std::string register_all(duckdb_connection connection) {
   std::vector<Scalar> scalars;
   add_error_functions(scalars);
   add_text_functions(scalars);
+  add_math_functions(scalars);
+  add_datetime_functions(scalars);
+  add_regex_functions(scalars);
   add_json_functions(scalars);
   add_binary_functions(scalars);
   add_string_functions(scalars);
@@ -18,7 +21,10 @@ std::string register_all(duckdb_connection connection) {
       duck::LogicalType parameter(duckdb_create_logical_type(type));
       duckdb_scalar_function_add_parameter(scalar, parameter.get());
     }
-    duck::LogicalType returns(spec.make_returns ? spec.make_returns() : duckdb_create_logical_type(spec.returns));
+    duck::LogicalType element(duckdb_create_logical_type(spec.returns));
+    duck::LogicalType returns(spec.make_returns   ? spec.make_returns()
+                              : spec.returns_list ? duckdb_create_list_type(element.get())
+                                                  : duckdb_create_logical_type(spec.returns));
     duckdb_scalar_function_set_return_type(scalar, returns.get());
     if (spec.sees_nulls) duckdb_scalar_function_set_special_handling(scalar);
     duckdb_scalar_function_set_function(scalar, spec.function);
@@ -26,7 +32,7 @@ std::string register_all(duckdb_connection connection) {
     duckdb_destroy_scalar_function(&scalar);
     if (!registered) return spec.name;
   }
-  return {};
+  return register_math_extras(connection);
 }
 
 }  // namespace athena_runner::engine::udf

@@ -16,17 +16,24 @@ struct Scalar {
   std::vector<duckdb_type> params;  // one overload per distinct parameter list
   duckdb_type returns = DUCKDB_TYPE_VARCHAR;
   duckdb_scalar_function_t function = nullptr;
-  bool sees_nulls = false;  // false: DuckDB returns NULL for a NULL argument without calling `function`
-  // A return type `returns` cannot name (JSON, VARCHAR[]): a new logical type the registration owns.
+  bool sees_nulls = false;    // false: DuckDB returns NULL for a NULL argument without calling `function`
+  bool returns_list = false;  // the result is a LIST of `returns`
+  // A return type `returns` cannot name (JSON, JSON[]): a new logical type the registration owns.
   duckdb_logical_type (*make_returns)() = nullptr;
 };
 
 // The families (functions/<family>.cpp).
-void add_error_functions(std::vector<Scalar>& out);   // fail.cpp: ar_fail
-void add_text_functions(std::vector<Scalar>& out);    // text.cpp: ar_java_text
+void add_error_functions(std::vector<Scalar>& out);     // fail.cpp: ar_fail
+void add_text_functions(std::vector<Scalar>& out);      // text.cpp: ar_java_text
+void add_math_functions(std::vector<Scalar>& out);      // math.cpp: ar_bitwise_*, ar_round_*, ar_cbrt, ...
+void add_datetime_functions(std::vector<Scalar>& out);  // datetime.cpp: Joda and ISO 8601 formats
+void add_regex_functions(std::vector<Scalar>& out);     // regex.cpp: the regexp_* functions on RE2
+// What the Scalar spec cannot describe (math.cpp: the statistical aggregates, width_bucket over an array);
+// the name of the first that failed to register, or "".
+std::string register_math_extras(duckdb_connection connection);
 void add_json_functions(std::vector<Scalar>& out);    // json.cpp: ar_json_*
-void add_binary_functions(std::vector<Scalar>& out);  // binary.cpp: hashes, codecs
-void add_string_functions(std::vector<Scalar>& out);  // strings.cpp: code-point string functions, URLs
+void add_binary_functions(std::vector<Scalar>& out);  // binary.cpp: hashes, codecs, bytes
+void add_string_functions(std::vector<Scalar>& out);  // strings.cpp: code points, URLs, format
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
