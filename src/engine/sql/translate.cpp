@@ -103,7 +103,7 @@ bool may_refuse_at_run_time(const std::string& name, const Expr& e) {
     return rest.find("hh") != std::string::npos || rest.find("yy") != std::string::npos;
   }
   return name == "from_iso8601_timestamp" || name == "from_iso8601_date" || name == "human_readable_seconds" ||
-         name == "parse_data_size";
+         name == "parse_data_size" || name == "soundex";  // soundex: non-ASCII letters (functions/strings.cpp)
 }
 
 // What in an expression DuckDB's TRY cannot hold: subqueries, aggregates, window and volatile functions, and
