@@ -1532,7 +1532,7 @@ QueryResult show_functions() {
     const char* kind = entry.kind == sql::FunctionKind::Aggregate ? "aggregate"
                        : entry.kind == sql::FunctionKind::Window  ? "window"
                                                                   : "scalar";
-    const bool deterministic = entry.name != "random" && entry.name != "rand";
+    const bool deterministic = entry.name != "random" && entry.name != "rand" && entry.name != "uuid";
     result.rows.push_back({Cell(entry.name), Cell(entry.returns.empty() ? "(computed)" : entry.returns),
                            Cell(arguments), Cell(kind), Cell(deterministic ? "true" : "false"),
                            Cell(entry.description)});

@@ -417,7 +417,7 @@ Outcome<std::string> duck_type(const Type& type) {
     case TypeKind::Varchar: return std::string("VARCHAR");
     case TypeKind::Char: return not_supported("type char(n) is not supported by the local engine");
     case TypeKind::Varbinary: return std::string("BLOB");
-    case TypeKind::Json: return not_supported("type json is not supported by the local engine");
+    case TypeKind::Json: return std::string("JSON");  // DuckDB's JSON: Trino's text of the value
     case TypeKind::Date: return std::string("DATE");
     case TypeKind::Time:
       if (type.precision > 6) return not_supported("time(p) with p > 6 is not supported by the local engine");

@@ -11,6 +11,7 @@
 #include "athena_runner/engine/sql/errors.hpp"
 #include "athena_runner/engine/sql/functions.hpp"
 #include "athena_runner/engine/sql/parser.hpp"
+#include "registry.hpp"
 
 namespace athena_runner::sql {
 namespace {
@@ -107,7 +108,7 @@ bool may_refuse_at_run_time(const std::string& name, const Expr& e) {
     return rest.find("hh") != std::string::npos || rest.find("yy") != std::string::npos;
   }
   return name == "from_iso8601_timestamp" || name == "from_iso8601_date" || name == "human_readable_seconds" ||
-         name == "parse_data_size";
+         name == "parse_data_size" || name == "soundex";  // soundex: non-ASCII letters (functions/strings.cpp)
 }
 
 // What in an expression DuckDB's TRY cannot hold: subqueries, aggregates, window and volatile functions, and
@@ -1115,6 +1116,11 @@ class Translator {
     Bound b;
     b.is_literal = true;
     if (type_name == "decimal" || type_name == "numeric") return decimal_literal(e.text, e.position);
+    if (type_name == "json") {  // JSON '...' is json_parse('...')
+      b.type = Type::of(TypeKind::Json);
+      b.sql = "ar_json_parse(" + quote_string(e.text) + ")";
+      return b;
+    }
     if (type_name == "date") {
       b.type = Type::of(TypeKind::Date);
       // Checked here, so the literal stays a constant DuckDB folds and pushes into scans (a macro raising
@@ -1502,7 +1508,12 @@ class Translator {
       }
       return b;
     }
-    if (target.kind == TypeKind::Json || from.kind == TypeKind::Json) return unsupported("the JSON type");
+    if (target.kind == TypeKind::Json || from.kind == TypeKind::Json) {
+      auto sql = families::json_cast(value.sql, from, target);
+      if (!sql) return Outcome<Bound>(not_supported(at(position, sql.get_failure().message)));
+      b.sql = try_cast ? "TRY(" + *sql + ")" : *sql;  // the JSON functions' errors become NULL
+      return b;
+    }
     if (target.kind == TypeKind::IntervalDayToSecond || target.kind == TypeKind::IntervalYearToMonth ||
         from.kind == TypeKind::IntervalDayToSecond || from.kind == TypeKind::IntervalYearToMonth) {
       return unsupported("");

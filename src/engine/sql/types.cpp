@@ -550,7 +550,9 @@ bool can_cast(const Type& from, const Type& to) {
   }
   if (is_datetime(from)) {
     if (is_string(to)) return true;
-    if (from.kind == TypeKind::Date) return to.kind == TypeKind::Timestamp || to.kind == TypeKind::TimestampTz;
+    if (from.kind == TypeKind::Date) {
+      return to.kind == TypeKind::Timestamp || to.kind == TypeKind::TimestampTz || to.kind == TypeKind::Json;
+    }
     if (from.kind == TypeKind::Time) return to.kind == TypeKind::Time || to.kind == TypeKind::Timestamp;
     return to.kind == TypeKind::Date || to.kind == TypeKind::Time || to.kind == TypeKind::Timestamp ||
            to.kind == TypeKind::TimestampTz;

@@ -11,6 +11,9 @@ std::string register_all(duckdb_connection connection) {
   add_math_functions(scalars);
   add_datetime_functions(scalars);
   add_regex_functions(scalars);
+  add_json_functions(scalars);
+  add_binary_functions(scalars);
+  add_string_functions(scalars);
   for (const auto& spec : scalars) {
     duckdb_scalar_function scalar = duckdb_create_scalar_function();
     duckdb_scalar_function_set_name(scalar, spec.name.c_str());
@@ -19,8 +22,9 @@ std::string register_all(duckdb_connection connection) {
       duckdb_scalar_function_add_parameter(scalar, parameter.get());
     }
     duck::LogicalType element(duckdb_create_logical_type(spec.returns));
-    duck::LogicalType returns(spec.returns_list ? duckdb_create_list_type(element.get())
-                                                : duckdb_create_logical_type(spec.returns));
+    duck::LogicalType returns(spec.make_returns   ? spec.make_returns()
+                              : spec.returns_list ? duckdb_create_list_type(element.get())
+                                                  : duckdb_create_logical_type(spec.returns));
     duckdb_scalar_function_set_return_type(scalar, returns.get());
     if (spec.sees_nulls) duckdb_scalar_function_set_special_handling(scalar);
     duckdb_scalar_function_set_function(scalar, spec.function);

@@ -18,6 +18,8 @@ struct Scalar {
   duckdb_scalar_function_t function = nullptr;
   bool sees_nulls = false;    // false: DuckDB returns NULL for a NULL argument without calling `function`
   bool returns_list = false;  // the result is a LIST of `returns`
+  // A return type `returns` cannot name (JSON, JSON[]): a new logical type the registration owns.
+  duckdb_logical_type (*make_returns)() = nullptr;
 };
 
 // The families (functions/<family>.cpp).
@@ -29,6 +31,9 @@ void add_regex_functions(std::vector<Scalar>& out);     // regex.cpp: the regexp
 // What the Scalar spec cannot describe (math.cpp: the statistical aggregates, width_bucket over an array);
 // the name of the first that failed to register, or "".
 std::string register_math_extras(duckdb_connection connection);
+void add_json_functions(std::vector<Scalar>& out);    // json.cpp: ar_json_*
+void add_binary_functions(std::vector<Scalar>& out);  // binary.cpp: hashes, codecs, bytes
+void add_string_functions(std::vector<Scalar>& out);  // strings.cpp: code points, URLs, format
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
