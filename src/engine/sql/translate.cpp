@@ -287,7 +287,9 @@ class Translator {
     for (std::size_t i = 0; i < r.fields.size(); ++i)
       columns += (i ? ", " : "") + quote_identifier("c" + std::to_string(i));
     std::string sql = "SELECT " + items + " FROM (" + r.sql + ") AS " + alias + "(" + columns + ")";
-    auto tail = order_limit(q, scope, r.fields, {});
+    std::vector<std::string> output_sql;
+    for (const auto& f : scope.relations.back().fields) output_sql.push_back(f.sql);
+    auto tail = order_limit(q, scope, r.fields, q.with_ties ? output_sql : std::vector<std::string>{});
     if (!tail) return tail.get_failure();
     r.sql = sql + *tail;
     return r;
@@ -307,7 +309,7 @@ class Translator {
                (item.nulls_first.value_or(false) ? " NULLS FIRST" : " NULLS LAST");
       }
     }
-    if (q.with_ties) return not_supported(at(q.position, "FETCH ... WITH TIES is not supported by the local engine"));
+    if (q.with_ties) return ties_tail(q, scope, outputs, output_sql);
     if (q.limit) {
       auto n = row_count(*q.limit);
       if (!n) return n.get_failure();
@@ -330,6 +332,110 @@ class Translator {
       return bound->sql;
     }
     return semantic_error(at(e.position, "LIMIT and OFFSET take an integer"));
+  }
+
+  // FETCH FIRST n ROWS WITH TIES (DuckDB has none): after OFFSET m, the rows up to the (m + n)-th in ORDER BY
+  // order and that row's peers, kept by QUALIFY on rank() and row_number() over the same keys (a row sorts
+  // no later than the (m + n)-th's peers exactly when its rank is at most m + n). An ordinal key (an output
+  // by position or name) is that output's SQL.
+  Outcome<std::string> ties_tail(const Query& q, const Scope& scope, const std::vector<Field>& outputs,
+                                 const std::vector<std::string>& output_sql) {
+    if (q.order_by.empty() || !q.limit) {
+      return semantic_error(at(q.position, "FETCH FIRST WITH TIES clause requires ORDER BY"));
+    }
+    std::vector<std::string> keys;
+    for (const SortItem& item : q.order_by) {
+      auto key = sort_key(*item.expr, scope, outputs, output_sql);
+      if (!key) return key.get_failure();
+      keys.push_back(is_ordinal(*key) ? output_sql.at(std::stoul(*key) - 1) : *key);
+    }
+    return ties_clause(q, keys);
+  }
+
+  static bool is_ordinal(const std::string& key) {
+    return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+
+  // " QUALIFY ... ORDER BY ..." over the key expressions `keys` (one per ORDER BY item of `q`).
+  Outcome<std::string> ties_clause(const Query& q, const std::vector<std::string>& keys) {
+    std::string order;
+    for (std::size_t i = 0; i < q.order_by.size(); ++i) {
+      const SortItem& item = q.order_by[i];
+      order += (i ? ", " : "") + keys[i] + (item.descending ? " DESC" : " ASC") +
+               (item.nulls_first.value_or(false) ? " NULLS FIRST" : " NULLS LAST");
+    }
+    const Expr& count = *q.limit;
+    if (count.kind != ExprKind::Literal || count.literal != LiteralKind::Integer) {
+      return not_supported(
+          at(count.position, "FETCH FIRST ? ROWS WITH TIES (a parameter) is not supported by the local engine"));
+    }
+    if (count.text.find_first_not_of('0') == std::string::npos) {
+      return semantic_error(at(count.position, "FETCH FIRST row count must be positive (actual value: 0)"));
+    }
+    auto n = row_count(count);
+    if (!n) return n.get_failure();
+    std::string last = "(" + *n + ")";
+    std::string skip;
+    if (q.offset) {
+      auto m = row_count(*q.offset);
+      if (!m) return m.get_failure();
+      last = "(" + *m + ") + " + last;
+      skip = " AND row_number() OVER (ORDER BY " + order + ") > (" + *m + ")";
+    }
+    return " QUALIFY rank() OVER (ORDER BY " + order + ") <= " + last + skip + " ORDER BY " + order;
+  }
+
+  // A SELECT with FETCH ... WITH TIES: the select (without its ORDER BY) with each sort key that is not an
+  // output as a hidden column, under an outer SELECT whose QUALIFY keeps the rows (ties_tail), so that
+  // DISTINCT, aggregates and windows are computed before the ranking.
+  Outcome<QueryResult> select_with_ties(const Query& q, const QuerySpec& spec, const Scope& scope,
+                                        const std::string& sql, std::size_t items_end, std::vector<Field> outputs,
+                                        const std::vector<std::string>& output_sql) {
+    if (q.order_by.empty() || !q.limit) {
+      return semantic_error(at(q.position, "FETCH FIRST WITH TIES clause requires ORDER BY"));
+    }
+    const std::string alias = quote_identifier("ar_t" + std::to_string(++relation_counter_));
+    auto column = [&](std::size_t i) { return alias + "." + quote_identifier("c" + std::to_string(i)); };
+    std::string hidden;
+    std::string items;
+    std::string columns;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      items += (i ? ", " : "") + column(i) + " AS " + quote_identifier("c" + std::to_string(i));
+      columns += (i ? ", " : "") + quote_identifier("c" + std::to_string(i));
+    }
+    // Each key: an output (by ordinal, name or the same SQL) or a hidden column.
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < q.order_by.size(); ++i) {
+      const SortItem& item = q.order_by[i];
+      auto key = sort_key(*item.expr, scope, outputs, output_sql);
+      if (!key) return key.get_failure();
+      std::string ref;
+      if (is_ordinal(*key)) {
+        ref = column(std::stoul(*key) - 1);
+      } else {
+        for (std::size_t j = 0; j < output_sql.size() && ref.empty(); ++j) {
+          if (output_sql[j] == *key) ref = column(j);
+        }
+      }
+      if (ref.empty()) {
+        if (spec.distinct) {
+          return semantic_error(
+              at(item.expr->position, "For SELECT DISTINCT, ORDER BY expressions must appear in select list"));
+        }
+        const std::string name = quote_identifier("k" + std::to_string(i));
+        hidden += ", " + *key + " AS " + name;
+        columns += ", " + name;
+        ref = alias + "." + name;
+      }
+      keys.push_back(std::move(ref));
+    }
+    auto tail = ties_clause(q, keys);
+    if (!tail) return tail.get_failure();
+    QueryResult out;
+    out.sql = "SELECT " + items + " FROM (" + sql.substr(0, items_end) + hidden + sql.substr(items_end) + ") AS " +
+              alias + "(" + columns + ")" + *tail;
+    out.fields = std::move(outputs);
+    return out;
   }
 
   // An ORDER BY key: an output column (by position or name, Trino's precedence) or an expression.
@@ -799,6 +905,7 @@ class Translator {
       used.insert(alias);
       sql += (i ? ", " : "") + output_sql[i] + " AS " + quote_identifier(alias);
     }
+    const std::size_t items_end = sql.size();
     if (spec.distinct) {
       for (const auto& f : outputs) {
         if (!is_comparable(f.type))
@@ -877,6 +984,7 @@ class Translator {
         sql += (i ? ", " : "") + quote_identifier(fold(spec.windows[i].first)) + " AS (" + *w + ")";
       }
     }
+    if (q.with_ties) return select_with_ties(q, spec, scope, sql, items_end, std::move(outputs), output_sql);
     auto tail = order_limit(q, scope, outputs, output_sql);
     if (!tail) return tail.get_failure();
     sql += *tail;
