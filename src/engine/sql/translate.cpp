@@ -39,6 +39,8 @@ struct Scope {
 struct Cte {
   std::vector<Field> fields;  // names and types (sql: the bare quoted name)
   std::string sql_name;
+  std::string refused;        // a reference fails with this message (a recursive query's base)
+  int* references = nullptr;  // counts references (a recursive query's step)
 };
 
 struct Bound {
@@ -211,8 +213,16 @@ class Translator {
     std::string with_sql;
     const std::size_t ctes_before = ctes_.size();
     if (!q.with.empty()) {
-      if (q.recursive) return not_supported(at(q.position, "WITH RECURSIVE is not supported by the local engine"));
       for (const auto& item : q.with) {
+        if (q.recursive) {
+          auto expanded = recursive_with(item, outer);
+          if (!expanded) return expanded.get_failure();
+          if (*expanded) {
+            with_sql += std::string(with_sql.empty() ? "WITH " : ", ") + (*expanded)->second;
+            ctes_.emplace_back(fold(item.name), std::move((*expanded)->first));
+            continue;
+          }
+        }
         auto body = query(*item.query, outer);
         if (!body) return body;
         Cte cte;
@@ -240,6 +250,116 @@ class Translator {
     if (!body) return body;
     if (!with_sql.empty()) body->sql = with_sql + " " + body->sql;
     return body;
+  }
+
+  // One query of a WITH RECURSIVE list, as Trino plans it (sql/select.md "WITH RECURSIVE clause"): a UNION ALL
+  // of a base and a step naming the query once in its FROM is unrolled max_recursion_depth (10, Trino's
+  // default) times, each step over the previous step's rows with the base's types, and rows from one step
+  // more fail the query with Trino's message (a count over that step, cross joined to the union, so that no
+  // filter of the outer query can skip the check). Returns the query's Cte and its WITH items, or
+  // nullopt for a query of another shape (an ordinary WITH query).
+  Outcome<std::optional<std::pair<Cte, std::string>>> recursive_with(const With& item, const Scope* outer) {
+    constexpr int kMaxRecursionDepth = 10;
+    if (item.columns.empty()) {
+      return semantic_error(at(item.name.position, "missing column aliases in recursive WITH query"));
+    }
+    const Query* body = item.query.get();
+    const bool immediate = body->kind == Query::Kind::Nested && body->nested &&
+                           body->nested->kind == Query::Kind::SetOperation && body->nested->with.empty() &&
+                           (!body->order_by.empty() || body->offset || body->limit);
+    if (immediate) body = body->nested.get();
+    if (body->kind != Query::Kind::SetOperation || body->set_op != "union" || !body->left || !body->right) {
+      return std::optional<std::pair<Cte, std::string>>();
+    }
+    const std::string name = fold(item.name);
+    // The base: a reference to the query is Trino's error.
+    Cte refused;
+    refused.refused = "WITH table name is referenced in the base relation of recursion";
+    ctes_.emplace_back(name, refused);
+    auto base = query(*body->left, outer);
+    ctes_.pop_back();
+    if (!base) return base.get_failure();
+    if (base->fields.size() != item.columns.size()) {
+      return semantic_error(at(item.name.position, "WITH query name " + name + " has " +
+                                                       std::to_string(base->fields.size()) + " columns but " +
+                                                       std::to_string(item.columns.size()) + " column names"));
+    }
+    const std::string prefix = "ar_cte_" + std::to_string(++cte_counter_) + "_" + name;
+    std::string columns;
+    Cte level;
+    for (std::size_t i = 0; i < base->fields.size(); ++i) {
+      const std::string column = quote_identifier("c" + std::to_string(i));
+      columns += (i ? ", " : "") + column;
+      level.fields.push_back(Field{fold(item.columns[i]), base->fields[i].type, column});
+    }
+    level.sql_name = quote_identifier(prefix + "_0");
+    std::string sql = level.sql_name + "(" + columns + ") AS (" + base->sql + ")";
+    std::string all = "SELECT " + columns + " FROM " + level.sql_name;
+    for (int depth = 1; depth <= kMaxRecursionDepth + 1; ++depth) {
+      int references = 0;
+      Cte previous = level;
+      previous.references = &references;
+      ctes_.emplace_back(name, previous);
+      auto step = query(*body->right, outer);
+      ctes_.pop_back();
+      if (!step) return step.get_failure();
+      if (references == 0) return std::optional<std::pair<Cte, std::string>>();  // not recursive
+      if (references > 1) {
+        return semantic_error(
+            at(body->right->position, "multiple recursive references in the step relation of recursion"));
+      }
+      if (depth == 1) {
+        if (!item.query->with.empty()) {
+          return semantic_error(at(item.query->position, "immediate WITH clause in recursive query"));
+        }
+        if (immediate) {
+          const Query& outer_query = *item.query;
+          const std::string clause = !outer_query.order_by.empty() ? "ORDER BY"
+                                     : outer_query.offset          ? "OFFSET"
+                                                                   : "FETCH FIRST / LIMIT";
+          return semantic_error(at(outer_query.position, "immediate " + clause + " clause in recursive query"));
+        }
+        if (body->set_distinct) {
+          return not_supported(
+              at(body->position, "WITH RECURSIVE with UNION DISTINCT is not supported by the local engine"));
+        }
+        if (step->fields.size() != base->fields.size()) {
+          return semantic_error(
+              at(body->right->position, "base and step relations of recursion have different number of fields: " +
+                                            std::to_string(base->fields.size()) + ", " +
+                                            std::to_string(step->fields.size())));
+        }
+      }
+      // The step's rows with the base's types.
+      const std::string alias = quote_identifier("ar_s" + std::to_string(++relation_counter_));
+      std::string items;
+      for (std::size_t i = 0; i < step->fields.size(); ++i) {
+        const Type& from = step->fields[i].type;
+        const Type& to = base->fields[i].type;
+        if (!(from == to) && !can_coerce(from, to)) {
+          return semantic_error(
+              at(body->right->position, "recursion step relation output type (" + to_string(from) +
+                                            ") is not coercible to recursion base relation output type (" +
+                                            to_string(to) + ") at column " + std::to_string(i + 1)));
+        }
+        auto cast = coerce(alias + "." + quote_identifier("c" + std::to_string(i)), from, to);
+        if (!cast) return cast.get_failure();
+        items += (i ? ", " : "") + *cast;
+      }
+      level.sql_name = quote_identifier(prefix + "_" + std::to_string(depth));
+      sql += ", " + level.sql_name + "(" + columns + ") AS (SELECT " + items + " FROM (" + step->sql + ") AS " + alias +
+             "(" + columns + "))";
+      if (depth <= kMaxRecursionDepth) all += " UNION ALL SELECT " + columns + " FROM " + level.sql_name;
+    }
+    const std::string message = "Recursion depth limit exceeded (" + std::to_string(kMaxRecursionDepth) +
+                                "). Use 'max_recursion_depth' session property to modify the limit.";
+    all = "SELECT ar_u.* FROM (" + all + ") AS ar_u CROSS JOIN (SELECT count(*) FROM " + level.sql_name +
+          ") AS ar_check(n) WHERE ar_fail(CASE WHEN ar_check.n > 0 THEN " + quote_string(message) + " END) IS NULL";
+    Cte cte;
+    cte.sql_name = quote_identifier(prefix);
+    cte.fields = level.fields;
+    sql += ", " + cte.sql_name + "(" + columns + ") AS (" + all + ")";
+    return std::optional<std::pair<Cte, std::string>>(std::make_pair(std::move(cte), std::move(sql)));
   }
 
   // The body with its ORDER BY / LIMIT / OFFSET.
@@ -425,7 +545,8 @@ class Translator {
         const std::string name = quote_identifier("k" + std::to_string(i));
         hidden += ", " + *key + " AS " + name;
         columns += ", " + name;
-        ref = alias + "." + name;
+        ref = alias;
+        ref += "." + name;
       }
       keys.push_back(std::move(ref));
     }
@@ -588,6 +709,8 @@ class Translator {
     if (name.size() == 1) {  // a WITH query of that name hides tables
       for (auto it = ctes_.rbegin(); it != ctes_.rend(); ++it) {
         if (it->first == fold(name[0])) {
+          if (!it->second.refused.empty()) return semantic_error(at(position, it->second.refused));
+          if (it->second.references) ++*it->second.references;
           FromItem item;
           const std::string alias = quote_identifier("ar_r" + std::to_string(++relation_counter_));
           item.from_sql = it->second.sql_name + " AS " + alias;
