@@ -1381,9 +1381,7 @@ class Translator {
       b.sql = "CAST(" + quote_string(value) + " AS TIMESTAMP)";
       return b;
     }
-    if (type_name == "time") {
-      return not_supported(at(e.position, "TIME literals are not supported by the local engine"));
-    }
+    if (type_name == "time") return time_literal(e);
     auto type = parse_type(type_name);
     if (!type) return semantic_error(at(e.position, "Unknown type: " + type_name));
     Bound value;
@@ -1622,6 +1620,62 @@ class Translator {
     return call_registry(name, position, std::move(args), FunctionKind::Scalar);
   }
 
+  // TIME 'hh:mm[:ss[.fraction]]' (language/types.md): time(p), p the number of fractional digits.
+  Outcome<Bound> time_literal(const Expr& e) {
+    static const std::regex kTime(R"((\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)");
+    std::smatch m;
+    const std::string value = e.text;
+    if (!std::regex_match(value, m, kTime)) {
+      if (std::regex_search(value, std::regex(R"(^\s*\d{1,2}:\d{1,2})"))) {  // a zone, one digit, spaces
+        return not_supported(
+            at(e.position,
+               "TIME '" + value + "' (with a time zone or in this form) is not supported by the local engine"));
+      }
+      return semantic_error(at(e.position, "'" + value + "' is not a valid TIME literal"));
+    }
+    const int hour = std::stoi(m[1]);
+    const int minute = std::stoi(m[2]);
+    const int second = m[3].matched ? std::stoi(m[3]) : 0;
+    if (hour > 23 || minute > 59 || second > 59) {
+      return semantic_error(at(e.position, "'" + value + "' is not a valid TIME literal"));
+    }
+    const std::string fraction = m[4].matched ? m[4].str() : "";
+    if (fraction.size() > 6) {
+      return not_supported(at(
+          e.position, "time(" + std::to_string(fraction.size()) + ") literals are not supported by the local engine"));
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%02d:%02d:%02d", hour, minute, second);
+    Bound b;
+    b.type = Type::time(static_cast<int>(fraction.size()));
+    b.sql = "TIME " + quote_string(std::string(text) + (fraction.empty() ? "" : "." + fraction));
+    return b;
+  }
+
+  // Casts to and from time(p) (functions/conversion.md): from varchar (hh:mm[:ss[.fraction]]), from timestamp(p)
+  // and time(p) rounded half up to the target's digits, to varchar with exactly p digits. nullopt: not one.
+  std::optional<Outcome<Bound>> time_cast(const Bound& value, const Type& target, bool try_cast) {
+    const Type& from = value.type;
+    Bound b;
+    b.type = target;
+    if (from.kind == TypeKind::Time && target.kind == TypeKind::Varchar && target.precision == Type::kUnbounded) {
+      b.sql = "ar_time_text(" + value.sql + ", " + std::to_string(from.precision) + ")";
+      return b;
+    }
+    if (target.kind != TypeKind::Time) return std::nullopt;
+    const std::string p = std::to_string(target.precision);
+    if (is_string(from) && from.kind == TypeKind::Varchar) {
+      b.sql = "ar_time_from_varchar(" + value.sql + ", " + p + ", " + (try_cast ? "true" : "false") + ")";
+      return b;
+    }
+    if (from.kind == TypeKind::Time || from.kind == TypeKind::Timestamp) {
+      const std::string time = from.kind == TypeKind::Time ? value.sql : "CAST(" + value.sql + " AS TIME)";
+      b.sql = from.precision <= target.precision ? time : "ar_time_round(" + time + ", " + p + ")";
+      return b;
+    }
+    return std::nullopt;
+  }
+
   Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
     const Type& from = value.type;
     if (!can_cast(from, target)) {
@@ -1699,6 +1753,7 @@ class Translator {
               (from.kind == TypeKind::TimestampTz ? " UTC" : "") + "')";
       return b;
     }
+    if (auto time = time_cast(value, target, try_cast)) return *time;
     if (from.kind == TypeKind::Time && is_string(target)) return unsupported("");
     if (is_string(from) && (target.kind == TypeKind::Date)) {
       b.sql = try_cast ? "TRY_CAST(" + value.sql + " AS DATE)" : "ar_date_from_varchar(" + value.sql + ")";
@@ -2488,7 +2543,10 @@ Outcome<Translation> translate_query(const Query& query, const Catalog& catalog,
                         type.kind != TypeKind::Row && type.kind != TypeKind::Json;
     auto duck = scalar ? duck_type(type) : Outcome<std::string>(std::string());
     std::string item = "ar_out." + column;
-    if (type.kind == TypeKind::IntervalDayToSecond || type.kind == TypeKind::IntervalYearToMonth) {
+    if (type.kind == TypeKind::Time) {  // Trino's text of a time(p): p fractional digits
+      item = "ar_time_text(" + item + ", " + std::to_string(type.precision) + ")";
+      cast_any = true;
+    } else if (type.kind == TypeKind::IntervalDayToSecond || type.kind == TypeKind::IntervalYearToMonth) {
       // Trino's text of an interval (DuckDB keeps one kind of interval): "1 01:01:01.234", "1-2".
       const char* text = type.kind == TypeKind::IntervalDayToSecond ? "ar_interval_day_to_second_text("
                                                                     : "ar_interval_year_to_month_text(";
