@@ -347,8 +347,9 @@ class Translator {
         items += (i ? ", " : "") + *cast;
       }
       level.sql_name = quote_identifier(prefix + "_" + std::to_string(depth));
-      sql += ", " + level.sql_name + "(" + columns + ") AS (SELECT " + items + " FROM (" + step->sql + ") AS " + alias +
-             "(" + columns + "))";
+      sql += ", " + level.sql_name + "(" + columns + ") AS (SELECT " + items + " FROM (";
+      sql += step->sql + ") AS " + alias;
+      sql += "(" + columns + "))";
       if (depth <= kMaxRecursionDepth) all += " UNION ALL SELECT " + columns + " FROM " + level.sql_name;
     }
     const std::string message = "Recursion depth limit exceeded (" + std::to_string(kMaxRecursionDepth) +
@@ -1662,6 +1663,10 @@ class Translator {
       b.sql = "ar_time_text(" + value.sql + ", " + std::to_string(from.precision) + ")";
       return b;
     }
+    if (from.kind == TypeKind::Time && (target.kind == TypeKind::Timestamp || target.kind == TypeKind::TimestampTz)) {
+      return Outcome<Bound>(not_supported("CAST(" + to_string(from) + " AS " + to_string(target) +
+                                          ") (the current date) is not supported by the local engine"));
+    }
     if (target.kind != TypeKind::Time) return std::nullopt;
     const std::string p = std::to_string(target.precision);
     if (is_string(from) && from.kind == TypeKind::Varchar) {
@@ -2517,6 +2522,12 @@ class Translator {
   int depth_ = 0;
 };
 
+// Whether a time(p) is (inside) the type.
+bool contains_time(const Type& type) {
+  if (type.kind == TypeKind::Time) return true;
+  return std::any_of(type.children.begin(), type.children.end(), [](const Type& c) { return contains_time(c); });
+}
+
 }  // namespace
 
 Outcome<Translation> translate_query(const Query& query, const Catalog& catalog, const TranslateOptions& options,
@@ -2543,6 +2554,10 @@ Outcome<Translation> translate_query(const Query& query, const Catalog& catalog,
                         type.kind != TypeKind::Row && type.kind != TypeKind::Json;
     auto duck = scalar ? duck_type(type) : Outcome<std::string>(std::string());
     std::string item = "ar_out." + column;
+    if (!scalar && contains_time(type)) {  // DuckDB's text of a nested TIME drops a zero fraction
+      return not_supported("column " + result->fields[i].name + ": a " + to_string(type) +
+                           " result is not supported by the local engine (time inside a structured value)");
+    }
     if (type.kind == TypeKind::Time) {  // Trino's text of a time(p): p fractional digits
       item = "ar_time_text(" + item + ", " + std::to_string(type.precision) + ")";
       cast_any = true;
