@@ -347,9 +347,14 @@ class Translator {
         items += (i ? ", " : "") + *cast;
       }
       level.sql_name = quote_identifier(prefix + "_" + std::to_string(depth));
-      sql += ", " + level.sql_name + "(" + columns + ") AS (SELECT " + items + " FROM (";
-      sql += step->sql + ") AS " + alias;
-      sql += "(" + columns + "))";
+      sql += ", ";
+      sql += level.sql_name;
+      sql += "(" + columns;
+      sql += ") AS (SELECT " + items;
+      sql += " FROM (" + step->sql;
+      sql += ") AS " + alias;
+      sql += "(" + columns;
+      sql += "))";
       if (depth <= kMaxRecursionDepth) all += " UNION ALL SELECT " + columns + " FROM " + level.sql_name;
     }
     const std::string message = "Recursion depth limit exceeded (" + std::to_string(kMaxRecursionDepth) +
@@ -2559,7 +2564,8 @@ Outcome<Translation> translate_query(const Query& query, const Catalog& catalog,
                            " result is not supported by the local engine (time inside a structured value)");
     }
     if (type.kind == TypeKind::Time) {  // Trino's text of a time(p): p fractional digits
-      item = "ar_time_text(" + item + ", " + std::to_string(type.precision) + ")";
+      item.insert(0, "ar_time_text(");
+      item += ", " + std::to_string(type.precision) + ")";
       cast_any = true;
     } else if (type.kind == TypeKind::IntervalDayToSecond || type.kind == TypeKind::IntervalYearToMonth) {
       // Trino's text of an interval (DuckDB keeps one kind of interval): "1 01:01:01.234", "1-2".
