@@ -370,8 +370,10 @@ bool same_type(const std::string& duck_athena_type, const sql::Type& bound) {
   if (bound.kind == sql::TypeKind::Unknown) return true;
   const std::string expected = sql::column_type_name(bound);
   if (duck_athena_type == expected) return true;
-  // Intervals arrive as Trino's text of them (the front end writes it; DuckDB has one interval type).
-  if ((bound.kind == sql::TypeKind::IntervalYearToMonth || bound.kind == sql::TypeKind::IntervalDayToSecond) &&
+  // Intervals and times arrive as Trino's text of them (the front end writes it; DuckDB has one interval type
+  // and prints a time without its zero fraction).
+  if ((bound.kind == sql::TypeKind::IntervalYearToMonth || bound.kind == sql::TypeKind::IntervalDayToSecond ||
+       bound.kind == sql::TypeKind::Time) &&
       duck_athena_type == "varchar") {
     return true;
   }
@@ -1058,6 +1060,11 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   options.parameters = context.execution_parameters;
   auto translation = sql::translate_query(**parsed_query, catalog_view, options, parameter_count);
   if (!translation) return translation.get_failure();
+  for (const auto& column : translation->columns) {  // Hive has no time type (a time column arrives as text)
+    if (column.type.kind == sql::TypeKind::Time) {
+      return engine_error(error_codes::kNotSupported, "Unsupported Hive type: " + sql::to_string(column.type));
+    }
+  }
   const std::string query = translation->sql;
   std::set<std::size_t> referenced;
   {

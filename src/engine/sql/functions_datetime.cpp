@@ -135,6 +135,34 @@ void add_datetime(Builder& b) {
       b.add("$subtract", {t, i}, t, "({0} - {1})", K::Operator);
     }
   }
+  // time(p) +/- interval day to second wraps around midnight (the interval's milliseconds, checked to fit p).
+  auto time_plus = [](std::size_t time_arg, bool subtract) -> Emitter {
+    return [time_arg, subtract](const std::vector<std::string>& args, const Resolved& call) -> Outcome<std::string> {
+      return "ar_time_plus(" + args[time_arg] + ", " + (subtract ? "-" : "") + args[1 - time_arg] + ", " +
+             std::to_string(call.returns.precision) + ")";
+    };
+  };
+  b.add_emit("$add", {"time", "interval_ds"}, "time", time_plus(0, false), K::Operator);
+  b.add_emit("$add", {"interval_ds", "time"}, "time", time_plus(1, false), K::Operator);
+  b.add_emit("$subtract", {"time", "interval_ds"}, "time", time_plus(0, true), K::Operator);
+  // A time(p) value is a DuckDB TIME with at most p fractional digits: ar_time_round rounds half up to p
+  // digits (wrapping at midnight, as Trino does); ar_time_text is Trino's text, always with p digits.
+  b.macros.insert(
+      b.macros.end(),
+      {"CREATE OR REPLACE MACRO ar_time_round(t, p) AS TIME '00:00:00' + to_microseconds((epoch_us(t) + "
+       "CAST(10 ** (6 - p) AS BIGINT) // 2) // CAST(10 ** (6 - p) AS BIGINT) * CAST(10 ** (6 - p) AS BIGINT) % "
+       "86400000000)",
+       "CREATE OR REPLACE MACRO ar_time_text(t, p) AS strftime(DATE '1970-01-01' + t, '%H:%M:%S') || CASE WHEN p > 0 "
+       "THEN '.' || substr(strftime(DATE '1970-01-01' + t, '%f'), 1, p) ELSE '' END",
+       "CREATE OR REPLACE MACRO ar_time_from_varchar(s, p, try) AS CASE WHEN regexp_full_match(s, "
+       "'([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?') THEN ar_time_round(CAST(s AS TIME), p) WHEN "
+       "regexp_full_match(s, '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9][.][0-9]{7,12}') THEN ar_fail('CAST(varchar "
+       "AS time) of a value with more than 6 fractional digits is not supported by the local engine') WHEN try THEN "
+       "NULL ELSE ar_fail('Value cannot be cast to time: ' || s) END",
+       "CREATE OR REPLACE MACRO ar_time_plus(t, i, p) AS CASE WHEN round(epoch(i) * 1000) % CAST(10 ** (3 - least(p, "
+       "3)) AS BIGINT) <> 0 THEN ar_fail('time(' || p || ') + an interval finer than its precision is not "
+       "supported by the local engine') ELSE TIME '00:00:00' + to_microseconds(((epoch_us(t) + "
+       "CAST(round(epoch(i) * 1000) AS BIGINT) * 1000) % 86400000000 + 86400000000) % 86400000000) END"});
   b.add("$subtract", {"timestamp", "timestamp"}, "interval_ds", "ar_interval_between({1}, {0})", K::Operator);
   b.add("$subtract", {"timestamptz", "timestamptz"}, "interval_ds", "ar_interval_between({1}, {0})", K::Operator);
   for (auto i : {"interval_ds", "interval_ym"}) {

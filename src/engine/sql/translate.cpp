@@ -40,6 +40,8 @@ struct Scope {
 struct Cte {
   std::vector<Field> fields;  // names and types (sql: the bare quoted name)
   std::string sql_name;
+  std::string refused;        // a reference fails with this message (a recursive query's base)
+  int* references = nullptr;  // counts references (a recursive query's step)
 };
 
 struct Bound {
@@ -217,8 +219,16 @@ class Translator {
     std::string with_sql;
     const std::size_t ctes_before = ctes_.size();
     if (!q.with.empty()) {
-      if (q.recursive) return not_supported(at(q.position, "WITH RECURSIVE is not supported by the local engine"));
       for (const auto& item : q.with) {
+        if (q.recursive) {
+          auto expanded = recursive_with(item, outer);
+          if (!expanded) return expanded.get_failure();
+          if (*expanded) {
+            with_sql += std::string(with_sql.empty() ? "WITH " : ", ") + (*expanded)->second;
+            ctes_.emplace_back(fold(item.name), std::move((*expanded)->first));
+            continue;
+          }
+        }
         auto body = query(*item.query, outer);
         if (!body) return body;
         Cte cte;
@@ -246,6 +256,122 @@ class Translator {
     if (!body) return body;
     if (!with_sql.empty()) body->sql = with_sql + " " + body->sql;
     return body;
+  }
+
+  // One query of a WITH RECURSIVE list, as Trino plans it (sql/select.md "WITH RECURSIVE clause"): a UNION ALL
+  // of a base and a step naming the query once in its FROM is unrolled max_recursion_depth (10, Trino's
+  // default) times, each step over the previous step's rows with the base's types, and rows from one step
+  // more fail the query with Trino's message (a count over that step, cross joined to the union, so that no
+  // filter of the outer query can skip the check). Returns the query's Cte and its WITH items, or
+  // nullopt for a query of another shape (an ordinary WITH query).
+  Outcome<std::optional<std::pair<Cte, std::string>>> recursive_with(const With& item, const Scope* outer) {
+    constexpr int kMaxRecursionDepth = 10;
+    if (item.columns.empty()) {
+      return semantic_error(at(item.name.position, "missing column aliases in recursive WITH query"));
+    }
+    const Query* body = item.query.get();
+    const bool immediate = body->kind == Query::Kind::Nested && body->nested &&
+                           body->nested->kind == Query::Kind::SetOperation && body->nested->with.empty() &&
+                           (!body->order_by.empty() || body->offset || body->limit);
+    if (immediate) body = body->nested.get();
+    if (body->kind != Query::Kind::SetOperation || body->set_op != "union" || !body->left || !body->right) {
+      return std::optional<std::pair<Cte, std::string>>();
+    }
+    const std::string name = fold(item.name);
+    // The base: a reference to the query is Trino's error.
+    Cte refused;
+    refused.refused = "WITH table name is referenced in the base relation of recursion";
+    ctes_.emplace_back(name, refused);
+    auto base = query(*body->left, outer);
+    ctes_.pop_back();
+    if (!base) return base.get_failure();
+    if (base->fields.size() != item.columns.size()) {
+      return semantic_error(at(item.name.position, "WITH query name " + name + " has " +
+                                                       std::to_string(base->fields.size()) + " columns but " +
+                                                       std::to_string(item.columns.size()) + " column names"));
+    }
+    const std::string prefix = "ar_cte_" + std::to_string(++cte_counter_) + "_" + name;
+    std::string columns;
+    Cte level;
+    for (std::size_t i = 0; i < base->fields.size(); ++i) {
+      const std::string column = quote_identifier("c" + std::to_string(i));
+      columns += (i ? ", " : "") + column;
+      level.fields.push_back(Field{fold(item.columns[i]), base->fields[i].type, column});
+    }
+    level.sql_name = quote_identifier(prefix + "_0");
+    std::string sql = level.sql_name + "(" + columns + ") AS (" + base->sql + ")";
+    std::string all = "SELECT " + columns + " FROM " + level.sql_name;
+    for (int depth = 1; depth <= kMaxRecursionDepth + 1; ++depth) {
+      int references = 0;
+      Cte previous = level;
+      previous.references = &references;
+      ctes_.emplace_back(name, previous);
+      auto step = query(*body->right, outer);
+      ctes_.pop_back();
+      if (!step) return step.get_failure();
+      if (references == 0) return std::optional<std::pair<Cte, std::string>>();  // not recursive
+      if (references > 1) {
+        return semantic_error(
+            at(body->right->position, "multiple recursive references in the step relation of recursion"));
+      }
+      if (depth == 1) {
+        if (!item.query->with.empty()) {
+          return semantic_error(at(item.query->position, "immediate WITH clause in recursive query"));
+        }
+        if (immediate) {
+          const Query& outer_query = *item.query;
+          const std::string clause = !outer_query.order_by.empty() ? "ORDER BY"
+                                     : outer_query.offset          ? "OFFSET"
+                                                                   : "FETCH FIRST / LIMIT";
+          return semantic_error(at(outer_query.position, "immediate " + clause + " clause in recursive query"));
+        }
+        if (body->set_distinct) {
+          return not_supported(
+              at(body->position, "WITH RECURSIVE with UNION DISTINCT is not supported by the local engine"));
+        }
+        if (step->fields.size() != base->fields.size()) {
+          return semantic_error(
+              at(body->right->position, "base and step relations of recursion have different number of fields: " +
+                                            std::to_string(base->fields.size()) + ", " +
+                                            std::to_string(step->fields.size())));
+        }
+      }
+      // The step's rows with the base's types.
+      const std::string alias = quote_identifier("ar_s" + std::to_string(++relation_counter_));
+      std::string items;
+      for (std::size_t i = 0; i < step->fields.size(); ++i) {
+        const Type& from = step->fields[i].type;
+        const Type& to = base->fields[i].type;
+        if (!(from == to) && !can_coerce(from, to)) {
+          return semantic_error(
+              at(body->right->position, "recursion step relation output type (" + to_string(from) +
+                                            ") is not coercible to recursion base relation output type (" +
+                                            to_string(to) + ") at column " + std::to_string(i + 1)));
+        }
+        auto cast = coerce(alias + "." + quote_identifier("c" + std::to_string(i)), from, to);
+        if (!cast) return cast.get_failure();
+        items += (i ? ", " : "") + *cast;
+      }
+      level.sql_name = quote_identifier(prefix + "_" + std::to_string(depth));
+      sql += ", ";
+      sql += level.sql_name;
+      sql += "(" + columns;
+      sql += ") AS (SELECT " + items;
+      sql += " FROM (" + step->sql;
+      sql += ") AS " + alias;
+      sql += "(" + columns;
+      sql += "))";
+      if (depth <= kMaxRecursionDepth) all += " UNION ALL SELECT " + columns + " FROM " + level.sql_name;
+    }
+    const std::string message = "Recursion depth limit exceeded (" + std::to_string(kMaxRecursionDepth) +
+                                "). Use 'max_recursion_depth' session property to modify the limit.";
+    all = "SELECT ar_u.* FROM (" + all + ") AS ar_u CROSS JOIN (SELECT count(*) FROM " + level.sql_name +
+          ") AS ar_check(n) WHERE ar_fail(CASE WHEN ar_check.n > 0 THEN " + quote_string(message) + " END) IS NULL";
+    Cte cte;
+    cte.sql_name = quote_identifier(prefix);
+    cte.fields = level.fields;
+    sql += ", " + cte.sql_name + "(" + columns + ") AS (" + all + ")";
+    return std::optional<std::pair<Cte, std::string>>(std::make_pair(std::move(cte), std::move(sql)));
   }
 
   // The body with its ORDER BY / LIMIT / OFFSET.
@@ -293,7 +419,9 @@ class Translator {
     for (std::size_t i = 0; i < r.fields.size(); ++i)
       columns += (i ? ", " : "") + quote_identifier("c" + std::to_string(i));
     std::string sql = "SELECT " + items + " FROM (" + r.sql + ") AS " + alias + "(" + columns + ")";
-    auto tail = order_limit(q, scope, r.fields, {});
+    std::vector<std::string> output_sql;
+    for (const auto& f : scope.relations.back().fields) output_sql.push_back(f.sql);
+    auto tail = order_limit(q, scope, r.fields, q.with_ties ? output_sql : std::vector<std::string>{});
     if (!tail) return tail.get_failure();
     r.sql = sql + *tail;
     return r;
@@ -313,7 +441,7 @@ class Translator {
                (item.nulls_first.value_or(false) ? " NULLS FIRST" : " NULLS LAST");
       }
     }
-    if (q.with_ties) return not_supported(at(q.position, "FETCH ... WITH TIES is not supported by the local engine"));
+    if (q.with_ties) return ties_tail(q, scope, outputs, output_sql);
     if (q.limit) {
       auto n = row_count(*q.limit);
       if (!n) return n.get_failure();
@@ -336,6 +464,111 @@ class Translator {
       return bound->sql;
     }
     return semantic_error(at(e.position, "LIMIT and OFFSET take an integer"));
+  }
+
+  // FETCH FIRST n ROWS WITH TIES (DuckDB has none): after OFFSET m, the rows up to the (m + n)-th in ORDER BY
+  // order and that row's peers, kept by QUALIFY on rank() and row_number() over the same keys (a row sorts
+  // no later than the (m + n)-th's peers exactly when its rank is at most m + n). An ordinal key (an output
+  // by position or name) is that output's SQL.
+  Outcome<std::string> ties_tail(const Query& q, const Scope& scope, const std::vector<Field>& outputs,
+                                 const std::vector<std::string>& output_sql) {
+    if (q.order_by.empty() || !q.limit) {
+      return semantic_error(at(q.position, "FETCH FIRST WITH TIES clause requires ORDER BY"));
+    }
+    std::vector<std::string> keys;
+    for (const SortItem& item : q.order_by) {
+      auto key = sort_key(*item.expr, scope, outputs, output_sql);
+      if (!key) return key.get_failure();
+      keys.push_back(is_ordinal(*key) ? output_sql.at(std::stoul(*key) - 1) : *key);
+    }
+    return ties_clause(q, keys);
+  }
+
+  static bool is_ordinal(const std::string& key) {
+    return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+
+  // " QUALIFY ... ORDER BY ..." over the key expressions `keys` (one per ORDER BY item of `q`).
+  Outcome<std::string> ties_clause(const Query& q, const std::vector<std::string>& keys) {
+    std::string order;
+    for (std::size_t i = 0; i < q.order_by.size(); ++i) {
+      const SortItem& item = q.order_by[i];
+      order += (i ? ", " : "") + keys[i] + (item.descending ? " DESC" : " ASC") +
+               (item.nulls_first.value_or(false) ? " NULLS FIRST" : " NULLS LAST");
+    }
+    const Expr& count = *q.limit;
+    if (count.kind != ExprKind::Literal || count.literal != LiteralKind::Integer) {
+      return not_supported(
+          at(count.position, "FETCH FIRST ? ROWS WITH TIES (a parameter) is not supported by the local engine"));
+    }
+    if (count.text.find_first_not_of('0') == std::string::npos) {
+      return semantic_error(at(count.position, "FETCH FIRST row count must be positive (actual value: 0)"));
+    }
+    auto n = row_count(count);
+    if (!n) return n.get_failure();
+    std::string last = "(" + *n + ")";
+    std::string skip;
+    if (q.offset) {
+      auto m = row_count(*q.offset);
+      if (!m) return m.get_failure();
+      last = "(" + *m + ") + " + last;
+      skip = " AND row_number() OVER (ORDER BY " + order + ") > (" + *m + ")";
+    }
+    return " QUALIFY rank() OVER (ORDER BY " + order + ") <= " + last + skip + " ORDER BY " + order;
+  }
+
+  // A SELECT with FETCH ... WITH TIES: the select (without its ORDER BY) with each sort key that is not an
+  // output as a hidden column, under an outer SELECT whose QUALIFY keeps the rows (ties_tail), so that
+  // DISTINCT, aggregates and windows are computed before the ranking.
+  Outcome<QueryResult> select_with_ties(const Query& q, const QuerySpec& spec, const Scope& scope,
+                                        const std::string& sql, std::size_t items_end, std::vector<Field> outputs,
+                                        const std::vector<std::string>& output_sql) {
+    if (q.order_by.empty() || !q.limit) {
+      return semantic_error(at(q.position, "FETCH FIRST WITH TIES clause requires ORDER BY"));
+    }
+    const std::string alias = quote_identifier("ar_t" + std::to_string(++relation_counter_));
+    auto column = [&](std::size_t i) { return alias + "." + quote_identifier("c" + std::to_string(i)); };
+    std::string hidden;
+    std::string items;
+    std::string columns;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      items += (i ? ", " : "") + column(i) + " AS " + quote_identifier("c" + std::to_string(i));
+      columns += (i ? ", " : "") + quote_identifier("c" + std::to_string(i));
+    }
+    // Each key: an output (by ordinal, name or the same SQL) or a hidden column.
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < q.order_by.size(); ++i) {
+      const SortItem& item = q.order_by[i];
+      auto key = sort_key(*item.expr, scope, outputs, output_sql);
+      if (!key) return key.get_failure();
+      std::string ref;
+      if (is_ordinal(*key)) {
+        ref = column(std::stoul(*key) - 1);
+      } else {
+        for (std::size_t j = 0; j < output_sql.size() && ref.empty(); ++j) {
+          if (output_sql[j] == *key) ref = column(j);
+        }
+      }
+      if (ref.empty()) {
+        if (spec.distinct) {
+          return semantic_error(
+              at(item.expr->position, "For SELECT DISTINCT, ORDER BY expressions must appear in select list"));
+        }
+        const std::string name = quote_identifier("k" + std::to_string(i));
+        hidden += ", " + *key + " AS " + name;
+        columns += ", " + name;
+        ref = alias;
+        ref += "." + name;
+      }
+      keys.push_back(std::move(ref));
+    }
+    auto tail = ties_clause(q, keys);
+    if (!tail) return tail.get_failure();
+    QueryResult out;
+    out.sql = "SELECT " + items + " FROM (" + sql.substr(0, items_end) + hidden + sql.substr(items_end) + ") AS " +
+              alias + "(" + columns + ")" + *tail;
+    out.fields = std::move(outputs);
+    return out;
   }
 
   // An ORDER BY key: an output column (by position or name, Trino's precedence) or an expression.
@@ -488,6 +721,8 @@ class Translator {
     if (name.size() == 1) {  // a WITH query of that name hides tables
       for (auto it = ctes_.rbegin(); it != ctes_.rend(); ++it) {
         if (it->first == fold(name[0])) {
+          if (!it->second.refused.empty()) return semantic_error(at(position, it->second.refused));
+          if (it->second.references) ++*it->second.references;
           FromItem item;
           const std::string alias = quote_identifier("ar_r" + std::to_string(++relation_counter_));
           item.from_sql = it->second.sql_name + " AS " + alias;
@@ -814,6 +1049,7 @@ class Translator {
       used.insert(alias);
       sql += (i ? ", " : "") + output_sql[i] + " AS " + quote_identifier(alias);
     }
+    const std::size_t items_end = sql.size();
     if (spec.distinct) {
       for (const auto& f : outputs) {
         if (!is_comparable(f.type))
@@ -892,6 +1128,7 @@ class Translator {
         sql += (i ? ", " : "") + quote_identifier(fold(spec.windows[i].first)) + " AS (" + *w + ")";
       }
     }
+    if (q.with_ties) return select_with_ties(q, spec, scope, sql, items_end, std::move(outputs), output_sql);
     auto tail = order_limit(q, scope, outputs, output_sql);
     if (!tail) return tail.get_failure();
     sql += *tail;
@@ -1170,9 +1407,7 @@ class Translator {
       b.sql = "CAST(" + quote_string(value) + " AS TIMESTAMP)";
       return b;
     }
-    if (type_name == "time") {
-      return not_supported(at(e.position, "TIME literals are not supported by the local engine"));
-    }
+    if (type_name == "time") return time_literal(e);
     auto type = parse_type(type_name);
     if (!type) return semantic_error(at(e.position, "Unknown type: " + type_name));
     Bound value;
@@ -1411,6 +1646,66 @@ class Translator {
     return call_registry(name, position, std::move(args), FunctionKind::Scalar);
   }
 
+  // TIME 'hh:mm[:ss[.fraction]]' (language/types.md): time(p), p the number of fractional digits.
+  Outcome<Bound> time_literal(const Expr& e) {
+    static const std::regex kTime(R"((\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)");
+    std::smatch m;
+    const std::string value = e.text;
+    if (!std::regex_match(value, m, kTime)) {
+      if (std::regex_search(value, std::regex(R"(^\s*\d{1,2}:\d{1,2})"))) {  // a zone, one digit, spaces
+        return not_supported(
+            at(e.position,
+               "TIME '" + value + "' (with a time zone or in this form) is not supported by the local engine"));
+      }
+      return semantic_error(at(e.position, "'" + value + "' is not a valid TIME literal"));
+    }
+    const int hour = std::stoi(m[1]);
+    const int minute = std::stoi(m[2]);
+    const int second = m[3].matched ? std::stoi(m[3]) : 0;
+    if (hour > 23 || minute > 59 || second > 59) {
+      return semantic_error(at(e.position, "'" + value + "' is not a valid TIME literal"));
+    }
+    const std::string fraction = m[4].matched ? m[4].str() : "";
+    if (fraction.size() > 6) {
+      return not_supported(at(
+          e.position, "time(" + std::to_string(fraction.size()) + ") literals are not supported by the local engine"));
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%02d:%02d:%02d", hour, minute, second);
+    Bound b;
+    b.type = Type::time(static_cast<int>(fraction.size()));
+    b.sql = "TIME " + quote_string(std::string(text) + (fraction.empty() ? "" : "." + fraction));
+    return b;
+  }
+
+  // Casts to and from time(p) (functions/conversion.md): from varchar (hh:mm[:ss[.fraction]]), from timestamp(p)
+  // and time(p) rounded half up to the target's digits, to varchar with exactly p digits. nullopt: not one.
+  std::optional<Outcome<Bound>> time_cast(const Bound& value, const Type& target, bool try_cast) {
+    const Type& from = value.type;
+    Bound b;
+    b.type = target;
+    if (from.kind == TypeKind::Time && target.kind == TypeKind::Varchar && target.precision == Type::kUnbounded) {
+      b.sql = "ar_time_text(" + value.sql + ", " + std::to_string(from.precision) + ")";
+      return b;
+    }
+    if (from.kind == TypeKind::Time && (target.kind == TypeKind::Timestamp || target.kind == TypeKind::TimestampTz)) {
+      return Outcome<Bound>(not_supported("CAST(" + to_string(from) + " AS " + to_string(target) +
+                                          ") (the current date) is not supported by the local engine"));
+    }
+    if (target.kind != TypeKind::Time) return std::nullopt;
+    const std::string p = std::to_string(target.precision);
+    if (is_string(from) && from.kind == TypeKind::Varchar) {
+      b.sql = "ar_time_from_varchar(" + value.sql + ", " + p + ", " + (try_cast ? "true" : "false") + ")";
+      return b;
+    }
+    if (from.kind == TypeKind::Time || from.kind == TypeKind::Timestamp) {
+      const std::string time = from.kind == TypeKind::Time ? value.sql : "CAST(" + value.sql + " AS TIME)";
+      b.sql = from.precision <= target.precision ? time : "ar_time_round(" + time + ", " + p + ")";
+      return b;
+    }
+    return std::nullopt;
+  }
+
   Outcome<Bound> cast(const Bound& value, const Type& target, bool try_cast, const Position& position) {
     const Type& from = value.type;
     if (!can_cast(from, target)) {
@@ -1488,6 +1783,7 @@ class Translator {
               (from.kind == TypeKind::TimestampTz ? " UTC" : "") + "')";
       return b;
     }
+    if (auto time = time_cast(value, target, try_cast)) return *time;
     if (from.kind == TypeKind::Time && is_string(target)) return unsupported("");
     if (is_string(from) && (target.kind == TypeKind::Date)) {
       b.sql = try_cast ? "TRY_CAST(" + value.sql + " AS DATE)" : "ar_date_from_varchar(" + value.sql + ")";
@@ -2263,6 +2559,12 @@ class Translator {
   int depth_ = 0;
 };
 
+// Whether a time(p) is (inside) the type.
+bool contains_time(const Type& type) {
+  if (type.kind == TypeKind::Time) return true;
+  return std::any_of(type.children.begin(), type.children.end(), [](const Type& c) { return contains_time(c); });
+}
+
 }  // namespace
 
 Outcome<Translation> translate_query(const Query& query, const Catalog& catalog, const TranslateOptions& options,
@@ -2289,7 +2591,15 @@ Outcome<Translation> translate_query(const Query& query, const Catalog& catalog,
                         type.kind != TypeKind::Row && type.kind != TypeKind::Json;
     auto duck = scalar ? duck_type(type) : Outcome<std::string>(std::string());
     std::string item = "ar_out." + column;
-    if (type.kind == TypeKind::IntervalDayToSecond || type.kind == TypeKind::IntervalYearToMonth) {
+    if (!scalar && contains_time(type)) {  // DuckDB's text of a nested TIME drops a zero fraction
+      return not_supported("column " + result->fields[i].name + ": a " + to_string(type) +
+                           " result is not supported by the local engine (time inside a structured value)");
+    }
+    if (type.kind == TypeKind::Time) {  // Trino's text of a time(p): p fractional digits
+      item.insert(0, "ar_time_text(");
+      item += ", " + std::to_string(type.precision) + ")";
+      cast_any = true;
+    } else if (type.kind == TypeKind::IntervalDayToSecond || type.kind == TypeKind::IntervalYearToMonth) {
       // Trino's text of an interval (DuckDB keeps one kind of interval): "1 01:01:01.234", "1-2".
       const char* text = type.kind == TypeKind::IntervalDayToSecond ? "ar_interval_day_to_second_text("
                                                                     : "ar_interval_year_to_month_text(";
