@@ -388,6 +388,25 @@ TEST(Registry, RegistersOnlyTrinoFunctions) {
   }
 }
 
+TEST(Registry, TemplatesKeepDuckDbBracesAndRefuseMissingArguments) {
+  FunctionEntry entry;
+  entry.name = "probe";
+  entry.params = {"integer", "integer"};
+  entry.duck = "{'a': {0}, 'b': {1}, 't': '{T1}', 'c': '{}'}";
+  Resolved call;
+  call.entry = &entry;
+  call.params = {type_of("integer"), type_of("integer")};
+  auto sql = emit_call(call, {"x", "y"});
+  ASSERT_TRUE(sql) << sql.get_failure().message;
+  EXPECT_EQ(*sql, "{'a': x, 'b': y, 't': 'INTEGER', 'c': '{}'}");
+  entry.duck = "f({2})";  // no third argument: an error, not a crash
+  auto missing = emit_call(call, {"x", "y"});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.get_failure().message.find("template names argument 2"), std::string::npos);
+  entry.duck = "f({T5}) {";
+  EXPECT_FALSE(emit_call(call, {"x", "y"}));
+}
+
 TEST(Registry, EveryTemplateNamesOnlyItsArguments) {
   // A template's {n} must be one of the entry's parameters (a variadic one any index).
   for (const auto& entry : registry()) {

@@ -468,13 +468,20 @@ Outcome<std::string> emit_call(const Resolved& call, const std::vector<std::stri
   if (entry.emit) return entry.emit(args, call);
   std::string out;
   const std::string& t = entry.duck;
+  auto all_digits = [](std::string_view text) {
+    return !text.empty() && text.size() < 4 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
   for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] != '{') {
+    const std::size_t close = t[i] == '{' ? t.find('}', i) : std::string::npos;
+    const std::string key = close == std::string::npos ? std::string() : t.substr(i + 1, close - i - 1);
+    // A placeholder is {*}, {O}, {F}, {R}, {T<n>} or {<n>}; any other brace is DuckDB's (a struct literal).
+    const bool placeholder = key == "*" || key == "O" || key == "F" || key == "R" ||
+                             (key.size() > 1 && key[0] == 'T' && all_digits(key.substr(1))) || all_digits(key);
+    if (!placeholder) {
       out += t[i];
       continue;
     }
-    std::size_t close = t.find('}', i);
-    std::string key = t.substr(i + 1, close - i - 1);
     i = close;
     if (key == "*") {
       for (std::size_t a = 0; a < args.size(); ++a) out += (a ? ", " : "") + args[a];
@@ -487,11 +494,15 @@ Outcome<std::string> emit_call(const Resolved& call, const std::vector<std::stri
       if (!type) return type;
       out += *type;
     } else if (key[0] == 'T') {
-      auto type = duck_type(call.params.at(std::stoul(key.substr(1))));
+      const std::size_t index = std::stoul(key.substr(1));
+      if (index >= call.params.size()) return not_supported(entry.name + ": template names parameter " + key);
+      auto type = duck_type(call.params[index]);
       if (!type) return type;
       out += *type;
     } else {
-      out += args.at(std::stoul(key));
+      const std::size_t index = std::stoul(key);
+      if (index >= args.size()) return not_supported(entry.name + ": template names argument " + key);
+      out += args[index];
     }
   }
   return out;
