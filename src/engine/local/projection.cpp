@@ -312,12 +312,16 @@ Outcome<std::vector<CatalogPartition>> projected_partitions(const CatalogTable& 
       partition.values.push_back(value);
       const std::string& name = table.partition_keys[k].name;
       if (location_template) {
-        for (std::size_t at = location.find("${" + name + "}"); at != std::string::npos;
-             at = location.find("${" + name + "}", at + value.size())) {
-          location.replace(at, name.size() + 3, value);
+        const std::string placeholder = "${" + name + "}";
+        for (std::size_t at = location.find(placeholder); at != std::string::npos;
+             at = location.find(placeholder, at + value.size())) {
+          location.replace(at, placeholder.size(), value);
         }
       } else {
-        location += "/" + name + "=" + value;
+        location += '/';
+        location += name;
+        location += '=';
+        location += value;
       }
     }
     partition.location = location;
