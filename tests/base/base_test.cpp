@@ -119,6 +119,19 @@ TEST(Text, ParseIndexTakesDigitsOnly) {
     EXPECT_EQ(text::parse_index(bad), std::nullopt) << '"' << bad << '"';
 }
 
+// RFC 3629's table: 1 to 4 bytes, at each length's first and last code point.
+TEST(Text, AppendUtf8WritesEachLength) {
+  std::string out;
+  for (std::uint32_t code :
+       {0x24u, 0x7Fu, 0x80u, 0xA2u, 0x7FFu, 0x800u, 0x20ACu, 0xFFFFu, 0x10000u, 0x10348u, 0x10FFFFu}) {
+    text::append_utf8(out, code);
+  }
+  EXPECT_EQ(out,
+            "\x24\x7F\xC2\x80\xC2\xA2\xDF\xBF\xE0\xA0\x80\xE2\x82\xAC\xEF\xBF\xBF\xF0\x90\x80\x80\xF0\x90\x8D\x88"
+            "\xF4\x8F\xBF\xBF");
+  EXPECT_TRUE(text::valid_utf8(out));
+}
+
 TEST(Text, Utf8FollowsRfc3629) {
   EXPECT_TRUE(text::valid_utf8("plain ascii"));
   EXPECT_TRUE(text::valid_utf8("na\xC3\xAFve \xE2\x82\xAC \xF0\x9F\x8D\x95"));  // U+00EF, U+20AC, U+1F355

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,5 +33,7 @@ bool istarts_with(std::string_view text, std::string_view prefix);
 // byte that does not start a well-formed UTF-8 sequence, or npos when the whole text is well-formed.
 std::size_t first_invalid_utf8(std::string_view text);
 inline bool valid_utf8(std::string_view text) { return first_invalid_utf8(text) == std::string_view::npos; }
+// Appends the UTF-8 bytes of a code point (at most U+10FFFF; the caller checks).
+void append_utf8(std::string& out, std::uint32_t code_point);
 
 }  // namespace athena_runner::text

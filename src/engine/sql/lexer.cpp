@@ -100,24 +100,6 @@ bool is_letter(unsigned char c) { return std::isalpha(c) || c >= 0x80; }
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_identifier_char(unsigned char c) { return is_letter(c) || is_digit(c) || c == '_'; }
 
-void append_utf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
-}
-
 // Hive string escapes: \t \n \r \0 \\ \' \" and octal \001 (as FIELDS TERMINATED BY '\001' is written).
 std::string unescape_hive(std::string_view body) {
   std::string out;
@@ -387,7 +369,7 @@ class Lexer {
       if (code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
         return fail(position, "Invalid escaped character in U& string literal");
       }
-      append_utf8(out, code);
+      text::append_utf8(out, code);
       i = from + digits - 1;
     }
     return out;

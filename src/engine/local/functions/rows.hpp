@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "athena_runner/base/text.hpp"
 #include "udf.hpp"
 
 namespace athena_runner::engine::udf {
@@ -106,23 +107,7 @@ inline std::vector<uint32_t> code_points(std::string_view s) {
   }
   return out;
 }
-inline void append_code_point(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+inline void append_code_point(std::string& out, uint32_t cp) { text::append_utf8(out, cp); }
 
 // BigDecimal(text).setScale(scale, HALF_UP) as plain text; nullopt when the text is no number, "overflow"
 // when the unscaled digits exceed `precision`.
