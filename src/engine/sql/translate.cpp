@@ -1670,7 +1670,7 @@ class Translator {
       return not_supported(at(
           e.position, "time(" + std::to_string(fraction.size()) + ") literals are not supported by the local engine"));
     }
-    char text[32];
+    char text[48];  // room for three ints as GCC counts them (-Wformat-truncation at -O1)
     std::snprintf(text, sizeof text, "%02d:%02d:%02d", hour, minute, second);
     Bound b;
     b.type = Type::time(static_cast<int>(fraction.size()));
