@@ -6,7 +6,7 @@
 // the ratio serve / moto. moto's Athena never runs SQL (its executions succeed at once): its SELECT 1
 // is a floor, not a peer.
 //
-//   build/bench/serve_load [--threads 8] [--seconds 3] [--queries 50] [--binary build/src/cli/athena-runner]
+//   build/bench/serve_load [--threads 8] [--seconds 3] [--queries 50] [--binary build/src/cli/athena-runner] [--fsync]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -232,9 +232,20 @@ int main(int argc, char** argv) {
   double seconds = 3;
   int queries = 50;
   std::string binary = kBinary;
-  for (int index = 1; index + 1 < argc; index += 2) {
+  bool fsync = false;
+  const char* usage =
+      "usage: serve_load [--threads N] [--seconds S] [--queries N] [--binary athena-runner] [--fsync]\n";
+  for (int index = 1; index < argc; ++index) {
     std::string option = argv[index];
-    std::string value = argv[index + 1];
+    if (option == "--fsync") {
+      fsync = true;
+      continue;
+    }
+    if (index + 1 >= argc) {
+      std::cerr << usage;
+      return 2;
+    }
+    std::string value = argv[++index];
     if (option == "--threads") {
       threads = std::max(1, std::atoi(value.c_str()));
     } else if (option == "--seconds") {
@@ -244,15 +255,16 @@ int main(int argc, char** argv) {
     } else if (option == "--queries") {
       queries = std::max(1, std::atoi(value.c_str()));
     } else {
-      std::cerr << "usage: serve_load [--threads N] [--seconds S] [--queries N] [--binary athena-runner]\n";
+      std::cerr << usage;
       return 2;
     }
   }
   athena_runner::testing::TempDir dir;
   const int port = athena_runner::testing::free_loopback_port();
-  athena_runner::testing::ChildProcess serve(
-      {binary, "serve", "--quiet", "--port", std::to_string(port), "--data-dir", dir.path() + "/data"}, {},
-      dir.path() + "/serve.log");
+  std::vector<std::string> serve_command{
+      binary, "serve", "--quiet", "--port", std::to_string(port), "--data-dir", dir.path() + "/data"};
+  if (fsync) serve_command.emplace_back("--fsync");
+  athena_runner::testing::ChildProcess serve(serve_command, {}, dir.path() + "/serve.log");
   if (!athena_runner::testing::wait_for_port(port, std::chrono::seconds(30))) {
     std::cerr << "athena-runner serve did not start (see " << dir.path() << "/serve.log)\n";
     return 1;
@@ -260,7 +272,7 @@ int main(int argc, char** argv) {
   athena_runner::testing::MotoServer moto;
   const std::string serve_endpoint = "http://127.0.0.1:" + std::to_string(port);
   std::cout << "serve_load: " << threads << " threads x " << seconds << " s per operation, " << queries
-            << " SELECT 1 in a row; our C++ clients (libcurl, keep-alive)\n";
+            << " SELECT 1 in a row; our C++ clients (libcurl, keep-alive); serve" << (fsync ? " --fsync" : "") << "\n";
   auto served = measure_endpoint("serve", serve_endpoint, threads, seconds, queries);
   auto mocked = measure_endpoint("moto", moto.endpoint(), threads, seconds, queries);
   if (!served || !mocked) return 1;

@@ -143,7 +143,7 @@ int write_output_file(runner::QueryEngine& engine, const runner::RunSummary& sum
   auto writer = files::AtomicFileWriter::open(path, {.durable = true, .create_parents = false});
   if (!writer) return fail(kCommand, writer.get_failure(), kExitFailed);
   std::optional<Error> write_error;
-  auto streamed = engine.stream_result_csv(summary.execution, [&](std::string_view chunk) {
+  auto streamed = engine.stream_result_csv(summary.execution, 0, [&](std::string_view chunk) {
     auto written = writer->write(chunk);
     if (!written) write_error = written.get_failure();
     return static_cast<bool>(written);

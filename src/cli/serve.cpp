@@ -97,6 +97,9 @@ CommandRunner add_serve_command(CLI::App& app) {
           "milliseconds added to every request")
       ->check(CLI::NonNegativeNumber);
   command->add_option("--fault-seed", config->faults.seed, "seed for the fault draws (0: random)");
+  command->add_flag("--fsync", config->fsync_objects,
+                    "fsync every S3 write before answering it, so it survives a power loss (default: it survives "
+                    "a killed server, and puts do not wait on the disk)");
   command->add_flag(
       "--quiet", [config](std::int64_t) { config->log_requests = false; }, "do not log requests");
   return [config] { return run_serve(*config); };

@@ -16,16 +16,23 @@ namespace {
 // quoted empty field is the empty string. Rows end with "\n" (a "\r\n" is accepted too).
 class CsvReader {
  public:
-  CsvReader(std::size_t max_rows, RowSink& sink) : max_rows_(max_rows), sink_(sink) {}
+  // header: the first row names the columns (sink.columns); without it every row goes to sink.row (a page
+  // read from a row boundary in the middle of the file).
+  CsvReader(std::size_t max_rows, RowSink& sink, bool header = true)
+      : max_rows_(max_rows), sink_(sink), header_done_(!header) {}
 
-  // False once max_rows data rows are complete and one more row has started (table truncated), or on
+  // False once max_rows data rows are complete and one more row has ended (table truncated), or on
   // a malformed input (see error()).
   bool feed(std::string_view chunk) {
     for (char c : chunk) {
       if (!step(c)) return false;
+      ++consumed_;
     }
     return true;
   }
+
+  // Bytes of input up to the end of the last row given to the sink (where the next row starts).
+  std::uint64_t rows_end() const { return rows_end_; }
 
   // The end of the input (or of the rows wanted): completes the last row and ends the sink.
   Outcome<StreamedResult> finish() {
@@ -37,6 +44,7 @@ class CsvReader {
         return malformed();
       }
       if (field_started_ || !row_.empty()) end_row();
+      rows_end_ = std::min(rows_end_, consumed_);  // a last row without a line end ends with the input
       if (!error_.empty()) return malformed();
     }
     if (!header_done_) sink_.columns({}, {});
@@ -139,6 +147,7 @@ class CsvReader {
       stopped_ = true;
     } else {
       ++result_.rows;
+      rows_end_ = consumed_ + 1;  // the line end being read completes the row
       if (!sink_.row(std::move(row_))) stopped_ = true;
     }
     row_.clear();
@@ -151,8 +160,9 @@ class CsvReader {
   std::string field_;
   std::string error_;
   bool in_quotes_ = false, quote_pending_ = false, quoted_ = false, after_quoted_ = false;
-  bool field_started_ = false, header_done_ = false, stopped_ = false;
+  bool field_started_ = false, header_done_, stopped_ = false;
   int line_ = 1;
+  std::uint64_t consumed_ = 0, rows_end_ = 0;
 };
 
 std::string cell_text(const std::optional<std::string>& cell) { return cell ? *cell : std::string("NULL"); }
@@ -378,7 +388,7 @@ Outcome<StreamedResult> stream_results(QueryEngine& engine, const athena::QueryE
   if (execution.statement_type.value_or("") != athena::kStatementTypeDdl) {
     CsvReader reader(max_rows, sink);
     bool received = false;
-    auto streamed = engine.stream_result_csv(execution, [&](std::string_view chunk) {
+    auto streamed = engine.stream_result_csv(execution, 0, [&](std::string_view chunk) {
       received = true;
       return reader.feed(chunk);
     });
@@ -405,6 +415,35 @@ Outcome<StreamedResult> stream_results(QueryEngine& engine, const athena::QueryE
   }
   sink.end(result.truncated);
   return result;
+}
+
+Outcome<CsvPage> read_result_csv_page(QueryEngine& engine, const athena::QueryExecution& execution,
+                                      std::uint64_t from_byte, std::size_t max_rows) {
+  CsvPage page;
+  ResultTable table;
+  TableSink sink(table);
+  CsvReader reader(max_rows, sink, /*header=*/false);
+  auto streamed =
+      engine.stream_result_csv(execution, from_byte, [&](std::string_view chunk) { return reader.feed(chunk); });
+  if (!streamed && streamed.get_failure().kind != ErrorKind::Aborted) return streamed.get_failure();
+  auto finished = reader.finish();
+  if (!finished) return std::move(finished).get_failure();
+  page.rows = std::move(table.rows);
+  page.more = finished->truncated;
+  page.next = from_byte + reader.rows_end();
+  return page;
+}
+
+Outcome<ResultTable> fetch_result_csv(QueryEngine& engine, const athena::QueryExecution& execution,
+                                      std::size_t max_rows) {
+  ResultTable table;
+  TableSink sink(table);
+  CsvReader reader(max_rows, sink);
+  auto streamed = engine.stream_result_csv(execution, 0, [&](std::string_view chunk) { return reader.feed(chunk); });
+  if (!streamed && streamed.get_failure().kind != ErrorKind::Aborted) return streamed.get_failure();
+  auto finished = reader.finish();
+  if (!finished) return std::move(finished).get_failure();
+  return table;
 }
 
 Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecution& execution, std::size_t max_rows,

@@ -10,6 +10,7 @@
 #include "athena_runner/aws/protocol/athena.hpp"
 #include "athena_runner/aws/sigv4.hpp"
 #include "athena_runner/engine/local_engine.hpp"
+#include "athena_runner/runner/runner.hpp"
 #include "checksums.hpp"
 #include "file_store.hpp"
 
@@ -23,7 +24,10 @@ constexpr const char* kInvalidRequest = "InvalidRequestException";
 constexpr const char* kPrimaryWorkGroup = "primary";
 constexpr const char* kEngineVersion = "Athena engine version 3";
 constexpr int kMaxQueryLength = 262144;
-constexpr std::string_view kRowTokenPrefix = "row:";  // GetQueryResults' NextToken: base64 of "row:<first row>"
+// GetQueryResults' NextToken: base64 of "csv:<query execution id>:<byte offset in the result CSV>" for a
+// SELECT, "row:<first row>" for a statement's short result.
+constexpr std::string_view kCsvTokenPrefix = "csv:";
+constexpr std::string_view kRowTokenPrefix = "row:";
 
 Error invalid_request(std::string message) { return json_error(kInvalidRequest, std::move(message)); }
 
@@ -300,36 +304,51 @@ Outcome<json> AthenaApi::get_query_results(const json& input) {
       return invalid_request("Query did not finish successfully. Final query state: " + state);
     return invalid_request("Query has not yet finished. Current state: " + state);
   }
-  // Rows are numbered as Athena pages them: a SELECT's header row (the column labels) is row 0.
-  std::size_t offset = 0;
-  if (auto token = optional_string(input, "NextToken")) {
-    const auto decoded = base64_decode(*token);
-    std::optional<std::size_t> row;
-    if (decoded && decoded->starts_with(kRowTokenPrefix))
-      row = text::parse_index(std::string_view(*decoded).substr(kRowTokenPrefix.size()));
-    if (!row) return invalid_request("NextToken is not valid.");
-    offset = *row;
-  }
-  auto table = engine().results(*id, 0);
-  if (!table) return from_engine(table.get_failure());
   const bool has_header =
       engine::parse_statement_type(execution->statement_type.value_or("")) == engine::StatementType::Dml;
-  const std::size_t total = table->rows.size() + (has_header ? 1 : 0);
-  json rows = json::array();
   auto datum_row = [](const std::vector<std::optional<std::string>>& cells) {
     json data = json::array();
     for (const auto& cell : cells) data.push_back(cell ? json{{"VarCharValue", *cell}} : json::object());
     return json{{"Data", data}};
   };
-  std::size_t end = std::min(total, offset + static_cast<std::size_t>(max_results));
-  for (std::size_t row = offset; row < end; ++row) {
-    if (has_header && row == 0) {
-      std::vector<std::optional<std::string>> labels;
-      for (const auto& column : table->columns) labels.emplace_back(column.label.value_or(column.name));
-      rows.push_back(datum_row(labels));
-    } else {
-      rows.push_back(datum_row(table->rows[row - (has_header ? 1 : 0)].data));
+  json rows = json::array();
+  std::optional<std::string> next_token;
+  if (has_header) {
+    // A SELECT's rows are read from its result CSV a page at a time: the header line (the column labels) is
+    // row 0, and NextToken says where in the file the next page starts (with the execution it belongs to),
+    // so each page costs its own rows whatever the result's size.
+    std::uint64_t from_byte = 0;
+    if (auto token = optional_string(input, "NextToken")) {
+      const auto decoded = base64_decode(*token);
+      const std::string prefix = std::string(kCsvTokenPrefix) + *id + ":";
+      std::optional<std::size_t> offset;
+      if (decoded && decoded->starts_with(prefix))
+        offset = text::parse_index(std::string_view(*decoded).substr(prefix.size()));
+      if (!offset) return invalid_request("NextToken is not valid.");
+      from_byte = *offset;
     }
+    auto page = runner::read_result_csv_page(engine(), *execution, from_byte, static_cast<std::size_t>(max_results));
+    if (!page) return from_engine(page.get_failure());
+    for (const auto& row : page->rows) rows.push_back(datum_row(row));
+    if (page->more) next_token = base64_encode(std::string(kCsvTokenPrefix) + *id + ":" + std::to_string(page->next));
+  }
+  // The column metadata (and a statement's rows: a DDL result is a short list of lines, numbered from 0).
+  auto table = engine().results(*id, has_header ? 1 : 0);
+  if (!table) return from_engine(table.get_failure());
+  if (!has_header) {
+    std::size_t offset = 0;
+    if (auto token = optional_string(input, "NextToken")) {
+      const auto decoded = base64_decode(*token);
+      std::optional<std::size_t> row;
+      if (decoded && decoded->starts_with(kRowTokenPrefix))
+        row = text::parse_index(std::string_view(*decoded).substr(kRowTokenPrefix.size()));
+      if (!row) return invalid_request("NextToken is not valid.");
+      offset = *row;
+    }
+    const std::size_t total = table->rows.size();
+    const std::size_t end = std::min(total, offset + static_cast<std::size_t>(max_results));
+    for (std::size_t row = offset; row < end; ++row) rows.push_back(datum_row(table->rows[row].data));
+    if (end < total) next_token = base64_encode(std::string(kRowTokenPrefix) + std::to_string(end));
   }
   json columns = json::array();
   for (const auto& column : table->columns) {
@@ -347,7 +366,7 @@ Outcome<json> AthenaApi::get_query_results(const json& input) {
   }
   json result{{"UpdateCount", table->update_count.value_or(0)},
               {"ResultSet", {{"Rows", rows}, {"ResultSetMetadata", {{"ColumnInfo", columns}}}}}};
-  if (end < total) result["NextToken"] = base64_encode(std::string(kRowTokenPrefix) + std::to_string(end));
+  if (next_token) result["NextToken"] = *next_token;
   return result;
 }
 

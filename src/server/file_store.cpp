@@ -101,9 +101,8 @@ Status TempFile::sync() {
   return Ok{};
 }
 
-Status TempFile::commit(const std::string& path) {
-  if (auto status = sync(); !status) return status;
-  ::close(fd_);
+Status TempFile::rename_into(const std::string& path) {
+  if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   fs::path target(path);
   std::error_code error;
@@ -111,14 +110,24 @@ Status TempFile::commit(const std::string& path) {
   if (error) return io_error("cannot create folder", target.parent_path().string(), error.value());
   if (::rename(path_.c_str(), path.c_str()) != 0) return io_error("cannot rename into", path, errno);
   committed_ = true;
-  return fsync_directory(target.parent_path().string());
+  return Ok{};
 }
 
-Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir) {
+Status TempFile::commit(const std::string& path, const files::AtomicWrite& writes) {
+  if (writes.durable) {
+    if (auto status = sync(); !status) return status;
+  }
+  if (auto status = rename_into(path); !status) return status;
+  if (!writes.durable) return Ok{};
+  return fsync_directory(fs::path(path).parent_path().string());
+}
+
+Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir,
+                         const files::AtomicWrite& writes) {
   auto file = TempFile::create(temp_dir);
   if (!file) return std::move(file).get_failure();
   if (auto status = file->append(content); !status) return status;
-  return file->commit(path);
+  return file->commit(path, writes);
 }
 
 std::string read_whole_file(const std::string& path, bool* ok) {

@@ -1,17 +1,20 @@
-// Files under the data directory: atomic writes (temporary file, fsync, rename, fsync of the folder),
-// so a killed process leaves either the old or the new content, never a part.
+// Files under the data directory: atomic writes (temporary file, rename), so a killed process leaves either
+// the old or the new content, never a part; with files::AtomicWrite::durable (the default) the file is
+// fsynced before the rename and its folder after it, so the write also survives a power loss.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "athena_runner/base/files.hpp"
 #include "athena_runner/base/outcome.hpp"
 
 namespace athena_runner::server {
 
 // Writes content to path atomically; the temporary file is made in temp_dir (same file system).
-Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir);
+Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir,
+                         const files::AtomicWrite& writes = {});
 
 // A file being written in temp_dir, moved into place by commit(); removed if never committed.
 class TempFile {
@@ -23,10 +26,13 @@ class TempFile {
   ~TempFile();
   Status append(std::string_view data);
   Status append_file(const std::string& path);  // copies another file's content
-  // Flushes the content to disk (so commit() under a lock only renames).
+  // Flushes the content to disk (so a rename under a lock does not wait on the disk).
   Status sync();
-  // fsync, rename to path (creating parent folders), fsync the folder.
-  Status commit(const std::string& path);
+  // Renames the file to path (creating parent folders), nothing flushed: the caller syncs before and the
+  // folder after (fsync_directory) when the write must survive a power loss.
+  Status rename_into(const std::string& path);
+  // sync() when writes.durable, rename_into(path), then fsync of the folder when writes.durable.
+  Status commit(const std::string& path, const files::AtomicWrite& writes = {});
   const std::string& path() const { return path_; }
   std::uint64_t size() const { return size_; }
 

@@ -18,7 +18,7 @@ struct S3Call {
 
 class S3Service {
  public:
-  S3Service(const std::string& data_dir, Random random);
+  S3Service(const std::string& data_dir, Random random, files::AtomicWrite writes = {});
   // The request is already authenticated (and its aws-chunked body decoded).
   Response handle(const Request& request);
 

@@ -104,8 +104,11 @@ Error s3_error(std::string code, std::string message, int http_status) {
   return error;
 }
 
-S3Store::S3Store(std::string data_dir, Random random)
-    : data_dir_(std::move(data_dir)), temp_dir_(data_dir_ + "/" + kTempFolder), random_(std::move(random)) {
+S3Store::S3Store(std::string data_dir, Random random, files::AtomicWrite writes)
+    : data_dir_(std::move(data_dir)),
+      temp_dir_(data_dir_ + "/" + kTempFolder),
+      random_(std::move(random)),
+      writes_(writes) {
   std::error_code ignored;
   // Temporary files left by a killed server are never objects: start with none (one server per data dir).
   fs::remove_all(temp_dir_, ignored);
@@ -180,7 +183,8 @@ Status S3Store::create_bucket(const std::string& bucket) {
   fs::create_directories(path, error);
   if (error) return io_error("cannot create bucket folder", path, error.value());
   json info{{"name", bucket}, {"creation_ns", stat_path(path).mtime_ns}};
-  return write_file_atomic(data_dir_ + "/" + kMetaFolder + "/" + bucket + "/bucket.json", info.dump(), temp_dir_);
+  return write_file_atomic(data_dir_ + "/" + kMetaFolder + "/" + bucket + "/bucket.json", info.dump(), temp_dir_,
+                           writes_);
 }
 
 Status S3Store::delete_bucket(const std::string& bucket) {
@@ -248,18 +252,37 @@ Status S3Store::check_key_path(const std::string& bucket, const std::string& key
 }
 
 Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta) {
-  if (auto status = file.sync(); !status) return std::move(status).get_failure();  // outside the lock
-  std::lock_guard lock(mutex_);
-  if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
-  if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
-  std::string path = object_path(bucket, meta.key);
-  if (auto status = file.commit(path); !status) return std::move(status).get_failure();
-  FileStat info = stat_path(path);
+  // Only the checks and the two renames hold the store's lock: the object's and the sidecar's fsyncs come
+  // before it and the folders' after it (durable writes), so concurrent puts do not queue behind the disk.
+  // The answer is sent after all of them.
+  if (writes_.durable) {
+    if (auto status = file.sync(); !status) return std::move(status).get_failure();
+  }
+  FileStat info = stat_path(file.path());  // a rename keeps the size and the modification time
   meta.size = info.size;
   meta.mtime_ns = info.mtime_ns;
   meta.folder_marker = false;
-  if (auto status = write_file_atomic(sidecar_path(bucket, meta.key), meta_to_json(meta).dump(), temp_dir_); !status)
-    return std::move(status).get_failure();
+  auto sidecar = TempFile::create(temp_dir_);
+  if (!sidecar) return std::move(sidecar).get_failure();
+  if (auto status = sidecar->append(meta_to_json(meta).dump()); !status) return std::move(status).get_failure();
+  if (writes_.durable) {
+    if (auto status = sidecar->sync(); !status) return std::move(status).get_failure();
+  }
+  std::string path = object_path(bucket, meta.key);
+  std::string sidecar_target = sidecar_path(bucket, meta.key);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
+    if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
+    if (auto status = file.rename_into(path); !status) return std::move(status).get_failure();
+    if (auto status = sidecar->rename_into(sidecar_target); !status) return std::move(status).get_failure();
+  }
+  if (writes_.durable) {
+    for (const std::string& target : {path, sidecar_target}) {
+      if (auto status = fsync_directory(fs::path(target).parent_path().string()); !status)
+        return std::move(status).get_failure();
+    }
+  }
   return meta;
 }
 
@@ -280,7 +303,8 @@ Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta me
     meta.size = 0;
     meta.mtime_ns = info.mtime_ns;
     meta.folder_marker = true;
-    if (auto status = write_file_atomic(sidecar_path(bucket, meta.key), meta_to_json(meta).dump(), temp_dir_); !status)
+    if (auto status = write_file_atomic(sidecar_path(bucket, meta.key), meta_to_json(meta).dump(), temp_dir_, writes_);
+        !status)
       return std::move(status).get_failure();
     return meta;
   }
@@ -441,7 +465,7 @@ Outcome<UploadInfo> S3Store::create_upload(const std::string& bucket, ObjectMeta
                 {"initiated_ns", upload.initiated_ns},
                 {"meta", meta_to_json(upload.meta)}};
   std::string folder = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id;
-  if (auto status = write_file_atomic(folder + "/upload.json", document.dump(), temp_dir_); !status)
+  if (auto status = write_file_atomic(folder + "/upload.json", document.dump(), temp_dir_, writes_); !status)
     return std::move(status).get_failure();
   return upload;
 }
@@ -486,8 +510,8 @@ Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number
   std::string folder = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id;
   std::string name = folder + "/" + std::to_string(part_number);
   json document{{"etag", part.etag}, {"size", part.size}, {"checksum_value", part.checksum_value}};
-  if (auto status = write_file_atomic(name, body, temp_dir_); !status) return std::move(status).get_failure();
-  if (auto status = write_file_atomic(name + ".json", document.dump(), temp_dir_); !status)
+  if (auto status = write_file_atomic(name, body, temp_dir_, writes_); !status) return std::move(status).get_failure();
+  if (auto status = write_file_atomic(name + ".json", document.dump(), temp_dir_, writes_); !status)
     return std::move(status).get_failure();
   return part;
 }
@@ -503,8 +527,8 @@ Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number
   part.checksum_value = checksum_value;
   std::string name = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id + "/" + std::to_string(part_number);
   json document{{"etag", part.etag}, {"size", part.size}, {"checksum_value", part.checksum_value}};
-  if (auto status = body.file->commit(name); !status) return std::move(status).get_failure();
-  if (auto status = write_file_atomic(name + ".json", document.dump(), temp_dir_); !status)
+  if (auto status = body.file->commit(name, writes_); !status) return std::move(status).get_failure();
+  if (auto status = write_file_atomic(name + ".json", document.dump(), temp_dir_, writes_); !status)
     return std::move(status).get_failure();
   return part;
 }

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "athena_runner/base/files.hpp"
 #include "athena_runner/base/outcome.hpp"
 #include "athena_runner/base/random.hpp"
 #include "http_types.hpp"
@@ -75,7 +76,10 @@ struct CompletedPart {
 
 class S3Store {
  public:
-  S3Store(std::string data_dir, Random random);
+  // writes.durable: every acknowledged write is fsynced (object, sidecar and their folders) and survives a
+  // power loss; without it an acknowledged write survives a killed server (the kernel holds it), not a
+  // crash of the machine, and puts do not wait on the disk (`serve --fsync`).
+  S3Store(std::string data_dir, Random random, files::AtomicWrite writes = {});
 
   static bool valid_bucket_name(std::string_view name);
   // Why a key can not be stored under the data directory (empty when it can).
@@ -123,8 +127,9 @@ class S3Store {
 
   std::string data_dir_;
   std::string temp_dir_;
-  Random random_;             // upload ids
-  mutable std::mutex mutex_;  // bucket creation/deletion and the rename-then-sidecar step of writes
+  Random random_;  // upload ids
+  files::AtomicWrite writes_;
+  mutable std::mutex mutex_;  // bucket creation/deletion and the checks and renames of writes (no fsync under it)
 };
 
 }  // namespace athena_runner::server

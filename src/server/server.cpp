@@ -234,7 +234,7 @@ Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->fault_random.emplace(config.faults.seed != 0 ? Random::seeded(config.faults.seed) : config.random);
-  impl->s3 = std::make_unique<S3Service>(config.data_dir, config.random);
+  impl->s3 = std::make_unique<S3Service>(config.data_dir, config.random, files::AtomicWrite{config.fsync_objects});
   impl->glue_catalog = std::make_unique<GlueCatalog>(config.data_dir);
   auto glue = std::make_unique<JsonService>("AWSGlue", "glue", "InvalidInputException");
   impl->glue_catalog->register_operations(*glue);

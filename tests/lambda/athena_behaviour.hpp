@@ -79,8 +79,9 @@ class AthenaBehaviour : public runner::QueryEngine {
   Outcome<aws::athena::QueryRuntimeStatistics> runtime_statistics(std::string_view id) override {
     return inner_->runtime_statistics(id);
   }
-  Status stream_result_csv(const aws::athena::QueryExecution& execution, const runner::ByteSink& sink) override {
-    return inner_->stream_result_csv(execution, sink);
+  Status stream_result_csv(const aws::athena::QueryExecution& execution, std::uint64_t from_byte,
+                           const runner::ByteSink& sink) override {
+    return inner_->stream_result_csv(execution, from_byte, sink);
   }
   Outcome<aws::athena::QueryResultsTable> results(std::string_view id, std::size_t max_rows) override {
     return inner_->results(id, max_rows);

@@ -100,7 +100,7 @@ TEST_F(AthenaEngineMoto, FallsBackToGetQueryResultsWithoutAnObject) {
   // (as a lifecycle rule or a user might) leaves only GetQueryResults.
   const std::string key = "athena/" + summary->query_execution_id + ".csv";
   boto3_call(*moto_, "s3", "DeleteObject", {{"Bucket", kBucket}, {"Key", key}});
-  auto streamed = engine->stream_result_csv(summary->execution, [](std::string_view chunk) {
+  auto streamed = engine->stream_result_csv(summary->execution, 0, [](std::string_view chunk) {
     ADD_FAILURE() << "unexpected bytes: " << chunk;
     return true;
   });
@@ -124,7 +124,7 @@ TEST_F(AthenaEngineMoto, ClientSideEncryptedResultsAreNotStreamed) {
   ASSERT_TRUE(summary && summary->succeeded());
   ASSERT_TRUE(summary->execution.result_configuration &&
               summary->execution.result_configuration->encryption_configuration);
-  auto streamed = engine->stream_result_csv(summary->execution, [](std::string_view) { return true; });
+  auto streamed = engine->stream_result_csv(summary->execution, 0, [](std::string_view) { return true; });
   ASSERT_FALSE(streamed);
   EXPECT_EQ(streamed.get_failure().code, "ResultNotAvailable");
   EXPECT_NE(streamed.get_failure().message.find("CSE_KMS"), std::string::npos);

@@ -133,14 +133,17 @@ class ScriptedEngine : public QueryEngine {
     return make_error(ErrorKind::Service, "InvalidRequestException", "not scripted");
   }
 
-  Status stream_result_csv(const athena::QueryExecution&, const ByteSink& sink) override {
+  Status stream_result_csv(const athena::QueryExecution&, std::uint64_t from_byte, const ByteSink& sink) override {
     if (csv.empty()) return make_error(ErrorKind::Service, "ResultNotAvailable", "none");
-    for (std::size_t i = 0; i < csv.size(); i += 3) {  // small chunks: the reader must carry state across them
+    from_bytes.push_back(from_byte);
+    // Small chunks: the reader must carry state across them.
+    for (std::size_t i = std::min<std::size_t>(from_byte, csv.size()); i < csv.size(); i += 3) {
       if (on_chunk) on_chunk();
       if (!sink(std::string_view(csv).substr(i, 3))) return make_error(ErrorKind::Aborted, "Aborted", "");
     }
     return Ok{};
   }
+  std::vector<std::uint64_t> from_bytes;  // of each stream_result_csv call
 
   Outcome<athena::QueryResultsTable> results(std::string_view, std::size_t) override {
     ++results_calls;
@@ -627,6 +630,41 @@ TEST(FetchResults, StreamsTheCsvInChunksElseFallsBackToGetQueryResults) {
   EXPECT_EQ(fallback->columns, (std::vector<std::string>{"id"}));
   EXPECT_EQ(fallback->types, (std::vector<std::string>{"integer"}));
   EXPECT_EQ(fallback->rows, (Rows{{"7"}, {std::nullopt}}));
+}
+
+// GetQueryResults' paging over the CSV (serve): pages of 2 rows, the header line being row 0, each page
+// starting where the previous one ended. The offsets are counted by hand from the text below (47 bytes).
+TEST(ResultCsvPage, PagesEndAtRowBoundariesWhateverTheQuoting) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  engine.csv = "\"id\",\"note\"\n\"1\",\"two\nlines\"\n\"2\",\n\"3\",\"a,\"\"b\"\"\"\n";
+  const auto execution = execution_in("q", State::Succeeded);
+  auto first = read_result_csv_page(engine, execution, 0, 2);
+  ASSERT_TRUE(first) << first.get_failure().to_string();
+  EXPECT_EQ(first->rows, (Rows{{"id", "note"}, {"1", "two\nlines"}}));
+  EXPECT_EQ(first->next, 28u);  // the header line is 12 bytes, the next row's 16
+  EXPECT_TRUE(first->more);
+  auto second = read_result_csv_page(engine, execution, first->next, 2);
+  ASSERT_TRUE(second) << second.get_failure().to_string();
+  EXPECT_EQ(second->rows, (Rows{{"2", std::nullopt}, {"3", "a,\"b\""}}));
+  EXPECT_EQ(second->next, 47u);
+  EXPECT_FALSE(second->more);
+  EXPECT_EQ(engine.from_bytes, (std::vector<std::uint64_t>{0, 28}));
+  // A page that ends exactly at the last row says there is no more; so does a last row without a line end.
+  auto all = read_result_csv_page(engine, execution, 0, 4);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->rows.size(), 4u);
+  EXPECT_FALSE(all->more);
+  engine.csv.pop_back();
+  auto unterminated = read_result_csv_page(engine, execution, first->next, 1);
+  ASSERT_TRUE(unterminated);
+  EXPECT_EQ(unterminated->rows, (Rows{{"2", std::nullopt}}));
+  EXPECT_TRUE(unterminated->more);
+  auto last = read_result_csv_page(engine, execution, unterminated->next, 5);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->rows, (Rows{{"3", "a,\"b\""}}));
+  EXPECT_EQ(last->next, 46u);
+  EXPECT_FALSE(last->more);
 }
 
 ResultTable print_sample() {

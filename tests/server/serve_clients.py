@@ -543,6 +543,17 @@ def athena_scenario(bucket, rows):
     statistics = athena.get_query_runtime_statistics(QueryExecutionId=started["QueryExecutionId"])
     statistics = statistics["QueryRuntimeStatistics"]
     csv_size = s3.head_object(Bucket=output_bucket, Key=output_key)["ContentLength"]
+    # Pages of 7 rows over values with line breaks, quotes, commas and NULLs: the rows come back whole, in order.
+    notes = athena.start_query_execution(
+        QueryString="SELECT id, CASE WHEN id % 5 = 0 THEN NULL ELSE 'line ' || CAST(id AS varchar) || chr(10) || "
+                    "'\"q\",x' END AS note FROM sales WHERE id <= 50 ORDER BY id", QueryExecutionContext=context)
+    wait_for(athena, notes["QueryExecutionId"])
+    note_pages = list(athena.get_paginator("get_query_results").paginate(
+        QueryExecutionId=notes["QueryExecutionId"], PaginationConfig={"PageSize": 7}))
+    note_rows = [[d.get("VarCharValue") for d in row["Data"]] for page in note_pages
+                 for row in page["ResultSet"]["Rows"]]
+    expected_notes = [["id", "note"]] + [[str(i), None if i % 5 == 0 else 'line %d\n"q",x' % i] for i in range(1, 51)]
+    foreign_token = athena.get_query_results(QueryExecutionId=notes["QueryExecutionId"], MaxResults=7)["NextToken"]
     failing = athena.start_query_execution(QueryString="SELECT FROM WHERE", QueryExecutionContext=context)
     failed = wait_for(athena, failing["QueryExecutionId"])
     print(json.dumps({
@@ -556,6 +567,9 @@ def athena_scenario(bucket, rows):
         "unknown_work_group": error_of(lambda: athena.start_query_execution(QueryString="SELECT 1",
                                                                             WorkGroup="nope")),
         "csv_head": csv_head,
+        "note_pages": len(note_pages), "notes_as_expected": note_rows == expected_notes,
+        "foreign_token": error_of(lambda: athena.get_query_results(QueryExecutionId=started["QueryExecutionId"],
+                                                                   NextToken=foreign_token)),
         "runtime_rows": statistics["Rows"], "runtime_stage": statistics["OutputStage"], "csv_size": csv_size,
         "scanned": execution["Statistics"]["DataScannedInBytes"],
         "runtime_unknown": error_of(lambda: athena.get_query_runtime_statistics(QueryExecutionId="no-such-id")),
@@ -573,7 +587,7 @@ def athena_scenario(bucket, rows):
         "executions": sorted(i for page in athena.get_paginator("list_query_executions").paginate()
                              for i in page["QueryExecutionIds"]),
         "started": sorted({started["QueryExecutionId"], aggregate["QueryExecutionId"], first,
-                           failing["QueryExecutionId"]}),
+                           failing["QueryExecutionId"], notes["QueryExecutionId"]}),
     }))
 
 
@@ -706,6 +720,33 @@ def athena_prepared():
     print(json.dumps(result))
 
 
+def answered_puts(bucket, threads):
+    """Puts distinct 1 KiB objects from several threads until the server goes away; prints one line per put
+    the server answered with 200 ("key etag", flushed at once), so what was acknowledged is known even when the
+    server is killed midway."""
+    import hashlib
+    import threading
+    lock = threading.Lock()
+
+    def writer(number):
+        s3 = client("s3")
+        for index in range(100000):
+            key = "answered/%d/%06d" % (number, index)
+            body = hashlib.sha256(key.encode()).hexdigest().encode() * 16
+            try:
+                etag = s3.put_object(Bucket=bucket, Key=key, Body=body)["ETag"]
+            except Exception:  # the server was killed: stop
+                return
+            with lock:
+                print(key, etag, flush=True)
+
+    workers = [threading.Thread(target=writer, args=(number,)) for number in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     {"paginate": lambda: paginate(arguments[0], int(arguments[1])),
@@ -723,4 +764,5 @@ if __name__ == "__main__":
      "athena-workgroups": athena_workgroups,
      "athena-prepared": athena_prepared,
      "http-front": lambda: http_front(arguments[0]),
-     "large-object": lambda: large_object(arguments[0], int(arguments[1]))}[command]()
+     "large-object": lambda: large_object(arguments[0], int(arguments[1])),
+     "answered-puts": lambda: answered_puts(arguments[0], int(arguments[1]))}[command]()

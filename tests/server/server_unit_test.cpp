@@ -516,7 +516,9 @@ class FinishedQueries : public runner::QueryEngine {
   Outcome<athena::QueryRuntimeStatistics> runtime_statistics(std::string_view) override {
     return make_error(ErrorKind::InvalidInput, "InvalidRequestException", "not in this test");
   }
-  Status stream_result_csv(const athena::QueryExecution&, const runner::ByteSink&) override { return Ok{}; }
+  Status stream_result_csv(const athena::QueryExecution&, std::uint64_t, const runner::ByteSink&) override {
+    return Ok{};
+  }
   Outcome<athena::QueryResultsTable> results(std::string_view, std::size_t) override {
     athena::QueryResultsTable table;
     table.columns.resize(1);

@@ -57,9 +57,11 @@ class QueryEngine {
   }
 
   // The result CSV of a succeeded query, streamed from its OutputLocation (S3 GetObject, or the local
-  // file). Error "ResultNotAvailable" when there is no such object (e.g. encrypted with CSE_KMS, or
-  // removed): the caller then falls back to results().
-  virtual Status stream_result_csv(const athena::QueryExecution& execution, const ByteSink& sink) = 0;
+  // file), from byte `from_byte` on (0: all of it; else a Range GET, for paging). Error "ResultNotAvailable"
+  // when there is no such object (e.g. encrypted with CSE_KMS, or removed): the caller then falls back to
+  // results().
+  virtual Status stream_result_csv(const athena::QueryExecution& execution, std::uint64_t from_byte,
+                                   const ByteSink& sink) = 0;
   // GetQueryResults, all pages (header row of a SELECT dropped), at most max_rows rows (0: all).
   virtual Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) = 0;
 };

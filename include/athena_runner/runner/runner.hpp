@@ -182,6 +182,20 @@ struct StreamedResult {
 // replaced by another source.
 Outcome<StreamedResult> stream_results(QueryEngine& engine, const athena::QueryExecution& execution,
                                        std::size_t max_rows, RowSink& sink);
+// The result CSV only (no GetQueryResults fallback), read until max_rows (0: all) rows: what an engine's own
+// results() uses, so a few rows cost a few rows' reading, not the whole file's.
+Outcome<ResultTable> fetch_result_csv(QueryEngine& engine, const athena::QueryExecution& execution,
+                                      std::size_t max_rows);
+// A page of the result CSV for GetQueryResults' paging (`serve`): up to max_rows rows (the header line is a
+// row like any other here) from byte `from_byte`, which must be a row boundary (0, or an earlier page's
+// `next`), so each page costs its own rows' reading whatever the result's size.
+struct CsvPage {
+  std::vector<ResultRow> rows;
+  std::uint64_t next = 0;  // where the row after these starts
+  bool more = false;       // another row follows
+};
+Outcome<CsvPage> read_result_csv_page(QueryEngine& engine, const athena::QueryExecution& execution,
+                                      std::uint64_t from_byte, std::size_t max_rows);
 // Fetches up to max_rows (0: all) into a table (and says where from on `via`).
 Outcome<ResultTable> fetch_results(QueryEngine& engine, const athena::QueryExecution& execution, std::size_t max_rows,
                                    std::string* via = nullptr);

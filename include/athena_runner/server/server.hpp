@@ -40,7 +40,10 @@ struct ServerConfig {
   std::chrono::seconds max_clock_skew{900};  // AWS's 15 minutes between X-Amz-Date and now
   int threads = 8;                           // requests served at once
   FaultInjection faults;
-  bool log_requests = true;          // one line per request on stderr (method, path, status; no query)
+  bool log_requests = true;  // one line per request on stderr (method, path, status; no query)
+  // S3 writes fsynced before they are answered (survive a power loss). Off: an answered write survives a
+  // killed server (the kernel holds it) but not a crash of the machine, and puts do not wait on the disk.
+  bool fsync_objects = false;
   Random random = Random::system();  // request, upload, query and named-query ids; fault draws unless faults.seed
 };
 

@@ -39,7 +39,8 @@ class AthenaQueryEngine final : public runner::QueryEngine {
     return athena_.get_query_runtime_statistics(query_execution_id);
   }
 
-  Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
+  Status stream_result_csv(const athena::QueryExecution& execution, std::uint64_t from_byte,
+                           const runner::ByteSink& sink) override {
     const auto& configuration = execution.result_configuration;
     if (!configuration || !configuration->output_location || configuration->output_location->empty()) {
       return result_not_available("query " + execution.query_execution_id + " has no OutputLocation");
@@ -52,7 +53,9 @@ class AthenaQueryEngine final : public runner::QueryEngine {
     }
     auto uri = aws::s3::parse_s3_uri(*configuration->output_location);
     if (!uri) return result_not_available(uri.get_failure().message);
-    auto got = s3_.get_object(aws::s3::GetObjectRequest{uri->bucket, uri->key, std::nullopt}, sink);
+    std::optional<std::string> range;
+    if (from_byte > 0) range = "bytes=" + std::to_string(from_byte) + "-";
+    auto got = s3_.get_object(aws::s3::GetObjectRequest{uri->bucket, uri->key, std::move(range)}, sink);
     if (!got) {
       auto error = std::move(got).get_failure();
       if (error.code == "NoSuchKey" || error.code == "NoSuchBucket" || error.code == "AccessDenied" ||

@@ -317,7 +317,8 @@ class LocalQueryEngine final : public runner::QueryEngine {
     return changed_.wait_for(lock, duration, [&] { return changes_ != seen; });
   }
 
-  Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
+  Status stream_result_csv(const athena::QueryExecution& execution, std::uint64_t from_byte,
+                           const runner::ByteSink& sink) override {
     auto path = result_path(execution);
     if (!path) return std::move(path).get_failure();
     std::ifstream in(*path, std::ios::binary);
@@ -325,6 +326,7 @@ class LocalQueryEngine final : public runner::QueryEngine {
       return make_error(ErrorKind::Service, std::string(kResultNotAvailable),
                         "no result file " + *path + " for query " + execution.query_execution_id);
     }
+    if (from_byte > 0) in.seekg(static_cast<std::streamoff>(from_byte));
     std::string buffer(kReadChunk, '\0');
     while (in) {
       in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
@@ -346,18 +348,24 @@ class LocalQueryEngine final : public runner::QueryEngine {
     }
     auto path = result_path(execution);
     if (!path) return std::move(path).get_failure();
-    bool found = false;
-    const std::string text = read_whole(*path, found);
-    if (!found) {
+    auto missing = [&] {
       return make_error(ErrorKind::Service, std::string(kResultNotAvailable),
                         "the result file " + *path + " of query " + execution.query_execution_id +
                             " is missing: run the query again");
-    }
+    };
     if (parse_statement_type(execution.statement_type.value_or("")) == StatementType::Ddl) {
+      bool found = false;
+      const std::string text = read_whole(*path, found);
+      if (!found) return missing();
       return ddl_results(text, record->columns);
     }
-    auto table = runner::parse_athena_csv(text, max_rows);
-    if (!table) return std::move(table).get_failure();
+    // Read only as far as max_rows: serve's GetQueryResults asks for one row to learn the columns.
+    auto table = runner::fetch_result_csv(*this, execution, max_rows);
+    if (!table) {
+      auto error = std::move(table).get_failure();
+      if (error.code == kResultNotAvailable) return missing();
+      return error;
+    }
     athena::QueryResultsTable out;
     out.pages = 1;
     for (std::size_t i = 0; i < table->columns.size(); ++i) {
