@@ -99,6 +99,18 @@ TEST_F(AthenaEngineMoto, FallsBackToGetQueryResultsWithoutAnObject) {
   // moto writes the queued rows as the result CSV at the OutputLocation, as Athena would; removing it
   // (as a lifecycle rule or a user might) leaves only GetQueryResults.
   const std::string key = "athena/" + summary->query_execution_id + ".csv";
+  // From a byte on (GetQueryResults paging in serve): a Range GET, the rest of the same object.
+  std::string whole, rest;
+  ASSERT_TRUE(engine->stream_result_csv(summary->execution, 0, [&](std::string_view chunk) {
+    whole.append(chunk);
+    return true;
+  }));
+  ASSERT_GT(whole.size(), 5u);
+  ASSERT_TRUE(engine->stream_result_csv(summary->execution, 5, [&](std::string_view chunk) {
+    rest.append(chunk);
+    return true;
+  }));
+  EXPECT_EQ(rest, whole.substr(5));
   boto3_call(*moto_, "s3", "DeleteObject", {{"Bucket", kBucket}, {"Key", key}});
   auto streamed = engine->stream_result_csv(summary->execution, 0, [](std::string_view chunk) {
     ADD_FAILURE() << "unexpected bytes: " << chunk;
