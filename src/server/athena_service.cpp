@@ -144,12 +144,11 @@ std::string work_group_of(const json& input) { return optional_string(input, "Wo
 }  // namespace
 
 AthenaApi::AthenaApi(EngineFactory open_engine, std::string default_output, const GlueCatalog& catalog,
-                     std::string state_dir, std::string temp_dir, Random random)
+                     std::string state_dir, Random random)
     : open_engine_(std::move(open_engine)),
       default_output_(std::move(default_output)),
       catalog_(catalog),
       state_dir_(std::move(state_dir)),
-      temp_dir_(std::move(temp_dir)),
       random_(std::move(random)) {}
 
 Status AthenaApi::open() {
@@ -422,7 +421,7 @@ Outcome<json> AthenaApi::create_work_group(const json& input) {
       {"Description", input.value("Description", "")},
       {"Configuration", configuration},
       {"CreationTime", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()}};
-  if (auto status = write_file_atomic(state_path("workgroups", name), work_group.dump(), temp_dir_); !status)
+  if (auto status = write_file_atomic(state_path("workgroups", name), work_group.dump()); !status)
     return std::move(status).get_failure();
   return json::object();
 }
@@ -613,7 +612,7 @@ Outcome<json> AthenaApi::create_named_query(const json& input) {
              {"NamedQueryId", id},
              {"WorkGroup", work_group_name}};
   if (auto description = optional_string(input, "Description")) named["Description"] = *description;
-  if (auto status = write_file_atomic(state_path("named-queries", id), named.dump(), temp_dir_); !status)
+  if (auto status = write_file_atomic(state_path("named-queries", id), named.dump()); !status)
     return std::move(status).get_failure();
   return json{{"NamedQueryId", id}};
 }
@@ -726,7 +725,7 @@ Outcome<json> AthenaApi::create_prepared_statement(const json& input) {
               {"WorkGroupName", work_group},
               {"LastModifiedTime", now_seconds()}};
   if (auto description = optional_string(input, "Description")) stored["Description"] = *description;
-  if (auto status = write_file_atomic(path, stored.dump(), temp_dir_); !status) return std::move(status).get_failure();
+  if (auto status = write_file_atomic(path, stored.dump()); !status) return std::move(status).get_failure();
   return json::object();
 }
 
@@ -742,7 +741,7 @@ Outcome<json> AthenaApi::update_prepared_statement(const json& input) {
   (*stored)["LastModifiedTime"] = now_seconds();
   if (auto description = optional_string(input, "Description")) (*stored)["Description"] = *description;
   std::string path = state_path("prepared-statements/" + work_group, text::lower(name));
-  if (auto status = write_file_atomic(path, stored->dump(), temp_dir_); !status) return std::move(status).get_failure();
+  if (auto status = write_file_atomic(path, stored->dump()); !status) return std::move(status).get_failure();
   return json::object();
 }
 

@@ -31,9 +31,9 @@ class AthenaApi {
   // itself: each of its workers reopens its DuckDB when the catalog files changed since its last query.
   // default_output: the primary work group's OutputLocation.
   // state_dir: <data dir>/.athena (the local engine's executions live in its executions/ folder; work
-  // groups and named queries are kept next to them); temp_dir: same file system, for atomic writes.
+  // groups and named queries are kept next to them).
   AthenaApi(EngineFactory open_engine, std::string default_output, const GlueCatalog& catalog, std::string state_dir,
-            std::string temp_dir, Random random);
+            Random random);
   // Opens the engine; fails as open_engine does.
   Status open();
   void register_operations(JsonService& service);
@@ -76,8 +76,7 @@ class AthenaApi {
   EngineFactory open_engine_;
   std::string default_output_;
   const GlueCatalog& catalog_;
-  std::string state_dir_;  // <data dir>/.athena
-  std::string temp_dir_;
+  std::string state_dir_;                        // <data dir>/.athena
   Random random_;                                // named query ids
   std::mutex state_mutex_;                       // work groups and named queries
   std::unique_ptr<runner::QueryEngine> engine_;  // set by open(), before any request

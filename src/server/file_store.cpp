@@ -122,12 +122,14 @@ Status TempFile::commit(const std::string& path, const files::AtomicWrite& write
   return fsync_directory(fs::path(path).parent_path().string());
 }
 
-Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir,
-                         const files::AtomicWrite& writes) {
-  auto file = TempFile::create(temp_dir);
-  if (!file) return std::move(file).get_failure();
-  if (auto status = file->append(content); !status) return status;
-  return file->commit(path, writes);
+Status write_file_atomic(const std::string& path, std::string_view content, const files::AtomicWrite& writes) {
+  files::AtomicWrite options = writes;
+  options.create_parents = true;
+  auto written = files::write_file_atomically(path, content, options);
+  if (written) return Ok{};
+  Error error = make_error(ErrorKind::Internal, "InternalError", written.get_failure().message);
+  error.http_status = 500;
+  return error;
 }
 
 std::string read_whole_file(const std::string& path, bool* ok) {

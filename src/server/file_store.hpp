@@ -12,9 +12,9 @@
 
 namespace athena_runner::server {
 
-// Writes content to path atomically; the temporary file is made in temp_dir (same file system).
-Status write_file_atomic(const std::string& path, std::string_view content, const std::string& temp_dir,
-                         const files::AtomicWrite& writes = {});
+// files::write_file_atomically (a hidden temporary beside path, parents created), failing as the server's
+// other I/O does (InternalError, 500).
+Status write_file_atomic(const std::string& path, std::string_view content, const files::AtomicWrite& writes = {});
 
 // A file being written in temp_dir, moved into place by commit(); removed if never committed.
 class TempFile {

@@ -183,8 +183,7 @@ Status S3Store::create_bucket(const std::string& bucket) {
   fs::create_directories(path, error);
   if (error) return io_error("cannot create bucket folder", path, error.value());
   json info{{"name", bucket}, {"creation_ns", stat_path(path).mtime_ns}};
-  return write_file_atomic(data_dir_ + "/" + kMetaFolder + "/" + bucket + "/bucket.json", info.dump(), temp_dir_,
-                           writes_);
+  return write_file_atomic(data_dir_ + "/" + kMetaFolder + "/" + bucket + "/bucket.json", info.dump(), writes_);
 }
 
 Status S3Store::delete_bucket(const std::string& bucket) {
@@ -303,8 +302,7 @@ Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta me
     meta.size = 0;
     meta.mtime_ns = info.mtime_ns;
     meta.folder_marker = true;
-    if (auto status = write_file_atomic(sidecar_path(bucket, meta.key), meta_to_json(meta).dump(), temp_dir_, writes_);
-        !status)
+    if (auto status = write_file_atomic(sidecar_path(bucket, meta.key), meta_to_json(meta).dump(), writes_); !status)
       return std::move(status).get_failure();
     return meta;
   }
@@ -465,7 +463,7 @@ Outcome<UploadInfo> S3Store::create_upload(const std::string& bucket, ObjectMeta
                 {"initiated_ns", upload.initiated_ns},
                 {"meta", meta_to_json(upload.meta)}};
   std::string folder = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id;
-  if (auto status = write_file_atomic(folder + "/upload.json", document.dump(), temp_dir_, writes_); !status)
+  if (auto status = write_file_atomic(folder + "/upload.json", document.dump(), writes_); !status)
     return std::move(status).get_failure();
   return upload;
 }
@@ -510,8 +508,8 @@ Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number
   std::string folder = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id;
   std::string name = folder + "/" + std::to_string(part_number);
   json document{{"etag", part.etag}, {"size", part.size}, {"checksum_value", part.checksum_value}};
-  if (auto status = write_file_atomic(name, body, temp_dir_, writes_); !status) return std::move(status).get_failure();
-  if (auto status = write_file_atomic(name + ".json", document.dump(), temp_dir_, writes_); !status)
+  if (auto status = write_file_atomic(name, body, writes_); !status) return std::move(status).get_failure();
+  if (auto status = write_file_atomic(name + ".json", document.dump(), writes_); !status)
     return std::move(status).get_failure();
   return part;
 }
@@ -528,7 +526,7 @@ Outcome<PartInfo> S3Store::upload_part(const UploadInfo& upload, int part_number
   std::string name = data_dir_ + "/" + kUploadsFolder + "/" + upload.upload_id + "/" + std::to_string(part_number);
   json document{{"etag", part.etag}, {"size", part.size}, {"checksum_value", part.checksum_value}};
   if (auto status = body.file->commit(name, writes_); !status) return std::move(status).get_failure();
-  if (auto status = write_file_atomic(name + ".json", document.dump(), temp_dir_, writes_); !status)
+  if (auto status = write_file_atomic(name + ".json", document.dump(), writes_); !status)
     return std::move(status).get_failure();
   return part;
 }

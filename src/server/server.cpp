@@ -222,7 +222,7 @@ Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
     return make_error(ErrorKind::Configuration, "InvalidDataDir",
                       "cannot create the data directory '" + config.data_dir + "': " + error.message());
   std::string probe = config.data_dir + "/.s3tmp/.probe";
-  if (auto status = write_file_atomic(probe, "ok", config.data_dir + "/.s3tmp"); !status)
+  if (auto status = write_file_atomic(probe, "ok"); !status)
     return make_error(ErrorKind::Configuration, "InvalidDataDir",
                       "the data directory '" + config.data_dir + "' is not writable: " + status.get_failure().message);
   std::filesystem::remove(probe, error);
@@ -246,7 +246,7 @@ Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   workspace.random = config.random;
   impl->athena = std::make_unique<AthenaApi>([workspace] { return engine::open_local_query_engine(workspace); },
                                              kDefaultOutputLocation, *impl->glue_catalog, config.data_dir + "/.athena",
-                                             config.data_dir + "/.s3tmp", config.random);
+                                             config.random);
   if (auto opened = impl->athena->open(); !opened)
     return make_error(ErrorKind::Configuration, "EngineFailed",
                       "cannot open the local query engine: " + opened.get_failure().message);

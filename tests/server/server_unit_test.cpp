@@ -497,7 +497,8 @@ TEST(GlueHandlers, APartitionsNextTokenThatIsNotAnIndexIsRefused) {
   }
 }
 
-// An engine whose every query has succeeded with rows "0", "1", "2": enough for GetQueryResults' paging.
+// An engine whose every query has succeeded with rows "0", "1", "2": enough for GetQueryResults' paging. An id
+// starting with "s" is a SELECT, paged from its result CSV; others are statements, paged from results().
 class FinishedQueries : public runner::QueryEngine {
  public:
   std::string_view name() const override { return "test"; }
@@ -507,6 +508,7 @@ class FinishedQueries : public runner::QueryEngine {
     athena::QueryExecution execution;
     execution.query_execution_id = std::string(id);
     execution.status.state = athena::QueryExecutionState::Succeeded;
+    if (id.starts_with("s")) execution.statement_type = std::string(athena::kStatementTypeDml);
     return execution;
   }
   Outcome<athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>&) override {
@@ -516,7 +518,10 @@ class FinishedQueries : public runner::QueryEngine {
   Outcome<athena::QueryRuntimeStatistics> runtime_statistics(std::string_view) override {
     return make_error(ErrorKind::InvalidInput, "InvalidRequestException", "not in this test");
   }
-  Status stream_result_csv(const athena::QueryExecution&, std::uint64_t, const runner::ByteSink&) override {
+  Status stream_result_csv(const athena::QueryExecution&, std::uint64_t from_byte,
+                           const runner::ByteSink& sink) override {
+    const std::string_view csv = "\"n\"\n\"0\"\n\"1\"\n\"2\"\n";
+    if (from_byte < csv.size()) sink(csv.substr(from_byte));
     return Ok{};
   }
   Outcome<athena::QueryResultsTable> results(std::string_view, std::size_t) override {
@@ -531,7 +536,7 @@ TEST(AthenaHandlers, NextTokensThatAreNotOursAreInvalidRequests) {
   TempDir dir;
   GlueCatalog catalog(dir.path());
   AthenaApi api([] { return Outcome<std::unique_ptr<runner::QueryEngine>>(std::make_unique<FinishedQueries>()); },
-                "s3://results/", catalog, dir.path() + "/.athena", dir.path(), Random::seeded(1));
+                "s3://results/", catalog, dir.path() + "/.athena", Random::seeded(1));
   ASSERT_TRUE(api.open());
   JsonService athena("AmazonAthena", "athena", "InvalidRequestException");
   api.register_operations(athena);
@@ -554,6 +559,23 @@ TEST(AthenaHandlers, NextTokensThatAreNotOursAreInvalidRequests) {
   for (const std::string& bad :
        {std::string("not base64!"), base64_encode("page:1"), base64_encode("row:"), base64_encode("row:x")}) {
     auto refused = results(bad);
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(error_of(refused), invalid) << bad;
+  }
+
+  // A SELECT's token: the byte offset in its own result CSV ("n" header, then one row a page).
+  auto page = call("GetQueryResults", {{"QueryExecutionId", "s1"}, {"MaxResults", 2}});
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(nlohmann::json::parse(page.body)["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"], "0");
+  const std::string select_token = nlohmann::json::parse(page.body)["NextToken"];
+  EXPECT_EQ(base64_decode(select_token), std::optional<std::string>("csv:s1:8"));  // 4 + 4 bytes
+  auto rest = call("GetQueryResults", {{"QueryExecutionId", "s1"}, {"NextToken", select_token}});
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  EXPECT_EQ(nlohmann::json::parse(rest.body)["ResultSet"]["Rows"].size(), 2u);
+  EXPECT_FALSE(nlohmann::json::parse(rest.body).contains("NextToken"));
+  for (const std::string& bad :
+       {select_token, base64_encode("csv:s1:"), base64_encode("csv:s1:x"), base64_encode("row:1")}) {
+    auto refused = call("GetQueryResults", {{"QueryExecutionId", "s2"}, {"NextToken", bad}});  // another query's
     EXPECT_EQ(refused.status, 400) << bad;
     EXPECT_EQ(error_of(refused), invalid) << bad;
   }
