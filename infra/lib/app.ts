@@ -41,7 +41,7 @@ const CONTEXT_HELP =
   'cdk synth -c config=../examples/queries.yaml [-c package=path/to/athena-runner-lambda.zip] [-c stackName=AthenaRunner] ' +
   '[-c workgroup=NAME] [-c output=s3://bucket/prefix/] [-c dataLocations=\'{"order_details":"s3://bucket/prefix/"}\'] ' +
   '[-c createWorkgroup=true] [-c createResultsBucket=true] [-c notificationEmails=a@example.com,b@example.com] ' +
-  '[-c kmsKeyArn=arn:...] [-c logLevel=info] [-c completionMode=events|wait]';
+  '[-c kmsKeyArn=arn:...] [-c logLevel=info] [-c completionMode=events|wait] [-c notifyTopicArn=arn:aws:sns:...]';
 
 function flag(app: App, name: string): boolean {
   const value = app.node.tryGetContext(name);
@@ -101,6 +101,7 @@ export function buildApp(app: App): AthenaRunnerStack {
       notificationEmails: text(app, 'notificationEmails')?.split(',').map((e) => e.trim()).filter((e) => e !== ''),
       logLevel: text(app, 'logLevel') as LogLevel | undefined,
       completionMode: completionMode(app),
+      notifyTopicArn: text(app, 'notifyTopicArn'),
     },
   });
   Tags.of(stack).add('app', 'athena-runner');

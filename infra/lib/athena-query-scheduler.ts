@@ -19,7 +19,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { QueriesFile, QueriesFileError, ResolvedQuery, TableRef } from './queries-file';
-import { parseS3Location, S3Location } from './validation';
+import { parseS3Location, S3Location, snsTopicArnError, STACK_TOPIC } from './validation';
 
 /** Log levels the C++ function understands (ATHENA_RUNNER_LOG_LEVEL). */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -178,6 +178,14 @@ export interface AthenaQuerySchedulerProps {
   readonly notificationEmails?: string[];
 
   /**
+   * ARN of an existing standard SNS topic that a query's `notify: {on_success|on_failure: stack}` publishes to;
+   * the function may publish to it (sns:Publish on exactly this ARN). Only allowed when a query's notify names
+   * `stack`.
+   * @default - a topic is created (TLS enforced; encrypted with kmsKey, else the AWS managed SNS key) when a query's notify names `stack`
+   */
+  readonly notifyTopicArn?: string;
+
+  /**
    * How a run ends. `events`: the scheduled invocation starts the query and returns; an EventBridge rule on
    * Athena Query State Change events of the stack's workgroups invokes the function to finish the run, and a
    * sweep schedule catches lost events. Queries may then run longer than the function's timeout, and
@@ -217,6 +225,8 @@ export class AthenaQueryScheduler extends Construct {
   public readonly alarms: cloudwatch.Alarm[] = [];
   /** The topic the alarms notify, if any. */
   public readonly alarmTopic?: sns.ITopic;
+  /** The topic `stack` names in a query's notify (created, or notifyTopicArn); undefined when no query names it. */
+  public readonly notifyTopic?: sns.ITopic;
   /** The created workgroup, when createWorkgroup is set. */
   public readonly workgroup?: athena.CfnWorkGroup;
   /** The created results bucket, when createResultsBucket is set. */
@@ -312,6 +322,25 @@ export class AthenaQueryScheduler extends Construct {
       });
     }
 
+    // Notification: the stack's topic when a query's notify names `stack`, and the topic ARNs the file names.
+    const targets = file.queries.flatMap((q) => [q.notify.onSuccess, q.notify.onFailure]).filter((t): t is string => t !== undefined);
+    if (targets.includes(STACK_TOPIC)) {
+      if (props.notifyTopicArn !== undefined) {
+        this.notifyTopic = sns.Topic.fromTopicArn(this, 'NotifyTopic', props.notifyTopicArn);
+      } else {
+        // The AWS managed key serves publishers in the account (the function); CloudWatch is not one here.
+        this.notifyTopic = new sns.Topic(this, 'NotifyTopic', {
+          displayName: 'athena-runner runs',
+          enforceSSL: true,
+          masterKey: props.kmsKey ?? kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+        });
+      }
+    }
+    const notifyTopicArns = unique([
+      ...(this.notifyTopic ? [this.notifyTopic.topicArn] : []),
+      ...targets.filter((t) => t !== STACK_TOPIC),
+    ]);
+
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? SCHEDULER_DEFAULTS.logRetention,
       removalPolicy,
@@ -321,7 +350,8 @@ export class AthenaQueryScheduler extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'athena-runner function: Athena, Glue and S3 access limited to what the queries file names',
       inlinePolicies: {
-        AthenaRunnerAccess: this.functionPolicy(file, tableLocations, outputFor, props.kmsKey, completionMode),
+        AthenaRunnerAccess: this.functionPolicy(file, tableLocations, outputFor, props.kmsKey, completionMode,
+          notifyTopicArns),
       },
     });
     NagSuppressions.addResourceSuppressions(this.role, this.iamAcknowledgements);
@@ -336,7 +366,8 @@ export class AthenaQueryScheduler extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       description: 'athena-runner: runs Amazon Athena queries on a schedule or on demand',
-      environment: this.environment(file, defaultResults, props.logLevel ?? SCHEDULER_DEFAULTS.logLevel, completionMode),
+      environment: this.environment(file, defaultResults, props.logLevel ?? SCHEDULER_DEFAULTS.logLevel, completionMode,
+        this.notifyTopic),
     });
 
     const queue = (id: string): sqs.Queue =>
@@ -487,7 +518,7 @@ export class AthenaQueryScheduler extends Construct {
   }
 
   private environment(file: QueriesFile, results: S3Location, logLevel: LogLevel,
-    completionMode: CompletionMode): Record<string, string> {
+    completionMode: CompletionMode, notifyTopic: sns.ITopic | undefined): Record<string, string> {
     const env: Record<string, string> = {
       ATHENA_RUNNER_COMPLETION_MODE: completionMode,
       ATHENA_RUNNER_WORKGROUP: file.defaults.workgroup,
@@ -497,6 +528,7 @@ export class AthenaQueryScheduler extends Construct {
       ATHENA_RUNNER_LOG_LEVEL: logLevel,
     };
     if (file.defaults.database !== undefined) env.ATHENA_RUNNER_DATABASE = file.defaults.database;
+    if (notifyTopic) env.ATHENA_RUNNER_NOTIFY_TOPIC = notifyTopic.topicArn;
     return env;
   }
 
@@ -542,6 +574,13 @@ export class AthenaQueryScheduler extends Construct {
         }
       });
     }
+    if (props.notifyTopicArn !== undefined) {
+      const problem = snsTopicArnError(props.notifyTopicArn);
+      if (problem) problems.push(`notifyTopicArn: ${problem}`);
+      else if (!file.queries.some((q) => q.notify.onSuccess === STACK_TOPIC || q.notify.onFailure === STACK_TOPIC)) {
+        problems.push('notifyTopicArn: no query\'s notify names stack, so nothing would publish to it: add notify: {on_failure: stack} (to defaults or a query) or leave notifyTopicArn out');
+      }
+    }
     if (props.createWorkgroup && file.defaults.workgroup === 'primary') {
       problems.push('defaults.workgroup: createWorkgroup cannot create "primary", which exists in every account: name a new workgroup (e.g. -c workgroup=athena-runner)');
     }
@@ -551,7 +590,7 @@ export class AthenaQueryScheduler extends Construct {
   /** The function's inline policy: every statement scoped to what the queries file names. */
   private functionPolicy(file: QueriesFile, locations: Map<string, S3Location>,
     outputFor: (q: ResolvedQuery) => S3Location, kmsKey: kms.IKey | undefined,
-    completionMode: CompletionMode): iam.PolicyDocument {
+    completionMode: CompletionMode, notifyTopicArns: readonly string[]): iam.PolicyDocument {
     const partition = Aws.PARTITION;
     const region = Aws.REGION;
     const account = Aws.ACCOUNT_ID;
@@ -621,6 +660,14 @@ export class AthenaQueryScheduler extends Construct {
         sid: 'KmsForResults',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
         resources: keys,
+      }));
+    }
+
+    if (notifyTopicArns.length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'PublishNotifications',
+        actions: ['sns:Publish'],
+        resources: [...notifyTopicArns],
       }));
     }
 

@@ -3,6 +3,7 @@ import * as path from 'path';
 import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
 import {
+  notifyTargetError,
   parseDurationSeconds,
   parseS3Location,
   S3Location,
@@ -32,6 +33,12 @@ export interface ResultEncryption {
   readonly type: EncryptionType;
   /** ARN of the KMS key; set for SSE_KMS and CSE_KMS. */
   readonly kmsKey?: string;
+}
+
+/** Where a finished run is published (an SNS topic ARN, or "stack": the stack's topic). */
+export interface NotifyTargets {
+  readonly onSuccess?: string;
+  readonly onFailure?: string;
 }
 
 /** A table reference resolved to its database. */
@@ -67,6 +74,8 @@ export interface ResolvedQuery {
   readonly encryption?: ResultEncryption;
   readonly expectedBucketOwner?: string;
   readonly resultFormat: string;
+  /** The query's notify, else the defaults' (a query's replaces the defaults' whole); empty for none. */
+  readonly notify: NotifyTargets;
 }
 
 /** Account-specific values that replace the file's defaults (e.g. from CDK context). */
@@ -208,10 +217,19 @@ export class QueriesFile {
     };
     const encryption = (value: Raw | undefined): ResultEncryption | undefined =>
       value === undefined ? undefined : { type: value.type, kmsKey: value.kms_key };
+    const notify = (value: Raw | undefined, key: string): NotifyTargets | undefined => {
+      if (value === undefined) return undefined;
+      for (const target of ['on_success', 'on_failure']) {
+        const problem = value[target] === undefined ? undefined : notifyTargetError(value[target]);
+        if (problem) problems.push(`${key}.${target}: ${problem}`);
+      }
+      return { onSuccess: value.on_success, onFailure: value.on_failure };
+    };
 
     const defaultOutput = s3(rawDefaults.output, 'defaults.output');
     zone(rawDefaults.timezone, 'defaults.timezone');
     reuse(rawDefaults.result_reuse, 'defaults.result_reuse');
+    const defaultNotify = notify(rawDefaults.notify, 'defaults.notify');
     this.defaults = {
       workgroup: rawDefaults.workgroup ?? BUILT_IN_DEFAULTS.workgroup,
       catalog: rawDefaults.catalog ?? BUILT_IN_DEFAULTS.catalog,
@@ -259,6 +277,7 @@ export class QueriesFile {
       }
       zone(q.timezone, `${at}.timezone`);
       reuse(q.result_reuse, `${at}.result_reuse`);
+      const queryNotify = notify(q.notify, `${at}.notify`) ?? defaultNotify ?? {};
       const database: string | undefined = q.database ?? this.defaults.database;
       if (database === undefined) problems.push(`${at}: no database: set database on the query or in defaults`);
       const outputText: string | undefined = q.output ?? rawDefaults.output;
@@ -300,6 +319,7 @@ export class QueriesFile {
         encryption: encryption(q.encryption) ?? this.defaults.encryption,
         expectedBucketOwner: q.expected_bucket_owner ?? this.defaults.expectedBucketOwner,
         resultFormat: q.result_format ?? rawDefaults.result_format ?? BUILT_IN_DEFAULTS.resultFormat,
+        notify: queryNotify,
       });
     }
     problems.push(...dependencyProblems(raw.queries));
@@ -343,6 +363,12 @@ export class QueriesFile {
         : { type: query.encryption.type };
     }
     if (query.expectedBucketOwner !== undefined) spec.expected_bucket_owner = query.expectedBucketOwner;
+    if (query.notify.onSuccess !== undefined || query.notify.onFailure !== undefined) {
+      spec.notify = {
+        ...(query.notify.onSuccess !== undefined ? { on_success: query.notify.onSuccess } : {}),
+        ...(query.notify.onFailure !== undefined ? { on_failure: query.notify.onFailure } : {}),
+      };
+    }
     return spec;
   }
 }

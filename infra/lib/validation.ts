@@ -179,3 +179,27 @@ export function parseDurationSeconds(text: string): number | undefined {
   const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
 }
+
+/** The word a query's notify uses for the stack's topic (ATHENA_RUNNER_NOTIFY_TOPIC). */
+export const STACK_TOPIC = 'stack';
+
+/**
+ * Validates a standard SNS topic ARN, arn:<partition>:sns:<region>:<account>:<name> (names: 1-256 letters,
+ * digits, - and _; https://docs.aws.amazon.com/sns/latest/dg/sns-create-topic.html). FIFO topics are refused:
+ * their messages need a message group. Same messages as src/spec/value_formats.cpp.
+ */
+export function snsTopicArnError(arn: string): string | undefined {
+  const match = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:([A-Za-z0-9_-]{1,256})(\.fifo)?$/.exec(arn);
+  if (!match) {
+    return `malformed SNS topic ARN "${arn}": expected arn:<partition>:sns:<region>:<12-digit account>:<topic name of 1-256 letters, digits, - and _>`;
+  }
+  if (match[3] !== undefined) return `SNS topic "${arn}" is a FIFO topic, whose messages need a message group: use a standard topic`;
+  return undefined;
+}
+
+/** A notify target: stack, or a standard SNS topic ARN. */
+export function notifyTargetError(target: string): string | undefined {
+  if (target === STACK_TOPIC) return undefined;
+  const problem = snsTopicArnError(target);
+  return problem === undefined ? undefined : `${problem}, or ${STACK_TOPIC} for the function's topic`;
+}

@@ -57,8 +57,14 @@ std::string_view to_string(Completion::Action action) {
 }
 
 EventsCompletion::EventsCompletion(const HandlerConfig& config, runner::QueryEngine& engine, RunStore& store,
-                                   const Clock& clock, JsonLog& log, std::string request_id)
-    : config_(config), engine_(engine), store_(store), clock_(clock), log_(log), request_id_(std::move(request_id)) {}
+                                   const Clock& clock, JsonLog& log, std::string request_id, Notifier* notifier)
+    : config_(config),
+      engine_(engine),
+      store_(store),
+      clock_(clock),
+      log_(log),
+      request_id_(std::move(request_id)),
+      notifier_(notifier) {}
 
 spec::Instant EventsCompletion::now() const { return std::chrono::floor<std::chrono::seconds>(clock_.now()); }
 
@@ -244,7 +250,21 @@ Outcome<Completion> EventsCompletion::finish_record(const aws::athena::QueryExec
   line["output_location"] = completion.summary.output_location;
   log_.write(record.state == RecordState::Succeeded ? LogLevel::Info : LogLevel::Error, "query finished",
              std::move(line));
+  notify_finished(record, completion);
   return completion;
+}
+
+void EventsCompletion::notify_finished(const RunRecord& record, const Completion& completion) {
+  if (notifier_ == nullptr) return;
+  // The record keeps the spec as the payload carried it, notify included.
+  auto query = spec::parse_query_spec_json(record.spec, config_.defaults);
+  if (!query) {
+    auto line = fields(completion.summary);
+    line["error"] = query.get_failure().to_string();
+    log_.write(LogLevel::Error, "notification failed", std::move(line));
+    return;
+  }
+  notifier_->notify(query->notify, completion.summary, completion.failure_type.value_or(""));
 }
 
 Outcome<runner::RunSummary> EventsCompletion::start_rendered(const spec::RenderedQuery& rendered, int attempt) {

@@ -9,6 +9,7 @@
 #include "athena_runner/lambda/handler.hpp"
 #include "athena_runner/lambda/run_record.hpp"
 #include "json_log.hpp"
+#include "notify.hpp"
 
 namespace athena_runner::lambda {
 
@@ -33,7 +34,7 @@ std::string_view to_string(Completion::Action action);
 class EventsCompletion {
  public:
   EventsCompletion(const HandlerConfig& config, runner::QueryEngine& engine, RunStore& store, const Clock& clock,
-                   JsonLog& log, std::string request_id);
+                   JsonLog& log, std::string request_id, Notifier* notifier = nullptr);
 
   // After the start of an events-mode run: writes its record and open marker; finishes it at once if it is
   // already final (a fast query whose event may come before the record exists).
@@ -56,6 +57,8 @@ class EventsCompletion {
   Status start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder);
   Completion already_finished(const RunRecord& record, runner::RunSummary summary) const;
   void remove_open_marker(const aws::s3::S3Uri& folder, const std::string& query_execution_id);
+  // The run's notification, once: called only by the invocation whose write made the record final.
+  void notify_finished(const RunRecord& record, const Completion& completion);
   spec::Instant now() const;
   nlohmann::ordered_json fields(const runner::RunSummary& summary) const;
 
@@ -65,6 +68,7 @@ class EventsCompletion {
   const Clock& clock_;
   JsonLog& log_;
   std::string request_id_;
+  Notifier* notifier_;
 };
 
 }  // namespace athena_runner::lambda

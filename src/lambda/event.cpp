@@ -226,6 +226,10 @@ Outcome<HandlerConfig> config_from_environment(const aws::Environment& environme
   } else if (*attempts) {
     config.max_attempts = **attempts;
   }
+  if (auto topic = environment.non_empty(kNotifyTopicVariable)) {
+    if (auto problem = spec::sns_topic_arn_error(*topic)) return invalid_configuration(kNotifyTopicVariable, *problem);
+    config.notify_topic = *topic;
+  }
   if (auto queries = environment.non_empty(kScheduledEventQueriesVariable)) {
     if (!json::accept(*queries)) return invalid_configuration(kScheduledEventQueriesVariable, "not JSON");
     config.scheduled_event_queries = *queries;

@@ -7,6 +7,7 @@
 
 #include "completion.hpp"
 #include "json_log.hpp"
+#include "notify.hpp"
 
 namespace athena_runner::lambda {
 namespace {
@@ -107,8 +108,8 @@ std::string JsonLog::format_time(std::chrono::system_clock::time_point time) {
 }
 
 QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log,
-                           RunStore* store)
-    : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log), store_(store) {}
+                           RunStore* store, const aws::sns::SnsClient* sns)
+    : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log), store_(store), sns_(sns) {}
 
 InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   JsonLog log(log_, config_.log_level, clock_.now);
@@ -137,9 +138,10 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
                           {"queries", event->queries.size()},
                           {"remaining_ms", millis(request.remaining_time(invocation_start))}}));
   const CompletionMode mode = by_events ? CompletionMode::Events : CompletionMode::Wait;
+  Notifier notifier(sns_, config_.notify_topic, log, request.request_id);
   std::vector<Answer> answers;
   if (event->kind == EventKind::QueryStateChange || event->kind == EventKind::Sweep) {
-    EventsCompletion completion(config_, engine_, *store_, clock_, log, request.request_id);
+    EventsCompletion completion(config_, engine_, *store_, clock_, log, request.request_id, &notifier);
     Outcome<std::vector<Completion>> done = std::vector<Completion>{};
     if (event->kind == EventKind::QueryStateChange) {
       auto one = completion.on_state_change(*event->state_change);
@@ -177,6 +179,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     auto query = spec::render_query(event->queries[i], event->scheduled_time);
     if (!query) {
       summaries[i].name = event->queries[i].name;
+      summaries[i].rendered.scheduled_time = event->scheduled_time;
       summaries[i].state = runner::RunState::NotStarted;
       summaries[i].reason = query.get_failure().message;
       log.write(LogLevel::Error, "query not started", with_request(summary_fields(summaries[i])));
@@ -243,10 +246,12 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   }
 
   std::optional<EventsCompletion> completion;
-  if (mode == CompletionMode::Events) completion.emplace(config_, engine_, *store_, clock_, log, request.request_id);
+  if (mode == CompletionMode::Events)
+    completion.emplace(config_, engine_, *store_, clock_, log, request.request_id, &notifier);
   for (std::size_t i = 0; i < summaries.size(); ++i) {
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
     if (completion && !answer.summary.query_execution_id.empty()) {
+      // A run finished here (already final at its start) has been notified by its completion.
       auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);
       answer.summary = recorded.summary;
       answer.failure_type = recorded.failure_type;
@@ -254,6 +259,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     }
     if (!answer.completion) {
       if (auto type = failure_type(answer.summary, options.wait)) answer.failure_type = std::string(*type);
+      // Wait mode: the run ended here, unless it was left running. Events mode: it never started.
+      const bool ended = answer.failure_type ? ends_the_run(*answer.failure_type) : answer.summary.succeeded();
+      if (ended) notifier.notify(event->queries[i].notify, answer.summary, answer.failure_type.value_or(""));
     }
     answers.push_back(std::move(answer));
   }

@@ -108,6 +108,20 @@ QuerySettings read_settings(const Value& object, const std::string& path, Proble
   }
   settings.expected_bucket_owner = string_of(object, "expected_bucket_owner");
   if (auto format = string_of(object, "result_format")) settings.result_format = result_format_of(*format);
+  if (const Value* notify = object.get("notify")) {
+    const std::string notify_path = detail::append_key(path, "notify");
+    Notify targets;
+    for (auto [key, target] : {std::pair{"on_success", &targets.on_success}, {"on_failure", &targets.on_failure}}) {
+      const Value* value = notify->get(key);
+      if (value == nullptr) continue;
+      if (auto problem = notify_target_error(value->text)) {
+        problems.add(value->line, detail::append_key(notify_path, key), *problem);
+      } else {
+        *target = value->text;
+      }
+    }
+    settings.notify = std::move(targets);
+  }
   return settings;
 }
 
@@ -298,6 +312,7 @@ ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& default
   resolved.encryption = first_of(own.encryption, defaults.encryption);
   resolved.expected_bucket_owner = first_of(own.expected_bucket_owner, defaults.expected_bucket_owner);
   resolved.result_format = first_of(own.result_format, defaults.result_format).value_or(ResultFormat::Csv);
+  resolved.notify = first_of(own.notify, defaults.notify).value_or(Notify{});
   return resolved;
 }
 

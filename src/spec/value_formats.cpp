@@ -84,6 +84,29 @@ Outcome<std::chrono::minutes> parse_result_reuse(std::string_view text) {
   return minutes;
 }
 
+std::optional<std::string> sns_topic_arn_error(std::string_view arn) {
+  // ARN format: docs.aws.amazon.com/sns/latest/dg/sns-create-topic.html (names) and the IAM ARN reference.
+  static const std::regex kArn(
+      "^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:([A-Za-z0-9_-]{1,256})(\\.fifo)?$");
+  std::match_results<std::string_view::const_iterator> match;
+  const std::string quoted = "\"" + std::string(arn) + "\"";
+  if (!std::regex_match(arn.begin(), arn.end(), match, kArn)) {
+    return "malformed SNS topic ARN " + quoted +
+           ": expected arn:<partition>:sns:<region>:<12-digit account>:<topic name of 1-256 letters, digits, - and _>";
+  }
+  if (match[3].matched) {
+    return "SNS topic " + quoted + " is a FIFO topic, whose messages need a message group: use a standard topic";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> notify_target_error(std::string_view target) {
+  if (target == kStackTopic) return std::nullopt;
+  if (auto problem = sns_topic_arn_error(target))
+    return *problem + ", or " + std::string(kStackTopic) + " for the function's topic";
+  return std::nullopt;
+}
+
 bool is_known_time_zone(std::string_view name) {
   if (name.empty()) return false;
   cctz::time_zone zone;

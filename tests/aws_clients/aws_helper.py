@@ -9,6 +9,8 @@ validator checks our request JSON against the service model.
   aws_helper.py validate <service> <operation>               -> reads request JSON on stdin; prints problems,
                                                                 exits 1 when botocore rejects it
   aws_helper.py complete-xml '<json parts>'                  -> botocore's CompleteMultipartUpload body
+  aws_helper.py query-body <service> <operation> '<json>'    -> botocore's query-protocol parameters for the
+                                                                params: a JSON list of [name, value], in order
 """
 import base64
 import concurrent.futures
@@ -88,6 +90,11 @@ def main(argv):
             model.operation_model("CompleteMultipartUpload"))
         body = request["body"]
         sys.stdout.write(body.decode() if isinstance(body, bytes) else body)
+    elif command == "query-body":
+        model = botocore.session.get_session().get_service_model(argv[2])
+        request = botocore.serialize.create_serializer("query").serialize_to_request(
+            json.loads(argv[4]), model.operation_model(argv[3]))
+        print(json.dumps(list(request["body"].items())))
     else:
         print(f"unknown command {command}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@
 #include "athena_runner/aws/protocol/athena.hpp"
 #include "athena_runner/aws/protocol/glue.hpp"
 #include "athena_runner/aws/protocol/s3.hpp"
+#include "athena_runner/aws/protocol/sns.hpp"
 #include "client_test_support.hpp"
 
 namespace athena_runner::aws {
@@ -62,6 +63,37 @@ TEST(BotocoreSerializer, CompleteMultipartUploadBodyMatchesBotocore) {
   constexpr std::string_view kDeclaration = "<?xml version=\"1.0\"?>";
   ASSERT_TRUE(std::string_view(ours).starts_with(kDeclaration));
   EXPECT_EQ(ours.substr(kDeclaration.size()), botocore.out);
+}
+
+// Our Publish body, decoded, is the parameter list botocore's query serializer makes for the same request.
+TEST(BotocoreSerializer, SnsPublishParametersMatchBotocore) {
+  sns::PublishRequest request;
+  request.topic_arn = "arn:aws:sns:eu-central-1:123456789012:runs";
+  request.message = "{\"query\": \"daily revenue\", \"note\": \"a+b&c=d ü\"}";
+  request.subject = "daily_revenue SUCCEEDED 2024-05-02T04:00:00Z";
+  request.message_attributes = {{"query", "daily_revenue"}, {"state", "SUCCEEDED"}};
+  // In the model's member order (botocore serialises members in the order of the params it is given).
+  const nlohmann::ordered_json params = {{"TopicArn", request.topic_arn},
+                                         {"Message", request.message},
+                                         {"Subject", *request.subject},
+                                         {"MessageAttributes",
+                                          {{"query", {{"DataType", "String"}, {"StringValue", "daily_revenue"}}},
+                                           {"state", {{"DataType", "String"}, {"StringValue", "SUCCEEDED"}}}}}};
+  auto botocore = run_process({"python3", kAwsHelper, "query-body", "sns", "Publish", params.dump()});
+  ASSERT_EQ(botocore.exit_code, 0) << botocore.err;
+  nlohmann::json ours = nlohmann::json::array();
+  const std::string body = sns::protocol::serialize_publish(request);
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    std::size_t end = body.find('&', start);
+    if (end == std::string::npos) end = body.size();
+    const std::string pair = body.substr(start, end - start);
+    const std::size_t equals = pair.find('=');
+    ASSERT_NE(equals, std::string::npos) << pair;
+    ours.push_back({uri_decode(pair.substr(0, equals)), uri_decode(pair.substr(equals + 1))});
+    start = end + 1;
+  }
+  EXPECT_EQ(ours, nlohmann::json::parse(botocore.out));
 }
 
 }  // namespace

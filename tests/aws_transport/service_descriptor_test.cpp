@@ -34,20 +34,25 @@ void expect_matches(const ServiceDescriptor& descriptor, const ModelMetadata& mo
   EXPECT_EQ(descriptor.endpoint_prefix, model.endpoint_prefix);
   EXPECT_EQ(descriptor.env_id, model.env_id);
   EXPECT_EQ(descriptor.json_target_prefix, model.target_prefix == "-" ? "" : model.target_prefix);
-  EXPECT_EQ(descriptor.protocol, model.protocol == "json" ? Protocol::Json11 : Protocol::RestXml);
+  const Protocol protocol = model.protocol == "json"    ? Protocol::Json11
+                            : model.protocol == "query" ? Protocol::Query
+                                                        : Protocol::RestXml;
+  EXPECT_EQ(descriptor.protocol, protocol);
 }
 
 TEST(ServiceDescriptorTest, MatchesBotocoreServiceModels) {
   auto metadata = load_metadata();
-  ASSERT_EQ(metadata.size(), 3u) << "botocore metadata missing: " << AR_BOTOCORE_SERVICE_METADATA;
+  ASSERT_EQ(metadata.size(), 4u) << "botocore metadata missing: " << AR_BOTOCORE_SERVICE_METADATA;
   expect_matches(ServiceDescriptor::athena(), metadata["athena"]);
   expect_matches(ServiceDescriptor::glue(), metadata["glue"]);
   expect_matches(ServiceDescriptor::s3(), metadata["s3"]);
+  expect_matches(ServiceDescriptor::sns(), metadata["sns"]);
   EXPECT_TRUE(ServiceDescriptor::s3().s3_rules);
   EXPECT_FALSE(ServiceDescriptor::athena().s3_rules);
   EXPECT_EQ(ServiceDescriptor::athena().config_key, "athena");
   EXPECT_EQ(ServiceDescriptor::glue().config_key, "glue");
   EXPECT_EQ(ServiceDescriptor::s3().config_key, "s3");
+  EXPECT_EQ(ServiceDescriptor::sns().config_key, "sns");
 }
 
 TEST(ClientContextTest, MissingRegionIsAConfigurationErrorSayingWhatToDo) {

@@ -190,16 +190,29 @@ TEST(LambdaConfig, DefaultsComeFromTheCdkVariables) {
   ASSERT_TRUE(events) << events.get_failure().to_string();
   EXPECT_EQ(events->completion, CompletionMode::Events);
   EXPECT_EQ(events->max_attempts, 5);
+  EXPECT_FALSE(empty->notify_topic);
+
+  auto topic = config_from_environment(
+      aws::Environment::from_map({{"ATHENA_RUNNER_NOTIFY_TOPIC", "arn:aws:sns:eu-central-1:123456789012:runs"}}));
+  ASSERT_TRUE(topic) << topic.get_failure().to_string();
+  EXPECT_EQ(topic->notify_topic, "arn:aws:sns:eu-central-1:123456789012:runs");
 }
 
 TEST(LambdaConfig, BadVariablesAreNamed) {
   const std::pair<const char*, const char*> cases[] = {
-      {"ATHENA_RUNNER_TIMEOUT", "ten"},          {"ATHENA_RUNNER_OUTPUT", "s3://results/no-slash"},
-      {"ATHENA_RUNNER_LOG_LEVEL", "verbose"},    {"ATHENA_RUNNER_ON_DEADLINE", "ignore"},
-      {"ATHENA_RUNNER_CONCURRENCY", "0"},        {"ATHENA_RUNNER_CONCURRENCY", "4x"},
-      {"ATHENA_RUNNER_DEADLINE_MARGIN", "-1s"},  {"ATHENA_RUNNER_QUERIES", "{"},
-      {"ATHENA_RUNNER_COMPLETION_MODE", "poll"}, {"ATHENA_RUNNER_MAX_ATTEMPTS", "0"},
+      {"ATHENA_RUNNER_TIMEOUT", "ten"},
+      {"ATHENA_RUNNER_OUTPUT", "s3://results/no-slash"},
+      {"ATHENA_RUNNER_LOG_LEVEL", "verbose"},
+      {"ATHENA_RUNNER_ON_DEADLINE", "ignore"},
+      {"ATHENA_RUNNER_CONCURRENCY", "0"},
+      {"ATHENA_RUNNER_CONCURRENCY", "4x"},
+      {"ATHENA_RUNNER_DEADLINE_MARGIN", "-1s"},
+      {"ATHENA_RUNNER_QUERIES", "{"},
+      {"ATHENA_RUNNER_COMPLETION_MODE", "poll"},
+      {"ATHENA_RUNNER_MAX_ATTEMPTS", "0"},
       {"ATHENA_RUNNER_MAX_ATTEMPTS", "11"},
+      {"ATHENA_RUNNER_NOTIFY_TOPIC", "stack"},
+      {"ATHENA_RUNNER_NOTIFY_TOPIC", "arn:aws:sns:eu-central-1:1:runs"},
   };
   for (const auto& [name, value] : cases) {
     auto config = config_from_environment(aws::Environment::from_map({{name, value}}));

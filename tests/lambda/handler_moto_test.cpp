@@ -3,6 +3,7 @@
 // (lambda/athena_behaviour.hpp) plays exactly that part, as Athena documents it, and says so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -50,7 +51,7 @@ class HandlerMoto : public ::testing::Test {
     request.request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef";
     request.payload = payload;
     request.deadline = std::chrono::system_clock::now() + remaining;
-    QueryHandler handler(config_, *engine_, clock_, log_, store_.get());
+    QueryHandler handler(config_, *engine_, clock_, log_, store_.get(), sns_.get());
     return handler(request);
   }
 
@@ -86,6 +87,7 @@ class HandlerMoto : public ::testing::Test {
   static std::shared_ptr<aws::ClientContext> context_;
   std::unique_ptr<AthenaBehaviour> engine_;
   std::unique_ptr<RunStore> store_;
+  std::unique_ptr<aws::sns::SnsClient> sns_;  // set by the notification tests
   Clock clock_ = Clock::system();
   HandlerConfig config_;
   std::ostringstream log_;
@@ -649,6 +651,190 @@ TEST_F(HandlerEvents, ADependentWithoutAfterIsRefusedAtTheStart) {
 
 // The real S3 store, with a hook that runs just before the first conditional replace: another invocation
 // finishing the same run between this one's read and its write.
+// Notification (docs/queries-file.md, "Notification"): topics created with boto3 in moto, each with an SQS queue
+// subscribed; what the handler published is read back from the queues with boto3.
+class HandlerNotify : public HandlerEvents {
+ protected:
+  static void SetUpTestSuite() {
+    HandlerMoto::SetUpTestSuite();
+    for (const char* name : {"succeeded-runs", "failed-runs", "stack-runs"}) {
+      const std::string topic = boto3_call(*moto_, "sns", "CreateTopic", {{"Name", name}})["TopicArn"];
+      const std::string queue = boto3_call(*moto_, "sqs", "CreateQueue", {{"QueueName", name}})["QueueUrl"];
+      const std::string queue_arn =
+          boto3_call(*moto_, "sqs", "GetQueueAttributes",
+                     {{"QueueUrl", queue}, {"AttributeNames", {"QueueArn"}}})["Attributes"]["QueueArn"];
+      boto3_call(*moto_, "sns", "Subscribe", {{"TopicArn", topic}, {"Protocol", "sqs"}, {"Endpoint", queue_arn}});
+      topics_[name] = topic;
+      queues_[name] = queue;
+    }
+  }
+  void SetUp() override {
+    HandlerEvents::SetUp();
+    sns_ = std::make_unique<aws::sns::SnsClient>(context_);
+    for (const auto& [name, queue] : queues_) boto3_call(*moto_, "sqs", "PurgeQueue", {{"QueueUrl", queue}});
+  }
+  // `, "notify": {...}` for a query spec.
+  static std::string notify(const std::string& on_success, const std::string& on_failure) {
+    json targets = json::object();
+    if (!on_success.empty()) targets["on_success"] = on_success;
+    if (!on_failure.empty()) targets["on_failure"] = on_failure;
+    return R"(, "notify": )" + targets.dump();
+  }
+  // The notifications delivered to a topic's queue since the test began (SNS's envelope), removed from it.
+  static std::vector<json> delivered(const std::string& topic_name) {
+    std::vector<json> notifications;
+    while (true) {
+      auto received = boto3_call(*moto_, "sqs", "ReceiveMessage",
+                                 {{"QueueUrl", queues_.at(topic_name)}, {"MaxNumberOfMessages", 10}});
+      if (!received.contains("Messages") || received["Messages"].empty()) return notifications;
+      for (const auto& message : received["Messages"]) {
+        notifications.push_back(json::parse(message["Body"].get<std::string>()));
+        boto3_call(*moto_, "sqs", "DeleteMessage",
+                   {{"QueueUrl", queues_.at(topic_name)}, {"ReceiptHandle", message["ReceiptHandle"]}});
+      }
+    }
+  }
+  // The execution as boto3 sees it, and the cost of its bytes by Athena's price (USD 5 per TiB, bytes rounded up
+  // to the MiB, 10 MiB minimum; aws.amazon.com/athena/pricing).
+  static json execution(const std::string& id) {
+    return boto3_call(*moto_, "athena", "GetQueryExecution", {{"QueryExecutionId", id}})["QueryExecution"];
+  }
+  static double athena_price(std::int64_t bytes) {
+    if (bytes <= 0) return 0;
+    constexpr std::int64_t kMiB = 1 << 20;
+    const std::int64_t billed = std::max<std::int64_t>((bytes + kMiB - 1) / kMiB, 10) * kMiB;
+    return static_cast<double>(billed) / static_cast<double>(std::int64_t{1} << 40) * 5.0;
+  }
+  static std::map<std::string, std::string> topics_;
+  static std::map<std::string, std::string> queues_;
+};
+std::map<std::string, std::string> HandlerNotify::topics_;
+std::map<std::string, std::string> HandlerNotify::queues_;
+
+TEST_F(HandlerNotify, WaitModeSuccessNotifiesOnceWithTheRunsFacts) {
+  config_.completion = CompletionMode::Wait;
+  auto response = invoke(R"({"query": {"name": "daily", "sql": "SELECT 1")" +
+                         notify(topics_["succeeded-runs"], topics_["failed-runs"]) +
+                         R"(}, "scheduled_time": "2024-05-02T04:00:00Z"})");
+  ASSERT_TRUE(response.is_success()) << response.error_message();
+  const std::string id = json::parse(response.payload())["queries"][0]["query_execution_id"];
+  auto notifications = delivered("succeeded-runs");
+  ASSERT_EQ(notifications.size(), 1u) << log_.str();
+  EXPECT_TRUE(delivered("failed-runs").empty());
+  const auto& envelope = notifications[0];
+  EXPECT_EQ(envelope["TopicArn"], topics_["succeeded-runs"]);
+  EXPECT_EQ(envelope["Subject"], "athena-runner: daily succeeded for 2024-05-02T04:00:00Z");
+  EXPECT_EQ(envelope["MessageAttributes"]["query"]["Value"], "daily");
+  EXPECT_EQ(envelope["MessageAttributes"]["outcome"]["Value"], "succeeded");
+  const json message = json::parse(envelope["Message"].get<std::string>());
+  const json seen = execution(id);
+  const std::int64_t bytes = seen["Statistics"].value("DataScannedInBytes", std::int64_t{0});
+  EXPECT_EQ(message, (json{{"query", "daily"},
+                           {"scheduled_time", "2024-05-02T04:00:00Z"},
+                           {"state", "SUCCEEDED"},
+                           {"outcome", "succeeded"},
+                           {"query_execution_id", id},
+                           {"data_scanned_bytes", bytes},
+                           {"estimated_cost_usd", athena_price(bytes)},
+                           {"output_location", seen["ResultConfiguration"]["OutputLocation"]},
+                           {"workgroup", "primary"}}));
+  EXPECT_EQ(message["output_location"], "s3://results-bucket/athena/" + id + ".csv");
+}
+
+TEST_F(HandlerNotify, WaitModeFailureNotifiesOnceWithTheReason) {
+  config_.completion = CompletionMode::Wait;
+  auto response = invoke(R"({"queries": [{"name": "bad", "sql": "SELECT * FROM nope -- fail_me")" +
+                         notify(topics_["succeeded-runs"], topics_["failed-runs"]) + R"(},
+      {"name": "quiet", "sql": "SELECT 2")" +
+                         notify("", topics_["failed-runs"]) + R"(}],
+      "scheduled_time": "2024-05-02T04:00:00Z"})");
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "QueryFailed");
+  EXPECT_TRUE(delivered("succeeded-runs").empty());  // quiet succeeded but asked for failures only
+  auto notifications = delivered("failed-runs");
+  ASSERT_EQ(notifications.size(), 1u) << log_.str();
+  EXPECT_EQ(notifications[0]["Subject"], "athena-runner: bad failed (QueryFailed) for 2024-05-02T04:00:00Z");
+  EXPECT_EQ(notifications[0]["MessageAttributes"]["outcome"]["Value"], "failed");
+  const json message = json::parse(notifications[0]["Message"].get<std::string>());
+  EXPECT_EQ(message["query"], "bad");
+  EXPECT_EQ(message["state"], "FAILED");
+  EXPECT_EQ(message["outcome"], "failed");
+  EXPECT_EQ(message["error_type"], "QueryFailed");
+  EXPECT_EQ(message["reason"], "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.lake.nope' does not exist");
+  EXPECT_NE(execution(message["query_execution_id"])["Query"].get<std::string>().find("fail_me"), std::string::npos);
+}
+
+TEST_F(HandlerNotify, EventsModeNotifiesOnceAndADuplicateEventDoesNotNotifyAgain) {
+  const std::string id = start_slot("SELECT 1 -- hold_me", notify(topics_["succeeded-runs"], ""));
+  EXPECT_TRUE(delivered("succeeded-runs").empty());  // started, not finished
+  engine_->release(id);
+  auto response = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(response.is_success()) << response.error_message();
+  auto notifications = delivered("succeeded-runs");
+  ASSERT_EQ(notifications.size(), 1u) << log_.str();
+  const json message = json::parse(notifications[0]["Message"].get<std::string>());
+  EXPECT_EQ(message["query"], "daily");
+  EXPECT_EQ(message["scheduled_time"], "2024-05-02T04:00:00Z");
+  EXPECT_EQ(message["state"], "SUCCEEDED");
+  EXPECT_EQ(message["query_execution_id"], id);
+  EXPECT_EQ(message["output_location"], "s3://results-bucket/athena/" + id + ".csv");
+
+  auto again = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(again.is_success());
+  EXPECT_EQ(json::parse(again.payload())["queries"][0]["action"], "already-finished");
+  EXPECT_TRUE(delivered("succeeded-runs").empty());
+}
+
+TEST_F(HandlerNotify, EventsModeFailureNotifiesOnceWithTheReason) {
+  const std::string id = start_slot("SELECT * FROM nope -- hold_me fail_me", notify("", topics_["failed-runs"]));
+  engine_->release(id);
+  auto response = invoke(state_change(id, "FAILED", "RUNNING"));
+  ASSERT_FALSE(response.is_success());
+  auto notifications = delivered("failed-runs");
+  ASSERT_EQ(notifications.size(), 1u) << log_.str();
+  const json message = json::parse(notifications[0]["Message"].get<std::string>());
+  EXPECT_EQ(message["error_type"], "QueryFailed");
+  EXPECT_EQ(message["reason"], "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.lake.nope' does not exist");
+  auto again = invoke(state_change(id, "FAILED", "RUNNING"));
+  ASSERT_FALSE(again.is_success());
+  EXPECT_TRUE(delivered("failed-runs").empty());
+}
+
+TEST_F(HandlerNotify, StackNamesTheFunctionsTopic) {
+  config_.notify_topic = topics_["stack-runs"];
+  const std::string id =
+      start_slot("SELECT 3", notify("stack", "stack"));  // moto ends it at once: the start finishes it
+  auto notifications = delivered("stack-runs");
+  ASSERT_EQ(notifications.size(), 1u) << log_.str();
+  EXPECT_EQ(json::parse(notifications[0]["Message"].get<std::string>())["query_execution_id"], id);
+
+  config_.notify_topic.reset();
+  start_slot("SELECT 4", notify("stack", ""));
+  EXPECT_TRUE(delivered("stack-runs").empty());
+  bool logged = false;
+  for (const auto& line : log_lines())
+    logged = logged || (line["message"] == "notification failed" &&
+                        line["error"] == "notify names stack, but ATHENA_RUNNER_NOTIFY_TOPIC is not set");
+  EXPECT_TRUE(logged) << log_.str();
+}
+
+TEST_F(HandlerNotify, AFailedPublishIsLoggedAndTheRunStillSucceeds) {
+  config_.completion = CompletionMode::Wait;
+  auto response = invoke(R"({"query": {"name": "daily", "sql": "SELECT 1")" +
+                         notify("arn:aws:sns:us-east-1:123456789012:no-such-topic", "") + "}}");
+  ASSERT_TRUE(response.is_success()) << response.error_message();
+  EXPECT_EQ(json::parse(response.payload())["failed"], 0);
+  bool logged = false;
+  for (const auto& line : log_lines()) {
+    if (line["message"] != "notification failed") continue;
+    logged = true;
+    EXPECT_EQ(line["level"], "error");
+    EXPECT_EQ(line["topic"], "arn:aws:sns:us-east-1:123456789012:no-such-topic");
+    EXPECT_NE(line["error"].get<std::string>().find("NotFound"), std::string::npos) << line;
+  }
+  EXPECT_TRUE(logged) << log_.str();
+}
+
 class RacingStore : public RunStore {
  public:
   RacingStore(RunStore& inner, std::function<void()> before_first_replace)

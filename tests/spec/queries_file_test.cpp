@@ -166,6 +166,22 @@ TEST(QueriesFile, AChainOfDependents) {
   EXPECT_TRUE(file->dependents("report").empty());
 }
 
+TEST(QueriesFile, NotifyOfAQueryReplacesTheDefaultsAsAWhole) {
+  auto file = parse_queries_yaml(
+      "defaults:\n  database: db\n  notify:\n    on_failure: stack\nqueries:\n  inherits:\n    sql: SELECT 1\n"
+      "  own:\n    sql: SELECT 2\n    notify: {on_success: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:ok_runs'}\n"
+      "  silent:\n    sql: SELECT 3\n    notify: {}\n",
+      "notify.yaml");
+  ASSERT_TRUE(file) << file.get_failure().message;
+  EXPECT_EQ(file->resolved("inherits")->notify, (Notify{std::nullopt, "stack"}));
+  EXPECT_EQ(file->resolved("own")->notify,
+            (Notify{"arn:aws-us-gov:sns:us-gov-west-1:123456789012:ok_runs", std::nullopt}));
+  EXPECT_EQ(file->resolved("silent")->notify, Notify{});
+  auto none = parse_queries_yaml("queries:\n  q: {sql: SELECT 1, database: db}\n", "none.yaml");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->resolved("q")->notify, Notify{});
+}
+
 TEST(QueriesFile, MissingFile) {
   auto file = load_queries_file("/nonexistent/queries.yaml");
   ASSERT_FALSE(file);
@@ -204,7 +220,7 @@ INSTANTIATE_TEST_SUITE_P(
             "unknown_query_key", "queries:\n  q:\n    sql: SELECT 1\n    database: db\n    shedule: rate(1 hour)\n",
             "bad.yaml:5: queries.q: unknown key \"shedule\"; allowed keys: description, sql, sql_file, "
             "parameters, schedule, after, enabled, tables, workgroup, catalog, database, output, timeout, timezone, "
-            "result_reuse, encryption, expected_bucket_owner, result_format"},
+            "result_reuse, encryption, expected_bucket_owner, result_format, notify"},
         BadFile{"no_queries", "queries: {}\n", "bad.yaml:1: queries: must have at least 1 entry"},
         BadFile{"after_unknown",
                 "defaults:\n  database: db\nqueries:\n  load:\n    sql: SELECT 1\n  report:\n    sql: SELECT 2\n"
@@ -338,6 +354,33 @@ INSTANTIATE_TEST_SUITE_P(
             "bad.yaml:5: queries.q.parameters[0]:1:10: unknown variable \"scheduled_dat\"; variables: "
             "scheduled_time, scheduled_time_utc, scheduled_time_local, scheduled_date, scheduled_year, "
             "scheduled_month, scheduled_day, scheduled_hour, scheduled_minute, scheduled_epoch, query_name"},
+        BadFile{"notify_bad_account",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    notify:\n"
+                "      on_success: stack\n      on_failure: arn:aws:sns:eu-central-1:1234:alerts\n",
+                "bad.yaml:8: queries.q.notify.on_failure: malformed SNS topic ARN "
+                "\"arn:aws:sns:eu-central-1:1234:alerts\": expected arn:<partition>:sns:<region>:<12-digit "
+                "account>:<topic name of 1-256 letters, digits, - and _>, or stack for the function's topic"},
+        BadFile{"notify_not_sns",
+                "defaults:\n  database: db\n  notify: {on_failure: 'arn:aws:sqs:eu-central-1:123456789012:q'}\n"
+                "queries:\n  q: {sql: SELECT 1}\n",
+                "bad.yaml:3: defaults.notify.on_failure: malformed SNS topic ARN "
+                "\"arn:aws:sqs:eu-central-1:123456789012:q\": expected arn:<partition>:sns:<region>:<12-digit "
+                "account>:<topic name of 1-256 letters, digits, - and _>, or stack for the function's topic"},
+        BadFile{"notify_fifo",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n"
+                "    notify: {on_success: 'arn:aws:sns:us-east-1:123456789012:runs.fifo'}\n",
+                "bad.yaml:6: queries.q.notify.on_success: SNS topic \"arn:aws:sns:us-east-1:123456789012:runs.fifo\" "
+                "is a FIFO topic, whose messages need a message group: use a standard topic, or stack for the "
+                "function's topic"},
+        BadFile{"notify_neither_arn_nor_stack",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    notify: {on_failure: alerts}\n",
+                "bad.yaml:6: queries.q.notify.on_failure: \"alerts\" does not match ^(stack$|arn:) — expected a "
+                "standard SNS "
+                "topic's ARN, arn:<partition>:sns:<region>:<account>:<topic name>, or stack: the function's topic "
+                "(ATHENA_RUNNER_NOTIFY_TOPIC), which the CDK app creates or takes as notifyTopicArn."},
+        BadFile{"notify_unknown_key",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    notify: {on_succes: stack}\n",
+                "bad.yaml:6: queries.q.notify: unknown key \"on_succes\"; allowed keys: on_success, on_failure"},
         BadFile{
             "several_problems_in_line_order",
             "defaults:\n  database: db\n  output: s3://x/\nqueries:\n  q:\n    sql: SELECT 1\n    timezone: "
@@ -373,6 +416,21 @@ TEST(QuerySpecJson, ParsesThePayloadShapeFromTheDocs) {
   EXPECT_EQ(query->result_reuse, std::chrono::minutes(60));
   EXPECT_EQ(query->expected_bucket_owner, "123456789012");
   EXPECT_EQ(query->timezone, "Europe/Berlin");
+}
+
+TEST(QuerySpecJson, NotifyTravelsInTheSpec) {
+  auto query = parse_query_spec_json(
+      R"({"name": "q", "sql": "SELECT 1", "database": "db",
+          "notify": {"on_success": "stack", "on_failure": "arn:aws:sns:eu-central-1:123456789012:alerts"}})");
+  ASSERT_TRUE(query) << query.get_failure().message;
+  EXPECT_EQ(query->notify, (Notify{"stack", "arn:aws:sns:eu-central-1:123456789012:alerts"}));
+  auto bad = parse_query_spec_json(R"({"name": "q", "sql": "SELECT 1", "database": "db",
+      "notify": {"on_success": "arn:aws:sns:eu-central-1:123456789012:"}})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.get_failure().message,
+            "query spec:2: notify.on_success: malformed SNS topic ARN \"arn:aws:sns:eu-central-1:123456789012:\": "
+            "expected arn:<partition>:sns:<region>:<12-digit account>:<topic name of 1-256 letters, digits, - and _>, "
+            "or stack for the function's topic");
 }
 
 TEST(QuerySpecJson, DefaultsFillWhatTheSpecLeavesOut) {

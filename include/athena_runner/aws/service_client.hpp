@@ -17,13 +17,14 @@
 
 namespace athena_runner::aws {
 
-enum class Protocol { Json11, RestXml, RestJson };
+// Query: form-encoded POST of Action=<operation>&Version=<api version>&..., XML responses (SNS).
+enum class Protocol { Json11, RestXml, RestJson, Query };
 
 struct ServiceDescriptor {
-  std::string signing_name;     // "athena", "s3", "glue"
-  std::string endpoint_prefix;  // "athena", "s3", "glue"
-  std::string env_id;           // "ATHENA", "S3", "GLUE" (AWS_ENDPOINT_URL_<env_id>)
-  std::string config_key;       // "athena", "s3", "glue" (services section of the config file)
+  std::string signing_name;     // "athena", "s3", "glue", "sns"
+  std::string endpoint_prefix;  // "athena", "s3", "glue", "sns"
+  std::string env_id;           // "ATHENA", "S3", "GLUE", "SNS" (AWS_ENDPOINT_URL_<env_id>)
+  std::string config_key;       // "athena", "s3", "glue", "sns" (services section of the config file)
   Protocol protocol = Protocol::Json11;
   std::string json_target_prefix;  // "AmazonAthena", "AWSGlue" (X-Amz-Target: <prefix>.<Operation>)
   bool s3_rules = false;
@@ -31,6 +32,7 @@ struct ServiceDescriptor {
   static ServiceDescriptor athena();
   static ServiceDescriptor glue();
   static ServiceDescriptor s3();
+  static ServiceDescriptor sns();
 };
 
 // Everything the clients of one process share. Build it once with from_environment(), or field by
@@ -69,6 +71,9 @@ class ServiceClient {
 
   // JSON 1.1: POST / with X-Amz-Target "<prefix>.<operation>"; returns the response body.
   Outcome<std::string> call_json(std::string_view operation, std::string body) const;
+  // Query protocol: POST / with a form-encoded body (Action, Version and the parameters, already encoded);
+  // returns the XML response body.
+  Outcome<std::string> call_query(std::string body) const;
 
   const ServiceEndpoint& endpoint() const { return endpoint_; }
   const ClientContext& context() const { return *context_; }

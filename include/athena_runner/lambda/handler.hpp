@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "athena_runner/aws/environment.hpp"
+#include "athena_runner/aws/sns.hpp"
 #include "athena_runner/base/clock.hpp"
 #include "athena_runner/base/outcome.hpp"
 #include "athena_runner/lambda/run_record.hpp"
@@ -33,6 +34,8 @@ inline constexpr std::string_view kOnDeadlineVariable = "ATHENA_RUNNER_ON_DEADLI
 inline constexpr std::string_view kConcurrencyVariable = "ATHENA_RUNNER_CONCURRENCY";
 inline constexpr std::string_view kCompletionModeVariable = "ATHENA_RUNNER_COMPLETION_MODE";  // wait | events
 inline constexpr std::string_view kMaxAttemptsVariable = "ATHENA_RUNNER_MAX_ATTEMPTS";        // starts per slot, 1-10
+// The SNS topic a query's `notify: {on_success|on_failure: stack}` publishes to (set by the CDK stack).
+inline constexpr std::string_view kNotifyTopicVariable = "ATHENA_RUNNER_NOTIFY_TOPIC";
 // Queries for classic EventBridge Scheduled Events (they carry no payload): a JSON query spec or a list.
 inline constexpr std::string_view kScheduledEventQueriesVariable = "ATHENA_RUNNER_QUERIES";
 
@@ -71,6 +74,7 @@ struct HandlerConfig {
   CompletionMode completion = CompletionMode::Wait;
   int max_attempts = kDefaultMaxAttempts;      // starts per slot, counting resubmissions after retryable errors
   std::chrono::milliseconds retry_base{1000};  // backoff before a resubmission (full jitter, doubling)
+  std::optional<std::string> notify_topic;     // the topic `stack` names in a query's notify
 };
 
 // From ATHENA_RUNNER_*; error "InvalidConfiguration" naming the variable (reported as the init error).
@@ -109,10 +113,11 @@ Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config
 
 // Runs the queries of each invocation. Logs one JSON object per line to `log`. `store` keeps the run
 // records of completion by events; without one, events mode, state-change events and sweeps are refused.
+// `sns` publishes the notifications a query's notify asks for; without one they are logged as not sent.
 class QueryHandler {
  public:
   QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log,
-               RunStore* store = nullptr);
+               RunStore* store = nullptr, const aws::sns::SnsClient* sns = nullptr);
   InvocationResponse operator()(const InvocationRequest& request);
 
  private:
@@ -121,6 +126,7 @@ class QueryHandler {
   Clock clock_;
   std::ostream& log_;
   RunStore* store_;
+  const aws::sns::SnsClient* sns_;
 };
 
 }  // namespace athena_runner::lambda

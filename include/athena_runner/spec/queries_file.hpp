@@ -26,6 +26,14 @@ struct Encryption {
   std::optional<std::string> kms_key;  // key ARN; present exactly for the KMS types
 };
 
+// Where to publish a run's end (docs/queries-file.md, "Notification"): an SNS topic ARN, or "stack" (the
+// function's topic). Absent: no notification of that outcome.
+struct Notify {
+  std::optional<std::string> on_success;
+  std::optional<std::string> on_failure;
+  bool operator==(const Notify&) const = default;
+};
+
 // The keys `defaults` may set, and a query may override.
 struct QuerySettings {
   std::optional<std::string> workgroup;
@@ -38,6 +46,7 @@ struct QuerySettings {
   std::optional<Encryption> encryption;
   std::optional<std::string> expected_bucket_owner;
   std::optional<ResultFormat> result_format;
+  std::optional<Notify> notify;  // a query's replaces the defaults' as a whole
 };
 
 struct TableLocation {
@@ -81,6 +90,7 @@ struct ResolvedQuery {
   std::optional<Encryption> encryption;
   std::optional<std::string> expected_bucket_owner;
   ResultFormat result_format = ResultFormat::Csv;
+  Notify notify;
 };
 
 struct QueriesFile {

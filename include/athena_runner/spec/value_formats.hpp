@@ -30,6 +30,14 @@ Outcome<std::chrono::seconds> parse_duration(std::string_view text);
 inline constexpr std::chrono::minutes kMaxResultReuse{7 * 24 * 60};
 Outcome<std::chrono::minutes> parse_result_reuse(std::string_view text);
 
+// A notification target of `notify` (docs/queries-file.md, "Notification"): the word `stack` (the function's
+// topic, ATHENA_RUNNER_NOTIFY_TOPIC), or a standard SNS topic's ARN arn:<partition>:sns:<region>:<12-digit
+// account>:<name of 1-256 letters, digits, '-' and '_'>. The message when it is neither; std::nullopt when fine.
+inline constexpr std::string_view kStackTopic = "stack";
+std::optional<std::string> notify_target_error(std::string_view target);
+// The same for an SNS topic ARN alone (the function's ATHENA_RUNNER_NOTIFY_TOPIC).
+std::optional<std::string> sns_topic_arn_error(std::string_view arn);
+
 // True when the IANA tz database on this machine (or under $TZDIR) knows the name; "UTC" always.
 bool is_known_time_zone(std::string_view name);
 // The check as a message: std::nullopt when known.

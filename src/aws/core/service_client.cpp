@@ -10,6 +10,7 @@ namespace athena_runner::aws {
 namespace {
 
 constexpr std::string_view kJson11ContentType = "application/x-amz-json-1.1";
+constexpr std::string_view kQueryContentType = "application/x-www-form-urlencoded; charset=utf-8";  // as botocore
 constexpr std::string_view kContentTypeHeader = "Content-Type";
 constexpr std::string_view kTargetHeader = "X-Amz-Target";
 constexpr std::string_view kUserAgentHeader = "User-Agent";
@@ -53,6 +54,15 @@ ServiceDescriptor ServiceDescriptor::s3() {
   descriptor.config_key = "s3";
   descriptor.protocol = Protocol::RestXml;
   descriptor.s3_rules = true;
+  return descriptor;
+}
+ServiceDescriptor ServiceDescriptor::sns() {
+  ServiceDescriptor descriptor;
+  descriptor.signing_name = "sns";
+  descriptor.endpoint_prefix = "sns";
+  descriptor.env_id = "SNS";
+  descriptor.config_key = "sns";
+  descriptor.protocol = Protocol::Query;
   return descriptor;
 }
 
@@ -205,6 +215,17 @@ Outcome<std::string> ServiceClient::call_json(std::string_view operation, std::s
   request.body = body.empty() ? std::string("{}") : std::move(body);
   request.set_header(std::string(kContentTypeHeader), std::string(kJson11ContentType));
   request.set_header(std::string(kTargetHeader), service_.json_target_prefix + "." + std::string(operation));
+  auto response = send(std::move(request));
+  if (!response) return std::move(response).get_failure();
+  return std::move(response->body);
+}
+
+Outcome<std::string> ServiceClient::call_query(std::string body) const {
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/";
+  request.body = std::move(body);
+  request.set_header(std::string(kContentTypeHeader), std::string(kQueryContentType));
   auto response = send(std::move(request));
   if (!response) return std::move(response).get_failure();
   return std::move(response->body);
