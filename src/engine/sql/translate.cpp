@@ -10,6 +10,7 @@
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
 #include "athena_runner/engine/sql/functions.hpp"
+#include "athena_runner/engine/sql/json_path.hpp"
 #include "athena_runner/engine/sql/parser.hpp"
 #include "registry.hpp"
 
@@ -2216,6 +2217,7 @@ class Translator {
         }
         return not_supported(at(e.position, e.text + " is not supported by the local engine"));
       }
+      case ExprKind::JsonFunction: return json_function(e, context);
       case ExprKind::Star: return semantic_error(at(e.position, "'*' is only allowed in count(*) and SELECT *"));
     }
     return semantic_error(at(e.position, "unknown expression"));
@@ -2320,6 +2322,159 @@ class Translator {
     }
     Bound b;
     b.type = t;
+    b.sql = sql + " END";
+    return b;
+  }
+
+  // json_query / json_value / json_exists: the path is parsed here (a syntax error fails the query before
+  // it runs) and evaluated by the engine's ar_json_query / ar_json_value / ar_json_exists
+  // (functions/sqljson.cpp), which take the input's text, the path, the PASSING values as one JSON object
+  // and the clauses as option letters.
+  Outcome<Bound> json_function(const Expr& e, const Context& context) {
+    using Spec = JsonFunctionSpec;
+    const Spec& spec = *e.json;
+    const char* function = spec.function == Spec::Function::Query   ? "json_query"
+                           : spec.function == Spec::Function::Value ? "json_value"
+                                                                    : "json_exists";
+    JsonPathError path_error;
+    auto path = parse_json_path(spec.path, path_error);
+    if (!path) {
+      if (path_error.not_supported) return not_supported(at(spec.path_position, path_error.message));
+      return syntax_error(at(spec.path_position, "Invalid JSON path '" + spec.path + "': " + path_error.message));
+    }
+    for (std::size_t i = 0; i < spec.passing_names.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (spec.passing_names[i] == spec.passing_names[j]) {
+          return semantic_error(at(e.args[1 + i]->position,
+                                   std::string(function) + " parameter " + spec.passing_names[i] + " passed twice"));
+        }
+      }
+    }
+    for (const auto& variable : path->variables) {
+      if (std::find(spec.passing_names.begin(), spec.passing_names.end(), variable) == spec.passing_names.end()) {
+        return semantic_error(at(spec.path_position, "no value passed for parameter " + variable));
+      }
+    }
+    auto input = bind(*e.args[0], context);
+    if (!input) return input;
+    const TypeKind input_kind = input->type.kind;
+    if (input_kind == TypeKind::Varbinary) {
+      return not_supported(at(e.args[0]->position, std::string(function) + " of varbinary input is not supported by the local engine"));
+    }
+    if (input_kind != TypeKind::Varchar && input_kind != TypeKind::Json && input_kind != TypeKind::Unknown) {
+      return semantic_error(at(e.args[0]->position, std::string(function) + " input must be a JSON value or a character string (it is " +
+                                                        to_string(input->type) + ")"));
+    }
+    // PASSING values as one JSON object text, {"NAME": {"value": <the SQL value as a JSON item>}} or
+    // {"NAME": {"json": "<the text of a FORMAT JSON or JSON value>"}}; SQL NULL is JSON null.
+    std::string params = "'{'";
+    for (std::size_t i = 0; i < spec.passing_names.size(); ++i) {
+      const Expr& arg = *e.args[1 + i];
+      auto value = bind(arg, context);
+      if (!value) return value;
+      const TypeKind kind = value->type.kind;
+      std::string item;
+      if (spec.passing_format_json[i] || kind == TypeKind::Json) {
+        if (kind != TypeKind::Varchar && kind != TypeKind::Json && kind != TypeKind::Unknown) {
+          return not_supported(at(arg.position, "a " + to_string(value->type) +
+                                                    " FORMAT JSON value in PASSING is not supported by the local engine"));
+        }
+        // {"json": "<its text>"}: parsed by the evaluator (malformed JSON is an input conversion error).
+        item = kind == TypeKind::Unknown ? "NULL"
+                                         : "'{\"json\":' || ar_json_quote(CAST(" + value->sql + " AS VARCHAR)) || '}'";
+      } else if (kind == TypeKind::Unknown) {
+        item = "NULL";
+      } else if (kind == TypeKind::Boolean || kind == TypeKind::Tinyint || kind == TypeKind::Smallint ||
+                 kind == TypeKind::Integer || kind == TypeKind::Bigint || kind == TypeKind::Double ||
+                 kind == TypeKind::Real || kind == TypeKind::Decimal || kind == TypeKind::Varchar) {
+        auto text = families::json_cast(value->sql, value->type, Type::of(TypeKind::Json));
+        if (!text) return not_supported(at(arg.position, text.get_failure().message));
+        item = "'{\"value\":' || CAST(" + *text + " AS VARCHAR) || '}'";
+      } else {
+        return not_supported(at(arg.position, "a " + to_string(value->type) +
+                                                  " value in PASSING is not supported by the local engine"));
+      }
+      params += std::string(" || '") + (i ? "," : "") + "' || ar_json_quote(" + quote_string(spec.passing_names[i]) +
+                ") || ':' || coalesce(" + item + ", '{\"value\":null}')";
+    }
+    params += " || '}'";
+    auto behavior = [](std::optional<Spec::Behavior> b, Spec::Behavior otherwise) {
+      switch (b.value_or(otherwise)) {
+        case Spec::Behavior::Null: return 'n';
+        case Spec::Behavior::Error: return 'e';
+        case Spec::Behavior::EmptyArray: return 'a';
+        case Spec::Behavior::EmptyObject: return 'o';
+        case Spec::Behavior::Default: return 'd';
+        case Spec::Behavior::True: return 't';
+        case Spec::Behavior::False: return 'f';
+        case Spec::Behavior::Unknown: return 'u';
+      }
+      return 'n';
+    };
+    const std::string input_sql = input_kind == TypeKind::Unknown ? "CAST(NULL AS VARCHAR)" : input->sql;
+    const std::string call_args = input_sql + ", " + quote_string(spec.path) + ", " + params + ", ";
+    Bound b;
+    if (spec.function == Spec::Function::Exists) {
+      b.type = Type::of(TypeKind::Boolean);
+      b.sql = "ar_json_exists(" + call_args + "'" + behavior(spec.on_error, Spec::Behavior::False) + "')";
+      return b;
+    }
+    if (spec.function == Spec::Function::Query) {
+      Type returns = input_kind == TypeKind::Json ? Type::of(TypeKind::Json) : Type::varchar();
+      if (spec.returning) {
+        const Type& r = *spec.returning;
+        if (!(r.kind == TypeKind::Json || (r.kind == TypeKind::Varchar && r.precision == Type::kUnbounded))) {
+          return not_supported(at(spec.path_position, "json_query RETURNING " + to_string(r) +
+                                                          " is not supported by the local engine (varchar and json are)"));
+        }
+        returns = r;
+      }
+      if (spec.omit_quotes && spec.wrapper != Spec::Wrapper::Without) {
+        return semantic_error(at(spec.path_position, "json_query: OMIT QUOTES cannot be used with WITH ARRAY WRAPPER"));
+      }
+      const char wrapper = spec.wrapper == Spec::Wrapper::Without       ? 'w'
+                           : spec.wrapper == Spec::Wrapper::Conditional ? 'c'
+                                                                        : 'u';
+      std::string options{wrapper, spec.omit_quotes ? 'o' : 'k', behavior(spec.on_empty, Spec::Behavior::Null),
+                          behavior(spec.on_error, Spec::Behavior::Null)};
+      b.type = returns;
+      b.sql = "ar_json_query(" + call_args + "'" + options + "')";
+      if (returns.kind == TypeKind::Json) b.sql = "ar_as_json(" + b.sql + ")";
+      return b;
+    }
+    // json_value: the value's text ('v' + text), or for a DEFAULT behavior 'e' (empty) / 'x' (error).
+    Type returns = spec.returning.value_or(Type::varchar());
+    char target = 0;
+    switch (returns.kind) {
+      case TypeKind::Varchar: target = returns.precision == Type::kUnbounded ? 's' : 0; break;
+      case TypeKind::Boolean: target = 'b'; break;
+      case TypeKind::Tinyint: target = '1'; break;
+      case TypeKind::Smallint: target = '2'; break;
+      case TypeKind::Integer: target = '4'; break;
+      case TypeKind::Bigint: target = '8'; break;
+      case TypeKind::Double: target = 'd'; break;
+      default: break;
+    }
+    if (target == 0) {
+      return not_supported(at(spec.path_position,
+                              "json_value RETURNING " + to_string(returns) +
+                                  " is not supported by the local engine (varchar, boolean, integers and double are)"));
+    }
+    auto duck = duck_type(returns);
+    if (!duck) return not_supported(at(spec.path_position, duck.get_failure().message));
+    std::string options{target, behavior(spec.on_empty, Spec::Behavior::Null),
+                        behavior(spec.on_error, Spec::Behavior::Null)};
+    const std::string result = "ar_json_value(" + call_args + "'" + options + "')";
+    std::string sql = "CASE left(" + result + ", 1) WHEN 'v' THEN CAST(substr(" + result + ", 2) AS " + *duck + ")";
+    for (auto [index, status] : {std::pair{spec.empty_default, "e"}, std::pair{spec.error_default, "x"}}) {
+      if (!index) continue;
+      auto fallback = bind(*e.args[*index], context);
+      if (!fallback) return fallback;
+      auto converted = cast(*fallback, returns, false, e.args[*index]->position);
+      if (!converted) return converted;
+      sql += std::string(" WHEN '") + status + "' THEN " + converted->sql;
+    }
+    b.type = returns;
     b.sql = sql + " END";
     return b;
   }

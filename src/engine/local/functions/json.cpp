@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "json_tree.hpp"
 #include "rows.hpp"
 
 namespace athena_runner::engine::udf {
@@ -25,8 +26,6 @@ constexpr std::size_t kMaxDepth = 1000;  // Jackson's StreamReadConstraints defa
 struct ParseError {
   const char* what;
 };
-
-enum class Tok { None, StartObject, EndObject, StartArray, EndArray, FieldName, String, Int, Float, True, False, Null };
 
 bool is_scalar(Tok t) { return t == Tok::String || t == Tok::Int || t == Tok::Float || t >= Tok::True; }
 
@@ -327,13 +326,6 @@ std::string copy_structure(Reader& r) {
 }
 
 // ---- trees (json_parse: Jackson's readValue into maps and lists, then written back) ----
-
-struct Node {
-  Tok kind = Tok::Null;
-  std::string text;
-  std::vector<std::string> keys;  // an object's keys, their values in `items`
-  std::vector<Node> items;
-};
 
 Node read_tree(Reader& r) {
   Node node;
@@ -1009,6 +1001,20 @@ std::optional<std::string> row_field_body(const Row& row) {
 }
 
 }  // namespace
+
+std::optional<Node> read_json_text(std::string_view text) {
+  try {
+    Reader r(text);
+    if (r.next() == Tok::None) return std::nullopt;
+    Node node = read_tree(r);
+    if (r.next() != Tok::None) return std::nullopt;
+    return node;
+  } catch (const ParseError&) {
+    return std::nullopt;
+  }
+}
+
+void write_json_text(std::string& out, const Node& node) { write_tree(out, node, false); }
 
 void add_json_functions(std::vector<Scalar>& out) {
   constexpr auto V = DUCKDB_TYPE_VARCHAR;

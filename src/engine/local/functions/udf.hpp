@@ -32,6 +32,7 @@ void add_regex_functions(std::vector<Scalar>& out);     // regex.cpp: the regexp
 // the name of the first that failed to register, or "".
 std::string register_math_extras(duckdb_connection connection);
 void add_json_functions(std::vector<Scalar>& out);    // json.cpp: ar_json_*
+void add_sqljson_functions(std::vector<Scalar>& out);  // sqljson.cpp: ar_json_query, ar_json_value, ar_json_exists
 void add_binary_functions(std::vector<Scalar>& out);  // binary.cpp: hashes, codecs, bytes
 void add_string_functions(std::vector<Scalar>& out);  // strings.cpp: code points, URLs, format
 

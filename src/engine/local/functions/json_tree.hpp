@@ -1,0 +1,29 @@
+// JSON values as Trino's Jackson reads and writes them (json.cpp), shared by the JSON functions and the
+// SQL/JSON path evaluator (sqljson.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace athena_runner::engine::udf {
+
+enum class Tok { None, StartObject, EndObject, StartArray, EndArray, FieldName, String, Int, Float, True, False, Null };
+
+// A value: scalars keep their text (a string's value, a number's characters); an object's keys are in
+// `keys`, its values in `items`.
+struct Node {
+  Tok kind = Tok::Null;
+  std::string text;
+  std::vector<std::string> keys;
+  std::vector<Node> items;
+};
+
+// One JSON value (a repeated key keeps its place and takes the last value); nothing when the text is not
+// exactly one JSON value.
+std::optional<Node> read_json_text(std::string_view text);
+// Jackson's compact text, object keys in their order.
+void write_json_text(std::string& out, const Node& node);
+
+}  // namespace athena_runner::engine::udf
