@@ -14,6 +14,8 @@
 namespace athena_runner::sql {
 namespace {
 
+constexpr int kMaxDepth = 200;  // nesting of path expressions and predicates (deeper fails, never overflows)
+
 enum class Tok { End, Word, Variable, Context, At, Number, String, Symbol };
 
 struct Token {
@@ -194,7 +196,24 @@ class Parser {
     throw Fail{true, what + " is not supported by the local engine"};
   }
 
+  // Counts one level of nesting while it lives.
+  class Nesting {
+   public:
+    explicit Nesting(int& depth) : depth_(depth) {
+      if (++depth_ > kMaxDepth) {
+        throw Fail{false, "the path is nested too deeply (at most " + std::to_string(kMaxDepth) + " levels)"};
+      }
+    }
+    ~Nesting() { --depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    int& depth_;
+  };
+
   std::unique_ptr<PathNode> expression() {
+    const Nesting nesting(depth_);
     auto left = term();
     while (symbol("+") || symbol("-")) {
       std::string op = peek().text;
@@ -226,6 +245,7 @@ class Parser {
     return n;
   }
   std::unique_ptr<PathNode> unary() {
+    const Nesting nesting(depth_);
     if (symbol("+") || symbol("-")) {
       std::string op = peek().text;
       ++pos_;
@@ -365,8 +385,8 @@ class Parser {
 
   std::unique_ptr<PathNode> method(std::unique_ptr<PathNode> base) {
     const std::string name = peek().text;
-    static constexpr std::array<std::string_view, 7> kMethods{"double", "ceiling", "floor", "abs",
-                                                              "keyvalue", "size", "type"};
+    static constexpr std::array<std::string_view, 7> kMethods{"double",   "ceiling", "floor", "abs",
+                                                              "keyvalue", "size",    "type"};
     if (std::find(kMethods.begin(), kMethods.end(), name) == kMethods.end()) {
       refuse("the JSON path item method " + name + "()");
     }
@@ -377,6 +397,7 @@ class Parser {
   }
 
   std::unique_ptr<PathNode> predicate() {
+    const Nesting nesting(depth_);
     auto left = conjunction();
     while (symbol("||")) {
       ++pos_;
@@ -397,6 +418,7 @@ class Parser {
     return left;
   }
   std::unique_ptr<PathNode> predicate_primary() {
+    const Nesting nesting(depth_);
     if (symbol("!")) {
       ++pos_;
       return with_base(PathKind::Not, predicate_primary());
@@ -451,6 +473,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
   JsonPath& path_;
 };
 

@@ -2359,10 +2359,12 @@ class Translator {
     if (!input) return input;
     const TypeKind input_kind = input->type.kind;
     if (input_kind == TypeKind::Varbinary) {
-      return not_supported(at(e.args[0]->position, std::string(function) + " of varbinary input is not supported by the local engine"));
+      return not_supported(
+          at(e.args[0]->position, std::string(function) + " of varbinary input is not supported by the local engine"));
     }
     if (input_kind != TypeKind::Varchar && input_kind != TypeKind::Json && input_kind != TypeKind::Unknown) {
-      return semantic_error(at(e.args[0]->position, std::string(function) + " input must be a JSON value or a character string (it is " +
+      return semantic_error(at(e.args[0]->position, std::string(function) +
+                                                        " input must be a JSON value or a character string (it is " +
                                                         to_string(input->type) + ")"));
     }
     // PASSING values as one JSON object text, {"NAME": {"value": <the SQL value as a JSON item>}} or
@@ -2376,8 +2378,9 @@ class Translator {
       std::string item;
       if (spec.passing_format_json[i] || kind == TypeKind::Json) {
         if (kind != TypeKind::Varchar && kind != TypeKind::Json && kind != TypeKind::Unknown) {
-          return not_supported(at(arg.position, "a " + to_string(value->type) +
-                                                    " FORMAT JSON value in PASSING is not supported by the local engine"));
+          return not_supported(
+              at(arg.position,
+                 "a " + to_string(value->type) + " FORMAT JSON value in PASSING is not supported by the local engine"));
         }
         // {"json": "<its text>"}: parsed by the evaluator (malformed JSON is an input conversion error).
         item = kind == TypeKind::Unknown ? "NULL"
@@ -2391,8 +2394,8 @@ class Translator {
         if (!text) return not_supported(at(arg.position, text.get_failure().message));
         item = "'{\"value\":' || CAST(" + *text + " AS VARCHAR) || '}'";
       } else {
-        return not_supported(at(arg.position, "a " + to_string(value->type) +
-                                                  " value in PASSING is not supported by the local engine"));
+        return not_supported(
+            at(arg.position, "a " + to_string(value->type) + " value in PASSING is not supported by the local engine"));
       }
       params += std::string(" || '") + (i ? "," : "") + "' || ar_json_quote(" + quote_string(spec.passing_names[i]) +
                 ") || ':' || coalesce(" + item + ", '{\"value\":null}')";
@@ -2424,8 +2427,9 @@ class Translator {
       if (spec.returning) {
         const Type& r = *spec.returning;
         if (!(r.kind == TypeKind::Json || (r.kind == TypeKind::Varchar && r.precision == Type::kUnbounded))) {
-          return not_supported(at(spec.path_position, "json_query RETURNING " + to_string(r) +
-                                                          " is not supported by the local engine (varchar and json are)"));
+          return not_supported(at(
+              spec.path_position,
+              "json_query RETURNING " + to_string(r) + " is not supported by the local engine (varchar and json are)"));
         }
         returns = r;
       }

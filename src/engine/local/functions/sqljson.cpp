@@ -325,7 +325,8 @@ class Evaluator {
         const int64_t from = index_of(*n.children[subscript.from], current, size - 1);
         const int64_t to = subscript.to ? index_of(*n.children[*subscript.to], current, size - 1) : from;
         if (from > to) {
-          if (!lax_) fail("structural error: invalid array range " + std::to_string(from) + " to " + std::to_string(to));
+          if (!lax_)
+            fail("structural error: invalid array range " + std::to_string(from) + " to " + std::to_string(to));
           continue;
         }
         for (int64_t i = from; i <= to; ++i) {
@@ -672,7 +673,9 @@ std::optional<std::string> value_body(const Row& row) {
   }
   if (item->kind == Tok::Null) return std::nullopt;
   auto text = scalar_text(item, target);
-  if (!text) return value_behavior(options[2], 'x', "the JSON item " + json_text(item) + " cannot be converted to the returned type");
+  if (!text)
+    return value_behavior(options[2], 'x',
+                          "the JSON item " + json_text(item) + " cannot be converted to the returned type");
   return "v" + *text;
 }
 
