@@ -326,12 +326,9 @@ class Parser {
         if (t.kind == Tok::Symbol && t.text == "*") {
           ++pos_;
           base = with_base(PathKind::MemberWildcard, std::move(base));
-        } else if (t.kind == Tok::String) {
-          ++pos_;
-          base = with_base(PathKind::Member, std::move(base), t.text);
         } else if (t.kind == Tok::Word && peek(1).kind == Tok::Symbol && peek(1).text == "(") {
           base = method(std::move(base));
-        } else if (t.kind == Tok::Word) {
+        } else if (t.kind == Tok::String || t.kind == Tok::Word) {
           ++pos_;
           base = with_base(PathKind::Member, std::move(base), t.text);
         } else {

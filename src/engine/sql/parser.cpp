@@ -1098,7 +1098,8 @@ class Parser {
     if ((word == "json_query" || word == "json_value" || word == "json_exists") && peek(1).is_symbol("(")) {
       return json_function_expression();
     }
-    if ((word == "json_object" || word == "json_array" || word == "json_table") && peek(1).is_symbol("(")) {
+    if ((word == "json_array" || word == "json_object") && peek(1).is_symbol("(")) return json_constructor();
+    if (word == "json_table" && peek(1).is_symbol("(")) {
       return not_supported(at(token.position, "function " + word + " is not supported by the local engine"));
     }
     if (word == "substring" && peek(1).is_symbol("(")) return substring_expression();
@@ -1516,6 +1517,76 @@ class Parser {
       }
       (empty ? spec->on_empty : spec->on_error) = behavior;
       if (!empty) break;
+    }
+    if (auto close = need_symbol(")"); !close) return close.get_failure();
+    e->json = std::move(spec);
+    return e;
+  }
+
+  // json_array([value [FORMAT JSON], ...] [NULL | ABSENT ON NULL] [RETURNING type [FORMAT JSON [ENCODING e]]])
+  // json_object([[KEY] key VALUE value | key : value [FORMAT JSON], ...] [NULL | ABSENT ON NULL]
+  //             [WITH | WITHOUT UNIQUE [KEYS]] [RETURNING ...])  (docs: functions/json)
+  Outcome<ExprPtr> json_constructor() {
+    using Spec = JsonFunctionSpec;
+    const Token& name = peek();
+    auto e = make(ExprKind::JsonFunction, name.position);
+    auto spec = std::make_shared<Spec>();
+    const bool object = name.value == "json_object";
+    spec->function = object ? Spec::Function::Object : Spec::Function::Array;
+    spec->absent_on_null = !object;  // the defaults: ABSENT ON NULL for arrays, NULL ON NULL for objects
+    spec->path_position = name.position;
+    pos_ += 2;
+    auto clause_ahead = [&] {
+      return peek().is_symbol(")") || peek().is_keyword("returning") ||
+             ((peek().is_keyword("null") || peek().is_keyword("absent")) && peek(1).is_keyword("on")) ||
+             (object && (peek().is_keyword("with") || peek().is_keyword("without")) && peek(1).is_keyword("unique"));
+    };
+    if (!clause_ahead()) {
+      do {
+        if (object) {
+          if (peek().is_keyword("key") && !peek(1).is_symbol(":") && !peek(1).is_keyword("value") &&
+              !peek(1).is_symbol(",") && !peek(1).is_symbol(")")) {
+            ++pos_;
+          }
+          auto key = parse_expr();
+          if (!key) return key;
+          e->args.push_back(std::move(key).get_result());
+          if (!symbol(":")) {
+            if (auto value = need_keyword("value"); !value) return value.get_failure();
+          }
+        }
+        auto value = parse_expr();
+        if (!value) return value;
+        e->args.push_back(std::move(value).get_result());
+        auto format = format_json();
+        if (!format) return format.get_failure();
+        spec->value_format_json.push_back(*format);
+      } while (symbol(","));
+      if ((peek().is_keyword("null") || peek().is_keyword("absent")) && peek(1).is_keyword("on")) {
+        spec->absent_on_null = peek().is_keyword("absent");
+        pos_ += 2;
+        if (auto null = need_keyword("null"); !null) return null.get_failure();
+      }
+    }
+    if (object && (peek().is_keyword("with") || peek().is_keyword("without"))) {
+      spec->unique_keys = peek().is_keyword("with");
+      ++pos_;
+      if (auto unique = need_keyword("unique"); !unique) return unique.get_failure();
+      keyword("keys");
+    }
+    if (keyword("returning")) {
+      auto type = type_from_tokens({"format"});
+      if (!type) return type.get_failure();
+      spec->returning = std::move(type).get_result();
+      if (keyword("format")) {
+        if (auto json = need_keyword("json"); !json) return json.get_failure();
+        if (keyword("encoding")) {
+          if (!keyword("utf8")) {
+            return not_supported(at(peek().position, "RETURNING ... FORMAT JSON ENCODING " + text::upper(peek().value) +
+                                                         " is not supported by the local engine (UTF8 is)"));
+          }
+        }
+      }
     }
     if (auto close = need_symbol(")"); !close) return close.get_failure();
     e->json = std::move(spec);

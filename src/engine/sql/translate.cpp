@@ -2330,9 +2330,129 @@ class Translator {
   // it runs) and evaluated by the engine's ar_json_query / ar_json_value / ar_json_exists
   // (functions/sqljson.cpp), which take the input's text, the path, the PASSING values as one JSON object
   // and the clauses as option letters.
+  // The JSON text of a json_array element or json_object value (docs: "Argument types"): booleans, numbers
+  // and strings as JSON literals, FORMAT JSON values (and nested json_query, json_array, json_object calls)
+  // as the JSON they hold, other scalars as their varchar text; NULL stays NULL.
+  Outcome<std::string> json_member(const Expr& arg, bool format_json, const Context& context) {
+    auto value = bind(arg, context);
+    if (!value) return value.get_failure();
+    const TypeKind kind = value->type.kind;
+    using F = JsonFunctionSpec::Function;
+    const bool produces_json =
+        arg.kind == ExprKind::JsonFunction &&
+        (arg.json->function == F::Query || arg.json->function == F::Array || arg.json->function == F::Object);
+    if (kind == TypeKind::Unknown) return std::string("CAST(NULL AS VARCHAR)");
+    if (format_json || produces_json) {
+      if (kind != TypeKind::Varchar && kind != TypeKind::Json) {
+        return not_supported(at(
+            arg.position, "a " + to_string(value->type) + " FORMAT JSON value is not supported by the local engine"));
+      }
+      return "ar_json_compact(CAST(" + value->sql + " AS VARCHAR))";
+    }
+    switch (kind) {
+      case TypeKind::Boolean:
+      case TypeKind::Tinyint:
+      case TypeKind::Smallint:
+      case TypeKind::Integer:
+      case TypeKind::Bigint:
+      case TypeKind::Real:
+      case TypeKind::Double:
+      case TypeKind::Decimal:
+      case TypeKind::Varchar: {
+        auto text = families::json_cast(value->sql, value->type, Type::of(TypeKind::Json));
+        if (!text) return not_supported(at(arg.position, text.get_failure().message));
+        return "CAST(" + *text + " AS VARCHAR)";
+      }
+      case TypeKind::Date:
+      case TypeKind::Time:
+      case TypeKind::Timestamp:
+      case TypeKind::TimestampTz:
+      case TypeKind::Uuid: {
+        auto text = cast(*value, Type::varchar(), false, arg.position);
+        if (!text) return text.get_failure();
+        return "ar_json_quote(" + text->sql + ")";
+      }
+      default:
+        return not_supported(at(arg.position, "a " + to_string(value->type) +
+                                                  " value in json_array or json_object is not supported by the "
+                                                  "local engine (without FORMAT JSON)"));
+    }
+  }
+
+  // json_array and json_object: the JSON text put together in SQL.
+  Outcome<Bound> json_constructor(const Expr& e, const Context& context) {
+    using Spec = JsonFunctionSpec;
+    const Spec& spec = *e.json;
+    const bool object = spec.function == Spec::Function::Object;
+    const char* function = object ? "json_object" : "json_array";
+    std::vector<std::string> members;
+    std::vector<std::string> keys;
+    const std::size_t step = object ? 2 : 1;
+    for (std::size_t i = 0; i < e.args.size(); i += step) {
+      auto value = json_member(*e.args[i + step - 1], spec.value_format_json[i / step], context);
+      if (!value) return value.get_failure();
+      if (!object) {
+        members.push_back(spec.absent_on_null ? *value : "coalesce(" + *value + ", 'null')");
+        continue;
+      }
+      auto key = bind(*e.args[i], context);
+      if (!key) return key;
+      if (key->type.kind != TypeKind::Varchar && key->type.kind != TypeKind::Unknown) {
+        return semantic_error(
+            at(e.args[i]->position, "json_object key must be a character string (it is " + to_string(key->type) + ")"));
+      }
+      const std::string k = key->type.kind == TypeKind::Unknown ? "CAST(NULL AS VARCHAR)" : key->sql;
+      keys.push_back(k);
+      const std::string entry =
+          "ar_json_quote(" + k + ") || ':' || " + (spec.absent_on_null ? *value : "coalesce(" + *value + ", 'null')");
+      members.push_back("CASE WHEN " + k + " IS NULL THEN ar_fail('null key passed to JSON_OBJECT function') ELSE " +
+                        entry + " END");
+    }
+    std::string sql = object ? "'{}'" : "'[]'";
+    if (!members.empty()) {
+      sql = std::string(object ? "'{'" : "'['") + " || concat_ws(','";
+      for (const auto& member : members) sql += ", " + member;
+      sql += std::string(") || ") + (object ? "'}'" : "']'");
+    }
+    if (spec.unique_keys && !keys.empty()) {
+      if (std::find(spec.value_format_json.begin(), spec.value_format_json.end(), true) !=
+          spec.value_format_json.end()) {
+        return semantic_error(
+            at(e.position, "json_object: WITH UNIQUE KEYS is not supported with a FORMAT JSON argument"));
+      }
+      std::string list;
+      for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+      sql = "CASE WHEN len(list_distinct([" + list + "])) < len(list_filter([" + list +
+            "], lambda ar_key: ar_key IS NOT NULL)) THEN ar_fail('duplicate key passed to JSON_OBJECT function') "
+            "ELSE " +
+            sql + " END";
+    }
+    Bound b;
+    b.type = spec.returning.value_or(Type::varchar());
+    switch (b.type.kind) {
+      case TypeKind::Varchar:
+        if (b.type.precision != Type::kUnbounded) {
+          const std::string n = std::to_string(b.type.precision);
+          const std::string message = std::string(function) + " result does not fit varchar(" + n + ")";
+          sql = "CASE WHEN length(" + sql + ") > " + n + " THEN ar_fail(" + quote_string(message) + ") ELSE " + sql +
+                " END";
+        }
+        break;
+      case TypeKind::Varbinary: sql = "encode(" + sql + ")"; break;
+      default:
+        return not_supported(at(e.position, std::string(function) + " RETURNING " + to_string(b.type) +
+                                                " is not supported by the local engine (varchar and varbinary are)"));
+    }
+    b.sql = std::move(sql);
+    return b;
+  }
+
   Outcome<Bound> json_function(const Expr& e, const Context& context) {
     using Spec = JsonFunctionSpec;
     const Spec& spec = *e.json;
+    if (spec.function == Spec::Function::Array || spec.function == Spec::Function::Object) {
+      return json_constructor(e, context);
+    }
     const char* function = spec.function == Spec::Function::Query   ? "json_query"
                            : spec.function == Spec::Function::Value ? "json_value"
                                                                     : "json_exists";

@@ -65,7 +65,7 @@ enum class ExprKind {
   Extract,         // EXTRACT(`text` FROM args[0])
   CurrentTime,     // current_date, current_time, current_timestamp, localtime, localtimestamp (`text`)
   Star,            // * in count(*) only
-  JsonFunction,    // json_query / json_value / json_exists (`json`): args = [input, PASSING values..., defaults]
+  JsonFunction,    // json_query / json_value / json_exists / json_array / json_object (`json`)
 };
 
 enum class LiteralKind { Null, Boolean, Integer, Decimal, Double, String, Binary, Typed, Interval };
@@ -92,9 +92,10 @@ struct Window {
   std::optional<WindowFrame> frame;
 };
 
-// The clauses of a SQL/JSON function call (docs: functions/json); its expressions are in the Expr's args.
+// The clauses of a SQL/JSON function call (docs: functions/json); its expressions are in the Expr's args
+// (json_array: the elements; json_object: key, value, key, value, ...).
 struct JsonFunctionSpec {
-  enum class Function { Query, Value, Exists } function = Function::Query;
+  enum class Function { Query, Value, Exists, Array, Object } function = Function::Query;
   enum class Behavior { Null, Error, EmptyArray, EmptyObject, Default, True, False, Unknown };
   enum class Wrapper { Without, Conditional, Unconditional } wrapper = Wrapper::Without;
   std::string path;  // the path literal's text
@@ -108,6 +109,10 @@ struct JsonFunctionSpec {
   std::optional<Behavior> on_error;
   std::optional<std::size_t> empty_default;  // index into args of DEFAULT ... ON EMPTY
   std::optional<std::size_t> error_default;  // index into args of DEFAULT ... ON ERROR
+  // json_array, json_object
+  std::vector<bool> value_format_json;  // per element / value: FORMAT JSON
+  bool absent_on_null = false;
+  bool unique_keys = false;
 };
 
 struct Expr {

@@ -679,6 +679,16 @@ std::optional<std::string> value_body(const Row& row) {
   return "v" + *text;
 }
 
+// ---- json_array / json_object: a FORMAT JSON value's text, compact ----
+
+std::optional<std::string> compact_body(const Row& row) {
+  auto node = read_json_text(row.text(0));
+  if (!node) throw Failure{"conversion to JSON failed: '" + std::string(row.text(0)) + "' is not a JSON value"};
+  std::string out;
+  write_json_text(out, *node);
+  return out;
+}
+
 }  // namespace
 
 void add_sqljson_functions(std::vector<Scalar>& out) {
@@ -686,6 +696,7 @@ void add_sqljson_functions(std::vector<Scalar>& out) {
   out.push_back({"ar_json_exists", {V, V, V, V}, DUCKDB_TYPE_BOOLEAN, &value_function<bool, exists_body>});
   out.push_back({"ar_json_query", {V, V, V, V}, V, &text_function<query_body>});
   out.push_back({"ar_json_value", {V, V, V, V}, V, &text_function<value_body>});
+  out.push_back({"ar_json_compact", {V}, V, &text_function<compact_body>});
 }
 
 }  // namespace athena_runner::engine::udf
