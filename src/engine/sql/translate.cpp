@@ -2405,8 +2405,11 @@ class Translator {
       keys.push_back(k);
       const std::string entry =
           "ar_json_quote(" + k + ") || ':' || " + (spec.absent_on_null ? *value : "coalesce(" + *value + ", 'null')");
-      members.push_back("CASE WHEN " + k + " IS NULL THEN ar_fail('null key passed to JSON_OBJECT function') ELSE " +
-                        entry + " END");
+      std::string member = "CASE WHEN " + k;
+      member += " IS NULL THEN ar_fail('null key passed to JSON_OBJECT function') ELSE ";
+      member += entry;
+      member += " END";
+      members.push_back(std::move(member));
     }
     std::string sql = object ? "'{}'" : "'[]'";
     if (!members.empty()) {
@@ -2592,8 +2595,17 @@ class Translator {
     std::string sql = "CASE left(" + result + ", 1) WHEN 'v' THEN CAST(substr(" + result + ", 2) AS " + *duck + ")";
     for (auto [index, status] : {std::pair{spec.empty_default, "e"}, std::pair{spec.error_default, "x"}}) {
       if (!index) continue;
+      if (auto blocked = try_blocker(*e.args[*index]); blocked && blocked->text == "a subquery") {
+        return semantic_error(at(blocked->position, "json_value: subqueries are not supported in DEFAULT expressions"));
+      }
       auto fallback = bind(*e.args[*index], context);
       if (!fallback) return fallback;
+      // Trino's analyzer coerces DEFAULT to the returned type; only implicit coercions are taken here.
+      if (!can_coerce(fallback->type, returns)) {
+        return semantic_error(
+            at(e.args[*index]->position, "json_value: the DEFAULT value's type " + to_string(fallback->type) +
+                                             " does not coerce to the returned type " + to_string(returns)));
+      }
       auto converted = cast(*fallback, returns, false, e.args[*index]->position);
       if (!converted) return converted;
       sql += std::string(" WHEN '") + status + "' THEN " + converted->sql;
