@@ -69,8 +69,11 @@ const char* type_name(const Item& item) {
   }
 }
 
+// A number as a SQL value: an integer (Jackson's IntNode is Trino's integer, its LongNode a bigint: `big`)
+// or a double.
 struct Number {
   bool integer = true;
+  bool big = false;
   int64_t i = 0;
   double d = 0;
   double as_double() const { return integer ? static_cast<double>(i) : d; }
@@ -84,6 +87,7 @@ Number number_of(const Item& item) {
     const long long value = std::strtoll(item->text.c_str(), &end, 10);
     if (errno == 0 && end != nullptr && *end == '\0') {
       n.i = value;
+      n.big = value < INT32_MIN || value > INT32_MAX;
       return n;
     }
   }
@@ -93,6 +97,12 @@ Number number_of(const Item& item) {
 }
 
 Item number_item(const Number& n) { return n.integer ? int_item(n.i) : double_item(n.d); }
+
+// An integer result: an integer (not bigint) operation that leaves 32 bits overflows, as in SQL.
+Item integer_result(int64_t value, bool big, const char* operation) {
+  if (!big && (value < INT32_MIN || value > INT32_MAX)) fail(std::string("integer ") + operation + " overflow");
+  return int_item(value);
+}
 
 std::string describe(const Item& item) { return type_name(item); }
 
@@ -123,7 +133,7 @@ class Evaluator {
             v.i = -v.i;
             v.d = -v.d;
           }
-          out.push_back(number_item(v));
+          out.push_back(v.integer ? integer_result(v.i, v.big, "negation") : number_item(v));
         }
         return out;
       }
@@ -277,7 +287,7 @@ class Evaluator {
           }
       }
       if (overflow) fail("bigint arithmetic overflow");
-      return int_item(r);
+      return integer_result(r, a.big || b.big, "arithmetic");
     }
     const double x = a.as_double();
     const double y = b.as_double();
@@ -393,6 +403,8 @@ class Evaluator {
           if (v.i == INT64_MIN) fail("bigint abs overflow");
           v.i = -v.i;
         }
+        out.push_back(integer_result(v.i, v.big, "abs"));
+        continue;
       } else {
         v.d = name == "ceiling" ? std::ceil(v.d) : name == "floor" ? std::floor(v.d) : std::fabs(v.d);
       }
