@@ -122,6 +122,22 @@ std::optional<Blocker> try_blocker(const Expr& e) {
     case ExprKind::Exists:
     case ExprKind::ScalarSubquery:
     case ExprKind::Quantified: return Blocker{e.position, "a subquery"};
+    case ExprKind::JsonFunction: {
+      // Trino's TRY does not catch the SQL/JSON errors (path evaluation, input and output conversion) nor
+      // json_object's key errors: where these functions can fail, TRY is refused.
+      using Spec = JsonFunctionSpec;
+      const Spec& spec = *e.json;
+      const bool constructor = spec.function == Spec::Function::Array || spec.function == Spec::Function::Object;
+      const bool may_fail = constructor
+                                ? spec.function == Spec::Function::Object ||
+                                      std::find(spec.value_format_json.begin(), spec.value_format_json.end(), true) !=
+                                          spec.value_format_json.end() ||
+                                      (spec.returning && spec.returning->kind == TypeKind::Varchar &&
+                                       spec.returning->precision != Type::kUnbounded)
+                                : spec.on_empty == Spec::Behavior::Error || spec.on_error == Spec::Behavior::Error;
+      if (may_fail) return Blocker{e.position, "a SQL/JSON function that may fail"};
+      break;
+    }
     case ExprKind::Call: {
       const std::string name = to_string(e.name);
       if (e.window) return Blocker{e.position, "the window function " + name};
