@@ -825,27 +825,9 @@ std::optional<double> to_double_body(const Row& row) {
     case Tok::Int:
     case Tok::Float: return to_double(text);
     case Tok::String: {
-      // Double.parseDouble of the trimmed text: a decimal or NaN / Infinity, with an optional sign.
-      const std::string trimmed = java_trim(text);
-      std::string_view body = trimmed;
-      if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
-      if (body == "NaN") return std::nan("");
-      if (body == "Infinity") return trimmed[0] == '-' ? -INFINITY : INFINITY;
-      bool digits = false;
-      bool valid = !body.empty();
-      for (std::size_t i = 0; i < body.size() && valid; ++i) {
-        const char c = body[i];
-        if (std::isdigit(static_cast<unsigned char>(c)))
-          digits = true;
-        else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-')
-          valid = false;
-      }
-      char* end = nullptr;
-      const double value = valid && digits ? std::strtod(trimmed.c_str(), &end) : 0;
-      if (!valid || !digits || end != trimmed.c_str() + trimmed.size()) {
-        throw Failure{"Cannot cast '" + text + "' to DOUBLE"};
-      }
-      return value;
+      auto value = java_parse_double(text);
+      if (!value) throw Failure{"Cannot cast '" + text + "' to DOUBLE"};
+      return *value;
     }
     default: fail();
   }
@@ -867,11 +849,9 @@ std::optional<bool> to_boolean_body(const Row& row) {
     }
     case Tok::Float: return to_double(text) != 0;
     case Tok::String: {
-      std::string lower;
-      for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (lower == "true" || lower == "t" || lower == "1") return true;
-      if (lower == "false" || lower == "f" || lower == "0") return false;
-      throw Failure{"Cannot cast '" + text + "' to BOOLEAN"};
+      auto value = text_to_boolean(text);
+      if (!value) throw Failure{"Cannot cast '" + text + "' to BOOLEAN"};
+      return *value;
     }
     default: fail();
   }
@@ -1001,6 +981,38 @@ std::optional<std::string> row_field_body(const Row& row) {
 }
 
 }  // namespace
+
+std::optional<double> java_parse_double(std::string_view text) {
+  // Double.parseDouble of the trimmed text: a decimal or NaN / Infinity, with an optional sign.
+  const std::string trimmed = java_trim(text);
+  std::string_view body = trimmed;
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
+  if (body == "NaN") return std::nan("");
+  if (body == "Infinity") return trimmed[0] == '-' ? -INFINITY : INFINITY;
+  bool digits = false;
+  bool valid = !body.empty();
+  for (std::size_t i = 0; i < body.size() && valid; ++i) {
+    const char c = body[i];
+    if (std::isdigit(static_cast<unsigned char>(c)))
+      digits = true;
+    else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-')
+      valid = false;
+  }
+  char* end = nullptr;
+  const double value = valid && digits ? std::strtod(trimmed.c_str(), &end) : 0;
+  if (!valid || !digits || end != trimmed.c_str() + trimmed.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> text_to_boolean(std::string_view text) {
+  std::string lower;
+  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true" || lower == "t" || lower == "1") return true;
+  if (lower == "false" || lower == "f" || lower == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<int64_t> text_to_long(std::string_view text) { return parse_long(java_trim(text)); }
 
 std::optional<Node> read_json_text(std::string_view text) {
   try {

@@ -2,6 +2,7 @@
 // SQL/JSON path evaluator (sqljson.cpp).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,5 +26,11 @@ struct Node {
 std::optional<Node> read_json_text(std::string_view text);
 // Jackson's compact text, object keys in their order.
 void write_json_text(std::string& out, const Node& node);
+
+// Text to SQL scalars as Trino's casts read it: Double.parseDouble (Java-trimmed; NaN, Infinity), the
+// boolean words (true t 1 / false f 0, any case), an optionally signed integer (Java-trimmed).
+std::optional<double> java_parse_double(std::string_view text);
+std::optional<bool> text_to_boolean(std::string_view text);
+std::optional<int64_t> text_to_long(std::string_view text);
 
 }  // namespace athena_runner::engine::udf

@@ -386,13 +386,9 @@ class Evaluator {
           continue;
         }
         if (item->kind != Tok::String) fail("double() of a " + describe(item) + " item");
-        const std::string trimmed(text::trim(item->text));
-        char* end = nullptr;
-        const double value = std::strtod(trimmed.c_str(), &end);
-        if (trimmed.empty() || end == nullptr || *end != '\0' || std::isnan(value) != (trimmed == "NaN")) {
-          fail("double() of the text '" + item->text + "'");
-        }
-        out.push_back(double_item(value));
+        auto value = java_parse_double(item->text);
+        if (!value) fail("double() of the text '" + item->text + "'");
+        out.push_back(double_item(*value));
         continue;
       }
       // ceiling, floor, abs
@@ -604,8 +600,8 @@ std::optional<std::string> scalar_text(const Item& item, char target) {
   const bool boolean = item->kind == Tok::True || item->kind == Tok::False;
   switch (target) {
     case 's':
-      if (item->kind == Tok::String) return item->text;
-      if (boolean) return item->text;
+      if (item->kind == Tok::String || boolean) return item->text;
+      if (item->kind == Tok::Int) return item->text == "-0" ? "0" : item->text;  // digits past 64 bits too
       {
         const Number n = number_of(item);
         return n.integer ? std::to_string(n.i) : java_floating_string(n.d);
@@ -613,22 +609,13 @@ std::optional<std::string> scalar_text(const Item& item, char target) {
     case 'b':
       if (boolean) return item->text;
       if (is_number(item)) return number_of(item).as_double() != 0 ? "true" : "false";
-      {
-        const std::string value = text::lower(text::trim(item->text));
-        if (value == "true" || value == "t" || value == "1") return "true";
-        if (value == "false" || value == "f" || value == "0") return "false";
-      }
+      if (auto value = text_to_boolean(item->text)) return *value ? "true" : "false";
       return std::nullopt;
     case 'd':
       if (boolean) return item->kind == Tok::True ? "1" : "0";
       if (is_number(item)) return double_text(number_of(item).as_double());
-      {
-        const std::string trimmed(text::trim(item->text));
-        char* end = nullptr;
-        const double value = std::strtod(trimmed.c_str(), &end);
-        if (trimmed.empty() || end == nullptr || *end != '\0') return std::nullopt;
-        return double_text(value);
-      }
+      if (auto value = java_parse_double(item->text)) return double_text(*value);
+      return std::nullopt;
     default: {
       const int bits = (target - '0') * 8;
       const int64_t max = bits == 64 ? INT64_MAX : (int64_t{1} << (bits - 1)) - 1;
@@ -647,14 +634,9 @@ std::optional<std::string> scalar_text(const Item& item, char target) {
           value = static_cast<int64_t>(rounded);
         }
       } else {
-        const std::string trimmed(text::trim(item->text));
-        errno = 0;
-        char* end = nullptr;
-        const long long parsed = std::strtoll(trimmed.c_str(), &end, 10);
-        if (trimmed.empty() || errno != 0 || end == nullptr || *end != '\0' || std::isspace(trimmed[0])) {
-          return std::nullopt;
-        }
-        value = parsed;
+        auto parsed = text_to_long(item->text);
+        if (!parsed) return std::nullopt;
+        value = *parsed;
       }
       if (value < min || value > max) return std::nullopt;
       return std::to_string(value);
