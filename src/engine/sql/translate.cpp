@@ -2515,7 +2515,12 @@ class Translator {
       if (!value) return value;
       const TypeKind kind = value->type.kind;
       std::string item;
-      if (spec.passing_format_json[i] || kind == TypeKind::Json) {
+      if (kind == TypeKind::Json && !spec.passing_format_json[i]) {
+        return not_supported(at(arg.position,
+                                "a json value in PASSING without FORMAT JSON is not supported by the "
+                                "local engine (write json_format(v) FORMAT JSON)"));
+      }
+      if (spec.passing_format_json[i]) {
         if (kind != TypeKind::Varchar && kind != TypeKind::Json && kind != TypeKind::Unknown) {
           return not_supported(
               at(arg.position,
