@@ -114,7 +114,11 @@ class Evaluator {
   Sequence eval(const PathNode& n, const Item* current, const std::optional<int64_t>& last) {
     switch (n.kind) {
       case PathKind::Context: return {context_};
-      case PathKind::Variable: return {variables_.at(n.text)};
+      case PathKind::Variable: {
+        auto found = variables_.find(n.text);
+        if (found == variables_.end()) fail("no value passed for parameter " + n.text);
+        return {found->second};
+      }
       case PathKind::Current:
         if (current == nullptr) fail("@ is only defined inside a filter");
         return {*current};
@@ -339,13 +343,14 @@ class Evaluator {
             fail("structural error: invalid array range " + std::to_string(from) + " to " + std::to_string(to));
           continue;
         }
-        for (int64_t i = from; i <= to; ++i) {
-          if (i < 0 || i >= size) {
-            if (!lax_) fail("structural error: array index " + std::to_string(i) + " out of bounds (strict mode)");
-            continue;
-          }
-          out.push_back(child(array, static_cast<std::size_t>(i)));
+        // Lax mode keeps the elements that exist; strict mode fails on any index out of bounds.
+        if (!lax_ && (from < 0 || to >= size)) {
+          fail("structural error: array index " + std::to_string(from < 0 ? from : to) +
+               " out of bounds (strict mode)");
         }
+        const int64_t first = std::max<int64_t>(from, 0);
+        const int64_t end = std::min<int64_t>(to, size - 1);
+        for (int64_t i = first; i <= end; ++i) out.push_back(child(array, static_cast<std::size_t>(i)));
       }
     }
     return out;
