@@ -54,7 +54,7 @@ std::vector<Token> tokenize(std::string_view s) {
         t.kind = Tok::Variable;
         t.text = std::string(s.substr(start, i - start));
       } else if (i < s.size() && s[i] == '"') {
-        fail("a quoted variable name is not supported");
+        throw Fail{true, "a quoted variable name ($\"...\") in a JSON path is not supported by the local engine"};
       } else {
         t.kind = Tok::Context;
       }
