@@ -44,6 +44,11 @@ TEST(InputFuzzReplay, EdgeCasesOfEveryParserDoNotCrash) {
       "SELECT json_value('1', 'lax " + std::string(50'000, '(') + "1" + std::string(50'000, ')') + "')",
       "SELECT json_exists('1', 'lax $?(" + std::string(50'000, '!') + "(@ > 1))')",
       "SELECT json_query('1', 'lax $" + std::string(50'000, '[') + "')",
+      [] {
+        std::string chain = "SELECT json_query('1', 'lax $";
+        for (int i = 0; i < 50'000; ++i) chain += ".a";
+        return chain + "')";
+      }(),
       "SELECT json_exists('1', 'lax $?(" + std::string(5'000, '(') + "@" + std::string(5'000, ')') + " == 1)')",
       [] {
         std::string type;

@@ -273,8 +273,12 @@ TEST(JsonPath, SyntaxErrorsAndRefusalsSayWhich) {
     EXPECT_NE(error.message.find(message), std::string::npos) << text << ": " << error.message;
   }
   const std::pair<const char*, const char*> refused[] = {
-      {"lax $?(@ like_regex \"a\")", "like_regex"}, {"lax $.datetime()", "datetime()"}, {"lax $.bigint()", "bigint()"},
-      {"lax $ + 1.5", "decimal literal (1.5)"},     {"lax 1.5.floor()", "floor()"},
+      {"lax $?(@ like_regex \"a\")", "like_regex"},
+      {"lax $.datetime()", "datetime()"},
+      {"lax $.bigint()", "bigint()"},
+      {"lax $ + 1.5", "decimal literal (1.5)"},
+      {"lax 1.5.floor()", "decimal literal"},
+      {"lax 1.50", "decimal literal (1.50)"},
   };
   for (const auto& [text, message] : refused) {
     JsonPathError error;
@@ -285,6 +289,13 @@ TEST(JsonPath, SyntaxErrorsAndRefusalsSayWhich) {
   JsonPathError deep;
   EXPECT_FALSE(parse_json_path("lax " + std::string(100'000, '(') + "1" + std::string(100'000, ')'), deep));
   EXPECT_NE(deep.message.find("nested too deeply"), std::string::npos);
+  std::string chain = "lax $";
+  for (int i = 0; i < 100'000; ++i) chain += ".a";
+  JsonPathError long_chain;
+  EXPECT_FALSE(parse_json_path(chain, long_chain));
+  EXPECT_NE(long_chain.message.find("nested too deeply"), std::string::npos);
+  JsonPathError compared;
+  EXPECT_TRUE(parse_json_path("lax $?(@ > 1.5 && 2.25 <= @)", compared)) << compared.message;
 }
 
 TEST(Parser, StatementKindsAndTheirPrinter) {

@@ -172,6 +172,7 @@ class Parser {
     ++pos_;
     path_.root = expression();
     if (peek().kind != Tok::End) unexpected();
+    only_compared_decimals(*path_.root, nullptr);
   }
 
  private:
@@ -231,15 +232,8 @@ class Parser {
     }
     return left;
   }
-  static void no_decimal(const PathNode& operand, const std::string& use) {
-    if (operand.kind == PathKind::Literal && operand.literal == PathLiteral::Decimal) {
-      refuse("a decimal literal (" + operand.text + ") " + use + " in a JSON path");
-    }
-  }
   static std::unique_ptr<PathNode> arithmetic(std::string op, std::unique_ptr<PathNode> left,
                                               std::unique_ptr<PathNode> right) {
-    no_decimal(*left, "in arithmetic");
-    no_decimal(*right, "in arithmetic");
     auto n = with_base(PathKind::Arithmetic, std::move(left), std::move(op));
     n->children.push_back(std::move(right));
     return n;
@@ -258,7 +252,6 @@ class Parser {
         if (op == "-") operand->text = "-" + operand->text;
         return operand;
       }
-      no_decimal(*operand, "in arithmetic");
       return with_base(PathKind::Unary, std::move(operand), std::move(op));
     }
     return accessors(primary());
@@ -318,8 +311,39 @@ class Parser {
     unexpected();
   }
 
+  // A decimal literal (`1.5`) is a SQL decimal in Trino, which the evaluator does not model: it may only be
+  // compared (as a double, which orders the same), never be a result, an operand or a receiver.
+  static void only_compared_decimals(const PathNode& n, const PathNode* parent) {
+    if (n.kind == PathKind::Literal && n.literal == PathLiteral::Decimal &&
+        (parent == nullptr || parent->kind != PathKind::Comparison)) {
+      refuse("a decimal literal (" + n.text + ") outside a comparison in a JSON path");
+    }
+    for (const auto& c : n.children) only_compared_decimals(*c, &n);
+  }
+
+  // Counts the accessors of one chain as nesting levels (a chain is a tree as deep as it is long).
+  class ChainDepth {
+   public:
+    explicit ChainDepth(int& depth) : depth_(depth) {}
+    ~ChainDepth() { depth_ -= added_; }
+    ChainDepth(const ChainDepth&) = delete;
+    ChainDepth& operator=(const ChainDepth&) = delete;
+    void add() {
+      ++added_;
+      if (++depth_ > kMaxDepth) {
+        throw Fail{false, "the path is nested too deeply (at most " + std::to_string(kMaxDepth) + " levels)"};
+      }
+    }
+
+   private:
+    int& depth_;
+    int added_ = 0;
+  };
+
   std::unique_ptr<PathNode> accessors(std::unique_ptr<PathNode> base) {
+    ChainDepth chain(depth_);
     while (true) {
+      chain.add();
       if (symbol(".")) {
         ++pos_;
         const Token& t = peek();
@@ -389,7 +413,6 @@ class Parser {
     }
     pos_ += 2;
     need(")");
-    if (name == "ceiling" || name == "floor" || name == "abs") no_decimal(*base, "as the receiver of " + name + "()");
     return with_base(PathKind::Method, std::move(base), name);
   }
 
