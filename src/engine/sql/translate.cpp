@@ -2533,7 +2533,9 @@ class Translator {
         item = "NULL";
       } else if (kind == TypeKind::Boolean || kind == TypeKind::Tinyint || kind == TypeKind::Smallint ||
                  kind == TypeKind::Integer || kind == TypeKind::Bigint || kind == TypeKind::Double ||
-                 kind == TypeKind::Real || kind == TypeKind::Decimal || kind == TypeKind::Varchar) {
+                 kind == TypeKind::Varchar) {
+        // (real and decimal values would become doubles here: their arithmetic and text differ, so they
+        // are refused below)
         auto text = families::json_cast(value->sql, value->type, Type::of(TypeKind::Json));
         if (!text) return not_supported(at(arg.position, text.get_failure().message));
         item = "'{\"value\":' || CAST(" + *text + " AS VARCHAR) || '}'";
