@@ -19,6 +19,7 @@ struct Node {
   std::string text;
   std::vector<std::string> keys;
   std::vector<Node> items;
+  bool sql_value = false;  // the SQL/JSON path computed it (sqljson.cpp); false for what JSON text held
 };
 
 // One JSON value (a repeated key keeps its place and takes the last value); nothing when the text is not

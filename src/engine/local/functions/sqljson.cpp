@@ -40,6 +40,7 @@ Item make_item(Tok kind, std::string text) {
   auto node = std::make_shared<Node>();
   node->kind = kind;
   node->text = std::move(text);
+  node->sql_value = true;
   return node;
 }
 Item int_item(int64_t value) { return make_item(Tok::Int, std::to_string(value)); }
@@ -74,6 +75,7 @@ const char* type_name(const Item& item) {
 struct Number {
   bool integer = true;
   bool big = false;
+  bool sql_value = false;  // computed by the path (Trino's TypedValue), not read from the JSON text
   int64_t i = 0;
   double d = 0;
   double as_double() const { return integer ? static_cast<double>(i) : d; }
@@ -81,6 +83,7 @@ struct Number {
 
 Number number_of(const Item& item) {
   Number n;
+  n.sql_value = item->sql_value;
   if (item->kind == Tok::Int) {
     errno = 0;
     char* end = nullptr;
@@ -222,8 +225,8 @@ class Evaluator {
         } catch (const PathFailure&) {
           return Truth::Unknown;
         }
-      case PathKind::Comparison:
-      case PathKind::StartsWith: return compare(n, current);
+      case PathKind::Comparison: return compare(n, current);
+      case PathKind::StartsWith: return starts_with(n, current);
       default: {
         // A path where a predicate belongs (the parser only builds predicates here).
         return Truth::Unknown;
@@ -314,13 +317,14 @@ class Evaluator {
     }
   }
 
+  // A subscript as Trino reads it: a JSON number as Jackson's longValue() (truncated), a number the path
+  // computed as CAST(... AS bigint) (rounded half away from zero).
   int64_t index_of(const PathNode& operand, const Item* current, int64_t last) {
     const Number n = singleton_number(operand, current, last, "an array subscript");
     if (n.integer) return n.i;
-    if (!std::isfinite(n.d) || n.d != std::trunc(n.d) || std::fabs(n.d) > 9.0e18) {
-      fail("an array subscript must be an integer");
-    }
-    return static_cast<int64_t>(n.d);
+    const double index = n.sql_value ? std::round(n.d) : std::trunc(n.d);
+    if (!std::isfinite(index) || std::fabs(index) > 9.2e18) fail("an array subscript out of the bigint range");
+    return static_cast<int64_t>(index);
   }
 
   Sequence subscripts(const PathNode& n, const Item* current) {
@@ -414,12 +418,9 @@ class Evaluator {
     return out;
   }
 
-  // A comparison of two scalars (docs: "Comparison rules"): nothing when it is an error.
-  static std::optional<bool> compare_items(const Item& a, const Item& b, const std::string& op) {
-    const bool a_null = a->kind == Tok::Null;
-    const bool b_null = b->kind == Tok::Null;
-    if (a_null || b_null) return a_null && b_null && op == "==";
-    if (is_array(a) || is_object(a) || is_array(b) || is_object(b)) return std::nullopt;
+  // A comparison of two scalars (numbers, strings, booleans) as SQL compares them: nothing when their types
+  // do not compare (an error).
+  static std::optional<bool> compare_scalars(const Item& a, const Item& b, const std::string& op) {
     int order = 0;
     if (is_number(a) && is_number(b)) {
       const Number x = number_of(a);
@@ -429,7 +430,7 @@ class Evaluator {
       } else {
         const long double p = x.integer ? static_cast<long double>(x.i) : x.d;
         const long double q = y.integer ? static_cast<long double>(y.i) : y.d;
-        if (std::isnan(p) || std::isnan(q)) return op == "!=";
+        if (std::isnan(p) || std::isnan(q)) return op == "!=";  // != is NOT (=)
         order = p < q ? -1 : p > q ? 1 : 0;
       }
     } else if (a->kind == Tok::String && b->kind == Tok::String) {
@@ -447,41 +448,85 @@ class Evaluator {
     return order >= 0;
   }
 
-  // Comparisons and `starts with`: true if a pair matches; an error is unknown (strict: any error; lax:
-  // an error found before a match).
+  struct Categories {
+    bool null = false;
+    bool scalar = false;
+    bool non_scalar = false;
+  };
+  static Categories categories(const Sequence& items) {
+    Categories c;
+    for (const Item& item : items) {
+      if (item->kind == Tok::Null) {
+        c.null = true;
+      } else if (is_array(item) || is_object(item)) {
+        c.non_scalar = true;
+      } else {
+        c.scalar = true;
+      }
+    }
+    return c;
+  }
+
+  // A comparison of two sequences (docs: "Comparison rules", in the order Trino applies them): an array or
+  // object compared with anything but null is unknown; null == null and null != <non-null> are true; then
+  // the scalars pairwise, where a pair of types that do not compare is unknown; lax mode answers true at
+  // the first match.
   Truth compare(const PathNode& n, const Item& current) {
     Sequence left;
     Sequence right;
     try {
-      left = unwrap(eval(*n.children[0], &current, std::nullopt));
+      left = eval(*n.children[0], &current, std::nullopt);
       right = eval(*n.children[1], &current, std::nullopt);
-      if (n.kind == PathKind::Comparison) right = unwrap(std::move(right));
     } catch (const PathFailure&) {
       return Truth::Unknown;
     }
-    if (n.kind == PathKind::StartsWith && (right.size() != 1 || right[0]->kind != Tok::String)) {
-      return Truth::Unknown;
-    }
-    bool found = false;
-    bool error = false;
+    left = unwrap(std::move(left));
+    right = unwrap(std::move(right));
+    if (left.empty() || right.empty()) return Truth::False;
+    const Categories l = categories(left);
+    const Categories r = categories(right);
+    if ((l.non_scalar && (r.non_scalar || r.scalar)) || (l.scalar && r.non_scalar)) return Truth::Unknown;
+    const std::string& op = n.text;
+    bool found = (op == "==" && l.null && r.null) ||
+                 (op == "!=" && ((l.null && (r.scalar || r.non_scalar)) || (r.null && (l.scalar || l.non_scalar))));
+    if (found && lax_) return Truth::True;
+    if (!l.scalar || !r.scalar) return found ? Truth::True : Truth::False;
     for (const Item& a : left) {
+      if (a->kind == Tok::Null) continue;
       for (const Item& b : right) {
-        std::optional<bool> result;
-        if (n.kind == PathKind::StartsWith) {
-          if (a->kind == Tok::String) result = a->text.compare(0, b->text.size(), b->text) == 0;
-        } else {
-          result = compare_items(a, b, n.text);
-        }
-        if (!result) {
-          if (lax_) return Truth::Unknown;
-          error = true;
-        } else if (*result) {
+        if (b->kind == Tok::Null) continue;
+        auto result = compare_scalars(a, b, op);
+        if (!result) return Truth::Unknown;
+        if (*result) {
           if (lax_) return Truth::True;
           found = true;
         }
       }
     }
-    if (error) return Truth::Unknown;
+    return found ? Truth::True : Truth::False;
+  }
+
+  // `starts with`: the prefix is one text item; every value must be text (else unknown); lax mode answers
+  // true at the first match.
+  Truth starts_with(const PathNode& n, const Item& current) {
+    Sequence values;
+    Sequence prefix;
+    try {
+      values = eval(*n.children[0], &current, std::nullopt);
+      prefix = eval(*n.children[1], &current, std::nullopt);
+    } catch (const PathFailure&) {
+      return Truth::Unknown;
+    }
+    if (prefix.size() != 1 || prefix[0]->kind != Tok::String) return Truth::Unknown;
+    const std::string& start = prefix[0]->text;
+    bool found = false;
+    for (const Item& value : unwrap(std::move(values))) {
+      if (value->kind != Tok::String) return Truth::Unknown;
+      if (value->text.compare(0, start.size(), start) == 0) {
+        if (lax_) return Truth::True;
+        found = true;
+      }
+    }
     return found ? Truth::True : Truth::False;
   }
 
