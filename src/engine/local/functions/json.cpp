@@ -1014,12 +1014,12 @@ std::optional<bool> text_to_boolean(std::string_view text) {
 
 std::optional<int64_t> text_to_long(std::string_view text) { return parse_long(java_trim(text)); }
 
-std::optional<Node> read_json_text(std::string_view text) {
+std::optional<Node> read_json_text(std::string_view text, bool whole) {
   try {
     Reader r(text);
     if (r.next() == Tok::None) return std::nullopt;
     Node node = read_tree(r);
-    if (r.next() != Tok::None) return std::nullopt;
+    if (whole && r.next() != Tok::None) return std::nullopt;
     return node;
   } catch (const ParseError&) {
     return std::nullopt;

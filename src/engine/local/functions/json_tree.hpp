@@ -22,9 +22,10 @@ struct Node {
   bool sql_value = false;  // the SQL/JSON path computed it (sqljson.cpp); false for what JSON text held
 };
 
-// One JSON value (a repeated key keeps its place and takes the last value); nothing when the text is not
-// exactly one JSON value.
-std::optional<Node> read_json_text(std::string_view text);
+// One JSON value (a repeated key keeps its place and takes the last value); nothing when the text does not
+// start with one, or (`whole`) has more after it. Not whole: Jackson's JsonParser.readValueAsTree, which
+// the SQL/JSON functions read their inputs with, stops after the first value.
+std::optional<Node> read_json_text(std::string_view text, bool whole = true);
 // Jackson's compact text, object keys in their order.
 void write_json_text(std::string& out, const Node& node);
 

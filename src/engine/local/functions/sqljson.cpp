@@ -553,7 +553,7 @@ const sql::JsonPath& parsed_path(std::string_view text) {
 }
 
 Item parse_input(std::string_view text) {
-  auto node = read_json_text(text);
+  auto node = read_json_text(text, false);
   if (!node) fail("conversion to JSON failed for the input");
   return std::make_shared<Node>(std::move(*node));
 }
@@ -567,7 +567,7 @@ std::map<std::string, Item> parse_variables(std::string_view text) {
     const Node& wrapper = object->items[i];
     if (wrapper.keys.empty()) throw Failure{"internal error: bad PASSING value"};
     if (wrapper.keys[0] == "json") {
-      auto value = read_json_text(wrapper.items[0].text);
+      auto value = read_json_text(wrapper.items[0].text, false);
       if (!value) fail("conversion to JSON failed for the PASSING value " + object->keys[i]);
       out[object->keys[i]] = std::make_shared<Node>(std::move(*value));
     } else {
@@ -726,7 +726,7 @@ std::optional<std::string> value_body(const Row& row) {
 // ---- json_array / json_object: a FORMAT JSON value's text, compact ----
 
 std::optional<std::string> compact_body(const Row& row) {
-  auto node = read_json_text(row.text(0));
+  auto node = read_json_text(row.text(0), false);
   if (!node) throw Failure{"conversion to JSON failed: '" + std::string(row.text(0)) + "' is not a JSON value"};
   std::string out;
   write_json_text(out, *node);
