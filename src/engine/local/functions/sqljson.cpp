@@ -552,14 +552,14 @@ const sql::JsonPath& parsed_path(std::string_view text) {
   return *cached;
 }
 
-Item parse_input(std::string_view text) {
+Item parse_input(std::string_view text, const char* function) {
   auto node = read_json_text(text, false);
-  if (!node) fail("conversion to JSON failed for the input");
+  if (!node) fail(std::string("malformed input argument to ") + function + " function");
   return std::make_shared<Node>(std::move(*node));
 }
 
 // The PASSING object the binder builds: {"NAME": {"value": item} | {"json": "text"}}.
-std::map<std::string, Item> parse_variables(std::string_view text) {
+std::map<std::string, Item> parse_variables(std::string_view text, const char* function) {
   std::map<std::string, Item> out;
   auto object = read_json_text(text);
   if (!object || object->kind != Tok::StartObject) throw Failure{"internal error: bad PASSING values"};
@@ -568,7 +568,7 @@ std::map<std::string, Item> parse_variables(std::string_view text) {
     if (wrapper.keys.empty()) throw Failure{"internal error: bad PASSING value"};
     if (wrapper.keys[0] == "json") {
       auto value = read_json_text(wrapper.items[0].text, false);
-      if (!value) fail("conversion to JSON failed for the PASSING value " + object->keys[i]);
+      if (!value) fail(std::string("malformed JSON path parameter to ") + function + " function");
       out[object->keys[i]] = std::make_shared<Node>(std::move(*value));
     } else {
       out[object->keys[i]] = std::make_shared<Node>(wrapper.items[0]);
@@ -578,10 +578,12 @@ std::map<std::string, Item> parse_variables(std::string_view text) {
 }
 
 // Runs the path on the row's input; a failure to read the input or the PASSING values is an error too.
-Sequence run_path(const Row& row) {
+// `function` names it in the messages, as Trino's do (JSON_QUERY, ...).
+Sequence run_path(const Row& row, const char* function) {
   const sql::JsonPath& path = parsed_path(row.text(1));
-  const auto variables = parse_variables(row.text(2));
-  Evaluator evaluator(path.lax, variables, parse_input(row.text(0)));
+  Item input = parse_input(row.text(0), function);
+  const auto variables = parse_variables(row.text(2), function);
+  Evaluator evaluator(path.lax, variables, std::move(input));
   return evaluator.eval(*path.root, nullptr, std::nullopt);
 }
 
@@ -596,7 +598,7 @@ std::string json_text(const Item& item) {
 std::optional<bool> exists_body(const Row& row) {
   const char on_error = row.text(3)[0];
   try {
-    return !run_path(row).empty();
+    return !run_path(row, "JSON_EXISTS").empty();
   } catch (const PathFailure& failure) {
     switch (on_error) {
       case 't': return true;
@@ -624,7 +626,7 @@ std::optional<std::string> query_body(const Row& row) {
   const bool omit_quotes = options[1] == 'o';
   Sequence items;
   try {
-    items = run_path(row);
+    items = run_path(row, "JSON_QUERY");
   } catch (const PathFailure& failure) {
     return query_behavior(options[3], failure.message);
   }
@@ -694,6 +696,27 @@ std::optional<std::string> scalar_text(const Item& item, char target) {
   }
 }
 
+// The names Trino's message gives the item's SQL type (Jackson's IntNode is an integer, ...) and the target.
+std::string sql_type_name(const Item& item) {
+  switch (item->kind) {
+    case Tok::Int: return number_of(item).integer ? (number_of(item).big ? "bigint" : "integer") : "decimal";
+    case Tok::Float: return "double";
+    case Tok::String: return "varchar";
+    default: return "boolean";
+  }
+}
+const char* target_type_name(char target) {
+  switch (target) {
+    case 's': return "varchar";
+    case 'b': return "boolean";
+    case 'd': return "double";
+    case '1': return "tinyint";
+    case '2': return "smallint";
+    case '4': return "integer";
+    default: return "bigint";
+  }
+}
+
 std::optional<std::string> value_behavior(char behavior, char status, const std::string& message) {
   if (behavior == 'e') throw Failure{"json_value: " + message};
   if (behavior == 'd') return std::string(1, status);
@@ -705,7 +728,7 @@ std::optional<std::string> value_body(const Row& row) {
   const char target = options[0];
   Sequence items;
   try {
-    items = run_path(row);
+    items = run_path(row, "JSON_VALUE");
   } catch (const PathFailure& failure) {
     return value_behavior(options[2], 'x', failure.message);
   }
@@ -717,9 +740,11 @@ std::optional<std::string> value_body(const Row& row) {
   }
   if (item->kind == Tok::Null) return std::nullopt;
   auto text = scalar_text(item, target);
-  if (!text)
+  if (!text) {
     return value_behavior(options[2], 'x',
-                          "the JSON item " + json_text(item) + " cannot be converted to the returned type");
+                          "Cannot cast value of type " + sql_type_name(item) +
+                              " to declared return type of function JSON_VALUE: " + target_type_name(target));
+  }
   return "v" + *text;
 }
 
