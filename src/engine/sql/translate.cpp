@@ -2422,7 +2422,7 @@ class Translator {
       const std::string entry =
           "ar_json_quote(" + k + ") || ':' || " + (spec.absent_on_null ? *value : "coalesce(" + *value + ", 'null')");
       std::string member = "CASE WHEN " + k;
-      member += " IS NULL THEN ar_fail('null key passed to JSON_OBJECT function') ELSE ";
+      member += " IS NULL THEN ar_fail('null value passed for JSON object key to JSON_OBJECT function') ELSE ";
       member += entry;
       member += " END";
       members.push_back(std::move(member));
