@@ -41,6 +41,15 @@ TEST(InputFuzzReplay, EdgeCasesOfEveryParserDoNotCrash) {
       // Deep nesting: no parser may recurse once per level of its input.
       std::string(100'000, '['), std::string(50'000, '[') + std::string(50'000, ']'), std::string(50'000, '{'),
       std::string(100'000, '('), "SELECT " + std::string(50'000, '(') + "1" + std::string(50'000, ')'),
+      "SELECT json_value('1', 'lax " + std::string(50'000, '(') + "1" + std::string(50'000, ')') + "')",
+      "SELECT json_exists('1', 'lax $?(" + std::string(50'000, '!') + "(@ > 1))')",
+      "SELECT json_query('1', 'lax $" + std::string(50'000, '[') + "')",
+      [] {
+        std::string chain = "SELECT json_query('1', 'lax $";
+        for (int i = 0; i < 50'000; ++i) chain += ".a";
+        return chain + "')";
+      }(),
+      "SELECT json_exists('1', 'lax $?(" + std::string(5'000, '(') + "@" + std::string(5'000, ')') + " == 1)')",
       [] {
         std::string type;
         for (int i = 0; i < 20'000; ++i) type += "array<";

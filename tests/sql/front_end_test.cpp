@@ -9,6 +9,7 @@
 
 #include "athena_runner/engine/sql/errors.hpp"
 #include "athena_runner/engine/sql/functions.hpp"
+#include "athena_runner/engine/sql/json_path.hpp"
 #include "athena_runner/engine/sql/lexer.hpp"
 #include "athena_runner/engine/sql/parser.hpp"
 #include "athena_runner/engine/sql/translate.hpp"
@@ -203,6 +204,98 @@ TEST(Parser, DeepNestingIsAnErrorNotACrash) {
   EXPECT_FALSE(parse_statement(nots + "true"));
   std::string minus = "SELECT " + std::string(50'000, '-') + "1";
   EXPECT_FALSE(parse_statement(minus));
+}
+
+// The SQL/JSON path grammar of Trino's functions/json ("JSON path syntax and semantics").
+JsonPath path_of(std::string_view text) {
+  JsonPathError error;
+  auto path = parse_json_path(text, error);
+  EXPECT_TRUE(path) << text << ": " << error.message;
+  return path ? std::move(*path) : JsonPath{};
+}
+
+TEST(JsonPath, AccessorsBindTighterThanArithmeticWithSqlPrecedence) {
+  const JsonPath path = path_of("lax $.a[1 to last, 0] + 2 * -@.\"b c\"");
+  EXPECT_TRUE(path.lax);
+  const PathNode& plus = *path.root;
+  ASSERT_EQ(plus.kind, PathKind::Arithmetic);
+  EXPECT_EQ(plus.text, "+");
+  const PathNode& subscripts = *plus.children[0];
+  ASSERT_EQ(subscripts.kind, PathKind::Subscripts);
+  ASSERT_EQ(subscripts.subscripts.size(), 2u);
+  EXPECT_TRUE(subscripts.subscripts[0].to.has_value());
+  EXPECT_FALSE(subscripts.subscripts[1].to.has_value());
+  EXPECT_EQ(subscripts.children[*subscripts.subscripts[0].to]->kind, PathKind::Last);
+  EXPECT_EQ(subscripts.children[0]->kind, PathKind::Member);
+  EXPECT_EQ(subscripts.children[0]->text, "a");
+  const PathNode& times = *plus.children[1];
+  ASSERT_EQ(times.kind, PathKind::Arithmetic);
+  EXPECT_EQ(times.text, "*");
+  EXPECT_EQ(times.children[0]->literal, PathLiteral::Integer);
+  ASSERT_EQ(times.children[1]->kind, PathKind::Unary);
+  EXPECT_EQ(times.children[1]->children[0]->kind, PathKind::Member);
+  EXPECT_EQ(times.children[1]->children[0]->text, "b c");
+  // -1 is a literal, as the docs list it among the numeric literals.
+  const JsonPath negative = path_of("strict -1");
+  EXPECT_FALSE(negative.lax);
+  EXPECT_EQ(negative.root->kind, PathKind::Literal);
+  EXPECT_EQ(negative.root->text, "-1");
+}
+
+TEST(JsonPath, PredicatesAndVariables) {
+  const JsonPath path = path_of("strict $x.a?((@.b + 1) > $y && !exists(@.c) || (@ starts with $x) is unknown)");
+  EXPECT_EQ(path.variables, (std::vector<std::string>{"x", "y"}));
+  const PathNode& filter = *path.root;
+  ASSERT_EQ(filter.kind, PathKind::Filter);
+  const PathNode& disjunction = *filter.children[1];
+  ASSERT_EQ(disjunction.kind, PathKind::Or);
+  const PathNode& conjunction = *disjunction.children[0];
+  ASSERT_EQ(conjunction.kind, PathKind::And);
+  ASSERT_EQ(conjunction.children[0]->kind, PathKind::Comparison);  // a parenthesised expression, not a predicate
+  EXPECT_EQ(conjunction.children[0]->children[0]->kind, PathKind::Arithmetic);
+  EXPECT_EQ(conjunction.children[1]->kind, PathKind::Not);
+  EXPECT_EQ(conjunction.children[1]->children[0]->kind, PathKind::Exists);
+  ASSERT_EQ(disjunction.children[1]->kind, PathKind::IsUnknown);
+  EXPECT_EQ(disjunction.children[1]->children[0]->kind, PathKind::StartsWith);
+  EXPECT_EQ(path_of("lax $?(@ <> 1)").root->children[1]->text, "!=");
+}
+
+TEST(JsonPath, SyntaxErrorsAndRefusalsSayWhich) {
+  const std::pair<const char*, const char*> syntax[] = {
+      {"", "lax or strict"},           {"$.a", "lax or strict"},           {"LAX $", "lax or strict"},
+      {"lax $.", "end of the path"},   {"lax $ $", "unexpected '$'"},      {"lax $[1", "end of the path"},
+      {"lax $?(@)", "unexpected ')'"}, {"lax \"a", "unterminated string"}, {"lax $ # 1", "unexpected character '#'"},
+  };
+  for (const auto& [text, message] : syntax) {
+    JsonPathError error;
+    EXPECT_FALSE(parse_json_path(text, error)) << text;
+    EXPECT_FALSE(error.not_supported) << text;
+    EXPECT_NE(error.message.find(message), std::string::npos) << text << ": " << error.message;
+  }
+  const std::pair<const char*, const char*> refused[] = {
+      {"lax $?(@ like_regex \"a\")", "like_regex"},
+      {"lax $.datetime()", "datetime()"},
+      {"lax $.bigint()", "bigint()"},
+      {"lax $ + 1.5", "decimal literal (1.5)"},
+      {"lax 1.5.floor()", "decimal literal"},
+      {"lax 1.50", "decimal literal (1.50)"},
+  };
+  for (const auto& [text, message] : refused) {
+    JsonPathError error;
+    EXPECT_FALSE(parse_json_path(text, error)) << text;
+    EXPECT_TRUE(error.not_supported) << text;
+    EXPECT_NE(error.message.find(message), std::string::npos) << text << ": " << error.message;
+  }
+  JsonPathError deep;
+  EXPECT_FALSE(parse_json_path("lax " + std::string(100'000, '(') + "1" + std::string(100'000, ')'), deep));
+  EXPECT_NE(deep.message.find("nested too deeply"), std::string::npos);
+  std::string chain = "lax $";
+  for (int i = 0; i < 100'000; ++i) chain += ".a";
+  JsonPathError long_chain;
+  EXPECT_FALSE(parse_json_path(chain, long_chain));
+  EXPECT_NE(long_chain.message.find("nested too deeply"), std::string::npos);
+  JsonPathError compared;
+  EXPECT_TRUE(parse_json_path("lax $?(@ > 1.5 && 2.25 <= @)", compared)) << compared.message;
 }
 
 TEST(Parser, StatementKindsAndTheirPrinter) {

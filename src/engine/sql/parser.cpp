@@ -1095,9 +1095,11 @@ class Parser {
         word == "current_role") {
       return not_supported(at(token.position, word + " is not supported by the local engine"));
     }
-    if ((word == "json_query" || word == "json_value" || word == "json_exists" || word == "json_object" ||
-         word == "json_array" || word == "json_table") &&
-        peek(1).is_symbol("(")) {
+    if ((word == "json_query" || word == "json_value" || word == "json_exists") && peek(1).is_symbol("(")) {
+      return json_function_expression();
+    }
+    if ((word == "json_array" || word == "json_object") && peek(1).is_symbol("(")) return json_constructor();
+    if (word == "json_table" && peek(1).is_symbol("(")) {
       return not_supported(at(token.position, "function " + word + " is not supported by the local engine"));
     }
     if (word == "substring" && peek(1).is_symbol("(")) return substring_expression();
@@ -1318,14 +1320,19 @@ class Parser {
     return e;
   }
 
-  // The text of a type from the tokens (up to the closing ')' of CAST, or a balanced run).
-  Outcome<Type> type_from_tokens() {
+  // The text of a type from the tokens (up to the closing ')' of CAST, or a balanced run; at the outer
+  // level also up to one of `stop`'s keywords).
+  Outcome<Type> type_from_tokens(const std::vector<std::string_view>& stop = {}) {
     std::string text;
     int depth = 0;
     Position position = peek().position;
     while (!at_end()) {
       const Token& t = peek();
       if (depth == 0 && (t.is_symbol(")") || t.is_symbol(","))) break;
+      if (depth == 0 && t.kind == TokenKind::Identifier &&
+          std::find(stop.begin(), stop.end(), std::string_view(t.value)) != stop.end()) {
+        break;
+      }
       if (t.is_symbol("(") || t.is_symbol("<")) ++depth;
       if (t.is_symbol(")") || t.is_symbol(">")) --depth;
       text += (t.kind == TokenKind::QuotedIdentifier ? "\"" + t.value + "\"" : t.text) + " ";
@@ -1386,6 +1393,203 @@ class Parser {
     auto e = literal(LiteralKind::Interval, start, value);
     e->literal_type = unit;
     e->negative_interval = negative;
+    return e;
+  }
+
+  // [FORMAT JSON [ENCODING ...]] after a SQL/JSON function's input or PASSING value: true when present.
+  Outcome<bool> format_json() {
+    if (!keyword("format")) return false;
+    if (auto json = need_keyword("json"); !json) return json.get_failure();
+    if (peek().is_keyword("encoding")) {
+      return not_supported(at(peek().position, "FORMAT JSON ENCODING is not supported by the local engine"));
+    }
+    return true;
+  }
+
+  // json_query / json_value / json_exists (docs: functions/json): the clauses into a JsonFunctionSpec, the
+  // path kept as text (the binder parses it).
+  Outcome<ExprPtr> json_function_expression() {
+    using Spec = JsonFunctionSpec;
+    const Token& name = peek();
+    auto e = make(ExprKind::JsonFunction, name.position);
+    auto spec = std::make_shared<Spec>();
+    spec->function = name.value == "json_query"   ? Spec::Function::Query
+                     : name.value == "json_value" ? Spec::Function::Value
+                                                  : Spec::Function::Exists;
+    pos_ += 2;
+    auto input = parse_expr();
+    if (!input) return input;
+    e->args.push_back(std::move(input).get_result());
+    auto input_format = format_json();
+    if (!input_format) return input_format.get_failure();
+    spec->input_format_json = *input_format;
+    if (auto comma = need_symbol(","); !comma) return comma.get_failure();
+    if (peek().kind != TokenKind::String) return expected("<string>");
+    spec->path = peek().value;
+    spec->path_position = peek().position;
+    ++pos_;
+    if (keyword("passing")) {
+      do {
+        auto value = parse_expr();
+        if (!value) return value;
+        e->args.push_back(std::move(value).get_result());
+        auto format = format_json();
+        if (!format) return format.get_failure();
+        spec->passing_format_json.push_back(*format);
+        if (auto as = need_keyword("as"); !as) return as.get_failure();
+        auto alias = identifier();
+        if (!alias) return alias.get_failure();
+        // Trino upper-cases unquoted names; the path language is case-sensitive (docs: `AS KeyName` is not
+        // $KeyName).
+        spec->passing_names.push_back(alias->quoted ? alias->value : text::upper(alias->value));
+      } while (symbol(","));
+    }
+    const bool query = spec->function == Spec::Function::Query;
+    if (spec->function != Spec::Function::Exists && keyword("returning")) {
+      auto type = type_from_tokens({"format", "with", "without", "keep", "omit", "null", "error", "empty", "default"});
+      if (!type) return type.get_failure();
+      spec->returning = std::move(type).get_result();
+      if (query) {
+        auto output_format = format_json();
+        if (!output_format) return output_format.get_failure();
+      }
+    }
+    if (query && keyword("without")) {
+      keyword("array");
+      if (auto wrapper = need_keyword("wrapper"); !wrapper) return wrapper.get_failure();
+    } else if (query && keyword("with")) {
+      spec->wrapper = keyword("conditional") ? Spec::Wrapper::Conditional : Spec::Wrapper::Unconditional;
+      if (spec->wrapper == Spec::Wrapper::Unconditional) keyword("unconditional");
+      keyword("array");
+      if (auto wrapper = need_keyword("wrapper"); !wrapper) return wrapper.get_failure();
+    }
+    if (query && (peek().is_keyword("keep") || peek().is_keyword("omit"))) {
+      spec->omit_quotes = peek().is_keyword("omit");
+      ++pos_;
+      if (auto quotes = need_keyword("quotes"); !quotes) return quotes.get_failure();
+      if (keyword("on")) {
+        if (auto scalar = need_keyword("scalar"); !scalar) return scalar.get_failure();
+        if (auto string = need_keyword("string"); !string) return string.get_failure();
+      }
+    }
+    // [behavior ON EMPTY] [behavior ON ERROR]
+    for (int clause = 0; clause < 2; ++clause) {
+      const std::size_t start = pos_;
+      std::optional<Spec::Behavior> behavior;
+      ExprPtr default_value;
+      if (keyword("null")) {
+        behavior = Spec::Behavior::Null;
+      } else if (keyword("error")) {
+        behavior = Spec::Behavior::Error;
+      } else if (query && keyword("empty")) {
+        if (keyword("array")) {
+          behavior = Spec::Behavior::EmptyArray;
+        } else if (auto object = need_keyword("object"); object) {
+          behavior = Spec::Behavior::EmptyObject;
+        } else {
+          return object.get_failure();
+        }
+      } else if (spec->function == Spec::Function::Value && keyword("default")) {
+        auto value = parse_expr();
+        if (!value) return value;
+        default_value = std::move(value).get_result();
+        behavior = Spec::Behavior::Default;
+      } else if (spec->function == Spec::Function::Exists && keyword("true")) {
+        behavior = Spec::Behavior::True;
+      } else if (spec->function == Spec::Function::Exists && keyword("false")) {
+        behavior = Spec::Behavior::False;
+      } else if (spec->function == Spec::Function::Exists && keyword("unknown")) {
+        behavior = Spec::Behavior::Unknown;
+      }
+      if (!behavior) break;
+      if (auto on = need_keyword("on"); !on) return on.get_failure();
+      const bool empty = clause == 0 && spec->function != Spec::Function::Exists && keyword("empty");
+      if (!empty) {
+        if (auto error = need_keyword("error"); !error) return error.get_failure();
+        if (spec->function == Spec::Function::Exists && *behavior == Spec::Behavior::Null) {
+          pos_ = start;
+          return expected("TRUE, FALSE, UNKNOWN, ERROR");
+        }
+      }
+      if (default_value) {
+        (empty ? spec->empty_default : spec->error_default) = e->args.size();
+        e->args.push_back(std::move(default_value));
+      }
+      (empty ? spec->on_empty : spec->on_error) = behavior;
+      if (!empty) break;
+    }
+    if (auto close = need_symbol(")"); !close) return close.get_failure();
+    e->json = std::move(spec);
+    return e;
+  }
+
+  // json_array([value [FORMAT JSON], ...] [NULL | ABSENT ON NULL] [RETURNING type [FORMAT JSON [ENCODING e]]])
+  // json_object([[KEY] key VALUE value | key : value [FORMAT JSON], ...] [NULL | ABSENT ON NULL]
+  //             [WITH | WITHOUT UNIQUE [KEYS]] [RETURNING ...])  (docs: functions/json)
+  Outcome<ExprPtr> json_constructor() {
+    using Spec = JsonFunctionSpec;
+    const Token& name = peek();
+    auto e = make(ExprKind::JsonFunction, name.position);
+    auto spec = std::make_shared<Spec>();
+    const bool object = name.value == "json_object";
+    spec->function = object ? Spec::Function::Object : Spec::Function::Array;
+    spec->absent_on_null = !object;  // the defaults: ABSENT ON NULL for arrays, NULL ON NULL for objects
+    spec->path_position = name.position;
+    pos_ += 2;
+    auto clause_ahead = [&] {
+      return peek().is_symbol(")") || peek().is_keyword("returning") ||
+             ((peek().is_keyword("null") || peek().is_keyword("absent")) && peek(1).is_keyword("on")) ||
+             (object && (peek().is_keyword("with") || peek().is_keyword("without")) && peek(1).is_keyword("unique"));
+    };
+    if (!clause_ahead()) {
+      do {
+        if (object) {
+          if (peek().is_keyword("key") && !peek(1).is_symbol(":") && !peek(1).is_keyword("value") &&
+              !peek(1).is_symbol(",") && !peek(1).is_symbol(")")) {
+            ++pos_;
+          }
+          auto key = parse_expr();
+          if (!key) return key;
+          e->args.push_back(std::move(key).get_result());
+          if (!symbol(":")) {
+            if (auto value = need_keyword("value"); !value) return value.get_failure();
+          }
+        }
+        auto value = parse_expr();
+        if (!value) return value;
+        e->args.push_back(std::move(value).get_result());
+        auto format = format_json();
+        if (!format) return format.get_failure();
+        spec->value_format_json.push_back(*format);
+      } while (symbol(","));
+      if ((peek().is_keyword("null") || peek().is_keyword("absent")) && peek(1).is_keyword("on")) {
+        spec->absent_on_null = peek().is_keyword("absent");
+        pos_ += 2;
+        if (auto null = need_keyword("null"); !null) return null.get_failure();
+      }
+    }
+    if (object && (peek().is_keyword("with") || peek().is_keyword("without"))) {
+      spec->unique_keys = peek().is_keyword("with");
+      ++pos_;
+      if (auto unique = need_keyword("unique"); !unique) return unique.get_failure();
+      keyword("keys");
+    }
+    if (keyword("returning")) {
+      auto type = type_from_tokens({"format"});
+      if (!type) return type.get_failure();
+      spec->returning = std::move(type).get_result();
+      if (keyword("format")) {
+        if (auto json = need_keyword("json"); !json) return json.get_failure();
+        if (keyword("encoding")) {
+          if (!keyword("utf8")) {
+            return not_supported(at(peek().position, "RETURNING ... FORMAT JSON ENCODING " + text::upper(peek().value) +
+                                                         " is not supported by the local engine (UTF8 is)"));
+          }
+        }
+      }
+    }
+    if (auto close = need_symbol(")"); !close) return close.get_failure();
+    e->json = std::move(spec);
     return e;
   }
 

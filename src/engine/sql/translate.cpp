@@ -10,6 +10,7 @@
 #include "athena_runner/base/text.hpp"
 #include "athena_runner/engine/sql/errors.hpp"
 #include "athena_runner/engine/sql/functions.hpp"
+#include "athena_runner/engine/sql/json_path.hpp"
 #include "athena_runner/engine/sql/parser.hpp"
 #include "registry.hpp"
 
@@ -121,6 +122,22 @@ std::optional<Blocker> try_blocker(const Expr& e) {
     case ExprKind::Exists:
     case ExprKind::ScalarSubquery:
     case ExprKind::Quantified: return Blocker{e.position, "a subquery"};
+    case ExprKind::JsonFunction: {
+      // Trino's TRY does not catch the SQL/JSON errors (path evaluation, input and output conversion) nor
+      // json_object's key errors: where these functions can fail, TRY is refused.
+      using Spec = JsonFunctionSpec;
+      const Spec& spec = *e.json;
+      const bool constructor = spec.function == Spec::Function::Array || spec.function == Spec::Function::Object;
+      const bool may_fail = constructor
+                                ? spec.function == Spec::Function::Object ||
+                                      std::find(spec.value_format_json.begin(), spec.value_format_json.end(), true) !=
+                                          spec.value_format_json.end() ||
+                                      (spec.returning && spec.returning->kind == TypeKind::Varchar &&
+                                       spec.returning->precision != Type::kUnbounded)
+                                : spec.on_empty == Spec::Behavior::Error || spec.on_error == Spec::Behavior::Error;
+      if (may_fail) return Blocker{e.position, "a SQL/JSON function that may fail"};
+      break;
+    }
     case ExprKind::Call: {
       const std::string name = to_string(e.name);
       if (e.window) return Blocker{e.position, "the window function " + name};
@@ -2216,6 +2233,7 @@ class Translator {
         }
         return not_supported(at(e.position, e.text + " is not supported by the local engine"));
       }
+      case ExprKind::JsonFunction: return json_function(e, context);
       case ExprKind::Star: return semantic_error(at(e.position, "'*' is only allowed in count(*) and SELECT *"));
     }
     return semantic_error(at(e.position, "unknown expression"));
@@ -2320,6 +2338,302 @@ class Translator {
     }
     Bound b;
     b.type = t;
+    b.sql = sql + " END";
+    return b;
+  }
+
+  // json_query / json_value / json_exists: the path is parsed here (a syntax error fails the query before
+  // it runs) and evaluated by the engine's ar_json_query / ar_json_value / ar_json_exists
+  // (functions/sqljson.cpp), which take the input's text, the path, the PASSING values as one JSON object
+  // and the clauses as option letters.
+  // The JSON text of a json_array element or json_object value (docs: "Argument types"): booleans, numbers
+  // and strings as JSON literals, FORMAT JSON values (and nested json_query, json_array, json_object calls)
+  // as the JSON they hold, other scalars as their varchar text; NULL stays NULL.
+  Outcome<std::string> json_member(const Expr& arg, bool format_json, const Context& context) {
+    auto value = bind(arg, context);
+    if (!value) return value.get_failure();
+    const TypeKind kind = value->type.kind;
+    using F = JsonFunctionSpec::Function;
+    const bool produces_json =
+        arg.kind == ExprKind::JsonFunction &&
+        (arg.json->function == F::Query || arg.json->function == F::Array || arg.json->function == F::Object);
+    if (kind == TypeKind::Unknown) return std::string("CAST(NULL AS VARCHAR)");
+    if (format_json || produces_json) {
+      if (kind != TypeKind::Varchar && kind != TypeKind::Json) {
+        return not_supported(at(
+            arg.position, "a " + to_string(value->type) + " FORMAT JSON value is not supported by the local engine"));
+      }
+      return "ar_json_compact(CAST(" + value->sql + " AS VARCHAR))";
+    }
+    switch (kind) {
+      case TypeKind::Boolean:
+      case TypeKind::Tinyint:
+      case TypeKind::Smallint:
+      case TypeKind::Integer:
+      case TypeKind::Bigint:
+      case TypeKind::Real:
+      case TypeKind::Double:
+      case TypeKind::Decimal:
+      case TypeKind::Varchar: {
+        auto text = families::json_cast(value->sql, value->type, Type::of(TypeKind::Json));
+        if (!text) return not_supported(at(arg.position, text.get_failure().message));
+        return "CAST(" + *text + " AS VARCHAR)";
+      }
+      case TypeKind::Date:
+      case TypeKind::Time:
+      case TypeKind::Timestamp:
+      case TypeKind::TimestampTz:
+      case TypeKind::Uuid: {
+        auto text = cast(*value, Type::varchar(), false, arg.position);
+        if (!text) return text.get_failure();
+        return "ar_json_quote(" + text->sql + ")";
+      }
+      default:
+        return not_supported(at(arg.position, "a " + to_string(value->type) +
+                                                  " value in json_array or json_object is not supported by the "
+                                                  "local engine (without FORMAT JSON)"));
+    }
+  }
+
+  // json_array and json_object: the JSON text put together in SQL.
+  Outcome<Bound> json_constructor(const Expr& e, const Context& context) {
+    using Spec = JsonFunctionSpec;
+    const Spec& spec = *e.json;
+    const bool object = spec.function == Spec::Function::Object;
+    const char* function = object ? "json_object" : "json_array";
+    std::vector<std::string> members;
+    std::vector<std::string> keys;
+    const std::size_t step = object ? 2 : 1;
+    for (std::size_t i = 0; i < e.args.size(); i += step) {
+      auto value = json_member(*e.args[i + step - 1], spec.value_format_json[i / step], context);
+      if (!value) return value.get_failure();
+      if (!object) {
+        members.push_back(spec.absent_on_null ? *value : "coalesce(" + *value + ", 'null')");
+        continue;
+      }
+      auto key = bind(*e.args[i], context);
+      if (!key) return key;
+      if (key->type.kind != TypeKind::Varchar && key->type.kind != TypeKind::Unknown) {
+        return semantic_error(
+            at(e.args[i]->position, "json_object key must be a character string (it is " + to_string(key->type) + ")"));
+      }
+      const std::string k = key->type.kind == TypeKind::Unknown ? "CAST(NULL AS VARCHAR)" : key->sql;
+      keys.push_back(k);
+      const std::string entry =
+          "ar_json_quote(" + k + ") || ':' || " + (spec.absent_on_null ? *value : "coalesce(" + *value + ", 'null')");
+      std::string member = "CASE WHEN " + k;
+      member += " IS NULL THEN ar_fail('null value passed for JSON object key to JSON_OBJECT function') ELSE ";
+      member += entry;
+      member += " END";
+      members.push_back(std::move(member));
+    }
+    std::string sql = object ? "'{}'" : "'[]'";
+    if (!members.empty()) {
+      sql = std::string(object ? "'{'" : "'['") + " || concat_ws(','";
+      for (const auto& member : members) sql += ", " + member;
+      sql += std::string(") || ") + (object ? "'}'" : "']'");
+    }
+    if (spec.unique_keys && !keys.empty()) {
+      if (std::find(spec.value_format_json.begin(), spec.value_format_json.end(), true) !=
+          spec.value_format_json.end()) {
+        return semantic_error(
+            at(e.position, "json_object: WITH UNIQUE KEYS is not supported with a FORMAT JSON argument"));
+      }
+      std::string list;
+      for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+      sql = "CASE WHEN len(list_distinct([" + list + "])) < len(list_filter([" + list +
+            "], lambda ar_key: ar_key IS NOT NULL)) THEN ar_fail('duplicate key passed to JSON_OBJECT function') "
+            "ELSE " +
+            sql + " END";
+    }
+    Bound b;
+    b.type = spec.returning.value_or(Type::varchar());
+    switch (b.type.kind) {
+      case TypeKind::Varchar:
+        if (b.type.precision != Type::kUnbounded) {
+          const std::string n = std::to_string(b.type.precision);
+          const std::string message = std::string(function) + " result does not fit varchar(" + n + ")";
+          sql = "CASE WHEN length(" + sql + ") > " + n + " THEN ar_fail(" + quote_string(message) + ") ELSE " + sql +
+                " END";
+        }
+        break;
+      case TypeKind::Varbinary: sql = "encode(" + sql + ")"; break;
+      default:
+        return not_supported(at(e.position, std::string(function) + " RETURNING " + to_string(b.type) +
+                                                " is not supported by the local engine (varchar and varbinary are)"));
+    }
+    b.sql = std::move(sql);
+    return b;
+  }
+
+  Outcome<Bound> json_function(const Expr& e, const Context& context) {
+    using Spec = JsonFunctionSpec;
+    const Spec& spec = *e.json;
+    if (spec.function == Spec::Function::Array || spec.function == Spec::Function::Object) {
+      return json_constructor(e, context);
+    }
+    const char* function = spec.function == Spec::Function::Query   ? "json_query"
+                           : spec.function == Spec::Function::Value ? "json_value"
+                                                                    : "json_exists";
+    JsonPathError path_error;
+    auto path = parse_json_path(spec.path, path_error);
+    if (!path) {
+      if (path_error.not_supported) return not_supported(at(spec.path_position, path_error.message));
+      return syntax_error(at(spec.path_position, "Invalid JSON path '" + spec.path + "': " + path_error.message));
+    }
+    for (std::size_t i = 0; i < spec.passing_names.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (spec.passing_names[i] == spec.passing_names[j]) {
+          return semantic_error(at(e.args[1 + i]->position,
+                                   std::string(function) + " parameter " + spec.passing_names[i] + " passed twice"));
+        }
+      }
+    }
+    for (const auto& variable : path->variables) {
+      if (std::find(spec.passing_names.begin(), spec.passing_names.end(), variable) == spec.passing_names.end()) {
+        return semantic_error(at(spec.path_position, "no value passed for parameter " + variable));
+      }
+    }
+    auto input = bind(*e.args[0], context);
+    if (!input) return input;
+    const TypeKind input_kind = input->type.kind;
+    if (input_kind == TypeKind::Varbinary) {
+      return not_supported(
+          at(e.args[0]->position, std::string(function) + " of varbinary input is not supported by the local engine"));
+    }
+    if (input_kind != TypeKind::Varchar && input_kind != TypeKind::Json && input_kind != TypeKind::Unknown) {
+      return semantic_error(at(e.args[0]->position, std::string(function) +
+                                                        " input must be a JSON value or a character string (it is " +
+                                                        to_string(input->type) + ")"));
+    }
+    // PASSING values as one JSON object text, {"NAME": {"value": <the SQL value as a JSON item>}} or
+    // {"NAME": {"json": "<the text of a FORMAT JSON or JSON value>"}}; SQL NULL is JSON null.
+    std::string params = "'{'";
+    for (std::size_t i = 0; i < spec.passing_names.size(); ++i) {
+      const Expr& arg = *e.args[1 + i];
+      auto value = bind(arg, context);
+      if (!value) return value;
+      const TypeKind kind = value->type.kind;
+      std::string item;
+      if (kind == TypeKind::Json && !spec.passing_format_json[i]) {
+        return not_supported(at(arg.position,
+                                "a json value in PASSING without FORMAT JSON is not supported by the "
+                                "local engine (write json_format(v) FORMAT JSON)"));
+      }
+      if (spec.passing_format_json[i]) {
+        if (kind != TypeKind::Varchar && kind != TypeKind::Json && kind != TypeKind::Unknown) {
+          return not_supported(
+              at(arg.position,
+                 "a " + to_string(value->type) + " FORMAT JSON value in PASSING is not supported by the local engine"));
+        }
+        // {"json": "<its text>"}: parsed by the evaluator (malformed JSON is an input conversion error).
+        item = kind == TypeKind::Unknown ? "NULL"
+                                         : "'{\"json\":' || ar_json_quote(CAST(" + value->sql + " AS VARCHAR)) || '}'";
+      } else if (kind == TypeKind::Unknown) {
+        item = "NULL";
+      } else if (kind == TypeKind::Boolean || kind == TypeKind::Tinyint || kind == TypeKind::Smallint ||
+                 kind == TypeKind::Integer || kind == TypeKind::Bigint || kind == TypeKind::Double ||
+                 kind == TypeKind::Varchar) {
+        // (real and decimal values would become doubles here: their arithmetic and text differ, so they
+        // are refused below)
+        auto text = families::json_cast(value->sql, value->type, Type::of(TypeKind::Json));
+        if (!text) return not_supported(at(arg.position, text.get_failure().message));
+        item = "'{\"value\":' || CAST(" + *text + " AS VARCHAR) || '}'";
+      } else {
+        return not_supported(
+            at(arg.position, "a " + to_string(value->type) + " value in PASSING is not supported by the local engine"));
+      }
+      params += std::string(" || '") + (i ? "," : "") + "' || ar_json_quote(" + quote_string(spec.passing_names[i]) +
+                ") || ':' || coalesce(" + item + ", '{\"value\":null}')";
+    }
+    params += " || '}'";
+    auto behavior = [](std::optional<Spec::Behavior> b, Spec::Behavior otherwise) {
+      switch (b.value_or(otherwise)) {
+        case Spec::Behavior::Null: return 'n';
+        case Spec::Behavior::Error: return 'e';
+        case Spec::Behavior::EmptyArray: return 'a';
+        case Spec::Behavior::EmptyObject: return 'o';
+        case Spec::Behavior::Default: return 'd';
+        case Spec::Behavior::True: return 't';
+        case Spec::Behavior::False: return 'f';
+        case Spec::Behavior::Unknown: return 'u';
+      }
+      return 'n';
+    };
+    const std::string input_sql = input_kind == TypeKind::Unknown ? "CAST(NULL AS VARCHAR)" : input->sql;
+    const std::string call_args = input_sql + ", " + quote_string(spec.path) + ", " + params + ", ";
+    Bound b;
+    if (spec.function == Spec::Function::Exists) {
+      b.type = Type::of(TypeKind::Boolean);
+      b.sql = "ar_json_exists(" + call_args + "'" + behavior(spec.on_error, Spec::Behavior::False) + "')";
+      return b;
+    }
+    if (spec.function == Spec::Function::Query) {
+      Type returns = input_kind == TypeKind::Json ? Type::of(TypeKind::Json) : Type::varchar();
+      if (spec.returning) {
+        const Type& r = *spec.returning;
+        if (!(r.kind == TypeKind::Json || (r.kind == TypeKind::Varchar && r.precision == Type::kUnbounded))) {
+          return not_supported(at(
+              spec.path_position,
+              "json_query RETURNING " + to_string(r) + " is not supported by the local engine (varchar and json are)"));
+        }
+        returns = r;
+      }
+      if (spec.omit_quotes && spec.wrapper != Spec::Wrapper::Without) {
+        return semantic_error(at(spec.path_position, "json_query: OMIT QUOTES cannot be used with WITH ARRAY WRAPPER"));
+      }
+      const char wrapper = spec.wrapper == Spec::Wrapper::Without       ? 'w'
+                           : spec.wrapper == Spec::Wrapper::Conditional ? 'c'
+                                                                        : 'u';
+      std::string options{wrapper, spec.omit_quotes ? 'o' : 'k', behavior(spec.on_empty, Spec::Behavior::Null),
+                          behavior(spec.on_error, Spec::Behavior::Null)};
+      b.type = returns;
+      b.sql = "ar_json_query(" + call_args + "'" + options + "')";
+      if (returns.kind == TypeKind::Json) b.sql = "ar_as_json(" + b.sql + ")";
+      return b;
+    }
+    // json_value: the value's text ('v' + text), or for a DEFAULT behavior 'e' (empty) / 'x' (error).
+    Type returns = spec.returning.value_or(Type::varchar());
+    char target = 0;
+    switch (returns.kind) {
+      case TypeKind::Varchar: target = returns.precision == Type::kUnbounded ? 's' : 0; break;
+      case TypeKind::Boolean: target = 'b'; break;
+      case TypeKind::Tinyint: target = '1'; break;
+      case TypeKind::Smallint: target = '2'; break;
+      case TypeKind::Integer: target = '4'; break;
+      case TypeKind::Bigint: target = '8'; break;
+      case TypeKind::Double: target = 'd'; break;
+      default: break;
+    }
+    if (target == 0) {
+      return not_supported(at(spec.path_position,
+                              "json_value RETURNING " + to_string(returns) +
+                                  " is not supported by the local engine (varchar, boolean, integers and double are)"));
+    }
+    auto duck = duck_type(returns);
+    if (!duck) return not_supported(at(spec.path_position, duck.get_failure().message));
+    std::string options{target, behavior(spec.on_empty, Spec::Behavior::Null),
+                        behavior(spec.on_error, Spec::Behavior::Null)};
+    const std::string result = "ar_json_value(" + call_args + "'" + options + "')";
+    std::string sql = "CASE left(" + result + ", 1) WHEN 'v' THEN CAST(substr(" + result + ", 2) AS " + *duck + ")";
+    for (auto [index, status] : {std::pair{spec.empty_default, "e"}, std::pair{spec.error_default, "x"}}) {
+      if (!index) continue;
+      if (auto blocked = try_blocker(*e.args[*index]); blocked && blocked->text == "a subquery") {
+        return semantic_error(at(blocked->position, "json_value: subqueries are not supported in DEFAULT expressions"));
+      }
+      auto fallback = bind(*e.args[*index], context);
+      if (!fallback) return fallback;
+      // Trino's analyzer coerces DEFAULT to the returned type; only implicit coercions are taken here.
+      if (!can_coerce(fallback->type, returns)) {
+        return semantic_error(
+            at(e.args[*index]->position, "json_value: the DEFAULT value's type " + to_string(fallback->type) +
+                                             " does not coerce to the returned type " + to_string(returns)));
+      }
+      auto converted = cast(*fallback, returns, false, e.args[*index]->position);
+      if (!converted) return converted;
+      sql += std::string(" WHEN '") + status + "' THEN " + converted->sql;
+    }
+    b.type = returns;
     b.sql = sql + " END";
     return b;
   }

@@ -65,6 +65,7 @@ enum class ExprKind {
   Extract,         // EXTRACT(`text` FROM args[0])
   CurrentTime,     // current_date, current_time, current_timestamp, localtime, localtimestamp (`text`)
   Star,            // * in count(*) only
+  JsonFunction,    // json_query / json_value / json_exists / json_array / json_object (`json`)
 };
 
 enum class LiteralKind { Null, Boolean, Integer, Decimal, Double, String, Binary, Typed, Interval };
@@ -91,6 +92,29 @@ struct Window {
   std::optional<WindowFrame> frame;
 };
 
+// The clauses of a SQL/JSON function call (docs: functions/json); its expressions are in the Expr's args
+// (json_array: the elements; json_object: key, value, key, value, ...).
+struct JsonFunctionSpec {
+  enum class Function { Query, Value, Exists, Array, Object } function = Function::Query;
+  enum class Behavior { Null, Error, EmptyArray, EmptyObject, Default, True, False, Unknown };
+  enum class Wrapper { Without, Conditional, Unconditional } wrapper = Wrapper::Without;
+  std::string path;  // the path literal's text
+  Position path_position;
+  bool input_format_json = false;
+  std::vector<std::string> passing_names;  // as Trino names them: unquoted upper-cased, quoted as written
+  std::vector<bool> passing_format_json;   // args[1 + i] FORMAT JSON
+  std::optional<Type> returning;
+  bool omit_quotes = false;
+  std::optional<Behavior> on_empty;
+  std::optional<Behavior> on_error;
+  std::optional<std::size_t> empty_default;  // index into args of DEFAULT ... ON EMPTY
+  std::optional<std::size_t> error_default;  // index into args of DEFAULT ... ON ERROR
+  // json_array, json_object
+  std::vector<bool> value_format_json;  // per element / value: FORMAT JSON
+  bool absent_on_null = false;
+  bool unique_keys = false;
+};
+
 struct Expr {
   ExprKind kind = ExprKind::Literal;
   Position position;
@@ -113,6 +137,7 @@ struct Expr {
   bool ignore_nulls = false;
   bool respect_nulls = false;
   std::vector<Identifier> lambda_parameters;
+  std::shared_ptr<const JsonFunctionSpec> json;  // JsonFunction
 };
 
 struct SelectItem {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "json_tree.hpp"
 #include "rows.hpp"
 
 namespace athena_runner::engine::udf {
@@ -25,8 +26,6 @@ constexpr std::size_t kMaxDepth = 1000;  // Jackson's StreamReadConstraints defa
 struct ParseError {
   const char* what;
 };
-
-enum class Tok { None, StartObject, EndObject, StartArray, EndArray, FieldName, String, Int, Float, True, False, Null };
 
 bool is_scalar(Tok t) { return t == Tok::String || t == Tok::Int || t == Tok::Float || t >= Tok::True; }
 
@@ -327,13 +326,6 @@ std::string copy_structure(Reader& r) {
 }
 
 // ---- trees (json_parse: Jackson's readValue into maps and lists, then written back) ----
-
-struct Node {
-  Tok kind = Tok::Null;
-  std::string text;
-  std::vector<std::string> keys;  // an object's keys, their values in `items`
-  std::vector<Node> items;
-};
 
 Node read_tree(Reader& r) {
   Node node;
@@ -833,27 +825,9 @@ std::optional<double> to_double_body(const Row& row) {
     case Tok::Int:
     case Tok::Float: return to_double(text);
     case Tok::String: {
-      // Double.parseDouble of the trimmed text: a decimal or NaN / Infinity, with an optional sign.
-      const std::string trimmed = java_trim(text);
-      std::string_view body = trimmed;
-      if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
-      if (body == "NaN") return std::nan("");
-      if (body == "Infinity") return trimmed[0] == '-' ? -INFINITY : INFINITY;
-      bool digits = false;
-      bool valid = !body.empty();
-      for (std::size_t i = 0; i < body.size() && valid; ++i) {
-        const char c = body[i];
-        if (std::isdigit(static_cast<unsigned char>(c)))
-          digits = true;
-        else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-')
-          valid = false;
-      }
-      char* end = nullptr;
-      const double value = valid && digits ? std::strtod(trimmed.c_str(), &end) : 0;
-      if (!valid || !digits || end != trimmed.c_str() + trimmed.size()) {
-        throw Failure{"Cannot cast '" + text + "' to DOUBLE"};
-      }
-      return value;
+      auto value = java_parse_double(text);
+      if (!value) throw Failure{"Cannot cast '" + text + "' to DOUBLE"};
+      return *value;
     }
     default: fail();
   }
@@ -875,11 +849,9 @@ std::optional<bool> to_boolean_body(const Row& row) {
     }
     case Tok::Float: return to_double(text) != 0;
     case Tok::String: {
-      std::string lower;
-      for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (lower == "true" || lower == "t" || lower == "1") return true;
-      if (lower == "false" || lower == "f" || lower == "0") return false;
-      throw Failure{"Cannot cast '" + text + "' to BOOLEAN"};
+      auto value = text_to_boolean(text);
+      if (!value) throw Failure{"Cannot cast '" + text + "' to BOOLEAN"};
+      return *value;
     }
     default: fail();
   }
@@ -1009,6 +981,52 @@ std::optional<std::string> row_field_body(const Row& row) {
 }
 
 }  // namespace
+
+std::optional<double> java_parse_double(std::string_view text) {
+  // Double.parseDouble of the trimmed text: a decimal or NaN / Infinity, with an optional sign.
+  const std::string trimmed = java_trim(text);
+  std::string_view body = trimmed;
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
+  if (body == "NaN") return std::nan("");
+  if (body == "Infinity") return trimmed[0] == '-' ? -INFINITY : INFINITY;
+  bool digits = false;
+  bool valid = !body.empty();
+  for (std::size_t i = 0; i < body.size() && valid; ++i) {
+    const char c = body[i];
+    if (std::isdigit(static_cast<unsigned char>(c)))
+      digits = true;
+    else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-')
+      valid = false;
+  }
+  char* end = nullptr;
+  const double value = valid && digits ? std::strtod(trimmed.c_str(), &end) : 0;
+  if (!valid || !digits || end != trimmed.c_str() + trimmed.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> text_to_boolean(std::string_view text) {
+  std::string lower;
+  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true" || lower == "t" || lower == "1") return true;
+  if (lower == "false" || lower == "f" || lower == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<int64_t> text_to_long(std::string_view text) { return parse_long(java_trim(text)); }
+
+std::optional<Node> read_json_text(std::string_view text, bool whole) {
+  try {
+    Reader r(text);
+    if (r.next() == Tok::None) return std::nullopt;
+    Node node = read_tree(r);
+    if (whole && r.next() != Tok::None) return std::nullopt;
+    return node;
+  } catch (const ParseError&) {
+    return std::nullopt;
+  }
+}
+
+void write_json_text(std::string& out, const Node& node) { write_tree(out, node, false); }
 
 void add_json_functions(std::vector<Scalar>& out) {
   constexpr auto V = DUCKDB_TYPE_VARCHAR;

@@ -12,6 +12,7 @@ std::string register_all(duckdb_connection connection) {
   add_datetime_functions(scalars);
   add_regex_functions(scalars);
   add_json_functions(scalars);
+  add_sqljson_functions(scalars);
   add_binary_functions(scalars);
   add_string_functions(scalars);
   for (const auto& spec : scalars) {

@@ -31,9 +31,10 @@ void add_regex_functions(std::vector<Scalar>& out);     // regex.cpp: the regexp
 // What the Scalar spec cannot describe (math.cpp: the statistical aggregates, width_bucket over an array);
 // the name of the first that failed to register, or "".
 std::string register_math_extras(duckdb_connection connection);
-void add_json_functions(std::vector<Scalar>& out);    // json.cpp: ar_json_*
-void add_binary_functions(std::vector<Scalar>& out);  // binary.cpp: hashes, codecs, bytes
-void add_string_functions(std::vector<Scalar>& out);  // strings.cpp: code points, URLs, format
+void add_json_functions(std::vector<Scalar>& out);     // json.cpp: ar_json_*
+void add_sqljson_functions(std::vector<Scalar>& out);  // sqljson.cpp: ar_json_query, ar_json_value, ar_json_exists
+void add_binary_functions(std::vector<Scalar>& out);   // binary.cpp: hashes, codecs, bytes
+void add_string_functions(std::vector<Scalar>& out);   // strings.cpp: code points, URLs, format
 
 // Registers every family's functions on the connection; the name of the first that failed, or "".
 std::string register_all(duckdb_connection connection);
