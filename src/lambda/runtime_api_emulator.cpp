@@ -1,6 +1,7 @@
 #include "athena_runner/lambda/runtime_api_emulator.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <condition_variable>
 #include <deque>
@@ -67,6 +68,12 @@ RuntimeApiEmulator::RuntimeApiEmulator(int port) : state_(std::make_unique<State
   // httplib writes a response's headers and body separately: without this, Nagle's algorithm holds the body
   // until the function's delayed ACK (about 40 ms), and every invocation would seem 40 ms longer.
   s.server.set_tcp_nodelay(true);
+  // httplib's default is SO_REUSEPORT, which lets a second server bind the same port and take half its
+  // connections: a port given to --invoke-port must be ours alone. SO_REUSEADDR only (a restart can rebind).
+  s.server.set_socket_options([](int socket) {
+    int yes = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.server.Get(std::string(kPrefix) + "/invocation/next", [&s](const httplib::Request&, httplib::Response& res) {
     std::unique_lock lock(s.mutex);
     ++s.next_requests;
