@@ -93,7 +93,7 @@ std::optional<Run> run_mode(const std::string& mode, int run, std::chrono::secon
       {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
   };
   std::vector<std::string> argv = {"env", "-i"};
-  for (const auto& [name, value] : variables) argv.push_back(name + "=" + value);
+  for (const auto& [name, value] : variables) argv.push_back(std::string(name).append("=").append(value));
   argv.push_back(task_root + "/bootstrap");
   testing::ChildProcess function(argv, {}, work + "/function-" + mode + ".log");
 

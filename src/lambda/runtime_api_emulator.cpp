@@ -15,7 +15,7 @@
 namespace athena_runner::lambda {
 namespace {
 
-constexpr std::size_t kMaxResponseBytes = 6 * 1024 * 1024;  // Lambda's synchronous payload quota
+constexpr std::size_t kMaxResponseBytes = std::size_t{6} * 1024 * 1024;  // Lambda's synchronous payload quota
 constexpr char kPrefix[] = "/2018-06-01/runtime";
 constexpr char kInvokePath[] = R"(/2015-03-31/functions/([^/]+)/invocations)";
 constexpr char kInvocationTypeHeader[] = "X-Amz-Invocation-Type";

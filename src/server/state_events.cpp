@@ -190,7 +190,7 @@ void StateEventPublisher::started(const std::string& query_execution_id, const s
                     "", 1});
 }
 
-void StateEventPublisher::queue(StateChange change) {
+void StateEventPublisher::queue(const StateChange& change) {
   std::string body = state_change_event_json(change, config_, random_.uuid(), std::chrono::system_clock::now());
   std::lock_guard lock(mutex_);
   outbox_.push_back(std::move(body));

@@ -68,7 +68,7 @@ class StateEventPublisher {
                       aws::Credentials signing_credentials, Random random, std::ostream& log);
   void watch();
   void send_all();
-  void queue(StateChange change);
+  void queue(const StateChange& change);
   bool deliver(const std::string& body, int attempts);
 
   StateChangeEvents config_;

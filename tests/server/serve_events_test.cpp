@@ -269,12 +269,12 @@ TEST(LocalEndpointScript, EventsModeFinishesTheRunAndItsDependentFromServesEvent
   ASSERT_TRUE(fs::exists(build / "examples/generator/generate-sample")) << "generate-sample is not built";
   TempDir dir;
   const std::string zip = dir.path() + "/athena-runner-lambda.zip";
-  auto packaged = run_process({"bash", AR_SOURCE_DIR "/scripts/package-lambda.sh", "--bootstrap", AR_BOOTSTRAP_PATH,
-                               "--launcher", AR_LAUNCHER_PATH, "--output", zip},
+  auto packaged = run_process({"bash", std::string(AR_SOURCE_DIR) + "/scripts/package-lambda.sh", "--bootstrap",
+                               AR_BOOTSTRAP_PATH, "--launcher", AR_LAUNCHER_PATH, "--output", zip},
                               {}, {}, std::chrono::seconds(300));
   ASSERT_EQ(packaged.exit_code, 0) << packaged.out << packaged.err;
   const std::string work = dir.path() + "/work";
-  auto script = run_process({AR_SOURCE_DIR "/scripts/local-endpoint.sh", "--events"}, {},
+  auto script = run_process({std::string(AR_SOURCE_DIR) + "/scripts/local-endpoint.sh", "--events"}, {},
                             {{"BUILD", build.string()},
                              {"ZIP", zip},
                              {"WORK_DIR", work},
@@ -302,8 +302,8 @@ TEST(LocalEndpointScript, EventsModeFinishesTheRunAndItsDependentFromServesEvent
     const auto header_end = script.out.find('\n', script.out.find('\n', section) + 1);
     const std::string first_row = script.out.substr(header_end + 1, script.out.find('\n', header_end + 1) - header_end);
     auto direct_run =
-        run_process({kBinary, "run", "-q", AR_SOURCE_DIR "/examples/queries.yaml", name, "--at", "2024-01-15T05:00:00Z",
-                     "--local", "--data-dir", work + "/sample", "--format", "csv"},
+        run_process({kBinary, "run", "-q", std::string(AR_SOURCE_DIR) + "/examples/queries.yaml", name, "--at",
+                     "2024-01-15T05:00:00Z", "--local", "--data-dir", work + "/sample", "--format", "csv"},
                     {}, {{"AWS_ENDPOINT_URL", "\x01unset"}});
     ASSERT_EQ(direct_run.exit_code, 0) << direct_run.err;
     EXPECT_NE(direct_run.out.find(first_row), std::string::npos) << name << ": endpoint " << first_row << "direct:\n"
