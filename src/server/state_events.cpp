@@ -63,7 +63,20 @@ class HeldEngine final : public runner::QueryEngine {
       for (auto& execution : result->query_executions) held(execution);
     return result;
   }
-  Status stop(std::string_view query_execution_id) override { return inner_->stop(query_execution_id); }
+  // A query DuckDB already finished is still RUNNING to the API's callers: stopping it then cancels it, as
+  // StopQueryExecution would on Athena.
+  Status stop(std::string_view query_execution_id) override {
+    auto execution = get(query_execution_id);
+    if (execution && execution->status.state == QueryExecutionState::Running) {
+      auto real = inner_->get(query_execution_id);
+      if (real && athena::is_terminal(real->status.state)) {
+        std::lock_guard lock(mutex_);
+        stopped_.emplace(query_execution_id, std::chrono::system_clock::now());
+        return Ok{};
+      }
+    }
+    return inner_->stop(query_execution_id);
+  }
   Outcome<athena::QueryRuntimeStatistics> runtime_statistics(std::string_view query_execution_id) override {
     return inner_->runtime_statistics(query_execution_id);
   }
@@ -83,7 +96,18 @@ class HeldEngine final : public runner::QueryEngine {
   }
 
  private:
-  void held(athena::QueryExecution& execution) const {
+  void held(athena::QueryExecution& execution) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto stopped = stopped_.find(execution.query_execution_id); stopped != stopped_.end()) {
+        execution.status.state = QueryExecutionState::Cancelled;
+        execution.status.state_text = std::string(athena::to_string(QueryExecutionState::Cancelled));
+        execution.status.state_change_reason = "Query cancelled by user";
+        execution.status.completion_date_time = stopped->second;
+        execution.status.athena_error.reset();
+        return;
+      }
+    }
     const auto& submitted = execution.status.submission_date_time;
     if (!submitted || execution.status.state == QueryExecutionState::Queued ||
         execution.status.state == QueryExecutionState::Running)
@@ -93,6 +117,8 @@ class HeldEngine final : public runner::QueryEngine {
 
   std::unique_ptr<runner::QueryEngine> inner_;
   std::chrono::milliseconds hold_;
+  std::mutex mutex_;
+  std::map<std::string, std::chrono::system_clock::time_point, std::less<>> stopped_;  // id -> when stopped
 };
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }

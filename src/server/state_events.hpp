@@ -23,7 +23,8 @@
 namespace athena_runner::server {
 
 // `engine`, except that an execution submitted less than `hold` ago is shown RUNNING (once it left QUEUED),
-// without a completion time, reason or error. Everything else is passed through.
+// without a completion time, reason or error, and stopping it then makes it CANCELLED ("Query cancelled by
+// user"). Everything else is passed through.
 std::unique_ptr<runner::QueryEngine> hold_running(std::unique_ptr<runner::QueryEngine> engine,
                                                   std::chrono::milliseconds hold);
 

@@ -259,6 +259,22 @@ TEST_F(ServeEvents, HoldRunningKeepsAFinishedQueryRunningForTheGivenTime) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(8));
 }
 
+// A query stopped while it runs (held RUNNING, so it is still running when awscli stops it) sends CANCELLED.
+TEST_F(ServeEvents, AStoppedQuerySendsCancelledAfterRunning) {
+  Receiver receiver;
+  start({"--events-to", receiver.url(), "--hold-running", "60s"});
+  const std::string id = start_query("SELECT 1");
+  auto running = receiver.wait_for(2, std::chrono::seconds(30));
+  ASSERT_EQ(running.size(), 2u);
+  EXPECT_EQ(running[1]["detail"]["currentState"], "RUNNING");
+  ASSERT_EQ(aws({"athena", "stop-query-execution", "--query-execution-id", id}).exit_code, 0);
+  auto events = receiver.wait_for(3, std::chrono::seconds(30));
+  expect_three_states(of(events, id), "CANCELLED");
+  auto state = aws({"athena", "get-query-execution", "--query-execution-id", id, "--query",
+                    "[QueryExecution.Status.State, QueryExecution.Status.StateChangeReason]"});
+  EXPECT_EQ(state.out, "CANCELLED\tQuery cancelled by user\n");
+}
+
 // scripts/local-endpoint.sh --events: the whole flow on one machine with the packaged bootstrap. The tick starts
 // daily_revenue; serve's events make the function finish it and start weekly_top_pizzas (`after` it), whose
 // events finish that. Each result must equal the same slot run by the CLI directly on the sample folder.
