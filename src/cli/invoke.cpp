@@ -53,9 +53,9 @@ extern "C" void request_stop(int) { stop_requested = 1; }
 // One line per answered invocation, for --invoke-port: what a log of the function's invocations shows.
 void print_invocation(const lambda::PostedResult& result) {
   nlohmann::ordered_json line = {{"request_id", result.request_id},
-                         {"source", result.source},
-                         {"succeeded", result.kind == lambda::PostedResult::Kind::Response},
-                         {"billed_duration_ms", result.billed_milliseconds()}};
+                                 {"source", result.source},
+                                 {"succeeded", result.kind == lambda::PostedResult::Kind::Response},
+                                 {"billed_duration_ms", result.billed_milliseconds()}};
   if (!result.error_type_header.empty()) line["error_type"] = result.error_type_header;
   auto body = nlohmann::ordered_json::parse(result.body, nullptr, false);
   line[result.kind == lambda::PostedResult::Kind::Response ? "response" : "error"] =
