@@ -8,7 +8,21 @@
 # (KEEP=1 keeps it); the endpoint is always stopped.
 #
 #   scripts/local-endpoint.sh     (BUILD=build dir, ZIP=package, SLOT=scheduled time, WORK_DIR=folder to keep)
+#
+# --events: completion by events, the CDK app's default, on one machine. The endpoint sends Athena's
+# state-change events (serve --events-to) to the function's Lambda Invoke API (served by `invoke --package
+# --invoke-port`, the same packaged bootstrap the whole time), standing in for the EventBridge rule:
+#   schedule tick (daily_revenue, with weekly_top_pizzas `after` it) -> the function starts daily_revenue and
+#   returns -> its events -> the function finishes the run and starts weekly_top_pizzas -> its events -> the
+#   function finishes that run. Each invocation's billed duration is printed (TIMEOUT=seconds to wait, 120).
 set -euo pipefail
+MODE=wait
+for argument in "$@"; do
+  case $argument in
+    --events) MODE=events ;;
+    *) echo "local-endpoint: unknown argument $argument (expected --events)" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BIN=$BUILD/src/cli/athena-runner
@@ -26,8 +40,9 @@ if [[ -n ${WORK_DIR:-} ]]; then
 else
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/athena-runner-endpoint.XXXXXX")
 fi
-SERVE_PID=
+SERVE_PID= FUNCTION_PID=
 cleanup() {
+  if [[ -n $FUNCTION_PID ]]; then kill -TERM "$FUNCTION_PID" 2>/dev/null || true; wait "$FUNCTION_PID" 2>/dev/null || true; fi
   if [[ -n $SERVE_PID ]]; then kill -TERM "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
   if [[ ${KEEP:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -36,12 +51,20 @@ trap cleanup EXIT
 printf '==> sample data lake (31 days) in %s/sample\n' "$WORK"
 "$GENERATE" --out "$WORK/sample" --days 31 > /dev/null
 
-printf '==> athena-runner serve --data-dir %s/endpoint\n' "$WORK"
-"$BIN" serve --port 0 --data-dir "$WORK/endpoint" --quiet > "$WORK/serve.out" 2> "$WORK/serve.err" &
+SERVE_OPTIONS=()
+if [[ $MODE == events ]]; then
+  # The function's Invoke API port: free a moment ago (the function host binds it before any query starts, and
+  # serve retries an event it can not deliver).
+  FUNCTION_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  INVOKE_URL=http://127.0.0.1:$FUNCTION_PORT/2015-03-31/functions/athena-runner/invocations
+  SERVE_OPTIONS=(--events-to "$INVOKE_URL" --events-work-group primary)
+fi
+printf '==> athena-runner serve --data-dir %s/endpoint %s\n' "$WORK" "${SERVE_OPTIONS[*]}"
+"$BIN" serve --port 0 --data-dir "$WORK/endpoint" --quiet "${SERVE_OPTIONS[@]}" > "$WORK/serve.out" 2> "$WORK/serve.err" &
 SERVE_PID=$!
 ENDPOINT=
 for _ in $(seq 100); do
-  ENDPOINT=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/serve.out" | head -1 || true)
+  ENDPOINT=$(grep -o 'APIs at http://127.0.0.1:[0-9]*' "$WORK/serve.out" | head -1 | sed 's/^APIs at //' || true)
   [[ -n $ENDPOINT ]] && break
   sleep 0.1
 done
@@ -91,17 +114,93 @@ for table in $(aws glue get-tables --database-name pizza --query 'TableList[?len
   [[ $state == SUCCEEDED ]] || { echo "local-endpoint: MSCK REPAIR TABLE pizza.$table ended $state" >&2; exit 1; }
 done
 
-printf '==> one schedule tick of daily_revenue at %s: the packaged bootstrap under the Runtime API\n' "$SLOT"
-# The payload EventBridge Scheduler delivers (docs/queries-file.md): the resolved query plus the time.
-python3 - "$SLOT" > "$WORK/event.json" <<'PY'
+# The payload EventBridge Scheduler delivers (docs/queries-file.md): the resolved query plus the time; in events
+# mode also its dependents (weekly_top_pizzas after daily_revenue, for the same slot).
+python3 - "$SLOT" "$MODE" > "$WORK/event.json" <<'PY'
 import json, sys, yaml
 spec = yaml.safe_load(open("examples/queries.yaml"))
-defaults, query = spec["defaults"], spec["queries"]["daily_revenue"]
-resolved = {"name": "daily_revenue", "sql": query["sql"], "parameters": query.get("parameters", []),
+defaults = spec["defaults"]
+def resolved(name):
+    query = spec["queries"][name]
+    return {"name": name, "sql": query["sql"], "parameters": query.get("parameters", []),
             "workgroup": defaults["workgroup"], "catalog": defaults["catalog"], "database": defaults["database"],
             "output": defaults["output"], "timeout": defaults["timeout"], "timezone": defaults["timezone"]}
-print(json.dumps({"query": resolved, "scheduled_time": sys.argv[1]}))
+event = {"query": resolved("daily_revenue"), "scheduled_time": sys.argv[1]}
+if sys.argv[2] == "events":
+    event["dependents"] = [dict(resolved("weekly_top_pizzas"), after=["daily_revenue"])]
+print(json.dumps(event))
 PY
+
+if [[ $MODE == events ]]; then
+  printf '==> the function (packaged bootstrap, completion by events) with its Invoke API at %s\n' "$INVOKE_URL"
+  printf '==> one schedule tick of daily_revenue at %s: a direct invocation; the rest comes from events\n' "$SLOT"
+  ATHENA_RUNNER_COMPLETION_MODE=events ATHENA_RUNNER_OUTPUT=s3://example-athena-results/ \
+    "$BIN" invoke --package --zip "$ZIP" --event "$WORK/event.json" --invoke-port "$FUNCTION_PORT" \
+    > "$WORK/invocations.jsonl" 2> "$WORK/function.log" &
+  FUNCTION_PID=$!
+  # Done when the function has finished the dependent's run, or an invocation failed.
+  flow_state() {
+    python3 - "$WORK/invocations.jsonl" <<'PY'
+import json, sys
+state = "waiting"
+for line in open(sys.argv[1]):
+    invocation = json.loads(line)
+    if not invocation["succeeded"]:
+        state = "failed"
+    for query in invocation.get("response", {}).get("queries", []):
+        if query.get("name") == "weekly_top_pizzas" and query.get("action") == "finished" and state != "failed":
+            state = "finished"
+print(state)
+PY
+  }
+  state=waiting
+  for _ in $(seq $((${TIMEOUT:-120} * 5))); do
+    state=$(flow_state 2>/dev/null || echo waiting)
+    [[ $state != waiting ]] && break
+    kill -0 "$FUNCTION_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -TERM "$FUNCTION_PID" 2>/dev/null || true
+  function_status=0
+  wait "$FUNCTION_PID" || function_status=$?
+  FUNCTION_PID=
+  printf '==> the function'"'"'s invocations (source: queued = the tick, invoke = an event from serve)\n'
+  python3 - "$WORK/invocations.jsonl" <<'PY'
+import json, sys
+billed = 0
+for line in open(sys.argv[1]):
+    invocation = json.loads(line)
+    billed += invocation["billed_duration_ms"]
+    answer = invocation.get("response") or invocation.get("error") or {}
+    queries = ", ".join("%s %s" % (q.get("name"), q.get("state")) if q.get("action") != "ignored"
+                        else "%s ignored (%s)" % (q.get("query_execution_id"), q.get("note", ""))
+                        for q in answer.get("queries", []))
+    print("    %-6s %-18s %5d ms  %s" % (invocation["source"], answer.get("event", ""), invocation["billed_duration_ms"],
+                                      queries or answer.get("errorMessage", "")))
+print("    billed in all: %d ms" % billed)
+PY
+  [[ $state == finished ]] || {
+    echo "local-endpoint: the dependent weekly_top_pizzas was not finished (function log: $WORK/function.log)" >&2
+    tail -20 "$WORK/function.log" >&2; exit 1; }
+  [[ $function_status == 0 ]] || { echo "local-endpoint: an invocation failed (see above)" >&2; exit 1; }
+
+  # Delivery (`deliver:` in the queries file) goes here: after each finished run, its destinations hold the
+  # result; show them instead of the output location's <QueryExecutionId>.csv below.
+
+  printf '\n==> the results in the local results bucket (daily_revenue, then weekly_top_pizzas)\n'
+  aws s3 ls --recursive s3://example-athena-results/
+  for name in daily_revenue weekly_top_pizzas; do
+    id=$(grep -o '"name":"'"$name"'","query_execution_id":"[^"]*"' "$WORK/invocations.jsonl" | head -1 |
+           sed 's/.*"query_execution_id":"\([^"]*\)"/\1/')
+    location=$(aws athena get-query-execution --query-execution-id "$id" \
+                 --query QueryExecution.ResultConfiguration.OutputLocation --output text)
+    printf -- '--- %s (%s)\n' "$name" "$id"
+    aws s3 cp "$location" -
+  done
+  exit 0
+fi
+
+printf '==> one schedule tick of daily_revenue at %s: the packaged bootstrap under the Runtime API\n' "$SLOT"
 "$BIN" invoke --package --zip "$ZIP" --event "$WORK/event.json" | tee "$WORK/response.json"
 
 printf '\n==> the result in the local results bucket\n'

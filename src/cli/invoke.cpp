@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "athena_runner/aws/service_client.hpp"
 #include "athena_runner/engine/athena_query_engine.hpp"
@@ -40,7 +44,24 @@ struct InvokeOptions {
   bool package = false;
   std::string zip = kDefaultZip;
   std::string timeout = "15m";  // the function's timeout: the invocation deadline is now + this
+  int invoke_port = -1;         // >= 0: also serve Lambda's Invoke API there and keep the function running
 };
+
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void request_stop(int) { stop_requested = 1; }
+
+// One line per answered invocation, for --invoke-port: what a log of the function's invocations shows.
+void print_invocation(const lambda::PostedResult& result) {
+  nlohmann::ordered_json line = {{"request_id", result.request_id},
+                                 {"source", result.source},
+                                 {"succeeded", result.kind == lambda::PostedResult::Kind::Response},
+                                 {"billed_duration_ms", result.billed_milliseconds()}};
+  if (!result.error_type_header.empty()) line["error_type"] = result.error_type_header;
+  auto body = nlohmann::ordered_json::parse(result.body, nullptr, false);
+  line[result.kind == lambda::PostedResult::Kind::Response ? "response" : "error"] =
+      body.is_discarded() ? nlohmann::ordered_json(result.body) : body;
+  std::cout << line.dump() << "\n" << std::flush;
+}
 
 std::optional<std::string> read_event(const std::string& path) {
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
@@ -181,7 +202,16 @@ int invoke_package(const AwsOptions& aws_options, const InvokeOptions& options, 
     return kExitFailed;
   }
 
-  lambda::RuntimeApiEmulator runtime_api;
+  std::optional<lambda::RuntimeApiEmulator> emulator;
+  try {
+    emulator.emplace(std::max(options.invoke_port, 0));
+  } catch (const std::exception& error) {
+    std::cerr << "athena-runner invoke: " << error.what() << "\n";
+    return kExitConfiguration;
+  }
+  lambda::RuntimeApiEmulator& runtime_api = *emulator;
+  if (auto timeout = spec::parse_duration(options.timeout))
+    runtime_api.set_function_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(*timeout));
   auto variables = lambda_environment(aws_options, task_root.string(), runtime_api.endpoint());
   if (!variables) return kExitConfiguration;
   std::vector<char*> environment;
@@ -201,7 +231,32 @@ int invoke_package(const AwsOptions& aws_options, const InvokeOptions& options, 
   runtime_api.enqueue(event);
   std::optional<lambda::PostedResult> result;
   std::optional<int> exited;
-  while (!result && std::chrono::system_clock::now() < deadline) {
+  const bool serving = options.invoke_port >= 0;
+  std::size_t printed = 0;
+  bool all_succeeded = true;
+  if (serving) {
+    std::cerr << "athena-runner invoke: Lambda Invoke API at " << runtime_api.invoke_url()
+              << " (the function runs until SIGINT or SIGTERM)\n";
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+  }
+  while (serving && !stop_requested) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto results = runtime_api.results();
+    for (; printed < results.size(); ++printed) {
+      if (results[printed].kind != lambda::PostedResult::Kind::Response) all_succeeded = false;
+      print_invocation(results[printed]);
+    }
+    int status = 0;
+    if (::waitpid(*function, &status, WNOHANG) == *function) {
+      exited = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      std::cerr << "athena-runner invoke: the function exited with status " << *exited << "\n";
+      return kExitFailed;
+    }
+  }
+  while (!serving && !result && std::chrono::system_clock::now() < deadline) {
     result = runtime_api.wait_result(kRequestId, std::chrono::milliseconds(100));
     if (!result) result = runtime_api.wait_init_error(std::chrono::milliseconds(0));
     int status = 0;
@@ -220,6 +275,12 @@ int invoke_package(const AwsOptions& aws_options, const InvokeOptions& options, 
       ::kill(*function, SIGKILL);
       ::waitpid(*function, &status, 0);
     }
+  }
+  if (serving) {
+    std::int64_t billed = 0;
+    for (const auto& answered : runtime_api.results()) billed += answered.billed_milliseconds();
+    std::cerr << "athena-runner invoke: stopped after " << printed << " invocation(s), billed " << billed << " ms\n";
+    return all_succeeded ? kExitOk : kExitFailed;
   }
   if (!result) {
     std::cerr << "athena-runner invoke: the function "
@@ -247,6 +308,12 @@ CommandRunner add_invoke_command(CLI::App& app, const AwsOptions& aws) {
   command->add_option("--zip", options->zip, "the package for --package")->capture_default_str();
   command->add_option("--timeout", options->timeout, "the function's timeout (the invocation deadline)")
       ->capture_default_str();
+  command
+      ->add_option("--invoke-port", options->invoke_port,
+                   "with --package: after the event, keep the function running and serve Lambda's Invoke API on "
+                   "this loopback port (0: any free port), e.g. for `serve --events-to`; prints one JSON line per "
+                   "invocation until SIGINT/SIGTERM")
+      ->check(CLI::Range(0, 65535));
   return [options, &aws]() {
     auto payload = read_event(options->event_path);
     if (!payload) {
@@ -256,6 +323,10 @@ CommandRunner add_invoke_command(CLI::App& app, const AwsOptions& aws) {
     auto timeout = spec::parse_duration(options->timeout);
     if (!timeout) {
       std::cerr << "athena-runner invoke: --timeout: " << timeout.get_failure().message << "\n";
+      return kExitUsage;
+    }
+    if (options->invoke_port >= 0 && !options->package) {
+      std::cerr << "athena-runner invoke: --invoke-port needs --package\n";
       return kExitUsage;
     }
     auto deadline = std::chrono::system_clock::now() + *timeout;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "athena_runner/server/server.hpp"
+#include "athena_runner/spec/value_formats.hpp"
 #include "commands.hpp"
 
 namespace athena_runner::cli {
@@ -39,6 +40,15 @@ int run_serve(const server::ServerConfig& config) {
     std::cerr << "athena-runner serve: warning: listening on " << config.host
               << " with the default credentials (test/test): anyone who can reach this address can read and "
                  "write the data directory; set --secret-access-key (or ATHENA_RUNNER_SECRET_ACCESS_KEY)\n";
+  if (config.events.enabled()) {
+    std::string work_groups;
+    for (const auto& name : config.events.work_groups) work_groups += (work_groups.empty() ? "" : ", ") + name;
+    std::cout << "athena-runner serve: sending Athena Query State Change events to " << config.events.target << " ("
+              << (work_groups.empty() ? std::string("every work group") : "work groups " + work_groups) << ")\n";
+  }
+  if (config.hold_running.count() > 0)
+    std::cout << "athena-runner serve: holding every query RUNNING for " << config.hold_running.count()
+              << " ms after its submission (test knob)\n";
   if (config.faults.enabled())
     std::cout << "athena-runner serve: injecting faults: throttle rate " << config.faults.throttle_rate
               << ", error rate " << config.faults.error_rate << ", latency " << config.faults.latency.count()
@@ -53,8 +63,9 @@ int run_serve(const server::ServerConfig& config) {
             << "  try:            AWS_ENDPOINT_URL=" << endpoint.endpoint() << " aws s3 ls\n"
             << std::flush;
   endpoint.run();
-  // Wake the waiter if run() ended for another reason.
-  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  // Wake the waiter if run() ended for another reason: it takes SIGTERM with sigwait (blocked in every
+  // thread), so this terminates nothing.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
   signal_waiter.join();
   std::cout << "athena-runner serve: stopped\n";
   return kExitOk;
@@ -100,6 +111,24 @@ CommandRunner add_serve_command(CLI::App& app) {
   command->add_flag("--fsync", config->fsync_objects,
                     "fsync every S3 write before answering it, so it survives a power loss (default: it survives "
                     "a killed server, and puts do not wait on the disk)");
+  command->add_option("--events-to", config->events.target,
+                      "send Athena's state-change events (as EventBridge delivers them) to this Lambda Invoke URL, "
+                      "e.g. http://127.0.0.1:9001/2015-03-31/functions/athena-runner/invocations");
+  command->add_option("--events-work-group", config->events.work_groups,
+                      "only events of this work group (repeatable; default: every work group)");
+  command
+      ->add_option("--events-max-attempts", config->events.max_attempts,
+                   "attempts per event before it is dropped (the delay doubles from 100 ms)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  command->add_option_function<std::string>(
+      "--hold-running",
+      [config](const std::string& text) {
+        auto duration = spec::parse_duration(text);
+        if (!duration) throw CLI::ValidationError("--hold-running", duration.get_failure().message);
+        config->hold_running = std::chrono::duration_cast<std::chrono::milliseconds>(*duration);
+      },
+      "test/benchmark knob: report each query RUNNING until this long after its submission (e.g. 60s)");
   command->add_flag(
       "--quiet", [config](std::int64_t) { config->log_requests = false; }, "do not log requests");
   return [config] { return run_serve(*config); };

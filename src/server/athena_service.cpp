@@ -158,6 +158,14 @@ Status AthenaApi::open() {
   return Ok{};
 }
 
+Status AthenaApi::send_state_changes(const StateChangeEvents& config, aws::Credentials signing_credentials,
+                                     std::ostream& log) {
+  auto publisher = StateEventPublisher::open(config, engine(), std::move(signing_credentials), random_, log);
+  if (!publisher) return std::move(publisher).get_failure();
+  events_ = std::move(publisher).get_result();
+  return Ok{};
+}
+
 void AthenaApi::register_operations(JsonService& service) {
   auto bind = [this](Outcome<json> (AthenaApi::*method)(const json&)) {
     return [this, method](const json& input) { return (this->*method)(input); };
@@ -242,6 +250,7 @@ Outcome<json> AthenaApi::start_query_execution(const json& input) {
   }
   auto started = engine().start(request);
   if (!started) return from_engine(started.get_failure());
+  if (events_) events_->started(*started, work_group_name);
   return json{{"QueryExecutionId", *started}};
 }
 

@@ -19,6 +19,7 @@
 #include "athena_runner/runner/engine.hpp"
 #include "glue_service.hpp"
 #include "json_service.hpp"
+#include "state_events.hpp"
 
 namespace athena_runner::server {
 
@@ -36,6 +37,8 @@ class AthenaApi {
             Random random);
   // Opens the engine; fails as open_engine does.
   Status open();
+  // After open(): sends Athena's state-change events of the queries started from now on (serve --events-to).
+  Status send_state_changes(const StateChangeEvents& config, aws::Credentials signing_credentials, std::ostream& log);
   void register_operations(JsonService& service);
 
  private:
@@ -80,6 +83,7 @@ class AthenaApi {
   Random random_;                                // named query ids
   std::mutex state_mutex_;                       // work groups and named queries
   std::unique_ptr<runner::QueryEngine> engine_;  // set by open(), before any request
+  std::unique_ptr<StateEventPublisher> events_;  // after engine_: stopped before the engine closes
 };
 
 }  // namespace athena_runner::server

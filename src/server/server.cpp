@@ -244,12 +244,26 @@ Outcome<std::unique_ptr<Server>> Server::open(const ServerConfig& config) {
   workspace.default_output = kDefaultOutputLocation;
   workspace.workers = 2;
   workspace.random = config.random;
-  impl->athena = std::make_unique<AthenaApi>([workspace] { return engine::open_local_query_engine(workspace); },
-                                             kDefaultOutputLocation, *impl->glue_catalog, config.data_dir + "/.athena",
-                                             config.random);
+  if (config.hold_running.count() < 0)
+    return make_error(ErrorKind::Configuration, "InvalidHoldRunning", "--hold-running must not be negative");
+  const auto hold = config.hold_running;
+  auto open_engine = [workspace, hold]() -> Outcome<std::unique_ptr<runner::QueryEngine>> {
+    auto opened = engine::open_local_query_engine(workspace);
+    if (!opened) return opened;
+    return hold_running(std::move(opened).get_result(), hold);
+  };
+  impl->athena = std::make_unique<AthenaApi>(open_engine, kDefaultOutputLocation, *impl->glue_catalog,
+                                             config.data_dir + "/.athena", config.random);
   if (auto opened = impl->athena->open(); !opened)
     return make_error(ErrorKind::Configuration, "EngineFailed",
                       "cannot open the local query engine: " + opened.get_failure().message);
+  if (config.events.enabled()) {
+    aws::Credentials signer;
+    signer.access_key_id = config.access_key_id;
+    signer.secret_access_key = config.secret_access_key;
+    if (auto sending = impl->athena->send_state_changes(config.events, signer, std::cerr); !sending)
+      return std::move(sending).get_failure();
+  }
   auto athena = std::make_unique<JsonService>("AmazonAthena", "athena", "InvalidRequestException");
   impl->athena->register_operations(*athena);
   impl->json_services["athena"] = std::move(athena);

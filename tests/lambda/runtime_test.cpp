@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <thread>
 
 #include "athena_runner/lambda/runtime.hpp"
 #include "athena_runner/lambda/runtime_api_emulator.hpp"
@@ -224,6 +225,87 @@ TEST(LambdaRuntime, EndpointComesFromTheEnvironment) {
   auto found = runtime_endpoint({}, aws::Environment::from_map({{"AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"}}));
   ASSERT_TRUE(found);
   EXPECT_EQ(*found, "127.0.0.1:9001");
+}
+
+// Lambda's Invoke API on the emulator, called by boto3 (botocore's lambda model decides the request and reads
+// the answer): RequestResponse returns the function's answer, Event queues and answers 202, DryRun 204, an
+// error is flagged Unhandled, another function is ResourceNotFoundException.
+TEST(LambdaInvokeApi, Boto3InvokesTheFunctionThroughTheEmulator) {
+  auto server = std::make_unique<RuntimeApiServer>();
+  RuntimeOptions options;
+  options.endpoint = server->endpoint();
+  std::thread loop([&] {
+    (void)run_handler(
+        [](const InvocationRequest& request) {
+          if (request.payload.find("fail") != std::string::npos)
+            return InvocationResponse::failure("asked to fail", "Asked");
+          return InvocationResponse::success(json{{"echo", json::parse(request.payload)}}.dump());
+        },
+        options);
+  });
+  const std::string script = R"(
+import json, sys, boto3
+client = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")
+out = {}
+answer = client.invoke(FunctionName="athena-runner", Payload=json.dumps({"n": 1}))
+out["sync"] = [answer["StatusCode"], json.loads(answer["Payload"].read()), answer.get("FunctionError")]
+answer = client.invoke(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:athena-runner:$LATEST",
+                       Payload=json.dumps({"fail": True}))
+out["failed"] = [answer["StatusCode"], json.loads(answer["Payload"].read())["errorType"], answer.get("FunctionError")]
+answer = client.invoke(FunctionName="athena-runner", InvocationType="Event", Payload=json.dumps({"n": 2}))
+out["event"] = answer["StatusCode"]
+out["dry_run"] = client.invoke(FunctionName="athena-runner", InvocationType="DryRun")["StatusCode"]
+try:
+    client.invoke(FunctionName="someone-else", Payload=b"{}")
+    out["other"] = "invoked"
+except client.exceptions.ResourceNotFoundException as error:
+    out["other"] = error.response["Error"]["Code"]
+print(json.dumps(out))
+)";
+  auto result = testing::run_process({"python3", "-c", script, "http://" + server->endpoint()}, {},
+                                     {{"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}},
+                                     std::chrono::seconds(60));
+  // The Event invocation is answered before it runs: wait for its answer before stopping the loop.
+  for (int waited = 0; waited < 200 && server->results().size() < 3; ++waited)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto results = server->results();
+  server.reset();  // releases the loop's GET /next, which ends it
+  loop.join();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json out = json::parse(result.out);
+  EXPECT_EQ(out["sync"], json::parse(R"([200, {"echo": {"n": 1}}, null])"));
+  EXPECT_EQ(out["failed"], json::parse(R"([200, "Asked", "Unhandled"])"));
+  EXPECT_EQ(out["event"], 202);
+  EXPECT_EQ(out["dry_run"], 204);
+  EXPECT_EQ(out["other"], "ResourceNotFoundException");
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& posted : results) {
+    EXPECT_EQ(posted.source, "invoke");
+    EXPECT_GT(posted.duration.count(), 0);
+  }
+  EXPECT_NE(results[2].body.find("\"n\":2"), std::string::npos) << results[2].body;
+}
+
+TEST(LambdaInvokeApi, BilledDurationIsRoundedUpToAWholeMillisecond) {
+  PostedResult result;
+  result.duration = std::chrono::microseconds(1200);
+  EXPECT_EQ(result.billed_milliseconds(), 2);
+  result.duration = std::chrono::milliseconds(3);
+  EXPECT_EQ(result.billed_milliseconds(), 3);
+  result.duration = std::chrono::nanoseconds(1);
+  EXPECT_EQ(result.billed_milliseconds(), 1);
+}
+
+TEST(LambdaInvokeApi, ABusyPortIsAClearError) {
+  RuntimeApiServer first;
+  try {
+    RuntimeApiServer second(first.port());
+    FAIL() << "bound a port already in use";
+  } catch (const std::runtime_error& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "RuntimeApiEmulator: cannot bind 127.0.0.1:" + std::to_string(first.port()) + " (is it in use?)");
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "athena_runner/base/outcome.hpp"
 #include "athena_runner/base/random.hpp"
@@ -31,6 +32,21 @@ struct FaultInjection {
   bool enabled() const { return throttle_rate > 0 || error_rate > 0 || latency.count() > 0; }
 };
 
+// Athena's state-change events, sent as EventBridge delivers them to a Lambda target (source `aws.athena`,
+// detail-type `Athena Query State Change`, docs.aws.amazon.com/athena/latest/ug/athena-events.html): each
+// event is a SigV4-signed asynchronous Lambda Invoke (`X-Amz-Invocation-Type: Event`) of `target`, sent from
+// a thread of its own (a query never waits on it), in order, retried on a network error, 429 or 5xx.
+struct StateChangeEvents {
+  std::string target;                    // http://HOST:PORT/2015-03-31/functions/NAME/invocations; empty: none
+  std::vector<std::string> work_groups;  // only queries of these work groups; empty: every work group
+  int max_attempts = 5;                  // per event; then it is dropped, saying so on stderr
+  std::chrono::milliseconds first_retry_delay{100};  // doubled after each failed attempt
+  std::chrono::milliseconds poll_interval{10};       // how often running queries' states are read
+  std::string account_id = "123456789012";
+  std::string region = "us-east-1";
+  bool enabled() const { return !target.empty(); }
+};
+
 struct ServerConfig {
   std::string host = std::string(kDefaultHost);  // loopback: the endpoint is for this machine
   int port = kDefaultPort;                       // 0: any free port (see Server::port())
@@ -40,6 +56,10 @@ struct ServerConfig {
   std::chrono::seconds max_clock_skew{900};  // AWS's 15 minutes between X-Amz-Date and now
   int threads = 8;                           // requests served at once
   FaultInjection faults;
+  StateChangeEvents events;
+  // Test and benchmark knob: a query is reported RUNNING (GetQueryExecution, BatchGetQueryExecution,
+  // GetQueryResults, state-change events) until this long after its submission, however soon it finished.
+  std::chrono::milliseconds hold_running{0};
   bool log_requests = true;  // one line per request on stderr (method, path, status; no query)
   // S3 writes fsynced before they are answered (survive a power loss). Off: an answered write survives a
   // killed server (the kernel holds it) but not a crash of the machine, and puts do not wait on the disk.
