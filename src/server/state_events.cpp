@@ -84,8 +84,9 @@ class HeldEngine final : public runner::QueryEngine {
   bool wait_for_change(std::uint64_t seen, const Clock& clock, std::chrono::milliseconds duration) override {
     return inner_->wait_for_change(seen, clock, duration);
   }
-  Status stream_result_csv(const athena::QueryExecution& execution, const runner::ByteSink& sink) override {
-    return inner_->stream_result_csv(execution, sink);
+  Status stream_result_csv(const athena::QueryExecution& execution, std::uint64_t from_byte,
+                           const runner::ByteSink& sink) override {
+    return inner_->stream_result_csv(execution, from_byte, sink);
   }
   Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
     auto execution = get(query_execution_id);
