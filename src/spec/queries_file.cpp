@@ -62,6 +62,37 @@ std::vector<std::string> strings_of(const Value& object, std::string_view key) {
   return out;
 }
 
+constexpr std::pair<DeliveryFormat, std::string_view> kDeliveryFormats[] = {
+    {DeliveryFormat::Csv, "csv"},
+    {DeliveryFormat::CsvGz, "csv.gz"},
+    {DeliveryFormat::Parquet, "parquet"},
+    {DeliveryFormat::Json, "json"},
+};
+
+// The deliver list the schema has accepted (formats and rules are its enums), with the checks beyond it.
+std::vector<Delivery> read_deliveries(const Value& object, const std::string& path, Problems& problems) {
+  std::vector<Delivery> out;
+  const Value* list = object.get("deliver");
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->items.size(); ++i) {
+    const Value& item = list->items[i];
+    Delivery delivery;
+    delivery.to = string_of(item, "to").value_or("");
+    if (auto format = string_of(item, "format")) {
+      for (const auto& [value, name] : kDeliveryFormats)
+        if (name == *format) delivery.format = value;
+    }
+    if (string_of(item, "overwrite").value_or("replace") == "keep") delivery.overwrite = OverwriteRule::Keep;
+    if (auto problem = delivery_destination_error(delivery.to, delivery.format)) {
+      const Value* to = item.get("to");
+      problems.add(to != nullptr ? to->line : item.line,
+                   detail::append_key(detail::append_index(detail::append_key(path, "deliver"), i), "to"), *problem);
+    }
+    out.push_back(std::move(delivery));
+  }
+  return out;
+}
+
 ResultFormat result_format_of(std::string_view text) {
   if (text == "json") return ResultFormat::Json;
   if (text == "table") return ResultFormat::Table;
@@ -156,6 +187,7 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
   query.after = strings_of(object, "after");
   if (const Value* enabled = object.get("enabled")) query.enabled = enabled->boolean;
   query.tables = strings_of(object, "tables");
+  query.deliver = read_deliveries(object, path, problems);
   query.settings = read_settings(object, path, problems);
 
   const ResolvedQuery resolved = resolve_query(query, defaults);
@@ -195,6 +227,12 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
     for (std::size_t i = 0; i < query.parameters.size(); ++i) {
       check_template(query.parameters[i], parameters != nullptr ? &parameters->items[i] : nullptr,
                      detail::append_index(detail::append_key(path, "parameters"), i));
+    }
+    const Value* deliver = object.get("deliver");
+    for (std::size_t i = 0; i < query.deliver.size(); ++i) {
+      const Value* to = deliver != nullptr ? deliver->items[i].get("to") : nullptr;
+      check_template(query.deliver[i].to, to,
+                     detail::append_key(detail::append_index(detail::append_key(path, "deliver"), i), "to"));
     }
   }
   return query;
@@ -268,6 +306,14 @@ std::optional<T> first_of(const std::optional<T>& a, const std::optional<T>& b) 
 
 }  // namespace
 
+std::string_view to_string(DeliveryFormat format) {
+  for (const auto& [value, name] : kDeliveryFormats)
+    if (value == format) return name;
+  return "csv";
+}
+
+std::string_view to_string(OverwriteRule rule) { return rule == OverwriteRule::Keep ? "keep" : "replace"; }
+
 std::string_view to_string(ResultFormat format) {
   switch (format) {
     case ResultFormat::Csv: return "csv";
@@ -288,6 +334,7 @@ ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& default
   resolved.after = query.after;
   resolved.enabled = query.enabled;
   resolved.tables = query.tables;
+  resolved.deliver = query.deliver;
   resolved.workgroup = first_of(own.workgroup, defaults.workgroup).value_or(std::string(kDefaultWorkgroup));
   resolved.catalog = first_of(own.catalog, defaults.catalog).value_or(std::string(kDefaultCatalog));
   resolved.database = first_of(own.database, defaults.database).value_or("");
