@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "completion.hpp"
+#include "delivery.hpp"
 #include "json_log.hpp"
 
 namespace athena_runner::lambda {
@@ -107,8 +108,13 @@ std::string JsonLog::format_time(std::chrono::system_clock::time_point time) {
 }
 
 QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log,
-                           RunStore* store)
-    : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log), store_(store) {}
+                           RunStore* store, runner::ObjectStore* objects)
+    : config_(std::move(config)),
+      engine_(engine),
+      clock_(std::move(clock)),
+      log_(log),
+      store_(store),
+      objects_(objects) {}
 
 InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   JsonLog log(log_, config_.log_level, clock_.now);
@@ -139,7 +145,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   const CompletionMode mode = by_events ? CompletionMode::Events : CompletionMode::Wait;
   std::vector<Answer> answers;
   if (event->kind == EventKind::QueryStateChange || event->kind == EventKind::Sweep) {
-    EventsCompletion completion(config_, engine_, *store_, clock_, log, request.request_id);
+    EventsCompletion completion(config_, engine_, *store_, clock_, log, request.request_id, objects_);
     Outcome<std::vector<Completion>> done = std::vector<Completion>{};
     if (event->kind == EventKind::QueryStateChange) {
       auto one = completion.on_state_change(*event->state_change);
@@ -243,9 +249,21 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   }
 
   std::optional<EventsCompletion> completion;
-  if (mode == CompletionMode::Events) completion.emplace(config_, engine_, *store_, clock_, log, request.request_id);
+  if (mode == CompletionMode::Events)
+    completion.emplace(config_, engine_, *store_, clock_, log, request.request_id, objects_);
   for (std::size_t i = 0; i < summaries.size(); ++i) {
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
+    if (!completion && answer.summary.succeeded()) {
+      // Wait mode: the run ended here, so deliver here (events mode delivers when it finishes the run).
+      auto delivered =
+          deliver_results(answer.summary, engine_, objects_, clock_, config_.poll, log, request.request_id);
+      if (delivered) {
+        answer.summary.deliveries = std::move(delivered).get_result();
+      } else {
+        answer.summary.reason = delivered.get_failure().message;
+        answer.failure_type = std::string(kErrorDeliveryFailed);
+      }
+    }
     if (completion && !answer.summary.query_execution_id.empty()) {
       auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);
       answer.summary = recorded.summary;
