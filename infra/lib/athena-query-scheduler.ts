@@ -531,10 +531,12 @@ export class AthenaQueryScheduler extends Construct {
       if (completionMode === 'wait' && q.after.length > 0) {
         problems.push(`${at}.after: needs completionMode "events" (in "wait" mode nothing starts a query after another)`);
       }
-      // parquet and json deliveries run an UNLOAD that the finishing invocation waits for (up to the query's timeout).
+      // parquet and json deliveries run an UNLOAD that the finishing invocation waits for (up to the query's timeout);
+      // in wait mode the same invocation has waited for the query first.
       const unloads = q.deliver.findIndex((d) => d.format === 'parquet' || d.format === 'json');
-      if (completionMode === 'events' && unloads >= 0 && q.timeoutSeconds + SCHEDULER_DEFAULTS.timeoutMarginSeconds > limit) {
-        problems.push(`${at}.deliver[${unloads}].format: ${q.deliver[unloads].format} is written by an UNLOAD the function waits for, up to the query timeout: ${q.timeout} plus ${SCHEDULER_DEFAULTS.timeoutMarginSeconds}s does not fit in the function timeout of ${limit}s: shorten the query timeout or deliver csv`);
+      const waits = completionMode === 'wait' ? 2 : 1;
+      if (unloads >= 0 && waits * q.timeoutSeconds + SCHEDULER_DEFAULTS.timeoutMarginSeconds > limit) {
+        problems.push(`${at}.deliver[${unloads}].format: ${q.deliver[unloads].format} is written by an UNLOAD the function waits for, up to the query timeout: ${waits === 2 ? `the query and its UNLOAD, 2 x ${q.timeout}` : q.timeout} plus ${SCHEDULER_DEFAULTS.timeoutMarginSeconds}s does not fit in the function timeout of ${limit}s: shorten the query timeout or deliver csv`);
       }
       // In events mode no invocation waits for a query, so its timeout need not fit in the function's.
       if (completionMode === 'wait' && q.timeoutSeconds + SCHEDULER_DEFAULTS.timeoutMarginSeconds > limit) {

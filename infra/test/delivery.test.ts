@@ -103,7 +103,7 @@ describe('bad destinations fail synth with exact messages', () => {
   const dir = tempDir();
   const zip = writeDummyLambdaZip(dir);
   let counter = 0;
-  const synthError = (deliver: string, queryLines = ''): { file: string; message: string } => {
+  const synthError = (deliver: string, queryLines = '', context: Record<string, string> = {}): { file: string; message: string } => {
     const file = writeQueriesFile(dir, `defaults:
   database: pizza
   output: s3://example-athena-results/athena-runner/
@@ -116,7 +116,7 @@ queries:
     tables: [order_details]
 ${queryLines}    deliver:
 ${deliver}`, `deliver-${counter++}.yaml`);
-    const app = new App({ context: { config: file, package: zip }, outdir: tempDir('cdk.out-') });
+    const app = new App({ context: { config: file, package: zip, ...context }, outdir: tempDir('cdk.out-') });
     return { file, message: thrownMessage(() => buildApp(app)) };
   };
 
@@ -142,6 +142,12 @@ ${deliver}`, `deliver-${counter++}.yaml`);
     const { file, message } = synthError('      - to: "s3://reports/{{ scheduled_dat }}.csv"\n');
     expect(message).toBe(`Invalid queries file ${file}:
   - queries.daily_revenue.deliver[0].to:1:17: unknown variable "scheduled_dat"; variables: scheduled_time, scheduled_time_utc, scheduled_time_local, scheduled_date, scheduled_year, scheduled_month, scheduled_day, scheduled_hour, scheduled_minute, scheduled_epoch, query_name`);
+  });
+
+  test('in wait mode, the query and its UNLOAD must both fit in the function timeout', () => {
+    const { file, message } = synthError('      - to: s3://reports/monthly/\n        format: parquet\n', '    timeout: 8m\n', { completionMode: 'wait' });
+    expect(message).toBe(`Invalid queries file ${file}:
+  - queries.daily_revenue.deliver[0].format: parquet is written by an UNLOAD the function waits for, up to the query timeout: the query and its UNLOAD, 2 x 8m plus 30s does not fit in the function timeout of 900s: shorten the query timeout or deliver csv`);
   });
 
   test('an UNLOAD the finishing invocation would wait for longer than the function may run', () => {
