@@ -73,7 +73,8 @@ int invoke_in_process(const AwsOptions& aws_options, const std::string& payload,
   auto shared_context = std::make_shared<const aws::ClientContext>(std::move(*context));
   auto engine = engine::make_athena_query_engine(shared_context);
   auto store = lambda::make_s3_run_store(shared_context);
-  lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cerr, store.get());
+  auto objects = runner::make_s3_object_store(shared_context);
+  lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cerr, store.get(), objects.get());
   lambda::InvocationRequest request;
   request.request_id = kRequestId;
   request.payload = payload;
