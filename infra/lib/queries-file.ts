@@ -325,6 +325,10 @@ export class QueriesFile {
           grantPrefix: template === -1 ? objectKey : objectKey.slice(0, template),
         });
       });
+      const queryEncryption = encryption(q.encryption) ?? this.defaults.encryption;
+      if (deliver.length > 0 && queryEncryption?.type === 'CSE_KMS') {
+        problems.push(`${at}.deliver: results encrypted with CSE_KMS are ciphertext to S3, so a delivery would copy (or gzip) ciphertext: use SSE_KMS or SSE_S3 for a query with deliver`);
+      }
       if (!sql || !database || !output) continue;
       const timeout: string = q.timeout ?? this.defaults.timeout;
       queries.push({

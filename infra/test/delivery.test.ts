@@ -138,6 +138,13 @@ ${deliver}`, `deliver-${counter++}.yaml`);
   - queries.daily_revenue.deliver[0].to: format parquet is written by Athena's UNLOAD, which may split the result into several files: "to" must be a prefix ending with "/", not "s3://reports/q.parquet"`);
   });
 
+  test('results encrypted client-side', () => {
+    const { file, message } = synthError('      - to: s3://reports/q.csv\n',
+      '    encryption: {type: CSE_KMS, kms_key: "arn:aws:kms:eu-central-1:123456789012:key/abc"}\n');
+    expect(message).toBe(`Invalid queries file ${file}:
+  - queries.daily_revenue.deliver: results encrypted with CSE_KMS are ciphertext to S3, so a delivery would copy (or gzip) ciphertext: use SSE_KMS or SSE_S3 for a query with deliver`);
+  });
+
   test('an unknown template variable', () => {
     const { file, message } = synthError('      - to: "s3://reports/{{ scheduled_dat }}.csv"\n');
     expect(message).toBe(`Invalid queries file ${file}:

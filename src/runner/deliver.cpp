@@ -22,8 +22,8 @@ using spec::DeliveryFormat;
 constexpr int kNotFoundStatus = 404;
 constexpr int kGzipWindowBits = 15 + 16;  // zlib: a gzip wrapper (header without name or time), 32 KiB window
 constexpr int kGzipMemoryLevel = 8;
-constexpr std::size_t kDeflateChunk = 64 * 1024;
-constexpr std::size_t kCopyChunk = 1024 * 1024;
+constexpr std::size_t kDeflateChunk = std::size_t{64} * 1024;
+constexpr std::size_t kCopyChunk = std::size_t{1024} * 1024;
 constexpr std::size_t kPartDigits = 5;  // _00000.parquet, _00001.parquet, ...
 
 struct FormatTraits {
@@ -352,7 +352,9 @@ Outcome<std::vector<Delivered>> deliver(const RunSummary& summary, QueryEngine& 
       for (std::size_t i = 0; i < files->size() && status; ++i) {
         std::string part = std::to_string(i);
         part.insert(0, part.size() < kPartDigits ? kPartDigits - part.size() : 0, '0');
-        const auto target = destination(*to, stem + "_" + part + std::string(format.extension));
+        std::string name = stem;
+        name.append("_").append(part).append(format.extension);
+        const auto target = destination(*to, name);
         const auto& source = (*files)[i];
         status = record(target, [&] { return store.copy(source, target, attributes); });
       }

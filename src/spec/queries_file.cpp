@@ -25,6 +25,9 @@ constexpr std::string_view kErrorCode = "InvalidQueriesFile";
 constexpr std::string_view kQuerySpecDisplayName = "query spec";
 constexpr std::string_view kQueryNameSchema = "#/properties/queries/propertyNames";
 constexpr std::string_view kQuerySchema = "#/$defs/query";
+constexpr std::string_view kCseKmsDelivery =
+    "results encrypted with CSE_KMS are ciphertext to S3, so a delivery would copy (or gzip) ciphertext: use "
+    "SSE_KMS or SSE_S3 for a query with deliver";
 // Templates are checked at load time by rendering them once for this instant (2000-01-01T00:00:00Z), so a
 // typo fails when the file is read, not at the first scheduled run.
 constexpr Instant kTemplateCheckTime{std::chrono::seconds(946684800)};
@@ -193,6 +196,9 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
   const ResolvedQuery resolved = resolve_query(query, defaults);
   if (resolved.database.empty()) {
     problems.add(object.line, path, "no database: set database on the query or in defaults");
+  }
+  if (!query.deliver.empty() && resolved.encryption && resolved.encryption->type == "CSE_KMS") {
+    problems.add(object.get("deliver")->line, detail::append_key(path, "deliver"), std::string(kCseKmsDelivery));
   }
   // One SQL literal per '?' (docs/queries-file.md, "Keys of a query").
   if (!query.sql.empty()) {

@@ -403,6 +403,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "bad.yaml:7: queries.q.deliver[0].to:1:17: unknown variable \"scheduled_dat\"; variables: "
                 "scheduled_time, scheduled_time_utc, scheduled_time_local, scheduled_date, scheduled_year, "
                 "scheduled_month, scheduled_day, scheduled_hour, scheduled_minute, scheduled_epoch, query_name"},
+        BadFile{"client_side_encryption",
+                "defaults:\n  database: db\n  encryption: {type: CSE_KMS, kms_key: "
+                "\"arn:aws:kms:eu-west-1:123456789012:key/abc\"}\nqueries:\n  q:\n    sql: SELECT 1\n"
+                "    deliver:\n      - to: s3://reports/q.csv\n",
+                "bad.yaml:8: queries.q.deliver: results encrypted with CSE_KMS are ciphertext to S3, so a delivery "
+                "would copy (or gzip) ciphertext: use SSE_KMS or SSE_S3 for a query with deliver"},
         BadFile{"empty_deliver", "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver: []\n",
                 "bad.yaml:6: queries.q.deliver: must not be an empty list"}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
