@@ -18,7 +18,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { QueriesFile, QueriesFileError, ResolvedQuery, TableRef } from './queries-file';
+import { Delivery, QueriesFile, QueriesFileError, ResolvedQuery, TableRef } from './queries-file';
 import { parseS3Location, S3Location, snsTopicArnError, STACK_TOPIC } from './validation';
 
 /** Log levels the C++ function understands (ATHENA_RUNNER_LOG_LEVEL). */
@@ -563,6 +563,13 @@ export class AthenaQueryScheduler extends Construct {
       if (completionMode === 'wait' && q.after.length > 0) {
         problems.push(`${at}.after: needs completionMode "events" (in "wait" mode nothing starts a query after another)`);
       }
+      // parquet and json deliveries run an UNLOAD that the finishing invocation waits for (up to the query's timeout);
+      // in wait mode the same invocation has waited for the query first.
+      const unloads = q.deliver.findIndex((d) => d.format === 'parquet' || d.format === 'json');
+      const waits = completionMode === 'wait' ? 2 : 1;
+      if (unloads >= 0 && waits * q.timeoutSeconds + SCHEDULER_DEFAULTS.timeoutMarginSeconds > limit) {
+        problems.push(`${at}.deliver[${unloads}].format: ${q.deliver[unloads].format} is written by an UNLOAD the function waits for, up to the query timeout: ${waits === 2 ? `the query and its UNLOAD, 2 x ${q.timeout}` : q.timeout} plus ${SCHEDULER_DEFAULTS.timeoutMarginSeconds}s does not fit in the function timeout of ${limit}s: shorten the query timeout or deliver csv`);
+      }
       // In events mode no invocation waits for a query, so its timeout need not fit in the function's.
       if (completionMode === 'wait' && q.timeoutSeconds + SCHEDULER_DEFAULTS.timeoutMarginSeconds > limit) {
         problems.push(`${at}.timeout: ${q.timeout} plus ${SCHEDULER_DEFAULTS.timeoutMarginSeconds}s to stop the query does not fit in the function timeout of ${limit}s: shorten the query timeout (the function runs at most 15 minutes)`);
@@ -650,6 +657,22 @@ export class AthenaQueryScheduler extends Construct {
       ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts',
         ...(completionMode === 'events' ? ['s3:DeleteObject'] : [])], partition));
 
+    // Deliveries: write on exactly each destination's prefix (its key up to the first "{{"), nothing wider. CopyObject
+    // reads its source from the results prefix above. keep also reads the destination (HeadObject) and lists its
+    // prefix, so that a missing object answers 404, not 403.
+    const deliveryLocation = (d: Delivery): S3Location => ({ bucket: d.bucket, prefix: d.grantPrefix, uri: `s3://${d.bucket}/${d.grantPrefix}` });
+    const deliveries = file.queries.flatMap((q) => q.deliver);
+    const replaceLocations = uniqueBy(deliveries.filter((d) => d.overwrite === 'replace').map(deliveryLocation), (l) => `${l.bucket}/${l.prefix}`);
+    const keepLocations = uniqueBy(deliveries.filter((d) => d.overwrite === 'keep').map(deliveryLocation), (l) => `${l.bucket}/${l.prefix}`);
+    if (replaceLocations.length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'DeliverObjects',
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: replaceLocations.map((l) => `arn:${partition}:s3:::${l.bucket}/${l.prefix}*`),
+      }));
+    }
+    statements.push(...s3Statements('DeliverKeep', keepLocations, ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], partition));
+
     const keys = unique([
       ...(kmsKey ? [kmsKey.keyArn] : []),
       ...file.queries.map((q) => q.encryption?.kmsKey).filter((k): k is string => k !== undefined),
@@ -684,6 +707,11 @@ export class AthenaQueryScheduler extends Construct {
         appliesTo: [Token.isUnresolved(l.bucket)
           ? { regex: `/^Resource::arn:<AWS::Partition>:s3:::<[A-Za-z0-9]+>\\/${escapeRegex(l.prefix)}\\*$/g` }
           : `Resource::arn:<AWS::Partition>:s3:::${l.bucket}/${l.prefix}*`],
+      })),
+      ...uniqueBy([...replaceLocations, ...keepLocations], (l) => `${l.bucket}/${l.prefix}`).map((l) => ({
+        id: 'AwsSolutions-IAM5',
+        reason: 'Delivered objects are named by the scheduled time: this grant is limited to one deliver destination of the queries file, its key up to the first template (prefix*).',
+        appliesTo: [`Resource::arn:<AWS::Partition>:s3:::${l.bucket}/${l.prefix}*`],
       })),
       ...unique(wholeDatabases).map((d) => ({
         id: 'AwsSolutions-IAM5',

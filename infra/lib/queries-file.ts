@@ -4,10 +4,13 @@ import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
 import {
   notifyTargetError,
+  DeliveryFormat,
+  deliveryDestinationError,
   parseDurationSeconds,
   parseS3Location,
   S3Location,
   scheduleExpressionError,
+  templateVariableError,
   timeZoneError,
 } from './validation';
 
@@ -39,6 +42,20 @@ export interface ResultEncryption {
 export interface NotifyTargets {
   readonly onSuccess?: string;
   readonly onFailure?: string;
+}
+
+/** One destination of a query's results (docs/queries-file.md, "Delivery"). */
+export interface Delivery {
+  /** As written, templates included: s3://bucket/key or s3://bucket/prefix/. */
+  readonly to: string;
+  readonly format: DeliveryFormat;
+  readonly overwrite: 'replace' | 'keep';
+  /** True when `format` and `overwrite` were written (the payload then carries them). */
+  readonly formatGiven: boolean;
+  readonly overwriteGiven: boolean;
+  readonly bucket: string;
+  /** The key up to its first template ("{{"): what the function may write (bucket/grantPrefix*). */
+  readonly grantPrefix: string;
 }
 
 /** A table reference resolved to its database. */
@@ -76,6 +93,8 @@ export interface ResolvedQuery {
   readonly resultFormat: string;
   /** The query's notify, else the defaults' (a query's replaces the defaults' whole); empty for none. */
   readonly notify: NotifyTargets;
+  /** Where each succeeded run's results are delivered; empty for most. */
+  readonly deliver: readonly Delivery[];
 }
 
 /** Account-specific values that replace the file's defaults (e.g. from CDK context). */
@@ -114,7 +133,13 @@ function keyPath(instancePath: string): string {
     .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
-function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
+/** The value at a JSON pointer such as /queries/q/deliver/0/format. */
+function valueAt(document: unknown, instancePath: string): unknown {
+  return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<any>((value, key) => (value === null || value === undefined ? undefined : value[key]), document);
+}
+
+function describeSchemaErrors(errors: readonly ErrorObject[], document: unknown): string[] {
   const lines: string[] = [];
   for (const e of errors) {
     // if/then/else and oneOf wrappers repeat what their branches already said.
@@ -126,6 +151,8 @@ function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
     if (e.keyword === 'pattern' && e.propertyName !== undefined) message = `key "${e.propertyName}" must match pattern "${e.params.pattern}"`;
     if (e.keyword === 'required' && e.params.missingProperty === 'kms_key') message = 'kms_key is required for SSE_KMS and CSE_KMS';
     if (e.keyword === 'not' && /\/encryption$/.test(e.instancePath)) message = 'kms_key is not allowed with SSE_S3';
+    // As the C++ loader says it (src/spec/json_schema.cpp).
+    if (e.keyword === 'enum') message = `${JSON.stringify(valueAt(document, e.instancePath))} is not one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
     const line = `${keyPath(e.instancePath)}: ${message}`;
     if (!lines.includes(line)) lines.push(line);
   }
@@ -167,7 +194,7 @@ export class QueriesFile {
     const source = options.source ?? '(inline queries)';
     const validate = schemaValidator();
     if (!validate(document)) {
-      throw new QueriesFileError(source, describeSchemaErrors(validate.errors ?? []));
+      throw new QueriesFileError(source, describeSchemaErrors(validate.errors ?? [], document));
     }
     return new QueriesFile(document as Raw, source, options.baseDirectory ?? process.cwd());
   }
@@ -296,6 +323,31 @@ export class QueriesFile {
           if (resolved) tables!.push(resolved);
         });
       }
+      const deliver: Delivery[] = [];
+      ((q.deliver ?? []) as Raw[]).forEach((d, i) => {
+        const key = `${at}.deliver[${i}].to`;
+        const format: DeliveryFormat = d.format ?? 'csv';
+        const problem = deliveryDestinationError(d.to, format) ?? templateVariableError(d.to, key);
+        if (problem) {
+          problems.push(problem.startsWith(`${key}:`) ? problem : `${key}: ${problem}`);
+          return;
+        }
+        const [, bucket, objectKey] = /^s3:\/\/([^/]*)\/(.+)$/s.exec(d.to)!;
+        const template = objectKey.indexOf('{{');
+        deliver.push({
+          to: d.to,
+          format,
+          overwrite: d.overwrite ?? 'replace',
+          formatGiven: d.format !== undefined,
+          overwriteGiven: d.overwrite !== undefined,
+          bucket,
+          grantPrefix: template === -1 ? objectKey : objectKey.slice(0, template),
+        });
+      });
+      const queryEncryption = encryption(q.encryption) ?? this.defaults.encryption;
+      if (deliver.length > 0 && queryEncryption?.type === 'CSE_KMS') {
+        problems.push(`${at}.deliver: results encrypted with CSE_KMS are ciphertext to S3, so a delivery would copy (or gzip) ciphertext: use SSE_KMS or SSE_S3 for a query with deliver`);
+      }
       if (!sql || !database || !output) continue;
       const timeout: string = q.timeout ?? this.defaults.timeout;
       queries.push({
@@ -320,6 +372,7 @@ export class QueriesFile {
         expectedBucketOwner: q.expected_bucket_owner ?? this.defaults.expectedBucketOwner,
         resultFormat: q.result_format ?? rawDefaults.result_format ?? BUILT_IN_DEFAULTS.resultFormat,
         notify: queryNotify,
+        deliver,
       });
     }
     problems.push(...dependencyProblems(raw.queries));
@@ -368,6 +421,13 @@ export class QueriesFile {
         ...(query.notify.onSuccess !== undefined ? { on_success: query.notify.onSuccess } : {}),
         ...(query.notify.onFailure !== undefined ? { on_failure: query.notify.onFailure } : {}),
       };
+    }
+    if (query.deliver.length > 0) {
+      spec.deliver = query.deliver.map((d) => ({
+        to: d.to,
+        ...(d.formatGiven ? { format: d.format } : {}),
+        ...(d.overwriteGiven ? { overwrite: d.overwrite } : {}),
+      }));
     }
     return spec;
   }

@@ -172,6 +172,55 @@ export function parseS3Location(uri: string): S3Location | string {
   return { bucket, prefix, uri };
 }
 
+/** The formats of a delivery (docs/queries-file.md, "Delivery"). */
+export type DeliveryFormat = 'csv' | 'csv.gz' | 'parquet' | 'json';
+
+/** The template variables of src/spec/template.cpp, in its order (for the same message). */
+export const TEMPLATE_VARIABLES = ['scheduled_time', 'scheduled_time_utc', 'scheduled_time_local', 'scheduled_date',
+  'scheduled_year', 'scheduled_month', 'scheduled_day', 'scheduled_hour', 'scheduled_minute', 'scheduled_epoch',
+  'query_name'] as const;
+
+/**
+ * Checks a delivery's `to` with the C++ loader's messages (src/spec/value_formats.cpp): s3://, a valid bucket
+ * without templates, a non-empty key without "//", and a prefix for the UNLOAD formats.
+ */
+export function deliveryDestinationError(to: string, format: DeliveryFormat): string | undefined {
+  const malformed = (problem: string) => `malformed S3 destination "${to}": ${problem}`;
+  const match = /^s3:\/\/([^/]*)\/(.+)$/s.exec(to);
+  if (!match) {
+    return malformed('expected s3://bucket/key, or s3://bucket/prefix/ ending with "/" (each run\'s object is then named <query>_<scheduled time>.<extension> under it)');
+  }
+  const [, bucket, key] = match;
+  const validBucket = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(bucket);
+  if (!validBucket) {
+    return malformed(`bucket "${bucket}" is not a valid bucket name (3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit; templates are allowed in the key only)`);
+  }
+  if (key.startsWith('/') || key.includes('//')) return malformed('the key has an empty path segment ("//")');
+  if ((format === 'parquet' || format === 'json') && !key.endsWith('/')) {
+    return `format ${format} is written by Athena's UNLOAD, which may split the result into several files: "to" must be a prefix ending with "/", not "${to}"`;
+  }
+  return undefined;
+}
+
+/**
+ * The variables of each {{ ... }} in a template, checked against TEMPLATE_VARIABLES with the renderer's message
+ * (`<name>:<line>:<column>: unknown variable ...`); filters are checked by the function when it renders.
+ */
+export function templateVariableError(text: string, name: string): string | undefined {
+  const open = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?/g;
+  for (let match = open.exec(text); match; match = open.exec(text)) {
+    const variable = match[1];
+    if (variable === undefined || (TEMPLATE_VARIABLES as readonly string[]).includes(variable)) continue;
+    const offset = match.index + match[0].length - variable.length;
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+    return `${name}:${line}:${column}: unknown variable "${variable}"; variables: ${TEMPLATE_VARIABLES.join(', ')}`;
+  }
+  return undefined;
+}
+
 /** Parses a duration such as 90s, 10m, 2h, 1d into seconds. */
 export function parseDurationSeconds(text: string): number | undefined {
   const match = /^([1-9]\d*)(s|m|h|d)$/.exec(text);

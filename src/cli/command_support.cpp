@@ -43,13 +43,15 @@ int exit_code_of(const Error& error, int fallback) {
 }
 
 std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
-                                                 const EngineOptions& options, int* exit_code) {
+                                                 const EngineOptions& options, int* exit_code,
+                                                 std::unique_ptr<runner::ObjectStore>* objects) {
   auto selected = select_engine(aws, options);
   if (!selected) {
     *exit_code = fail(command, selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
     return nullptr;
   }
   announce(*selected);
+  if (objects != nullptr) *objects = std::move(selected->objects);
   return std::move(selected->engine);
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "athena_runner/base/outcome.hpp"
+#include "athena_runner/runner/deliver.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "commands.hpp"
@@ -37,9 +38,11 @@ int fail(std::string_view command, const Error& error, int exit_code);
 // Exit code carried by select_engine's errors, else `fallback`.
 int exit_code_of(const Error& error, int fallback);
 
-// Selects the engine and says which (announce); on failure prints why and sets *exit_code.
+// Selects the engine and says which (announce); on failure prints why and sets *exit_code. With `objects`,
+// also where the engine's S3 is for deliveries (S3, or the local engine's data dir).
 std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
-                                                 const EngineOptions& options, int* exit_code);
+                                                 const EngineOptions& options, int* exit_code,
+                                                 std::unique_ptr<runner::ObjectStore>* objects = nullptr);
 
 // "table", "csv", "json", "tsv"; anything else: the queries file's result_format.
 runner::OutputFormat parse_format(const std::string& text, spec::ResultFormat fallback);

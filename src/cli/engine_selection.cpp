@@ -53,7 +53,8 @@ Outcome<SelectedEngine> open_local(const EngineOptions& options, std::string rea
     error.http_status = kExitUsage;
     return error;
   }
-  return SelectedEngine{std::move(opened).get_result(), std::move(reason)};
+  return SelectedEngine{std::move(opened).get_result(), runner::make_local_object_store(workspace.data_dir),
+                        std::move(reason)};
 #else
   (void)options;
   (void)reason;
@@ -107,7 +108,8 @@ Outcome<SelectedEngine> select_engine(const AwsOptions& aws_options, const Engin
   std::string reason = choice == "athena" ? "asked for with --engine athena"
                                           : "AWS credentials (" + credentials->describe() + ") and region " +
                                                 shared->region + " configured; use --local to run locally";
-  return SelectedEngine{engine::make_athena_query_engine(shared), std::move(reason)};
+  return SelectedEngine{engine::make_athena_query_engine(shared), runner::make_s3_object_store(shared),
+                        std::move(reason)};
 }
 
 void announce(const SelectedEngine& selected) {

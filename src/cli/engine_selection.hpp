@@ -8,6 +8,7 @@
 #include <string>
 
 #include "athena_runner/base/outcome.hpp"
+#include "athena_runner/runner/deliver.hpp"
 #include "athena_runner/runner/engine.hpp"
 #include "commands.hpp"
 
@@ -25,7 +26,8 @@ void add_engine_options(CLI::App& command, EngineOptions& options);
 
 struct SelectedEngine {
   std::unique_ptr<runner::QueryEngine> engine;
-  std::string reason;  // why this engine, e.g. "no AWS region configured"
+  std::unique_ptr<runner::ObjectStore> objects;  // the engine's S3, for deliveries: S3, or the data dir
+  std::string reason;                            // why this engine, e.g. "no AWS region configured"
 };
 
 // Errors carry the exit code to use in Error::http_status (kExitConfiguration or kExitUsage).

@@ -95,7 +95,9 @@ int invoke_in_process(const AwsOptions& aws_options, const std::string& payload,
   auto engine = engine::make_athena_query_engine(shared_context);
   auto store = lambda::make_s3_run_store(shared_context);
   const aws::sns::SnsClient sns(shared_context);  // as the bootstrap: a query's notify publishes
-  lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cerr, store.get(), &sns);
+  auto objects = runner::make_s3_object_store(shared_context);
+  lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cerr, store.get(), &sns,
+                               objects.get());
   lambda::InvocationRequest request;
   request.request_id = kRequestId;
   request.payload = payload;

@@ -210,7 +210,8 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   }
 
   int exit_code = kExitOk;
-  auto engine = open_engine("run", aws, options.engine, &exit_code);
+  std::unique_ptr<runner::ObjectStore> objects;
+  auto engine = open_engine("run", aws, options.engine, &exit_code, &objects);
   if (!engine) return exit_code;
   install_interrupt_handler();
   ProgressDisplay progress;
@@ -231,9 +232,20 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
       exit_code = kExitFailed;
       continue;
     }
-    const auto& summary = *outcomes[i];
+    auto& summary = *outcomes[i];
+    bool delivered = true;
+    if (summary.succeeded()) {
+      auto deliveries = runner::deliver(summary, *engine, *objects, Clock::system(), run.poll);
+      if (deliveries) {
+        summary.deliveries = std::move(deliveries).get_result();
+      } else {
+        fail("run", deliveries.get_failure(), kExitFailed);
+        delivered = false;
+      }
+    }
     print_outcome(*engine, summary, options, parse_format(options.format, queries[i].result_format));
-    bool ok = summary.succeeded() || (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
+    bool ok = (summary.succeeded() && delivered) ||
+              (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
     if (!ok) exit_code = kExitFailed;
   }
   if (interrupted()) {

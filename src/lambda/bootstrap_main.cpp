@@ -35,7 +35,9 @@ int main() {
     auto engine = engine::make_athena_query_engine(shared_context);
     auto store = lambda::make_s3_run_store(shared_context);
     const aws::sns::SnsClient sns(shared_context);
-    lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cout, store.get(), &sns);
+    auto objects = runner::make_s3_object_store(shared_context);
+    lambda::QueryHandler handler(std::move(*config), *engine, Clock::system(), std::cout, store.get(), &sns,
+                                 objects.get());
     auto status = lambda::run_handler(std::ref(handler));
     if (!status) {
       lambda::JsonLog log(std::cerr, lambda::LogLevel::Error, [] { return std::chrono::system_clock::now(); });

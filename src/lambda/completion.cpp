@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "athena_runner/spec/render.hpp"
+#include "delivery.hpp"
 
 namespace athena_runner::lambda {
 namespace {
@@ -57,14 +58,16 @@ std::string_view to_string(Completion::Action action) {
 }
 
 EventsCompletion::EventsCompletion(const HandlerConfig& config, runner::QueryEngine& engine, RunStore& store,
-                                   const Clock& clock, JsonLog& log, std::string request_id, Notifier* notifier)
+                                   const Clock& clock, JsonLog& log, std::string request_id, Notifier* notifier,
+                                   runner::ObjectStore* objects)
     : config_(config),
       engine_(engine),
       store_(store),
       clock_(clock),
       log_(log),
       request_id_(std::move(request_id)),
-      notifier_(notifier) {}
+      notifier_(notifier),
+      objects_(objects) {}
 
 spec::Instant EventsCompletion::now() const { return std::chrono::floor<std::chrono::seconds>(clock_.now()); }
 
@@ -166,6 +169,8 @@ Completion EventsCompletion::already_finished(const RunRecord& record, runner::R
     completion.failure_type = record.error_type.empty() ? std::string(kErrorQueryFailed) : record.error_type;
     summary.reason = record.reason;
   }
+  // What the finish delivered, answered again without delivering.
+  if (auto delivered = runner::parse_deliveries_json(record.delivered)) summary.deliveries = std::move(*delivered);
   completion.next_query_execution_id = record.next_query_execution_id;
   completion.summary = std::move(summary);
   return completion;
@@ -199,10 +204,21 @@ Outcome<Completion> EventsCompletion::finish_record(const aws::athena::QueryExec
                     spec::format_utc(*record.deadline) +
                     (stopped ? "; query stopped" : "; StopQueryExecution failed: " + stopped.get_failure().message);
   } else if (execution.status.state == athena::QueryExecutionState::Succeeded) {
-    // Before the record is final: a failure here fails the invocation, and its retry finds the record RUNNING.
-    if (auto started = start_dependents(record, folder); !started) return std::move(started).get_failure();
-    record.state = RecordState::Succeeded;
-    record.reason.clear();
+    // Delivered before the record is final, and recorded in it: a duplicate event then finds it final and
+    // delivers nothing. A failed delivery fails the run (DeliveryFailed) and starts no dependent.
+    auto delivered = deliver(record, summary);
+    if (!delivered) {
+      record.state = RecordState::Failed;
+      record.error_type = std::string(kErrorDeliveryFailed);
+      record.reason = delivered.get_failure().message;
+    } else {
+      // Before the record is final: a failure here fails the invocation, and its retry finds the record RUNNING.
+      if (auto started = start_dependents(record, folder); !started) return std::move(started).get_failure();
+      record.state = RecordState::Succeeded;
+      record.reason.clear();
+      record.delivered = runner::deliveries_json(*delivered);
+      summary.deliveries = std::move(delivered).get_result();
+    }
   } else if (retryable_failure(execution) && record.attempt < config_.max_attempts) {
     auto next = resubmit(record);
     if (!next) return std::move(next).get_failure();
@@ -265,6 +281,16 @@ void EventsCompletion::notify_finished(const RunRecord& record, const Completion
     return;
   }
   notifier_->notify(query->notify, completion.summary, completion.failure_type.value_or(""));
+}
+
+Outcome<std::vector<runner::Delivered>> EventsCompletion::deliver(const RunRecord& record, runner::RunSummary summary) {
+  auto query = spec::parse_query_spec_json(record.spec, config_.defaults);
+  if (!query) return std::move(query).get_failure();
+  if (query->deliver.empty()) return std::vector<runner::Delivered>{};
+  auto rendered = spec::render_query(*query, record.scheduled_time, record.generation);
+  if (!rendered) return std::move(rendered).get_failure();
+  summary.rendered = std::move(rendered).get_result();
+  return deliver_results(summary, engine_, objects_, clock_, config_.poll, log_, request_id_);
 }
 
 Outcome<runner::RunSummary> EventsCompletion::start_rendered(const spec::RenderedQuery& rendered, int attempt) {

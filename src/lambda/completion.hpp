@@ -34,7 +34,8 @@ std::string_view to_string(Completion::Action action);
 class EventsCompletion {
  public:
   EventsCompletion(const HandlerConfig& config, runner::QueryEngine& engine, RunStore& store, const Clock& clock,
-                   JsonLog& log, std::string request_id, Notifier* notifier = nullptr);
+                   JsonLog& log, std::string request_id, Notifier* notifier = nullptr,
+                   runner::ObjectStore* objects = nullptr);
 
   // After the start of an events-mode run: writes its record and open marker; finishes it at once if it is
   // already final (a fast query whose event may come before the record exists).
@@ -55,6 +56,8 @@ class EventsCompletion {
   Outcome<runner::RunSummary> start_rendered(const spec::RenderedQuery& rendered, int attempt);
   // After `record` succeeded: marks its slot, and starts each dependent whose upstream queries all succeeded.
   Status start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder);
+  // After `record` succeeded: delivers its results (delivery.hpp) with its query rendered from the record.
+  Outcome<std::vector<runner::Delivered>> deliver(const RunRecord& record, runner::RunSummary summary);
   Completion already_finished(const RunRecord& record, runner::RunSummary summary) const;
   void remove_open_marker(const aws::s3::S3Uri& folder, const std::string& query_execution_id);
   // The run's notification, once: called only by the invocation whose write made the record final.
@@ -69,6 +72,7 @@ class EventsCompletion {
   JsonLog& log_;
   std::string request_id_;
   Notifier* notifier_;
+  runner::ObjectStore* objects_;
 };
 
 }  // namespace athena_runner::lambda

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "completion.hpp"
+#include "delivery.hpp"
 #include "json_log.hpp"
 #include "notify.hpp"
 
@@ -108,8 +109,14 @@ std::string JsonLog::format_time(std::chrono::system_clock::time_point time) {
 }
 
 QueryHandler::QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log,
-                           RunStore* store, const aws::sns::SnsClient* sns)
-    : config_(std::move(config)), engine_(engine), clock_(std::move(clock)), log_(log), store_(store), sns_(sns) {}
+                           RunStore* store, const aws::sns::SnsClient* sns, runner::ObjectStore* objects)
+    : config_(std::move(config)),
+      engine_(engine),
+      clock_(std::move(clock)),
+      log_(log),
+      store_(store),
+      sns_(sns),
+      objects_(objects) {}
 
 InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   JsonLog log(log_, config_.log_level, clock_.now);
@@ -141,7 +148,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   Notifier notifier(sns_, config_.notify_topic, log, request.request_id);
   std::vector<Answer> answers;
   if (event->kind == EventKind::QueryStateChange || event->kind == EventKind::Sweep) {
-    EventsCompletion completion(config_, engine_, *store_, clock_, log, request.request_id, &notifier);
+    EventsCompletion completion(config_, engine_, *store_, clock_, log, request.request_id, &notifier, objects_);
     Outcome<std::vector<Completion>> done = std::vector<Completion>{};
     if (event->kind == EventKind::QueryStateChange) {
       auto one = completion.on_state_change(*event->state_change);
@@ -247,9 +254,20 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
 
   std::optional<EventsCompletion> completion;
   if (mode == CompletionMode::Events)
-    completion.emplace(config_, engine_, *store_, clock_, log, request.request_id, &notifier);
+    completion.emplace(config_, engine_, *store_, clock_, log, request.request_id, &notifier, objects_);
   for (std::size_t i = 0; i < summaries.size(); ++i) {
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
+    if (!completion && answer.summary.succeeded()) {
+      // Wait mode: the run ended here, so deliver here (events mode delivers when it finishes the run).
+      auto delivered =
+          deliver_results(answer.summary, engine_, objects_, clock_, config_.poll, log, request.request_id);
+      if (delivered) {
+        answer.summary.deliveries = std::move(delivered).get_result();
+      } else {
+        answer.summary.reason = delivered.get_failure().message;
+        answer.failure_type = std::string(kErrorDeliveryFailed);
+      }
+    }
     if (completion && !answer.summary.query_execution_id.empty()) {
       // A run finished here (already final at its start) has been notified by its completion.
       auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);

@@ -106,6 +106,8 @@ std::string record_json(const RunRecord& record) {
   if (!record.reason.empty()) document["reason"] = record.reason;
   if (!record.error_type.empty()) document["error_type"] = record.error_type;
   if (!record.next_query_execution_id.empty()) document["next_query_execution_id"] = record.next_query_execution_id;
+  if (const auto delivered = json::parse(record.delivered, nullptr, false); delivered.is_array() && !delivered.empty())
+    document["delivered"] = delivered;
   if (record.finished_at) document["finished_at"] = spec::format_utc(*record.finished_at);
   return document.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -156,6 +158,10 @@ Outcome<RunRecord> parse_record(std::string_view text) {
   if (!document.contains("dependents") || !document["dependents"].is_array())
     return invalid_record("dependents: expected a list");
   record.dependents = document["dependents"].dump();
+  if (document.contains("delivered")) {
+    if (!document["delivered"].is_array()) return invalid_record("delivered: expected a list");
+    record.delivered = document["delivered"].dump();
+  }
   for (const char* key : {"generation", "attempt"}) {
     if (!document.contains(key) || !document[key].is_number_integer())
       return invalid_record(std::string(key) + ": expected a whole number");

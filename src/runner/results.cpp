@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "athena_runner/runner/deliver.hpp"
 #include "athena_runner/runner/runner.hpp"
 
 namespace athena_runner::runner {
@@ -524,6 +525,10 @@ void print_summary(const RunSummary& summary, std::ostream& out) {
   lines.emplace_back("queue time", millis_text(summary.queue_time));
   lines.emplace_back("planning time", millis_text(summary.planning_time));
   lines.emplace_back("total time", millis_text(summary.total_time));
+  for (const auto& delivery : summary.deliveries) {
+    for (const auto& object : delivery.objects)
+      lines.emplace_back("delivered", object + (delivery.kept ? " (kept: overwrite keep)" : ""));
+  }
   lines.emplace_back("wall time", millis_text(summary.wall_time) + " (" + std::to_string(summary.polls) +
                                       (summary.polls == 1 ? " poll)" : " polls)"));
   std::size_t width = 0;
@@ -564,6 +569,8 @@ std::string summary_json(const RunSummary& summary) {
   json["wall_time_ms"] = summary.wall_time.count();
   json["reused_previous_result"] = summary.reused_previous_result;
   json["estimated_cost_usd"] = summary.estimated_cost_usd;
+  if (!summary.deliveries.empty())
+    json["deliveries"] = nlohmann::ordered_json::parse(deliveries_json(summary.deliveries));
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -25,6 +25,9 @@ constexpr std::string_view kErrorCode = "InvalidQueriesFile";
 constexpr std::string_view kQuerySpecDisplayName = "query spec";
 constexpr std::string_view kQueryNameSchema = "#/properties/queries/propertyNames";
 constexpr std::string_view kQuerySchema = "#/$defs/query";
+constexpr std::string_view kCseKmsDelivery =
+    "results encrypted with CSE_KMS are ciphertext to S3, so a delivery would copy (or gzip) ciphertext: use "
+    "SSE_KMS or SSE_S3 for a query with deliver";
 // Templates are checked at load time by rendering them once for this instant (2000-01-01T00:00:00Z), so a
 // typo fails when the file is read, not at the first scheduled run.
 constexpr Instant kTemplateCheckTime{std::chrono::seconds(946684800)};
@@ -58,6 +61,37 @@ std::vector<std::string> strings_of(const Value& object, std::string_view key) {
   std::vector<std::string> out;
   if (const Value* list = object.get(key)) {
     for (const auto& item : list->items) out.push_back(item.text);
+  }
+  return out;
+}
+
+constexpr std::pair<DeliveryFormat, std::string_view> kDeliveryFormats[] = {
+    {DeliveryFormat::Csv, "csv"},
+    {DeliveryFormat::CsvGz, "csv.gz"},
+    {DeliveryFormat::Parquet, "parquet"},
+    {DeliveryFormat::Json, "json"},
+};
+
+// The deliver list the schema has accepted (formats and rules are its enums), with the checks beyond it.
+std::vector<Delivery> read_deliveries(const Value& object, const std::string& path, Problems& problems) {
+  std::vector<Delivery> out;
+  const Value* list = object.get("deliver");
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->items.size(); ++i) {
+    const Value& item = list->items[i];
+    Delivery delivery;
+    delivery.to = string_of(item, "to").value_or("");
+    if (auto format = string_of(item, "format")) {
+      for (const auto& [value, name] : kDeliveryFormats)
+        if (name == *format) delivery.format = value;
+    }
+    if (string_of(item, "overwrite").value_or("replace") == "keep") delivery.overwrite = OverwriteRule::Keep;
+    if (auto problem = delivery_destination_error(delivery.to, delivery.format)) {
+      const Value* to = item.get("to");
+      problems.add(to != nullptr ? to->line : item.line,
+                   detail::append_key(detail::append_index(detail::append_key(path, "deliver"), i), "to"), *problem);
+    }
+    out.push_back(std::move(delivery));
   }
   return out;
 }
@@ -170,11 +204,15 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
   query.after = strings_of(object, "after");
   if (const Value* enabled = object.get("enabled")) query.enabled = enabled->boolean;
   query.tables = strings_of(object, "tables");
+  query.deliver = read_deliveries(object, path, problems);
   query.settings = read_settings(object, path, problems);
 
   const ResolvedQuery resolved = resolve_query(query, defaults);
   if (resolved.database.empty()) {
     problems.add(object.line, path, "no database: set database on the query or in defaults");
+  }
+  if (!query.deliver.empty() && resolved.encryption && resolved.encryption->type == "CSE_KMS") {
+    problems.add(object.get("deliver")->line, detail::append_key(path, "deliver"), std::string(kCseKmsDelivery));
   }
   // One SQL literal per '?' (docs/queries-file.md, "Keys of a query").
   if (!query.sql.empty()) {
@@ -209,6 +247,12 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
     for (std::size_t i = 0; i < query.parameters.size(); ++i) {
       check_template(query.parameters[i], parameters != nullptr ? &parameters->items[i] : nullptr,
                      detail::append_index(detail::append_key(path, "parameters"), i));
+    }
+    const Value* deliver = object.get("deliver");
+    for (std::size_t i = 0; i < query.deliver.size(); ++i) {
+      const Value* to = deliver != nullptr ? deliver->items[i].get("to") : nullptr;
+      check_template(query.deliver[i].to, to,
+                     detail::append_key(detail::append_index(detail::append_key(path, "deliver"), i), "to"));
     }
   }
   return query;
@@ -282,6 +326,14 @@ std::optional<T> first_of(const std::optional<T>& a, const std::optional<T>& b) 
 
 }  // namespace
 
+std::string_view to_string(DeliveryFormat format) {
+  for (const auto& [value, name] : kDeliveryFormats)
+    if (value == format) return name;
+  return "csv";
+}
+
+std::string_view to_string(OverwriteRule rule) { return rule == OverwriteRule::Keep ? "keep" : "replace"; }
+
 std::string_view to_string(ResultFormat format) {
   switch (format) {
     case ResultFormat::Csv: return "csv";
@@ -302,6 +354,7 @@ ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& default
   resolved.after = query.after;
   resolved.enabled = query.enabled;
   resolved.tables = query.tables;
+  resolved.deliver = query.deliver;
   resolved.workgroup = first_of(own.workgroup, defaults.workgroup).value_or(std::string(kDefaultWorkgroup));
   resolved.catalog = first_of(own.catalog, defaults.catalog).value_or(std::string(kDefaultCatalog));
   resolved.database = first_of(own.database, defaults.database).value_or("");

@@ -33,6 +33,13 @@ Outcome<RenderedQuery> render_query(const ResolvedQuery& query, Instant schedule
   rendered.result_reuse = query.result_reuse;
   rendered.timeout = query.timeout;
   rendered.result_format = query.result_format;
+  for (std::size_t i = 0; i < query.deliver.size(); ++i) {
+    auto to = render_template(query.deliver[i].to, context, base + ".deliver[" + std::to_string(i) + "].to");
+    if (!to) return std::move(to).get_failure();
+    Delivery delivery = query.deliver[i];
+    delivery.to = std::move(to).get_result();
+    rendered.deliver.push_back(std::move(delivery));
+  }
   return rendered;
 }
 

@@ -1,5 +1,7 @@
 #include "athena_runner/spec/value_formats.hpp"
 
+#include "athena_runner/spec/queries_file.hpp"
+
 #include <cctz/time_zone.h>
 
 #include <charconv>
@@ -21,18 +23,23 @@ Error s3_error(std::string_view uri, const std::string& problem) {
                     "malformed S3 location \"" + std::string(uri) + "\": " + problem);
 }
 
+// The docs' bucket rule: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit, no "..", not an IP.
+bool valid_bucket_name(const std::string& bucket) {
+  static const std::regex kBucket("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
+  static const std::regex kIpAddress("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$");
+  return std::regex_match(bucket, kBucket) && bucket.find("..") == std::string::npos &&
+         !std::regex_match(bucket, kIpAddress);
+}
+
 }  // namespace
 
 Outcome<S3Location> parse_s3_location(std::string_view uri) {
   static const std::regex kShape("^s3://([^/]*)(/(.*))?$");
-  static const std::regex kBucket("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
-  static const std::regex kIpAddress("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$");
   std::match_results<std::string_view::const_iterator> match;
   if (!std::regex_match(uri.begin(), uri.end(), match, kShape)) return s3_error(uri, std::string(kS3Shape));
   const std::string bucket = match[1].str();
   const std::string prefix = match[3].matched ? match[3].str() : std::string();
-  if (!std::regex_match(bucket, kBucket) || bucket.find("..") != std::string::npos ||
-      std::regex_match(bucket, kIpAddress)) {
+  if (!valid_bucket_name(bucket)) {
     return s3_error(uri, "bucket \"" + bucket + "\" is not a valid bucket name; " + std::string(kS3Shape));
   }
   if (!match[2].matched || (!prefix.empty() && prefix.back() != '/')) {
@@ -44,6 +51,36 @@ Outcome<S3Location> parse_s3_location(std::string_view uri) {
   }
   if (prefix.find_first_of("*?") != std::string::npos) return s3_error(uri, "the prefix cannot contain \"*\" or \"?\"");
   return S3Location{bucket, prefix, std::string(uri)};
+}
+
+std::optional<std::string> delivery_destination_error(std::string_view to, DeliveryFormat format) {
+  const auto malformed = [&](const std::string& problem) {
+    return "malformed S3 destination \"" + std::string(to) + "\": " + problem;
+  };
+  static const std::regex kShape("^s3://([^/]*)/(.+)$");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_match(to.begin(), to.end(), match, kShape)) {
+    return malformed(
+        "expected s3://bucket/key, or s3://bucket/prefix/ ending with \"/\" (each run's object is then named "
+        "<query>_<scheduled time>.<extension> under it)");
+  }
+  const std::string bucket = match[1].str();
+  const std::string key = match[2].str();
+  if (!valid_bucket_name(bucket)) {
+    return malformed("bucket \"" + bucket +
+                     "\" is not a valid bucket name (3-63 characters of a-z, 0-9, \".\" and \"-\", starting and "
+                     "ending with a letter or digit; templates are allowed in the key only)");
+  }
+  if (key.front() == '/' || key.find("//") != std::string::npos) {
+    return malformed("the key has an empty path segment (\"//\")");
+  }
+  if ((format == DeliveryFormat::Parquet || format == DeliveryFormat::Json) && key.back() != '/') {
+    return "format " + std::string(to_string(format)) +
+           " is written by Athena's UNLOAD, which may split the result into several files: \"to\" must be a "
+           "prefix ending with \"/\", not \"" +
+           std::string(to) + "\"";
+  }
+  return std::nullopt;
 }
 
 Outcome<std::chrono::seconds> parse_duration(std::string_view text) {

@@ -204,6 +204,23 @@ TEST(S3Multipart, InitiateAndComplete) {
   EXPECT_EQ(failed.get_failure().request_id, "656c76696e6727732072657175657374");
 }
 
+// CopyObject (docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html): the result's ETag, an error in a 200
+// response ("a 200 OK response can contain either a success or an error"), and the x-amz-copy-source header as
+// botocore sends it (bucket/key, the key URL-encoded with '/' kept).
+TEST(S3CopyObject, ResultErrorAndCopySource) {
+  auto copied = protocol::parse_copy_object(
+      R"(<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult><LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>"9b2cf535f27731c974343645a3985328"</ETag></CopyObjectResult>)");
+  ASSERT_TRUE(copied);
+  EXPECT_EQ(*copied, "\"9b2cf535f27731c974343645a3985328\"");
+  auto failed = protocol::parse_copy_object(
+      "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message>"
+      "<RequestId>4442587FB7D0A2F9</RequestId></Error>");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.get_failure().code, "InternalError");
+  EXPECT_EQ(failed.get_failure().http_status, 200);
+  EXPECT_EQ(protocol::copy_source("results", "athena/a b+c.csv"), "results/athena/a%20b%2Bc.csv");
+}
+
 TEST(S3Multipart, PartSizeRespectsS3Limits) {
   EXPECT_EQ(protocol::choose_part_size(100 * kMebibyte, 8 * kMebibyte), 8 * kMebibyte);
   EXPECT_EQ(protocol::choose_part_size(100 * kMebibyte, 1 * kMebibyte), kMinPartSize);

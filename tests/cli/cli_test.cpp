@@ -362,6 +362,100 @@ TEST_F(CliTest, FailedQueriesExitOneSayWhyAndLeaveNoResultFile) {
   }
 }
 
+// deliver: on the local engine the data dir stands in for S3 (s3://reports/x is <data>/reports/x).
+constexpr const char* kDeliverQueries = R"(defaults:
+  database: shop
+  output: s3://results/deliver/
+queries:
+  daily_total:
+    sql: SELECT count(*) AS sales, sum(amount) AS total FROM sales WHERE day = ?
+    parameters: ["DATE '{{ scheduled_date | add_days(-1) }}'"]
+    deliver:
+      - to: "s3://reports/daily_total/{{ scheduled_date | add_days(-1) }}.csv"
+      - to: s3://reports/gz/
+        format: csv.gz
+      - to: s3://reports/parquet/
+        format: parquet
+      - to: s3://reports/json/
+        format: json
+  blocked:
+    sql: SELECT 1 AS one
+    deliver:
+      - to: s3://reports/blocked/one.csv
+)";
+
+// Every file under <data>/reports: relative path → content.
+std::map<std::string, std::string> files_under(const std::string& folder) {
+  std::map<std::string, std::string> out;
+  if (!fs::exists(folder)) return out;
+  for (const auto& entry : fs::recursive_directory_iterator(folder))
+    if (entry.is_regular_file()) out[fs::relative(entry.path(), folder).string()] = read_file(entry.path().string());
+  return out;
+}
+
+TEST_F(CliTest, RunDeliversToTheDataDirInEveryFormatAndARepeatLeavesTheSameObjects) {
+  const std::string queries = dir_.write("deliver.yaml", kDeliverQueries);
+  // Scheduled 2024-01-03 06:00 UTC: the previous day, 2024-01-02.
+  long long total = 0;
+  int count = 0;
+  for (const auto& sale : kSales)
+    if (sale.day == "2024-01-02") total += sale.amount, ++count;
+  const std::string csv = "\"sales\",\"total\"\n\"" + std::to_string(count) + "\",\"" + std::to_string(total) + "\"\n";
+
+  auto result = cli({"run", "-q", queries, "daily_total", "--at", "2024-01-03T06:00:00Z", "--format", "csv"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const std::string reports = data_dir() + "/reports";
+  auto delivered = files_under(reports);
+  std::set<std::string> names;
+  for (const auto& [name, content] : delivered) names.insert(name);
+  EXPECT_EQ(names, (std::set<std::string>{"daily_total/2024-01-02.csv", "gz/daily_total_20240103T060000Z.csv.gz",
+                                          "parquet/daily_total_20240103T060000Z_00000.parquet",
+                                          "json/daily_total_20240103T060000Z_00000.json.gz"}));
+  EXPECT_EQ(delivered["daily_total/2024-01-02.csv"], csv);
+  auto gunzip = [](const std::string& path) {
+    return run_process({"gunzip", "-c", path}, {}, {}, std::chrono::seconds(10)).out;
+  };
+  EXPECT_EQ(gunzip(reports + "/gz/daily_total_20240103T060000Z.csv.gz"), csv);
+  EXPECT_EQ(gunzip(reports + "/json/daily_total_20240103T060000Z_00000.json.gz"),
+            "{\"sales\":" + std::to_string(count) + ",\"total\":" + std::to_string(total) + "}\n");
+  const std::string& parquet = delivered["parquet/daily_total_20240103T060000Z_00000.parquet"];
+  ASSERT_GE(parquet.size(), 8u);
+  EXPECT_EQ(parquet.substr(0, 4), "PAR1");  // Parquet's magic number at both ends
+  EXPECT_EQ(parquet.substr(parquet.size() - 4), "PAR1");
+  EXPECT_NE(result.err.find("delivered:      s3://reports/gz/daily_total_20240103T060000Z.csv.gz"), std::string::npos)
+      << result.err;
+
+  // The Parquet file read back as a table.
+  dir_.write("data/.glue/shop/delivered.json", R"({"Table": {"Name": "delivered", "DatabaseName": "shop",
+      "StorageDescriptor": {"Columns": [{"Name": "sales", "Type": "bigint"}, {"Name": "total", "Type": "bigint"}],
+        "Location": "s3://reports/parquet/",
+        "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+        "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}}}})");
+  auto read_back = cli({"query", "--database", "shop", "--format", "csv", "SELECT sales, total FROM delivered"});
+  EXPECT_EQ(read_back.exit_code, 0) << read_back.err;
+  EXPECT_EQ(read_back.out, csv) << read_back.err;
+
+  // The same slot again: the same execution and the same UNLOADs, so the same objects, and no new result.
+  const auto results_before = files_under(data_dir() + "/results");
+  auto again = cli({"run", "-q", queries, "daily_total", "--at", "2024-01-03T06:00:00Z"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(files_under(reports), delivered);
+  EXPECT_EQ(files_under(data_dir() + "/results"), results_before);
+}
+
+TEST_F(CliTest, AFailedDeliveryExitsOneNamingTheDestinationAndLeavesNoPartialFile) {
+  const std::string queries = dir_.write("deliver.yaml", kDeliverQueries);
+  dir_.write("data/reports/blocked", "a file where the destination needs a folder\n");
+  auto result = cli({"run", "-q", queries, "blocked"});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(result.err.find("athena-runner run: DeliveryFailed: delivery to s3://reports/blocked/one.csv (csv) failed: "
+                            "s3://reports/blocked/one.csv: "),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(files_under(data_dir() + "/reports"),
+            (std::map<std::string, std::string>{{"blocked", "a file where the destination needs a folder\n"}}));
+}
+
 TEST_F(CliTest, BackfillRunsEverySlotOnceAndSkipsThemWhenRunAgain) {
   // Slots 2024-01-02..04 06:00 UTC report the days 2024-01-01..03.
   std::string journal = dir_.path() + "/journal.json";

@@ -2,6 +2,7 @@
 // Athena engine (talking to moto) that says exactly what it plays, as Athena documents it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,10 @@ class AthenaBehaviour : public runner::QueryEngine {
   std::vector<std::string> tokens;  // every token sent
   std::vector<std::string> ids;     // every execution started, in order
   int gets = 0;                     // GetQueryExecution calls
+  // Athena writes its result, <OutputLocation> (<id>.csv), when a query succeeds; moto writes nothing. With
+  // `write_result` set, the first GetQueryExecution that reports SUCCEEDED writes `result_csv` there.
+  std::string result_csv;
+  std::function<void(const std::string& output_location, const std::string& body)> write_result;
 
   // The held execution reports moto's state from now on (SUCCEEDED, or FAILED for the failure markers).
   void release(const std::string& id) {
@@ -98,6 +103,10 @@ class AthenaBehaviour : public runner::QueryEngine {
       execution.status.state_text = "RUNNING";
       return;
     }
+    if (!failing_.count(id) && !flaky_.count(id) && write_result && written_.insert(id).second &&
+        execution.result_configuration && execution.result_configuration->output_location) {
+      write_result(*execution.result_configuration->output_location, result_csv);
+    }
     if (failing_.count(id)) {
       fail(execution, "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.lake.nope' does not exist",
            aws::athena::AthenaError{2, 1301, false, std::nullopt});
@@ -120,7 +129,7 @@ class AthenaBehaviour : public runner::QueryEngine {
   std::mutex mutex_;
   std::map<std::string, std::string> ids_by_token_;
   std::map<std::string, int> flaky_starts_;
-  std::set<std::string> failing_, flaky_, held_;
+  std::set<std::string> failing_, flaky_, held_, written_;
 };
 
 }  // namespace athena_runner::testing

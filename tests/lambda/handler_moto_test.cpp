@@ -30,6 +30,7 @@ class HandlerMoto : public ::testing::Test {
     moto_ = new MotoServer();
     context_ = testing::moto_context(*moto_, aws::lite_http_backend());        // as the bootstrap runs
     boto3_call(*moto_, "s3", "CreateBucket", {{"Bucket", "results-bucket"}});  // the output location's bucket
+    boto3_call(*moto_, "s3", "CreateBucket", {{"Bucket", "reports-bucket"}});  // delivery destinations
   }
   static void TearDownTestSuite() {
     context_.reset();
@@ -43,6 +44,7 @@ class HandlerMoto : public ::testing::Test {
     config_.poll = {10ms, 1.5, 100ms};
     config_.deadline_margin = 500ms;
     store_ = make_s3_run_store(context_);
+    objects_ = runner::make_s3_object_store(context_);
   }
 
   InvocationResponse invoke(const std::string& payload,
@@ -51,8 +53,43 @@ class HandlerMoto : public ::testing::Test {
     request.request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef";
     request.payload = payload;
     request.deadline = std::chrono::system_clock::now() + remaining;
-    QueryHandler handler(config_, *engine_, clock_, log_, store_.get(), sns_.get());
+    QueryHandler handler(config_, *engine_, clock_, log_, store_.get(), sns_.get(), objects_.get());
     return handler(request);
+  }
+
+  // Athena's result for every succeeded execution (moto writes none), written with boto3.
+  void play_results(const std::string& csv) {
+    engine_->result_csv = csv;
+    engine_->write_result = [](const std::string& output_location, const std::string& body) {
+      auto uri = aws::s3::parse_s3_uri(output_location);
+      ASSERT_TRUE(uri);
+      boto3_call(*moto_, "s3", "PutObject", {{"Bucket", uri->bucket}, {"Key", uri->key}, {"Body", body}});
+    };
+  }
+  // An object's body and user metadata read with boto3; a null body when there is none.
+  struct StoredObject {
+    json body;
+    json metadata;
+  };
+  StoredObject stored(const std::string& bucket, const std::string& key) const {
+    auto listed = boto3_call(*moto_, "s3", "ListObjectsV2", {{"Bucket", bucket}, {"Prefix", key}});
+    for (const auto& object : listed.value("Contents", json::array())) {
+      if (object["Key"] != key) continue;
+      auto got = boto3_call(*moto_, "s3", "GetObject", {{"Bucket", bucket}, {"Key", key}});
+      return {got["Body"]["text"], got.value("Metadata", json::object())};
+    }
+    return {nullptr, nullptr};
+  }
+  // The object's bytes through gunzip (as a user would read a .csv.gz), with boto3 fetching them.
+  std::string gunzipped(const std::string& bucket, const std::string& key) const {
+    auto result = testing::run_process(
+        {"sh", "-c", "python3 -c \"$0\" \"$1\" \"$2\" | gunzip -c",
+         "import boto3, sys; sys.stdout.buffer.write(boto3.client('s3').get_object(Bucket=sys.argv[1], "
+         "Key=sys.argv[2])['Body'].read())",
+         bucket, key},
+        {}, moto_->client_environment());
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.out;
   }
 
   // Every log line is one JSON object; returns them.
@@ -88,6 +125,7 @@ class HandlerMoto : public ::testing::Test {
   std::unique_ptr<AthenaBehaviour> engine_;
   std::unique_ptr<RunStore> store_;
   std::unique_ptr<aws::sns::SnsClient> sns_;  // set by the notification tests
+  std::unique_ptr<runner::ObjectStore> objects_;
   Clock clock_ = Clock::system();
   HandlerConfig config_;
   std::ostringstream log_;
@@ -257,6 +295,87 @@ TEST_F(HandlerMoto, DeadlineCanLeaveTheQueryRunning) {
   auto theirs = boto3_call(*moto_, "athena", "GetQueryExecution", {{"QueryExecutionId", id}});
   set_athena_transition(nullptr);
   EXPECT_EQ(theirs["QueryExecution"]["Status"]["State"], "QUEUED");  // not stopped
+}
+
+// Delivery (docs/queries-file.md, "Delivery"): Athena's result (played, since moto writes none) copied to
+// the destinations; what arrived is read back with boto3 and gunzip.
+constexpr char kResultCsv[] = "\"day\",\"revenue\"\n\"2024-05-01\",\"1234.50\"\n";
+
+TEST_F(HandlerMoto, WaitModeDeliversCsvAndCsvGzAfterTheQuerySucceeded) {
+  play_results(kResultCsv);
+  auto response = invoke(R"({"query": {"name": "daily_revenue", "sql": "SELECT 1", "timezone": "Europe/Berlin",
+      "deliver": [{"to": "s3://reports-bucket/daily_revenue/{{ scheduled_date | add_days(-1) }}.csv"},
+                  {"to": "s3://reports-bucket/gz/", "format": "csv.gz"}]},
+    "scheduled_time": "2024-05-01T22:30:00Z",
+    "schedule_arn": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/daily_revenue"})");
+  ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+  auto body = json::parse(response.payload());
+  const auto& query = body["queries"][0];
+  const std::string id = query["query_execution_id"];
+  // 22:30 UTC on 1 May is 2 May in Berlin: the day before is 1 May. Under the prefix: <query>_<slot in UTC>.
+  const std::string csv_key = "daily_revenue/2024-05-01.csv";
+  const std::string gz_key = "gz/daily_revenue_20240501T223000Z.csv.gz";
+  EXPECT_EQ(query["deliveries"], json::parse(R"([{"to": "s3://reports-bucket/daily_revenue/2024-05-01.csv",
+      "format": "csv", "objects": ["s3://reports-bucket/daily_revenue/2024-05-01.csv"], "kept": false},
+      {"to": "s3://reports-bucket/gz/", "format": "csv.gz",
+       "objects": ["s3://reports-bucket/gz/daily_revenue_20240501T223000Z.csv.gz"], "kept": false}])"));
+  auto copied = stored("reports-bucket", csv_key);
+  EXPECT_EQ(copied.body, kResultCsv);
+  EXPECT_EQ(copied.metadata["athena-runner-run"], "daily_revenue/2024-05-01T22:30:00Z");
+  EXPECT_EQ(copied.metadata["athena-runner-query-execution-id"], id);
+  EXPECT_EQ(gunzipped("reports-bucket", gz_key), kResultCsv);
+  bool logged = false;
+  for (const auto& line : log_lines()) logged = logged || line["message"] == "query delivered";
+  EXPECT_TRUE(logged) << log_.str();
+}
+
+TEST_F(HandlerMoto, AFailedDeliveryFailsTheRunNamingTheDestination) {
+  play_results(kResultCsv);
+  auto response = invoke(R"({"query": {"name": "daily", "sql": "SELECT 1",
+      "deliver": [{"to": "s3://reports-bucket/ok.csv"}, {"to": "s3://no-such-bucket-here/daily.csv"}]},
+    "scheduled_time": "2024-05-02T04:00:00Z"})");
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "DeliveryFailed");
+  EXPECT_NE(response.error_message().find("1 of 1 query failed: daily: SUCCEEDED ("), std::string::npos)
+      << response.error_message();
+  EXPECT_NE(response.error_message().find(
+                "delivery to s3://no-such-bucket-here/daily.csv (csv) failed: s3://no-such-bucket-here/daily.csv: "),
+            std::string::npos)
+      << response.error_message();
+  EXPECT_NE(response.error_message().find("NoSuchBucket"), std::string::npos) << response.error_message();
+  EXPECT_EQ(stored("reports-bucket", "ok.csv").body, kResultCsv);  // the destination before it was delivered
+}
+
+TEST_F(HandlerMoto, OverwriteKeepLeavesAnotherRunsObjectAndReplacesItsOwn) {
+  play_results(kResultCsv);
+  boto3_call(*moto_, "s3", "PutObject", {{"Bucket", "reports-bucket"}, {"Key", "keep/latest.csv"}, {"Body", "theirs"}});
+  const std::string payload = R"({"query": {"name": "latest", "sql": "SELECT 1",
+      "deliver": [{"to": "s3://reports-bucket/keep/latest.csv", "overwrite": "keep"}]}, "scheduled_time": ")";
+  // An object no run of ours wrote: kept, and said so.
+  auto first = invoke(payload + R"(2024-05-02T04:00:00Z"})");
+  ASSERT_TRUE(first.is_success()) << first.error_message();
+  EXPECT_EQ(json::parse(first.payload())["queries"][0]["deliveries"][0]["kept"], true);
+  EXPECT_EQ(stored("reports-bucket", "keep/latest.csv").body, "theirs");
+
+  // Gone: this slot writes it. Another slot then keeps it; the same slot again writes it again.
+  boto3_call(*moto_, "s3", "DeleteObject", {{"Bucket", "reports-bucket"}, {"Key", "keep/latest.csv"}});
+  auto written = invoke(payload + R"(2024-05-02T04:00:00Z"})");
+  ASSERT_TRUE(written.is_success()) << written.error_message();
+  EXPECT_EQ(json::parse(written.payload())["queries"][0]["deliveries"][0]["kept"], false);
+  EXPECT_EQ(stored("reports-bucket", "keep/latest.csv").metadata["athena-runner-run"], "latest/2024-05-02T04:00:00Z");
+
+  play_results("\"other\"\n");
+  auto other = invoke(payload + R"(2024-05-03T04:00:00Z"})");
+  ASSERT_TRUE(other.is_success()) << other.error_message();
+  EXPECT_EQ(json::parse(other.payload())["queries"][0]["deliveries"][0]["kept"], true);
+  auto kept = stored("reports-bucket", "keep/latest.csv");
+  EXPECT_EQ(kept.body, kResultCsv);
+  EXPECT_EQ(kept.metadata["athena-runner-run"], "latest/2024-05-02T04:00:00Z");
+
+  auto again = invoke(payload + R"(2024-05-02T04:00:00Z"})");
+  ASSERT_TRUE(again.is_success()) << again.error_message();
+  EXPECT_EQ(json::parse(again.payload())["queries"][0]["deliveries"][0]["kept"], false);
+  EXPECT_EQ(stored("reports-bucket", "keep/latest.csv").body, "\"other\"\n");
 }
 
 // Completion by events. The events are built as Athena documents them
@@ -885,6 +1004,63 @@ TEST_F(HandlerEvents, WithoutARunStoreEventsModeIsRefused) {
   ASSERT_FALSE(response.is_success());
   EXPECT_EQ(response.error_type(), "InvalidConfiguration");
   EXPECT_TRUE(engine_->tokens.empty());
+}
+
+TEST_F(HandlerEvents, SuccessDeliversOnceAndADuplicateEventDeliversNothing) {
+  play_results(kResultCsv);
+  const std::string id =
+      start_slot("SELECT 1 -- hold_me", R"(, "deliver": [{"to": "s3://reports-bucket/events/", "format": "csv.gz"},
+                                                      {"to": "s3://reports-bucket/events/{{ scheduled_date }}.csv"}])");
+  ASSERT_FALSE(id.empty());
+  EXPECT_TRUE(stored("reports-bucket", "events/2024-05-02.csv").body.is_null());  // nothing before it succeeded
+  engine_->release(id);
+  auto response = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+  auto body = json::parse(response.payload());
+  EXPECT_EQ(body["queries"][0]["action"], "finished");
+  const json expected = json::parse(R"([{"to": "s3://reports-bucket/events/", "format": "csv.gz",
+      "objects": ["s3://reports-bucket/events/daily_20240502T040000Z.csv.gz"], "kept": false},
+      {"to": "s3://reports-bucket/events/2024-05-02.csv", "format": "csv",
+       "objects": ["s3://reports-bucket/events/2024-05-02.csv"], "kept": false}])");
+  EXPECT_EQ(body["queries"][0]["deliveries"], expected);
+  EXPECT_EQ(gunzipped("reports-bucket", "events/daily_20240502T040000Z.csv.gz"), kResultCsv);
+  EXPECT_EQ(stored("reports-bucket", "events/2024-05-02.csv").body, kResultCsv);
+  auto finished = record(id);
+  EXPECT_EQ(finished["state"], "SUCCEEDED");
+  EXPECT_EQ(finished["delivered"], expected);
+
+  // The same event again: the record is final, so nothing is delivered (a removed object stays removed),
+  // and the answer still says where the results went.
+  boto3_call(*moto_, "s3", "DeleteObject", {{"Bucket", "reports-bucket"}, {"Key", "events/2024-05-02.csv"}});
+  auto again = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_TRUE(again.is_success()) << again.error_message();
+  auto again_body = json::parse(again.payload());
+  EXPECT_EQ(again_body["queries"][0]["action"], "already-finished");
+  EXPECT_EQ(again_body["queries"][0]["deliveries"], expected);
+  EXPECT_TRUE(stored("reports-bucket", "events/2024-05-02.csv").body.is_null());
+  EXPECT_EQ(record(id), finished);
+}
+
+TEST_F(HandlerEvents, AFailedDeliveryFailsTheRunOnceAndForAll) {
+  play_results(kResultCsv);
+  const std::string id =
+      start_slot("SELECT 1 -- hold_me", R"(, "deliver": [{"to": "s3://no-such-bucket-here/daily.csv"}])");
+  ASSERT_FALSE(id.empty());
+  engine_->release(id);
+  auto response = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "DeliveryFailed");
+  EXPECT_NE(response.error_message().find("delivery to s3://no-such-bucket-here/daily.csv (csv) failed"),
+            std::string::npos)
+      << response.error_message();
+  auto failed = record(id);
+  EXPECT_EQ(failed["state"], "FAILED");
+  EXPECT_EQ(failed["error_type"], "DeliveryFailed");
+  // A duplicate event fails the same way without trying again.
+  auto again = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+  ASSERT_FALSE(again.is_success());
+  EXPECT_EQ(again.error_type(), "DeliveryFailed");
+  EXPECT_EQ(record(id), failed);
 }
 
 }  // namespace

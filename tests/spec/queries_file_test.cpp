@@ -1,6 +1,8 @@
 // The queries file loader: the example file, and bad files with the exact messages (file, line, key path).
 #include "athena_runner/spec/queries_file.hpp"
 
+#include "athena_runner/spec/render.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
@@ -216,11 +218,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"unknown_top_key", "querys: {}\n",
                 "bad.yaml:1: missing required key \"queries\"\n"
                 "bad.yaml:1: unknown key \"querys\"; allowed keys: version, defaults, tables, queries"},
-        BadFile{
-            "unknown_query_key", "queries:\n  q:\n    sql: SELECT 1\n    database: db\n    shedule: rate(1 hour)\n",
-            "bad.yaml:5: queries.q: unknown key \"shedule\"; allowed keys: description, sql, sql_file, "
-            "parameters, schedule, after, enabled, tables, workgroup, catalog, database, output, timeout, timezone, "
-            "result_reuse, encryption, expected_bucket_owner, result_format, notify"},
+        BadFile{"unknown_query_key", "queries:\n  q:\n    sql: SELECT 1\n    database: db\n    shedule: rate(1 hour)\n",
+                "bad.yaml:5: queries.q: unknown key \"shedule\"; allowed keys: description, sql, sql_file, "
+                "parameters, schedule, after, enabled, tables, deliver, workgroup, catalog, database, output, timeout, "
+                "timezone, result_reuse, encryption, expected_bucket_owner, result_format, notify"},
         BadFile{"no_queries", "queries: {}\n", "bad.yaml:1: queries: must have at least 1 entry"},
         BadFile{"after_unknown",
                 "defaults:\n  database: db\nqueries:\n  load:\n    sql: SELECT 1\n  report:\n    sql: SELECT 2\n"
@@ -391,6 +392,120 @@ INSTANTIATE_TEST_SUITE_P(
             "bad.yaml:7: queries.q.timezone: unknown time zone \"Mars/Base\": use an IANA name such as Europe/Berlin, "
             "America/New_York or UTC"}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
+
+// deliver: the schema's enums and the rules of docs/queries-file.md, "Delivery".
+INSTANTIATE_TEST_SUITE_P(
+    Delivery, BadQueriesFile,
+    ::testing::Values(
+        BadFile{"unknown_format",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: s3://reports/q.xlsx\n        format: xlsx\n",
+                "bad.yaml:8: queries.q.deliver[0].format: \"xlsx\" is not one of csv, csv.gz, parquet, json"},
+        BadFile{"unknown_overwrite",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: s3://reports/q.csv\n        overwrite: never\n",
+                "bad.yaml:8: queries.q.deliver[0].overwrite: \"never\" is not one of replace, keep"},
+        BadFile{"unknown_delivery_key",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: s3://reports/q.csv\n        path: x\n",
+                "bad.yaml:8: queries.q.deliver[0]: unknown key \"path\"; allowed keys: to, format, overwrite"},
+        BadFile{"bad_bucket",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: s3://My_Reports/q.csv\n",
+                "bad.yaml:7: queries.q.deliver[0].to: malformed S3 destination \"s3://My_Reports/q.csv\": bucket "
+                "\"My_Reports\" is not a valid bucket name (3-63 characters of a-z, 0-9, \".\" and \"-\", starting and "
+                "ending with a letter or digit; templates are allowed in the key only)"},
+        BadFile{"template_in_bucket",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: \"s3://reports-{{ scheduled_year }}/q.csv\"\n",
+                "bad.yaml:7: queries.q.deliver[0].to: malformed S3 destination \"s3://reports-{{ scheduled_year "
+                "}}/q.csv\": bucket \"reports-{{ scheduled_year }}\" is not a valid bucket name (3-63 characters of "
+                "a-z, 0-9, \".\" and \"-\", starting and ending with a letter or digit; templates are allowed in the "
+                "key only)"},
+        BadFile{"no_key",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: s3://reports\n",
+                "bad.yaml:7: queries.q.deliver[0].to: malformed S3 destination \"s3://reports\": expected "
+                "s3://bucket/key, or s3://bucket/prefix/ ending with \"/\" (each run's object is then named "
+                "<query>_<scheduled time>.<extension> under it)"},
+        BadFile{"empty_segment",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: s3://reports/daily//q.csv\n",
+                "bad.yaml:7: queries.q.deliver[0].to: malformed S3 destination \"s3://reports/daily//q.csv\": the key "
+                "has an empty path segment (\"//\")"},
+        BadFile{"parquet_to_a_key",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - {to: s3://reports/q.csv}\n      - {to: s3://reports/q.parquet, format: parquet}\n",
+                "bad.yaml:8: queries.q.deliver[1].to: format parquet is written by Athena's UNLOAD, which may split "
+                "the result into several files: \"to\" must be a prefix ending with \"/\", not "
+                "\"s3://reports/q.parquet\""},
+        BadFile{"unknown_template_variable",
+                "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver:\n"
+                "      - to: \"s3://reports/{{ scheduled_dat }}.csv\"\n",
+                "bad.yaml:7: queries.q.deliver[0].to:1:17: unknown variable \"scheduled_dat\"; variables: "
+                "scheduled_time, scheduled_time_utc, scheduled_time_local, scheduled_date, scheduled_year, "
+                "scheduled_month, scheduled_day, scheduled_hour, scheduled_minute, scheduled_epoch, query_name"},
+        BadFile{"client_side_encryption",
+                "defaults:\n  database: db\n  encryption: {type: CSE_KMS, kms_key: "
+                "\"arn:aws:kms:eu-west-1:123456789012:key/abc\"}\nqueries:\n  q:\n    sql: SELECT 1\n"
+                "    deliver:\n      - to: s3://reports/q.csv\n",
+                "bad.yaml:8: queries.q.deliver: results encrypted with CSE_KMS are ciphertext to S3, so a delivery "
+                "would copy (or gzip) ciphertext: use SSE_KMS or SSE_S3 for a query with deliver"},
+        BadFile{"empty_deliver", "defaults:\n  database: db\nqueries:\n  q:\n    sql: SELECT 1\n    deliver: []\n",
+                "bad.yaml:6: queries.q.deliver: must not be an empty list"}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
+
+TEST(QueriesFile, DeliverDestinationsAreReadAndRenderedWithTheTemplates) {
+  auto file = parse_queries_yaml(R"(defaults:
+  database: db
+  timezone: Europe/Berlin
+queries:
+  daily_revenue:
+    sql: SELECT 1
+    deliver:
+      - to: "s3://reports/daily_revenue/{{ scheduled_date | add_days(-1) }}.csv"
+      - to: s3://reports/gz/
+        format: csv.gz
+        overwrite: keep
+      - to: s3://reports/parquet/{{ scheduled_year }}/
+        format: parquet
+)",
+                                 "good.yaml");
+  ASSERT_TRUE(file) << file.get_failure().message;
+  auto query = file->resolved("daily_revenue");
+  ASSERT_TRUE(query);
+  ASSERT_EQ(query->deliver.size(), 3u);
+  EXPECT_EQ(query->deliver[0].format, DeliveryFormat::Csv);
+  EXPECT_EQ(query->deliver[0].overwrite, OverwriteRule::Replace);
+  EXPECT_EQ(query->deliver[1].format, DeliveryFormat::CsvGz);
+  EXPECT_EQ(query->deliver[1].overwrite, OverwriteRule::Keep);
+  EXPECT_EQ(query->deliver[2].format, DeliveryFormat::Parquet);
+  // 2024-05-01T22:30Z is 2 May 00:30 in Berlin (CEST, UTC+2): the day before is 1 May.
+  auto rendered = render_query(*query, *parse_instant("2024-05-01T22:30:00Z"));
+  ASSERT_TRUE(rendered) << rendered.get_failure().message;
+  ASSERT_EQ(rendered->deliver.size(), 3u);
+  EXPECT_EQ(rendered->deliver[0].to, "s3://reports/daily_revenue/2024-05-01.csv");
+  EXPECT_EQ(rendered->deliver[1].to, "s3://reports/gz/");
+  EXPECT_EQ(rendered->deliver[2].to, "s3://reports/parquet/2024/");
+  // Destinations are not part of the token: adding one does not start a second query for a slot.
+  ResolvedQuery without = *query;
+  without.deliver.clear();
+  EXPECT_EQ(render_query(without, rendered->scheduled_time)->client_request_token, rendered->client_request_token);
+}
+
+TEST(QuerySpecJson, CarriesDeliverAndChecksIt) {
+  auto spec = parse_query_spec_json(
+      R"({"name": "q", "sql": "SELECT 1", "database": "db", "deliver": [{"to": "s3://reports/q/", "format": "json"}]})");
+  ASSERT_TRUE(spec) << spec.get_failure().message;
+  ASSERT_EQ(spec->deliver.size(), 1u);
+  EXPECT_EQ(spec->deliver[0].format, DeliveryFormat::Json);
+  auto bad = parse_query_spec_json(
+      R"({"name": "q", "sql": "SELECT 1", "database": "db", "deliver": [{"to": "s3://reports/q.json", "format": "json"}]})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.get_failure().message,
+            "query spec:1: deliver[0].to: format json is written by Athena's UNLOAD, which may split the result into "
+            "several files: \"to\" must be a prefix ending with \"/\", not \"s3://reports/q.json\"");
+}
 
 TEST(QuerySpecJson, ParsesThePayloadShapeFromTheDocs) {
   // docs/queries-file.md, "The schedule payload".

@@ -91,6 +91,17 @@ struct PutObjectRequest {
   std::optional<std::string> if_match{};
 };
 
+// CopyObject within S3 (one request, up to 5 GB; the object appears whole or not at all). With metadata or a
+// content type the copy's are replaced (x-amz-metadata-directive: REPLACE), else the source's are kept.
+struct CopyObjectRequest {
+  std::string source_bucket;
+  std::string source_key;
+  std::string bucket;
+  std::string key;
+  std::optional<std::string> content_type;
+  std::map<std::string, std::string> metadata;
+};
+
 struct PutObjectResult {
   std::optional<std::string> e_tag;
   int parts = 0;  // 0 for a single PUT
@@ -131,6 +142,8 @@ class S3Client {
   Outcome<std::string> get_object_text(const GetObjectRequest& request) const;
   // A single PUT below options.multipart_threshold; above it a multipart upload, aborted on failure.
   Outcome<PutObjectResult> put_object(const PutObjectRequest& request, std::string_view body) const;
+  // The new object's ETag (S3 may answer 200 with an <Error> body: that is an error here).
+  Outcome<std::optional<std::string>> copy_object(const CopyObjectRequest& request) const;
   Outcome<HeadObjectResult> head_object(std::string_view bucket, std::string_view key) const;
   Status delete_object(std::string_view bucket, std::string_view key) const;
   Outcome<ListObjectsV2Result> list_objects_v2(const ListObjectsV2Request& request) const;

@@ -16,6 +16,7 @@
 #include "athena_runner/base/outcome.hpp"
 #include "athena_runner/lambda/run_record.hpp"
 #include "athena_runner/lambda/runtime.hpp"
+#include "athena_runner/runner/deliver.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "athena_runner/spec/schedule.hpp"
@@ -53,6 +54,7 @@ inline constexpr std::string_view kErrorQueryCancelled = "QueryCancelled";      
 inline constexpr std::string_view kErrorQueryTimedOut = "QueryTimedOut";          // gave up, stopped it
 inline constexpr std::string_view kErrorQueryStillRunning = "QueryStillRunning";  // gave up, left it running
 inline constexpr std::string_view kErrorRunNotRecorded = "RunNotRecorded";        // events mode: started, no run record
+inline constexpr std::string_view kErrorDeliveryFailed = "DeliveryFailed";        // succeeded, results not delivered
 
 enum class LogLevel { Error, Warn, Info, Debug };
 std::string_view to_string(LogLevel level);
@@ -114,10 +116,13 @@ Outcome<Event> parse_event(std::string_view payload, const HandlerConfig& config
 // Runs the queries of each invocation. Logs one JSON object per line to `log`. `store` keeps the run
 // records of completion by events; without one, events mode, state-change events and sweeps are refused.
 // `sns` publishes the notifications a query's notify asks for; without one they are logged as not sent.
+// `objects` is where a succeeded query's `deliver` destinations are written (S3 in the function); without
+// one, a query with destinations fails its delivery.
 class QueryHandler {
  public:
   QueryHandler(HandlerConfig config, runner::QueryEngine& engine, Clock clock, std::ostream& log,
-               RunStore* store = nullptr, const aws::sns::SnsClient* sns = nullptr);
+               RunStore* store = nullptr, const aws::sns::SnsClient* sns = nullptr,
+               runner::ObjectStore* objects = nullptr);
   InvocationResponse operator()(const InvocationRequest& request);
 
  private:
@@ -127,6 +132,7 @@ class QueryHandler {
   std::ostream& log_;
   RunStore* store_;
   const aws::sns::SnsClient* sns_;
+  runner::ObjectStore* objects_;
 };
 
 }  // namespace athena_runner::lambda

@@ -48,6 +48,7 @@ struct RunRecord {
   std::string reason;                   // final: Athena's reason, or why the runner gave up
   std::string error_type;               // final failure: the invocation's errorType (QueryFailed, ...)
   std::string next_query_execution_id;  // Resubmitted: the next generation's execution
+  std::string delivered = "[]";         // Succeeded: the deliveries made (runner::deliveries_json), so none is repeated
   std::optional<spec::Instant> finished_at;
 };
 

@@ -68,6 +68,14 @@ std::ostream& operator<<(std::ostream& out, RunState state);  // to_string (for 
 // The Error::code of a run whose query started but whose state could no longer be read.
 inline constexpr std::string_view kPollFailedCode = "PollFailed";
 
+// One destination a succeeded run was delivered to (runner/deliver.hpp).
+struct Delivered {
+  std::string to;  // the destination as rendered
+  spec::DeliveryFormat format = spec::DeliveryFormat::Csv;
+  std::vector<std::string> objects;  // s3:// URIs of the objects written (or kept)
+  bool kept = false;                 // overwrite keep: another run's object was there and was left as it is
+};
+
 // What happened to one query run.
 struct RunSummary {
   std::string name;
@@ -88,6 +96,7 @@ struct RunSummary {
   std::chrono::milliseconds wall_time{0};  // measured by the runner, start call to final state
   bool reused_previous_result = false;
   double estimated_cost_usd = 0;
+  std::vector<Delivered> deliveries;  // after a delivery (runner/deliver.hpp), in the query's deliver order
   bool succeeded() const { return state == RunState::Succeeded; }
 };
 

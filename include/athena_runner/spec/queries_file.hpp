@@ -21,6 +21,22 @@ inline constexpr std::string_view kDefaultTimeZone = "UTC";
 enum class ResultFormat { Csv, Json, Table };
 std::string_view to_string(ResultFormat format);
 
+// Delivery (docs/queries-file.md, "Delivery"): where a succeeded run's results are copied, in which format.
+enum class DeliveryFormat { Csv, CsvGz, Parquet, Json };
+std::string_view to_string(DeliveryFormat format);  // "csv", "csv.gz", "parquet", "json"
+enum class OverwriteRule { Replace, Keep };
+std::string_view to_string(OverwriteRule rule);  // "replace", "keep"
+
+struct Delivery {
+  std::string to;  // s3://bucket/key or s3://bucket/prefix/ (ends with '/'), templates allowed in the key
+  DeliveryFormat format = DeliveryFormat::Csv;
+  OverwriteRule overwrite = OverwriteRule::Replace;
+};
+
+// The checks of a `to` beyond the schema, as a message without the key path (the CDK app says the same):
+// s3://, a valid bucket without templates, a non-empty key without "//", and a prefix for parquet and json.
+std::optional<std::string> delivery_destination_error(std::string_view to, DeliveryFormat format);
+
 struct Encryption {
   std::string type;                    // SSE_S3, SSE_KMS or CSE_KMS
   std::optional<std::string> kms_key;  // key ARN; present exactly for the KMS types
@@ -66,6 +82,7 @@ struct QuerySpec {
   std::vector<std::string> after;  // upstream queries (docs/queries-file.md, "Dependencies")
   bool enabled = true;
   std::vector<std::string> tables;
+  std::vector<Delivery> deliver;  // docs/queries-file.md, "Delivery"
   QuerySettings settings;
   int line = 0;  // where the query starts in the file (1-based; 0 when unknown)
 };
@@ -80,6 +97,7 @@ struct ResolvedQuery {
   std::vector<std::string> after;
   bool enabled = true;
   std::vector<std::string> tables;
+  std::vector<Delivery> deliver;
   std::string workgroup{kDefaultWorkgroup};
   std::string catalog{kDefaultCatalog};
   std::string database;               // required (defaults or query)

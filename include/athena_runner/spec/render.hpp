@@ -30,10 +30,11 @@ struct RenderedQuery {
   std::optional<std::chrono::minutes> result_reuse;  // ResultReuseConfiguration...MaxAgeInMinutes
   std::chrono::seconds timeout{0};
   ResultFormat result_format = ResultFormat::Csv;
+  std::vector<Delivery> deliver;  // each `to` rendered (docs/queries-file.md, "Delivery")
 };
 
 // Renders the query's templates for `scheduled_time` in its time zone and derives the token. Errors:
-// template errors ("InvalidTemplate", naming queries.<name>.sql or .parameters[i]).
+// template errors ("InvalidTemplate", naming queries.<name>.sql, .parameters[i] or .deliver[i].to).
 Outcome<RenderedQuery> render_query(const ResolvedQuery& query, Instant scheduled_time, int generation = 0);
 
 }  // namespace athena_runner::spec

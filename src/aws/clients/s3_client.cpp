@@ -146,6 +146,23 @@ Outcome<PutObjectResult> S3Client::put_single(const PutObjectRequest& request, s
   return PutObjectResult{response->header("ETag"), 0};
 }
 
+Outcome<std::optional<std::string>> S3Client::copy_object(const CopyObjectRequest& request) const {
+  auto http_request = make_request("PUT", request.bucket, request.key);
+  http_request.set_header("x-amz-copy-source", protocol::copy_source(request.source_bucket, request.source_key));
+  if (request.content_type || !request.metadata.empty()) {
+    http_request.set_header("x-amz-metadata-directive", "REPLACE");
+    if (request.content_type) http_request.set_header(std::string(kContentTypeHeader), *request.content_type);
+    for (const auto& [name, value] : request.metadata) {
+      http_request.set_header(std::string(protocol::kMetadataHeaderPrefix) + name, value);
+    }
+  }
+  auto response = client_for(request.bucket).send(std::move(http_request));
+  if (!response) return with_operation(std::move(response).get_failure(), "CopyObject");
+  auto etag = protocol::parse_copy_object(response->body);
+  if (!etag) return with_operation(std::move(etag).get_failure(), "CopyObject");
+  return etag;
+}
+
 Outcome<PutObjectResult> S3Client::put_multipart(const PutObjectRequest& request, std::string_view body) const {
   const auto& client = client_for(request.bucket);
   auto create = make_request("POST", request.bucket, request.key);

@@ -207,21 +207,38 @@ std::string serialize_complete_multipart_upload(const std::vector<CompletedPart>
   return out.str();
 }
 
-Outcome<std::optional<std::string>> parse_complete_multipart_upload(std::string_view xml) {
+namespace {
+
+// The ETag of a result document S3 may also answer with 200 and an <Error> body (CompleteMultipartUpload,
+// CopyObject). Like botocore, the root element's name is not checked: S3 says CompleteMultipartUploadResult,
+// moto CompleteMultipartUploadResponse.
+Outcome<std::optional<std::string>> parse_etag_result(std::string_view xml, std::string_view operation) {
   pugi::xml_document document;
-  if (!document.load_buffer(xml.data(), xml.size())) return invalid_response("CompleteMultipartUpload", "not XML");
+  if (!document.load_buffer(xml.data(), xml.size())) return invalid_response(operation, "not XML");
   if (auto error = document.child("Error")) {
     Error failure = make_error(ErrorKind::Service, error.child_value("Code"), error.child_value("Message"));
     failure.http_status = 200;
     failure.request_id = error.child_value("RequestId");
     return failure;
   }
-  // Like botocore, the root element's name is not checked: S3 says CompleteMultipartUploadResult, moto
-  // CompleteMultipartUploadResponse.
   auto result = document.document_element();
-  if (!result) return invalid_response("CompleteMultipartUpload", "no root element");
+  if (!result) return invalid_response(operation, "no root element");
   if (auto etag = result.child("ETag")) return std::optional<std::string>(etag.child_value());
   return std::optional<std::string>();
+}
+
+}  // namespace
+
+Outcome<std::optional<std::string>> parse_complete_multipart_upload(std::string_view xml) {
+  return parse_etag_result(xml, "CompleteMultipartUpload");
+}
+
+Outcome<std::optional<std::string>> parse_copy_object(std::string_view xml) {
+  return parse_etag_result(xml, "CopyObject");
+}
+
+std::string copy_source(std::string_view bucket, std::string_view key) {
+  return std::string(bucket) + "/" + uri_encode(key, false);
 }
 
 std::map<std::string, std::string> metadata_from_headers(const HeaderList& headers) {

@@ -42,6 +42,10 @@ struct CompletedPart {
 std::string serialize_complete_multipart_upload(const std::vector<CompletedPart>& parts);
 // S3 may answer 200 with an <Error> body: that is an error. Returns the ETag.
 Outcome<std::optional<std::string>> parse_complete_multipart_upload(std::string_view xml);
+// CopyObject's CopyObjectResult, which may also be a 200 with an <Error> body. Returns the ETag.
+Outcome<std::optional<std::string>> parse_copy_object(std::string_view xml);
+// x-amz-copy-source: "bucket/key", the key percent-encoded with '/' kept (as botocore sends it).
+std::string copy_source(std::string_view bucket, std::string_view key);
 
 // x-amz-meta-* headers, names lower-cased, prefix removed.
 std::map<std::string, std::string> metadata_from_headers(const HeaderList& headers);
