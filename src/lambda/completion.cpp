@@ -52,6 +52,8 @@ std::string_view to_string(Completion::Action action) {
     case Completion::Action::Resubmitted: return "resubmitted";
     case Completion::Action::AlreadyFinished: return "already-finished";
     case Completion::Action::StillRunning: return "still-running";
+    case Completion::Action::Skipped: return "skipped";
+    case Completion::Action::Queued: return "queued";
   }
   return "ignored";
 }
@@ -208,6 +210,10 @@ Outcome<Completion> EventsCompletion::finish_record(const aws::athena::QueryExec
     record.error_type = std::string(
         execution.status.state == athena::QueryExecutionState::Cancelled ? kErrorQueryCancelled : kErrorQueryFailed);
     record.reason = summary.reason;
+  }
+  // Before the record is final, as for dependents: a retry of a failed invocation finds it RUNNING again.
+  if (record.state != RecordState::Resubmitted) {
+    if (auto queued = start_queued(record.query, folder); !queued) return std::move(queued).get_failure();
   }
   record.finished_at = now();
   const auto uri = record_uri(folder, record.query_execution_id);

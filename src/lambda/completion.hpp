@@ -21,12 +21,15 @@ struct Completion {
     Resubmitted,      // a retryable failure: the next generation started
     AlreadyFinished,  // a duplicate or late event: the record was final already
     StillRunning,     // sweep: not final, within its deadline
+    Skipped,          // on_overlap skip: not started, an earlier slot of the query still runs
+    Queued,           // on_overlap queue: waits for the earlier slot still running; its finish starts it
   };
   Action action = Action::Ignored;
   runner::RunSummary summary;
   std::string note;                         // why it was ignored, or what was done
   std::optional<std::string> failure_type;  // the run failed for good: the invocation's errorType
   std::string next_query_execution_id;      // Resubmitted
+  std::string running_query_execution_id;   // Skipped, Queued: the earlier slot's execution still running
 };
 std::string_view to_string(Completion::Action action);
 
@@ -45,6 +48,17 @@ class EventsCompletion {
   // The open runs under each folder: finished if final, stopped and failed if past their deadline.
   Outcome<std::vector<Completion>> sweep(const std::vector<std::string>& locations);
 
+  // on_overlap (overlap.cpp). The record of an earlier slot of the query that still runs, found among the open
+  // run records under its output folder, each checked with GetQueryExecution (a record may be stale); nullopt
+  // when none runs (or the query has no output location to keep records in).
+  Outcome<std::optional<RunRecord>> running_earlier_slot(const spec::RenderedQuery& query);
+  // A slot of a `skip` query due while `running` runs: not started, not a failure.
+  Completion skip_slot(const spec::RenderedQuery& query, const RunRecord& running) const;
+  // A slot of a `queue` query due while `running` runs: written as queued; the finish of the running slot
+  // starts it. Started here when the running slot ended before the queued slot was written.
+  Outcome<Completion> queue_slot(const spec::RenderedQuery& query, const RunRecord& running,
+                                 const std::string& spec_json, const std::string& dependents_json);
+
  private:
   Outcome<Completion> finish(const aws::athena::QueryExecution& execution, bool sweeping);
   Outcome<Completion> finish_record(const aws::athena::QueryExecution& execution, const aws::s3::S3Uri& folder,
@@ -54,6 +68,9 @@ class EventsCompletion {
   Outcome<runner::RunSummary> start_rendered(const spec::RenderedQuery& rendered, int attempt);
   // After `record` succeeded: marks its slot, and starts each dependent whose upstream queries all succeeded.
   Status start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder);
+  // After a run of `query` ended for good: starts the earliest slot queued behind it (overlap.cpp).
+  Status start_queued(const std::string& query, const aws::s3::S3Uri& folder);
+  std::optional<aws::s3::S3Uri> output_folder(const spec::RenderedQuery& query) const;
   Completion already_finished(const RunRecord& record, runner::RunSummary summary) const;
   void remove_open_marker(const aws::s3::S3Uri& folder, const std::string& query_execution_id);
   spec::Instant now() const;
@@ -65,6 +82,7 @@ class EventsCompletion {
   const Clock& clock_;
   JsonLog& log_;
   std::string request_id_;
+  std::vector<std::string> starting_queued_;  // queued slots being started by this invocation (their keys)
 };
 
 }  // namespace athena_runner::lambda

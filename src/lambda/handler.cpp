@@ -65,6 +65,8 @@ InvocationResponse respond(const InvocationRequest& request, const Event& event,
       if (!answer.completion->note.empty()) line["note"] = answer.completion->note;
       if (!answer.completion->next_query_execution_id.empty())
         line["next_query_execution_id"] = answer.completion->next_query_execution_id;
+      if (!answer.completion->running_query_execution_id.empty())
+        line["running_query_execution_id"] = answer.completion->running_query_execution_id;
     }
     response["queries"].push_back(std::move(line));
     if (answer.failure_type) {
@@ -90,6 +92,25 @@ InvocationResponse respond(const InvocationRequest& request, const Event& event,
                         (answers.size() == 1 ? " query" : " queries") + " failed: ";
   for (std::size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
   return InvocationResponse::failure(std::move(message), *first_failure);
+}
+
+// Wait mode: the payload's dependents run in this invocation after their upstream queries succeeded in it, each
+// for the same scheduled time with its own token (the graph events mode follows). Their summaries are added.
+void run_dependents_waiting(const Event& event, const HandlerConfig& config, runner::Runner& runner,
+                            const runner::RunOptions& options, std::vector<runner::RunSummary>& summaries, JsonLog& log,
+                            const std::string& request_id) {
+  const nlohmann::json specs = nlohmann::json::parse(event.dependents, nullptr, false);
+  if (!specs.is_array() || specs.empty()) return;
+  std::vector<spec::ResolvedQuery> graph;
+  for (const auto& one : specs) {
+    if (auto query = spec::parse_query_spec_json(one.dump(), config.defaults)) graph.push_back(std::move(*query));
+  }
+  std::vector<runner::SlotOutcome> upstream;
+  for (const auto& summary : summaries) upstream.push_back({summary.name, event.scheduled_time, summary.succeeded()});
+  auto report = runner::run_dependents(runner, graph, upstream, config.concurrency, options);
+  for (const auto& why : report.not_started)
+    log.write(LogLevel::Warn, "dependent not started", {{"why", why}, {"request_id", request_id}});
+  for (auto& run : report.runs) summaries.push_back(std::move(run));
 }
 
 }  // namespace
@@ -169,6 +190,16 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     return respond(request, *event, mode, answers, log, invocation_start, clock_);
   }
 
+  runner::RunOptions options;
+  options.poll = config_.poll;
+  options.wait = event->wait && mode == CompletionMode::Wait;
+  options.on_give_up = event->on_deadline.value_or(config_.on_deadline);
+  if (request.deadline != std::chrono::system_clock::time_point{})
+    options.deadline = request.deadline - config_.deadline_margin;
+
+  std::optional<EventsCompletion> completion;
+  if (mode == CompletionMode::Events) completion.emplace(config_, engine_, *store_, clock_, log, request.request_id);
+
   // Render every query first: one with a bad template is reported, the others still run.
   std::vector<runner::RunSummary> summaries(event->queries.size());
   std::vector<spec::RenderedQuery> rendered;
@@ -186,12 +217,46 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     rendered_index.push_back(i);
   }
 
-  runner::RunOptions options;
-  options.poll = config_.poll;
-  options.wait = event->wait && mode == CompletionMode::Wait;
-  options.on_give_up = event->on_deadline.value_or(config_.on_deadline);
-  if (request.deadline != std::chrono::system_clock::time_point{})
-    options.deadline = request.deadline - config_.deadline_margin;
+  // on_overlap (events mode, overlap.cpp): a slot of a skip or queue query due while an earlier slot of the
+  // same query still runs is answered here and not started.
+  std::vector<std::optional<Completion>> decided(event->queries.size());
+  for (std::size_t k = 0; completion && k < rendered.size();) {
+    const std::size_t i = rendered_index[k];
+    const auto on_overlap = event->queries[i].on_overlap;
+    if (on_overlap == spec::OnOverlap::Allow) {
+      ++k;
+      continue;
+    }
+    auto running = completion->running_earlier_slot(rendered[k]);
+    Outcome<std::optional<Completion>> decision = std::optional<Completion>{};
+    if (!running) {
+      decision = std::move(running).get_failure();
+    } else if (*running && on_overlap == spec::OnOverlap::Skip) {
+      decision = std::optional<Completion>{completion->skip_slot(rendered[k], **running)};
+    } else if (*running) {
+      auto queued = completion->queue_slot(rendered[k], **running, event->query_specs[i], event->dependents);
+      if (queued)
+        decision = std::optional<Completion>{std::move(queued).get_result()};
+      else
+        decision = std::move(queued).get_failure();
+    }
+    if (decision && !*decision) {  // nothing earlier runs: start it
+      ++k;
+      continue;
+    }
+    if (decision) {
+      decided[i] = std::move(*decision);
+    } else {
+      // Reading the records or the execution failed: not started; the invocation fails and Lambda retries it.
+      summaries[i].name = rendered[k].name;
+      summaries[i].rendered = rendered[k];
+      summaries[i].reason = "on_overlap " + std::string(spec::to_string(on_overlap)) +
+                            ": the earlier slot could not be checked: " + decision.get_failure().to_string();
+      log.write(LogLevel::Error, "query not started", with_request(summary_fields(summaries[i])));
+    }
+    rendered.erase(rendered.begin() + static_cast<std::ptrdiff_t>(k));
+    rendered_index.erase(rendered_index.begin() + static_cast<std::ptrdiff_t>(k));
+  }
 
   runner::Runner runner(engine_, clock_, [&](const runner::RunEvent& run_event) {
     const auto& summary = *run_event.summary;
@@ -242,9 +307,14 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     log.write(LogLevel::Error, "query not started", with_request(summary_fields(summary)));
   }
 
-  std::optional<EventsCompletion> completion;
-  if (mode == CompletionMode::Events) completion.emplace(config_, engine_, *store_, clock_, log, request.request_id);
+  if (mode == CompletionMode::Wait && options.wait)
+    run_dependents_waiting(*event, config_, runner, options, summaries, log, request.request_id);
+
   for (std::size_t i = 0; i < summaries.size(); ++i) {
+    if (i < decided.size() && decided[i]) {
+      answers.push_back(Answer{decided[i]->summary, decided[i]->failure_type, decided[i]});
+      continue;
+    }
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
     if (completion && !answer.summary.query_execution_id.empty()) {
       auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);
