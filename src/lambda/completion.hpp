@@ -58,6 +58,12 @@ class EventsCompletion {
   // starts it. Started here when the running slot ended before the queued slot was written.
   Outcome<Completion> queue_slot(const spec::RenderedQuery& query, const RunRecord& running,
                                  const std::string& spec_json, const std::string& dependents_json);
+  // Wait mode: polls `running` until it ends (true) or `deadline` comes (false).
+  Outcome<bool> wait_until_ended(const RunRecord& running, std::chrono::system_clock::time_point deadline);
+  // Wait mode, a skip or queue query: its run record and open marker while this invocation waits for it, so the
+  // next slot sees it; closed with its final state (`next_query_execution_id`: resubmitted as that one).
+  Status open_waiting_run(const runner::RunSummary& started, const std::string& spec_json);
+  void close_waiting_run(const runner::RunSummary& finished, const std::string& next_query_execution_id = {});
 
  private:
   Outcome<Completion> finish(const aws::athena::QueryExecution& execution, bool sweeping);

@@ -1,8 +1,10 @@
 // The handler: event → rendered queries → runner (deadline-aware) → one summary per query.
 #include "athena_runner/lambda/handler.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <utility>
 
 #include "completion.hpp"
@@ -197,8 +199,16 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   if (request.deadline != std::chrono::system_clock::time_point{})
     options.deadline = request.deadline - config_.deadline_margin;
 
+  // Events mode: every run is recorded. Wait mode: only the runs of skip and queue queries, so that on_overlap
+  // sees them (overlap.cpp); without a store it is not applied.
+  const bool overlap_checked = std::any_of(event->queries.begin(), event->queries.end(), [](const auto& query) {
+    return query.on_overlap != spec::OnOverlap::Allow;
+  });
   std::optional<EventsCompletion> completion;
-  if (mode == CompletionMode::Events) completion.emplace(config_, engine_, *store_, clock_, log, request.request_id);
+  if (mode == CompletionMode::Events || (store_ != nullptr && overlap_checked))
+    completion.emplace(config_, engine_, *store_, clock_, log, request.request_id);
+  std::map<std::string, std::string> waiting_specs;        // wait mode: skip and queue queries by name, their spec
+  std::map<std::string, runner::RunSummary> waiting_runs;  // and their runs open now
 
   // Render every query first: one with a bad template is reported, the others still run.
   std::vector<runner::RunSummary> summaries(event->queries.size());
@@ -217,8 +227,8 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     rendered_index.push_back(i);
   }
 
-  // on_overlap (events mode, overlap.cpp): a slot of a skip or queue query due while an earlier slot of the
-  // same query still runs is answered here and not started.
+  // on_overlap (overlap.cpp): a slot of a skip or queue query due while an earlier slot of the same query still
+  // runs is answered here and not started (events mode queues it; wait mode waits for the earlier one first).
   std::vector<std::optional<Completion>> decided(event->queries.size());
   for (std::size_t k = 0; completion && k < rendered.size();) {
     const std::size_t i = rendered_index[k];
@@ -227,12 +237,24 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       ++k;
       continue;
     }
+    if (mode == CompletionMode::Wait) waiting_specs[rendered[k].name] = event->query_specs[i];
     auto running = completion->running_earlier_slot(rendered[k]);
     Outcome<std::optional<Completion>> decision = std::optional<Completion>{};
+    std::string not_started;
     if (!running) {
       decision = std::move(running).get_failure();
     } else if (*running && on_overlap == spec::OnOverlap::Skip) {
       decision = std::optional<Completion>{completion->skip_slot(rendered[k], **running)};
+    } else if (*running && mode == CompletionMode::Wait) {
+      const auto until = options.deadline.value_or(std::chrono::system_clock::time_point::max());
+      auto ended = completion->wait_until_ended(**running, until);
+      if (!ended) {
+        decision = std::move(ended).get_failure();
+      } else if (!*ended) {
+        not_started = "on_overlap queue: the slot " + spec::format_utc((*running)->scheduled_time) +
+                      " was still running as " + (*running)->query_execution_id +
+                      " at this invocation's deadline; a retry of the event waits again";
+      }
     } else if (*running) {
       auto queued = completion->queue_slot(rendered[k], **running, event->query_specs[i], event->dependents);
       if (queued)
@@ -240,12 +262,17 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       else
         decision = std::move(queued).get_failure();
     }
-    if (decision && !*decision) {  // nothing earlier runs: start it
+    if (decision && !*decision && not_started.empty()) {  // nothing earlier runs (any more): start it
       ++k;
       continue;
     }
-    if (decision) {
+    if (decision && *decision) {
       decided[i] = std::move(*decision);
+    } else if (decision) {
+      summaries[i].name = rendered[k].name;
+      summaries[i].rendered = rendered[k];
+      summaries[i].reason = not_started;
+      log.write(LogLevel::Error, "query not started", with_request(summary_fields(summaries[i])));
     } else {
       // Reading the records or the execution failed: not started; the invocation fails and Lambda retries it.
       summaries[i].name = rendered[k].name;
@@ -258,6 +285,15 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     rendered_index.erase(rendered_index.begin() + static_cast<std::ptrdiff_t>(k));
   }
 
+  auto open_waiting = [&](const runner::RunSummary& summary) {
+    auto spec = waiting_specs.find(summary.name);
+    if (spec == waiting_specs.end()) return;
+    waiting_runs[summary.name] = summary;
+    if (auto opened = completion->open_waiting_run(summary, spec->second); !opened)
+      log.write(LogLevel::Warn, "run record not written",
+                with_request(
+                    {{"query_execution_id", summary.query_execution_id}, {"error", opened.get_failure().to_string()}}));
+  };
   runner::Runner runner(engine_, clock_, [&](const runner::RunEvent& run_event) {
     const auto& summary = *run_event.summary;
     auto fields = with_request(summary_fields(summary));
@@ -266,6 +302,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
         fields["client_request_token"] = summary.rendered.client_request_token;
         fields["attempt"] = summary.attempts;
         log.write(LogLevel::Info, "query started", std::move(fields));
+        open_waiting(summary);
         break;
       case runner::RunEvent::Kind::StateChanged:
         fields["wall_time_ms"] = millis(summary.wall_time);
@@ -275,6 +312,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       case runner::RunEvent::Kind::Resubmitted:
         fields["attempt"] = summary.attempts;
         log.write(LogLevel::Warn, "query resubmitted", std::move(fields));
+        if (auto open = waiting_runs.find(summary.name); open != waiting_runs.end())
+          completion->close_waiting_run(open->second, summary.query_execution_id);
+        open_waiting(summary);
         break;
       case runner::RunEvent::Kind::GaveUp:
         fields["stopped"] = summary.stopped;
@@ -288,6 +328,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
         fields["estimated_cost_usd"] = summary.estimated_cost_usd;
         fields["output_location"] = summary.output_location;
         log.write(summary.succeeded() ? LogLevel::Info : LogLevel::Error, "query finished", std::move(fields));
+        // A query left running at the deadline stays open: the next slot must still see it.
+        if (waiting_runs.count(summary.name) && !(summary.timed_out && !summary.stopped))
+          completion->close_waiting_run(summary);
         break;
     }
   });
@@ -316,7 +359,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       continue;
     }
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
-    if (completion && !answer.summary.query_execution_id.empty()) {
+    if (mode == CompletionMode::Events && !answer.summary.query_execution_id.empty()) {
       auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);
       answer.summary = recorded.summary;
       answer.failure_type = recorded.failure_type;

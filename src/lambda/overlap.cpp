@@ -137,4 +137,74 @@ Status EventsCompletion::start_queued(const std::string& query, const aws::s3::S
   return Ok{};
 }
 
+Outcome<bool> EventsCompletion::wait_until_ended(const RunRecord& running,
+                                                 std::chrono::system_clock::time_point deadline) {
+  auto interval = config_.poll.initial;
+  while (true) {
+    auto execution = engine_.get(running.query_execution_id);
+    if (!execution) return std::move(execution).get_failure();
+    if (aws::athena::is_terminal(execution->status.state)) return true;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.now());
+    if (left.count() <= 0) return false;
+    clock_.sleep_for(std::min(interval, left));
+    interval = std::min(config_.poll.max,
+                        std::chrono::duration_cast<std::chrono::milliseconds>(interval * config_.poll.factor));
+  }
+}
+
+Status EventsCompletion::open_waiting_run(const runner::RunSummary& started, const std::string& spec_json) {
+  auto folder = output_folder(started.rendered);
+  if (!folder) return Ok{};  // nowhere to keep it: the next slot cannot see this one
+  RunRecord record;
+  record.query_execution_id = started.query_execution_id;
+  record.query = started.name;
+  record.spec = spec_json;
+  record.scheduled_time = started.rendered.scheduled_time;
+  record.client_request_token = started.rendered.client_request_token;
+  record.generation = started.rendered.generation;
+  record.attempt = std::max(1, started.attempts);
+  record.started_at = now();
+  if (started.rendered.timeout.count() > 0) record.deadline = record.started_at + started.rendered.timeout;
+  auto created = store_.create(record_uri(*folder, record.query_execution_id), record_json(record));
+  if (!created) return std::move(created).get_failure();
+  if (auto marked = store_.create(open_marker_uri(*folder, record.query_execution_id), ""); !marked)
+    return std::move(marked).get_failure();
+  return Ok{};
+}
+
+void EventsCompletion::close_waiting_run(const runner::RunSummary& finished,
+                                         const std::string& next_query_execution_id) {
+  auto folder = output_folder(finished.rendered);
+  if (!folder || finished.query_execution_id.empty()) return;
+  const auto uri = record_uri(*folder, finished.query_execution_id);
+  auto closed = [&]() -> Status {
+    auto stored = store_.read(uri);
+    if (!stored) return std::move(stored).get_failure();
+    if (!*stored) return Ok{};
+    auto record = parse_record((*stored)->body);
+    if (!record) return std::move(record).get_failure();
+    if (record->state != RecordState::Running) return Ok{};  // a sweep finished it meanwhile
+    if (!next_query_execution_id.empty()) {
+      record->state = RecordState::Resubmitted;
+      record->next_query_execution_id = next_query_execution_id;
+    } else {
+      record->state = finished.succeeded() ? RecordState::Succeeded : RecordState::Failed;
+    }
+    record->reason = finished.reason;
+    record->finished_at = now();
+    auto replaced = store_.replace(uri, record_json(*record), (*stored)->etag);
+    if (!replaced) return std::move(replaced).get_failure();
+    return Ok{};
+  }();
+  if (!closed) {
+    // Left RUNNING, the next slot checks the execution itself and finds it ended; the sweep closes the record.
+    log_.write(LogLevel::Warn, "run record not closed",
+               {{"query_execution_id", finished.query_execution_id},
+                {"error", closed.get_failure().to_string()},
+                {"request_id", request_id_}});
+    return;
+  }
+  remove_open_marker(*folder, finished.query_execution_id);
+}
+
 }  // namespace athena_runner::lambda

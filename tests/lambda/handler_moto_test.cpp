@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "athena_runner/engine/athena_query_engine.hpp"
 #include "athena_runner/lambda/handler.hpp"
@@ -51,6 +52,17 @@ class HandlerMoto : public ::testing::Test {
     request.payload = payload;
     request.deadline = std::chrono::system_clock::now() + remaining;
     QueryHandler handler(config_, *engine_, clock_, log_, store_.get());
+    return handler(request);
+  }
+  // The same from another thread: its own store and log.
+  InvocationResponse invoke_aside(const std::string& payload, std::chrono::milliseconds remaining = 60000ms) {
+    InvocationRequest request;
+    request.request_id = "aside";
+    request.payload = payload;
+    request.deadline = std::chrono::system_clock::now() + remaining;
+    auto store = make_s3_run_store(context_);
+    std::ostringstream log;
+    QueryHandler handler(config_, *engine_, clock_, log, store.get());
     return handler(request);
   }
 
@@ -272,6 +284,99 @@ TEST_F(HandlerMoto, WaitModeStartsNoDependentAfterAFailedUpstream) {
     if (line["message"] == "dependent not started") why.push_back(line["why"]);
   EXPECT_EQ(why, (std::vector<std::string>{"clean for 2024-05-03T04:00:00Z: load did not succeed",
                                            "report for 2024-05-03T04:00:00Z: clean did not succeed"}));
+}
+
+// on_overlap in wait mode: the invocation that waits for a skip or queue query keeps its run record open while
+// it waits, and the next slot checks the open records as in events mode. The first slot runs in a thread.
+class HandlerWaitOverlap : public HandlerMoto {
+ protected:
+  // The 04:00 slot is held RUNNING until released; the later ones end at once.
+  static std::string payload(int hour, const std::string& on_overlap) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-05-02T%02d:00:00Z", hour);
+    const std::string sql = hour == 4 ? "SELECT 1 -- hold_me" : "SELECT 1";
+    return json{{"query", {{"name", "waiting"}, {"sql", sql}, {"on_overlap", on_overlap}}}, {"scheduled_time", time}}
+        .dump();
+  }
+  // Starts the 04:00 slot in a thread and returns its execution once it is recorded as open (read from S3, not
+  // from the engine the thread uses).
+  std::string start_first(const std::string& on_overlap) {
+    first_ = std::thread([this, on_overlap] { first_response_ = invoke_aside(payload(4, on_overlap)); });
+    for (int i = 0; i < 200; ++i) {
+      std::this_thread::sleep_for(50ms);
+      auto listed = boto3_call(*moto_, "s3", "ListObjectsV2",
+                               {{"Bucket", "results-bucket"}, {"Prefix", "athena/athena-runner/open/"}});
+      for (const auto& object : listed.value("Contents", json::array())) {
+        const std::string id =
+            object["Key"].get<std::string>().substr(std::string("athena/athena-runner/open/").size());
+        auto got = boto3_call(*moto_, "s3", "GetObject",
+                              {{"Bucket", "results-bucket"}, {"Key", "athena/athena-runner/runs/" + id + ".json"}});
+        auto record = json::parse(got["Body"]["text"].get<std::string>(), nullptr, false);
+        if (record.is_object() && record["query"] == "waiting" && record["state"] == "RUNNING") return first_id_ = id;
+      }
+    }
+    ADD_FAILURE() << "the first slot never recorded its run";
+    return "";
+  }
+  void TearDown() override {
+    if (!first_id_.empty()) engine_->release(first_id_);
+    if (first_.joinable()) first_.join();
+  }
+  std::string first_id_;
+  std::thread first_;
+  InvocationResponse first_response_ = InvocationResponse::failure("not run", "NotRun");
+};
+
+TEST_F(HandlerWaitOverlap, SkipAnswersSkippedWhileTheEarlierInvocationWaits) {
+  engine_->idempotent = true;
+  const std::string first = start_first("skip");
+  auto second = invoke(payload(5, "skip"));
+  ASSERT_TRUE(second.is_success()) << second.error_type() << ": " << second.error_message();
+  auto answer = json::parse(second.payload())["queries"][0];
+  EXPECT_EQ(answer["action"], "skipped");
+  EXPECT_EQ(answer["running_query_execution_id"], first);
+  EXPECT_EQ(engine_->started(), 1u);
+
+  engine_->release(first);
+  first_.join();
+  ASSERT_TRUE(first_response_.is_success()) << first_response_.error_message();
+  // Closed when its wait ended: the next slot starts.
+  auto third = invoke(payload(6, "skip"));
+  ASSERT_TRUE(third.is_success()) << third.error_message();
+  EXPECT_EQ(json::parse(third.payload())["queries"][0]["state"], "SUCCEEDED");
+  EXPECT_EQ(engine_->ids.size(), 2u);
+}
+
+TEST_F(HandlerWaitOverlap, QueueWaitsForTheEarlierSlotThenStarts) {
+  engine_->idempotent = true;
+  const std::string first = start_first("queue");
+  InvocationResponse second = InvocationResponse::failure("not run", "NotRun");
+  std::thread waiting([&] { second = invoke(payload(5, "queue")); });
+  std::this_thread::sleep_for(800ms);  // many polls of the first (10 ms, then up to 100 ms apart)
+  EXPECT_EQ(engine_->started(), 1u);   // not started while the first runs
+  engine_->release(first);
+  waiting.join();
+  first_.join();
+  ASSERT_TRUE(second.is_success()) << second.error_type() << ": " << second.error_message();
+  auto answer = json::parse(second.payload())["queries"][0];
+  EXPECT_EQ(answer["state"], "SUCCEEDED");
+  EXPECT_EQ(answer["scheduled_time"], "2024-05-02T05:00:00Z");
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  auto resolved = spec::parse_query_spec_json(json::parse(payload(5, "queue"))["query"].dump(), config_.defaults);
+  EXPECT_EQ(engine_->tokens.back(),
+            spec::render_query(*resolved, *spec::parse_instant("2024-05-02T05:00:00Z"))->client_request_token);
+}
+
+TEST_F(HandlerWaitOverlap, QueueGivesUpAtTheDeadlineWithoutStarting) {
+  const std::string first = start_first("queue");
+  auto second = invoke(payload(5, "queue"), 1500ms);
+  ASSERT_FALSE(second.is_success());
+  EXPECT_EQ(second.error_type(), "QueryNotStarted");
+  EXPECT_NE(second.error_message().find("on_overlap queue: the slot 2024-05-02T04:00:00Z was still running as " +
+                                        first + " at this invocation's deadline"),
+            std::string::npos)
+      << second.error_message();
+  EXPECT_EQ(engine_->started(), 1u);
 }
 
 TEST_F(HandlerMoto, DeadlineStopsTheQueryBeforeTheInvocationEnds) {
