@@ -141,7 +141,8 @@ struct BackfillOptions {
 };
 struct BackfillReport {
   std::size_t total = 0, skipped = 0, succeeded = 0, failed = 0;
-  std::vector<RunSummary> runs;  // this invocation's runs, in slot order
+  std::vector<RunSummary> runs;              // this invocation's runs, in slot order
+  std::vector<spec::Instant> skipped_slots;  // the slots the journal says succeeded before
 };
 Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& query, const BackfillOptions& options);
 
