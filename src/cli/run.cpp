@@ -286,6 +286,8 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   if (options.with_dependents && !interrupted()) {
     std::vector<std::string> names;
     std::vector<runner::SlotOutcome> upstream;
+    names.reserve(rendered.size());
+    upstream.reserve(rendered.size());
     for (std::size_t i = 0; i < rendered.size(); ++i) {
       names.push_back(rendered[i].name);
       upstream.push_back({rendered[i].name, rendered[i].scheduled_time, outcomes[i] && outcomes[i]->succeeded()});
@@ -382,6 +384,7 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
     // Every slot that succeeded, now or before (a dependent that succeeded before gets the same execution back
     // from its token).
     std::vector<runner::SlotOutcome> upstream;
+    upstream.reserve(report->skipped_slots.size() + report->runs.size());
     for (auto slot : report->skipped_slots) upstream.push_back({query->name, slot, true});
     for (const auto& run : report->runs)
       upstream.push_back({query->name, run.rendered.scheduled_time, run.succeeded()});

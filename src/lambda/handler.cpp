@@ -108,6 +108,7 @@ void run_dependents_waiting(const Event& event, const HandlerConfig& config, run
     if (auto query = spec::parse_query_spec_json(one.dump(), config.defaults)) graph.push_back(std::move(*query));
   }
   std::vector<runner::SlotOutcome> upstream;
+  upstream.reserve(summaries.size());
   for (const auto& summary : summaries) upstream.push_back({summary.name, event.scheduled_time, summary.succeeded()});
   auto report = runner::run_dependents(runner, graph, upstream, config.concurrency, options);
   for (const auto& why : report.not_started)
