@@ -308,6 +308,10 @@ Status EventsCompletion::start_dependents(const RunRecord& record, const aws::s3
     if (!ready) continue;  // the last upstream query to succeed starts it
     auto rendered = spec::render_query(*query, record.scheduled_time);
     if (!rendered) return std::move(rendered).get_failure();
+    // Its own on_overlap, as for a scheduled slot: skipped or queued while its earlier slot still runs.
+    auto held = hold_for_overlap(query->on_overlap, *rendered, dependent.dump(), record.dependents);
+    if (!held) return std::move(held).get_failure();
+    if (*held) continue;
     // Its own token (its name and SQL), so a second upstream finishing at the same time starts the same execution.
     auto started = start_rendered(*rendered, 1);
     if (!started) return std::move(started).get_failure();

@@ -58,6 +58,9 @@ class EventsCompletion {
   // starts it. Started here when the running slot ended before the queued slot was written.
   Outcome<Completion> queue_slot(const spec::RenderedQuery& query, const RunRecord& running,
                                  const std::string& spec_json, const std::string& dependents_json);
+  // Events mode, a dependent its upstream's finish would start: true when on_overlap skipped or queued it.
+  Outcome<bool> hold_for_overlap(spec::OnOverlap on_overlap, const spec::RenderedQuery& query,
+                                 const std::string& spec_json, const std::string& dependents_json);
   // Wait mode: polls `running` until it ends (true) or `deadline` comes (false).
   Outcome<bool> wait_until_ended(const RunRecord& running, std::chrono::system_clock::time_point deadline);
   // Wait mode, a skip or queue query: its run record and open marker while this invocation waits for it, so the

@@ -96,6 +96,21 @@ Outcome<Completion> EventsCompletion::queue_slot(const spec::RenderedQuery& quer
   return completion;
 }
 
+Outcome<bool> EventsCompletion::hold_for_overlap(spec::OnOverlap on_overlap, const spec::RenderedQuery& query,
+                                                 const std::string& spec_json, const std::string& dependents_json) {
+  if (on_overlap == spec::OnOverlap::Allow) return false;
+  auto running = running_earlier_slot(query);
+  if (!running) return std::move(running).get_failure();
+  if (!*running) return false;
+  if (on_overlap == spec::OnOverlap::Skip) {
+    skip_slot(query, **running);
+    return true;
+  }
+  auto queued = queue_slot(query, **running, spec_json, dependents_json);
+  if (!queued) return std::move(queued).get_failure();
+  return true;
+}
+
 Status EventsCompletion::start_queued(const std::string& query, const aws::s3::S3Uri& folder) {
   auto keys = store_.list_keys(queued_prefix(folder, query));
   if (!keys) return std::move(keys).get_failure();

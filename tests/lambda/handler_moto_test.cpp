@@ -941,6 +941,60 @@ TEST_F(HandlerOverlap, AQueuedSlotStartsAfterAFailedOne) {
   EXPECT_TRUE(queued().empty());
 }
 
+// A dependent's own on_overlap applies when its upstream's finish would start it.
+TEST_F(HandlerOverlap, ADependentIsQueuedOrSkippedBehindItsEarlierSlot) {
+  engine_->idempotent = true;
+  for (const std::string mode : {"queue", "skip"}) {
+    SCOPED_TRACE(mode);
+    const std::string name = "digest_" + mode;
+    const json dependents = json::array({{{"name", name},
+                                          {"sql", "SELECT '" + mode + "' -- hold_me"},
+                                          {"after", {"feed_" + mode}},
+                                          {"on_overlap", mode}}});
+    auto run_upstream = [&](const std::string& time) {
+      json payload = {{"query", {{"name", "feed_" + mode}, {"sql", "SELECT 'feed' -- hold_me " + time}}},
+                      {"scheduled_time", time},
+                      {"dependents", dependents}};
+      auto started = invoke(payload.dump());
+      EXPECT_TRUE(started.is_success()) << started.error_message();
+      const std::string id = json::parse(started.payload())["queries"][0]["query_execution_id"];
+      engine_->release(id);
+      auto finished = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+      EXPECT_TRUE(finished.is_success()) << finished.error_type() << ": " << finished.error_message();
+    };
+    auto digests = [&] {
+      std::vector<json> out;
+      for (const auto& run : our_records())
+        if (run["query"] == name) out.push_back(run);
+      return out;
+    };
+    run_upstream("2024-05-09T04:00:00Z");
+    ASSERT_EQ(digests().size(), 1u);  // the 04:00 digest runs (held)
+    const std::string first = digests()[0]["query_execution_id"];
+    run_upstream("2024-05-09T05:00:00Z");
+    EXPECT_EQ(digests().size(), 1u);  // the 05:00 one is held back while the 04:00 one runs
+    const auto waiting = objects("athena/athena-runner/queued/" + name + "/");
+    EXPECT_EQ(waiting.size(), mode == "queue" ? 1u : 0u);
+
+    engine_->release(first);
+    ASSERT_TRUE(invoke(state_change(first, "SUCCEEDED", "RUNNING")).is_success());
+    const auto after = digests();
+    if (mode == "queue") {
+      ASSERT_EQ(after.size(), 2u);  // started by the 04:00 digest's finish, for its own slot
+      std::set<std::string> slots;
+      for (const auto& run : after) slots.insert(run["scheduled_time"].get<std::string>());
+      EXPECT_EQ(slots, (std::set<std::string>{"2024-05-09T04:00:00Z", "2024-05-09T05:00:00Z"}));
+    } else {
+      EXPECT_EQ(after.size(), 1u);  // skipped for good
+      bool logged = false;
+      for (const auto& line : log_lines())
+        logged = logged || (line["message"] == "slot skipped" && line["query"] == name &&
+                            line["running_query_execution_id"] == first);
+      EXPECT_TRUE(logged) << log_.str();
+    }
+  }
+}
+
 TEST_F(HandlerEvents, ADependentWithoutAfterIsRefusedAtTheStart) {
   auto response = invoke(R"({"query": {"name": "load", "sql": "SELECT 1"},
     "dependents": [{"name": "clean", "sql": "SELECT 2"}]})");
