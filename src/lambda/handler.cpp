@@ -96,6 +96,84 @@ InvocationResponse respond(const InvocationRequest& request, const Event& event,
   return InvocationResponse::failure(std::move(message), *first_failure);
 }
 
+// The queries of an event that on_overlap answers before they start (overlap.cpp): skipped, queued (events
+// mode), or not started (wait mode: the earlier slot still ran at the deadline; or the check failed). They
+// leave `rendered`; the answers decided here are returned by event index. Wait mode notes in `waiting_specs`
+// the queries whose runs keep a record while the invocation waits.
+struct OverlapContext {
+  const Event& event;
+  CompletionMode mode;
+  EventsCompletion& completion;
+  const runner::RunOptions& options;
+  JsonLog& log;
+  const std::string& request_id;
+};
+
+std::vector<std::optional<Completion>> apply_on_overlap(const OverlapContext& context,
+                                                        std::vector<spec::RenderedQuery>& rendered,
+                                                        std::vector<std::size_t>& rendered_index,
+                                                        std::vector<runner::RunSummary>& summaries,
+                                                        std::map<std::string, std::string>& waiting_specs) {
+  const Event& event = context.event;
+  EventsCompletion& completion = context.completion;
+  std::vector<std::optional<Completion>> decided(event.queries.size());
+  for (std::size_t k = 0; k < rendered.size();) {
+    const std::size_t i = rendered_index[k];
+    const auto on_overlap = event.queries[i].on_overlap;
+    if (on_overlap == spec::OnOverlap::Allow) {
+      ++k;
+      continue;
+    }
+    if (context.mode == CompletionMode::Wait) waiting_specs[rendered[k].name] = event.query_specs[i];
+    auto running = completion.running_earlier_slot(rendered[k]);
+    Outcome<std::optional<Completion>> decision = std::optional<Completion>{};
+    std::string not_started;
+    if (!running) {
+      decision = std::move(running).get_failure();
+    } else if (*running && on_overlap == spec::OnOverlap::Skip) {
+      decision = std::optional<Completion>{completion.skip_slot(rendered[k], **running)};
+    } else if (*running && context.mode == CompletionMode::Wait) {
+      const auto until = context.options.deadline.value_or(std::chrono::system_clock::time_point::max());
+      auto ended = completion.wait_until_ended(**running, until);
+      if (!ended) {
+        decision = std::move(ended).get_failure();
+      } else if (!*ended) {
+        not_started = "on_overlap queue: the slot " + spec::format_utc((*running)->scheduled_time) +
+                      " was still running as " + (*running)->query_execution_id +
+                      " at this invocation's deadline; a retry of the event waits again";
+      }
+    } else if (*running) {
+      auto queued = completion.queue_slot(rendered[k], **running, event.query_specs[i], event.dependents);
+      if (queued)
+        decision = std::optional<Completion>{std::move(queued).get_result()};
+      else
+        decision = std::move(queued).get_failure();
+    }
+    if (decision && !*decision && not_started.empty()) {  // nothing earlier runs (any more): start it
+      ++k;
+      continue;
+    }
+    if (decision && *decision) {
+      decided[i] = std::move(*decision);
+    } else {
+      // Still running at the deadline, or reading the records or the execution failed: not started; the
+      // invocation fails and Lambda retries it.
+      summaries[i].name = rendered[k].name;
+      summaries[i].rendered = rendered[k];
+      summaries[i].reason = decision
+                                ? not_started
+                                : "on_overlap " + std::string(spec::to_string(on_overlap)) +
+                                      ": the earlier slot could not be checked: " + decision.get_failure().to_string();
+      auto fields = summary_fields(summaries[i]);
+      fields["request_id"] = context.request_id;
+      context.log.write(LogLevel::Error, "query not started", std::move(fields));
+    }
+    rendered.erase(rendered.begin() + static_cast<std::ptrdiff_t>(k));
+    rendered_index.erase(rendered_index.begin() + static_cast<std::ptrdiff_t>(k));
+  }
+  return decided;
+}
+
 // Wait mode: the payload's dependents run in this invocation after their upstream queries succeeded in it, each
 // for the same scheduled time with its own token (the graph events mode follows). Their summaries are added.
 void run_dependents_waiting(const Event& event, const HandlerConfig& config, runner::Runner& runner,
@@ -231,59 +309,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   // on_overlap (overlap.cpp): a slot of a skip or queue query due while an earlier slot of the same query still
   // runs is answered here and not started (events mode queues it; wait mode waits for the earlier one first).
   std::vector<std::optional<Completion>> decided(event->queries.size());
-  for (std::size_t k = 0; completion && k < rendered.size();) {
-    const std::size_t i = rendered_index[k];
-    const auto on_overlap = event->queries[i].on_overlap;
-    if (on_overlap == spec::OnOverlap::Allow) {
-      ++k;
-      continue;
-    }
-    if (mode == CompletionMode::Wait) waiting_specs[rendered[k].name] = event->query_specs[i];
-    auto running = completion->running_earlier_slot(rendered[k]);
-    Outcome<std::optional<Completion>> decision = std::optional<Completion>{};
-    std::string not_started;
-    if (!running) {
-      decision = std::move(running).get_failure();
-    } else if (*running && on_overlap == spec::OnOverlap::Skip) {
-      decision = std::optional<Completion>{completion->skip_slot(rendered[k], **running)};
-    } else if (*running && mode == CompletionMode::Wait) {
-      const auto until = options.deadline.value_or(std::chrono::system_clock::time_point::max());
-      auto ended = completion->wait_until_ended(**running, until);
-      if (!ended) {
-        decision = std::move(ended).get_failure();
-      } else if (!*ended) {
-        not_started = "on_overlap queue: the slot " + spec::format_utc((*running)->scheduled_time) +
-                      " was still running as " + (*running)->query_execution_id +
-                      " at this invocation's deadline; a retry of the event waits again";
-      }
-    } else if (*running) {
-      auto queued = completion->queue_slot(rendered[k], **running, event->query_specs[i], event->dependents);
-      if (queued)
-        decision = std::optional<Completion>{std::move(queued).get_result()};
-      else
-        decision = std::move(queued).get_failure();
-    }
-    if (decision && !*decision && not_started.empty()) {  // nothing earlier runs (any more): start it
-      ++k;
-      continue;
-    }
-    if (decision && *decision) {
-      decided[i] = std::move(*decision);
-    } else if (decision) {
-      summaries[i].name = rendered[k].name;
-      summaries[i].rendered = rendered[k];
-      summaries[i].reason = not_started;
-      log.write(LogLevel::Error, "query not started", with_request(summary_fields(summaries[i])));
-    } else {
-      // Reading the records or the execution failed: not started; the invocation fails and Lambda retries it.
-      summaries[i].name = rendered[k].name;
-      summaries[i].rendered = rendered[k];
-      summaries[i].reason = "on_overlap " + std::string(spec::to_string(on_overlap)) +
-                            ": the earlier slot could not be checked: " + decision.get_failure().to_string();
-      log.write(LogLevel::Error, "query not started", with_request(summary_fields(summaries[i])));
-    }
-    rendered.erase(rendered.begin() + static_cast<std::ptrdiff_t>(k));
-    rendered_index.erase(rendered_index.begin() + static_cast<std::ptrdiff_t>(k));
+  if (completion) {
+    OverlapContext overlap{*event, mode, *completion, options, log, request.request_id};
+    decided = apply_on_overlap(overlap, rendered, rendered_index, summaries, waiting_specs);
   }
 
   auto open_waiting = [&](const runner::RunSummary& summary) {
