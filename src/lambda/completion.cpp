@@ -363,6 +363,7 @@ Outcome<std::vector<Completion>> EventsCompletion::sweep(const std::vector<std::
       if (!finished) return std::move(finished).get_failure();
       completions.push_back(std::move(finished).get_result());
     }
+    if (auto resumed = sweep_queued(*folder); !resumed) return std::move(resumed).get_failure();
   }
   return completions;
 }

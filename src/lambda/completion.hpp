@@ -51,7 +51,8 @@ class EventsCompletion {
   // on_overlap (overlap.cpp). The record of an earlier slot of the query that still runs, found among the open
   // run records under its output folder, each checked with GetQueryExecution (a record may be stale); nullopt
   // when none runs (or the query has no output location to keep records in).
-  Outcome<std::optional<RunRecord>> running_earlier_slot(const spec::RenderedQuery& query);
+  // `any_slot`: a running slot of the query for any scheduled time counts, not only an earlier one.
+  Outcome<std::optional<RunRecord>> running_earlier_slot(const spec::RenderedQuery& query, bool any_slot = false);
   // A slot of a `skip` query due while `running` runs: not started, not a failure.
   Completion skip_slot(const spec::RenderedQuery& query, const RunRecord& running) const;
   // A slot of a `queue` query due while `running` runs: written as queued; the finish of the running slot
@@ -79,6 +80,9 @@ class EventsCompletion {
   Status start_dependents(const RunRecord& record, const aws::s3::S3Uri& folder);
   // After a run of `query` ended for good: starts the earliest slot queued behind it (overlap.cpp).
   Status start_queued(const std::string& query, const aws::s3::S3Uri& folder);
+  // Sweep: the head of each queue under `folder` whose earlier slots all ended without starting it (their
+  // finish failed for good, or a start crashed before removing it) is started (overlap.cpp).
+  Status sweep_queued(const aws::s3::S3Uri& folder);
   std::optional<aws::s3::S3Uri> output_folder(const spec::RenderedQuery& query) const;
   Completion already_finished(const RunRecord& record, runner::RunSummary summary) const;
   void remove_open_marker(const aws::s3::S3Uri& folder, const std::string& query_execution_id);

@@ -19,7 +19,8 @@ std::optional<aws::s3::S3Uri> EventsCompletion::output_folder(const spec::Render
   return *uri;
 }
 
-Outcome<std::optional<RunRecord>> EventsCompletion::running_earlier_slot(const spec::RenderedQuery& query) {
+Outcome<std::optional<RunRecord>> EventsCompletion::running_earlier_slot(const spec::RenderedQuery& query,
+                                                                         bool any_slot) {
   auto folder = output_folder(query);
   if (!folder) return std::optional<RunRecord>{};
   auto prefix = *folder;
@@ -36,7 +37,7 @@ Outcome<std::optional<RunRecord>> EventsCompletion::running_earlier_slot(const s
     if (!record) return std::move(record).get_failure();
     // The same slot is this slot's own earlier start (a retried invocation): not an overlap.
     if (record->query != query.name || record->state != RecordState::Running ||
-        record->scheduled_time >= query.scheduled_time)
+        (!any_slot && record->scheduled_time >= query.scheduled_time))
       continue;
     auto execution = engine_.get(id);
     if (!execution) return std::move(execution).get_failure();
@@ -109,6 +110,42 @@ Outcome<bool> EventsCompletion::hold_for_overlap(spec::OnOverlap on_overlap, con
   auto queued = queue_slot(query, **running, spec_json, dependents_json);
   if (!queued) return std::move(queued).get_failure();
   return true;
+}
+
+Status EventsCompletion::sweep_queued(const aws::s3::S3Uri& folder) {
+  auto root = folder;
+  root.key += std::string(kQueuedFolder);
+  auto keys = store_.list_keys(root);
+  if (!keys) return std::move(keys).get_failure();
+  std::vector<std::string> queries;
+  for (const auto& key : *keys) {
+    const auto slash = key.find('/', root.key.size());
+    if (slash == std::string::npos) continue;
+    std::string query = key.substr(root.key.size(), slash - root.key.size());
+    if (std::find(queries.begin(), queries.end(), query) == queries.end()) queries.push_back(std::move(query));
+  }
+  for (const auto& query : queries) {
+    auto waiting = store_.list_keys(queued_prefix(folder, query));
+    if (!waiting) return std::move(waiting).get_failure();
+    if (waiting->empty()) continue;
+    const aws::s3::S3Uri head{folder.bucket, *std::min_element(waiting->begin(), waiting->end())};
+    auto stored = store_.read(head);
+    if (!stored) return std::move(stored).get_failure();
+    if (!*stored) continue;
+    auto slot = parse_queued((*stored)->body);
+    if (!slot) return std::move(slot).get_failure();
+    auto resolved = spec::parse_query_spec_json(slot->spec, config_.defaults);
+    if (!resolved) return std::move(resolved).get_failure();
+    auto rendered = spec::render_query(*resolved, slot->scheduled_time);
+    if (!rendered) return std::move(rendered).get_failure();
+    auto running = running_earlier_slot(*rendered, true);
+    if (!running) return std::move(running).get_failure();
+    if (*running) continue;  // a slot of the query runs: its finish starts the queue
+    log_.write(LogLevel::Warn, "queued slot resumed by the sweep",
+               {{"queued", head.to_string()}, {"behind", slot->behind}, {"request_id", request_id_}});
+    if (auto started = start_queued(query, folder); !started) return std::move(started).get_failure();
+  }
+  return Ok{};
 }
 
 Status EventsCompletion::start_queued(const std::string& query, const aws::s3::S3Uri& folder) {

@@ -941,6 +941,46 @@ TEST_F(HandlerOverlap, AQueuedSlotStartsAfterAFailedOne) {
   EXPECT_TRUE(queued().empty());
 }
 
+// A queued slot whose running slot ended without starting it (its finish failed for good) is started by the
+// sweep, once no slot of the query runs.
+TEST_F(HandlerOverlap, TheSweepStartsAStrandedQueuedSlot) {
+  engine_->idempotent = true;
+  auto strand = [&](int hour) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-05-02T%02d:00:00Z", hour);
+    json slot = {
+        {"version", 1},
+        {"query", "hourly"},
+        {"spec", {{"name", "hourly"}, {"sql", "SELECT 1 -- hold_me"}, {"timeout", "10m"}, {"on_overlap", "queue"}}},
+        {"dependents", json::array()},
+        {"scheduled_time", time},
+        {"behind", "00000000-0000-0000-0000-000000000000"},
+        {"queued_at", time}};
+    boto3_call(*moto_, "s3", "PutObject",
+               {{"Bucket", "results-bucket"},
+                {"Key", "athena/athena-runner/queued/hourly/" + std::string(time) + ".json"},
+                {"Body", slot.dump()}});
+  };
+  strand(9);
+  auto swept = invoke(R"({"sweep": true})");
+  ASSERT_TRUE(swept.is_success()) << swept.error_type() << ": " << swept.error_message();
+  ASSERT_EQ(engine_->ids.size(), 1u);
+  EXPECT_EQ(engine_->tokens.back(), token_of(9, "queue"));
+  EXPECT_EQ(record(engine_->ids[0])["scheduled_time"], "2024-05-02T09:00:00Z");
+  EXPECT_TRUE(queued().empty());
+
+  // While that one runs, another stranded slot stays queued: the running slot's finish starts it.
+  strand(11);
+  ASSERT_TRUE(invoke(R"({"sweep": true})").is_success());
+  EXPECT_EQ(engine_->ids.size(), 1u);
+  EXPECT_EQ(queued().size(), 1u);
+  engine_->release(engine_->ids[0]);
+  ASSERT_TRUE(invoke(state_change(engine_->ids[0], "SUCCEEDED", "RUNNING")).is_success());
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  EXPECT_EQ(engine_->tokens.back(), token_of(11, "queue"));
+  EXPECT_TRUE(queued().empty());
+}
+
 // A dependent's own on_overlap applies when its upstream's finish would start it.
 TEST_F(HandlerOverlap, ADependentIsQueuedOrSkippedBehindItsEarlierSlot) {
   engine_->idempotent = true;
