@@ -561,7 +561,7 @@ export class AthenaQueryScheduler extends Construct {
         problems.push(`${at}.catalog: "${q.catalog}" is not supported by the CDK app, which grants access to the Glue Data Catalog only: use AwsDataCatalog`);
       }
       if (completionMode === 'wait' && q.after.length > 0) {
-        problems.push(`${at}.after: needs completionMode "events" (in "wait" mode nothing starts a query after another)`);
+        problems.push(`${at}.after: needs completionMode "events" (in "wait" mode a dependent runs inside its upstream query's invocation, whose timeout would have to hold the whole chain)`);
       }
       // parquet and json deliveries run an UNLOAD that the finishing invocation waits for (up to the query's timeout);
       // in wait mode the same invocation has waited for the query first.
@@ -652,10 +652,12 @@ export class AthenaQueryScheduler extends Construct {
     statements.push(...s3Statements('DataRead', dataLocations, ['s3:GetObject'], partition));
 
     const resultLocations = uniqueBy(file.queries.map(outputFor), (l) => `${l.bucket}/${l.prefix}`);
-    // Events mode also removes the open-run markers it writes under each results prefix (athena-runner/open/).
+    // Events mode also removes the open-run markers and queued slots it writes under each results prefix
+    // (athena-runner/open/, athena-runner/queued/); wait mode does so for the runs of skip and queue queries.
+    const keepsRecords = completionMode === 'events' || file.queries.some((q) => q.onOverlap !== 'allow');
     statements.push(...s3Statements('ResultsWrite', resultLocations,
       ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts',
-        ...(completionMode === 'events' ? ['s3:DeleteObject'] : [])], partition));
+        ...(keepsRecords ? ['s3:DeleteObject'] : [])], partition));
 
     // Deliveries: write on exactly each destination's prefix (its key up to the first "{{"), nothing wider. CopyObject
     // reads its source from the results prefix above. keep also reads the destination (HeadObject) and lists its

@@ -29,6 +29,9 @@ export const BUILT_IN_DEFAULTS = {
 /** Athena's limit on ResultReuseByAgeConfiguration.MaxAgeInMinutes (7 days). */
 const MAX_RESULT_REUSE_MINUTES = 10080;
 
+/** on_overlap (docs/queries-file.md, "Overlap"). */
+export type OnOverlap = 'allow' | 'skip' | 'queue';
+
 export type EncryptionType = 'SSE_S3' | 'SSE_KMS' | 'CSE_KMS';
 
 /** How Athena encrypts result files. */
@@ -74,6 +77,8 @@ export interface ResolvedQuery {
   readonly schedule?: string;
   /** Queries this one runs after (it then has no schedule); empty for most. */
   readonly after: readonly string[];
+  /** A slot due while the previous slot still runs: start it (allow), skip it, or queue it behind. */
+  readonly onOverlap: OnOverlap;
   readonly enabled: boolean;
   readonly timezone: string;
   /** Tables the query reads; undefined when the file names none (database-wide Glue grant). */
@@ -357,6 +362,7 @@ export class QueriesFile {
         parameters,
         schedule: q.schedule,
         after: q.after ?? [],
+        onOverlap: q.on_overlap ?? 'allow',
         enabled: q.enabled ?? true,
         timezone: q.timezone ?? this.defaults.timezone,
         tables,
@@ -409,6 +415,7 @@ export class QueriesFile {
     };
     if (query.parameters.length > 0) spec.parameters = query.parameters;
     if (query.after.length > 0) spec.after = query.after;
+    if (query.onOverlap !== 'allow') spec.on_overlap = query.onOverlap;
     if (query.resultReuse !== undefined) spec.result_reuse = query.resultReuse;
     if (query.encryption !== undefined) {
       spec.encryption = query.encryption.kmsKey

@@ -141,7 +141,16 @@ test('after: a dependent with its own schedule', () => {
 test('after: needs completion by events', () => {
   const { file, message } = synthError(withDependents({ report: ['daily_revenue'] }), { completionMode: 'wait' });
   expect(message).toBe(`Invalid queries file ${file}:
-  - queries.report.after: needs completionMode "events" (in "wait" mode nothing starts a query after another)`);
+  - queries.report.after: needs completionMode "events" (in "wait" mode a dependent runs inside its upstream query's invocation, whose timeout would have to hold the whole chain)`);
+});
+
+test('on_overlap: only allow, skip or queue, and not in defaults', () => {
+  const { file, message } = synthError(fileWith('    on_overlap: wait\n'));
+  expect(message).toBe(`Invalid queries file ${file}:
+  - queries.daily_revenue.on_overlap: must be equal to one of the allowed values`);
+  const inDefaults = synthError(fileWith('').replace('  database: pizza\n', '  database: pizza\n  on_overlap: skip\n'));
+  expect(inDefaults.message).toBe(`Invalid queries file ${inDefaults.file}:
+  - defaults: unknown key "on_overlap"`);
 });
 
 test('completionMode: only events or wait', () => {

@@ -19,7 +19,7 @@ beforeAll(() => {
     defaults: { workgroup: 'reports', database: 'pizza', output: 's3://example-results/athena-runner/' },
     tables: { 'pizza.orders': { location: 's3://example-lake/pizza/orders/' } },
     queries: {
-      load: { schedule: 'cron(0 5 * * ? *)', sql: 'SELECT 1 FROM orders', tables: ['orders'] },
+      load: { schedule: 'cron(0 5 * * ? *)', sql: 'SELECT 1 FROM orders', tables: ['orders'], on_overlap: 'queue' },
       clean: { sql: 'SELECT 2 FROM orders', tables: ['orders'], after: ['load'] },
       report: { sql: 'SELECT 3 FROM orders', tables: ['orders'], after: ['clean'], workgroup: 'finance',
         output: 's3://example-finance/reports/' },
@@ -94,6 +94,8 @@ test('a dependent has no schedule; the upstream payload carries every dependent 
   expect(payload.dependents.map((d: any) => [d.name, d.after])).toEqual([['clean', ['load']], ['report', ['clean']]]);
   expect(payload.dependents[1].output).toBe('s3://example-finance/reports/');
   expect(payload.query.after).toBeUndefined();
+  expect(payload.query.on_overlap).toBe('queue');  // the function applies it
+  expect(payload.dependents[0].on_overlap).toBeUndefined();  // allow, the default, is left out
 });
 
 test('cdk-nag AwsSolutions: no unacknowledged findings', () => {

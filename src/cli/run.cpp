@@ -1,5 +1,6 @@
 // `athena-runner list | render | run | backfill | status | results | stop`: the queries file, what would be
 // sent, and running it on the selected engine.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <map>
@@ -33,6 +34,44 @@ Outcome<spec::QueriesFile> load(std::string_view command, const QueriesOptions& 
   auto file = spec::load_queries_file(options.queries_file);
   if (!file) fail(command, file.get_failure(), kExitUsage);
   return file;
+}
+
+// The queries that run after any of `names` (after:, transitively), with defaults applied, in file order.
+std::vector<spec::ResolvedQuery> dependents_of(const spec::QueriesFile& file, const std::vector<std::string>& names) {
+  std::vector<std::string> found;
+  std::vector<std::string> pending = names;
+  while (!pending.empty()) {
+    const std::string name = pending.back();
+    pending.pop_back();
+    for (const auto* query : file.dependents(name)) {
+      if (std::find(found.begin(), found.end(), query->name) != found.end()) continue;
+      found.push_back(query->name);
+      pending.push_back(query->name);
+    }
+  }
+  std::vector<spec::ResolvedQuery> out;
+  for (const auto& query : file.queries)
+    if (std::find(found.begin(), found.end(), query.name) != found.end())
+      out.push_back(spec::resolve_query(query, file.defaults));
+  return out;
+}
+
+// --with-dependents: runs the dependents of `upstream` and prints each as `run` prints a query; false when one
+// failed or was left unstarted by a failed upstream (each named on stderr).
+template <class Print>
+bool follow_dependents(std::string_view command, runner::Runner& runner, const std::vector<spec::ResolvedQuery>& graph,
+                       const std::vector<runner::SlotOutcome>& upstream, int concurrency,
+                       const runner::RunOptions& options, const Print& print) {
+  auto report = runner::run_dependents(runner, graph, upstream, concurrency, options);
+  for (const auto& run : report.runs) {
+    if (run.query_execution_id.empty())
+      std::cerr << "athena-runner " << command << ": " << run.name << " for "
+                << spec::format_utc(run.rendered.scheduled_time) << " did not start: " << run.reason << "\n";
+    print(run);
+  }
+  for (const auto& why : report.not_started)
+    std::cerr << "athena-runner " << command << ": not started: " << why << "\n";
+  return report.all_succeeded();
 }
 
 spec::Instant now_minute() { return std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now()); }
@@ -145,6 +184,7 @@ struct RunCommandOptions {
   int timeout_seconds = 0;
   bool leave_running = false;
   bool json_summary = false;
+  bool with_dependents = false;
 };
 
 runner::RunOptions run_options(const RunCommandOptions& options) {
@@ -187,10 +227,17 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
                            "`athena-runner list -q " +
                                options.queries.queries_file + "`)"),
                 kExitUsage);
+  if (options.with_dependents && options.no_wait)
+    return fail("run",
+                make_error(ErrorKind::InvalidInput, "UsageError",
+                           "--with-dependents waits for each query to succeed before its dependents start: drop "
+                           "--no-wait"),
+                kExitUsage);
   std::vector<spec::ResolvedQuery> queries;
   if (options.all) {
+    // With --with-dependents a query with after runs after its upstream queries, not as one of --all.
     for (auto& query : file->resolved_all())
-      if (query.enabled) queries.push_back(std::move(query));
+      if (query.enabled && !(options.with_dependents && !query.after.empty())) queries.push_back(std::move(query));
   } else {
     for (const auto& name : options.names) {
       auto query = file->resolved(name);
@@ -248,6 +295,24 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
               (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
     if (!ok) exit_code = kExitFailed;
   }
+  if (options.with_dependents && !interrupted()) {
+    std::vector<std::string> names;
+    std::vector<runner::SlotOutcome> upstream;
+    names.reserve(rendered.size());
+    upstream.reserve(rendered.size());
+    for (std::size_t i = 0; i < rendered.size(); ++i) {
+      names.push_back(rendered[i].name);
+      upstream.push_back({rendered[i].name, rendered[i].scheduled_time, outcomes[i] && outcomes[i]->succeeded()});
+    }
+    auto graph = dependents_of(*file, names);
+    auto print = [&](const runner::RunSummary& summary) {
+      const auto* query = file->find(summary.name);
+      print_outcome(*engine, summary, options,
+                    parse_format(options.format, query ? resolve_query(*query, file->defaults).result_format
+                                                       : spec::ResultFormat::Csv));
+    };
+    if (!follow_dependents("run", runner, graph, upstream, options.concurrency, run, print)) exit_code = kExitFailed;
+  }
   if (interrupted()) {
     std::cerr << "interrupted\n";
     return kExitInterrupted;
@@ -266,6 +331,7 @@ struct BackfillCommandOptions {
   std::string journal;
   EngineOptions engine;
   int timeout_seconds = 0;
+  bool with_dependents = false;
 };
 
 std::string journal_name(std::string text) {
@@ -325,9 +391,33 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
             << ", succeeded: " << report->succeeded << ", failed: " << report->failed << "\n";
   double cost = 0;
   for (const auto& run : report->runs) cost += run.estimated_cost_usd;
+  bool dependents_ok = true;
+  if (options.with_dependents && !interrupted()) {
+    // Every slot that succeeded, now or before (a dependent that succeeded before gets the same execution back
+    // from its token).
+    std::vector<runner::SlotOutcome> upstream;
+    upstream.reserve(report->skipped_slots.size() + report->runs.size());
+    for (auto slot : report->skipped_slots) upstream.push_back({query->name, slot, true});
+    for (const auto& run : report->runs)
+      upstream.push_back({query->name, run.rendered.scheduled_time, run.succeeded()});
+    std::size_t ran = 0, succeeded = 0;
+    auto print = [&](const runner::RunSummary& run) {
+      ++ran;
+      if (run.succeeded()) ++succeeded;
+      cost += run.estimated_cost_usd;
+      std::ostringstream line;
+      line << run.name << " " << spec::format_utc(run.rendered.scheduled_time) << " " << run.state << " "
+           << run.query_execution_id << (run.reason.empty() || run.succeeded() ? "" : " — " + run.reason);
+      progress.print_line(line.str());
+    };
+    auto graph = dependents_of(*file, {query->name});
+    dependents_ok = follow_dependents("backfill", runner, graph, upstream, options.concurrency, backfill.run, print);
+    std::cout << "dependents: " << ran << " run, succeeded: " << succeeded << ", failed: " << ran - succeeded << "\n";
+  }
   std::cout << "estimated cost of this run: USD " << cost << "\n";
   if (interrupted()) return kExitInterrupted;
-  return report->failed == 0 && report->succeeded + report->skipped == report->total ? kExitOk : kExitFailed;
+  return dependents_ok && report->failed == 0 && report->succeeded + report->skipped == report->total ? kExitOk
+                                                                                                      : kExitFailed;
 }
 
 // ---- status / results / stop --------------------------------------------------------------------------
@@ -459,6 +549,10 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
     command->add_flag("--json-summary", options->json_summary, "Print the summary as one JSON object on stdout");
+    command->add_flag("--with-dependents", options->with_dependents,
+                      "Then run the queries that run after these (after:, transitively), each for the same scheduled "
+                      "time with its own token once all its upstream queries succeeded; a failed upstream leaves its "
+                      "dependents unstarted (exit 1)");
     runners[command] = [&aws, options] { return run_run(aws, *options); };
   }
   {
@@ -478,6 +572,10 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
                         "Journal file (default: .athena-runner/backfill/<query>_<from>_<to>_<engine>.json)");
     command->add_option("--timeout", options->timeout_seconds, "Per-slot timeout in seconds")
         ->check(CLI::PositiveNumber);
+    command->add_flag("--with-dependents", options->with_dependents,
+                      "Then, for each slot that succeeded (now or before), run the queries that run after this one "
+                      "(after:, transitively) for that slot, each once all its upstream queries succeeded; a failed "
+                      "slot leaves its dependents unstarted (exit 1)");
     add_engine_options(*command, options->engine);
     runners[command] = [&aws, options] { return run_backfill(aws, *options); };
   }

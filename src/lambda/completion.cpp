@@ -53,6 +53,8 @@ std::string_view to_string(Completion::Action action) {
     case Completion::Action::Resubmitted: return "resubmitted";
     case Completion::Action::AlreadyFinished: return "already-finished";
     case Completion::Action::StillRunning: return "still-running";
+    case Completion::Action::Skipped: return "skipped";
+    case Completion::Action::Queued: return "queued";
   }
   return "ignored";
 }
@@ -231,6 +233,10 @@ Outcome<Completion> EventsCompletion::finish_record(const aws::athena::QueryExec
         execution.status.state == athena::QueryExecutionState::Cancelled ? kErrorQueryCancelled : kErrorQueryFailed);
     record.reason = summary.reason;
   }
+  // Before the record is final, as for dependents: a retry of a failed invocation finds it RUNNING again.
+  if (record.state != RecordState::Resubmitted) {
+    if (auto queued = start_queued(record.query, folder); !queued) return std::move(queued).get_failure();
+  }
   record.finished_at = now();
   const auto uri = record_uri(folder, record.query_execution_id);
   auto replaced = store_.replace(uri, record_json(record), stored.etag);
@@ -348,6 +354,10 @@ Status EventsCompletion::start_dependents(const RunRecord& record, const aws::s3
     if (!ready) continue;  // the last upstream query to succeed starts it
     auto rendered = spec::render_query(*query, record.scheduled_time);
     if (!rendered) return std::move(rendered).get_failure();
+    // Its own on_overlap, as for a scheduled slot: skipped or queued while its earlier slot still runs.
+    auto held = hold_for_overlap(query->on_overlap, *rendered, dependent.dump(), record.dependents);
+    if (!held) return std::move(held).get_failure();
+    if (*held) continue;
     // Its own token (its name and SQL), so a second upstream finishing at the same time starts the same execution.
     auto started = start_rendered(*rendered, 1);
     if (!started) return std::move(started).get_failure();
@@ -399,6 +409,7 @@ Outcome<std::vector<Completion>> EventsCompletion::sweep(const std::vector<std::
       if (!finished) return std::move(finished).get_failure();
       completions.push_back(std::move(finished).get_result());
     }
+    if (auto resumed = sweep_queued(*folder); !resumed) return std::move(resumed).get_failure();
   }
   return completions;
 }

@@ -1,8 +1,10 @@
 // The handler: event → rendered queries → runner (deadline-aware) → one summary per query.
 #include "athena_runner/lambda/handler.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <utility>
 
 #include "completion.hpp"
@@ -67,6 +69,8 @@ InvocationResponse respond(const InvocationRequest& request, const Event& event,
       if (!answer.completion->note.empty()) line["note"] = answer.completion->note;
       if (!answer.completion->next_query_execution_id.empty())
         line["next_query_execution_id"] = answer.completion->next_query_execution_id;
+      if (!answer.completion->running_query_execution_id.empty())
+        line["running_query_execution_id"] = answer.completion->running_query_execution_id;
     }
     response["queries"].push_back(std::move(line));
     if (answer.failure_type) {
@@ -92,6 +96,104 @@ InvocationResponse respond(const InvocationRequest& request, const Event& event,
                         (answers.size() == 1 ? " query" : " queries") + " failed: ";
   for (std::size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
   return InvocationResponse::failure(std::move(message), *first_failure);
+}
+
+// The queries of an event that on_overlap answers before they start (overlap.cpp): skipped, queued (events
+// mode), or not started (wait mode: the earlier slot still ran at the deadline; or the check failed). They
+// leave `rendered`; the answers decided here are returned by event index. Wait mode notes in `waiting_specs`
+// the queries whose runs keep a record while the invocation waits.
+struct OverlapContext {
+  const Event& event;
+  CompletionMode mode;
+  EventsCompletion& completion;
+  const runner::RunOptions& options;
+  JsonLog& log;
+  const std::string& request_id;
+};
+
+std::vector<std::optional<Completion>> apply_on_overlap(const OverlapContext& context,
+                                                        std::vector<spec::RenderedQuery>& rendered,
+                                                        std::vector<std::size_t>& rendered_index,
+                                                        std::vector<runner::RunSummary>& summaries,
+                                                        std::map<std::string, std::string>& waiting_specs) {
+  const Event& event = context.event;
+  EventsCompletion& completion = context.completion;
+  std::vector<std::optional<Completion>> decided(event.queries.size());
+  for (std::size_t k = 0; k < rendered.size();) {
+    const std::size_t i = rendered_index[k];
+    const auto on_overlap = event.queries[i].on_overlap;
+    if (on_overlap == spec::OnOverlap::Allow) {
+      ++k;
+      continue;
+    }
+    if (context.mode == CompletionMode::Wait) waiting_specs[rendered[k].name] = event.query_specs[i];
+    auto running = completion.running_earlier_slot(rendered[k]);
+    Outcome<std::optional<Completion>> decision = std::optional<Completion>{};
+    std::string not_started;
+    if (!running) {
+      decision = std::move(running).get_failure();
+    } else if (*running && on_overlap == spec::OnOverlap::Skip) {
+      decision = std::optional<Completion>{completion.skip_slot(rendered[k], **running)};
+    } else if (*running && context.mode == CompletionMode::Wait) {
+      const auto until = context.options.deadline.value_or(std::chrono::system_clock::time_point::max());
+      auto ended = completion.wait_until_ended(**running, until);
+      if (!ended) {
+        decision = std::move(ended).get_failure();
+      } else if (!*ended) {
+        not_started = "on_overlap queue: the slot " + spec::format_utc((*running)->scheduled_time) +
+                      " was still running as " + (*running)->query_execution_id +
+                      " at this invocation's deadline; a retry of the event waits again";
+      }
+    } else if (*running) {
+      auto queued = completion.queue_slot(rendered[k], **running, event.query_specs[i], event.dependents);
+      if (queued)
+        decision = std::optional<Completion>{std::move(queued).get_result()};
+      else
+        decision = std::move(queued).get_failure();
+    }
+    if (decision && !*decision && not_started.empty()) {  // nothing earlier runs (any more): start it
+      ++k;
+      continue;
+    }
+    if (decision && *decision) {
+      decided[i] = std::move(*decision);
+    } else {
+      // Still running at the deadline, or reading the records or the execution failed: not started; the
+      // invocation fails and Lambda retries it.
+      summaries[i].name = rendered[k].name;
+      summaries[i].rendered = rendered[k];
+      summaries[i].reason = decision
+                                ? not_started
+                                : "on_overlap " + std::string(spec::to_string(on_overlap)) +
+                                      ": the earlier slot could not be checked: " + decision.get_failure().to_string();
+      auto fields = summary_fields(summaries[i]);
+      fields["request_id"] = context.request_id;
+      context.log.write(LogLevel::Error, "query not started", std::move(fields));
+    }
+    rendered.erase(rendered.begin() + static_cast<std::ptrdiff_t>(k));
+    rendered_index.erase(rendered_index.begin() + static_cast<std::ptrdiff_t>(k));
+  }
+  return decided;
+}
+
+// Wait mode: the payload's dependents run in this invocation after their upstream queries succeeded in it, each
+// for the same scheduled time with its own token (the graph events mode follows). Their summaries are added.
+void run_dependents_waiting(const Event& event, const HandlerConfig& config, runner::Runner& runner,
+                            const runner::RunOptions& options, std::vector<runner::RunSummary>& summaries, JsonLog& log,
+                            const std::string& request_id) {
+  const nlohmann::json specs = nlohmann::json::parse(event.dependents, nullptr, false);
+  if (!specs.is_array() || specs.empty()) return;
+  std::vector<spec::ResolvedQuery> graph;
+  for (const auto& one : specs) {
+    if (auto query = spec::parse_query_spec_json(one.dump(), config.defaults)) graph.push_back(std::move(*query));
+  }
+  std::vector<runner::SlotOutcome> upstream;
+  upstream.reserve(summaries.size());
+  for (const auto& summary : summaries) upstream.push_back({summary.name, event.scheduled_time, summary.succeeded()});
+  auto report = runner::run_dependents(runner, graph, upstream, config.concurrency, options);
+  for (const auto& why : report.not_started)
+    log.write(LogLevel::Warn, "dependent not started", {{"why", why}, {"request_id", request_id}});
+  for (auto& run : report.runs) summaries.push_back(std::move(run));
 }
 
 }  // namespace
@@ -178,6 +280,24 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     return respond(request, *event, mode, answers, log, invocation_start, clock_);
   }
 
+  runner::RunOptions options;
+  options.poll = config_.poll;
+  options.wait = event->wait && mode == CompletionMode::Wait;
+  options.on_give_up = event->on_deadline.value_or(config_.on_deadline);
+  if (request.deadline != std::chrono::system_clock::time_point{})
+    options.deadline = request.deadline - config_.deadline_margin;
+
+  // Events mode: every run is recorded. Wait mode: only the runs of skip and queue queries, so that on_overlap
+  // sees them (overlap.cpp); without a store it is not applied.
+  const bool overlap_checked = std::any_of(event->queries.begin(), event->queries.end(), [](const auto& query) {
+    return query.on_overlap != spec::OnOverlap::Allow;
+  });
+  std::optional<EventsCompletion> completion;
+  if (mode == CompletionMode::Events || (store_ != nullptr && overlap_checked))
+    completion.emplace(config_, engine_, *store_, clock_, log, request.request_id, &notifier, objects_);
+  std::map<std::string, std::string> waiting_specs;        // wait mode: skip and queue queries by name, their spec
+  std::map<std::string, runner::RunSummary> waiting_runs;  // and their runs open now
+
   // Render every query first: one with a bad template is reported, the others still run.
   std::vector<runner::RunSummary> summaries(event->queries.size());
   std::vector<spec::RenderedQuery> rendered;
@@ -196,13 +316,23 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     rendered_index.push_back(i);
   }
 
-  runner::RunOptions options;
-  options.poll = config_.poll;
-  options.wait = event->wait && mode == CompletionMode::Wait;
-  options.on_give_up = event->on_deadline.value_or(config_.on_deadline);
-  if (request.deadline != std::chrono::system_clock::time_point{})
-    options.deadline = request.deadline - config_.deadline_margin;
+  // on_overlap (overlap.cpp): a slot of a skip or queue query due while an earlier slot of the same query still
+  // runs is answered here and not started (events mode queues it; wait mode waits for the earlier one first).
+  std::vector<std::optional<Completion>> decided(event->queries.size());
+  if (completion) {
+    OverlapContext overlap{*event, mode, *completion, options, log, request.request_id};
+    decided = apply_on_overlap(overlap, rendered, rendered_index, summaries, waiting_specs);
+  }
 
+  auto open_waiting = [&](const runner::RunSummary& summary) {
+    auto spec = waiting_specs.find(summary.name);
+    if (spec == waiting_specs.end()) return;
+    waiting_runs[summary.name] = summary;
+    if (auto opened = completion->open_waiting_run(summary, spec->second); !opened)
+      log.write(LogLevel::Warn, "run record not written",
+                with_request(
+                    {{"query_execution_id", summary.query_execution_id}, {"error", opened.get_failure().to_string()}}));
+  };
   runner::Runner runner(engine_, clock_, [&](const runner::RunEvent& run_event) {
     const auto& summary = *run_event.summary;
     auto fields = with_request(summary_fields(summary));
@@ -211,6 +341,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
         fields["client_request_token"] = summary.rendered.client_request_token;
         fields["attempt"] = summary.attempts;
         log.write(LogLevel::Info, "query started", std::move(fields));
+        open_waiting(summary);
         break;
       case runner::RunEvent::Kind::StateChanged:
         fields["wall_time_ms"] = millis(summary.wall_time);
@@ -220,6 +351,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       case runner::RunEvent::Kind::Resubmitted:
         fields["attempt"] = summary.attempts;
         log.write(LogLevel::Warn, "query resubmitted", std::move(fields));
+        if (auto open = waiting_runs.find(summary.name); open != waiting_runs.end())
+          completion->close_waiting_run(open->second, summary.query_execution_id);
+        open_waiting(summary);
         break;
       case runner::RunEvent::Kind::GaveUp:
         fields["stopped"] = summary.stopped;
@@ -233,6 +367,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
         fields["estimated_cost_usd"] = summary.estimated_cost_usd;
         fields["output_location"] = summary.output_location;
         log.write(summary.succeeded() ? LogLevel::Info : LogLevel::Error, "query finished", std::move(fields));
+        // A query left running at the deadline stays open: the next slot must still see it.
+        if (waiting_runs.count(summary.name) && !(summary.timed_out && !summary.stopped))
+          completion->close_waiting_run(summary);
         break;
     }
   });
@@ -252,12 +389,16 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     log.write(LogLevel::Error, "query not started", with_request(summary_fields(summary)));
   }
 
-  std::optional<EventsCompletion> completion;
-  if (mode == CompletionMode::Events)
-    completion.emplace(config_, engine_, *store_, clock_, log, request.request_id, &notifier, objects_);
+  if (mode == CompletionMode::Wait && options.wait)
+    run_dependents_waiting(*event, config_, runner, options, summaries, log, request.request_id);
+
   for (std::size_t i = 0; i < summaries.size(); ++i) {
+    if (i < decided.size() && decided[i]) {
+      answers.push_back(Answer{decided[i]->summary, decided[i]->failure_type, decided[i]});
+      continue;
+    }
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
-    if (!completion && answer.summary.succeeded()) {
+    if (mode == CompletionMode::Wait && answer.summary.succeeded()) {
       // Wait mode: the run ended here, so deliver here (events mode delivers when it finishes the run).
       auto delivered =
           deliver_results(answer.summary, engine_, objects_, clock_, config_.poll, log, request.request_id);
@@ -268,7 +409,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
         answer.failure_type = std::string(kErrorDeliveryFailed);
       }
     }
-    if (completion && !answer.summary.query_execution_id.empty()) {
+    if (mode == CompletionMode::Events && !answer.summary.query_execution_id.empty()) {
       // A run finished here (already final at its start) has been notified by its completion.
       auto recorded = completion->record_start(answer.summary, event->query_specs[i], event->dependents);
       answer.summary = recorded.summary;

@@ -193,6 +193,44 @@ Outcome<RunRecord> parse_record(std::string_view text) {
   return record;
 }
 
+std::string queued_json(const QueuedSlot& slot) {
+  json document;
+  document["version"] = kRunRecordVersion;
+  document["query"] = slot.query;
+  document["spec"] = json::parse(slot.spec, nullptr, false);
+  document["dependents"] = json::parse(slot.dependents, nullptr, false);
+  document["scheduled_time"] = spec::format_utc(slot.scheduled_time);
+  document["behind"] = slot.behind;
+  document["queued_at"] = spec::format_utc(slot.queued_at);
+  return document.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Outcome<QueuedSlot> parse_queued(std::string_view text) {
+  json document = json::parse(text, nullptr, false);
+  if (!document.is_object() || document.value("version", 0) != kRunRecordVersion)
+    return invalid_record("queued slot: not a version " + std::to_string(kRunRecordVersion) + " JSON object");
+  QueuedSlot slot;
+  for (const char* key : {"query", "scheduled_time", "behind", "queued_at"}) {
+    if (!document.contains(key) || !document[key].is_string())
+      return invalid_record(std::string("queued slot: ") + key + ": expected a string");
+  }
+  if (!document.contains("spec") || !document["spec"].is_object())
+    return invalid_record("queued slot: spec: expected an object");
+  if (!document.contains("dependents") || !document["dependents"].is_array())
+    return invalid_record("queued slot: dependents: expected a list");
+  slot.query = document["query"].get<std::string>();
+  slot.spec = document["spec"].dump();
+  slot.dependents = document["dependents"].dump();
+  slot.behind = document["behind"].get<std::string>();
+  for (auto [key, target] :
+       {std::pair{"scheduled_time", &slot.scheduled_time}, std::pair{"queued_at", &slot.queued_at}}) {
+    auto instant = spec::parse_instant(document[key].get<std::string>());
+    if (!instant) return invalid_record(std::string("queued slot: ") + key + ": " + instant.get_failure().message);
+    *target = *instant;
+  }
+  return slot;
+}
+
 std::optional<aws::s3::S3Uri> results_folder(const aws::athena::QueryExecution& execution) {
   if (!execution.result_configuration || !execution.result_configuration->output_location) return std::nullopt;
   auto uri = aws::s3::parse_s3_uri(*execution.result_configuration->output_location);
@@ -208,6 +246,16 @@ aws::s3::S3Uri record_uri(const aws::s3::S3Uri& folder, std::string_view query_e
 
 aws::s3::S3Uri open_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id) {
   return {folder.bucket, folder.key + std::string(kOpenFolder) + std::string(query_execution_id)};
+}
+
+aws::s3::S3Uri queued_prefix(const aws::s3::S3Uri& folder, std::string_view query) {
+  return {folder.bucket, folder.key + std::string(kQueuedFolder) + std::string(query) + "/"};
+}
+
+aws::s3::S3Uri queued_uri(const aws::s3::S3Uri& folder, std::string_view query, spec::Instant scheduled_time) {
+  auto uri = queued_prefix(folder, query);
+  uri.key += spec::format_utc(scheduled_time) + ".json";
+  return uri;
 }
 
 aws::s3::S3Uri slot_marker_uri(const aws::s3::S3Uri& folder, spec::Instant scheduled_time, std::string_view query) {

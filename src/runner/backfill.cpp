@@ -113,6 +113,7 @@ Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& quer
   for (auto slot : *slots) {
     if (journal->succeeded.count(spec::format_utc(slot))) {
       ++report.skipped;
+      report.skipped_slots.push_back(slot);
       continue;
     }
     auto rendered = spec::render_query(query, slot, 0);

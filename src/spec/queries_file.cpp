@@ -102,6 +102,13 @@ ResultFormat result_format_of(std::string_view text) {
   return ResultFormat::Csv;
 }
 
+// The schema allows only these three.
+OnOverlap on_overlap_of(std::string_view text) {
+  if (text == "skip") return OnOverlap::Skip;
+  if (text == "queue") return OnOverlap::Queue;
+  return OnOverlap::Allow;
+}
+
 // Reads the default-able keys of an object the schema has accepted, checking the formats the schema can
 // not express (time zone, S3 location, result reuse).
 QuerySettings read_settings(const Value& object, const std::string& path, Problems& problems) {
@@ -202,6 +209,7 @@ QuerySpec read_query(const std::string& name, const Value& object, const std::st
     }
   }
   query.after = strings_of(object, "after");
+  if (auto on_overlap = string_of(object, "on_overlap")) query.on_overlap = on_overlap_of(*on_overlap);
   if (const Value* enabled = object.get("enabled")) query.enabled = enabled->boolean;
   query.tables = strings_of(object, "tables");
   query.deliver = read_deliveries(object, path, problems);
@@ -343,6 +351,15 @@ std::string_view to_string(ResultFormat format) {
   return "csv";
 }
 
+std::string_view to_string(OnOverlap on_overlap) {
+  switch (on_overlap) {
+    case OnOverlap::Allow: return "allow";
+    case OnOverlap::Skip: return "skip";
+    case OnOverlap::Queue: return "queue";
+  }
+  return "allow";
+}
+
 ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& defaults) {
   const QuerySettings& own = query.settings;
   ResolvedQuery resolved;
@@ -352,6 +369,7 @@ ResolvedQuery resolve_query(const QuerySpec& query, const QuerySettings& default
   resolved.parameters = query.parameters;
   resolved.schedule = query.schedule;
   resolved.after = query.after;
+  resolved.on_overlap = query.on_overlap;
   resolved.enabled = query.enabled;
   resolved.tables = query.tables;
   resolved.deliver = query.deliver;

@@ -487,6 +487,135 @@ TEST_F(CliTest, BackfillRunsEverySlotOnceAndSkipsThemWhenRunAgain) {
   EXPECT_EQ(result_files().size(), 3u);
 }
 
+// --with-dependents: load → clean → report over one day's sales, and a dependent of a failing query.
+constexpr const char* kChain = R"(version: 1
+defaults:
+  database: shop
+  output: s3://results/athena/
+queries:
+  load:
+    schedule: cron(0 6 * * ? *)
+    sql: SELECT count(*) AS sales FROM sales WHERE day = DATE '{{ scheduled_date | add_days(-1) }}'
+  clean:
+    after: [load]
+    sql: SELECT sum(amount) AS total FROM sales WHERE day = DATE '{{ scheduled_date | add_days(-1) }}'
+  report:
+    after: [clean]
+    sql: SELECT max(amount) AS top FROM sales WHERE day = DATE '{{ scheduled_date | add_days(-1) }}'
+  broken:
+    schedule: cron(0 7 * * ? *)
+    sql: SELECT count(*) FROM no_such_table
+  after_broken:
+    after: [broken]
+    sql: SELECT 1 AS one
+)";
+
+// The three result files one day's chain writes: count, sum and max of that day's sales, computed here.
+std::multiset<std::string> chain_results(const std::string& day) {
+  long long count = 0, total = 0, top = 0;
+  for (const auto& sale : kSales) {
+    if (sale.day != day) continue;
+    ++count;
+    total += sale.amount;
+    top = std::max(top, sale.amount);
+  }
+  return {"\"sales\"\n\"" + std::to_string(count) + "\"\n", "\"total\"\n\"" + std::to_string(total) + "\"\n",
+          "\"top\"\n\"" + std::to_string(top) + "\"\n"};
+}
+
+TEST_F(CliTest, RunWithDependentsRunsAChainOfThreeForTheSameSlot) {
+  const std::string chain = dir_.write("chain.yaml", kChain);
+  auto result = cli({"run", "-q", chain, "load", "--at", "2024-01-03T06:00:00Z", "--with-dependents", "--format", "csv",
+                     "--json-summary"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  // One summary per query, in the order of the chain, all for the upstream's slot, each with its own token.
+  std::vector<std::string> names, tokens;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch match;
+    if (std::regex_search(line, match, std::regex("\"name\":\"([a-z_]+)\""))) names.push_back(match[1]);
+    if (std::regex_search(line, match, std::regex("\"client_request_token\":\"([0-9a-f]+)\"")))
+      tokens.push_back(match[1]);
+    if (line.find("\"name\"") != std::string::npos) {
+      EXPECT_NE(line.find("\"scheduled_time\":\"2024-01-03T06:00:00Z\""), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"load", "clean", "report"})) << result.out;
+  EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 3u) << result.out;
+  std::multiset<std::string> actual;
+  for (const auto& name : result_files()) actual.insert(read_file(results_dir() + "/" + name));
+  EXPECT_EQ(actual, chain_results("2024-01-02"));
+
+  // Without the flag only the named query runs (today's behaviour).
+  auto alone = cli({"run", "-q", chain, "load", "--at", "2024-01-04T06:00:00Z"});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_EQ(result_files().size(), 4u);
+}
+
+TEST_F(CliTest, RunWithDependentsStartsNothingAfterAFailedUpstream) {
+  const std::string chain = dir_.write("chain.yaml", kChain);
+  auto result = cli({"run", "-q", chain, "broken", "--at", "2024-01-03T07:00:00Z", "--with-dependents"});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(result.err.find("no_such_table"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("athena-runner run: not started: after_broken for 2024-01-03T07:00:00Z: broken did not "
+                            "succeed"),
+            std::string::npos)
+      << result.err;
+  EXPECT_TRUE(result_files().empty());
+
+  auto no_wait = cli({"run", "-q", chain, "load", "--with-dependents", "--no-wait"});
+  EXPECT_EQ(no_wait.exit_code, 2);
+  EXPECT_NE(no_wait.err.find("drop --no-wait"), std::string::npos) << no_wait.err;
+}
+
+TEST_F(CliTest, BackfillWithDependentsRunsTheChainForEverySlot) {
+  const std::string chain = dir_.write("chain.yaml", kChain);
+  std::vector<std::string> args = {"backfill",
+                                   "-q",
+                                   chain,
+                                   "load",
+                                   "--from",
+                                   "2024-01-02T00:00:00Z",
+                                   "--to",
+                                   "2024-01-04T00:00:00Z",
+                                   "--journal",
+                                   dir_.path() + "/j.json",
+                                   "--with-dependents"};
+  auto first = cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("slots: 2, skipped (already succeeded): 0, succeeded: 2, failed: 0"), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("dependents: 4 run, succeeded: 4, failed: 0"), std::string::npos) << first.out;
+  std::multiset<std::string> expected = chain_results("2024-01-01"), actual;
+  for (const auto& text : chain_results("2024-01-02")) expected.insert(text);
+  for (const auto& name : result_files()) actual.insert(read_file(results_dir() + "/" + name));
+  EXPECT_EQ(actual, expected);
+
+  // Again: the slots are skipped, their dependents get their executions back from their tokens.
+  auto second = cli(args);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("skipped (already succeeded): 2"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("dependents: 4 run, succeeded: 4"), std::string::npos) << second.out;
+  EXPECT_EQ(result_files().size(), 6u);
+
+  auto failing = cli({"backfill", "-q", chain, "broken", "--from", "2024-01-02T00:00:00Z", "--to",
+                      "2024-01-03T00:00:00Z", "--journal", dir_.path() + "/b.json", "--with-dependents"});
+  EXPECT_EQ(failing.exit_code, 1) << failing.out << failing.err;
+  EXPECT_NE(failing.err.find("not started: after_broken for 2024-01-02T07:00:00Z: broken did not succeed"),
+            std::string::npos)
+      << failing.err;
+  EXPECT_EQ(result_files().size(), 6u);
+}
+
+TEST_F(CliTest, RunAndBackfillHelpDescribeWithDependents) {
+  for (const char* command : {"run", "backfill"}) {
+    auto help = cli({command, "--help"});
+    ASSERT_EQ(help.exit_code, 0) << help.err;
+    EXPECT_NE(help.out.find("--with-dependents"), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("after:, transitively"), std::string::npos) << help.out;
+  }
+}
+
 TEST_F(CliTest, ResultsOfAnUnknownExecutionIsAnError) {
   auto result = cli({"results", "00000000-0000-0000-0000-000000000000"});
   EXPECT_EQ(result.exit_code, 1);
@@ -702,6 +831,32 @@ TEST_F(CliTest, QueryOnTheAthenaEngineAgainstMoto) {
   ASSERT_EQ(described.exit_code, 0) << described.err;
   EXPECT_NE(described.out.find("\"Database\": \"pizza\""), std::string::npos) << described.out;
   EXPECT_NE(described.out.find("DATE '2024-06-14'"), std::string::npos) << described.out;
+}
+
+// --with-dependents on the Athena engine against moto_server (which ends every query SUCCEEDED): the chain's
+// three StartQueryExecution calls, read back with awscli.
+TEST_F(CliTest, RunWithDependentsOnTheAthenaEngineAgainstMoto) {
+  MotoServer moto;
+  const std::string chain = dir_.write("chain.yaml", kChain);
+  auto result = cli({"run", "-q", chain, "load", "--at", "2024-01-03T06:00:00Z", "--with-dependents", "--engine",
+                     "athena", "--no-results", "--json-summary"},
+                    moto.client_environment());
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  std::vector<std::string> ids;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);)
+    if (auto id = execution_id_in(line); !id.empty()) ids.push_back(id);
+  ASSERT_EQ(ids.size(), 3u) << result.out;
+  const std::vector<std::string> sql = {"SELECT count(*) AS sales", "SELECT sum(amount) AS total",
+                                        "SELECT max(amount) AS top"};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto described =
+        run_process({"aws", "athena", "get-query-execution", "--query-execution-id", ids[i], "--output", "json"}, {},
+                    moto.client_environment());
+    ASSERT_EQ(described.exit_code, 0) << described.err;
+    EXPECT_NE(described.out.find(sql[i]), std::string::npos) << described.out;
+    EXPECT_NE(described.out.find("DATE '2024-01-02'"), std::string::npos) << described.out;  // the same slot
+  }
 }
 
 // An Athena whose query runs until it is stopped: Ctrl-C and --timeout must send StopQueryExecution.

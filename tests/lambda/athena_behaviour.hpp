@@ -36,6 +36,12 @@ class AthenaBehaviour : public runner::QueryEngine {
   std::string result_csv;
   std::function<void(const std::string& output_location, const std::string& body)> write_result;
 
+  // Executions started so far, safe to read while another thread starts more.
+  std::size_t started() {
+    std::lock_guard lock(mutex_);
+    return ids.size();
+  }
+
   // The held execution reports moto's state from now on (SUCCEEDED, or FAILED for the failure markers).
   void release(const std::string& id) {
     std::lock_guard lock(mutex_);

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "athena_runner/engine/athena_query_engine.hpp"
 #include "athena_runner/lambda/handler.hpp"
@@ -54,6 +55,17 @@ class HandlerMoto : public ::testing::Test {
     request.payload = payload;
     request.deadline = std::chrono::system_clock::now() + remaining;
     QueryHandler handler(config_, *engine_, clock_, log_, store_.get(), sns_.get(), objects_.get());
+    return handler(request);
+  }
+  // The same from another thread: its own store and log.
+  InvocationResponse invoke_aside(const std::string& payload, std::chrono::milliseconds remaining = 60000ms) {
+    InvocationRequest request;
+    request.request_id = "aside";
+    request.payload = payload;
+    request.deadline = std::chrono::system_clock::now() + remaining;
+    auto store = make_s3_run_store(context_);
+    std::ostringstream log;
+    QueryHandler handler(config_, *engine_, clock_, log, store.get());
     return handler(request);
   }
 
@@ -264,6 +276,147 @@ TEST_F(HandlerMoto, DuplicateDeliveryOfOneSlotYieldsTheSameExecution) {
   ASSERT_TRUE(third.is_success());
   EXPECT_NE(engine_->tokens[2], engine_->tokens[0]);
   EXPECT_NE(json::parse(third.payload())["queries"][0]["query_execution_id"], a["query_execution_id"]);
+}
+
+// Wait mode follows the same after graph: the dependents run in the invocation, in order, for the same slot.
+TEST_F(HandlerMoto, WaitModeRunsAChainOfDependentsAfterTheUpstreamSucceeded) {
+  auto response = invoke(R"({"query": {"name": "load", "sql": "SELECT 'load'"},
+    "scheduled_time": "2024-05-03T04:00:00Z",
+    "dependents": [{"name": "report", "sql": "SELECT 'report'", "after": ["clean"]},
+                   {"name": "clean", "sql": "SELECT 'clean'", "after": ["load"]},
+                   {"name": "archive", "sql": "SELECT 'archive'", "after": ["report"]}]})");
+  ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+  auto body = json::parse(response.payload());
+  ASSERT_EQ(body["queries"].size(), 4u) << body.dump();
+  std::vector<std::string> names;
+  for (const auto& query : body["queries"]) {
+    names.push_back(query["name"]);
+    EXPECT_EQ(query["state"], "SUCCEEDED") << query;
+    EXPECT_EQ(query["scheduled_time"], "2024-05-03T04:00:00Z") << query;
+  }
+  // Each after its upstream: the order of the starts moto saw.
+  EXPECT_EQ(names, (std::vector<std::string>{"load", "clean", "report", "archive"}));
+  ASSERT_EQ(engine_->ids.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto theirs = boto3_call(*moto_, "athena", "GetQueryExecution", {{"QueryExecutionId", engine_->ids[i]}});
+    EXPECT_EQ(theirs["QueryExecution"]["Query"], "SELECT '" + names[i] + "'");
+  }
+  // Each with its own token: the one its own spec gives for the slot.
+  auto clean =
+      spec::parse_query_spec_json(R"({"name": "clean", "sql": "SELECT 'clean'", "after": ["load"]})", config_.defaults);
+  ASSERT_TRUE(clean);
+  EXPECT_EQ(engine_->tokens[1],
+            spec::render_query(*clean, *spec::parse_instant("2024-05-03T04:00:00Z"))->client_request_token);
+  EXPECT_EQ(std::set<std::string>(engine_->tokens.begin(), engine_->tokens.end()).size(), 4u);
+}
+
+TEST_F(HandlerMoto, WaitModeStartsNoDependentAfterAFailedUpstream) {
+  auto response = invoke(R"({"query": {"name": "load", "sql": "SELECT * FROM fail_me"},
+    "scheduled_time": "2024-05-03T04:00:00Z",
+    "dependents": [{"name": "clean", "sql": "SELECT 'clean'", "after": ["load"]},
+                   {"name": "report", "sql": "SELECT 'report'", "after": ["clean"]}]})");
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "QueryFailed");
+  EXPECT_EQ(response.error_message().rfind("1 of 1 query failed: load: FAILED (", 0), 0u) << response.error_message();
+  EXPECT_EQ(engine_->ids.size(), 1u);  // neither clean nor report
+  std::vector<std::string> why;
+  for (const auto& line : log_lines())
+    if (line["message"] == "dependent not started") why.push_back(line["why"]);
+  EXPECT_EQ(why, (std::vector<std::string>{"clean for 2024-05-03T04:00:00Z: load did not succeed",
+                                           "report for 2024-05-03T04:00:00Z: clean did not succeed"}));
+}
+
+// on_overlap in wait mode: the invocation that waits for a skip or queue query keeps its run record open while
+// it waits, and the next slot checks the open records as in events mode. The first slot runs in a thread.
+class HandlerWaitOverlap : public HandlerMoto {
+ protected:
+  // The 04:00 slot is held RUNNING until released; the later ones end at once.
+  static std::string payload(int hour, const std::string& on_overlap) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-05-02T%02d:00:00Z", hour);
+    const std::string sql = hour == 4 ? "SELECT 1 -- hold_me" : "SELECT 1";
+    return json{{"query", {{"name", "waiting"}, {"sql", sql}, {"on_overlap", on_overlap}}}, {"scheduled_time", time}}
+        .dump();
+  }
+  // Starts the 04:00 slot in a thread and returns its execution once it is recorded as open (read from S3, not
+  // from the engine the thread uses).
+  std::string start_first(const std::string& on_overlap) {
+    first_ = std::thread([this, on_overlap] { first_response_ = invoke_aside(payload(4, on_overlap)); });
+    for (int i = 0; i < 200; ++i) {
+      std::this_thread::sleep_for(50ms);
+      auto listed = boto3_call(*moto_, "s3", "ListObjectsV2",
+                               {{"Bucket", "results-bucket"}, {"Prefix", "athena/athena-runner/open/"}});
+      for (const auto& object : listed.value("Contents", json::array())) {
+        const std::string id =
+            object["Key"].get<std::string>().substr(std::string("athena/athena-runner/open/").size());
+        auto got = boto3_call(*moto_, "s3", "GetObject",
+                              {{"Bucket", "results-bucket"}, {"Key", "athena/athena-runner/runs/" + id + ".json"}});
+        auto record = json::parse(got["Body"]["text"].get<std::string>(), nullptr, false);
+        if (record.is_object() && record["query"] == "waiting" && record["state"] == "RUNNING") return first_id_ = id;
+      }
+    }
+    ADD_FAILURE() << "the first slot never recorded its run";
+    return "";
+  }
+  void TearDown() override {
+    if (!first_id_.empty()) engine_->release(first_id_);
+    if (first_.joinable()) first_.join();
+  }
+  std::string first_id_;
+  std::thread first_;
+  InvocationResponse first_response_ = InvocationResponse::failure("not run", "NotRun");
+};
+
+TEST_F(HandlerWaitOverlap, SkipAnswersSkippedWhileTheEarlierInvocationWaits) {
+  engine_->idempotent = true;
+  const std::string first = start_first("skip");
+  auto second = invoke(payload(5, "skip"));
+  ASSERT_TRUE(second.is_success()) << second.error_type() << ": " << second.error_message();
+  auto answer = json::parse(second.payload())["queries"][0];
+  EXPECT_EQ(answer["action"], "skipped");
+  EXPECT_EQ(answer["running_query_execution_id"], first);
+  EXPECT_EQ(engine_->started(), 1u);
+
+  engine_->release(first);
+  first_.join();
+  ASSERT_TRUE(first_response_.is_success()) << first_response_.error_message();
+  // Closed when its wait ended: the next slot starts.
+  auto third = invoke(payload(6, "skip"));
+  ASSERT_TRUE(third.is_success()) << third.error_message();
+  EXPECT_EQ(json::parse(third.payload())["queries"][0]["state"], "SUCCEEDED");
+  EXPECT_EQ(engine_->ids.size(), 2u);
+}
+
+TEST_F(HandlerWaitOverlap, QueueWaitsForTheEarlierSlotThenStarts) {
+  engine_->idempotent = true;
+  const std::string first = start_first("queue");
+  InvocationResponse second = InvocationResponse::failure("not run", "NotRun");
+  std::thread waiting([&] { second = invoke(payload(5, "queue")); });
+  std::this_thread::sleep_for(800ms);  // many polls of the first (10 ms, then up to 100 ms apart)
+  EXPECT_EQ(engine_->started(), 1u);   // not started while the first runs
+  engine_->release(first);
+  waiting.join();
+  first_.join();
+  ASSERT_TRUE(second.is_success()) << second.error_type() << ": " << second.error_message();
+  auto answer = json::parse(second.payload())["queries"][0];
+  EXPECT_EQ(answer["state"], "SUCCEEDED");
+  EXPECT_EQ(answer["scheduled_time"], "2024-05-02T05:00:00Z");
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  auto resolved = spec::parse_query_spec_json(json::parse(payload(5, "queue"))["query"].dump(), config_.defaults);
+  EXPECT_EQ(engine_->tokens.back(),
+            spec::render_query(*resolved, *spec::parse_instant("2024-05-02T05:00:00Z"))->client_request_token);
+}
+
+TEST_F(HandlerWaitOverlap, QueueGivesUpAtTheDeadlineWithoutStarting) {
+  const std::string first = start_first("queue");
+  auto second = invoke(payload(5, "queue"), 1500ms);
+  ASSERT_FALSE(second.is_success());
+  EXPECT_EQ(second.error_type(), "QueryNotStarted");
+  EXPECT_NE(second.error_message().find("on_overlap queue: the slot 2024-05-02T04:00:00Z was still running as " +
+                                        first + " at this invocation's deadline"),
+            std::string::npos)
+      << second.error_message();
+  EXPECT_EQ(engine_->started(), 1u);
 }
 
 TEST_F(HandlerMoto, DeadlineStopsTheQueryBeforeTheInvocationEnds) {
@@ -757,6 +910,250 @@ TEST_F(HandlerEvents, AChainOfThreeDependentsRunsForTheSameSlot) {
   EXPECT_EQ(record(report)["state"], "SUCCEEDED");
   EXPECT_EQ(record(summary)["state"], "SUCCEEDED");
   EXPECT_EQ(std::set<std::string>(engine_->ids.begin(), engine_->ids.end()).size(), 5u);  // each query once
+}
+
+// on_overlap: slots of one query an hour apart, the first held RUNNING until released.
+class HandlerOverlap : public HandlerEvents {
+ protected:
+  // One slot of `hourly` (SQL "SELECT <hour> -- hold_me"); the answer's only query.
+  json slot(int hour, const std::string& on_overlap) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-05-02T%02d:00:00Z", hour);
+    json payload = {{"query", {{"name", "hourly"}, {"sql", "SELECT 1 -- hold_me"}, {"timeout", "10m"}}},
+                    {"scheduled_time", time},
+                    {"schedule_arn", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/hourly"}};
+    if (!on_overlap.empty()) payload["query"]["on_overlap"] = on_overlap;
+    auto response = invoke(payload.dump());
+    EXPECT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
+    if (!response.is_success()) return json();
+    auto body = json::parse(response.payload());
+    EXPECT_EQ(body["failed"], 0);
+    return body["queries"][0];
+  }
+  std::string token_of(int hour, const std::string& on_overlap) const {
+    auto resolved = spec::parse_query_spec_json(
+        json{{"name", "hourly"}, {"sql", "SELECT 1 -- hold_me"}, {"timeout", "10m"}, {"on_overlap", on_overlap}}.dump(),
+        config_.defaults);
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-05-02T%02d:00:00Z", hour);
+    return spec::render_query(*resolved, *spec::parse_instant(time))->client_request_token;
+  }
+  std::map<std::string, std::string> queued() const { return objects("athena/athena-runner/queued/hourly/"); }
+  // The run records of this test's executions (the bucket outlives each test).
+  std::vector<json> our_records() const {
+    std::vector<json> out;
+    for (const auto& [name, run] : records_by_query())
+      if (std::find(engine_->ids.begin(), engine_->ids.end(), run["query_execution_id"]) != engine_->ids.end())
+        out.push_back(run);
+    return out;
+  }
+};
+
+TEST_F(HandlerOverlap, AllowStartsTheNextSlotWhileThePreviousRuns) {
+  const auto first = slot(4, "");
+  const auto second = slot(5, "allow");
+  EXPECT_EQ(second["action"], "recorded");
+  EXPECT_NE(second["query_execution_id"], first["query_execution_id"]);
+  EXPECT_EQ(record(first["query_execution_id"])["state"], "RUNNING");  // both run at once
+  EXPECT_EQ(engine_->ids.size(), 2u);
+}
+
+TEST_F(HandlerOverlap, SkipAnswersSkippedNamingTheRunningExecution) {
+  engine_->idempotent = true;  // the retry below gets the same execution, as on Athena
+  const std::string first = slot(4, "skip")["query_execution_id"];
+  const auto second = slot(5, "skip");
+  EXPECT_EQ(second["action"], "skipped");
+  EXPECT_EQ(second["state"], "NOT_STARTED");
+  EXPECT_EQ(second["running_query_execution_id"], first);
+  EXPECT_EQ(second["note"], "on_overlap skip: the slot 2024-05-02T04:00:00Z is still running as " + first);
+  EXPECT_EQ(engine_->ids.size(), 1u);  // nothing started, nothing recorded
+  EXPECT_EQ(our_records().size(), 1u);
+
+  // A retry of the running slot itself is no overlap: the same token, the same record.
+  EXPECT_EQ(slot(4, "skip")["action"], "recorded");
+  EXPECT_EQ(engine_->tokens.back(), token_of(4, "skip"));
+
+  // Once it ended (its event finished it), the next slot starts.
+  engine_->release(first);
+  ASSERT_TRUE(invoke(state_change(first, "SUCCEEDED", "RUNNING")).is_success());
+  const auto third = slot(6, "skip");
+  EXPECT_EQ(third["action"], "recorded");
+  EXPECT_EQ(engine_->tokens.back(), token_of(6, "skip"));
+}
+
+TEST_F(HandlerOverlap, AStaleRecordIsCheckedWithAthena) {
+  const std::string first = slot(4, "skip")["query_execution_id"];
+  engine_->release(first);  // SUCCEEDED in Athena, its event not delivered yet: the record still says RUNNING
+  EXPECT_EQ(record(first)["state"], "RUNNING");
+  const auto second = slot(5, "skip");
+  EXPECT_EQ(second["action"], "recorded");
+  EXPECT_EQ(engine_->ids.size(), 2u);
+}
+
+TEST_F(HandlerOverlap, QueueStartsEachQueuedSlotOnceWhenTheRunningOneEnds) {
+  engine_->idempotent = true;  // two finishers of one run start one execution per token, as on Athena
+  const std::string first = slot(4, "queue")["query_execution_id"];
+  const auto second = slot(5, "queue");
+  EXPECT_EQ(second["action"], "queued");
+  EXPECT_EQ(second["running_query_execution_id"], first);
+  EXPECT_EQ(slot(5, "queue")["action"], "queued");  // a retried invocation of the same slot queues it once
+  EXPECT_EQ(slot(6, "queue")["action"], "queued");
+  EXPECT_EQ(engine_->ids.size(), 1u);
+  auto waiting = queued();
+  ASSERT_EQ(waiting.size(), 2u);
+  auto head = json::parse(waiting.begin()->second);
+  EXPECT_EQ(waiting.begin()->first, "athena/athena-runner/queued/hourly/2024-05-02T05:00:00Z.json");
+  EXPECT_EQ(head["scheduled_time"], "2024-05-02T05:00:00Z");
+  EXPECT_EQ(head["behind"], first);
+  EXPECT_EQ(head["spec"]["on_overlap"], "queue");
+
+  // The first ends: its finish starts the 05:00 slot (its own token), and only that one.
+  engine_->release(first);
+  ASSERT_TRUE(invoke(state_change(first, "SUCCEEDED", "RUNNING")).is_success());
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  const std::string five = engine_->ids[1];
+  EXPECT_EQ(engine_->tokens.back(), token_of(5, "queue"));
+  auto five_record = record(five);
+  EXPECT_EQ(five_record["scheduled_time"], "2024-05-02T05:00:00Z");
+  EXPECT_EQ(five_record["state"], "RUNNING");
+  EXPECT_TRUE(open_marker(five));
+  waiting = queued();
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting.begin()->first, "athena/athena-runner/queued/hourly/2024-05-02T06:00:00Z.json");
+
+  // A duplicate of the first one's event starts nothing more.
+  ASSERT_TRUE(invoke(state_change(first, "SUCCEEDED", "RUNNING")).is_success());
+  EXPECT_EQ(engine_->ids.size(), 2u);
+
+  // A queued slot waits for the one started from the queue, which may fail: the next starts all the same.
+  const auto seven = slot(7, "queue");
+  EXPECT_EQ(seven["action"], "queued");
+  EXPECT_EQ(seven["running_query_execution_id"], five);
+  engine_->release(five);
+  ASSERT_TRUE(invoke(state_change(five, "SUCCEEDED", "RUNNING")).is_success());
+  ASSERT_EQ(engine_->ids.size(), 3u);
+  EXPECT_EQ(engine_->tokens.back(), token_of(6, "queue"));
+  EXPECT_EQ(record(engine_->ids[2])["scheduled_time"], "2024-05-02T06:00:00Z");
+  engine_->release(engine_->ids[2]);
+  ASSERT_TRUE(invoke(state_change(engine_->ids[2], "SUCCEEDED", "RUNNING")).is_success());
+  ASSERT_EQ(engine_->ids.size(), 4u);
+  EXPECT_EQ(record(engine_->ids[3])["scheduled_time"], "2024-05-02T07:00:00Z");
+  EXPECT_TRUE(queued().empty());
+  // Each slot started once.
+  std::set<std::string> slots;
+  for (const auto& run : our_records()) slots.insert(run["scheduled_time"].get<std::string>());
+  EXPECT_EQ(slots.size(), 4u);
+  EXPECT_EQ(our_records().size(), 4u);
+}
+
+TEST_F(HandlerOverlap, AQueuedSlotStartsAfterAFailedOne) {
+  engine_->idempotent = true;
+  auto failing = invoke(R"({"query": {"name": "hourly", "sql": "SELECT * FROM nope -- hold_me fail_me",
+      "on_overlap": "queue"}, "scheduled_time": "2024-05-02T04:00:00Z"})");
+  ASSERT_TRUE(failing.is_success()) << failing.error_message();
+  const std::string first = json::parse(failing.payload())["queries"][0]["query_execution_id"];
+  EXPECT_EQ(slot(5, "queue")["action"], "queued");
+  engine_->release(first);
+  auto finished = invoke(state_change(first, "FAILED", "RUNNING"));
+  EXPECT_FALSE(finished.is_success());  // the failed run fails its invocation, as ever
+  EXPECT_EQ(finished.error_type(), "QueryFailed");
+  ASSERT_EQ(engine_->ids.size(), 2u);  // and the queued slot started
+  EXPECT_EQ(engine_->tokens.back(), token_of(5, "queue"));
+  EXPECT_TRUE(queued().empty());
+}
+
+// A queued slot whose running slot ended without starting it (its finish failed for good) is started by the
+// sweep, once no slot of the query runs.
+TEST_F(HandlerOverlap, TheSweepStartsAStrandedQueuedSlot) {
+  engine_->idempotent = true;
+  auto strand = [&](int hour) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-05-02T%02d:00:00Z", hour);
+    json slot = {
+        {"version", 1},
+        {"query", "hourly"},
+        {"spec", {{"name", "hourly"}, {"sql", "SELECT 1 -- hold_me"}, {"timeout", "10m"}, {"on_overlap", "queue"}}},
+        {"dependents", json::array()},
+        {"scheduled_time", time},
+        {"behind", "00000000-0000-0000-0000-000000000000"},
+        {"queued_at", time}};
+    boto3_call(*moto_, "s3", "PutObject",
+               {{"Bucket", "results-bucket"},
+                {"Key", "athena/athena-runner/queued/hourly/" + std::string(time) + ".json"},
+                {"Body", slot.dump()}});
+  };
+  strand(9);
+  auto swept = invoke(R"({"sweep": true})");
+  ASSERT_TRUE(swept.is_success()) << swept.error_type() << ": " << swept.error_message();
+  ASSERT_EQ(engine_->ids.size(), 1u);
+  EXPECT_EQ(engine_->tokens.back(), token_of(9, "queue"));
+  EXPECT_EQ(record(engine_->ids[0])["scheduled_time"], "2024-05-02T09:00:00Z");
+  EXPECT_TRUE(queued().empty());
+
+  // While that one runs, another stranded slot stays queued: the running slot's finish starts it.
+  strand(11);
+  ASSERT_TRUE(invoke(R"({"sweep": true})").is_success());
+  EXPECT_EQ(engine_->ids.size(), 1u);
+  EXPECT_EQ(queued().size(), 1u);
+  engine_->release(engine_->ids[0]);
+  ASSERT_TRUE(invoke(state_change(engine_->ids[0], "SUCCEEDED", "RUNNING")).is_success());
+  ASSERT_EQ(engine_->ids.size(), 2u);
+  EXPECT_EQ(engine_->tokens.back(), token_of(11, "queue"));
+  EXPECT_TRUE(queued().empty());
+}
+
+// A dependent's own on_overlap applies when its upstream's finish would start it.
+TEST_F(HandlerOverlap, ADependentIsQueuedOrSkippedBehindItsEarlierSlot) {
+  engine_->idempotent = true;
+  for (const std::string mode : {"queue", "skip"}) {
+    SCOPED_TRACE(mode);
+    const std::string name = "digest_" + mode;
+    const json dependents = json::array({{{"name", name},
+                                          {"sql", "SELECT '" + mode + "' -- hold_me"},
+                                          {"after", {"feed_" + mode}},
+                                          {"on_overlap", mode}}});
+    auto run_upstream = [&](const std::string& time) {
+      json payload = {{"query", {{"name", "feed_" + mode}, {"sql", "SELECT 'feed' -- hold_me " + time}}},
+                      {"scheduled_time", time},
+                      {"dependents", dependents}};
+      auto started = invoke(payload.dump());
+      EXPECT_TRUE(started.is_success()) << started.error_message();
+      const std::string id = json::parse(started.payload())["queries"][0]["query_execution_id"];
+      engine_->release(id);
+      auto finished = invoke(state_change(id, "SUCCEEDED", "RUNNING"));
+      EXPECT_TRUE(finished.is_success()) << finished.error_type() << ": " << finished.error_message();
+    };
+    auto digests = [&] {
+      std::vector<json> out;
+      for (const auto& run : our_records())
+        if (run["query"] == name) out.push_back(run);
+      return out;
+    };
+    run_upstream("2024-05-09T04:00:00Z");
+    ASSERT_EQ(digests().size(), 1u);  // the 04:00 digest runs (held)
+    const std::string first = digests()[0]["query_execution_id"];
+    run_upstream("2024-05-09T05:00:00Z");
+    EXPECT_EQ(digests().size(), 1u);  // the 05:00 one is held back while the 04:00 one runs
+    const auto waiting = objects("athena/athena-runner/queued/" + name + "/");
+    EXPECT_EQ(waiting.size(), mode == "queue" ? 1u : 0u);
+
+    engine_->release(first);
+    ASSERT_TRUE(invoke(state_change(first, "SUCCEEDED", "RUNNING")).is_success());
+    const auto after = digests();
+    if (mode == "queue") {
+      ASSERT_EQ(after.size(), 2u);  // started by the 04:00 digest's finish, for its own slot
+      std::set<std::string> slots;
+      for (const auto& run : after) slots.insert(run["scheduled_time"].get<std::string>());
+      EXPECT_EQ(slots, (std::set<std::string>{"2024-05-09T04:00:00Z", "2024-05-09T05:00:00Z"}));
+    } else {
+      EXPECT_EQ(after.size(), 1u);  // skipped for good
+      bool logged = false;
+      for (const auto& line : log_lines())
+        logged = logged || (line["message"] == "slot skipped" && line["query"] == name &&
+                            line["running_query_execution_id"] == first);
+      EXPECT_TRUE(logged) << log_.str();
+    }
+  }
 }
 
 TEST_F(HandlerEvents, ADependentWithoutAfterIsRefusedAtTheStart) {

@@ -541,6 +541,72 @@ TEST(Runner, RunManyRespectsConcurrency) {
   EXPECT_EQ(engine.starts.size(), 7u);
 }
 
+// The after graph: b and c after a, d after [b, c] (a join), e after d, x after [a, z] where z never ran.
+std::vector<spec::ResolvedQuery> diamond() {
+  std::vector<spec::ResolvedQuery> graph;
+  for (auto [name, after] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"b", {"a"}}, {"c", {"a"}}, {"d", {"b", "c"}}, {"e", {"d"}}, {"x", {"a", "z"}}}) {
+    auto query = sample_query();
+    query.name = name;
+    query.sql = "SELECT '" + name + "'";
+    query.schedule.reset();
+    query.after = after;
+    graph.push_back(std::move(query));
+  }
+  return graph;
+}
+
+TEST(Dependents, RunRoundByRoundForTheUpstreamSlotWithTheirOwnTokens) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  Runner runner(engine, fake.clock());
+  const auto later = slot_time() + std::chrono::hours(1);
+  auto report = run_dependents(runner, diamond(), {{"a", slot_time(), true}, {"a", later, false}}, 4);
+  std::vector<std::string> started;
+  for (const auto& request : engine.starts) started.push_back(request.query_string);
+  // b and c together, then the join d, then e; nothing for the slot whose a failed, nor x (z did not run).
+  EXPECT_EQ(started, (std::vector<std::string>{"SELECT 'b'", "SELECT 'c'", "SELECT 'd'", "SELECT 'e'"}));
+  ASSERT_EQ(report.runs.size(), 4u);
+  const auto graph = diamond();
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(report.runs[i].succeeded());
+    EXPECT_EQ(report.runs[i].rendered.scheduled_time, slot_time());
+    EXPECT_EQ(engine.starts[i].client_request_token, spec::render_query(graph[i], slot_time())->client_request_token);
+  }
+  EXPECT_EQ(report.not_started, (std::vector<std::string>{
+                                    "x for 2024-05-02T04:00:00Z: z did not succeed",
+                                    "b for 2024-05-02T05:00:00Z: a did not succeed",
+                                    "c for 2024-05-02T05:00:00Z: a did not succeed",
+                                    "d for 2024-05-02T05:00:00Z: b did not succeed",
+                                    "e for 2024-05-02T05:00:00Z: d did not succeed",
+                                    "x for 2024-05-02T05:00:00Z: a did not succeed",
+                                }));
+  EXPECT_FALSE(report.all_succeeded());
+}
+
+TEST(Dependents, AFailedDependentStopsWhatRunsAfterIt) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  engine.scripts = {{State::Succeeded}, {State::Failed}};  // b succeeds, c fails
+  engine.failure_scripts = {{2, false}};
+  Runner runner(engine, fake.clock());
+  auto graph = diamond();
+  graph.pop_back();  // without x
+  auto report = run_dependents(runner, graph, {{"a", slot_time(), true}}, 4);
+  EXPECT_EQ(engine.starts.size(), 2u);
+  ASSERT_EQ(report.runs.size(), 2u);
+  EXPECT_EQ(report.runs[1].state, RunState::Failed);
+  EXPECT_EQ(report.not_started, (std::vector<std::string>{"d for 2024-05-02T04:00:00Z: c did not succeed",
+                                                          "e for 2024-05-02T04:00:00Z: d did not succeed"}));
+  EXPECT_FALSE(report.all_succeeded());
+
+  FakeClock clean_clock;
+  ScriptedEngine clean(clean_clock);
+  Runner clean_runner(clean, clean_clock.clock());
+  EXPECT_TRUE(run_dependents(clean_runner, graph, {{"a", slot_time(), true}}, 1).all_succeeded());
+  EXPECT_EQ(clean.starts.size(), 4u);
+}
+
 TEST(Cost, PricingRuleWorkedOutByHand) {
   EXPECT_EQ(estimated_cost_usd(0), 0.0);
   const double ten_mebibytes = 10.0 * 1048576.0 / 1099511627776.0 * 5.0;

@@ -184,6 +184,21 @@ TEST(QueriesFile, NotifyOfAQueryReplacesTheDefaultsAsAWhole) {
   EXPECT_EQ(none->resolved("q")->notify, Notify{});
 }
 
+TEST(QueriesFile, OnOverlapDefaultsToAllow) {
+  auto file = parse_queries_yaml(
+      "defaults:\n  database: db\nqueries:\n  a:\n    sql: SELECT 1\n  b:\n    sql: SELECT 2\n    on_overlap: skip\n"
+      "  c:\n    sql: SELECT 3\n    on_overlap: queue\n  d:\n    sql: SELECT 4\n    on_overlap: allow\n",
+      "overlap.yaml");
+  ASSERT_TRUE(file) << file.get_failure().message;
+  EXPECT_EQ(file->resolved("a")->on_overlap, OnOverlap::Allow);
+  EXPECT_EQ(file->resolved("b")->on_overlap, OnOverlap::Skip);
+  EXPECT_EQ(file->resolved("c")->on_overlap, OnOverlap::Queue);
+  EXPECT_EQ(file->resolved("d")->on_overlap, OnOverlap::Allow);
+  auto spec = parse_query_spec_json(R"({"name": "q", "sql": "SELECT 1", "database": "db", "on_overlap": "queue"})");
+  ASSERT_TRUE(spec) << spec.get_failure().message;
+  EXPECT_EQ(spec->on_overlap, OnOverlap::Queue);
+}
+
 TEST(QueriesFile, MissingFile) {
   auto file = load_queries_file("/nonexistent/queries.yaml");
   ASSERT_FALSE(file);
@@ -220,8 +235,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "bad.yaml:1: unknown key \"querys\"; allowed keys: version, defaults, tables, queries"},
         BadFile{"unknown_query_key", "queries:\n  q:\n    sql: SELECT 1\n    database: db\n    shedule: rate(1 hour)\n",
                 "bad.yaml:5: queries.q: unknown key \"shedule\"; allowed keys: description, sql, sql_file, "
-                "parameters, schedule, after, enabled, tables, deliver, workgroup, catalog, database, output, timeout, "
-                "timezone, result_reuse, encryption, expected_bucket_owner, result_format, notify"},
+                "parameters, schedule, after, on_overlap, enabled, tables, deliver, workgroup, catalog, database, "
+                "output, timeout, timezone, result_reuse, encryption, expected_bucket_owner, result_format, notify"},
         BadFile{"no_queries", "queries: {}\n", "bad.yaml:1: queries: must have at least 1 entry"},
         BadFile{"after_unknown",
                 "defaults:\n  database: db\nqueries:\n  load:\n    sql: SELECT 1\n  report:\n    sql: SELECT 2\n"
@@ -242,6 +257,13 @@ INSTANTIATE_TEST_SUITE_P(
                 "defaults:\n  database: db\nqueries:\n  a:\n    sql: SELECT 1\n  b:\n    sql: SELECT 2\n"
                 "    after: [a, a]\n",
                 "bad.yaml:8: queries.b.after[1]: duplicate item \"a\" (the same as queries.b.after[0])"},
+        BadFile{"on_overlap_unknown",
+                "defaults:\n  database: db\nqueries:\n  a:\n    sql: SELECT 1\n    on_overlap: wait\n",
+                "bad.yaml:6: queries.a.on_overlap: \"wait\" is not one of allow, skip, queue"},
+        BadFile{"on_overlap_in_defaults",
+                "defaults:\n  database: db\n  on_overlap: skip\nqueries:\n  a:\n    sql: SELECT 1\n",
+                "bad.yaml:3: defaults: unknown key \"on_overlap\"; allowed keys: workgroup, catalog, database, output, "
+                "timeout, timezone, result_reuse, encryption, expected_bucket_owner, result_format"},
         BadFile{"bad_query_name", "queries:\n  1st:\n    sql: SELECT 1\n    database: db\n",
                 "bad.yaml:2: queries: key \"1st\" does not match ^[A-Za-z][A-Za-z0-9_]{0,63}$ — The queries, keyed "
                 "by name. A name is 1-64 characters of letters, digits and '_' starting with a letter; it names the "

@@ -6,6 +6,8 @@
 //   <dir>athena-runner/open/<QueryExecutionId>         empty; present while the run is open (the sweep lists these)
 //   <slots>athena-runner/slots/<scheduled time>/<query> empty; the query succeeded for that slot (for `after`),
 //                                                       <slots> the function's default output, else <dir>
+//   <dir>athena-runner/queued/<query>/<scheduled time>.json  a slot of an on_overlap: queue query waiting for
+//                                                       the running slot of the same query (QueuedSlot, below)
 // The function needs no permission beyond the output prefix it already reads and writes.
 #pragma once
 
@@ -26,6 +28,7 @@ namespace athena_runner::lambda {
 inline constexpr std::string_view kRunsFolder = "athena-runner/runs/";
 inline constexpr std::string_view kOpenFolder = "athena-runner/open/";
 inline constexpr std::string_view kSlotsFolder = "athena-runner/slots/";
+inline constexpr std::string_view kQueuedFolder = "athena-runner/queued/";
 inline constexpr int kRunRecordVersion = 1;
 
 // Running: started, no final state seen yet. The others are final: a record leaves Running once, by a
@@ -52,7 +55,21 @@ struct RunRecord {
   std::optional<spec::Instant> finished_at;
 };
 
+// A slot queued behind the running slot of the same query (on_overlap: queue): what its start needs. The
+// finish of the running slot starts the earliest queued one, with its own token, and then removes this.
+struct QueuedSlot {
+  std::string query;
+  std::string spec;                // the query spec JSON as the payload carried it
+  std::string dependents = "[]";   // JSON list, as in RunRecord
+  spec::Instant scheduled_time{};  // its own slot
+  std::string behind;              // the QueryExecutionId running when it was queued
+  spec::Instant queued_at{};
+};
+
 std::string record_json(const RunRecord& record);
+std::string queued_json(const QueuedSlot& slot);
+// Error "InvalidRunRecord" for anything that is not a queued slot this version wrote.
+Outcome<QueuedSlot> parse_queued(std::string_view text);
 // Error "InvalidRunRecord" for anything that is not a record this version wrote.
 Outcome<RunRecord> parse_record(std::string_view text);
 
@@ -60,6 +77,9 @@ Outcome<RunRecord> parse_record(std::string_view text);
 std::optional<aws::s3::S3Uri> results_folder(const aws::athena::QueryExecution& execution);
 aws::s3::S3Uri record_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id);
 aws::s3::S3Uri open_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id);
+// <dir>athena-runner/queued/<query>/ and the queued slot's object in it.
+aws::s3::S3Uri queued_prefix(const aws::s3::S3Uri& folder, std::string_view query);
+aws::s3::S3Uri queued_uri(const aws::s3::S3Uri& folder, std::string_view query, spec::Instant scheduled_time);
 aws::s3::S3Uri slot_marker_uri(const aws::s3::S3Uri& folder, spec::Instant scheduled_time, std::string_view query);
 
 // The objects the records live in (S3 in the function). Conditional writes make each transition happen once.

@@ -150,9 +150,29 @@ struct BackfillOptions {
 };
 struct BackfillReport {
   std::size_t total = 0, skipped = 0, succeeded = 0, failed = 0;
-  std::vector<RunSummary> runs;  // this invocation's runs, in slot order
+  std::vector<RunSummary> runs;              // this invocation's runs, in slot order
+  std::vector<spec::Instant> skipped_slots;  // the slots the journal says succeeded before
 };
 Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& query, const BackfillOptions& options);
+
+// Dependents (`after`, docs/queries-file.md "Dependencies"): after runs of upstream queries, runs each query of
+// `graph` for a slot once every query in its after has succeeded for that slot, round by round (so a chain
+// runs in order, and a dependent that succeeds lets its own dependents run), each rendered for the slot with
+// its own token, at most `concurrency` at once. `graph` holds the candidates (e.g. the transitive dependents
+// of the upstream queries); `upstream` what already ran. Nothing starts after a failed upstream.
+struct SlotOutcome {
+  std::string name;
+  spec::Instant scheduled_time{};
+  bool succeeded = false;
+};
+struct DependentsReport {
+  std::vector<RunSummary> runs;          // the dependents that ran (or failed to start), in start order
+  std::vector<std::string> not_started;  // "<name> for <slot>: <upstream> did not succeed", in graph order
+  bool all_succeeded() const;            // every dependent reachable ran and succeeded
+};
+DependentsReport run_dependents(Runner& runner, const std::vector<spec::ResolvedQuery>& graph,
+                                const std::vector<SlotOutcome>& upstream, int concurrency,
+                                const RunOptions& options = {});
 
 // Result output. A table of rows as Athena's CSV gives them (header first), parsed from the CSV or
 // taken from GetQueryResults.

@@ -37,6 +37,12 @@ struct Delivery {
 // s3://, a valid bucket without templates, a non-empty key without "//", and a prefix for parquet and json.
 std::optional<std::string> delivery_destination_error(std::string_view to, DeliveryFormat format);
 
+// What happens when a slot of a query is due while its previous slot still runs (docs/queries-file.md,
+// "Overlap"): Allow starts it at once (the default), Skip does not start it, Queue starts it when the
+// running one ends.
+enum class OnOverlap { Allow, Skip, Queue };
+std::string_view to_string(OnOverlap on_overlap);  // "allow", "skip", "queue"
+
 struct Encryption {
   std::string type;                    // SSE_S3, SSE_KMS or CSE_KMS
   std::optional<std::string> kms_key;  // key ARN; present exactly for the KMS types
@@ -80,6 +86,7 @@ struct QuerySpec {
   std::vector<std::string> parameters;
   std::optional<std::string> schedule;
   std::vector<std::string> after;  // upstream queries (docs/queries-file.md, "Dependencies")
+  OnOverlap on_overlap = OnOverlap::Allow;
   bool enabled = true;
   std::vector<std::string> tables;
   std::vector<Delivery> deliver;  // docs/queries-file.md, "Delivery"
@@ -95,6 +102,7 @@ struct ResolvedQuery {
   std::vector<std::string> parameters;
   std::optional<std::string> schedule;
   std::vector<std::string> after;
+  OnOverlap on_overlap = OnOverlap::Allow;
   bool enabled = true;
   std::vector<std::string> tables;
   std::vector<Delivery> deliver;
