@@ -147,7 +147,7 @@ test('after: needs completion by events', () => {
 test('on_overlap: only allow, skip or queue, and not in defaults', () => {
   const { file, message } = synthError(fileWith('    on_overlap: wait\n'));
   expect(message).toBe(`Invalid queries file ${file}:
-  - queries.daily_revenue.on_overlap: must be equal to one of the allowed values`);
+  - queries.daily_revenue.on_overlap: "wait" is not one of allow, skip, queue`);
   const inDefaults = synthError(fileWith('').replace('  database: pizza\n', '  database: pizza\n  on_overlap: skip\n'));
   expect(inDefaults.message).toBe(`Invalid queries file ${inDefaults.file}:
   - defaults: unknown key "on_overlap"`);
