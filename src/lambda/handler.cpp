@@ -179,8 +179,8 @@ std::vector<std::optional<Completion>> apply_on_overlap(const OverlapContext& co
 // Wait mode: the payload's dependents run in this invocation after their upstream queries succeeded in it, each
 // for the same scheduled time with its own token (the graph events mode follows). Their summaries are added.
 void run_dependents_waiting(const Event& event, const HandlerConfig& config, runner::Runner& runner,
-                            const runner::RunOptions& options, std::vector<runner::RunSummary>& summaries, JsonLog& log,
-                            const std::string& request_id) {
+                            const runner::RunOptions& options, std::vector<runner::RunSummary>& summaries,
+                            std::vector<spec::Notify>& notify_of, JsonLog& log, const std::string& request_id) {
   const nlohmann::json specs = nlohmann::json::parse(event.dependents, nullptr, false);
   if (!specs.is_array() || specs.empty()) return;
   std::vector<spec::ResolvedQuery> graph;
@@ -193,7 +193,12 @@ void run_dependents_waiting(const Event& event, const HandlerConfig& config, run
   auto report = runner::run_dependents(runner, graph, upstream, config.concurrency, options);
   for (const auto& why : report.not_started)
     log.write(LogLevel::Warn, "dependent not started", {{"why", why}, {"request_id", request_id}});
-  for (auto& run : report.runs) summaries.push_back(std::move(run));
+  for (auto& run : report.runs) {
+    // Each dependent notifies as its own spec says (notify_of runs parallel to summaries).
+    auto query = std::find_if(graph.begin(), graph.end(), [&](const auto& one) { return one.name == run.name; });
+    notify_of.push_back(query == graph.end() ? spec::Notify{} : query->notify);
+    summaries.push_back(std::move(run));
+  }
 }
 
 }  // namespace
@@ -389,8 +394,10 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
     log.write(LogLevel::Error, "query not started", with_request(summary_fields(summary)));
   }
 
+  std::vector<spec::Notify> notify_of;  // per summary: the notify of its query (a dependent's from its own spec)
+  for (const auto& query : event->queries) notify_of.push_back(query.notify);
   if (mode == CompletionMode::Wait && options.wait)
-    run_dependents_waiting(*event, config_, runner, options, summaries, log, request.request_id);
+    run_dependents_waiting(*event, config_, runner, options, summaries, notify_of, log, request.request_id);
 
   for (std::size_t i = 0; i < summaries.size(); ++i) {
     if (i < decided.size() && decided[i]) {
@@ -420,7 +427,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       if (auto type = failure_type(answer.summary, options.wait)) answer.failure_type = std::string(*type);
       // Wait mode: the run ended here, unless it was left running. Events mode: it never started.
       const bool ended = answer.failure_type ? ends_the_run(*answer.failure_type) : answer.summary.succeeded();
-      if (ended) notifier.notify(event->queries[i].notify, answer.summary, answer.failure_type.value_or(""));
+      if (ended) notifier.notify(notify_of[i], answer.summary, answer.failure_type.value_or(""));
     }
     answers.push_back(std::move(answer));
   }

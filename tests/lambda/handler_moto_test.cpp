@@ -1257,6 +1257,21 @@ TEST_F(HandlerNotify, WaitModeSuccessNotifiesOnceWithTheRunsFacts) {
   EXPECT_EQ(message["output_location"], "s3://results-bucket/athena/" + id + ".csv");
 }
 
+// Wait mode runs a payload's dependents in the same invocation: each notifies as its own spec says (the
+// upstream asks for nothing here), once.
+TEST_F(HandlerNotify, WaitModeDependentsNotifyAsTheirOwnSpecSays) {
+  config_.completion = CompletionMode::Wait;
+  auto response = invoke(R"({"query": {"name": "load", "sql": "SELECT 1"},
+      "dependents": [{"name": "report", "sql": "SELECT 2", "after": ["load"])" +
+                         notify(topics_["succeeded-runs"], "") + R"(}],
+      "scheduled_time": "2024-05-02T04:00:00Z"})");
+  ASSERT_TRUE(response.is_success()) << response.error_message();
+  auto notifications = delivered("succeeded-runs");
+  ASSERT_EQ(notifications.size(), 1u) << log_.str();
+  EXPECT_EQ(notifications[0]["Subject"], "athena-runner: report succeeded for 2024-05-02T04:00:00Z");
+  EXPECT_TRUE(delivered("failed-runs").empty());
+}
+
 TEST_F(HandlerNotify, WaitModeFailureNotifiesOnceWithTheReason) {
   config_.completion = CompletionMode::Wait;
   auto response = invoke(R"({"queries": [{"name": "bad", "sql": "SELECT * FROM nope -- fail_me")" +

@@ -263,7 +263,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"on_overlap_in_defaults",
                 "defaults:\n  database: db\n  on_overlap: skip\nqueries:\n  a:\n    sql: SELECT 1\n",
                 "bad.yaml:3: defaults: unknown key \"on_overlap\"; allowed keys: workgroup, catalog, database, output, "
-                "timeout, timezone, result_reuse, encryption, expected_bucket_owner, result_format"},
+                "timeout, timezone, result_reuse, encryption, expected_bucket_owner, result_format, notify"},
         BadFile{"bad_query_name", "queries:\n  1st:\n    sql: SELECT 1\n    database: db\n",
                 "bad.yaml:2: queries: key \"1st\" does not match ^[A-Za-z][A-Za-z0-9_]{0,63}$ — The queries, keyed "
                 "by name. A name is 1-64 characters of letters, digits and '_' starting with a letter; it names the "
