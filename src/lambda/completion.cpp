@@ -388,13 +388,9 @@ Outcome<std::vector<Completion>> EventsCompletion::sweep(const std::vector<std::
   for (const auto& location : locations) {
     auto folder = aws::s3::parse_s3_uri(location);
     if (!folder) return std::move(folder).get_failure();
-    auto prefix = *folder;
-    prefix.key += std::string(kOpenFolder);
-    auto keys = store_.list_keys(prefix);
-    if (!keys) return std::move(keys).get_failure();
-    for (const auto& key : *keys) {
-      const std::string id = key.substr(prefix.key.size());
-      if (id.empty() || id.find('/') != std::string::npos) continue;
+    auto ids = open_run_ids(store_, *folder);
+    if (!ids) return std::move(ids).get_failure();
+    for (const auto& id : *ids) {
       auto stored = store_.read(record_uri(*folder, id));
       if (!stored) return std::move(stored).get_failure();
       if (!*stored) {  // a marker without a record: nothing to finish

@@ -23,13 +23,9 @@ Outcome<std::optional<RunRecord>> EventsCompletion::running_earlier_slot(const s
                                                                          bool any_slot) {
   auto folder = output_folder(query);
   if (!folder) return std::optional<RunRecord>{};
-  auto prefix = *folder;
-  prefix.key += std::string(kOpenFolder);
-  auto keys = store_.list_keys(prefix);
-  if (!keys) return std::move(keys).get_failure();
-  for (const auto& key : *keys) {
-    const std::string id = key.substr(prefix.key.size());
-    if (id.empty() || id.find('/') != std::string::npos) continue;
+  auto ids = open_run_ids(store_, *folder);
+  if (!ids) return std::move(ids).get_failure();
+  for (const auto& id : *ids) {
     auto stored = store_.read(record_uri(*folder, id));
     if (!stored) return std::move(stored).get_failure();
     if (!*stored) continue;

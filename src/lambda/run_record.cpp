@@ -59,16 +59,7 @@ class S3RunStore : public RunStore {
 
   Status remove(const aws::s3::S3Uri& uri) override { return s3_.delete_object(uri.bucket, uri.key); }
 
-  Outcome<std::vector<std::string>> list_keys(const aws::s3::S3Uri& prefix) override {
-    aws::s3::ListObjectsV2Request request;
-    request.bucket = prefix.bucket;
-    request.prefix = prefix.key;
-    auto listed = s3_.list_all_objects_v2(request);
-    if (!listed) return std::move(listed).get_failure();
-    std::vector<std::string> keys;
-    for (const auto& object : listed->contents) keys.push_back(object.key);
-    return keys;
-  }
+  Outcome<std::vector<std::string>> list_keys(const aws::s3::S3Uri& prefix) override { return s3_.list_keys(prefix); }
 
  private:
   Outcome<bool> put(const aws::s3::PutObjectRequest& request, std::string_view body) {
@@ -246,6 +237,18 @@ aws::s3::S3Uri record_uri(const aws::s3::S3Uri& folder, std::string_view query_e
 
 aws::s3::S3Uri open_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id) {
   return {folder.bucket, folder.key + std::string(kOpenFolder) + std::string(query_execution_id)};
+}
+
+Outcome<std::vector<std::string>> open_run_ids(RunStore& store, const aws::s3::S3Uri& folder) {
+  const aws::s3::S3Uri prefix{folder.bucket, folder.key + std::string(kOpenFolder)};
+  auto keys = store.list_keys(prefix);
+  if (!keys) return std::move(keys).get_failure();
+  std::vector<std::string> ids;
+  for (const auto& key : *keys) {
+    std::string id = key.substr(prefix.key.size());
+    if (!id.empty() && id.find('/') == std::string::npos) ids.push_back(std::move(id));
+  }
+  return ids;
 }
 
 aws::s3::S3Uri queued_prefix(const aws::s3::S3Uri& folder, std::string_view query) {

@@ -119,14 +119,9 @@ class S3ObjectStore : public ObjectStore {
     return Ok{};
   }
   Outcome<std::vector<std::string>> list_keys(const aws::s3::S3Uri& prefix) override {
-    aws::s3::ListObjectsV2Request request;
-    request.bucket = prefix.bucket;
-    request.prefix = prefix.key;
-    auto listed = s3_.list_all_objects_v2(request);
-    if (!listed) return std::move(listed).get_failure();
-    std::vector<std::string> keys;
-    for (const auto& object : listed->contents) keys.push_back(object.key);
-    std::sort(keys.begin(), keys.end());
+    auto keys = s3_.list_keys(prefix);
+    if (!keys) return keys;
+    std::sort(keys->begin(), keys->end());  // the ObjectStore's order: bytewise, whatever the endpoint
     return keys;
   }
 

@@ -149,6 +149,8 @@ class S3Client {
   Outcome<ListObjectsV2Result> list_objects_v2(const ListObjectsV2Request& request) const;
   // Every page, following NextContinuationToken; contents and common prefixes concatenated.
   Outcome<ListObjectsV2Result> list_all_objects_v2(ListObjectsV2Request request) const;
+  // Every key under prefix.key in prefix.bucket (all pages), in S3's order (UTF-8 binary).
+  Outcome<std::vector<std::string>> list_keys(const S3Uri& prefix) const;
 
   // The request for a bucket/key: host "bucket.<endpoint>" and path "/key" (virtual-hosted), or the
   // endpoint's host and "/bucket/key" (path style); the key percent-encoded once with '/' kept.

@@ -103,4 +103,7 @@ class RunStore {
 
 std::unique_ptr<RunStore> make_s3_run_store(std::shared_ptr<const aws::ClientContext> context);
 
+// The query execution ids of the runs open under `folder` (their markers in <dir>athena-runner/open/).
+Outcome<std::vector<std::string>> open_run_ids(RunStore& store, const aws::s3::S3Uri& folder);
+
 }  // namespace athena_runner::lambda

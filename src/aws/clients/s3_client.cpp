@@ -235,4 +235,16 @@ Outcome<ListObjectsV2Result> S3Client::list_all_objects_v2(ListObjectsV2Request 
   return all;
 }
 
+Outcome<std::vector<std::string>> S3Client::list_keys(const S3Uri& prefix) const {
+  ListObjectsV2Request request;
+  request.bucket = prefix.bucket;
+  request.prefix = prefix.key;
+  auto listed = list_all_objects_v2(std::move(request));
+  if (!listed) return std::move(listed).get_failure();
+  std::vector<std::string> keys;
+  keys.reserve(listed->contents.size());
+  for (auto& object : listed->contents) keys.push_back(std::move(object.key));
+  return keys;
+}
+
 }  // namespace athena_runner::aws::s3
