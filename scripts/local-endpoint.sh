@@ -14,7 +14,8 @@
 # --invoke-port`, the same packaged bootstrap the whole time), standing in for the EventBridge rule:
 #   schedule tick (daily_revenue, with weekly_top_pizzas `after` it) -> the function starts daily_revenue and
 #   returns -> its events -> the function finishes the run and starts weekly_top_pizzas -> its events -> the
-#   function finishes that run. Each invocation's billed duration is printed (TIMEOUT=seconds to wait, 120).
+#   function finishes that run; each finish delivers the result (s3://example-reports/). Each invocation's
+#   billed duration is printed (TIMEOUT=seconds to wait, 120).
 set -euo pipefail
 MODE=wait
 for argument in "$@"; do
@@ -80,6 +81,7 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 printf '==> aws s3 sync the data lake into s3://example-data-lake\n'
 aws s3 mb s3://example-data-lake > /dev/null
 aws s3 mb s3://example-athena-results > /dev/null
+[[ $MODE == events ]] && aws s3 mb s3://example-reports > /dev/null   # where --events delivers the results
 aws s3 sync --only-show-errors "$WORK/sample/example-data-lake" s3://example-data-lake
 aws s3 ls --recursive --summarize s3://example-data-lake | tail -2
 
@@ -115,7 +117,9 @@ for table in $(aws glue get-tables --database-name pizza --query 'TableList[?len
 done
 
 # The payload EventBridge Scheduler delivers (docs/queries-file.md): the resolved query plus the time; in events
-# mode also its dependents (weekly_top_pizzas after daily_revenue, for the same slot).
+# mode also its dependents (weekly_top_pizzas after daily_revenue, for the same slot) and where each run's result
+# is delivered (`deliver:`, docs/queries-file.md): daily_revenue to a key named by the slot's date,
+# weekly_top_pizzas gzip-compressed under a prefix.
 python3 - "$SLOT" "$MODE" > "$WORK/event.json" <<'PY'
 import json, sys, yaml
 spec = yaml.safe_load(open("examples/queries.yaml"))
@@ -127,7 +131,9 @@ def resolved(name):
             "output": defaults["output"], "timeout": defaults["timeout"], "timezone": defaults["timezone"]}
 event = {"query": resolved("daily_revenue"), "scheduled_time": sys.argv[1]}
 if sys.argv[2] == "events":
-    event["dependents"] = [dict(resolved("weekly_top_pizzas"), after=["daily_revenue"])]
+    event["query"]["deliver"] = [{"to": "s3://example-reports/daily_revenue/{{ scheduled_date }}.csv"}]
+    event["dependents"] = [dict(resolved("weekly_top_pizzas"), after=["daily_revenue"],
+                                deliver=[{"to": "s3://example-reports/weekly_top_pizzas/", "format": "csv.gz"}])]
 print(json.dumps(event))
 PY
 
@@ -184,18 +190,15 @@ PY
     tail -20 "$WORK/function.log" >&2; exit 1; }
   [[ $function_status == 0 ]] || { echo "local-endpoint: an invocation failed (see above)" >&2; exit 1; }
 
-  # Delivery (`deliver:` in the queries file) goes here: after each finished run, its destinations hold the
-  # result; show them instead of the output location's <QueryExecutionId>.csv below.
-
-  printf '\n==> the results in the local results bucket (daily_revenue, then weekly_top_pizzas)\n'
-  aws s3 ls --recursive s3://example-athena-results/
+  printf '\n==> the results where the runs delivered them (daily_revenue, then weekly_top_pizzas, gzip)\n'
+  aws s3 ls --recursive s3://example-reports/
   for name in daily_revenue weekly_top_pizzas; do
     id=$(grep -o '"name":"'"$name"'","query_execution_id":"[^"]*"' "$WORK/invocations.jsonl" | head -1 |
            sed 's/.*"query_execution_id":"\([^"]*\)"/\1/')
-    location=$(aws athena get-query-execution --query-execution-id "$id" \
-                 --query QueryExecution.ResultConfiguration.OutputLocation --output text)
-    printf -- '--- %s (%s)\n' "$name" "$id"
-    aws s3 cp "$location" -
+    key=$(aws s3api list-objects-v2 --bucket example-reports --prefix "$name/" --query 'Contents[0].Key' --output text)
+    [[ -n $key && $key != None ]] || { echo "local-endpoint: nothing was delivered for $name" >&2; exit 1; }
+    printf -- '--- %s (%s, delivered to s3://example-reports/%s)\n' "$name" "$id" "$key"
+    if [[ $key == *.gz ]]; then aws s3 cp "s3://example-reports/$key" - | gunzip; else aws s3 cp "s3://example-reports/$key" -; fi
   done
   exit 0
 fi

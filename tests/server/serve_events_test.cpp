@@ -312,6 +312,14 @@ TEST(LocalEndpointScript, EventsModeFinishesTheRunAndItsDependentFromServesEvent
   const std::string invocations = read_file(work + "/invocations.jsonl");
   EXPECT_EQ(invocations.find("\"succeeded\":false"), std::string::npos) << invocations;
 
+  // Each run's finish delivered its result: a key named by the slot's date, and gzip under a prefix, named
+  // <query>_<slot in UTC> (docs/queries-file.md, "Delivery"); the rows below are read back from there.
+  EXPECT_NE(script.out.find("delivered to s3://example-reports/daily_revenue/2024-01-15.csv)"), std::string::npos)
+      << script.out;
+  EXPECT_NE(script.out.find("delivered to s3://example-reports/weekly_top_pizzas/"
+                            "weekly_top_pizzas_20240115T050000Z.csv.gz)"),
+            std::string::npos)
+      << script.out;
   for (const std::string name : {"daily_revenue", "weekly_top_pizzas"}) {
     const auto section = script.out.find("--- " + name + " (");
     ASSERT_NE(section, std::string::npos) << script.out;
