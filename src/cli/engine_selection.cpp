@@ -57,10 +57,11 @@ Outcome<SelectedEngine> open_local(const EngineOptions& options, std::string rea
                         std::move(reason)};
 #else
   (void)options;
-  (void)reason;
+  std::string why = std::move(reason);
   return usage_error("LocalEngineNotBuilt",
-                     "this athena-runner was built without DuckDB, so the local engine is not available; "
-                     "configure AWS (see `athena-runner doctor`) or rebuild after scripts/setup.sh",
+                     "the local engine was chosen (" + why +
+                         "), but this athena-runner was built without DuckDB, so it is not available; "
+                         "configure AWS (see `athena-runner doctor`) or rebuild after scripts/setup.sh",
                      kExitConfiguration);
 #endif
 }
