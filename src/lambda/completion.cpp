@@ -71,6 +71,22 @@ EventsCompletion::EventsCompletion(const HandlerConfig& config, runner::QueryEng
       notifier_(notifier),
       objects_(objects) {}
 
+RunRecord EventsCompletion::started_record(const runner::RunSummary& started, const std::string& spec_json,
+                                           const std::string& dependents_json) const {
+  RunRecord record;
+  record.query_execution_id = started.query_execution_id;
+  record.query = started.name;
+  record.spec = spec_json;
+  record.dependents = dependents_json;
+  record.scheduled_time = started.rendered.scheduled_time;
+  record.client_request_token = started.rendered.client_request_token;
+  record.generation = started.rendered.generation;
+  record.attempt = std::max(1, started.attempts);
+  record.started_at = now();
+  if (started.rendered.timeout.count() > 0) record.deadline = record.started_at + started.rendered.timeout;
+  return record;
+}
+
 spec::Instant EventsCompletion::now() const { return std::chrono::floor<std::chrono::seconds>(clock_.now()); }
 
 ordered_json EventsCompletion::fields(const runner::RunSummary& summary) const {
@@ -98,17 +114,7 @@ Completion EventsCompletion::record_start(const runner::RunSummary& started, con
   auto folder = results_folder(*execution);
   if (!folder) return not_recorded("the execution has no S3 output location");
 
-  RunRecord record;
-  record.query_execution_id = started.query_execution_id;
-  record.query = started.name;
-  record.spec = spec_json;
-  record.dependents = dependents_json;
-  record.scheduled_time = started.rendered.scheduled_time;
-  record.client_request_token = started.rendered.client_request_token;
-  record.generation = started.rendered.generation;
-  record.attempt = std::max(1, started.attempts);
-  record.started_at = now();
-  if (started.rendered.timeout.count() > 0) record.deadline = record.started_at + started.rendered.timeout;
+  RunRecord record = started_record(started, spec_json, dependents_json);
   const auto uri = record_uri(*folder, record.query_execution_id);
   auto created = store_.create(uri, record_json(record));
   if (!created) return not_recorded(created.get_failure().to_string());

@@ -94,6 +94,13 @@ class EventsCompletion {
   void notify_finished(const RunRecord& record, const Completion& completion);
   spec::Instant now() const;
   nlohmann::ordered_json fields(const runner::RunSummary& summary) const;
+  // A record for a run just started (attempt, start time and deadline from now).
+  RunRecord started_record(const runner::RunSummary& started, const std::string& spec_json,
+                           const std::string& dependents_json) const;
+  // on_overlap (overlap.cpp): the answer for a slot skipped or queued behind `running`, and its log fields.
+  static Completion not_started_behind(Completion::Action action, const spec::RenderedQuery& query,
+                                       const RunRecord& running);
+  nlohmann::ordered_json overlap_fields(const Completion& completion) const;
 
   const HandlerConfig& config_;
   runner::QueryEngine& engine_;

@@ -43,18 +43,31 @@ Outcome<std::optional<RunRecord>> EventsCompletion::running_earlier_slot(const s
   return std::optional<RunRecord>{};
 }
 
-Completion EventsCompletion::skip_slot(const spec::RenderedQuery& query, const RunRecord& running) const {
+// The answer for a slot not started because an earlier slot of its query still runs (skipped or queued).
+Completion EventsCompletion::not_started_behind(Completion::Action action, const spec::RenderedQuery& query,
+                                                const RunRecord& running) {
   Completion completion;
-  completion.action = Completion::Action::Skipped;
+  completion.action = action;
   completion.summary.name = query.name;
   completion.summary.rendered = query;
   completion.summary.state = runner::RunState::NotStarted;
   completion.running_query_execution_id = running.query_execution_id;
+  return completion;
+}
+
+// The log line's fields for such a slot.
+nlohmann::ordered_json EventsCompletion::overlap_fields(const Completion& completion) const {
+  auto line = fields(completion.summary);
+  line["scheduled_time"] = spec::format_utc(completion.summary.rendered.scheduled_time);
+  line["running_query_execution_id"] = completion.running_query_execution_id;
+  return line;
+}
+
+Completion EventsCompletion::skip_slot(const spec::RenderedQuery& query, const RunRecord& running) const {
+  Completion completion = not_started_behind(Completion::Action::Skipped, query, running);
   completion.note = "on_overlap skip: the slot " + spec::format_utc(running.scheduled_time) + " is still running as " +
                     running.query_execution_id;
-  auto line = fields(completion.summary);
-  line["scheduled_time"] = spec::format_utc(query.scheduled_time);
-  line["running_query_execution_id"] = running.query_execution_id;
+  auto line = overlap_fields(completion);
   log_.write(LogLevel::Info, "slot skipped", std::move(line));
   return completion;
 }
@@ -68,17 +81,10 @@ Outcome<Completion> EventsCompletion::queue_slot(const spec::RenderedQuery& quer
   auto created = store_.create(uri, queued_json(slot));
   if (!created) return std::move(created).get_failure();
 
-  Completion completion;
-  completion.action = Completion::Action::Queued;
-  completion.summary.name = query.name;
-  completion.summary.rendered = query;
-  completion.summary.state = runner::RunState::NotStarted;
-  completion.running_query_execution_id = running.query_execution_id;
+  Completion completion = not_started_behind(Completion::Action::Queued, query, running);
   completion.note = "on_overlap queue: waits for the slot " + spec::format_utc(running.scheduled_time) + " (" +
                     running.query_execution_id + ")" + (*created ? "" : "; queued before");
-  auto line = fields(completion.summary);
-  line["scheduled_time"] = spec::format_utc(query.scheduled_time);
-  line["running_query_execution_id"] = running.query_execution_id;
+  auto line = overlap_fields(completion);
   line["queued"] = uri.to_string();
   log_.write(LogLevel::Info, "slot queued", std::move(line));
 
@@ -203,16 +209,7 @@ Outcome<bool> EventsCompletion::wait_until_ended(const RunRecord& running,
 Status EventsCompletion::open_waiting_run(const runner::RunSummary& started, const std::string& spec_json) {
   auto folder = output_folder(started.rendered);
   if (!folder) return Ok{};  // nowhere to keep it: the next slot cannot see this one
-  RunRecord record;
-  record.query_execution_id = started.query_execution_id;
-  record.query = started.name;
-  record.spec = spec_json;
-  record.scheduled_time = started.rendered.scheduled_time;
-  record.client_request_token = started.rendered.client_request_token;
-  record.generation = started.rendered.generation;
-  record.attempt = std::max(1, started.attempts);
-  record.started_at = now();
-  if (started.rendered.timeout.count() > 0) record.deadline = record.started_at + started.rendered.timeout;
+  const RunRecord record = started_record(started, spec_json, "[]");  // wait mode runs its dependents itself
   auto created = store_.create(record_uri(*folder, record.query_execution_id), record_json(record));
   if (!created) return std::move(created).get_failure();
   if (auto marked = store_.create(open_marker_uri(*folder, record.query_execution_id), ""); !marked)
