@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "athena_runner/lambda/runtime_api_emulator.hpp"
+#include "lambda_package.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -151,16 +152,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!std::filesystem::exists(zip)) {
-    std::cerr << "lambda_billed_duration: no package at " << zip << ": run scripts/package-lambda.sh first\n";
-    return 1;
-  }
   testing::TempDir dir;
-  const std::string task_root = dir.path() + "/task";
-  if (testing::run_process({"unzip", "-q", zip, "-d", task_root}).exit_code != 0) {
-    std::cerr << "lambda_billed_duration: cannot unzip " << zip << "\n";
-    return 1;
-  }
+  const auto unpacked = bench::unpack_lambda_package(zip, dir.path(), "lambda_billed_duration");
+  if (!unpacked) return 1;
+  const std::string& task_root = *unpacked;
   const auto hold = std::chrono::seconds(seconds);
   std::map<std::string, Run> runs;
   int run = 1;

@@ -13,9 +13,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "athena_runner/lambda/runtime_api_emulator.hpp"
+#include "lambda_package.hpp"
 #include "support/moto_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -67,7 +69,12 @@ std::optional<Sample> run_once(const std::vector<std::string>& command, const te
       {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
   };
   std::vector<std::string> argv = {"env", "-i"};
-  for (const auto& [name, value] : variables) argv.push_back(name + "=" + value);
+  for (const auto& [name, value] : variables) {
+    std::string assignment = name;
+    assignment += "=";
+    assignment += value;
+    argv.push_back(std::move(assignment));
+  }
   argv.insert(argv.end(), command.begin(), command.end());
 
   const auto started = Clock::now();
@@ -113,16 +120,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!std::filesystem::exists(zip)) {
-    std::cerr << "lambda_cold_start: no package at " << zip << ": run scripts/package-lambda.sh first\n";
-    return 1;
-  }
   testing::TempDir dir;
-  const std::string task_root = dir.path() + "/task";
-  if (testing::run_process({"unzip", "-q", zip, "-d", task_root}).exit_code != 0) {
-    std::cerr << "lambda_cold_start: cannot unzip " << zip << "\n";
-    return 1;
-  }
+  const auto unpacked = bench::unpack_lambda_package(zip, dir.path(), "lambda_cold_start");
+  if (!unpacked) return 1;
+  const std::string& task_root = *unpacked;
   auto python = testing::run_process({"python3", "-c", "import sys, boto3; print(sys.executable)"});
   if (python.exit_code != 0) {
     std::cerr << "lambda_cold_start: needs python3 with boto3\n";
@@ -149,6 +150,7 @@ int main(int argc, char** argv) {
   }
   auto column = [](const std::vector<Sample>& samples, double Sample::*field) {
     std::vector<double> values;
+    values.reserve(samples.size());
     for (const auto& sample : samples) values.push_back(sample.*field);
     return median(values);
   };
