@@ -147,8 +147,16 @@ TEST(Projection, BadConfigurationsNameTheParameter) {
   EXPECT_NE(error_of(table).find("projection.n.interval must be a positive integer"), std::string::npos);
   table.table_parameters.erase("projection.n.interval");
   table.table_parameters["projection.n.type"] = "injected";
-  EXPECT_NE(error_of(table).find("NOT_SUPPORTED: table logs.requests: the injected partition projection of column n"),
+  EXPECT_NE(error_of(table).find("CONSTRAINT_VIOLATION: For the injected projected partition column n, the WHERE "
+                                 "clause must contain only static equality conditions"),
             std::string::npos);
+  {
+    const InjectedValues values{{"n", {"7", "x y"}}};
+    auto partitions = projected_partitions(table, "/data", kNow, &values);
+    ASSERT_TRUE(partitions) << partitions.get_failure().to_string();
+    ASSERT_EQ(partitions->size(), 2u);
+    EXPECT_EQ((*partitions)[1].values, std::vector<std::string>{"x y"});
+  }
   table.table_parameters["projection.n.type"] = "date";
   table.table_parameters["projection.n.format"] = "yyyy-MM-dd";
   table.table_parameters["projection.n.range"] = "2024-13-01,NOW";

@@ -4,6 +4,10 @@
 // key=value lines, DESCRIBE is Hive's tab-separated layout with a "# Partition Information" section).
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -278,6 +282,91 @@ TEST_F(LocalDdl, ProjectedPartitionsAreComputedAndOnlyThoseAreRead) {
   // A bad projection fails the queries of that table, naming the property.
   EXPECT_EQ(ddl("ALTER TABLE events SET TBLPROPERTIES ('projection.dt.range'='2024-01-01')"), Lines{});
   EXPECT_NE(failure("SELECT count(*) FROM events").find("projection.dt.range must be two dates"), std::string::npos);
+}
+
+// Athena prunes partitions from the query's predicates on partition keys before it lists any file. Listing a
+// folder sets its access time (relatime: an access time older than the modification time is updated), so a
+// folder whose access time stays in 2000 was not listed; the last check shows that listing does update it.
+// Counts: dt=2024-01-01 holds ids 1, 2; dt=2024-01-02 holds 3, 4, 5 (SetUp's files); dt=2024-01-03, at its
+// own location, holds 6.
+TEST_F(LocalDdl, PartitionsArePrunedByTheWhereClauseBeforeTheirFilesAreListed) {
+  ddl("CREATE DATABASE sales");
+  ddl("CREATE EXTERNAL TABLE events (id bigint, kind string) PARTITIONED BY (dt string)\n"
+      "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/events/'");
+  temp_.write("data/lake/late/0.json", "{\"id\": 6, \"kind\": \"buy\"}\n");
+  ddl("ALTER TABLE events ADD PARTITION (dt='2024-01-01') PARTITION (dt='2024-01-02')\n"
+      "PARTITION (dt='2024-01-03') LOCATION 's3://lake/late/'");
+  const std::string late = data_dir() + "/lake/late";
+  const auto y2000 = std::chrono::system_clock::from_time_t(946684800);
+  auto set_accessed = [&] {
+    const struct timespec times[2] = {{946684800, 0}, {0, UTIME_OMIT}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, late.c_str(), times, 0), 0);
+  };
+  auto listed = [&] {
+    struct stat info {};
+    EXPECT_EQ(::stat(late.c_str(), &info), 0);
+    return std::chrono::system_clock::from_time_t(info.st_atim.tv_sec) != y2000;
+  };
+  set_accessed();
+  using Rows = std::vector<std::vector<std::optional<std::string>>>;
+  EXPECT_EQ(select("SELECT count(*) FROM events WHERE dt = '2024-01-02'"), (Rows{{"3"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM events WHERE dt IN ('2024-01-01', '2024-01-02')"), (Rows{{"5"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM events e WHERE e.dt < '2024-01-03' AND kind = 'view'"), (Rows{{"3"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM events WHERE substr(dt, 9) <> '03' AND id > 1"), (Rows{{"4"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM (SELECT * FROM events WHERE dt = '2024-01-01') AS t(a, b, c)"),
+            (Rows{{"2"}}));
+  // Only that partition's file is read (scanned): the bytes of dt=2024-01-01/part-0.json.
+  auto execution = run("SELECT id FROM events WHERE dt = '2024-01-01'");
+  ASSERT_EQ(execution.status.state, State::Succeeded) << execution.status.state_change_reason.value_or("");
+  EXPECT_EQ(execution.statistics->data_scanned_in_bytes,
+            static_cast<int64_t>(read_file(data_dir() + "/lake/events/dt=2024-01-01/part-0.json").size()));
+  EXPECT_FALSE(listed());
+  // A conjunct that also reads a data column lists every partition (and gives the same answer).
+  EXPECT_EQ(select("SELECT count(*) FROM events WHERE dt = '2024-01-01' OR id = 6"), (Rows{{"3"}}));
+  EXPECT_TRUE(listed());
+  set_accessed();
+  EXPECT_EQ(select("SELECT max(id) FROM events WHERE dt = '2024-01-03'"), (Rows{{"6"}}));
+  EXPECT_TRUE(listed());
+
+  // The NULL-padded side of an outer join is not pruned by the WHERE: a predicate that NULLs pass keeps the
+  // rows without a match (orders 1..3 join events on id; only id 1 and 2 are in dt=2024-01-01, 3 in 2024-01-02).
+  create_orders();
+  EXPECT_EQ(select("SELECT o.id, e.dt FROM orders o LEFT JOIN events e ON e.id = o.id\n"
+                   "WHERE e.dt IS NULL OR e.dt = '2024-01-02' ORDER BY o.id"),
+            (Rows{{"3", "2024-01-02"}}));
+  EXPECT_EQ(select("SELECT o.id, e.dt FROM orders o LEFT JOIN events e ON e.id = o.id AND e.dt = '2024-01-01'\n"
+                   "WHERE coalesce(e.dt, 'none') <> '2024-01-02' ORDER BY o.id"),
+            (Rows{{"1", "2024-01-01"}, {"2", "2024-01-01"}, {"3", std::nullopt}}));
+  // CTAS reads through the same pruning.
+  ASSERT_EQ(run("CREATE TABLE picked AS SELECT id FROM events WHERE dt = '2024-01-02'").status.state, State::Succeeded);
+  EXPECT_EQ(select("SELECT count(*) FROM picked"), (Rows{{"3"}}));
+}
+
+// Athena's injected projection (partition-projection-dynamic-id-partitioning): the partitions are the values
+// of the query's static equality conditions on the key; without one the query fails with its message.
+TEST_F(LocalDdl, InjectedProjectionReadsThePartitionsTheQueryNames) {
+  ddl("CREATE DATABASE sales");
+  temp_.write("data/lake/devices/a1/0.json", "{\"id\": 1}\n{\"id\": 2}\n");
+  temp_.write("data/lake/devices/b2/0.json", "{\"id\": 3}\n");
+  temp_.write("data/lake/devices/c3/0.json", "{\"id\": 4}\n{\"id\": 5}\n{\"id\": 6}\n");
+  ddl("CREATE EXTERNAL TABLE devices (id bigint) PARTITIONED BY (device string)\n"
+      "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/devices/'\n"
+      "TBLPROPERTIES ('projection.enabled'='true', 'projection.device.type'='injected',\n"
+      "  'storage.location.template'='s3://lake/devices/${device}/')");
+  using Rows = std::vector<std::vector<std::optional<std::string>>>;
+  EXPECT_EQ(select("SELECT device, count(*) FROM devices WHERE device = 'b2' GROUP BY 1"), (Rows{{"b2", "1"}}));
+  EXPECT_EQ(select("SELECT device, sum(id) FROM devices WHERE device IN ('a1', 'c3', 'zz') GROUP BY 1 ORDER BY 1"),
+            (Rows{{"a1", "3"}, {"c3", "15"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM devices WHERE 'a' || '1' = device AND id > 1"), (Rows{{"1"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM devices WHERE device = 'a1' AND device = 'b2'"), (Rows{{"0"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM devices WHERE device IN ('a1', 'b2') AND device IN ('b2', 'c3')"),
+            (Rows{{"1"}}));
+  const std::string violation =
+      "CONSTRAINT_VIOLATION: For the injected projected partition column device, the WHERE clause must contain "
+      "only static equality conditions, and at least one such condition must be present.";
+  EXPECT_NE(failure("SELECT count(*) FROM devices").find(violation), std::string::npos);
+  EXPECT_NE(failure("SELECT count(*) FROM devices WHERE device LIKE 'a%'").find(violation), std::string::npos);
+  EXPECT_NE(failure("SELECT count(*) FROM devices WHERE device = 'a1' OR id = 4").find(violation), std::string::npos);
 }
 
 // GetQueryRuntimeStatistics on the local engine: one stage; what a finished query wrote and scanned.

@@ -32,6 +32,7 @@ enum class EngineErrorCode {
   NotFound,          // DDL: the database, table, column or partition does not exist
   InvalidOperation,  // DDL that cannot apply to this object
   CatalogNotFound,   // a catalog other than awsdatacatalog (Trino's CATALOG_NOT_FOUND)
+  ConstraintViolation,  // a query an injected partition projection cannot serve (Athena's CONSTRAINT_VIOLATION)
 };
 constexpr std::string_view to_string(EngineErrorCode code) {
   switch (code) {
@@ -47,6 +48,7 @@ constexpr std::string_view to_string(EngineErrorCode code) {
     case EngineErrorCode::NotFound: return "NOT_FOUND";
     case EngineErrorCode::InvalidOperation: return "INVALID_OPERATION";
     case EngineErrorCode::CatalogNotFound: return "CATALOG_NOT_FOUND";
+    case EngineErrorCode::ConstraintViolation: return "CONSTRAINT_VIOLATION";
   }
   return "QUERY_FAILED";
 }
@@ -63,6 +65,7 @@ inline constexpr std::string_view kQueryFailed = to_string(EngineErrorCode::Quer
 inline constexpr std::string_view kCancelled = to_string(EngineErrorCode::Cancelled);
 inline constexpr std::string_view kIo = to_string(EngineErrorCode::Io);
 inline constexpr std::string_view kCatalogNotFound = to_string(EngineErrorCode::CatalogNotFound);
+inline constexpr std::string_view kConstraintViolation = to_string(EngineErrorCode::ConstraintViolation);
 }  // namespace error_codes
 
 struct LocalEngineConfig {

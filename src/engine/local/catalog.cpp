@@ -255,7 +255,13 @@ Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, 
   for (auto& table : tables) {
     if (table.partition_keys.empty() || !table.problem.empty()) continue;
     if (projection_enabled(table)) {
-      // Athena computes a projected table's partitions and ignores those registered in the catalog.
+      // Athena computes a projected table's partitions and ignores those registered in the catalog. Each query
+      // computes them again (NOW is the query's time; injected keys take the query's values); here they are
+      // computed once to refuse a bad projection at load, as the table's problem.
+      if (has_injected_key(table)) {
+        table.partitions.emplace();
+        continue;
+      }
       auto projected = projected_partitions(table, data_root, now);
       if (projected) {
         table.partitions = std::move(projected).get_result();
@@ -366,8 +372,11 @@ std::string text_null_format(const CatalogTable& table) {
   return parameter_or(table.serde_parameters, "serialization.null.format", kHiveNullFormat);
 }
 
-Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files) {
+Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files, const std::string& temp_view) {
   const std::string qualified = table.database + "." + table.name;
+  const std::string view = temp_view.empty() ? "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." +
+                                                   quote_identifier(table.name) + " AS "
+                                             : "CREATE OR REPLACE TEMP VIEW " + quote_identifier(temp_view) + " AS ";
   auto unsupported = [&](const std::string& what) {
     return make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
                       "table " + qualified + ": " + what);
@@ -403,8 +412,7 @@ Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files
       empty += std::string(empty.empty() ? "" : ", ") + "CAST(NULL AS " + column.type.sql + ") AS " +
                quote_identifier(column.name);
     }
-    return "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) +
-           " AS SELECT " + empty + " WHERE false";
+    return view + "SELECT " + empty + " WHERE false";
   }
   std::string column_list;  // {'name': 'VARCHAR', ...} in declared order
   for (const auto& column : table.columns) {
@@ -455,8 +463,6 @@ Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files
     }
     return std::string();
   };
-  const std::string view =
-      "CREATE OR REPLACE VIEW " + quote_identifier(table.database) + "." + quote_identifier(table.name) + " AS ";
   if (!table.partitions) {
     return view + "SELECT " + select + " FROM " + reader(files.paths, !table.partition_keys.empty());
   }

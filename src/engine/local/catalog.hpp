@@ -97,7 +97,8 @@ class FolderWatch {
 std::string text_field_delimiter(const CatalogTable& table);
 std::string text_null_format(const CatalogTable& table);
 
-// CREATE OR REPLACE VIEW "db"."table" AS SELECT <columns cast to their declared types> FROM read_...
-Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files);
+// CREATE OR REPLACE VIEW "db"."table" AS SELECT <columns cast to their declared types> FROM read_... (with
+// `temp_view`: CREATE OR REPLACE TEMP VIEW "<temp_view>", one query's view of some of the table's partitions).
+Outcome<std::string> view_sql(const CatalogTable& table, const TableFiles& files, const std::string& temp_view = {});
 
 }  // namespace athena_runner::engine::local

@@ -12,6 +12,7 @@ constexpr std::array kEngineErrorCodes{
     EngineErrorCode::TableData,    EngineErrorCode::QueryFailed,      EngineErrorCode::Cancelled,
     EngineErrorCode::Io,           EngineErrorCode::SyntaxError,      EngineErrorCode::AlreadyExists,
     EngineErrorCode::NotFound,     EngineErrorCode::InvalidOperation, EngineErrorCode::CatalogNotFound,
+    EngineErrorCode::ConstraintViolation,
 };
 
 constexpr std::array kStatementTypes{StatementType::Dml, StatementType::Ddl, StatementType::Utility};

@@ -61,6 +61,9 @@ using ExtractedStatements = Handle<duckdb_extracted_statements, duckdb_destroy_e
 using DataChunk = Handle<duckdb_data_chunk, duckdb_destroy_data_chunk>;
 using LogicalType = Handle<duckdb_logical_type, duckdb_destroy_logical_type>;
 using Value = Handle<duckdb_value, duckdb_destroy_value>;
+// duckdb_appender_destroy flushes and reports a state; owners only destroy (call duckdb_appender_close first).
+inline void destroy_appender(duckdb_appender* appender) { duckdb_appender_destroy(appender); }
+using Appender = Handle<duckdb_appender, destroy_appender>;
 
 // A string the C API allocated (duckdb_malloc) for the caller to duckdb_free; may be null.
 class String {

@@ -26,6 +26,7 @@
 #include "duckdb_handles.hpp"
 #include "functions/udf.hpp"
 #include "hive_types.hpp"
+#include "projection.hpp"
 #include "writes.hpp"
 
 namespace athena_runner::engine {
@@ -350,6 +351,7 @@ class CatalogView final : public sql::Catalog {
           schema.columns.push_back(sql::TableColumn{column.name, *type});
         }
       }
+      if (schema.problem.empty()) schema.partition_keys = table.partition_keys.size();
       schemas_[table.database + "." + table.name] = std::move(schema);
     }
   }
@@ -598,10 +600,7 @@ struct LocalEngine::Impl {
     for (std::size_t index : referenced) {
       const auto& table = tables[index];
       const std::string qualified = table.database + "." + table.name;
-      if (!table.problem.empty()) {
-        return engine_error(error_codes::kNotSupported,
-                            "table " + qualified + " (" + table.source_file + "): " + table.problem);
-      }
+      if (!table.problem.empty()) return table_problem(index);
       // The view is kept while nothing changed under the table's folder (inotify), else while the
       // listing (names, sizes, modification times) is the same.
       auto cached = view_signatures.find(index);
@@ -624,6 +623,174 @@ struct LocalEngine::Impl {
       view_signatures[index] = std::move(files->signature);
     }
     return Ok{};
+  }
+
+  // The views a translated query reads: each table's (refresh_views), and its own of each partitioned table.
+  Status prepare_reads(const sql::Translation& translation, const std::string& schema,
+                       std::set<std::size_t>& referenced) {
+    std::set<std::string> partitioned;
+    for (const auto& reference : translation.partitioned) partitioned.insert(reference.database + "." + reference.table);
+    std::vector<std::string> names;
+    for (const auto& [table_database, table] : translation.tables) {
+      std::string name = table_database;
+      name += '.';
+      name += table;
+      if (!partitioned.count(name)) names.push_back(std::move(name));
+    }
+    if (auto views = refresh_views(names, schema, referenced); !views) return views;
+    return prepare_partitioned(translation.partitioned, schema, referenced);
+  }
+
+  // One query's view of each partitioned table it reads (sql::PartitionedReference): of the table's partitions,
+  // those whose values pass the conjuncts the binder found, and only their folders are listed. A projected
+  // table's partitions are computed for this query (NOW is now; injected keys take the query's values). A table
+  // that reads all its partitions, or has no partition list (a get-table file copied in by hand: its k=v/
+  // folders), reads its cached whole view.
+  Status prepare_partitioned(const std::vector<sql::PartitionedReference>& references, const std::string& schema,
+                             std::set<std::size_t>& referenced) {
+    for (std::size_t r = 0; r < references.size(); ++r) {
+      const auto& reference = references[r];
+      const std::string temp_view = "ar_p" + std::to_string(r + 1);
+      const std::string qualified = reference.database + "." + reference.table;
+      auto found = table_index.find(qualified);
+      if (found == table_index.end()) return engine_error(error_codes::kQueryFailed, "table " + qualified + " is gone");
+      const std::size_t index = found->second;
+      const bool projected = local::projection_enabled(tables[index]);
+      if (!tables[index].partitions || (!projected && reference.conjuncts.empty())) {
+        if (auto views = refresh_views({qualified}, schema, referenced); !views) return views.get_failure();
+        const std::string whole = sql::quote_identifier(reference.database) + "." + sql::quote_identifier(reference.table);
+        if (auto status = run("CREATE OR REPLACE TEMP VIEW " + sql::quote_identifier(temp_view) + " AS SELECT * FROM " +
+                                  whole,
+                              error_codes::kTableData);
+            !status)
+          return status;
+        continue;
+      }
+      referenced.insert(index);
+      if (!tables[index].problem.empty()) return table_problem(index);
+      // The table without its partition list (a copy of what could be a million partitions is not needed).
+      local::CatalogTable table;
+      {
+        auto partitions = std::move(tables[index].partitions);
+        table = tables[index];
+        tables[index].partitions = std::move(partitions);
+      }
+      if (projected) {
+        auto injected = injected_values(reference, tables[index]);
+        if (!injected) return injected.get_failure();
+        auto partitions =
+            local::projected_partitions(tables[index], config.data_root, std::chrono::system_clock::now(), &*injected);
+        if (!partitions) return partitions.get_failure();
+        table.partitions = std::move(partitions).get_result();
+      } else {
+        table.partitions = tables[index].partitions;
+      }
+      if (!reference.conjuncts.empty()) {
+        if (auto kept = partitions_passing(table, reference)) {
+          std::vector<local::CatalogPartition> passing;
+          passing.reserve(kept->size());
+          for (std::size_t i : *kept) passing.push_back(std::move((*table.partitions)[i]));
+          table.partitions = std::move(passing);
+        }
+      }
+      auto files = local::list_table_files(table);
+      if (!files) return files.get_failure();
+      auto view = local::view_sql(table, *files, temp_view);
+      if (!view) return view.get_failure();
+      if (auto status = run(*view, error_codes::kTableData); !status) {
+        return engine_error(error_codes::kTableData, "table " + qualified + " at " + table.location + " (local '" +
+                                                         table.local_path +
+                                                         "') cannot be read: " + status.get_failure().message);
+      }
+    }
+    return Ok{};
+  }
+
+  Error table_problem(std::size_t index) const {
+    const auto& table = tables[index];
+    return engine_error(error_codes::kNotSupported, "table " + table.database + "." + table.name + " (" +
+                                                        table.source_file + "): " + table.problem);
+  }
+
+  // The injected keys' values: of each key, the values every one of its equality conjuncts allows.
+  Outcome<local::InjectedValues> injected_values(const sql::PartitionedReference& reference,
+                                                 const local::CatalogTable& table) {
+    local::InjectedValues values;
+    for (const auto& [key, conjuncts] : reference.equalities) {
+      std::optional<std::set<std::string>> allowed;
+      for (const auto& list : conjuncts) {
+        std::string select;
+        for (const auto& value : list) select += (select.empty() ? "SELECT " : ", ") + ("CAST((" + value + ") AS VARCHAR)");
+        duck::Result result;
+        if (duckdb_query(connection.get(), select.c_str(), result.out()) == DuckDBError) {
+          return engine_error(error_codes::kQueryFailed, result.error());
+        }
+        std::set<std::string> these;
+        for (idx_t column = 0; column < duckdb_column_count(result.get()); ++column) {
+          if (duckdb_value_is_null(result.get(), column, 0)) continue;  // = NULL holds for no partition
+          const duck::String text(duckdb_value_varchar(result.get(), column, 0));
+          these.insert(text.get() ? text.get() : "");
+        }
+        if (allowed) {
+          std::set<std::string> both;
+          std::set_intersection(allowed->begin(), allowed->end(), these.begin(), these.end(),
+                                std::inserter(both, both.end()));
+          these = std::move(both);
+        }
+        allowed = std::move(these);
+      }
+      if (allowed) values[key].assign(allowed->begin(), allowed->end());
+    }
+    (void)table;
+    return values;
+  }
+
+  // The indexes of the partitions whose values pass the reference's conjuncts, evaluated by DuckDB over a
+  // table of the values (each cast to its key's type as the view casts it, under the reference's alias). A
+  // value that does not cast keeps its partition (the query then fails reading it, as without pruning), and
+  // so does every partition when the conjuncts cannot be evaluated alone: nullopt.
+  std::optional<std::vector<std::size_t>> partitions_passing(const local::CatalogTable& table,
+                                                             const sql::PartitionedReference& reference) {
+    const auto& keys = table.partition_keys;
+    std::string columns = "ar_i BIGINT";
+    std::string select = "ar_values.*";
+    std::string uncastable;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      const std::string raw = "ar_v" + std::to_string(k);
+      columns += ", " + raw + " VARCHAR";
+      select += ", TRY_CAST(" + raw + " AS " + keys[k].type.sql + ") AS " + sql::quote_identifier(keys[k].name);
+      uncastable += "(TRY_CAST(" + reference.alias + "." + raw + " AS " + keys[k].type.sql + ") IS NULL AND " +
+                    reference.alias + "." + raw + " IS NOT NULL) OR ";
+    }
+    if (!run("CREATE OR REPLACE TEMP TABLE ar_partition_values (" + columns + ")", error_codes::kQueryFailed))
+      return std::nullopt;
+    {
+      duck::Appender appender;
+      if (duckdb_appender_create_ext(connection.get(), "temp", "main", "ar_partition_values", appender.out()) ==
+          DuckDBError)
+        return std::nullopt;
+      const auto& partitions = *table.partitions;
+      for (std::size_t i = 0; i < partitions.size(); ++i) {
+        duckdb_append_int64(appender.get(), static_cast<std::int64_t>(i));
+        for (std::size_t k = 0; k < keys.size(); ++k) {
+          const std::string& value = k < partitions[i].values.size() ? partitions[i].values[k] : std::string();
+          duckdb_append_varchar_length(appender.get(), value.data(), value.size());
+        }
+        if (duckdb_appender_end_row(appender.get()) == DuckDBError) return std::nullopt;
+      }
+      if (duckdb_appender_close(appender.get()) == DuckDBError) return std::nullopt;
+    }
+    std::string conjuncts;
+    for (const auto& conjunct : reference.conjuncts) conjuncts += (conjuncts.empty() ? "(" : " AND (") + conjunct + ")";
+    const std::string query = "SELECT ar_i FROM (SELECT " + select + " FROM temp.main.ar_partition_values AS ar_values) AS " +
+                              reference.alias + " WHERE " + uncastable + "(" + conjuncts + ") ORDER BY ar_i";
+    duck::Result result;
+    if (duckdb_query(connection.get(), query.c_str(), result.out()) == DuckDBError) return std::nullopt;
+    std::vector<std::size_t> kept;
+    for (idx_t row = 0; row < duckdb_row_count(result.get()); ++row) {
+      kept.push_back(static_cast<std::size_t>(duckdb_value_int64(result.get(), 0, row)));
+    }
+    return kept;
   }
 
   Error table_error(const std::string& message, const std::set<std::size_t>& referenced,
@@ -1067,16 +1234,7 @@ Outcome<QueryResult> LocalEngine::Impl::write(std::string_view sql, const QueryC
   }
   const std::string query = translation->sql;
   std::set<std::size_t> referenced;
-  {
-    std::vector<std::string> table_names;
-    for (const auto& [table_database, table] : translation->tables) {
-      std::string name = table_database;
-      name += '.';
-      name += table;
-      table_names.push_back(std::move(name));
-    }
-    if (auto views = refresh_views(table_names, session_database, referenced); !views) return views.get_failure();
-  }
+  if (auto views = prepare_reads(*translation, session_database, referenced); !views) return views.get_failure();
 
   // The query's columns (names and types), from planning it.
   const std::string source = "FROM (" + query + "\n) AS ar_query";
@@ -1581,15 +1739,8 @@ Outcome<QueryResult> LocalEngine::execute(std::string_view sql, const QueryConte
   auto translation = sql::translate_query(*statement->query, impl_->catalog_view, options, statement->parameter_count);
   if (!translation) return translation.get_failure();
   const std::string query = translation->sql;
-  std::vector<std::string> names;
-  for (const auto& [table_database, table] : translation->tables) {
-    std::string name = table_database;
-    name += '.';
-    name += table;
-    names.push_back(std::move(name));
-  }
   std::set<std::size_t> referenced;
-  if (auto views = impl_->refresh_views(names, database, referenced); !views) return views.get_failure();
+  if (auto views = impl_->prepare_reads(*translation, database, referenced); !views) return views.get_failure();
   auto run_query = [&](const std::string& text, duck::Result& out) {
     return impl_->run_query(text, context, referenced, out);
   };

@@ -1,5 +1,6 @@
 #include "projection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -243,7 +244,7 @@ Outcome<std::vector<std::string>> date_values(const CatalogTable& table, const s
 }
 
 Outcome<std::vector<std::string>> column_values(const CatalogTable& table, const std::string& column,
-                                                chr::system_clock::time_point now) {
+                                                chr::system_clock::time_point now, const InjectedValues* injected) {
   auto type = parameter(table, column, "type");
   if (!type) return projection_error(table, "projection." + column + ".type is required for each partition column");
   const std::string kind = text::lower(*type);
@@ -254,11 +255,15 @@ Outcome<std::vector<std::string>> column_values(const CatalogTable& table, const
   }
   if (kind == "integer") return integer_values(table, column);
   if (kind == "date") return date_values(table, column, now);
-  if (kind == "injected") {
-    return make_error(ErrorKind::InvalidInput, std::string(error_codes::kNotSupported),
-                      "table " + table.database + "." + table.name + ": the injected partition projection of column " +
-                          column + " is not supported by the local engine (its values come from each query's " +
-                          "equality predicates)");
+  if (kind == "injected") {  // the query's values (partition-projection-dynamic-id-partitioning)
+    auto found = injected ? injected->find(column) : InjectedValues::const_iterator();
+    if (!injected || found == injected->end()) {
+      return make_error(ErrorKind::InvalidInput, std::string(error_codes::kConstraintViolation),
+                        "For the injected projected partition column " + column +
+                            ", the WHERE clause must contain only static equality conditions, and at least one such "
+                            "condition must be present.");
+    }
+    return found->second;
   }
   return projection_error(
       table, "projection." + column + ".type must be enum, integer, date or injected, not '" + *type + "'");
@@ -273,12 +278,20 @@ bool projection_enabled(const CatalogTable& table) {
   return false;
 }
 
+bool has_injected_key(const CatalogTable& table) {
+  return std::any_of(table.partition_keys.begin(), table.partition_keys.end(), [&](const CatalogColumn& key) {
+    auto type = parameter(table, key.name, "type");
+    return type && text::lower(*type) == "injected";
+  });
+}
+
 Outcome<std::vector<CatalogPartition>> projected_partitions(const CatalogTable& table, const std::string& data_root,
-                                                            chr::system_clock::time_point now) {
+                                                            chr::system_clock::time_point now,
+                                                            const InjectedValues* injected) {
   std::vector<std::vector<std::string>> columns;
   std::size_t total = 1;
   for (const auto& key : table.partition_keys) {
-    auto values = column_values(table, key.name, now);
+    auto values = column_values(table, key.name, now, injected);
     if (!values) return values.get_failure();
     total *= std::max<std::size_t>(values->size(), 1);
     if (values->empty() || total > kMaxProjectedPartitions) {

@@ -21,9 +21,16 @@ constexpr int kMaxDecimalPrecision = 38;
 
 // A column a relation makes visible.
 struct Field {
+  Field() = default;
+  Field(std::string name_, Type type_, std::string sql_, int key_of_ = -1, std::string key_ = {})
+      : name(std::move(name_)), type(std::move(type_)), sql(std::move(sql_)), key_of(key_of_), key(std::move(key_)) {}
   std::string name;  // lower case; empty for an unnamed column (not referable by name)
   Type type;
   std::string sql;  // how the column is referenced in DuckDB SQL
+  // A partition key of partitioned reference `key_of` (an index into Translation::partitioned), read where a
+  // partition the query's WHERE drops has no row the query keeps (not the NULL-padded side of an outer join).
+  int key_of = -1;
+  std::string key;  // that key's name in the catalog (an alias may rename the field)
 };
 
 struct RelationScope {
@@ -63,6 +70,8 @@ struct Context {
   std::vector<LambdaParameter> lambdas;
   bool allow_aggregates = false;
   bool allow_windows = false;
+  // When set, every column the binding resolves: the field, and whether it came from an enclosing query.
+  std::vector<std::pair<const Field*, bool>>* columns_seen = nullptr;
 };
 
 std::string fold(const Identifier& id) { return id.folded(); }
@@ -216,6 +225,7 @@ class Translator {
   Translator(const Catalog& catalog, const TranslateOptions& options) : catalog_(catalog), options_(options) {}
 
   std::vector<std::pair<std::string, std::string>> tables() const { return {tables_.begin(), tables_.end()}; }
+  std::vector<PartitionedReference> partitioned() && { return std::move(partitioned_); }
 
   struct QueryResult {
     std::string sql;
@@ -782,11 +792,26 @@ class Translator {
     FromItem item;
     const std::string alias = quote_identifier("ar_r" + std::to_string(++relation_counter_));
     item.from_sql = quote_identifier(database) + "." + quote_identifier(table) + " AS " + alias;
+    int key_of = -1;
+    if (schema->partition_keys > 0) {  // read through the relation the engine makes of the partitions it needs
+      key_of = static_cast<int>(partitioned_.size());
+      PartitionedReference reference;
+      reference.database = database;
+      reference.table = table;
+      reference.relation = "temp.main." + quote_identifier("ar_p" + std::to_string(partitioned_.size() + 1));
+      reference.alias = alias;
+      item.from_sql = reference.relation + " AS " + alias;
+      partitioned_.push_back(std::move(reference));
+    }
     RelationScope rel;
     rel.alias = table;
     rel.database = database;
-    for (const auto& column : schema->columns) {
-      rel.fields.push_back(Field{column.name, column.type, alias + "." + quote_identifier(column.name)});
+    const std::size_t first_key = schema->columns.size() - schema->partition_keys;
+    for (std::size_t i = 0; i < schema->columns.size(); ++i) {
+      const auto& column = schema->columns[i];
+      const bool is_key = i >= first_key && key_of >= 0;
+      rel.fields.push_back(Field{column.name, column.type, alias + "." + quote_identifier(column.name),
+                                 is_key ? key_of : -1, is_key ? column.name : std::string()});
     }
     item.fields = rel.fields;
     item.relations.push_back(std::move(rel));
@@ -972,8 +997,91 @@ class Translator {
     } else if (r.join != JoinKind::Cross && r.join != JoinKind::Implicit) {
       return semantic_error(at(r.position, "JOIN needs ON or USING"));
     }
+    // A side an outer join pads with NULLs keeps rows whose partition the WHERE drops (as NULLs): no pruning.
+    const std::size_t left_count = left->relations.size();
+    const std::size_t using_count = item.relations.size() - left_count - right->relations.size();
+    for (std::size_t i = using_count; i < item.relations.size(); ++i) {
+      const bool left_side = i < using_count + left_count;
+      const bool padded = r.join == JoinKind::Full || (r.join == JoinKind::Left && !left_side) ||
+                          (r.join == JoinKind::Right && left_side);
+      if (padded) {
+        for (auto& f : item.relations[i].fields) f.key_of = -1;
+      }
+    }
     item.from_sql = "(" + sql + ")";
     return item;
+  }
+
+  // The partitioned references' WHERE conjuncts: each top-level conjunct that reads partition keys of one
+  // reference and nothing else (no other column, no enclosing query's column, no subquery, aggregate, window or
+  // volatile call) goes to that reference, bound again exactly as in the WHERE (the same SQL).
+  void collect_partition_conjuncts(const Expr& where, const Context& context) {
+    std::vector<const Expr*> conjuncts;
+    std::vector<const Expr*> pending{&where};
+    while (!pending.empty()) {
+      const Expr* e = pending.back();
+      pending.pop_back();
+      if (e->kind == ExprKind::And) {
+        for (auto it = e->args.rbegin(); it != e->args.rend(); ++it) pending.push_back(it->get());
+      } else {
+        conjuncts.push_back(e);
+      }
+    }
+    for (const Expr* conjunct : conjuncts) {
+      if (try_blocker(*conjunct)) continue;
+      auto key = [&](const Expr& e) -> std::optional<std::pair<int, std::string>> {  // the one key e reads
+        std::vector<std::pair<const Field*, bool>> seen;
+        Context probe = context;
+        probe.columns_seen = &seen;
+        if (!bind(e, probe) || seen.empty()) return std::nullopt;
+        const int reference = seen.front().first->key_of;
+        for (const auto& [field, from_outer] : seen) {
+          if (from_outer || field->key_of < 0 || field->key_of != reference) return std::nullopt;
+        }
+        return std::make_pair(reference, seen.front().first->key);
+      };
+      auto read = key(*conjunct);
+      if (!read) continue;
+      Context probe = context;
+      auto bound = bind(*conjunct, probe);
+      if (!bound) continue;
+      PartitionedReference& reference = partitioned_[static_cast<std::size_t>(read->first)];
+      reference.conjuncts.push_back(bound->sql);
+      // key = constant, constant = key, key IN (constants): the values injected projection reads.
+      auto constant = [&](const Expr& e) -> std::optional<std::string> {
+        std::vector<std::pair<const Field*, bool>> seen;
+        Context c = context;
+        c.columns_seen = &seen;
+        auto value = bind(e, c);
+        if (!value || !seen.empty()) return std::nullopt;
+        return value->sql;
+      };
+      auto single_key = [&](const Expr& e) {
+        auto k = key(e);
+        return k && e.kind == ExprKind::Column && k->first == read->first ? std::optional<std::string>(k->second)
+                                                                         : std::nullopt;
+      };
+      std::optional<std::string> column;
+      std::vector<std::string> values;
+      if (conjunct->kind == ExprKind::Comparison && conjunct->op == "=" && conjunct->args.size() == 2) {
+        for (int side = 0; side < 2 && !column; ++side) {
+          auto name = single_key(*conjunct->args[static_cast<std::size_t>(side)]);
+          auto value = name ? constant(*conjunct->args[static_cast<std::size_t>(1 - side)]) : std::nullopt;
+          if (name && value) {
+            column = name;
+            values.push_back(*value);
+          }
+        }
+      } else if (conjunct->kind == ExprKind::InList && !conjunct->negated && conjunct->args.size() >= 2) {
+        column = single_key(*conjunct->args[0]);
+        for (std::size_t i = 1; column && i < conjunct->args.size(); ++i) {
+          auto value = constant(*conjunct->args[i]);
+          if (!value) column.reset();
+          if (value) values.push_back(*value);
+        }
+      }
+      if (column) reference.equalities[*column].push_back(std::move(values));
+    }
   }
 
   Outcome<QueryResult> select(const QuerySpec& spec, const Query& q, const Scope* outer) {
@@ -1085,6 +1193,7 @@ class Translator {
             at(spec.where->position, "WHERE clause must evaluate to a boolean: actual type " + to_string(where->type)));
       }
       sql += " WHERE " + where->sql;
+      collect_partition_conjuncts(*spec.where, context);
     }
     if (!spec.group_by.empty()) {
       sql += std::string(" GROUP BY ") + (spec.group_distinct ? "DISTINCT " : "");
@@ -1901,6 +2010,7 @@ class Translator {
           }
         }
         if (found) {
+          if (context.columns_seen) context.columns_seen->emplace_back(found, scope != context.scope);
           Bound b;
           b.sql = found->sql;
           b.type = found->type;
@@ -1927,6 +2037,7 @@ class Translator {
         if (from_using) break;
       }
       if (found) {
+        if (context.columns_seen) context.columns_seen->emplace_back(found, scope != context.scope);
         Bound b;
         b.sql = found->sql;
         b.type = found->type;
@@ -2868,6 +2979,7 @@ class Translator {
   const TranslateOptions& options_;
   std::vector<std::pair<std::string, Cte>> ctes_;
   std::set<std::pair<std::string, std::string>> tables_;
+  std::vector<PartitionedReference> partitioned_;
   int relation_counter_ = 0;
   int cte_counter_ = 0;
   int depth_ = 0;
@@ -2933,6 +3045,7 @@ Outcome<Translation> translate_query(const Query& query, const Catalog& catalog,
       cast_any ? "SELECT " + items + " FROM (" + result->sql + ") AS ar_out(" + columns + ")" : std::move(result->sql);
   for (auto& f : result->fields) t.columns.push_back(OutputColumn{f.name, f.type});
   t.tables = translator.tables();
+  t.partitioned = std::move(translator).partitioned();
   t.parameter_count = parameter_count;
   return t;
 }

@@ -4,6 +4,7 @@
 // naming it; a query that is wrong fails as Athena's analyzer would (unknown column, type mismatch).
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,7 @@ struct TableSchema {
   std::string database;              // lower case
   std::string name;                  // lower case
   std::vector<TableColumn> columns;  // data columns, then partition keys
+  std::size_t partition_keys = 0;     // how many of the last columns are partition keys
   std::string problem;               // non-empty: the table cannot be read (the message says why)
 };
 
@@ -44,10 +46,25 @@ struct OutputColumn {
   Type type;
 };
 
+// A reference to a partitioned table. The query reads it as `relation`, which the engine creates for this query
+// from the partitions that can hold rows the query keeps, before it lists any file: `conjuncts` are the WHERE
+// conjuncts over the table's partition keys alone (DuckDB SQL; a key is `alias`."<key>"), each false or NULL for
+// a partition whose rows the query drops; `equalities` holds, per key, the constant values of each conjunct
+// `key = constant` or `key IN (constants)` (DuckDB SQL of each value), which injected projection reads.
+struct PartitionedReference {
+  std::string database;  // lower case
+  std::string table;     // lower case
+  std::string relation;  // the name the translated SQL reads it under
+  std::string alias;     // the alias that qualifies the keys in `conjuncts`
+  std::vector<std::string> conjuncts;
+  std::map<std::string, std::vector<std::vector<std::string>>> equalities;
+};
+
 struct Translation {
-  std::string sql;  // DuckDB SQL over views named "<database>"."<table>"
+  std::string sql;  // DuckDB SQL over views named "<database>"."<table>" and the `partitioned` relations
   std::vector<OutputColumn> columns;
   std::vector<std::pair<std::string, std::string>> tables;  // (database, table) of every table read
+  std::vector<PartitionedReference> partitioned;            // the partitioned tables among them, per reference
   int parameter_count = 0;
 };
 
