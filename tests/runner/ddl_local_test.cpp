@@ -313,8 +313,7 @@ TEST_F(LocalDdl, PartitionsArePrunedByTheWhereClauseBeforeTheirFilesAreListed) {
   EXPECT_EQ(select("SELECT count(*) FROM events WHERE dt IN ('2024-01-01', '2024-01-02')"), (Rows{{"5"}}));
   EXPECT_EQ(select("SELECT count(*) FROM events e WHERE e.dt < '2024-01-03' AND kind = 'view'"), (Rows{{"3"}}));
   EXPECT_EQ(select("SELECT count(*) FROM events WHERE substr(dt, 9) <> '03' AND id > 1"), (Rows{{"4"}}));
-  EXPECT_EQ(select("SELECT count(*) FROM (SELECT * FROM events WHERE dt = '2024-01-01') AS t(a, b, c)"),
-            (Rows{{"2"}}));
+  EXPECT_EQ(select("SELECT count(*) FROM (SELECT * FROM events WHERE dt = '2024-01-01') AS t(a, b, c)"), (Rows{{"2"}}));
   // Only that partition's file is read (scanned): the bytes of dt=2024-01-01/part-0.json.
   auto execution = run("SELECT id FROM events WHERE dt = '2024-01-01'");
   ASSERT_EQ(execution.status.state, State::Succeeded) << execution.status.state_change_reason.value_or("");

@@ -20,18 +20,18 @@ namespace athena_runner::engine {
 // on a code parses it (parse_engine_error_code(error.code) == EngineErrorCode::Cancelled); the text stays
 // the value in Error::code and in Athena's StateChangeReason.
 enum class EngineErrorCode {
-  NotSupported,      // construct not (safely) supported
-  InvalidParameter,  // bad execution parameter
-  InvalidCatalog,    // unreadable Glue definition
-  TableData,         // table files missing/unreadable
-  QueryFailed,       // the engine rejected the query
-  Cancelled,         // interrupt() or cancellation
-  Io,                // writing results (the same text as base/files.hpp's file errors)
-  SyntaxError,       // DDL that does not parse
-  AlreadyExists,     // DDL: the database, table, column or partition exists
-  NotFound,          // DDL: the database, table, column or partition does not exist
-  InvalidOperation,  // DDL that cannot apply to this object
-  CatalogNotFound,   // a catalog other than awsdatacatalog (Trino's CATALOG_NOT_FOUND)
+  NotSupported,         // construct not (safely) supported
+  InvalidParameter,     // bad execution parameter
+  InvalidCatalog,       // unreadable Glue definition
+  TableData,            // table files missing/unreadable
+  QueryFailed,          // the engine rejected the query
+  Cancelled,            // interrupt() or cancellation
+  Io,                   // writing results (the same text as base/files.hpp's file errors)
+  SyntaxError,          // DDL that does not parse
+  AlreadyExists,        // DDL: the database, table, column or partition exists
+  NotFound,             // DDL: the database, table, column or partition does not exist
+  InvalidOperation,     // DDL that cannot apply to this object
+  CatalogNotFound,      // a catalog other than awsdatacatalog (Trino's CATALOG_NOT_FOUND)
   ConstraintViolation,  // a query an injected partition projection cannot serve (Athena's CONSTRAINT_VIOLATION)
 };
 constexpr std::string_view to_string(EngineErrorCode code) {

@@ -8,10 +8,18 @@ namespace athena_runner::engine {
 namespace {
 
 constexpr std::array kEngineErrorCodes{
-    EngineErrorCode::NotSupported, EngineErrorCode::InvalidParameter, EngineErrorCode::InvalidCatalog,
-    EngineErrorCode::TableData,    EngineErrorCode::QueryFailed,      EngineErrorCode::Cancelled,
-    EngineErrorCode::Io,           EngineErrorCode::SyntaxError,      EngineErrorCode::AlreadyExists,
-    EngineErrorCode::NotFound,     EngineErrorCode::InvalidOperation, EngineErrorCode::CatalogNotFound,
+    EngineErrorCode::NotSupported,
+    EngineErrorCode::InvalidParameter,
+    EngineErrorCode::InvalidCatalog,
+    EngineErrorCode::TableData,
+    EngineErrorCode::QueryFailed,
+    EngineErrorCode::Cancelled,
+    EngineErrorCode::Io,
+    EngineErrorCode::SyntaxError,
+    EngineErrorCode::AlreadyExists,
+    EngineErrorCode::NotFound,
+    EngineErrorCode::InvalidOperation,
+    EngineErrorCode::CatalogNotFound,
     EngineErrorCode::ConstraintViolation,
 };
 

@@ -629,7 +629,8 @@ struct LocalEngine::Impl {
   Status prepare_reads(const sql::Translation& translation, const std::string& schema,
                        std::set<std::size_t>& referenced) {
     std::set<std::string> partitioned;
-    for (const auto& reference : translation.partitioned) partitioned.insert(reference.database + "." + reference.table);
+    for (const auto& reference : translation.partitioned)
+      partitioned.insert(reference.database + "." + reference.table);
     std::vector<std::string> names;
     for (const auto& [table_database, table] : translation.tables) {
       std::string name = table_database;
@@ -658,10 +659,11 @@ struct LocalEngine::Impl {
       const bool projected = local::projection_enabled(tables[index]);
       if (!tables[index].partitions || (!projected && reference.conjuncts.empty())) {
         if (auto views = refresh_views({qualified}, schema, referenced); !views) return views.get_failure();
-        const std::string whole = sql::quote_identifier(reference.database) + "." + sql::quote_identifier(reference.table);
-        if (auto status = run("CREATE OR REPLACE TEMP VIEW " + sql::quote_identifier(temp_view) + " AS SELECT * FROM " +
-                                  whole,
-                              error_codes::kTableData);
+        const std::string whole =
+            sql::quote_identifier(reference.database) + "." + sql::quote_identifier(reference.table);
+        if (auto status =
+                run("CREATE OR REPLACE TEMP VIEW " + sql::quote_identifier(temp_view) + " AS SELECT * FROM " + whole,
+                    error_codes::kTableData);
             !status)
           return status;
         continue;
@@ -720,7 +722,8 @@ struct LocalEngine::Impl {
       std::optional<std::set<std::string>> allowed;
       for (const auto& list : conjuncts) {
         std::string select;
-        for (const auto& value : list) select += (select.empty() ? "SELECT " : ", ") + ("CAST((" + value + ") AS VARCHAR)");
+        for (const auto& value : list)
+          select += (select.empty() ? "SELECT " : ", ") + ("CAST((" + value + ") AS VARCHAR)");
         duck::Result result;
         if (duckdb_query(connection.get(), select.c_str(), result.out()) == DuckDBError) {
           return engine_error(error_codes::kQueryFailed, result.error());
@@ -782,8 +785,9 @@ struct LocalEngine::Impl {
     }
     std::string conjuncts;
     for (const auto& conjunct : reference.conjuncts) conjuncts += (conjuncts.empty() ? "(" : " AND (") + conjunct + ")";
-    const std::string query = "SELECT ar_i FROM (SELECT " + select + " FROM temp.main.ar_partition_values AS ar_values) AS " +
-                              reference.alias + " WHERE " + uncastable + "(" + conjuncts + ") ORDER BY ar_i";
+    const std::string query = "SELECT ar_i FROM (SELECT " + select +
+                              " FROM temp.main.ar_partition_values AS ar_values) AS " + reference.alias + " WHERE " +
+                              uncastable + "(" + conjuncts + ") ORDER BY ar_i";
     duck::Result result;
     if (duckdb_query(connection.get(), query.c_str(), result.out()) == DuckDBError) return std::nullopt;
     std::vector<std::size_t> kept;

@@ -1059,7 +1059,7 @@ class Translator {
       auto single_key = [&](const Expr& e) {
         auto k = key(e);
         return k && e.kind == ExprKind::Column && k->first == read->first ? std::optional<std::string>(k->second)
-                                                                         : std::nullopt;
+                                                                          : std::nullopt;
       };
       std::optional<std::string> column;
       std::vector<std::string> values;

@@ -24,7 +24,7 @@ struct TableSchema {
   std::string database;              // lower case
   std::string name;                  // lower case
   std::vector<TableColumn> columns;  // data columns, then partition keys
-  std::size_t partition_keys = 0;     // how many of the last columns are partition keys
+  std::size_t partition_keys = 0;    // how many of the last columns are partition keys
   std::string problem;               // non-empty: the table cannot be read (the message says why)
 };
 
