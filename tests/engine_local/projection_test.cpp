@@ -12,12 +12,12 @@ namespace {
 
 namespace chr = std::chrono;
 
-CatalogTable table_with(std::vector<std::string> keys, std::map<std::string, std::string> parameters) {
+CatalogTable table_with(const std::vector<std::string>& keys, std::map<std::string, std::string> parameters) {
   CatalogTable table;
   table.database = "logs";
   table.name = "requests";
   table.location = "s3://lake/requests/";
-  for (auto& key : keys) table.partition_keys.push_back({key, "string", {}});
+  for (const auto& key : keys) table.partition_keys.push_back({key, "string", {}});
   table.table_parameters = std::move(parameters);
   table.table_parameters["projection.enabled"] = "true";
   return table;

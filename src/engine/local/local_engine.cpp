@@ -760,10 +760,16 @@ struct LocalEngine::Impl {
     std::string uncastable;
     for (std::size_t k = 0; k < keys.size(); ++k) {
       const std::string raw = "ar_v" + std::to_string(k);
+      std::string qualified = reference.alias;
+      qualified += '.';
+      qualified += raw;
       columns += ", " + raw + " VARCHAR";
       select += ", TRY_CAST(" + raw + " AS " + keys[k].type.sql + ") AS " + sql::quote_identifier(keys[k].name);
-      uncastable += "(TRY_CAST(" + reference.alias + "." + raw + " AS " + keys[k].type.sql + ") IS NULL AND " +
-                    reference.alias + "." + raw + " IS NOT NULL) OR ";
+      uncastable += "(TRY_CAST(";
+      uncastable += qualified;
+      uncastable += " AS " + keys[k].type.sql + ") IS NULL AND ";
+      uncastable += qualified;
+      uncastable += " IS NOT NULL) OR ";
     }
     if (!run("CREATE OR REPLACE TEMP TABLE ar_partition_values (" + columns + ")", error_codes::kQueryFailed))
       return std::nullopt;
