@@ -90,4 +90,28 @@ std::size_t first_invalid_utf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+PatternLiteral pattern_literal(std::string_view pattern, std::size_t open) {
+  PatternLiteral literal;
+  if (open + 1 < pattern.size() && pattern[open + 1] == '\'') {
+    literal.text.push_back('\'');  // not = "'": GCC 12's -Wrestrict misreads that assignment when inlined
+    literal.end = open + 2;
+    literal.closed = true;
+    return literal;
+  }
+  for (std::size_t i = open + 1; i < pattern.size(); ++i) {
+    if (pattern[i] != '\'') {
+      literal.text += pattern[i];
+    } else if (i + 1 < pattern.size() && pattern[i + 1] == '\'') {
+      literal.text += '\'';
+      ++i;
+    } else {
+      literal.end = i + 1;
+      literal.closed = true;
+      return literal;
+    }
+  }
+  literal.end = pattern.size();
+  return literal;
+}
+
 }  // namespace athena_runner::text

@@ -132,6 +132,22 @@ TEST(Text, AppendUtf8WritesEachLength) {
   EXPECT_TRUE(text::valid_utf8(out));
 }
 
+// Java's DateTimeFormatter and Joda's DateTimeFormat quote literal text with ' and write one quote as ''.
+TEST(Text, PatternLiteralReadsToTheClosingQuote) {
+  auto check = [](std::string_view pattern, std::size_t open, const std::string& text, std::size_t end, bool closed) {
+    const auto literal = text::pattern_literal(pattern, open);
+    EXPECT_EQ(literal.text, text) << pattern;
+    EXPECT_EQ(literal.end, end) << pattern;
+    EXPECT_EQ(literal.closed, closed) << pattern;
+  };
+  check("yyyy'T'HH", 4, "T", 7, true);
+  check("''", 0, "'", 2, true);  // one quote by itself
+  check("'o''clock' h", 0, "o'clock", 10, true);
+  check("d '' M", 2, "'", 4, true);
+  check("'at", 0, "at", 3, false);  // no closing quote
+  check("'", 0, "", 1, false);
+}
+
 TEST(Text, Utf8FollowsRfc3629) {
   EXPECT_TRUE(text::valid_utf8("plain ascii"));
   EXPECT_TRUE(text::valid_utf8("na\xC3\xAFve \xE2\x82\xAC \xF0\x9F\x8D\x95"));  // U+00EF, U+20AC, U+1F355

@@ -36,4 +36,14 @@ inline bool valid_utf8(std::string_view text) { return first_invalid_utf8(text) 
 // Appends the UTF-8 bytes of a code point (at most U+10FFFF; the caller checks).
 void append_utf8(std::string& out, std::uint32_t code_point);
 
+// A quoted literal of a date-time pattern (Java's DateTimeFormatter, Joda's DateTimeFormat), from the quote at
+// `open`: the text up to the closing quote, in which '' is one quote; '' right at `open` is one quote by itself.
+// `end` is the index after the closing quote, or pattern.size() when there is none (`closed` false).
+struct PatternLiteral {
+  std::string text;
+  std::size_t end = 0;
+  bool closed = false;
+};
+PatternLiteral pattern_literal(std::string_view pattern, std::size_t open);
+
 }  // namespace athena_runner::text

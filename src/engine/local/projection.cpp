@@ -357,24 +357,10 @@ Outcome<DateFormat> parse_date_format(const std::string& pattern) {
   for (std::size_t i = 0; i < pattern.size();) {
     const char c = pattern[i];
     if (c == '\'') {
-      std::string literal;
-      std::size_t j = i + 1;
-      for (; j < pattern.size(); ++j) {
-        if (pattern[j] == '\'') {
-          if (j + 1 < pattern.size() && pattern[j + 1] == '\'') {
-            literal += '\'';
-            ++j;
-            continue;
-          }
-          break;
-        }
-        literal += pattern[j];
-      }
-      if (j >= pattern.size())
-        return make_error(ErrorKind::InvalidInput, "", "unterminated quote in '" + pattern + "'");
-      if (j == i + 1) literal = "'";  // '' is one quote
-      format.fields.push_back({0, 0, literal});
-      i = j + 1;
+      auto literal = text::pattern_literal(pattern, i);
+      if (!literal.closed) return make_error(ErrorKind::InvalidInput, "", "unterminated quote in '" + pattern + "'");
+      format.fields.push_back({0, 0, std::move(literal.text)});
+      i = literal.end;
       continue;
     }
     if (std::isalpha(static_cast<unsigned char>(c))) {

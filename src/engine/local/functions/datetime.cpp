@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "athena_runner/base/text.hpp"
 #include "udf.hpp"
 
 namespace athena_runner::engine::udf {
@@ -90,27 +91,10 @@ std::optional<std::string> tokenize(std::string_view pattern, std::vector<Token>
   tokens.clear();
   for (std::size_t i = 0; i < pattern.size();) {
     const char c = pattern[i];
-    if (c == '\'') {
-      if (i + 1 < pattern.size() && pattern[i + 1] == '\'') {
-        tokens.push_back({0, 0, "'", 0, false});
-        i += 2;
-        continue;
-      }
-      std::string literal;
-      std::size_t j = i + 1;
-      for (; j < pattern.size(); ++j) {
-        if (pattern[j] == '\'') {
-          if (j + 1 < pattern.size() && pattern[j + 1] == '\'') {
-            literal += '\'';
-            ++j;
-            continue;
-          }
-          break;
-        }
-        literal += pattern[j];
-      }
-      if (!literal.empty()) tokens.push_back({0, 0, literal, 0, false});
-      i = j + 1;
+    if (c == '\'') {  // Joda reads an unterminated quote to the end of the pattern
+      auto literal = text::pattern_literal(pattern, i);
+      if (!literal.text.empty()) tokens.push_back({0, 0, std::move(literal.text), 0, false});
+      i = literal.end;
       continue;
     }
     if (!is_ascii_letter(c)) {
