@@ -73,6 +73,7 @@ TEST(Random, SeededNeverRepeatsAValueAcrossThreads) {
   Random random = Random::seeded(7);
   std::vector<std::vector<std::uint64_t>> drawn(4);
   std::vector<std::thread> threads;
+  threads.reserve(drawn.size());
   for (auto& values : drawn)
     threads.emplace_back([&random, &values] {
       for (int i = 0; i < 5000; ++i) values.push_back(random.next());
@@ -219,6 +220,7 @@ TEST(Files, ExclusiveCreateHasExactlyOneWinner) {
   const std::string path = dir.path() + "/token";
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
       auto created = files::create_file_exclusively(path, "writer " + std::to_string(i));
