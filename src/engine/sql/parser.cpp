@@ -228,6 +228,7 @@ class Parser {
       }
     } else if (keyword("fetch")) {
       if (!keyword("first") && !keyword("next")) return expected("FIRST or NEXT");
+      q->fetch_first = true;
       if (!peek().is_keyword("row") && !peek().is_keyword("rows")) {
         auto n = row_count();
         if (!n) return n.get_failure();

@@ -470,6 +470,7 @@ class Translator {
     }
     if (q.with_ties) return ties_tail(q, scope, outputs, output_sql);
     if (q.limit) {
+      if (auto positive = fetch_count_positive(q); !positive) return positive.get_failure();
       auto n = row_count(*q.limit);
       if (!n) return n.get_failure();
       out += " LIMIT " + *n;
@@ -480,6 +481,21 @@ class Translator {
       out += " OFFSET " + *n;
     }
     return out;
+  }
+
+  // Trino's analyzer: a FETCH FIRST count (a literal, or the parameter's value) must be at least 1; LIMIT 0 is fine.
+  Status fetch_count_positive(const Query& q) {
+    if (!q.fetch_first || !q.limit) return Ok{};
+    const Expr& count = *q.limit;
+    const std::string* digits = count.kind == ExprKind::Literal && count.literal == LiteralKind::Integer ? &count.text
+                                : count.kind == ExprKind::Parameter && count.index >= 0 &&
+                                        static_cast<std::size_t>(count.index) < options_.parameters.size()
+                                    ? &options_.parameters[static_cast<std::size_t>(count.index)]
+                                    : nullptr;
+    if (digits && !digits->empty() && digits->find_first_not_of('0') == std::string::npos) {
+      return semantic_error(at(count.position, "FETCH FIRST row count must be positive (actual value: 0)"));
+    }
+    return Ok{};
   }
 
   Outcome<std::string> row_count(const Expr& e) {
@@ -528,9 +544,7 @@ class Translator {
       return not_supported(
           at(count.position, "FETCH FIRST ? ROWS WITH TIES (a parameter) is not supported by the local engine"));
     }
-    if (count.text.find_first_not_of('0') == std::string::npos) {
-      return semantic_error(at(count.position, "FETCH FIRST row count must be positive (actual value: 0)"));
-    }
+    if (auto positive = fetch_count_positive(q); !positive) return positive.get_failure();
     auto n = row_count(count);
     if (!n) return n.get_failure();
     std::string last = "(" + *n + ")";

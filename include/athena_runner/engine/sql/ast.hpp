@@ -210,7 +210,8 @@ struct Query {
   QueryPtr nested;              // Nested: ( query )
   std::vector<SortItem> order_by;
   ExprPtr offset;
-  ExprPtr limit;  // LIMIT n / FETCH FIRST n ROWS ONLY; null: no limit (LIMIT ALL)
+  ExprPtr limit;             // LIMIT n / FETCH FIRST n ROWS ONLY; null: no limit (LIMIT ALL)
+  bool fetch_first = false;  // the limit is FETCH's (its count must be positive), not LIMIT's
   bool with_ties = false;
 };
 
