@@ -469,9 +469,11 @@ Outcome<StreamedResult> stream_query_results(QueryEngine& engine, std::string_vi
   // tells whether the result was cut.
   StreamedResult result;
   result.via = "GetQueryResults";
-  auto paged = engine.results_pages(
-      query_execution_id, max_rows == 0 ? 0 : max_rows + 1, [&](athena::QueryResultsTable& page) {
-        if (page.pages == 1) {
+  bool first_page = true;
+  auto paged =
+      engine.results_pages(query_execution_id, max_rows == 0 ? 0 : max_rows + 1, [&](athena::QueryResultsTable& page) {
+        if (first_page) {
+          first_page = false;
           std::vector<std::string> names, types;
           for (const auto& column : page.columns) {
             names.push_back(column.label.value_or(column.name));

@@ -107,8 +107,9 @@ class AthenaQueryEngine final : public runner::QueryEngine {
       auto& rows = got->result_set.rows;
       auto begin = rows.begin() + (athena::first_row_is_header(*got, first_page, statement_type) ? 1 : 0);
       auto end = rows.end();
-      if (max_rows != 0) end = begin + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
-                                           static_cast<std::size_t>(end - begin), max_rows - delivered));
+      if (max_rows != 0)
+        end = begin + static_cast<std::ptrdiff_t>(
+                          std::min<std::size_t>(static_cast<std::size_t>(end - begin), max_rows - delivered));
       page.rows.assign(std::make_move_iterator(begin), std::make_move_iterator(end));
       delivered += page.rows.size();
       if (!sink(page)) break;
