@@ -138,7 +138,7 @@ void ProgressDisplay::show_live(const std::string& text) {
 
 void ProgressDisplay::on_event(const runner::RunEvent& event) {
   const auto& summary = *event.summary;
-  const std::string prefix = summary.name + ": ";
+  const std::string prefix = (label_ ? label_(summary) : summary.name) + ": ";
   const bool in_flight = summary.state == runner::RunState::Queued || summary.state == runner::RunState::Running;
   switch (event.kind) {
     case runner::RunEvent::Kind::Started:

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -71,6 +72,9 @@ class ProgressDisplay {
   // Live: also the rows read and stages of the running query (statistics_text), asked of `engine` at most
   // every kStatisticsInterval (it is an API call on Athena).
   void show_statistics_from(runner::QueryEngine* engine) { statistics_engine_ = engine; }
+  // What names a query on its lines (default: its name): backfill adds the slot ("q 2024-03-02T00:00:00Z (slot
+  // 2 of 7)"), since several slots of one query run at once.
+  void label_with(std::function<std::string(const runner::RunSummary&)> label) { label_ = std::move(label); }
   void print_line(const std::string& text);  // a line that stays (ends the live line first)
   void end_live_line();                      // before other output on stderr
 
@@ -83,6 +87,7 @@ class ProgressDisplay {
   bool live_line_open_ = false;
   static constexpr std::chrono::seconds kStatisticsInterval{2};
   runner::QueryEngine* statistics_engine_ = nullptr;
+  std::function<std::string(const runner::RunSummary&)> label_;
   std::chrono::steady_clock::time_point statistics_asked_{};
   std::string statistics_shown_;
   std::mutex mutex_;

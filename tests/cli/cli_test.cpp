@@ -1007,6 +1007,62 @@ TEST_F(CliTest, QueryProgressIsPlainLinesWhenStderrIsNotATerminal) {
   EXPECT_EQ(lines_with(result.err, "RUNNING after").size(), 1u) << "one line per state change:\n" << result.err;
 }
 
+// Two slots one after the other (--concurrency 1), each RUNNING until --timeout gives up on it.
+std::vector<std::string> never_ending_backfill(const std::string& queries, const std::string& journal,
+                                               const std::string& timeout_seconds) {
+  return {"backfill",      "-q",
+          queries,         "daily_total",
+          "--from",        "2024-01-02T00:00:00Z",
+          "--to",          "2024-01-04T00:00:00Z",
+          "--engine",      "athena",
+          "--concurrency", "1",
+          "--timeout",     timeout_seconds,
+          "--journal",     journal};
+}
+
+TEST_F(CliTest, BackfillProgressIsPlainLinesNamingEachSlotWhenStderrIsNotATerminal) {
+  CapturingServer athena(never_ending_athena);
+  auto result = cli(never_ending_backfill(queries_, dir_.path() + "/journal.json", "1"), athena.client_environment());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.find('\r'), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+  // The slots are the schedule's fire times (cron 06:00 UTC) in [from, to).
+  EXPECT_EQ(lines_with(result.err, "daily_total 2024-01-02T06:00:00Z (slot 1 of 2): RUNNING after").size(), 1u)
+      << result.err;
+  EXPECT_EQ(lines_with(result.err, "daily_total 2024-01-03T06:00:00Z (slot 2 of 2): RUNNING after").size(), 1u)
+      << result.err;
+  EXPECT_EQ(lines_with(result.err, "(slot 2 of 2): gave up").size(), 1u) << result.err;
+  EXPECT_EQ(lines_with(result.err, "[2/2] 2024-01-03T06:00:00Z").size(), 1u) << result.err;
+}
+
+TEST_F(CliTest, BackfillProgressIsOneLineUpdatedInPlaceOnATerminal) {
+  CapturingServer athena(never_ending_athena);
+  TmuxSession tmux(dir_);
+  const std::string log = dir_.path() + "/exit.txt";
+  auto args = never_ending_backfill(queries_, dir_.path() + "/journal.json", "60");  // Ctrl-C ends it
+  args.insert(args.begin(), AR_CLI_BINARY);
+  ASSERT_TRUE(tmux.start(shell_command(cli_environment(athena.client_environment()), args) + "; echo exit=$? > " + log +
+                         "; sleep 60"));
+  std::string first;
+  for (int i = 0; i < 100 && lines_with(first, "RUNNING").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first = tmux.screen();
+  }
+  ASSERT_EQ(lines_with(first, "RUNNING").size(), 1u) << first;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const std::string later = tmux.screen();
+  const auto running = lines_with(later, "RUNNING");
+  ASSERT_EQ(running.size(), 1u) << "the live line is rewritten, not repeated:\n" << later;
+  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later;
+  EXPECT_EQ(running.front().find("daily_total 2024-01-02T06:00:00Z (slot 1 of 2): RUNNING "), 0u) << later;
+  EXPECT_NE(running.front().find("data scanned 1.5 MiB"), std::string::npos) << later;
+
+  tmux.keys("C-c");
+  for (int i = 0; i < 200 && read_file(log).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(read_file(log), "exit=130\n") << tmux.screen();
+  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+}
+
 TEST_F(CliTest, QueryShellRunsStatementsAsTheTrinoCliDoes) {
   TmuxSession tmux(dir_);
   const std::string history = dir_.path() + "/history";
