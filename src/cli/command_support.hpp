@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "athena_runner/base/outcome.hpp"
 #include "athena_runner/runner/deliver.hpp"
@@ -41,9 +42,15 @@ int exit_code_of(const Error& error, int fallback);
 
 // Selects the engine and says which (announce); on failure prints why and sets *exit_code. With `objects`,
 // also where the engine's S3 is for deliveries (S3, or the local engine's data dir).
+// announce_choice false: says nothing when it succeeds (a background `query --no-wait`, whose caller said it).
 std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
                                                  const EngineOptions& options, int* exit_code,
-                                                 std::unique_ptr<runner::ObjectStore>* objects = nullptr);
+                                                 std::unique_ptr<runner::ObjectStore>* objects = nullptr,
+                                                 bool announce_choice = true);
+
+// The command line main() was given, argv[0] first (a `query --no-wait` on the local engine runs it again in a
+// background process).
+std::vector<std::string>& program_arguments();
 
 // "table", "csv", "json", "tsv"; anything else: the queries file's result_format.
 runner::OutputFormat parse_format(const std::string& text, spec::ResultFormat fallback);

@@ -260,6 +260,15 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   std::unique_ptr<runner::ObjectStore> objects;
   auto engine = open_engine("run", aws, options.engine, &exit_code, &objects);
   if (!engine) return exit_code;
+  if (options.no_wait && engine->name() == "local")
+    return fail("run",
+                make_error(ErrorKind::InvalidInput, "UsageError",
+                           "--no-wait on the local engine would lose the queries: they run on threads of this "
+                           "process, so they are cancelled when it exits, and a started query's deliveries happen "
+                           "only when `run` waits for it. Drop --no-wait, or start one statement in the background "
+                           "with `athena-runner query --no-wait`, or run `athena-runner serve` and use --engine "
+                           "athena with AWS_ENDPOINT_URL"),
+                kExitUsage);
   install_interrupt_handler();
   ProgressDisplay progress;
   progress.show_statistics_from(engine.get());

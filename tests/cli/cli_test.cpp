@@ -746,12 +746,88 @@ TEST_F(CliTest, QueryBadInputIsExitTwoWithAClearMessageAndWritesNothing) {
   }
 }
 
-TEST_F(CliTest, QueryNoWaitOnTheLocalEngineIsRefused) {
-  // The local engine runs the query on a thread of this process: leaving would cancel it.
-  auto result = cli({"query", "-d", "shop", "SELECT count(*) FROM sales", "--no-wait"});
+// The local engine runs its queries on the threads of the process that started them: --no-wait runs the query
+// in a background process, which `status`, `results` and `stop` (other processes) find through its record.
+TEST_F(CliTest, QueryNoWaitOnTheLocalEngineRunsInTheBackground) {
+  auto started = cli({"query", "-d", "shop", "SELECT count(*) AS sales, sum(amount) AS total FROM sales", "--no-wait"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string id = execution_id_in(started.out);
+  ASSERT_FALSE(id.empty()) << started.out;
+  EXPECT_EQ(started.out, id + "\n");
+  auto occurrences = [](const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+    return count;
+  };
+  EXPECT_EQ(occurrences(started.err, "engine: local"), 1u) << started.err;  // said once, not again in the background
+  EXPECT_EQ(occurrences(started.err, "started " + id), 1u) << started.err;
+  ProcessResult status;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    status = cli({"status", id});
+    if (status.out.find("SUCCEEDED") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(status.out.find("SUCCEEDED"), std::string::npos) << status.out << status.err;
+  long long total = 0;
+  for (const auto& sale : kSales) total += sale.amount;
+  auto results = cli({"results", id, "--format", "csv"});
+  EXPECT_EQ(results.exit_code, 0) << results.err;
+  EXPECT_EQ(results.out,
+            "\"sales\",\"total\"\n\"" + std::to_string(std::size(kSales)) + "\",\"" + std::to_string(total) + "\"\n");
+
+  // The statement on standard input reaches the background process too.
+  auto piped = cli({"query", "--no-wait"}, {}, "SELECT 6 * 7 AS answer\n");
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  const std::string piped_id = execution_id_in(piped.out);
+  ASSERT_FALSE(piped_id.empty()) << piped.out;
+  ProcessResult answer;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    answer = cli({"results", piped_id, "--format", "csv"});
+    if (answer.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(answer.out, "\"answer\"\n\"42\"\n") << answer.err;
+}
+
+TEST_F(CliTest, QueryNoWaitOnTheLocalEngineIsStoppedFromAnotherProcess) {
+  // 6^14 rows: minutes of work, unless stopped.
+  std::string sql = "SELECT count(*) FROM sales s0";
+  for (int i = 1; i < 14; ++i) sql += " CROSS JOIN sales s" + std::to_string(i);
+  sql += " WHERE s0.amount + s13.amount > 0";
+  auto started = cli({"query", "-d", "shop", sql, "--no-wait"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string id = execution_id_in(started.out);
+  ASSERT_FALSE(id.empty()) << started.out;
+  auto running = cli({"status", id});
+  EXPECT_TRUE(running.out.find("RUNNING") != std::string::npos || running.out.find("QUEUED") != std::string::npos)
+      << running.out << running.err;
+  auto stop = cli({"stop", id});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  ProcessResult status;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    status = cli({"status", id});
+    if (status.out.find("CANCELLED") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(status.out.find("CANCELLED"), std::string::npos) << status.out << status.err;
+  if (status.out.find("CANCELLED") == std::string::npos) {
+    // Not stopped: end the background process (its pid is in the execution record) rather than leave it running.
+    std::smatch owner;
+    const std::string record = read_file(data_dir() + "/.athena/executions/" + id + ".json");
+    if (std::regex_search(record, owner, std::regex("\"OwnerPid\":\\s*([0-9]+)")))
+      ::kill(static_cast<pid_t>(std::stol(owner[1].str())), SIGKILL);
+  }
+}
+
+TEST_F(CliTest, RunNoWaitOnTheLocalEngineIsRefusedSayingWhy) {
+  auto result = cli({"run", "-q", queries_, "bad_sql", "--no-wait"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
-  EXPECT_NE(result.err.find("athena-runner serve"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("cancelled when it exits"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("athena-runner query --no-wait"), std::string::npos) << result.err;
   EXPECT_EQ(result.out, "");
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator(data_dir() + "/.athena/executions", ignored))
+    EXPECT_NE(entry.path().extension(), ".json") << "nothing started: " << entry.path();
 }
 
 // The Athena engine against `athena-runner serve` over the same data directory.
@@ -966,7 +1042,7 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
 std::string shell_command(const std::map<std::string, std::string>& env, const std::vector<std::string>& args) {
   std::string command = "env";
   for (const auto& [name, value] : env)
-    if (value != "\x01unset") command += " " + name + "='" + value + "'";
+    if (value != "\x01unset") command.append(" ").append(name).append("='").append(value).append("'");
   for (const auto& arg : args) command += " '" + arg + "'";
   return command;
 }

@@ -480,6 +480,7 @@ TEST(Runner, RunManyPollsOneByOneWhenBatchGetIsNotOffered) {
   engine.batch_error = error;
   Runner runner(engine, fake.clock());
   std::vector<spec::RenderedQuery> queries;
+  queries.reserve(3);
   for (int i = 0; i < 3; ++i)
     queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
   auto results = runner.run_many(queries, 3);
@@ -503,6 +504,7 @@ void expect_batching_kept_through(const std::string& code, int http_status) {
   engine.default_script = {State::Running};
   Runner runner(engine, fake.clock());
   std::vector<spec::RenderedQuery> queries;
+  queries.reserve(2);
   for (int i = 0; i < 2; ++i)
     queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
   auto results = runner.run_many(queries, 2);
@@ -528,6 +530,7 @@ TEST(Runner, RunManyRespectsConcurrency) {
   std::size_t finished = 0;
   Runner runner(engine, fake.clock());
   std::vector<spec::RenderedQuery> queries;
+  queries.reserve(7);
   for (int i = 0; i < 7; ++i)
     queries.push_back(*spec::render_query(sample_query(), slot_time() + std::chrono::hours(i)));
   std::vector<std::size_t> finished_order;
@@ -611,8 +614,8 @@ TEST(Cost, PricingRuleWorkedOutByHand) {
   EXPECT_EQ(estimated_cost_usd(0), 0.0);
   const double ten_mebibytes = 10.0 * 1048576.0 / 1099511627776.0 * 5.0;
   EXPECT_DOUBLE_EQ(estimated_cost_usd(1), ten_mebibytes);
-  EXPECT_DOUBLE_EQ(estimated_cost_usd(10 * 1048576), ten_mebibytes);
-  EXPECT_DOUBLE_EQ(estimated_cost_usd(10 * 1048576 + 1), 11.0 * 1048576.0 / 1099511627776.0 * 5.0);
+  EXPECT_DOUBLE_EQ(estimated_cost_usd(std::int64_t{10} * 1048576), ten_mebibytes);
+  EXPECT_DOUBLE_EQ(estimated_cost_usd(std::int64_t{10} * 1048576 + 1), 11.0 * 1048576.0 / 1099511627776.0 * 5.0);
   EXPECT_DOUBLE_EQ(estimated_cost_usd(1099511627776LL), 5.0);
 }
 
