@@ -337,48 +337,34 @@ class BufferedPrinter : public RowSink {
   std::string buffer_;
 };
 
-class CsvPrinter final : public BufferedPrinter {
+// CSV (Athena's quoting, `,`) and TSV (the Trino CLI's escaping, tab): a header line, then one line per row, a
+// NULL as nothing between the separators.
+class DelimitedPrinter final : public BufferedPrinter {
  public:
-  explicit CsvPrinter(std::ostream& out) : BufferedPrinter(out) {}
+  using Append = void (*)(std::string& out, std::string_view text);
+  DelimitedPrinter(std::ostream& out, char separator, Append append)
+      : BufferedPrinter(out), separator_(separator), append_(append) {}
   void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
     auto& out = buffer();
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (i) out += ',';
-      append_csv_quoted(out, names[i]);
+      if (i) out += separator_;
+      append_(out, names[i]);
     }
     out += '\n';
   }
   bool row(ResultRow cells) override {
     auto& out = buffer();
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) out += ',';
-      if (cells[i]) append_csv_quoted(out, *cells[i]);
+      if (i) out += separator_;
+      if (cells[i]) append_(out, *cells[i]);
     }
     out += '\n';
     return row_done();
   }
-};
 
-class TsvPrinter final : public BufferedPrinter {
- public:
-  explicit TsvPrinter(std::ostream& out) : BufferedPrinter(out) {}
-  void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
-    auto& out = buffer();
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if (i) out += '\t';
-      append_tsv_escaped(out, names[i]);
-    }
-    out += '\n';
-  }
-  bool row(ResultRow cells) override {
-    auto& out = buffer();
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) out += '\t';
-      if (cells[i]) append_tsv_escaped(out, *cells[i]);
-    }
-    out += '\n';
-    return row_done();
-  }
+ private:
+  char separator_;
+  Append append_;
 };
 
 class JsonLinesPrinter final : public BufferedPrinter {
@@ -428,8 +414,8 @@ class TablePrinter final : public RowSink {
 
 std::unique_ptr<RowSink> make_result_printer(OutputFormat format, std::ostream& out) {
   switch (format) {
-    case OutputFormat::Csv: return std::make_unique<CsvPrinter>(out);
-    case OutputFormat::Tsv: return std::make_unique<TsvPrinter>(out);
+    case OutputFormat::Csv: return std::make_unique<DelimitedPrinter>(out, ',', append_csv_quoted);
+    case OutputFormat::Tsv: return std::make_unique<DelimitedPrinter>(out, '\t', append_tsv_escaped);
     case OutputFormat::JsonLines: return std::make_unique<JsonLinesPrinter>(out);
     case OutputFormat::Table: break;
   }

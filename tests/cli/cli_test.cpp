@@ -92,6 +92,17 @@ class CliTest : public ::testing::Test {
     return run_process(args, stdin_text, cli_environment(extra_env), std::chrono::seconds(60));
   }
 
+  // `status <id>` on the local engine, asked again until it says `state` (at most 10 s); the last answer.
+  ProcessResult status_until(const std::string& id, const std::string& state) const {
+    ProcessResult status;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      status = cli({"status", id});
+      if (status.out.find(state) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+  }
+
   std::map<std::string, std::string> cli_environment(const std::map<std::string, std::string>& extra_env) const {
     std::map<std::string, std::string> env = {{"AWS_CONFIG_FILE", dir_.path() + "/no-config"},
                                               {"AWS_SHARED_CREDENTIALS_FILE", dir_.path() + "/no-credentials"},
@@ -761,12 +772,7 @@ TEST_F(CliTest, QueryNoWaitOnTheLocalEngineRunsInTheBackground) {
   };
   EXPECT_EQ(occurrences(started.err, "engine: local"), 1u) << started.err;  // said once, not again in the background
   EXPECT_EQ(occurrences(started.err, "started " + id), 1u) << started.err;
-  ProcessResult status;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    status = cli({"status", id});
-    if (status.out.find("SUCCEEDED") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const auto status = status_until(id, "SUCCEEDED");
   EXPECT_NE(status.out.find("SUCCEEDED"), std::string::npos) << status.out << status.err;
   long long total = 0;
   for (const auto& sale : kSales) total += sale.amount;
@@ -803,12 +809,7 @@ TEST_F(CliTest, QueryNoWaitOnTheLocalEngineIsStoppedFromAnotherProcess) {
       << running.out << running.err;
   auto stop = cli({"stop", id});
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
-  ProcessResult status;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    status = cli({"status", id});
-    if (status.out.find("CANCELLED") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const auto status = status_until(id, "CANCELLED");
   EXPECT_NE(status.out.find("CANCELLED"), std::string::npos) << status.out << status.err;
   if (status.out.find("CANCELLED") == std::string::npos) {
     // Not stopped: end the background process (its pid is in the execution record) rather than leave it running.
@@ -1047,31 +1048,57 @@ std::string shell_command(const std::map<std::string, std::string>& env, const s
   return command;
 }
 
-TEST_F(CliTest, QueryProgressIsOneLineUpdatedInPlaceOnATerminal) {
-  CapturingServer athena(never_ending_athena);
-  TmuxSession tmux(dir_);
-  const std::string log = dir_.path() + "/exit.txt";
-  ASSERT_TRUE(tmux.start(shell_command(cli_environment(athena.client_environment()),
-                                       {AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"}) +
-                         "; echo exit=$? > " + log + "; sleep 60"));
+// The live progress line of `command` (run in a tmux pane, against never_ending_athena): read twice 2.5 s apart,
+// it must be one line, rewritten (the elapsed time moves on); the later one and the screen around it.
+struct LiveLine {
+  std::string line, screen;
+};
+LiveLine live_line_in(TmuxSession& tmux, const std::string& command, const std::string& exit_log) {
+  if (!tmux.start(command + "; echo exit=$? > " + exit_log + "; sleep 60")) {
+    ADD_FAILURE() << "tmux did not start";
+    return {};
+  }
   std::string first;
   for (int i = 0; i < 100 && lines_with(first, "RUNNING").empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     first = tmux.screen();
   }
-  ASSERT_EQ(lines_with(first, "RUNNING").size(), 1u) << first;
+  if (lines_with(first, "RUNNING").size() != 1) {
+    ADD_FAILURE() << "no live line:\n" << first;
+    return {};
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  const std::string later = tmux.screen();
-  const auto running = lines_with(later, "RUNNING");
-  ASSERT_EQ(running.size(), 1u) << "the live line is rewritten, not repeated:\n" << later;
-  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later;
-  EXPECT_NE(running.front().find("data scanned 1.5 MiB"), std::string::npos) << later;
-  EXPECT_EQ(lines_with(later, "started 11111111").size(), 1u) << later;
+  LiveLine later{"", tmux.screen()};
+  const auto running = lines_with(later.screen, "RUNNING");
+  if (running.size() != 1) {
+    ADD_FAILURE() << "the live line is rewritten, not repeated:\n" << later.screen;
+    return {};
+  }
+  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later.screen;
+  later.line = running.front();
+  return later;
+}
 
+// Ctrl-C in the pane: the command stops its query (StopQueryExecution, once) and exits 130.
+void expect_ctrl_c_stops_the_query(TmuxSession& tmux, const std::string& exit_log, const CapturingServer& athena) {
   tmux.keys("C-c");
-  for (int i = 0; i < 200 && read_file(log).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(read_file(log), "exit=130\n") << tmux.screen();
+  for (int i = 0; i < 200 && read_file(exit_log).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(read_file(exit_log), "exit=130\n") << tmux.screen();
   EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+}
+
+TEST_F(CliTest, QueryProgressIsOneLineUpdatedInPlaceOnATerminal) {
+  CapturingServer athena(never_ending_athena);
+  TmuxSession tmux(dir_);
+  const std::string log = dir_.path() + "/exit.txt";
+  const auto live = live_line_in(tmux,
+                                 shell_command(cli_environment(athena.client_environment()),
+                                               {AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"}),
+                                 log);
+  EXPECT_NE(live.line.find("data scanned 1.5 MiB"), std::string::npos) << live.screen;
+  EXPECT_EQ(lines_with(live.screen, "started 11111111").size(), 1u) << live.screen;
+  expect_ctrl_c_stops_the_query(tmux, log, athena);
 }
 
 TEST_F(CliTest, QueryProgressIsPlainLinesWhenStderrIsNotATerminal) {
@@ -1117,26 +1144,10 @@ TEST_F(CliTest, BackfillProgressIsOneLineUpdatedInPlaceOnATerminal) {
   const std::string log = dir_.path() + "/exit.txt";
   auto args = never_ending_backfill(queries_, dir_.path() + "/journal.json", "60");  // Ctrl-C ends it
   args.insert(args.begin(), AR_CLI_BINARY);
-  ASSERT_TRUE(tmux.start(shell_command(cli_environment(athena.client_environment()), args) + "; echo exit=$? > " + log +
-                         "; sleep 60"));
-  std::string first;
-  for (int i = 0; i < 100 && lines_with(first, "RUNNING").empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    first = tmux.screen();
-  }
-  ASSERT_EQ(lines_with(first, "RUNNING").size(), 1u) << first;
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  const std::string later = tmux.screen();
-  const auto running = lines_with(later, "RUNNING");
-  ASSERT_EQ(running.size(), 1u) << "the live line is rewritten, not repeated:\n" << later;
-  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later;
-  EXPECT_EQ(running.front().find("daily_total 2024-01-02T06:00:00Z (slot 1 of 2): RUNNING "), 0u) << later;
-  EXPECT_NE(running.front().find("data scanned 1.5 MiB"), std::string::npos) << later;
-
-  tmux.keys("C-c");
-  for (int i = 0; i < 200 && read_file(log).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(read_file(log), "exit=130\n") << tmux.screen();
-  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+  const auto live = live_line_in(tmux, shell_command(cli_environment(athena.client_environment()), args), log);
+  EXPECT_EQ(live.line.find("daily_total 2024-01-02T06:00:00Z (slot 1 of 2): RUNNING "), 0u) << live.screen;
+  EXPECT_NE(live.line.find("data scanned 1.5 MiB"), std::string::npos) << live.screen;
+  expect_ctrl_c_stops_the_query(tmux, log, athena);
 }
 
 TEST_F(CliTest, QueryShellRunsStatementsAsTheTrinoCliDoes) {
