@@ -3,8 +3,9 @@
 // seconds and peak RSS:
 //   results_download stream <QueryExecutionId>   the result CSV streamed from S3 into the CSV printer (query,
 //                                                run and results do this)
-//   results_download paging <QueryExecutionId>   every GetQueryResults page (1,000 rows each) with our client,
-//                                                then the same printer
+//   results_download paging <QueryExecutionId>   GetQueryResults page by page (1,000 rows each) with our
+//                                                client into the same printer (the fallback of query, run
+//                                                and results when there is no result CSV)
 // Rows are printed to /dev/null, so both pay for formatting. Not a test: it reports, it does not judge.
 #include <sys/resource.h>
 
@@ -49,33 +50,24 @@ int main(int argc, char** argv) {
   auto engine = engine::make_athena_query_engine(std::make_shared<const aws::ClientContext>(std::move(*context)));
   std::ofstream sink_file("/dev/null");
   const auto started = std::chrono::steady_clock::now();
-  std::size_t rows = 0;
+  auto printer = runner::make_result_printer(runner::OutputFormat::Csv, sink_file);
+  Outcome<runner::StreamedResult> streamed = make_error(ErrorKind::Internal, "NotRun", "not run");
   if (mode == "stream") {
     auto execution = engine->get(id);
     if (!execution) {
       std::cerr << execution.get_failure().to_string() << "\n";
       return 1;
     }
-    auto printer = runner::make_result_printer(runner::OutputFormat::Csv, sink_file);
-    auto streamed = runner::stream_results(*engine, *execution, 0, *printer);
-    if (!streamed || streamed->via != "csv") {
-      std::cerr << (streamed ? "read via " + streamed->via : streamed.get_failure().to_string()) << "\n";
-      return 1;
-    }
-    rows = streamed->rows;
+    streamed = runner::stream_results(*engine, *execution, 0, *printer);
   } else {
-    auto table = engine->results(id, 0);
-    if (!table) {
-      std::cerr << table.get_failure().to_string() << "\n";
-      return 1;
-    }
-    runner::ResultTable printable;
-    for (const auto& column : table->columns) printable.columns.push_back(column.label.value_or(column.name));
-    printable.rows.reserve(table->rows.size());
-    for (auto& row : table->rows) printable.rows.push_back(std::move(row.data));
-    runner::print_results(printable, runner::OutputFormat::Csv, sink_file);
-    rows = printable.rows.size();
+    streamed = runner::stream_query_results(*engine, id, 0, *printer);
   }
+  const std::string expected_via = mode == "stream" ? "csv" : "GetQueryResults";
+  if (!streamed || streamed->via != expected_via) {
+    std::cerr << (streamed ? "read via " + streamed->via : streamed.get_failure().to_string()) << "\n";
+    return 1;
+  }
+  const std::size_t rows = streamed->rows;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << "{\"mode\": \"" << mode << "\", \"rows\": " << rows << ", \"seconds\": " << seconds
             << ", \"peak_rss_kb\": " << peak_rss_kb() << "}\n";

@@ -23,6 +23,11 @@ extern "C" void on_interrupt(int /*signal*/) {
 
 std::atomic<bool>& interrupted() { return g_interrupted; }
 
+std::vector<std::string>& program_arguments() {
+  static std::vector<std::string> arguments;
+  return arguments;
+}
+
 void set_exit_on_second_interrupt(bool exit) { g_exit_on_second = exit; }
 
 void install_interrupt_handler() {
@@ -44,13 +49,13 @@ int exit_code_of(const Error& error, int fallback) {
 
 std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
                                                  const EngineOptions& options, int* exit_code,
-                                                 std::unique_ptr<runner::ObjectStore>* objects) {
+                                                 std::unique_ptr<runner::ObjectStore>* objects, bool announce_choice) {
   auto selected = select_engine(aws, options);
   if (!selected) {
     *exit_code = fail(command, selected.get_failure(), exit_code_of(selected.get_failure(), kExitConfiguration));
     return nullptr;
   }
-  announce(*selected);
+  if (announce_choice) announce(*selected);
   if (objects != nullptr) *objects = std::move(selected->objects);
   return std::move(selected->engine);
 }
@@ -138,7 +143,7 @@ void ProgressDisplay::show_live(const std::string& text) {
 
 void ProgressDisplay::on_event(const runner::RunEvent& event) {
   const auto& summary = *event.summary;
-  const std::string prefix = summary.name + ": ";
+  const std::string prefix = (label_ ? label_(summary) : summary.name) + ": ";
   const bool in_flight = summary.state == runner::RunState::Queued || summary.state == runner::RunState::Running;
   switch (event.kind) {
     case runner::RunEvent::Kind::Started:

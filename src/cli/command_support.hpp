@@ -5,10 +5,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "athena_runner/base/outcome.hpp"
 #include "athena_runner/runner/deliver.hpp"
@@ -40,9 +42,15 @@ int exit_code_of(const Error& error, int fallback);
 
 // Selects the engine and says which (announce); on failure prints why and sets *exit_code. With `objects`,
 // also where the engine's S3 is for deliveries (S3, or the local engine's data dir).
+// announce_choice false: says nothing when it succeeds (a background `query --no-wait`, whose caller said it).
 std::unique_ptr<runner::QueryEngine> open_engine(std::string_view command, const AwsOptions& aws,
                                                  const EngineOptions& options, int* exit_code,
-                                                 std::unique_ptr<runner::ObjectStore>* objects = nullptr);
+                                                 std::unique_ptr<runner::ObjectStore>* objects = nullptr,
+                                                 bool announce_choice = true);
+
+// The command line main() was given, argv[0] first (a `query --no-wait` on the local engine runs it again in a
+// background process).
+std::vector<std::string>& program_arguments();
 
 // "table", "csv", "json", "tsv"; anything else: the queries file's result_format.
 runner::OutputFormat parse_format(const std::string& text, spec::ResultFormat fallback);
@@ -71,6 +79,9 @@ class ProgressDisplay {
   // Live: also the rows read and stages of the running query (statistics_text), asked of `engine` at most
   // every kStatisticsInterval (it is an API call on Athena).
   void show_statistics_from(runner::QueryEngine* engine) { statistics_engine_ = engine; }
+  // What names a query on its lines (default: its name): backfill adds the slot ("q 2024-03-02T00:00:00Z (slot
+  // 2 of 7)"), since several slots of one query run at once.
+  void label_with(std::function<std::string(const runner::RunSummary&)> label) { label_ = std::move(label); }
   void print_line(const std::string& text);  // a line that stays (ends the live line first)
   void end_live_line();                      // before other output on stderr
 
@@ -83,6 +94,7 @@ class ProgressDisplay {
   bool live_line_open_ = false;
   static constexpr std::chrono::seconds kStatisticsInterval{2};
   runner::QueryEngine* statistics_engine_ = nullptr;
+  std::function<std::string(const runner::RunSummary&)> label_;
   std::chrono::steady_clock::time_point statistics_asked_{};
   std::string statistics_shown_;
   std::mutex mutex_;

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 
+#include "command_support.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -19,6 +20,7 @@ constexpr const char* kDescription =
 
 int main(int argc, char** argv) {
   using namespace athena_runner::cli;
+  program_arguments().assign(argv, argv + argc);
   CLI::App app{kDescription, "athena-runner"};
   app.set_version_flag("--version", "athena-runner 0.1.0");
   app.require_subcommand(0, 1);

@@ -1,8 +1,15 @@
 // `athena-runner query`: one ad-hoc statement (an argument, -f FILE or standard input) on the selected engine,
 // as `aws athena start-query-execution --query-string` and the Trino CLI's --execute do: start, wait with
 // progress, stream the result rows into the chosen format, exit codes as `run`'s.
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -163,6 +170,107 @@ int write_output_file(runner::QueryEngine& engine, const runner::RunSummary& sum
   return kExitOk;
 }
 
+// The background process's end of its caller: once the id is printed, stdout and stderr go to /dev/null, so
+// the caller (and a pipe it is read through) is not kept waiting and the query outlives it.
+void leave_caller() {
+  std::cout.flush();
+  std::cerr.flush();
+  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return;
+  ::dup2(null, STDOUT_FILENO);
+  ::dup2(null, STDERR_FILENO);
+  ::close(null);
+}
+
+// `query --no-wait` on the local engine. Its queries run on threads of the process that started them, and an
+// execution record whose process has exited reads as FAILED: so the same command runs again in a process of
+// its own session (setsid: Ctrl-C and a closed terminal do not reach it), which starts the query, prints its
+// id and waits for it, keeping the record, the result file and a later `stop` (its stop file) working for
+// `status`, `results` and `stop` in other processes. This process relays the background one's stderr until
+// the id is printed, then prints the id and exits; the statement read from standard input is handed over on
+// the background process's standard input.
+int start_in_background(const std::string& stdin_statement) {
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  auto close_all = [&] {
+    for (int* pipe_fds : {in, out, err})
+      for (int i = 0; i < 2; ++i)
+        if (pipe_fds[i] >= 0) ::close(pipe_fds[i]), pipe_fds[i] = -1;
+  };
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    close_all();
+    return fail(kCommand,
+                make_error(ErrorKind::Internal, "BackgroundStartFailed",
+                           std::string("cannot start the background process: ") + std::strerror(errno)),
+                kExitFailed);
+  }
+  std::vector<std::string> arguments = program_arguments();
+  arguments.emplace_back("--background");
+  std::vector<char*> argv;
+  argv.reserve(arguments.size() + 1);
+  for (auto& argument : arguments) argv.push_back(argument.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  for (int* end : {&in[0], &out[1], &err[1]}) ::close(*end), *end = -1;
+  if (spawned != 0) {
+    close_all();
+    return fail(kCommand,
+                make_error(ErrorKind::Internal, "BackgroundStartFailed",
+                           std::string("cannot start the background process: ") + std::strerror(spawned)),
+                kExitFailed);
+  }
+  // The statement first (the background process reads all of it before anything else), then its output.
+  for (std::string_view rest = stdin_statement; !rest.empty();) {
+    const auto written = ::write(in[1], rest.data(), rest.size());
+    if (written <= 0 && errno != EINTR) break;
+    if (written > 0) rest.remove_prefix(static_cast<std::size_t>(written));
+  }
+  ::close(in[1]);
+  in[1] = -1;
+  std::string id_line;
+  std::array<pollfd, 2> watched{pollfd{out[0], POLLIN, 0}, pollfd{err[0], POLLIN, 0}};
+  while (watched[0].fd >= 0 || watched[1].fd >= 0) {
+    if (::poll(watched.data(), watched.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (auto& watch : watched) {
+      if (watch.fd < 0 || watch.revents == 0) continue;
+      char buffer[4096];
+      const auto got = ::read(watch.fd, buffer, sizeof buffer);
+      if (got <= 0) {
+        if (got < 0 && errno == EINTR) continue;
+        watch.fd = -1;  // closed by the background process (printed its id, or exited)
+        continue;
+      }
+      if (watch.fd == out[0]) {
+        id_line.append(buffer, static_cast<std::size_t>(got));
+      } else {
+        std::cerr.write(buffer, got).flush();
+      }
+    }
+  }
+  close_all();
+  if (!id_line.empty()) {
+    std::cout << id_line << std::flush;
+    return kExitOk;  // the background process goes on; init reaps it
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : kExitFailed;
+}
+
 }  // namespace
 
 int execute_statement(runner::QueryEngine& engine, const QueryCommandOptions& options, const std::string& sql,
@@ -184,9 +292,19 @@ int execute_statement(runner::QueryEngine& engine, const QueryCommandOptions& op
   install_interrupt_handler();
   ProgressDisplay progress(ProgressDisplay::style_for_stderr(), /*announce_each=*/!options.in_shell);
   progress.show_statistics_from(&engine);
-  runner::Runner runner(engine, Clock::system(), progress.sink());
+  runner::EventSink events = progress.sink();
+  if (options.background) {
+    events = [show = progress.sink(), &rows, reported = false](const runner::RunEvent& event) mutable {
+      show(event);
+      if (event.kind != runner::RunEvent::Kind::Started || reported) return;
+      reported = true;
+      rows << event.summary->query_execution_id << "\n";
+      leave_caller();
+    };
+  }
+  runner::Runner runner(engine, Clock::system(), events);
   runner::RunOptions run;
-  run.wait = !options.no_wait;
+  run.wait = !options.no_wait || options.background;
   if (options.timeout_seconds > 0) run.timeout = std::chrono::seconds(options.timeout_seconds);
   run.interrupted = &interrupted();
   if (engine.name() == "local") run.poll.initial = kLocalFirstPoll;
@@ -203,6 +321,7 @@ int execute_statement(runner::QueryEngine& engine, const QueryCommandOptions& op
               << (summary.stopped ? " stopped (StopQueryExecution)" : " left running") << "\n";
     return kExitInterrupted;
   }
+  if (options.background) return summary.succeeded() ? kExitOk : kExitFailed;  // its caller has gone
   if (options.no_wait) {
     rows << summary.query_execution_id << "\n";
     return kExitOk;
@@ -245,10 +364,11 @@ bool wants_shell(const QueryCommandOptions& options) {
 
 int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
   const bool shell = wants_shell(options);
-  std::string sql;
+  std::string sql, stdin_statement;
   if (!shell) {
     auto text = statement_text(options);
     if (!text) return fail(kCommand, text.get_failure(), kExitUsage);
+    if (options.statement.empty() && options.file.empty()) stdin_statement = *text;
     auto checked = checked_statement(*text, options.params);
     if (!checked) return fail(kCommand, checked.get_failure(), kExitUsage);
     sql = std::move(checked).get_result();
@@ -263,16 +383,14 @@ int run_query(const AwsOptions& aws, const QueryCommandOptions& options) {
     return fail(kCommand, checked.get_failure(), kExitUsage);
 
   int exit_code = kExitOk;
-  auto engine = open_engine(kCommand, aws, options.engine, &exit_code);
+  auto engine =
+      open_engine(kCommand, aws, options.engine, &exit_code, nullptr, /*announce_choice=*/!options.background);
   if (!engine) return exit_code;
   if (shell) return run_shell(*engine, options);
-  if (options.no_wait && engine->name() == "local")
-    return fail(kCommand,
-                usage("UsageError",
-                      "--no-wait needs an engine that runs the query outside this process: the local engine runs it "
-                      "on a thread of this one, which would cancel it on exit. Run `athena-runner serve` and query "
-                      "it with --engine athena and AWS_ENDPOINT_URL, or drop --no-wait"),
-                kExitUsage);
+  if (options.no_wait && !options.background && engine->name() == "local") {
+    engine.reset();  // the background process opens its own
+    return start_in_background(stdin_statement);
+  }
   return execute_statement(*engine, options, sql, std::cout, std::cerr);
 }
 
@@ -309,7 +427,10 @@ CommandRunner add_query_command(CLI::App& app, const AwsOptions& aws) {
   command->add_option("-o,--output", options->output_file,
                       "Write the result file exactly as the engine wrote it (Athena's CSV) to this file, "
                       "atomically, instead of printing rows");
-  command->add_flag("--no-wait", options->no_wait, "Print the QueryExecutionId right after the start and exit");
+  command->add_flag("--no-wait", options->no_wait,
+                    "Print the QueryExecutionId right after the start and exit (on the local engine the query goes "
+                    "on in a background process; `status`, `results` and `stop` find it)");
+  command->add_flag("--background", options->background)->group("");  // start_in_background's own process
   command->add_option("--timeout", options->timeout_seconds, "Give up and stop the query after this many seconds")
       ->check(CLI::PositiveNumber);
   command->footer(

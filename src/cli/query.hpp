@@ -27,6 +27,9 @@ struct QueryCommandOptions {
   bool no_wait = false;
   int timeout_seconds = 0;
   bool in_shell = false;  // the shell: no start and end lines around each statement's progress
+  // The background process of a `--no-wait` on the local engine (hidden --background): waits for the query
+  // but, once it has started, prints its id, leaves its caller's stdout and stderr, and prints no rows.
+  bool background = false;
 };
 
 // An InvalidInput error (exit 2) with this code and message.

@@ -260,6 +260,15 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   std::unique_ptr<runner::ObjectStore> objects;
   auto engine = open_engine("run", aws, options.engine, &exit_code, &objects);
   if (!engine) return exit_code;
+  if (options.no_wait && engine->name() == "local")
+    return fail("run",
+                make_error(ErrorKind::InvalidInput, "UsageError",
+                           "--no-wait on the local engine would lose the queries: they run on threads of this "
+                           "process, so they are cancelled when it exits, and a started query's deliveries happen "
+                           "only when `run` waits for it. Drop --no-wait, or start one statement in the background "
+                           "with `athena-runner query --no-wait`, or run `athena-runner serve` and use --engine "
+                           "athena with AWS_ENDPOINT_URL"),
+                kExitUsage);
   install_interrupt_handler();
   ProgressDisplay progress;
   progress.show_statistics_from(engine.get());
@@ -365,6 +374,21 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
   if (!engine) return exit_code;
   install_interrupt_handler();
   ProgressDisplay progress(ProgressDisplay::style_for_stderr(), /*announce_each=*/false);
+  progress.show_statistics_from(engine.get());
+  // Each line names its slot and where it is in the range: "daily_revenue 2024-03-02T00:00:00Z (slot 2 of 7)".
+  std::map<spec::Instant, std::size_t> slot_numbers;
+  if (auto schedule = spec::parse_schedule(*query->schedule)) {
+    if (auto slots = spec::fire_times(*schedule, query->timezone, *from, *to)) {
+      for (std::size_t i = 0; i < slots->size(); ++i) slot_numbers.emplace((*slots)[i], i + 1);
+    }
+  }
+  progress.label_with([&slot_numbers, name = query->name](const runner::RunSummary& summary) {
+    const auto slot = summary.rendered.scheduled_time;
+    std::string label = summary.name + " " + spec::format_utc(slot);
+    if (auto found = slot_numbers.find(slot); found != slot_numbers.end() && summary.name == name)
+      label += " (slot " + std::to_string(found->second) + " of " + std::to_string(slot_numbers.size()) + ")";
+    return label;
+  });
   runner::Runner runner(*engine, Clock::system(), progress.sink());
   runner::BackfillOptions backfill;
   backfill.from = *from;

@@ -1,6 +1,7 @@
 // Results: Athena's result CSV (streamed and parsed incrementally), the GetQueryResults fallback, and
 // the printers for results and summaries.
 #include <algorithm>
+#include <cstring>
 #include <iomanip>
 #include <sstream>
 
@@ -25,9 +26,19 @@ class CsvReader {
   // False once max_rows data rows are complete and one more row has ended (table truncated), or on
   // a malformed input (see error()).
   bool feed(std::string_view chunk) {
-    for (char c : chunk) {
-      if (!step(c)) return false;
+    const char* at = chunk.data();
+    const char* const end = at + chunk.size();
+    while (at != end) {
+      // A field's ordinary bytes are taken as one run; the bytes that change the state go through step().
+      if (const char* run_end = run_of_content(at, end); run_end != at) {
+        field_.append(at, run_end);
+        consumed_ += static_cast<std::uint64_t>(run_end - at);
+        at = run_end;
+        continue;
+      }
+      if (!step(*at)) return false;
       ++consumed_;
+      ++at;
     }
     return true;
   }
@@ -58,6 +69,24 @@ class CsvReader {
   Error malformed() const {
     return make_error(ErrorKind::InvalidInput, "MalformedResultCsv",
                       "the result CSV is malformed at line " + std::to_string(line_) + ": " + error_);
+  }
+
+  // Where the run of plain field content starting at `at` ends (at itself when *at is not plain content or the
+  // state is not inside a field): inside quotes everything but '"' (line ends counted for error messages);
+  // unquoted, everything but a separator, a line end or a quote.
+  const char* run_of_content(const char* at, const char* end) {
+    if (stopped_ || quote_pending_) return at;
+    if (in_quotes_) {
+      const void* quote = std::memchr(at, '"', static_cast<std::size_t>(end - at));
+      const char* run_end = quote != nullptr ? static_cast<const char*>(quote) : end;
+      line_ += static_cast<int>(std::count(at, run_end, '\n'));
+      return run_end;
+    }
+    if (after_quoted_) return at;
+    const char* run_end = at;
+    while (run_end != end && *run_end != ',' && *run_end != '\n' && *run_end != '\r' && *run_end != '"') ++run_end;
+    if (run_end != at) field_started_ = true;
+    return run_end;
   }
 
   bool step(char c) {
@@ -149,7 +178,11 @@ class CsvReader {
     } else {
       ++result_.rows;
       rows_end_ = consumed_ + 1;  // the line end being read completes the row
+      const std::size_t width = row_.size();
       if (!sink_.row(std::move(row_))) stopped_ = true;
+      row_ = {};
+      row_.reserve(width);  // the next row has as many fields
+      return;
     }
     row_.clear();
   }
@@ -194,15 +227,6 @@ std::string one_line(const std::string& text) {
     }
   }
   return out;
-}
-
-std::string csv_quote(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string millis_text(std::chrono::milliseconds value) {
@@ -250,16 +274,23 @@ class TableSink final : public RowSink {
   ResultTable& table_;
 };
 
-void write_csv_row(std::ostream& out, const std::vector<std::string>& cells) {
-  for (std::size_t i = 0; i < cells.size(); ++i) out << (i ? "," : "") << csv_quote(cells[i]);
-  out << "\n";
+// Athena's quoting: the value in double quotes, each quote doubled.
+void append_csv_quoted(std::string& out, std::string_view text) {
+  out += '"';
+  for (;;) {
+    const auto quote = text.find('"');
+    if (quote == std::string_view::npos) break;
+    out.append(text.substr(0, quote + 1));
+    out += '"';
+    text.remove_prefix(quote + 1);
+  }
+  out.append(text);
+  out += '"';
 }
 
 // Trino CLI's TSV (TsvPrinter.escapeCharacter): no quoting; NUL, backspace, form feed, line breaks, tab and
 // backslash escaped.
-std::string tsv_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+void append_tsv_escaped(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
       case '\0': out += "\\0"; break;
@@ -272,53 +303,73 @@ std::string tsv_escape(std::string_view text) {
       default: out += c;
     }
   }
-  return out;
 }
 
-class CsvPrinter final : public RowSink {
+// A printer that formats rows into its own buffer and writes it to the stream in large pieces (not a stream
+// insertion per value): a million-row result costs a few hundred writes.
+class BufferedPrinter : public RowSink {
  public:
-  explicit CsvPrinter(std::ostream& out) : out_(out) {}
-  void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
-    write_csv_row(out_, names);
+  BufferedPrinter(const BufferedPrinter&) = delete;
+  BufferedPrinter& operator=(const BufferedPrinter&) = delete;
+  ~BufferedPrinter() override { write_buffer(); }
+  void end(bool /*truncated*/) override {
+    write_buffer();
+    out_.flush();
   }
-  bool row(ResultRow cells) override {
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) out_ << ',';
-      if (cells[i]) out_ << csv_quote(*cells[i]);
-    }
-    out_ << '\n';
+
+ protected:
+  static constexpr std::size_t kWriteSize = std::size_t{64} * 1024;
+  explicit BufferedPrinter(std::ostream& out) : out_(out) { buffer_.reserve(kWriteSize + kWriteSize / 4); }
+  std::string& buffer() { return buffer_; }
+  // After each row: writes a full buffer; false once the stream has failed (the reader then stops).
+  bool row_done() {
+    if (buffer_.size() >= kWriteSize) write_buffer();
     return static_cast<bool>(out_);
   }
-  void end(bool /*truncated*/) override { out_.flush(); }
 
  private:
+  void write_buffer() {
+    if (buffer_.empty()) return;
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
   std::ostream& out_;
+  std::string buffer_;
 };
 
-class TsvPrinter final : public RowSink {
+// CSV (Athena's quoting, `,`) and TSV (the Trino CLI's escaping, tab): a header line, then one line per row, a
+// NULL as nothing between the separators.
+class DelimitedPrinter final : public BufferedPrinter {
  public:
-  explicit TsvPrinter(std::ostream& out) : out_(out) {}
+  using Append = void (*)(std::string& out, std::string_view text);
+  DelimitedPrinter(std::ostream& out, char separator, Append append)
+      : BufferedPrinter(out), separator_(separator), append_(append) {}
   void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
-    for (std::size_t i = 0; i < names.size(); ++i) out_ << (i ? "\t" : "") << tsv_escape(names[i]);
-    out_ << '\n';
+    auto& out = buffer();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i) out += separator_;
+      append_(out, names[i]);
+    }
+    out += '\n';
   }
   bool row(ResultRow cells) override {
+    auto& out = buffer();
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) out_ << '\t';
-      if (cells[i]) out_ << tsv_escape(*cells[i]);
+      if (i) out += separator_;
+      if (cells[i]) append_(out, *cells[i]);
     }
-    out_ << '\n';
-    return static_cast<bool>(out_);
+    out += '\n';
+    return row_done();
   }
-  void end(bool /*truncated*/) override { out_.flush(); }
 
  private:
-  std::ostream& out_;
+  char separator_;
+  Append append_;
 };
 
-class JsonLinesPrinter final : public RowSink {
+class JsonLinesPrinter final : public BufferedPrinter {
  public:
-  explicit JsonLinesPrinter(std::ostream& out) : out_(out) {}
+  explicit JsonLinesPrinter(std::ostream& out) : BufferedPrinter(out) {}
   void columns(std::vector<std::string> names, std::vector<std::string> /*types*/) override {
     columns_ = std::move(names);
   }
@@ -328,13 +379,12 @@ class JsonLinesPrinter final : public RowSink {
       const auto& cell = i < cells.size() ? cells[i] : std::nullopt;
       object[columns_[i]] = cell ? nlohmann::ordered_json(*cell) : nlohmann::ordered_json(nullptr);
     }
-    out_ << object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    return static_cast<bool>(out_);
+    buffer() += object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    buffer() += '\n';
+    return row_done();
   }
-  void end(bool /*truncated*/) override { out_.flush(); }
 
  private:
-  std::ostream& out_;
   std::vector<std::string> columns_;
 };
 
@@ -364,8 +414,8 @@ class TablePrinter final : public RowSink {
 
 std::unique_ptr<RowSink> make_result_printer(OutputFormat format, std::ostream& out) {
   switch (format) {
-    case OutputFormat::Csv: return std::make_unique<CsvPrinter>(out);
-    case OutputFormat::Tsv: return std::make_unique<TsvPrinter>(out);
+    case OutputFormat::Csv: return std::make_unique<DelimitedPrinter>(out, ',', append_csv_quoted);
+    case OutputFormat::Tsv: return std::make_unique<DelimitedPrinter>(out, '\t', append_tsv_escaped);
     case OutputFormat::JsonLines: return std::make_unique<JsonLinesPrinter>(out);
     case OutputFormat::Table: break;
   }
@@ -396,24 +446,38 @@ Outcome<StreamedResult> stream_results(QueryEngine& engine, const athena::QueryE
     if (streamed || streamed.get_failure().kind == ErrorKind::Aborted) return reader.finish();
     if (received) return streamed.get_failure();  // a partial CSV: not silently replaced by another source
   }
-  auto results = engine.results(execution.query_execution_id, max_rows == 0 ? 0 : max_rows + 1);
-  if (!results) return std::move(results).get_failure();
-  std::vector<std::string> names, types;
-  for (const auto& column : results->columns) {
-    names.push_back(column.label.value_or(column.name));
-    types.push_back(column.type);
-  }
-  sink.columns(std::move(names), std::move(types));
+  return stream_query_results(engine, execution.query_execution_id, max_rows, sink);
+}
+
+Outcome<StreamedResult> stream_query_results(QueryEngine& engine, std::string_view query_execution_id,
+                                             std::size_t max_rows, RowSink& sink) {
+  // Page by page into the sink: one page in memory, whatever the result's size. One row more than shown
+  // tells whether the result was cut.
   StreamedResult result;
   result.via = "GetQueryResults";
-  for (auto& row : results->rows) {
-    if (max_rows != 0 && result.rows >= max_rows) {
-      result.truncated = true;
-      break;
-    }
-    ++result.rows;
-    if (!sink.row(std::move(row.data))) break;
-  }
+  bool first_page = true;
+  auto paged =
+      engine.results_pages(query_execution_id, max_rows == 0 ? 0 : max_rows + 1, [&](athena::QueryResultsTable& page) {
+        if (first_page) {
+          first_page = false;
+          std::vector<std::string> names, types;
+          for (const auto& column : page.columns) {
+            names.push_back(column.label.value_or(column.name));
+            types.push_back(column.type);
+          }
+          sink.columns(std::move(names), std::move(types));
+        }
+        for (auto& row : page.rows) {
+          if (max_rows != 0 && result.rows >= max_rows) {
+            result.truncated = true;
+            return false;
+          }
+          ++result.rows;
+          if (!sink.row(std::move(row.data))) return false;
+        }
+        return true;
+      });
+  if (!paged) return std::move(paged).get_failure();
   sink.end(result.truncated);
   return result;
 }

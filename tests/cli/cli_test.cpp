@@ -92,6 +92,17 @@ class CliTest : public ::testing::Test {
     return run_process(args, stdin_text, cli_environment(extra_env), std::chrono::seconds(60));
   }
 
+  // `status <id>` on the local engine, asked again until it says `state` (at most 10 s); the last answer.
+  ProcessResult status_until(const std::string& id, const std::string& state) const {
+    ProcessResult status;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      status = cli({"status", id});
+      if (status.out.find(state) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+  }
+
   std::map<std::string, std::string> cli_environment(const std::map<std::string, std::string>& extra_env) const {
     std::map<std::string, std::string> env = {{"AWS_CONFIG_FILE", dir_.path() + "/no-config"},
                                               {"AWS_SHARED_CREDENTIALS_FILE", dir_.path() + "/no-credentials"},
@@ -746,12 +757,78 @@ TEST_F(CliTest, QueryBadInputIsExitTwoWithAClearMessageAndWritesNothing) {
   }
 }
 
-TEST_F(CliTest, QueryNoWaitOnTheLocalEngineIsRefused) {
-  // The local engine runs the query on a thread of this process: leaving would cancel it.
-  auto result = cli({"query", "-d", "shop", "SELECT count(*) FROM sales", "--no-wait"});
+// The local engine runs its queries on the threads of the process that started them: --no-wait runs the query
+// in a background process, which `status`, `results` and `stop` (other processes) find through its record.
+TEST_F(CliTest, QueryNoWaitOnTheLocalEngineRunsInTheBackground) {
+  auto started = cli({"query", "-d", "shop", "SELECT count(*) AS sales, sum(amount) AS total FROM sales", "--no-wait"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string id = execution_id_in(started.out);
+  ASSERT_FALSE(id.empty()) << started.out;
+  EXPECT_EQ(started.out, id + "\n");
+  auto occurrences = [](const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+    return count;
+  };
+  EXPECT_EQ(occurrences(started.err, "engine: local"), 1u) << started.err;  // said once, not again in the background
+  EXPECT_EQ(occurrences(started.err, "started " + id), 1u) << started.err;
+  const auto status = status_until(id, "SUCCEEDED");
+  EXPECT_NE(status.out.find("SUCCEEDED"), std::string::npos) << status.out << status.err;
+  long long total = 0;
+  for (const auto& sale : kSales) total += sale.amount;
+  auto results = cli({"results", id, "--format", "csv"});
+  EXPECT_EQ(results.exit_code, 0) << results.err;
+  EXPECT_EQ(results.out,
+            "\"sales\",\"total\"\n\"" + std::to_string(std::size(kSales)) + "\",\"" + std::to_string(total) + "\"\n");
+
+  // The statement on standard input reaches the background process too.
+  auto piped = cli({"query", "--no-wait"}, {}, "SELECT 6 * 7 AS answer\n");
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  const std::string piped_id = execution_id_in(piped.out);
+  ASSERT_FALSE(piped_id.empty()) << piped.out;
+  ProcessResult answer;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    answer = cli({"results", piped_id, "--format", "csv"});
+    if (answer.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(answer.out, "\"answer\"\n\"42\"\n") << answer.err;
+}
+
+TEST_F(CliTest, QueryNoWaitOnTheLocalEngineIsStoppedFromAnotherProcess) {
+  // 6^14 rows: minutes of work, unless stopped.
+  std::string sql = "SELECT count(*) FROM sales s0";
+  for (int i = 1; i < 14; ++i) sql += " CROSS JOIN sales s" + std::to_string(i);
+  sql += " WHERE s0.amount + s13.amount > 0";
+  auto started = cli({"query", "-d", "shop", sql, "--no-wait"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string id = execution_id_in(started.out);
+  ASSERT_FALSE(id.empty()) << started.out;
+  auto running = cli({"status", id});
+  EXPECT_TRUE(running.out.find("RUNNING") != std::string::npos || running.out.find("QUEUED") != std::string::npos)
+      << running.out << running.err;
+  auto stop = cli({"stop", id});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  const auto status = status_until(id, "CANCELLED");
+  EXPECT_NE(status.out.find("CANCELLED"), std::string::npos) << status.out << status.err;
+  if (status.out.find("CANCELLED") == std::string::npos) {
+    // Not stopped: end the background process (its pid is in the execution record) rather than leave it running.
+    std::smatch owner;
+    const std::string record = read_file(data_dir() + "/.athena/executions/" + id + ".json");
+    if (std::regex_search(record, owner, std::regex("\"OwnerPid\":\\s*([0-9]+)")))
+      ::kill(static_cast<pid_t>(std::stol(owner[1].str())), SIGKILL);
+  }
+}
+
+TEST_F(CliTest, RunNoWaitOnTheLocalEngineIsRefusedSayingWhy) {
+  auto result = cli({"run", "-q", queries_, "bad_sql", "--no-wait"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
-  EXPECT_NE(result.err.find("athena-runner serve"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("cancelled when it exits"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("athena-runner query --no-wait"), std::string::npos) << result.err;
   EXPECT_EQ(result.out, "");
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator(data_dir() + "/.athena/executions", ignored))
+    EXPECT_NE(entry.path().extension(), ".json") << "nothing started: " << entry.path();
 }
 
 // The Athena engine against `athena-runner serve` over the same data directory.
@@ -966,36 +1043,62 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
 std::string shell_command(const std::map<std::string, std::string>& env, const std::vector<std::string>& args) {
   std::string command = "env";
   for (const auto& [name, value] : env)
-    if (value != "\x01unset") command += " " + name + "='" + value + "'";
+    if (value != "\x01unset") command.append(" ").append(name).append("='").append(value).append("'");
   for (const auto& arg : args) command += " '" + arg + "'";
   return command;
+}
+
+// The live progress line of `command` (run in a tmux pane, against never_ending_athena): read twice 2.5 s apart,
+// it must be one line, rewritten (the elapsed time moves on); the later one and the screen around it.
+struct LiveLine {
+  std::string line, screen;
+};
+LiveLine live_line_in(TmuxSession& tmux, const std::string& command, const std::string& exit_log) {
+  if (!tmux.start(command + "; echo exit=$? > " + exit_log + "; sleep 60")) {
+    ADD_FAILURE() << "tmux did not start";
+    return {};
+  }
+  std::string first;
+  for (int i = 0; i < 100 && lines_with(first, "RUNNING").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first = tmux.screen();
+  }
+  if (lines_with(first, "RUNNING").size() != 1) {
+    ADD_FAILURE() << "no live line:\n" << first;
+    return {};
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  LiveLine later{"", tmux.screen()};
+  const auto running = lines_with(later.screen, "RUNNING");
+  if (running.size() != 1) {
+    ADD_FAILURE() << "the live line is rewritten, not repeated:\n" << later.screen;
+    return {};
+  }
+  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later.screen;
+  later.line = running.front();
+  return later;
+}
+
+// Ctrl-C in the pane: the command stops its query (StopQueryExecution, once) and exits 130.
+void expect_ctrl_c_stops_the_query(TmuxSession& tmux, const std::string& exit_log, const CapturingServer& athena) {
+  tmux.keys("C-c");
+  for (int i = 0; i < 200 && read_file(exit_log).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(read_file(exit_log), "exit=130\n") << tmux.screen();
+  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
 }
 
 TEST_F(CliTest, QueryProgressIsOneLineUpdatedInPlaceOnATerminal) {
   CapturingServer athena(never_ending_athena);
   TmuxSession tmux(dir_);
   const std::string log = dir_.path() + "/exit.txt";
-  ASSERT_TRUE(tmux.start(shell_command(cli_environment(athena.client_environment()),
-                                       {AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"}) +
-                         "; echo exit=$? > " + log + "; sleep 60"));
-  std::string first;
-  for (int i = 0; i < 100 && lines_with(first, "RUNNING").empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    first = tmux.screen();
-  }
-  ASSERT_EQ(lines_with(first, "RUNNING").size(), 1u) << first;
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  const std::string later = tmux.screen();
-  const auto running = lines_with(later, "RUNNING");
-  ASSERT_EQ(running.size(), 1u) << "the live line is rewritten, not repeated:\n" << later;
-  EXPECT_NE(running.front(), lines_with(first, "RUNNING").front()) << "elapsed time moves on:\n" << later;
-  EXPECT_NE(running.front().find("data scanned 1.5 MiB"), std::string::npos) << later;
-  EXPECT_EQ(lines_with(later, "started 11111111").size(), 1u) << later;
-
-  tmux.keys("C-c");
-  for (int i = 0; i < 200 && read_file(log).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(read_file(log), "exit=130\n") << tmux.screen();
-  EXPECT_EQ(stops_sent(athena), 1) << tmux.screen();
+  const auto live = live_line_in(tmux,
+                                 shell_command(cli_environment(athena.client_environment()),
+                                               {AR_CLI_BINARY, "query", "--engine", "athena", "SELECT 1"}),
+                                 log);
+  EXPECT_NE(live.line.find("data scanned 1.5 MiB"), std::string::npos) << live.screen;
+  EXPECT_EQ(lines_with(live.screen, "started 11111111").size(), 1u) << live.screen;
+  expect_ctrl_c_stops_the_query(tmux, log, athena);
 }
 
 TEST_F(CliTest, QueryProgressIsPlainLinesWhenStderrIsNotATerminal) {
@@ -1005,6 +1108,46 @@ TEST_F(CliTest, QueryProgressIsPlainLinesWhenStderrIsNotATerminal) {
   EXPECT_EQ(result.err.find('\r'), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
   EXPECT_EQ(lines_with(result.err, "RUNNING after").size(), 1u) << "one line per state change:\n" << result.err;
+}
+
+// Two slots one after the other (--concurrency 1), each RUNNING until --timeout gives up on it.
+std::vector<std::string> never_ending_backfill(const std::string& queries, const std::string& journal,
+                                               const std::string& timeout_seconds) {
+  return {"backfill",      "-q",
+          queries,         "daily_total",
+          "--from",        "2024-01-02T00:00:00Z",
+          "--to",          "2024-01-04T00:00:00Z",
+          "--engine",      "athena",
+          "--concurrency", "1",
+          "--timeout",     timeout_seconds,
+          "--journal",     journal};
+}
+
+TEST_F(CliTest, BackfillProgressIsPlainLinesNamingEachSlotWhenStderrIsNotATerminal) {
+  CapturingServer athena(never_ending_athena);
+  auto result = cli(never_ending_backfill(queries_, dir_.path() + "/journal.json", "1"), athena.client_environment());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.find('\r'), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+  // The slots are the schedule's fire times (cron 06:00 UTC) in [from, to).
+  EXPECT_EQ(lines_with(result.err, "daily_total 2024-01-02T06:00:00Z (slot 1 of 2): RUNNING after").size(), 1u)
+      << result.err;
+  EXPECT_EQ(lines_with(result.err, "daily_total 2024-01-03T06:00:00Z (slot 2 of 2): RUNNING after").size(), 1u)
+      << result.err;
+  EXPECT_EQ(lines_with(result.err, "(slot 2 of 2): gave up").size(), 1u) << result.err;
+  EXPECT_EQ(lines_with(result.err, "[2/2] 2024-01-03T06:00:00Z").size(), 1u) << result.err;
+}
+
+TEST_F(CliTest, BackfillProgressIsOneLineUpdatedInPlaceOnATerminal) {
+  CapturingServer athena(never_ending_athena);
+  TmuxSession tmux(dir_);
+  const std::string log = dir_.path() + "/exit.txt";
+  auto args = never_ending_backfill(queries_, dir_.path() + "/journal.json", "60");  // Ctrl-C ends it
+  args.insert(args.begin(), AR_CLI_BINARY);
+  const auto live = live_line_in(tmux, shell_command(cli_environment(athena.client_environment()), args), log);
+  EXPECT_EQ(live.line.find("daily_total 2024-01-02T06:00:00Z (slot 1 of 2): RUNNING "), 0u) << live.screen;
+  EXPECT_NE(live.line.find("data scanned 1.5 MiB"), std::string::npos) << live.screen;
+  expect_ctrl_c_stops_the_query(tmux, log, athena);
 }
 
 TEST_F(CliTest, QueryShellRunsStatementsAsTheTrinoCliDoes) {

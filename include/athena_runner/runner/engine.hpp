@@ -64,6 +64,16 @@ class QueryEngine {
                                    const ByteSink& sink) = 0;
   // GetQueryResults, all pages (header row of a SELECT dropped), at most max_rows rows (0: all).
   virtual Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) = 0;
+  // The same rows page by page as they arrive, so a reader holds one page, not the result: `page` gets each
+  // page's rows (columns and update_count: those of the first page); returning false stops the paging. By
+  // default one call with all of results() (an engine whose results are local files).
+  virtual Status results_pages(std::string_view query_execution_id, std::size_t max_rows,
+                               const std::function<bool(athena::QueryResultsTable& page)>& page) {
+    auto table = results(query_execution_id, max_rows);
+    if (!table) return std::move(table).get_failure();
+    page(*table);
+    return Ok{};
+  }
 };
 
 }  // namespace athena_runner::runner

@@ -211,6 +211,10 @@ struct StreamedResult {
 // replaced by another source.
 Outcome<StreamedResult> stream_results(QueryEngine& engine, const athena::QueryExecution& execution,
                                        std::size_t max_rows, RowSink& sink);
+// The GetQueryResults part of stream_results: page by page into `sink` (QueryEngine::results_pages), so memory
+// holds one page (1,000 rows on Athena), not the result; the table printer alone keeps the rows it shows.
+Outcome<StreamedResult> stream_query_results(QueryEngine& engine, std::string_view query_execution_id,
+                                             std::size_t max_rows, RowSink& sink);
 // The result CSV only (no GetQueryResults fallback), read until max_rows (0: all) rows: what an engine's own
 // results() uses, so a few rows cost a few rows' reading, not the whole file's.
 Outcome<ResultTable> fetch_result_csv(QueryEngine& engine, const athena::QueryExecution& execution,

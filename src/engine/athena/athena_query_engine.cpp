@@ -2,6 +2,9 @@
 // S3 GetObject of the execution's OutputLocation.
 #include "athena_runner/engine/athena_query_engine.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "athena_runner/aws/athena.hpp"
 #include "athena_runner/aws/s3.hpp"
 
@@ -68,32 +71,51 @@ class AthenaQueryEngine final : public runner::QueryEngine {
   }
 
   Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
+    athena::QueryResultsTable table;
+    auto paged = results_pages(query_execution_id, max_rows, [&](athena::QueryResultsTable& page) {
+      if (page.pages == 1) {
+        table.columns = std::move(page.columns);
+        table.update_count = page.update_count;
+      }
+      table.pages = page.pages;
+      table.rows.insert(table.rows.end(), std::make_move_iterator(page.rows.begin()),
+                        std::make_move_iterator(page.rows.end()));
+      return true;
+    });
+    if (!paged) return std::move(paged).get_failure();
+    return table;
+  }
+
+  // One GetQueryResults page (kMaxResultsPerPage rows) at a time; only as many pages as max_rows needs.
+  Status results_pages(std::string_view query_execution_id, std::size_t max_rows,
+                       const std::function<bool(athena::QueryResultsTable& page)>& sink) override {
     auto execution = athena_.get_query_execution(query_execution_id);
     if (!execution) return std::move(execution).get_failure();
     const std::string statement_type = execution->statement_type.value_or(std::string(athena::kStatementTypeDml));
-    if (max_rows == 0) return athena_.get_all_query_results(query_execution_id, statement_type);
-    // Only as many pages as max_rows needs.
-    athena::QueryResultsTable table;
     athena::GetQueryResultsRequest request{std::string(query_execution_id), std::nullopt, athena::kMaxResultsPerPage};
-    bool first_page = true;
-    while (table.rows.size() < max_rows) {
-      auto page = athena_.get_query_results(request);
-      if (!page) return std::move(page).get_failure();
-      ++table.pages;
+    athena::QueryResultsTable page;  // columns and update_count of the first page, kept for every page
+    std::size_t delivered = 0;
+    do {
+      auto got = athena_.get_query_results(request);
+      if (!got) return std::move(got).get_failure();
+      const bool first_page = page.pages == 0;
+      ++page.pages;
       if (first_page) {
-        table.columns = page->result_set.result_set_metadata.column_info;
-        table.update_count = page->update_count;
+        page.columns = got->result_set.result_set_metadata.column_info;
+        page.update_count = got->update_count;
       }
-      std::size_t skip = athena::first_row_is_header(*page, first_page, statement_type) ? 1 : 0;
-      first_page = false;
-      auto& rows = page->result_set.rows;
-      for (std::size_t i = skip; i < rows.size() && table.rows.size() < max_rows; ++i) {
-        table.rows.push_back(std::move(rows[i]));
-      }
-      if (!page->next_token) break;
-      request.next_token = page->next_token;
-    }
-    return table;
+      auto& rows = got->result_set.rows;
+      auto begin = rows.begin() + (athena::first_row_is_header(*got, first_page, statement_type) ? 1 : 0);
+      auto end = rows.end();
+      if (max_rows != 0)
+        end = begin + static_cast<std::ptrdiff_t>(
+                          std::min<std::size_t>(static_cast<std::size_t>(end - begin), max_rows - delivered));
+      page.rows.assign(std::make_move_iterator(begin), std::make_move_iterator(end));
+      delivered += page.rows.size();
+      if (!sink(page)) break;
+      request.next_token = std::move(got->next_token);
+    } while (request.next_token && !request.next_token->empty() && (max_rows == 0 || delivered < max_rows));
+    return Ok{};
   }
 
  private:
