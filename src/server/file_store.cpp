@@ -156,19 +156,25 @@ int TempFile::set_attribute(const char* name, std::string_view value) {
   return ::fsetxattr(fd_, name, value.data(), value.size(), 0) == 0 ? 0 : errno;
 }
 
-Status TempFile::rename_into(const std::string& path) {
+int TempFile::try_rename(const std::string& path) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  // The parent folders are made only when the rename finds them missing (not a stat per write).
-  if (::rename(path_.c_str(), path.c_str()) != 0) {
-    if (errno != ENOENT) return io_error("cannot rename into", path, errno);
-    fs::path target(path);
-    std::error_code error;
-    fs::create_directories(target.parent_path(), error);
-    if (error) return io_error("cannot create folder", target.parent_path().string(), error.value());
-    if (::rename(path_.c_str(), path.c_str()) != 0) return io_error("cannot rename into", path, errno);
-  }
+  if (::rename(path_.c_str(), path.c_str()) != 0) return errno;
   committed_ = true;
+  return 0;
+}
+
+Status TempFile::rename_into(const std::string& path) {
+  // The parent folders are made only when the rename finds them missing (not a stat per write).
+  int error = try_rename(path);
+  if (error == ENOENT) {
+    fs::path target(path);
+    std::error_code made;
+    fs::create_directories(target.parent_path(), made);
+    if (made) return io_error("cannot create folder", target.parent_path().string(), made.value());
+    error = try_rename(path);
+  }
+  if (error != 0) return io_error("cannot rename into", path, error);
   return Ok{};
 }
 

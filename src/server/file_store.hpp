@@ -51,6 +51,9 @@ class TempFile {
   // Renames the file to path (creating parent folders), nothing flushed: the caller syncs before and the
   // folder after (fsync_directory) when the write must survive a power loss.
   Status rename_into(const std::string& path);
+  // The rename alone (no folder made): 0, or rename(2)'s errno (ENOENT: a folder is missing, ENOTDIR: a
+  // parent is a file, EISDIR: path is a folder).
+  int try_rename(const std::string& path);
   // sync() when writes.durable, rename_into(path), then fsync of the folder when writes.durable.
   Status commit(const std::string& path, const files::AtomicWrite& writes = {});
   const std::string& path() const { return path_; }

@@ -268,6 +268,28 @@ Status S3Store::check_key_path(const std::string& bucket, const std::string& key
   return Ok{};
 }
 
+Status S3Store::rename_object(const std::string& bucket, const std::string& key, TempFile& file) const {
+  // The rename checks the key's path itself: a parent that is an object fails it (ENOTDIR), so does a key
+  // that names a folder (EISDIR), and a missing folder (ENOENT) is made once the bucket is known to exist.
+  // The store's checks run only then, for their answer: an overwrite costs the rename alone.
+  if (!valid_bucket_name(bucket)) return check_bucket(bucket);
+  if (std::string problem = key_problem(key); !problem.empty())
+    return s3_error("InvalidArgument", "Object key cannot be stored: " + problem + ".", 400);
+  const std::string path = object_path(bucket, key);
+  int error = file.try_rename(path);
+  if (error == ENOENT) {
+    if (auto status = check_bucket(bucket); !status) return status;
+    std::error_code made;
+    fs::create_directories(fs::path(path).parent_path(), made);
+    error = made ? made.value() : file.try_rename(path);
+  }
+  if (error == ENOTDIR || error == EISDIR || error == EEXIST) {
+    if (auto status = check_key_path(bucket, key); !status) return status;
+  }
+  if (error != 0) return io_error("cannot rename into", path, error);
+  return Ok{};
+}
+
 Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta) {
   // One file per object: its metadata goes into the file's extended attribute before the rename, so the
   // rename publishes both at once. A file system that keeps no user attributes, or a value too large for
@@ -302,9 +324,7 @@ Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& 
   std::string sidecar_target = sidecar ? sidecar_path(bucket, meta.key) : std::string();
   {
     std::lock_guard lock(mutex_);
-    if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
-    if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
-    if (auto status = file.rename_into(path); !status) return std::move(status).get_failure();
+    if (auto status = rename_object(bucket, meta.key, file); !status) return std::move(status).get_failure();
     // A sidecar left by the previous object (written before attributes) stays until the key is deleted:
     // the attribute is read first, and a sidecar counts only while it matches the file.
     if (sidecar) {

@@ -136,6 +136,8 @@ class S3Store {
   // A file object's stored metadata (attribute, else sidecar) if it describes the file of that size and time.
   std::optional<ObjectMeta> read_object_meta(const std::string& bucket, const std::string& key, std::uint64_t size,
                                              std::int64_t mtime_ns) const;
+  // Under mutex_: file renamed to the key's path, or the store's error (NoSuchBucket, InvalidRequest, ...).
+  Status rename_object(const std::string& bucket, const std::string& key, class TempFile& file) const;
   Outcome<ObjectMeta> commit_object(const std::string& bucket, class TempFile& file, ObjectMeta meta);
   Status check_key_path(const std::string& bucket, const std::string& key) const;
   void remove_empty_parents(const std::string& bucket, const std::string& key) const;

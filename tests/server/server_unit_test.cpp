@@ -16,6 +16,7 @@
 #include "athena_service.hpp"
 #include "auth.hpp"
 #include "checksums.hpp"
+#include "file_store.hpp"
 #include "glue_expression.hpp"
 #include "glue_service.hpp"
 #include "json_service.hpp"
@@ -345,6 +346,34 @@ TEST(S3Handlers, KeyPrefixOfAnotherKeyIsAClearError) {
   auto conflict = s3.handle(s3_request("PUT", "/bucket-c/a/b", "nested"));
   EXPECT_EQ(conflict.status, 409);
   EXPECT_NE(conflict.body.find("<Code>InvalidRequest</Code>"), std::string::npos);
+  EXPECT_NE(conflict.body.find("&apos;a&apos; is an object"), std::string::npos) << conflict.body;
+  auto deeper = s3.handle(s3_request("PUT", "/bucket-c/a/b/c", "nested"));
+  EXPECT_EQ(deeper.status, 409);
+  // The other way round: a key that is a folder of other keys.
+  ASSERT_EQ(s3.handle(s3_request("PUT", "/bucket-c/d/e", "file")).status, 200);
+  auto folder = s3.handle(s3_request("PUT", "/bucket-c/d", "plain"));
+  EXPECT_EQ(folder.status, 409);
+  EXPECT_NE(folder.body.find("other keys start with &apos;d/&apos;"), std::string::npos) << folder.body;
+  // Nothing changed, nothing left over.
+  EXPECT_EQ(testing::read_file(dir.path() + "/bucket-c/a"), "file");
+  EXPECT_EQ(testing::read_file(dir.path() + "/bucket-c/d/e"), "file");
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/.s3tmp"));
+  // A bucket deleted after the request was checked (the body already spooled): NoSuchBucket, and its
+  // folder is not made again.
+  S3Store store(dir.path(), Random::seeded(1));
+  auto file = TempFile::create(dir.path() + "/.s3tmp");
+  ASSERT_TRUE(file);
+  ASSERT_TRUE(file->append("late"));
+  SpooledBody body;
+  body.file = std::make_shared<TempFile>(std::move(*file));
+  body.size = 4;
+  body.md5_raw = md5_raw("late");
+  ObjectMeta meta;
+  meta.key = "k/late";
+  auto late = store.put_object("gone-bucket", meta, body);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.get_failure().code, "NoSuchBucket");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/gone-bucket"));
 }
 
 // Where an object's metadata went: its file's attribute (the JSON text) and its sidecar's path, if any.
