@@ -67,7 +67,8 @@ Outcome<TempFile> TempFile::create(const std::string& temp_dir) {
   static const std::string process = std::to_string(::getpid());
   bool folder_made = false;
   for (;;) {
-    std::string path = temp_dir + "/tmp-" + process + "-" + std::to_string(counter++);
+    std::string path = temp_dir;
+    path.append("/tmp-").append(process).append("-").append(std::to_string(counter++));
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) return TempFile(fd, path);
     if (errno == ENOENT && !folder_made) {
