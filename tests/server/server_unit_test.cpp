@@ -483,18 +483,17 @@ TEST_P(S3Metadata, RoundTripsThroughTheStore) {
   auto get = s3->handle(s3_request("GET", "/meta/a/obj.txt"));
   EXPECT_EQ(header_of(get, "ETag"), etag);
   EXPECT_EQ(header_of(get, "x-amz-meta-owner"), "team-a");
-  auto copied = s3->handle(s3_request("HEAD", "/meta/copied"));
-  EXPECT_EQ(header_of(copied, "ETag"), etag);
-  EXPECT_EQ(header_of(copied, "Content-Type"), "text/x-test");
-  EXPECT_EQ(header_of(copied, "x-amz-meta-owner"), "team-a");
-  auto replaced_head = s3->handle(s3_request("HEAD", "/meta/replaced"));
-  EXPECT_EQ(header_of(replaced_head, "ETag"), etag);
-  EXPECT_EQ(header_of(replaced_head, "Content-Type"), "text/x-new");
-  EXPECT_EQ(header_of(replaced_head, "x-amz-meta-owner"), "team-b");
-  EXPECT_EQ(header_of(replaced_head, "x-amz-meta-note"), "");
-  auto multipart = s3->handle(s3_request("HEAD", "/meta/mp.bin"));
-  EXPECT_EQ(header_of(multipart, "ETag"), multipart_etag);
-  EXPECT_EQ(header_of(multipart, "Content-Type"), "application/x-parts");
+  auto expect_head = [&](const std::string& path, const std::string& expected_etag, const std::string& type,
+                         const std::string& owner) {
+    auto response = s3->handle(s3_request("HEAD", path));
+    EXPECT_EQ(header_of(response, "ETag"), expected_etag) << path;
+    EXPECT_EQ(header_of(response, "Content-Type"), type) << path;
+    EXPECT_EQ(header_of(response, "x-amz-meta-owner"), owner) << path;
+    return response;
+  };
+  expect_head("/meta/copied", etag, "text/x-test", "team-a");
+  EXPECT_EQ(header_of(expect_head("/meta/replaced", etag, "text/x-new", "team-b"), "x-amz-meta-note"), "");
+  auto multipart = expect_head("/meta/mp.bin", multipart_etag, "application/x-parts", "");
   EXPECT_EQ(header_of(multipart, "x-amz-meta-kind"), "parts");
   EXPECT_EQ(header_of(multipart, "Content-Length"), std::to_string(part1.size() + part2.size()));
   EXPECT_EQ(s3->handle(s3_request("HEAD", "/meta/logs/")).status, 200);
