@@ -3,20 +3,25 @@
 // thread), so the generator is not the bottleneck. For each endpoint: PutObject and GetObject of 1 KiB
 // objects and Athena GetQueryExecution (closed loop, --threads clients for --seconds each), and `SELECT 1`
 // start-to-SUCCEEDED (--queries in a row, polled every 0.2 ms). Prints ops/s, p50 and p99 latency, and
-// the ratio serve / moto. moto's Athena never runs SQL (its executions succeed at once): its SELECT 1
-// is a floor, not a peer.
+// the ratio serve / moto, and each server's CPU time per operation (user + system, all its threads, from
+// /proc/<pid>/stat: what an operation costs whatever else the machine runs). moto's Athena never runs SQL (its
+// executions succeed at once): its SELECT 1 is a floor, not a peer.
 //
 //   build/bench/serve_load [--threads 8] [--seconds 3] [--queries 50] [--binary build/src/cli/athena-runner] [--fsync]
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,7 +71,24 @@ struct Measure {
   double p50_ms = 0;
   double p99_ms = 0;
   long long errors = 0;
+  double cpu_us_per_op = 0;  // the server's
 };
+
+// CPU time (user + system, every thread) process pid has used, in seconds (proc(5): fields 14 and 15 of
+// /proc/<pid>/stat, in clock ticks); 0 when /proc can not tell.
+double cpu_seconds(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  auto name_end = text.rfind(')');  // the command name may hold spaces
+  if (name_end == std::string::npos || name_end + 2 > text.size()) return 0;
+  std::istringstream fields(text.substr(name_end + 2));
+  std::string skipped;
+  for (int field = 3; field < 14; ++field) fields >> skipped;
+  long long user_ticks = 0;
+  long long system_ticks = 0;
+  if (!(fields >> user_ticks >> system_ticks)) return 0;
+  return static_cast<double>(user_ticks + system_ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 Measure summarize(std::vector<double> latencies_ms, double seconds, long long errors) {
   Measure measure;
@@ -83,8 +105,10 @@ Measure summarize(std::vector<double> latencies_ms, double seconds, long long er
   return measure;
 }
 
-// `threads` clients, each calling make_call(thread)() in a closed loop for `seconds`.
-Measure closed_loop(int threads, double seconds, const std::function<std::function<bool()>(int)>& make_call) {
+// `threads` clients, each calling make_call(thread)() in a closed loop for `seconds`; server: the process
+// whose CPU time is counted.
+Measure closed_loop(pid_t server, int threads, double seconds,
+                    const std::function<std::function<bool()>(int)>& make_call) {
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
   std::vector<long long> errors(static_cast<std::size_t>(threads), 0);
   std::atomic<bool> go{false};
@@ -111,15 +135,20 @@ Measure closed_loop(int threads, double seconds, const std::function<std::functi
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double cpu_before = cpu_seconds(server);
   go = true;
   for (auto& worker : workers) worker.join();
+  const double cpu_used = cpu_seconds(server) - cpu_before;
   std::vector<double> all;
   long long error_count = 0;
   for (std::size_t index = 0; index < latencies.size(); ++index) {
     all.insert(all.end(), latencies[index].begin(), latencies[index].end());
     error_count += errors[index];
   }
-  return summarize(std::move(all), seconds, error_count);
+  const auto operations = static_cast<double>(all.size());
+  Measure measure = summarize(std::move(all), seconds, error_count);
+  if (operations > 0) measure.cpu_us_per_op = cpu_used * 1e6 / operations;
+  return measure;
 }
 
 aws::athena::StartQueryExecutionRequest select_one() {
@@ -154,7 +183,7 @@ struct Results {
   Measure select_one;
 };
 
-std::optional<Results> measure_endpoint(const std::string& name, const std::string& endpoint, int threads,
+std::optional<Results> measure_endpoint(const std::string& name, const std::string& endpoint, pid_t server, int threads,
                                         double seconds, int queries) {
   auto setup = context_for(endpoint);
   aws::s3::S3Client s3(setup);
@@ -178,7 +207,7 @@ std::optional<Results> measure_endpoint(const std::string& name, const std::stri
   }
 
   Results results;
-  results.put = closed_loop(threads, seconds, [&](int thread) {
+  results.put = closed_loop(server, threads, seconds, [&](int thread) {
     auto client = std::make_shared<aws::s3::S3Client>(context_for(endpoint));
     auto counter = std::make_shared<int>(0);
     return [client, counter, thread, &object] {
@@ -186,7 +215,7 @@ std::optional<Results> measure_endpoint(const std::string& name, const std::stri
       return static_cast<bool>(client->put_object({kBucket, key, {}, {}}, object));
     };
   });
-  results.get = closed_loop(threads, seconds, [&](int thread) {
+  results.get = closed_loop(server, threads, seconds, [&](int thread) {
     auto client = std::make_shared<aws::s3::S3Client>(context_for(endpoint));
     auto counter = std::make_shared<int>(thread);
     return [client, counter] {
@@ -195,7 +224,7 @@ std::optional<Results> measure_endpoint(const std::string& name, const std::stri
       return body && body->size() == kObjectSize;
     };
   });
-  results.get_query_execution = closed_loop(threads, seconds, [&](int) {
+  results.get_query_execution = closed_loop(server, threads, seconds, [&](int) {
     auto client = std::make_shared<aws::athena::AthenaClient>(context_for(endpoint));
     return [client, id = *query_id] {
       auto execution = client->get_query_execution(id);
@@ -205,6 +234,7 @@ std::optional<Results> measure_endpoint(const std::string& name, const std::stri
   std::vector<double> latencies;
   long long failures = 0;
   const auto started = Clock::now();
+  const double cpu_before = cpu_seconds(server);
   for (int index = 0; index < queries; ++index) {
     const auto begin = Clock::now();
     if (run_select_one(athena)) {
@@ -213,16 +243,18 @@ std::optional<Results> measure_endpoint(const std::string& name, const std::stri
       ++failures;
     }
   }
+  const auto succeeded = static_cast<double>(latencies.size());
   results.select_one =
       summarize(std::move(latencies), std::chrono::duration<double>(Clock::now() - started).count(), failures);
+  if (succeeded > 0) results.select_one.cpu_us_per_op = (cpu_seconds(server) - cpu_before) * 1e6 / succeeded;
   return results;
 }
 
 void print_row(const char* operation, const Measure& serve, const Measure& moto) {
   const double ratio = moto.ops_per_second > 0 ? serve.ops_per_second / moto.ops_per_second : 0;
-  std::printf("%-22s %10.0f %8.2f %8.2f %6lld | %10.0f %8.2f %8.2f %6lld | %7.1fx\n", operation, serve.ops_per_second,
-              serve.p50_ms, serve.p99_ms, serve.errors, moto.ops_per_second, moto.p50_ms, moto.p99_ms, moto.errors,
-              ratio);
+  std::printf("%-22s %10.0f %8.2f %8.2f %6lld %7.0f | %10.0f %8.2f %8.2f %6lld %7.0f | %7.1fx\n", operation,
+              serve.ops_per_second, serve.p50_ms, serve.p99_ms, serve.errors, serve.cpu_us_per_op, moto.ops_per_second,
+              moto.p50_ms, moto.p99_ms, moto.errors, moto.cpu_us_per_op, ratio);
 }
 
 }  // namespace
@@ -273,15 +305,17 @@ int main(int argc, char** argv) {
   const std::string serve_endpoint = "http://127.0.0.1:" + std::to_string(port);
   std::cout << "serve_load: " << threads << " threads x " << seconds << " s per operation, " << queries
             << " SELECT 1 in a row; our C++ clients (libcurl, keep-alive); serve" << (fsync ? " --fsync" : "") << "\n";
-  auto served = measure_endpoint("serve", serve_endpoint, threads, seconds, queries);
-  auto mocked = measure_endpoint("moto", moto.endpoint(), threads, seconds, queries);
+  auto served = measure_endpoint("serve", serve_endpoint, serve.pid(), threads, seconds, queries);
+  auto mocked = measure_endpoint("moto", moto.endpoint(), moto.pid(), threads, seconds, queries);
   if (!served || !mocked) return 1;
-  std::printf("%-22s %10s %8s %8s %6s | %10s %8s %8s %6s | %8s\n", "operation", "serve op/s", "p50 ms", "p99 ms",
-              "errors", "moto op/s", "p50 ms", "p99 ms", "errors", "ratio");
+  std::printf("%-22s %10s %8s %8s %6s %7s | %10s %8s %8s %6s %7s | %8s\n", "operation", "serve op/s", "p50 ms",
+              "p99 ms", "errors", "CPU us", "moto op/s", "p50 ms", "p99 ms", "errors", "CPU us", "ratio");
   print_row("PutObject 1 KiB", served->put, mocked->put);
   print_row("GetObject 1 KiB", served->get, mocked->get);
   print_row("GetQueryExecution", served->get_query_execution, mocked->get_query_execution);
   print_row("SELECT 1 to SUCCEEDED", served->select_one, mocked->select_one);
-  std::printf("(SELECT 1: ops/s is queries per second one after another; moto never runs SQL, its time is a floor)\n");
+  std::printf(
+      "(SELECT 1: ops/s is queries per second one after another; moto never runs SQL, its time is a floor;\n"
+      " CPU us: the server's CPU time per operation, all threads)\n");
   return 0;
 }

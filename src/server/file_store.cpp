@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+
+#include <array>
 #include <atomic>
 
 #include <cerrno>
@@ -21,16 +24,59 @@ Error io_error(const std::string& what, const std::string& path, int error_numbe
   return error;
 }
 
+namespace {
+FileInfo info_of(const struct stat& status) {
+  FileInfo result;
+  result.exists = true;
+  result.directory = S_ISDIR(status.st_mode);
+  result.regular = S_ISREG(status.st_mode);
+  result.size = static_cast<std::uint64_t>(status.st_size);
+  result.mtime_ns = static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1000000000 + status.st_mtim.tv_nsec;
+  return result;
+}
+}  // namespace
+
+FileInfo file_info(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) return {};
+  return info_of(status);
+}
+
+std::optional<std::string> read_attribute(const std::string& path, const char* name) {
+  // Most values fit the first buffer: one system call.
+  std::array<char, 4096> buffer{};
+  ssize_t got = ::getxattr(path.c_str(), name, buffer.data(), buffer.size());
+  if (got >= 0) return std::string(buffer.data(), static_cast<std::size_t>(got));
+  while (errno == ERANGE) {
+    ssize_t needed = ::getxattr(path.c_str(), name, nullptr, 0);
+    if (needed < 0) return std::nullopt;
+    std::string value(static_cast<std::size_t>(needed), '\0');
+    got = ::getxattr(path.c_str(), name, value.data(), value.size());
+    if (got >= 0) {
+      value.resize(static_cast<std::size_t>(got));
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
 Outcome<TempFile> TempFile::create(const std::string& temp_dir) {
-  std::error_code ignored;
-  fs::create_directories(temp_dir, ignored);
   // Unique without randomness: this process's id and a counter; a name left by a killed process that had
-  // the same id is skipped (O_EXCL).
+  // the same id is skipped (O_EXCL). The folder is made only when it is missing (not a stat per file).
   static std::atomic<std::uint64_t> counter{0};
+  static const std::string process = std::to_string(::getpid());
+  bool folder_made = false;
   for (;;) {
-    std::string path = temp_dir + "/tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    std::string path = temp_dir;
+    path.append("/tmp-").append(process).append("-").append(std::to_string(counter++));
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) return TempFile(fd, path);
+    if (errno == ENOENT && !folder_made) {
+      std::error_code ignored;
+      fs::create_directories(temp_dir, ignored);
+      folder_made = true;
+      continue;
+    }
     if (errno != EEXIST) return io_error("cannot create temporary file", path, errno);
   }
 }
@@ -101,15 +147,35 @@ Status TempFile::sync() {
   return Ok{};
 }
 
-Status TempFile::rename_into(const std::string& path) {
+Outcome<FileInfo> TempFile::info() const {
+  struct stat status {};
+  if (::fstat(fd_, &status) != 0) return io_error("cannot stat", path_, errno);
+  return info_of(status);
+}
+
+int TempFile::set_attribute(const char* name, std::string_view value) {
+  return ::fsetxattr(fd_, name, value.data(), value.size(), 0) == 0 ? 0 : errno;
+}
+
+int TempFile::try_rename(const std::string& path) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  fs::path target(path);
-  std::error_code error;
-  fs::create_directories(target.parent_path(), error);
-  if (error) return io_error("cannot create folder", target.parent_path().string(), error.value());
-  if (::rename(path_.c_str(), path.c_str()) != 0) return io_error("cannot rename into", path, errno);
+  if (::rename(path_.c_str(), path.c_str()) != 0) return errno;
   committed_ = true;
+  return 0;
+}
+
+Status TempFile::rename_into(const std::string& path) {
+  // The parent folders are made only when the rename finds them missing (not a stat per write).
+  int error = try_rename(path);
+  if (error == ENOENT) {
+    fs::path target(path);
+    std::error_code made;
+    fs::create_directories(target.parent_path(), made);
+    if (made) return io_error("cannot create folder", target.parent_path().string(), made.value());
+    error = try_rename(path);
+  }
+  if (error != 0) return io_error("cannot rename into", path, error);
   return Ok{};
 }
 

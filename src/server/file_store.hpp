@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,20 @@ namespace athena_runner::server {
 // other I/O does (InternalError, 500).
 Status write_file_atomic(const std::string& path, std::string_view content, const files::AtomicWrite& writes = {});
 
+// What stat(2) says about a path (symbolic links followed); exists is false when it can not be read.
+struct FileInfo {
+  bool exists = false;
+  bool directory = false;
+  bool regular = false;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+FileInfo file_info(const std::string& path);
+
+// An extended attribute's value (getxattr(2), links followed); nullopt when the file has none of that name
+// or its file system keeps none.
+std::optional<std::string> read_attribute(const std::string& path, const char* name);
+
 // A file being written in temp_dir, moved into place by commit(); removed if never committed.
 class TempFile {
  public:
@@ -26,11 +41,19 @@ class TempFile {
   ~TempFile();
   Status append(std::string_view data);
   Status append_file(const std::string& path);  // copies another file's content
-  // Flushes the content to disk (so a rename under a lock does not wait on the disk).
+  // Flushes the content (and extended attributes) to disk (so a rename under a lock does not wait on the disk).
   Status sync();
+  // The open file's size and modification time (fstat), which a rename keeps.
+  Outcome<FileInfo> info() const;
+  // Sets an extended attribute on the open file (fsetxattr), which a rename keeps. 0, or the errno: ENOTSUP
+  // when the file system keeps no user attributes, ENOSPC or E2BIG when the value does not fit.
+  int set_attribute(const char* name, std::string_view value);
   // Renames the file to path (creating parent folders), nothing flushed: the caller syncs before and the
   // folder after (fsync_directory) when the write must survive a power loss.
   Status rename_into(const std::string& path);
+  // The rename alone (no folder made): 0, or rename(2)'s errno (ENOENT: a folder is missing, ENOTDIR: a
+  // parent is a file, EISDIR: path is a folder).
+  int try_rename(const std::string& path);
   // sync() when writes.durable, rename_into(path), then fsync of the folder when writes.durable.
   Status commit(const std::string& path, const files::AtomicWrite& writes = {});
   const std::string& path() const { return path_; }

@@ -297,8 +297,8 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
-S3Service::S3Service(const std::string& data_dir, Random random, files::AtomicWrite writes)
-    : store_(data_dir, std::move(random), writes), temp_dir_(data_dir + "/.s3tmp") {}
+S3Service::S3Service(const std::string& data_dir, Random random, files::AtomicWrite writes, ObjectMetadata metadata)
+    : store_(data_dir, std::move(random), writes, metadata), temp_dir_(data_dir + "/.s3tmp") {}
 
 Response S3Service::error_response(const Error& error, const Request& request, std::string_view extra_xml) {
   Response response;

@@ -18,7 +18,8 @@ struct S3Call {
 
 class S3Service {
  public:
-  S3Service(const std::string& data_dir, Random random, files::AtomicWrite writes = {});
+  S3Service(const std::string& data_dir, Random random, files::AtomicWrite writes = {},
+            ObjectMetadata metadata = ObjectMetadata::InAttribute);
   // The request is already authenticated (and its aws-chunked body decoded).
   Response handle(const Request& request);
 

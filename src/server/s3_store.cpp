@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -25,26 +27,12 @@ constexpr int kMaxPartNumber = 10000;
 constexpr const char* kMetaFolder = ".s3meta";
 constexpr const char* kUploadsFolder = ".s3uploads";
 constexpr const char* kTempFolder = ".s3tmp";
+// The extended attribute holding an object's metadata (the user namespace: any file owner may set it).
+constexpr const char* kMetaAttribute = "user.athena-runner.s3";
 
-struct FileStat {
-  bool exists = false;
-  bool directory = false;
-  bool regular = false;
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-};
+using FileStat = FileInfo;
 
-FileStat stat_path(const std::string& path) {
-  struct stat info {};
-  FileStat result;
-  if (::stat(path.c_str(), &info) != 0) return result;
-  result.exists = true;
-  result.directory = S_ISDIR(info.st_mode);
-  result.regular = S_ISREG(info.st_mode);
-  result.size = static_cast<std::uint64_t>(info.st_size);
-  result.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
-  return result;
-}
+FileStat stat_path(const std::string& path) { return file_info(path); }
 
 json meta_to_json(const ObjectMeta& meta) {
   return json{{"key", meta.key},
@@ -59,11 +47,24 @@ json meta_to_json(const ObjectMeta& meta) {
               {"folder_marker", meta.folder_marker}};
 }
 
-std::optional<ObjectMeta> meta_from_json(const json& document) {
+// The object's metadata in its file's extended attribute: what the sidecar holds but the key (the file is
+// the key's) and the folder flag (only files carry one), defaults left out so that most values stay small.
+json meta_to_attribute(const ObjectMeta& meta) {
+  json document{{"size", meta.size}, {"mtime_ns", meta.mtime_ns}, {"etag", meta.etag}};
+  if (meta.content_type != ObjectMeta{}.content_type) document["content_type"] = meta.content_type;
+  if (!meta.headers.empty()) document["headers"] = meta.headers;
+  if (!meta.user_metadata.empty()) document["user_metadata"] = meta.user_metadata;
+  if (!meta.checksum_algorithm.empty()) document["checksum_algorithm"] = meta.checksum_algorithm;
+  if (!meta.checksum_value.empty()) document["checksum_value"] = meta.checksum_value;
+  return document;
+}
+
+// A sidecar's document (with "key"), or an attribute's (without: key is then the file's).
+std::optional<ObjectMeta> meta_from_json(const json& document, const std::string* file_key = nullptr) {
   if (!document.is_object()) return std::nullopt;
   try {
     ObjectMeta meta;
-    meta.key = document.at("key").get<std::string>();
+    meta.key = file_key != nullptr ? *file_key : document.at("key").get<std::string>();
     meta.size = document.at("size").get<std::uint64_t>();
     meta.mtime_ns = document.at("mtime_ns").get<std::int64_t>();
     meta.etag = document.at("etag").get<std::string>();
@@ -72,7 +73,7 @@ std::optional<ObjectMeta> meta_from_json(const json& document) {
     meta.user_metadata = document.value("user_metadata", std::map<std::string, std::string>{});
     meta.checksum_algorithm = document.value("checksum_algorithm", "");
     meta.checksum_value = document.value("checksum_value", "");
-    meta.folder_marker = document.value("folder_marker", false);
+    meta.folder_marker = file_key == nullptr && document.value("folder_marker", false);
     return meta;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -104,11 +105,12 @@ Error s3_error(std::string code, std::string message, int http_status) {
   return error;
 }
 
-S3Store::S3Store(std::string data_dir, Random random, files::AtomicWrite writes)
+S3Store::S3Store(std::string data_dir, Random random, files::AtomicWrite writes, ObjectMetadata metadata)
     : data_dir_(std::move(data_dir)),
       temp_dir_(data_dir_ + "/" + kTempFolder),
       random_(std::move(random)),
-      writes_(writes) {
+      writes_(writes),
+      attributes_(metadata == ObjectMetadata::InAttribute) {
   std::error_code ignored;
   // Temporary files left by a killed server are never objects: start with none (one server per data dir).
   fs::remove_all(temp_dir_, ignored);
@@ -164,6 +166,22 @@ std::optional<ObjectMeta> S3Store::read_sidecar(const std::string& bucket, const
   auto meta = meta_from_json(json::parse(text, nullptr, false));
   if (!meta || meta->key != key) return std::nullopt;
   return meta;
+}
+
+std::optional<ObjectMeta> S3Store::read_object_meta(const std::string& bucket, const std::string& key,
+                                                    std::uint64_t size, std::int64_t mtime_ns) const {
+  // The attribute first (written since 2026-12-04), then a sidecar (older objects, or a file system that
+  // keeps no attributes); either only while it describes the file as it is (size and modification time).
+  auto matches = [&](const std::optional<ObjectMeta>& meta) {
+    return meta && !meta->folder_marker && meta->size == size && meta->mtime_ns == mtime_ns;
+  };
+  if (auto text = read_attribute(object_path(bucket, key), kMetaAttribute)) {
+    auto meta = meta_from_json(json::parse(*text, nullptr, false), &key);
+    if (matches(meta)) return meta;
+  }
+  auto sidecar = read_sidecar(bucket, key);
+  if (matches(sidecar)) return sidecar;
+  return std::nullopt;
 }
 
 Status S3Store::check_bucket(const std::string& bucket) const {
@@ -250,35 +268,74 @@ Status S3Store::check_key_path(const std::string& bucket, const std::string& key
   return Ok{};
 }
 
+Status S3Store::rename_object(const std::string& bucket, const std::string& key, TempFile& file) const {
+  // The rename checks the key's path itself: a parent that is an object fails it (ENOTDIR), so does a key
+  // that names a folder (EISDIR), and a missing folder (ENOENT) is made once the bucket is known to exist.
+  // The store's checks run only then, for their answer: an overwrite costs the rename alone.
+  if (!valid_bucket_name(bucket)) return check_bucket(bucket);
+  if (std::string problem = key_problem(key); !problem.empty())
+    return s3_error("InvalidArgument", "Object key cannot be stored: " + problem + ".", 400);
+  const std::string path = object_path(bucket, key);
+  int error = file.try_rename(path);
+  if (error == ENOENT) {
+    if (auto status = check_bucket(bucket); !status) return status;
+    std::error_code made;
+    fs::create_directories(fs::path(path).parent_path(), made);
+    error = made ? made.value() : file.try_rename(path);
+  }
+  if (error == ENOTDIR || error == EISDIR || error == EEXIST) {
+    if (auto status = check_key_path(bucket, key); !status) return status;
+  }
+  if (error != 0) return io_error("cannot rename into", path, error);
+  return Ok{};
+}
+
 Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta) {
-  // Only the checks and the two renames hold the store's lock: the object's and the sidecar's fsyncs come
-  // before it and the folders' after it (durable writes), so concurrent puts do not queue behind the disk.
-  // The answer is sent after all of them.
+  // One file per object: its metadata goes into the file's extended attribute before the rename, so the
+  // rename publishes both at once. A file system that keeps no user attributes, or a value too large for
+  // one (ext4: one 4 KiB block), gets a sidecar instead, written and renamed beside the object.
+  // Only the checks and the renames hold the store's lock: the fsyncs come before it and the folders'
+  // after it (durable writes), so concurrent puts do not queue behind the disk. The answer is sent after all.
+  auto info = file.info();  // a rename keeps the size and the modification time
+  if (!info) return std::move(info).get_failure();
+  meta.size = info->size;
+  meta.mtime_ns = info->mtime_ns;
+  meta.folder_marker = false;
+  bool in_attribute = false;
+  if (attributes_.load(std::memory_order_relaxed)) {
+    int refused = file.set_attribute(kMetaAttribute, meta_to_attribute(meta).dump());
+    in_attribute = refused == 0;
+    if (refused == ENOTSUP) attributes_.store(false, std::memory_order_relaxed);  // the same for every file
+  }
+  std::optional<TempFile> sidecar;
+  if (!in_attribute) {
+    auto created = TempFile::create(temp_dir_);
+    if (!created) return std::move(created).get_failure();
+    sidecar.emplace(std::move(*created));
+    if (auto status = sidecar->append(meta_to_json(meta).dump()); !status) return std::move(status).get_failure();
+  }
   if (writes_.durable) {
     if (auto status = file.sync(); !status) return std::move(status).get_failure();
-  }
-  FileStat info = stat_path(file.path());  // a rename keeps the size and the modification time
-  meta.size = info.size;
-  meta.mtime_ns = info.mtime_ns;
-  meta.folder_marker = false;
-  auto sidecar = TempFile::create(temp_dir_);
-  if (!sidecar) return std::move(sidecar).get_failure();
-  if (auto status = sidecar->append(meta_to_json(meta).dump()); !status) return std::move(status).get_failure();
-  if (writes_.durable) {
-    if (auto status = sidecar->sync(); !status) return std::move(status).get_failure();
+    if (sidecar) {
+      if (auto status = sidecar->sync(); !status) return std::move(status).get_failure();
+    }
   }
   std::string path = object_path(bucket, meta.key);
-  std::string sidecar_target = sidecar_path(bucket, meta.key);
+  std::string sidecar_target = sidecar ? sidecar_path(bucket, meta.key) : std::string();
   {
     std::lock_guard lock(mutex_);
-    if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
-    if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
-    if (auto status = file.rename_into(path); !status) return std::move(status).get_failure();
-    if (auto status = sidecar->rename_into(sidecar_target); !status) return std::move(status).get_failure();
+    if (auto status = rename_object(bucket, meta.key, file); !status) return std::move(status).get_failure();
+    // A sidecar left by the previous object (written before attributes) stays until the key is deleted:
+    // the attribute is read first, and a sidecar counts only while it matches the file.
+    if (sidecar) {
+      if (auto status = sidecar->rename_into(sidecar_target); !status) return std::move(status).get_failure();
+    }
   }
   if (writes_.durable) {
-    for (const std::string& target : {path, sidecar_target}) {
-      if (auto status = fsync_directory(fs::path(target).parent_path().string()); !status)
+    if (auto status = fsync_directory(fs::path(path).parent_path().string()); !status)
+      return std::move(status).get_failure();
+    if (sidecar) {
+      if (auto status = fsync_directory(fs::path(sidecar_target).parent_path().string()); !status)
         return std::move(status).get_failure();
     }
   }
@@ -318,8 +375,7 @@ Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta me
       return s3_error("InvalidRequest", "A key ending in '/' is a folder here and must have an empty body.", 400);
     return put_object(bucket, std::move(meta), std::string_view());
   }
-  if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
-  if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
+  // The body is already on disk: the bucket and key are checked once, under the lock, by commit_object.
   meta.etag = "\"" + hex_encode(body.md5_raw) + "\"";
   return commit_object(bucket, *body.file, std::move(meta));
 }
@@ -330,14 +386,13 @@ Outcome<ObjectMeta> S3Store::head_object(const std::string& bucket, const std::s
     return s3_error("InvalidArgument", "Object key cannot be stored: " + problem + ".", 400);
   std::string path = object_path(bucket, key);
   FileStat info = stat_path(path);
-  auto sidecar = read_sidecar(bucket, key);
   if (key.back() == '/') {
+    auto sidecar = read_sidecar(bucket, key);
     if (info.directory && sidecar && sidecar->folder_marker) return *sidecar;
     return s3_error("NoSuchKey", "The specified key does not exist.", 404);
   }
   if (!info.regular) return s3_error("NoSuchKey", "The specified key does not exist.", 404);
-  if (sidecar && !sidecar->folder_marker && sidecar->size == info.size && sidecar->mtime_ns == info.mtime_ns)
-    return *sidecar;
+  if (auto stored = read_object_meta(bucket, key, info.size, info.mtime_ns)) return *stored;
   // Written by someone else (the engine, a user): describe the file itself.
   ObjectMeta meta;
   meta.key = key;
@@ -439,9 +494,12 @@ Outcome<std::vector<ListedKey>> S3Store::list_keys(const std::string& bucket, co
 }
 
 std::string S3Store::etag_of(const std::string& bucket, const ListedKey& listed) const {
-  auto sidecar = read_sidecar(bucket, listed.key);
-  if (sidecar && sidecar->size == listed.size && sidecar->mtime_ns == listed.mtime_ns) return sidecar->etag;
-  if (sidecar && sidecar->folder_marker) return sidecar->etag;
+  if (!listed.key.empty() && listed.key.back() == '/') {
+    auto sidecar = read_sidecar(bucket, listed.key);
+    if (sidecar && sidecar->folder_marker) return sidecar->etag;
+  } else if (auto stored = read_object_meta(bucket, listed.key, listed.size, listed.mtime_ns)) {
+    return stored->etag;
+  }
   return file_md5_etag(object_path(bucket, listed.key));
 }
 

@@ -1,15 +1,22 @@
 // S3 buckets and objects as plain files: <data dir>/<bucket>/<key>, the layout the local engine reads.
 // State lives in folders starting with '.', which no bucket name can:
+//   <data dir>/<bucket>/<key>, attribute user.athena-runner.s3  the object's metadata (ETag, content type,
+//                                                       user metadata, checksum) as JSON, set on the
+//                                                       file before its rename into place
 //   <data dir>/.s3meta/<bucket>/bucket.json            creation time
-//   <data dir>/.s3meta/<bucket>/<h2>/<sha256(key)>.json  one sidecar per object (ETag, content type,
-//                                                       user metadata, checksum), hashed so no key can
-//                                                       collide with another key's sidecar
+//   <data dir>/.s3meta/<bucket>/<h2>/<sha256(key)>.json  a sidecar instead: folder markers, objects on a
+//                                                       file system that refuses the attribute (or too
+//                                                       much metadata for one), and objects written
+//                                                       before 2026-12-04; hashed so no key can collide
+//                                                       with another key's sidecar
 //   <data dir>/.s3uploads/<upload id>/                  multipart uploads in progress
 //   <data dir>/.s3tmp/                                  temporary files, renamed into place when complete
-// Files that appear without a sidecar (written by the engine, or copied in by hand) are objects too:
-// their ETag is the MD5 of their content.
+// Metadata (attribute or sidecar) counts only while its size and modification time are the file's. Files
+// that appear without any (written by the engine, or copied in by hand) are objects too: their ETag is
+// the MD5 of their content.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -74,12 +81,17 @@ struct CompletedPart {
   std::string checksum_value;  // optional, as sent in CompleteMultipartUpload
 };
 
+// Where commit writes a new object's metadata: InAttribute (the file's extended attribute; a sidecar when the
+// file system refuses it) or InSidecar (always a sidecar, as before 2026-12-04: tests of that path).
+enum class ObjectMetadata { InAttribute, InSidecar };
+
 class S3Store {
  public:
-  // writes.durable: every acknowledged write is fsynced (object, sidecar and their folders) and survives a
-  // power loss; without it an acknowledged write survives a killed server (the kernel holds it), not a
-  // crash of the machine, and puts do not wait on the disk (`serve --fsync`).
-  S3Store(std::string data_dir, Random random, files::AtomicWrite writes = {});
+  // writes.durable: every acknowledged write is fsynced (object with its attribute, or sidecar, and folders) and
+  // survives a power loss; without it an acknowledged write survives a killed server (the kernel holds it), not a crash
+  // of the machine, and puts do not wait on the disk (`serve --fsync`).
+  S3Store(std::string data_dir, Random random, files::AtomicWrite writes = {},
+          ObjectMetadata metadata = ObjectMetadata::InAttribute);
 
   static bool valid_bucket_name(std::string_view name);
   // Why a key can not be stored under the data directory (empty when it can).
@@ -121,6 +133,11 @@ class S3Store {
  private:
   std::string sidecar_path(const std::string& bucket, const std::string& key) const;
   std::optional<ObjectMeta> read_sidecar(const std::string& bucket, const std::string& key) const;
+  // A file object's stored metadata (attribute, else sidecar) if it describes the file of that size and time.
+  std::optional<ObjectMeta> read_object_meta(const std::string& bucket, const std::string& key, std::uint64_t size,
+                                             std::int64_t mtime_ns) const;
+  // Under mutex_: file renamed to the key's path, or the store's error (NoSuchBucket, InvalidRequest, ...).
+  Status rename_object(const std::string& bucket, const std::string& key, class TempFile& file) const;
   Outcome<ObjectMeta> commit_object(const std::string& bucket, class TempFile& file, ObjectMeta meta);
   Status check_key_path(const std::string& bucket, const std::string& key) const;
   void remove_empty_parents(const std::string& bucket, const std::string& key) const;
@@ -129,7 +146,8 @@ class S3Store {
   std::string temp_dir_;
   Random random_;  // upload ids
   files::AtomicWrite writes_;
-  mutable std::mutex mutex_;  // bucket creation/deletion and the checks and renames of writes (no fsync under it)
+  std::atomic<bool> attributes_;  // false once the file system refused user attributes (ENOTSUP)
+  mutable std::mutex mutex_;      // bucket creation/deletion and the checks and renames of writes (no fsync under it)
 };
 
 }  // namespace athena_runner::server

@@ -501,6 +501,88 @@ def objects(bucket):
     }))
 
 
+def stored_metadata(bucket, data_dir):
+    """Metadata through the real server and where it lands on disk: the object's extended attribute (read here
+    with os.getxattr), a sidecar for what does not fit, old-format sidecars read as before. Expected values
+    come from the inputs and from hashlib/zlib."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    root = os.path.join(data_dir, bucket)
+
+    def sidecar(key):
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return os.path.join(data_dir, ".s3meta", bucket, digest[:2], digest + ".json")
+
+    def attribute(key):
+        try:
+            return json.loads(os.getxattr(os.path.join(root, key), "user.athena-runner.s3"))
+        except OSError:
+            return None
+
+    def described(key, **extra):
+        head = s3.head_object(Bucket=bucket, Key=key, **extra)
+        return {"etag": head["ETag"], "type": head["ContentType"], "metadata": head["Metadata"],
+                "disposition": head.get("ContentDisposition"), "cache": head.get("CacheControl"),
+                "crc32": head.get("ChecksumCRC32"), "length": head["ContentLength"]}
+
+    body = b"stored metadata\n" * 64
+    s3.put_object(Bucket=bucket, Key="m/obj", Body=body, ContentType="text/x-stored", Metadata={"owner": "team-a"},
+                  ContentDisposition="attachment; filename=obj.txt", CacheControl="max-age=60",
+                  ChecksumAlgorithm="CRC32")
+    result = {
+        "md5": '"%s"' % hashlib.md5(body).hexdigest(),
+        "crc32": base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode(),
+        "obj": described("m/obj", ChecksumMode="ENABLED"),
+        "obj_attribute": attribute("m/obj"), "obj_sidecar": os.path.exists(sidecar("m/obj")),
+    }
+    s3.copy_object(Bucket=bucket, Key="m/copy", CopySource={"Bucket": bucket, "Key": "m/obj"})
+    s3.copy_object(Bucket=bucket, Key="m/replaced", CopySource={"Bucket": bucket, "Key": "m/obj"},
+                   MetadataDirective="REPLACE", ContentType="text/x-replaced", Metadata={"owner": "team-b"})
+    result["copy"] = described("m/copy")
+    result["replaced"] = described("m/replaced")
+    part1, part2 = b"1" * (5 * 1024 * 1024), b"2" * 1000
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m/parts", ContentType="application/x-parts",
+                                        Metadata={"kind": "parts"})["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="m/parts", UploadId=upload, PartNumber=number, Body=part)["ETag"]
+             for number, part in [(1, part1), (2, part2)]]
+    s3.complete_multipart_upload(Bucket=bucket, Key="m/parts", UploadId=upload, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": etags[0]}, {"PartNumber": 2, "ETag": etags[1]}]})
+    result["parts"] = described("m/parts")
+    result["parts_expected"] = '"%s-2"' % hashlib.md5(hashlib.md5(part1).digest() + hashlib.md5(part2).digest()).hexdigest()
+    result["parts_attribute"] = attribute("m/parts") is not None
+    s3.put_object(Bucket=bucket, Key="m/folder/", Body=b"")
+    result["folder"] = described("m/folder/")["etag"]
+    # More metadata than one ext4 attribute block holds: a sidecar (on tmpfs it may stay in the attribute).
+    large = "l" * 1900
+    disposition = "attachment; filename=" + "f" * 2500
+    s3.put_object(Bucket=bucket, Key="m/large", Body=b"large", Metadata={"large": large}, ContentDisposition=disposition)
+    head = s3.head_object(Bucket=bucket, Key="m/large")
+    result["large_round_trip"] = head["Metadata"] == {"large": large} and head["ContentDisposition"] == disposition
+    result["large_in"] = sorted(name for name, present in [("attribute", attribute("m/large") is not None),
+                                                           ("sidecar", os.path.exists(sidecar("m/large")))] if present)
+    # Written by the previous version: an object with an old-format sidecar ("key" included) and no attribute.
+    legacy = os.path.join(root, "legacy", "old.csv")
+    os.makedirs(os.path.dirname(legacy))
+    with open(legacy, "wb") as out:
+        out.write(b"a,b\n1,2\n")
+    info = os.stat(legacy)
+    os.makedirs(os.path.dirname(sidecar("legacy/old.csv")), exist_ok=True)
+    with open(sidecar("legacy/old.csv"), "w") as out:
+        json.dump({"key": "legacy/old.csv", "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+                   "etag": '"0123456789abcdef0123456789abcdef-3"', "content_type": "text/csv", "headers": {},
+                   "user_metadata": {"from": "old"}, "checksum_algorithm": "", "checksum_value": "",
+                   "folder_marker": False}, out)
+    result["legacy"] = described("legacy/old.csv")
+    # Put by hand, no metadata: its MD5.
+    with open(os.path.join(root, "hand.txt"), "wb") as out:
+        out.write(b"by hand")
+    result["hand"] = described("hand.txt")
+    result["hand_md5"] = '"%s"' % hashlib.md5(b"by hand").hexdigest()
+    listing = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    result["listing"] = {item["Key"]: item["ETag"] for item in listing}
+    print(json.dumps(result))
+
+
 def wait_for(athena, query_execution_id):
     import time
     for _ in range(600):
@@ -758,6 +840,7 @@ if __name__ == "__main__":
      "virtual-host": lambda: virtual_host(arguments[0], arguments[1]),
      "presigned": lambda: presigned(arguments[0], arguments[1]),
      "objects": lambda: objects(arguments[0]),
+     "stored-metadata": lambda: stored_metadata(arguments[0], arguments[1]),
      "athena": lambda: athena_scenario(arguments[0], int(arguments[1])),
      "faults": faults,
      "athena-stop-concurrent": lambda: athena_stop_concurrent(int(arguments[0])),

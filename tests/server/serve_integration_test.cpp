@@ -503,6 +503,47 @@ TEST_F(Serve, ObjectOperationsMatchS3) {
   EXPECT_EQ(conditions["if_unmodified_since_past"]["status"], 412);
 }
 
+// Metadata through boto3 and where the server keeps it: the object file's attribute (read back by Python's
+// os.getxattr), a sidecar for what does not fit one, old-format sidecars and hand-written files as before.
+TEST_F(Serve, ObjectMetadataLivesInTheObjectsAttributeAndOldSidecarsStillRead) {
+  auto result = client({"stored-metadata", "meta-bucket", data_dir_});
+  const json& obj = result["obj"];
+  EXPECT_EQ(obj["etag"], result["md5"]);
+  EXPECT_EQ(obj["type"], "text/x-stored");
+  EXPECT_EQ(obj["metadata"], json::parse(R"({"owner": "team-a"})"));
+  EXPECT_EQ(obj["disposition"], "attachment; filename=obj.txt");
+  EXPECT_EQ(obj["cache"], "max-age=60");
+  EXPECT_EQ(obj["crc32"], result["crc32"]);
+  ASSERT_TRUE(result["obj_attribute"].is_object()) << result.dump();
+  EXPECT_EQ(result["obj_attribute"]["etag"], result["md5"]);
+  EXPECT_EQ(result["obj_attribute"]["checksum_value"], result["crc32"]);
+  EXPECT_EQ(result["obj_sidecar"], false);  // one file per object
+  EXPECT_EQ(result["copy"]["etag"], result["md5"]);
+  EXPECT_EQ(result["copy"]["type"], "text/x-stored");
+  EXPECT_EQ(result["copy"]["metadata"], json::parse(R"({"owner": "team-a"})"));
+  EXPECT_EQ(result["replaced"]["type"], "text/x-replaced");
+  EXPECT_EQ(result["replaced"]["metadata"], json::parse(R"({"owner": "team-b"})"));
+  EXPECT_EQ(result["parts"]["etag"], result["parts_expected"]);
+  EXPECT_EQ(result["parts"]["type"], "application/x-parts");
+  EXPECT_EQ(result["parts"]["metadata"], json::parse(R"({"kind": "parts"})"));
+  EXPECT_EQ(result["parts"]["length"], 5 * 1024 * 1024 + 1000);
+  EXPECT_EQ(result["parts_attribute"], true);
+  EXPECT_EQ(result["folder"], "\"d41d8cd98f00b204e9800998ecf8427e\"");  // MD5 of nothing
+  EXPECT_EQ(result["large_round_trip"], true);
+  EXPECT_EQ(result["large_in"].size(), 1u) << result["large_in"];
+  EXPECT_EQ(result["legacy"]["etag"], "\"0123456789abcdef0123456789abcdef-3\"");
+  EXPECT_EQ(result["legacy"]["type"], "text/csv");
+  EXPECT_EQ(result["legacy"]["metadata"], json::parse(R"({"from": "old"})"));
+  EXPECT_EQ(result["hand"]["etag"], result["hand_md5"]);
+  EXPECT_EQ(result["hand"]["type"], "binary/octet-stream");
+  const json& listing = result["listing"];
+  EXPECT_EQ(listing["m/obj"], result["md5"]);
+  EXPECT_EQ(listing["m/copy"], result["md5"]);
+  EXPECT_EQ(listing["m/parts"], result["parts_expected"]);
+  EXPECT_EQ(listing["legacy/old.csv"], "\"0123456789abcdef0123456789abcdef-3\"");
+  EXPECT_EQ(listing["hand.txt"], result["hand_md5"]);
+}
+
 TEST_F(Serve, RestartKeepsBucketsObjectsCatalogAndQueriesAndStopsCleanly) {
   ASSERT_EQ(aws({"s3", "mb", "s3://keep-bucket"}).exit_code, 0);
   const std::string file = dir_.write("keep.txt", "kept across restarts\n");

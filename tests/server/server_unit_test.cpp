@@ -2,15 +2,21 @@
 // streaming example), SigV4 verification against our signer, key mapping, and the S3 and Glue handlers
 // in-process over a temporary data directory.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/xattr.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "athena_runner/aws/http.hpp"
 #include "athena_runner/aws/sigv4.hpp"
 #include "athena_service.hpp"
 #include "auth.hpp"
 #include "checksums.hpp"
+#include "file_store.hpp"
 #include "glue_expression.hpp"
 #include "glue_service.hpp"
 #include "json_service.hpp"
@@ -340,6 +346,287 @@ TEST(S3Handlers, KeyPrefixOfAnotherKeyIsAClearError) {
   auto conflict = s3.handle(s3_request("PUT", "/bucket-c/a/b", "nested"));
   EXPECT_EQ(conflict.status, 409);
   EXPECT_NE(conflict.body.find("<Code>InvalidRequest</Code>"), std::string::npos);
+  EXPECT_NE(conflict.body.find("&apos;a&apos; is an object"), std::string::npos) << conflict.body;
+  auto deeper = s3.handle(s3_request("PUT", "/bucket-c/a/b/c", "nested"));
+  EXPECT_EQ(deeper.status, 409);
+  // The other way round: a key that is a folder of other keys.
+  ASSERT_EQ(s3.handle(s3_request("PUT", "/bucket-c/d/e", "file")).status, 200);
+  auto folder = s3.handle(s3_request("PUT", "/bucket-c/d", "plain"));
+  EXPECT_EQ(folder.status, 409);
+  EXPECT_NE(folder.body.find("other keys start with &apos;d/&apos;"), std::string::npos) << folder.body;
+  // Nothing changed, nothing left over.
+  EXPECT_EQ(testing::read_file(dir.path() + "/bucket-c/a"), "file");
+  EXPECT_EQ(testing::read_file(dir.path() + "/bucket-c/d/e"), "file");
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/.s3tmp"));
+  // A bucket deleted after the request was checked (the body already spooled): NoSuchBucket, and its
+  // folder is not made again.
+  S3Store store(dir.path(), Random::seeded(1));
+  auto file = TempFile::create(dir.path() + "/.s3tmp");
+  ASSERT_TRUE(file);
+  ASSERT_TRUE(file->append("late"));
+  SpooledBody body;
+  body.file = std::make_shared<TempFile>(std::move(*file));
+  body.size = 4;
+  body.md5_raw = md5_raw("late");
+  ObjectMeta meta;
+  meta.key = "k/late";
+  auto late = store.put_object("gone-bucket", meta, body);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.get_failure().code, "NoSuchBucket");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/gone-bucket"));
+}
+
+// Where an object's metadata went: its file's attribute (the JSON text) and its sidecar's path, if any.
+constexpr char kMetaAttribute[] = "user.athena-runner.s3";
+
+std::optional<std::string> attribute_of(const std::string& path) {
+  std::string value(65536, '\0');
+  ssize_t got = ::getxattr(path.c_str(), kMetaAttribute, value.data(), value.size());
+  if (got < 0) return std::nullopt;
+  value.resize(static_cast<std::size_t>(got));
+  return value;
+}
+
+std::string sidecar_of(const std::string& data_dir, const std::string& bucket, const std::string& key) {
+  std::string hash = aws::sha256_hex(key);
+  return data_dir + "/.s3meta/" + bucket + "/" + hash.substr(0, 2) + "/" + hash + ".json";
+}
+
+// Writes content into path in place (the same file, as an editor or `>` would), creating its folders.
+void overwrite(const std::string& path, const std::string& content) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+}
+
+Request with_headers(Request request, const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& header : headers) request.headers.push_back(header);
+  return request;
+}
+
+class S3Metadata : public ::testing::TestWithParam<ObjectMetadata> {};
+
+// Every piece of metadata S3 keeps survives the store (attribute or sidecar), a new service of the other kind
+// reads it, and the one storage chosen is the one used. Expected values are the request's own and MD5s and
+// CRC32s of the bodies computed here (CRC-32 of "123456789" is the catalogue's 0xCBF43926).
+TEST_P(S3Metadata, RoundTripsThroughTheStore) {
+  const bool in_attribute = GetParam() == ObjectMetadata::InAttribute;
+  TempDir dir;
+  const std::string data = dir.path();
+  auto s3 = std::make_unique<S3Service>(data, Random::seeded(1), files::AtomicWrite{}, GetParam());
+  ASSERT_EQ(s3->handle(s3_request("PUT", "/meta")).status, 200);
+  const std::string body = "123456789";
+  auto put = s3->handle(with_headers(s3_request("PUT", "/meta/a/obj.txt", body),
+                                     {{"content-type", "text/x-test"},
+                                      {"content-disposition", "attachment; filename=\"obj.txt\""},
+                                      {"cache-control", "max-age=60"},
+                                      {"x-amz-meta-owner", "team-a"},
+                                      {"x-amz-meta-note", "100% done"},
+                                      {"x-amz-checksum-crc32", "y/Q5Jg=="}}));
+  ASSERT_EQ(put.status, 200) << put.body;
+  const std::string etag = "\"" + hex_encode(md5_raw(body)) + "\"";
+  EXPECT_EQ(header_of(put, "ETag"), etag);
+  const std::string object = data + "/meta/a/obj.txt";
+  auto attribute = attribute_of(object);
+  EXPECT_EQ(attribute.has_value(), in_attribute);
+  EXPECT_EQ(std::filesystem::exists(sidecar_of(data, "meta", "a/obj.txt")), !in_attribute);
+  if (attribute) {
+    auto stored = nlohmann::json::parse(*attribute);
+    EXPECT_EQ(stored["etag"], etag);
+    EXPECT_EQ(stored["size"], body.size());
+    EXPECT_EQ(stored["user_metadata"]["owner"], "team-a");
+  }
+  // The temporary folder keeps nothing.
+  EXPECT_TRUE(std::filesystem::is_empty(data + "/.s3tmp"));
+
+  auto copy = s3->handle(with_headers(s3_request("PUT", "/meta/copied"), {{"x-amz-copy-source", "/meta/a/obj.txt"}}));
+  ASSERT_EQ(copy.status, 200) << copy.body;
+  auto replaced =
+      s3->handle(with_headers(s3_request("PUT", "/meta/replaced"), {{"x-amz-copy-source", "/meta/a/obj.txt"},
+                                                                    {"x-amz-metadata-directive", "REPLACE"},
+                                                                    {"content-type", "text/x-new"},
+                                                                    {"x-amz-meta-owner", "team-b"}}));
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  // Multipart: S3's ETag is the MD5 of the parts' MD5s, "-<parts>".
+  auto created = s3->handle(with_headers(s3_request("POST", "/meta/mp.bin?uploads"),
+                                         {{"content-type", "application/x-parts"}, {"x-amz-meta-kind", "parts"}}));
+  ASSERT_EQ(created.status, 200) << created.body;
+  auto id_start = created.body.find("<UploadId>") + 10;
+  const std::string upload_id = created.body.substr(id_start, created.body.find("</UploadId>") - id_start);
+  const std::string part1(5 * 1024 * 1024, 'p');
+  const std::string part2 = "tail";
+  auto etag1 =
+      header_of(s3->handle(s3_request("PUT", "/meta/mp.bin?partNumber=1&uploadId=" + upload_id, part1)), "ETag");
+  auto etag2 =
+      header_of(s3->handle(s3_request("PUT", "/meta/mp.bin?partNumber=2&uploadId=" + upload_id, part2)), "ETag");
+  auto completed = s3->handle(s3_request("POST", "/meta/mp.bin?uploadId=" + upload_id,
+                                         "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + etag1 +
+                                             "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>" + etag2 +
+                                             "</ETag></Part></CompleteMultipartUpload>"));
+  ASSERT_EQ(completed.status, 200) << completed.body;
+  const std::string multipart_etag = "\"" + hex_encode(md5_raw(md5_raw(part1) + md5_raw(part2))) + "-2\"";
+  auto folder = s3->handle(s3_request("PUT", "/meta/logs/"));
+  ASSERT_EQ(folder.status, 200) << folder.body;
+
+  // Read back by a new service that writes the other way: reading takes either.
+  s3 = std::make_unique<S3Service>(data, Random::seeded(2), files::AtomicWrite{},
+                                   in_attribute ? ObjectMetadata::InSidecar : ObjectMetadata::InAttribute);
+  Request head_request = with_headers(s3_request("HEAD", "/meta/a/obj.txt"), {{"x-amz-checksum-mode", "ENABLED"}});
+  auto head = s3->handle(head_request);
+  ASSERT_EQ(head.status, 200);
+  EXPECT_EQ(header_of(head, "ETag"), etag);
+  EXPECT_EQ(header_of(head, "Content-Type"), "text/x-test");
+  EXPECT_EQ(header_of(head, "content-disposition"), "attachment; filename=\"obj.txt\"");
+  EXPECT_EQ(header_of(head, "cache-control"), "max-age=60");
+  EXPECT_EQ(header_of(head, "x-amz-meta-owner"), "team-a");
+  EXPECT_EQ(header_of(head, "x-amz-meta-note"), "100% done");
+  EXPECT_EQ(header_of(head, "x-amz-checksum-crc32"), "y/Q5Jg==");
+  auto get = s3->handle(s3_request("GET", "/meta/a/obj.txt"));
+  EXPECT_EQ(header_of(get, "ETag"), etag);
+  EXPECT_EQ(header_of(get, "x-amz-meta-owner"), "team-a");
+  auto expect_head = [&](const std::string& path, const std::string& expected_etag, const std::string& type,
+                         const std::string& owner) {
+    auto response = s3->handle(s3_request("HEAD", path));
+    EXPECT_EQ(header_of(response, "ETag"), expected_etag) << path;
+    EXPECT_EQ(header_of(response, "Content-Type"), type) << path;
+    EXPECT_EQ(header_of(response, "x-amz-meta-owner"), owner) << path;
+    return response;
+  };
+  expect_head("/meta/copied", etag, "text/x-test", "team-a");
+  EXPECT_EQ(header_of(expect_head("/meta/replaced", etag, "text/x-new", "team-b"), "x-amz-meta-note"), "");
+  auto multipart = expect_head("/meta/mp.bin", multipart_etag, "application/x-parts", "");
+  EXPECT_EQ(header_of(multipart, "x-amz-meta-kind"), "parts");
+  EXPECT_EQ(header_of(multipart, "Content-Length"), std::to_string(part1.size() + part2.size()));
+  EXPECT_EQ(s3->handle(s3_request("HEAD", "/meta/logs/")).status, 200);
+  // A folder marker keeps its sidecar (a folder's time changes with its entries).
+  EXPECT_TRUE(std::filesystem::exists(sidecar_of(data, "meta", "logs/")));
+  auto list = s3->handle(s3_request("GET", "/meta?list-type=2"));
+  for (const auto& [key, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"a/obj.txt", etag},
+                                                        {"copied", etag},
+                                                        {"logs/", "\"" + hex_encode(md5_raw("")) + "\""},
+                                                        {"mp.bin", multipart_etag},
+                                                        {"replaced", etag}}) {
+    std::string xml_etag = expected;
+    for (std::size_t at = 0; (at = xml_etag.find('"', at)) != std::string::npos; at += 6)
+      xml_etag.replace(at, 1, "&quot;");
+    EXPECT_NE(list.body.find("<Key>" + key + "</Key><LastModified>"), std::string::npos) << key << list.body;
+    auto entry = list.body.find("<Key>" + key + "</Key>");
+    EXPECT_NE(list.body.find("<ETag>" + xml_etag + "</ETag>", entry), std::string::npos) << key << list.body;
+  }
+  // Deleting removes the object and whatever held its metadata.
+  EXPECT_EQ(s3->handle(s3_request("DELETE", "/meta/a/obj.txt")).status, 204);
+  EXPECT_EQ(s3->handle(s3_request("HEAD", "/meta/a/obj.txt")).status, 404);
+  EXPECT_FALSE(std::filesystem::exists(sidecar_of(data, "meta", "a/obj.txt")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Storage, S3Metadata, ::testing::Values(ObjectMetadata::InAttribute, ObjectMetadata::InSidecar),
+                         [](const auto& parameter) {
+                           return parameter.param == ObjectMetadata::InAttribute ? "Attribute" : "Sidecar";
+                         });
+
+// A data directory written before attributes: objects with sidecars in the old format (as that version wrote
+// them, "key" included) keep their metadata; a sidecar or attribute older than its file is ignored.
+TEST(S3Metadata, OldSidecarsAreReadAndStaleMetadataIsIgnored) {
+  TempDir dir;
+  const std::string data = dir.path();
+  {
+    S3Service s3(data, Random::seeded(1));
+    ASSERT_EQ(s3.handle(s3_request("PUT", "/old")).status, 200);
+  }
+  const std::string object = dir.write("old/legacy/old.csv", "a,b\n1,2\n");
+  auto mtime_ns = [](const std::string& path) {
+    struct stat info {};
+    ::stat(path.c_str(), &info);
+    return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  };
+  // A multipart ETag: not the file's MD5, so it can only come from the sidecar.
+  const std::string old_etag = "\"0123456789abcdef0123456789abcdef-3\"";
+  nlohmann::json sidecar{{"key", "legacy/old.csv"},
+                         {"size", 8},
+                         {"mtime_ns", mtime_ns(object)},
+                         {"etag", old_etag},
+                         {"content_type", "text/csv"},
+                         {"headers", {{"content-language", "en"}}},
+                         {"user_metadata", {{"from", "old-version"}}},
+                         {"checksum_algorithm", ""},
+                         {"checksum_value", ""},
+                         {"folder_marker", false}};
+  std::string sidecar_path = sidecar_of(data, "old", "legacy/old.csv");
+  overwrite(sidecar_path, sidecar.dump());
+
+  S3Service s3(data, Random::seeded(1));
+  auto head = s3.handle(s3_request("HEAD", "/old/legacy/old.csv"));
+  ASSERT_EQ(head.status, 200);
+  EXPECT_EQ(header_of(head, "ETag"), old_etag);
+  EXPECT_EQ(header_of(head, "Content-Type"), "text/csv");
+  EXPECT_EQ(header_of(head, "content-language"), "en");
+  EXPECT_EQ(header_of(head, "x-amz-meta-from"), "old-version");
+  auto list = s3.handle(s3_request("GET", "/old?list-type=2"));
+  EXPECT_NE(list.body.find("<ETag>&quot;0123456789abcdef0123456789abcdef-3&quot;</ETag>"), std::string::npos)
+      << list.body;
+
+  // The file changed by hand: its sidecar no longer describes it.
+  overwrite(object, "a,b\n1,2\n3,4\n");
+  head = s3.handle(s3_request("HEAD", "/old/legacy/old.csv"));
+  EXPECT_EQ(header_of(head, "ETag"), "\"" + hex_encode(md5_raw("a,b\n1,2\n3,4\n")) + "\"");
+  EXPECT_EQ(header_of(head, "Content-Type"), "binary/octet-stream");
+  EXPECT_EQ(header_of(head, "x-amz-meta-from"), "");
+
+  // A put over an object with an old sidecar: the new attribute wins over the leftover sidecar.
+  overwrite(sidecar_path, sidecar.dump());
+  auto put = s3.handle(with_headers(s3_request("PUT", "/old/legacy/old.csv", "new"), {{"content-type", "text/x-new"}}));
+  ASSERT_EQ(put.status, 200) << put.body;
+  head = s3.handle(s3_request("HEAD", "/old/legacy/old.csv"));
+  EXPECT_EQ(header_of(head, "ETag"), "\"" + hex_encode(md5_raw("new")) + "\"");
+  EXPECT_EQ(header_of(head, "Content-Type"), "text/x-new");
+  EXPECT_EQ(header_of(head, "x-amz-meta-from"), "");
+
+  // An attribute older than its file (rewritten in place, same inode): ignored too.
+  ASSERT_TRUE(attribute_of(object).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    std::FILE* file = std::fopen(object.c_str(), "r+b");
+    ASSERT_NE(file, nullptr);
+    std::fputs("NEW", file);
+    std::fclose(file);
+  }
+  ASSERT_TRUE(attribute_of(object).has_value());  // same file: the attribute stayed
+  head = s3.handle(s3_request("HEAD", "/old/legacy/old.csv"));
+  EXPECT_EQ(header_of(head, "ETag"), "\"" + hex_encode(md5_raw("NEW")) + "\"");
+  EXPECT_EQ(header_of(head, "Content-Type"), "binary/octet-stream");
+}
+
+// More metadata than an attribute can hold on this file system (ext4: one 4 KiB block for all of a file's
+// attributes) goes to a sidecar, and reads back the same. On a file system with room (tmpfs), it stays in the
+// attribute; either way exactly one of them holds it.
+TEST(S3Metadata, MetadataTooLargeForAnAttributeGoesToASidecar) {
+  TempDir dir;
+  const std::string data = dir.path();
+  S3Service s3(data, Random::seeded(1));
+  ASSERT_EQ(s3.handle(s3_request("PUT", "/big")).status, 200);
+  const std::string large(1900, 'm');
+  const std::string disposition = "attachment; filename=\"" + std::string(3000, 'f') + "\"";
+  auto put = s3.handle(with_headers(s3_request("PUT", "/big/k", "x"),
+                                    {{"x-amz-meta-large", large}, {"content-disposition", disposition}}));
+  ASSERT_EQ(put.status, 200) << put.body;
+  const bool in_attribute = attribute_of(data + "/big/k").has_value();
+  const bool in_sidecar = std::filesystem::exists(sidecar_of(data, "big", "k"));
+  EXPECT_NE(in_attribute, in_sidecar);
+  struct statfs info {};
+  ASSERT_EQ(::statfs(data.c_str(), &info), 0);
+  if (info.f_type == 0xEF53) {  // EXT4_SUPER_MAGIC
+    EXPECT_TRUE(in_sidecar);
+  }
+  auto head = s3.handle(s3_request("HEAD", "/big/k"));
+  EXPECT_EQ(header_of(head, "x-amz-meta-large"), large);
+  EXPECT_EQ(header_of(head, "content-disposition"), disposition);
+  EXPECT_EQ(header_of(head, "ETag"), "\"" + hex_encode(md5_raw("x")) + "\"");
+  // A smaller put of the same key goes back to the attribute; the sidecar left no longer matches the file.
+  ASSERT_EQ(s3.handle(with_headers(s3_request("PUT", "/big/k", "y"), {{"x-amz-meta-small", "s"}})).status, 200);
+  head = s3.handle(s3_request("HEAD", "/big/k"));
+  EXPECT_EQ(header_of(head, "x-amz-meta-small"), "s");
+  EXPECT_EQ(header_of(head, "x-amz-meta-large"), "");
+  EXPECT_EQ(header_of(head, "ETag"), "\"" + hex_encode(md5_raw("y")) + "\"");
 }
 
 Request glue_request(const std::string& operation, const nlohmann::json& input) {

@@ -16,6 +16,7 @@ class MotoServer {
   ~MotoServer();
 
   int port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Variables that point an SDK (ours, awscli, boto3) at this server with dummy credentials.
   std::map<std::string, std::string> client_environment() const;
