@@ -1594,7 +1594,7 @@ TEST_P(HandlerEvents, AFailedDeliveryFailsTheRunOnceAndForAll) {
 // it for real. What arrived is read back by another path than the writer's: the json objects with boto3, gzip
 // and Python's json; the parquet objects by a query through serve over a Glue table made on their folder (the
 // engine's parquet reader, not its UNLOAD writer). The rows expected are kSalesCsv's.
-class HandlerServeDelivery : public HandlerMoto {
+class HandlerServeDelivery : public HandlerEvents {
  protected:
   // {"json": [rows of every json object], "parquet": [rows of a SELECT over the parquet folder]}.
   json read_back(const json& json_objects, const std::string& parquet_folder) const {
@@ -1685,6 +1685,7 @@ print(json.dumps(out))
 };
 
 TEST_P(HandlerServeDelivery, WaitModeDeliversParquetAndJsonThroughUnload) {
+  config_.completion = CompletionMode::Wait;
   auto response = invoke(R"({"query": )" + sales_report() + R"(, "scheduled_time": "2024-05-02T04:00:00Z"})");
   ASSERT_TRUE(response.is_success()) << response.error_type() << ": " << response.error_message();
   auto query = json::parse(response.payload())["queries"][0];
@@ -1693,30 +1694,12 @@ TEST_P(HandlerServeDelivery, WaitModeDeliversParquetAndJsonThroughUnload) {
 }
 
 TEST_P(HandlerServeDelivery, EventsModeDeliversParquetAndJsonOnceThroughUnload) {
-  config_.completion = CompletionMode::Events;
   auto started =
       invoke(R"({"query": )" + sales_report(" -- hold_me") + R"(, "scheduled_time": "2024-05-02T04:00:00Z"})");
   ASSERT_TRUE(started.is_success()) << started.error_type() << ": " << started.error_message();
   const std::string id = json::parse(started.payload())["queries"][0]["query_execution_id"];
   engine_->release(id);
-  const std::string event = json{
-      {"version", "0"},
-      {"id", "abcdef00-1234-5678-9abc-def012345678"},
-      {"detail-type", "Athena Query State Change"},
-      {"source", "aws.athena"},
-      {"account", "123456789012"},
-      {"time", "2019-10-06T09:30:10Z"},
-      {"region", "us-east-1"},
-      {"resources", json::array()},
-      {"detail",
-       {{"versionId", "0"},
-        {"currentState", "SUCCEEDED"},
-        {"previousState", "RUNNING"},
-        {"statementType", "DML"},
-        {"queryExecutionId", id},
-        {"workgroupName", "primary"},
-        {"sequenceNumber",
-         "3"}}}}.dump();
+  const std::string event = state_change(id, "SUCCEEDED", "RUNNING");
   auto finished = invoke(event);
   ASSERT_TRUE(finished.is_success()) << finished.error_type() << ": " << finished.error_message();
   auto query = json::parse(finished.payload())["queries"][0];

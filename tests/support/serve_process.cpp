@@ -30,16 +30,7 @@ void ServeProcess::kill_hard() {
 }
 
 std::map<std::string, std::string> ServeProcess::client_environment() const {
-  return {
-      {"AWS_ACCESS_KEY_ID", "test"},
-      {"AWS_SECRET_ACCESS_KEY", "test"},
-      {"AWS_REGION", "us-east-1"},
-      {"AWS_DEFAULT_REGION", "us-east-1"},
-      {"AWS_ENDPOINT_URL", endpoint()},
-      {"AWS_CONFIG_FILE", "/dev/null"},
-      {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
-      {"AWS_EC2_METADATA_DISABLED", "true"},
-  };
+  return sdk_environment(endpoint(), "test", "test");
 }
 
 }  // namespace athena_runner::testing
