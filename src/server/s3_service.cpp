@@ -613,11 +613,20 @@ Response S3Service::put_object(const S3Call& call) {
   auto fail = [&](const Error& error) { return error_response(error, request); };
   auto verified = verify_body_checksums(request);
   if (!verified) return fail(verified.get_failure());
+  // Conditional writes: If-None-Match takes only "*" (any other value is not a write condition S3 offers).
+  WriteCondition condition;
+  if (auto if_none_match = request.header("if-none-match")) {
+    if (*if_none_match != "*")
+      return fail(s3_error("NotImplemented",
+                           "If-None-Match on PutObject accepts only '*' (write only if the key is new).", 501));
+    condition.if_none_match = true;
+  }
+  condition.if_match = request.header("if-match");
   ObjectMeta meta = meta_from_request(request, key);
   meta.checksum_algorithm = verified->algorithm;
   meta.checksum_value = verified->value;
-  auto stored = request.spooled ? store_.put_object(bucket, std::move(meta), *request.spooled)
-                                : store_.put_object(bucket, std::move(meta), request.body);
+  auto stored = request.spooled ? store_.put_object(bucket, std::move(meta), *request.spooled, condition)
+                                : store_.put_object(bucket, std::move(meta), request.body, condition);
   if (!stored) return fail(stored.get_failure());
   Response response = empty_response(200);
   response.set_header("ETag", stored->etag);

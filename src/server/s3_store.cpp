@@ -268,6 +268,25 @@ Status S3Store::check_key_path(const std::string& bucket, const std::string& key
   return Ok{};
 }
 
+Status S3Store::check_write_condition(const std::string& bucket, const std::string& key,
+                                      const WriteCondition& condition) const {
+  if (!condition.if_none_match && !condition.if_match) return Ok{};
+  auto existing = head_object(bucket, key);
+  if (!existing && existing.get_failure().code != "NoSuchKey") return std::move(existing).get_failure();
+  auto unquoted = [](std::string_view etag) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+    return std::string(etag);
+  };
+  const Error failed =
+      s3_error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412);
+  if (condition.if_none_match && existing) return failed;
+  if (condition.if_match) {
+    if (!existing) return std::move(existing).get_failure();  // NoSuchKey
+    if (unquoted(*condition.if_match) != unquoted(existing->etag)) return failed;
+  }
+  return Ok{};
+}
+
 Status S3Store::rename_object(const std::string& bucket, const std::string& key, TempFile& file) const {
   // The rename checks the key's path itself: a parent that is an object fails it (ENOTDIR), so does a key
   // that names a folder (EISDIR), and a missing folder (ENOENT) is made once the bucket is known to exist.
@@ -290,7 +309,8 @@ Status S3Store::rename_object(const std::string& bucket, const std::string& key,
   return Ok{};
 }
 
-Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta) {
+Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& file, ObjectMeta meta,
+                                           const WriteCondition& condition) {
   // One file per object: its metadata goes into the file's extended attribute before the rename, so the
   // rename publishes both at once. A file system that keeps no user attributes, or a value too large for
   // one (ext4: one 4 KiB block), gets a sidecar instead, written and renamed beside the object.
@@ -324,6 +344,8 @@ Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& 
   std::string sidecar_target = sidecar ? sidecar_path(bucket, meta.key) : std::string();
   {
     std::lock_guard lock(mutex_);
+    if (auto status = check_write_condition(bucket, meta.key, condition); !status)
+      return std::move(status).get_failure();
     if (auto status = rename_object(bucket, meta.key, file); !status) return std::move(status).get_failure();
     // A sidecar left by the previous object (written before attributes) stays until the key is deleted:
     // the attribute is read first, and a sidecar counts only while it matches the file.
@@ -342,7 +364,8 @@ Outcome<ObjectMeta> S3Store::commit_object(const std::string& bucket, TempFile& 
   return meta;
 }
 
-Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta meta, std::string_view body) {
+Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta meta, std::string_view body,
+                                        const WriteCondition& condition) {
   if (auto status = check_bucket(bucket); !status) return std::move(status).get_failure();
   if (auto status = check_key_path(bucket, meta.key); !status) return std::move(status).get_failure();
   meta.etag = "\"" + hex_encode(md5_raw(body)) + "\"";
@@ -351,6 +374,8 @@ Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta me
     if (!body.empty())
       return s3_error("InvalidRequest", "A key ending in '/' is a folder here and must have an empty body.", 400);
     std::lock_guard lock(mutex_);
+    if (auto status = check_write_condition(bucket, meta.key, condition); !status)
+      return std::move(status).get_failure();
     std::string path = object_path(bucket, meta.key);
     std::error_code error;
     fs::create_directories(path, error);
@@ -366,18 +391,19 @@ Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta me
   auto file = TempFile::create(temp_dir_);
   if (!file) return std::move(file).get_failure();
   if (auto status = file->append(body); !status) return std::move(status).get_failure();
-  return commit_object(bucket, *file, std::move(meta));
+  return commit_object(bucket, *file, std::move(meta), condition);
 }
 
-Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta meta, const SpooledBody& body) {
+Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta meta, const SpooledBody& body,
+                                        const WriteCondition& condition) {
   if (!meta.key.empty() && meta.key.back() == '/') {
     if (body.size != 0)
       return s3_error("InvalidRequest", "A key ending in '/' is a folder here and must have an empty body.", 400);
-    return put_object(bucket, std::move(meta), std::string_view());
+    return put_object(bucket, std::move(meta), std::string_view(), condition);
   }
   // The body is already on disk: the bucket and key are checked once, under the lock, by commit_object.
   meta.etag = "\"" + hex_encode(body.md5_raw) + "\"";
-  return commit_object(bucket, *body.file, std::move(meta));
+  return commit_object(bucket, *body.file, std::move(meta), condition);
 }
 
 Outcome<ObjectMeta> S3Store::head_object(const std::string& bucket, const std::string& key) const {

@@ -48,6 +48,15 @@ struct ObjectMeta {
   bool folder_marker = false;                        // a key ending in '/', kept as a folder
 };
 
+// A conditional write (PutObject's If-None-Match: * and If-Match: <ETag>), checked under the store's lock
+// with the write itself, so of two writers with the same condition one wins: 412 PreconditionFailed when it
+// does not hold (If-None-Match and the key exists, If-Match and another ETag), 404 NoSuchKey for If-Match on
+// a missing key (the S3 User Guide, "How to prevent object overwrites with conditional writes").
+struct WriteCondition {
+  bool if_none_match = false;           // If-None-Match: * (the only value S3 accepts)
+  std::optional<std::string> if_match;  // an ETag, quoted or not
+};
+
 struct BucketInfo {
   std::string name;
   std::int64_t creation_ns = 0;
@@ -104,9 +113,11 @@ class S3Store {
 
   // body is the whole object; meta carries the request's content type, headers, user metadata and
   // verified checksum. Returns the stored metadata (ETag, size, time).
-  Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, std::string_view body);
+  Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, std::string_view body,
+                                 const WriteCondition& condition = {});
   // The same, for a body already in a temporary file (renamed into place, never copied).
-  Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, const SpooledBody& body);
+  Outcome<ObjectMeta> put_object(const std::string& bucket, ObjectMeta meta, const SpooledBody& body,
+                                 const WriteCondition& condition = {});
   Outcome<ObjectMeta> head_object(const std::string& bucket, const std::string& key) const;
   Status delete_object(const std::string& bucket, const std::string& key);
   Outcome<ObjectMeta> copy_object(const std::string& source_bucket, const std::string& source_key,
@@ -138,7 +149,10 @@ class S3Store {
                                              std::int64_t mtime_ns) const;
   // Under mutex_: file renamed to the key's path, or the store's error (NoSuchBucket, InvalidRequest, ...).
   Status rename_object(const std::string& bucket, const std::string& key, class TempFile& file) const;
-  Outcome<ObjectMeta> commit_object(const std::string& bucket, class TempFile& file, ObjectMeta meta);
+  Outcome<ObjectMeta> commit_object(const std::string& bucket, class TempFile& file, ObjectMeta meta,
+                                    const WriteCondition& condition = {});
+  Status check_write_condition(const std::string& bucket, const std::string& key,
+                               const WriteCondition& condition) const;
   Status check_key_path(const std::string& bucket, const std::string& key) const;
   void remove_empty_parents(const std::string& bucket, const std::string& key) const;
 

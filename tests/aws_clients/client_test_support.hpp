@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -19,10 +20,10 @@ namespace athena_runner::testing {
 
 inline constexpr char kAwsHelper[] = AR_SOURCE_DIR "/tests/aws_clients/aws_helper.py";
 
-// Our clients' context pointed at `moto` with the same dummy credentials the helper uses.
-inline std::shared_ptr<aws::ClientContext> moto_context(
-    const MotoServer& moto, const aws::HttpBackend& http_backend = aws::curl_http_backend()) {
-  auto variables = moto.client_environment();
+// Our clients' context for the endpoint and dummy credentials of `variables` (a peer's client_environment()).
+inline std::shared_ptr<aws::ClientContext> client_context(
+    const std::map<std::string, std::string>& variables,
+    const aws::HttpBackend& http_backend = aws::curl_http_backend()) {
   auto context = std::make_shared<aws::ClientContext>();
   context->environment = aws::Environment::from_map(variables);
   context->region = variables.at("AWS_REGION");
@@ -35,11 +36,17 @@ inline std::shared_ptr<aws::ClientContext> moto_context(
   return context;
 }
 
-// One boto3 call against `moto`; the response as JSON (timestamps as epoch seconds).
-inline nlohmann::json boto3_call(const MotoServer& moto, const std::string& service, const std::string& operation,
+// Our clients' context pointed at `moto` with the same dummy credentials the helper uses.
+inline std::shared_ptr<aws::ClientContext> moto_context(
+    const MotoServer& moto, const aws::HttpBackend& http_backend = aws::curl_http_backend()) {
+  return client_context(moto.client_environment(), http_backend);
+}
+
+// One boto3 call against the endpoint of `variables`; the response as JSON (timestamps as epoch seconds).
+inline nlohmann::json boto3_call(const std::map<std::string, std::string>& variables, const std::string& service,
+                                 const std::string& operation,
                                  const nlohmann::json& params = nlohmann::json::object()) {
-  auto result =
-      run_process({"python3", kAwsHelper, "call", service, operation, params.dump()}, {}, moto.client_environment());
+  auto result = run_process({"python3", kAwsHelper, "call", service, operation, params.dump()}, {}, variables);
   if (result.exit_code != 0) {
     ADD_FAILURE() << "boto3 " << service << " " << operation << " failed: " << result.err;
     return nullptr;
@@ -47,14 +54,24 @@ inline nlohmann::json boto3_call(const MotoServer& moto, const std::string& serv
   return nlohmann::json::parse(result.out);
 }
 
+// One boto3 call against `moto`.
+inline nlohmann::json boto3_call(const MotoServer& moto, const std::string& service, const std::string& operation,
+                                 const nlohmann::json& params = nlohmann::json::object()) {
+  return boto3_call(moto.client_environment(), service, operation, params);
+}
+
 // Several boto3 calls in one python process: [{"service", "operation", "params"}, ...] -> responses.
-inline nlohmann::json boto3_batch(const MotoServer& moto, const nlohmann::json& calls) {
-  auto result = run_process({"python3", kAwsHelper, "batch"}, calls.dump(), moto.client_environment());
+inline nlohmann::json boto3_batch(const std::map<std::string, std::string>& variables, const nlohmann::json& calls) {
+  auto result = run_process({"python3", kAwsHelper, "batch"}, calls.dump(), variables);
   if (result.exit_code != 0) {
     ADD_FAILURE() << "boto3 batch failed: " << result.err;
     return nlohmann::json::array();
   }
   return nlohmann::json::parse(result.out);
+}
+
+inline nlohmann::json boto3_batch(const MotoServer& moto, const nlohmann::json& calls) {
+  return boto3_batch(moto.client_environment(), calls);
 }
 
 // Queues one result set in moto's Athena (its /moto-api/static/athena/query-results API): the next

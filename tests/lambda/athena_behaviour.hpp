@@ -1,35 +1,51 @@
-// The part of Athena moto_server cannot play, for the handler's tests: a thin engine decorator over the real
-// Athena engine (talking to moto) that says exactly what it plays, as Athena documents it.
+// The part of Athena its peer cannot play, for the handler's tests: a thin engine decorator over the real Athena
+// engine (talking to moto_server or to `athena-runner serve`) that says exactly what it plays, as Athena
+// documents it.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "athena_runner/runner/engine.hpp"
 
 namespace athena_runner::testing {
 
-inline constexpr char kFailMarker[] = "fail_me";    // FAILED, not retryable (a user error)
+inline constexpr char kFailMarker[] = "fail_me";    // FAILED, not retryable (a user error); moto only
 inline constexpr char kFlakyMarker[] = "flaky_me";  // FAILED, retryable, for the first `flaky_failures` starts
-inline constexpr char kHoldMarker[] = "hold_me";    // RUNNING until release() (moto ends every query at once)
+inline constexpr char kHoldMarker[] = "hold_me";    // RUNNING until release() (both end a query at once)
 
-// Passes everything to the real engine (moto), except what moto cannot do:
+// Which peer the inner engine talks to.
+enum class AthenaPeer { Moto, Serve };
+inline void PrintTo(AthenaPeer peer, std::ostream* out) { *out << (peer == AthenaPeer::Moto ? "moto" : "serve"); }
+
+// Passes everything to the real engine, except what its peer cannot do. For moto:
 // * BatchGetQueryExecution (not implemented by moto 5) is answered with GetQueryExecution per id;
-// * executions whose SQL contains a marker above report its state, with an AthenaError as Athena would;
+// * executions whose SQL contains kFailMarker report FAILED with a user error, as Athena would (moto never
+//   fails a query);
 // * with `idempotent`, a repeated ClientRequestToken returns the first QueryExecutionId (Athena's
 //   documented idempotency; moto starts a new execution every time).
+// serve does all three for real (a query over a missing table fails, tokens are honoured), so over serve the
+// decorator plays only what neither peer can: a retryable failure (kFlakyMarker: Athena's internal error; no
+// local query fails retryably on demand) and a query that runs until the test says it ended (kHoldMarker:
+// both peers end a small query at once; the hold covers the real SUCCEEDED or FAILED until release()).
 class AthenaBehaviour : public runner::QueryEngine {
  public:
-  explicit AthenaBehaviour(std::unique_ptr<runner::QueryEngine> inner) : inner_(std::move(inner)) {}
-  bool idempotent = false;
+  explicit AthenaBehaviour(std::unique_ptr<runner::QueryEngine> inner, AthenaPeer peer = AthenaPeer::Moto)
+      : inner_(std::move(inner)), peer_(peer) {}
+  bool idempotent = false;  // played for moto only: serve is idempotent
   int flaky_failures = 1;
   std::vector<std::string> tokens;  // every token sent
-  std::vector<std::string> ids;     // every execution started, in order
+  std::vector<std::string> ids;     // every execution started, in order (an execution once, however often its
+                                    // token was sent)
   int gets = 0;                     // GetQueryExecution calls
   // Athena writes its result, <OutputLocation> (<id>.csv), when a query succeeds; moto writes nothing. With
   // `write_result` set, the first GetQueryExecution that reports SUCCEEDED writes `result_csv` there.
@@ -42,10 +58,19 @@ class AthenaBehaviour : public runner::QueryEngine {
     return ids.size();
   }
 
-  // The held execution reports moto's state from now on (SUCCEEDED, or FAILED for the failure markers).
+  // The held execution reports the peer's state from now on (SUCCEEDED, or FAILED for the failure markers).
+  // Returns once the peer's own state is final (moto's is at once; serve's local engine may take a moment to
+  // run the query), so what the test does next meets the execution ended, as the hold stood for.
   void release(const std::string& id) {
-    std::lock_guard lock(mutex_);
-    held_.erase(id);
+    {
+      std::lock_guard lock(mutex_);
+      held_.erase(id);
+    }
+    for (int i = 0; i < 1500; ++i) {
+      auto execution = inner_->get(id);
+      if (!execution || aws::athena::is_terminal(execution->status.state)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 
   std::string_view name() const override { return inner_->name(); }
@@ -54,15 +79,17 @@ class AthenaBehaviour : public runner::QueryEngine {
     std::lock_guard lock(mutex_);
     const std::string token = request.client_request_token.value_or("");
     tokens.push_back(token);
-    if (idempotent) {
+    if (idempotent && peer_ == AthenaPeer::Moto) {
       if (auto found = ids_by_token_.find(token); found != ids_by_token_.end()) return found->second;
     }
     auto id = inner_->start(request);
     if (!id) return id;
+    if (std::find(ids.begin(), ids.end(), *id) != ids.end()) return id;  // serve's answer to a repeated token
     ids.push_back(*id);
     if (idempotent) ids_by_token_[token] = *id;
-    const auto& sql = request.query_string;
-    if (sql.find(kFailMarker) != std::string::npos) failing_.insert(*id);
+    // The markers are the test's query's; a delivery's UNLOAD wraps that SQL and is neither held nor failed.
+    const std::string sql = request.query_string.rfind("UNLOAD", 0) == 0 ? std::string() : request.query_string;
+    if (sql.find(kFailMarker) != std::string::npos && peer_ == AthenaPeer::Moto) failing_.insert(*id);
     if (sql.find(kFlakyMarker) != std::string::npos && flaky_starts_[sql]++ < flaky_failures) flaky_.insert(*id);
     if (sql.find(kHoldMarker) != std::string::npos) held_.insert(*id);
     return id;
@@ -77,6 +104,16 @@ class AthenaBehaviour : public runner::QueryEngine {
     return execution;
   }
   Outcome<aws::athena::BatchGetQueryExecutionResult> batch_get(const std::vector<std::string>& batch) override {
+    if (peer_ == AthenaPeer::Serve) {
+      {
+        std::lock_guard lock(mutex_);
+        gets += static_cast<int>(batch.size());
+      }
+      auto result = inner_->batch_get(batch);
+      if (result)
+        for (auto& execution : result->query_executions) play(execution);
+      return result;
+    }
     // moto does not implement BatchGetQueryExecution: answer it with one GetQueryExecution per id.
     aws::athena::BatchGetQueryExecutionResult result;
     for (const auto& id : batch) {
@@ -99,16 +136,21 @@ class AthenaBehaviour : public runner::QueryEngine {
   }
 
  private:
-  // Only over moto's SUCCEEDED: a stopped execution stays CANCELLED, as on Athena.
+  // Only over the peer's SUCCEEDED (and serve's real FAILED, while held): a stopped execution stays CANCELLED,
+  // as on Athena.
   void play(aws::athena::QueryExecution& execution) {
     std::lock_guard lock(mutex_);
     const auto& id = execution.query_execution_id;
-    if (execution.status.state != aws::athena::QueryExecutionState::Succeeded) return;
-    if (held_.count(id)) {
+    const auto state = execution.status.state;
+    if (held_.count(id) &&
+        (state == aws::athena::QueryExecutionState::Succeeded || state == aws::athena::QueryExecutionState::Failed)) {
       execution.status.state = aws::athena::QueryExecutionState::Running;
       execution.status.state_text = "RUNNING";
+      execution.status.state_change_reason.reset();
+      execution.status.athena_error.reset();
       return;
     }
+    if (state != aws::athena::QueryExecutionState::Succeeded) return;
     if (!failing_.count(id) && !flaky_.count(id) && write_result && written_.insert(id).second &&
         execution.result_configuration && execution.result_configuration->output_location) {
       write_result(*execution.result_configuration->output_location, result_csv);
@@ -132,6 +174,7 @@ class AthenaBehaviour : public runner::QueryEngine {
   }
 
   std::unique_ptr<runner::QueryEngine> inner_;
+  AthenaPeer peer_;
   std::mutex mutex_;
   std::map<std::string, std::string> ids_by_token_;
   std::map<std::string, int> flaky_starts_;

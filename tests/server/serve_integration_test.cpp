@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 
 #include "athena_runner/engine/local_engine.hpp"
@@ -27,37 +28,6 @@ using nlohmann::json;
 constexpr char kBinary[] = AR_ATHENA_RUNNER_BINARY;
 constexpr char kClients[] = AR_SOURCE_DIR "/tests/server/serve_clients.py";
 
-// One `athena-runner serve` on a data directory; stopped with SIGTERM (and checked to exit 0).
-class ServeProcess {
- public:
-  ServeProcess(const std::string& data_dir, const std::string& log_path, const std::vector<std::string>& options = {}) {
-    for (int attempt = 0; attempt < 3 && !process_; ++attempt) {
-      port_ = free_loopback_port();
-      std::vector<std::string> argv{kBinary, "serve", "--port", std::to_string(port_), "--data-dir", data_dir};
-      argv.insert(argv.end(), options.begin(), options.end());
-      auto process = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, log_path);
-      if (wait_for_port(port_, std::chrono::seconds(20))) process_ = std::move(process);
-    }
-    if (!process_) throw std::runtime_error("athena-runner serve did not start; see " + log_path);
-  }
-  // SIGTERM, then the exit code (nullopt when it did not exit in time).
-  std::optional<int> terminate() {
-    ::kill(process_->pid(), SIGTERM);
-    return process_->wait_exit(std::chrono::seconds(10));
-  }
-  void kill_hard() {
-    ::kill(process_->pid(), SIGKILL);
-    (void)process_->wait_exit(std::chrono::seconds(10));
-  }
-  int port() const { return port_; }
-  pid_t pid() const { return process_->pid(); }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int port_ = 0;
-  std::unique_ptr<ChildProcess> process_;
-};
-
 class Serve : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,7 +38,7 @@ class Serve : public ::testing::Test {
   }
   void start(const std::vector<std::string>& options = {}) {
     server_.reset();
-    server_ = std::make_unique<ServeProcess>(data_dir_, dir_.path() + "/serve.log", options);
+    server_ = std::make_unique<ServeProcess>(kBinary, data_dir_, dir_.path() + "/serve.log", options);
   }
 
   std::map<std::string, std::string> environment() const {
@@ -542,6 +512,69 @@ TEST_F(Serve, ObjectMetadataLivesInTheObjectsAttributeAndOldSidecarsStillRead) {
   EXPECT_EQ(listing["m/parts"], result["parts_expected"]);
   EXPECT_EQ(listing["legacy/old.csv"], "\"0123456789abcdef0123456789abcdef-3\"");
   EXPECT_EQ(listing["hand.txt"], result["hand_md5"]);
+}
+
+// Conditional writes (the S3 User Guide, "How to prevent object overwrites with conditional writes"; botocore's
+// PutObject IfNoneMatch/IfMatch): If-None-Match: * writes only a new key, If-Match only over that ETag; 412
+// PreconditionFailed otherwise, NoSuchKey for If-Match on a missing key; the object is left as it was.
+TEST_F(Serve, ConditionalPutsWriteOnlyWhenTheirConditionHolds) {
+  ASSERT_EQ(aws({"s3", "mb", "s3://conditional-bucket"}).exit_code, 0);
+  const std::string first = dir_.write("first.txt", "first");
+  const std::string second = dir_.write("second.txt", "second");
+  auto put = [&](const std::string& body, const std::vector<std::string>& condition) {
+    std::vector<std::string> arguments{"s3api", "put-object", "--bucket", "conditional-bucket",
+                                       "--key", "k.txt",      "--body",   body};
+    arguments.insert(arguments.end(), condition.begin(), condition.end());
+    return aws(arguments);
+  };
+  auto created = put(first, {"--if-none-match", "*"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string first_etag = json::parse(created.out)["ETag"];
+  EXPECT_EQ(first_etag, "\"8b04d5e3775d298e78455efc5ca404d5\"");  // md5("first")
+
+  auto again = put(second, {"--if-none-match", "*"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("PreconditionFailed"), std::string::npos) << again.err;
+  EXPECT_EQ(read_file(data_dir_ + "/conditional-bucket/k.txt"), "first");
+
+  auto wrong = put(second, {"--if-match", "\"0123456789abcdef0123456789abcdef\""});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("PreconditionFailed"), std::string::npos) << wrong.err;
+  EXPECT_EQ(read_file(data_dir_ + "/conditional-bucket/k.txt"), "first");
+
+  auto replaced = put(second, {"--if-match", first_etag});
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_EQ(read_file(data_dir_ + "/conditional-bucket/k.txt"), "second");
+  auto stale = put(first, {"--if-match", first_etag});  // the ETag it replaced is stale now
+  EXPECT_NE(stale.err.find("PreconditionFailed"), std::string::npos) << stale.err;
+
+  auto missing = aws({"s3api", "put-object", "--bucket", "conditional-bucket", "--key", "none.txt", "--body", first,
+                      "--if-match", first_etag});
+  EXPECT_NE(missing.err.find("NoSuchKey"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(data_dir_ + "/conditional-bucket/none.txt"));
+  auto not_star = aws({"s3api", "put-object", "--bucket", "conditional-bucket", "--key", "k.txt", "--body", first,
+                       "--if-none-match", first_etag});
+  EXPECT_NE(not_star.err.find("NotImplemented"), std::string::npos) << not_star.err;
+
+  // Eight boto3 writers create one new key at once: exactly one wins.
+  auto race = run_process(
+      {"python3", "-c",
+       "import boto3, botocore, concurrent.futures as f\n"
+       "s3 = boto3.client('s3')\n"
+       "def put(i):\n"
+       "    try:\n"
+       "        s3.put_object(Bucket='conditional-bucket', Key='race.txt', Body=str(i).encode(), IfNoneMatch='*')\n"
+       "        return 'ok'\n"
+       "    except botocore.exceptions.ClientError as e:\n"
+       "        return e.response['Error']['Code']\n"
+       "codes = list(f.ThreadPoolExecutor(8).map(put, range(8)))\n"
+       "print(codes.count('ok'), sorted(set(codes) - {'ok'}))"},
+      {}, environment());
+  ASSERT_EQ(race.exit_code, 0) << race.err;
+  // The losers get 412, or 409 ConditionalRequestConflict, which S3 may answer to a write that raced.
+  EXPECT_TRUE(race.out == "1 ['PreconditionFailed']\n" || race.out == "1 ['ConditionalRequestConflict']\n" ||
+              race.out == "1 ['ConditionalRequestConflict', 'PreconditionFailed']\n")
+      << race.out;
 }
 
 TEST_F(Serve, RestartKeepsBucketsObjectsCatalogAndQueriesAndStopsCleanly) {

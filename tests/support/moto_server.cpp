@@ -20,16 +20,7 @@ MotoServer::MotoServer() {
 MotoServer::~MotoServer() = default;
 
 std::map<std::string, std::string> MotoServer::client_environment() const {
-  return {
-      {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-      {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
-      {"AWS_REGION", "us-east-1"},
-      {"AWS_DEFAULT_REGION", "us-east-1"},
-      {"AWS_ENDPOINT_URL", endpoint()},
-      {"AWS_CONFIG_FILE", "/dev/null"},
-      {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
-      {"AWS_EC2_METADATA_DISABLED", "true"},
-  };
+  return sdk_environment(endpoint(), "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 }
 
 void MotoServer::reset() {

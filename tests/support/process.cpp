@@ -47,6 +47,20 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 
 }  // namespace
 
+std::map<std::string, std::string> sdk_environment(const std::string& endpoint, const std::string& access_key_id,
+                                                   const std::string& secret_access_key) {
+  return {
+      {"AWS_ACCESS_KEY_ID", access_key_id},
+      {"AWS_SECRET_ACCESS_KEY", secret_access_key},
+      {"AWS_REGION", "us-east-1"},
+      {"AWS_DEFAULT_REGION", "us-east-1"},
+      {"AWS_ENDPOINT_URL", endpoint},
+      {"AWS_CONFIG_FILE", "/dev/null"},
+      {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+      {"AWS_EC2_METADATA_DISABLED", "true"},
+  };
+}
+
 int free_loopback_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");

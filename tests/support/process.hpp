@@ -14,6 +14,11 @@ namespace athena_runner::testing {
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, close).
 int free_loopback_port();
 
+// Variables that point an SDK (ours, awscli, boto3) at `endpoint` in us-east-1 with these credentials, and at
+// nothing else (no config or credentials file, no instance metadata).
+std::map<std::string, std::string> sdk_environment(const std::string& endpoint, const std::string& access_key_id,
+                                                   const std::string& secret_access_key);
+
 // True when something accepts TCP connections on 127.0.0.1:port within `timeout`.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
