@@ -695,9 +695,8 @@ std::string gunzipped_file(const std::string& path) {
   return result.out;
 }
 
-TEST_F(CliTest, BackfillDeliversEverySlotAndItsDependentsAsRunDoes) {
-  const std::string queries = dir_.write("backfill_deliver.yaml", kBackfillDeliver);
-  // Slots 2024-01-02..04 06:00 UTC report the days 2024-01-01..03.
+// backfill of daily_total's slots 2024-01-02..04 06:00 UTC (the days 2024-01-01..03) with its dependents.
+std::vector<std::string> backfill_with_dependents(const std::string& queries, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {"backfill",
                                    "-q",
                                    queries,
@@ -707,10 +706,15 @@ TEST_F(CliTest, BackfillDeliversEverySlotAndItsDependentsAsRunDoes) {
                                    "--to",
                                    "2024-01-05T00:00:00Z",
                                    "--journal",
-                                   dir_.path() + "/j.json",
-                                   "--with-dependents",
-                                   "--concurrency",
-                                   "2"};
+                                   (fs::path(queries).parent_path() / "j.json").string(),
+                                   "--with-dependents"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST_F(CliTest, BackfillDeliversEverySlotAndItsDependentsAsRunDoes) {
+  const std::string queries = dir_.write("backfill_deliver.yaml", kBackfillDeliver);
+  const auto args = backfill_with_dependents(queries, {"--concurrency", "2"});
   auto first = cli(args);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   EXPECT_NE(first.out.find("slots: 3, skipped (already succeeded): 0, succeeded: 3, failed: 0"), std::string::npos)
@@ -763,17 +767,7 @@ TEST_F(CliTest, BackfillFailsOnlyTheSlotWhoseDeliveryFailedAndDeliversItWhenRunA
   const std::string queries = dir_.write("backfill_deliver.yaml", kBackfillDeliver);
   // A folder where the 2024-01-03 slot's object must go: its file cannot be renamed into place.
   dir_.write("data/reports/daily/2024-01-02.csv/blocker", "x");
-  std::vector<std::string> args = {"backfill",
-                                   "-q",
-                                   queries,
-                                   "daily_total",
-                                   "--from",
-                                   "2024-01-02T00:00:00Z",
-                                   "--to",
-                                   "2024-01-05T00:00:00Z",
-                                   "--journal",
-                                   dir_.path() + "/j.json",
-                                   "--with-dependents"};
+  const auto args = backfill_with_dependents(queries);
   auto first = cli(args);
   EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
   EXPECT_NE(first.out.find("slots: 3, skipped (already succeeded): 0, succeeded: 2, failed: 1"), std::string::npos)
