@@ -195,6 +195,36 @@ std::vector<std::optional<Completion>> apply_on_overlap(const OverlapContext& co
   return decided;
 }
 
+// Wait mode: the notification of a run that ended here, once per execution. A retried invocation (Lambda retries a
+// failed one) finds the same execution ended again from its token: the marker written after the publish
+// (notified_marker_uri, If-None-Match) tells it the run was notified. Without a store, or when the marker cannot
+// be read, it notifies (at least once); a failed publish writes no marker, so the retry publishes.
+void notify_once(Notifier& notifier, RunStore* store, const spec::Notify& targets, const runner::RunSummary& summary,
+                 std::string_view error_type, JsonLog& log, const std::string& request_id) {
+  if (!Notifier::has_target(targets, error_type)) return;
+  std::optional<aws::s3::S3Uri> marker;
+  if (store != nullptr && !summary.query_execution_id.empty())
+    if (auto folder = results_folder(summary.execution))
+      marker = notified_marker_uri(*folder, summary.query_execution_id, error_type.empty() ? "succeeded" : error_type);
+  if (marker) {
+    auto existing = store->read(*marker);
+    if (existing && *existing) {
+      log.write(LogLevel::Info, "notification already sent",
+                {{"query", summary.name},
+                 {"query_execution_id", summary.query_execution_id},
+                 {"marker", marker->to_string()},
+                 {"request_id", request_id}});
+      return;
+    }
+  }
+  if (!notifier.notify(targets, summary, error_type) || !marker) return;
+  if (auto written = store->create(*marker, ""); !written)
+    log.write(LogLevel::Warn, "notification marker not written",
+              {{"query_execution_id", summary.query_execution_id},
+               {"error", written.get_failure().to_string()},
+               {"request_id", request_id}});
+}
+
 // A payload's dependents: each spec (with defaults) and its JSON as sent.
 struct Dependent {
   spec::ResolvedQuery query;
@@ -492,7 +522,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       if (auto type = failure_type(answer.summary, options.wait)) answer.failure_type = std::string(*type);
       // Wait mode: the run ended here, unless it was left running. Events mode: it never started.
       const bool ended = answer.failure_type ? ends_the_run(*answer.failure_type) : answer.summary.succeeded();
-      if (ended) notifier.notify(notify_of[i], answer.summary, answer.failure_type.value_or(""));
+      if (ended)
+        notify_once(notifier, mode == CompletionMode::Wait ? store_ : nullptr, notify_of[i], answer.summary,
+                    answer.failure_type.value_or(""), log, request.request_id);
     }
     answers.push_back(std::move(answer));
   }

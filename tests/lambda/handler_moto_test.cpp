@@ -1620,5 +1620,43 @@ TEST_F(HandlerWaitDependentOverlap, AFailedDeliveryStartsNoDependent) {
   EXPECT_TRUE(stored("reports-bucket", "report.csv").body.is_null());
 }
 
+// A retried wait-mode invocation (Lambda retries a failed one) finds the same execution ended the same way (its
+// token): the marker written next to the results after the publish keeps it from notifying twice.
+TEST_F(HandlerNotify, WaitModeARetriedInvocationDoesNotNotifyTheSameEndAgain) {
+  config_.completion = CompletionMode::Wait;
+  engine_->idempotent = true;
+  auto payload = [&](const std::string& time) {
+    return R"({"query": {"name": "retried", "sql": "SELECT * FROM fail_me")" +
+           notify(topics_["succeeded-runs"], topics_["failed-runs"]) + R"(}, "scheduled_time": ")" + time + "\"}";
+  };
+  auto first = invoke(payload("2024-05-02T04:00:00Z"));
+  ASSERT_FALSE(first.is_success());
+  auto retried = invoke(payload("2024-05-02T04:00:00Z"));
+  ASSERT_FALSE(retried.is_success());
+  EXPECT_EQ(retried.error_type(), "QueryFailed");  // the invocation still fails, as before
+  ASSERT_EQ(engine_->ids.size(), 1u);              // the same execution
+  EXPECT_EQ(delivered("failed-runs").size(), 1u) << log_.str();
+  EXPECT_FALSE(
+      stored("results-bucket", "athena/athena-runner/notified/" + engine_->ids[0] + ".QueryFailed").body.is_null());
+  // Another slot is another run: notified.
+  ASSERT_FALSE(invoke(payload("2024-05-02T05:00:00Z")).is_success());
+  EXPECT_EQ(delivered("failed-runs").size(), 1u);
+
+  // A delivery that failed (its bucket did not exist yet), then succeeded on the retry: each end notified once.
+  play_results(kResultCsv);
+  const std::string delivering =
+      R"({"query": {"name": "late", "sql": "SELECT 1", "deliver": [{"to": "s3://late-reports-bucket/late.csv"}])" +
+      notify(topics_["succeeded-runs"], topics_["failed-runs"]) + R"(}, "scheduled_time": "2024-05-02T04:00:00Z"})";
+  auto undelivered = invoke(delivering);
+  ASSERT_FALSE(undelivered.is_success());
+  EXPECT_EQ(undelivered.error_type(), "DeliveryFailed");
+  boto3_call(*moto_, "s3", "CreateBucket", {{"Bucket", "late-reports-bucket"}});
+  ASSERT_TRUE(invoke(delivering).is_success()) << log_.str();
+  ASSERT_TRUE(invoke(delivering).is_success());
+  EXPECT_EQ(delivered("failed-runs").size(), 1u);
+  EXPECT_EQ(delivered("succeeded-runs").size(), 1u) << log_.str();
+  EXPECT_EQ(stored("late-reports-bucket", "late.csv").body, kResultCsv);
+}
+
 }  // namespace
 }  // namespace athena_runner::lambda
