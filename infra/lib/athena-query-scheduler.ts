@@ -188,9 +188,10 @@ export interface AthenaQuerySchedulerProps {
   /**
    * How a run ends. `events`: the scheduled invocation starts the query and returns; an EventBridge rule on
    * Athena Query State Change events of the stack's workgroups invokes the function to finish the run, and a
-   * sweep schedule catches lost events. Queries may then run longer than the function's timeout, and
-   * `after:` dependencies work. `wait`: the invocation polls until the query ends (query timeouts must fit
-   * in the function's timeout; no `after:`).
+   * sweep schedule catches lost events. Queries may then run longer than the function's timeout.
+   * `wait`: the invocation polls until the query ends, then runs the query's `after:` dependents round by
+   * round (the query's timeout, and with dependents each round's longest timeout added up, must fit in the
+   * function's timeout). In either mode a dependent has no schedule of its own: its upstream's payload carries it.
    * @default 'events'
    */
   readonly completionMode?: CompletionMode;
@@ -560,8 +561,9 @@ export class AthenaQueryScheduler extends Construct {
       if (q.catalog !== 'AwsDataCatalog') {
         problems.push(`${at}.catalog: "${q.catalog}" is not supported by the CDK app, which grants access to the Glue Data Catalog only: use AwsDataCatalog`);
       }
-      if (completionMode === 'wait' && q.after.length > 0) {
-        problems.push(`${at}.after: needs completionMode "events" (in "wait" mode a dependent runs inside its upstream query's invocation, whose timeout would have to hold the whole chain)`);
+      if (completionMode === 'wait' && q.schedule !== undefined) {
+        const chain = waitModeChainProblem(file, q, limit);
+        if (chain) problems.push(`${at}: ${chain}`);
       }
       // parquet and json deliveries run an UNLOAD that the finishing invocation waits for (up to the query's timeout);
       // in wait mode the same invocation has waited for the query first.
@@ -772,4 +774,42 @@ function uniqueBy<T>(values: readonly T[], key: (v: T) => string): T[] {
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Whether a query's deliveries include an UNLOAD (parquet, json) the finishing invocation waits for. */
+function unloads(q: ResolvedQuery): boolean {
+  return q.deliver.some((d) => d.format === 'parquet' || d.format === 'json');
+}
+
+/**
+ * Wait mode runs a scheduled query's dependents inside its invocation, round by round (src/lambda/README.md,
+ * "Dependents in wait mode"): a round starts when the one before has ended, and lasts as long as its longest query
+ * (its timeout, twice with an UNLOAD). Why the chain does not fit in the function's timeout, or undefined when it does
+ * (or there is no chain: the query's own timeout is checked on its own).
+ */
+function waitModeChainProblem(file: QueriesFile, root: ResolvedQuery, limit: number): string | undefined {
+  const reachable = file.dependentsOf(root.name);
+  if (reachable.length === 0) return undefined;
+  // The round of each query that can run in this invocation: one after the latest of its upstream queries; a query
+  // that also runs after a query outside the chain never starts here.
+  const round = new Map<string, number>([[root.name, 0]]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const q of reachable) {
+      if (round.has(q.name) || !q.after.every((u) => round.has(u))) continue;
+      round.set(q.name, 1 + Math.max(...q.after.map((u) => round.get(u)!)));
+      grew = true;
+    }
+  }
+  const cost = (q: ResolvedQuery): number => (unloads(q) ? 2 : 1) * q.timeoutSeconds;
+  const rounds: ResolvedQuery[][] = [];
+  for (const q of [root, ...reachable]) {
+    const r = round.get(q.name);
+    if (r !== undefined) (rounds[r] ??= []).push(q);
+  }
+  const total = rounds.reduce((sum, queries) => sum + Math.max(...queries.map(cost)), 0);
+  if (total + SCHEDULER_DEFAULTS.timeoutMarginSeconds <= limit) return undefined;
+  const text = (q: ResolvedQuery): string => `${q.name} ${q.timeout}${unloads(q) ? ' and its UNLOAD' : ''}`;
+  const steps = rounds.map((queries) => (queries.length === 1 ? text(queries[0]) : `the longest of ${queries.map(text).join(', ')}`));
+  return `in completionMode "wait" one invocation runs ${root.name} and then its dependents round by round (${steps.join(', then ')}): ${total}s plus ${SCHEDULER_DEFAULTS.timeoutMarginSeconds}s does not fit in the function timeout of ${limit}s: shorten their timeouts, or use completionMode "events", where no invocation waits for a query`;
 }

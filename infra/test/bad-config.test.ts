@@ -138,10 +138,13 @@ test('after: a dependent with its own schedule', () => {
   - queries.daily_revenue.schedule: a query with after runs when its upstream query succeeds and has no schedule of its own: remove schedule or after`);
 });
 
-test('after: needs completion by events', () => {
-  const { file, message } = synthError(withDependents({ report: ['daily_revenue'] }), { completionMode: 'wait' });
+test('after in wait mode: the chain of rounds must fit in the function timeout', () => {
+  // daily_revenue (scheduled), then report and audit together: 10m + the longer of 10m and 10m = 1200 s.
+  const yaml = withDependents({ report: ['daily_revenue'], audit: ['daily_revenue'] })
+    .replace('    tables: [order_details]\n', '    tables: [order_details]\n    schedule: rate(1 day)\n');
+  const { file, message } = synthError(yaml, { completionMode: 'wait' });
   expect(message).toBe(`Invalid queries file ${file}:
-  - queries.report.after: needs completionMode "events" (in "wait" mode a dependent runs inside its upstream query's invocation, whose timeout would have to hold the whole chain)`);
+  - queries.daily_revenue: in completionMode "wait" one invocation runs daily_revenue and then its dependents round by round (daily_revenue 10m, then the longest of report 10m, audit 10m): 1200s plus 30s does not fit in the function timeout of 900s: shorten their timeouts, or use completionMode "events", where no invocation waits for a query`);
 });
 
 test('on_overlap: only allow, skip or queue, and not in defaults', () => {

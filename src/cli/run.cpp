@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "athena_runner/aws/protocol/athena.hpp"
+#include "athena_runner/runner/deliver.hpp"
 #include "athena_runner/runner/runner.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "athena_runner/spec/render.hpp"
@@ -55,6 +56,35 @@ std::vector<spec::ResolvedQuery> dependents_of(const spec::QueriesFile& file, co
       out.push_back(spec::resolve_query(query, file.defaults));
   return out;
 }
+
+// A run whose delivery failed: its query, slot and the failure (which names the destination); empty otherwise.
+std::string delivery_failure_line(std::string_view command, const runner::RunSummary& run) {
+  if (!run.delivery_failure) return {};
+  return "athena-runner " + std::string(command) + ": " + run.name + " for " +
+         spec::format_utc(run.rendered.scheduled_time) + ": " + run.delivery_failure->to_string();
+}
+
+// A backfill's lines under a run: each object delivered, and a failed delivery.
+std::string delivery_lines(const runner::RunSummary& run) {
+  std::string lines;
+  for (const auto& delivery : run.deliveries)
+    for (const auto& object : delivery.objects)
+      lines += "\n  delivered: " + object + (delivery.kept ? " (kept: overwrite keep)" : "");
+  if (run.delivery_failure) lines += "\n" + delivery_failure_line("backfill", run);
+  return lines;
+}
+
+// Each run that succeeded is delivered to its query's deliver destinations as it ends (RunOptions::after_success,
+// before its dependents start and before a backfill journals its slot), unless --no-deliver.
+void deliver_unless(bool no_deliver, runner::RunOptions& run, runner::QueryEngine& engine,
+                    runner::ObjectStore* objects) {
+  if (no_deliver || objects == nullptr) return;
+  run.after_success = runner::delivering(engine, *objects, Clock::system(), run.poll);
+}
+
+constexpr const char* kNoDeliverHelp =
+    "Do not deliver the results to the queries' deliver: destinations (by default each run that succeeded is "
+    "delivered as it ends, before its dependents start; a failed delivery fails that run)";
 
 // --with-dependents: runs the dependents of `upstream` and prints each as `run` prints a query; false when one
 // failed or was left unstarted by a failed upstream (each named on stderr).
@@ -141,6 +171,40 @@ struct RenderOptions {
   bool json = false;
 };
 
+// What `run` does after the query succeeded (runner::deliver, named as plan_deliveries names them), after a
+// separating line. Nothing of it is sent by render.
+void print_delivery_plan(const spec::RenderedQuery& rendered, std::ostream& out) {
+  out << "\n---- delivery plan (after the query succeeded; skipped with --no-deliver) ----\n";
+  if (rendered.deliver.empty()) {
+    out << "none: the query has no deliver: destinations (its result stays at <output><QueryExecutionId>.csv)\n";
+    return;
+  }
+  const std::string folder = rendered.output.value_or("<the workgroup's output location>/");
+  const auto plan = runner::plan_deliveries(rendered, folder);
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto& one = plan[i];
+    const auto format = one.destination.format;
+    out << i + 1 << ". " << one.destination.to << "\n"
+        << "   format:    " << spec::to_string(format)
+        << (format == spec::DeliveryFormat::Csv     ? " (the result's bytes, one CopyObject)"
+            : format == spec::DeliveryFormat::CsvGz ? " (the result gzip-compressed, one PutObject)"
+                                                    : " (through an UNLOAD, then a CopyObject per file it writes)")
+        << "\n"
+        << "   overwrite: " << spec::to_string(one.destination.overwrite)
+        << (one.destination.overwrite == spec::OverwriteRule::Keep
+                ? " (an existing object of another run, or not written by athena-runner, is left as it is)"
+                : " (written over whatever is there)")
+        << "\n"
+        << "   " << (one.several ? "objects:   " : "object:    ") << one.first_object
+        << (one.several ? ", then _00001, ... (one per file the UNLOAD writes)" : "") << "\n";
+    if (!one.unload_sql.empty()) {
+      out << "   UNLOAD (a second StartQueryExecution, same parameters, once the query succeeded):\n";
+      std::istringstream lines(one.unload_sql);
+      for (std::string line; std::getline(lines, line);) out << "     " << line << "\n";
+    }
+  }
+}
+
 int run_render(const RenderOptions& options) {
   auto file = load("render", options.queries);
   if (!file) return kExitUsage;
@@ -165,6 +229,7 @@ int run_render(const RenderOptions& options) {
             << "timeout:         " << rendered->timeout.count() << " s\n"
             << "StartQueryExecution request body (as sent):\n"
             << body << "\n";
+  print_delivery_plan(*rendered, std::cout);
   return kExitOk;
 }
 
@@ -185,6 +250,7 @@ struct RunCommandOptions {
   bool leave_running = false;
   bool json_summary = false;
   bool with_dependents = false;
+  bool no_deliver = false;
 };
 
 runner::RunOptions run_options(const RunCommandOptions& options) {
@@ -275,6 +341,7 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
   runner::Runner runner(*engine, Clock::system(), progress.sink());
   auto run = run_options(options);
   if (engine->name() == "local") run.poll.initial = kLocalFirstPoll;
+  deliver_unless(options.no_deliver, run, *engine, objects.get());
 
   std::vector<Outcome<runner::RunSummary>> outcomes;
   if (rendered.size() == 1) {
@@ -288,20 +355,10 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
       exit_code = kExitFailed;
       continue;
     }
-    auto& summary = *outcomes[i];
-    bool delivered = true;
-    if (summary.succeeded()) {
-      auto deliveries = runner::deliver(summary, *engine, *objects, Clock::system(), run.poll);
-      if (deliveries) {
-        summary.deliveries = std::move(deliveries).get_result();
-      } else {
-        fail("run", deliveries.get_failure(), kExitFailed);
-        delivered = false;
-      }
-    }
+    const auto& summary = *outcomes[i];
+    if (summary.delivery_failure) fail("run", *summary.delivery_failure, kExitFailed);
     print_outcome(*engine, summary, options, parse_format(options.format, queries[i].result_format));
-    bool ok = (summary.succeeded() && delivered) ||
-              (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
+    bool ok = summary.done() || (options.no_wait && !summary.query_execution_id.empty() && !summary.timed_out);
     if (!ok) exit_code = kExitFailed;
   }
   if (options.with_dependents && !interrupted()) {
@@ -311,10 +368,11 @@ int run_run(const AwsOptions& aws, const RunCommandOptions& options) {
     upstream.reserve(rendered.size());
     for (std::size_t i = 0; i < rendered.size(); ++i) {
       names.push_back(rendered[i].name);
-      upstream.push_back({rendered[i].name, rendered[i].scheduled_time, outcomes[i] && outcomes[i]->succeeded()});
+      upstream.push_back({rendered[i].name, rendered[i].scheduled_time, outcomes[i] && outcomes[i]->done()});
     }
     auto graph = dependents_of(*file, names);
     auto print = [&](const runner::RunSummary& summary) {
+      if (summary.delivery_failure) std::cerr << delivery_failure_line("run", summary) << "\n";
       const auto* query = file->find(summary.name);
       print_outcome(*engine, summary, options,
                     parse_format(options.format, query ? resolve_query(*query, file->defaults).result_format
@@ -341,6 +399,7 @@ struct BackfillCommandOptions {
   EngineOptions engine;
   int timeout_seconds = 0;
   bool with_dependents = false;
+  bool no_deliver = false;
 };
 
 std::string journal_name(std::string text) {
@@ -370,7 +429,8 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
         kExitUsage);
 
   int exit_code = kExitOk;
-  auto engine = open_engine("backfill", aws, options.engine, &exit_code);
+  std::unique_ptr<runner::ObjectStore> objects;
+  auto engine = open_engine("backfill", aws, options.engine, &exit_code, &objects);
   if (!engine) return exit_code;
   install_interrupt_handler();
   ProgressDisplay progress(ProgressDisplay::style_for_stderr(), /*announce_each=*/false);
@@ -402,10 +462,12 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
   backfill.run.interrupted = &interrupted();
   if (engine->name() == "local") backfill.run.poll.initial = kLocalFirstPoll;
   if (options.timeout_seconds > 0) backfill.run.timeout = std::chrono::seconds(options.timeout_seconds);
+  deliver_unless(options.no_deliver, backfill.run, *engine, objects.get());
   backfill.on_progress = [&progress](std::size_t done, std::size_t total, const runner::RunSummary& last) {
     std::ostringstream line;
     line << "[" << done << "/" << total << "] " << spec::format_utc(last.rendered.scheduled_time) << " " << last.state
          << " " << last.query_execution_id << (last.reason.empty() || last.succeeded() ? "" : " — " + last.reason);
+    line << delivery_lines(last);
     progress.print_line(line.str());
   };
   std::cerr << "journal: " << backfill.journal_path << " (slots that succeeded are skipped when run again)\n";
@@ -422,16 +484,16 @@ int run_backfill(const AwsOptions& aws, const BackfillCommandOptions& options) {
     std::vector<runner::SlotOutcome> upstream;
     upstream.reserve(report->skipped_slots.size() + report->runs.size());
     for (auto slot : report->skipped_slots) upstream.push_back({query->name, slot, true});
-    for (const auto& run : report->runs)
-      upstream.push_back({query->name, run.rendered.scheduled_time, run.succeeded()});
+    for (const auto& run : report->runs) upstream.push_back({query->name, run.rendered.scheduled_time, run.done()});
     std::size_t ran = 0, succeeded = 0;
     auto print = [&](const runner::RunSummary& run) {
       ++ran;
-      if (run.succeeded()) ++succeeded;
+      if (run.done()) ++succeeded;
       cost += run.estimated_cost_usd;
       std::ostringstream line;
       line << run.name << " " << spec::format_utc(run.rendered.scheduled_time) << " " << run.state << " "
-           << run.query_execution_id << (run.reason.empty() || run.succeeded() ? "" : " — " + run.reason);
+           << run.query_execution_id << (run.reason.empty() || run.succeeded() ? "" : " — " + run.reason)
+           << delivery_lines(run);
       progress.print_line(line.str());
     };
     auto graph = dependents_of(*file, {query->name});
@@ -532,7 +594,8 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
     auto* command = app.add_subcommand(
         "render",
         "Show exactly what would be sent to Athena for one run of a query: the rendered SQL, the execution "
-        "parameters, the idempotency token and the StartQueryExecution request. Sends nothing.");
+        "parameters, the idempotency token and the StartQueryExecution request, then the delivery plan (each "
+        "deliver: destination rendered for the slot, its format, overwrite rule and objects). Sends nothing.");
     add_queries_option(*command, options->queries);
     command->add_option("name", options->name, "Query name")->required();
     command->add_option("--at", options->at,
@@ -547,8 +610,9 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
     auto options = std::make_shared<RunCommandOptions>();
     auto* command = app.add_subcommand(
         "run",
-        "Run queries of a queries file now, for one scheduled time: start, wait (polling, with timeout), print "
-        "the results and a summary. Running the same slot again returns the same execution (idempotency token). "
+        "Run queries of a queries file now, for one scheduled time: start, wait (polling, with timeout), deliver "
+        "to the query's deliver: destinations, print the results and a summary. Running the same slot again returns "
+        "the same execution (idempotency token). "
         "Ctrl-C stops the running queries.");
     add_queries_option(*command, options->queries);
     command->add_option("names", options->names, "Query names");
@@ -577,6 +641,7 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
                       "Then run the queries that run after these (after:, transitively), each for the same scheduled "
                       "time with its own token once all its upstream queries succeeded; a failed upstream leaves its "
                       "dependents unstarted (exit 1)");
+    command->add_flag("--no-deliver", options->no_deliver, kNoDeliverHelp);
     runners[command] = [&aws, options] { return run_run(aws, *options); };
   }
   {
@@ -584,7 +649,9 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
     auto* command = app.add_subcommand(
         "backfill",
         "Run a query once per slot of its schedule in [--from, --to), each slot with its own token, a few at a "
-        "time, with progress. Resumable: slots that already succeeded (recorded in a journal) are skipped.");
+        "time, with progress; each slot that succeeded is delivered to the query's deliver: destinations as it "
+        "ends. Resumable: slots that already succeeded and were delivered (recorded in a journal) are skipped; a "
+        "slot whose delivery failed is not journaled, so running the backfill again delivers it.");
     add_queries_option(*command, options->queries);
     command->add_option("name", options->name, "Query name")->required();
     command->add_option("--from", options->from, "First instant of the range, ISO 8601 (inclusive)")->required();
@@ -600,6 +667,7 @@ void add_run_commands(CLI::App& app, std::map<const CLI::App*, CommandRunner>& r
                       "Then, for each slot that succeeded (now or before), run the queries that run after this one "
                       "(after:, transitively) for that slot, each once all its upstream queries succeeded; a failed "
                       "slot leaves its dependents unstarted (exit 1)");
+    command->add_flag("--no-deliver", options->no_deliver, kNoDeliverHelp);
     add_engine_options(*command, options->engine);
     runners[command] = [&aws, options] { return run_backfill(aws, *options); };
   }

@@ -98,105 +98,191 @@ InvocationResponse respond(const InvocationRequest& request, const Event& event,
   return InvocationResponse::failure(std::move(message), *first_failure);
 }
 
-// The queries of an event that on_overlap answers before they start (overlap.cpp): skipped, queued (events
-// mode), or not started (wait mode: the earlier slot still ran at the deadline; or the check failed). They
-// leave `rendered`; the answers decided here are returned by event index. Wait mode notes in `waiting_specs`
-// the queries whose runs keep a record while the invocation waits.
+// on_overlap (overlap.cpp) for the queries of an event and, in wait mode, for its dependents: a slot of a skip or
+// queue query due while an earlier slot of the same query still runs is answered and not started (skipped;
+// queued in events mode; in wait mode started once the earlier one ended, or not started when it still ran at
+// the deadline or could not be checked). Wait mode notes in `waiting_specs` the queries whose runs keep a record
+// while the invocation waits.
 struct OverlapContext {
-  const Event& event;
   CompletionMode mode;
   EventsCompletion& completion;
   const runner::RunOptions& options;
   JsonLog& log;
   const std::string& request_id;
+  std::map<std::string, std::string>& waiting_specs;
 };
 
-std::vector<std::optional<Completion>> apply_on_overlap(const OverlapContext& context,
+// What on_overlap decided for one slot: start it, an answer (skipped, queued), or not started (and why).
+struct OverlapDecision {
+  bool start = true;
+  std::optional<Completion> decided;
+  runner::RunSummary not_started;  // when neither: its reason says why (the invocation fails)
+};
+
+OverlapDecision decide_overlap(const OverlapContext& context, const spec::RenderedQuery& query,
+                               spec::OnOverlap on_overlap, const std::string& spec_json,
+                               const std::string& dependents_json) {
+  OverlapDecision decision;
+  if (on_overlap == spec::OnOverlap::Allow) return decision;
+  EventsCompletion& completion = context.completion;
+  if (context.mode == CompletionMode::Wait) context.waiting_specs[query.name] = spec_json;
+  auto running = completion.running_earlier_slot(query);
+  Outcome<std::optional<Completion>> decided = std::optional<Completion>{};
+  std::string not_started;
+  if (!running) {
+    decided = std::move(running).get_failure();
+  } else if (*running && on_overlap == spec::OnOverlap::Skip) {
+    decided = std::optional<Completion>{completion.skip_slot(query, **running)};
+  } else if (*running && context.mode == CompletionMode::Wait) {
+    const auto until = context.options.deadline.value_or(std::chrono::system_clock::time_point::max());
+    auto ended = completion.wait_until_ended(**running, until);
+    if (!ended) {
+      decided = std::move(ended).get_failure();
+    } else if (!*ended) {
+      not_started = "on_overlap queue: the slot " + spec::format_utc((*running)->scheduled_time) +
+                    " was still running as " + (*running)->query_execution_id +
+                    " at this invocation's deadline; a retry of the event waits again";
+    }
+  } else if (*running) {
+    auto queued = completion.queue_slot(query, **running, spec_json, dependents_json);
+    if (queued)
+      decided = std::optional<Completion>{std::move(queued).get_result()};
+    else
+      decided = std::move(queued).get_failure();
+  }
+  if (decided && !*decided && not_started.empty()) return decision;  // nothing earlier runs (any more): start it
+  decision.start = false;
+  if (decided && *decided) {
+    decision.decided = std::move(*decided);
+    return decision;
+  }
+  // Still running at the deadline, or reading the records or the execution failed: not started; the invocation
+  // fails and Lambda retries it.
+  decision.not_started.name = query.name;
+  decision.not_started.rendered = query;
+  decision.not_started.reason =
+      decided ? not_started
+              : "on_overlap " + std::string(spec::to_string(on_overlap)) +
+                    ": the earlier slot could not be checked: " + decided.get_failure().to_string();
+  auto fields = summary_fields(decision.not_started);
+  fields["request_id"] = context.request_id;
+  context.log.write(LogLevel::Error, "query not started", std::move(fields));
+  return decision;
+}
+
+// The event's queries that on_overlap answers before they start leave `rendered`; the answers decided here are
+// returned by event index (a query not started has its summary in `summaries`).
+std::vector<std::optional<Completion>> apply_on_overlap(const OverlapContext& context, const Event& event,
                                                         std::vector<spec::RenderedQuery>& rendered,
                                                         std::vector<std::size_t>& rendered_index,
-                                                        std::vector<runner::RunSummary>& summaries,
-                                                        std::map<std::string, std::string>& waiting_specs) {
-  const Event& event = context.event;
-  EventsCompletion& completion = context.completion;
+                                                        std::vector<runner::RunSummary>& summaries) {
   std::vector<std::optional<Completion>> decided(event.queries.size());
   for (std::size_t k = 0; k < rendered.size();) {
     const std::size_t i = rendered_index[k];
-    const auto on_overlap = event.queries[i].on_overlap;
-    if (on_overlap == spec::OnOverlap::Allow) {
+    auto decision =
+        decide_overlap(context, rendered[k], event.queries[i].on_overlap, event.query_specs[i], event.dependents);
+    if (decision.start) {
       ++k;
       continue;
     }
-    if (context.mode == CompletionMode::Wait) waiting_specs[rendered[k].name] = event.query_specs[i];
-    auto running = completion.running_earlier_slot(rendered[k]);
-    Outcome<std::optional<Completion>> decision = std::optional<Completion>{};
-    std::string not_started;
-    if (!running) {
-      decision = std::move(running).get_failure();
-    } else if (*running && on_overlap == spec::OnOverlap::Skip) {
-      decision = std::optional<Completion>{completion.skip_slot(rendered[k], **running)};
-    } else if (*running && context.mode == CompletionMode::Wait) {
-      const auto until = context.options.deadline.value_or(std::chrono::system_clock::time_point::max());
-      auto ended = completion.wait_until_ended(**running, until);
-      if (!ended) {
-        decision = std::move(ended).get_failure();
-      } else if (!*ended) {
-        not_started = "on_overlap queue: the slot " + spec::format_utc((*running)->scheduled_time) +
-                      " was still running as " + (*running)->query_execution_id +
-                      " at this invocation's deadline; a retry of the event waits again";
-      }
-    } else if (*running) {
-      auto queued = completion.queue_slot(rendered[k], **running, event.query_specs[i], event.dependents);
-      if (queued)
-        decision = std::optional<Completion>{std::move(queued).get_result()};
-      else
-        decision = std::move(queued).get_failure();
-    }
-    if (decision && !*decision && not_started.empty()) {  // nothing earlier runs (any more): start it
-      ++k;
-      continue;
-    }
-    if (decision && *decision) {
-      decided[i] = std::move(*decision);
-    } else {
-      // Still running at the deadline, or reading the records or the execution failed: not started; the
-      // invocation fails and Lambda retries it.
-      summaries[i].name = rendered[k].name;
-      summaries[i].rendered = rendered[k];
-      summaries[i].reason = decision
-                                ? not_started
-                                : "on_overlap " + std::string(spec::to_string(on_overlap)) +
-                                      ": the earlier slot could not be checked: " + decision.get_failure().to_string();
-      auto fields = summary_fields(summaries[i]);
-      fields["request_id"] = context.request_id;
-      context.log.write(LogLevel::Error, "query not started", std::move(fields));
-    }
+    if (decision.decided)
+      decided[i] = std::move(decision.decided);
+    else
+      summaries[i] = std::move(decision.not_started);
     rendered.erase(rendered.begin() + static_cast<std::ptrdiff_t>(k));
     rendered_index.erase(rendered_index.begin() + static_cast<std::ptrdiff_t>(k));
   }
   return decided;
 }
 
-// Wait mode: the payload's dependents run in this invocation after their upstream queries succeeded in it, each
-// for the same scheduled time with its own token (the graph events mode follows). Their summaries are added.
-void run_dependents_waiting(const Event& event, const HandlerConfig& config, runner::Runner& runner,
-                            const runner::RunOptions& options, std::vector<runner::RunSummary>& summaries,
-                            std::vector<spec::Notify>& notify_of, JsonLog& log, const std::string& request_id) {
-  const nlohmann::json specs = nlohmann::json::parse(event.dependents, nullptr, false);
-  if (!specs.is_array() || specs.empty()) return;
-  std::vector<spec::ResolvedQuery> graph;
-  for (const auto& one : specs) {
-    if (auto query = spec::parse_query_spec_json(one.dump(), config.defaults)) graph.push_back(std::move(*query));
+// Wait mode: the notification of a run that ended here, once per execution. A retried invocation (Lambda retries a
+// failed one) finds the same execution ended again from its token: the marker written after the publish
+// (notified_marker_uri, If-None-Match) tells it the run was notified. Without a store, or when the marker cannot
+// be read, it notifies (at least once); a failed publish writes no marker, so the retry publishes.
+void notify_once(Notifier& notifier, RunStore* store, const spec::Notify& targets, const runner::RunSummary& summary,
+                 std::string_view error_type, JsonLog& log, const std::string& request_id) {
+  if (!Notifier::has_target(targets, error_type)) return;
+  std::optional<aws::s3::S3Uri> marker;
+  if (store != nullptr && !summary.query_execution_id.empty())
+    if (auto folder = results_folder(summary.execution))
+      marker = notified_marker_uri(*folder, summary.query_execution_id, error_type.empty() ? "succeeded" : error_type);
+  if (marker) {
+    auto existing = store->read(*marker);
+    if (existing && *existing) {
+      log.write(LogLevel::Info, "notification already sent",
+                {{"query", summary.name},
+                 {"query_execution_id", summary.query_execution_id},
+                 {"marker", marker->to_string()},
+                 {"request_id", request_id}});
+      return;
+    }
   }
+  if (!notifier.notify(targets, summary, error_type) || !marker) return;
+  if (auto written = store->create(*marker, ""); !written)
+    log.write(LogLevel::Warn, "notification marker not written",
+              {{"query_execution_id", summary.query_execution_id},
+               {"error", written.get_failure().to_string()},
+               {"request_id", request_id}});
+}
+
+// A payload's dependents: each spec (with defaults) and its JSON as sent.
+struct Dependent {
+  spec::ResolvedQuery query;
+  std::string spec_json;
+};
+std::vector<Dependent> dependents_of(const Event& event, const HandlerConfig& config) {
+  std::vector<Dependent> out;
+  const nlohmann::json specs = nlohmann::json::parse(event.dependents, nullptr, false);
+  if (!specs.is_array()) return out;
+  for (const auto& one : specs) {
+    std::string text = one.dump();
+    if (auto query = spec::parse_query_spec_json(text, config.defaults))
+      out.push_back({std::move(query).get_result(), std::move(text)});
+  }
+  return out;
+}
+
+// Wait mode: the payload's dependents run in this invocation after their upstream queries succeeded (and were
+// delivered) in it, each for the same scheduled time with its own token (the graph events mode follows), each
+// under its own on_overlap as a scheduled slot (`overlap`, when the handler has a run record store). Their
+// summaries are added, and the on_overlap answers (skipped) to `decided`, parallel to `summaries`.
+void run_dependents_waiting(const Event& event, const std::vector<Dependent>& dependents, const HandlerConfig& config,
+                            runner::Runner& runner, const runner::RunOptions& options,
+                            const std::optional<OverlapContext>& overlap, std::vector<runner::RunSummary>& summaries,
+                            std::vector<std::optional<Completion>>& decided, std::vector<spec::Notify>& notify_of,
+                            JsonLog& log, const std::string& request_id) {
+  if (dependents.empty()) return;
+  std::vector<spec::ResolvedQuery> graph;
+  graph.reserve(dependents.size());
+  for (const auto& one : dependents) graph.push_back(one.query);
   std::vector<runner::SlotOutcome> upstream;
   upstream.reserve(summaries.size());
-  for (const auto& summary : summaries) upstream.push_back({summary.name, event.scheduled_time, summary.succeeded()});
-  auto report = runner::run_dependents(runner, graph, upstream, config.concurrency, options);
+  for (const auto& summary : summaries) upstream.push_back({summary.name, event.scheduled_time, summary.done()});
+  std::map<std::string, Completion> held;  // by name (one slot): the answer on_overlap gave
+  runner::HoldCheck hold;
+  if (overlap) {
+    hold = [&](const spec::RenderedQuery& query) -> std::optional<runner::RunSummary> {
+      const auto found = std::find_if(dependents.begin(), dependents.end(),
+                                      [&](const Dependent& one) { return one.query.name == query.name; });
+      if (found == dependents.end()) return std::nullopt;
+      auto decision = decide_overlap(*overlap, query, found->query.on_overlap, found->spec_json, "[]");
+      if (decision.start) return std::nullopt;
+      if (!decision.decided) return std::move(decision.not_started);
+      runner::RunSummary answered = decision.decided->summary;
+      held.emplace(query.name, std::move(*decision.decided));
+      return answered;
+    };
+  }
+  auto report = runner::run_dependents(runner, graph, upstream, config.concurrency, options, hold);
   for (const auto& why : report.not_started)
     log.write(LogLevel::Warn, "dependent not started", {{"why", why}, {"request_id", request_id}});
+  decided.resize(summaries.size());
   for (auto& run : report.runs) {
     // Each dependent notifies as its own spec says (notify_of runs parallel to summaries).
     auto query = std::find_if(graph.begin(), graph.end(), [&](const auto& one) { return one.name == run.name; });
     notify_of.push_back(query == graph.end() ? spec::Notify{} : query->notify);
+    auto answer = held.find(run.name);
+    decided.push_back(answer == held.end() ? std::nullopt : std::optional<Completion>(answer->second));
     summaries.push_back(std::move(run));
   }
 }
@@ -291,17 +377,34 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   options.on_give_up = event->on_deadline.value_or(config_.on_deadline);
   if (request.deadline != std::chrono::system_clock::time_point{})
     options.deadline = request.deadline - config_.deadline_margin;
+  if (mode == CompletionMode::Wait) {
+    // Wait mode: each run that succeeded is delivered as it ends, before its dependents start (events mode
+    // delivers when it finishes the run).
+    options.after_success = [&](runner::RunSummary& summary) {
+      auto delivered = deliver_results(summary, engine_, objects_, clock_, config_.poll, log, request.request_id);
+      if (delivered)
+        summary.deliveries = std::move(delivered).get_result();
+      else
+        summary.delivery_failure = std::move(delivered).get_failure();
+    };
+  }
 
-  // Events mode: every run is recorded. Wait mode: only the runs of skip and queue queries, so that on_overlap
-  // sees them (overlap.cpp); without a store it is not applied.
-  const bool overlap_checked = std::any_of(event->queries.begin(), event->queries.end(), [](const auto& query) {
-    return query.on_overlap != spec::OnOverlap::Allow;
-  });
+  // Events mode: every run is recorded. Wait mode: only the runs of skip and queue queries (the event's and its
+  // dependents'), so that on_overlap sees them (overlap.cpp); without a store it is not applied.
+  const auto dependents =
+      mode == CompletionMode::Wait && options.wait ? dependents_of(*event, config_) : std::vector<Dependent>{};
+  const bool overlap_checked =
+      std::any_of(event->queries.begin(), event->queries.end(),
+                  [](const auto& query) { return query.on_overlap != spec::OnOverlap::Allow; }) ||
+      std::any_of(dependents.begin(), dependents.end(),
+                  [](const Dependent& one) { return one.query.on_overlap != spec::OnOverlap::Allow; });
   std::optional<EventsCompletion> completion;
   if (mode == CompletionMode::Events || (store_ != nullptr && overlap_checked))
     completion.emplace(config_, engine_, *store_, clock_, log, request.request_id, &notifier, objects_);
   std::map<std::string, std::string> waiting_specs;        // wait mode: skip and queue queries by name, their spec
   std::map<std::string, runner::RunSummary> waiting_runs;  // and their runs open now
+  std::optional<OverlapContext> overlap;
+  if (completion) overlap.emplace(OverlapContext{mode, *completion, options, log, request.request_id, waiting_specs});
 
   // Render every query first: one with a bad template is reported, the others still run.
   std::vector<runner::RunSummary> summaries(event->queries.size());
@@ -324,10 +427,7 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   // on_overlap (overlap.cpp): a slot of a skip or queue query due while an earlier slot of the same query still
   // runs is answered here and not started (events mode queues it; wait mode waits for the earlier one first).
   std::vector<std::optional<Completion>> decided(event->queries.size());
-  if (completion) {
-    OverlapContext overlap{*event, mode, *completion, options, log, request.request_id};
-    decided = apply_on_overlap(overlap, rendered, rendered_index, summaries, waiting_specs);
-  }
+  if (overlap) decided = apply_on_overlap(*overlap, *event, rendered, rendered_index, summaries);
 
   auto open_waiting = [&](const runner::RunSummary& summary) {
     auto spec = waiting_specs.find(summary.name);
@@ -397,7 +497,8 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
   std::vector<spec::Notify> notify_of;  // per summary: the notify of its query (a dependent's from its own spec)
   for (const auto& query : event->queries) notify_of.push_back(query.notify);
   if (mode == CompletionMode::Wait && options.wait)
-    run_dependents_waiting(*event, config_, runner, options, summaries, notify_of, log, request.request_id);
+    run_dependents_waiting(*event, dependents, config_, runner, options, overlap, summaries, decided, notify_of, log,
+                           request.request_id);
 
   for (std::size_t i = 0; i < summaries.size(); ++i) {
     if (i < decided.size() && decided[i]) {
@@ -405,16 +506,10 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       continue;
     }
     Answer answer{std::move(summaries[i]), std::nullopt, std::nullopt};
-    if (mode == CompletionMode::Wait && answer.summary.succeeded()) {
-      // Wait mode: the run ended here, so deliver here (events mode delivers when it finishes the run).
-      auto delivered =
-          deliver_results(answer.summary, engine_, objects_, clock_, config_.poll, log, request.request_id);
-      if (delivered) {
-        answer.summary.deliveries = std::move(delivered).get_result();
-      } else {
-        answer.summary.reason = delivered.get_failure().message;
-        answer.failure_type = std::string(kErrorDeliveryFailed);
-      }
+    if (answer.summary.delivery_failure) {
+      // Wait mode: delivered as it ended (options.after_success); the query's state stays SUCCEEDED.
+      answer.summary.reason = answer.summary.delivery_failure->message;
+      answer.failure_type = std::string(kErrorDeliveryFailed);
     }
     if (mode == CompletionMode::Events && !answer.summary.query_execution_id.empty()) {
       // A run finished here (already final at its start) has been notified by its completion.
@@ -427,7 +522,9 @@ InvocationResponse QueryHandler::operator()(const InvocationRequest& request) {
       if (auto type = failure_type(answer.summary, options.wait)) answer.failure_type = std::string(*type);
       // Wait mode: the run ended here, unless it was left running. Events mode: it never started.
       const bool ended = answer.failure_type ? ends_the_run(*answer.failure_type) : answer.summary.succeeded();
-      if (ended) notifier.notify(notify_of[i], answer.summary, answer.failure_type.value_or(""));
+      if (ended)
+        notify_once(notifier, mode == CompletionMode::Wait ? store_ : nullptr, notify_of[i], answer.summary,
+                    answer.failure_type.value_or(""), log, request.request_id);
     }
     answers.push_back(std::move(answer));
   }

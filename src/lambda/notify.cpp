@@ -51,9 +51,13 @@ Notifier::Notifier(const aws::sns::SnsClient* sns, std::optional<std::string> st
                    std::string request_id)
     : sns_(sns), stack_topic_(std::move(stack_topic)), log_(log), request_id_(std::move(request_id)) {}
 
-void Notifier::notify(const spec::Notify& targets, const runner::RunSummary& summary, std::string_view error_type) {
+bool Notifier::has_target(const spec::Notify& targets, std::string_view error_type) {
+  return (error_type.empty() ? targets.on_success : targets.on_failure).has_value();
+}
+
+bool Notifier::notify(const spec::Notify& targets, const runner::RunSummary& summary, std::string_view error_type) {
   const auto& target = error_type.empty() ? targets.on_success : targets.on_failure;
-  if (!target) return;
+  if (!target) return false;
   ordered_json fields;
   fields["query"] = summary.name;
   fields["query_execution_id"] = summary.query_execution_id;
@@ -63,6 +67,7 @@ void Notifier::notify(const spec::Notify& targets, const runner::RunSummary& sum
   auto failed = [&](std::string why) {
     fields["error"] = std::move(why);
     log_.write(LogLevel::Error, "notification failed", std::move(fields));
+    return false;
   };
   std::string topic = *target;
   if (topic == spec::kStackTopic) {
@@ -81,6 +86,7 @@ void Notifier::notify(const spec::Notify& targets, const runner::RunSummary& sum
   if (!published) return failed(published.get_failure().to_string());
   fields["message_id"] = published->message_id;
   log_.write(LogLevel::Info, "notification sent", std::move(fields));
+  return true;
 }
 
 }  // namespace athena_runner::lambda

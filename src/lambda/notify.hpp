@@ -28,8 +28,10 @@ class Notifier {
            std::string request_id);
 
   // The end of one run (error_type empty: it succeeded): publishes to targets.on_success or .on_failure when
-  // set. A failed publish is logged ("notification failed") and changes nothing else.
-  void notify(const spec::Notify& targets, const runner::RunSummary& summary, std::string_view error_type);
+  // set; true when it published. A failed publish is logged ("notification failed") and changes nothing else.
+  bool notify(const spec::Notify& targets, const runner::RunSummary& summary, std::string_view error_type);
+  // Whether such an end has a target to publish to.
+  static bool has_target(const spec::Notify& targets, std::string_view error_type);
 
  private:
   const aws::sns::SnsClient* sns_;

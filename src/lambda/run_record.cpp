@@ -239,6 +239,12 @@ aws::s3::S3Uri open_marker_uri(const aws::s3::S3Uri& folder, std::string_view qu
   return {folder.bucket, folder.key + std::string(kOpenFolder) + std::string(query_execution_id)};
 }
 
+aws::s3::S3Uri notified_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id,
+                                   std::string_view outcome) {
+  return {folder.bucket,
+          folder.key + std::string(kNotifiedFolder) + std::string(query_execution_id) + "." + std::string(outcome)};
+}
+
 Outcome<std::vector<std::string>> open_run_ids(RunStore& store, const aws::s3::S3Uri& folder) {
   const aws::s3::S3Uri prefix{folder.bucket, folder.key + std::string(kOpenFolder)};
   auto keys = store.list_keys(prefix);

@@ -136,7 +136,9 @@ Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& quer
       summary.state = RunState::NotStarted;
       summary.reason = outcome.get_failure().to_string();
     }
-    if (summary.succeeded()) {
+    // A slot whose delivery failed is not journaled: the next backfill runs it again (the same execution from
+    // its token) and delivers it.
+    if (summary.done()) {
       journal->succeeded[spec::format_utc(summary.rendered.scheduled_time)] =
           JournalEntry{summary.query_execution_id, summary.rendered.client_request_token};
       if (auto saved = save_journal(*journal); !saved && !journal_failure) journal_failure = saved.get_failure();
@@ -154,7 +156,7 @@ Outcome<BackfillReport> backfill(Runner& runner, const spec::ResolvedQuery& quer
       summary.state = RunState::NotStarted;
       summary.reason = outcomes[i].get_failure().to_string();
     }
-    if (summary.succeeded()) {
+    if (summary.done()) {
       ++report.succeeded;
     } else {
       ++report.failed;

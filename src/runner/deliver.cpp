@@ -217,6 +217,25 @@ class LocalObjectStore : public ObjectStore {
   std::string data_dir_;
 };
 
+// The name of a delivered object under a prefix: <stem><extension>, or for the n-th file of an UNLOAD
+// <stem>_<n as 5 digits><extension>.
+std::string object_name(const std::string& stem, const FormatTraits& format, std::optional<std::size_t> part = {}) {
+  std::string name = stem;
+  if (part) {
+    std::string digits = std::to_string(*part);
+    digits.insert(0, digits.size() < kPartDigits ? kPartDigits - digits.size() : 0, '0');
+    name.append("_").append(digits);
+  }
+  return name.append(format.extension);
+}
+
+// Where the UNLOAD of a parquet or json delivery writes: <results folder>athena-runner/unload/<id>/<format>/.
+std::string unload_key(const std::string& results_folder, const std::string& query_execution_id,
+                       DeliveryFormat format) {
+  return results_folder + std::string(kUnloadFolder) + query_execution_id + "/" + std::string(spec::to_string(format)) +
+         "/";
+}
+
 // The destination object of one delivery: the key as rendered, or under a prefix <stem><suffix>.
 aws::s3::S3Uri destination(const aws::s3::S3Uri& to, const std::string& name) {
   aws::s3::S3Uri out = to;
@@ -244,9 +263,9 @@ Outcome<std::vector<aws::s3::S3Uri>> unload(const RunSummary& summary, DeliveryF
                                             ObjectStore& store, const Clock& clock, const PollPolicy& poll,
                                             const aws::s3::S3Uri& result) {
   const auto slash = result.key.rfind('/');
-  aws::s3::S3Uri staging{result.bucket, (slash == std::string::npos ? std::string() : result.key.substr(0, slash + 1)) +
-                                            std::string(kUnloadFolder) + summary.query_execution_id + "/" +
-                                            std::string(spec::to_string(format)) + "/"};
+  aws::s3::S3Uri staging{result.bucket,
+                         unload_key(slash == std::string::npos ? std::string() : result.key.substr(0, slash + 1),
+                                    summary.query_execution_id, format)};
   spec::RenderedQuery query = summary.rendered;
   query.name = summary.rendered.name + "_deliver_" + (format == DeliveryFormat::Parquet ? "parquet" : "json");
   query.sql = unload_sql(summary.rendered, format, staging.to_string());
@@ -328,10 +347,10 @@ Outcome<std::vector<Delivered>> deliver(const RunSummary& summary, QueryEngine& 
 
     Status status = Ok{};
     if (delivery.format == DeliveryFormat::Csv) {
-      const auto target = destination(*to, stem + std::string(format.extension));
+      const auto target = destination(*to, object_name(stem, format));
       status = record(target, [&] { return store.copy(*result, target, attributes); });
     } else if (delivery.format == DeliveryFormat::CsvGz) {
-      const auto target = destination(*to, stem + std::string(format.extension));
+      const auto target = destination(*to, object_name(stem, format));
       status = record(target, [&]() -> Status {
         GzipBuffer gzip;
         bool compressed = true;
@@ -345,11 +364,7 @@ Outcome<std::vector<Delivered>> deliver(const RunSummary& summary, QueryEngine& 
       auto files = unload(summary, delivery.format, engine, store, clock, poll, *result);
       if (!files) return delivery_error(delivery, files.get_failure().message);
       for (std::size_t i = 0; i < files->size() && status; ++i) {
-        std::string part = std::to_string(i);
-        part.insert(0, part.size() < kPartDigits ? kPartDigits - part.size() : 0, '0');
-        std::string name = stem;
-        name.append("_").append(part).append(format.extension);
-        const auto target = destination(*to, name);
+        const auto target = destination(*to, object_name(stem, format, i));
         const auto& source = (*files)[i];
         status = record(target, [&] { return store.copy(source, target, attributes); });
       }
@@ -358,6 +373,41 @@ Outcome<std::vector<Delivered>> deliver(const RunSummary& summary, QueryEngine& 
     delivered.push_back(std::move(done));
   }
   return delivered;
+}
+
+std::vector<PlannedDelivery> plan_deliveries(const spec::RenderedQuery& rendered, const std::string& results_folder) {
+  std::vector<PlannedDelivery> plan;
+  const std::string stem = delivery_object_stem(rendered);
+  for (const auto& delivery : rendered.deliver) {
+    PlannedDelivery planned;
+    planned.destination = delivery;
+    const FormatTraits& format = traits(delivery.format);
+    const bool unloaded = !format.unload_with.empty();
+    const bool prefix = !delivery.to.empty() && delivery.to.back() == '/';
+    planned.first_object =
+        prefix ? delivery.to + object_name(stem, format, unloaded ? std::optional<std::size_t>(0) : std::nullopt)
+               : delivery.to;
+    planned.several = unloaded;
+    if (unloaded)
+      planned.unload_sql =
+          unload_sql(rendered, delivery.format, unload_key(results_folder, "<QueryExecutionId>", delivery.format));
+    plan.push_back(std::move(planned));
+  }
+  return plan;
+}
+
+std::function<void(RunSummary&)> delivering(QueryEngine& engine, ObjectStore& store, Clock clock, PollPolicy poll,
+                                            DeliveredSink on_delivered) {
+  return
+      [&engine, &store, clock = std::move(clock), poll, on_delivered = std::move(on_delivered)](RunSummary& summary) {
+        if (summary.rendered.deliver.empty()) return;
+        auto delivered = deliver(summary, engine, store, clock, poll);
+        if (delivered)
+          summary.deliveries = std::move(delivered).get_result();
+        else
+          summary.delivery_failure = std::move(delivered).get_failure();
+        if (on_delivered) on_delivered(summary);
+      };
 }
 
 std::string deliveries_json(const std::vector<Delivered>& deliveries) {

@@ -10,12 +10,12 @@
 namespace athena_runner::runner {
 
 bool DependentsReport::all_succeeded() const {
-  return not_started.empty() &&
-         std::all_of(runs.begin(), runs.end(), [](const RunSummary& run) { return run.succeeded(); });
+  return not_started.empty() && std::all_of(runs.begin(), runs.end(), [](const RunSummary& run) { return run.done(); });
 }
 
 DependentsReport run_dependents(Runner& runner, const std::vector<spec::ResolvedQuery>& graph,
-                                const std::vector<SlotOutcome>& upstream, int concurrency, const RunOptions& options) {
+                                const std::vector<SlotOutcome>& upstream, int concurrency, const RunOptions& options,
+                                const HoldCheck& hold) {
   using Key = std::pair<std::string, spec::Instant>;
   std::map<Key, bool> ran;  // (query, slot) → succeeded
   std::set<spec::Instant> slots;
@@ -48,6 +48,13 @@ DependentsReport run_dependents(Runner& runner, const std::vector<spec::Resolved
           report.runs.push_back(std::move(summary));
           continue;
         }
+        if (hold) {
+          if (auto held = hold(*rendered)) {
+            ran[{query.name, slot}] = false;
+            report.runs.push_back(std::move(*held));
+            continue;
+          }
+        }
         ready.push_back(std::move(rendered).get_result());
       }
     }
@@ -62,7 +69,7 @@ DependentsReport run_dependents(Runner& runner, const std::vector<spec::Resolved
         summary.rendered = ready[i];
         summary.reason = outcomes[i].get_failure().to_string();
       }
-      ran[{ready[i].name, ready[i].scheduled_time}] = summary.succeeded();
+      ran[{ready[i].name, ready[i].scheduled_time}] = summary.done();
       report.runs.push_back(std::move(summary));
     }
   }

@@ -593,6 +593,7 @@ void print_summary(const RunSummary& summary, std::ostream& out) {
     for (const auto& object : delivery.objects)
       lines.emplace_back("delivered", object + (delivery.kept ? " (kept: overwrite keep)" : ""));
   }
+  if (summary.delivery_failure) lines.emplace_back("delivery", "FAILED: " + summary.delivery_failure->message);
   lines.emplace_back("wall time", millis_text(summary.wall_time) + " (" + std::to_string(summary.polls) +
                                       (summary.polls == 1 ? " poll)" : " polls)"));
   std::size_t width = 0;
@@ -635,6 +636,7 @@ std::string summary_json(const RunSummary& summary) {
   json["estimated_cost_usd"] = summary.estimated_cost_usd;
   if (!summary.deliveries.empty())
     json["deliveries"] = nlohmann::ordered_json::parse(deliveries_json(summary.deliveries));
+  if (summary.delivery_failure) json["delivery_error"] = summary.delivery_failure->message;
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

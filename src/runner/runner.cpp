@@ -135,6 +135,11 @@ class Scheduler {
         }
         continue;
       }
+      if (refresh_) {
+        refresh_ = false;
+        poll_due(clock_.now(), /*every_slot=*/true);
+        continue;
+      }
       auto now = clock_.now();
       bool gave_up = false;
       for (std::size_t i = 0; i < slots_.size(); ++i) {
@@ -266,6 +271,12 @@ class Scheduler {
     if (slot.summary.attempts > 0) {
       slot.summary.wall_time = std::chrono::duration_cast<milliseconds>(clock_.now() - slot.started_at);
     }
+    if (slot.summary.succeeded() && options_.after_success) {
+      options_.after_success(slot.summary);
+      // Time passed (a delivery may wait for an UNLOAD): read the other queries' states again before their
+      // timeouts are judged, so that one that ended meanwhile is not given up.
+      refresh_ = true;
+    }
     slot.outcome = Outcome<RunSummary>(slot.summary);
     emit(RunEvent::Kind::Finished, slot);
     if (on_finished_) on_finished_(index, *slot.outcome);
@@ -349,7 +360,7 @@ class Scheduler {
     schedule_next_poll(slot);
   }
 
-  void poll_due(SystemClock::time_point now) {
+  void poll_due(SystemClock::time_point now, bool every_slot = false) {
     // Read before the states are: a query that finishes after this is reported by the next wait.
     const std::uint64_t changes = engine_.change_count();
     const bool changed = changes != changes_seen_;
@@ -360,7 +371,7 @@ class Scheduler {
       if (slot.phase != Slot::Phase::Polling) continue;
       // In batch mode, slots due soon ride along with the one due now: fewer calls, same latency.
       const auto slack = single_ ? milliseconds(0) : options_.poll.initial;
-      if (changed || slot.next_at <= now + slack) due.push_back(i);
+      if (every_slot || changed || slot.next_at <= now + slack) due.push_back(i);
     }
     if (due.empty()) return;
     if (single_ || !batch_available_) {
@@ -435,6 +446,7 @@ class Scheduler {
   bool single_ = false;
   bool batch_available_ = true;
   std::uint64_t changes_seen_ = 0;  // the engine's change_count() when the states were last read
+  bool refresh_ = false;            // after_success ran: poll every running slot before judging timeouts
 };
 
 }  // namespace

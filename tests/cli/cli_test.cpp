@@ -454,6 +454,53 @@ TEST_F(CliTest, RunDeliversToTheDataDirInEveryFormatAndARepeatLeavesTheSameObjec
   EXPECT_EQ(files_under(data_dir() + "/results"), results_before);
 }
 
+TEST_F(CliTest, RenderShowsTheDeliveryPlanAfterTheRequestAndJsonStaysTheRequestOnly) {
+  const std::string queries = dir_.write("deliver.yaml", kDeliverQueries);
+  auto json_only = cli({"render", "-q", queries, "daily_total", "--at", "2024-01-03T06:00:00Z", "--json"});
+  ASSERT_EQ(json_only.exit_code, 0) << json_only.err;
+  EXPECT_EQ(std::count(json_only.out.begin(), json_only.out.end(), '\n'), 1) << json_only.out;  // the request alone
+  auto human = cli({"render", "-q", queries, "daily_total", "--at", "2024-01-03T06:00:00Z"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  // The request's bytes, then (after a separating line) the plan, with the slot's templates rendered: the
+  // previous day of 2024-01-03 06:00 UTC, and <query>_<slot in UTC> under a prefix (docs/queries-file.md).
+  const auto request_at = human.out.find(json_only.out);
+  ASSERT_NE(request_at, std::string::npos) << human.out;
+  const std::string plan = human.out.substr(request_at + json_only.out.size());
+  EXPECT_EQ(plan.rfind("\n---- delivery plan", 0), 0u) << plan;
+  for (const char* expected :
+       {"1. s3://reports/daily_total/2024-01-02.csv\n   format:    csv", "overwrite: replace",
+        "object:    s3://reports/daily_total/2024-01-02.csv\n", "2. s3://reports/gz/\n   format:    csv.gz",
+        "object:    s3://reports/gz/daily_total_20240103T060000Z.csv.gz\n", "3. s3://reports/parquet/\n",
+        "objects:   s3://reports/parquet/daily_total_20240103T060000Z_00000.parquet, then _00001",
+        "4. s3://reports/json/\n", "objects:   s3://reports/json/daily_total_20240103T060000Z_00000.json.gz",
+        "     ) TO 's3://results/deliver/athena-runner/unload/<QueryExecutionId>/parquet/' WITH (format = 'PARQUET')\n",
+        "     ) TO 's3://results/deliver/athena-runner/unload/<QueryExecutionId>/json/' WITH (format = 'JSON')\n"})
+    EXPECT_NE(plan.find(expected), std::string::npos) << expected << " not in:\n" << plan;
+  // The UNLOAD carries the query as rendered (its ? stays a parameter, sent again).
+  EXPECT_NE(plan.find("     UNLOAD (\n     SELECT count(*) AS sales, sum(amount) AS total FROM sales WHERE day = ?\n"),
+            std::string::npos)
+      << plan;
+  EXPECT_FALSE(fs::exists(data_dir() + "/reports")) << "render must deliver nothing";
+
+  auto keep = dir_.write("keep.yaml", R"(defaults: {database: shop, output: "s3://results/athena/"}
+queries:
+  q:
+    sql: SELECT 1
+    deliver:
+      - {to: "s3://reports/{{ scheduled_date }}/q.csv", overwrite: keep}
+  plain:
+    sql: SELECT 1
+)");
+  auto kept = cli({"render", "-q", keep, "q", "--at", "2024-01-03T06:00:00Z"});
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.out.find("1. s3://reports/2024-01-03/q.csv\n"), std::string::npos) << kept.out;
+  EXPECT_NE(kept.out.find("overwrite: keep"), std::string::npos) << kept.out;
+  auto plain = cli({"render", "-q", keep, "plain", "--at", "2024-01-03T06:00:00Z"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.out.find("---- delivery plan"), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("none: the query has no deliver: destinations"), std::string::npos) << plain.out;
+}
+
 TEST_F(CliTest, AFailedDeliveryExitsOneNamingTheDestinationAndLeavesNoPartialFile) {
   const std::string queries = dir_.write("deliver.yaml", kDeliverQueries);
   dir_.write("data/reports/blocked", "a file where the destination needs a folder\n");
@@ -616,6 +663,175 @@ TEST_F(CliTest, BackfillWithDependentsRunsTheChainForEverySlot) {
             std::string::npos)
       << failing.err;
   EXPECT_EQ(result_files().size(), 6u);
+}
+
+// backfill delivers each slot as run does, its dependents too; a failed delivery fails that slot only.
+constexpr const char* kBackfillDeliver = R"(version: 1
+defaults:
+  database: shop
+  output: s3://results/athena/
+queries:
+  daily_total:
+    schedule: cron(0 6 * * ? *)
+    sql: SELECT count(*) AS sales, sum(amount) AS total FROM sales WHERE day = DATE '{{ scheduled_date | add_days(-1) }}'
+    deliver:
+      - to: "s3://reports/daily/{{ scheduled_date | add_days(-1) }}.csv"
+      - to: s3://reports/gz/
+        format: csv.gz
+  top_sale:
+    after: [daily_total]
+    sql: SELECT max(amount) AS top FROM sales WHERE day = DATE '{{ scheduled_date | add_days(-1) }}'
+    deliver:
+      - to: s3://reports/top/
+)";
+
+// One day's rows as Athena's CSV writes them, computed from kSales: count and sum, and the largest sale.
+std::string day_totals_csv(const std::string& day) {
+  long long total = 0;
+  int count = 0;
+  for (const auto& sale : kSales)
+    if (sale.day == day) total += sale.amount, ++count;
+  return "\"sales\",\"total\"\n\"" + std::to_string(count) + "\",\"" + std::to_string(total) + "\"\n";
+}
+std::string day_top_csv(const std::string& day) {
+  long long top = 0;
+  for (const auto& sale : kSales)
+    if (sale.day == day) top = std::max(top, sale.amount);
+  return "\"top\"\n\"" + std::to_string(top) + "\"\n";
+}
+
+std::string gunzipped_file(const std::string& path) {
+  auto result = run_process({"gunzip", "-c", path}, {}, {}, std::chrono::seconds(10));
+  EXPECT_EQ(result.exit_code, 0) << path << ": " << result.err;
+  return result.out;
+}
+
+// backfill of daily_total's slots 2024-01-02..04 06:00 UTC (the days 2024-01-01..03) with its dependents.
+std::vector<std::string> backfill_with_dependents(const std::string& queries, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"backfill",
+                                   "-q",
+                                   queries,
+                                   "daily_total",
+                                   "--from",
+                                   "2024-01-02T00:00:00Z",
+                                   "--to",
+                                   "2024-01-05T00:00:00Z",
+                                   "--journal",
+                                   (fs::path(queries).parent_path() / "j.json").string(),
+                                   "--with-dependents"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST_F(CliTest, BackfillDeliversEverySlotAndItsDependentsAsRunDoes) {
+  const std::string queries = dir_.write("backfill_deliver.yaml", kBackfillDeliver);
+  const auto args = backfill_with_dependents(queries, {"--concurrency", "2"});
+  auto first = cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("slots: 3, skipped (already succeeded): 0, succeeded: 3, failed: 0"), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("dependents: 3 run, succeeded: 3, failed: 0"), std::string::npos) << first.out;
+  const std::string reports = data_dir() + "/reports";
+  std::map<std::string, std::string> expected;
+  const std::vector<std::pair<std::string, std::string>> slots = {
+      {"2024-01-01", "20240102T060000Z"}, {"2024-01-02", "20240103T060000Z"}, {"2024-01-03", "20240104T060000Z"}};
+  for (const auto& [day, stem] : slots) {
+    expected["daily/" + day + ".csv"] = day_totals_csv(day);
+    expected["top/top_sale_" + stem + ".csv"] = day_top_csv(day);
+  }
+  auto delivered = files_under(reports);
+  std::map<std::string, std::string> plain;  // every object but the gzip ones, which are checked through gunzip
+  std::set<std::string> gz;
+  for (const auto& [name, content] : delivered) {
+    if (name.rfind("gz/", 0) == 0)
+      gz.insert(name);
+    else
+      plain[name] = content;
+  }
+  EXPECT_EQ(plain, expected);
+  EXPECT_EQ(gz,
+            (std::set<std::string>{"gz/daily_total_20240102T060000Z.csv.gz", "gz/daily_total_20240103T060000Z.csv.gz",
+                                   "gz/daily_total_20240104T060000Z.csv.gz"}));
+  for (const auto& [day, stem] : slots)
+    EXPECT_EQ(gunzipped_file(reports + "/gz/daily_total_" + stem + ".csv.gz"), day_totals_csv(day)) << day;
+  EXPECT_NE(first.err.find("  delivered: s3://reports/daily/2024-01-02.csv"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("  delivered: s3://reports/top/top_sale_20240103T060000Z.csv"), std::string::npos)
+      << first.err;
+
+  // Again: every slot skipped, the dependents get their executions back and deliver the same objects.
+  auto second = cli(args);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("skipped (already succeeded): 3"), std::string::npos) << second.out;
+  EXPECT_EQ(files_under(reports), delivered);
+
+  // run --with-dependents delivers its dependents too, the same way.
+  fs::remove_all(reports);
+  auto run = cli({"run", "-q", queries, "daily_total", "--at", "2024-01-03T06:00:00Z", "--with-dependents"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto after_run = files_under(reports);
+  EXPECT_EQ(after_run["daily/2024-01-02.csv"], day_totals_csv("2024-01-02"));
+  EXPECT_EQ(after_run["top/top_sale_20240103T060000Z.csv"], day_top_csv("2024-01-02"));
+  EXPECT_EQ(after_run.size(), 3u);  // and the csv.gz
+}
+
+TEST_F(CliTest, BackfillFailsOnlyTheSlotWhoseDeliveryFailedAndDeliversItWhenRunAgain) {
+  const std::string queries = dir_.write("backfill_deliver.yaml", kBackfillDeliver);
+  // A folder where the 2024-01-03 slot's object must go: its file cannot be renamed into place.
+  dir_.write("data/reports/daily/2024-01-02.csv/blocker", "x");
+  const auto args = backfill_with_dependents(queries);
+  auto first = cli(args);
+  EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
+  EXPECT_NE(first.out.find("slots: 3, skipped (already succeeded): 0, succeeded: 2, failed: 1"), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.err.find("athena-runner backfill: daily_total for 2024-01-03T06:00:00Z: DeliveryFailed: delivery to "
+                           "s3://reports/daily/2024-01-02.csv (csv) failed: "),
+            std::string::npos)
+      << first.err;
+  // Its dependent does not start (as after a failed query); the other slots' do.
+  EXPECT_NE(first.err.find("not started: top_sale for 2024-01-03T06:00:00Z: daily_total did not succeed"),
+            std::string::npos)
+      << first.err;
+  EXPECT_NE(first.out.find("dependents: 2 run, succeeded: 2"), std::string::npos) << first.out;
+  auto delivered = files_under(data_dir() + "/reports");
+  EXPECT_EQ(delivered["daily/2024-01-01.csv"], day_totals_csv("2024-01-01"));
+  EXPECT_EQ(delivered["daily/2024-01-03.csv"], day_totals_csv("2024-01-03"));
+  EXPECT_EQ(delivered.count("top/top_sale_20240103T060000Z.csv"), 0u);
+  std::set<std::string> daily;
+  for (const auto& [name, content] : delivered)
+    if (name.rfind("daily/", 0) == 0) daily.insert(name);
+  // The blocker left as it was, and no partial file beside it.
+  EXPECT_EQ(daily,
+            (std::set<std::string>{"daily/2024-01-01.csv", "daily/2024-01-02.csv/blocker", "daily/2024-01-03.csv"}));
+  EXPECT_EQ(delivered["daily/2024-01-02.csv/blocker"], "x");
+
+  // Not journaled: once the way is clear the next backfill runs that slot (the same execution) and delivers it.
+  fs::remove_all(data_dir() + "/reports/daily/2024-01-02.csv");
+  auto second = cli(args);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("slots: 3, skipped (already succeeded): 2, succeeded: 1, failed: 0"), std::string::npos)
+      << second.out;
+  auto now = files_under(data_dir() + "/reports");
+  EXPECT_EQ(now["daily/2024-01-02.csv"], day_totals_csv("2024-01-02"));
+  EXPECT_EQ(now["top/top_sale_20240103T060000Z.csv"], day_top_csv("2024-01-02"));
+  EXPECT_EQ(result_files().size(), 6u);  // three slots and three dependents: nothing ran twice
+}
+
+TEST_F(CliTest, NoDeliverRunsWithoutDelivering) {
+  const std::string queries = dir_.write("backfill_deliver.yaml", kBackfillDeliver);
+  auto run =
+      cli({"run", "-q", queries, "daily_total", "--at", "2024-01-03T06:00:00Z", "--with-dependents", "--no-deliver"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto backfill = cli({"backfill", "-q", queries, "daily_total", "--from", "2024-01-02T00:00:00Z", "--to",
+                       "2024-01-04T00:00:00Z", "--journal", dir_.path() + "/j.json", "--no-deliver"});
+  ASSERT_EQ(backfill.exit_code, 0) << backfill.out << backfill.err;
+  EXPECT_TRUE(files_under(data_dir() + "/reports").empty());
+  EXPECT_EQ(result_files().size(), 3u);  // the queries ran: run's two, and the backfill's new slot 2024-01-02
+  for (const char* command : {"run", "backfill"}) {
+    auto help = cli({command, "--help"});
+    ASSERT_EQ(help.exit_code, 0) << help.err;
+    EXPECT_NE(help.out.find("--no-deliver"), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("deliver: destinations"), std::string::npos) << help.out;
+  }
 }
 
 TEST_F(CliTest, RunAndBackfillHelpDescribeWithDependents) {

@@ -1731,5 +1731,190 @@ INSTANTIATE_TEST_SUITE_P(Peer, HandlerWaitOverlap, kBothPeers, peer_name);
 INSTANTIATE_TEST_SUITE_P(Peer, HandlerServeDelivery, kServe, peer_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(HandlerServeDelivery);
 
+// Wait mode: a dependent the handler runs after its upstream succeeded applies its own on_overlap, as a scheduled
+// slot of it would. The 04:00 invocation (in a thread) holds its `report` RUNNING; the 05:00 one runs `load`,
+// then `report` meets that earlier slot.
+class HandlerWaitDependentOverlap : public HandlerWaitOverlap {
+ protected:
+  static std::string chain(int hour, const std::string& on_overlap) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-05-02T%02d:00:00Z", hour);
+    json report = {{"name", "report"}, {"sql", hour == 4 ? "SELECT 2 -- hold_me" : "SELECT 2"}, {"after", {"load"}}};
+    if (!on_overlap.empty()) report["on_overlap"] = on_overlap;
+    return json{{"query", {{"name", "load"}, {"sql", "SELECT 1"}}},
+                {"scheduled_time", time},
+                {"dependents", {report, {{"name", "archive"}, {"sql", "SELECT 3"}, {"after", {"report"}}}}}}
+        .dump();
+  }
+  // Starts the 04:00 chain in a thread; returns its report's execution (started after load) once its open marker
+  // is there (read with boto3).
+  std::string start_first_chain(const std::string& on_overlap) {
+    first_ = std::thread([this, on_overlap] { first_response_ = invoke_aside(chain(4, on_overlap)); });
+    for (int i = 0; i < 250 && engine_->started() < 2; ++i) std::this_thread::sleep_for(20ms);
+    if (engine_->started() < 2) {
+      ADD_FAILURE() << "the first chain's report never started";
+      return "";
+    }
+    first_id_ = engine_->ids[1];  // the thread waits on it, held: nothing else starts meanwhile
+    for (int i = 0; i < 100; ++i) {
+      if (!stored("results-bucket", "athena/athena-runner/open/" + first_id_).body.is_null()) return first_id_;
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "the first chain's report never recorded its run";
+    return "";
+  }
+  // The response's line of one query.
+  static json line_of(const InvocationResponse& response, const std::string& name) {
+    const json body = json::parse(response.payload());
+    for (const auto& query : body["queries"])
+      if (query["name"] == name) return query;
+    return nullptr;
+  }
+  std::vector<std::string> not_started_logged() const {
+    std::vector<std::string> why;
+    for (const auto& line : log_lines())
+      if (line["message"] == "dependent not started") why.push_back(line["why"]);
+    return why;
+  }
+};
+
+TEST_P(HandlerWaitDependentOverlap, SkipAnswersTheDependentSkippedAndStartsNothingAfterIt) {
+  engine_->idempotent = true;
+  const std::string first = start_first_chain("skip");
+  ASSERT_FALSE(first.empty());
+  const std::size_t before = engine_->started();  // load and report of 04:00
+  auto second = invoke(chain(5, "skip"));
+  ASSERT_TRUE(second.is_success()) << second.error_type() << ": " << second.error_message();
+  EXPECT_EQ(line_of(second, "load")["state"], "SUCCEEDED");
+  const auto report = line_of(second, "report");
+  EXPECT_EQ(report["action"], "skipped") << report;
+  EXPECT_EQ(report["state"], "NOT_STARTED");
+  EXPECT_EQ(report["running_query_execution_id"], first);
+  EXPECT_EQ(report["scheduled_time"], "2024-05-02T05:00:00Z");
+  EXPECT_EQ(engine_->started(), before + 1);  // only the 05:00 load
+  EXPECT_EQ(not_started_logged(),
+            (std::vector<std::string>{"archive for 2024-05-02T05:00:00Z: report did not succeed"}));
+
+  engine_->release(first);
+  first_.join();
+  ASSERT_TRUE(first_response_.is_success()) << first_response_.error_message();
+  EXPECT_EQ(line_of(first_response_, "archive")["state"], "SUCCEEDED");
+  // The 04:00 report's record was closed when its wait ended: the 06:00 chain runs whole.
+  auto third = invoke(chain(6, "skip"));
+  ASSERT_TRUE(third.is_success()) << third.error_message();
+  EXPECT_EQ(line_of(third, "report")["state"], "SUCCEEDED");
+  EXPECT_EQ(line_of(third, "archive")["state"], "SUCCEEDED");
+}
+
+TEST_P(HandlerWaitDependentOverlap, QueueWaitsForTheEarlierSlotOfTheDependentThenStartsIt) {
+  engine_->idempotent = true;
+  const std::string first = start_first_chain("queue");
+  ASSERT_FALSE(first.empty());
+  const std::size_t before = engine_->started();
+  InvocationResponse second = InvocationResponse::failure("not run", "NotRun");
+  std::thread waiting([&] { second = invoke(chain(5, "queue")); });
+  std::this_thread::sleep_for(800ms);         // many polls of the 04:00 report
+  EXPECT_EQ(engine_->started(), before + 1);  // the 05:00 load only: its report waits
+  engine_->release(first);
+  waiting.join();
+  first_.join();
+  ASSERT_TRUE(second.is_success()) << second.error_type() << ": " << second.error_message();
+  const auto report = line_of(second, "report");
+  EXPECT_EQ(report["state"], "SUCCEEDED") << report;
+  EXPECT_EQ(report["scheduled_time"], "2024-05-02T05:00:00Z");
+  EXPECT_EQ(line_of(second, "archive")["state"], "SUCCEEDED");
+  // Its own token, for its own slot.
+  auto resolved = spec::parse_query_spec_json(json::parse(chain(5, "queue"))["dependents"][0].dump(), config_.defaults);
+  ASSERT_TRUE(resolved);
+  EXPECT_EQ(report["client_request_token"],
+            spec::render_query(*resolved, *spec::parse_instant("2024-05-02T05:00:00Z"))->client_request_token);
+  EXPECT_EQ(engine_->started(), before + 4);  // the 04:00 archive, then load, report and archive of 05:00
+}
+
+TEST_P(HandlerWaitDependentOverlap, QueueGivesUpAtTheDeadlineAndFailsWithQueryNotStarted) {
+  const std::string first = start_first_chain("queue");
+  ASSERT_FALSE(first.empty());
+  const std::size_t before = engine_->started();
+  auto second = invoke(chain(5, "queue"), 1500ms);
+  ASSERT_FALSE(second.is_success());
+  EXPECT_EQ(second.error_type(), "QueryNotStarted");
+  EXPECT_NE(second.error_message().find("report: NOT_STARTED: on_overlap queue: the slot 2024-05-02T04:00:00Z was "
+                                        "still running as " +
+                                        first + " at this invocation's deadline"),
+            std::string::npos)
+      << second.error_message();
+  EXPECT_EQ(engine_->started(), before + 1);  // the 05:00 load ran; its report did not start
+}
+
+TEST_P(HandlerWaitDependentOverlap, AllowStartsTheDependentWhileItsEarlierSlotRuns) {
+  engine_->idempotent = true;
+  // Without on_overlap (allow) nothing is recorded in wait mode: wait until the 04:00 report was started.
+  first_ = std::thread([this] { first_response_ = invoke_aside(chain(4, "")); });
+  for (int i = 0; i < 200 && engine_->started() < 2; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(engine_->started(), 2u);
+  first_id_ = engine_->ids[1];
+  auto second = invoke(chain(5, ""));
+  ASSERT_TRUE(second.is_success()) << second.error_message();
+  EXPECT_EQ(line_of(second, "report")["state"], "SUCCEEDED");
+  EXPECT_EQ(line_of(second, "archive")["state"], "SUCCEEDED");
+  EXPECT_EQ(engine_->started(), 5u);
+}
+
+// Wait mode delivers each run as it ends, before its dependents start: a failed delivery starts none (as in
+// events mode).
+TEST_P(HandlerWaitDependentOverlap, AFailedDeliveryStartsNoDependent) {
+  play_results(kResultCsv);
+  auto response = invoke(R"({"query": {"name": "load", "sql": "SELECT 1",
+      "deliver": [{"to": "s3://no-such-bucket-here/load.csv"}]},
+    "scheduled_time": "2024-05-02T04:00:00Z",
+    "dependents": [{"name": "report", "sql": "SELECT 2", "after": ["load"],
+                    "deliver": [{"to": "s3://reports-bucket/report.csv"}]}]})");
+  ASSERT_FALSE(response.is_success());
+  EXPECT_EQ(response.error_type(), "DeliveryFailed");
+  EXPECT_EQ(engine_->ids.size(), 1u);
+  EXPECT_EQ(not_started_logged(), (std::vector<std::string>{"report for 2024-05-02T04:00:00Z: load did not succeed"}));
+  EXPECT_TRUE(stored("reports-bucket", "report.csv").body.is_null());
+}
+
+// A retried wait-mode invocation (Lambda retries a failed one) finds the same execution ended the same way (its
+// token): the marker written next to the results after the publish keeps it from notifying twice.
+TEST_P(HandlerNotify, WaitModeARetriedInvocationDoesNotNotifyTheSameEndAgain) {
+  config_.completion = CompletionMode::Wait;
+  engine_->idempotent = true;
+  auto payload = [&](const std::string& time) {
+    return R"({"query": {"name": "retried", "sql": "SELECT * FROM fail_me")" +
+           notify(topics_["succeeded-runs"], topics_["failed-runs"]) + R"(}, "scheduled_time": ")" + time + "\"}";
+  };
+  auto first = invoke(payload("2024-05-02T04:00:00Z"));
+  ASSERT_FALSE(first.is_success());
+  auto retried = invoke(payload("2024-05-02T04:00:00Z"));
+  ASSERT_FALSE(retried.is_success());
+  EXPECT_EQ(retried.error_type(), "QueryFailed");  // the invocation still fails, as before
+  ASSERT_EQ(engine_->ids.size(), 1u);              // the same execution
+  EXPECT_EQ(delivered("failed-runs").size(), 1u) << log_.str();
+  EXPECT_FALSE(
+      stored("results-bucket", "athena/athena-runner/notified/" + engine_->ids[0] + ".QueryFailed").body.is_null());
+  // Another slot is another run: notified.
+  ASSERT_FALSE(invoke(payload("2024-05-02T05:00:00Z")).is_success());
+  EXPECT_EQ(delivered("failed-runs").size(), 1u);
+
+  // A delivery that failed (its bucket did not exist yet), then succeeded on the retry: each end notified once.
+  play_results(kResultCsv);
+  const std::string delivering =
+      R"({"query": {"name": "late", "sql": "SELECT 1", "deliver": [{"to": "s3://late-reports-bucket/late.csv"}])" +
+      notify(topics_["succeeded-runs"], topics_["failed-runs"]) + R"(}, "scheduled_time": "2024-05-02T04:00:00Z"})";
+  auto undelivered = invoke(delivering);
+  ASSERT_FALSE(undelivered.is_success());
+  EXPECT_EQ(undelivered.error_type(), "DeliveryFailed");
+  boto3_call(*moto_, "s3", "CreateBucket", {{"Bucket", "late-reports-bucket"}});
+  ASSERT_TRUE(invoke(delivering).is_success()) << log_.str();
+  ASSERT_TRUE(invoke(delivering).is_success());
+  EXPECT_EQ(delivered("failed-runs").size(), 1u);
+  EXPECT_EQ(delivered("succeeded-runs").size(), 1u) << log_.str();
+  EXPECT_EQ(stored("late-reports-bucket", "late.csv").body, kResultCsv);
+}
+
+INSTANTIATE_TEST_SUITE_P(Peer, HandlerWaitDependentOverlap, ::testing::Values(AthenaPeer::Moto), peer_name);
+
 }  // namespace
 }  // namespace athena_runner::lambda

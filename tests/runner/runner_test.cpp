@@ -610,6 +610,105 @@ TEST(Dependents, AFailedDependentStopsWhatRunsAfterIt) {
   EXPECT_EQ(clean.starts.size(), 4u);
 }
 
+TEST(Runner, AfterSuccessRunsBeforeTheFinishAndALongOneTimesOutNoOtherQuery) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  // a ends at the second poll; b, polled in the same batch, one poll later.
+  engine.scripts = {running_then(1, State::Succeeded), running_then(2, State::Succeeded)};
+  std::vector<std::string> events;
+  Runner runner(engine, fake.clock(), [&](const RunEvent& event) {
+    if (event.kind == RunEvent::Kind::Finished) events.push_back("finished " + event.summary->name);
+  });
+  RunOptions options;
+  options.timeout = std::chrono::seconds(60);
+  options.after_success = [&](RunSummary& summary) {
+    events.push_back("after_success " + summary.name);
+    if (summary.name == "a") fake.now += std::chrono::minutes(10);  // a slow delivery (an UNLOAD waited for)
+    summary.deliveries.push_back({"s3://reports/" + summary.name + ".csv", spec::DeliveryFormat::Csv, {}, false});
+  };
+  auto a = *spec::render_query(sample_query(), slot_time());
+  a.name = "a";
+  auto b = *spec::render_query(sample_query(), slot_time() + std::chrono::hours(1));
+  b.name = "b";
+  auto results = runner.run_many({a, b}, 2, options);
+  ASSERT_TRUE(results[0] && results[1]);
+  // b ended while a was delivered: read again before its timeout was judged, it is not stopped.
+  EXPECT_EQ(results[1]->state, RunState::Succeeded);
+  EXPECT_FALSE(results[1]->timed_out);
+  EXPECT_TRUE(engine.stops.empty());
+  EXPECT_EQ(events, (std::vector<std::string>{"after_success a", "finished a", "after_success b", "finished b"}));
+  EXPECT_EQ(results[0]->deliveries.size(), 1u);
+}
+
+TEST(Backfill, ASlotWhoseDeliveryFailedIsCountedFailedAndNotJournaled) {
+  testing::TempDir temp;
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  Runner runner(engine, fake.clock());
+  BackfillOptions options;
+  options.from = slot_time();
+  options.to = slot_time() + std::chrono::hours(2);
+  options.journal_path = temp.path() + "/journal.json";
+  bool fail_delivery = true;
+  options.run.after_success = [&](RunSummary& summary) {
+    if (fail_delivery && summary.rendered.scheduled_time == slot_time())
+      summary.delivery_failure = make_error(ErrorKind::Service, "DeliveryFailed", "delivery to s3://r/x.csv failed");
+  };
+  auto first = backfill(runner, sample_query(), options);
+  ASSERT_TRUE(first) << first.get_failure().to_string();
+  EXPECT_EQ(first->succeeded, 1u);
+  EXPECT_EQ(first->failed, 1u);
+  EXPECT_EQ(first->runs[0].state, RunState::Succeeded);  // the query itself succeeded
+  EXPECT_FALSE(first->runs[0].done());
+  const std::string journal = testing::read_file(options.journal_path);
+  EXPECT_EQ(journal.find("\"2024-05-02T04:00:00Z\": {"), std::string::npos) << journal;  // a slot entry
+  EXPECT_NE(journal.find("\"2024-05-02T05:00:00Z\": {"), std::string::npos) << journal;
+
+  fail_delivery = false;
+  auto second = backfill(runner, sample_query(), options);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->skipped, 1u);
+  EXPECT_EQ(second->succeeded, 1u);
+  EXPECT_EQ(engine.starts.back().client_request_token, engine.starts.front().client_request_token);  // same slot
+}
+
+TEST(Dependents, AFailedDeliveryOrAHeldDependentStartsNothingAfterIt) {
+  FakeClock fake;
+  ScriptedEngine engine(fake);
+  Runner runner(engine, fake.clock());
+  auto graph = diamond();
+  graph.pop_back();  // without x
+  RunOptions options;
+  options.after_success = [](RunSummary& summary) {
+    if (summary.name == "c") summary.delivery_failure = make_error(ErrorKind::Service, "DeliveryFailed", "no");
+  };
+  auto report = run_dependents(runner, graph, {{"a", slot_time(), true}}, 4, options);
+  EXPECT_EQ(engine.starts.size(), 2u);  // b and c; not d (c was not delivered), nor e
+  EXPECT_EQ(report.not_started, (std::vector<std::string>{"d for 2024-05-02T04:00:00Z: c did not succeed",
+                                                          "e for 2024-05-02T04:00:00Z: d did not succeed"}));
+  EXPECT_FALSE(report.all_succeeded());
+
+  // Held (the Lambda's on_overlap): b is answered as the check says, not started, and d does not start.
+  FakeClock held_clock;
+  ScriptedEngine held_engine(held_clock);
+  Runner held_runner(held_engine, held_clock.clock());
+  auto held = run_dependents(held_runner, graph, {{"a", slot_time(), true}}, 4, {},
+                             [](const spec::RenderedQuery& query) -> std::optional<RunSummary> {
+                               if (query.name != "b") return std::nullopt;
+                               RunSummary skipped;
+                               skipped.name = query.name;
+                               skipped.rendered = query;
+                               skipped.reason = "held";
+                               return skipped;
+                             });
+  ASSERT_EQ(held_engine.starts.size(), 1u);
+  EXPECT_EQ(held_engine.starts[0].query_string, "SELECT 'c'");
+  ASSERT_EQ(held.runs.size(), 2u);
+  EXPECT_EQ(held.runs[0].reason, "held");
+  EXPECT_EQ(held.not_started, (std::vector<std::string>{"d for 2024-05-02T04:00:00Z: b did not succeed",
+                                                        "e for 2024-05-02T04:00:00Z: d did not succeed"}));
+}
+
 TEST(Cost, PricingRuleWorkedOutByHand) {
   EXPECT_EQ(estimated_cost_usd(0), 0.0);
   const double ten_mebibytes = 10.0 * 1048576.0 / 1099511627776.0 * 5.0;

@@ -27,6 +27,7 @@ namespace athena_runner::lambda {
 
 inline constexpr std::string_view kRunsFolder = "athena-runner/runs/";
 inline constexpr std::string_view kOpenFolder = "athena-runner/open/";
+inline constexpr std::string_view kNotifiedFolder = "athena-runner/notified/";
 inline constexpr std::string_view kSlotsFolder = "athena-runner/slots/";
 inline constexpr std::string_view kQueuedFolder = "athena-runner/queued/";
 inline constexpr int kRunRecordVersion = 1;
@@ -77,6 +78,11 @@ Outcome<RunRecord> parse_record(std::string_view text);
 std::optional<aws::s3::S3Uri> results_folder(const aws::athena::QueryExecution& execution);
 aws::s3::S3Uri record_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id);
 aws::s3::S3Uri open_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id);
+// Wait mode: <dir>athena-runner/notified/<QueryExecutionId>.<outcome> (`succeeded`, or the error type), written
+// after the run's notification was published, so that a retried invocation, which finds the same execution ended
+// the same way again, does not publish again (a retry that ends otherwise, e.g. delivered this time, does).
+aws::s3::S3Uri notified_marker_uri(const aws::s3::S3Uri& folder, std::string_view query_execution_id,
+                                   std::string_view outcome);
 // <dir>athena-runner/queued/<query>/ and the queued slot's object in it.
 aws::s3::S3Uri queued_prefix(const aws::s3::S3Uri& folder, std::string_view query);
 aws::s3::S3Uri queued_uri(const aws::s3::S3Uri& folder, std::string_view query, spec::Instant scheduled_time);

@@ -10,6 +10,7 @@
 // local file renamed into place).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -70,6 +71,25 @@ std::string unload_sql(const spec::RenderedQuery& rendered, spec::DeliveryFormat
 // and why; the destinations before it stay delivered (a repeat delivers them again, to the same objects).
 Outcome<std::vector<Delivered>> deliver(const RunSummary& summary, QueryEngine& engine, ObjectStore& store,
                                         const Clock& clock, const PollPolicy& poll = {});
+
+// What a delivery of `rendered` would write, before anything runs (`athena-runner render`), computed as deliver()
+// names its objects: per destination (rendered), the object, or for parquet and json the first of the UNLOAD's
+// files (`_00000`; one per file it writes) and the UNLOAD statement, whose location under `results_folder` names
+// the run's execution, unknown before it runs (`<QueryExecutionId>`).
+struct PlannedDelivery {
+  spec::Delivery destination;
+  std::string first_object;  // s3:// URI
+  bool several = false;      // parquet, json: first_object is _00000 of as many files as the UNLOAD writes
+  std::string unload_sql;    // parquet, json
+};
+std::vector<PlannedDelivery> plan_deliveries(const spec::RenderedQuery& rendered, const std::string& results_folder);
+
+// RunOptions::after_success that delivers each run that succeeded (deliver() above, the path `athena-runner run`,
+// `backfill` and the Lambda's wait mode share): the deliveries go to summary.deliveries, a failure to
+// summary.delivery_failure. `on_delivered` (optional) is told of each delivery made or failed (logs).
+using DeliveredSink = std::function<void(const RunSummary& summary)>;
+std::function<void(RunSummary&)> delivering(QueryEngine& engine, ObjectStore& store, Clock clock, PollPolicy poll,
+                                            DeliveredSink on_delivered = {});
 
 // The deliveries as a JSON list (for summaries and run records) and back; error "InvalidDeliveries".
 std::string deliveries_json(const std::vector<Delivered>& deliveries);

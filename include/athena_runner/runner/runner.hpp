@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "athena_runner/base/clock.hpp"
+#include "athena_runner/base/outcome.hpp"
 #include "athena_runner/runner/engine.hpp"
 #include "athena_runner/spec/queries_file.hpp"
 #include "athena_runner/spec/render.hpp"
@@ -38,6 +39,8 @@ struct PollPolicy {
 
 enum class GiveUpAction { Stop, LeaveRunning };
 
+struct RunSummary;
+
 struct RunOptions {
   PollPolicy poll;
   bool wait = true;                                               // false: return right after the start
@@ -47,6 +50,11 @@ struct RunOptions {
   int max_attempts = 3;                        // starts per query, counting resubmissions after a Retryable AthenaError
   std::chrono::milliseconds retry_base{1000};  // backoff between resubmissions (full jitter, doubling)
   const std::atomic<bool>* interrupted = nullptr;  // set by a SIGINT handler: stop the running queries
+  // Called for each run that succeeded, as it ends and before it is reported finished (the Finished event,
+  // run_many's on_finished, a backfill's journal, its dependents): the CLI and the Lambda's wait mode deliver
+  // there (deliver.hpp, delivering()). It may set the summary's deliveries or delivery_failure. The other
+  // queries' states are read again after it, before any of their timeouts is judged.
+  std::function<void(RunSummary&)> after_success;
 };
 
 // A run's state: Athena's QueryExecutionState (same values, printed by athena::to_string), or
@@ -96,8 +104,12 @@ struct RunSummary {
   std::chrono::milliseconds wall_time{0};  // measured by the runner, start call to final state
   bool reused_previous_result = false;
   double estimated_cost_usd = 0;
-  std::vector<Delivered> deliveries;  // after a delivery (runner/deliver.hpp), in the query's deliver order
+  std::vector<Delivered> deliveries;      // after a delivery (runner/deliver.hpp), in the query's deliver order
+  std::optional<Error> delivery_failure;  // the delivery failed (DeliveryFailed, its message names the destination)
   bool succeeded() const { return state == RunState::Succeeded; }
+  // Succeeded and delivered (when it had destinations and was delivered): what lets its dependents start and a
+  // backfill journal its slot.
+  bool done() const { return succeeded() && !delivery_failure; }
 };
 
 // The summary of an execution looked up by id (`athena-runner status`), not started by this runner: state,
@@ -166,13 +178,17 @@ struct SlotOutcome {
   bool succeeded = false;
 };
 struct DependentsReport {
-  std::vector<RunSummary> runs;          // the dependents that ran (or failed to start), in start order
+  std::vector<RunSummary> runs;          // the dependents that ran (or failed to start, or were held), in start order
   std::vector<std::string> not_started;  // "<name> for <slot>: <upstream> did not succeed", in graph order
-  bool all_succeeded() const;            // every dependent reachable ran and succeeded
+  bool all_succeeded() const;            // every dependent reachable ran and is done (succeeded, delivered)
 };
+// `hold` (optional), asked for each dependent before it starts: a summary to report instead of starting it
+// (the Lambda's wait mode applies the dependent's on_overlap there), or nullopt to start it. A held dependent
+// counts as not succeeded for its own dependents.
+using HoldCheck = std::function<std::optional<RunSummary>(const spec::RenderedQuery& query)>;
 DependentsReport run_dependents(Runner& runner, const std::vector<spec::ResolvedQuery>& graph,
                                 const std::vector<SlotOutcome>& upstream, int concurrency,
-                                const RunOptions& options = {});
+                                const RunOptions& options = {}, const HoldCheck& hold = {});
 
 // Result output. A table of rows as Athena's CSV gives them (header first), parsed from the CSV or
 // taken from GetQueryResults.
