@@ -127,8 +127,8 @@ class HandlerMoto : public ::testing::TestWithParam<AthenaPeer> {
   // with boto3), which names the table as Athena does.
   std::string missing_table_reason(const std::string& id) const {
     if (moto()) return "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.lake.nope' does not exist";
-    const std::string reason = call("athena", "GetQueryExecution",
-                                    {{"QueryExecutionId", id}})["QueryExecution"]["Status"]["StateChangeReason"];
+    std::string reason = call("athena", "GetQueryExecution",
+                              {{"QueryExecutionId", id}})["QueryExecution"]["Status"]["StateChangeReason"];
     EXPECT_NE(reason.find("line 1:15: Table 'awsdatacatalog.lake.nope' does not exist"), std::string::npos) << reason;
     return reason;
   }
@@ -193,13 +193,13 @@ class HandlerMoto : public ::testing::TestWithParam<AthenaPeer> {
     return {nullptr, nullptr};
   }
   // The object's bytes through gunzip (as a user would read a .csv.gz), with boto3 fetching them.
+  static constexpr std::string_view kFetchObject =
+      "import boto3, sys; sys.stdout.buffer.write(boto3.client('s3').get_object(Bucket=sys.argv[1], "
+      "Key=sys.argv[2])['Body'].read())";
   std::string gunzipped(const std::string& bucket, const std::string& key) const {
     auto result = testing::run_process(
-        {"sh", "-c", "python3 -c \"$0\" \"$1\" \"$2\" | gunzip -c",
-         "import boto3, sys; sys.stdout.buffer.write(boto3.client('s3').get_object(Bucket=sys.argv[1], "
-         "Key=sys.argv[2])['Body'].read())",
-         bucket, key},
-        {}, environment_);
+        {"sh", "-c", "python3 -c \"$0\" \"$1\" \"$2\" | gunzip -c", std::string(kFetchObject), bucket, key}, {},
+        environment_);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return result.out;
   }
@@ -535,7 +535,7 @@ TEST_P(HandlerMoto, DeadlineStopsTheQueryBeforeTheInvocationEnds) {
   EXPECT_NE(response.error_message().find("deadline"), std::string::npos) << response.error_message();
   EXPECT_LT(elapsed, 2000ms);  // answered before the invocation's deadline
   EXPECT_GE(elapsed, 1400ms);  // and not before deadline - margin (2000 - 500 ms, less scheduling slack)
-  const std::string message = response.error_message();
+  const std::string& message = response.error_message();
   const auto open = message.find('(');
   const std::string id = message.substr(open + 1, message.find(')') - open - 1);
   auto theirs = call("athena", "GetQueryExecution", {{"QueryExecutionId", id}});
@@ -547,7 +547,7 @@ TEST_P(HandlerMoto, DeadlineCanLeaveTheQueryRunning) {
   auto response = invoke(R"({"query": {"name": "slow", "sql": "SELECT 1"}, "on_deadline": "leave-running"})", 1500ms);
   ASSERT_FALSE(response.is_success());
   EXPECT_EQ(response.error_type(), "QueryStillRunning");
-  const std::string message = response.error_message();
+  const std::string& message = response.error_message();
   const auto open = message.find('(');
   const std::string id = message.substr(open + 1, message.find(')') - open - 1);
   auto theirs = call("athena", "GetQueryExecution", {{"QueryExecutionId", id}});
@@ -1906,7 +1906,7 @@ TEST_P(HandlerNotify, WaitModeARetriedInvocationDoesNotNotifyTheSameEndAgain) {
   auto undelivered = invoke(delivering);
   ASSERT_FALSE(undelivered.is_success());
   EXPECT_EQ(undelivered.error_type(), "DeliveryFailed");
-  boto3_call(*moto_, "s3", "CreateBucket", {{"Bucket", "late-reports-bucket"}});
+  call("s3", "CreateBucket", {{"Bucket", "late-reports-bucket"}});
   ASSERT_TRUE(invoke(delivering).is_success()) << log_.str();
   ASSERT_TRUE(invoke(delivering).is_success());
   EXPECT_EQ(delivered("failed-runs").size(), 1u);
