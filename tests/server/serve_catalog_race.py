@@ -256,6 +256,93 @@ def verify_answered(path):
     }))
 
 
+def run_sql(athena, started, sql, header=True, catalog=None):
+    """One query through the server's Athena API in database logs, waited for: its rows (without the header row
+    of a SELECT; DDL results have none) and DataScannedInBytes, or its state and reason when it did not succeed."""
+    context = {"Database": "logs"}
+    if catalog:
+        context["Catalog"] = catalog
+    execution_id = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext=context,
+        ResultConfiguration={"OutputLocation": "s3://lake/results/"},
+    )["QueryExecutionId"]
+    while time.monotonic() - started < DEADLINE_SECONDS:
+        execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            break
+        time.sleep(0.05)
+    if execution["Status"]["State"] != "SUCCEEDED":
+        return {"state": execution["Status"]["State"], "reason": execution["Status"].get("StateChangeReason")}
+    rows = athena.get_query_results(QueryExecutionId=execution_id)["ResultSet"]["Rows"]
+    return {
+        "rows": [[d.get("VarCharValue") for d in row["Data"]] for row in rows[1 if header else 0:]],
+        "scanned": execution["Statistics"]["DataScannedInBytes"],
+    }
+
+
+def projection_scenario(data_dir):
+    """Partition projection through Glue and Athena (boto3): a date projection over five days and an injected
+    key. Listing a folder sets its access time (relatime: one older than its change time is updated), so each
+    projected folder's access time is set to 2000 first and read back after each query: a folder still at 2000
+    was not listed. The expected rows and bytes come from the files uploaded here."""
+    glue, s3, athena = client("glue"), client("s3"), client("athena")
+    started = time.monotonic()
+    s3.create_bucket(Bucket="lake")
+    glue.create_database(DatabaseInput={"Name": "logs"})
+    serde = {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+             "Parameters": {"field.delim": ","}}
+    days = {"2024-01-01": b"1,a\n2,b\n", "2024-01-02": b"3,c\n", "2024-01-04": b"4,d\n5,e\n"}
+    for day, body in days.items():
+        s3.put_object(Bucket="lake", Key=f"proj/{day}/part.csv", Body=body)
+    s3.put_object(Bucket="lake", Key="proj/2023-12-31/part.csv", Body=b"9,z\n")  # outside the range
+    glue.create_table(DatabaseName="logs", TableInput={
+        "Name": "daily",
+        "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}, {"Name": "msg", "Type": "string"}],
+                              "Location": "s3://lake/proj/", "SerdeInfo": serde},
+        "PartitionKeys": [{"Name": "dt", "Type": "string"}],
+        "Parameters": {"projection.enabled": "true", "projection.dt.type": "date",
+                       "projection.dt.format": "yyyy-MM-dd", "projection.dt.range": "2024-01-01,2024-01-05",
+                       "storage.location.template": "s3://lake/proj/${dt}/"},
+    })
+    devices = {"a1": b"10,x\n", "b2": b"20,y\n21,y\n"}
+    for device, body in devices.items():
+        s3.put_object(Bucket="lake", Key=f"devices/{device}/part.csv", Body=body)
+    glue.create_table(DatabaseName="logs", TableInput={
+        "Name": "devices",
+        "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}, {"Name": "msg", "Type": "string"}],
+                              "Location": "s3://lake/devices/", "SerdeInfo": serde},
+        "PartitionKeys": [{"Name": "device", "Type": "string"}],
+        "Parameters": {"projection.enabled": "true", "projection.device.type": "injected",
+                       "storage.location.template": "s3://lake/devices/${device}/"},
+    })
+    folders = {day: os.path.join(data_dir, "lake", "proj", day) for day in days}
+    folders.update({device: os.path.join(data_dir, "lake", "devices", device) for device in devices})
+    y2000 = 946684800
+
+    def listed_by(sql):
+        for folder in folders.values():
+            os.utime(folder, ns=(y2000 * 10**9, os.stat(folder).st_mtime_ns))
+        answer = run_sql(athena, started, sql)
+        answer["listed"] = sorted(name for name, folder in folders.items() if os.stat(folder).st_atime != y2000)
+        return answer
+
+    result = {
+        "one_day": listed_by("SELECT dt, sum(id) FROM daily WHERE dt = '2024-01-02' GROUP BY dt"),
+        "two_days": listed_by("SELECT count(*) FROM daily WHERE dt IN ('2024-01-01', '2024-01-04')"),
+        "all_days": listed_by("SELECT count(*) FROM daily"),
+        "device": listed_by("SELECT device, count(*) FROM devices WHERE device = 'b2' GROUP BY device"),
+        "no_device": run_sql(athena, started, "SELECT count(*) FROM devices"),
+    }
+    expected = {
+        "one_day": [["2024-01-02", "3"]],
+        "one_day_scanned": len(days["2024-01-02"]),
+        "two_days": [[str(len(days["2024-01-01"].splitlines()) + len(days["2024-01-04"].splitlines()))]],
+        "all_days": [[str(sum(len(body.splitlines()) for body in days.values()))]],
+        "device": [["b2", str(len(devices["b2"].splitlines()))]],
+    }
+    print(json.dumps({"result": result, "expected": expected}))
+
+
 def partitions_scenario():
     glue, s3, athena = client("glue"), client("s3"), client("athena")
     started = time.monotonic()
@@ -297,26 +384,8 @@ def partitions_scenario():
         ],
     )
 
-    def query(sql, header=True, catalog=None):  # DDL results have no header row
-        context = {"Database": "logs"}
-        if catalog:
-            context["Catalog"] = catalog
-        execution_id = athena.start_query_execution(
-            QueryString=sql, QueryExecutionContext=context,
-            ResultConfiguration={"OutputLocation": "s3://lake/results/"},
-        )["QueryExecutionId"]
-        while time.monotonic() - started < DEADLINE_SECONDS:
-            execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
-            if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                break
-            time.sleep(0.05)
-        if execution["Status"]["State"] != "SUCCEEDED":
-            return {"state": execution["Status"]["State"], "reason": execution["Status"].get("StateChangeReason")}
-        rows = athena.get_query_results(QueryExecutionId=execution_id)["ResultSet"]["Rows"]
-        return {
-            "rows": [[d.get("VarCharValue") for d in row["Data"]] for row in rows[1 if header else 0:]],
-            "scanned": execution["Statistics"]["DataScannedInBytes"],
-        }
+    def query(sql, header=True, catalog=None):
+        return run_sql(athena, started, sql, header, catalog)
 
     registered = [f for f in files if f[3]]
     expected = {
@@ -424,6 +493,8 @@ if __name__ == "__main__":
         answered(sys.argv[2], int(sys.argv[3]))
     elif scenario == "glue-api":
         glue_api()
+    elif scenario == "projection":
+        projection_scenario(sys.argv[2])
     elif scenario == "partitions":
         partitions_scenario()
     elif scenario == "verify-answered":

@@ -114,6 +114,32 @@ TEST_F(ServeCatalog, PartitionedTablesReadTheirRegisteredPartitionsFromTheirOwnL
   }
 }
 
+// Partition projection through the server, with boto3 (Athena's partition-projection pages): a date projection
+// reads only the days its range holds, and a query lists only the projected folders its WHERE clause leaves (the
+// script reads each folder's access time after each query); an injected key takes the query's values, and a query
+// without one fails with Athena's CONSTRAINT_VIOLATION. Expected rows and bytes come from the uploaded files.
+TEST_F(ServeCatalog, ProjectedPartitionsArePrunedBeforeTheirFoldersAreListed) {
+  auto outcome = race({"projection", data_dir_});
+  ASSERT_TRUE(outcome.is_object()) << outcome.dump();
+  const json& result = outcome["result"];
+  const json& expected = outcome["expected"];
+  EXPECT_EQ(result["one_day"]["rows"], expected["one_day"]) << result.dump(2);
+  EXPECT_EQ(result["one_day"]["scanned"], expected["one_day_scanned"]) << result.dump(2);
+  EXPECT_EQ(result["one_day"]["listed"], json::array({"2024-01-02"})) << result.dump(2);
+  EXPECT_EQ(result["two_days"]["rows"], expected["two_days"]) << result.dump(2);
+  EXPECT_EQ(result["two_days"]["listed"], json::array({"2024-01-01", "2024-01-04"})) << result.dump(2);
+  // Without a condition on dt every projected day is listed (and 2023-12-31, outside the range, is not read).
+  EXPECT_EQ(result["all_days"]["rows"], expected["all_days"]) << result.dump(2);
+  EXPECT_EQ(result["all_days"]["listed"], json::array({"2024-01-01", "2024-01-02", "2024-01-04"})) << result.dump(2);
+  EXPECT_EQ(result["device"]["rows"], expected["device"]) << result.dump(2);
+  EXPECT_EQ(result["device"]["listed"], json::array({"b2"})) << result.dump(2);
+  EXPECT_EQ(result["no_device"]["state"], "FAILED") << result.dump(2);
+  EXPECT_EQ(result["no_device"]["reason"],
+            "CONSTRAINT_VIOLATION: For the injected projected partition column device, the WHERE clause must "
+            "contain only static equality conditions, and at least one such condition must be present.")
+      << result.dump(2);
+}
+
 // The Glue operations that follow from one store, through boto3; every response member is checked against
 // botocore's output shape of its operation (the script walks the service model).
 TEST_F(ServeCatalog, GluePartitionAndVersionOperationsAnswerFromTheStore) {
