@@ -256,7 +256,7 @@ def verify_answered(path):
     }))
 
 
-def run_sql(athena, started, sql, header=True, catalog=None):
+def query_rows(athena, started, sql, header=True, catalog=None):
     """One query through the server's Athena API in database logs, waited for: its rows (without the header row
     of a SELECT; DDL results have none) and DataScannedInBytes, or its state and reason when it did not succeed."""
     context = {"Database": "logs"}
@@ -322,7 +322,7 @@ def projection_scenario(data_dir):
     def listed_by(sql):
         for folder in folders.values():
             os.utime(folder, ns=(y2000 * 10**9, os.stat(folder).st_mtime_ns))
-        answer = run_sql(athena, started, sql)
+        answer = query_rows(athena, started, sql)
         answer["listed"] = sorted(name for name, folder in folders.items() if os.stat(folder).st_atime != y2000)
         return answer
 
@@ -331,7 +331,7 @@ def projection_scenario(data_dir):
         "two_days": listed_by("SELECT count(*) FROM daily WHERE dt IN ('2024-01-01', '2024-01-04')"),
         "all_days": listed_by("SELECT count(*) FROM daily"),
         "device": listed_by("SELECT device, count(*) FROM devices WHERE device = 'b2' GROUP BY device"),
-        "no_device": run_sql(athena, started, "SELECT count(*) FROM devices"),
+        "no_device": query_rows(athena, started, "SELECT count(*) FROM devices"),
     }
     expected = {
         "one_day": [["2024-01-02", "3"]],
@@ -385,7 +385,7 @@ def partitions_scenario():
     )
 
     def query(sql, header=True, catalog=None):
-        return run_sql(athena, started, sql, header, catalog)
+        return query_rows(athena, started, sql, header, catalog)
 
     registered = [f for f in files if f[3]]
     expected = {
