@@ -256,18 +256,13 @@ Outcome<std::vector<CatalogTable>> load_catalog(const std::string& catalog_dir, 
     if (table.partition_keys.empty() || !table.problem.empty()) continue;
     if (projection_enabled(table)) {
       // Athena computes a projected table's partitions and ignores those registered in the catalog. Each query
-      // computes them again (NOW is the query's time; injected keys take the query's values); here they are
-      // computed once to refuse a bad projection at load, as the table's problem.
-      if (has_injected_key(table)) {
-        table.partitions.emplace();
-        continue;
-      }
-      auto projected = projected_partitions(table, data_root, now);
-      if (projected) {
-        table.partitions = std::move(projected).get_result();
-      } else {
+      // computes them (NOW is the query's time; injected keys take the query's values), so the list kept here is
+      // empty; they are computed once only to refuse a bad projection at load, as the table's problem (not a
+      // table with an injected key: its values exist only in a query).
+      table.partitions.emplace();
+      if (has_injected_key(table)) continue;
+      if (auto projected = projected_partitions(table, data_root, now); !projected)
         table.problem = projected.get_failure().message;
-      }
       continue;
     }
     auto list = store.partition_list(table.database, table.name);

@@ -42,7 +42,8 @@ struct CatalogTable {
   std::map<std::string, std::string> table_parameters;
   // A partitioned table's registered partitions (the catalog store's list), read exactly as Athena does: each
   // from its own location, nothing else. nullopt when the table has no partition list (a get-table file copied
-  // in by hand): its k=v/ folders under the location are read until MSCK REPAIR registers them.
+  // in by hand): its k=v/ folders under the location are read until MSCK REPAIR registers them. Empty for a
+  // projected table (each query computes its partitions).
   std::optional<std::vector<CatalogPartition>> partitions;
   std::string problem;  // non-empty: the table cannot be read; the message says why
 };

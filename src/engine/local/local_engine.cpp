@@ -649,9 +649,8 @@ struct LocalEngine::Impl {
   // folders), reads its cached whole view.
   Status prepare_partitioned(const std::vector<sql::PartitionedReference>& references, const std::string& schema,
                              std::set<std::size_t>& referenced) {
-    for (std::size_t r = 0; r < references.size(); ++r) {
-      const auto& reference = references[r];
-      const std::string temp_view = "ar_p" + std::to_string(r + 1);
+    for (const auto& reference : references) {
+      const std::string& temp_view = reference.view;
       const std::string qualified = reference.database + "." + reference.table;
       auto found = table_index.find(qualified);
       if (found == table_index.end()) return engine_error(error_codes::kQueryFailed, "table " + qualified + " is gone");
@@ -677,23 +676,28 @@ struct LocalEngine::Impl {
         table = tables[index];
         tables[index].partitions = std::move(partitions);
       }
+      // The candidates: the partitions projected for this query, or the registered ones (not copied: only those
+      // that pass are).
+      std::vector<local::CatalogPartition> projected_list;
       if (projected) {
-        auto injected = injected_values(reference, tables[index]);
+        auto injected = injected_values(reference);
         if (!injected) return injected.get_failure();
         auto partitions =
             local::projected_partitions(tables[index], config.data_root, std::chrono::system_clock::now(), &*injected);
         if (!partitions) return partitions.get_failure();
-        table.partitions = std::move(partitions).get_result();
-      } else {
-        table.partitions = tables[index].partitions;
+        projected_list = std::move(partitions).get_result();
       }
-      if (!reference.conjuncts.empty()) {
-        if (auto kept = partitions_passing(table, reference)) {
-          std::vector<local::CatalogPartition> passing;
-          passing.reserve(kept->size());
-          for (std::size_t i : *kept) passing.push_back(std::move((*table.partitions)[i]));
-          table.partitions = std::move(passing);
-        }
+      const auto& candidates = projected ? projected_list : *tables[index].partitions;
+      std::optional<std::vector<std::size_t>> kept;
+      if (!reference.conjuncts.empty()) kept = partitions_passing(table.partition_keys, candidates, reference);
+      if (!kept && projected) {
+        table.partitions = std::move(projected_list);
+      } else if (!kept) {
+        table.partitions = candidates;
+      } else {
+        table.partitions.emplace();
+        table.partitions->reserve(kept->size());
+        for (std::size_t i : *kept) table.partitions->push_back(candidates[i]);
       }
       auto files = local::list_table_files(table);
       if (!files) return files.get_failure();
@@ -715,8 +719,7 @@ struct LocalEngine::Impl {
   }
 
   // The injected keys' values: of each key, the values every one of its equality conjuncts allows.
-  Outcome<local::InjectedValues> injected_values(const sql::PartitionedReference& reference,
-                                                 const local::CatalogTable& table) {
+  Outcome<local::InjectedValues> injected_values(const sql::PartitionedReference& reference) {
     local::InjectedValues values;
     for (const auto& [key, conjuncts] : reference.equalities) {
       std::optional<std::set<std::string>> allowed;
@@ -744,7 +747,6 @@ struct LocalEngine::Impl {
       }
       if (allowed) values[key].assign(allowed->begin(), allowed->end());
     }
-    (void)table;
     return values;
   }
 
@@ -752,9 +754,9 @@ struct LocalEngine::Impl {
   // table of the values (each cast to its key's type as the view casts it, under the reference's alias). A
   // value that does not cast keeps its partition (the query then fails reading it, as without pruning), and
   // so does every partition when the conjuncts cannot be evaluated alone: nullopt.
-  std::optional<std::vector<std::size_t>> partitions_passing(const local::CatalogTable& table,
+  std::optional<std::vector<std::size_t>> partitions_passing(const std::vector<local::CatalogColumn>& keys,
+                                                             const std::vector<local::CatalogPartition>& partitions,
                                                              const sql::PartitionedReference& reference) {
-    const auto& keys = table.partition_keys;
     std::string columns = "ar_i BIGINT";
     std::string select = "ar_values.*";
     std::string uncastable;
@@ -778,7 +780,6 @@ struct LocalEngine::Impl {
       if (duckdb_appender_create_ext(connection.get(), "temp", "main", "ar_partition_values", appender.out()) ==
           DuckDBError)
         return std::nullopt;
-      const auto& partitions = *table.partitions;
       for (std::size_t i = 0; i < partitions.size(); ++i) {
         duckdb_append_int64(appender.get(), static_cast<std::int64_t>(i));
         for (std::size_t k = 0; k < keys.size(); ++k) {

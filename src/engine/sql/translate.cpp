@@ -812,9 +812,9 @@ class Translator {
       PartitionedReference reference;
       reference.database = database;
       reference.table = table;
-      reference.relation = "temp.main." + quote_identifier("ar_p" + std::to_string(partitioned_.size() + 1));
+      reference.view = "ar_p" + std::to_string(partitioned_.size() + 1);
       reference.alias = alias;
-      item.from_sql = reference.relation + " AS " + alias;
+      item.from_sql = "temp.main." + quote_identifier(reference.view) + " AS " + alias;
       partitioned_.push_back(std::move(reference));
     }
     RelationScope rel;
@@ -1041,39 +1041,48 @@ class Translator {
         conjuncts.push_back(e);
       }
     }
+    // An expression bound as in the WHERE, with the columns it resolved.
+    struct Probed {
+      std::string sql;
+      std::vector<std::pair<const Field*, bool>> seen;
+    };
+    auto probe = [&](const Expr& e) -> std::optional<Probed> {
+      Probed probed;
+      Context c = context;
+      c.columns_seen = &probed.seen;
+      auto bound = bind(e, c);
+      if (!bound) return std::nullopt;
+      probed.sql = std::move(bound->sql);
+      return probed;
+    };
+    // The reference and key name of the partition keys a probed expression reads, when it reads only keys of one.
+    auto key_of = [](const Probed& probed) -> std::optional<std::pair<int, std::string>> {
+      if (probed.seen.empty()) return std::nullopt;
+      const int reference = probed.seen.front().first->key_of;
+      for (const auto& [field, from_outer] : probed.seen) {
+        if (from_outer || field->key_of < 0 || field->key_of != reference) return std::nullopt;
+      }
+      return std::make_pair(reference, probed.seen.front().first->key);
+    };
     for (const Expr* conjunct : conjuncts) {
       if (try_blocker(*conjunct)) continue;
-      auto key = [&](const Expr& e) -> std::optional<std::pair<int, std::string>> {  // the one key e reads
-        std::vector<std::pair<const Field*, bool>> seen;
-        Context probe = context;
-        probe.columns_seen = &seen;
-        if (!bind(e, probe) || seen.empty()) return std::nullopt;
-        const int reference = seen.front().first->key_of;
-        for (const auto& [field, from_outer] : seen) {
-          if (from_outer || field->key_of < 0 || field->key_of != reference) return std::nullopt;
-        }
-        return std::make_pair(reference, seen.front().first->key);
-      };
-      auto read = key(*conjunct);
-      if (!read) continue;
-      Context probe = context;
-      auto bound = bind(*conjunct, probe);
+      auto bound = probe(*conjunct);
       if (!bound) continue;
+      auto read = key_of(*bound);
+      if (!read) continue;
       PartitionedReference& reference = partitioned_[static_cast<std::size_t>(read->first)];
-      reference.conjuncts.push_back(bound->sql);
+      reference.conjuncts.push_back(std::move(bound->sql));
       // key = constant, constant = key, key IN (constants): the values injected projection reads.
       auto constant = [&](const Expr& e) -> std::optional<std::string> {
-        std::vector<std::pair<const Field*, bool>> seen;
-        Context c = context;
-        c.columns_seen = &seen;
-        auto value = bind(e, c);
-        if (!value || !seen.empty()) return std::nullopt;
-        return value->sql;
+        auto value = probe(e);
+        if (!value || !value->seen.empty()) return std::nullopt;
+        return std::move(value->sql);
       };
-      auto single_key = [&](const Expr& e) {
-        auto k = key(e);
-        return k && e.kind == ExprKind::Column && k->first == read->first ? std::optional<std::string>(k->second)
-                                                                          : std::nullopt;
+      auto single_key = [&](const Expr& e) -> std::optional<std::string> {
+        if (e.kind != ExprKind::Column) return std::nullopt;
+        auto column = probe(e);
+        auto k = column ? key_of(*column) : std::nullopt;
+        return k && k->first == read->first ? std::optional<std::string>(k->second) : std::nullopt;
       };
       std::optional<std::string> column;
       std::vector<std::string> values;

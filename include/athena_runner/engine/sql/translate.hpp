@@ -46,7 +46,7 @@ struct OutputColumn {
   Type type;
 };
 
-// A reference to a partitioned table. The query reads it as `relation`, which the engine creates for this query
+// A reference to a partitioned table. The query reads it as temp.main."<view>", which the engine creates for this query
 // from the partitions that can hold rows the query keeps, before it lists any file: `conjuncts` are the WHERE
 // conjuncts over the table's partition keys alone (DuckDB SQL; a key is `alias`."<key>"), each false or NULL for
 // a partition whose rows the query drops; `equalities` holds, per key, the constant values of each conjunct
@@ -54,7 +54,7 @@ struct OutputColumn {
 struct PartitionedReference {
   std::string database;  // lower case
   std::string table;     // lower case
-  std::string relation;  // the name the translated SQL reads it under
+  std::string view;      // the temporary view the translated SQL reads it from ("ar_p<n>", unquoted)
   std::string alias;     // the alias that qualifies the keys in `conjuncts`
   std::vector<std::string> conjuncts;
   std::map<std::string, std::vector<std::vector<std::string>>> equalities;
