@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -256,9 +257,15 @@ class AthenaClient {
   Outcome<std::string> start_query_execution(const StartQueryExecutionRequest& request) const;
   Outcome<QueryExecution> get_query_execution(std::string_view query_execution_id) const;
   Outcome<GetQueryResultsResult> get_query_results(const GetQueryResultsRequest& request) const;
-  // Follows NextToken through every page (kMaxResultsPerPage rows each) and drops a SELECT's header row.
-  Outcome<QueryResultsTable> get_all_query_results(std::string_view query_execution_id,
-                                                   std::string_view statement_type) const;
+  // Follows NextToken page by page (kMaxResultsPerPage rows each) and drops a SELECT's header row: `page` gets each
+  // page's rows, with the first page's columns and update count and the number of pages read; returning false
+  // stops. At most max_rows rows in all (0: every row), and no page read beyond them.
+  Status for_each_query_results_page(std::string_view query_execution_id, std::string_view statement_type,
+                                     std::size_t max_rows,
+                                     const std::function<bool(QueryResultsTable& page)>& page) const;
+  // The same pages collected into one table.
+  Outcome<QueryResultsTable> get_all_query_results(std::string_view query_execution_id, std::string_view statement_type,
+                                                   std::size_t max_rows = 0) const;
   Status stop_query_execution(std::string_view query_execution_id) const;
   // At most kMaxBatchGetIds ids per call (the service's limit).
   Outcome<BatchGetQueryExecutionResult> batch_get_query_execution(

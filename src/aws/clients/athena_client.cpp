@@ -1,4 +1,7 @@
 // AthenaClient: the protocol functions of athena_protocol.hpp over the shared ServiceClient.
+#include <algorithm>
+#include <iterator>
+
 #include "athena_runner/aws/protocol/athena.hpp"
 
 namespace athena_runner::aws::athena {
@@ -33,26 +36,52 @@ Outcome<GetQueryResultsResult> AthenaClient::get_query_results(const GetQueryRes
                                      protocol::serialize_get_query_results(request), protocol::parse_get_query_results);
 }
 
-Outcome<QueryResultsTable> AthenaClient::get_all_query_results(std::string_view query_execution_id,
-                                                               std::string_view statement_type) const {
-  QueryResultsTable table;
+Status AthenaClient::for_each_query_results_page(std::string_view query_execution_id, std::string_view statement_type,
+                                                 std::size_t max_rows,
+                                                 const std::function<bool(QueryResultsTable& page)>& page) const {
   GetQueryResultsRequest request{std::string(query_execution_id), std::nullopt, kMaxResultsPerPage};
+  QueryResultsTable table;  // columns and update_count of the first page, kept for every page
+  std::size_t delivered = 0;
   do {
-    auto page = get_query_results(request);
-    if (!page) return std::move(page).get_failure();
-    auto& result = page.get_result();
-    bool first_page = table.pages == 0;
-    if (first_page) {
-      table.columns = std::move(result.result_set.result_set_metadata.column_info);
-      table.update_count = result.update_count;
-      result.result_set.result_set_metadata.column_info = table.columns;
-    }
-    auto& rows = result.result_set.rows;
-    auto begin = rows.begin() + (first_row_is_header(result, first_page, statement_type) ? 1 : 0);
-    table.rows.insert(table.rows.end(), std::make_move_iterator(begin), std::make_move_iterator(rows.end()));
+    auto got = get_query_results(request);
+    if (!got) return std::move(got).get_failure();
+    const bool first_page = table.pages == 0;
     ++table.pages;
-    request.next_token = std::move(result.next_token);
-  } while (request.next_token && !request.next_token->empty());
+    // The header row is known by the page's columns: read before they are taken.
+    const bool header = first_row_is_header(*got, first_page, statement_type);
+    if (first_page) {
+      table.columns = std::move(got->result_set.result_set_metadata.column_info);
+      table.update_count = got->update_count;
+    }
+    auto& rows = got->result_set.rows;
+    auto begin = rows.begin() + (header ? 1 : 0);
+    auto end = rows.end();
+    if (max_rows != 0)
+      end = begin + static_cast<std::ptrdiff_t>(
+                        std::min<std::size_t>(static_cast<std::size_t>(end - begin), max_rows - delivered));
+    table.rows.assign(std::make_move_iterator(begin), std::make_move_iterator(end));
+    delivered += table.rows.size();
+    if (!page(table)) break;
+    request.next_token = std::move(got->next_token);
+  } while (request.next_token && !request.next_token->empty() && (max_rows == 0 || delivered < max_rows));
+  return Ok{};
+}
+
+Outcome<QueryResultsTable> AthenaClient::get_all_query_results(std::string_view query_execution_id,
+                                                               std::string_view statement_type,
+                                                               std::size_t max_rows) const {
+  QueryResultsTable table;
+  auto walked = for_each_query_results_page(query_execution_id, statement_type, max_rows, [&](QueryResultsTable& page) {
+    if (page.pages == 1) {
+      table.columns = page.columns;
+      table.update_count = page.update_count;
+    }
+    table.pages = page.pages;
+    table.rows.insert(table.rows.end(), std::make_move_iterator(page.rows.begin()),
+                      std::make_move_iterator(page.rows.end()));
+    return true;
+  });
+  if (!walked) return std::move(walked).get_failure();
   return table;
 }
 

@@ -2,9 +2,6 @@
 // S3 GetObject of the execution's OutputLocation.
 #include "athena_runner/engine/athena_query_engine.hpp"
 
-#include <algorithm>
-#include <iterator>
-
 #include "athena_runner/aws/athena.hpp"
 #include "athena_runner/aws/s3.hpp"
 
@@ -71,54 +68,27 @@ class AthenaQueryEngine final : public runner::QueryEngine {
   }
 
   Outcome<athena::QueryResultsTable> results(std::string_view query_execution_id, std::size_t max_rows) override {
-    athena::QueryResultsTable table;
-    auto paged = results_pages(query_execution_id, max_rows, [&](athena::QueryResultsTable& page) {
-      if (page.pages == 1) {
-        table.columns = std::move(page.columns);
-        table.update_count = page.update_count;
-      }
-      table.pages = page.pages;
-      table.rows.insert(table.rows.end(), std::make_move_iterator(page.rows.begin()),
-                        std::make_move_iterator(page.rows.end()));
-      return true;
-    });
-    if (!paged) return std::move(paged).get_failure();
-    return table;
+    auto statement_type = statement_type_of(query_execution_id);
+    if (!statement_type) return std::move(statement_type).get_failure();
+    return athena_.get_all_query_results(query_execution_id, *statement_type, max_rows);
   }
 
   // One GetQueryResults page (kMaxResultsPerPage rows) at a time; only as many pages as max_rows needs.
   Status results_pages(std::string_view query_execution_id, std::size_t max_rows,
                        const std::function<bool(athena::QueryResultsTable& page)>& sink) override {
-    auto execution = athena_.get_query_execution(query_execution_id);
-    if (!execution) return std::move(execution).get_failure();
-    const std::string statement_type = execution->statement_type.value_or(std::string(athena::kStatementTypeDml));
-    athena::GetQueryResultsRequest request{std::string(query_execution_id), std::nullopt, athena::kMaxResultsPerPage};
-    athena::QueryResultsTable page;  // columns and update_count of the first page, kept for every page
-    std::size_t delivered = 0;
-    do {
-      auto got = athena_.get_query_results(request);
-      if (!got) return std::move(got).get_failure();
-      const bool first_page = page.pages == 0;
-      ++page.pages;
-      if (first_page) {
-        page.columns = got->result_set.result_set_metadata.column_info;
-        page.update_count = got->update_count;
-      }
-      auto& rows = got->result_set.rows;
-      auto begin = rows.begin() + (athena::first_row_is_header(*got, first_page, statement_type) ? 1 : 0);
-      auto end = rows.end();
-      if (max_rows != 0)
-        end = begin + static_cast<std::ptrdiff_t>(
-                          std::min<std::size_t>(static_cast<std::size_t>(end - begin), max_rows - delivered));
-      page.rows.assign(std::make_move_iterator(begin), std::make_move_iterator(end));
-      delivered += page.rows.size();
-      if (!sink(page)) break;
-      request.next_token = std::move(got->next_token);
-    } while (request.next_token && !request.next_token->empty() && (max_rows == 0 || delivered < max_rows));
-    return Ok{};
+    auto statement_type = statement_type_of(query_execution_id);
+    if (!statement_type) return std::move(statement_type).get_failure();
+    return athena_.for_each_query_results_page(query_execution_id, *statement_type, max_rows, sink);
   }
 
  private:
+  // Whether a SELECT's header row heads the first page: the execution's StatementType.
+  Outcome<std::string> statement_type_of(std::string_view query_execution_id) const {
+    auto execution = athena_.get_query_execution(query_execution_id);
+    if (!execution) return std::move(execution).get_failure();
+    return execution->statement_type.value_or(std::string(athena::kStatementTypeDml));
+  }
+
   std::shared_ptr<const aws::ClientContext> context_;
   athena::AthenaClient athena_;
   aws::s3::S3Client s3_;
