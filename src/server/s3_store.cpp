@@ -30,10 +30,6 @@ constexpr const char* kTempFolder = ".s3tmp";
 // The extended attribute holding an object's metadata (the user namespace: any file owner may set it).
 constexpr const char* kMetaAttribute = "user.athena-runner.s3";
 
-using FileStat = FileInfo;
-
-FileStat stat_path(const std::string& path) { return file_info(path); }
-
 json meta_to_json(const ObjectMeta& meta) {
   return json{{"key", meta.key},
               {"size", meta.size},
@@ -185,7 +181,7 @@ std::optional<ObjectMeta> S3Store::read_object_meta(const std::string& bucket, c
 }
 
 Status S3Store::check_bucket(const std::string& bucket) const {
-  if (!valid_bucket_name(bucket) || !stat_path(data_dir_ + "/" + bucket).directory)
+  if (!valid_bucket_name(bucket) || !file_info(data_dir_ + "/" + bucket).directory)
     return s3_error("NoSuchBucket", "The specified bucket does not exist", 404);
   return Ok{};
 }
@@ -194,13 +190,13 @@ Status S3Store::create_bucket(const std::string& bucket) {
   if (!valid_bucket_name(bucket)) return s3_error("InvalidBucketName", "The specified bucket is not valid.", 400);
   std::lock_guard lock(mutex_);
   std::string path = data_dir_ + "/" + bucket;
-  if (stat_path(path).directory)
+  if (file_info(path).directory)
     return s3_error("BucketAlreadyOwnedByYou",
                     "Your previous request to create the named bucket succeeded and you already own it.", 409);
   std::error_code error;
   fs::create_directories(path, error);
   if (error) return io_error("cannot create bucket folder", path, error.value());
-  json info{{"name", bucket}, {"creation_ns", stat_path(path).mtime_ns}};
+  json info{{"name", bucket}, {"creation_ns", file_info(path).mtime_ns}};
   return write_file_atomic(data_dir_ + "/" + kMetaFolder + "/" + bucket + "/bucket.json", info.dump(), writes_);
 }
 
@@ -229,7 +225,7 @@ std::vector<BucketInfo> S3Store::list_buckets() const {
        it.increment(error)) {
     std::string name = it->path().filename().string();
     if (!it->is_directory() || !valid_bucket_name(name)) continue;
-    BucketInfo info{name, stat_path(it->path().string()).mtime_ns};
+    BucketInfo info{name, file_info(it->path().string()).mtime_ns};
     bool ok = false;
     std::string text = read_whole_file(data_dir_ + "/" + kMetaFolder + "/" + name + "/bucket.json", &ok);
     if (ok) {
@@ -252,7 +248,7 @@ Status S3Store::check_key_path(const std::string& bucket, const std::string& key
     std::size_t end = key.find('/', start);
     if (end == std::string::npos) break;
     path += "/" + key.substr(start, end - start);
-    FileStat parent = stat_path(path);
+    FileInfo parent = file_info(path);
     if (parent.exists && !parent.directory)
       return s3_error("InvalidRequest",
                       "Object key '" + key + "' can not be stored: '" + key.substr(0, end) +
@@ -260,7 +256,7 @@ Status S3Store::check_key_path(const std::string& bucket, const std::string& key
                       409);
     start = end + 1;
   }
-  if (key.back() != '/' && stat_path(object_path(bucket, key)).directory)
+  if (key.back() != '/' && file_info(object_path(bucket, key)).directory)
     return s3_error("InvalidRequest",
                     "Object key '" + key + "' can not be stored: other keys start with '" + key +
                         "/', and the local store keeps objects as files in folders.",
@@ -380,7 +376,7 @@ Outcome<ObjectMeta> S3Store::put_object(const std::string& bucket, ObjectMeta me
     std::error_code error;
     fs::create_directories(path, error);
     if (error) return io_error("cannot create folder", path, error.value());
-    FileStat info = stat_path(path);
+    FileInfo info = file_info(path);
     meta.size = 0;
     meta.mtime_ns = info.mtime_ns;
     meta.folder_marker = true;
@@ -411,7 +407,7 @@ Outcome<ObjectMeta> S3Store::head_object(const std::string& bucket, const std::s
   if (std::string problem = key_problem(key); !problem.empty())
     return s3_error("InvalidArgument", "Object key cannot be stored: " + problem + ".", 400);
   std::string path = object_path(bucket, key);
-  FileStat info = stat_path(path);
+  FileInfo info = file_info(path);
   if (key.back() == '/') {
     auto sidecar = read_sidecar(bucket, key);
     if (info.directory && sidecar && sidecar->folder_marker) return *sidecar;
@@ -453,7 +449,7 @@ Status S3Store::delete_object(const std::string& bucket, const std::string& key)
       fs::remove(sidecar_path(bucket, key), error);
       if (fs::is_directory(path, error) && fs::is_empty(path, error)) fs::remove(path, error);
     }
-  } else if (stat_path(path).regular) {
+  } else if (file_info(path).regular) {
     if (::unlink(path.c_str()) != 0) return io_error("cannot delete", path, errno);
     fs::remove(sidecar_path(bucket, key), error);
   }
@@ -502,7 +498,7 @@ Outcome<std::vector<ListedKey>> S3Store::list_keys(const std::string& bucket, co
       return;
     }
     if (!entry.is_regular_file(error) || key.compare(0, prefix.size(), prefix) != 0) return;
-    FileStat info = stat_path(entry.path().string());
+    FileInfo info = file_info(entry.path().string());
     keys.push_back({key, info.size, info.mtime_ns});
   };
   for (auto it = fs::recursive_directory_iterator(start, error); !error && it != fs::recursive_directory_iterator();
@@ -685,7 +681,7 @@ std::vector<PartInfo> S3Store::list_parts(const UploadInfo& upload) const {
     part.etag = stored.value("etag", "");
     part.size = stored.value("size", std::uint64_t{0});
     part.checksum_value = stored.value("checksum_value", "");
-    part.mtime_ns = stat_path(std::string(folder).append("/").append(number)).mtime_ns;
+    part.mtime_ns = file_info(std::string(folder).append("/").append(number)).mtime_ns;
     parts.push_back(std::move(part));
   }
   std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.part_number < b.part_number; });
