@@ -51,12 +51,8 @@ Notifier::Notifier(const aws::sns::SnsClient* sns, std::optional<std::string> st
                    std::string request_id)
     : sns_(sns), stack_topic_(std::move(stack_topic)), log_(log), request_id_(std::move(request_id)) {}
 
-bool Notifier::has_target(const spec::Notify& targets, std::string_view error_type) {
-  return (error_type.empty() ? targets.on_success : targets.on_failure).has_value();
-}
-
 bool Notifier::notify(const spec::Notify& targets, const runner::RunSummary& summary, std::string_view error_type) {
-  const auto& target = error_type.empty() ? targets.on_success : targets.on_failure;
+  const auto& target = target_of(targets, error_type);
   if (!target) return false;
   ordered_json fields;
   fields["query"] = summary.name;

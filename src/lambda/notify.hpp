@@ -31,9 +31,15 @@ class Notifier {
   // set; true when it published. A failed publish is logged ("notification failed") and changes nothing else.
   bool notify(const spec::Notify& targets, const runner::RunSummary& summary, std::string_view error_type);
   // Whether such an end has a target to publish to.
-  static bool has_target(const spec::Notify& targets, std::string_view error_type);
+  static bool has_target(const spec::Notify& targets, std::string_view error_type) {
+    return target_of(targets, error_type).has_value();
+  }
 
  private:
+  // The topic an end publishes to: on_success, or on_failure for an error type.
+  static const std::optional<std::string>& target_of(const spec::Notify& targets, std::string_view error_type) {
+    return error_type.empty() ? targets.on_success : targets.on_failure;
+  }
   const aws::sns::SnsClient* sns_;
   std::optional<std::string> stack_topic_;
   JsonLog& log_;

@@ -396,18 +396,15 @@ std::vector<PlannedDelivery> plan_deliveries(const spec::RenderedQuery& rendered
   return plan;
 }
 
-std::function<void(RunSummary&)> delivering(QueryEngine& engine, ObjectStore& store, Clock clock, PollPolicy poll,
-                                            DeliveredSink on_delivered) {
-  return
-      [&engine, &store, clock = std::move(clock), poll, on_delivered = std::move(on_delivered)](RunSummary& summary) {
-        if (summary.rendered.deliver.empty()) return;
-        auto delivered = deliver(summary, engine, store, clock, poll);
-        if (delivered)
-          summary.deliveries = std::move(delivered).get_result();
-        else
-          summary.delivery_failure = std::move(delivered).get_failure();
-        if (on_delivered) on_delivered(summary);
-      };
+std::function<void(RunSummary&)> delivering(QueryEngine& engine, ObjectStore& store, Clock clock, PollPolicy poll) {
+  return [&engine, &store, clock = std::move(clock), poll](RunSummary& summary) {
+    if (summary.rendered.deliver.empty()) return;
+    auto delivered = deliver(summary, engine, store, clock, poll);
+    if (delivered)
+      summary.deliveries = std::move(delivered).get_result();
+    else
+      summary.delivery_failure = std::move(delivered).get_failure();
+  };
 }
 
 std::string deliveries_json(const std::vector<Delivered>& deliveries) {

@@ -84,12 +84,10 @@ struct PlannedDelivery {
 };
 std::vector<PlannedDelivery> plan_deliveries(const spec::RenderedQuery& rendered, const std::string& results_folder);
 
-// RunOptions::after_success that delivers each run that succeeded (deliver() above, the path `athena-runner run`,
-// `backfill` and the Lambda's wait mode share): the deliveries go to summary.deliveries, a failure to
-// summary.delivery_failure. `on_delivered` (optional) is told of each delivery made or failed (logs).
-using DeliveredSink = std::function<void(const RunSummary& summary)>;
-std::function<void(RunSummary&)> delivering(QueryEngine& engine, ObjectStore& store, Clock clock, PollPolicy poll,
-                                            DeliveredSink on_delivered = {});
+// RunOptions::after_success that delivers each run that succeeded with deliver() above (`athena-runner run` and
+// `backfill`; the Lambda's wait mode sets its own, which logs each delivery): the deliveries go to
+// summary.deliveries, a failure to summary.delivery_failure.
+std::function<void(RunSummary&)> delivering(QueryEngine& engine, ObjectStore& store, Clock clock, PollPolicy poll);
 
 // The deliveries as a JSON list (for summaries and run records) and back; error "InvalidDeliveries".
 std::string deliveries_json(const std::vector<Delivered>& deliveries);

@@ -51,8 +51,8 @@ struct RunOptions {
   std::chrono::milliseconds retry_base{1000};  // backoff between resubmissions (full jitter, doubling)
   const std::atomic<bool>* interrupted = nullptr;  // set by a SIGINT handler: stop the running queries
   // Called for each run that succeeded, as it ends and before it is reported finished (the Finished event,
-  // run_many's on_finished, a backfill's journal, its dependents): the CLI and the Lambda's wait mode deliver
-  // there (deliver.hpp, delivering()). It may set the summary's deliveries or delivery_failure. The other
+  // run_many's on_finished, a backfill's journal, its dependents): the CLI (deliver.hpp, delivering()) and the
+  // Lambda's wait mode deliver there. It may set the summary's deliveries or delivery_failure. The other
   // queries' states are read again after it, before any of their timeouts is judged.
   std::function<void(RunSummary&)> after_success;
 };
