@@ -289,33 +289,32 @@ def projection_scenario(data_dir):
     started = time.monotonic()
     s3.create_bucket(Bucket="lake")
     glue.create_database(DatabaseInput={"Name": "logs"})
-    serde = {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
-             "Parameters": {"field.delim": ","}}
+    def projected_table(name, key, parameters):
+        """A CSV table (id int, msg string) at s3://lake/<name>/, partitioned by `key`, its folders at
+        s3://lake/<name>/${key}/, with the projection `parameters` (projection.<key>.*)."""
+        glue.create_table(DatabaseName="logs", TableInput={
+            "Name": name,
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "int"}, {"Name": "msg", "Type": "string"}],
+                "Location": f"s3://lake/{name}/",
+                "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                              "Parameters": {"field.delim": ","}},
+            },
+            "PartitionKeys": [{"Name": key, "Type": "string"}],
+            "Parameters": {"projection.enabled": "true", "storage.location.template": f"s3://lake/{name}/${{{key}}}/",
+                           **{f"projection.{key}.{k}": v for k, v in parameters.items()}},
+        })
+
     days = {"2024-01-01": b"1,a\n2,b\n", "2024-01-02": b"3,c\n", "2024-01-04": b"4,d\n5,e\n"}
     for day, body in days.items():
-        s3.put_object(Bucket="lake", Key=f"proj/{day}/part.csv", Body=body)
-    s3.put_object(Bucket="lake", Key="proj/2023-12-31/part.csv", Body=b"9,z\n")  # outside the range
-    glue.create_table(DatabaseName="logs", TableInput={
-        "Name": "daily",
-        "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}, {"Name": "msg", "Type": "string"}],
-                              "Location": "s3://lake/proj/", "SerdeInfo": serde},
-        "PartitionKeys": [{"Name": "dt", "Type": "string"}],
-        "Parameters": {"projection.enabled": "true", "projection.dt.type": "date",
-                       "projection.dt.format": "yyyy-MM-dd", "projection.dt.range": "2024-01-01,2024-01-05",
-                       "storage.location.template": "s3://lake/proj/${dt}/"},
-    })
+        s3.put_object(Bucket="lake", Key=f"daily/{day}/part.csv", Body=body)
+    s3.put_object(Bucket="lake", Key="daily/2023-12-31/part.csv", Body=b"9,z\n")  # outside the range
+    projected_table("daily", "dt", {"type": "date", "format": "yyyy-MM-dd", "range": "2024-01-01,2024-01-05"})
     devices = {"a1": b"10,x\n", "b2": b"20,y\n21,y\n"}
     for device, body in devices.items():
         s3.put_object(Bucket="lake", Key=f"devices/{device}/part.csv", Body=body)
-    glue.create_table(DatabaseName="logs", TableInput={
-        "Name": "devices",
-        "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}, {"Name": "msg", "Type": "string"}],
-                              "Location": "s3://lake/devices/", "SerdeInfo": serde},
-        "PartitionKeys": [{"Name": "device", "Type": "string"}],
-        "Parameters": {"projection.enabled": "true", "projection.device.type": "injected",
-                       "storage.location.template": "s3://lake/devices/${device}/"},
-    })
-    folders = {day: os.path.join(data_dir, "lake", "proj", day) for day in days}
+    projected_table("devices", "device", {"type": "injected"})
+    folders = {day: os.path.join(data_dir, "lake", "daily", day) for day in days}
     folders.update({device: os.path.join(data_dir, "lake", "devices", device) for device in devices})
     y2000 = 946684800
 
